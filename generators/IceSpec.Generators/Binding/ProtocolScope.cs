@@ -1,0 +1,312 @@
+using System.Collections.Generic;
+using System.Linq;
+using IceSpec.Generators.Diagnostics;
+using IceSpec.Generators.Model;
+using IceSpec.Generators.Parsing;
+
+namespace IceSpec.Generators.Binding;
+
+/// <summary>The names one protocol declares and imports, and the checks that turn its declarations into a model.</summary>
+internal sealed class ProtocolScope
+{
+    private readonly Dictionary<string, AttributeDecl> _ownAttributes = new();
+    private readonly Dictionary<string, StructDecl> _ownStructs = new();
+    private readonly Dictionary<string, MethodDecl> _ownMethods = new();
+    private readonly Dictionary<string, ClassDecl> _ownClasses = new();
+    private readonly List<ProtocolScope> _imports = new();
+
+    public ProtocolScope(ParsedSpec file, ProtocolDecl protocol)
+    {
+        File = file;
+        Protocol = protocol;
+    }
+
+    public ParsedSpec File { get; }
+
+    public ProtocolDecl Protocol { get; }
+
+    private string Path => File.Path;
+
+    private IEnumerable<Declaration> Declarations => File.Declarations;
+
+    /// <summary>Collects the names this file declares, reporting duplicates (same name, or same code).</summary>
+    public void Declare(List<DiagnosticInfo> diagnostics)
+    {
+        var attributeCodes = new Dictionary<int, string>();
+        foreach (var attribute in Declarations.OfType<AttributeDecl>())
+        {
+            if (_ownAttributes.TryGetValue(attribute.Name, out var existing))
+                diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, attribute.Span, "Attribute", attribute.Name, existing.Name));
+            else if (attributeCodes.TryGetValue(attribute.Code, out var sameCode))
+                diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, attribute.Span, "Attribute code", Hex(attribute.Code, 4), sameCode));
+            else
+            {
+                _ownAttributes[attribute.Name] = attribute;
+                attributeCodes[attribute.Code] = attribute.Name;
+            }
+        }
+        var methodCodes = new Dictionary<int, string>();
+        foreach (var method in Declarations.OfType<MethodDecl>())
+        {
+            if (_ownMethods.ContainsKey(method.Name) || methodCodes.ContainsKey(method.Code))
+                diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, method.Span, "Method", method.Name,
+                    methodCodes.TryGetValue(method.Code, out var other) ? other : method.Name));
+            else
+            {
+                _ownMethods[method.Name] = method;
+                methodCodes[method.Code] = method.Name;
+            }
+        }
+        foreach (var cls in Declarations.OfType<ClassDecl>()) _ownClasses[cls.Name] = cls;
+        foreach (var structure in Declarations.OfType<StructDecl>())
+        {
+            if (_ownStructs.ContainsKey(structure.Name))
+                diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, structure.Span, "Struct", structure.Name, structure.Name));
+            else _ownStructs[structure.Name] = structure;
+        }
+        var errorCodes = new HashSet<int>();
+        foreach (var error in Declarations.OfType<ErrorDecl>())
+            if (!errorCodes.Add(error.Code))
+                diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, error.Span, "Error code", error.Code.ToString(), error.Reason));
+    }
+
+    public void ResolveImports(Dictionary<string, ProtocolScope> scopes, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var import in Declarations.OfType<ImportDecl>())
+        {
+            if (scopes.TryGetValue(import.Protocol, out var imported) && imported != this) _imports.Add(imported);
+            else diagnostics.Add(Diag(DiagnosticDescriptors.UnknownName, import.Span, "Protocol", import.Protocol));
+        }
+    }
+
+    private AttributeDecl? FindAttribute(string name) =>
+        _ownAttributes.TryGetValue(name, out var own) ? own : _imports.Select(i => i.FindAttribute(name)).FirstOrDefault(a => a is not null);
+
+    private (StructDecl Decl, ProtocolScope Owner)? FindStruct(string name) =>
+        _ownStructs.TryGetValue(name, out var own) ? (own, this) : _imports.Select(i => i.FindStruct(name)).FirstOrDefault(s => s is not null);
+
+    private string? Namespace => Declarations.OfType<NamespaceDecl>().FirstOrDefault()?.Name;
+
+    private MethodDecl? FindMethod(string name) =>
+        _ownMethods.TryGetValue(name, out var own) ? own : _imports.Select(i => i.FindMethod(name)).FirstOrDefault(m => m is not null);
+
+    private ClassDecl? FindClass(string name) =>
+        _ownClasses.TryGetValue(name, out var own) ? own : _imports.Select(i => i.FindClass(name)).FirstOrDefault(c => c is not null);
+
+    private IEnumerable<RangeDecl> Ranges =>
+        Declarations.OfType<RangeDecl>().Concat(_imports.SelectMany(i => i.Ranges));
+
+    /// <summary>Builds the model, or returns null when an error makes emitting pointless.</summary>
+    public ProtocolModel? Build(List<DiagnosticInfo> diagnostics)
+    {
+        var before = diagnostics.Count;
+        CheckCitations(diagnostics);
+
+        var ns = Declarations.OfType<NamespaceDecl>().FirstOrDefault();
+        if (ns is null && File.Emit)
+            diagnostics.Add(Diag(DiagnosticDescriptors.MissingNamespace, Protocol.Span, Protocol.Name));
+
+        var requirements = new List<RequirementModel>();
+        void Require(string kind, string subject, Citation? citation)
+        {
+            if (citation is not null)
+                requirements.Add(new RequirementModel($"{Protocol.Name}.{kind}.{Names.ToIdentifier(subject)}.{requirements.Count + 1}", kind, subject, citation.Text));
+        }
+
+        var methods = Declarations.OfType<MethodDecl>().Select(m =>
+        {
+            if (m.Code < 0 || m.Code > 0xFFF) diagnostics.Add(Diag(DiagnosticDescriptors.CodeOutOfRange, m.Span, "Method", Hex(m.Code, 3), "0x000..0xFFF (12 bits)"));
+            Require("method", m.Name, m.Citation);
+            return new MethodModel(m.Name, Names.ToIdentifier(m.Name), m.Code, Text(m.Citation));
+        }).ToEquatableArray();
+
+        var classes = Declarations.OfType<ClassDecl>().Select(c =>
+        {
+            if (c.Bits < 0 || c.Bits > 3) diagnostics.Add(Diag(DiagnosticDescriptors.CodeOutOfRange, c.Span, "Class", c.Bits.ToString(), "0..3 (the C1 C0 bits)"));
+            return new ClassModel(c.Name, Names.ToIdentifier(c.Name), c.Bits, Text(c.Citation));
+        }).ToEquatableArray();
+
+        var ranges = Declarations.OfType<RangeDecl>().Select(r =>
+        {
+            Require("range", r.Kind, r.Citation);
+            return new RangeModel(r.Kind, r.Low, r.High, Text(r.Citation));
+        }).ToEquatableArray();
+
+        var attributes = Declarations.OfType<AttributeDecl>().Where(a => _ownAttributes.TryGetValue(a.Name, out var kept) && kept == a).Select(a =>
+        {
+            if (a.Code < 0 || a.Code > 0xFFFF) diagnostics.Add(Diag(DiagnosticDescriptors.CodeOutOfRange, a.Span, "Attribute", Hex(a.Code, 4), "0x0000..0xFFFF"));
+            var format = ResolveFormat(a.Name, a.Format, diagnostics, topLevel: true);
+            Require("attribute", a.Name, a.Citation);
+            return new AttributeModel(a.Name, Names.ToIdentifier(a.Name), a.Code, format, a.Reserved, IsComprehensionRequired(a.Code), Text(a.Citation));
+        }).ToEquatableArray();
+
+        var structs = _ownStructs.Values.OrderBy(s => s.Span.Start).Select(s =>
+            new StructModel(s.Name, Names.ToIdentifier(s.Name),
+                s.Fields.Select(f => f with { Type = ResolveFormat(s.Name + "." + f.Name, f.Type, diagnostics, topLevel: false) }).ToEquatableArray(),
+                Text(s.Citation))).ToEquatableArray();
+
+        var errors = Declarations.OfType<ErrorDecl>().Select(e =>
+        {
+            if (e.Code < 300 || e.Code > 699) diagnostics.Add(Diag(DiagnosticDescriptors.CodeOutOfRange, e.Span, "Error code", e.Code.ToString(), "300..699 (RFC 8489 §14.8)"));
+            Require("error", e.Code + " " + e.Reason, e.Citation);
+            return new ErrorModel(e.Code, e.Reason, Names.ToIdentifier(e.Reason), e.FormerReason, e.FormerCitation?.Text, Text(e.Citation));
+        }).ToEquatableArray();
+
+        var algorithms = Declarations.OfType<AlgorithmDecl>().Select(a =>
+        {
+            Require("password-algorithm", a.Name, a.Citation);
+            return new AlgorithmModel(a.Name, Names.ToIdentifier(a.Name), a.Code, Text(a.Citation));
+        }).ToEquatableArray();
+
+        var orderRules = Declarations.OfType<RuleDecl>().Select(r =>
+        {
+            var subject = ResolveAttribute(new NameRef(r.Attribute, r.AttributeSpan), diagnostics);
+            var allowed = r.OnlyAfter.Select(n => ResolveAttribute(n, diagnostics)).Where(a => a is not null).Select(a => a!).ToEquatableArray();
+            Require("order", r.IsLastRule ? $"{r.Attribute} last" : $"after {r.Attribute} only {string.Join(", ", r.OnlyAfter.Select(n => n.Name))}", r.Citation);
+            return subject is null ? null : new OrderRuleModel(r.Name, subject, allowed, Text(r.Citation));
+        }).Where(r => r is not null).Select(r => r!).ToEquatableArray();
+
+        var messages = Declarations.OfType<MessageDecl>().Select(m => BindMessage(m, diagnostics, Require)).Where(m => m is not null).Select(m => m!).ToEquatableArray();
+
+        var machines = Declarations.OfType<MachineDecl>().Select(m => new MachineBinder(this, m, diagnostics).Bind(Require)).Where(m => m is not null).Select(m => m!).ToEquatableArray();
+
+        if (diagnostics.Skip(before).Any(d => DiagnosticDescriptors.ById[d.Id].DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error) || ns is null)
+            return null;
+
+        return new ProtocolModel(Protocol.Name, ns.Name, Names.ToIdentifier(Protocol.Name), Text(Protocol.Citation),
+            methods, classes, attributes, structs, errors, algorithms, ranges, orderRules, messages, machines, requirements.ToEquatableArray());
+    }
+
+    private MessageRuleModel? BindMessage(MessageDecl m, List<DiagnosticInfo> diagnostics, System.Action<string, string, Citation?> require)
+    {
+        var method = FindMethod(m.Method.Name);
+        var cls = FindClass(m.Class.Name);
+        if (method is null) diagnostics.Add(Diag(DiagnosticDescriptors.UnknownName, m.Method.Span, "Method", m.Method.Name));
+        if (cls is null) diagnostics.Add(Diag(DiagnosticDescriptors.UnknownName, m.Class.Span, "Class", m.Class.Name));
+        var title = $"{m.Method.Name} {m.Class.Name}{(m.Profile is null ? "" : " as " + m.Profile)}";
+        var clauses = m.Clauses.Select(c =>
+        {
+            var attributes = c.Attributes.Select(n => ResolveAttribute(n, diagnostics)).Where(a => a is not null).Select(a => a!).ToEquatableArray();
+            var when = c.When is null ? null : ResolveAttribute(c.When, diagnostics);
+            var citation = c.Citation ?? m.Citation;
+            require("message", $"{title}: {c.Kind} {string.Join(", ", c.Attributes.Select(a => a.Name))}{(c.When is null ? "" : " when " + c.When.Name)}", citation);
+            return new ClauseModel(c.Kind, attributes, when, Text(citation));
+        }).ToEquatableArray();
+        if (method is null || cls is null) return null;
+        var identifier = Names.ToIdentifier(m.Method.Name) + Names.ToIdentifier(m.Class.Name) + (m.Profile is null ? "" : Names.ToIdentifier(m.Profile));
+        return new MessageRuleModel(method.Name, method.Code, cls.Name, cls.Bits, m.Profile, identifier, clauses, Text(m.Citation));
+    }
+
+    private AttributeRef? ResolveAttribute(NameRef name, List<DiagnosticInfo> diagnostics)
+    {
+        var attribute = FindAttribute(name.Name);
+        if (attribute is null)
+        {
+            diagnostics.Add(Diag(DiagnosticDescriptors.UnknownName, name.Span, "Attribute", name.Name));
+            return null;
+        }
+        return new AttributeRef(attribute.Name, attribute.Code);
+    }
+
+    /// <summary>Checks a wire format and replaces struct names by the struct's fields (so emit needs no look-ups).</summary>
+    private WireType ResolveFormat(string owner, WireType format, List<DiagnosticInfo> diagnostics, bool topLevel)
+    {
+        switch (format)
+        {
+            case NamedType named:
+                if (FindStruct(named.Name) is not { } found)
+                {
+                    diagnostics.Add(Diag(DiagnosticDescriptors.UnknownName, named.Span, "Struct", named.Name));
+                    return format;
+                }
+                return new InlineStructType(found.Decl.Fields.Select(f => f with { Type = ResolveFormat(owner, f.Type, diagnostics, false) }).ToEquatableArray(),
+                    named.Span, $"global::{found.Owner.Namespace}.{Names.ToIdentifier(found.Decl.Name)}");
+            case InlineStructType inline:
+                return inline with { Fields = inline.Fields.Select(f => f with { Type = ResolveFormat(owner, f.Type, diagnostics, false) }).ToEquatableArray() };
+            case ListType list:
+                if (list.Element is ListType)
+                    diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, list.Span, owner, "a list of lists has no element boundaries; wrap the inner list in a struct with a length-prefixed field"));
+                return list with { Element = ResolveFormat(owner, list.Element, diagnostics, false) };
+            case BytesType bytes:
+                if (bytes.Fixed is not null && bytes.Max is not null)
+                    diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, bytes.Span, owner, "'bytes N' is already fixed-size; drop 'max'"));
+                if (bytes.Pad is not null && bytes.Pad != 4)
+                    diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, bytes.Span, owner, "STUN pads to 4 bytes; write 'pad 4'"));
+                if (topLevel && bytes.LengthPrefix is not null)
+                    diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, bytes.Span, owner, "an attribute value already has a length; 'length u16' belongs to a struct field"));
+                return format;
+            case PrimitiveType primitive when !topLevel && primitive.Name is "hmac-sha1" or "hmac-sha256" or "fingerprint" or "empty":
+                diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, primitive.Span, owner, $"'{primitive.Name}' is a whole attribute value and cannot be a field or list element"));
+                return format;
+            default:
+                return format;
+        }
+    }
+
+    private bool IsComprehensionRequired(int code)
+    {
+        foreach (var range in Ranges)
+            if (code >= range.Low && code <= range.High) return range.Kind == "comprehension-required";
+        return code < 0x8000;
+    }
+
+    private void CheckCitations(List<DiagnosticInfo> diagnostics)
+    {
+        void Check(string kind, string name, SourceSpan span, Citation? citation)
+        {
+            if (citation is null) diagnostics.Add(Diag(DiagnosticDescriptors.MissingCitation, span, kind, name));
+            else if (!CitationRules.IsWellFormed(citation.Text)) diagnostics.Add(Diag(DiagnosticDescriptors.MalformedCitation, citation.Span, citation.Text));
+        }
+
+        foreach (var declaration in Declarations)
+        {
+            switch (declaration)
+            {
+                case NamespaceDecl or ImportDecl: break;
+                case MessageDecl message:
+                    Check("Message", $"{message.Method.Name} {message.Class.Name}", message.Span, message.Citation);
+                    foreach (var clause in message.Clauses)
+                        if (clause.Citation is not null) Check("Clause", clause.Kind, clause.Span, clause.Citation);
+                    break;
+                case MachineDecl machine:
+                    Check("Machine", machine.Name, machine.Span, machine.Citation);
+                    foreach (var member in machine.Members) Check(MemberKind(member), MemberName(member), member.Span, member.Citation);
+                    break;
+                default:
+                    Check(DeclarationKind(declaration), DeclarationName(declaration), declaration.Span, declaration.Citation);
+                    break;
+            }
+        }
+    }
+
+    private static string DeclarationKind(Declaration d) => d switch
+    {
+        ProtocolDecl => "Protocol", ClassDecl => "Class", MethodDecl => "Method", RangeDecl => "Range", AttributeDecl => "Attribute",
+        StructDecl => "Struct", ErrorDecl => "Error", AlgorithmDecl => "Password algorithm", RuleDecl => "Rule", _ => "Declaration",
+    };
+
+    private static string DeclarationName(Declaration d) => d switch
+    {
+        ProtocolDecl p => p.Name, ClassDecl c => c.Name, MethodDecl m => m.Name, RangeDecl r => r.Kind, AttributeDecl a => a.Name,
+        StructDecl s => s.Name, ErrorDecl e => e.Code.ToString(), AlgorithmDecl a => a.Name, RuleDecl r => r.Name, _ => "",
+    };
+
+    private static string MemberKind(MachineMember m) => m switch
+    {
+        ValueMember { Settable: true } => "Param", ValueMember => "Const", CounterMember => "Counter", TimerMember => "Timer",
+        StateMember => "State", EventMember => "Event", _ => "Transition",
+    };
+
+    private static string MemberName(MachineMember m) => m switch
+    {
+        ValueMember v => v.Name, CounterMember c => c.Name, TimerMember t => t.Name, StateMember s => s.Name, EventMember e => e.Name,
+        TransitionMember t => $"{string.Join(", ", t.From.Select(f => f.Name))} -> {t.To.Name}", _ => "",
+    };
+
+    internal DiagnosticInfo Diag(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, SourceSpan span, params string[] arguments) =>
+        DiagnosticInfo.Create(descriptor, Path, span, arguments);
+
+    internal static string Text(Citation? citation) => citation?.Text ?? "";
+
+    private static string Hex(int value, int digits) => "0x" + value.ToString("X" + digits);
+}

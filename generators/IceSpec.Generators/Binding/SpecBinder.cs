@@ -1,0 +1,47 @@
+using System.Collections.Generic;
+using System.Linq;
+using IceSpec.Generators.Diagnostics;
+using IceSpec.Generators.Model;
+using IceSpec.Generators.Parsing;
+
+namespace IceSpec.Generators.Binding;
+
+/// <summary>
+/// Resolves the names of all parsed files (a protocol may import another's attributes and structs), checks what the
+/// grammar cannot (citations, duplicates, ranges, machine consistency), and builds one <see cref="ProtocolModel"/> per
+/// protocol whose code this project emits.
+/// </summary>
+public static class SpecBinder
+{
+    public static SpecBundle Bind(EquatableArray<ParsedSpec> files)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        foreach (var file in files) diagnostics.AddRange(file.Diagnostics);
+
+        var scopes = new Dictionary<string, ProtocolScope>();
+        foreach (var file in files.Where(f => f.Diagnostics.Count == 0))
+        {
+            var protocol = file.Declarations.OfType<ProtocolDecl>().FirstOrDefault();
+            if (protocol is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingProtocol, file.Path, SourceSpan.None));
+                continue;
+            }
+            scopes[protocol.Name] = new ProtocolScope(file, protocol);
+        }
+
+        foreach (var scope in scopes.Values) scope.Declare(diagnostics);
+        foreach (var scope in scopes.Values) scope.ResolveImports(scopes, diagnostics);
+
+        var protocols = new List<ProtocolModel>();
+        foreach (var scope in scopes.Values)
+        {
+            var model = scope.Build(diagnostics);
+            if (model is not null && scope.File.Emit) protocols.Add(model);
+        }
+        return new SpecBundle(protocols.OrderBy(p => p.Name).ToEquatableArray(), diagnostics.ToEquatableArray());
+    }
+}
+
+/// <summary>What the generator emits: protocols to generate code for and the diagnostics to report.</summary>
+public sealed record SpecBundle(EquatableArray<ProtocolModel> Protocols, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -1,0 +1,174 @@
+using System.Linq;
+using IceSpec.Generators.Model;
+
+namespace IceSpec.Generators.Emit;
+
+/// <summary>
+/// <c>{P}Validator</c>: checks a parsed message against the spec's rules and returns the first one it breaks, with its
+/// citation: attribute order rules, attribute value formats, unknown comprehension-required attributes (when the
+/// protocol declares the range), and the per-message rules (required, forbidden, one-of, optional-when).
+/// </summary>
+internal static class ValidatorEmitter
+{
+    private const string Message = "global::IceSpec.Stun.StunMessage";
+    private const string Violation = "global::IceSpec.Stun.StunViolation";
+
+    public static string Emit(ProtocolModel p)
+    {
+        var w = new CodeWriter(p.Name, p.Namespace);
+        var pf = p.Prefix;
+        w.Summary($"The rules of protocol {p.Name}, checked against a parsed message. Never throws; allocates nothing.");
+        w.Line(CodeWriter.GeneratedCode);
+        using (w.Block($"public static partial class {pf}Validator"))
+        {
+            EmitStructure(w, p);
+            EmitDispatch(w, p);
+            foreach (var m in p.Messages) EmitMessage(w, m);
+        }
+        return w.ToString();
+    }
+
+    private static string Attr(AttributeRef a) => CodeWriter.Hex(a.Code, 4);
+
+    /// <summary>Rules that hold for every message: order, value formats, comprehension.</summary>
+    private static void EmitStructure(CodeWriter w, ProtocolModel p)
+    {
+        var required = p.Ranges.FirstOrDefault(r => r.Kind == "comprehension-required");
+        w.Summary("Order rules, value formats and comprehension-required attributes: what every message of this protocol must satisfy.");
+        using (w.Block($"public static bool TryValidateStructure(in {Message} message, out {Violation} violation)"))
+        {
+            foreach (var rule in p.OrderRules) w.Line($"var seen{rule.Name} = false;");
+            using (w.Block("foreach (var attribute in message.Attributes)"))
+            {
+                w.Line("var type = attribute.Type;");
+                foreach (var rule in p.OrderRules)
+                {
+                    if (rule.Allowed.Count == 0)
+                    {
+                        w.Line($"if (seen{rule.Name}) {{ violation = new({CodeWriter.Str(rule.Name)}, {CodeWriter.Str(rule.Citation)}, {CodeWriter.Str($"an attribute follows {rule.Attribute.Name}")}, type); return false; }}");
+                    }
+                    else
+                    {
+                        var allowed = string.Join(" && ", rule.Allowed.Select(a => $"type != {Attr(a)}"));
+                        w.Line($"if (seen{rule.Name} && {allowed}) {{ violation = new({CodeWriter.Str(rule.Name)}, {CodeWriter.Str(rule.Citation)}, {CodeWriter.Str($"only {string.Join(" or ", rule.Allowed.Select(a => a.Name))} may follow {rule.Attribute.Name}")}, type); return false; }}");
+                    }
+                    w.Line($"if (type == {Attr(rule.Attribute)}) seen{rule.Name} = true;");
+                }
+                using (w.Block("switch (type)"))
+                {
+                    foreach (var a in p.Attributes.Where(a => !a.Reserved))
+                    {
+                        w.Line($"case {CodeWriter.Hex(a.Code, 4)}:");
+                        w.Line($"    if (!{p.Prefix}AttributeFormats.IsValid{a.Identifier}(attribute.Value)) {{ violation = new(\"MalformedValue\", {CodeWriter.Str(a.Citation)}, {CodeWriter.Str($"{a.Name} is not {FormatText.Describe(a.Format)}")}, type); return false; }}");
+                        w.Line("    break;");
+                    }
+                    if (required is not null)
+                    {
+                        w.Line("default:");
+                        w.Line($"    if (type >= {CodeWriter.Hex(required.Low, 4)} && type <= {CodeWriter.Hex(required.High, 4)} && !global::IceSpec.Stun.StunAttributeRegistry.IsUnderstood(type))");
+                        w.Line($"    {{ violation = new(\"UnknownComprehensionRequired\", {CodeWriter.Str(required.Citation)}, \"an unknown comprehension-required attribute (answer 420 with UNKNOWN-ATTRIBUTES)\", type); return false; }}");
+                        w.Line("    break;");
+                    }
+                }
+            }
+            w.Line("violation = default;");
+            w.Line("return true;");
+        }
+        w.Line();
+
+        if (required is not null)
+        {
+            w.Summary("The unknown comprehension-required attribute types of the message, for UNKNOWN-ATTRIBUTES (RFC 8489 §14.13); returns how many were written.");
+            using (w.Block($"public static int CollectUnknownComprehensionRequired(in {Message} message, global::System.Span<ushort> destination)"))
+            {
+                w.Line("var count = 0;");
+                w.Line("foreach (var attribute in message.Attributes)");
+                w.Line($"    if (attribute.Type >= {CodeWriter.Hex(required.Low, 4)} && attribute.Type <= {CodeWriter.Hex(required.High, 4)} && !global::IceSpec.Stun.StunAttributeRegistry.IsUnderstood(attribute.Type) && count < destination.Length && !destination[..count].Contains(attribute.Type))");
+                w.Line("        destination[count++] = attribute.Type;");
+                w.Line("return count;");
+            }
+            w.Line();
+        }
+    }
+
+    /// <summary>TryValidate: structure, then the message rule of the (method, class) without a profile, if the spec has one.</summary>
+    private static void EmitDispatch(CodeWriter w, ProtocolModel p)
+    {
+        w.Summary("Everything the spec says of this message: structure, then the rules of its method and class.");
+        using (w.Block($"public static bool TryValidate(in {Message} message, out {Violation} violation)"))
+        {
+            w.Line("if (!TryValidateStructure(message, out violation)) return false;");
+            using (w.Block("switch (message.RawType)"))
+            {
+                foreach (var m in p.Messages.Where(m => m.Profile is null))
+                {
+                    var type = EncodeType(m.MethodCode, m.ClassBits);
+                    w.Line($"case {CodeWriter.Hex(type, 4)}: return TryValidate{m.Identifier}(message, out violation);");
+                }
+                w.Line("default: return true;");
+            }
+        }
+        w.Line();
+        var profiles = p.Messages.Where(m => m.Profile is not null).Select(m => m.Profile!).Distinct().ToArray();
+        if (profiles.Length == 0) return;
+        w.Summary("Like TryValidate, but with the rules of a profile (e.g. \"ice-check\") where the spec has one for this method and class.");
+        using (w.Block($"public static bool TryValidate(in {Message} message, string profile, out {Violation} violation)"))
+        {
+            w.Line("if (!TryValidateStructure(message, out violation)) return false;");
+            using (w.Block("switch (profile, message.RawType)"))
+            {
+                foreach (var m in p.Messages)
+                {
+                    var type = EncodeType(m.MethodCode, m.ClassBits);
+                    var profile = m.Profile is null ? "_" : CodeWriter.Str(m.Profile);
+                    if (m.Profile is null) continue;
+                    w.Line($"case ({profile}, {CodeWriter.Hex(type, 4)}): return TryValidate{m.Identifier}(message, out violation);");
+                }
+                foreach (var m in p.Messages.Where(m => m.Profile is null))
+                    w.Line($"case (_, {CodeWriter.Hex(EncodeType(m.MethodCode, m.ClassBits), 4)}): return TryValidate{m.Identifier}(message, out violation);");
+                w.Line("default: return true;");
+            }
+        }
+        w.Line();
+    }
+
+    private static void EmitMessage(CodeWriter w, MessageRuleModel m)
+    {
+        var title = $"{m.MethodName} {m.ClassName}{(m.Profile is null ? "" : " as " + m.Profile)}";
+        w.Summary($"The rules of a {title} ({m.Citation}).");
+        using (w.Block($"public static bool TryValidate{m.Identifier}(in {Message} message, out {Violation} violation)"))
+        {
+            foreach (var clause in m.Clauses)
+            {
+                var citation = CodeWriter.Str(clause.Citation);
+                switch (clause.Kind)
+                {
+                    case "required":
+                        foreach (var a in clause.Attributes)
+                            w.Line($"if (!message.Contains({Attr(a)})) {{ violation = new({CodeWriter.Str($"{m.Identifier}.Requires.{Binding.Names.ToIdentifier(a.Name)}")}, {citation}, {CodeWriter.Str($"a {title} must carry {a.Name}")}, {Attr(a)}); return false; }}");
+                        break;
+                    case "forbidden":
+                        foreach (var a in clause.Attributes)
+                            w.Line($"if (message.Contains({Attr(a)})) {{ violation = new({CodeWriter.Str($"{m.Identifier}.Forbids.{Binding.Names.ToIdentifier(a.Name)}")}, {citation}, {CodeWriter.Str($"a {title} must not carry {a.Name}")}, {Attr(a)}); return false; }}");
+                        break;
+                    case "one-of":
+                        var count = string.Join(" + ", clause.Attributes.Select(a => $"(message.Contains({Attr(a)}) ? 1 : 0)"));
+                        var names = string.Join(", ", clause.Attributes.Select(a => a.Name));
+                        w.Line($"if ({count} != 1) {{ violation = new({CodeWriter.Str($"{m.Identifier}.OneOf.{string.Join("Or", clause.Attributes.Select(a => Binding.Names.ToIdentifier(a.Name)))}")}, {citation}, {CodeWriter.Str($"a {title} must carry exactly one of {names}")}, 0); return false; }}");
+                        break;
+                    case "optional" when clause.When is not null:
+                        foreach (var a in clause.Attributes)
+                            w.Line($"if (message.Contains({Attr(a)}) && !message.Contains({Attr(clause.When)})) {{ violation = new({CodeWriter.Str($"{m.Identifier}.{Binding.Names.ToIdentifier(a.Name)}.OnlyWith.{Binding.Names.ToIdentifier(clause.When.Name)}")}, {citation}, {CodeWriter.Str($"{a.Name} is allowed in a {title} only with {clause.When.Name}")}, {Attr(a)}); return false; }}");
+                        break;
+                }
+            }
+            w.Line("violation = default;");
+            w.Line("return true;");
+        }
+        w.Line();
+    }
+
+    /// <summary>RFC 8489 §5: the method bits with the class bits C0 (bit 4) and C1 (bit 8) interleaved.</summary>
+    private static int EncodeType(int method, int cls) =>
+        (method & 0x000F) | ((method & 0x0070) << 1) | ((method & 0x0F80) << 2) | ((cls & 1) << 4) | ((cls & 2) << 7);
+}

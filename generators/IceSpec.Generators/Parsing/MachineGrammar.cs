@@ -1,0 +1,134 @@
+using System.Linq;
+using IceSpec.Generators.Model;
+using Sprache;
+using static IceSpec.Generators.Parsing.Lexical;
+
+namespace IceSpec.Generators.Parsing;
+
+/// <summary>The members of a <c>machine { … }</c> block and the small expression language of guards and timers.</summary>
+internal static class MachineGrammar
+{
+    private static readonly Parser<Citation?> OptionalCitation =
+        CitationLiteral.Optional().Select(c => c.GetOrDefault());
+
+    // Closing tokens eat no trivia, so a declaration's span ends at its ';' or '}' (the caller eats the trivia).
+    private static readonly Parser<char> Semicolon = Parse.Char(';').Named("';'");
+
+    // ---- expressions: or < and < not < comparison < sum < product < power < primary ----
+
+    private static readonly Parser<Expr> NumberLiteral =
+        (from value in Number
+         from unit in Keyword("ms").Or(Keyword("s")).Optional()
+         select (value, unit: unit.GetOrDefault()))
+        .Span().Select(s => (Expr)new NumberExpr(s.Value.value, s.Value.unit, ToSpan(s)));
+
+    private static readonly Parser<Expr> NameLiteral =
+        Identifier.Span().Tok().Select(s => (Expr)new NameExpr(s.Value, ToSpan(s)));
+
+    private static readonly Parser<Expr> Parenthesised =
+        from open in Symbol('(')
+        from inner in Parse.Ref(() => Expression)
+        from close in Symbol(')')
+        select inner;
+
+    private static readonly Parser<Expr> Primary = Parenthesised.Or(NumberLiteral).Or(NameLiteral);
+
+    private static Parser<Expr> Binary(Parser<string> op, Parser<Expr> operand, bool rightAssociative = false)
+    {
+        System.Func<string, Expr, Expr, Expr> make = (o, l, r) => new BinaryExpr(o, l, r,
+            new SourceSpan(l.Span.Start, r.Span.Start + r.Span.Length - l.Span.Start, l.Span.Line, l.Span.Column, r.Span.EndLine, r.Span.EndColumn));
+        return rightAssociative ? Parse.ChainRightOperator(op, operand, make) : Parse.ChainOperator(op, operand, make);
+    }
+
+    private static readonly Parser<Expr> Power = Binary(Symbol("^"), Primary, rightAssociative: true);
+    private static readonly Parser<Expr> Product = Binary(Symbol("*"), Power); // no division: "/" starts the actions
+    private static readonly Parser<Expr> Sum = Binary(Symbol("+").Or(Symbol("-")), Product);
+    private static readonly Parser<Expr> Comparison =
+        Binary(Symbol("<=").Or(Symbol(">=")).Or(Symbol("==")).Or(Symbol("!=")).Or(Symbol("<")).Or(Symbol(">")), Sum);
+
+    private static readonly Parser<Expr> Negation =
+        (from not in Keyword("not")
+         from operand in Parse.Ref(() => Negation)
+         select operand).Span().Select(s => (Expr)new NotExpr(s.Value, ToSpan(s)))
+        .Or(Comparison);
+
+    private static readonly Parser<Expr> Conjunction = Binary(Keyword("and"), Negation);
+
+    public static readonly Parser<Expr> Expression = Binary(Keyword("or"), Conjunction);
+
+    // ---- members ----
+
+    private static Parser<MachineMember> MemberOf<T>(Parser<T> parser, System.Func<T, SourceSpan, MachineMember> make) =>
+        parser.Span().Tok().Select(s => make(s.Value, ToSpan(s)));
+
+    private static readonly Parser<MachineMember> Value = MemberOf(
+        from kind in Keyword("const").Or(Keyword("param"))
+        from name in Identifier.Tok()
+        from eq in Symbol('=')
+        from value in Expression
+        from citation in OptionalCitation
+        from end in Semicolon
+        select (kind, name, value, citation),
+        (v, span) => new ValueMember(v.name, v.kind == "param", v.value, span, v.citation));
+
+    private static readonly Parser<MachineMember> Counter = MemberOf(
+        from kw in Keyword("counter")
+        from name in Identifier.Tok()
+        from citation in OptionalCitation
+        from end in Semicolon
+        select (name, citation),
+        (v, span) => new CounterMember(v.name, span, v.citation));
+
+    private static readonly Parser<MachineMember> Timer = MemberOf(
+        from kw in Keyword("timer")
+        from name in Identifier.Tok()
+        from citation in OptionalCitation
+        from end in Semicolon
+        select (name, citation),
+        (v, span) => new TimerMember(v.name, span, v.citation));
+
+    private static readonly Parser<MachineMember> State = MemberOf(
+        from kw in Keyword("state")
+        from name in Identifier.Tok()
+        from flags in Keyword("initial").Or(Keyword("final")).Many()
+        from citation in OptionalCitation
+        from end in Semicolon
+        select (name, flags: flags.ToArray(), citation),
+        (v, span) => new StateMember(v.name, v.flags.Contains("initial"), v.flags.Contains("final"), span, v.citation));
+
+    private static readonly Parser<MachineMember> Event = MemberOf(
+        from kw in Keyword("event")
+        from name in Identifier.Tok()
+        from citation in OptionalCitation
+        from end in Semicolon
+        select (name, citation),
+        (v, span) => new EventMember(v.name, span, v.citation));
+
+    private static readonly Parser<MachineAction> Action =
+        (from kind in Keyword("call").Or(Keyword("count")).Or(Keyword("reset")).Or(Keyword("stop"))
+         from target in NameReference
+         select (kind, target, duration: (Expr?)null))
+        .Or(from kind in Keyword("start")
+            from target in NameReference
+            from after in Keyword("after")
+            from duration in Expression
+            select (kind, target, duration: (Expr?)duration))
+        .Span().Tok().Select(s => new MachineAction(s.Value.kind, s.Value.target, s.Value.duration, ToSpan(s)));
+
+    private static readonly Parser<MachineMember> Transition = MemberOf(
+        from sources in NameReference.DelimitedBy(Symbol(','))
+        from arrow in Symbol("->")
+        from to in NameReference
+        from onKeyword in Keyword("on")
+        from events in NameReference.DelimitedBy(Symbol('|'))
+        from guard in Keyword("when").Then(_ => Expression).Optional()
+        from actions in Symbol('/').Then(_ => Action.DelimitedBy(Symbol(','))).Optional()
+        from citation in OptionalCitation
+        from end in Semicolon
+        select (sources, to, events, guard: guard.GetOrDefault(), actions: actions.GetOrElse(Enumerable.Empty<MachineAction>()), citation),
+        (v, span) => new TransitionMember(v.sources.ToEquatableArray(), v.to, v.events.ToEquatableArray(), v.guard,
+            v.actions.ToEquatableArray(), span, v.citation));
+
+    public static readonly Parser<MachineMember> Member =
+        Value.XOr(Counter).XOr(Timer).XOr(State).XOr(Event).XOr(Transition);
+}

@@ -1,0 +1,60 @@
+using System.Linq;
+using IceSpec.Generators.Binding;
+using IceSpec.Generators.Emit;
+using IceSpec.Generators.Model;
+using IceSpec.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+
+namespace IceSpec.Generators;
+
+/// <summary>
+/// Reads every <c>.spec</c> AdditionalFile: parse (per file) → bind (all files, for imports) → emit (per protocol).
+/// Each step's output is equatable data, so an edit elsewhere leaves every step Cached. A spec added with
+/// <c>IceSpecEmit="false"</c> metadata is read for its names only (its code lives in another assembly).
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class SpecGenerator : IIncrementalGenerator
+{
+    public static class TrackingNames
+    {
+        public const string Parse = nameof(Parse);
+        public const string Bind = nameof(Bind);
+        public const string Protocols = nameof(Protocols);
+    }
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var parsed = context.AdditionalTextsProvider
+            .Where(static file => file.Path.EndsWith(".spec", System.StringComparison.OrdinalIgnoreCase))
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, cancellation) =>
+            {
+                var (file, options) = pair;
+                var emit = !(options.GetOptions(file).TryGetValue("build_metadata.AdditionalFiles.IceSpecEmit", out var value)
+                             && string.Equals(value, "false", System.StringComparison.OrdinalIgnoreCase));
+                var text = file.GetText(cancellation)?.ToString() ?? "";
+                return SpecParser.Parse(file.Path, text, emit);
+            })
+            .WithTrackingName(TrackingNames.Parse);
+
+        var bundle = parsed.Collect()
+            .Select(static (files, _) => SpecBinder.Bind(files.OrderBy(f => f.Path, System.StringComparer.Ordinal).ToEquatableArray()))
+            .WithTrackingName(TrackingNames.Bind);
+
+        context.RegisterSourceOutput(bundle.Select(static (b, _) => b.Diagnostics), static (spc, diagnostics) =>
+        {
+            foreach (var diagnostic in diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+        });
+
+        var protocols = bundle.SelectMany(static (b, _) => b.Protocols).WithTrackingName(TrackingNames.Protocols);
+        context.RegisterSourceOutput(protocols, static (spc, protocol) =>
+        {
+            spc.AddSource($"{protocol.Prefix}.Registry.g.cs", RegistryEmitter.Emit(protocol));
+            spc.AddSource($"{protocol.Prefix}.Attributes.g.cs", AttributeEmitter.Emit(protocol));
+            spc.AddSource($"{protocol.Prefix}.Validator.g.cs", ValidatorEmitter.Emit(protocol));
+            spc.AddSource($"{protocol.Prefix}.Requirements.g.cs", CatalogEmitter.Emit(protocol));
+            foreach (var machine in protocol.Machines)
+                spc.AddSource($"{protocol.Prefix}.{machine.Identifier}Machine.g.cs", MachineEmitter.Emit(protocol, machine));
+        });
+    }
+}

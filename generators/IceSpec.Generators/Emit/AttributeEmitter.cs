@@ -153,7 +153,7 @@ internal static class AttributeEmitter
                 w.Line("    reason = default;");
                 w.Line("    return false;");
                 w.Line("}");
-                w.Line($"{add}int code, global::System.ReadOnlySpan<char> reason, byte padding = 0) =>");
+                w.Line($"{add}int code, scoped global::System.ReadOnlySpan<char> reason, byte padding = 0) =>");
                 w.Line($"    global::IceSpec.Stun.StunErrorCode.Write(builder.Reserve({code}, global::IceSpec.Stun.StunErrorCode.EncodedLength(reason), padding), code, reason);");
                 break;
             case PrimitiveType:
@@ -172,13 +172,13 @@ internal static class AttributeEmitter
                 w.Line($"    message.TryGet{x}(out var utf8) ? global::System.Text.Encoding.UTF8.GetString(utf8) : null;");
                 if (!a.Reserved)
                 {
-                    w.Line($"{add}global::System.ReadOnlySpan<char> value, byte padding = 0)");
+                    w.Line($"{add}scoped global::System.ReadOnlySpan<char> value, byte padding = 0)");
                     w.Line("{");
                     w.Line("    var length = global::System.Text.Encoding.UTF8.GetByteCount(value);");
                     w.Line($"    if (length > {u.Max}) throw new global::System.ArgumentException(\"{a.Name} is at most {u.Max} bytes of UTF-8 ({a.Citation.Split(':')[0]}).\", nameof(value));");
                     w.Line($"    global::System.Text.Encoding.UTF8.GetBytes(value, builder.Reserve({code}, length, padding));");
                     w.Line("}");
-                    w.Line($"{add}{Span} utf8, byte padding = 0)");
+                    w.Line($"{add}scoped {Span} utf8, byte padding = 0)");
                     w.Line("{");
                     w.Line($"    if (!{isValid}(utf8)) throw new global::System.ArgumentException(\"{a.Name} must be valid UTF-8 of at most {u.Max} bytes.\", nameof(utf8));");
                     w.Line($"    builder.Add({code}, utf8, padding);");
@@ -194,7 +194,7 @@ internal static class AttributeEmitter
                 w.Line("}");
                 if (!a.Reserved)
                 {
-                    w.Line($"{add}{Span} value, byte padding = 0)");
+                    w.Line($"{add}scoped {Span} value, byte padding = 0)");
                     w.Line("{");
                     w.Line($"    if (!{isValid}(value)) throw new global::System.ArgumentException(\"{a.Name} must be {FormatText.Describe(a.Format)}.\", nameof(value));");
                     w.Line($"    builder.Add({code}, value, padding);");
@@ -209,7 +209,7 @@ internal static class AttributeEmitter
                 w.Line("    return false;");
                 w.Line("}");
                 if (e.Name != "u16") break;
-                w.Line($"{add}global::System.ReadOnlySpan<ushort> values, byte padding = 0)");
+                w.Line($"{add}scoped global::System.ReadOnlySpan<ushort> values, byte padding = 0)");
                 w.Line("{");
                 w.Line($"    var destination = builder.Reserve({code}, values.Length * 2, padding);");
                 w.Line("    for (var i = 0; i < values.Length; i++) global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[(i * 2)..], values[i]);");
@@ -224,7 +224,7 @@ internal static class AttributeEmitter
                 w.Line("    return false;");
                 w.Line("}");
                 w.Line($"/// <summary>Appends {a.Name} from already-encoded items (each item's Write output, concatenated).</summary>");
-                w.Line($"{add}{Span} encodedItems)");
+                w.Line($"{add}scoped {Span} encodedItems)");
                 w.Line("{");
                 w.Line($"    if (!{isValid}(encodedItems)) throw new global::System.ArgumentException(\"{a.Name} items are malformed.\", nameof(encodedItems));");
                 w.Line($"    builder.Add({code}, encodedItems);");
@@ -238,7 +238,7 @@ internal static class AttributeEmitter
                 w.Line("    value = default;");
                 w.Line("    return false;");
                 w.Line("}");
-                if (!a.Reserved) w.Line($"{add}in {vt} value) => value.Write(builder.Reserve({code}, value.EncodedLength));");
+                if (!a.Reserved) w.Line($"{add}scoped {vt} value) => value.Write(builder.Reserve({code}, value.EncodedLength));");
                 break;
         }
         w.Line();

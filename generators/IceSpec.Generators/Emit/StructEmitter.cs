@@ -102,9 +102,9 @@ internal static class StructEmitter
                             w.Line($"at += {f.Name}.Length;");
                             if (b.Pad is not null)
                             {
-                                w.Line("var padding = ((at + 3) & ~3) - at;");
-                                w.Line("destination.Slice(at, padding).Clear();");
-                                w.Line("at += padding;");
+                                w.Line($"var {Camel(f.Name)}Padding = (({f.Name}.Length + 3) & ~3) - {f.Name}.Length;");
+                                w.Line($"destination.Slice(at, {Camel(f.Name)}Padding).Clear();");
+                                w.Line($"at += {Camel(f.Name)}Padding;");
                             }
                             break;
                         default:
@@ -138,7 +138,7 @@ internal static class StructEmitter
     {
         PrimitiveType p => IntSize(p.Name).ToString(),
         BytesType { Fixed: { } n } => n.ToString(),
-        BytesType { LengthPrefix: { } prefix, Pad: not null } => $"(({(prefix == "u8" ? 1 : 2)} + {name}.Length + 3) & ~3)",
+        BytesType { LengthPrefix: { } prefix, Pad: not null } => $"({(prefix == "u8" ? 1 : 2)} + (({name}.Length + 3) & ~3))",
         BytesType { LengthPrefix: { } prefix } => $"({(prefix == "u8" ? 1 : 2)} + {name}.Length)",
         _ => $"{name}.Length",
     };

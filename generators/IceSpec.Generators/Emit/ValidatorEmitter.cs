@@ -21,6 +21,11 @@ internal static class ValidatorEmitter
         w.Line(CodeWriter.GeneratedCode);
         using (w.Block($"public static partial class {pf}Validator"))
         {
+            w.Line("/// <summary>The rule name of an unknown comprehension-required attribute (answer 420).</summary>");
+            w.Line("public const string UnknownComprehensionRequiredRule = \"UnknownComprehensionRequired\";");
+            w.Line("/// <summary>The rule name of an attribute value that is not of its declared wire format.</summary>");
+            w.Line("public const string MalformedValueRule = \"MalformedValue\";");
+            w.Line();
             EmitStructure(w, p);
             EmitDispatch(w, p);
             foreach (var m in p.Messages) EmitMessage(w, m);
@@ -59,14 +64,14 @@ internal static class ValidatorEmitter
                     foreach (var a in p.Attributes.Where(a => !a.Reserved))
                     {
                         w.Line($"case {CodeWriter.Hex(a.Code, 4)}:");
-                        w.Line($"    if (!{p.Prefix}AttributeFormats.IsValid{a.Identifier}(attribute.Value)) {{ violation = new(\"MalformedValue\", {CodeWriter.Str(a.Citation)}, {CodeWriter.Str($"{a.Name} is not {FormatText.Describe(a.Format)}")}, type); return false; }}");
+                        w.Line($"    if (!{p.Prefix}AttributeFormats.IsValid{a.Identifier}(attribute.Value)) {{ violation = new(MalformedValueRule, {CodeWriter.Str(a.Citation)}, {CodeWriter.Str($"{a.Name} is not {FormatText.Describe(a.Format)}")}, type); return false; }}");
                         w.Line("    break;");
                     }
                     if (required is not null)
                     {
                         w.Line("default:");
                         w.Line($"    if (type >= {CodeWriter.Hex(required.Low, 4)} && type <= {CodeWriter.Hex(required.High, 4)} && !global::IceSpec.Stun.StunAttributeRegistry.IsUnderstood(type))");
-                        w.Line($"    {{ violation = new(\"UnknownComprehensionRequired\", {CodeWriter.Str(required.Citation)}, \"an unknown comprehension-required attribute (answer 420 with UNKNOWN-ATTRIBUTES)\", type); return false; }}");
+                        w.Line($"    {{ violation = new(UnknownComprehensionRequiredRule, {CodeWriter.Str(required.Citation)}, \"an unknown comprehension-required attribute (answer 420 with UNKNOWN-ATTRIBUTES)\", type); return false; }}");
                         w.Line("    break;");
                     }
                 }

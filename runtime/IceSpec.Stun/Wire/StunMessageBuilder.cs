@@ -16,12 +16,12 @@ public ref struct StunMessageBuilder
     private readonly IBufferWriter<byte>? _writer;
     private int _length;
 
-    public StunMessageBuilder(Span<byte> buffer, StunMessageType type, ReadOnlySpan<byte> transactionId)
+    public StunMessageBuilder(Span<byte> buffer, StunMessageType type, scoped ReadOnlySpan<byte> transactionId)
         : this(buffer, null, type, transactionId)
     {
     }
 
-    private StunMessageBuilder(Span<byte> buffer, IBufferWriter<byte>? writer, StunMessageType type, ReadOnlySpan<byte> transactionId)
+    private StunMessageBuilder(Span<byte> buffer, IBufferWriter<byte>? writer, StunMessageType type, scoped ReadOnlySpan<byte> transactionId)
     {
         if (transactionId.Length != StunHeader.TransactionIdLength)
             throw new ArgumentException("A transaction ID is 12 bytes (RFC 8489 §5).", nameof(transactionId));
@@ -36,7 +36,7 @@ public ref struct StunMessageBuilder
     }
 
     /// <summary>Builds into memory taken from <paramref name="writer"/>; call <see cref="Commit"/> when done.</summary>
-    public static StunMessageBuilder Create(IBufferWriter<byte> writer, StunMessageType type, ReadOnlySpan<byte> transactionId, int maxLength = 1280) =>
+    public static StunMessageBuilder Create(IBufferWriter<byte> writer, StunMessageType type, scoped ReadOnlySpan<byte> transactionId, int maxLength = 1280) =>
         new(writer.GetSpan(maxLength)[..maxLength], writer, type, transactionId);
 
     public readonly int Length => _length;
@@ -55,7 +55,7 @@ public ref struct StunMessageBuilder
     }
 
     /// <summary>Appends an attribute with <paramref name="value"/>; padding bytes are <paramref name="padding"/> (RFC 8489 §14: zero when sending; RFC 5389 allowed any).</summary>
-    public void Add(ushort type, ReadOnlySpan<byte> value, byte padding = 0) => value.CopyTo(Reserve(type, value.Length, padding));
+    public void Add(ushort type, scoped ReadOnlySpan<byte> value, byte padding = 0) => value.CopyTo(Reserve(type, value.Length, padding));
 
     /// <summary>Appends an attribute header and padding, returning the value bytes for the caller to fill.</summary>
     public Span<byte> Reserve(ushort type, int valueLength, byte padding = 0)

@@ -1,0 +1,87 @@
+using System.Globalization;
+
+namespace IceSpec.Stun.Tests.Registry;
+
+/// <summary>
+/// The spec's codes against the IANA "STUN Parameters" registry, transcribed by hand into iana-stun-registry.tsv
+/// (not generated from the spec): a typo in spec/stun.spec fails here.
+/// </summary>
+public sealed class IanaRegistryTests
+{
+    private sealed record Row(string Registry, int Code, string Name);
+
+    private static readonly Row[] Rows = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Registry", "iana-stun-registry.tsv"))
+        .Skip(1)
+        .Where(line => line.Length > 0 && !line.StartsWith('#'))
+        .Select(line => line.Split('\t'))
+        .Select(f => new Row(f[0], f[1].StartsWith("0x") ? int.Parse(f[1][2..], NumberStyles.HexNumber) : int.Parse(f[1]), f[2]))
+        .ToArray();
+
+    private static string? Registered(string registry, int code) => Rows.SingleOrDefault(r => r.Registry == registry && r.Code == code)?.Name;
+
+    [Fact]
+    public void EveryAttributeOfTheSpecHasItsRegisteredCode()
+    {
+        Assert.NotEmpty(StunRegistry.Attributes);
+        foreach (var attribute in StunRegistry.Attributes)
+        {
+            var registered = Registered("attribute", attribute.Type);
+            Assert.True(registered is not null, $"{attribute.Name} 0x{attribute.Type:X4} is not in the IANA registry");
+            // IANA lists RFC 3489's codes as "Reserved; was X"; it also lists 0x0003 that way although RFC 5780 defines CHANGE-REQUEST.
+            var expected = attribute.Reserved || attribute.Name == "CHANGE-REQUEST" ? "Reserved-was-" + attribute.Name : attribute.Name;
+            Assert.Equal(expected, registered);
+        }
+    }
+
+    [Fact]
+    public void EveryIceAndNatBehaviourAttributeIsInTheSpec()
+    {
+        string[] required =
+        [
+            "MAPPED-ADDRESS", "USERNAME", "MESSAGE-INTEGRITY", "ERROR-CODE", "UNKNOWN-ATTRIBUTES", "REALM", "NONCE",
+            "MESSAGE-INTEGRITY-SHA256", "PASSWORD-ALGORITHM", "USERHASH", "XOR-MAPPED-ADDRESS", "PRIORITY", "USE-CANDIDATE",
+            "PADDING", "RESPONSE-PORT", "PASSWORD-ALGORITHMS", "ALTERNATE-DOMAIN", "SOFTWARE", "ALTERNATE-SERVER", "FINGERPRINT",
+            "ICE-CONTROLLED", "ICE-CONTROLLING", "RESPONSE-ORIGIN", "OTHER-ADDRESS",
+        ];
+        var names = StunRegistry.Attributes.Select(a => a.Name).ToHashSet();
+        Assert.All(required, name => Assert.Contains(name, names));
+        foreach (var name in required)
+        {
+            var row = Rows.Single(r => r.Registry == "attribute" && r.Name == name);
+            Assert.Equal(row.Code, StunRegistry.Attributes.Single(a => a.Name == name).Type);
+        }
+    }
+
+    [Fact]
+    public void MethodCodesMatch()
+    {
+        Assert.Equal("Binding", Registered("method", StunMethods.Binding));
+        Assert.Equal("Reserved-was-SharedSecret", Registered("method", StunMethods.SharedSecret));
+        Assert.Equal("Binding", StunMethods.NameOf(0x001));
+    }
+
+    [Theory]
+    [InlineData(StunErrorCodes.TryAlternate)]
+    [InlineData(StunErrorCodes.BadRequest)]
+    [InlineData(StunErrorCodes.Unauthenticated)]
+    [InlineData(StunErrorCodes.UnknownAttribute)]
+    [InlineData(StunErrorCodes.StaleNonce)]
+    [InlineData(StunErrorCodes.ServerError)]
+    [InlineData(StunErrorCodes.RoleConflict)]
+    public void ErrorCodesAndReasonPhrasesMatch(int code) =>
+        Assert.Equal(Registered("error", code), StunErrorCodes.ReasonPhrase(code));
+
+    [Fact]
+    public void Rfc5389ReasonPhraseFor401IsKept() => Assert.Equal("Unauthorized", StunErrorCodes.FormerReasonPhrase(401));
+
+    [Fact]
+    public void PasswordAlgorithmsMatch()
+    {
+        Assert.Equal("MD5", Registered("password-algorithm", (int)StunPasswordAlgorithm.Md5));
+        Assert.Equal("SHA-256", Registered("password-algorithm", (int)StunPasswordAlgorithm.Sha256));
+    }
+
+    [Fact]
+    public void ComprehensionRangesFollowRfc8489Section14() =>
+        Assert.All(StunRegistry.Attributes, a => Assert.Equal(a.Type < 0x8000, a.IsComprehensionRequired));
+}

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Threading;
 
@@ -44,19 +45,43 @@ public sealed class StunKey
     public void ComputeSha256(ReadOnlySpan<byte> message, int attributeOffset, int valueLength, Span<byte> destination) =>
         Compute(ref _sha256, HashAlgorithmName.SHA256, message, attributeOffset, valueLength, destination);
 
+    /// <summary>Messages whose covered part is at most this long are hashed from one stack copy (see <see cref="Compute"/>).</summary>
+    private const int StackCopyLimit = 1536;
+
     /// <summary>
     /// RFC 8489 §14.5: the HMAC covers the message up to the attribute, with the header's length field set as if the
     /// integrity attribute were the last one (attributes after it excluded, it included).
     /// </summary>
+    /// <remarks>
+    /// Each call into .NET's HMAC crosses into the native library (OpenSSL on Linux), and that crossing, not the
+    /// SHA rounds, dominates for STUN-sized messages (~120 ns per AppendData here). So the covered bytes go in with
+    /// one AppendData: as they are when the length field already has the right value (a message being built, or one
+    /// whose integrity attribute is last), else from a stack copy with the length field patched.
+    /// </remarks>
+    [SkipLocalsInit]
     private void Compute(ref IncrementalHash? slot, HashAlgorithmName algorithm, ReadOnlySpan<byte> message, int attributeOffset, int valueLength, Span<byte> destination)
     {
+        var coveredLength = (ushort)(attributeOffset + StunHeader.AttributeHeaderLength + valueLength - StunHeader.Length);
         var hmac = Interlocked.Exchange(ref slot, null) ?? IncrementalHash.CreateHMAC(algorithm, _key);
-        Span<byte> header = stackalloc byte[StunHeader.Length];
-        message[..StunHeader.Length].CopyTo(header);
-        BinaryPrimitives.WriteUInt16BigEndian(header[StunHeader.LengthOffset..],
-            (ushort)(attributeOffset + StunHeader.AttributeHeaderLength + valueLength - StunHeader.Length));
-        hmac.AppendData(header);
-        hmac.AppendData(message[StunHeader.Length..attributeOffset]);
+        if (BinaryPrimitives.ReadUInt16BigEndian(message[StunHeader.LengthOffset..]) == coveredLength)
+        {
+            hmac.AppendData(message[..attributeOffset]);
+        }
+        else if (attributeOffset <= StackCopyLimit)
+        {
+            Span<byte> copy = stackalloc byte[StackCopyLimit];
+            message[..attributeOffset].CopyTo(copy);
+            BinaryPrimitives.WriteUInt16BigEndian(copy[StunHeader.LengthOffset..], coveredLength);
+            hmac.AppendData(copy[..attributeOffset]);
+        }
+        else
+        {
+            Span<byte> header = stackalloc byte[StunHeader.Length];
+            message[..StunHeader.Length].CopyTo(header);
+            BinaryPrimitives.WriteUInt16BigEndian(header[StunHeader.LengthOffset..], coveredLength);
+            hmac.AppendData(header);
+            hmac.AppendData(message[StunHeader.Length..attributeOffset]);
+        }
         hmac.GetHashAndReset(destination);
         if (Interlocked.CompareExchange(ref slot, hmac, null) is not null) hmac.Dispose();
     }

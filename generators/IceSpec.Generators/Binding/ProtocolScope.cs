@@ -107,10 +107,12 @@ internal sealed class ProtocolScope
             diagnostics.Add(Diag(DiagnosticDescriptors.MissingNamespace, Protocol.Span, Protocol.Name));
 
         var requirements = new List<RequirementModel>();
+        var perKind = new Dictionary<string, int>();
         void Require(string kind, string subject, Citation? citation)
         {
-            if (citation is not null)
-                requirements.Add(new RequirementModel($"{Protocol.Name}.{kind}.{Names.ToIdentifier(subject)}.{requirements.Count + 1}", kind, subject, citation.Text));
+            if (citation is null) return;
+            perKind[kind] = perKind.TryGetValue(kind, out var n) ? n + 1 : 1;
+            requirements.Add(new RequirementModel($"{Protocol.Name}.{kind}.{perKind[kind]:000}", kind, subject, citation.Text));
         }
 
         var methods = Declarations.OfType<MethodDecl>().Select(m =>

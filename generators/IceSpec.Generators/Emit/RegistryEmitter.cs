@@ -102,6 +102,24 @@ internal static class RegistryEmitter
             w.Line();
         }
 
+        if (p.Ranges.Count > 0)
+        {
+            w.Summary($"Code ranges of protocol {p.Name}.");
+            w.Line(CodeWriter.GeneratedCode);
+            using (w.Block($"public static partial class {pf}Ranges"))
+            {
+                foreach (var r in p.Ranges)
+                {
+                    var name = Binding.Names.ToIdentifier(r.Kind);
+                    w.Summary(r.Citation);
+                    w.Line($"public const ushort {name}Low = {CodeWriter.Hex(r.Low, 4)};");
+                    w.Line($"public const ushort {name}High = {CodeWriter.Hex(r.High, 4)};");
+                    w.Line($"public static bool Is{name}(int value) => value >= {name}Low && value <= {name}High;");
+                }
+            }
+            w.Line();
+        }
+
         w.Summary($"Registers the attributes of protocol {p.Name} with the runtime when the assembly loads.");
         w.Line(CodeWriter.GeneratedCode);
         using (w.Block($"public static partial class {pf}Registry"))

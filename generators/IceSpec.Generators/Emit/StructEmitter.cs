@@ -33,7 +33,7 @@ internal static class StructEmitter
                 w.Line("var at = 0;");
                 foreach (var f in fields)
                 {
-                    var v = "_" + Camel(f.Name);
+                    var v = "_" + Camel(f.Name).TrimStart('@');
                     switch (f.Type)
                     {
                         case PrimitiveType p:
@@ -70,7 +70,7 @@ internal static class StructEmitter
                             break;
                     }
                 }
-                w.Line($"value = new {typeName}({string.Join(", ", fields.Select(f => "_" + Camel(f.Name)))});");
+                w.Line($"value = new {typeName}({string.Join(", ", fields.Select(f => "_" + Camel(f.Name).TrimStart('@')))});");
                 w.Line("bytesRead = at;");
                 w.Line("return true;");
             }
@@ -102,9 +102,9 @@ internal static class StructEmitter
                             w.Line($"at += {f.Name}.Length;");
                             if (b.Pad is not null)
                             {
-                                w.Line($"var {Camel(f.Name)}Padding = (({f.Name}.Length + 3) & ~3) - {f.Name}.Length;");
-                                w.Line($"destination.Slice(at, {Camel(f.Name)}Padding).Clear();");
-                                w.Line($"at += {Camel(f.Name)}Padding;");
+                                w.Line($"var padding{f.Name} = (({f.Name}.Length + 3) & ~3) - {f.Name}.Length;");
+                                w.Line($"destination.Slice(at, padding{f.Name}).Clear();");
+                                w.Line($"at += padding{f.Name};");
                             }
                             break;
                         default:
@@ -163,5 +163,10 @@ internal static class StructEmitter
         _ => $"global::System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian({span}, {value})",
     };
 
-    public static string Camel(string identifier) => char.ToLowerInvariant(identifier[0]) + identifier.Substring(1);
+    /// <summary>camelCase for parameters and locals, escaped with @ when it is a C# keyword (a field named "class").</summary>
+    public static string Camel(string identifier)
+    {
+        var camel = char.ToLowerInvariant(identifier[0]) + identifier.Substring(1);
+        return Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(camel) == Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? camel : "@" + camel;
+    }
 }

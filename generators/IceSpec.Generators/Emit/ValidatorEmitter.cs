@@ -115,8 +115,11 @@ internal static class ValidatorEmitter
         }
         w.Line();
         var profiles = p.Messages.Where(m => m.Profile is not null).Select(m => m.Profile!).Distinct().ToArray();
+        w.Summary("The profiles (message variants) the spec defines rules for, e.g. \"ice-check\".");
+        w.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> Profiles {{ get; }} = new string[] {{ {string.Join(", ", profiles.Select(CodeWriter.Str))} }};");
+        w.Line();
         if (profiles.Length == 0) return;
-        w.Summary("Like TryValidate, but with the rules of a profile (e.g. \"ice-check\") where the spec has one for this method and class.");
+        w.Summary("Like TryValidate, but with the rules of a profile (e.g. \"ice-check\") where the spec has one for this method and class; otherwise the plain rules of the method and class.");
         using (w.Block($"public static bool TryValidate(in {Message} message, string profile, out {Violation} violation)"))
         {
             w.Line("if (!TryValidateStructure(message, out violation)) return false;");

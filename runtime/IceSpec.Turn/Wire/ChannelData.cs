@@ -1,0 +1,82 @@
+using System.Buffers.Binary;
+using IceSpec.Stun;
+
+namespace IceSpec.Turn;
+
+/// <summary>Why a buffer is not a ChannelData message.</summary>
+public enum ChannelDataStatus : byte
+{
+    Ok,
+    /// <summary>Fewer than the 4 bytes of the header.</summary>
+    TruncatedHeader,
+    /// <summary>The channel number is outside 0x4000–0x4FFF (RFC 8656 §12): not ChannelData.</summary>
+    NotAChannel,
+    /// <summary>The length field says more than the buffer holds.</summary>
+    LengthOverrun,
+}
+
+/// <summary>
+/// A ChannelData message (RFC 8656 §12.4), read in place. Over UDP the datagram may carry padding after the data;
+/// over TCP/TLS the message is padded to a multiple of 4 bytes (§12.5) and <see cref="FramedLength"/> says how much
+/// of the stream it takes.
+/// <code>
+///  0                   1                   2                   3
+///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |         Channel Number        |            Length             |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                                                               |
+/// /                       Application Data                        /
+/// /                                                               /
+/// |                                                               |
+/// |                               +-------------------------------+
+/// |                               |
+/// +-------------------------------+
+/// </code>
+/// </summary>
+public readonly ref struct ChannelData
+{
+    public const int HeaderLength = 4;
+
+    private ChannelData(ushort channel, ReadOnlySpan<byte> data)
+    {
+        Channel = channel;
+        Data = data;
+    }
+
+    public ushort Channel { get; }
+
+    public ReadOnlySpan<byte> Data { get; }
+
+    /// <summary>Bytes the message takes on a stream transport: header, data, padding to 4 (RFC 8656 §12.5).</summary>
+    public int FramedLength => HeaderLength + StunHeader.Padded(Data.Length);
+
+    /// <summary>First two bits 01: a ChannelData message rather than STUN (00) when demultiplexing (RFC 8656 §12).</summary>
+    public static bool LooksLikeChannelData(ReadOnlySpan<byte> buffer) => buffer.Length >= HeaderLength && (buffer[0] & 0xC0) == 0x40;
+
+    public static ChannelDataStatus TryParse(ReadOnlySpan<byte> buffer, out ChannelData message)
+    {
+        message = default;
+        if (buffer.Length < HeaderLength) return ChannelDataStatus.TruncatedHeader;
+        var channel = BinaryPrimitives.ReadUInt16BigEndian(buffer);
+        if (!TurnRanges.IsChannelNumbers(channel)) return ChannelDataStatus.NotAChannel;
+        int length = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
+        if (HeaderLength + length > buffer.Length) return ChannelDataStatus.LengthOverrun;
+        message = new ChannelData(channel, buffer.Slice(HeaderLength, length));
+        return ChannelDataStatus.Ok;
+    }
+
+    /// <summary>Writes a ChannelData message; with <paramref name="padForStream"/> the data is padded to 4 bytes. Returns the bytes written.</summary>
+    public static int Write(Span<byte> destination, ushort channel, scoped ReadOnlySpan<byte> data, bool padForStream)
+    {
+        if (!TurnRanges.IsChannelNumbers(channel))
+            throw new ArgumentOutOfRangeException(nameof(channel), "RFC 8656 §12: channel numbers are 0x4000 through 0x4FFF.");
+        var total = HeaderLength + (padForStream ? StunHeader.Padded(data.Length) : data.Length);
+        if (destination.Length < total) throw new ArgumentException($"ChannelData needs {total} bytes.", nameof(destination));
+        BinaryPrimitives.WriteUInt16BigEndian(destination, channel);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)data.Length);
+        data.CopyTo(destination[HeaderLength..]);
+        destination[(HeaderLength + data.Length)..total].Clear();
+        return total;
+    }
+}

@@ -1,0 +1,43 @@
+namespace IceSpec.Cli.Tests;
+
+/// <summary><c>icespec machine NAME --format mermaid|dot</c>.</summary>
+public class MachineCommandTests
+{
+    [Fact]
+    public void Dot_StartsWithDigraph()
+    {
+        var result = CliRunner.Run("machine", "StunClientTransaction", "--format", "dot");
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.StartsWith("digraph", result.Stdout);
+        Assert.Contains("\"Retransmitting\" -> \"AwaitingLastResponse\"", result.Stdout);
+    }
+
+    [Fact]
+    public void Mermaid_IsTheDefault()
+    {
+        var result = CliRunner.Run("machine", "StunClientTransaction");
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.StartsWith("stateDiagram-v2", result.Stdout);
+    }
+
+    [Fact]
+    public void UnknownMachine_IsAUsageErrorListingTheKnownOnes()
+    {
+        var result = CliRunner.Run("machine", "IceAgent");
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("unknown machine 'IceAgent'", result.Stderr);
+        Assert.Contains("StunClientTransaction", result.Stderr);
+    }
+
+    [Fact]
+    public void UnknownFormat_IsAUsageError()
+    {
+        var result = CliRunner.Run("machine", "StunClientTransaction", "--format", "svg");
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        result.AssertNoExceptionText();
+    }
+}

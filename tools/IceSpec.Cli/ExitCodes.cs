@@ -1,0 +1,14 @@
+namespace IceSpec.Cli;
+
+/// <summary>What the process exit code means, for every command.</summary>
+public static class ExitCodes
+{
+    /// <summary>Everything checked out: messages parsed, validated and (with a key) verified.</summary>
+    public const int Ok = 0;
+
+    /// <summary>The command ran, but some message was malformed, broke a rule, or failed a check.</summary>
+    public const int Failed = 1;
+
+    /// <summary>The command line or the input could not be understood (bad option, not hex, unknown machine…).</summary>
+    public const int Usage = 2;
+}

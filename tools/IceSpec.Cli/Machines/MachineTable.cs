@@ -1,0 +1,29 @@
+using IceSpec.Machines;
+using IceSpec.Stun;
+
+namespace IceSpec.Cli.Machines;
+
+/// <summary>The generated machines the tool can print, by name, and the diagram formats. Add a row per new machine.</summary>
+public static class MachineTable
+{
+    private static readonly MachineDefinition[] Known =
+    [
+        StunClientTransactionMachine.Definition,
+    ];
+
+    public static readonly IReadOnlyDictionary<string, Func<MachineDefinition, string>> Formats =
+        new Dictionary<string, Func<MachineDefinition, string>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["mermaid"] = MachineDiagram.ToMermaid,
+            ["dot"] = MachineDiagram.ToDot,
+        };
+
+    public static IEnumerable<string> Names => Known.Select(m => m.Name);
+
+    /// <summary>Finds a machine by name, ignoring case.</summary>
+    public static bool TryFind(string name, out MachineDefinition machine)
+    {
+        machine = Known.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))!;
+        return machine is not null;
+    }
+}

@@ -36,6 +36,7 @@ public sealed class Rfc8489AppendixBTests
         Assert.True(message.TryGetUserhash(out var userhash));
         var expected = SHA256.HashData(Encoding.UTF8.GetBytes(Rfc8489.Username + ":" + Rfc8489.Realm));
         Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(userhash));
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(StunUserhash.Compute(Rfc8489.Username, Rfc8489.Realm)));
     }
 
     [Fact]

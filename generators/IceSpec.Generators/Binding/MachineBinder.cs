@@ -68,9 +68,21 @@ internal sealed class MachineBinder
                 }
         }
 
-        foreach (var state in _states.Values.Where(s => !s.Initial))
-            if (!edges.Any(e => e.To == state.Name))
+        // Reachable: entered by a path of transitions from the initial state (a self-loop or an edge from an unreachable
+        // state does not count). Without exactly one initial state ISPEC008 is the error to fix first.
+        if (initial == 1)
+        {
+            var reached = new HashSet<string> { _states.Values.Single(s => s.Initial).Name };
+            var queue = new Queue<string>(reached);
+            while (queue.Count > 0)
+            {
+                var from = queue.Dequeue();
+                foreach (var edge in edges.Where(e => e.From == from))
+                    if (reached.Add(edge.To)) queue.Enqueue(edge.To);
+            }
+            foreach (var state in _states.Values.Where(s => !reached.Contains(s.Name)))
                 _diagnostics.Add(_scope.Diag(DiagnosticDescriptors.UnreachableState, state.Span, state.Name, _machine.Name));
+        }
 
         require("machine", _machine.Name, _machine.Citation);
         foreach (var value in _values.Values) require("parameter", $"{_machine.Name}.{value.Name}", value.Citation);
@@ -102,8 +114,22 @@ internal sealed class MachineBinder
                 _diagnostics.Add(_scope.Diag(DiagnosticDescriptors.UnknownName, action.Target.Span, $"Timer of machine '{_machine.Name}'", name));
                 break;
         }
-        if (action.Duration is not null) CheckNumeric(action.Duration);
+        if (action.Duration is not null && CheckNumeric(action.Duration) && !IsDuration(action.Duration))
+            _diagnostics.Add(_scope.Diag(DiagnosticDescriptors.InvalidExpression, action.Duration.Span,
+                $"Timer {name} needs a duration: give the number a unit (e.g. '500 ms', '3 s') or use a value that has one", _machine.Name));
     }
+
+    /// <summary>Whether a (well-formed) numeric expression is a duration: a number with a unit, a value bound to one, or
+    /// arithmetic over one; the same rule the emitter uses to type it.</summary>
+    private bool IsDuration(Expr expr) => IsDuration(expr, new HashSet<string>());
+
+    private bool IsDuration(Expr expr, HashSet<string> visiting) => expr switch
+    {
+        NumberExpr n => n.Unit is not null,
+        NameExpr n => _values.TryGetValue(n.Name, out var v) && visiting.Add(n.Name) && IsDuration(v.Value, visiting),
+        BinaryExpr { Operator: "+" or "-" or "*" } b => IsDuration(b.Left, visiting) || IsDuration(b.Right, visiting),
+        _ => false,
+    };
 
     /// <summary>A guard is a comparison, a combination with and/or/not, or a bare name: a guard method the runtime implements.</summary>
     private void CheckGuard(Expr guard)
@@ -121,8 +147,9 @@ internal sealed class MachineBinder
                 CheckGuard(not.Operand);
                 break;
             case BinaryExpr { Operator: "<" or "<=" or "==" or "!=" or ">" or ">=" } comparison:
-                CheckNumeric(comparison.Left);
-                CheckNumeric(comparison.Right);
+                if (CheckNumeric(comparison.Left) & CheckNumeric(comparison.Right) && IsDuration(comparison.Left) != IsDuration(comparison.Right))
+                    _diagnostics.Add(_scope.Diag(DiagnosticDescriptors.InvalidExpression, comparison.Span,
+                        "A duration cannot be compared with a plain number; give both sides a unit or neither", _machine.Name));
                 break;
             default:
                 _diagnostics.Add(_scope.Diag(DiagnosticDescriptors.InvalidExpression, guard.Span, "A guard must be a comparison, a guard name, or a combination with and/or/not", _machine.Name));
@@ -130,22 +157,27 @@ internal sealed class MachineBinder
         }
     }
 
-    private void CheckNumeric(Expr expr)
+    /// <summary>Reports what is wrong in a numeric expression; true if nothing was.</summary>
+    private bool CheckNumeric(Expr expr)
     {
         switch (expr)
         {
-            case NumberExpr: break;
-            case NameExpr name when IsValue(name.Name): break;
+            case NumberExpr: return true;
+            case NameExpr name when IsValue(name.Name): return true;
             case NameExpr name:
                 _diagnostics.Add(_scope.Diag(DiagnosticDescriptors.UnknownName, name.Span, $"Value of machine '{_machine.Name}' (const, param or counter)", name.Name));
-                break;
+                return false;
             case BinaryExpr { Operator: "+" or "-" or "*" or "^" } arithmetic:
-                CheckNumeric(arithmetic.Left);
-                CheckNumeric(arithmetic.Right);
-                break;
+                if (!(CheckNumeric(arithmetic.Left) & CheckNumeric(arithmetic.Right))) return false;
+                var (left, right) = (IsDuration(arithmetic.Left), IsDuration(arithmetic.Right));
+                var mixed = arithmetic.Operator switch { "*" => left && right, "^" => left || right, _ => left != right };
+                if (mixed)
+                    _diagnostics.Add(_scope.Diag(DiagnosticDescriptors.InvalidExpression, arithmetic.Span,
+                        $"'{arithmetic.Operator}' cannot combine these: durations add to durations, and multiply or raise only plain numbers", _machine.Name));
+                return !mixed;
             default:
                 _diagnostics.Add(_scope.Diag(DiagnosticDescriptors.InvalidExpression, expr.Span, "Expected a number, a const/param/counter name or arithmetic here", _machine.Name));
-                break;
+                return false;
         }
     }
 

@@ -14,6 +14,8 @@ internal sealed class ProtocolScope
     private readonly Dictionary<string, MethodDecl> _ownMethods = new();
     private readonly Dictionary<string, ClassDecl> _ownClasses = new();
     private readonly List<ProtocolScope> _imports = new();
+    private bool _hasDeclarationErrors;
+    private bool _importsIncomplete;
 
     public ProtocolScope(ParsedSpec file, ProtocolDecl protocol)
     {
@@ -64,43 +66,104 @@ internal sealed class ProtocolScope
                 diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, structure.Span, "Struct", structure.Name, structure.Name));
             else _ownStructs[structure.Name] = structure;
         }
-        var errorCodes = new HashSet<int>();
+        var errorCodes = new Dictionary<int, string>();
+        var errorIdentifiers = new Dictionary<string, ErrorDecl>();
         foreach (var error in Declarations.OfType<ErrorDecl>())
-            if (!errorCodes.Add(error.Code))
-                diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, error.Span, "Error code", error.Code.ToString(), error.Reason));
+        {
+            if (errorCodes.TryGetValue(error.Code, out var firstReason))
+                diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, error.Span, "Error code", error.Code.ToString(), firstReason));
+            else if (errorIdentifiers.TryGetValue(Names.ToIdentifier(error.Reason), out var sameName))
+                diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, error.Span, "Error reason", error.Reason, $"{sameName.Code} {sameName.Reason}"));
+            else
+            {
+                errorCodes[error.Code] = error.Reason;
+                errorIdentifiers[Names.ToIdentifier(error.Reason)] = error;
+            }
+        }
+
+        // Everything else that becomes a C# name or a switch case must be unique too, or the generated code does not compile.
+        var attributeIdentifiers = new Dictionary<string, string>();
+        foreach (var attribute in Declarations.OfType<AttributeDecl>().Where(a => _ownAttributes.TryGetValue(a.Name, out var kept) && kept == a))
+        {
+            var identifier = Names.ToIdentifier(attribute.Name);
+            if (attributeIdentifiers.TryGetValue(identifier, out var first))
+            {
+                diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, attribute.Span, "Attribute", attribute.Name, first));
+                _ownAttributes.Remove(attribute.Name);
+            }
+            else attributeIdentifiers[identifier] = attribute.Name;
+        }
+        CheckUnique(Declarations.OfType<ClassDecl>(), c => Names.ToIdentifier(c.Name), c => c.Name, "Class", diagnostics);
+        CheckUnique(Declarations.OfType<ClassDecl>(), c => c.Bits.ToString(), c => c.Name, "Class bits", diagnostics);
+        CheckUnique(Declarations.OfType<AlgorithmDecl>(), a => Names.ToIdentifier(a.Name), a => a.Name, "Password algorithm", diagnostics);
+        CheckUnique(Declarations.OfType<AlgorithmDecl>(), a => a.Code.ToString(), a => a.Name, "Password algorithm code", diagnostics);
+        CheckUnique(Declarations.OfType<RuleDecl>(), r => Names.ToIdentifier(r.Name), r => r.Name, "Rule", diagnostics);
+        CheckUnique(Declarations.OfType<MessageDecl>(), m => $"{m.Method.Name} {m.Class.Name} {m.Profile}",
+            m => $"{m.Method.Name} {m.Class.Name}{(m.Profile is null ? "" : " as " + m.Profile)}", "Message", diagnostics);
+        CheckUnique(Declarations.OfType<MachineDecl>(), m => Names.ToIdentifier(m.Name), m => m.Name, "Machine", diagnostics);
+        _hasDeclarationErrors = diagnostics.Any(d => d.Path == Path && DiagnosticDescriptors.ById[d.Id].DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
     }
 
-    public void ResolveImports(Dictionary<string, ProtocolScope> scopes, List<DiagnosticInfo> diagnostics)
+    private void CheckUnique<T>(IEnumerable<T> items, System.Func<T, string> key, System.Func<T, string> name, string kind, List<DiagnosticInfo> diagnostics)
+        where T : Declaration
+    {
+        var seen = new Dictionary<string, string>();
+        foreach (var item in items)
+        {
+            if (seen.TryGetValue(key(item), out var first)) diagnostics.Add(Diag(DiagnosticDescriptors.Duplicate, item.Span, kind, name(item), first));
+            else seen[key(item)] = name(item);
+        }
+    }
+
+    /// <param name="someFileFailed">A file did not parse: an unknown import may be that file, so its names are not
+    /// reported as unknown (the syntax error is the one to fix).</param>
+    public void ResolveImports(Dictionary<string, ProtocolScope> scopes, bool someFileFailed, List<DiagnosticInfo> diagnostics)
     {
         foreach (var import in Declarations.OfType<ImportDecl>())
         {
             if (scopes.TryGetValue(import.Protocol, out var imported) && imported != this) _imports.Add(imported);
+            else if (someFileFailed && import.Protocol != Protocol.Name) _importsIncomplete = true;
             else diagnostics.Add(Diag(DiagnosticDescriptors.UnknownName, import.Span, "Protocol", import.Protocol));
         }
     }
 
+    /// <summary>This scope and everything it imports, directly or not, each once (imports may form a cycle), nearest first.</summary>
+    private IEnumerable<ProtocolScope> Visible()
+    {
+        var seen = new HashSet<ProtocolScope> { this };
+        var queue = new Queue<ProtocolScope>();
+        queue.Enqueue(this);
+        while (queue.Count > 0)
+        {
+            var scope = queue.Dequeue();
+            yield return scope;
+            foreach (var import in scope._imports)
+                if (seen.Add(import)) queue.Enqueue(import);
+        }
+    }
+
     private AttributeDecl? FindAttribute(string name) =>
-        _ownAttributes.TryGetValue(name, out var own) ? own : _imports.Select(i => i.FindAttribute(name)).FirstOrDefault(a => a is not null);
+        Visible().Select(s => s._ownAttributes.TryGetValue(name, out var a) ? a : null).FirstOrDefault(a => a is not null);
 
     private (StructDecl Decl, ProtocolScope Owner)? FindStruct(string name) =>
-        _ownStructs.TryGetValue(name, out var own) ? (own, this) : _imports.Select(i => i.FindStruct(name)).FirstOrDefault(s => s is not null);
+        Visible().Where(s => s._ownStructs.ContainsKey(name)).Select(s => ((StructDecl, ProtocolScope)?)(s._ownStructs[name], s)).FirstOrDefault();
 
     private string? Namespace => Declarations.OfType<NamespaceDecl>().FirstOrDefault()?.Name;
 
     private MethodDecl? FindMethod(string name) =>
-        _ownMethods.TryGetValue(name, out var own) ? own : _imports.Select(i => i.FindMethod(name)).FirstOrDefault(m => m is not null);
+        Visible().Select(s => s._ownMethods.TryGetValue(name, out var m) ? m : null).FirstOrDefault(m => m is not null);
 
     private ClassDecl? FindClass(string name) =>
-        _ownClasses.TryGetValue(name, out var own) ? own : _imports.Select(i => i.FindClass(name)).FirstOrDefault(c => c is not null);
+        Visible().Select(s => s._ownClasses.TryGetValue(name, out var c) ? c : null).FirstOrDefault(c => c is not null);
 
-    private IEnumerable<RangeDecl> Ranges =>
-        Declarations.OfType<RangeDecl>().Concat(_imports.SelectMany(i => i.Ranges));
+    private IEnumerable<RangeDecl> Ranges => Visible().SelectMany(s => s.Declarations.OfType<RangeDecl>());
 
     /// <summary>Builds the model, or returns null when an error makes emitting pointless.</summary>
     public ProtocolModel? Build(List<DiagnosticInfo> diagnostics)
     {
         var before = diagnostics.Count;
         CheckCitations(diagnostics);
+        if (_importsIncomplete) return null; // an imported file did not parse: its names would all look unknown
 
         var ns = Declarations.OfType<NamespaceDecl>().FirstOrDefault();
         if (ns is null && File.Emit)
@@ -172,7 +235,7 @@ internal sealed class ProtocolScope
 
         var machines = Declarations.OfType<MachineDecl>().Select(m => new MachineBinder(this, m, diagnostics).Bind(Require)).Where(m => m is not null).Select(m => m!).ToEquatableArray();
 
-        if (diagnostics.Skip(before).Any(d => DiagnosticDescriptors.ById[d.Id].DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error) || ns is null)
+        if (_hasDeclarationErrors || diagnostics.Skip(before).Any(d => DiagnosticDescriptors.ById[d.Id].DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error) || ns is null)
             return null;
 
         return new ProtocolModel(Protocol.Name, ns.Name, Names.ToIdentifier(Protocol.Name), Text(Protocol.Citation),
@@ -215,6 +278,12 @@ internal sealed class ProtocolScope
     {
         switch (format)
         {
+            case NamedType or InlineStructType when !topLevel:
+                diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, format.Span, owner, "a struct field is an integer, bytes or utf8; structs do not nest"));
+                return format;
+            case PrimitiveType { Name: "address" or "xor-address" or "error-code" } primitive when !topLevel:
+                diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, primitive.Span, owner, $"a struct field is an integer, bytes or utf8, not '{primitive.Name}'"));
+                return format;
             case NamedType named:
                 if (FindStruct(named.Name) is not { } found)
                 {
@@ -226,9 +295,19 @@ internal sealed class ProtocolScope
             case InlineStructType inline:
                 return inline with { Fields = inline.Fields.Select(f => f with { Type = ResolveFormat(owner, f.Type, diagnostics, false) }).ToEquatableArray() };
             case ListType list:
+                if (!topLevel)
+                {
+                    diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, list.Span, owner, "a struct field is an integer, bytes or utf8; a list can only be a whole attribute value"));
+                    return format;
+                }
                 if (list.Element is ListType)
                     diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, list.Span, owner, "a list of lists has no element boundaries; wrap the inner list in a struct with a length-prefixed field"));
-                return list with { Element = ResolveFormat(owner, list.Element, diagnostics, false) };
+                else if (list.Element is not (PrimitiveType { Name: "u16" } or NamedType or InlineStructType))
+                {
+                    diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, list.Span, owner, $"a list holds u16 values or structs, not {Emit.FormatText.Describe(list.Element)}; wrap the element in a struct"));
+                    return format;
+                }
+                return list with { Element = ResolveStruct(owner, list.Element, diagnostics) };
             case BytesType bytes:
                 if (bytes.Fixed is not null && bytes.Max is not null)
                     diagnostics.Add(Diag(DiagnosticDescriptors.InvalidFormat, bytes.Span, owner, "'bytes N' is already fixed-size; drop 'max'"));
@@ -245,9 +324,13 @@ internal sealed class ProtocolScope
         }
     }
 
+    /// <summary>A list element: u16, or a struct (named or inline) whose fields are checked as fields.</summary>
+    private WireType ResolveStruct(string owner, WireType element, List<DiagnosticInfo> diagnostics) =>
+        element is PrimitiveType ? element : ResolveFormat(owner, element, diagnostics, topLevel: true);
+
     private bool IsComprehensionRequired(int code)
     {
-        foreach (var range in Ranges)
+        foreach (var range in Ranges.Where(r => r.Kind is "comprehension-required" or "comprehension-optional"))
             if (code >= range.Low && code <= range.High) return range.Kind == "comprehension-required";
         return code < 0x8000;
     }

@@ -27,11 +27,17 @@ public static class SpecBinder
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingProtocol, file.Path, SourceSpan.None));
                 continue;
             }
+            if (scopes.TryGetValue(protocol.Name, out var existing))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Duplicate, file.Path, protocol.Span, "Protocol", protocol.Name, existing.File.Path));
+                continue;
+            }
             scopes[protocol.Name] = new ProtocolScope(file, protocol);
         }
 
         foreach (var scope in scopes.Values) scope.Declare(diagnostics);
-        foreach (var scope in scopes.Values) scope.ResolveImports(scopes, diagnostics);
+        var someFileFailed = files.Any(f => f.Diagnostics.Count > 0);
+        foreach (var scope in scopes.Values) scope.ResolveImports(scopes, someFileFailed, diagnostics);
 
         var protocols = new List<ProtocolModel>();
         foreach (var scope in scopes.Values)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Linq;
+using System.Numerics;
 using IceSpec.Generators.Model;
 using Sprache;
 
@@ -40,6 +41,17 @@ internal static class Lexical
     public static SourceSpan ToSpan<T>(ITextSpan<T> span) =>
         new(span.Start.Pos, span.Length, span.Start.Line - 1, span.Start.Column - 1, span.End.Line - 1, span.End.Column - 1);
 
+    /// <summary>From the start of <paramref name="first"/> to the end of <paramref name="last"/>.</summary>
+    public static SourceSpan Join(SourceSpan first, SourceSpan last) =>
+        new(first.Start, last.Start + last.Length - first.Start, first.Line, first.Column, last.EndLine, last.EndColumn);
+
+    /// <summary>Trivia, then <paramref name="parser"/>: for the later words of a construct whose span must not include the
+    /// trivia after it (its last token is read without Tok). Fails without consuming input when the parser fails.</summary>
+    public static Parser<T> AfterTrivia<T>(this Parser<T> parser) =>
+        (from leading in Trivia
+         from value in parser
+         select value).Atomic();
+
     /// <summary>Letters, digits and underscores, with single hyphens inside (so <c>A-&gt;B</c> still reads as A, -&gt;, B).</summary>
     public static readonly Parser<string> Identifier =
         (from first in Parse.Letter
@@ -52,33 +64,51 @@ internal static class Lexical
     public static readonly Parser<NameRef> NameReference =
         Identifier.Spanned().Tok().Select(s => new NameRef(s.Value, s.Span));
 
-    /// <summary>A keyword: the word, not followed by more identifier characters.</summary>
-    public static Parser<string> Keyword(string word) =>
+    /// <summary>A keyword without the trivia after it: the word, not followed by more identifier characters.</summary>
+    public static Parser<string> Word(string word) =>
         (from text in Parse.String(word).Text()
          from end in Parse.LetterOrDigit.Or(Parse.Char('_')).Or(Parse.Char('-').Then(_ => Parse.LetterOrDigit)).Not()
-         select text).Atomic().Named("'" + word + "'").Tok();
+         select text).Atomic().Named("'" + word + "'");
+
+    /// <summary>A keyword and the trivia after it.</summary>
+    public static Parser<string> Keyword(string word) => Word(word).Tok();
 
     public static Parser<char> Symbol(char c) => Parse.Char(c).Named("'" + c + "'").Tok();
 
     public static Parser<string> Symbol(string s) => Parse.String(s).Text().Atomic().Named("'" + s + "'").Tok();
 
-    private static readonly Parser<long> Hex =
+    // Digits are read as BigInteger so a long literal is a syntax error at the number, not an OverflowException.
+    private static readonly Parser<BigInteger> Hex =
         from prefix in Parse.String("0x").Or(Parse.String("0X"))
         from digits in Parse.Chars("0123456789abcdefABCDEF").AtLeastOnce().Text()
-        select long.Parse(digits, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        select BigInteger.Parse("0" + digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
 
-    private static readonly Parser<long> Binary =
+    private static readonly Parser<BigInteger> Binary =
         from prefix in Parse.String("0b")
         from digits in Parse.Chars("01").AtLeastOnce().Text()
-        select digits.Aggregate(0L, (acc, d) => acc * 2 + (d - '0'));
+        select digits.Aggregate(BigInteger.Zero, (acc, d) => acc * 2 + (d - '0'));
 
-    private static readonly Parser<long> Decimal =
-        Parse.Digit.AtLeastOnce().Text().Select(d => long.Parse(d, CultureInfo.InvariantCulture));
+    private static readonly Parser<BigInteger> Decimal =
+        Parse.Digit.AtLeastOnce().Text().Select(d => BigInteger.Parse(d, CultureInfo.InvariantCulture));
+
+    private static readonly Parser<BigInteger> AnyNumber = Hex.Atomic().Or(Binary.Atomic()).Or(Decimal).Named("number");
+
+    /// <summary>42, 0x0020 or 0b01, at most 0x7FFFFFFF (so <see cref="Int"/> never wraps), without the trivia after it.</summary>
+    public static readonly Parser<long> RawNumber = input =>
+    {
+        var result = AnyNumber(input);
+        if (!result.WasSuccessful) return Result.Failure<long>(result.Remainder, result.Message, result.Expectations);
+        return result.Value <= int.MaxValue
+            ? Result.Success((long)result.Value, result.Remainder)
+            : Result.Failure<long>(input, "number too large", new[] { "a number of at most 0x7FFFFFFF" });
+    };
 
     /// <summary>42, 0x0020 or 0b01.</summary>
-    public static readonly Parser<long> Number = Hex.Atomic().Or(Binary.Atomic()).Or(Decimal).Named("number").Tok();
+    public static readonly Parser<long> Number = RawNumber.Tok();
 
     public static readonly Parser<int> Int = Number.Select(n => (int)n);
+
+    public static readonly Parser<int> RawInt = RawNumber.Select(n => (int)n);
 
     public static readonly Parser<string> StringLiteral =
         (from open in Parse.Char('"')

@@ -16,27 +16,29 @@ internal static class MachineGrammar
 
     // ---- expressions: or < and < not < comparison < sum < product < power < primary ----
 
+    // Every primary reads its own text, takes its span, then eats the trivia after it: an expression's span ends at its
+    // last character.
     private static readonly Parser<Expr> NumberLiteral =
-        (from value in Number
-         from unit in Keyword("ms").Or(Keyword("s")).Optional()
+        (from value in RawNumber
+         from unit in Word("ms").Or(Word("s")).AfterTrivia().Optional()
          select (value, unit: unit.GetOrDefault()))
-        .Span().Select(s => (Expr)new NumberExpr(s.Value.value, s.Value.unit, ToSpan(s)));
+        .Span().Tok().Select(s => (Expr)new NumberExpr(s.Value.value, s.Value.unit, ToSpan(s)));
 
     private static readonly Parser<Expr> NameLiteral =
         Identifier.Span().Tok().Select(s => (Expr)new NameExpr(s.Value, ToSpan(s)));
 
+    /// <summary>The inner expression, its span widened to the parentheses (so "2 * (a + 1)" ends at its ')').</summary>
     private static readonly Parser<Expr> Parenthesised =
-        from open in Symbol('(')
-        from inner in Parse.Ref(() => Expression)
-        from close in Symbol(')')
-        select inner;
+        (from open in Parse.Char('(').Named("'('").Span().Tok()
+         from inner in Parse.Ref(() => Expression)
+         from close in Parse.Char(')').Named("')'").Span()
+         select inner with { Span = Join(ToSpan(open), ToSpan(close)) }).Tok();
 
     private static readonly Parser<Expr> Primary = Parenthesised.Or(NumberLiteral).Or(NameLiteral);
 
     private static Parser<Expr> Binary(Parser<string> op, Parser<Expr> operand, bool rightAssociative = false)
     {
-        System.Func<string, Expr, Expr, Expr> make = (o, l, r) => new BinaryExpr(o, l, r,
-            new SourceSpan(l.Span.Start, r.Span.Start + r.Span.Length - l.Span.Start, l.Span.Line, l.Span.Column, r.Span.EndLine, r.Span.EndColumn));
+        System.Func<string, Expr, Expr, Expr> make = (o, l, r) => new BinaryExpr(o, l, r, Join(l.Span, r.Span));
         return rightAssociative ? Parse.ChainRightOperator(op, operand, make) : Parse.ChainOperator(op, operand, make);
     }
 
@@ -47,9 +49,9 @@ internal static class MachineGrammar
         Binary(Symbol("<=").Or(Symbol(">=")).Or(Symbol("==")).Or(Symbol("!=")).Or(Symbol("<")).Or(Symbol(">")), Sum);
 
     private static readonly Parser<Expr> Negation =
-        (from not in Keyword("not")
+        (from not in Word("not").Span().Tok()
          from operand in Parse.Ref(() => Negation)
-         select operand).Span().Select(s => (Expr)new NotExpr(s.Value, ToSpan(s)))
+         select (Expr)new NotExpr(operand, Join(ToSpan(not), operand.Span)))
         .Or(Comparison);
 
     private static readonly Parser<Expr> Conjunction = Binary(Keyword("and"), Negation);

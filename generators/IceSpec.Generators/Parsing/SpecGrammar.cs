@@ -76,20 +76,22 @@ internal static class SpecGrammar
         select (kind, low, high, citation),
         (v, span) => new RangeDecl(v.kind, v.low, v.high, span, v.citation));
 
+    // Wire types are read without the trivia after them (Word, RawInt, AfterTrivia), so their spans end at their last
+    // character; WireTypeParser eats the trivia after the whole type.
     private static readonly Parser<string> PrimitiveName =
-        Keyword("u8").Or(Keyword("u16")).Or(Keyword("u32")).Or(Keyword("u64")).Or(Keyword("empty"))
-            .Or(Keyword("xor-address")).Or(Keyword("address")).Or(Keyword("error-code"))
-            .Or(Keyword("hmac-sha1")).Or(Keyword("hmac-sha256")).Or(Keyword("fingerprint"));
+        Word("u8").Or(Word("u16")).Or(Word("u32")).Or(Word("u64")).Or(Word("empty"))
+            .Or(Word("xor-address")).Or(Word("address")).Or(Word("error-code"))
+            .Or(Word("hmac-sha1")).Or(Word("hmac-sha256")).Or(Word("fingerprint"));
 
     private static readonly Parser<WireType> Primitive =
         PrimitiveName.Span().Select(s => (WireType)new PrimitiveType(s.Value, ToSpan(s)));
 
     private static readonly Parser<WireType> Bytes =
-        (from kw in Keyword("bytes")
-         from size in Int.Optional()
-         from max in Keyword("max").Then(_ => Int).Optional()
-         from prefix in Keyword("length").Then(_ => Keyword("u8").Or(Keyword("u16"))).Optional()
-         from pad in Keyword("pad").Then(_ => Int).Optional()
+        (from kw in Word("bytes")
+         from size in RawInt.AfterTrivia().Optional()
+         from max in Word("max").AfterTrivia().Then(_ => RawInt.AfterTrivia()).Optional()
+         from prefix in Word("length").AfterTrivia().Then(_ => Word("u8").Or(Word("u16")).AfterTrivia()).Optional()
+         from pad in Word("pad").AfterTrivia().Then(_ => RawInt.AfterTrivia()).Optional()
          select (size, max, prefix, pad))
         .Span().Select(s => (WireType)new BytesType(
             s.Value.size.IsDefined ? s.Value.size.Get() : null,
@@ -99,8 +101,8 @@ internal static class SpecGrammar
             ToSpan(s)));
 
     private static readonly Parser<WireType> Utf8 =
-        (from kw in Keyword("utf8")
-         from max in Keyword("max").Then(_ => Int)
+        (from kw in Word("utf8")
+         from max in Word("max").AfterTrivia().Then(_ => RawInt.AfterTrivia())
          select max)
         .Span().Select(s => (WireType)new Utf8Type(s.Value, ToSpan(s)));
 
@@ -130,12 +132,13 @@ internal static class SpecGrammar
     private static readonly Parser<WireType> List =
         (from kw in Keyword("list")
          from of in Keyword("of")
-         from element in Parse.Ref(() => WireTypeParser)
+         from element in Parse.Ref(() => WireTypeCore)
          select element)
         .Span().Select(s => (WireType)new ListType(s.Value, ToSpan(s)));
 
-    public static readonly Parser<WireType> WireTypeParser =
-        List.Or(InlineStruct).Or(Bytes).Or(Utf8).Or(Primitive).Or(Named).Tok();
+    private static readonly Parser<WireType> WireTypeCore = List.Or(InlineStruct).Or(Bytes).Or(Utf8).Or(Primitive).Or(Named);
+
+    public static readonly Parser<WireType> WireTypeParser = WireTypeCore.Tok();
 
     private static readonly Parser<Declaration> Attribute = Decl(
         from kw in Keyword("attribute")

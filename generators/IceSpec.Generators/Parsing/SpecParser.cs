@@ -1,3 +1,4 @@
+using System.Linq;
 using IceSpec.Generators.Diagnostics;
 using IceSpec.Generators.Model;
 using Sprache;
@@ -19,6 +20,9 @@ public static class SpecParser
         var span = new SourceSpan(position, position < text.Length ? 1 : 0, line, column, line, column + (position < text.Length ? 1 : 0));
         var found = position < text.Length ? $"'{Escape(text[position])}'" : "the end of the file";
         var expected = string.Join(" or ", result.Expectations);
+        // Only End() is left when no declaration starts here (e.g. a misspelt keyword): say what may start one.
+        if (position < text.Length && result.Expectations.All(e => e == "end of input"))
+            expected = "a declaration ('protocol', 'namespace', 'import', 'class', 'method', 'range', 'attribute', 'struct', 'error', 'password-algorithm', 'rule', 'message' or 'machine')";
         var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.SyntaxError, path, span, found, expected.Length == 0 ? "a declaration" : expected);
         return new ParsedSpec(path, emit, EquatableArray<Declaration>.Empty, new EquatableArray<DiagnosticInfo>(new[] { diagnostic }));
     }

@@ -33,7 +33,7 @@ public sealed class GeneratedOutputTests
     {
         Assert.Empty(Stun.Diagnostics);
         Assert.Empty(Stun.DriverDiagnostics);
-        Assert.Equal(new[] { "Stun.Attributes.g.cs", "Stun.Registry.g.cs", "Stun.Requirements.g.cs", "Stun.StunClientTransactionMachine.g.cs", "Stun.Validator.g.cs" },
+        Assert.Equal(new[] { "Stun.Attributes.g.cs", "Stun.MessageViews.g.cs", "Stun.Registry.g.cs", "Stun.Requirements.g.cs", "Stun.StunClientTransactionMachine.g.cs", "Stun.Validator.g.cs" },
             Stun.HintNames);
     }
 
@@ -55,7 +55,7 @@ public sealed class GeneratedOutputTests
     {
         Assert.Matches(@"\nattribute XOR-MAPPED-ADDRESS\s+0x0020\s*:\s*xor-address\s", SpecFiles.Stun);
         Assert.Contains("    public const ushort XorMappedAddress = 0x0020;\n", Registry);
-        Assert.Contains("public static bool TryGetXorMappedAddress(this in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunAddress value)", Attributes);
+        Assert.Contains("public static bool TryGetXorMappedAddress(this global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunAddress value)", Attributes);
         Assert.Contains("if (message.TryGetAttribute(StunAttributeTypes.XorMappedAddress, out var raw)) return global::IceSpec.Stun.StunAddress.TryRead(raw, true, message.TransactionId, out value);", Attributes);
     }
 
@@ -81,19 +81,19 @@ public sealed class GeneratedOutputTests
     public void IntegerAttributesGetTypedAccessors(string name, string type)
     {
         Assert.Matches($@"^attribute\s+{name}\s+0x[0-9A-F]{{4}}\s*:\s*u{(type == "uint" ? 32 : 64)}\s", SpecFiles.Stun.Split('\n').Single(l => l.StartsWith($"attribute {name} ")));
-        Assert.Contains($"public static bool TryGet{Pascal(name)}(this in global::IceSpec.Stun.StunMessage message, out {type} value)", Attributes);
+        Assert.Contains($"public static bool TryGet{Pascal(name)}(this global::IceSpec.Stun.StunMessage message, out {type} value)", Attributes);
         Assert.Contains($"public static void Add{Pascal(name)}(this ref global::IceSpec.Stun.StunMessageBuilder builder, {type} value) => ", Attributes);
     }
 
     [Fact]
     public void EmptyUtf8AndListAttributesGetTheirAccessors()
     {
-        Assert.Contains("public static bool HasUseCandidate(this in global::IceSpec.Stun.StunMessage message) => message.Contains(StunAttributeTypes.UseCandidate);", Attributes);
-        Assert.Contains("public static bool TryGetUsername(this in global::IceSpec.Stun.StunMessage message, out global::System.ReadOnlySpan<byte> utf8)", Attributes);
+        Assert.Contains("public static bool HasUseCandidate(this global::IceSpec.Stun.StunMessage message) => message.Contains(StunAttributeTypes.UseCandidate);", Attributes);
+        Assert.Contains("public static bool TryGetUsername(this global::IceSpec.Stun.StunMessage message, out global::System.ReadOnlySpan<byte> utf8)", Attributes);
         Assert.Contains("if (length > 513) throw new global::System.ArgumentException(\"USERNAME is at most 513 bytes of UTF-8 (RFC 8489 §14.3).\", nameof(value));", Attributes);
         Assert.Contains("public static bool IsValidUserhash(global::System.ReadOnlySpan<byte> value) => value.Length == 32;", Attributes);
-        Assert.Contains("public static bool TryGetUnknownAttributes(this in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunUInt16List value)", Attributes);
-        Assert.Contains("public static bool TryGetPasswordAlgorithms(this in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.PasswordAlgorithmEntryList value)", Attributes);
+        Assert.Contains("public static bool TryGetUnknownAttributes(this global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunUInt16List value)", Attributes);
+        Assert.Contains("public static bool TryGetPasswordAlgorithms(this global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.PasswordAlgorithmEntryList value)", Attributes);
         Assert.Contains("public readonly ref struct ResponsePortValue", Attributes); // the inline struct of RESPONSE-PORT
         Assert.Contains("public readonly ref struct PasswordAlgorithmEntry", Attributes);
     }
@@ -216,7 +216,7 @@ public sealed class GeneratedOutputTests
         var run = GeneratorHarness.Run(new SpecInput("/specs/stun.spec", SpecFiles.Stun, Emit: false), new SpecInput("/specs/turn.spec", SpecFiles.Turn));
         Assert.Empty(run.Diagnostics);
         var machines = Regex.Matches(SpecFiles.Turn, @"^machine (\w+)", RegexOptions.Multiline).Select(m => $"Turn.{m.Groups[1].Value}Machine.g.cs");
-        Assert.Equal(new[] { "Turn.Attributes.g.cs", "Turn.Registry.g.cs", "Turn.Requirements.g.cs", "Turn.Validator.g.cs" }.Concat(machines).OrderBy(n => n, StringComparer.Ordinal),
+        Assert.Equal(new[] { "Turn.Attributes.g.cs", "Turn.MessageViews.g.cs", "Turn.Registry.g.cs", "Turn.Requirements.g.cs", "Turn.Validator.g.cs" }.Concat(machines).OrderBy(n => n, StringComparer.Ordinal),
             run.HintNames);
         Assert.Contains("    public const ushort XorRelayedAddress = 0x0016;\n", run.Source("Turn.Registry.g.cs"));
     }

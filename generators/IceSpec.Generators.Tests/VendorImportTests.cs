@@ -43,7 +43,7 @@ public sealed class VendorImportTests
     {
         var run = GeneratorHarness.Run(Specs);
         Assert.Empty(run.Diagnostics);
-        Assert.Equal(new[] { "Acme.Attributes.g.cs", "Acme.Registry.g.cs", "Acme.Requirements.g.cs", "Acme.Validator.g.cs" }, run.HintNames);
+        Assert.Equal(new[] { "Acme.Attributes.g.cs", "Acme.MessageViews.g.cs", "Acme.Registry.g.cs", "Acme.Requirements.g.cs", "Acme.Validator.g.cs" }, run.HintNames);
         foreach (var source in run.Generator.GeneratedSources)
         {
             var text = source.SourceText.ToString();
@@ -81,7 +81,7 @@ public sealed class VendorImportTests
     public void ImportedStructIsUsedByItsStunTypeName()
     {
         var attributes = GeneratorHarness.Run(Specs).Source("Acme.Attributes.g.cs");
-        Assert.Contains("public static bool TryGetAcmeAlgorithm(this in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.PasswordAlgorithmEntry value)", attributes);
+        Assert.Contains("public static bool TryGetAcmeAlgorithm(this global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.PasswordAlgorithmEntry value)", attributes);
         Assert.DoesNotContain("struct PasswordAlgorithmEntry", attributes);
     }
 

@@ -52,6 +52,7 @@ public sealed class SpecGenerator : IIncrementalGenerator
             spc.AddSource($"{protocol.Prefix}.Registry.g.cs", RegistryEmitter.Emit(protocol));
             spc.AddSource($"{protocol.Prefix}.Attributes.g.cs", AttributeEmitter.Emit(protocol));
             spc.AddSource($"{protocol.Prefix}.Validator.g.cs", ValidatorEmitter.Emit(protocol));
+            spc.AddSource($"{protocol.Prefix}.MessageViews.g.cs", MessageViewEmitter.Emit(protocol));
             spc.AddSource($"{protocol.Prefix}.Requirements.g.cs", CatalogEmitter.Emit(protocol));
             foreach (var machine in protocol.Machines)
                 spc.AddSource($"{protocol.Prefix}.{machine.Identifier}Machine.g.cs", MachineEmitter.Emit(protocol, machine));

@@ -142,8 +142,10 @@ internal sealed class ProtocolScope
         }
     }
 
-    private AttributeDecl? FindAttribute(string name) =>
-        Visible().Select(s => s._ownAttributes.TryGetValue(name, out var a) ? a : null).FirstOrDefault(a => a is not null);
+    private AttributeDecl? FindAttribute(string name) => FindAttributeWithOwner(name)?.Decl;
+
+    private (AttributeDecl Decl, ProtocolScope Owner)? FindAttributeWithOwner(string name) =>
+        Visible().Where(s => s._ownAttributes.ContainsKey(name)).Select(s => ((AttributeDecl, ProtocolScope)?)(s._ownAttributes[name], s)).FirstOrDefault();
 
     private (StructDecl Decl, ProtocolScope Owner)? FindStruct(string name) =>
         Visible().Where(s => s._ownStructs.ContainsKey(name)).Select(s => ((StructDecl, ProtocolScope)?)(s._ownStructs[name], s)).FirstOrDefault();
@@ -264,13 +266,14 @@ internal sealed class ProtocolScope
 
     private AttributeRef? ResolveAttribute(NameRef name, List<DiagnosticInfo> diagnostics)
     {
-        var attribute = FindAttribute(name.Name);
-        if (attribute is null)
+        if (FindAttributeWithOwner(name.Name) is not { } found)
         {
             diagnostics.Add(Diag(DiagnosticDescriptors.UnknownName, name.Span, "Attribute", name.Name));
             return null;
         }
-        return new AttributeRef(attribute.Name, attribute.Code);
+        var (attribute, owner) = found;
+        return new AttributeRef(attribute.Name, attribute.Code, Names.ToIdentifier(attribute.Name), attribute.Format,
+            $"global::{owner.Namespace}.{Names.ToIdentifier(owner.Protocol.Name)}AttributeAccessors");
     }
 
     /// <summary>Checks a wire format and replaces struct names by the struct's fields (so emit needs no look-ups).</summary>

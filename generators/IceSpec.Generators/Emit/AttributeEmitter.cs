@@ -108,7 +108,7 @@ internal static class AttributeEmitter
         var x = a.Identifier;
         var code = Code(pf, a);
         var isValid = $"{pf}AttributeFormats.IsValid{x}";
-        var get = $"public static bool TryGet{x}(this in {Message} message, ";
+        var get = $"public static bool TryGet{x}(this {Message} message, ";
         var read = $"message.TryGetAttribute({code}, out var raw)";
         var add = $"public static void Add{x}(this ref {Builder} builder, ";
         w.Summary($"{a.Name} ({FormatText.Describe(a.Format)}): {a.Citation}");
@@ -125,7 +125,7 @@ internal static class AttributeEmitter
                 if (!a.Reserved) w.Line($"{add}{t} value) => {StructEmitter.WriteInt(p.Name, $"builder.Reserve({code}, {StructEmitter.IntSize(p.Name)})", "value")};");
                 break;
             case PrimitiveType { Name: "empty" }:
-                w.Line($"public static bool Has{x}(this in {Message} message) => message.Contains({code});");
+                w.Line($"public static bool Has{x}(this {Message} message) => message.Contains({code});");
                 if (!a.Reserved) w.Line($"public static void Add{x}(this ref {Builder} builder) => builder.Reserve({code}, 0);");
                 break;
             case PrimitiveType { Name: "address" or "xor-address" } p:
@@ -168,7 +168,7 @@ internal static class AttributeEmitter
                 w.Line("    return false;");
                 w.Line("}");
                 w.Line($"/// <remarks>Allocates the string; use TryGet{x} on hot paths.</remarks>");
-                w.Line($"public static string? Get{x}String(this in {Message} message) =>");
+                w.Line($"public static string? Get{x}String(this {Message} message) =>");
                 w.Line($"    message.TryGet{x}(out var utf8) ? global::System.Text.Encoding.UTF8.GetString(utf8) : null;");
                 if (!a.Reserved)
                 {

@@ -26,8 +26,11 @@ public sealed record ErrorModel(int Code, string Reason, string Identifier, stri
 
 public sealed record AlgorithmModel(string Name, string Identifier, int Code, string Citation);
 
-/// <summary>An attribute as a rule names it: enough to emit a check without the declaring protocol's model.</summary>
-public sealed record AttributeRef(string Name, int Code);
+/// <summary>
+/// An attribute as a rule names it: enough to emit a check or a typed property without the declaring protocol's model
+/// (<paramref name="Accessors"/> is the fully qualified accessor class of the protocol that declares it).
+/// </summary>
+public sealed record AttributeRef(string Name, int Code, string Identifier, WireType Format, string Accessors);
 
 /// <summary><c>X last</c> (Allowed empty) or <c>after X only …</c>.</summary>
 public sealed record OrderRuleModel(string Name, AttributeRef Attribute, EquatableArray<AttributeRef> Allowed, string Citation);

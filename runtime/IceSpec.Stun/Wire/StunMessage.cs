@@ -10,12 +10,12 @@ namespace IceSpec.Stun;
 /// </summary>
 public readonly ref struct StunMessage
 {
-    private const short Absent = -1;
-    private readonly short _integrityOffset;
-    private readonly short _integritySha256Offset;
-    private readonly short _fingerprintOffset;
+    private const int Absent = -1;
+    private readonly int _integrityOffset;
+    private readonly int _integritySha256Offset;
+    private readonly int _fingerprintOffset;
 
-    private StunMessage(ReadOnlySpan<byte> buffer, short integrity, short integritySha256, short fingerprint)
+    private StunMessage(ReadOnlySpan<byte> buffer, int integrity, int integritySha256, int fingerprint)
     {
         Buffer = buffer;
         _integrityOffset = integrity;
@@ -67,26 +67,28 @@ public readonly ref struct StunMessage
     {
         message = default;
         if (buffer.Length < StunHeader.Length) return StunParseStatus.TruncatedHeader;
-        if ((buffer[0] & 0xC0) != 0) return StunParseStatus.NotStun;
+        // Type and length in one read: the top two bits, then the 16-bit length.
+        var typeAndLength = BinaryPrimitives.ReadUInt32BigEndian(buffer);
+        if ((typeAndLength & 0xC000_0000) != 0) return StunParseStatus.NotStun;
         if (BinaryPrimitives.ReadUInt32BigEndian(buffer[StunHeader.CookieOffset..]) != StunHeader.MagicCookie) return StunParseStatus.BadMagicCookie;
-        int length = BinaryPrimitives.ReadUInt16BigEndian(buffer[StunHeader.LengthOffset..]);
+        var length = (int)(typeAndLength & 0xFFFF);
         if ((length & 3) != 0) return StunParseStatus.LengthNotMultipleOf4;
         if (length + StunHeader.Length != buffer.Length) return StunParseStatus.LengthMismatch;
 
-        short integrity = Absent, integritySha256 = Absent, fingerprint = Absent;
+        int integrity = Absent, integritySha256 = Absent, fingerprint = Absent;
         var offset = StunHeader.Length;
         while (offset < buffer.Length)
         {
-            if (offset + StunHeader.AttributeHeaderLength > buffer.Length) return StunParseStatus.AttributeOverrun;
-            var type = BinaryPrimitives.ReadUInt16BigEndian(buffer[offset..]);
-            int valueLength = BinaryPrimitives.ReadUInt16BigEndian(buffer[(offset + 2)..]);
-            var next = offset + StunHeader.AttributeHeaderLength + ((valueLength + 3) & ~3);
+            if (offset > buffer.Length - StunHeader.AttributeHeaderLength) return StunParseStatus.AttributeOverrun;
+            // Attribute type (high 16 bits) and value length (low 16 bits) in one read.
+            var attributeHeader = BinaryPrimitives.ReadUInt32BigEndian(buffer[offset..]);
+            var next = offset + StunHeader.AttributeHeaderLength + StunHeader.Padded((int)(attributeHeader & 0xFFFF));
             if (next > buffer.Length) return StunParseStatus.AttributeOverrun;
-            switch (type)
+            switch ((ushort)(attributeHeader >> 16))
             {
-                case StunAttributeTypes.MessageIntegrity when integrity == Absent: integrity = (short)offset; break;
-                case StunAttributeTypes.MessageIntegritySha256 when integritySha256 == Absent: integritySha256 = (short)offset; break;
-                case StunAttributeTypes.Fingerprint when fingerprint == Absent: fingerprint = (short)offset; break;
+                case StunAttributeTypes.MessageIntegrity when integrity == Absent: integrity = offset; break;
+                case StunAttributeTypes.MessageIntegritySha256 when integritySha256 == Absent: integritySha256 = offset; break;
+                case StunAttributeTypes.Fingerprint when fingerprint == Absent: fingerprint = offset; break;
             }
             offset = next;
         }
@@ -97,13 +99,19 @@ public readonly ref struct StunMessage
     /// <summary>The value of the first attribute of <paramref name="type"/> (RFC 8489 §14: only the first occurrence counts).</summary>
     public bool TryGetAttribute(ushort type, out ReadOnlySpan<byte> value)
     {
-        foreach (var attribute in Attributes)
+        // The walk of StunAttributeEnumerator, without building a StunAttribute per step: every typed accessor lands here.
+        var buffer = Buffer;
+        var offset = StunHeader.Length;
+        while (offset <= buffer.Length - StunHeader.AttributeHeaderLength)
         {
-            if (attribute.Type == type)
+            var attributeHeader = BinaryPrimitives.ReadUInt32BigEndian(buffer[offset..]);
+            var valueLength = (int)(attributeHeader & 0xFFFF);
+            if (attributeHeader >> 16 == type)
             {
-                value = attribute.Value;
+                value = buffer.Slice(offset + StunHeader.AttributeHeaderLength, valueLength);
                 return true;
             }
+            offset += StunHeader.AttributeHeaderLength + StunHeader.Padded(valueLength);
         }
         value = default;
         return false;

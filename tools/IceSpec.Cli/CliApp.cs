@@ -16,6 +16,9 @@ public static class CliApp
             DemoCommand.Create(console),
             MachineCommand.Create(console),
             CatalogCommand.Create(console),
+            StunCommand.Create(console),
+            TurnClientCommand.Create(console),
+            TurnServerCommand.Create(console),
         };
 
         var parseResult = root.Parse(args);

@@ -1,0 +1,28 @@
+using IceSpec.Turn.Transports;
+
+namespace IceSpec.Turn.Client;
+
+/// <summary>Settings of <see cref="StunClient.BindingAsync(StunClientOptions, CancellationToken)"/>.</summary>
+public sealed record StunClientOptions
+{
+    /// <summary><c>host[:port]</c>; the port defaults to 3478 (5349 over TLS).</summary>
+    public required string Server { get; init; }
+
+    public TransportProtocol Transport { get; init; } = TransportProtocol.Udp;
+
+    public TlsClientOptions? Tls { get; init; }
+
+    /// <summary>SOFTWARE to send, or null for none.</summary>
+    public string? Software { get; init; } = "IceSpec";
+
+    /// <summary>The initial RTO over UDP (RFC 8489 §6.2.1); null for the spec's default (500 ms).</summary>
+    public TimeSpan? Rto { get; init; }
+
+    /// <summary>Rc: how many requests to send over UDP (RFC 8489 §6.2.1); null for the spec's default (7).</summary>
+    public int? MaxTransmissions { get; init; }
+
+    /// <summary>How many 300 (Try Alternate) redirections to follow (RFC 8489 §10). More would risk a loop.</summary>
+    public int MaxRedirections { get; init; } = 1;
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,284 @@
+using System.Globalization;
+using System.Net;
+
+namespace IceSpec.Turn.Server;
+
+/// <summary>How a setting takes its value: one value (the last one wins), a repeatable value, or a switch.</summary>
+public enum TurnConfigKind : byte
+{
+    Value,
+    Values,
+    Flag,
+}
+
+/// <summary>One setting: the same name as a command-line flag (<c>--name</c>) and as a config-file key (<c>name=value</c>).</summary>
+public sealed record TurnConfigKey(string Name, TurnConfigKind Kind, string Description, params string[] Aliases);
+
+/// <summary>A setting as read from a file or the command line; <see cref="Source"/> says where, for error messages.</summary>
+public readonly record struct TurnConfigSetting(string Key, string? Value, string Source);
+
+/// <summary>A setting that cannot be used, with where it came from.</summary>
+public sealed class TurnConfigException(string message) : Exception(message);
+
+/// <summary>
+/// The settings of <c>icespec turn-server</c>: one table for flags and config-file keys (coturn's names where coturn has
+/// the setting, so its <c>turnserver.conf</c> lines mostly carry over), the file reader, and the translation into
+/// <see cref="TurnServerHostOptions"/>. Documented in Server/README.md.
+/// </summary>
+public static class TurnServerConfig
+{
+    public static IReadOnlyList<TurnConfigKey> Keys { get; } =
+    [
+        new("listening-ip", TurnConfigKind.Values, "Address to listen on (repeatable). Default: every address of every interface."),
+        new("listening-port", TurnConfigKind.Value, "UDP and TCP port (default 3478; 0 picks a free port)."),
+        new("tls-listening-port", TurnConfigKind.Value, "TLS port (default 5349; 0 picks a free port); needs cert and pkey."),
+        new("cert", TurnConfigKind.Value, "TLS certificate (PEM)."),
+        new("pkey", TurnConfigKind.Value, "TLS private key (PEM)."),
+        new("no-udp", TurnConfigKind.Flag, "Do not listen on UDP."),
+        new("no-tcp", TurnConfigKind.Flag, "Do not listen on TCP."),
+        new("no-tls", TurnConfigKind.Flag, "Do not listen on TLS even with a certificate."),
+        new("relay-ip", TurnConfigKind.Values, "Relay address (repeatable; one per family is used). Default: the listening addresses."),
+        new("external-ip", TurnConfigKind.Values, "PUBLIC or PUBLIC/PRIVATE: advertise PUBLIC for the relay address PRIVATE (1:1 NAT)."),
+        new("min-port", TurnConfigKind.Value, "Lowest relay port (default 49152)."),
+        new("max-port", TurnConfigKind.Value, "Highest relay port (default 65535)."),
+        new("realm", TurnConfigKind.Value, "Realm of the long-term credentials (default icespec)."),
+        new("user", TurnConfigKind.Values, "A long-term user, user:password or user:0x<md5 key> (repeatable)."),
+        new("users-file", TurnConfigKind.Value, "File of users, one 'user:password' (or coturn 'user=user:password') per line."),
+        new("static-auth-secret", TurnConfigKind.Values, "TURN REST API shared secret (repeatable for rotation), as coturn's."),
+        new("rest-api-separator", TurnConfigKind.Value, "Separator of timestamp and user in REST API usernames (default ':')."),
+        new("user-quota", TurnConfigKind.Value, "Allocations per username (486 beyond; default 0 = no limit)."),
+        new("total-quota", TurnConfigKind.Value, "Allocations in total (508 beyond; default 0 = no limit but the port range)."),
+        new("max-allocate-lifetime", TurnConfigKind.Value, "Longest allocation lifetime in seconds (default 3600)."),
+        new("default-allocate-lifetime", TurnConfigKind.Value, "Default (and shortest) allocation lifetime in seconds (default 600)."),
+        new("idle-connection-timeout", TurnConfigKind.Value, "Close TCP/TLS connections without an allocation after this many silent seconds (default 300)."),
+        new("stale-nonce", TurnConfigKind.Value, "Nonce lifetime in seconds before 438 Stale Nonce (default 600)."),
+        new("allow-loopback-peers", TurnConfigKind.Flag, "Allow peers on loopback addresses (refused by default)."),
+        new("allowed-peer-ip", TurnConfigKind.Values, "Allow peers in this address or CIDR prefix even if special-purpose (repeatable).", "allow-peer"),
+        new("denied-peer-ip", TurnConfigKind.Values, "Refuse peers in this address or CIDR prefix (repeatable).", "deny-peer"),
+        new("alternate-server", TurnConfigKind.Values, "Redirect Allocate requests to IP:PORT with 300 Try Alternate (repeatable, round robin)."),
+        new("alt-listening-ip", TurnConfigKind.Value, "RFC 5780: second IP address (OTHER-ADDRESS, CHANGE-REQUEST); with alt-listening-port."),
+        new("alt-listening-port", TurnConfigKind.Value, "RFC 5780: second port."),
+        new("stun-only", TurnConfigKind.Flag, "Answer STUN Binding only; no TURN."),
+        new("rfc5766-channel-numbers", TurnConfigKind.Flag, "Accept channel numbers 0x4000-0x7FFF as coturn does (RFC 5766), not only 0x4000-0x4FFF."),
+        new("no-password-algorithms", TurnConfigKind.Flag, "Do not offer PASSWORD-ALGORITHMS (SHA-256 keys) in the nonce cookie (RFC 8489 §9.2)."),
+        new("software", TurnConfigKind.Value, "SOFTWARE attribute value (default 'IceSpec TURN server')."),
+        new("no-software", TurnConfigKind.Flag, "Send no SOFTWARE attribute."),
+        new("log-file", TurnConfigKind.Value, "Log file (default: standard error; 'stderr' or '-' for it)."),
+        new("log-level", TurnConfigKind.Value, "debug, info (default), warn or error."),
+        new("log-format", TurnConfigKind.Value, "kv (key=value, default) or json."),
+        new("verbose", TurnConfigKind.Flag, "Same as log-level=debug.", "v"),
+        new("portable-sockets", TurnConfigKind.Flag, "Use .NET's asynchronous UDP sockets instead of the Linux epoll/recvmmsg/sendmmsg engine."),
+        // coturn settings accepted so its configuration files load; they describe what this server always does.
+        new("lt-cred-mech", TurnConfigKind.Flag, "Accepted for coturn compatibility: long-term credentials are always used."),
+        new("use-auth-secret", TurnConfigKind.Flag, "Accepted for coturn compatibility: implied by static-auth-secret."),
+        new("fingerprint", TurnConfigKind.Flag, "Accepted for coturn compatibility: responses always carry FINGERPRINT."),
+        new("no-multicast-peers", TurnConfigKind.Flag, "Accepted for coturn compatibility: multicast peers are always refused."),
+        new("no-loopback-peers", TurnConfigKind.Flag, "Accepted for coturn compatibility: loopback peers are refused unless allowed."),
+        new("no-cli", TurnConfigKind.Flag, "Accepted for coturn compatibility: there is no CLI."),
+        new("no-dtls", TurnConfigKind.Flag, "Accepted for coturn compatibility: there is no DTLS."),
+        new("simple-log", TurnConfigKind.Flag, "Accepted for coturn compatibility: the log is one file."),
+    ];
+
+    private static readonly Dictionary<string, TurnConfigKey> ByName = BuildIndex();
+
+    private static Dictionary<string, TurnConfigKey> BuildIndex()
+    {
+        var index = new Dictionary<string, TurnConfigKey>(StringComparer.Ordinal);
+        foreach (var key in Keys)
+        {
+            index[key.Name] = key;
+            foreach (var alias in key.Aliases) index[alias] = key;
+        }
+        return index;
+    }
+
+    public static bool TryGetKey(string name, out TurnConfigKey key) => ByName.TryGetValue(name, out key!);
+
+    /// <summary>
+    /// Reads a config file: <c>key=value</c> or <c>key value</c> lines, a bare <c>key</c> for a switch, <c>#</c> comments,
+    /// optional leading <c>--</c> (so command lines can be pasted).
+    /// </summary>
+    public static IReadOnlyList<TurnConfigSetting> ReadFile(string path)
+    {
+        var settings = new List<TurnConfigSetting>();
+        var number = 0;
+        foreach (var raw in File.ReadAllLines(path))
+        {
+            number++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line[0] == '#') continue;
+            if (line.StartsWith("--", StringComparison.Ordinal)) line = line[2..];
+            var split = line.IndexOfAny(['=', ' ', '\t']);
+            var key = split < 0 ? line : line[..split].Trim();
+            var value = split < 0 ? null : line[(split + 1)..].Trim().Trim('"');
+            settings.Add(new TurnConfigSetting(key, value, $"{path}:{number}"));
+        }
+        return settings;
+    }
+
+    /// <summary>Builds the host options from settings applied in order (files first, then flags). Throws <see cref="TurnConfigException"/>.</summary>
+    public static TurnServerHostOptions Build(IEnumerable<TurnConfigSetting> settings)
+    {
+        var host = new TurnServerHostOptions();
+        var server = host.Server;
+        var users = new List<TurnUser>();
+        var secrets = new List<string>();
+        var allowed = new List<IpPrefix>();
+        var denied = new List<IpPrefix>();
+        var allowLoopback = false;
+        var realm = "icespec";
+        var separator = ':';
+        var noTls = false;
+        string? alternateIp = null;
+        string? alternatePort = null;
+
+        foreach (var setting in settings)
+        {
+            if (!ByName.TryGetValue(setting.Key, out var key)) throw Error(setting, $"unknown setting '{setting.Key}' (see icespec turn-server --help)");
+            var value = setting.Value;
+            if (key.Kind == TurnConfigKind.Flag)
+            {
+                if (!ParseFlag(value, out var on)) throw Error(setting, $"'{key.Name}' is a switch: give no value, or true/false");
+                if (!on) continue;
+            }
+            else if (string.IsNullOrEmpty(value))
+            {
+                throw Error(setting, $"'{key.Name}' needs a value");
+            }
+
+            switch (key.Name)
+            {
+                case "listening-ip": host.ListeningIps.Add(Address(setting)); break;
+                case "listening-port": host.ListeningPort = Port(setting, allowZero: true); break;
+                case "tls-listening-port": host.TlsListeningPort = Port(setting, allowZero: true); break;
+                case "cert": host.CertificateFile = value; break;
+                case "pkey": host.PrivateKeyFile = value; break;
+                case "no-udp": host.EnableUdp = false; break;
+                case "no-tcp": host.EnableTcp = false; break;
+                case "no-tls": noTls = true; break;
+                case "relay-ip": host.RelayIps.Add(Address(setting)); break;
+                case "external-ip":
+                {
+                    var parts = value!.Split('/', 2);
+                    var publicIp = Address(setting with { Value = parts[0] });
+                    var privateIp = parts.Length > 1 ? Address(setting with { Value = parts[1] }) : null;
+                    if (privateIp is null)
+                    {
+                        if (host.ExternalIps.ContainsKey(IPAddress.Any)) throw Error(setting, "only one external-ip without /PRIVATE");
+                        host.ExternalIps[IPAddress.Any] = publicIp;
+                    }
+                    else host.ExternalIps[privateIp] = publicIp;
+                    break;
+                }
+                case "min-port": host.MinPort = Port(setting, allowZero: false); break;
+                case "max-port": host.MaxPort = Port(setting, allowZero: false); break;
+                case "realm": realm = value!; break;
+                case "user":
+                    if (!TurnUserFile.TryParseUser(value!, out var user, out var userError)) throw Error(setting, userError);
+                    users.Add(user);
+                    break;
+                case "users-file":
+                    try
+                    {
+                        users.AddRange(TurnUserFile.Load(value!));
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+                    {
+                        throw Error(setting, e.Message);
+                    }
+                    break;
+                case "static-auth-secret": secrets.Add(value!); break;
+                case "rest-api-separator":
+                    if (value!.Length != 1) throw Error(setting, "the separator is one character");
+                    separator = value[0];
+                    break;
+                case "user-quota": server.UserQuota = Integer(setting, 0, int.MaxValue); break;
+                case "total-quota": server.TotalQuota = Integer(setting, 0, int.MaxValue); break;
+                case "max-allocate-lifetime": server.MaxLifetime = TimeSpan.FromSeconds(Integer(setting, 1, int.MaxValue)); break;
+                case "default-allocate-lifetime": server.DefaultLifetime = TimeSpan.FromSeconds(Integer(setting, 1, int.MaxValue)); break;
+                case "idle-connection-timeout": host.IdleConnectionTimeout = TimeSpan.FromSeconds(Integer(setting, 1, int.MaxValue)); break;
+                case "stale-nonce": server.NonceLifetime = TimeSpan.FromSeconds(Integer(setting, 1, int.MaxValue)); break;
+                case "allow-loopback-peers": allowLoopback = true; break;
+                case "allowed-peer-ip": allowed.Add(Prefix(setting)); break;
+                case "denied-peer-ip": denied.Add(Prefix(setting)); break;
+                case "alternate-server":
+                    if (!IPEndPoint.TryParse(value!, out var alternate) || alternate.Port == 0) throw Error(setting, $"'{value}' is not IP:PORT");
+                    server.AlternateServers.Add(TurnEndpoint.From(alternate));
+                    break;
+                case "alt-listening-ip": alternateIp = value; break;
+                case "alt-listening-port": alternatePort = value; break;
+                case "stun-only": server.StunOnly = true; break;
+                case "rfc5766-channel-numbers": server.AcceptRfc5766ChannelNumbers = true; break;
+                case "no-password-algorithms": server.OfferPasswordAlgorithms = false; break;
+                case "software": server.Software = value; break;
+                case "no-software": server.Software = null; break;
+                case "log-file": host.LogFile = value is "stderr" or "-" ? null : value; break;
+                case "log-level":
+                    host.LogLevel = value switch
+                    {
+                        "debug" => TurnLogLevel.Debug,
+                        "info" => TurnLogLevel.Info,
+                        "warn" or "warning" => TurnLogLevel.Warning,
+                        "error" => TurnLogLevel.Error,
+                        _ => throw Error(setting, "log-level is debug, info, warn or error"),
+                    };
+                    break;
+                case "log-format":
+                    host.LogFormat = value switch
+                    {
+                        "kv" or "keyvalue" => TurnLogFormat.KeyValue,
+                        "json" => TurnLogFormat.Json,
+                        _ => throw Error(setting, "log-format is kv or json"),
+                    };
+                    break;
+                case "verbose": host.LogLevel = TurnLogLevel.Debug; break;
+                case "portable-sockets": host.PortableSockets = true; break;
+                default: break; // coturn switches that describe fixed behaviour
+            }
+        }
+
+        if (alternateIp is not null || alternatePort is not null)
+        {
+            var source = new TurnConfigSetting("alt-listening-ip", alternateIp, "alt-listening-ip/alt-listening-port");
+            if (alternateIp is null || alternatePort is null) throw Error(source, "RFC 5780 needs both alt-listening-ip and alt-listening-port");
+            host.AlternateIp = Address(source);
+            host.AlternatePort = Port(source with { Value = alternatePort }, allowZero: true);
+        }
+        if (noTls) host.CertificateFile = null;
+        if (host.CertificateFile is not null && host.PrivateKeyFile is null)
+            throw new TurnConfigException("cert: the private key (pkey) is missing");
+        server.Realm = realm;
+        server.Credentials = new TurnCredentials(realm, users, secrets, separator);
+        server.PeerPolicy = new TurnPeerPolicy(allowLoopback, allowed, denied);
+        return host;
+    }
+
+    private static bool ParseFlag(string? value, out bool on)
+    {
+        on = true;
+        if (string.IsNullOrEmpty(value)) return true;
+        switch (value.ToLowerInvariant())
+        {
+            case "true" or "yes" or "on" or "1": return true;
+            case "false" or "no" or "off" or "0":
+                on = false;
+                return true;
+            default: return false;
+        }
+    }
+
+    private static TurnConfigException Error(in TurnConfigSetting setting, string message) => new($"{setting.Source}: {message}");
+
+    private static IPAddress Address(in TurnConfigSetting setting) =>
+        IPAddress.TryParse(setting.Value, out var address) ? address : throw Error(setting, $"'{setting.Value}' is not an IP address");
+
+    private static IpPrefix Prefix(in TurnConfigSetting setting) =>
+        IpPrefix.TryParse(setting.Value!, out var prefix, out var error) ? prefix : throw Error(setting, error);
+
+    private static int Port(in TurnConfigSetting setting, bool allowZero) => Integer(setting, allowZero ? 0 : 1, 65535);
+
+    private static int Integer(in TurnConfigSetting setting, int min, int max) =>
+        int.TryParse(setting.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw Error(setting, $"'{setting.Value}' is not a number from {min} to {max}");
+}

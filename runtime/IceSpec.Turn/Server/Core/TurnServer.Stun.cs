@@ -1,0 +1,235 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using IceSpec.Stun;
+
+namespace IceSpec.Turn.Server;
+
+/// <summary>STUN processing: framing and rules, dispatch, Binding (RFC 8489 §6.3, RFC 5780 §6), and response building.</summary>
+public sealed partial class TurnServer
+{
+    /// <summary>RFC 5780 §7.2: CHANGE-REQUEST flag A, change IP.</summary>
+    private const uint ChangeIpFlag = 0x4;
+
+    /// <summary>RFC 5780 §7.2: CHANGE-REQUEST flag B, change port.</summary>
+    private const uint ChangePortFlag = 0x2;
+
+    private void HandleStun(TimeSpan now, in TurnFlow flow, ReadOnlySpan<byte> packet)
+    {
+        var status = StunMessage.TryParse(packet, out var message);
+        if (status == StunParseStatus.BadMagicCookie)
+        {
+            HandleClassicBinding(flow, packet);
+            return;
+        }
+        if (status != StunParseStatus.Ok)
+        {
+            Counters.DroppedMalformed++;
+            if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("stun.dropped", ("reason", status), ("client", flow.Remote));
+            return;
+        }
+        // RFC 8489 §7.3: a FINGERPRINT that does not match means it is not STUN (or it is damaged): discard.
+        if (message.HasFingerprint && StunIntegrity.VerifyFingerprint(message) != IntegrityStatus.Valid)
+        {
+            Counters.DroppedMalformed++;
+            if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("stun.dropped", ("reason", "bad-fingerprint"), ("client", flow.Remote));
+            return;
+        }
+
+        if (message.Class == StunClass.Indication)
+        {
+            if (message.Method == TurnMethods.Send && !_options.StunOnly) HandleSend(flow, message);
+            return; // RFC 8489 §6.3.2: other indications (Binding keep-alives) are processed and never answered
+        }
+        if (message.Class != StunClass.Request) return; // a response from a client: nothing to do
+
+        Counters.Requests++;
+        // Order rules and value formats of STUN and TURN (RFC 8489 §14): a malformed request gets 400; an unknown
+        // comprehension-required attribute gets 420 once the request is authenticated (RFC 8489 §6.3.1).
+        var unknownRequired = false;
+        if (!StunValidator.TryValidateStructure(message, out var violation))
+        {
+            if (violation.Rule != StunValidator.UnknownComprehensionRequiredRule)
+            {
+                SendError(flow, message, StunErrorCodes.BadRequest, violation.Rule);
+                return;
+            }
+            unknownRequired = true;
+        }
+        if (!TurnValidator.TryValidateStructure(message, out violation))
+        {
+            SendError(flow, message, StunErrorCodes.BadRequest, violation.Rule);
+            return;
+        }
+
+        var method = message.Method;
+        if (method == StunMethods.Binding)
+        {
+            HandleBinding(flow, message, unknownRequired);
+            return;
+        }
+        if (_options.StunOnly || method is not (TurnMethods.Allocate or TurnMethods.Refresh or TurnMethods.CreatePermission or TurnMethods.ChannelBind))
+        {
+            // RFC 8489 §6.3.1: an unknown (or disabled, or unsupported: RFC 6062 Connect) method.
+            SendError(flow, message, StunErrorCodes.BadRequest, "unsupported method");
+            return;
+        }
+
+        if (!Authenticate(now, flow, message, out var credential)) return;
+        if (unknownRequired)
+        {
+            SendUnknownAttributes(flow, message, credential);
+            return;
+        }
+        // The per-message rules of spec/turn.spec (required and forbidden attributes).
+        if (!TurnValidator.TryValidate(message, out violation))
+        {
+            SendError(flow, message, StunErrorCodes.BadRequest, violation.Rule, credential);
+            return;
+        }
+        if (message.HasFingerprint && _allocations.TryGetValue(flow, out var existing)) existing.ClientUsesFingerprint = true;
+
+        switch (method)
+        {
+            case TurnMethods.Allocate:
+                HandleAllocate(now, flow, message, credential);
+                break;
+            case TurnMethods.Refresh:
+                HandleRefresh(now, flow, message, credential);
+                break;
+            case TurnMethods.CreatePermission:
+                HandleCreatePermission(now, flow, message, credential);
+                break;
+            case TurnMethods.ChannelBind:
+                HandleChannelBind(now, flow, message, credential);
+                break;
+        }
+    }
+
+    /// <summary>RFC 8489 §6.3.1 and RFC 5780 §6.1: XOR-MAPPED-ADDRESS; with a second address, OTHER-ADDRESS, RESPONSE-ORIGIN, CHANGE-REQUEST.</summary>
+    private void HandleBinding(in TurnFlow flow, in StunMessage message, bool unknownRequired)
+    {
+        if (unknownRequired)
+        {
+            SendUnknownAttributes(flow, message, default);
+            return;
+        }
+        if (!StunValidator.TryValidate(message, out var violation))
+        {
+            SendError(flow, message, StunErrorCodes.BadRequest, violation.Rule);
+            return;
+        }
+        var source = flow.Local;
+        var destination = flow.Remote;
+        var rfc5780 = _options.Rfc5780;
+        if (message.TryGetChangeRequest(out var flags) && (flags & (ChangeIpFlag | ChangePortFlag)) != 0)
+        {
+            if (rfc5780 is not { } addresses)
+            {
+                // RFC 5780 §6.1: a server without an alternate address treats CHANGE-REQUEST as unknown (420).
+                SendUnknownAttributes(flow, message, default, StunAttributeTypes.ChangeRequest);
+                return;
+            }
+            if (flow.IsStream)
+            {
+                SendError(flow, message, StunErrorCodes.BadRequest, "CHANGE-REQUEST is for UDP");
+                return;
+            }
+            source = addresses.Swap(flow.Local, (flags & ChangeIpFlag) != 0, (flags & ChangePortFlag) != 0);
+        }
+        // RFC 5780 §6.1: RESPONSE-PORT names the port the response goes to (UDP only).
+        if (message.TryGetResponsePort(out var responsePort) && !flow.IsStream) destination = flow.Remote.WithPort(responsePort.Port);
+
+        var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
+        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Success), message.TransactionId);
+        builder.AddXorMappedAddress(flow.Remote.ToStunAddress());
+        if (rfc5780 is { } other)
+        {
+            builder.AddResponseOrigin(source.ToStunAddress());
+            builder.AddOtherAddress(other.OtherOf(flow.Local).ToStunAddress());
+        }
+        Finish(ref builder, buffer, flow, default, source, destination);
+        if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("binding", ("client", flow.Remote), ("transport", Name(flow.Transport)), ("from", source), ("to", destination));
+    }
+
+    /// <summary>
+    /// RFC 5389 §12.2 (backwards compatibility with RFC 3489): a Binding request without the magic cookie gets
+    /// MAPPED-ADDRESS, with the client's 128-bit transaction ID echoed and no FINGERPRINT.
+    /// </summary>
+    private void HandleClassicBinding(in TurnFlow flow, ReadOnlySpan<byte> packet)
+    {
+        if (packet.Length < StunHeader.Length || BinaryPrimitives.ReadUInt16BigEndian(packet) != StunMessageType.Encode(StunMethods.Binding, StunClass.Request) ||
+            BinaryPrimitives.ReadUInt16BigEndian(packet[StunHeader.LengthOffset..]) + StunHeader.Length != packet.Length || (packet.Length & 3) != 0)
+        {
+            Counters.DroppedMalformed++;
+            return;
+        }
+        Counters.Requests++;
+        var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
+        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Success), packet.Slice(StunHeader.TransactionIdOffset, StunHeader.TransactionIdLength));
+        builder.AddMappedAddress(flow.Remote.ToStunAddress());
+        if (_software.Length > 0) builder.AddSoftware(_software);
+        var length = builder.Length;
+        packet.Slice(StunHeader.CookieOffset, 4).CopyTo(buffer.AsSpan(StunHeader.CookieOffset));
+        Enqueue(flow, flow.Local, flow.Remote, buffer, length);
+    }
+
+    /// <summary>SOFTWARE, then MESSAGE-INTEGRITY(-SHA256) when the request was authenticated (RFC 8489 §9.2.4), then FINGERPRINT.</summary>
+    private void Finish(ref StunMessageBuilder builder, byte[] buffer, in TurnFlow flow, in Credential credential, in TurnEndpoint source, in TurnEndpoint destination)
+    {
+        if (_software.Length > 0) builder.AddSoftware(_software);
+        if (credential.Key is { } key)
+        {
+            if (credential.Sha256Integrity) builder.AddMessageIntegritySha256(key);
+            else builder.AddMessageIntegrity(key);
+        }
+        builder.AddFingerprint();
+        Enqueue(flow, source, destination, buffer, builder.Length);
+    }
+
+    private void Finish(ref StunMessageBuilder builder, byte[] buffer, in TurnFlow flow, in Credential credential) =>
+        Finish(ref builder, buffer, flow, credential, flow.Local, flow.Remote);
+
+    private void Enqueue(in TurnFlow flow, in TurnEndpoint source, in TurnEndpoint destination, byte[] buffer, int length) =>
+        _transmits.Enqueue(new TurnTransmit(TurnTransmitTarget.Client, flow.Transport, source, destination, null, buffer, length));
+
+    private static string Reason(int code, string? detail)
+    {
+        var phrase = StunErrorCodes.ReasonPhrase(code) ?? TurnErrorCodes.ReasonPhrase(code) ?? "Error";
+        if (string.IsNullOrEmpty(detail)) return phrase;
+        var text = phrase + ": " + detail;
+        // RFC 8489 §14.8: fewer than 128 characters.
+        return text.Length > 127 ? text[..127] : text;
+    }
+
+    private StunMessageBuilder BeginError(byte[] buffer, in StunMessage request, int code, string? detail)
+    {
+        Counters.ErrorResponses++;
+        var builder = new StunMessageBuilder(buffer, new StunMessageType(request.Method, StunClass.Error), request.TransactionId);
+        builder.AddErrorCode(code, Reason(code, detail));
+        return builder;
+    }
+
+    /// <summary>An error response (RFC 8489 §6.3.4), integrity-protected when the request was authenticated.</summary>
+    private void SendError(in TurnFlow flow, in StunMessage request, int code, string? detail, in Credential credential = default)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
+        var builder = BeginError(buffer, request, code, detail);
+        Finish(ref builder, buffer, flow, credential);
+        if (_log.IsEnabled(TurnLogLevel.Debug))
+            _log.Debug("request.rejected", ("method", MethodName(request.Method)), ("code", code), ("detail", detail), ("client", flow.Remote), ("user", credential.Username));
+    }
+
+    /// <summary>RFC 8489 §14.13: 420 with the unknown comprehension-required attributes listed.</summary>
+    private void SendUnknownAttributes(in TurnFlow flow, in StunMessage request, in Credential credential, ushort extra = 0)
+    {
+        Span<ushort> unknown = stackalloc ushort[32];
+        var count = StunValidator.CollectUnknownComprehensionRequired(request, unknown);
+        if (extra != 0 && count < unknown.Length) unknown[count++] = extra;
+        var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
+        var builder = BeginError(buffer, request, StunErrorCodes.UnknownAttribute, null);
+        builder.AddUnknownAttributes(unknown[..count]);
+        Finish(ref builder, buffer, flow, credential);
+    }
+
+    private static string MethodName(ushort method) => TurnMethods.NameOf(method) ?? StunMethods.NameOf(method) ?? $"0x{method:X3}";
+}

@@ -1,0 +1,567 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using IceSpec.Stun;
+
+namespace IceSpec.Turn.Server;
+
+/// <summary>A listening address of a running host: transport and endpoint.</summary>
+public readonly record struct TurnListenerInfo(TurnTransport Transport, TurnEndpoint Endpoint)
+{
+    public override string ToString() => $"{Transport.ToString().ToLowerInvariant()} {Endpoint}";
+}
+
+/// <summary>
+/// The socket driver around <see cref="TurnServer"/>: UDP listeners, TCP and TLS listeners, one UDP socket per relay
+/// port, and a timer loop. Every call into the core is made under one lock, followed by sending what the core queued.
+/// UDP receives use <see cref="Socket.ReceiveFromAsync(Memory{byte}, SocketFlags, SocketAddress, CancellationToken)"/> into
+/// one pinned buffer per socket with a reused <see cref="SocketAddress"/>, and sends use the <see cref="SocketAddress"/>
+/// overload of SendTo: the relay path allocates nothing per packet.
+/// </summary>
+public sealed class TurnServerHost : IAsyncDisposable
+{
+    private const int DatagramBufferSize = 65536;
+    private readonly TurnServerHostOptions _options;
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private readonly List<Socket> _sockets = [];
+    private readonly List<(TurnEndpoint Endpoint, Socket Socket, int Descriptor)> _udpListeners = [];
+    private UdpSendBatch? _sendBatch;
+    private readonly List<TurnListenerInfo> _listening = [];
+    private readonly ConcurrentDictionary<(TurnEndpoint Local, TurnEndpoint Remote), StreamConnection> _connections = new();
+    private readonly SocketAddress _sendAddress4 = new(AddressFamily.InterNetwork);
+    private readonly SocketAddress _sendAddress6 = new(AddressFamily.InterNetworkV6);
+    private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+    private TurnServer _core = null!;
+    private UdpRelayPortProvider _relays = null!;
+    private EpollUdpEngine? _engine;
+    private X509Certificate2? _certificate;
+    private TextWriter? _logFile;
+    private int _connectionCount;
+
+    private TurnServerHost(TurnServerHostOptions options) => _options = options;
+
+    public IReadOnlyList<TurnListenerInfo> Listening => _listening;
+
+    public TurnServerLog Log { get; private set; } = TurnServerLog.Null;
+
+    /// <summary>The core's counters (read without the lock: values may be a packet behind).</summary>
+    public TurnServerCounters Counters => _core.Counters;
+
+    public int AllocationCount
+    {
+        get
+        {
+            lock (_gate) return _core.AllocationCount;
+        }
+    }
+
+    public int OpenRelayPorts
+    {
+        get
+        {
+            lock (_gate) return _relays.OpenCount;
+        }
+    }
+
+    public IReadOnlyList<TurnAllocationInfo> Allocations
+    {
+        get
+        {
+            lock (_gate) return _core.Allocations;
+        }
+    }
+
+    public TimeSpan Now => Stopwatch.GetElapsedTime(_startTimestamp);
+
+    /// <summary>Binds every socket and starts serving; throws (with the address) if a listening socket cannot be bound.</summary>
+    public static TurnServerHost Start(TurnServerHostOptions options, TurnServerLog? log = null)
+    {
+        var host = new TurnServerHost(options);
+        try
+        {
+            lock (host._gate) host.Open(log);
+            return host;
+        }
+        catch
+        {
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    private void Open(TurnServerLog? log)
+    {
+        if (log is null)
+        {
+            if (_options.LogFile is { } path)
+            {
+                _logFile = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+                var writer = TextWriter.Synchronized(_logFile);
+                log = new TurnServerLog(writer.WriteLine, _options.LogLevel, _options.LogFormat);
+            }
+            else
+            {
+                log = new TurnServerLog(Console.Error.WriteLine, _options.LogLevel, _options.LogFormat);
+            }
+        }
+        Log = log;
+
+        var listeningIps = _options.EffectiveListeningIps();
+        var (relay4, relay6) = _options.EffectiveRelayIps(listeningIps);
+        foreach (var relay in (IPAddress?[])[relay4, relay6])
+            if (relay is not null && (relay.Equals(IPAddress.Any) || relay.Equals(IPAddress.IPv6Any)))
+                throw new InvalidOperationException("A wildcard listening address needs an explicit relay-ip (the relayed address is told to clients).");
+        if (_options.MinPort < 1 || _options.MaxPort > 65535 || _options.MinPort > _options.MaxPort)
+            throw new InvalidOperationException($"The relay port range {_options.MinPort}-{_options.MaxPort} is not valid.");
+        var linux = LinuxSockets.IsSupported && !_options.PortableSockets;
+        if (linux) _sendBatch = new UdpSendBatch();
+        if (linux)
+            _engine = new EpollUdpEngine(_gate, Flush, () => Now, (what, e) => Log.Error("udp-engine.error", ("what", what), ("exception", e?.GetType().Name), ("message", e?.Message)));
+        _relays = new UdpRelayPortProvider(relay4, relay6, _options.ExternalIps, _options.MinPort, _options.MaxPort, _options.SocketBufferSize,
+            StartRelayLoop, StopRelayLoop);
+
+        var serverOptions = _options.Server;
+        serverOptions.WallClockAtZero = DateTimeOffset.UtcNow;
+        var udpPort = _options.ListeningPort;
+        var tcpPort = _options.ListeningPort;
+        var alternatePort = _options.AlternatePort;
+
+        // UDP listeners; port 0 takes the first free port and uses it for the other addresses and TCP too.
+        if (_options.EnableUdp)
+        {
+            foreach (var ip in listeningIps) udpPort = BindUdp(ip, udpPort).Port;
+            if (_options.AlternateIp is { } alternateIp && alternatePort is not null)
+            {
+                var primaryIp = listeningIps.First(a => a.AddressFamily == alternateIp.AddressFamily);
+                alternatePort = BindUdp(primaryIp, alternatePort.Value).Port;
+                BindUdp(alternateIp, udpPort);
+                BindUdp(alternateIp, alternatePort.Value);
+                serverOptions.Rfc5780 = new Rfc5780Addresses(TurnEndpoint.From(primaryIp, (ushort)udpPort), TurnEndpoint.From(alternateIp, (ushort)alternatePort.Value));
+            }
+            tcpPort = udpPort;
+        }
+        if (_options.EnableTcp)
+            foreach (var ip in listeningIps) tcpPort = BindStream(ip, tcpPort, TurnTransport.Tcp).Port;
+        if (_options.CertificateFile is { } certificateFile)
+        {
+            _certificate = LoadCertificate(certificateFile, _options.PrivateKeyFile);
+            var tlsPort = _options.TlsListeningPort;
+            foreach (var ip in listeningIps) tlsPort = BindStream(ip, tlsPort, TurnTransport.Tls).Port;
+        }
+        if (_listening.Count == 0) throw new InvalidOperationException("Nothing to listen on: UDP, TCP and TLS are all disabled.");
+
+        foreach (var listener in _listening) serverOptions.OwnEndpoints.Add(listener.Endpoint);
+        _core = new TurnServer(serverOptions, _relays, Log);
+        _loops.Add(Task.Run(TimerLoop));
+        Log.Info("server.started", ("listening", string.Join(",", _listening)), ("relay", relay4), ("relay6", relay6),
+            ("ports", $"{_options.MinPort}-{_options.MaxPort}"), ("realm", serverOptions.Credentials?.Realm ?? serverOptions.Realm),
+            ("users", serverOptions.Credentials?.UserCount ?? 0), ("rest_api", serverOptions.Credentials?.UsesRestApi ?? false),
+            ("stun_only", serverOptions.StunOnly), ("rfc5780", serverOptions.Rfc5780 is not null));
+    }
+
+    /// <summary>Loads a PEM certificate and key (the key may be in the certificate file).</summary>
+    public static X509Certificate2 LoadCertificate(string certificateFile, string? keyFile)
+    {
+        var certificate = X509Certificate2.CreateFromPemFile(certificateFile, keyFile);
+        // SslStream on some platforms wants a key it can persist; a PKCS#12 round trip gives it one.
+        var exported = certificate.Export(X509ContentType.Pkcs12);
+        certificate.Dispose();
+        return X509CertificateLoader.LoadPkcs12(exported, null);
+    }
+
+    private TurnEndpoint BindUdp(IPAddress ip, int port)
+    {
+        var socket = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        _sockets.Add(socket);
+        if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+        Bind(socket, ip, port, "udp");
+        UdpRelayPortProvider.TrySetBuffers(socket, _options.SocketBufferSize);
+        var local = TurnEndpoint.From((IPEndPoint)socket.LocalEndPoint!);
+        _udpListeners.Add((local, socket, _engine is not null ? LinuxSockets.Descriptor(socket) : -1));
+        _listening.Add(new TurnListenerInfo(TurnTransport.Udp, local));
+        if (_engine is not null) _engine.Add(socket, (TimeSpan now, in TurnEndpoint from, ReadOnlySpan<byte> data) => _core.HandlePacket(now, TurnTransport.Udp, local, from, data));
+        else _loops.Add(Task.Run(() => UdpListenerLoop(socket, local)));
+        return local;
+    }
+
+    private TurnEndpoint BindStream(IPAddress ip, int port, TurnTransport transport)
+    {
+        var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _sockets.Add(socket);
+        if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        Bind(socket, ip, port, transport == TurnTransport.Tls ? "tls" : "tcp");
+        socket.Listen(512);
+        var local = TurnEndpoint.From((IPEndPoint)socket.LocalEndPoint!);
+        _listening.Add(new TurnListenerInfo(transport, local));
+        _loops.Add(Task.Run(() => AcceptLoop(socket, local, transport)));
+        return local;
+    }
+
+    private static void Bind(Socket socket, IPAddress ip, int port, string what)
+    {
+        try
+        {
+            socket.Bind(new IPEndPoint(ip, port));
+        }
+        catch (SocketException e)
+        {
+            throw new InvalidOperationException($"Cannot listen on {what} {new IPEndPoint(ip, port)}: {e.Message}", e);
+        }
+    }
+
+    private async Task UdpListenerLoop(Socket socket, TurnEndpoint local)
+    {
+        var buffer = GC.AllocateArray<byte>(DatagramBufferSize, pinned: true);
+        var from = new SocketAddress(socket.AddressFamily);
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, token).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (IsTransient(e.SocketErrorCode))
+            {
+                continue;
+            }
+            catch (Exception) when (token.IsCancellationRequested || socket.SafeHandle.IsClosed)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.Error("listener.error", ("listener", local), ("exception", e.GetType().Name), ("message", e.Message));
+                await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+            var remote = TurnEndpoint.From(from);
+            var now = Now;
+            lock (_gate)
+            {
+                _core.HandlePacket(now, TurnTransport.Udp, local, remote, buffer.AsSpan(0, received));
+                Flush();
+            }
+        }
+    }
+
+    // Relay loops are not tracked: each ends when its port is closed (with its allocation) or the host stops.
+    private void StartRelayLoop(UdpRelayPort relay)
+    {
+        if (_engine is not null)
+            relay.Registration = _engine.Add(relay.Socket, (TimeSpan now, in TurnEndpoint from, ReadOnlySpan<byte> data) => _core.HandleRelayPacket(now, relay, from, data));
+        else _ = Task.Run(() => RelayLoop(relay));
+    }
+
+    private void StopRelayLoop(UdpRelayPort relay)
+    {
+        if (relay.Registration is { } registration) _engine?.Remove(registration);
+    }
+
+    private async Task RelayLoop(UdpRelayPort relay)
+    {
+        var buffer = GC.AllocateArray<byte>(DatagramBufferSize, pinned: true);
+        var socket = relay.Socket;
+        var from = new SocketAddress(socket.AddressFamily);
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested && !relay.Closed)
+        {
+            int received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, token).ConfigureAwait(false);
+            }
+            catch (SocketException e) when (IsTransient(e.SocketErrorCode) && !relay.Closed)
+            {
+                continue;
+            }
+            catch (Exception)
+            {
+                return; // closed with its allocation, or the host is stopping
+            }
+            var peer = TurnEndpoint.From(from);
+            var now = Now;
+            lock (_gate)
+            {
+                _core.HandleRelayPacket(now, relay, peer, buffer.AsSpan(0, received));
+                Flush();
+            }
+        }
+    }
+
+    private static bool IsTransient(SocketError error) =>
+        error is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable
+            or SocketError.MessageSize or SocketError.NoBufferSpaceAvailable or SocketError.Interrupted;
+
+    private async Task TimerLoop()
+    {
+        var token = _stopping.Token;
+        var lastSweep = Environment.TickCount64;
+        while (!token.IsCancellationRequested)
+        {
+            TimeSpan? next;
+            lock (_gate) next = _core.PollTimeout();
+            var delay = next is { } at ? at - Now : TimeSpan.FromSeconds(1);
+            if (delay > TimeSpan.FromSeconds(1)) delay = TimeSpan.FromSeconds(1);
+            if (delay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(delay, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            var now = Now;
+            lock (_gate)
+            {
+                _core.HandleTimeout(now);
+                Flush();
+            }
+            if (Environment.TickCount64 - lastSweep > Math.Min(10_000, _options.IdleConnectionTimeout.TotalMilliseconds / 2))
+            {
+                lastSweep = Environment.TickCount64;
+                SweepIdleConnections();
+            }
+        }
+    }
+
+    /// <summary>Closes TCP/TLS connections that hold no allocation and have been silent for the idle timeout.</summary>
+    private void SweepIdleConnections()
+    {
+        var limit = (long)_options.IdleConnectionTimeout.TotalMilliseconds;
+        foreach (var connection in _connections.Values)
+        {
+            if (Environment.TickCount64 - connection.LastActivity < limit) continue;
+            bool allocated;
+            lock (_gate) allocated = _core.HasAllocation(connection.Flow);
+            if (allocated) continue;
+            Log.Info("connection.closed", ("reason", "idle"), ("client", connection.Flow.Remote), ("transport", connection.Flow.Transport));
+            connection.Close();
+        }
+    }
+
+    /// <summary>Sends everything the core queued. Called under the lock; UDP sends do not block, stream sends are queued.</summary>
+    private void Flush()
+    {
+        while (_core.PollTransmit(out var transmit))
+        {
+            if (transmit.Target == TurnTransmitTarget.Peer)
+            {
+                var relay = (UdpRelayPort)transmit.Relay!;
+                if (relay.Closed) { }
+                else if (_sendBatch is not null) _sendBatch.Add(relay.Descriptor, relay.Address.IsIPv6, transmit);
+                else SendDatagram(relay.Socket, transmit);
+                TurnServer.ReturnBuffer(transmit);
+            }
+            else if (transmit.Transport == TurnTransport.Udp)
+            {
+                foreach (var (endpoint, socket, descriptor) in _udpListeners)
+                {
+                    if (endpoint != transmit.Source) continue;
+                    if (_sendBatch is not null) _sendBatch.Add(descriptor, endpoint.IsIPv6, transmit);
+                    else SendDatagram(socket, transmit);
+                    break;
+                }
+                TurnServer.ReturnBuffer(transmit);
+            }
+            else if (_connections.TryGetValue((transmit.Source, transmit.Destination), out var connection))
+            {
+                connection.Enqueue(transmit); // returns the buffer once written
+            }
+            else
+            {
+                TurnServer.ReturnBuffer(transmit);
+            }
+        }
+        _sendBatch?.Flush();
+    }
+
+    private void SendDatagram(Socket socket, in TurnTransmit transmit)
+    {
+        var address = socket.AddressFamily == AddressFamily.InterNetwork ? _sendAddress4 : _sendAddress6;
+        if (transmit.Destination.IsIPv6 && address.Family == AddressFamily.InterNetwork) return;
+        transmit.Destination.WriteTo(address);
+        try
+        {
+            socket.SendTo(transmit.Data, SocketFlags.None, address);
+        }
+        catch (SocketException e)
+        {
+            if (Log.IsEnabled(TurnLogLevel.Debug)) Log.Debug("send.failed", ("to", transmit.Destination), ("error", e.SocketErrorCode));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task AcceptLoop(Socket listener, TurnEndpoint local, TurnTransport transport)
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await listener.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception) when (token.IsCancellationRequested || listener.SafeHandle.IsClosed)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
+            {
+                Interlocked.Decrement(ref _connectionCount);
+                socket.Dispose();
+                Log.Warning("connection.refused", ("reason", "max-connections"), ("listener", local));
+                continue;
+            }
+            _ = Task.Run(() => ServeConnection(socket, local, transport));
+        }
+    }
+
+    private async Task ServeConnection(Socket socket, TurnEndpoint local, TurnTransport transport)
+    {
+        var remote = TurnEndpoint.From((IPEndPoint)socket.RemoteEndPoint!);
+        var token = _stopping.Token;
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        StreamConnection? connection = null;
+        try
+        {
+            socket.NoDelay = true;
+            if (transport == TurnTransport.Tls)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(token);
+                handshake.CancelAfter(_options.HandshakeTimeout);
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = _certificate,
+                    ClientCertificateRequired = false,
+                    ApplicationProtocols = [new SslApplicationProtocol("stun.turn"), new SslApplicationProtocol("stun.nat-discovery")],
+                }, handshake.Token).ConfigureAwait(false);
+            }
+            connection = new StreamConnection(stream, new TurnFlow(transport, local, remote), Log);
+            _connections[(local, remote)] = connection;
+            if (Log.IsEnabled(TurnLogLevel.Debug)) Log.Debug("connection.opened", ("transport", transport), ("client", remote), ("listener", local));
+            await ReadStream(stream, connection, token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+            if (Log.IsEnabled(TurnLogLevel.Debug)) Log.Debug("connection.error", ("transport", transport), ("client", remote), ("exception", e.GetType().Name), ("message", e.Message));
+        }
+        finally
+        {
+            _connections.TryRemove((local, remote), out _);
+            if (_core is not null)
+            {
+                var now = Now;
+                lock (_gate)
+                {
+                    _core.HandleConnectionClosed(now, transport, local, remote);
+                    Flush();
+                }
+            }
+            connection?.Complete();
+            await stream.DisposeAsync().ConfigureAwait(false);
+            Interlocked.Decrement(ref _connectionCount);
+        }
+    }
+
+    /// <summary>Cuts the stream into STUN and ChannelData messages (RFC 8489 §6.2.2, RFC 8656 §12.5) and feeds them to the core.</summary>
+    private async Task ReadStream(Stream stream, StreamConnection connection, CancellationToken token)
+    {
+        var (transport, local, remote) = connection.Flow;
+        var buffer = ArrayPool<byte>.Shared.Rent(2 * DatagramBufferSize);
+        try
+        {
+            var filled = 0;
+            var legacyChannels = _options.Server.AcceptRfc5766ChannelNumbers;
+            while (true)
+            {
+                var read = await stream.ReadAsync(buffer.AsMemory(filled), token).ConfigureAwait(false);
+                if (read == 0) return;
+                connection.LastActivity = Environment.TickCount64;
+                filled += read;
+                var consumed = 0;
+                while (true)
+                {
+                    var length = NextMessageLength(buffer.AsSpan(consumed, filled - consumed), legacyChannels);
+                    if (length < 0)
+                    {
+                        Log.Warning("connection.closed", ("reason", "not-stun-or-channeldata"), ("client", remote), ("transport", transport));
+                        return;
+                    }
+                    if (length == 0) break;
+                    var now = Now;
+                    lock (_gate)
+                    {
+                        _core.HandlePacket(now, transport, local, remote, buffer.AsSpan(consumed, length));
+                        Flush();
+                    }
+                    consumed += length;
+                }
+                if (consumed > 0)
+                {
+                    buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                    filled -= consumed;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary><see cref="StreamFraming.NextMessageLength"/>, plus RFC 5766 channel numbers 0x5000–0x7FFF when accepted.</summary>
+    internal static int NextMessageLength(ReadOnlySpan<byte> buffer, bool legacyChannels)
+    {
+        var length = StreamFraming.NextMessageLength(buffer);
+        if (length >= 0 || !legacyChannels || buffer.Length < 4) return length;
+        var channel = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(buffer);
+        if (!TurnRanges.IsChannelNumbersRfc5766(channel)) return -1;
+        var total = ChannelData.HeaderLength + StunHeader.Padded(System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]));
+        return buffer.Length >= total ? total : 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        _stopping.Cancel();
+        _engine?.Dispose();
+        foreach (var socket in _sockets) socket.Dispose();
+        foreach (var connection in _connections.Values) connection.Abort();
+        if (_core is not null)
+        {
+            lock (_gate) _core.Shutdown(Now);
+        }
+        try
+        {
+            await Task.WhenAll(_loops.ToArray()).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Loops end with cancellation or disposed sockets; a stuck one must not block shutdown.
+        }
+        Log.Info("server.stopped", ("allocations_created", _core?.Counters.AllocationsCreated ?? 0),
+            ("packets_to_peers", _core?.Counters.PacketsToPeers ?? 0), ("packets_to_clients", _core?.Counters.PacketsToClients ?? 0));
+        _certificate?.Dispose();
+        if (_logFile is not null) await _logFile.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
+namespace IceSpec.Turn.Server;
+
+/// <summary>The socket side of a server: where to listen, which relay addresses and ports, TLS, logs. See Server/README.md.</summary>
+public sealed class TurnServerHostOptions
+{
+    /// <summary>The core's options (realm, credentials, quotas, peer policy…).</summary>
+    public TurnServerOptions Server { get; set; } = new();
+
+    /// <summary>Addresses to listen on; empty means every unicast address of this host's interfaces (as coturn does).</summary>
+    public List<IPAddress> ListeningIps { get; } = [];
+
+    /// <summary>UDP and TCP listening port (RFC 8489 §6: 3478; 0 picks a free port).</summary>
+    public int ListeningPort { get; set; } = 3478;
+
+    /// <summary>TLS listening port (RFC 8656 §3.1: 5349); used only with a certificate. 0 picks a free port.</summary>
+    public int TlsListeningPort { get; set; } = 5349;
+
+    public bool EnableUdp { get; set; } = true;
+
+    public bool EnableTcp { get; set; } = true;
+
+    /// <summary>PEM certificate (chain) for TLS.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM private key for TLS.</summary>
+    public string? PrivateKeyFile { get; set; }
+
+    /// <summary>Relay addresses (one per family is used); empty means the listening addresses (non-loopback first).</summary>
+    public List<IPAddress> RelayIps { get; } = [];
+
+    /// <summary>Public addresses to advertise in XOR-RELAYED-ADDRESS for relay addresses behind a 1:1 NAT (private → public).</summary>
+    public Dictionary<IPAddress, IPAddress> ExternalIps { get; } = [];
+
+    /// <summary>The relay port range (RFC 8656 §7.2 recommends 49152–65535).</summary>
+    public int MinPort { get; set; } = 49152;
+
+    public int MaxPort { get; set; } = 65535;
+
+    /// <summary>RFC 5780: the second IP address (with <see cref="AlternatePort"/>): OTHER-ADDRESS, CHANGE-REQUEST.</summary>
+    public IPAddress? AlternateIp { get; set; }
+
+    public int? AlternatePort { get; set; }
+
+    /// <summary>The log file; null for standard error.</summary>
+    public string? LogFile { get; set; }
+
+    public TurnLogLevel LogLevel { get; set; } = TurnLogLevel.Info;
+
+    public TurnLogFormat LogFormat { get; set; } = TurnLogFormat.KeyValue;
+
+    /// <summary>Kernel socket buffer sizes asked for on listeners and relay ports (bursts on the relay path).</summary>
+    public int SocketBufferSize { get; set; } = 1 << 20;
+
+    /// <summary>Use .NET's asynchronous sockets for UDP even on Linux (instead of the epoll/recvmmsg/sendmmsg engine).</summary>
+    public bool PortableSockets { get; set; }
+
+    /// <summary>TCP/TLS connections served at once; more are closed on accept.</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>A TCP/TLS connection without an allocation that sends nothing for this long is closed.</summary>
+    public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A TLS handshake that takes longer is dropped.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The listening addresses to use: <see cref="ListeningIps"/>, or every unicast interface address.</summary>
+    public IReadOnlyList<IPAddress> EffectiveListeningIps()
+    {
+        if (ListeningIps.Count > 0) return ListeningIps;
+        var found = new List<IPAddress>();
+        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+        {
+            if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown)) continue;
+            foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+            {
+                var address = unicast.Address;
+                if (address.AddressFamily == AddressFamily.InterNetworkV6 && (address.IsIPv6LinkLocal || address.ScopeId != 0)) continue;
+                if (address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && !found.Contains(address)) found.Add(address);
+            }
+        }
+        if (found.Count == 0) found.Add(IPAddress.Loopback);
+        return found;
+    }
+
+    /// <summary>One relay address per family: <see cref="RelayIps"/>, or the first listening address of each family (non-loopback preferred).</summary>
+    public (IPAddress? IPv4, IPAddress? IPv6) EffectiveRelayIps(IReadOnlyList<IPAddress> listening)
+    {
+        var source = RelayIps.Count > 0 ? RelayIps : listening;
+        IPAddress? Pick(AddressFamily family) =>
+            source.Where(a => a.AddressFamily == family).OrderBy(a => IPAddress.IsLoopback(a) ? 1 : 0).FirstOrDefault();
+        return (Pick(AddressFamily.InterNetwork), Pick(AddressFamily.InterNetworkV6));
+    }
+}

@@ -16,14 +16,31 @@ public sealed class ChannelDataTests
     }
 
     [Theory]
-    [InlineData(0x3FFF)]
-    [InlineData(0x5000)]
-    public void ChannelOutsideTheRange_IsNotChannelData(int channel)
+    [InlineData(0x3FFF, false)]
+    [InlineData(0x5000, false)]
+    [InlineData(0x8000, true)]
+    public void ChannelOutsideTheRange_IsNotChannelData(int channel, bool acceptRfc5766Range)
     {
         byte[] bytes = [(byte)(channel >> 8), (byte)channel, 0, 0];
-        Assert.Equal(ChannelDataStatus.NotAChannel, ChannelData.TryParse(bytes, out _));
-        Assert.Throws<ArgumentOutOfRangeException>(() => ChannelData.Write(new byte[8], (ushort)channel, [], false));
+        Assert.Equal(ChannelDataStatus.NotAChannel, ChannelData.TryParse(bytes, out _, acceptRfc5766Range));
     }
+
+    [Fact]
+    public void Rfc5766Channels_AreAcceptedOnlyWhenAsked()
+    {
+        byte[] bytes = [0x6E, 0x43, 0, 1, 7, 0, 0, 0];
+        Assert.Equal(ChannelDataStatus.NotAChannel, ChannelData.TryParse(bytes, out _));
+        Assert.Equal(ChannelDataStatus.Ok, ChannelData.TryParse(bytes, out var message, acceptRfc5766Range: true));
+        Assert.Equal(0x6E43, message.Channel);
+        Assert.Equal(8, StreamFraming.NextMessageLength(bytes, acceptRfc5766Range: true));
+        Assert.Equal(-1, StreamFraming.NextMessageLength(bytes));
+    }
+
+    [Theory]
+    [InlineData(0x3FFF)]
+    [InlineData(0x8000)]
+    public void WritingANonChannelNumber_Throws(int channel) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => ChannelData.Write(new byte[8], (ushort)channel, [], false));
 
     [Fact]
     public void LengthBeyondTheBuffer_IsRejected() =>

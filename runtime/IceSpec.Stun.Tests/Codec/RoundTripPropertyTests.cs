@@ -98,4 +98,15 @@ public sealed class RoundTripPropertyTests
         body.CopyTo(bytes, 20);
         StunMessageChecker.Check(bytes, StunKey.ShortTerm("x"), out _, "ice-check");
     }, iter: 20000);
+
+    [Fact]
+    public void AddressEquality_AndHashing_UseTheWholeAddress()
+    {
+        var a = new StunAddress(new IPEndPoint(IPAddress.Parse("10.0.0.1"), 3478));
+        var b = new StunAddress(new IPEndPoint(IPAddress.Parse("10.0.0.2"), 3478));
+        Assert.NotEqual(a, b);
+        Assert.NotEqual(a.GetHashCode(), b.GetHashCode());
+        Assert.Equal(a, new StunAddress(new IPEndPoint(IPAddress.Parse("10.0.0.1"), 3478)));
+        Assert.Equal(a.GetHashCode(), new StunAddress(new IPEndPoint(IPAddress.Parse("10.0.0.1"), 3478)).GetHashCode());
+    }
 }

@@ -105,7 +105,14 @@ public readonly struct StunAddress : IEquatable<StunAddress>
 
     public override bool Equals(object? obj) => obj is StunAddress other && Equals(other);
 
-    public override int GetHashCode() => HashCode.Combine(Family, Port, BinaryPrimitives.ReadUInt32BigEndian(((ReadOnlySpan<byte>)_address)[^4..]));
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Family);
+        hash.Add(Port);
+        hash.AddBytes(AddressBytes);
+        return hash.ToHashCode();
+    }
 
     [InlineArray(16)]
     private struct Bytes16

@@ -54,23 +54,28 @@ public readonly ref struct ChannelData
     /// <summary>First two bits 01: a ChannelData message rather than STUN (00) when demultiplexing (RFC 8656 §12).</summary>
     public static bool LooksLikeChannelData(ReadOnlySpan<byte> buffer) => buffer.Length >= HeaderLength && (buffer[0] & 0xC0) == 0x40;
 
-    public static ChannelDataStatus TryParse(ReadOnlySpan<byte> buffer, out ChannelData message)
+    /// <param name="acceptRfc5766Range">Also accept RFC 5766's 0x5000–0x7FFF (coturn's turnutils_uclient still uses them).</param>
+    public static ChannelDataStatus TryParse(ReadOnlySpan<byte> buffer, out ChannelData message, bool acceptRfc5766Range = false)
     {
         message = default;
         if (buffer.Length < HeaderLength) return ChannelDataStatus.TruncatedHeader;
         var channel = BinaryPrimitives.ReadUInt16BigEndian(buffer);
-        if (!TurnRanges.IsChannelNumbers(channel)) return ChannelDataStatus.NotAChannel;
+        if (!IsChannel(channel, acceptRfc5766Range)) return ChannelDataStatus.NotAChannel;
         int length = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
         if (HeaderLength + length > buffer.Length) return ChannelDataStatus.LengthOverrun;
         message = new ChannelData(channel, buffer.Slice(HeaderLength, length));
         return ChannelDataStatus.Ok;
     }
 
+    /// <summary>RFC 8656 §12's range, or with <paramref name="acceptRfc5766Range"/> RFC 5766 §11's wider one.</summary>
+    public static bool IsChannel(int channel, bool acceptRfc5766Range) =>
+        acceptRfc5766Range ? TurnRanges.IsChannelNumbersRfc5766(channel) : TurnRanges.IsChannelNumbers(channel);
+
     /// <summary>Writes a ChannelData message; with <paramref name="padForStream"/> the data is padded to 4 bytes. Returns the bytes written.</summary>
     public static int Write(Span<byte> destination, ushort channel, scoped ReadOnlySpan<byte> data, bool padForStream)
     {
-        if (!TurnRanges.IsChannelNumbers(channel))
-            throw new ArgumentOutOfRangeException(nameof(channel), "RFC 8656 §12: channel numbers are 0x4000 through 0x4FFF.");
+        if (!TurnRanges.IsChannelNumbersRfc5766(channel))
+            throw new ArgumentOutOfRangeException(nameof(channel), "ChannelData channel numbers are 0x4000 through 0x4FFF (RFC 8656 §12; 0x7FFF in RFC 5766).");
         var total = HeaderLength + (padForStream ? StunHeader.Padded(data.Length) : data.Length);
         if (destination.Length < total) throw new ArgumentException($"ChannelData needs {total} bytes.", nameof(destination));
         BinaryPrimitives.WriteUInt16BigEndian(destination, channel);

@@ -13,14 +13,14 @@ public static class StreamFraming
     /// The length of the first whole message in <paramref name="buffer"/>: a positive length when one is complete,
     /// 0 when more bytes are needed, -1 when the stream does not start with STUN or ChannelData (close the connection).
     /// </summary>
-    public static int NextMessageLength(ReadOnlySpan<byte> buffer)
+    public static int NextMessageLength(ReadOnlySpan<byte> buffer, bool acceptRfc5766Range = false)
     {
         if (buffer.Length < 4) return 0;
         var top = buffer[0] & 0xC0;
         int length = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
         int total;
         if (top == 0x00) total = StunHeader.Length + length;
-        else if (top == 0x40 && TurnRanges.IsChannelNumbers(BinaryPrimitives.ReadUInt16BigEndian(buffer))) total = ChannelData.HeaderLength + StunHeader.Padded(length);
+        else if (top == 0x40 && ChannelData.IsChannel(BinaryPrimitives.ReadUInt16BigEndian(buffer), acceptRfc5766Range)) total = ChannelData.HeaderLength + StunHeader.Padded(length);
         else return -1;
         return buffer.Length >= total ? total : 0;
     }

@@ -46,7 +46,7 @@ public sealed partial class TurnServer
         message.TryGetChannelNumber(out var channelNumber);
         var number = channelNumber.Number;
         // RFC 8656 §11.2: the channel number must be in 0x4000–0x4FFF (0x7FFF under RFC 5766, when accepted).
-        if (!TurnRanges.IsChannelNumbers(number) && !(_options.AcceptRfc5766ChannelNumbers && TurnRanges.IsChannelNumbersRfc5766(number)))
+        if (!ChannelData.IsChannel(number, _options.AcceptRfc5766ChannelNumbers))
         {
             SendError(flow, message, StunErrorCodes.BadRequest, $"channel number 0x{number:X4} is outside 0x4000-0x4FFF", credential);
             return;

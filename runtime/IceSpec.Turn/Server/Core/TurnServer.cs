@@ -133,10 +133,7 @@ public sealed partial class TurnServer
                 return;
             }
             buffer = ArrayPool<byte>.Shared.Rent(length);
-            BinaryPrimitives.WriteUInt16BigEndian(buffer, channel.Number);
-            BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(2), (ushort)data.Length);
-            data.CopyTo(buffer.AsSpan(ChannelData.HeaderLength));
-            if (length > ChannelData.HeaderLength + data.Length) buffer.AsSpan(ChannelData.HeaderLength + data.Length, length - ChannelData.HeaderLength - data.Length).Clear();
+            ChannelData.Write(buffer, channel.Number, data, padForStream: flow.IsStream);
         }
         else
         {
@@ -233,23 +230,14 @@ public sealed partial class TurnServer
 
     private void RelayChannelDataFromClient(in TurnFlow flow, ReadOnlySpan<byte> packet)
     {
-        ushort number;
-        ReadOnlySpan<byte> data;
-        var status = ChannelData.TryParse(packet, out var message);
-        if (status == ChannelDataStatus.Ok)
-        {
-            number = message.Channel;
-            data = message.Data;
-        }
-        else if (status == ChannelDataStatus.NotAChannel && _options.AcceptRfc5766ChannelNumbers && TryParseRfc5766ChannelData(packet, out number, out data))
-        {
-        }
-        else
+        if (ChannelData.TryParse(packet, out var message, _options.AcceptRfc5766ChannelNumbers) != ChannelDataStatus.Ok)
         {
             // RFC 8656 §12.4: too short for its length, or not a channel: silently discarded.
             Counters.DroppedMalformed++;
             return;
         }
+        var number = message.Channel;
+        var data = message.Data;
         if (!_allocations.TryGetValue(flow, out var allocation) || !allocation.ChannelsByNumber.TryGetValue(number, out var channel) ||
             channel.State != TurnChannelBindingState.Bound)
         {
@@ -258,18 +246,6 @@ public sealed partial class TurnServer
             return;
         }
         SendToPeer(allocation, channel.Peer, data);
-    }
-
-    /// <summary>RFC 5766 §11.4 ChannelData with a channel number 0x5000–0x7FFF (accepted only with the coturn-compatibility option).</summary>
-    private static bool TryParseRfc5766ChannelData(ReadOnlySpan<byte> packet, out ushort number, out ReadOnlySpan<byte> data)
-    {
-        number = BinaryPrimitives.ReadUInt16BigEndian(packet);
-        data = default;
-        if (!TurnRanges.IsChannelNumbersRfc5766(number)) return false;
-        int length = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
-        if (ChannelData.HeaderLength + length > packet.Length) return false;
-        data = packet.Slice(ChannelData.HeaderLength, length);
-        return true;
     }
 
     private void SendToPeer(Allocation allocation, in TurnEndpoint peer, ReadOnlySpan<byte> data)

@@ -52,6 +52,7 @@ internal sealed class EpollUdpEngine : IDisposable
     private readonly Thread _thread;
     private ulong _nextId = WakeId + 1;
     private volatile bool _stopping;
+    private bool _closed;
 
     public EpollUdpEngine(Lock gate, Action flush, Func<TimeSpan> now, Action<string, Exception?> fault)
     {
@@ -82,6 +83,7 @@ internal sealed class EpollUdpEngine : IDisposable
 
     public UdpRegistration Add(Socket socket, UdpDatagramHandler handler)
     {
+        ObjectDisposedException.ThrowIf(_closed, this);
         socket.Blocking = false;
         var registration = new UdpRegistration(socket, handler, _nextId++);
         _registrations[registration.Id] = registration;
@@ -95,6 +97,8 @@ internal sealed class EpollUdpEngine : IDisposable
         if (registration.Removed) return;
         registration.Removed = true;
         _registrations.Remove(registration.Id);
+        // After Dispose the epoll descriptor's number may already belong to someone else's epoll set: leave it alone.
+        if (_closed) return;
         LinuxSockets.epoll_ctl(_epoll, LinuxSockets.EpollCtlDel, registration.Descriptor, _control);
     }
 
@@ -168,6 +172,7 @@ internal sealed class EpollUdpEngine : IDisposable
         one[0] = 1;
         LinuxSockets.write(_wake, one, 8);
         _thread.Join(TimeSpan.FromSeconds(5));
+        lock (_gate) _closed = true;
         LinuxSockets.close(_wake);
         LinuxSockets.close(_epoll);
     }

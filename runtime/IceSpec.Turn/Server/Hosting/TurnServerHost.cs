@@ -500,7 +500,7 @@ public sealed class TurnServerHost : IAsyncDisposable
                 var consumed = 0;
                 while (true)
                 {
-                    var length = NextMessageLength(buffer.AsSpan(consumed, filled - consumed), legacyChannels);
+                    var length = StreamFraming.NextMessageLength(buffer.AsSpan(consumed, filled - consumed), legacyChannels);
                     if (length < 0)
                     {
                         Log.Warning("connection.closed", ("reason", "not-stun-or-channeldata"), ("client", remote), ("transport", transport));
@@ -526,17 +526,6 @@ public sealed class TurnServerHost : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary><see cref="StreamFraming.NextMessageLength"/>, plus RFC 5766 channel numbers 0x5000–0x7FFF when accepted.</summary>
-    internal static int NextMessageLength(ReadOnlySpan<byte> buffer, bool legacyChannels)
-    {
-        var length = StreamFraming.NextMessageLength(buffer);
-        if (length >= 0 || !legacyChannels || buffer.Length < 4) return length;
-        var channel = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(buffer);
-        if (!TurnRanges.IsChannelNumbersRfc5766(channel)) return -1;
-        var total = ChannelData.HeaderLength + StunHeader.Padded(System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]));
-        return buffer.Length >= total ? total : 0;
     }
 
     public async ValueTask DisposeAsync()

@@ -16,9 +16,9 @@ public enum ChannelDataStatus : byte
 }
 
 /// <summary>
-/// A ChannelData message (RFC 8656 §12.4), read in place. Over UDP the datagram may carry padding after the data;
-/// over TCP/TLS the message is padded to a multiple of 4 bytes (§12.5) and <see cref="FramedLength"/> says how much
-/// of the stream it takes.
+/// A ChannelData message (RFC 8656 §12.4), read in place. Its layout is spec/turn.spec's <c>ChannelDataMessage</c>
+/// (and <c>ChannelDataOnStream</c>, padded to 4 bytes on TCP/TLS, §12.5), whose generated readers and writers this
+/// uses; this type adds the channel-number range check that tells ChannelData from other traffic.
 /// <code>
 ///  0                   1                   2                   3
 ///  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
@@ -49,7 +49,7 @@ public readonly ref struct ChannelData
     public ReadOnlySpan<byte> Data { get; }
 
     /// <summary>Bytes the message takes on a stream transport: header, data, padding to 4 (RFC 8656 §12.5).</summary>
-    public int FramedLength => HeaderLength + StunHeader.Padded(Data.Length);
+    public int FramedLength => new ChannelDataOnStream(Channel, Data).EncodedLength;
 
     /// <summary>First two bits 01: a ChannelData message rather than STUN (00) when demultiplexing (RFC 8656 §12).</summary>
     public static bool LooksLikeChannelData(ReadOnlySpan<byte> buffer) => buffer.Length >= HeaderLength && (buffer[0] & 0xC0) == 0x40;
@@ -59,11 +59,9 @@ public readonly ref struct ChannelData
     {
         message = default;
         if (buffer.Length < HeaderLength) return ChannelDataStatus.TruncatedHeader;
-        var channel = BinaryPrimitives.ReadUInt16BigEndian(buffer);
-        if (!IsChannel(channel, acceptRfc5766Range)) return ChannelDataStatus.NotAChannel;
-        int length = BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
-        if (HeaderLength + length > buffer.Length) return ChannelDataStatus.LengthOverrun;
-        message = new ChannelData(channel, buffer.Slice(HeaderLength, length));
+        if (!IsChannel(BinaryPrimitives.ReadUInt16BigEndian(buffer), acceptRfc5766Range)) return ChannelDataStatus.NotAChannel;
+        if (!ChannelDataMessage.TryRead(buffer, out var read, out _)) return ChannelDataStatus.LengthOverrun;
+        message = new ChannelData(read.Channel, read.Data);
         return ChannelDataStatus.Ok;
     }
 
@@ -76,12 +74,9 @@ public readonly ref struct ChannelData
     {
         if (!TurnRanges.IsChannelNumbersRfc5766(channel))
             throw new ArgumentOutOfRangeException(nameof(channel), "ChannelData channel numbers are 0x4000 through 0x4FFF (RFC 8656 §12; 0x7FFF in RFC 5766).");
+        if (data.Length > ushort.MaxValue) throw new ArgumentException("ChannelData carries at most 65535 bytes.", nameof(data));
         var total = HeaderLength + (padForStream ? StunHeader.Padded(data.Length) : data.Length);
         if (destination.Length < total) throw new ArgumentException($"ChannelData needs {total} bytes.", nameof(destination));
-        BinaryPrimitives.WriteUInt16BigEndian(destination, channel);
-        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], (ushort)data.Length);
-        data.CopyTo(destination[HeaderLength..]);
-        destination[(HeaderLength + data.Length)..total].Clear();
-        return total;
+        return padForStream ? new ChannelDataOnStream(channel, data).Write(destination) : new ChannelDataMessage(channel, data).Write(destination);
     }
 }

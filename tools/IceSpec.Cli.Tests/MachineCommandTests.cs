@@ -22,6 +22,18 @@ public class MachineCommandTests
         Assert.StartsWith("stateDiagram-v2", result.Stdout);
     }
 
+    [Theory]
+    [InlineData("TurnAllocation", "Active --> Deleted : RefreshToZero")]
+    [InlineData("TurnChannelBinding", "Bound --> Quarantined : Expiry")]
+    [InlineData("TurnClientAuthentication", "Authenticating --> Rejected : Unauthorized")]
+    public void TurnMachinesFromTurnSpec_ArePrintable(string machine, string edge)
+    {
+        var result = CliRunner.Run("machine", machine);
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Contains(edge, result.Stdout);
+    }
+
     [Fact]
     public void UnknownMachine_IsAUsageErrorListingTheKnownOnes()
     {

@@ -120,6 +120,17 @@ internal static class RegistryEmitter
             w.Line();
         }
 
+        if (p.Machines.Count > 0)
+        {
+            w.Summary($"The state machines of protocol {p.Name}, as data (diagrams, monitors).");
+            w.Line(CodeWriter.GeneratedCode);
+            using (w.Block($"public static partial class {pf}Machines"))
+            {
+                w.Line($"public static global::System.Collections.Generic.IReadOnlyList<global::IceSpec.Machines.MachineDefinition> All {{ get; }} = new global::IceSpec.Machines.MachineDefinition[] {{ {string.Join(", ", p.Machines.Select(m => m.Identifier + "Machine.Definition"))} }};");
+            }
+            w.Line();
+        }
+
         w.Summary($"Registers the attributes of protocol {p.Name} with the runtime when the assembly loads.");
         w.Line(CodeWriter.GeneratedCode);
         using (w.Block($"public static partial class {pf}Registry"))

@@ -3,13 +3,10 @@ using IceSpec.Stun;
 
 namespace IceSpec.Cli.Machines;
 
-/// <summary>The generated machines the tool can print, by name, and the diagram formats. Add a row per new machine.</summary>
+/// <summary>The generated machines the tool can print (every machine of every protocol's spec), by name, and the diagram formats.</summary>
 public static class MachineTable
 {
-    private static readonly MachineDefinition[] Known =
-    [
-        StunClientTransactionMachine.Definition,
-    ];
+    private static readonly MachineDefinition[] Known = [.. StunMachines.All, .. IceSpec.Turn.TurnMachines.All];
 
     public static readonly IReadOnlyDictionary<string, Func<MachineDefinition, string>> Formats =
         new Dictionary<string, Func<MachineDefinition, string>>(StringComparer.OrdinalIgnoreCase)

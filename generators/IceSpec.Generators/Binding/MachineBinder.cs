@@ -63,7 +63,7 @@ internal sealed class MachineBinder
             foreach (var from in transition.From)
                 foreach (var e in transition.Events)
                 {
-                    edges.Add(new TransitionModel(from.Name, transition.To.Name, e.Name, transition.Guard, transition.Actions, ProtocolScope.Text(transition.Citation)));
+                    edges.Add(new TransitionModel(from.Name, transition.To.Name, e.Name, PositionFree.Of(transition.Guard), transition.Actions.Select(PositionFree.Of).ToEquatableArray(), ProtocolScope.Text(transition.Citation)));
                     require("transition", $"{_machine.Name}: {from.Name} -> {transition.To.Name} on {e.Name}", transition.Citation);
                 }
         }
@@ -89,8 +89,8 @@ internal sealed class MachineBinder
 
         var events = _machine.Members.OfType<EventMember>().Select(e => e.Name).Concat(_timers.Keys).Distinct().ToEquatableArray();
         return new MachineModel(_machine.Name, Names.ToIdentifier(_machine.Name), ProtocolScope.Text(_machine.Citation),
-            _values.Values.ToEquatableArray(), _counters.Values.ToEquatableArray(), _timers.Values.ToEquatableArray(),
-            _states.Values.ToEquatableArray(), events, edges.ToEquatableArray(), _namedGuards.ToEquatableArray(), _calls.ToEquatableArray());
+            _values.Values.Select(PositionFree.Of).ToEquatableArray(), _counters.Values.Select(PositionFree.Of).ToEquatableArray(),
+            _timers.Values.Select(PositionFree.Of).ToEquatableArray(), _states.Values.Select(PositionFree.Of).ToEquatableArray(), events, edges.ToEquatableArray(), _namedGuards.ToEquatableArray(), _calls.ToEquatableArray());
     }
 
     private void CheckState(NameRef state)

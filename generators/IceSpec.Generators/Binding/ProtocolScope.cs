@@ -204,12 +204,12 @@ internal sealed class ProtocolScope
             if (a.Code < 0 || a.Code > 0xFFFF) diagnostics.Add(Diag(DiagnosticDescriptors.CodeOutOfRange, a.Span, "Attribute", Hex(a.Code, 4), "0x0000..0xFFFF"));
             var format = ResolveFormat(a.Name, a.Format, diagnostics, topLevel: true);
             Require("attribute", a.Name, a.Citation);
-            return new AttributeModel(a.Name, Names.ToIdentifier(a.Name), a.Code, format, a.Reserved, IsComprehensionRequired(a.Code), Text(a.Citation));
+            return new AttributeModel(a.Name, Names.ToIdentifier(a.Name), a.Code, PositionFree.Of(format), a.Reserved, IsComprehensionRequired(a.Code), Text(a.Citation));
         }).ToEquatableArray();
 
         var structs = _ownStructs.Values.OrderBy(s => s.Span.Start).Select(s =>
             new StructModel(s.Name, Names.ToIdentifier(s.Name),
-                s.Fields.Select(f => f with { Type = ResolveFormat(s.Name + "." + f.Name, f.Type, diagnostics, topLevel: false) }).ToEquatableArray(),
+                s.Fields.Select(f => PositionFree.Of(f with { Type = ResolveFormat(s.Name + "." + f.Name, f.Type, diagnostics, topLevel: false) })).ToEquatableArray(),
                 Text(s.Citation))).ToEquatableArray();
 
         var errors = Declarations.OfType<ErrorDecl>().Select(e =>
@@ -272,7 +272,7 @@ internal sealed class ProtocolScope
             return null;
         }
         var (attribute, owner) = found;
-        return new AttributeRef(attribute.Name, attribute.Code, Names.ToIdentifier(attribute.Name), attribute.Format,
+        return new AttributeRef(attribute.Name, attribute.Code, Names.ToIdentifier(attribute.Name), PositionFree.Of(attribute.Format),
             $"global::{owner.Namespace}.{Names.ToIdentifier(owner.Protocol.Name)}AttributeAccessors");
     }
 

@@ -4,7 +4,10 @@ using IceSpec.Cli.Rendering;
 
 namespace IceSpec.Cli.Commands;
 
-/// <summary><c>icespec decode [HEX]</c>: parse, validate and verify STUN messages given in hex.</summary>
+/// <summary>
+/// <c>icespec decode [HEX | FILE.pcap | FILE.pcapng]</c>: parse, validate and verify STUN messages given in hex, or every
+/// STUN and ChannelData message of a capture (see <see cref="CaptureDecode"/>).
+/// </summary>
 public static class DecodeCommand
 {
     /// <summary>The validator profiles the generated <c>StunValidator.TryValidate(msg, profile, …)</c> knows.</summary>
@@ -14,7 +17,7 @@ public static class DecodeCommand
     {
         var hex = new Argument<string?>("hex")
         {
-            Description = "The message in hex (spaces and 0x prefixes ignored). Omit it to read messages from standard input, one per line or block.",
+            Description = "The message in hex (spaces and 0x prefixes ignored), or a capture file (.pcap, .pcapng). Omit it to read hex messages from standard input, one per line or block.",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var json = new Option<bool>("--json") { Description = "One JSON object per message, one per line." };
@@ -26,16 +29,30 @@ public static class DecodeCommand
         var saslPrep = new Option<bool>("--saslprep") { Description = "Prepare the password with SASLprep (RFC 5389) instead of OpaqueString (RFC 8489)." };
         var profile = new Option<string?>("--profile") { Description = "Validate with a usage profile's rules (ice-check: RFC 8445 connectivity checks)." };
         profile.AcceptOnlyFromAmong(Profiles);
+        var address = new Option<string?>("--address") { Description = "Captures: only messages from or to this IP address." };
+        var port = new Option<int?>("--port") { Description = "Captures: only messages from or to this port." };
+        var method = new Option<string?>("--method") { Description = "Captures: only messages of this method (Binding, Allocate, ChannelBind…, 0x003, or ChannelData)." };
+        var transaction = new Option<string?>("--transaction") { Description = "Captures: only messages with this transaction ID (24 hex digits)." };
 
         var command = new Command("decode", "Decode STUN messages: header, attributes, validation, FINGERPRINT and MESSAGE-INTEGRITY.")
         {
-            hex, json, password, username, realm, algorithm, saslPrep, profile,
+            hex, json, password, username, realm, algorithm, saslPrep, profile, address, port, method, transaction,
         };
         command.SetAction(parse =>
         {
             if (!Credential.TryFromOptions(parse.GetValue(username), parse.GetValue(realm), parse.GetValue(password),
                     parse.GetValue(algorithm), parse.GetValue(saslPrep), out var credential, out var error))
                 return console.UsageError(error);
+
+            var filterGiven = parse.GetValue(address) is not null || parse.GetValue(port) is not null ||
+                              parse.GetValue(method) is not null || parse.GetValue(transaction) is not null;
+            if (parse.GetValue(hex) is { } file && IsCapturePath(file))
+            {
+                if (!TryMakeFilter(parse.GetValue(address), parse.GetValue(port), parse.GetValue(method), parse.GetValue(transaction),
+                        out var filter, out error)) return console.UsageError(error);
+                return CaptureDecode.Run(console, file, filter, parse.GetValue(profile), credential, parse.GetValue(json));
+            }
+            if (filterGiven) return console.UsageError("--address, --port, --method and --transaction apply to capture files (.pcap, .pcapng)");
 
             List<byte[]> messages;
             if (parse.GetValue(hex) is { } text)
@@ -52,6 +69,37 @@ public static class DecodeCommand
             return Run(console.Out, messages, parse.GetValue(profile), credential, parse.GetValue(json));
         });
         return command;
+    }
+
+    /// <summary>A capture rather than hex: an existing file, or a name ending in .pcap/.pcapng/.cap.</summary>
+    public static bool IsCapturePath(string text) =>
+        File.Exists(text) || Directory.Exists(text) ||
+        text.EndsWith(".pcap", StringComparison.OrdinalIgnoreCase) || text.EndsWith(".pcapng", StringComparison.OrdinalIgnoreCase) ||
+        text.EndsWith(".cap", StringComparison.OrdinalIgnoreCase);
+
+    private static bool TryMakeFilter(string? address, int? port, string? method, string? transaction, out CaptureFilter filter, out string error)
+    {
+        filter = new CaptureFilter(null, null, null, null);
+        error = "";
+        System.Net.IPAddress? ip = null;
+        if (address is not null && !System.Net.IPAddress.TryParse(address, out ip))
+        {
+            error = $"--address: '{address}' is not an IP address";
+            return false;
+        }
+        if (port is < 0 or > 65535)
+        {
+            error = $"--port: {port} is not a port number (0-65535)";
+            return false;
+        }
+        string? id = null;
+        if (transaction is not null && (id = CaptureFilter.NormalizeTransaction(transaction)) is null)
+        {
+            error = $"--transaction: '{transaction}' is not a transaction ID (24 hex digits)";
+            return false;
+        }
+        filter = new CaptureFilter(ip, port, method, id);
+        return true;
     }
 
     /// <summary>Decodes and prints each message; 0 when every one passed (see <see cref="MessageReport.Passed"/>).</summary>

@@ -34,7 +34,7 @@ public static class MessageInspector
         var type = StunMessageType.Decode(rawType);
         var length = BinaryPrimitives.ReadUInt16BigEndian(bytes[StunHeader.LengthOffset..]);
         var transactionId = Convert.ToHexStringLower(bytes.Slice(StunHeader.TransactionIdOffset, StunHeader.TransactionIdLength));
-        return new MessageHeader(rawType, StunMethods.NameOf(type.Method), type.Method, type.Class, length, transactionId);
+        return new MessageHeader(rawType, StunMethods.NameOf(type.Method) ?? IceSpec.Turn.TurnMethods.NameOf(type.Method), type.Method, type.Class, length, transactionId);
     }
 
     private static List<AttributeReport> ReadAttributes(in StunMessage message)

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Makes the real captures of pcaps/ on loopback: coturn 4.6 with turnutils_uclient (UDP, then TCP; channel mode)
+# and turnutils_stunclient, each recorded by tcpdump. Needs root (tcpdump on lo), coturn, tcpdump.
+# Usage: pcaps/make-captures.sh [OUTDIR]   (default: the folder of this script)
+set -euo pipefail
+out=$(cd "${1:-$(dirname "$0")}" && pwd)
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 0.5
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# A port no socket (UDP or TCP) is bound to, and a block of 20 such ports.
+port_free() { ! ss -Hlntu "sport = :$1" | grep -q .; }
+free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_free "$p" && { echo "$p"; return; }; done; }
+free_range() {
+  local a ok p
+  while :; do
+    a=$((20000 + RANDOM % 30000)); ok=1
+    for ((p = a; p < a + 20; p++)); do port_free "$p" || { ok=0; break; }; done
+    ((ok)) && { echo "$a"; return; }
+  done
+}
+
+start_tcpdump() { # FILE FILTER
+  tcpdump -i lo -U --immediate-mode -s 0 -w "$1" "$2" >"$tmp/tcpdump.log" 2>&1 &
+  tcpdump_pid=$!; pids+=("$tcpdump_pid")
+  for _ in $(seq 50); do grep -q 'listening on' "$tmp/tcpdump.log" && break; sleep 0.1; done
+}
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+start_coturn() { # PORT MINPORT
+  mkdir -p "$tmp/db"
+  turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port="$1" --min-port="$2" --max-port=$(($2 + 19)) \
+    --lt-cred-mech --user=alice:secret --realm=example.org --allow-loopback-peers --no-tls --no-dtls --no-cli \
+    --userdb="$tmp/db/turndb.$1" --pidfile="$tmp/turnserver.$1.pid" --log-file="$tmp/turnserver.$1.log" --simple-log \
+    >/dev/null 2>&1 &
+  coturn_pid=$!; pids+=("$coturn_pid")
+  for _ in $(seq 50); do ss -Hlnu "sport = :$1" | grep -q . && break; sleep 0.1; done
+  sleep 1
+}
+
+uclient_capture() { # FILE [-t]
+  local file=$1; shift
+  local port peer range
+  port=$(free_port); peer=$(free_port); range=$(free_range)
+  start_tcpdump "$tmp/capture.pcap" "port $port or portrange $range-$((range + 19)) or port $peer"
+  start_coturn "$port" "$range"
+  turnutils_peer -L 127.0.0.1 -p "$peer" >/dev/null 2>&1 &
+  local peer_pid=$!; pids+=("$peer_pid")
+  sleep 0.3
+  timeout 60 turnutils_uclient "$@" -c -p "$port" -u alice -w secret -e 127.0.0.1 -r "$peer" -n 5 -l 100 127.0.0.1 >"$tmp/uclient.log" 2>&1 || true
+  grep -E 'tot_recv_msgs|Total lost packets' "$tmp/uclient.log" | tail -2 >&2 || true
+  sleep 1
+  stop "$tcpdump_pid"; stop "$peer_pid"; stop "$coturn_pid"
+  cp "$tmp/capture.pcap" "$file"
+  echo "make-captures: wrote $file ($(stat -c %s "$file") bytes)" >&2
+}
+
+stunclient_capture() { # FILE
+  local port range
+  port=$(free_port); range=$(free_range)
+  start_tcpdump "$tmp/capture.pcap" "port $port"
+  start_coturn "$port" "$range"
+  timeout 30 turnutils_stunclient -p "$port" 127.0.0.1 >"$tmp/stunclient.log" 2>&1 || true
+  cat "$tmp/stunclient.log" >&2
+  sleep 1
+  stop "$tcpdump_pid"; stop "$coturn_pid"
+  cp "$tmp/capture.pcap" "$1"
+  echo "make-captures: wrote $1 ($(stat -c %s "$1") bytes)" >&2
+}
+
+uclient_capture "$out/coturn-uclient-udp.pcap"
+uclient_capture "$out/coturn-uclient-tcp.pcap" -t
+stunclient_capture "$out/coturn-stunclient.pcap"

@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using System.Net;
+using PacketDotNet;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace IceSpec.Captures.Tests;
+
+/// <summary>Hand-built STUN messages and Ethernet/IP/UDP/TCP frames (checksums left zero: decoders do not check them).</summary>
+internal static class Frames
+{
+    public const uint Cookie = 0x2112A442;
+
+    /// <summary>A STUN message: type, transaction ID byte, attributes (type, value) padded to 4.</summary>
+    public static byte[] Stun(ushort type, byte id, params (ushort Type, byte[] Value)[] attributes)
+    {
+        var body = new List<byte>();
+        foreach (var (t, v) in attributes)
+        {
+            body.Add((byte)(t >> 8)); body.Add((byte)t);
+            body.Add((byte)(v.Length >> 8)); body.Add((byte)v.Length);
+            body.AddRange(v);
+            while (body.Count % 4 != 0) body.Add(0);
+        }
+        var message = new byte[20 + body.Count];
+        BinaryPrimitives.WriteUInt16BigEndian(message, type);
+        BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(2), (ushort)body.Count);
+        BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(4), Cookie);
+        for (var i = 8; i < 20; i++) message[i] = id;
+        body.CopyTo(message, 20);
+        return message;
+    }
+
+    public static byte[] ChannelNumber(ushort channel) => [(byte)(channel >> 8), (byte)channel, 0, 0];
+
+    public static byte[] ChannelData(ushort channel, int length, bool padded)
+    {
+        var data = new byte[4 + (padded ? (length + 3) & ~3 : length)];
+        BinaryPrimitives.WriteUInt16BigEndian(data, channel);
+        BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(2), (ushort)length);
+        for (var i = 0; i < length; i++) data[4 + i] = (byte)(i + 1);
+        return data;
+    }
+
+    public static byte[] Udp(IPEndPoint source, IPEndPoint destination, byte[] payload)
+    {
+        var udp = new byte[8 + payload.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(udp, (ushort)source.Port);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(2), (ushort)destination.Port);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(4), (ushort)udp.Length);
+        payload.CopyTo(udp, 8);
+        return Ethernet(source.Address, destination.Address, 17, udp);
+    }
+
+    public static byte[] Tcp(IPEndPoint source, IPEndPoint destination, uint sequence, byte[] payload, bool syn = false)
+    {
+        var tcp = new byte[20 + payload.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, (ushort)source.Port);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(2), (ushort)destination.Port);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp.AsSpan(4), sequence);
+        tcp[12] = 0x50;
+        tcp[13] = (byte)(syn ? 0x02 : 0x18); // SYN, or PSH+ACK
+        BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(14), 65535);
+        payload.CopyTo(tcp, 20);
+        return Ethernet(source.Address, destination.Address, 6, tcp);
+    }
+
+    private static byte[] Ethernet(IPAddress source, IPAddress destination, byte protocol, byte[] transport)
+    {
+        var v6 = source.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        var ipHeader = v6 ? 40 : 20;
+        var frame = new byte[14 + ipHeader + transport.Length];
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(12), v6 ? (ushort)0x86DD : (ushort)0x0800);
+        var ip = frame.AsSpan(14);
+        if (v6)
+        {
+            ip[0] = 0x60;
+            BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)transport.Length);
+            ip[6] = protocol;
+            ip[7] = 64;
+            source.GetAddressBytes().CopyTo(ip[8..]);
+            destination.GetAddressBytes().CopyTo(ip[24..]);
+        }
+        else
+        {
+            ip[0] = 0x45;
+            BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + transport.Length));
+            ip[8] = 64;
+            ip[9] = protocol;
+            source.GetAddressBytes().CopyTo(ip[12..]);
+            destination.GetAddressBytes().CopyTo(ip[16..]);
+        }
+        transport.CopyTo(ip[ipHeader..]);
+        return frame;
+    }
+
+    /// <summary>Decodes frames in order with a fresh decoder (frame numbers from 1).</summary>
+    public static IReadOnlyList<CapturedMessage> Decode(params byte[][] frames)
+    {
+        var decoder = new CaptureDecoder();
+        for (var i = 0; i < frames.Length; i++)
+            decoder.AddFrame(i + 1, DateTime.UnixEpoch.AddSeconds(i), LinkLayers.Ethernet, frames[i]);
+        return decoder.Messages;
+    }
+
+    /// <summary>Writes frames to a pcap file with SharpPcap's writer.</summary>
+    public static void WritePcap(string path, params byte[][] frames)
+    {
+        using var writer = new CaptureFileWriterDevice(path);
+        writer.Open(new DeviceConfiguration { LinkLayerType = LinkLayers.Ethernet });
+        for (var i = 0; i < frames.Length; i++)
+            writer.Write(new RawCapture(LinkLayers.Ethernet, new PosixTimeval((ulong)(1_700_000_000 + i), 0), frames[i]));
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "IceSpec.sln"))) return dir.FullName;
+        throw new InvalidOperationException("IceSpec.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public static string Pcaps => Path.Combine(RepositoryRoot(), "pcaps");
+}

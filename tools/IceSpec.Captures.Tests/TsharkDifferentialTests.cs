@@ -1,0 +1,154 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using IceSpec.Stun;
+
+namespace IceSpec.Captures.Tests;
+
+/// <summary>
+/// For every capture in pcaps/, our decoding and tshark's (Wireshark 4.0's STUN/TURN dissector) agree frame by frame on
+/// which frames carry STUN/ChannelData and, per frame, on every field below (tshark joins a frame's several messages
+/// with commas; so do we).
+/// </summary>
+public class TsharkDifferentialTests
+{
+    /// <summary>tshark field, and how to compute the same text from one of our messages (null: the message has none).</summary>
+    private static readonly (string Field, Func<CapturedMessage, IEnumerable<string>> Ours)[] Fields =
+    [
+        ("stun.type", m => Header(m, b => $"0x{BinaryPrimitives.ReadUInt16BigEndian(b):x4}")),
+        ("stun.id", m => Header(m, b => Convert.ToHexStringLower(b.AsSpan(8, 12)))),
+        ("stun.length", m => [$"{BinaryPrimitives.ReadUInt16BigEndian(m.Bytes.AsSpan(2))}"]),
+        ("stun.channel", m => m.Channel is { } c ? [$"0x{c:x4}"] : []),
+        ("stun.att.type", m => Attributes(m).Select(a => $"0x{a.Type:x4}")),
+        ("stun.att.username", m => Values(m, 0x0006, v => System.Text.Encoding.UTF8.GetString(v))),
+        ("stun.att.realm", m => Values(m, 0x0014, v => System.Text.Encoding.UTF8.GetString(v))),
+        ("stun.att.nonce", m => Values(m, 0x0015, v => System.Text.Encoding.UTF8.GetString(v))),
+        ("stun.att.lifetime", m => Values(m, 0x000D, v => $"{BinaryPrimitives.ReadUInt32BigEndian(v)}")),
+        ("stun.att.channelnum", m => Values(m, 0x000C, v => $"0x{BinaryPrimitives.ReadUInt16BigEndian(v):x4}")),
+        ("stun.att.error.class", m => Values(m, 0x0009, v => $"{v[2] & 7}")),
+        ("stun.att.error", m => Values(m, 0x0009, v => $"{v[3]}")),
+        ("stun.att.ipv4", m => Addresses(m, family: 1, port: false)),
+        ("stun.att.ipv6", m => Addresses(m, family: 2, port: false)),
+        ("stun.att.port", m => Addresses(m, family: 0, port: true)),
+    ];
+
+    /// <summary>Address attributes tshark decodes into stun.att.ipv4/ipv6/port (XOR-ed ones un-XOR-ed).</summary>
+    private static readonly Dictionary<ushort, bool> AddressTypes = new()
+    {
+        [0x0001] = false, // MAPPED-ADDRESS
+        [0x0012] = true,  // XOR-PEER-ADDRESS
+        [0x0016] = true,  // XOR-RELAYED-ADDRESS
+        [0x0020] = true,  // XOR-MAPPED-ADDRESS
+        [0x802B] = false, // RESPONSE-ORIGIN
+        [0x802C] = false, // OTHER-ADDRESS
+    };
+
+    public static TheoryData<string> Captures()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(Frames.Pcaps).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Order())
+            data.Add(Path.GetFileName(file));
+        return data;
+    }
+
+    [Fact]
+    public void TheCorpusHasTheThreeCoturnCaptures()
+    {
+        var names = Directory.GetFiles(Frames.Pcaps).Select(Path.GetFileName).ToList();
+        Assert.Contains("coturn-uclient-udp.pcap", names);
+        Assert.Contains("coturn-uclient-tcp.pcap", names);
+        Assert.Contains("coturn-stunclient.pcap", names);
+        foreach (var name in names) Assert.True(new FileInfo(Path.Combine(Frames.Pcaps, name)).Length < 200_000, name + " is over 200 kB");
+    }
+
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void OurDecodingEqualsTsharks(string name)
+    {
+        var path = Path.Combine(Frames.Pcaps, name);
+        var theirs = RunTshark(path);
+        var capture = CaptureFile.Read(path);
+        Assert.Null(capture.Error);
+        var ours = capture.Messages.GroupBy(m => m.Frame).ToDictionary(
+            g => g.Key, g => Fields.Select(f => string.Join(",", g.SelectMany(f.Ours))).ToArray());
+
+        Assert.NotEmpty(theirs);
+        Assert.Equal(theirs.Keys.Order(), ours.Keys.Order());
+        foreach (var (frame, expected) in theirs)
+            for (var i = 0; i < Fields.Length; i++)
+                Assert.True(expected[i] == ours[frame][i],
+                    $"{name} frame {frame} {Fields[i].Field}: tshark '{expected[i]}', ours '{ours[frame][i]}'");
+    }
+
+    private static Dictionary<int, string[]> RunTshark(string path)
+    {
+        var start = new ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "-n", "-o", "udp.try_heuristic_first:TRUE", "-o", "tcp.try_heuristic_first:TRUE", "-r", path, "-Y", "stun", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number" })
+            start.ArgumentList.Add(arg);
+        foreach (var (field, _) in Fields)
+        {
+            start.ArgumentList.Add("-e");
+            start.ArgumentList.Add(field);
+        }
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Assert.Fail($"tshark is needed for the differential test and could not be started ({e.Message}): apt-get install tshark (scripts/install-deps.sh does)");
+            throw;
+        }
+        var stderr = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"tshark failed ({process.ExitCode}): {stderr.Result}");
+        var frames = new Dictionary<int, string[]>();
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var cells = line.Split('\t');
+            frames[int.Parse(cells[0])] = cells.Skip(1).ToArray();
+        }
+        return frames;
+    }
+
+    private static IEnumerable<string> Header(CapturedMessage m, Func<byte[], string> read) =>
+        m.Kind == CapturedKind.Stun ? [read(m.Bytes)] : [];
+
+    private static List<(ushort Type, byte[] Value)> Attributes(CapturedMessage m)
+    {
+        var list = new List<(ushort, byte[])>();
+        if (m.Kind != CapturedKind.Stun || StunMessage.TryParse(m.Bytes, out var message) != StunParseStatus.Ok) return list;
+        foreach (var attribute in message.Attributes) list.Add((attribute.Type, attribute.Value.ToArray()));
+        return list;
+    }
+
+    private static IEnumerable<string> Values(CapturedMessage m, ushort type, Func<byte[], string> read) =>
+        Attributes(m).Where(a => a.Type == type).Select(a => read(a.Value));
+
+    /// <summary>family 0: every address attribute's port; 1/2: the IPv4/IPv6 addresses.</summary>
+    private static IEnumerable<string> Addresses(CapturedMessage m, int family, bool port)
+    {
+        foreach (var (type, value) in Attributes(m))
+        {
+            if (!AddressTypes.TryGetValue(type, out var xor) || value.Length < 8) continue;
+            if (family != 0 && value[1] != family) continue;
+            var p = BinaryPrimitives.ReadUInt16BigEndian(value.AsSpan(2));
+            if (xor) p ^= 0x2112;
+            if (port)
+            {
+                yield return $"{p}";
+                continue;
+            }
+            var address = value[4..(value[1] == 1 ? 8 : 20)];
+            if (xor)
+            {
+                var mask = new byte[16];
+                BinaryPrimitives.WriteUInt32BigEndian(mask, Frames.Cookie);
+                m.Bytes.AsSpan(8, 12).CopyTo(mask.AsSpan(4));
+                for (var i = 0; i < address.Length; i++) address[i] ^= mask[i];
+            }
+            yield return new System.Net.IPAddress(address).ToString();
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using System.Buffers.Binary;
+using System.Net;
+using IceSpec.Stun;
+using IceSpec.Turn;
+using PacketDotNet;
+
+namespace IceSpec.Captures;
+
+/// <summary>
+/// Finds STUN and ChannelData messages in captured frames, fed one frame at a time in capture order.
+/// <list type="bullet">
+/// <item>UDP: a datagram is STUN when it passes the header checks (top bits 00, magic cookie; RFC 8489 §7), on any port.</item>
+/// <item>ChannelData (RFC 8656 §12.4) is recognised only on a 5-tuple where a ChannelBind success response answered a
+/// ChannelBind request for that channel, as Wireshark does (it needs a STUN message on the 5-tuple first).</item>
+/// <item>TCP: each direction is reassembled by sequence number (retransmissions and overlaps dropped, out-of-order
+/// segments held back) and cut with RFC 8489 §6.2.2 / RFC 8656 §12.5 stream framing. A direction whose bytes stop
+/// looking like STUN or bound ChannelData is given up.</item>
+/// </list>
+/// IPv4 and IPv6; IP fragments are not reassembled (skipped).
+/// </summary>
+public sealed class CaptureDecoder
+{
+    private readonly List<CapturedMessage> _messages = [];
+    private readonly Dictionary<ChannelKey, ushort> _pendingBinds = [];
+    private readonly HashSet<(string Transport, EndpointPair Pair, ushort Channel)> _bound = [];
+    private readonly Dictionary<(IPEndPoint Source, IPEndPoint Destination), TcpDirection> _streams = [];
+
+    public IReadOnlyList<CapturedMessage> Messages => _messages;
+
+    /// <summary>Frames whose link/IP/transport headers could not be parsed (skipped).</summary>
+    public int MalformedFrames { get; private set; }
+
+    public void AddFrame(int frame, DateTime time, LinkLayers link, byte[] data)
+    {
+        Packet packet;
+        try
+        {
+            packet = Packet.ParsePacket(link, data);
+        }
+        catch (Exception)
+        {
+            MalformedFrames++;
+            return;
+        }
+        try
+        {
+            if (packet.Extract<IPPacket>() is not { } ip) return;
+            if (ip is IPv4Packet v4 && (v4.FragmentOffset != 0 || (v4.FragmentFlags & 0x1) != 0)) return;
+            if (packet.Extract<UdpPacket>() is { } udp)
+            {
+                var bytes = udp.Bytes;
+                var length = Math.Min(udp.Length, bytes.Length) - UdpFields.HeaderLength;
+                if (length < 0) return;
+                AddDatagram(frame, time, new IPEndPoint(ip.SourceAddress, udp.SourcePort),
+                    new IPEndPoint(ip.DestinationAddress, udp.DestinationPort), bytes.AsSpan(UdpFields.HeaderLength, length));
+            }
+            else if (packet.Extract<TcpPacket>() is { } tcp)
+            {
+                var bytes = tcp.Bytes;
+                var header = tcp.DataOffset * 4;
+                if (header < 20 || header > bytes.Length) { MalformedFrames++; return; }
+                AddSegment(frame, time, new IPEndPoint(ip.SourceAddress, tcp.SourcePort), new IPEndPoint(ip.DestinationAddress, tcp.DestinationPort),
+                    tcp.SequenceNumber, tcp.Synchronize, bytes.AsSpan(header));
+            }
+        }
+        catch (Exception)
+        {
+            MalformedFrames++;
+        }
+    }
+
+    private void AddDatagram(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, ReadOnlySpan<byte> payload)
+    {
+        if (StunMessage.LooksLikeStun(payload))
+        {
+            var length = Math.Min(payload.Length, StunHeader.Length + BinaryPrimitives.ReadUInt16BigEndian(payload[2..]));
+            Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.Stun, payload[..length].ToArray()));
+        }
+        else if (ChannelData.LooksLikeChannelData(payload) && IsBound("udp", source, destination, BinaryPrimitives.ReadUInt16BigEndian(payload)))
+        {
+            var length = Math.Min(payload.Length, ChannelData.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(payload[2..]));
+            Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.ChannelData, payload[..length].ToArray()));
+        }
+    }
+
+    private void AddSegment(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, uint sequence, bool syn, ReadOnlySpan<byte> payload)
+    {
+        if (!_streams.TryGetValue((source, destination), out var stream))
+            _streams[(source, destination)] = stream = new TcpDirection();
+        if (syn)
+        {
+            stream.Next = sequence + 1;
+            stream.Buffer.Clear();
+            stream.Held.Clear();
+            stream.GivenUp = false;
+            return;
+        }
+        if (stream.GivenUp || payload.IsEmpty) return;
+        stream.Next ??= sequence;
+        var next = stream.Next.Value;
+        var ahead = (int)(sequence - next);
+        if (ahead > 0)
+        {
+            // Out of order: hold it until the gap is filled (keep the longest copy of a repeated segment).
+            if (!stream.Held.TryGetValue(sequence, out var held) || held.Length < payload.Length)
+                stream.Held[sequence] = payload.ToArray();
+            return;
+        }
+        Append(stream, payload, -ahead);
+        while (stream.Held.Count > 0)
+        {
+            var progressed = false;
+            foreach (var (seq, data) in stream.Held.ToList())
+            {
+                var offset = (int)(stream.Next!.Value - seq);
+                if (offset < 0) continue;
+                stream.Held.Remove(seq);
+                Append(stream, data, offset);
+                progressed = true;
+            }
+            if (!progressed) break;
+        }
+        Cut(frame, time, source, destination, stream);
+    }
+
+    /// <summary>Appends the part of a segment past <paramref name="skip"/> bytes already received (retransmission overlap).</summary>
+    private static void Append(TcpDirection stream, ReadOnlySpan<byte> data, int skip)
+    {
+        if (skip >= data.Length) return;
+        stream.Buffer.AddRange(data[skip..]);
+        stream.Next = stream.Next!.Value + (uint)(data.Length - skip);
+    }
+
+    private void Cut(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, TcpDirection stream)
+    {
+        while (!stream.GivenUp && stream.Buffer.Count >= 4)
+        {
+            var buffer = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(stream.Buffer);
+            CapturedKind kind;
+            if ((buffer[0] & 0xC0) == 0)
+            {
+                if (buffer.Length < 8) return;
+                if (BinaryPrimitives.ReadUInt32BigEndian(buffer[StunHeader.CookieOffset..]) != StunHeader.MagicCookie) { GiveUp(stream); return; }
+                kind = CapturedKind.Stun;
+            }
+            else if ((buffer[0] & 0xC0) == 0x40 && IsBound("tcp", source, destination, BinaryPrimitives.ReadUInt16BigEndian(buffer)))
+                kind = CapturedKind.ChannelData;
+            else { GiveUp(stream); return; }
+
+            var total = StreamFraming.NextMessageLength(buffer, acceptRfc5766Range: true);
+            if (total < 0) { GiveUp(stream); return; }
+            if (total == 0) return;
+            var length = kind == CapturedKind.Stun ? total : ChannelData.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
+            var message = buffer[..length].ToArray();
+            stream.Buffer.RemoveRange(0, total);
+            Add(new CapturedMessage(frame, time, "tcp", source, destination, kind, message));
+        }
+    }
+
+    private static void GiveUp(TcpDirection stream)
+    {
+        stream.GivenUp = true;
+        stream.Buffer.Clear();
+        stream.Held.Clear();
+    }
+
+    private void Add(CapturedMessage message)
+    {
+        _messages.Add(message);
+        if (message.Kind == CapturedKind.Stun) TrackChannelBind(message);
+    }
+
+    /// <summary>Remembers ChannelBind requests by transaction and binds their channel when the success response comes back on the same 5-tuple.</summary>
+    private void TrackChannelBind(CapturedMessage captured)
+    {
+        if (StunMessage.TryParse(captured.Bytes, out var message) != StunParseStatus.Ok) return;
+        var type = StunMessageType.Decode(BinaryPrimitives.ReadUInt16BigEndian(captured.Bytes));
+        if (type.Method != TurnMethods.ChannelBind) return;
+        var key = new ChannelKey(captured.Transport, EndpointPair.Of(captured.Source, captured.Destination), Convert.ToHexStringLower(message.TransactionId));
+        if (type.Class == StunClass.Request && message.TryGetAttribute(TurnAttributeTypes.ChannelNumber, out var value) && value.Length >= 2)
+            _pendingBinds[key] = BinaryPrimitives.ReadUInt16BigEndian(value);
+        else if (type.Class == StunClass.Success && _pendingBinds.Remove(key, out var channel))
+            _bound.Add((key.Transport, key.Pair, channel));
+    }
+
+    private bool IsBound(string transport, IPEndPoint source, IPEndPoint destination, ushort channel) =>
+        _bound.Contains((transport, EndpointPair.Of(source, destination), channel));
+
+    private sealed class TcpDirection
+    {
+        public uint? Next;
+        public bool GivenUp;
+        public readonly List<byte> Buffer = [];
+        public readonly Dictionary<uint, byte[]> Held = [];
+    }
+
+    /// <summary>Both ends of a 5-tuple, in a fixed order so either direction finds the same entry.</summary>
+    private readonly record struct EndpointPair(string A, string B)
+    {
+        public static EndpointPair Of(IPEndPoint x, IPEndPoint y)
+        {
+            string a = x.ToString(), b = y.ToString();
+            return string.CompareOrdinal(a, b) <= 0 ? new(a, b) : new(b, a);
+        }
+    }
+
+    private readonly record struct ChannelKey(string Transport, EndpointPair Pair, string TransactionId);
+}

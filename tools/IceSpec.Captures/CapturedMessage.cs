@@ -1,0 +1,31 @@
+using System.Net;
+
+namespace IceSpec.Captures;
+
+/// <summary>What a captured message is: STUN (RFC 8489) or TURN ChannelData (RFC 8656 §12.4).</summary>
+public enum CapturedKind
+{
+    Stun,
+    ChannelData,
+}
+
+/// <summary>
+/// One STUN or ChannelData message found in a capture. <see cref="Frame"/> is the 1-based frame number (as Wireshark
+/// counts) of the frame that held the message's last byte — on TCP, the segment that completed it.
+/// <see cref="Bytes"/> is the whole message (for ChannelData: header and data, without stream padding).
+/// </summary>
+public sealed record CapturedMessage(
+    int Frame, DateTime Time, string Transport, IPEndPoint Source, IPEndPoint Destination, CapturedKind Kind, byte[] Bytes)
+{
+    /// <summary>The channel number of a ChannelData message, else null.</summary>
+    public ushort? Channel => Kind == CapturedKind.ChannelData ? (ushort)(Bytes[0] << 8 | Bytes[1]) : null;
+
+    /// <summary>ChannelData's Length field (application data bytes), else null.</summary>
+    public int? DataLength => Kind == CapturedKind.ChannelData ? Bytes[2] << 8 | Bytes[3] : null;
+}
+
+/// <summary>Every message of a capture, how many frames were read, and why reading stopped early (null when it did not).</summary>
+public sealed record CaptureResult(IReadOnlyList<CapturedMessage> Messages, int Frames, string? Error);
+
+/// <summary>The capture cannot be read at all (missing, not a pcap/pcapng file, no libpcap).</summary>
+public sealed class CaptureException(string message, Exception? inner = null) : Exception(message, inner);

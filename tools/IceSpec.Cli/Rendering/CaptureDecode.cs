@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using IceSpec.Captures;
+using IceSpec.Cli.Decoding;
+
+namespace IceSpec.Cli.Rendering;
+
+/// <summary>Which captured messages to show: every non-null criterion must match.</summary>
+public sealed record CaptureFilter(IPAddress? Address, int? Port, string? Method, string? TransactionId)
+{
+    public bool IsEmpty => Address is null && Port is null && Method is null && TransactionId is null;
+
+    public bool Matches(CapturedMessage message, MessageReport? report)
+    {
+        if (Address is not null && !message.Source.Address.Equals(Address) && !message.Destination.Address.Equals(Address)) return false;
+        if (Port is { } port && message.Source.Port != port && message.Destination.Port != port) return false;
+        if (Method is not null)
+        {
+            var name = report?.Header is { } h ? StatusWords.Method(h) : "ChannelData";
+            if (!string.Equals(Normalize(name), Normalize(Method), StringComparison.OrdinalIgnoreCase) &&
+                !(report?.Header is { } header && TryParseCode(Method, out var code) && code == header.Method)) return false;
+        }
+        if (TransactionId is not null && !string.Equals(report?.Header?.TransactionId, TransactionId, StringComparison.OrdinalIgnoreCase)) return false;
+        return true;
+    }
+
+    /// <summary>"Channel-Bind", "channel_bind" and "ChannelBind" are the same method.</summary>
+    private static string Normalize(string name) => name.Replace("-", "").Replace("_", "").Replace(" ", "");
+
+    private static bool TryParseCode(string text, out int code) =>
+        int.TryParse(text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : "x", NumberStyles.HexNumber, null, out code);
+
+    /// <summary>The transaction ID as 24 lower-case hex digits (spaces and a 0x prefix dropped), or null when it is not one.</summary>
+    public static string? NormalizeTransaction(string text)
+    {
+        var hex = text.Replace(" ", "").Replace(":", "");
+        if (hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) hex = hex[2..];
+        return hex.Length == 24 && hex.All(Uri.IsHexDigit) ? hex.ToLowerInvariant() : null;
+    }
+}
+
+/// <summary>
+/// <c>icespec decode FILE.pcap</c>: every STUN and ChannelData message of a capture, each printed as the hex decode prints
+/// it, prefixed by frame number, time, transport and source → destination (JSON: frame, time, transport, src, dst, kind
+/// before the decode's own fields; ChannelData has channel and length instead).
+/// </summary>
+public static class CaptureDecode
+{
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>0 when every shown message parsed, validated, had no bad FINGERPRINT and no failed integrity check;
+    /// 1 otherwise; 2 when the file could not be read (or broke off midway).</summary>
+    public static int Run(CliConsole console, string path, CaptureFilter filter, string? profile, Credential? credential, bool json)
+    {
+        CaptureResult capture;
+        try
+        {
+            capture = CaptureFile.Read(path);
+        }
+        catch (CaptureException e)
+        {
+            return console.UsageError(e.Message);
+        }
+
+        var output = console.Out;
+        var passed = true;
+        var shown = 0;
+        foreach (var message in capture.Messages)
+        {
+            var report = message.Kind == CapturedKind.Stun ? MessageInspector.Inspect(message.Bytes, profile, credential) : null;
+            if (!filter.Matches(message, report)) continue;
+            if (report is not null) passed &= Acceptable(report);
+            if (json) output.WriteLine(RenderJson(message, report));
+            else
+            {
+                if (shown > 0) output.WriteLine();
+                output.WriteLine(Prefix(message));
+                if (report is not null) TextRenderer.Write(output, report);
+                else output.WriteLine($"ChannelData  channel 0x{message.Channel:X4}  length {message.DataLength}");
+            }
+            shown++;
+        }
+        if (shown == 0)
+            console.Error.WriteLine($"icespec: {path}: no STUN or ChannelData messages{(filter.IsEmpty ? "" : " match the filters")} ({capture.Frames} frames)");
+        if (capture.Error is not null)
+        {
+            console.Error.WriteLine("icespec: " + capture.Error);
+            return ExitCodes.Usage;
+        }
+        return passed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// Like <see cref="MessageReport.Passed"/>, except that a message without integrity attributes (a 401 response, a
+    /// Binding request) is fine in a capture even when a key was given: only a failed check counts.
+    /// </summary>
+    private static bool Acceptable(MessageReport report) =>
+        report.Parsed && report.Violation is null &&
+        report.Fingerprint?.Status is Stun.IntegrityStatus.Valid or Stun.IntegrityStatus.Missing &&
+        report.Integrity?.Outcome != IntegrityOutcome.Failed;
+
+    public static string Time(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static string Prefix(CapturedMessage m) =>
+        $"frame {m.Frame}  {Time(m.Time)}  {m.Transport.ToUpperInvariant()}  {m.Source} → {m.Destination}";
+
+    private static string RenderJson(CapturedMessage message, MessageReport? report)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, Options))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("frame", message.Frame);
+            json.WriteString("time", Time(message.Time));
+            json.WriteString("transport", message.Transport);
+            json.WriteString("src", message.Source.ToString());
+            json.WriteString("dst", message.Destination.ToString());
+            json.WriteString("kind", message.Kind == CapturedKind.Stun ? "stun" : "channeldata");
+            if (report is null)
+            {
+                json.WriteString("channel", $"0x{message.Channel:X4}");
+                json.WriteNumber("length", message.DataLength!.Value);
+                json.WriteBoolean("ok", true);
+            }
+            json.WriteEndObject();
+        }
+        var prefix = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        if (report is null) return prefix;
+        // The decode's own object, its fields appended after the capture's.
+        return prefix[..^1] + "," + JsonRenderer.Render(report)[1..];
+    }
+}

@@ -54,6 +54,8 @@ public sealed class SpecGenerator : IIncrementalGenerator
             spc.AddSource($"{protocol.Prefix}.Validator.g.cs", ValidatorEmitter.Emit(protocol));
             spc.AddSource($"{protocol.Prefix}.MessageViews.g.cs", MessageViewEmitter.Emit(protocol));
             spc.AddSource($"{protocol.Prefix}.Requirements.g.cs", CatalogEmitter.Emit(protocol));
+            if (protocol.Constants.Count + protocol.Formulas.Count > 0)
+                spc.AddSource($"{protocol.Prefix}.Formulas.g.cs", FormulaEmitter.Emit(protocol));
             foreach (var machine in protocol.Machines)
                 spc.AddSource($"{protocol.Prefix}.{machine.Identifier}Machine.g.cs", MachineEmitter.Emit(protocol, machine));
         });

@@ -6,4 +6,6 @@ public static class SpecFiles
     public static string Stun { get; } = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Specs", "stun.spec"));
 
     public static string Turn { get; } = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Specs", "turn.spec"));
+
+    public static string Ice { get; } = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Specs", "ice.spec"));
 }

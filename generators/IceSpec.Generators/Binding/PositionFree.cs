@@ -31,6 +31,7 @@ internal static class PositionFree
         NameExpr n => n with { Span = None },
         BinaryExpr b => b with { Left = Of(b.Left)!, Right = Of(b.Right)!, Span = None },
         NotExpr n => n with { Operand = Of(n.Operand)!, Span = None },
+        CallExpr c => c with { Arguments = c.Arguments.Select(a => Of(a)!).ToEquatableArray(), Span = None },
         _ => expr,
     };
 

@@ -235,13 +235,26 @@ internal sealed class ProtocolScope
 
         var messages = Declarations.OfType<MessageDecl>().Select(m => BindMessage(m, diagnostics, Require)).Where(m => m is not null).Select(m => m!).ToEquatableArray();
 
+        var formulaBinder = new FormulaBinder(this, diagnostics);
+        var constants = Declarations.OfType<ConstDecl>().Select(c =>
+        {
+            Require("const", c.Name, c.Citation);
+            return formulaBinder.Bind(c);
+        }).Where(c => c is not null).Select(c => c!).ToEquatableArray();
+        var formulas = Declarations.OfType<FormulaDecl>().Select(f =>
+        {
+            Require("formula", f.Name, f.Citation);
+            return formulaBinder.Bind(f);
+        }).Where(f => f is not null).Select(f => f!).ToEquatableArray();
+
         var machines = Declarations.OfType<MachineDecl>().Select(m => new MachineBinder(this, m, diagnostics).Bind(Require)).Where(m => m is not null).Select(m => m!).ToEquatableArray();
 
         if (_hasDeclarationErrors || diagnostics.Skip(before).Any(d => DiagnosticDescriptors.ById[d.Id].DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error) || ns is null)
             return null;
 
         return new ProtocolModel(Protocol.Name, ns.Name, Names.ToIdentifier(Protocol.Name), Text(Protocol.Citation),
-            methods, classes, attributes, structs, errors, algorithms, ranges, orderRules, messages, machines, requirements.ToEquatableArray());
+            methods, classes, attributes, structs, errors, algorithms, ranges, orderRules, messages, machines, requirements.ToEquatableArray(),
+            constants, formulas);
     }
 
     private MessageRuleModel? BindMessage(MessageDecl m, List<DiagnosticInfo> diagnostics, System.Action<string, string, Citation?> require)
@@ -370,13 +383,15 @@ internal sealed class ProtocolScope
     private static string DeclarationKind(Declaration d) => d switch
     {
         ProtocolDecl => "Protocol", ClassDecl => "Class", MethodDecl => "Method", RangeDecl => "Range", AttributeDecl => "Attribute",
-        StructDecl => "Struct", ErrorDecl => "Error", AlgorithmDecl => "Password algorithm", RuleDecl => "Rule", _ => "Declaration",
+        StructDecl => "Struct", ErrorDecl => "Error", AlgorithmDecl => "Password algorithm", RuleDecl => "Rule", ConstDecl => "Const",
+        FormulaDecl => "Formula", _ => "Declaration",
     };
 
     private static string DeclarationName(Declaration d) => d switch
     {
         ProtocolDecl p => p.Name, ClassDecl c => c.Name, MethodDecl m => m.Name, RangeDecl r => r.Kind, AttributeDecl a => a.Name,
-        StructDecl s => s.Name, ErrorDecl e => e.Code.ToString(), AlgorithmDecl a => a.Name, RuleDecl r => r.Name, _ => "",
+        StructDecl s => s.Name, ErrorDecl e => e.Code.ToString(), AlgorithmDecl a => a.Name, RuleDecl r => r.Name, ConstDecl c => c.Name,
+        FormulaDecl f => f.Name, _ => "",
     };
 
     private static string MemberKind(MachineMember m) => m switch

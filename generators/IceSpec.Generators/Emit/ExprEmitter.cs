@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using IceSpec.Generators.Model;
 
@@ -54,6 +55,7 @@ internal sealed class ExprEmitter
         NumberExpr n => n.Value.ToString(CultureInfo.InvariantCulture) + (n.Unit is null ? "" : " " + n.Unit),
         NameExpr n => n.Name,
         NotExpr n => "not " + Text(n.Operand),
+        CallExpr c => c.Function + "(" + string.Join(", ", c.Arguments.Select(Text)) + ")",
         BinaryExpr b => $"{Wrap(b.Left)} {b.Operator} {Wrap(b.Right)}",
         _ => "",
     };

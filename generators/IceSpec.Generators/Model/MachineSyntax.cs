@@ -35,3 +35,6 @@ public sealed record NameExpr(string Name, SourceSpan Span) : Expr(Span);
 public sealed record BinaryExpr(string Operator, Expr Left, Expr Right, SourceSpan Span) : Expr(Span);
 
 public sealed record NotExpr(Expr Operand, SourceSpan Span) : Expr(Span);
+
+/// <summary><c>min(a, b)</c>, <c>max(a, b)</c>.</summary>
+public sealed record CallExpr(string Function, EquatableArray<Expr> Arguments, SourceSpan Span) : Expr(Span);

@@ -10,7 +10,13 @@ public sealed record ProtocolModel(
     EquatableArray<ErrorModel> Errors, EquatableArray<AlgorithmModel> Algorithms,
     EquatableArray<RangeModel> Ranges, EquatableArray<OrderRuleModel> OrderRules,
     EquatableArray<MessageRuleModel> Messages, EquatableArray<MachineModel> Machines,
-    EquatableArray<RequirementModel> Requirements);
+    EquatableArray<RequirementModel> Requirements, EquatableArray<ConstModel> Constants, EquatableArray<FormulaModel> Formulas);
+
+/// <summary>A protocol constant, its value folded at generation time.</summary>
+public sealed record ConstModel(string Name, string Identifier, long Value, string Citation);
+
+/// <summary>A formula: parameters and a body over them and the protocol's constants (positions removed).</summary>
+public sealed record FormulaModel(string Name, string Identifier, EquatableArray<string> Parameters, Expr Body, string Citation);
 
 public sealed record MethodModel(string Name, string Identifier, int Code, string Citation);
 

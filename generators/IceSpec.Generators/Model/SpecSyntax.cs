@@ -61,3 +61,10 @@ public sealed record MessageClause(string Kind, EquatableArray<NameRef> Attribut
 
 public sealed record MachineDecl(string Name, EquatableArray<MachineMember> Members, SourceSpan Span, Citation? Citation)
     : Declaration(Span, Citation);
+
+/// <summary><c>const NAME = expr "citation";</c> at the top level: a named number of the protocol.</summary>
+public sealed record ConstDecl(string Name, Expr Value, SourceSpan Span, Citation? Citation) : Declaration(Span, Citation);
+
+/// <summary><c>formula NAME(a, b) = expr "citation";</c>: an integer function of its parameters (and the protocol's consts).</summary>
+public sealed record FormulaDecl(string Name, EquatableArray<NameRef> Parameters, Expr Body, SourceSpan Span, Citation? Citation)
+    : Declaration(Span, Citation);

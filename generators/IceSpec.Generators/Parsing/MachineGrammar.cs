@@ -34,7 +34,15 @@ internal static class MachineGrammar
          from close in Parse.Char(')').Named("')'").Span()
          select inner with { Span = Join(ToSpan(open), ToSpan(close)) }).Tok();
 
-    private static readonly Parser<Expr> Primary = Parenthesised.Or(NumberLiteral).Or(NameLiteral);
+    /// <summary><c>min(a, b)</c> / <c>max(a, b)</c>; the binder checks the name and the argument count.</summary>
+    private static readonly Parser<Expr> Call =
+        (from name in Identifier.Span()
+         from open in Parse.Char('(').Named("'('").AfterTrivia()
+         from arguments in Parse.Ref(() => Expression).DelimitedBy(Symbol(','))
+         from close in Parse.Char(')').Named("')'").Span()
+         select (Expr)new CallExpr(name.Value, arguments.ToEquatableArray(), Join(ToSpan(name), ToSpan(close)))).Tok();
+
+    private static readonly Parser<Expr> Primary = Parenthesised.Or(NumberLiteral).Or(Call).Or(NameLiteral);
 
     private static Parser<Expr> Binary(Parser<string> op, Parser<Expr> operand, bool rightAssociative = false)
     {

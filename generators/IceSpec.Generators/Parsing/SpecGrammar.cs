@@ -235,9 +235,32 @@ internal static class SpecGrammar
         select (name, citation, members),
         (v, span) => new MachineDecl(v.name, v.members.ToEquatableArray(), span, v.citation));
 
+    private static readonly Parser<Declaration> Const = Decl(
+        from kw in Keyword("const")
+        from name in Identifier.Tok()
+        from eq in Symbol('=')
+        from value in MachineGrammar.Expression
+        from citation in OptionalCitation
+        from end in Semicolon
+        select (name, value, citation),
+        (v, span) => new ConstDecl(v.name, v.value, span, v.citation));
+
+    private static readonly Parser<Declaration> Formula = Decl(
+        from kw in Keyword("formula")
+        from name in Identifier.Tok()
+        from open in Symbol('(')
+        from parameters in NameReference.DelimitedBy(Symbol(','))
+        from close in Symbol(')')
+        from eq in Symbol('=')
+        from body in MachineGrammar.Expression
+        from citation in OptionalCitation
+        from end in Semicolon
+        select (name, parameters, body, citation),
+        (v, span) => new FormulaDecl(v.name, v.parameters.ToEquatableArray(), v.body, span, v.citation));
+
     private static readonly Parser<Declaration> Declaration =
         Protocol.XOr(Namespace).XOr(Import).XOr(Class).XOr(Method).XOr(Range).XOr(Attribute).XOr(Struct)
-            .XOr(Error).XOr(Algorithm).XOr(Rule).XOr(Message).XOr(Machine);
+            .XOr(Error).XOr(Algorithm).XOr(Rule).XOr(Message).XOr(Machine).XOr(Const).XOr(Formula);
 
     public static readonly Parser<Declaration[]> File =
         from leading in Trivia

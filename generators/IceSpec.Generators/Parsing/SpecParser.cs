@@ -22,7 +22,7 @@ public static class SpecParser
         var expected = string.Join(" or ", result.Expectations);
         // Only End() is left when no declaration starts here (e.g. a misspelt keyword): say what may start one.
         if (position < text.Length && result.Expectations.All(e => e == "end of input"))
-            expected = "a declaration ('protocol', 'namespace', 'import', 'class', 'method', 'range', 'attribute', 'struct', 'error', 'password-algorithm', 'rule', 'message' or 'machine')";
+            expected = "a declaration ('protocol', 'namespace', 'import', 'class', 'method', 'range', 'attribute', 'struct', 'error', 'password-algorithm', 'rule', 'message', 'machine', 'const' or 'formula')";
         var diagnostic = DiagnosticInfo.Create(DiagnosticDescriptors.SyntaxError, path, span, found, expected.Length == 0 ? "a declaration" : expected);
         return new ParsedSpec(path, emit, EquatableArray<Declaration>.Empty, new EquatableArray<DiagnosticInfo>(new[] { diagnostic }));
     }

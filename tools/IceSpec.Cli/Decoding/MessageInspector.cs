@@ -10,6 +10,11 @@ namespace IceSpec.Cli.Decoding;
 /// </summary>
 public static class MessageInspector
 {
+    /// <summary>Loads turn.spec's generated registry (its module initializer registers TURN's attributes) before any
+    /// message is checked, so TURN's comprehension-required attributes are understood, not reported as unknown.</summary>
+    static MessageInspector() =>
+        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(IceSpec.Turn.TurnRegistry).Module.ModuleHandle);
+
     /// <param name="profile">A validator profile such as "ice-check", or null for the plain rules.</param>
     /// <param name="credential">The key to verify integrity with, or null.</param>
     public static MessageReport Inspect(byte[] bytes, string? profile, Credential? credential)
@@ -22,6 +27,9 @@ public static class MessageInspector
         var valid = profile is null
             ? StunValidator.TryValidate(message, out var violation)
             : StunValidator.TryValidate(message, profile, out violation);
+        // TURN's own rules (turn.spec: attribute formats and each request/response's attributes) for TURN methods.
+        if (valid && IceSpec.Turn.TurnMethods.NameOf(message.Method) is not null)
+            valid = IceSpec.Turn.TurnValidator.TryValidate(message, out violation);
         return new MessageReport(bytes, header, status, null, ReadAttributes(message), profile,
             valid ? null : violation, CheckFingerprint(message), CheckIntegrity(message, credential));
     }

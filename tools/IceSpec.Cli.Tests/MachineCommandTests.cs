@@ -26,7 +26,9 @@ public class MachineCommandTests
     [InlineData("TurnAllocation", "Active --> Deleted : RefreshToZero")]
     [InlineData("TurnChannelBinding", "Bound --> Quarantined : Expiry")]
     [InlineData("TurnClientAuthentication", "Authenticating --> Rejected : Unauthorized")]
-    public void TurnMachinesFromTurnSpec_ArePrintable(string machine, string edge)
+    [InlineData("CandidatePair", "InProgress --> Waiting : RoleConflict")]
+    [InlineData("ConsentFreshness", "Granted --> Expired : Expiry")]
+    public void MachinesOfTurnAndIceSpecs_ArePrintable(string machine, string edge)
     {
         var result = CliRunner.Run("machine", machine);
 

@@ -6,7 +6,7 @@ namespace IceSpec.Cli.Machines;
 /// <summary>The generated machines the tool can print (every machine of every protocol's spec), by name, and the diagram formats.</summary>
 public static class MachineTable
 {
-    private static readonly MachineDefinition[] Known = [.. StunMachines.All, .. IceSpec.Turn.TurnMachines.All];
+    private static readonly MachineDefinition[] Known = [.. StunMachines.All, .. IceSpec.Turn.TurnMachines.All, .. IceSpec.Ice.IceMachines.All];
 
     public static readonly IReadOnlyDictionary<string, Func<MachineDefinition, string>> Formats =
         new Dictionary<string, Func<MachineDefinition, string>>(StringComparer.OrdinalIgnoreCase)

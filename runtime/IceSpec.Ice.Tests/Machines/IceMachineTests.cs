@@ -1,0 +1,92 @@
+namespace IceSpec.Ice.Tests.Machines;
+
+/// <summary>
+/// The ICE machines and formulas generated from spec/ice.spec, driven on a virtual clock. The agent that fires them is
+/// still to come; these pin the RFC 8445 / RFC 7675 behaviour the spec states.
+/// </summary>
+public sealed class IceMachineTests
+{
+    [Fact]
+    public void HostCandidatePriority_IsTheWellKnownValue() =>
+        // RFC 8445 §5.1.2.1 with the RECOMMENDED host type preference 126 and local preference 65535, component 1.
+        Assert.Equal(2130706431, IceFormulas.CandidatePriority(IceFormulas.HostTypePreference, IceFormulas.SingleAddressLocalPreference, 1));
+
+    [Fact]
+    public void PairPriority_PrefersTheControllingSideOnTies()
+    {
+        var g = IceFormulas.CandidatePriority(126, 65535, 1);
+        var d = IceFormulas.CandidatePriority(100, 65535, 1);
+        Assert.Equal((1L << 32) * d + 2 * g + 1, IceFormulas.PairPriority(g, d));
+        Assert.Equal((1L << 32) * d + 2 * g, IceFormulas.PairPriority(d, g));
+    }
+
+    [Fact]
+    public void CandidatePair_RunsFrozenWaitingInProgressSucceeded()
+    {
+        var pair = new CandidatePairMachine();
+        Assert.Equal(CandidatePairState.Frozen, pair.State);
+        Assert.False(pair.Fire(CandidatePairEvent.SuccessResponse, TimeSpan.Zero)); // no check in flight: ignored
+        Assert.True(pair.Fire(CandidatePairEvent.Unfreeze, TimeSpan.Zero));
+        Assert.True(pair.Fire(CandidatePairEvent.CheckSent, TimeSpan.FromMilliseconds(50)));
+        Assert.Equal(CandidatePairState.InProgress, pair.State);
+        Assert.True(pair.Fire(CandidatePairEvent.SuccessResponse, TimeSpan.FromMilliseconds(51)));
+        Assert.Equal(CandidatePairState.Succeeded, pair.State);
+    }
+
+    [Theory]
+    [InlineData(CandidatePairEvent.AsymmetricResponse)]
+    [InlineData(CandidatePairEvent.ErrorResponse)]
+    [InlineData(CandidatePairEvent.Timeout)]
+    public void CandidatePair_FailsAndCanBeRetriggered(CandidatePairEvent failure)
+    {
+        var pair = new CandidatePairMachine();
+        pair.Fire(CandidatePairEvent.CheckSent, TimeSpan.Zero); // a triggered check straight from Frozen
+        Assert.True(pair.Fire(failure, TimeSpan.FromSeconds(1)));
+        Assert.Equal(CandidatePairState.Failed, pair.State);
+        Assert.True(pair.Fire(CandidatePairEvent.Retrigger, TimeSpan.FromSeconds(2)));
+        Assert.Equal(CandidatePairState.Waiting, pair.State);
+    }
+
+    [Fact]
+    public void CandidatePair_RoleConflictPutsThePairBackToWaiting()
+    {
+        var pair = new CandidatePairMachine();
+        pair.Fire(CandidatePairEvent.Unfreeze, TimeSpan.Zero);
+        pair.Fire(CandidatePairEvent.CheckSent, TimeSpan.Zero);
+        Assert.True(pair.Fire(CandidatePairEvent.RoleConflict, TimeSpan.FromMilliseconds(10)));
+        Assert.Equal(CandidatePairState.Waiting, pair.State);
+    }
+
+    [Fact]
+    public void ConsentExpires30SecondsAfterTheLastResponse()
+    {
+        var consent = new ConsentFreshnessMachine();
+        Assert.True(consent.Fire(ConsentFreshnessEvent.Start, TimeSpan.Zero));
+        var checks = 0;
+        var now = TimeSpan.Zero;
+        // Responses for the first 10 s, then silence.
+        while (!consent.IsFinal && consent.NextDeadline is { } next)
+        {
+            now = next;
+            if (consent.NextCheckDeadline == next) checks++;
+            consent.HandleTimeout(now);
+            if (now <= TimeSpan.FromSeconds(10) && consent.State == ConsentFreshnessState.Granted)
+                consent.Fire(ConsentFreshnessEvent.ResponseReceived, now);
+        }
+        Assert.Equal(ConsentFreshnessState.Expired, consent.State);
+        Assert.Equal(TimeSpan.FromSeconds(40), now); // last response at 10 s + 30 s
+        Assert.Equal(8, checks); // a check every 5 s up to 40 s
+    }
+
+    [Fact]
+    public void CheckList_CompletesOrFails()
+    {
+        var completed = new CheckListMachine();
+        Assert.True(completed.Fire(CheckListEvent.Nominated, TimeSpan.Zero));
+        Assert.Equal(CheckListState.Completed, completed.State);
+        var failed = new CheckListMachine();
+        Assert.True(failed.Fire(CheckListEvent.AllFailed, TimeSpan.Zero));
+        Assert.Equal(CheckListState.Failed, failed.State);
+        Assert.False(failed.Fire(CheckListEvent.Nominated, TimeSpan.Zero));
+    }
+}

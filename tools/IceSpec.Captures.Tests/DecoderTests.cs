@@ -72,6 +72,22 @@ public class DecoderTests
     }
 
     [Fact]
+    public void Tcp_Rfc4571FramedStun_IceTcp_IsCutFrameByFrame()
+    {
+        // RFC 6544 §3: ICE-TCP frames every packet with RFC 4571's 16-bit length; RTP frames in between are skipped.
+        static byte[] Framed(byte[] packet) => [(byte)(packet.Length >> 8), (byte)packet.Length, .. packet];
+        byte[] rtp = [0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 1];
+        var stream = Framed(Binding(1)).Concat(Framed(rtp)).Concat(Framed(Binding(2))).ToArray();
+        var messages = Frames.Decode(
+            Frames.Tcp(Client, Server, 1, stream[..5]),   // too short to tell the framing yet
+            Frames.Tcp(Client, Server, 6, stream[5..]));
+
+        Assert.Equal(2, messages.Count);
+        Assert.Equal(Binding(1), messages[0].Bytes);
+        Assert.Equal(Binding(2), messages[1].Bytes);
+    }
+
+    [Fact]
     public void Tcp_AStreamThatIsNotStun_IsGivenUp()
     {
         var http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();

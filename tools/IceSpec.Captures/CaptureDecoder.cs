@@ -136,17 +136,29 @@ public sealed class CaptureDecoder
         while (!stream.GivenUp && stream.Buffer.Count >= 4)
         {
             var buffer = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(stream.Buffer);
+            if (stream.Rfc4571 ?? StartsRfc4571Frame(buffer))
+            {
+                if (!CutRfc4571Frame(frame, time, source, destination, stream, buffer)) return;
+                continue;
+            }
             CapturedKind kind;
             if ((buffer[0] & 0xC0) == 0)
             {
                 if (buffer.Length < 8) return;
-                if (BinaryPrimitives.ReadUInt32BigEndian(buffer[StunHeader.CookieOffset..]) != StunHeader.MagicCookie) { GiveUp(stream); return; }
+                if (BinaryPrimitives.ReadUInt32BigEndian(buffer[StunHeader.CookieOffset..]) != StunHeader.MagicCookie)
+                {
+                    // Maybe RFC 4571 framing whose first frame is not complete enough to tell yet.
+                    if (stream.Rfc4571 is null && buffer.Length < Rfc4571Probe) return;
+                    GiveUp(stream);
+                    return;
+                }
                 kind = CapturedKind.Stun;
             }
             else if ((buffer[0] & 0xC0) == 0x40 && IsBound("tcp", source, destination, BinaryPrimitives.ReadUInt16BigEndian(buffer)))
                 kind = CapturedKind.ChannelData;
             else { GiveUp(stream); return; }
 
+            stream.Rfc4571 = false;
             var total = StreamFraming.NextMessageLength(buffer, acceptRfc5766Range: true);
             if (total < 0) { GiveUp(stream); return; }
             if (total == 0) return;
@@ -155,6 +167,31 @@ public sealed class CaptureDecoder
             stream.Buffer.RemoveRange(0, total);
             Add(new CapturedMessage(frame, time, "tcp", source, destination, kind, message));
         }
+    }
+
+    /// <summary>Bytes needed to recognise an RFC 4571 frame holding STUN: the 2-byte length and a STUN header up to its cookie.</summary>
+    private const int Rfc4571Probe = 2 + 8;
+
+    /// <summary>
+    /// ICE-TCP (RFC 6544 §3) frames each packet with RFC 4571's 16-bit length: a stream whose first frame holds a STUN
+    /// header (cookie included) whose own length fills the frame exactly.
+    /// </summary>
+    private static bool StartsRfc4571Frame(ReadOnlySpan<byte> buffer) =>
+        buffer.Length >= Rfc4571Probe && (buffer[2] & 0xC0) == 0 &&
+        BinaryPrimitives.ReadUInt32BigEndian(buffer[(2 + StunHeader.CookieOffset)..]) == StunHeader.MagicCookie &&
+        BinaryPrimitives.ReadUInt16BigEndian(buffer) == StunHeader.Length + BinaryPrimitives.ReadUInt16BigEndian(buffer[(2 + StunHeader.LengthOffset)..]);
+
+    /// <summary>Cuts one RFC 4571 frame; STUN inside it is a message, anything else (RTP, RTCP, DTLS) is skipped. False when incomplete.</summary>
+    private bool CutRfc4571Frame(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, TcpDirection stream, ReadOnlySpan<byte> buffer)
+    {
+        stream.Rfc4571 = true;
+        int length = BinaryPrimitives.ReadUInt16BigEndian(buffer);
+        if (buffer.Length < 2 + length) return false;
+        var payload = buffer.Slice(2, length);
+        if (StunMessage.LooksLikeStun(payload))
+            Add(new CapturedMessage(frame, time, "tcp", source, destination, CapturedKind.Stun, payload.ToArray()));
+        stream.Buffer.RemoveRange(0, 2 + length);
+        return true;
     }
 
     private static void GiveUp(TcpDirection stream)
@@ -188,6 +225,8 @@ public sealed class CaptureDecoder
 
     private sealed class TcpDirection
     {
+        /// <summary>Null until the first bytes tell; true for RFC 4571 framing (ICE-TCP), false for RFC 8489 framing (TURN, STUN).</summary>
+        public bool? Rfc4571;
         public uint? Next;
         public bool GivenUp;
         public readonly List<byte> Buffer = [];

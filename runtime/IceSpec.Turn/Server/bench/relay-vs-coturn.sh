@@ -120,5 +120,9 @@ ours_lost=$(awk '$1=="ours"{s+=$4} END {print s}' "$results")
 echo
 printf 'median   coturn: %8.0f msgs/s  %6.2f us CPU/packet  (lost %s in all rounds)\n' "$coturn_rate" "$coturn_cpu" "$coturn_lost"
 printf 'median   ours:   %8.0f msgs/s  %6.2f us CPU/packet  (lost %s in all rounds)\n' "$ours_rate" "$ours_cpu" "$ours_lost"
-printf 'ratio    ours/coturn: msgs/s %.2f (>= 1 is as fast or faster), CPU/packet %.2f (<= 1 is as cheap or cheaper)\n' \
-  "$(echo "$ours_rate / $coturn_rate" | bc -l)" "$(echo "$ours_cpu / $coturn_cpu" | bc -l)"
+if [ "$(echo "$coturn_cpu > 0 && $coturn_rate > 0" | bc -l)" -eq 1 ]; then
+  printf 'ratio    ours/coturn: msgs/s %.2f (>= 1 is as fast or faster), CPU/packet %.2f (<= 1 is as cheap or cheaper)\n' \
+    "$(echo "$ours_rate / $coturn_rate" | bc -l)" "$(echo "$ours_cpu / $coturn_cpu" | bc -l)"
+else
+  echo "ratio    n/a: coturn's CPU time was below the 10 ms tick of /proc/PID/stat; run more MESSAGES or CLIENTS"
+fi

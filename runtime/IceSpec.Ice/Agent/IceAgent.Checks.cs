@@ -1,0 +1,232 @@
+using System.Net;
+using IceSpec.Stun;
+
+namespace IceSpec.Ice;
+
+// Sending checks (RFC 8445 §6.1.4, §7.2.4) paced by Ta (§14.2), and processing their responses (§7.2.5).
+public sealed partial class IceAgent
+{
+    /// <summary>
+    /// RFC 8445 §6.1.4.2: at each Ta the next Running checklist (round robin) sends its oldest triggered check, else its
+    /// highest-priority Waiting pair, else unfreezes pairs and sends one of them. At most one check per Ta in all.
+    /// </summary>
+    private void SendPacedCheck(TimeSpan now)
+    {
+        for (var tried = 0; tried < _streams.Count; tried++)
+        {
+            var list = _streams[_nextCheckList % _streams.Count].CheckList;
+            _nextCheckList++;
+            if (list.Machine.State != CheckListState.Running) continue;
+            if (list.DequeueTriggered() is { } triggered)
+            {
+                SendCheck(now, triggered, triggered: true);
+                return;
+            }
+            var waiting = list.HighestWaiting();
+            if (waiting is null)
+            {
+                var active = ActiveFoundations();
+                foreach (var pair in list.PairsToUnfreeze(active)) FirePair(now, pair, CandidatePairEvent.Unfreeze);
+                waiting = list.HighestWaiting();
+            }
+            if (waiting is not null)
+            {
+                SendCheck(now, waiting, triggered: false);
+                return;
+            }
+        }
+    }
+
+    private bool HasCheckToSend()
+    {
+        if (_remote is null || _options.Lite || _connection.State is IceConnectionState.New or IceConnectionState.Closed) return false;
+        foreach (var stream in _streams)
+        {
+            var list = stream.CheckList;
+            if (list.Machine.State != CheckListState.Running) continue;
+            if (list.HasTriggered || list.HighestWaiting() is not null) return true;
+        }
+        var active = ActiveFoundations();
+        foreach (var stream in _streams)
+            if (stream.CheckList.Machine.State == CheckListState.Running && stream.CheckList.PairsToUnfreeze(active).Any()) return true;
+        return false;
+    }
+
+    private HashSet<string> ActiveFoundations()
+    {
+        var active = new HashSet<string>();
+        foreach (var stream in _streams)
+            foreach (var pair in stream.CheckList.Pairs)
+                if (pair.State is CandidatePairState.Waiting or CandidatePairState.InProgress) active.Add(pair.Foundation);
+        return active;
+    }
+
+    /// <summary>RFC 8445 §7.2.4: a Binding request with USERNAME, PRIORITY, the role attribute, MESSAGE-INTEGRITY, FINGERPRINT.</summary>
+    private void SendCheck(TimeSpan now, IceCandidatePair pair, bool triggered)
+    {
+        var useCandidate = Controlling && (_options.Nomination == IceNomination.Aggressive || pair.TriggeredWithUseCandidate);
+        pair.TriggeredWithUseCandidate = false;
+        // RFC 8445 §7.2.5.3.1: PRIORITY is what a peer-reflexive candidate of this base would get (§5.1.2).
+        var localPreference = (pair.Local.Priority >> 8) & 0xFFFF;
+        var priority = (uint)IceFormulas.CandidatePriority(IceFormulas.PeerReflexiveTypePreference, localPreference, pair.Component);
+        var request = BuildCheck(priority, useCandidate, out var id);
+        var transaction = new StunClientTransaction(request, StunTransport.Unreliable, CheckRto()) { Settings = { Rc = _options.CheckRequestCount } };
+        if (pair.Check is { } previous) CancelRequest(previous);
+        pair.Check = transaction;
+        _requests[IcePendingRequest.Key(id)] = new IcePendingRequest(IceRequestKind.Check, transaction)
+        {
+            Pair = pair, UseCandidate = useCandidate, SentPriority = priority, SentRole = Role,
+        };
+        FirePair(now, pair, CandidatePairEvent.CheckSent);
+        if (useCandidate) pair.Nomination.Fire(PairNominationEvent.UseCandidateSent, now);
+        _lastCheckAt = now;
+        transaction.Start(now);
+        Emit(new IceCheckSent(now, pair, useCandidate, triggered));
+        FlushTransaction(now, _requests[IcePendingRequest.Key(id)]);
+    }
+
+    private byte[] BuildCheck(uint priority, bool useCandidate, out byte[] transactionId)
+    {
+        transactionId = new byte[StunHeader.TransactionIdLength];
+        _random(transactionId);
+        var buffer = new byte[512];
+        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), transactionId);
+        builder.AddUsername(_remote!.Ufrag + ":" + _local.Ufrag);
+        builder.AddPriority(priority);
+        if (Controlling) builder.AddIceControlling(_role.OurTieBreaker);
+        else builder.AddIceControlled(_role.OurTieBreaker);
+        if (useCandidate) builder.AddUseCandidate();
+        builder.AddMessageIntegrity(_remoteKey!);
+        builder.AddFingerprint();
+        return buffer.AsSpan(0, builder.Length).ToArray();
+    }
+
+    /// <summary>RFC 8445 §14.3: RTO = MAX (500ms, Ta * N * (Num-Waiting + Num-In-Progress)).</summary>
+    private TimeSpan CheckRto()
+    {
+        var total = 0;
+        var active = 0;
+        foreach (var stream in _streams)
+            foreach (var pair in stream.CheckList.Pairs)
+            {
+                total++;
+                if (pair.State is CandidatePairState.Waiting or CandidatePairState.InProgress) active++;
+            }
+        return Max(TimeSpan.FromMilliseconds(IceFormulas.MinimumCheckRtoMilliseconds), _options.Pacing * total * Math.Max(1, active));
+    }
+
+    /// <summary>RFC 8445 §7.3.1.4: a cancelled check is not retransmitted, but its response is still awaited.</summary>
+    private void CancelRequest(StunClientTransaction transaction)
+    {
+        foreach (var request in _requests.Values)
+            if (request.Transaction == transaction) request.Cancelled = true;
+    }
+
+    private void FlushTransaction(TimeSpan now, IcePendingRequest request)
+    {
+        while (request.Transaction.TryPollTransmit(out var datagram))
+        {
+            if (request.Cancelled) continue;
+            if (request.Kind == IceRequestKind.Gather) _transmits.Enqueue(new IceTransmit(request.Host!.Socket, request.Server!, datagram));
+            else SendFrom(now, request.Pair!.Local, request.Pair.Remote.Address, datagram);
+        }
+    }
+
+    /// <summary>RFC 8445 §7.2.5: a response to one of our checks (or consent checks, RFC 7675).</summary>
+    private void HandleCheckResponse(TimeSpan now, IceLocalCandidate arrivedAt, IPEndPoint source, IcePendingRequest request, in StunMessage response)
+    {
+        // RFC 8445 §7.2.5.1 / RFC 8489 §9.1.4: a response that fails the integrity check is discarded.
+        if (_remoteKey is null || StunIntegrity.VerifyMessageIntegrity(response, _remoteKey) != IntegrityStatus.Valid) return;
+        request.Transaction.HandleResponse(now, response);
+        _requests.Remove(IcePendingRequest.Key(response.TransactionId));
+        var pair = request.Pair!;
+        if (request.Kind == IceRequestKind.Consent)
+        {
+            if (response.Class == StunClass.Success) ConsentOf(pair)?.Fire(ConsentFreshnessEvent.ResponseReceived, now);
+            return;
+        }
+        if (pair.Check == request.Transaction) pair.Check = null;
+
+        // RFC 8445 §7.2.5.2.1: the response must come from where the request went, to where it came from.
+        if (!source.Equals(pair.Remote.Address) || !arrivedAt.Socket.Equals(pair.Local.Socket) || !arrivedAt.Base.Equals(pair.Local.Base))
+        {
+            FailPair(now, pair, CandidatePairEvent.AsymmetricResponse);
+            return;
+        }
+        if (response.Class == StunClass.Error)
+        {
+            response.TryGetErrorCode(out var code, out _);
+            if (code == StunErrorCodes.RoleConflict) OnRoleConflictResponse(now, pair, request);
+            else FailPair(now, pair, CandidatePairEvent.ErrorResponse);
+            return;
+        }
+        if (!response.TryGetXorMappedAddress(out var mapped)) return;
+        OnCheckSucceeded(now, pair, request, Normalize(mapped.ToEndPoint()));
+    }
+
+    /// <summary>RFC 8445 §7.2.5.3: the pair succeeds; the mapped address names the valid pair's local candidate.</summary>
+    private void OnCheckSucceeded(TimeSpan now, IceCandidatePair pair, IcePendingRequest request, IPEndPoint mapped)
+    {
+        var stream = Stream(pair.Stream);
+        var local = stream.LocalCandidates.Find(c => c.Address.Equals(mapped) && c.Base.Equals(pair.Local.Base) && c.Component == pair.Component);
+        if (local is null)
+        {
+            // RFC 8445 §7.2.5.3.1: a peer-reflexive local candidate, with the PRIORITY the check carried.
+            var candidate = IceCandidate.Create(IceCredentials.RandomIceChars(_random, 8), pair.Component, IceTransport.Udp, request.SentPriority,
+                IceConnectionAddress.FromIP(mapped.Address), mapped.Port, IceCandidateType.PeerReflexive,
+                IceConnectionAddress.FromIP(pair.Local.Base.Address), pair.Local.Base.Port);
+            local = new IceLocalCandidate(stream.Index, candidate, mapped, pair.Local.Base, pair.Local.Socket, pair.Local.Relay);
+            stream.LocalCandidates.Add(local);
+        }
+        pair.MappedLocal = local;
+        FirePair(now, pair, CandidatePairEvent.SuccessResponse);
+        stream.CheckList.FirstValidAt[pair.Component] ??= now;
+
+        // RFC 8445 §7.2.5.3.3: Frozen pairs of the same foundation, in every checklist, become Waiting.
+        foreach (var other in _streams)
+            foreach (var candidatePair in other.CheckList.Pairs)
+                if (candidatePair.State == CandidatePairState.Frozen && candidatePair.Foundation == pair.Foundation)
+                    FirePair(now, candidatePair, CandidatePairEvent.Unfreeze);
+
+        // RFC 8445 §7.2.5.3.4: the check carried USE-CANDIDATE (controlling), or the peer's did first (controlled, §7.3.1.5).
+        if ((request.UseCandidate && Controlling) || (!Controlling && pair.NominationPending))
+            if (pair.Nomination.Fire(PairNominationEvent.PairSucceeded, now)) OnNominated(now, pair);
+    }
+
+    private void OnCheckTimeout(TimeSpan now, IcePendingRequest request)
+    {
+        var pair = request.Pair!;
+        if (pair.Check == request.Transaction) pair.Check = null;
+        if (request.Cancelled) return;
+        FailPair(now, pair, CandidatePairEvent.Timeout);
+    }
+
+    private void FailPair(TimeSpan now, IceCandidatePair pair, CandidatePairEvent failure)
+    {
+        FirePair(now, pair, failure);
+        pair.Nomination.Fire(PairNominationEvent.PairFailed, now);
+        UpdateCheckListFailure(now, Stream(pair.Stream).CheckList);
+    }
+
+    /// <summary>RFC 8445 §7.2.5.4: every pair Failed → the checklist fails (only after end-of-candidates, RFC 8838 §8).</summary>
+    private void UpdateCheckListFailure(TimeSpan now, IceCheckList list)
+    {
+        if (list.Machine.State == CheckListState.Running && list.AllFailed() && list.Machine.Fire(CheckListEvent.AllFailed, now))
+            FireConnection(now, IceConnectionEvent.CheckListFailed);
+    }
+
+    /// <summary>RFC 8445 §7.2.5.1: switch role if the request's role is still ours, and retry the pair as a triggered check.</summary>
+    private void OnRoleConflictResponse(TimeSpan now, IceCandidatePair pair, IcePendingRequest request)
+    {
+        if (request.SentRole == Role && _role.Fire(AgentRoleEvent.RoleConflictResponse, now)) OnRoleSwitched(now);
+        FirePair(now, pair, CandidatePairEvent.RoleConflict);
+        Stream(pair.Stream).CheckList.EnqueueTriggered(pair, useCandidate: false);
+    }
+
+    private void OnRoleSwitched(TimeSpan now)
+    {
+        _role.RoleSwitched = false;
+        foreach (var stream in _streams) stream.CheckList.Reprioritise(Controlling);
+        Emit(new IceRoleChanged(now, Role));
+    }
+}

@@ -1,0 +1,207 @@
+using System.Net;
+using System.Net.Sockets;
+using IceSpec.Stun;
+
+
+namespace IceSpec.Ice;
+
+// Gathering (RFC 8445 §5.1.1): host candidates from the driver's sockets, server-reflexive ones from STUN Binding
+// requests, relayed ones from TURN allocations; the CandidateGathering machine says when gathering is complete.
+public sealed partial class IceAgent
+{
+    private readonly List<IceRelay> _relays = [];
+
+    /// <summary>A TURN allocation made from one host socket (RFC 8445 §5.1.1.2).</summary>
+    private sealed class IceRelay(TurnClientCore core, IPEndPoint server, IceLocalCandidate host)
+    {
+        public TurnClientCore Core { get; } = core;
+        public IPEndPoint Server { get; } = server;
+        public IceLocalCandidate Host { get; } = host;
+        public IceLocalCandidate? Relayed { get; set; }
+        public bool Answered { get; set; }
+    }
+
+    /// <summary>
+    /// Declares a socket the driver bound for a component: it becomes a host candidate (RFC 8445 §5.1.1.1) whose local
+    /// preference orders the interfaces in the order they are added (§5.1.2.1).
+    /// </summary>
+    public IceLocalCandidate AddHostCandidate(int stream, int component, IPEndPoint socket)
+    {
+        var target = Stream(stream);
+        if (component < 1 || component > target.Components) throw new ArgumentOutOfRangeException(nameof(component), $"Stream {stream} has components 1..{target.Components}.");
+        socket = Normalize(socket);
+        var addresses = target.LocalCandidates.Where(c => c.Type == IceCandidateType.Host).Select(c => c.Address.Address).Distinct().ToList();
+        var index = addresses.IndexOf(socket.Address);
+        var localPreference = IceFormulas.SingleAddressLocalPreference - (index < 0 ? addresses.Count : index);
+        var host = NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference, localPreference, socket, socket, socket, null, null);
+        target.LocalCandidates.Add(host);
+        return host;
+    }
+
+    /// <summary>Starts gathering: host candidates are reported at once, reflexive and relayed ones as servers answer.</summary>
+    public void StartGathering(TimeSpan now)
+    {
+        if (_gathering.State != CandidateGatheringState.New) throw new InvalidOperationException($"Gathering already {_gathering.State}.");
+        foreach (var stream in _streams)
+            foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host).ToList())
+            {
+                if (_options.Lite) continue;
+                if (_options.Policy == IceCandidatePolicy.All)
+                    foreach (var server in _options.StunServers.Where(s => s.AddressFamily == host.Socket.AddressFamily))
+                        SendGatherRequest(now, host, Normalize(server));
+                foreach (var turn in _options.TurnServers.Where(s => s.Server.AddressFamily == host.Socket.AddressFamily))
+                    StartAllocation(now, host, turn);
+            }
+        _gathering.Fire(CandidateGatheringEvent.Start, now);
+        foreach (var stream in _streams)
+            foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host))
+                if (_options.Policy == IceCandidatePolicy.All) Emit(new IceCandidateGathered(now, host));
+        foreach (var relay in _relays) DrainRelay(now, relay);
+        if (_gathering.State == CandidateGatheringState.Complete) Emit(new IceGatheringComplete(now));
+        MaybeStartChecks(now);
+    }
+
+    private void SendGatherRequest(TimeSpan now, IceLocalCandidate host, IPEndPoint server)
+    {
+        Span<byte> id = stackalloc byte[StunHeader.TransactionIdLength];
+        _random(id);
+        var buffer = new byte[64];
+        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), id);
+        builder.AddFingerprint();
+        // RFC 8445 §14.3: RTO = MAX (500ms, Ta * (Num-Of-Cands)) while gathering.
+        var rto = Max(TimeSpan.FromMilliseconds(IceFormulas.MinimumCheckRtoMilliseconds), _options.Pacing * (_options.StunServers.Count + _options.TurnServers.Count));
+        var transaction = new StunClientTransaction(buffer.AsSpan(0, builder.Length), StunTransport.Unreliable, rto);
+        _requests[IcePendingRequest.Key(id)] = new IcePendingRequest(IceRequestKind.Gather, transaction) { Host = host, Server = server };
+        _gathering.Fire(CandidateGatheringEvent.ServerRequest, now);
+        transaction.Start(now);
+        while (transaction.TryPollTransmit(out var datagram)) _transmits.Enqueue(new IceTransmit(host.Socket, server, datagram));
+    }
+
+    /// <summary>RFC 8445 §5.1.1.2: the XOR-MAPPED-ADDRESS of the STUN server's answer is a server-reflexive candidate.</summary>
+    private void HandleGatherResponse(TimeSpan now, IcePendingRequest request, in StunMessage response)
+    {
+        if (response.Class == StunClass.Success && response.TryGetXorMappedAddress(out var mapped))
+            AddServerReflexive(now, request.Host!, Normalize(mapped.ToEndPoint()), request.Server!);
+        else
+            Emit(new IceServerFailed(now, request.Server!, response.TryGetErrorCode(out var code, out _) ? $"error {code}" : "no XOR-MAPPED-ADDRESS"));
+        GatherAnswered(now);
+    }
+
+    private void AddServerReflexive(TimeSpan now, IceLocalCandidate host, IPEndPoint mapped, IPEndPoint server)
+    {
+        var stream = Stream(host.Stream);
+        // RFC 8445 §5.1.3: a candidate with the same transport address and base as another is redundant.
+        if (stream.LocalCandidates.Exists(c => c.Address.Equals(mapped) && c.Base.Equals(host.Base))) return;
+        var localPreference = (int)((host.Priority >> 8) & 0xFFFF);
+        var srflx = NewLocal(stream, host.Component, IceCandidateType.ServerReflexive, IceFormulas.ServerReflexiveTypePreference, localPreference,
+            mapped, host.Base, host.Socket, null, server.Address);
+        stream.LocalCandidates.Add(srflx);
+        if (_options.Policy == IceCandidatePolicy.All) Emit(new IceCandidateGathered(now, srflx));
+    }
+
+    private void GatherAnswered(TimeSpan now)
+    {
+        if (_gathering.Fire(CandidateGatheringEvent.ServerAnswered, now) && _gathering.State == CandidateGatheringState.Complete)
+            Emit(new IceGatheringComplete(now));
+    }
+
+    private void StartAllocation(TimeSpan now, IceLocalCandidate host, IceTurnServer turn)
+    {
+        var core = new TurnClientCore(new TurnClientOptions
+        {
+            Username = turn.Username,
+            Password = turn.Password,
+            Realm = turn.Realm,
+            Random = _random,
+            Software = _options.Software,
+            AddressFamily = host.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? TurnAddressFamily.IPv6 : TurnAddressFamily.IPv4,
+        });
+        var relay = new IceRelay(core, Normalize(turn.Server), host);
+        _relays.Add(relay);
+        _gathering.Fire(CandidateGatheringEvent.ServerRequest, now);
+        core.Allocate(now);
+    }
+
+    /// <summary>Sends what a TURN client queued and acts on its events (allocation, data from peers, failures).</summary>
+    private void DrainRelay(TimeSpan now, IceRelay relay)
+    {
+        while (relay.Core.TryPollTransmit(out var message)) _transmits.Enqueue(new IceTransmit(relay.Host.Socket, relay.Server, message));
+        while (relay.Core.TryPollEvent(out var turnEvent))
+            switch (turnEvent)
+            {
+                case TurnAllocated allocated when relay.Relayed is null:
+                    OnAllocated(now, relay, allocated);
+                    break;
+                case TurnRequestFailed { Kind: TurnRequestKind.Allocate } failed when !relay.Answered:
+                    relay.Answered = true;
+                    Emit(new IceServerFailed(now, relay.Server, $"TURN Allocate failed: {failed.ErrorCode} {failed.Reason}"));
+                    GatherAnswered(now);
+                    break;
+                case TurnDataReceived data when relay.Relayed is { } relayed:
+                    HandleDatagram(now, relayed, Normalize(data.Peer), data.Data);
+                    break;
+            }
+    }
+
+    private void OnAllocated(TimeSpan now, IceRelay relay, TurnAllocated allocated)
+    {
+        relay.Answered = true;
+        var stream = Stream(relay.Host.Stream);
+        var address = Normalize(allocated.RelayedAddresses[0]);
+        var localPreference = (int)((relay.Host.Priority >> 8) & 0xFFFF);
+        var relayed = NewLocal(stream, relay.Host.Component, IceCandidateType.Relayed, IceFormulas.RelayedTypePreference, localPreference,
+            address, address, relay.Host.Socket, relay.Core, relay.Server.Address, Normalize(allocated.MappedAddress));
+        relay.Relayed = relayed;
+        stream.LocalCandidates.Add(relayed);
+        Emit(new IceCandidateGathered(now, relayed));
+        // RFC 8445 §5.1.1.2: the Allocate response's XOR-MAPPED-ADDRESS is also a server-reflexive candidate.
+        AddServerReflexive(now, relay.Host, Normalize(allocated.MappedAddress), relay.Server);
+        PermitRemotes(now, relay, stream.RemoteCandidates.Where(r => r.Component == relayed.Component).Select(r => r.Address.Address));
+        foreach (var remote in stream.RemoteCandidates) TryPair(stream, relayed, remote);
+        GatherAnswered(now);
+    }
+
+    /// <summary>RFC 8656 §9: the relay forwards only from peers with a permission; ICE installs one per remote address.</summary>
+    private void PermitRemotes(TimeSpan now, IceRelay relay, IEnumerable<IPAddress> peers)
+    {
+        var wanted = peers.Where(p => p.AddressFamily == relay.Relayed!.Address.AddressFamily && !relay.Core.HasPermission(p)).Distinct().ToArray();
+        if (wanted.Length == 0) return;
+        relay.Core.CreatePermission(now, wanted);
+        DrainRelay(now, relay);
+    }
+
+    private IceRelay RelayOf(TurnClientCore core) => _relays.Find(r => r.Core == core)!;
+
+    private void CloseRelays(TimeSpan now)
+    {
+        foreach (var relay in _relays)
+            if (relay.Core.State == TurnClientState.Allocated)
+            {
+                relay.Core.Close(now);
+                while (relay.Core.TryPollTransmit(out var message)) _transmits.Enqueue(new IceTransmit(relay.Host.Socket, relay.Server, message));
+            }
+    }
+
+    private IceLocalCandidate NewLocal(IceAgentStream stream, int component, IceCandidateType type, long typePreference, long localPreference,
+        IPEndPoint address, IPEndPoint @base, IPEndPoint socket, TurnClientCore? relay, IPAddress? server, IPEndPoint? related = null)
+    {
+        var priority = (uint)IceFormulas.CandidatePriority(typePreference, localPreference, component);
+        var foundation = Foundation(type, @base.Address, server);
+        var relatedAddress = type == IceCandidateType.Host ? null : related ?? @base;
+        var candidate = IceCandidate.Create(foundation, component, IceTransport.Udp, priority, IceConnectionAddress.FromIP(address.Address), address.Port,
+            type, relatedAddress is null ? null : IceConnectionAddress.FromIP(relatedAddress.Address), relatedAddress?.Port);
+        return new IceLocalCandidate(stream.Index, candidate, address, @base, socket, relay);
+    }
+
+    /// <summary>RFC 8445 §5.1.1.3: same type, base IP address, server and transport → same foundation.</summary>
+    private static string Foundation(IceCandidateType type, IPAddress baseAddress, IPAddress? server)
+    {
+        var text = $"{type}|{baseAddress}|{server}|udp";
+        return (System.IO.Hashing.Crc32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(text)) % 100_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using IceSpec.Stun;
+
+namespace IceSpec.Ice;
+
+// The peer's description: credentials, candidates (all at once or trickled, RFC 8838), end-of-candidates, lite, and
+// ICE restarts (RFC 8445 §9).
+public sealed partial class IceAgent
+{
+    private readonly List<(IceLocalCandidate Local, IPEndPoint Source, uint Priority, bool UseCandidate)> _earlyChecks = [];
+
+    /// <summary>
+    /// The peer's ufrag and password (RFC 8445 §5.3). New credentials after the first ones mean the peer restarted ICE
+    /// (§9.2): unless this agent restarted first, it restarts too and reports <see cref="IceRestarted"/>.
+    /// </summary>
+    public void SetRemoteCredentials(TimeSpan now, IceCredentials credentials, bool lite = false)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        if (_remote is { } known && known != credentials && !_restartedSinceRemote) Restart(now);
+        _restartedSinceRemote = false;
+        _remote = credentials;
+        _remoteKey = StunKey.ShortTerm(credentials.Password);
+        if (lite && _role.Fire(AgentRoleEvent.PeerIsLite, now)) OnRoleSwitched(now);
+        MaybeStartChecks(now);
+        foreach (var (local, source, priority, useCandidate) in _earlyChecks) TriggerFromRequest(now, local, source, priority, useCandidate);
+        _earlyChecks.Clear();
+    }
+
+    /// <summary>Adds a candidate of the peer (from its description or trickled). TCP and mDNS candidates are ignored (false).</summary>
+    public bool AddRemoteCandidate(TimeSpan now, int stream, IceCandidate candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        var target = Stream(stream);
+        if (candidate.Transport != IceTransport.Udp || candidate.Address.IPAddress is not { } ip) return false;
+        if (candidate.ComponentId < 1 || candidate.ComponentId > target.Components) return false;
+        var address = Normalize(new IPEndPoint(ip, candidate.Port));
+        if (target.RemoteAt(candidate.ComponentId, address) is { } known)
+        {
+            // RFC 8445 §7.3.1.3: a signalled candidate replaces the peer-reflexive one learned first.
+            if (known.Type != IceCandidateType.PeerReflexive) return false;
+            target.RemoteCandidates.Remove(known);
+        }
+        var remote = new IceRemoteCandidate(stream, candidate, address);
+        target.RemoteCandidates.Add(remote);
+        foreach (var relay in _relays.Where(r => r.Relayed is { } c && c.Stream == stream && c.Component == remote.Component))
+            PermitRemotes(now, relay, [address.Address]);
+        foreach (var local in target.LocalCandidates.ToList()) TryPair(target, local, remote);
+        return true;
+    }
+
+    /// <summary>The peer will send no more candidates (RFC 8838 §13); only now may a checklist fail.</summary>
+    public void EndOfRemoteCandidates(TimeSpan now)
+    {
+        _remoteCandidates.Fire(RemoteCandidatesEvent.EndOfCandidates, now);
+        foreach (var stream in _streams) UpdateCheckListFailure(now, stream.CheckList);
+    }
+
+    /// <summary>
+    /// ICE restart (RFC 8445 §9): new local credentials, fresh checklists and remote candidates; data keeps flowing on the
+    /// previously selected pairs until new ones are selected (§9.1.1.1). Send the new local description to the peer.
+    /// </summary>
+    public void Restart(TimeSpan now)
+    {
+        _local = IceCredentials.Random(_random);
+        _localKey = StunKey.ShortTerm(_local.Password);
+        _remote = null;
+        _remoteKey = null;
+        _restartedSinceRemote = true;
+        _remoteCandidates = new RemoteCandidatesMachine();
+        foreach (var request in _requests.Values) request.Cancelled = true;
+        foreach (var stream in _streams)
+        {
+            stream.RemoteCandidates.Clear();
+            stream.CheckList = new IceCheckList(stream.Index, stream.Components, _remoteCandidates);
+        }
+        FireConnection(now, IceConnectionEvent.Restart);
+        Emit(new IceRestarted(now, _local));
+    }
+
+    /// <summary>RFC 8445 §6.1.2.2: pairs local with remote of the same component and address family (srflx replaced by its base, §6.1.2.4).</summary>
+    private void TryPair(IceAgentStream stream, IceLocalCandidate local, IceRemoteCandidate remote)
+    {
+        if (local.Type is IceCandidateType.ServerReflexive or IceCandidateType.PeerReflexive) return;
+        if (_options.Policy == IceCandidatePolicy.RelayOnly && local.Type != IceCandidateType.Relayed) return;
+        if (local.Component != remote.Component || local.Address.AddressFamily != remote.Address.AddressFamily) return;
+        var pair = new IceCandidatePair(local, remote, _options.Lite);
+        pair.UpdatePriority(Controlling);
+        stream.CheckList.TryAdd(pair);
+    }
+
+    private void MaybeStartChecks(TimeSpan now)
+    {
+        if (_remote is null || _gathering.State == CandidateGatheringState.New) return;
+        FireConnection(now, IceConnectionEvent.ChecksStarted);
+    }
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Text;
+using IceSpec.Stun;
+
+namespace IceSpec.Ice;
+
+// Receiving (RFC 8445 §7.3): demultiplexing STUN from data, answering checks, peer-reflexive remote candidates,
+// triggered checks and the controlled agent's nomination.
+public sealed partial class IceAgent
+{
+    /// <summary>Feeds a datagram the driver received on <paramref name="socket"/> from <paramref name="source"/>.</summary>
+    public void HandlePacket(TimeSpan now, IPEndPoint socket, IPEndPoint source, ReadOnlySpan<byte> packet)
+    {
+        if (_connection.State == IceConnectionState.Closed) return;
+        socket = Normalize(socket);
+        source = Normalize(source);
+        foreach (var relay in _relays)
+            if (relay.Server.Equals(source) && relay.Host.Socket.Equals(socket))
+            {
+                relay.Core.HandlePacket(now, packet);
+                DrainRelay(now, relay);
+                AfterInput(now);
+                return;
+            }
+        var host = _streams.Select(s => s.HostFor(socket)).FirstOrDefault(c => c is not null);
+        if (host is null) return;
+        HandleDatagram(now, host, source, packet.ToArray());
+        AfterInput(now);
+    }
+
+    /// <summary>A datagram that arrived on a local candidate (a host socket, or a relayed candidate via TURN).</summary>
+    private void HandleDatagram(TimeSpan now, IceLocalCandidate local, IPEndPoint source, byte[] packet)
+    {
+        if (!StunMessage.LooksLikeStun(packet))
+        {
+            DeliverData(now, local, source, packet);
+            return;
+        }
+        if (StunMessage.TryParse(packet, out var message) != StunParseStatus.Ok) return;
+        // RFC 8445 §7.3 / RFC 8489 §7.3: a wrong FINGERPRINT means it is not a STUN message for us.
+        if (message.HasFingerprint && StunIntegrity.VerifyFingerprint(message) != IntegrityStatus.Valid) return;
+        if (message.Method != StunMethods.Binding) return;
+        switch (message.Class)
+        {
+            case StunClass.Request:
+                HandleCheckRequest(now, local, source, message);
+                break;
+            case StunClass.Success or StunClass.Error when _requests.TryGetValue(IcePendingRequest.Key(message.TransactionId), out var request):
+                if (request.Kind == IceRequestKind.Gather)
+                {
+                    if (!source.Equals(request.Server)) return;
+                    request.Transaction.HandleResponse(now, message);
+                    _requests.Remove(IcePendingRequest.Key(message.TransactionId));
+                    HandleGatherResponse(now, request, message);
+                }
+                else HandleCheckResponse(now, local, source, request, message);
+                break;
+        }
+    }
+
+    /// <summary>Data from a remote candidate of the component the local candidate serves (RFC 8445 §12.2).</summary>
+    private void DeliverData(TimeSpan now, IceLocalCandidate local, IPEndPoint source, byte[] packet)
+    {
+        var stream = Stream(local.Stream);
+        if (stream.RemoteAt(local.Component, source) is null) return;
+        Emit(new IceDataReceived(now, local.Stream, local.Component, packet));
+    }
+
+    /// <summary>RFC 8445 §7.3: authenticate, resolve a role conflict, answer, then learn and trigger.</summary>
+    private void HandleCheckRequest(TimeSpan now, IceLocalCandidate local, IPEndPoint source, in StunMessage request)
+    {
+        // RFC 8489 §9.1.3: USERNAME and MESSAGE-INTEGRITY are required; a wrong USERNAME or integrity gets 401.
+        if (!request.TryGetUsername(out var usernameBytes) || !request.HasMessageIntegrity)
+        {
+            SendError(now, local, source, request, 400, "Bad Request: USERNAME and MESSAGE-INTEGRITY are required");
+            return;
+        }
+        var username = Encoding.UTF8.GetString(usernameBytes);
+        var colon = username.IndexOf(':');
+        if (colon < 0 || username[..colon] != _local.Ufrag || StunIntegrity.VerifyMessageIntegrity(request, _localKey) != IntegrityStatus.Valid)
+        {
+            SendError(now, local, source, request, 401, "Unauthenticated");
+            return;
+        }
+        if (!StunValidator.TryValidate(request, "ice-check", out var violation))
+        {
+            SendError(now, local, source, request, 400, "Bad Request: " + violation.Rule);
+            return;
+        }
+        if (!ResolveRoleConflict(now, request))
+        {
+            SendError(now, local, source, request, StunErrorCodes.RoleConflict, "Role Conflict");
+            return;
+        }
+        SendSuccess(now, local, source, request);
+        request.TryGetPriority(out var priority);
+        var useCandidate = request.Contains(StunAttributeTypes.UseCandidate) && request.Contains(StunAttributeTypes.IceControlling);
+        if (_remote is null) _earlyChecks.Add((local, source, priority, useCandidate));
+        else TriggerFromRequest(now, local, source, priority, useCandidate);
+    }
+
+    /// <summary>RFC 8445 §7.3.1.1, decided by the generated AgentRole machine. False: answer 487.</summary>
+    private bool ResolveRoleConflict(TimeSpan now, in StunMessage request)
+    {
+        AgentRoleEvent trigger;
+        if (Controlling && request.TryGetIceControlling(out var peerTieBreaker)) trigger = AgentRoleEvent.PeerClaimsControlling;
+        else if (!Controlling && request.TryGetIceControlled(out peerTieBreaker)) trigger = AgentRoleEvent.PeerClaimsControlled;
+        else return true;
+        _role.PeerTieBreaker = peerTieBreaker;
+        _role.Fire(trigger, now);
+        if (_role.RoleSwitched) OnRoleSwitched(now);
+        if (!_role.RoleConflictRejected) return true;
+        _role.RoleConflictRejected = false;
+        return false;
+    }
+
+    /// <summary>RFC 8445 §7.3.1.3–7.3.1.5 (full) or §7.3.2 (lite).</summary>
+    private void TriggerFromRequest(TimeSpan now, IceLocalCandidate local, IPEndPoint source, uint priority, bool useCandidate)
+    {
+        var stream = Stream(local.Stream);
+        var remote = stream.RemoteAt(local.Component, source);
+        if (remote is null)
+        {
+            // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate with the request's PRIORITY and an arbitrary foundation.
+            var candidate = IceCandidate.Create(IceCredentials.RandomIceChars(_random, 8), local.Component, IceTransport.Udp, priority,
+                IceConnectionAddress.FromIP(source.Address), source.Port, IceCandidateType.PeerReflexive);
+            remote = new IceRemoteCandidate(stream.Index, candidate, source);
+            stream.RemoteCandidates.Add(remote);
+        }
+        var list = stream.CheckList;
+        var pair = list.Find(local.Socket, local.Base, source);
+        if (pair is null)
+        {
+            pair = new IceCandidatePair(local, remote, _options.Lite);
+            pair.UpdatePriority(Controlling);
+            if (!list.TryAdd(pair)) return;
+        }
+        if (_options.Lite)
+        {
+            // RFC 8445 §7.3.2: the lite agent puts the pair in the valid list and nominates it.
+            pair.MappedLocal = local;
+            if (useCandidate && pair.Nomination.Fire(PairNominationEvent.UseCandidateReceived, now) && pair.Nominated) OnNominated(now, pair);
+            return;
+        }
+        if (pair.State != CandidatePairState.Succeeded && list.Machine.State == CheckListState.Running)
+        {
+            // RFC 8445 §7.3.1.4: In-Progress: cancel the transaction; Waiting, Frozen, Failed: enqueue a triggered check.
+            if (pair.Check is { } inFlight) CancelRequest(inFlight);
+            FirePair(now, pair, CandidatePairEvent.Retrigger);
+            list.EnqueueTriggered(pair, useCandidate: false);
+        }
+        if (useCandidate && !Controlling && pair.Nomination.Fire(PairNominationEvent.UseCandidateReceived, now) && pair.Nominated)
+            OnNominated(now, pair);
+    }
+
+    /// <summary>RFC 8445 §7.3.1.2: a success response with XOR-MAPPED-ADDRESS = the request's source, integrity with our password.</summary>
+    private void SendSuccess(TimeSpan now, IceLocalCandidate local, IPEndPoint source, in StunMessage request)
+    {
+        var buffer = new byte[128];
+        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Success), request.TransactionId);
+        builder.AddXorMappedAddress(new StunAddress(source));
+        builder.AddMessageIntegrity(_localKey);
+        builder.AddFingerprint();
+        SendFrom(now, local, source, buffer.AsMemory(0, builder.Length));
+    }
+
+    private void SendError(TimeSpan now, IceLocalCandidate local, IPEndPoint source, in StunMessage request, int code, string reason)
+    {
+        var buffer = new byte[256];
+        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Error), request.TransactionId);
+        builder.AddErrorCode(code, reason);
+        if (code != 400 && code != 401) builder.AddMessageIntegrity(_localKey);
+        builder.AddFingerprint();
+        SendFrom(now, local, source, buffer.AsMemory(0, builder.Length));
+    }
+}

@@ -1,0 +1,197 @@
+namespace IceSpec.Ice;
+
+// Time: transaction retransmissions and time-outs, Ta pacing, the nomination wait, consent and keepalive timers.
+public sealed partial class IceAgent
+{
+    /// <summary>When <see cref="HandleTimeout"/> must next be called, or null when nothing is pending.</summary>
+    public TimeSpan? PollTimeout()
+    {
+        TimeSpan? next = null;
+        void Consider(TimeSpan? candidate)
+        {
+            if (candidate is { } value && (next is null || value < next)) next = value;
+        }
+        if (_connection.State == IceConnectionState.Closed) return null;
+        foreach (var request in _requests.Values) Consider(request.Transaction.PollTimeout());
+        foreach (var relay in _relays) Consider(relay.Core.PollTimeout());
+        if (HasCheckToSend()) Consider(_lastCheckAt is { } last ? last + _options.Pacing : TimeSpan.Zero);
+        foreach (var stream in _streams)
+        {
+            for (var c = 1; c <= stream.Components; c++)
+            {
+                Consider(stream.Data[c].Consent?.NextDeadline);
+                Consider(stream.Data[c].Keepalive.NextDeadline);
+                if (NominationDeadline(stream.CheckList, c) is { } deadline) Consider(deadline);
+            }
+        }
+        return next;
+    }
+
+    public void HandleTimeout(TimeSpan now)
+    {
+        if (_connection.State == IceConnectionState.Closed) return;
+        foreach (var (key, request) in _requests.ToList())
+        {
+            request.Transaction.HandleTimeout(now);
+            FlushTransaction(now, request);
+            if (request.Transaction.Outcome != Stun.StunTransactionOutcome.TimedOut) continue;
+            _requests.Remove(key);
+            if (request.Kind == IceRequestKind.Check) OnCheckTimeout(now, request);
+            else if (request.Kind == IceRequestKind.Gather)
+            {
+                Emit(new IceServerFailed(now, request.Server!, "no response (RFC 8489 §6.2.1 time-out)"));
+                GatherAnswered(now);
+            }
+        }
+        foreach (var relay in _relays.ToList())
+        {
+            relay.Core.HandleTimeout(now);
+            DrainRelay(now, relay);
+        }
+        foreach (var stream in _streams)
+            for (var c = 1; c <= stream.Components; c++) RunDataTimers(now, stream, c);
+        AfterInput(now);
+    }
+
+    /// <summary>Work that follows any input: nomination decisions, paced checks, the connection state.</summary>
+    private void AfterInput(TimeSpan now)
+    {
+        if (_connection.State == IceConnectionState.Closed) return;
+        if (Controlling && !_options.Lite && _options.Nomination == IceNomination.Regular)
+            foreach (var stream in _streams)
+                for (var c = 1; c <= stream.Components; c++) MaybeNominate(now, stream.CheckList, c);
+        if (HasCheckToSend() && (_lastCheckAt is not { } last || now >= last + _options.Pacing)) SendPacedCheck(now);
+        if (_connection.State == IceConnectionState.Connected && !_requests.Values.Any(r => r.Kind == IceRequestKind.Check && !r.Cancelled) && !HasCheckToSend())
+            FireConnection(now, IceConnectionEvent.ChecksFinished);
+    }
+
+    /// <summary>
+    /// RFC 8445 §8.1.1, regular nomination: once a component has a valid pair, nominate the best valid pair when no
+    /// higher-priority pair is still being checked, or when <see cref="IceAgentOptions.NominationWait"/> has passed.
+    /// </summary>
+    private void MaybeNominate(TimeSpan now, IceCheckList list, int component)
+    {
+        if (list.Machine.State != CheckListState.Running || list.Selected[component] is not null) return;
+        IceCandidatePair? best = null;
+        var higherPending = false;
+        foreach (var pair in list.Pairs)
+        {
+            if (pair.Component != component) continue;
+            if (pair.Nomination.State != PairNominationState.NotNominated || pair.TriggeredWithUseCandidate) return;
+            if (pair.State == CandidatePairState.Succeeded) { best ??= pair; continue; }
+            if (best is null && pair.State is CandidatePairState.Frozen or CandidatePairState.Waiting or CandidatePairState.InProgress) higherPending = true;
+        }
+        if (best is null) return;
+        if (higherPending && now < list.FirstValidAt[component] + _options.NominationWait) return;
+        list.EnqueueTriggered(best, useCandidate: true);
+    }
+
+    private TimeSpan? NominationDeadline(IceCheckList list, int component)
+    {
+        if (!Controlling || _options.Lite || _options.Nomination != IceNomination.Regular || list.Machine.State != CheckListState.Running) return null;
+        if (list.Selected[component] is not null || list.FirstValidAt[component] is not { } first) return null;
+        foreach (var pair in list.Pairs)
+            if (pair.Component == component && (pair.Nomination.State != PairNominationState.NotNominated || pair.TriggeredWithUseCandidate)) return null;
+        return first + _options.NominationWait;
+    }
+
+    /// <summary>
+    /// RFC 8445 §8.1.1: the nominated pair with the highest priority is the component's selected pair; a checklist whose
+    /// components all have one is Completed (§8.1.2), and the agent is Connected when every checklist is.
+    /// </summary>
+    private void OnNominated(TimeSpan now, IceCandidatePair pair)
+    {
+        var stream = Stream(pair.Stream);
+        var list = stream.CheckList;
+        if (list.Selected[pair.Component] is { } current && current.Priority >= pair.Priority && current != pair) return;
+        list.Selected[pair.Component] = pair;
+        list.PruneAfterNomination(pair.Component);
+        Select(now, stream, pair);
+        if (list.AllComponentsSelected()) list.Machine.Fire(CheckListEvent.Nominated, now);
+        if (_streams.TrueForAll(s => s.CheckList.Machine.State == CheckListState.Completed)) FireConnection(now, IceConnectionEvent.AllComponentsSelected);
+    }
+
+    /// <summary>Data now uses the pair: consent freshness (RFC 7675) and keepalives (RFC 8445 §11) follow it.</summary>
+    private void Select(TimeSpan now, IceAgentStream stream, IceCandidatePair pair)
+    {
+        var slot = stream.Data[pair.Component];
+        if (slot.Selected == pair) return;
+        slot.Selected = pair;
+        slot.Consent?.Fire(ConsentFreshnessEvent.Stop, now);
+        if (_options.ConsentFreshness && !_options.Lite)
+        {
+            slot.Consent = new ConsentFreshnessMachine { Interval = ConsentInterval() };
+            slot.Consent.Fire(ConsentFreshnessEvent.Start, now);
+        }
+        slot.Keepalive.Fire(KeepaliveEvent.Stop, now);
+        slot.Keepalive.Fire(KeepaliveEvent.Start, now);
+        if (pair.Local.Relay is { } relay && relay.ChannelOf(pair.Remote.Address) is null)
+        {
+            // RFC 8656 §12: a channel makes relayed data 4 bytes of overhead instead of 36.
+            relay.BindChannel(now, pair.Remote.Address);
+            DrainRelay(now, RelayOf(relay));
+        }
+        Emit(new IceSelectedPairChanged(now, pair));
+    }
+
+    /// <summary>RFC 7675 §5.1: every 5 s, randomized between 0.8 and 1.2 times that.</summary>
+    private TimeSpan ConsentInterval()
+    {
+        Span<byte> jitter = stackalloc byte[2];
+        _random(jitter);
+        var fraction = 0.8 + 0.4 * (jitter[0] | jitter[1] << 8) / 65535.0;
+        return TimeSpan.FromMilliseconds(new ConsentFreshnessMachine().Interval.TotalMilliseconds * fraction);
+    }
+
+    private ConsentFreshnessMachine? ConsentOf(IceCandidatePair pair)
+    {
+        var slot = Stream(pair.Stream).Data[pair.Component];
+        return slot.Selected == pair ? slot.Consent : null;
+    }
+
+    private void RunDataTimers(TimeSpan now, IceAgentStream stream, int component)
+    {
+        var slot = stream.Data[component];
+        if (slot.Selected is not { } pair) return;
+        if (slot.Consent is { } consent && consent.HandleTimeout(now))
+        {
+            if (consent.CheckDue && _remote is not null)
+            {
+                consent.CheckDue = false;
+                consent.Interval = ConsentInterval();
+                SendConsentCheck(now, pair);
+                slot.Keepalive.Fire(KeepaliveEvent.PacketSent, now);
+            }
+            if (consent.State == ConsentFreshnessState.Expired) FireConnection(now, IceConnectionEvent.ConsentExpired);
+        }
+        if (slot.Keepalive.HandleTimeout(now) && slot.Keepalive.KeepaliveDue)
+        {
+            slot.Keepalive.KeepaliveDue = false;
+            SendKeepalive(now, pair);
+        }
+    }
+
+    /// <summary>RFC 7675 §5.1: a consent check is a Binding request built like a connectivity check (RFC 8445 §7.2.4).</summary>
+    private void SendConsentCheck(TimeSpan now, IceCandidatePair pair)
+    {
+        var localPreference = (pair.Local.Priority >> 8) & 0xFFFF;
+        var priority = (uint)IceFormulas.CandidatePriority(IceFormulas.PeerReflexiveTypePreference, localPreference, pair.Component);
+        var request = BuildCheck(priority, useCandidate: false, out var id);
+        var transaction = new Stun.StunClientTransaction(request, Stun.StunTransport.Unreliable);
+        var pending = new IcePendingRequest(IceRequestKind.Consent, transaction) { Pair = pair, SentPriority = priority, SentRole = Role };
+        _requests[IcePendingRequest.Key(id)] = pending;
+        transaction.Start(now);
+        FlushTransaction(now, pending);
+    }
+
+    /// <summary>RFC 8445 §11: a Binding indication with FINGERPRINT only, no authentication.</summary>
+    private void SendKeepalive(TimeSpan now, IceCandidatePair pair)
+    {
+        Span<byte> id = stackalloc byte[Stun.StunHeader.TransactionIdLength];
+        _random(id);
+        var buffer = new byte[28];
+        var builder = new Stun.StunMessageBuilder(buffer, new Stun.StunMessageType(Stun.StunMethods.Binding, Stun.StunClass.Indication), id);
+        builder.AddFingerprint();
+        SendFrom(now, pair.Local, pair.Remote.Address, buffer.AsMemory(0, builder.Length));
+    }
+}

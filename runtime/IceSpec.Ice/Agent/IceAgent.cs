@@ -1,0 +1,134 @@
+using System.Net;
+using IceSpec.Stun;
+
+namespace IceSpec.Ice;
+
+/// <summary>
+/// A sans-IO ICE agent (RFC 8445 full or lite, RFC 8838 trickle, RFC 7675 consent). It owns no socket, clock or random
+/// source: the driver binds sockets and declares them (<see cref="AddHostCandidate"/>), feeds received datagrams
+/// (<see cref="HandlePacket"/>) and time (<see cref="HandleTimeout"/>), sends what <see cref="TryPollTransmit"/> hands
+/// out and calls back at <see cref="PollTimeout"/>. Every state (pair, nomination, checklist, role, gathering, connection,
+/// consent, keepalive) is a machine generated from spec/ice.spec; this class only fires their events.
+/// </summary>
+public sealed partial class IceAgent
+{
+    private readonly IceAgentOptions _options;
+    private readonly Action<Span<byte>> _random;
+    private readonly Queue<IceTransmit> _transmits = new();
+    private readonly Queue<IceEvent> _events = new();
+    private readonly List<IceAgentStream> _streams = [];
+    private readonly Dictionary<UInt128, IcePendingRequest> _requests = new();
+    private readonly AgentRoleMachine _role = new();
+    private readonly IceConnectionMachine _connection = new();
+    private readonly CandidateGatheringMachine _gathering = new();
+    private RemoteCandidatesMachine _remoteCandidates = new();
+    private IceCredentials _local;
+    private StunKey _localKey;
+    private IceCredentials? _remote;
+    private StunKey? _remoteKey;
+    private TimeSpan? _lastCheckAt;
+    private int _nextCheckList;
+    private bool _restartedSinceRemote;
+
+    public IceAgent(IceAgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Pacing < TimeSpan.FromMilliseconds(IceFormulas.MinimumPacingMilliseconds))
+            throw new ArgumentException($"Ta must be at least {IceFormulas.MinimumPacingMilliseconds} ms (RFC 8445 §14.2).", nameof(options));
+        _options = options;
+        _random = options.Random;
+        _local = options.Credentials ?? IceCredentials.Random(_random);
+        _localKey = StunKey.ShortTerm(_local.Password);
+        Span<byte> tieBreaker = stackalloc byte[8];
+        _random(tieBreaker);
+        _role.OurTieBreaker = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(tieBreaker);
+        _role.Lite = options.Lite;
+        _role.Fire(options.Lite || options.Role == IceRole.Controlled ? AgentRoleEvent.TakeControlled : AgentRoleEvent.TakeControlling, TimeSpan.Zero);
+    }
+
+    public IceAgentOptions Options => _options;
+    public IceCredentials LocalCredentials => _local;
+    public IceCredentials? RemoteCredentials => _remote;
+    public IceRole Role => _role.State == AgentRoleState.Controlling ? IceRole.Controlling : IceRole.Controlled;
+    public ulong TieBreaker => _role.OurTieBreaker;
+    public IceConnectionState ConnectionState => _connection.State;
+    public CandidateGatheringState GatheringState => _gathering.State;
+    public int StreamCount => _streams.Count;
+
+    /// <summary>Adds a data stream with 1–256 components; returns its index (0, 1, …).</summary>
+    public int AddStream(int components = 1)
+    {
+        if (components is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(components), "RFC 8445 §5.1.2.1: component IDs are 1 to 256.");
+        var stream = new IceAgentStream(_streams.Count, components, _remoteCandidates);
+        _streams.Add(stream);
+        return stream.Index;
+    }
+
+    public IReadOnlyList<IceLocalCandidate> LocalCandidates(int stream) => Stream(stream).LocalCandidates;
+    public IReadOnlyList<IceRemoteCandidate> RemoteCandidates(int stream) => Stream(stream).RemoteCandidates;
+    public IReadOnlyList<IceCandidatePair> Pairs(int stream) => Stream(stream).CheckList.Pairs;
+    public CheckListState GetCheckListState(int stream) => Stream(stream).CheckList.Machine.State;
+
+    /// <summary>The pair data goes over for a component, or null before selection (RFC 8445 §8.1.1).</summary>
+    public IceCandidatePair? SelectedPair(int stream, int component = 1) => Stream(stream).Data[component].Selected;
+
+    public bool TryPollTransmit(out IceTransmit transmit) => _transmits.TryDequeue(out transmit);
+
+    public bool TryPollEvent(out IceEvent? iceEvent) => _events.TryDequeue(out iceEvent);
+
+    /// <summary>Sends a datagram on the selected pair. False (nothing sent) before selection or after consent expired (RFC 7675 §5.1).</summary>
+    public bool Send(TimeSpan now, int stream, int component, ReadOnlySpan<byte> data)
+    {
+        var slot = Stream(stream).Data[component];
+        if (slot.Selected is not { } pair || slot.Consent?.State == ConsentFreshnessState.Expired || _connection.State == IceConnectionState.Closed) return false;
+        SendFrom(now, pair.Local, pair.Remote.Address, data.ToArray());
+        slot.Keepalive.Fire(KeepaliveEvent.PacketSent, now);
+        return true;
+    }
+
+    /// <summary>Stops the agent: consent and keepalives end, allocations are released (RFC 8656 §7: Refresh with lifetime 0).</summary>
+    public void Close(TimeSpan now)
+    {
+        FireConnection(now, IceConnectionEvent.Close);
+        foreach (var stream in _streams)
+            for (var c = 1; c <= stream.Components; c++)
+            {
+                stream.Data[c].Consent?.Fire(ConsentFreshnessEvent.Stop, now);
+                stream.Data[c].Keepalive.Fire(KeepaliveEvent.Stop, now);
+            }
+        _requests.Clear();
+        CloseRelays(now);
+    }
+
+    private IceAgentStream Stream(int index) =>
+        index >= 0 && index < _streams.Count ? _streams[index] : throw new ArgumentOutOfRangeException(nameof(index), $"No stream {index}: the agent has {_streams.Count}.");
+
+    private bool Controlling => _role.State == AgentRoleState.Controlling;
+
+    private void Emit(IceEvent iceEvent) => _events.Enqueue(iceEvent);
+
+    private void FireConnection(TimeSpan now, IceConnectionEvent trigger)
+    {
+        var before = _connection.State;
+        if (_connection.Fire(trigger, now) && _connection.State != before) Emit(new IceConnectionStateChanged(now, _connection.State));
+    }
+
+    private void FirePair(TimeSpan now, IceCandidatePair pair, CandidatePairEvent trigger)
+    {
+        var before = pair.State;
+        if (pair.Machine.Fire(trigger, now) && pair.State != before) Emit(new IcePairStateChanged(now, pair, before, pair.State));
+    }
+
+    /// <summary>Sends from a local candidate: directly from its socket, or through its TURN allocation (RFC 8656 §10/§12).</summary>
+    private void SendFrom(TimeSpan now, IceLocalCandidate local, IPEndPoint destination, ReadOnlyMemory<byte> data)
+    {
+        if (local.Relay is { } relay)
+        {
+            if (relay.State != TurnClientState.Allocated) return;
+            relay.Send(destination, data.Span);
+            DrainRelay(now, RelayOf(relay));
+            return;
+        }
+        _transmits.Enqueue(new IceTransmit(local.Socket, destination, data));
+    }
+}

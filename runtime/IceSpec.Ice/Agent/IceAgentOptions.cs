@@ -1,0 +1,87 @@
+using System.Net;
+using System.Security.Cryptography;
+
+namespace IceSpec.Ice;
+
+/// <summary>The agent's role when the session starts (RFC 8445 §6.1.1); a role conflict may switch it (§7.3.1.1).</summary>
+public enum IceRole : byte
+{
+    Controlling,
+    Controlled,
+}
+
+/// <summary>How the controlling agent nominates (RFC 8445 §8.1.1; aggressive: RFC 5245 §8.1.1.2, for older peers).</summary>
+public enum IceNomination : byte
+{
+    Regular,
+    Aggressive,
+}
+
+/// <summary>Which local candidates take part in checks (a relay-only policy hides host and reflexive addresses).</summary>
+public enum IceCandidatePolicy : byte
+{
+    All,
+    RelayOnly,
+}
+
+/// <summary>A TURN server to gather a relayed candidate from (RFC 8445 §5.1.1.2), over UDP.</summary>
+public sealed record IceTurnServer(IPEndPoint Server, string Username, string Password, string? Realm = null);
+
+/// <summary>The username fragment and password of one side (RFC 8445 §5.3; RFC 8839 §5.4 for their syntax).</summary>
+public sealed record IceCredentials(string Ufrag, string Password)
+{
+    private const string IceChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    /// <summary>RFC 8445 §5.3: at least 24 bits of randomness in the ufrag (4 ice-chars) and 128 in the password (22).</summary>
+    public static IceCredentials Random(Action<Span<byte>> random) => new(RandomIceChars(random, 8), RandomIceChars(random, 24));
+
+    internal static string RandomIceChars(Action<Span<byte>> random, int length)
+    {
+        Span<byte> bytes = stackalloc byte[length];
+        random(bytes);
+        var chars = new char[length];
+        for (var i = 0; i < length; i++) chars[i] = IceChars[bytes[i] & 63];
+        return new string(chars);
+    }
+}
+
+/// <summary>Settings of one <see cref="IceAgent"/>. Defaults follow RFC 8445 (Ta 50 ms, STUN's Rc 7, Tr 15 s).</summary>
+public sealed record IceAgentOptions
+{
+    public IceRole Role { get; init; } = IceRole.Controlling;
+
+    public IceNomination Nomination { get; init; } = IceNomination.Regular;
+
+    /// <summary>Ta (RFC 8445 §14.2): at least 5 ms. A value other than 50 ms is announced with a=ice-pacing (RFC 8839 §5.5).</summary>
+    public TimeSpan Pacing { get; init; } = TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds);
+
+    public IReadOnlyList<IPEndPoint> StunServers { get; init; } = [];
+
+    public IReadOnlyList<IceTurnServer> TurnServers { get; init; } = [];
+
+    public IceCandidatePolicy Policy { get; init; } = IceCandidatePolicy.All;
+
+    /// <summary>An ICE lite agent (RFC 8445 §2.5): host candidates only, always controlled, answers checks only.</summary>
+    public bool Lite { get; init; }
+
+    /// <summary>Consent freshness on selected pairs (RFC 7675); on by default.</summary>
+    public bool ConsentFreshness { get; init; } = true;
+
+    /// <summary>
+    /// Regular nomination: how long the controlling agent waits after the first valid pair of a component for a
+    /// higher-priority pair still being checked before it nominates the best valid pair (RFC 8445 §8.1.1 leaves this to
+    /// the agent).
+    /// </summary>
+    public TimeSpan NominationWait { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Rc for connectivity checks (RFC 8489 §6.2.1; 7 by default). The RTO follows RFC 8445 §14.3.</summary>
+    public int CheckRequestCount { get; init; } = 7;
+
+    /// <summary>Local credentials; random (RFC 8445 §5.3) when null.</summary>
+    public IceCredentials? Credentials { get; init; }
+
+    /// <summary>Randomness (tie-breaker, transaction IDs, credentials, consent jitter): injected for deterministic tests.</summary>
+    public Action<Span<byte>> Random { get; init; } = RandomNumberGenerator.Fill;
+
+    public string? Software { get; init; } = "IceSpec";
+}

@@ -1,0 +1,115 @@
+namespace IceSpec.Ice;
+
+/// <summary>
+/// The checklist of one data stream (RFC 8445 §6.1.2): its pairs ordered by priority, the triggered-check queue
+/// (§6.1.4.1), the selected pair of each component, and its state from the generated <see cref="CheckListMachine"/>.
+/// </summary>
+internal sealed class IceCheckList
+{
+    private readonly List<IceCandidatePair> _pairs = [];
+    private readonly Queue<IceCandidatePair> _triggered = new();
+
+    public IceCheckList(int stream, int components, RemoteCandidatesMachine remoteCandidates)
+    {
+        Stream = stream;
+        Components = components;
+        Selected = new IceCandidatePair?[components + 1];
+        FirstValidAt = new TimeSpan?[components + 1];
+        Machine.RemoteCandidates = remoteCandidates;
+    }
+
+    public int Stream { get; }
+    public int Components { get; }
+    public CheckListMachine Machine { get; } = new();
+    public IReadOnlyList<IceCandidatePair> Pairs => _pairs;
+    /// <summary>Index = component ID (1-based).</summary>
+    public IceCandidatePair?[] Selected { get; }
+    /// <summary>When the first valid pair of each component appeared (regular nomination waits from there).</summary>
+    public TimeSpan?[] FirstValidAt { get; }
+
+    public bool HasTriggered => _triggered.Count > 0;
+
+    /// <summary>RFC 8445 §6.1.2.2–6.1.2.5: adds the pair in priority order unless an equal one exists.</summary>
+    public bool TryAdd(IceCandidatePair pair)
+    {
+        if (Find(pair.Local.Socket, pair.Local.Base, pair.Remote.Address) is not null) return false;
+        if (_pairs.Count >= IceFormulas.MaxCandidatePairs) return false;
+        var index = _pairs.FindIndex(p => p.Priority < pair.Priority);
+        _pairs.Insert(index < 0 ? _pairs.Count : index, pair);
+        return true;
+    }
+
+    public IceCandidatePair? Find(System.Net.IPEndPoint socket, System.Net.IPEndPoint localBase, System.Net.IPEndPoint remote)
+    {
+        foreach (var pair in _pairs)
+            if (pair.Local.Socket.Equals(socket) && pair.Local.Base.Equals(localBase) && pair.Remote.Address.Equals(remote)) return pair;
+        return null;
+    }
+
+    /// <summary>RFC 8445 §6.1.2.3: priorities depend on the roles, so a role switch re-sorts the list.</summary>
+    public void Reprioritise(bool controlling)
+    {
+        foreach (var pair in _pairs) pair.UpdatePriority(controlling);
+        _pairs.Sort((a, b) => b.Priority.CompareTo(a.Priority));
+    }
+
+    public void EnqueueTriggered(IceCandidatePair pair, bool useCandidate)
+    {
+        pair.TriggeredWithUseCandidate |= useCandidate;
+        if (pair.Triggered) return;
+        pair.Triggered = true;
+        _triggered.Enqueue(pair);
+    }
+
+    public IceCandidatePair? DequeueTriggered()
+    {
+        while (_triggered.TryDequeue(out var pair))
+        {
+            if (!pair.Triggered) continue;
+            pair.Triggered = false;
+            return pair;
+        }
+        return null;
+    }
+
+    /// <summary>RFC 8445 §6.1.4.2: the highest-priority Waiting pair.</summary>
+    public IceCandidatePair? HighestWaiting() => _pairs.Find(p => p.State == CandidatePairState.Waiting);
+
+    /// <summary>
+    /// RFC 8445 §6.1.2.6 / §6.1.4.2: for each foundation with no Waiting or In-Progress pair, the Frozen pair with the
+    /// lowest component ID and the highest priority (this list is in priority order).
+    /// </summary>
+    public IEnumerable<IceCandidatePair> PairsToUnfreeze(ISet<string> activeFoundations)
+    {
+        var chosen = new Dictionary<string, IceCandidatePair>();
+        foreach (var pair in _pairs)
+        {
+            if (pair.State != CandidatePairState.Frozen || activeFoundations.Contains(pair.Foundation)) continue;
+            if (!chosen.TryGetValue(pair.Foundation, out var best) || pair.Component < best.Component) chosen[pair.Foundation] = pair;
+        }
+        return chosen.Values;
+    }
+
+    /// <summary>RFC 8445 §8.1.2: once a component is nominated, its Frozen and Waiting pairs are removed.</summary>
+    public void PruneAfterNomination(int component)
+    {
+        _pairs.RemoveAll(p => p.Component == component && p.State is CandidatePairState.Frozen or CandidatePairState.Waiting && Selected[component] != p);
+        foreach (var pair in _pairs) if (pair.Component == component && pair != Selected[component]) pair.Triggered = false;
+    }
+
+    public bool AllComponentsSelected()
+    {
+        for (var c = 1; c <= Components; c++) if (Selected[c] is null) return false;
+        return true;
+    }
+
+    public bool AllFailed() => _pairs.Count > 0 && _pairs.TrueForAll(p => p.State == CandidatePairState.Failed);
+
+    public void Clear()
+    {
+        _pairs.Clear();
+        _triggered.Clear();
+        Array.Clear(Selected);
+        Array.Clear(FirstValidAt);
+    }
+}

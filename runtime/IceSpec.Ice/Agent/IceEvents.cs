@@ -1,0 +1,35 @@
+using System.Net;
+
+namespace IceSpec.Ice;
+
+/// <summary>A datagram the driver must send from <see cref="Source"/> (one of its sockets) to <see cref="Destination"/>.</summary>
+public readonly record struct IceTransmit(IPEndPoint Source, IPEndPoint Destination, ReadOnlyMemory<byte> Data);
+
+/// <summary>Something the agent reports; poll with <see cref="IceAgent.TryPollEvent"/>.</summary>
+public abstract record IceEvent(TimeSpan Time);
+
+/// <summary>A local candidate was gathered: signal it to the peer (trickle, RFC 8838) or wait for the full list.</summary>
+public sealed record IceCandidateGathered(TimeSpan Time, IceLocalCandidate Candidate) : IceEvent(Time);
+
+/// <summary>Gathering ended (RFC 8838 §8.2: signal end-of-candidates).</summary>
+public sealed record IceGatheringComplete(TimeSpan Time) : IceEvent(Time);
+
+/// <summary>A STUN or TURN server did not give a candidate (timeout or error); gathering goes on without it.</summary>
+public sealed record IceServerFailed(TimeSpan Time, IPEndPoint Server, string Reason) : IceEvent(Time);
+
+public sealed record IceConnectionStateChanged(TimeSpan Time, IceConnectionState State) : IceEvent(Time);
+
+public sealed record IcePairStateChanged(TimeSpan Time, IceCandidatePair Pair, CandidatePairState From, CandidatePairState To) : IceEvent(Time);
+
+/// <summary>A check left for a pair (ordinary or triggered, RFC 8445 §6.1.4.2), with or without USE-CANDIDATE.</summary>
+public sealed record IceCheckSent(TimeSpan Time, IceCandidatePair Pair, bool UseCandidate, bool Triggered) : IceEvent(Time);
+
+public sealed record IceSelectedPairChanged(TimeSpan Time, IceCandidatePair Pair) : IceEvent(Time);
+
+/// <summary>The agent's role changed after a role conflict (RFC 8445 §7.3.1.1, §7.2.5.1).</summary>
+public sealed record IceRoleChanged(TimeSpan Time, IceRole Role) : IceEvent(Time);
+
+/// <summary>A peer's new credentials restarted ICE (RFC 8445 §9.2): send the new local description.</summary>
+public sealed record IceRestarted(TimeSpan Time, IceCredentials LocalCredentials) : IceEvent(Time);
+
+public sealed record IceDataReceived(TimeSpan Time, int Stream, int Component, ReadOnlyMemory<byte> Data) : IceEvent(Time);

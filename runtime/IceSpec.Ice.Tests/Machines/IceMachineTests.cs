@@ -84,7 +84,12 @@ public sealed class IceMachineTests
         var completed = new CheckListMachine();
         Assert.True(completed.Fire(CheckListEvent.Nominated, TimeSpan.Zero));
         Assert.Equal(CheckListState.Completed, completed.State);
-        var failed = new CheckListMachine();
+        // RFC 8838 §8: not Failed while the peer may still trickle candidates.
+        var remote = new RemoteCandidatesMachine();
+        var failed = new CheckListMachine { RemoteCandidates = remote };
+        Assert.False(failed.Fire(CheckListEvent.AllFailed, TimeSpan.Zero));
+        Assert.Equal(CheckListState.Running, failed.State);
+        Assert.True(remote.Fire(RemoteCandidatesEvent.EndOfCandidates, TimeSpan.Zero));
         Assert.True(failed.Fire(CheckListEvent.AllFailed, TimeSpan.Zero));
         Assert.Equal(CheckListState.Failed, failed.State);
         Assert.False(failed.Fire(CheckListEvent.Nominated, TimeSpan.Zero));

@@ -112,7 +112,7 @@ public sealed partial class IceAgent
                 total++;
                 if (pair.State is CandidatePairState.Waiting or CandidatePairState.InProgress) active++;
             }
-        return Max(TimeSpan.FromMilliseconds(IceFormulas.MinimumCheckRtoMilliseconds), _options.Pacing * total * Math.Max(1, active));
+        return Max(TimeSpan.FromMilliseconds(IceFormulas.MinimumCheckRtoMilliseconds), _pacing * total * Math.Max(1, active));
     }
 
     /// <summary>RFC 8445 §7.3.1.4: a cancelled check is not retransmitted, but its response is still awaited.</summary>

@@ -69,7 +69,7 @@ public sealed partial class IceAgent
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), id);
         builder.AddFingerprint();
         // RFC 8445 §14.3: RTO = MAX (500ms, Ta * (Num-Of-Cands)) while gathering.
-        var rto = Max(TimeSpan.FromMilliseconds(IceFormulas.MinimumCheckRtoMilliseconds), _options.Pacing * (_options.StunServers.Count + _options.TurnServers.Count));
+        var rto = Max(TimeSpan.FromMilliseconds(IceFormulas.MinimumCheckRtoMilliseconds), _pacing * (_options.StunServers.Count + _options.TurnServers.Count));
         var transaction = new StunClientTransaction(buffer.AsSpan(0, builder.Length), StunTransport.Unreliable, rto);
         _requests[IcePendingRequest.Key(id)] = new IcePendingRequest(IceRequestKind.Gather, transaction) { Host = host, Server = server };
         _gathering.Fire(CandidateGatheringEvent.ServerRequest, now);

@@ -26,6 +26,16 @@ public sealed partial class IceAgent
         _earlyChecks.Clear();
     }
 
+    /// <summary>
+    /// The peer's a=ice-pacing (RFC 8839 §5.5), or null when it announced none: RFC 8445 §14.2 makes both agents use the
+    /// higher of the two values, a peer without one counting as the 50 ms default.
+    /// </summary>
+    public void SetRemotePacing(TimeSpan? announced)
+    {
+        var remote = announced ?? TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds);
+        _pacing = Max(_options.Pacing, remote);
+    }
+
     /// <summary>Adds a candidate of the peer (from its description or trickled). TCP and mDNS candidates are ignored (false).</summary>
     public bool AddRemoteCandidate(TimeSpan now, int stream, IceCandidate candidate)
     {

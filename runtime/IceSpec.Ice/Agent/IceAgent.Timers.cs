@@ -14,7 +14,7 @@ public sealed partial class IceAgent
         if (_connection.State == IceConnectionState.Closed) return null;
         foreach (var request in _requests.Values) Consider(request.Transaction.PollTimeout());
         foreach (var relay in _relays) Consider(relay.Core.PollTimeout());
-        if (HasCheckToSend()) Consider(_lastCheckAt is { } last ? last + _options.Pacing : TimeSpan.Zero);
+        if (HasCheckToSend()) Consider(_lastCheckAt is { } last ? last + _pacing : TimeSpan.Zero);
         foreach (var stream in _streams)
         {
             for (var c = 1; c <= stream.Components; c++)
@@ -60,7 +60,7 @@ public sealed partial class IceAgent
         if (Controlling && !_options.Lite && _options.Nomination == IceNomination.Regular)
             foreach (var stream in _streams)
                 for (var c = 1; c <= stream.Components; c++) MaybeNominate(now, stream.CheckList, c);
-        if (HasCheckToSend() && (_lastCheckAt is not { } last || now >= last + _options.Pacing)) SendPacedCheck(now);
+        if (HasCheckToSend() && (_lastCheckAt is not { } last || now >= last + _pacing)) SendPacedCheck(now);
         if (_connection.State == IceConnectionState.Connected && !_requests.Values.Any(r => r.Kind == IceRequestKind.Check && !r.Cancelled) && !HasCheckToSend())
             FireConnection(now, IceConnectionEvent.ChecksFinished);
     }

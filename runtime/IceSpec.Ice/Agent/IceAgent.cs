@@ -29,6 +29,7 @@ public sealed partial class IceAgent
     private TimeSpan? _lastCheckAt;
     private int _nextCheckList;
     private bool _restartedSinceRemote;
+    private TimeSpan _pacing;
 
     public IceAgent(IceAgentOptions options)
     {
@@ -36,6 +37,7 @@ public sealed partial class IceAgent
         if (options.Pacing < TimeSpan.FromMilliseconds(IceFormulas.MinimumPacingMilliseconds))
             throw new ArgumentException($"Ta must be at least {IceFormulas.MinimumPacingMilliseconds} ms (RFC 8445 §14.2).", nameof(options));
         _options = options;
+        _pacing = options.Pacing;
         _random = options.Random;
         _local = options.Credentials ?? IceCredentials.Random(_random);
         _localKey = StunKey.ShortTerm(_local.Password);
@@ -54,6 +56,8 @@ public sealed partial class IceAgent
     public IceConnectionState ConnectionState => _connection.State;
     public CandidateGatheringState GatheringState => _gathering.State;
     public int StreamCount => _streams.Count;
+    /// <summary>The Ta in use: the higher of ours and the peer's (RFC 8445 §14.2).</summary>
+    public TimeSpan Pacing => _pacing;
 
     /// <summary>Adds a data stream with 1–256 components; returns its index (0, 1, …).</summary>
     public int AddStream(int components = 1)

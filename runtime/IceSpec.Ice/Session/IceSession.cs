@@ -1,0 +1,227 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using IceSpec.Ice.Sdp;
+
+namespace IceSpec.Ice;
+
+/// <summary>
+/// The high-level API: create → <see cref="GetLocalDescriptionAsync"/> (or trickle with <see cref="LocalCandidate"/>)
+/// → <see cref="SetRemoteDescription"/> / <see cref="AddRemoteCandidate"/> → <see cref="ConnectAsync"/> →
+/// <see cref="SendAsync"/> / <see cref="ReceiveAsync"/> → dispose. One stream; components 1..N. It binds one UDP socket per
+/// host address and component and runs the sans-IO <see cref="IceAgent"/> on a single loop task.
+/// </summary>
+public sealed class IceSession : IAsyncDisposable
+{
+    private readonly IceSessionOptions _options;
+    private readonly IceAgent _agent;
+    private readonly List<Socket> _sockets = [];
+    private readonly Channel<Action> _inbox = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(int Component, byte[] Data)> _received = Channel.CreateUnbounded<(int, byte[])>();
+    private readonly TaskCompletionSource<IceDescription> _gathered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IceCandidatePair> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly long _start;
+    private readonly Task _loop;
+    private readonly List<Task> _receivers = [];
+
+    private IceSession(IceSessionOptions options)
+    {
+        _options = options;
+        _start = options.TimeProvider.GetTimestamp();
+        _agent = new IceAgent(new IceAgentOptions
+        {
+            Role = options.Role, Nomination = options.Nomination, Pacing = options.Pacing, StunServers = options.StunServers,
+            TurnServers = options.TurnServers, Policy = options.Policy, Lite = options.Lite, ConsentFreshness = options.ConsentFreshness,
+            Credentials = options.Credentials,
+        });
+        _agent.AddStream(options.Components);
+        foreach (var address in options.Addresses ?? IceHostAddresses.Discover())
+            for (var component = 1; component <= options.Components; component++)
+            {
+                var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+                socket.Bind(new IPEndPoint(address, 0));
+                _sockets.Add(socket);
+                var local = (IPEndPoint)socket.LocalEndPoint!;
+                _agent.AddHostCandidate(0, component, local);
+                _receivers.Add(Task.Run(() => ReceiveLoop(socket, local)));
+            }
+        _loop = Task.Run(RunLoop);
+        Post(() => _agent.StartGathering(Now));
+    }
+
+    /// <summary>Creates the session and starts gathering at once.</summary>
+    public static IceSession Create(IceSessionOptions? options = null) => new(options ?? new IceSessionOptions());
+
+    /// <summary>Every agent event (candidates, checks, pair states, selection, role, connection state), on the session's loop.</summary>
+    public event Action<IceEvent>? Event;
+
+    /// <summary>A local candidate as soon as it is gathered (trickle, RFC 8838); null means end-of-candidates.</summary>
+    public event Action<IceCandidate?>? LocalCandidate;
+
+    public IceCredentials LocalCredentials => _agent.LocalCredentials;
+    public IceRole Role => _agent.Role;
+    public IceConnectionState State => _agent.ConnectionState;
+    public IceCandidatePair? SelectedPair => _agent.SelectedPair(0);
+
+    /// <summary>The local description once gathering is complete: credentials, candidates, end-of-candidates, options.</summary>
+    public Task<IceDescription> GetLocalDescriptionAsync(CancellationToken ct = default) => _gathered.Task.WaitAsync(ct);
+
+    /// <summary>The peer's description: credentials, candidates, ice-lite, end-of-candidates (RFC 8839).</summary>
+    public void SetRemoteDescription(IceDescription description)
+    {
+        if (description.Ufrag is null || description.Password is null)
+            throw new ArgumentException("a remote description needs a=ice-ufrag and a=ice-pwd (RFC 8839 §5.4)", nameof(description));
+        Post(() =>
+        {
+            _agent.SetRemotePacing(description.Pacing is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
+            _agent.SetRemoteCredentials(Now, new IceCredentials(description.Ufrag, description.Password), description.IceLite);
+            foreach (var candidate in description.Candidates) _agent.AddRemoteCandidate(Now, 0, candidate);
+            if (description.EndOfCandidates) _agent.EndOfRemoteCandidates(Now);
+        });
+    }
+
+    public void AddRemoteCandidate(IceCandidate candidate) => Post(() => _agent.AddRemoteCandidate(Now, 0, candidate));
+
+    public void EndOfRemoteCandidates() => Post(() => _agent.EndOfRemoteCandidates(Now));
+
+    /// <summary>Completes when every component has a selected pair (the pair of component 1 is returned); throws when ICE fails.</summary>
+    public Task<IceCandidatePair> ConnectAsync(CancellationToken ct = default) => _connected.Task.WaitAsync(ct);
+
+    /// <summary>Sends a datagram on the selected pair of a component. False before selection or after consent expired.</summary>
+    public Task<bool> SendAsync(ReadOnlyMemory<byte> data, int component = 1)
+    {
+        var sent = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var copy = data.ToArray();
+        Post(() => sent.TrySetResult(_agent.Send(Now, 0, component, copy)));
+        return sent.Task;
+    }
+
+    /// <summary>The next datagram from the peer, with its component.</summary>
+    public async Task<(int Component, byte[] Data)> ReceiveAsync(CancellationToken ct = default) => await _received.Reader.ReadAsync(ct);
+
+    /// <summary>ICE restart (RFC 8445 §9): the new local description follows; send it to the peer.</summary>
+    public Task<IceDescription> RestartAsync()
+    {
+        var done = new TaskCompletionSource<IceDescription>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            _agent.Restart(Now);
+            done.TrySetResult(Describe());
+        });
+        return done.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            _agent.Close(Now);
+            Flush();
+            closed.TrySetResult();
+        });
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
+        _stop.Cancel();
+        _inbox.Writer.TryComplete();
+        foreach (var socket in _sockets) socket.Dispose();
+        await Task.WhenAll(_receivers.Append(_loop)).ContinueWith(_ => { });
+        _stop.Dispose();
+        _connected.TrySetCanceled();
+        _gathered.TrySetCanceled();
+    }
+
+    private TimeSpan Now => _options.TimeProvider.GetElapsedTime(_start);
+
+    private void Post(Action action) => _inbox.Writer.TryWrite(action);
+
+    private async Task ReceiveLoop(Socket socket, IPEndPoint local)
+    {
+        var buffer = new byte[65536];
+        EndPoint any = new IPEndPoint(local.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!_stop.IsCancellationRequested)
+        {
+            SocketReceiveFromResult result;
+            try { result = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token); }
+            catch (OperationCanceledException) { return; }
+            catch (ObjectDisposedException) { return; }
+            catch (SocketException) { continue; } // ICMP port unreachable on Linux surfaces here: the check's time-out handles it
+            var packet = buffer.AsSpan(0, result.ReceivedBytes).ToArray();
+            var from = (IPEndPoint)result.RemoteEndPoint;
+            Post(() => _agent.HandlePacket(Now, local, from, packet));
+        }
+    }
+
+    /// <summary>The one task that touches the agent: inputs, then time-outs, then what the agent wants sent and said.</summary>
+    private async Task RunLoop()
+    {
+        var reader = _inbox.Reader;
+        while (!_stop.IsCancellationRequested)
+        {
+            var deadline = _agent.PollTimeout();
+            var wait = deadline is { } due ? due - Now : Timeout.InfiniteTimeSpan;
+            if (wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.Zero)
+            {
+                using var timer = new CancellationTokenSource();
+                if (wait != Timeout.InfiniteTimeSpan) timer.CancelAfter(wait);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, _stop.Token);
+                try { await reader.WaitToReadAsync(linked.Token); }
+                catch (OperationCanceledException) when (!_stop.IsCancellationRequested) { }
+                catch (OperationCanceledException) { return; }
+            }
+            while (reader.TryRead(out var action)) action();
+            if (_agent.PollTimeout() is { } next && next <= Now) _agent.HandleTimeout(Now);
+            Flush();
+        }
+    }
+
+    private void Flush()
+    {
+        while (_agent.TryPollTransmit(out var transmit))
+        {
+            var socket = _sockets.Find(s => s.LocalEndPoint!.Equals(transmit.Source));
+            try { socket?.SendTo(transmit.Data.Span, SocketFlags.None, transmit.Destination); }
+            catch (SocketException) { } // an unreachable candidate: the check times out (RFC 8445 §7.2.5.2.2)
+        }
+        while (_agent.TryPollEvent(out var iceEvent)) Dispatch(iceEvent!);
+    }
+
+    private void Dispatch(IceEvent iceEvent)
+    {
+        switch (iceEvent)
+        {
+            case IceCandidateGathered gathered:
+                LocalCandidate?.Invoke(gathered.Candidate.Candidate);
+                break;
+            case IceGatheringComplete:
+                LocalCandidate?.Invoke(null);
+                _gathered.TrySetResult(Describe());
+                break;
+            case IceConnectionStateChanged { State: IceConnectionState.Connected } when _agent.SelectedPair(0) is { } pair:
+                _connected.TrySetResult(pair);
+                break;
+            case IceConnectionStateChanged { State: IceConnectionState.Failed }:
+                _connected.TrySetException(new IceSessionException("ICE failed: every candidate pair failed (RFC 8445 §7.2.5.4)"));
+                break;
+            case IceDataReceived data:
+                _received.Writer.TryWrite((data.Component, data.Data.ToArray()));
+                break;
+        }
+        Event?.Invoke(iceEvent);
+    }
+
+    private IceDescription Describe()
+    {
+        var description = new IceDescription { Ufrag = _agent.LocalCredentials.Ufrag, Password = _agent.LocalCredentials.Password, IceLite = _options.Lite };
+        description.Options.Add("trickle");
+        if (_options.Pacing != TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds)) description.Pacing = (ulong)_options.Pacing.TotalMilliseconds;
+        foreach (var candidate in _agent.LocalCandidates(0))
+            if (candidate.Type != IceCandidateType.PeerReflexive && (_options.Policy == IceCandidatePolicy.All || candidate.Type == IceCandidateType.Relayed))
+                description.Candidates.Add(candidate.Candidate);
+        description.EndOfCandidates = _agent.GatheringState == CandidateGatheringState.Complete;
+        return description;
+    }
+}
+
+/// <summary>ICE could not connect, or the session was used wrongly.</summary>
+public sealed class IceSessionException(string message) : Exception(message);

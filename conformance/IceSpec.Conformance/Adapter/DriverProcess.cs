@@ -169,6 +169,7 @@ public sealed class DriverProcess : IAsyncDisposable
     {
         var errors = Events.Where(e => EventName(e) == "error").Select(e => (string?)e["message"]).TakeLast(3).ToList();
         if (errors.Count > 0) message += $" (its last error events: {string.Join(" | ", errors)})";
+        unsupported |= ExitCode == 127 || Events.Any(e => EventName(e) == "unsupported");
         return new DriverException(_driver.Name, message, DriverBuildCache.Tail(StandardError.TrimEnd(), StderrTailLines), ExitCode, unsupported, inner);
     }
 

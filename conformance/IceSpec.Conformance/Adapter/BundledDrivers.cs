@@ -6,6 +6,15 @@ internal static class BundledDrivers
     private const string InstallDeps = "Run scripts/install-deps.sh.";
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(4);
 
+    /// <summary>IceSpec's agent: <c>icespec-driver.dll</c>, built with the kit (a project reference), run by <c>dotnet</c>.</summary>
+    public static Task<DriverLaunch> PrepareIceSpecAsync(CancellationToken ct)
+    {
+        var assembly = Path.Combine(AppContext.BaseDirectory, "icespec-driver.dll");
+        return File.Exists(assembly)
+            ? Task.FromResult(new DriverLaunch("dotnet", [assembly]))
+            : Task.FromException<DriverLaunch>(new FileNotFoundException($"{assembly} is missing: build conformance/IceSpec.Conformance (it references drivers/icespec)."));
+    }
+
     /// <summary>C on libnice + json-glib: <c>build.sh OUT</c> (gcc, pkg-config).</summary>
     public static async Task<DriverLaunch> PrepareLibniceAsync(CancellationToken ct)
     {

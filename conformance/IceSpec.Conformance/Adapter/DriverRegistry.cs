@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace IceSpec.Conformance.Adapter;
 
-/// <summary>The drivers the kit knows (libnice, aioice, werift, pion; "icespec" is registered by its own project).</summary>
+/// <summary>The drivers the kit knows: icespec, libnice, aioice, werift, pion; more with <see cref="Register"/>.</summary>
 public static class DriverRegistry
 {
     private static readonly object Gate = new();
@@ -12,6 +12,8 @@ public static class DriverRegistry
 
     static DriverRegistry()
     {
+        Register(new DriverSpec("icespec", "IceSpec's agent (C#, this repository): IceSession, generated from spec/ice.spec",
+            ["regular", "aggressive", "trickle", "stun", "turn-udp", "relay-policy"]), BundledDrivers.PrepareIceSpecAsync);
         Register(new DriverSpec("libnice", "libnice 0.1.21 (C, GLib main loop), Debian libnice-dev",
             ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareLibniceAsync);
         // aioice's regular nomination (its ICE-lite path) races against a full peer's checks: drivers/aioice/README.md.

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using IceSpec.Ice;
+
+namespace IceSpec.Conformance.Driver;
+
+/// <summary>A bad field of a command: reported as an <c>error</c> event; the driver keeps running.</summary>
+internal sealed class CommandException(string message) : Exception(message);
+
+/// <summary>A step IceSpec cannot do: <c>unsupported</c> and exit code 127 (conformance/ADAPTER.md).</summary>
+internal sealed class UnsupportedException(string command, string reason) : Exception(reason)
+{
+    public string Command { get; } = command;
+}
+
+/// <summary>The <c>configure</c> command turned into session options.</summary>
+internal static class DriverConfiguration
+{
+    public static IceSessionOptions Parse(JsonObject command)
+    {
+        var role = (string?)command["role"] switch
+        {
+            "controlling" => IceRole.Controlling,
+            "controlled" => IceRole.Controlled,
+            _ => throw new CommandException("configure: role must be \"controlling\" or \"controlled\""),
+        };
+        var nomination = ((string?)command["nomination"] ?? "regular") switch
+        {
+            "regular" => IceNomination.Regular,
+            "aggressive" => IceNomination.Aggressive,
+            _ => throw new CommandException("configure: nomination must be \"regular\" or \"aggressive\""),
+        };
+        var policy = ((string?)command["policy"] ?? "all") switch
+        {
+            "all" => IceCandidatePolicy.All,
+            "relay" => IceCandidatePolicy.RelayOnly,
+            _ => throw new CommandException("configure: policy must be \"all\" or \"relay\""),
+        };
+        var components = (int?)command["components"] ?? 1;
+        if (components is < 1 or > 256) throw new CommandException("configure: components must be 1 to 256");
+        var addresses = command["addresses"] is JsonArray list && list.Count > 0
+            ? list.Select(a => IPAddress.TryParse((string?)a, out var ip) ? ip : throw new CommandException($"configure: '{a}' is not an IP address")).ToList()
+            : null;
+        var stun = command["stun"] is { } s ? [EndPoint((string?)s, "stun")] : Array.Empty<IPEndPoint>();
+        var turn = Array.Empty<IceTurnServer>();
+        if (command["turn"] is JsonObject t)
+        {
+            if (((string?)t["transport"] ?? "udp") != "udp") throw new UnsupportedException("configure", "IceSession gathers relayed candidates over UDP only (TURN over TCP is not in the agent yet)");
+            turn = [new IceTurnServer(EndPoint((string?)t["server"], "turn.server"), (string?)t["username"] ?? throw new CommandException("configure: turn.username is required"),
+                (string?)t["password"] ?? throw new CommandException("configure: turn.password is required"))];
+        }
+        return new IceSessionOptions
+        {
+            Role = role, Nomination = nomination, Policy = policy, Components = components, Addresses = addresses, StunServers = stun, TurnServers = turn,
+            Pacing = command["pacing"] is { } ta ? TimeSpan.FromMilliseconds((int)ta) : TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds),
+        };
+    }
+
+    private static IPEndPoint EndPoint(string? text, string what)
+    {
+        if (text is not null && IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port != 0) return endPoint;
+        if (text?.LastIndexOf(':') is int colon and > 0 && int.TryParse(text[(colon + 1)..], out var port))
+        {
+            var addresses = Dns.GetHostAddresses(text[..colon]);
+            if (addresses.Length > 0) return new IPEndPoint(addresses[0], port);
+        }
+        throw new CommandException($"configure: {what} must be \"host:port\", got '{text}'");
+    }
+}

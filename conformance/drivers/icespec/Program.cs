@@ -1,0 +1,129 @@
+using System.Text.Json.Nodes;
+using IceSpec.Conformance.Driver;
+using IceSpec.Ice;
+using IceSpec.Ice.Sdp;
+
+// IceSpec's agent behind the JSON-lines contract of conformance/ADAPTER.md.
+var output = new DriverOutput(Console.Out);
+output.Write(new JsonObject { ["event"] = "ready", ["name"] = "icespec", ["version"] = typeof(IceSession).Assembly.GetName().Version?.ToString() });
+IceSession? session = null;
+try
+{
+    while (Console.In.ReadLine() is { } line)
+    {
+        if (string.IsNullOrWhiteSpace(line)) continue;
+        try
+        {
+            var command = JsonNode.Parse(line) as JsonObject ?? throw new CommandException("a command is one JSON object per line");
+            var name = (string?)command["command"] ?? (string?)command["cmd"] ?? throw new CommandException("a command needs a \"command\" field");
+            if (name == "close") break;
+            if (name == "configure")
+            {
+                if (session is not null) throw new CommandException("configure: only once");
+                session = IceSession.Create(DriverConfiguration.Parse(command) with { });
+                Attach(session, output);
+                continue;
+            }
+            if (session is null) throw new CommandException($"{name}: configure first");
+            Handle(session, name, command, output);
+        }
+        catch (CommandException e) { output.Error(e.Message); }
+        catch (System.Text.Json.JsonException e) { output.Error("not JSON: " + e.Message); }
+        catch (UnsupportedException e)
+        {
+            output.Write(new JsonObject { ["event"] = "unsupported", ["command"] = e.Command, ["reason"] = e.Message });
+            return 127;
+        }
+    }
+}
+finally
+{
+    if (session is not null) await session.DisposeAsync();
+}
+output.Write(new JsonObject { ["event"] = "state", ["state"] = "closed" });
+output.Write(new JsonObject { ["event"] = "closed" });
+return 0;
+
+static void Handle(IceSession session, string name, JsonObject command, DriverOutput output)
+{
+    switch (name)
+    {
+        case "gather":
+            output.Write(new JsonObject { ["event"] = "local-credentials", ["ufrag"] = session.LocalCredentials.Ufrag, ["pwd"] = session.LocalCredentials.Password });
+            _ = session.GetLocalDescriptionAsync().ContinueWith(t =>
+            {
+                if (!t.IsCompletedSuccessfully) return;
+                output.Write(new JsonObject
+                {
+                    ["event"] = "local-description", ["ufrag"] = t.Result.Ufrag, ["pwd"] = t.Result.Password,
+                    ["candidates"] = new JsonArray(t.Result.Candidates.Select(c => (JsonNode)c.FormatLine()).ToArray()),
+                });
+            });
+            break;
+        case "remote-description":
+            var description = new IceDescription
+            {
+                Ufrag = (string?)command["ufrag"] ?? throw new CommandException("remote-description: ufrag is required"),
+                Password = (string?)command["pwd"] ?? throw new CommandException("remote-description: pwd is required"),
+                IceLite = (bool?)command["lite"] ?? false,
+                EndOfCandidates = (bool?)command["end-of-candidates"] ?? false,
+            };
+            foreach (var line in command["candidates"] as JsonArray ?? []) description.Candidates.Add(ParseCandidate((string?)line));
+            session.SetRemoteDescription(description);
+            break;
+        case "remote-candidate":
+            session.AddRemoteCandidate(ParseCandidate((string?)command["line"]));
+            break;
+        case "end-of-candidates":
+            session.EndOfRemoteCandidates();
+            break;
+        case "send":
+            byte[] data;
+            try { data = Convert.FromBase64String((string?)command["data"] ?? ""); }
+            catch (FormatException) { throw new CommandException("send: data must be base64"); }
+            if (!session.SendAsync(data).GetAwaiter().GetResult()) output.Error("send: no selected pair yet (or consent expired)");
+            break;
+        default:
+            throw new CommandException($"unknown command '{name}'");
+    }
+}
+
+static IceCandidate ParseCandidate(string? line)
+{
+    var text = line?.StartsWith("a=", StringComparison.Ordinal) == true ? line[2..] : line;
+    return IceCandidate.TryParse(text, out var candidate, out var error) ? candidate! : throw new CommandException($"bad candidate line '{line}': {error}");
+}
+
+static void Attach(IceSession session, DriverOutput output)
+{
+    session.LocalCandidate += candidate =>
+    {
+        if (candidate is not null) output.Write(new JsonObject { ["event"] = "candidate", ["line"] = candidate.FormatLine() });
+    };
+    session.Event += iceEvent =>
+    {
+        switch (iceEvent)
+        {
+            case IceConnectionStateChanged changed:
+                output.Write(new JsonObject { ["event"] = "state", ["state"] = changed.State.ToString().ToLowerInvariant() });
+                break;
+            case IceSelectedPairChanged selected:
+                var local = selected.Pair.MappedLocal ?? selected.Pair.Local;
+                output.Write(new JsonObject
+                {
+                    ["event"] = "selected-pair", ["local"] = local.Address.ToString(), ["remote"] = selected.Pair.Remote.Address.ToString(),
+                    ["localType"] = local.Candidate.TypeToken, ["remoteType"] = selected.Pair.Remote.Candidate.TypeToken,
+                });
+                break;
+            case IceDataReceived data:
+                output.Write(new JsonObject { ["event"] = "received", ["data"] = Convert.ToBase64String(data.Data.Span) });
+                break;
+            case IceCheckSent check:
+                Console.Error.WriteLine($"check {check.Pair} use-candidate={check.UseCandidate} triggered={check.Triggered}");
+                break;
+            case IcePairStateChanged pair:
+                Console.Error.WriteLine($"pair {pair.Pair}: {pair.From} -> {pair.To}");
+                break;
+        }
+    };
+}

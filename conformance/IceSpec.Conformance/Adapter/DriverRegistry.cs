@@ -13,7 +13,7 @@ public static class DriverRegistry
     static DriverRegistry()
     {
         Register(new DriverSpec("icespec", "IceSpec's agent (C#, this repository): IceSession, generated from spec/ice.spec",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "relay-policy"]), BundledDrivers.PrepareIceSpecAsync);
+            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareIceSpecAsync);
         Register(new DriverSpec("libnice", "libnice 0.1.21 (C, GLib main loop), Debian libnice-dev",
             ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareLibniceAsync);
         // aioice's regular nomination (its ICE-lite path) races against a full peer's checks: drivers/aioice/README.md.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using IceSpec.Ice;
+using IceSpec.Turn.Transports;
 
 namespace IceSpec.Conformance.Driver;
 
@@ -45,9 +46,14 @@ internal static class DriverConfiguration
         var turn = Array.Empty<IceTurnServer>();
         if (command["turn"] is JsonObject t)
         {
-            if (((string?)t["transport"] ?? "udp") != "udp") throw new UnsupportedException("configure", "IceSession gathers relayed candidates over UDP only (TURN over TCP is not in the agent yet)");
+            var transport = ((string?)t["transport"] ?? "udp") switch
+            {
+                "udp" => TransportProtocol.Udp,
+                "tcp" => TransportProtocol.Tcp,
+                var other => throw new CommandException($"configure: turn.transport must be \"udp\" or \"tcp\", got '{other}'"),
+            };
             turn = [new IceTurnServer(EndPoint((string?)t["server"], "turn.server"), (string?)t["username"] ?? throw new CommandException("configure: turn.username is required"),
-                (string?)t["password"] ?? throw new CommandException("configure: turn.password is required"))];
+                (string?)t["password"] ?? throw new CommandException("configure: turn.password is required"), Transport: transport)];
         }
         return new IceSessionOptions
         {

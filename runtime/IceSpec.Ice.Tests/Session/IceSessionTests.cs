@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using IceSpec.Ice.Sdp;
+using IceSpec.Turn.Transports;
 
 namespace IceSpec.Ice.Tests.Session;
 
@@ -27,11 +28,13 @@ public sealed class IceSessionTests
         await AssertDataFlows(offerer, answerer);
     }
 
-    [Fact]
-    public async Task Relay_only_sessions_connect_through_coturn()
+    [Theory]
+    [InlineData(TransportProtocol.Udp)]
+    [InlineData(TransportProtocol.Tcp)]
+    public async Task Relay_only_sessions_connect_through_coturn(TransportProtocol transport)
     {
         await using var coturn = await CoturnProcess.StartAsync();
-        var turn = new IceTurnServer(coturn.Server, CoturnProcess.Username, CoturnProcess.Password);
+        var turn = new IceTurnServer(coturn.Server, CoturnProcess.Username, CoturnProcess.Password, Transport: transport);
         IceSessionOptions Options(IceRole role) => new() { Role = role, Addresses = [IPAddress.Loopback], TurnServers = [turn], Policy = IceCandidatePolicy.RelayOnly };
         await using var a = IceSession.Create(Options(IceRole.Controlling));
         await using var b = IceSession.Create(Options(IceRole.Controlled));

@@ -12,13 +12,14 @@ public sealed partial class IceAgent
     private readonly List<IceRelay> _relays = [];
 
     /// <summary>A TURN allocation made from one host socket (RFC 8445 §5.1.1.2).</summary>
-    private sealed class IceRelay(TurnClientCore core, IPEndPoint server, IceLocalCandidate host)
+    private sealed class IceRelay(TurnClientCore core, IPEndPoint server, IceLocalCandidate host, bool overTcp)
     {
         public TurnClientCore Core { get; } = core;
         public IPEndPoint Server { get; } = server;
         public IceLocalCandidate Host { get; } = host;
         public IceLocalCandidate? Relayed { get; set; }
         public bool Answered { get; set; }
+        public bool OverTcp { get; } = overTcp;
     }
 
     /// <summary>
@@ -115,8 +116,9 @@ public sealed partial class IceAgent
             Random = _random,
             Software = _options.Software,
             AddressFamily = host.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? TurnAddressFamily.IPv6 : TurnAddressFamily.IPv4,
+            Transport = turn.Transport,
         });
-        var relay = new IceRelay(core, Normalize(turn.Server), host);
+        var relay = new IceRelay(core, Normalize(turn.Server), host, turn.Transport != Turn.Transports.TransportProtocol.Udp);
         _relays.Add(relay);
         _gathering.Fire(CandidateGatheringEvent.ServerRequest, now);
         core.Allocate(now);
@@ -125,7 +127,7 @@ public sealed partial class IceAgent
     /// <summary>Sends what a TURN client queued and acts on its events (allocation, data from peers, failures).</summary>
     private void DrainRelay(TimeSpan now, IceRelay relay)
     {
-        while (relay.Core.TryPollTransmit(out var message)) _transmits.Enqueue(new IceTransmit(relay.Host.Socket, relay.Server, message));
+        while (relay.Core.TryPollTransmit(out var message)) _transmits.Enqueue(new IceTransmit(relay.Host.Socket, relay.Server, message, relay.OverTcp));
         while (relay.Core.TryPollEvent(out var turnEvent))
             switch (turnEvent)
             {
@@ -178,7 +180,7 @@ public sealed partial class IceAgent
             if (relay.Core.State == TurnClientState.Allocated)
             {
                 relay.Core.Close(now);
-                while (relay.Core.TryPollTransmit(out var message)) _transmits.Enqueue(new IceTransmit(relay.Host.Socket, relay.Server, message));
+                while (relay.Core.TryPollTransmit(out var message)) _transmits.Enqueue(new IceTransmit(relay.Host.Socket, relay.Server, message, relay.OverTcp));
             }
     }
 

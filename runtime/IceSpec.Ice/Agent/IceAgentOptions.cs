@@ -24,8 +24,12 @@ public enum IceCandidatePolicy : byte
     RelayOnly,
 }
 
-/// <summary>A TURN server to gather a relayed candidate from (RFC 8445 §5.1.1.2), over UDP.</summary>
-public sealed record IceTurnServer(IPEndPoint Server, string Username, string Password, string? Realm = null);
+/// <summary>
+/// A TURN server to gather a relayed candidate from (RFC 8445 §5.1.1.2), reached over UDP or TCP (RFC 8656 §3.1: TURN
+/// over TCP gets a site whose UDP is blocked to a UDP relay).
+/// </summary>
+public sealed record IceTurnServer(IPEndPoint Server, string Username, string Password, string? Realm = null,
+    IceSpec.Turn.Transports.TransportProtocol Transport = IceSpec.Turn.Transports.TransportProtocol.Udp);
 
 /// <summary>The username fragment and password of one side (RFC 8445 §5.3; RFC 8839 §5.4 for their syntax).</summary>
 public sealed record IceCredentials(string Ufrag, string Password)

@@ -2,8 +2,13 @@ using System.Net;
 
 namespace IceSpec.Ice;
 
-/// <summary>A datagram the driver must send from <see cref="Source"/> (one of its sockets) to <see cref="Destination"/>.</summary>
-public readonly record struct IceTransmit(IPEndPoint Source, IPEndPoint Destination, ReadOnlyMemory<byte> Data);
+/// <summary>
+/// A message the driver must send from <see cref="Source"/> (one of its sockets) to <see cref="Destination"/>: a UDP
+/// datagram, or, when <see cref="OverTcp"/>, one message on the TCP connection the driver keeps from that socket's
+/// address to a TURN server (RFC 8656 §3.1). What arrives on that connection goes back through
+/// <see cref="IceAgent.HandlePacket"/> message by message, with <see cref="Source"/> as the socket and the server as the source.
+/// </summary>
+public readonly record struct IceTransmit(IPEndPoint Source, IPEndPoint Destination, ReadOnlyMemory<byte> Data, bool OverTcp = false);
 
 /// <summary>Something the agent reports; poll with <see cref="IceAgent.TryPollEvent"/>.</summary>
 public abstract record IceEvent(TimeSpan Time);

@@ -24,6 +24,7 @@ public sealed class IceSession : IAsyncDisposable
     private readonly long _start;
     private readonly Task _loop;
     private readonly List<Task> _receivers = [];
+    private readonly Dictionary<(IPEndPoint Socket, IPEndPoint Server), IceTcpRelayConnection> _tcpRelays = new();
 
     private IceSession(IceSessionOptions options)
     {
@@ -125,6 +126,7 @@ public sealed class IceSession : IAsyncDisposable
         _stop.Cancel();
         _inbox.Writer.TryComplete();
         foreach (var socket in _sockets) socket.Dispose();
+        foreach (var connection in _tcpRelays.Values) await connection.DisposeAsync();
         await Task.WhenAll(_receivers.Append(_loop)).ContinueWith(_ => { });
         _stop.Dispose();
         _connected.TrySetCanceled();
@@ -179,11 +181,25 @@ public sealed class IceSession : IAsyncDisposable
     {
         while (_agent.TryPollTransmit(out var transmit))
         {
+            if (transmit.OverTcp)
+            {
+                TcpRelay(transmit.Source, transmit.Destination).Send(transmit.Data);
+                continue;
+            }
             var socket = _sockets.Find(s => s.LocalEndPoint!.Equals(transmit.Source));
             try { socket?.SendTo(transmit.Data.Span, SocketFlags.None, transmit.Destination); }
             catch (SocketException) { } // an unreachable candidate: the check times out (RFC 8445 §7.2.5.2.2)
         }
         while (_agent.TryPollEvent(out var iceEvent)) Dispatch(iceEvent!);
+    }
+
+    private IceTcpRelayConnection TcpRelay(IPEndPoint socket, IPEndPoint server)
+    {
+        if (!_tcpRelays.TryGetValue((socket, server), out var connection))
+            _tcpRelays[(socket, server)] = connection = new IceTcpRelayConnection(socket, server,
+                message => Post(() => _agent.HandlePacket(Now, socket, server, message)),
+                reason => Event?.Invoke(new IceServerFailed(Now, server, "TURN over TCP: " + reason)));
+        return connection;
     }
 
     private void Dispatch(IceEvent iceEvent)

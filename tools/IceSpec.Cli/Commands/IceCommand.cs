@@ -26,23 +26,24 @@ public static class IceCommand
     {
         var signal = new Option<DirectoryInfo?>("--signal") { Description = "Exchange descriptions as files offer.sdp / answer.sdp in this directory instead of stdin/stdout." };
         var stun = new Option<string[]>("--stun") { Description = "STUN server HOST:PORT for server-reflexive candidates (repeatable).", AllowMultipleArgumentsPerToken = true };
-        var turn = new Option<string?>("--turn") { Description = "TURN server HOST:PORT (UDP) for a relayed candidate." };
+        var turn = new Option<string?>("--turn") { Description = "TURN server HOST:PORT for a relayed candidate (UDP; --turn-tcp for TCP)." };
         var user = new Option<string?>("--turn-user") { Description = "TURN credentials USER:PASSWORD." };
+        var turnTcp = new Option<bool>("--turn-tcp") { Description = "Reach the TURN server over TCP (RFC 8656 §3.1), e.g. where UDP is blocked." };
         var relayOnly = new Option<bool>("--relay-only") { Description = "Use relayed candidates only (needs --turn)." };
         var aggressive = new Option<bool>("--aggressive") { Description = "Aggressive nomination (RFC 5245 §8.1.1.2) instead of regular (RFC 8445 §8.1.1)." };
         var address = new Option<string[]>("--address") { Description = "Local IP to gather host candidates on (repeatable; default: every up interface).", AllowMultipleArgumentsPerToken = true };
         var pacing = new Option<int?>("--pacing") { Description = "Ta in ms (RFC 8445 §14.2; default 50, at least 5), announced as a=ice-pacing." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the peer and for connectivity.", DefaultValueFactory = _ => 120 };
-        var command = new Command(name, description) { signal, stun, turn, user, relayOnly, aggressive, address, pacing, timeout };
+        var command = new Command(name, description) { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, timeout };
         command.SetAction(parse =>
         {
-            if (!TryOptions(parse, role, stun, turn, user, relayOnly, aggressive, address, pacing, out var options, out var error)) return console.UsageError(error);
+            if (!TryOptions(parse, role, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, out var options, out var error)) return console.UsageError(error);
             return Run(console, name, options, parse.GetValue(signal), TimeSpan.FromSeconds(parse.GetValue(timeout))).GetAwaiter().GetResult();
         });
         return command;
     }
 
-    private static bool TryOptions(ParseResult parse, IceRole role, Option<string[]> stun, Option<string?> turn, Option<string?> user, Option<bool> relayOnly,
+    private static bool TryOptions(ParseResult parse, IceRole role, Option<string[]> stun, Option<string?> turn, Option<string?> user, Option<bool> turnTcp, Option<bool> relayOnly,
         Option<bool> aggressive, Option<string[]> address, Option<int?> pacing, out IceSessionOptions options, out string error)
     {
         options = null!;
@@ -58,7 +59,8 @@ public static class IceCommand
             if (!TryEndPoint(turnText, out var endPoint)) { error = $"--turn: '{turnText}' is not HOST:PORT"; return false; }
             var credentials = parse.GetValue(user)?.Split(':', 2);
             if (credentials is not { Length: 2 }) { error = "--turn needs --turn-user USER:PASSWORD"; return false; }
-            turnServers.Add(new IceTurnServer(endPoint, credentials[0], credentials[1]));
+            turnServers.Add(new IceTurnServer(endPoint, credentials[0], credentials[1],
+                Transport: parse.GetValue(turnTcp) ? Turn.Transports.TransportProtocol.Tcp : Turn.Transports.TransportProtocol.Udp));
         }
         if (parse.GetValue(relayOnly) && turnServers.Count == 0) { error = "--relay-only needs --turn"; return false; }
         var addresses = new List<IPAddress>();

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using IceSpec.Turn;
+
+namespace IceSpec.Ice;
+
+/// <summary>
+/// The TCP connection to a TURN server that carries one relayed candidate's traffic (RFC 8656 §3.1): opened on the
+/// first message, written in order, and cut back into STUN and ChannelData messages (<see cref="StreamFraming"/>).
+/// </summary>
+internal sealed class IceTcpRelayConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly Channel<ReadOnlyMemory<byte>> _outbox = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _pump;
+
+    public IceTcpRelayConnection(IPEndPoint localAddress, IPEndPoint server, Action<byte[]> onMessage, Action<string> onClosed)
+    {
+        _socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        _socket.Bind(new IPEndPoint(localAddress.Address, 0));
+        _pump = Task.Run(() => Pump(server, onMessage, onClosed));
+    }
+
+    public void Send(ReadOnlyMemory<byte> message) => _outbox.Writer.TryWrite(message);
+
+    private async Task Pump(IPEndPoint server, Action<byte[]> onMessage, Action<string> onClosed)
+    {
+        try
+        {
+            await _socket.ConnectAsync(server, _stop.Token);
+            var writer = Task.Run(async () =>
+            {
+                await foreach (var message in _outbox.Reader.ReadAllAsync(_stop.Token)) await _socket.SendAsync(message, SocketFlags.None, _stop.Token);
+            });
+            var buffer = new byte[65536 + 8];
+            var filled = 0;
+            while (true)
+            {
+                var read = await _socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stop.Token);
+                if (read == 0) { onClosed("the TURN server closed the connection"); return; }
+                filled += read;
+                int length;
+                while ((length = StreamFraming.NextMessageLength(buffer.AsSpan(0, filled))) > 0)
+                {
+                    onMessage(buffer.AsSpan(0, length).ToArray());
+                    buffer.AsSpan(length, filled - length).CopyTo(buffer);
+                    filled -= length;
+                }
+                if (length < 0) { onClosed("the TURN server sent neither STUN nor ChannelData (RFC 8656 §12.5)"); return; }
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (SocketException e) { onClosed(e.Message); }
+        catch (ObjectDisposedException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _outbox.Writer.TryComplete();
+        _socket.Dispose();
+        await _pump.ContinueWith(_ => { });
+        _stop.Dispose();
+    }
+}

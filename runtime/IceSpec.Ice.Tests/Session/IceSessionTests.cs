@@ -50,6 +50,18 @@ public sealed class IceSessionTests
     }
 
     [Fact]
+    public async Task Ipv6_host_candidates_connect()
+    {
+        await using var a = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlling, Addresses = [IPAddress.IPv6Loopback, IPAddress.Loopback] });
+        await using var b = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlled, Addresses = [IPAddress.IPv6Loopback] });
+        await Exchange(a, b);
+        var pair = await a.ConnectAsync().WaitAsync(Limit);
+        Assert.Equal(IPAddress.IPv6Loopback, pair.Local.Address.Address);
+        Assert.Equal(IPAddress.IPv6Loopback, pair.Remote.Address.Address);
+        await AssertDataFlows(a, b);
+    }
+
+    [Fact]
     public async Task A_wrong_description_is_refused_with_a_clear_error()
     {
         await using var session = IceSession.Create(new IceSessionOptions { Addresses = [IPAddress.Loopback] });

@@ -18,6 +18,7 @@ internal sealed record BenchmarkOptions(IceNomination Nomination, TimeSpan Pacin
         {
             var name = args[i];
             if (name == "--phases") { options = options with { Phases = true }; continue; }
+            if (name is not ("--nomination" or "--pacing" or "--runs" or "--warmup")) return (null, $"unknown option '{name}'");
             if (i + 1 >= args.Length) return (null, $"{name} needs a value");
             var value = args[++i];
             switch (name)
@@ -41,10 +42,8 @@ internal sealed record BenchmarkOptions(IceNomination Nomination, TimeSpan Pacin
                 case "--warmup" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var warmup) && warmup <= 1000:
                     options = options with { Warmup = warmup };
                     break;
-                case "--warmup":
-                    return (null, $"--warmup must be a whole number from 0 to 1000, not '{value}'");
                 default:
-                    return (null, $"unknown option '{name}'");
+                    return (null, $"--warmup must be a whole number from 0 to 1000, not '{value}'");
             }
         }
         return (options, null);

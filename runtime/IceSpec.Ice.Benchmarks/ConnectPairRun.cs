@@ -8,8 +8,8 @@ namespace IceSpec.Ice.Benchmarks;
 /// <summary>
 /// One timed run: two <see cref="IceSession"/>s on 127.0.0.1 (one controlling, one controlled), descriptions exchanged
 /// in process, timed from the first <see cref="IceSession.Create"/> to both <see cref="IceSession.ConnectAsync"/>
-/// completed. Marks (ms since the start) show where the time went; they are taken here, from the sessions' events,
-/// not inside the agent.
+/// completed; then, untimed, one datagram each way over the selected pairs. Marks (ms since the start) show where the
+/// time went; they are taken here, from the sessions' events, not inside the agent.
 /// </summary>
 internal sealed class ConnectPairRun
 {
@@ -41,14 +41,25 @@ internal sealed class ConnectPairRun
             controlling.SetRemoteDescription(answer);
             run.Mark("descriptions set");
             await Task.WhenAll(controlling.ConnectAsync(limit.Token), controlled.ConnectAsync(limit.Token));
+            run.TotalMs = run.Elapsed();
+            run.Mark("both connected (awaited)");
+            // Not timed: the selected pairs must carry data both ways, or "connected" meant nothing.
+            await ExpectDatagram(controlling, controlled, limit.Token);
+            await ExpectDatagram(controlled, controlling, limit.Token);
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"the two sessions did not connect within {Limit.TotalSeconds} s");
+            throw new TimeoutException($"the two sessions did not connect and pass a datagram each way within {Limit.TotalSeconds} s");
         }
-        run.TotalMs = run.Elapsed();
-        run.Mark("both connected (awaited)");
         return run;
+    }
+
+    private static async Task ExpectDatagram(IceSession from, IceSession to, CancellationToken ct)
+    {
+        byte[] probe = [0x49, 0x43, 0x45];
+        if (!await from.SendAsync(probe)) throw new IceSessionException("a connected session could not send on its selected pair");
+        var (_, data) = await to.ReceiveAsync(ct);
+        if (!data.AsSpan().SequenceEqual(probe)) throw new IceSessionException("the datagram sent over the selected pair arrived changed");
     }
 
     private static IceSessionOptions Options(IceRole role, IceNomination nomination, TimeSpan pacing) =>

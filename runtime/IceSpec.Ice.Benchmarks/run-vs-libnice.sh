@@ -45,6 +45,8 @@ median() {
   local value
   value=$(sed -n 's/^median: \([0-9.]*\) ms$/\1/p' "$out")
   [ -n "$value" ] || { cat "$out" >&2; fail "$1 printed no median"; }
+  sed -n 's/^run [0-9]*: \([0-9.]*\) ms$/\1/p' "$out" | sort -n | awk -v m="$value" \
+    '{ v[NR] = $1 } END { printf "   median %s ms, min %s, p90 %s, max %s (%d runs)\n", m, v[1], v[int(NR * 0.9 + 0.5)], v[NR], NR }' >&2
   echo "$value"
 }
 

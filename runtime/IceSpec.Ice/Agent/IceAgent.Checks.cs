@@ -17,7 +17,7 @@ public sealed partial class IceAgent
             var list = _streams[_nextCheckList % _streams.Count].CheckList;
             _nextCheckList++;
             if (list.Machine.State != CheckListState.Running) continue;
-            if (list.DequeueTriggered() is { } triggered)
+            if (NextTriggered(list) is { } triggered)
             {
                 SendCheck(now, triggered, triggered: true);
                 return;
@@ -35,6 +35,17 @@ public sealed partial class IceAgent
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// The next triggered check worth sending: a pair that succeeded meanwhile (its cancelled check was answered,
+    /// RFC 8445 §7.3.1.4) needs no new check unless the controlling agent nominates it (§8.1.1).
+    /// </summary>
+    private static IceCandidatePair? NextTriggered(IceCheckList list)
+    {
+        while (list.DequeueTriggered() is { } pair)
+            if (pair.State != CandidatePairState.Succeeded || pair.TriggeredWithUseCandidate) return pair;
+        return null;
     }
 
     private bool HasCheckToSend()

@@ -59,6 +59,7 @@ public sealed class ServerCaseSuiteTests(ITestOutputHelper output)
         ["rfc8656-12.2-5"] = (Passed, Passed),
         ["rfc8656-12.6-1"] = (Passed, Passed),
         ["rfc8656-12.5-1"] = (Passed, Passed),
+        ["rfc8656-12.5-2"] = (Passed, Passed),
         ["rfc8656-7.2-9"] = (Inconclusive, Inconclusive),
         ["rfc8656-7.2-10"] = (Inconclusive, Inconclusive),
     };
@@ -76,7 +77,7 @@ public sealed class ServerCaseSuiteTests(ITestOutputHelper output)
     ];
 
     /// <summary>Inconclusive against the lenient TURN server: no TCP port, every peer address allowed, no limit reached.</summary>
-    private static readonly HashSet<string> InconclusiveOnLenientTurn = ["rfc8489-6.3.1.1-2", "rfc8656-10.2-2", "rfc8656-7.2-9", "rfc8656-7.2-10"];
+    private static readonly HashSet<string> InconclusiveOnLenientTurn = ["rfc8489-6.3.1.1-2", "rfc8656-12.5-2", "rfc8656-10.2-2", "rfc8656-7.2-9", "rfc8656-7.2-10"];
 
     private static ExpectedFailures KnownFailures => ExpectedFailures.Load(Path.Combine(AppContext.BaseDirectory, "ServerCases", "expected-failures.txt"));
 
@@ -130,13 +131,27 @@ public sealed class ServerCaseSuiteTests(ITestOutputHelper output)
         var results = await ServerCaseSuite.RunAsync(target, new ServerCaseOptions(Strict: true), null, CancellationToken.None);
         Print(results);
         var passes = challengeFirst ? PassedByLenientTurn : PassedByAlwaysSuccess;
-        var inconclusive = challengeFirst ? InconclusiveOnLenientTurn : ["rfc8489-6.3.1.1-2"]; // no TCP port
+        var inconclusive = challengeFirst ? InconclusiveOnLenientTurn : ["rfc8489-6.3.1.1-2", "rfc8656-12.5-2"]; // no TCP port
         foreach (var result in results)
         {
             var want = passes.Contains(result.Case.Id) ? Passed : inconclusive.Contains(result.Case.Id) ? Inconclusive : Failed;
             Assert.True(result.Outcome == want, $"{result.Case.Id} against {target.Name}: expected {want}, got {result.Outcome}: {result.Detail}");
         }
         if (challengeFirst) Assert.DoesNotContain(results, r => r.Outcome == Failed && r.Detail.StartsWith("could not set up"));
+    }
+
+    [Fact]
+    public async Task Unpadded_channel_data_over_tcp_fails_the_padding_case()
+    {
+        await using var running = await StartAsync("icespec", new ServerLimits(UserQuota: 0, RelayPorts: 20));
+        await using var proxy = new UnpaddingTcpProxy(new IPEndPoint(IPAddress.Loopback, running.Target.TcpPort!.Value));
+        var target = running.Target with { Name = "icespec-unpadded", TcpPort = proxy.Port };
+        var results = await ServerCaseSuite.RunAsync(target, new ServerCaseOptions(CaseIds: ["rfc8489-6.3.1.1-2", "rfc8656-12.5-2"]), null, CancellationToken.None);
+        Print(results);
+        Assert.Equal(Failed, results[0].Outcome); // the proxy's own address comes back in XOR-MAPPED-ADDRESS: caught too
+        Assert.Contains("not the request's source", results[0].Detail);
+        Assert.Equal(Failed, results[1].Outcome);
+        Assert.Contains("read as padded frames", results[1].Detail);
     }
 
     [Fact]

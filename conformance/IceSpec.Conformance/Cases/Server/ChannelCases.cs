@@ -33,6 +33,10 @@ internal static class ChannelCases
         ServerCase.Define(8656, "12.5", 1, RequirementLevel.Must, "Data from a peer with a bound channel reaches the client as ChannelData on it",
             "The server, on the other hand, MUST use the ChannelData message if a channel has been bound to the peer.",
             ["channel-numbers"], PeerToClientAsync),
+        ServerCase.Define(8656, "12.5", 2, RequirementLevel.Must, "Over TCP, ChannelData to the client is padded to 4 bytes (two 5-byte datagrams arrive intact)",
+            "Over TCP and TLS-over-TCP, the ChannelData message MUST be padded to a multiple of four bytes in order to ensure the " +
+            "alignment of subsequent messages.",
+            ["channel-numbers"], PaddedOverTcpAsync),
     ];
 
     private static async Task<CaseVerdict> BindAsync(ServerCaseContext context, ushort channel, bool expectSuccess)
@@ -71,6 +75,34 @@ internal static class ChannelCases
         var bound = await session.ChannelBindAsync(channel, peer.EndPoint);
         if (!bound.IsSuccess) throw new CaseSetupException($"ChannelBind of 0x{channel:X4} to {peer.EndPoint} got {bound}");
         return (session, peer);
+    }
+
+    /// <summary>
+    /// Reads the stream as RFC 8656 frames it (4 + Length, rounded up to 4): unpadded, the first frame would swallow the
+    /// second's header and the second message would not read back as the peer's datagram.
+    /// </summary>
+    private static async Task<CaseVerdict> PaddedOverTcpAsync(ServerCaseContext context)
+    {
+        if (context.TcpServer is null) return CaseVerdict.Inconclusive("the target has no TCP port");
+        var session = await context.OpenTcpSessionAsync();
+        await session.RequireAllocationAsync();
+        var peer = context.OpenPeer(session);
+        var bound = await session.ChannelBindAsync(0x4006, peer.EndPoint);
+        if (!bound.IsSuccess) throw new CaseSetupException($"ChannelBind of 0x4006 to {peer.EndPoint} over TCP got {bound}");
+        byte[][] payloads = [Encoding.ASCII.GetBytes("first"), Encoding.ASCII.GetBytes("twice")];
+        foreach (var payload in payloads) await peer.SendAsync(session.Relayed!, payload, context.Cancel);
+        var sent = $"allocated {session.Relayed} over TCP from {session.Connection.Local}, bound 0x4006 to {peer.EndPoint}; the peer sent two 5-byte datagrams";
+        var received = new List<string>();
+        foreach (var payload in payloads)
+        {
+            var relayed = await session.ReceiveRelayedAsync(context.RelayTimeout);
+            if (relayed is null)
+                return CaseVerdict.Fail($"{sent}; read as padded frames, message {received.Count + 1} did not arrive{(received.Count > 0 ? " intact (the first was not padded?)" : "")}; got {string.Join("; ", received)}");
+            received.Add(relayed.Description);
+            if (!relayed.IsChannelData || relayed.Channel != 0x4006 || !relayed.Data.AsSpan().SequenceEqual(payload))
+                return CaseVerdict.Fail($"{sent}; read as padded frames, message {received.Count} is {relayed.Description} with {relayed.Data.Length} bytes, not ChannelData on 0x4006 carrying '{Encoding.ASCII.GetString(payload)}'");
+        }
+        return CaseVerdict.Pass($"{sent}; both arrived as padded ChannelData frames ({string.Join("; ", received)})");
     }
 
     private static async Task<CaseVerdict> ClientToPeerAsync(ServerCaseContext context)

@@ -47,6 +47,13 @@ public sealed class ServerCaseContext : IAsyncDisposable
     /// <summary>A new UDP 5-tuple that has learnt the realm and nonce (no allocation yet).</summary>
     public async Task<TurnSession> OpenSessionAsync() => Own(await TurnSession.OpenAsync(this, UdpServerConnection.Open(UdpServer)));
 
+    /// <summary>A new TCP connection that has learnt the realm and nonce (no allocation yet).</summary>
+    public async Task<TurnSession> OpenTcpSessionAsync()
+    {
+        var server = TcpServer ?? throw new InvalidOperationException("the target has no TCP port");
+        return Own(await TurnSession.OpenAsync(this, await TcpServerConnection.ConnectAsync(server, ResponseTimeout, Cancel)));
+    }
+
     /// <summary>A new UDP 5-tuple with an allocation.</summary>
     public async Task<TurnSession> AllocatedSessionAsync()
     {

@@ -177,6 +177,17 @@ public sealed class ServerCaseSuiteTests(ITestOutputHelper output)
         Assert.Contains("unknown server case ID(s): rfc8656-99-1", error.Message);
     }
 
+    [Theory]
+    [InlineData("no-such-host.invalid", 3478, "cannot resolve host 'no-such-host.invalid'")]
+    [InlineData("127.0.0.1", 0, "UDP port 0 is not 1..65535")]
+    [InlineData("", 3478, "has no host")]
+    public async Task A_bad_target_is_a_clear_error(string host, int port, string message)
+    {
+        var target = new ServerTarget("bad", host, port, null, "alice", "secret");
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => ServerCaseSuite.RunAsync(target, new ServerCaseOptions(), null, CancellationToken.None));
+        Assert.Contains(message, error.Message);
+    }
+
     [Fact]
     public async Task Progress_reports_each_result_as_it_comes()
     {

@@ -16,7 +16,7 @@ public static class ServerCaseSuite
     /// <summary>Every case with its coverage of the requirement catalogs, in run order (quota cases last: they fill the server).</summary>
     public static IReadOnlyList<ServerCase> All { get; } =
     [
-        .. BindingCases.All, .. AuthenticationCases.All, .. AllocateCases.All, .. LifetimeCases.All,
+        .. BindingCases.All, .. AuthenticationCases.All, .. AllocateCases.All, .. AddressFamilyCases.All, .. LifetimeCases.All,
         .. PermissionCases.All, .. ChannelCases.All, .. QuotaCases.All,
     ];
 

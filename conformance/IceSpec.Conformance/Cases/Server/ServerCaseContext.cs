@@ -34,7 +34,7 @@ public sealed class ServerCaseContext : IAsyncDisposable
     public TimeSpan SilenceWindow { get; } = TimeSpan.FromMilliseconds(400);
 
     /// <summary>How long relayed data may take to arrive.</summary>
-    public TimeSpan RelayTimeout { get; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RelayTimeout { get; } = TimeSpan.FromSeconds(2);
 
     public UdpServerConnection OpenUdp() => Own(UdpServerConnection.Open(UdpServer));
 

@@ -86,6 +86,11 @@ public static class ServerCaseSuite
         {
             return CaseVerdict.Fail($"network error talking to {factory.Udp}: {e.Message}");
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A fault in the case itself: reported on the case, with its stack, rather than ending the run.
+            return CaseVerdict.Fail($"the case itself failed ({e.GetType().Name}): {e}");
+        }
     }
 
     private static CaseResult Judge(CaseInfo info, string target, CaseVerdict verdict, ExpectedFailures? expected, TimeSpan duration)

@@ -35,6 +35,16 @@ public sealed partial class TurnServer
             return;
         }
 
+        if (IgnoredAfterIntegrity(packet) is { } cut)
+        {
+            // RFC 8489 §14.5/§14.6: attributes after MESSAGE-INTEGRITY(-SHA256), other than MESSAGE-INTEGRITY-SHA256 and
+            // FINGERPRINT, MUST be ignored: process the message as if it ended before the first of them.
+            var trimmed = packet[..cut].ToArray();
+            BinaryPrimitives.WriteUInt16BigEndian(trimmed.AsSpan(StunHeader.LengthOffset), (ushort)(cut - StunHeader.Length));
+            HandleStun(now, flow, trimmed);
+            return;
+        }
+
         if (message.Class == StunClass.Indication)
         {
             if (message.Method == TurnMethods.Send && !_options.StunOnly) HandleSend(flow, message);
@@ -232,4 +242,22 @@ public sealed partial class TurnServer
     }
 
     private static string MethodName(ushort method) => TurnMethods.NameOf(method) ?? StunMethods.NameOf(method) ?? $"0x{method:X3}";
+
+    /// <summary>The offset of the first attribute a receiver must ignore after the integrity attributes, or null.</summary>
+    private static int? IgnoredAfterIntegrity(ReadOnlySpan<byte> packet)
+    {
+        var offset = StunHeader.Length;
+        var afterIntegrity = false;
+        var sha256Allowed = true;
+        while (offset <= packet.Length - StunHeader.AttributeHeaderLength)
+        {
+            var type = BinaryPrimitives.ReadUInt16BigEndian(packet[offset..]);
+            var length = BinaryPrimitives.ReadUInt16BigEndian(packet[(offset + 2)..]);
+            if (afterIntegrity && type != StunAttributeTypes.Fingerprint && !(type == StunAttributeTypes.MessageIntegritySha256 && sha256Allowed)) return offset;
+            if (type == StunAttributeTypes.MessageIntegrity) afterIntegrity = true;
+            else if (type == StunAttributeTypes.MessageIntegritySha256) { afterIntegrity = true; sha256Allowed = false; }
+            offset += StunHeader.AttributeHeaderLength + StunHeader.Padded(length);
+        }
+        return null;
+    }
 }

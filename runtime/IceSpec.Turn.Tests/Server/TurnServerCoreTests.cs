@@ -469,8 +469,10 @@ public sealed class TurnServerCoreTests
             }
             else
             {
+                // Flip a bit MESSAGE-INTEGRITY protects: the trailing FINGERPRINT's 8 bytes are not (a flipped type
+                // byte there makes an unknown attribute after MESSAGE-INTEGRITY, which RFC 8489 §14.5 says to ignore).
                 packet = (byte[])valid.Clone();
-                packet[random.Next(packet.Length)] ^= (byte)(1 << random.Next(8));
+                packet[random.Next(packet.Length - 8)] ^= (byte)(1 << random.Next(8));
             }
             client.SendRaw(packet);
             harness.FromPeer(harness.Relays.Open[0], "203.0.113.99:1", packet);

@@ -74,8 +74,8 @@ public sealed class DriverPairTests(ITestOutputHelper output)
             $"{result.Outcome}: {result.Detail}\n--- controlling log ---\n{Tail(result.ControllingLog)}\n--- controlled log ---\n{Tail(result.ControlledLog)}");
         var controlling = result.ControllingPair!;
         var controlled = result.ControlledPair!;
-        Assert.Equal("host", controlling.LocalType);
-        Assert.Equal("host", controlled.LocalType);
+        Assert.Equal(("host", "host"), (controlling.LocalType, controlling.RemoteType));
+        Assert.Equal(("host", "host"), (controlled.LocalType, controlled.RemoteType));
         Assert.StartsWith("127.0.0.1:", controlling.Local);
         Assert.StartsWith("127.0.0.1:", controlled.Local);
         Assert.Equal(controlling.Local, controlled.Remote);

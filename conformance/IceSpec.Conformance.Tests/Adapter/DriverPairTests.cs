@@ -80,6 +80,13 @@ public sealed class DriverPairTests(ITestOutputHelper output)
         Assert.StartsWith("127.0.0.1:", controlled.Local);
         Assert.Equal(controlling.Local, controlled.Remote);
         Assert.Equal(controlled.Local, controlling.Remote);
+        // Each side said so too: checking first, then connected or completed (conformance/ADAPTER.md "state").
+        foreach (var states in new[] { result.ControllingStates, result.ControlledStates })
+        {
+            Assert.Equal("checking", states.FirstOrDefault());
+            Assert.Contains(states, s => s is "connected" or "completed");
+            Assert.DoesNotContain("failed", states);
+        }
         Assert.Equal(3, result.DatagramsControllingToControlled);
         Assert.Equal(3, result.DatagramsControlledToControlling);
         Assert.InRange(result.TimeToConnected, TimeSpan.Zero, TimeSpan.FromSeconds(20));

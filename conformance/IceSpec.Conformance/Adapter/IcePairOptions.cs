@@ -43,4 +43,10 @@ public sealed record IcePairResult(
     int DatagramsControlledToControlling,
     TimeSpan TimeToConnected,
     string ControllingLog,
-    string ControlledLog);
+    string ControlledLog)
+{
+    /// <summary>The <c>state</c> values each driver printed, in order.</summary>
+    public IReadOnlyList<string> ControllingStates { get; init; } = [];
+
+    public IReadOnlyList<string> ControlledStates { get; init; } = [];
+}

@@ -106,7 +106,9 @@ public sealed class DriverProcess : IAsyncDisposable
         }
         catch (IOException e)
         {
-            throw Failure($"cannot send {line}: the driver's stdin is closed (exited: {ExitCode?.ToString() ?? "not yet"})", e);
+            // The driver is exiting: let its last events (say, "unsupported") and its exit code arrive first.
+            await _readers.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+            throw Failure($"cannot send {line}: the driver's stdin is closed (exit code: {ExitCode?.ToString() ?? "none yet"})", e);
         }
         finally
         {

@@ -115,6 +115,26 @@ public sealed class AgentScenarioTests
     }
 
     [Fact]
+    public void A_peer_reflexive_candidate_learned_early_is_replaced_when_the_peer_signals_it()
+    {
+        var pair = HostPair(AgentPair.Options(IceRole.Controlling), AgentPair.Options(IceRole.Controlled));
+        pair.A.Agent.StartGathering(TimeSpan.Zero);
+        pair.B.Agent.StartGathering(TimeSpan.Zero);
+        pair.Describe(pair.B, pair.A);                        // A checks at once; B knows only A's credentials
+        pair.B.Agent.SetRemoteCredentials(TimeSpan.Zero, pair.A.Agent.LocalCredentials);
+        Assert.True(pair.BothConnected(TimeSpan.FromSeconds(5)));
+        Assert.Equal(IceCandidateType.PeerReflexive, pair.B.Agent.SelectedPair(0)!.Remote.Type);
+
+        pair.B.Agent.AddRemoteCandidate(pair.Network.Now, 0, pair.A.Agent.LocalCandidates(0)[0].Candidate);
+        pair.Network.RunUntil(() => false, TimeSpan.FromMilliseconds(1));
+        var selected = pair.B.Agent.SelectedPair(0)!;
+        Assert.Equal(IceCandidateType.Host, selected.Remote.Type);
+        Assert.Equal(pair.A.Agent.LocalCandidates(0)[0].Candidate.Foundation, selected.Remote.Candidate.Foundation);
+        Assert.Single(pair.B.Agent.RemoteCandidates(0));
+        Assert.Equal(IceCandidateType.Host, pair.B.EventsOf<IceSelectedPairChanged>().Last().Pair.Remote.Type);
+    }
+
+    [Fact]
     public void A_checklist_fails_only_after_end_of_candidates()
     {
         var pair = HostPair(AgentPair.Options(IceRole.Controlling) with { CheckRequestCount = 2 }, AgentPair.Options(IceRole.Controlled));

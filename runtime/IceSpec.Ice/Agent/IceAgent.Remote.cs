@@ -44,18 +44,33 @@ public sealed partial class IceAgent
         if (candidate.Transport != IceTransport.Udp || candidate.Address.IPAddress is not { } ip) return false;
         if (candidate.ComponentId < 1 || candidate.ComponentId > target.Components) return false;
         var address = Normalize(new IPEndPoint(ip, candidate.Port));
+        var remote = new IceRemoteCandidate(stream, candidate, address);
         if (target.RemoteAt(candidate.ComponentId, address) is { } known)
         {
-            // RFC 8445 §7.3.1.3: a signalled candidate replaces the peer-reflexive one learned first.
             if (known.Type != IceCandidateType.PeerReflexive) return false;
-            target.RemoteCandidates.Remove(known);
+            ReplacePeerReflexive(now, target, known, remote);
+            return true;
         }
-        var remote = new IceRemoteCandidate(stream, candidate, address);
         target.RemoteCandidates.Add(remote);
         foreach (var relay in _relays.Where(r => r.Relayed is { } c && c.Stream == stream && c.Component == remote.Component))
             PermitRemotes(now, relay, [address.Address]);
         foreach (var local in target.LocalCandidates.ToList()) TryPair(target, local, remote);
         return true;
+    }
+
+    /// <summary>
+    /// RFC 8445 §7.3.1.3: "if any subsequent candidate exchanges contain this peer-reflexive candidate, it will signal the
+    /// actual foundation": a candidate signalled at the address of a peer-reflexive one learned from an early check takes its
+    /// place, in the pairs too (their priorities follow); a selected pair is reported again with its true remote type.
+    /// </summary>
+    private void ReplacePeerReflexive(TimeSpan now, IceAgentStream stream, IceRemoteCandidate learned, IceRemoteCandidate signalled)
+    {
+        stream.RemoteCandidates[stream.RemoteCandidates.IndexOf(learned)] = signalled;
+        foreach (var pair in stream.CheckList.Pairs)
+            if (pair.Remote == learned) pair.Remote = signalled;
+        stream.CheckList.Reprioritise(Controlling);
+        for (var c = 1; c <= stream.Components; c++)
+            if (stream.Data[c].Selected is { } selected && selected.Remote == signalled) Emit(new IceSelectedPairChanged(now, selected));
     }
 
     /// <summary>The peer will send no more candidates (RFC 8838 §13); only now may a checklist fail.</summary>

@@ -17,7 +17,8 @@ public sealed class IceCandidatePair
     }
 
     public IceLocalCandidate Local { get; }
-    public IceRemoteCandidate Remote { get; }
+    /// <summary>The peer's candidate; a peer-reflexive one is replaced when the peer signals the same address (RFC 8445 §7.3.1.3).</summary>
+    public IceRemoteCandidate Remote { get; internal set; }
     public int Stream => Local.Stream;
     public int Component => Local.Component;
     /// <summary>RFC 8445 §6.1.2.3, computed from the current roles.</summary>

@@ -21,7 +21,9 @@ public sealed class IceCommandTests
             };
             var codes = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(60));
 
-            Assert.Equal([0, 0], codes);
+            var transcript = $"--- offer out ---\n{offer.Output}\n--- offer err ---\n{offer.Errors}\n--- answer out ---\n{answer.Output}\n--- answer err ---\n{answer.Errors}";
+            Assert.True(codes is [0, 0], transcript);
+            Assert.True(offer.Output.ToString().Contains("< hello from answer") && answer.Output.ToString().Contains("< hello from offer"), transcript);
             Assert.Contains("connected: host 127.0.0.1:", offer.Output.ToString());
             Assert.Contains("< hello from answer", offer.Output.ToString());
             Assert.Contains("< hello from offer", answer.Output.ToString());

@@ -135,6 +135,27 @@ public sealed class AgentScenarioTests
     }
 
     [Fact]
+    public void Data_from_a_peer_that_connected_before_this_agent_read_its_description_is_delivered()
+    {
+        var pair = HostPair(AgentPair.Options(IceRole.Controlling), AgentPair.Options(IceRole.Controlled));
+        pair.A.Agent.StartGathering(TimeSpan.Zero);
+        pair.B.Agent.StartGathering(TimeSpan.Zero);
+        pair.Describe(pair.B, pair.A);   // B has not read A's description yet, but answers A's checks (RFC 8445 §7.3)
+        Assert.True(pair.Network.RunUntil(() => AgentPair.Connected(pair.A), TimeSpan.FromSeconds(5)));
+        Assert.Equal(IceConnectionState.New, pair.B.Agent.ConnectionState);
+        Assert.True(pair.A.Agent.Send(pair.Network.Now, 0, 1, "early"u8));
+        Assert.True(pair.Network.RunUntil(() => pair.B.EventsOf<IceDataReceived>().Any(), TimeSpan.FromSeconds(1)));
+
+        // A stranger's datagram is still dropped.
+        pair.B.Agent.HandlePacket(pair.Network.Now, IPEndPoint.Parse("192.0.2.2:6000"), IPEndPoint.Parse("192.0.2.99:1"), "spoofed"u8);
+        pair.Network.RunUntil(() => false, TimeSpan.FromMilliseconds(10));
+        Assert.Single(pair.B.EventsOf<IceDataReceived>());
+
+        pair.Describe(pair.A, pair.B);
+        Assert.True(pair.BothConnected(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public void A_checklist_fails_only_after_end_of_candidates()
     {
         var pair = HostPair(AgentPair.Options(IceRole.Controlling) with { CheckRequestCount = 2 }, AgentPair.Options(IceRole.Controlled));

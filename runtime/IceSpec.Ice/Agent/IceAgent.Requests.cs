@@ -8,6 +8,8 @@ namespace IceSpec.Ice;
 // triggered checks and the controlled agent's nomination.
 public sealed partial class IceAgent
 {
+    private readonly HashSet<(IPEndPoint Socket, IPEndPoint Source)> _authenticatedSources = [];
+
     /// <summary>Feeds a datagram the driver received on <paramref name="socket"/> from <paramref name="source"/>.</summary>
     public void HandlePacket(TimeSpan now, IPEndPoint socket, IPEndPoint source, ReadOnlySpan<byte> packet)
     {
@@ -58,11 +60,15 @@ public sealed partial class IceAgent
         }
     }
 
-    /// <summary>Data from a remote candidate of the component the local candidate serves (RFC 8445 §12.2).</summary>
+    /// <summary>
+    /// RFC 8445 §12.2: data is accepted on our candidates from the peer: a remote candidate of that component, or an
+    /// address that sent an authenticated check (the controlling agent may send data once its nomination succeeded,
+    /// before this agent has even read the peer's candidates). Anything else is dropped.
+    /// </summary>
     private void DeliverData(TimeSpan now, IceLocalCandidate local, IPEndPoint source, byte[] packet)
     {
         var stream = Stream(local.Stream);
-        if (stream.RemoteAt(local.Component, source) is null) return;
+        if (stream.RemoteAt(local.Component, source) is null && !_authenticatedSources.Contains((local.Socket, source))) return;
         Emit(new IceDataReceived(now, local.Stream, local.Component, packet));
     }
 
@@ -82,6 +88,7 @@ public sealed partial class IceAgent
             SendError(now, local, source, request, 401, "Unauthenticated");
             return;
         }
+        _authenticatedSources.Add((local.Socket, source));
         if (!StunValidator.TryValidate(request, "ice-check", out var violation))
         {
             SendError(now, local, source, request, 400, "Bad Request: " + violation.Rule);

@@ -18,15 +18,17 @@ public sealed class DriverPairTests(ITestOutputHelper output)
         return data;
     }
 
-    /// <summary>libnice with libnice, and libnice with each other driver in both roles where the controlling side nominates aggressively.</summary>
+    /// <summary>libnice and icespec with themselves and with each other driver, in both roles where the controlling side nominates aggressively.</summary>
     public static TheoryData<string, string> AggressivePairs()
     {
         var data = new TheoryData<string, string>();
-        foreach (var other in BundledDriverNames.All)
-        {
-            data.Add("libnice", other);
-            if (other != "libnice" && DriverRegistry.Get(other).Supports("aggressive")) data.Add(other, "libnice");
-        }
+        foreach (var nominator in new[] { "libnice", "icespec" })
+            foreach (var other in BundledDriverNames.All)
+            {
+                if (nominator == "icespec" && other == "libnice") continue; // listed in the libnice round
+                data.Add(nominator, other);
+                if (other != nominator && DriverRegistry.Get(other).Supports("aggressive")) data.Add(other, nominator);
+            }
         return data;
     }
 

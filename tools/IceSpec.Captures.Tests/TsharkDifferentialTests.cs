@@ -62,9 +62,12 @@ public class TsharkDifferentialTests
 
     [Theory]
     [MemberData(nameof(Captures))]
-    public void OurDecodingEqualsTsharks(string name)
+    public void OurDecodingEqualsTsharks(string name) => AssertDecodingEqualsTsharks(Path.Combine(Frames.Pcaps, name));
+
+    /// <summary>Decodes <paramref name="path"/> with us and with tshark and compares every field of every frame.</summary>
+    public static void AssertDecodingEqualsTsharks(string path)
     {
-        var path = Path.Combine(Frames.Pcaps, name);
+        var name = Path.GetFileName(path);
         var theirs = RunTshark(path);
         var capture = CaptureFile.Read(path);
         Assert.Null(capture.Error);

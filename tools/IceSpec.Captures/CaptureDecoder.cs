@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using IceSpec.Stun;
 using IceSpec.Turn;
+using IceSpec.Captures.Framing;
 using PacketDotNet;
 
 namespace IceSpec.Captures;
@@ -16,58 +17,74 @@ namespace IceSpec.Captures;
 /// segments held back) and cut with RFC 8489 §6.2.2 / RFC 8656 §12.5 stream framing. A direction whose bytes stop
 /// looking like STUN or bound ChannelData is given up.</item>
 /// </list>
-/// IPv4 and IPv6; IP fragments are not reassembled (skipped).
+/// IPv4 and IPv6 (link types: <see cref="LinkLayer"/>), IP fragments reassembled (<see cref="IpFragmentReassembler"/>).
+/// Messages go to the sink given to the constructor as soon as they are complete (streaming), or, without one, are kept
+/// in <see cref="Messages"/>.
 /// </summary>
-public sealed class CaptureDecoder
+public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
 {
     private readonly List<CapturedMessage> _messages = [];
+    private readonly IpFragmentReassembler _fragments = new();
     private readonly Dictionary<ChannelKey, ushort> _pendingBinds = [];
     private readonly HashSet<(string Transport, EndpointPair Pair, ushort Channel)> _bound = [];
     private readonly Dictionary<(IPEndPoint Source, IPEndPoint Destination), TcpDirection> _streams = [];
 
+    /// <summary>The messages decoded so far when no sink was given.</summary>
     public IReadOnlyList<CapturedMessage> Messages => _messages;
 
     /// <summary>Frames whose link/IP/transport headers could not be parsed (skipped).</summary>
     public int MalformedFrames { get; private set; }
 
-    public void AddFrame(int frame, DateTime time, LinkLayers link, byte[] data)
+    public void AddFrame(int frame, DateTime time, LinkLayers link, byte[] data) => AddFrame(frame, time, (int)link, data);
+
+    /// <summary>Decodes one frame of pcap link type <paramref name="linkType"/>; messages it completes go to the sink.</summary>
+    public void AddFrame(int frame, DateTime time, int linkType, ReadOnlySpan<byte> data)
     {
-        Packet packet;
-        try
+        if (!IpPacket.TryRead(linkType, data, out var ip))
         {
-            packet = Packet.ParsePacket(link, data);
-        }
-        catch (Exception)
-        {
-            MalformedFrames++;
+            if (data.Length > 0 && LinkLayer.TryFindIp(linkType, data, out _)) MalformedFrames++;
             return;
         }
-        try
+        if (!ip.IsFragment)
         {
-            if (packet.Extract<IPPacket>() is not { } ip) return;
-            if (ip is IPv4Packet v4 && (v4.FragmentOffset != 0 || (v4.FragmentFlags & 0x1) != 0)) return;
-            if (packet.Extract<UdpPacket>() is { } udp)
-            {
-                var bytes = udp.Bytes;
-                var length = Math.Min(udp.Length, bytes.Length) - UdpFields.HeaderLength;
-                if (length < 0) return;
-                AddDatagram(frame, time, new IPEndPoint(ip.SourceAddress, udp.SourcePort),
-                    new IPEndPoint(ip.DestinationAddress, udp.DestinationPort), bytes.AsSpan(UdpFields.HeaderLength, length));
-            }
-            else if (packet.Extract<TcpPacket>() is { } tcp)
-            {
-                var bytes = tcp.Bytes;
-                var header = tcp.DataOffset * 4;
-                if (header < 20 || header > bytes.Length) { MalformedFrames++; return; }
-                AddSegment(frame, time, new IPEndPoint(ip.SourceAddress, tcp.SourcePort), new IPEndPoint(ip.DestinationAddress, tcp.DestinationPort),
-                    tcp.SequenceNumber, tcp.Synchronize, bytes.AsSpan(header));
-            }
+            AddTransport(frame, time, ip.Source, ip.Destination, ip.Protocol, ip.Payload);
+            return;
         }
-        catch (Exception)
+        if (_fragments.Add(ip, time) is { } whole)
+            AddTransport(frame, time, ip.Source, ip.Destination, ip.Protocol, whole);
+        if (frame % 4096 == 0) _fragments.Expire(time);
+    }
+
+    /// <summary>IP packets given up unfinished (see <see cref="IpFragmentReassembler"/>).</summary>
+    public int DroppedFragmentedPackets => _fragments.Dropped;
+
+    // RFC 768: Source Port (16) | Destination Port (16) | Length (16) | Checksum (16), then the data.
+    // RFC 9293 §3.1: Source Port | Destination Port | Sequence Number (32) | Acknowledgment Number (32) |
+    // Data Offset (4) Reserved (4) | flags CWR ECE URG ACK PSH RST SYN FIN | Window | Checksum | Urgent Pointer | options.
+    private void AddTransport(int frame, DateTime time, System.Net.IPAddress source, System.Net.IPAddress destination, byte protocol, ReadOnlySpan<byte> payload)
+    {
+        if (protocol == IpPacket.ProtocolUdp)
         {
-            MalformedFrames++;
+            if (payload.Length < UdpHeaderLength) { MalformedFrames++; return; }
+            int length = BinaryPrimitives.ReadUInt16BigEndian(payload[4..]);
+            if (length < UdpHeaderLength) { MalformedFrames++; return; }
+            AddDatagram(frame, time, new IPEndPoint(source, BinaryPrimitives.ReadUInt16BigEndian(payload)),
+                new IPEndPoint(destination, BinaryPrimitives.ReadUInt16BigEndian(payload[2..])),
+                payload[UdpHeaderLength..Math.Min(length, payload.Length)]);
+        }
+        else if (protocol == IpPacket.ProtocolTcp)
+        {
+            if (payload.Length < 20) { MalformedFrames++; return; }
+            var header = (payload[12] >> 4) * 4;
+            if (header < 20 || header > payload.Length) { MalformedFrames++; return; }
+            const byte syn = 0x02;
+            AddSegment(frame, time, new IPEndPoint(source, BinaryPrimitives.ReadUInt16BigEndian(payload)),
+                new IPEndPoint(destination, BinaryPrimitives.ReadUInt16BigEndian(payload[2..])),
+                BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), (payload[13] & syn) != 0, payload[header..]);
         }
     }
+
+    private const int UdpHeaderLength = 8;
 
     private void AddDatagram(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, ReadOnlySpan<byte> payload)
     {
@@ -203,7 +220,8 @@ public sealed class CaptureDecoder
 
     private void Add(CapturedMessage message)
     {
-        _messages.Add(message);
+        if (sink is null) _messages.Add(message);
+        else sink(message);
         if (message.Kind == CapturedKind.Stun) TrackChannelBind(message);
     }
 

@@ -13,6 +13,18 @@ public static class CaptureFile
     /// </summary>
     public static CaptureResult Read(string path)
     {
+        var messages = new List<CapturedMessage>();
+        var (frames, error) = Stream(path, messages.Add);
+        return new CaptureResult(messages, frames, error);
+    }
+
+    /// <summary>
+    /// Streams the messages of <paramref name="path"/> to <paramref name="sink"/> in capture order without keeping them:
+    /// memory stays bounded whatever the file's size. Returns the frame count and why reading stopped early (or null).
+    /// Throws <see cref="CaptureException"/> as <see cref="Read"/> does.
+    /// </summary>
+    public static (int Frames, string? Error) Stream(string path, Action<CapturedMessage> sink)
+    {
         if (Directory.Exists(path)) throw new CaptureException($"{path}: is a directory, not a capture file");
         if (!File.Exists(path)) throw new CaptureException($"{path}: no such file");
         CaptureFileReaderDevice device;
@@ -32,7 +44,7 @@ public static class CaptureFile
 
         using (device)
         {
-            var decoder = new CaptureDecoder();
+            var decoder = new CaptureDecoder(sink);
             var frame = 0;
             string? error = null;
             while (true)
@@ -57,9 +69,9 @@ public static class CaptureFile
                 }
                 frame++;
                 var raw = capture.GetPacket();
-                decoder.AddFrame(frame, raw.Timeval.Date, raw.LinkLayerType, raw.Data);
+                decoder.AddFrame(frame, raw.Timeval.Date, (int)raw.LinkLayerType, raw.Data);
             }
-            return new CaptureResult(decoder.Messages, frame, error);
+            return (frame, error);
         }
     }
 

@@ -107,13 +107,15 @@ public sealed class IceTracker(Action<Violation> report)
     /// </summary>
     private void CheckMirrors(StunEvent check, string remoteUfrag, string localUfrag)
     {
-        var forward = $"{check.Source}→{check.Destination}";
-        _usernameBySender.TryAdd(forward, check.Username!);
-        if (!_usernameBySender.TryGetValue($"{check.Destination}→{check.Source}", out var back)) return;
-        if (back == $"{localUfrag}:{remoteUfrag}" || !_reportedUsernames.Add((forward, check.Username!))) return;
+        var (from, to) = (check.Source.ToString(), check.Destination.ToString());
+        _usernameBySender.TryAdd($"{from}→{to}", check.Username!);
+        if (!_usernameBySender.TryGetValue($"{to}→{from}", out var back) || back == $"{localUfrag}:{remoteUfrag}") return;
+        // Which side swapped its ufrags cannot be told from the two USERNAMEs alone: report the pair of addresses once.
+        if (!_reportedUsernames.Add(string.CompareOrdinal(from, to) < 0 ? (from, to) : (to, from))) return;
         report(SpecCitations.FromRequirement("username-not-remote-local", check.Frame, "Binding request as ice-check: required USERNAME",
-            $"USERNAME '{check.Username}' from {check.Source} to {check.Destination}, but the checks coming back use '{back}' " +
-            $"(each side must send the other's ufrag first: '{back.Split(':').Reverse().Aggregate((a, b) => a + ":" + b)}')"));
+            back == check.Username
+                ? $"checks {from} → {to} and {to} → {from} both use USERNAME '{back}': each agent must put the other's ufrag first, so one of them has its ufrags swapped"
+                : $"checks {to} → {from} use USERNAME '{back}' but {from} → {to} use '{check.Username}': the two must mirror each other (RFRAG:LFRAG)"));
     }
 
     private Agent AgentFor(string ufrag)

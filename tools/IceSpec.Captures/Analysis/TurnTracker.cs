@@ -35,7 +35,7 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
         if (Find(request.Captured.Transport, request.Source, request.Destination) is not { } allocation) return;
         allocation.Advance(request.Time);
         if (request.Method == TurnMethods.Refresh && allocation.Allocation.State == TurnAllocationState.Deleted &&
-            allocation.LifetimesGranted.Count > 0 && !allocation.ExpiredBeforeRefreshReported && request.Lifetime != 0)
+            allocation.LifetimesGranted.Count > 0 && !allocation.ExpiredBeforeRefreshReported)
         {
             allocation.ExpiredBeforeRefreshReported = true;
             var machine = TurnAllocationMachine.Definition;

@@ -57,7 +57,7 @@ public sealed class CaptureAnalyzer
         var stun = StunEvent.Read(message, parsed);
         CheckIntegrity(stun, parsed);
         Validate(stun, parsed);
-        AddToTimeline(message, stun.Label, stun.Class.ToString().ToLowerInvariant());
+        AddToTimeline(message, stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
 
         if (stun.IsRequest)
         {

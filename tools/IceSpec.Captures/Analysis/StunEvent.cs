@@ -52,6 +52,22 @@ public sealed class StunEvent
         _ => $"{MethodName} indication",
     };
 
+    /// <summary>The label with what matters for the timeline: ICE role and USE-CANDIDATE, LIFETIME, channel, peer.</summary>
+    public string TimelineLabel
+    {
+        get
+        {
+            var extras = new List<string>();
+            if (IceControlling is not null) extras.Add("controlling");
+            if (IceControlled is not null) extras.Add("controlled");
+            if (UseCandidate) extras.Add("USE-CANDIDATE");
+            if (ChannelNumber is { } channel) extras.Add($"0x{channel:X4}");
+            if (Lifetime is { } lifetime) extras.Add($"LIFETIME {lifetime}");
+            if (PeerAddresses.Count > 0 && Method != Stun.StunMethods.Binding) extras.Add($"peer {PeerAddresses[0]}");
+            return extras.Count == 0 ? Label : $"{Label} ({string.Join(", ", extras)})";
+        }
+    }
+
     public static StunEvent Read(CapturedMessage captured, in StunMessage message)
     {
         var peers = new List<IPEndPoint>();

@@ -22,8 +22,11 @@ public static class AnalysisText
             o.WriteLine();
             o.WriteLine($"ICE session {i}: " + string.Join(" ↔ ", session.Agents.Select(a => $"{a.Ufrag} ({a.Role}, {string.Join(" ", a.Addresses)})")));
             foreach (var p in session.Pairs)
+            {
                 o.WriteLine($"  pair {p.Local} → {p.Remote} by {p.Agent}: {p.State}, {p.Checks} checks, {p.Successes} ok, {p.Failures} failed" +
                             (p.Nominated ? $", nominated at frame {p.NominatedFrame}" : ""));
+                foreach (var transition in p.Transitions) o.WriteLine($"    {transition}");
+            }
             o.WriteLine($"  selected: {session.SelectedPair ?? "none"}");
             if (session.SelectedPair is not null)
                 o.WriteLine($"  consent checks after selection: {session.ConsentChecksAfterSelection} ({session.ConsentResponsesAfterSelection} answered)");

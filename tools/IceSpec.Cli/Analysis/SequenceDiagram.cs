@@ -16,7 +16,11 @@ public static class SequenceDiagram
     /// <summary>Drawing more arrows than this makes an unreadable picture; the rest is left out and said so.</summary>
     public const int MaxArrows = 400;
 
-    private const int LaneWidth = 260, Left = 150, Top = 70, Row = 26, Right = 200;
+    private const int LaneWidth = 300, Left = 150, Top = 70, Row = 26, Right = 230;
+    private const string ViolationColour = "#d1242f", WarningColour = "#9a6700";
+
+    /// <summary>A pause longer than this between two messages gets its own row saying how long it was.</summary>
+    private static readonly double GapMs = 1000;
 
     public static readonly (string Class, string Colour, string Name)[] Classes =
     [
@@ -31,16 +35,18 @@ public static class SequenceDiagram
     {
         var entries = report.Timeline.Take(MaxArrows).ToList();
         var lanes = entries.SelectMany(e => new[] { e.From, e.To }).Distinct().ToList();
+        var gaps = entries.Skip(1).Where((e, i) => e.TimeMs - entries[i].TimeMs > GapMs).Count();
         var width = Left + Math.Max(1, lanes.Count) * LaneWidth + Right;
-        var height = Top + entries.Count * Row + 50;
+        var height = Top + (entries.Count + gaps) * Row + 50;
+        var warnings = report.Violations.Where(v => v.Severity != "violation").Select(v => (v.Frame, v.Name)).ToHashSet();
         var s = new StringBuilder();
         s.Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">""").AppendLine();
         s.AppendLine("<defs>");
         foreach (var (cls, colour, _) in Classes)
-            s.Append(CultureInfo.InvariantCulture, $"""<marker id="arrow-{cls}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>""").AppendLine();
+            s.Append(CultureInfo.InvariantCulture, $"""<marker id="arrow-{cls}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="11" markerHeight="11" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>""").AppendLine();
         s.AppendLine("</defs>");
         s.Append(CultureInfo.InvariantCulture, $"""<rect width="{width}" height="{height}" fill="white"/>""").AppendLine();
-        s.Append(CultureInfo.InvariantCulture, $"""<text x="10" y="20" font-size="15" font-weight="bold">{Escape(title)}</text>""").AppendLine();
+        if (title.Length > 0) s.Append(CultureInfo.InvariantCulture, $"""<text x="10" y="20" font-size="15" font-weight="bold">{Escape(title)}</text>""").AppendLine();
         s.Append(CultureInfo.InvariantCulture, $"""<text x="10" y="{Top - 8}" fill="#57606a">time (ms)  frame</text>""").AppendLine();
         for (var i = 0; i < lanes.Count; i++)
         {
@@ -49,20 +55,29 @@ public static class SequenceDiagram
             s.Append(CultureInfo.InvariantCulture, $"""<text x="{x}" y="47" text-anchor="middle" font-weight="bold">{Escape(lanes[i])}</text>""");
             s.Append(CultureInfo.InvariantCulture, $"""<line x1="{x}" y1="54" x2="{x}" y2="{height - 30}" stroke="#d0d7de" stroke-dasharray="4 3"/>""").AppendLine();
         }
-        for (var row = 0; row < entries.Count; row++)
+        var row = 0;
+        for (var index = 0; index < entries.Count; index++, row++)
         {
-            var e = entries[row];
+            var e = entries[index];
+            if (index > 0 && e.TimeMs - entries[index - 1].TimeMs > GapMs)
+            {
+                var gapY = Top + row * Row + Row / 2;
+                s.Append(CultureInfo.InvariantCulture, $"""<text x="{Left + 10}" y="{gapY + 4}" fill="#57606a" font-style="italic">⋯ {(e.TimeMs - entries[index - 1].TimeMs) / 1000:0.###} s later ⋯</text>""").AppendLine();
+                row++;
+            }
             var y = Top + row * Row + Row / 2;
             var colour = Classes.FirstOrDefault(c => c.Class == e.Class).Colour ?? "#000";
             int from = lanes.IndexOf(e.From), to = lanes.IndexOf(e.To);
             double x1 = LaneX(from), x2 = LaneX(to);
             var bad = e.Violations.Count > 0;
-            if (bad) s.Append(CultureInfo.InvariantCulture, $"""<rect x="{Left - 10}" y="{y - Row / 2 + 1}" width="{width - Left}" height="{Row - 2}" fill="#ffebe9"/>""");
+            var onlyWarnings = bad && e.Violations.All(name => warnings.Contains((e.Frame, name)));
+            var markColour = onlyWarnings ? WarningColour : ViolationColour;
+            if (bad) s.Append(CultureInfo.InvariantCulture, $"""<rect x="{Left - 10}" y="{y - Row / 2 + 1}" width="{width - Left}" height="{Row - 2}" fill="{(onlyWarnings ? "#fff8c5" : "#ffebe9")}"/>""");
             s.Append(CultureInfo.InvariantCulture, $"""<text x="10" y="{y + 4}" fill="#57606a">{e.TimeMs:0.000}  #{e.Frame}</text>""");
-            s.Append(CultureInfo.InvariantCulture, $"""<line x1="{x1}" y1="{y + 6}" x2="{x2}" y2="{y + 6}" stroke="{colour}" stroke-width="{(bad ? 2.5 : 1.5)}" marker-end="url(#arrow-{e.Class})"/>""");
-            s.Append(CultureInfo.InvariantCulture, $"""<text x="{(x1 + x2) / 2}" y="{y + 1}" text-anchor="middle" fill="{colour}">{Escape(e.Label)}</text>""");
+            s.Append(CultureInfo.InvariantCulture, $"""<line x1="{x1}" y1="{y + 6}" x2="{x2}" y2="{y + 6}" stroke="{colour}" stroke-width="{(bad ? 2.2 : 1.4)}" marker-end="url(#arrow-{e.Class})"/>""");
+            s.Append(CultureInfo.InvariantCulture, $"""<text x="{(x1 + x2) / 2}" y="{y + 1}" text-anchor="middle" font-size="11" fill="{colour}">{Escape(e.Label)}</text>""");
             if (bad)
-                s.Append(CultureInfo.InvariantCulture, $"""<text x="{Math.Max(x1, x2) + 12}" y="{y + 4}" fill="#d1242f" font-weight="bold">⚠ {Escape(string.Join(", ", e.Violations))}</text>""");
+                s.Append(CultureInfo.InvariantCulture, $"""<text x="{Math.Max(x1, x2) + 12}" y="{y + 4}" fill="{markColour}" font-weight="bold">⚠ {Escape(string.Join(", ", e.Violations))}</text>""");
             s.AppendLine();
         }
         if (report.Timeline.Count > entries.Count || report.TimelineTruncated)
@@ -83,8 +98,8 @@ public static class SequenceDiagram
                      $"{report.Transactions.Count} transactions ({report.Transactions.Unanswered} unanswered); {report.Violations.Count} violation(s).</p>");
         s.Append("<p class=\"legend\">");
         foreach (var (_, colour, name) in Classes) s.Append($"<span><i class=\"swatch\" style=\"background:{colour}\"></i>{name}</span>");
-        s.AppendLine("<span style=\"color:#d1242f\">⚠ violation</span></p>");
-        s.AppendLine(Svg(report, title));
+        s.AppendLine($"<span style=\"color:{ViolationColour}\">⚠ violation</span><span style=\"color:{WarningColour}\">⚠ warning</span></p>");
+        s.AppendLine(Svg(report, ""));
         if (report.Violations.Count > 0)
         {
             s.AppendLine("<h2>Violations</h2><ol>");

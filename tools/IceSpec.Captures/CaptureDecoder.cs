@@ -26,7 +26,7 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     private readonly List<CapturedMessage> _messages = [];
     private readonly IpFragmentReassembler _fragments = new();
     private readonly Dictionary<ChannelKey, ushort> _pendingBinds = [];
-    private readonly HashSet<(string Transport, EndpointPair Pair, ushort Channel)> _bound = [];
+    private readonly HashSet<(string Transport, IPEndPoint From, IPEndPoint To, ushort Channel)> _bound = [];
     private readonly Dictionary<(IPEndPoint Source, IPEndPoint Destination), TcpDirection> _streams = [];
 
     /// <summary>The messages decoded so far when no sink was given.</summary>
@@ -228,18 +228,21 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     /// <summary>Remembers ChannelBind requests by transaction and binds their channel when the success response comes back on the same 5-tuple.</summary>
     private void TrackChannelBind(CapturedMessage captured)
     {
-        if (StunMessage.TryParse(captured.Bytes, out var message) != StunParseStatus.Ok) return;
-        var type = StunMessageType.Decode(BinaryPrimitives.ReadUInt16BigEndian(captured.Bytes));
-        if (type.Method != TurnMethods.ChannelBind) return;
-        var key = new ChannelKey(captured.Transport, EndpointPair.Of(captured.Source, captured.Destination), Convert.ToHexStringLower(message.TransactionId));
-        if (type.Class == StunClass.Request && message.TryGetAttribute(TurnAttributeTypes.ChannelNumber, out var value) && value.Length >= 2)
-            _pendingBinds[key] = BinaryPrimitives.ReadUInt16BigEndian(value);
-        else if (type.Class == StunClass.Success && _pendingBinds.Remove(key, out var channel))
-            _bound.Add((key.Transport, key.Pair, channel));
+        if (StunMessage.TryParse(captured.Bytes, out var message) != StunParseStatus.Ok || message.Method != TurnMethods.ChannelBind) return;
+        if (message.Class == StunClass.Request && message.TryGetAttribute(TurnAttributeTypes.ChannelNumber, out var value) && value.Length >= 2)
+            _pendingBinds[new ChannelKey(captured.Transport, captured.Source, captured.Destination, Convert.ToHexStringLower(message.TransactionId))] =
+                BinaryPrimitives.ReadUInt16BigEndian(value);
+        else if (message.Class == StunClass.Success &&
+                 _pendingBinds.Remove(new ChannelKey(captured.Transport, captured.Destination, captured.Source, Convert.ToHexStringLower(message.TransactionId)), out var channel))
+        {
+            // Either direction of the 5-tuple may carry ChannelData on the channel.
+            _bound.Add((captured.Transport, captured.Source, captured.Destination, channel));
+            _bound.Add((captured.Transport, captured.Destination, captured.Source, channel));
+        }
     }
 
     private bool IsBound(string transport, IPEndPoint source, IPEndPoint destination, ushort channel) =>
-        _bound.Contains((transport, EndpointPair.Of(source, destination), channel));
+        _bound.Contains((transport, source, destination, channel));
 
     private sealed class TcpDirection
     {
@@ -251,15 +254,6 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         public readonly Dictionary<uint, byte[]> Held = [];
     }
 
-    /// <summary>Both ends of a 5-tuple, in a fixed order so either direction finds the same entry.</summary>
-    private readonly record struct EndpointPair(string A, string B)
-    {
-        public static EndpointPair Of(IPEndPoint x, IPEndPoint y)
-        {
-            string a = x.ToString(), b = y.ToString();
-            return string.CompareOrdinal(a, b) <= 0 ? new(a, b) : new(b, a);
-        }
-    }
-
-    private readonly record struct ChannelKey(string Transport, EndpointPair Pair, string TransactionId);
+    /// <summary>A ChannelBind request: its transport, client, server and transaction ID.</summary>
+    private readonly record struct ChannelKey(string Transport, IPEndPoint Client, IPEndPoint Server, string TransactionId);
 }

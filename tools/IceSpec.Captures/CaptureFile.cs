@@ -1,10 +1,8 @@
-using PacketDotNet;
-using SharpPcap;
-using SharpPcap.LibPcap;
+using IceSpec.Captures.Framing;
 
 namespace IceSpec.Captures;
 
-/// <summary>Reads a pcap or pcapng file (libpcap through SharpPcap) and decodes it with a <see cref="CaptureDecoder"/>.</summary>
+/// <summary>Reads a pcap or pcapng file (<see cref="CaptureFileReader"/>) and decodes it with a <see cref="CaptureDecoder"/>.</summary>
 public static class CaptureFile
 {
     /// <summary>
@@ -27,53 +25,29 @@ public static class CaptureFile
     {
         if (Directory.Exists(path)) throw new CaptureException($"{path}: is a directory, not a capture file");
         if (!File.Exists(path)) throw new CaptureException($"{path}: no such file");
-        CaptureFileReaderDevice device;
+        CaptureFileReader reader;
         try
         {
-            device = new CaptureFileReaderDevice(path);
-            device.Open();
+            reader = new CaptureFileReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan));
         }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            throw new CaptureException("reading captures needs the native libpcap (Debian package libpcap0.8)", e);
+            throw new CaptureException($"{path}: not a readable pcap/pcapng capture ({e.Message})", e);
         }
-        catch (Exception e)
-        {
-            throw new CaptureException($"{path}: not a readable pcap/pcapng capture ({Clean(e.Message)})", e);
-        }
-
-        using (device)
+        using (reader)
         {
             var decoder = new CaptureDecoder(sink);
             var frame = 0;
-            string? error = null;
-            while (true)
+            try
             {
-                GetPacketStatus status;
-                PacketCapture capture;
-                try
-                {
-                    status = device.GetNextPacket(out capture);
-                }
-                catch (Exception e)
-                {
-                    error = $"{path}: reading stopped after frame {frame}: {Clean(e.Message)}";
-                    break;
-                }
-                if (status == GetPacketStatus.NoRemainingPackets) break;
-                if (status != GetPacketStatus.PacketRead)
-                {
-                    error = $"{path}: the capture is truncated or corrupt after frame {frame}" +
-                            (string.IsNullOrWhiteSpace(device.LastError) ? "" : $" ({Clean(device.LastError)})");
-                    break;
-                }
-                frame++;
-                var raw = capture.GetPacket();
-                decoder.AddFrame(frame, raw.Timeval.Date, (int)raw.LinkLayerType, raw.Data);
+                while (reader.TryRead(out var captured))
+                    decoder.AddFrame(++frame, captured.Time, captured.LinkType, captured.Data);
             }
-            return (frame, error);
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                return (frame, $"{path}: the capture is truncated or corrupt after frame {frame} ({e.Message})");
+            }
+            return (frame, null);
         }
     }
-
-    private static string Clean(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -14,7 +14,7 @@ public sealed class IceTracker(Action<Violation> report)
     private sealed class Agent(string ufrag)
     {
         public string Ufrag { get; } = ufrag;
-        public SortedSet<string> Addresses { get; } = new(StringComparer.Ordinal);
+        public HashSet<IPEndPoint> Addresses { get; } = [];
         public List<string> RolesClaimed { get; } = [];
         public string Role { get; set; } = "unknown";
         public int ChecksSent { get; set; }
@@ -22,10 +22,10 @@ public sealed class IceTracker(Action<Violation> report)
     }
 
     private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Agent, string Local, string Remote), IcePairMonitor> _pairs = [];
-    private readonly Dictionary<string, string> _usernameBySender = [];   // "src→dst" → USERNAME of its first check
-    private readonly HashSet<string> _mappedAddresses = new(StringComparer.Ordinal);
-    private readonly HashSet<(string, string)> _reportedUsernames = [];
+    private readonly Dictionary<(string Agent, IPEndPoint Local, IPEndPoint Remote), IcePairMonitor> _pairs = [];
+    private readonly Dictionary<(IPEndPoint From, IPEndPoint To), string> _usernameBySender = [];   // USERNAME of the first check each way
+    private readonly HashSet<IPEndPoint> _mappedAddresses = [];
+    private readonly HashSet<(IPEndPoint, IPEndPoint)> _reportedUsernames = [];
     private readonly List<IcePairMonitor> _nominated = [];
     private readonly Dictionary<IcePairMonitor, (int Checks, int Responses)> _consent = [];
     private int _lastCheckFrame;
@@ -46,8 +46,8 @@ public sealed class IceTracker(Action<Violation> report)
         _lastCheckFrame = check.Frame;
         CountConsent(check, exchange);
         var agent = AgentFor(localUfrag);
-        AgentFor(remoteUfrag).Addresses.Add(check.Destination.ToString());
-        agent.Addresses.Add(check.Source.ToString());
+        AgentFor(remoteUfrag).Addresses.Add(check.Destination);
+        agent.Addresses.Add(check.Source);
         agent.ChecksSent++;
         var role = check.IceControlling is not null ? "controlling" : "controlled";
         agent.Role = role;
@@ -57,7 +57,7 @@ public sealed class IceTracker(Action<Violation> report)
                 "Binding request as ice-check: optional USE-CANDIDATE when ICE-CONTROLLING",
                 $"agent {localUfrag} at {check.Source} sent USE-CANDIDATE with ICE-CONTROLLED"));
 
-        var key = (localUfrag, check.Source.ToString(), check.Destination.ToString());
+        var key = (localUfrag, check.Source, check.Destination);
         if (!_pairs.TryGetValue(key, out var pair)) _pairs[key] = pair = new IcePairMonitor(localUfrag, check.Source, check.Destination);
         pair.CheckSent(check);
         exchange.Tag = pair;
@@ -68,9 +68,9 @@ public sealed class IceTracker(Action<Violation> report)
     {
         if (exchange.Tag is not IcePairMonitor pair) return;
         var check = exchange.Request;
-        if (response.ErrorCode == 487 && _agents.Values.FirstOrDefault(a => a.Addresses.Contains(response.Source.ToString())) is { } sender)
+        if (response.ErrorCode == 487 && _agents.Values.FirstOrDefault(a => a.Addresses.Contains(response.Source)) is { } sender)
             sender.Sent487 = true;
-        if (response.MappedAddress is { } mapped) _mappedAddresses.Add(mapped.ToString());
+        if (response.MappedAddress is { } mapped) _mappedAddresses.Add(mapped);
         var symmetric = response.Source.Equals(check.Destination) && response.Destination.Equals(check.Source);
         if (!symmetric)
             report(SpecCitations.FromEdge("non-symmetric-response", response.Frame, SpecCitations.CandidatePair,
@@ -107,11 +107,13 @@ public sealed class IceTracker(Action<Violation> report)
     /// </summary>
     private void CheckMirrors(StunEvent check, string remoteUfrag, string localUfrag)
     {
-        var (from, to) = (check.Source.ToString(), check.Destination.ToString());
-        _usernameBySender.TryAdd($"{from}→{to}", check.Username!);
-        if (!_usernameBySender.TryGetValue($"{to}→{from}", out var back) || back == $"{localUfrag}:{remoteUfrag}") return;
+        var (from, to) = (check.Source, check.Destination);
+        // Checked when a direction's USERNAME is first seen (or changes); repeated checks cost one look-up.
+        if (_usernameBySender.TryGetValue((from, to), out var known) && known == check.Username) return;
+        _usernameBySender[(from, to)] = check.Username!;
+        if (!_usernameBySender.TryGetValue((to, from), out var back) || back == $"{localUfrag}:{remoteUfrag}") return;
         // Which side swapped its ufrags cannot be told from the two USERNAMEs alone: report the pair of addresses once.
-        if (!_reportedUsernames.Add(string.CompareOrdinal(from, to) < 0 ? (from, to) : (to, from))) return;
+        if (_reportedUsernames.Contains((to, from)) || !_reportedUsernames.Add((from, to))) return;
         report(SpecCitations.FromRequirement("username-not-remote-local", check.Frame, "Binding request as ice-check: required USERNAME",
             back == check.Username
                 ? $"checks {from} → {to} and {to} → {from} both use USERNAME '{back}': each agent must put the other's ufrag first, so one of them has its ufrags swapped"
@@ -128,7 +130,7 @@ public sealed class IceTracker(Action<Violation> report)
     {
         var sessions = new List<IceSessionReport>();
         var sessionKeys = _pairs.Values
-            .Select(p => (p.Agent, Peer: _agents.Values.FirstOrDefault(a => a.Ufrag != p.Agent && a.Addresses.Contains(p.Remote.ToString()))?.Ufrag ?? "?"))
+            .Select(p => (p.Agent, Peer: _agents.Values.FirstOrDefault(a => a.Ufrag != p.Agent && a.Addresses.Contains(p.Remote))?.Ufrag ?? "?"))
             .Select(k => string.CompareOrdinal(k.Agent, k.Peer) <= 0 ? (k.Agent, k.Peer) : (k.Peer, k.Agent))
             .Distinct().ToList();
         foreach (var (a, b) in sessionKeys)
@@ -147,7 +149,8 @@ public sealed class IceTracker(Action<Violation> report)
                 .Concat(_mappedAddresses.Where(m => !agents.Any(x => x.Addresses.Contains(m))).Select(m => $"{m} (mapped)"))
                 .Order(StringComparer.Ordinal).ToList();
             sessions.Add(new IceSessionReport(
-                agents.Select(x => new IceAgentReport(x.Ufrag, [.. x.Addresses], x.Role, x.RolesClaimed, x.ChecksSent, x.Sent487)).ToList(),
+                agents.Select(x => new IceAgentReport(x.Ufrag, [.. x.Addresses.Select(a => a.ToString()).Order(StringComparer.Ordinal)], x.Role,
+                    x.RolesClaimed, x.ChecksSent, x.Sent487)).ToList(),
                 pairs.Select(p => p.Report()).ToList(), candidates,
                 selected is null ? null : $"{selected.Local} -> {selected.Remote} (nominated by {selected.Agent}, frame {selected.NominatedFrame})",
                 consent.Checks, consent.Responses));

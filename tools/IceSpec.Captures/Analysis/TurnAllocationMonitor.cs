@@ -13,8 +13,10 @@ public sealed class TurnAllocationMonitor(string transport, IPEndPoint client, I
 {
     public TurnAllocationMachine Allocation { get; } = new();
     public TurnClientAuthenticationMachine Authentication { get; } = new();
-    public Dictionary<string, (TurnPermissionMachine Machine, int Installs)> Permissions { get; } = new(StringComparer.Ordinal);
+    public Dictionary<IPAddress, (TurnPermissionMachine Machine, int Installs)> Permissions { get; } = [];
     public Dictionary<ushort, TurnChannelBindingMachine> Channels { get; } = [];
+    /// <summary>The peer each channel was last bound to, as an address (the machine keeps it as a <see cref="IceSpec.Turn.Server.TurnEndpoint"/>).</summary>
+    public Dictionary<ushort, IPEndPoint> ChannelPeers { get; } = [];
     public string Transport { get; } = transport;
     public IPEndPoint Client { get; } = client;
     public IPEndPoint Server { get; } = server;
@@ -54,8 +56,7 @@ public sealed class TurnAllocationMonitor(string transport, IPEndPoint client, I
     /// <summary>The permission for <paramref name="peer"/>'s IP (RFC 8656 §9: permissions are per IP address, ports ignored).</summary>
     public (TurnPermissionMachine Machine, int Installs) Permission(IPAddress peer)
     {
-        var key = peer.ToString();
-        if (!Permissions.TryGetValue(key, out var entry)) Permissions[key] = entry = (new TurnPermissionMachine(), 0);
+        if (!Permissions.TryGetValue(peer, out var entry)) Permissions[peer] = entry = (new TurnPermissionMachine(), 0);
         return entry;
     }
 
@@ -63,13 +64,14 @@ public sealed class TurnAllocationMonitor(string transport, IPEndPoint client, I
     {
         var (machine, installs) = Permission(peer);
         machine.Fire(TurnPermissionEvent.Install, Clock(time));
-        Permissions[peer.ToString()] = (machine, installs + 1);
+        Permissions[peer] = (machine, installs + 1);
     }
 
     public TurnAllocationReport Report() => new(
         Transport, Client.ToString(), Server.ToString(), Username, Relayed?.ToString(), Allocation.State.ToString(),
         AuthenticationRounds, Authentication.State.ToString(), LifetimesGranted, Refreshes,
-        Permissions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new TurnPermissionReport(p.Key, p.Value.Machine.State.ToString(), p.Value.Installs)).ToList(),
+        Permissions.Select(p => new TurnPermissionReport(p.Key.ToString(), p.Value.Machine.State.ToString(), p.Value.Installs))
+            .OrderBy(p => p.Peer, StringComparer.Ordinal).ToList(),
         Channels.OrderBy(c => c.Key).Select(c => new TurnChannelReport($"0x{c.Key:X4}", PeerText(c.Value.Peer), c.Value.State.ToString())).ToList(),
         new TurnDataCounts(ChannelDataToServer, ChannelDataFromServer, SendIndications, DataIndications, Bytes));
 

@@ -14,19 +14,19 @@ namespace IceSpec.Captures.Analysis;
 /// </summary>
 public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
 {
-    private readonly Dictionary<(string, string, string), TurnAllocationMonitor> _allocations = [];
+    private readonly Dictionary<(string Transport, IPEndPoint Client, IPEndPoint Server), TurnAllocationMonitor> _allocations = [];
     private readonly List<TurnAllocationMonitor> _finished = [];
     private readonly HashSet<(string Client, ushort Channel)> _rangeReported = [];
 
     private TurnAllocationMonitor? Find(string transport, IPEndPoint client, IPEndPoint server) =>
-        _allocations.GetValueOrDefault((transport, client.ToString(), server.ToString()));
+        _allocations.GetValueOrDefault((transport, client, server));
 
     private TurnAllocationMonitor Open(StunEvent request)
     {
-        var key = (request.Captured.Transport, request.Source.ToString(), request.Destination.ToString());
+        var key = (request.Captured.Transport, request.Source, request.Destination);
         if (_allocations.TryGetValue(key, out var known) && !known.Allocation.IsFinal) return known;
         if (known is not null) _finished.Add(known);
-        return _allocations[key] = new TurnAllocationMonitor(key.Item1, request.Source, request.Destination, epoch);
+        return _allocations[key] = new TurnAllocationMonitor(key.Transport, request.Source, request.Destination, epoch);
     }
 
     public void OnRequest(StunEvent request)
@@ -101,6 +101,7 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
         var from = channel.State.ToString();
         Fire(channel.Fire(TurnChannelBindingEvent.Bind, allocation.Clock(response.Time)), response, TurnChannelBindingMachine.Definition,
             from, "Bound", "Bind", $" (channel 0x{number:X4} to {peer})");
+        if (channel.State == TurnChannelBindingState.Bound) allocation.ChannelPeers[number] = peer;
         allocation.Install(peer.Address, response.Time);
     }
 
@@ -137,7 +138,7 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
             else allocation.ChannelDataFromServer++;
             allocation.Bytes += message.DataLength ?? 0;
             if (allocation.Channels.TryGetValue(message.Channel!.Value, out var channel) && channel.State == TurnChannelBindingState.Bound)
-                peer = channel.Peer.ToIPEndPoint();
+                peer = allocation.ChannelPeers[message.Channel!.Value];
         }
         else
         {

@@ -57,40 +57,40 @@ public static class CaptureDecode
     public static int Run(CliConsole console, string path, CaptureFilter filter, string? profile, Credential? credential,
         CaptureCredentials known, bool json)
     {
-        CaptureResult capture;
+        var keys = new MessageKeys(known);
+        var output = console.Out;
+        var passed = true;
+        var shown = 0;
+        int frames;
+        string? error;
         try
         {
-            capture = CaptureFile.Read(path);
+            // Streamed: each message is decoded and printed as it is read, so memory does not grow with the file.
+            (frames, error) = CaptureFile.Stream(path, message =>
+            {
+                var report = message.Kind == CapturedKind.Stun ? MessageInspector.Inspect(message.Bytes, profile, credential ?? KeyFor(keys, message)) : null;
+                if (!filter.Matches(message, report)) return;
+                if (report is not null) passed &= Acceptable(report);
+                if (json) output.WriteLine(RenderJson(message, report));
+                else
+                {
+                    if (shown > 0) output.WriteLine();
+                    output.WriteLine(Prefix(message));
+                    if (report is not null) TextRenderer.Write(output, report);
+                    else output.WriteLine($"ChannelData  channel 0x{message.Channel:X4}  length {message.DataLength}");
+                }
+                shown++;
+            });
         }
         catch (CaptureException e)
         {
             return console.UsageError(e.Message);
         }
-
-        var keys = new MessageKeys(known);
-        var output = console.Out;
-        var passed = true;
-        var shown = 0;
-        foreach (var message in capture.Messages)
-        {
-            var report = message.Kind == CapturedKind.Stun ? MessageInspector.Inspect(message.Bytes, profile, credential ?? KeyFor(keys, message)) : null;
-            if (!filter.Matches(message, report)) continue;
-            if (report is not null) passed &= Acceptable(report);
-            if (json) output.WriteLine(RenderJson(message, report));
-            else
-            {
-                if (shown > 0) output.WriteLine();
-                output.WriteLine(Prefix(message));
-                if (report is not null) TextRenderer.Write(output, report);
-                else output.WriteLine($"ChannelData  channel 0x{message.Channel:X4}  length {message.DataLength}");
-            }
-            shown++;
-        }
         if (shown == 0)
-            console.Error.WriteLine($"icespec: {path}: no STUN or ChannelData messages{(filter.IsEmpty ? "" : " match the filters")} ({capture.Frames} frames)");
-        if (capture.Error is not null)
+            console.Error.WriteLine($"icespec: {path}: no STUN or ChannelData messages{(filter.IsEmpty ? "" : " match the filters")} ({frames} frames)");
+        if (error is not null)
         {
-            console.Error.WriteLine("icespec: " + capture.Error);
+            console.Error.WriteLine("icespec: " + error);
             return ExitCodes.Usage;
         }
         return passed ? ExitCodes.Ok : ExitCodes.Failed;

@@ -25,6 +25,7 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
 {
     private readonly List<CapturedMessage> _messages = [];
     private readonly IpFragmentReassembler _fragments = new();
+    private readonly EndpointCache _endpoints = new();
     private readonly Dictionary<ChannelKey, ushort> _pendingBinds = [];
     private readonly HashSet<(string Transport, IPEndPoint From, IPEndPoint To, ushort Channel)> _bound = [];
     private readonly Dictionary<(IPEndPoint Source, IPEndPoint Destination), TcpDirection> _streams = [];
@@ -47,11 +48,11 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         }
         if (!ip.IsFragment)
         {
-            AddTransport(frame, time, ip.Source, ip.Destination, ip.Protocol, ip.Payload);
+            AddTransport(frame, time, ip.SourceBytes, ip.DestinationBytes, ip.Protocol, ip.Payload);
             return;
         }
         if (_fragments.Add(ip, time) is { } whole)
-            AddTransport(frame, time, ip.Source, ip.Destination, ip.Protocol, whole);
+            AddTransport(frame, time, ip.SourceBytes, ip.DestinationBytes, ip.Protocol, whole);
         if (frame % 4096 == 0) _fragments.Expire(time);
     }
 
@@ -61,15 +62,15 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     // RFC 768: Source Port (16) | Destination Port (16) | Length (16) | Checksum (16), then the data.
     // RFC 9293 §3.1: Source Port | Destination Port | Sequence Number (32) | Acknowledgment Number (32) |
     // Data Offset (4) Reserved (4) | flags CWR ECE URG ACK PSH RST SYN FIN | Window | Checksum | Urgent Pointer | options.
-    private void AddTransport(int frame, DateTime time, System.Net.IPAddress source, System.Net.IPAddress destination, byte protocol, ReadOnlySpan<byte> payload)
+    private void AddTransport(int frame, DateTime time, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, byte protocol, ReadOnlySpan<byte> payload)
     {
         if (protocol == IpPacket.ProtocolUdp)
         {
             if (payload.Length < UdpHeaderLength) { MalformedFrames++; return; }
             int length = BinaryPrimitives.ReadUInt16BigEndian(payload[4..]);
             if (length < UdpHeaderLength) { MalformedFrames++; return; }
-            AddDatagram(frame, time, new IPEndPoint(source, BinaryPrimitives.ReadUInt16BigEndian(payload)),
-                new IPEndPoint(destination, BinaryPrimitives.ReadUInt16BigEndian(payload[2..])),
+            AddDatagram(frame, time, _endpoints.Get(source, BinaryPrimitives.ReadUInt16BigEndian(payload)),
+                _endpoints.Get(destination, BinaryPrimitives.ReadUInt16BigEndian(payload[2..])),
                 payload[UdpHeaderLength..Math.Min(length, payload.Length)]);
         }
         else if (protocol == IpPacket.ProtocolTcp)
@@ -78,8 +79,8 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
             var header = (payload[12] >> 4) * 4;
             if (header < 20 || header > payload.Length) { MalformedFrames++; return; }
             const byte syn = 0x02;
-            AddSegment(frame, time, new IPEndPoint(source, BinaryPrimitives.ReadUInt16BigEndian(payload)),
-                new IPEndPoint(destination, BinaryPrimitives.ReadUInt16BigEndian(payload[2..])),
+            AddSegment(frame, time, _endpoints.Get(source, BinaryPrimitives.ReadUInt16BigEndian(payload)),
+                _endpoints.Get(destination, BinaryPrimitives.ReadUInt16BigEndian(payload[2..])),
                 BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), (payload[13] & syn) != 0, payload[header..]);
         }
     }

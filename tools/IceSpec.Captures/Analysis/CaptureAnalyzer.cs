@@ -48,7 +48,7 @@ public sealed class CaptureAnalyzer
         if (message.Kind == CapturedKind.ChannelData)
         {
             _channelData++;
-            AddToTimeline(message, $"ChannelData 0x{message.Channel:X4} ({message.DataLength} B)", "channeldata");
+            if (TimelineHasRoom()) AddToTimeline(message, $"ChannelData 0x{message.Channel:X4} ({message.DataLength} B)", "channeldata");
             _turn.OnData(message, null);
             return;
         }
@@ -57,7 +57,7 @@ public sealed class CaptureAnalyzer
         var stun = StunEvent.Read(message, parsed);
         CheckIntegrity(stun, parsed);
         Validate(stun, parsed);
-        AddToTimeline(message, stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
+        if (TimelineHasRoom()) AddToTimeline(message, stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
 
         if (stun.IsRequest)
         {
@@ -100,9 +100,16 @@ public sealed class CaptureAnalyzer
         Report(SpecCitations.FromValidator(violation.Rule == "FingerprintLast" ? "attribute-after-fingerprint" : "message-rule", stun.Frame, violation));
     }
 
+    /// <summary>Whether the timeline keeps another entry (checked before its label is built: labels cost more than the rest of a ChannelData's analysis).</summary>
+    private bool TimelineHasRoom()
+    {
+        if (_timeline.Count < AnalysisLimits.TimelineEntries) return true;
+        TimelineTruncated = true;
+        return false;
+    }
+
     private void AddToTimeline(CapturedMessage message, string label, string cls)
     {
-        if (_timeline.Count >= AnalysisLimits.TimelineEntries) { TimelineTruncated = true; return; }
         _timeline.Add(new TimelineEntry(message.Frame, Math.Round((message.Time - _epoch!.Value).TotalMilliseconds, 3),
             message.Source.ToString(), message.Destination.ToString(), label, cls, []));
     }

@@ -27,6 +27,7 @@ public sealed class MessageKeys(CaptureCredentials credentials)
     /// <summary>The key for <paramref name="message"/>, or null when no known credential applies.</summary>
     public ResolvedKey? Resolve(in StunMessage message)
     {
+        if (credentials.IsEmpty) return null;
         var transaction = Convert.ToHexStringLower(message.TransactionId);
         if (message.Class is StunClass.Success or StunClass.Error)
             return _byTransaction.GetValueOrDefault(transaction);

@@ -12,8 +12,11 @@ public readonly ref struct IpPacket
     public const byte ProtocolTcp = 6;
     public const byte ProtocolUdp = 17;
 
-    public IPAddress Source { get; init; }
-    public IPAddress Destination { get; init; }
+    /// <summary>The source address as on the wire (4 or 16 bytes).</summary>
+    public ReadOnlySpan<byte> SourceBytes { get; init; }
+    public ReadOnlySpan<byte> DestinationBytes { get; init; }
+    public IPAddress Source => new(SourceBytes);
+    public IPAddress Destination => new(DestinationBytes);
     public byte Protocol { get; init; }
     public ReadOnlySpan<byte> Payload { get; init; }
     public bool IsFragment { get; init; }
@@ -62,8 +65,8 @@ public readonly ref struct IpPacket
         var offset = (flagsAndOffset & 0x1FFF) * 8; // in units of 8 octets
         packet = new IpPacket
         {
-            Source = new IPAddress(ip.Slice(12, 4)),
-            Destination = new IPAddress(ip.Slice(16, 4)),
+            SourceBytes = ip.Slice(12, 4),
+            DestinationBytes = ip.Slice(16, 4),
             Protocol = ip[9],
             Payload = ip[headerLength..end],
             IsFragment = more || offset != 0,
@@ -116,8 +119,8 @@ public readonly ref struct IpPacket
         }
         packet = new IpPacket
         {
-            Source = new IPAddress(ip.Slice(8, 16)),
-            Destination = new IPAddress(ip.Slice(24, 16)),
+            SourceBytes = ip.Slice(8, 16),
+            DestinationBytes = ip.Slice(24, 16),
             Protocol = next,
             Payload = ip[offset..end],
             IsFragment = fragment && (more || fragmentOffset != 0),

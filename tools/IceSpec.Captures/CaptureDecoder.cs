@@ -27,7 +27,8 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     private readonly IpFragmentReassembler _fragments = new();
     private readonly EndpointCache _endpoints = new();
     private readonly Dictionary<ChannelKey, ushort> _pendingBinds = [];
-    private readonly HashSet<(string Transport, IPEndPoint From, IPEndPoint To, ushort Channel)> _bound = [];
+    // Bound channels per transport ("udp", "tcp"): keyed by endpoints only, so that the look-up every ChannelData makes hashes no string.
+    private readonly HashSet<(IPEndPoint From, IPEndPoint To, ushort Channel)> _boundUdp = [], _boundTcp = [];
     private readonly Dictionary<(IPEndPoint Source, IPEndPoint Destination), TcpDirection> _streams = [];
 
     /// <summary>The messages decoded so far when no sink was given.</summary>
@@ -237,13 +238,14 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
                  _pendingBinds.Remove(new ChannelKey(captured.Transport, captured.Destination, captured.Source, Convert.ToHexStringLower(message.TransactionId)), out var channel))
         {
             // Either direction of the 5-tuple may carry ChannelData on the channel.
-            _bound.Add((captured.Transport, captured.Source, captured.Destination, channel));
-            _bound.Add((captured.Transport, captured.Destination, captured.Source, channel));
+            var bound = captured.Transport == "udp" ? _boundUdp : _boundTcp;
+            bound.Add((captured.Source, captured.Destination, channel));
+            bound.Add((captured.Destination, captured.Source, channel));
         }
     }
 
     private bool IsBound(string transport, IPEndPoint source, IPEndPoint destination, ushort channel) =>
-        _bound.Contains((transport, source, destination, channel));
+        (transport == "udp" ? _boundUdp : _boundTcp).Contains((source, destination, channel));
 
     private sealed class TcpDirection
     {

@@ -143,7 +143,7 @@ internal static class Frames
     {
         var decoder = new CaptureDecoder();
         for (var i = 0; i < frames.Length; i++)
-            decoder.AddFrame(i + 1, DateTime.UnixEpoch.AddSeconds(i), LinkLayers.Ethernet, frames[i]);
+            decoder.AddFrame(i + 1, DateTime.UnixEpoch.AddSeconds(i), Framing.LinkLayer.Ethernet, frames[i]);
         return decoder.Messages;
     }
 

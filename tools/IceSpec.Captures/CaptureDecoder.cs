@@ -3,7 +3,6 @@ using System.Net;
 using IceSpec.Stun;
 using IceSpec.Turn;
 using IceSpec.Captures.Framing;
-using PacketDotNet;
 
 namespace IceSpec.Captures;
 
@@ -36,8 +35,6 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
 
     /// <summary>Frames whose link/IP/transport headers could not be parsed (skipped).</summary>
     public int MalformedFrames { get; private set; }
-
-    public void AddFrame(int frame, DateTime time, LinkLayers link, byte[] data) => AddFrame(frame, time, (int)link, data);
 
     /// <summary>Decodes one frame of pcap link type <paramref name="linkType"/>; messages it completes go to the sink.</summary>
     public void AddFrame(int frame, DateTime time, int linkType, ReadOnlySpan<byte> data)

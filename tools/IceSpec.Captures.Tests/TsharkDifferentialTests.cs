@@ -5,7 +5,7 @@ using IceSpec.Stun;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>
-/// For every capture in pcaps/, our decoding and tshark's (Wireshark 4.0's STUN/TURN dissector) agree frame by frame on
+/// For every capture in pcaps/ and pcaps/broken/, our decoding and tshark's (Wireshark 4.0's STUN/TURN dissector) agree frame by frame on
 /// which frames carry STUN/ChannelData and, per frame, on every field below (tshark joins a frame's several messages
 /// with commas; so do we).
 /// </summary>
@@ -45,8 +45,9 @@ public class TsharkDifferentialTests
     public static TheoryData<string> Captures()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(Frames.Pcaps).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Order())
-            data.Add(Path.GetFileName(file));
+        foreach (var dir in new[] { Frames.Pcaps, Path.Combine(Frames.Pcaps, "broken") })
+            foreach (var file in Directory.GetFiles(dir).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Order())
+                data.Add(Path.GetRelativePath(Frames.Pcaps, file));
         return data;
     }
 

@@ -1,13 +1,18 @@
 namespace IceSpec.Captures.Analysis;
 
-/// <summary>What <c>icespec analyze</c> found in a capture: transactions, ICE sessions, TURN allocations, violations, and the timeline.</summary>
+/// <summary>
+/// What <c>icespec analyze</c> found in a capture: transactions, ICE sessions, TURN allocations, violations (all counted
+/// in <c>ViolationCount</c>, the first <see cref="AnalysisLimits.Violations"/> listed), and the timeline.
+/// </summary>
 public sealed record AnalysisReport(
     int Frames,
     int StunMessages,
     int ChannelDataMessages,
+    IntegritySummary Integrity,
     TransactionSummary Transactions,
     IReadOnlyList<IceSessionReport> IceSessions,
     IReadOnlyList<TurnAllocationReport> TurnAllocations,
+    int ViolationCount,
     IReadOnlyList<Violation> Violations,
     IReadOnlyList<TimelineEntry> Timeline,
     bool TimelineTruncated);
@@ -18,6 +23,9 @@ public sealed record AnalysisReport(
 /// validator rule or machine edge) named by <see cref="Source"/>.
 /// </summary>
 public sealed record Violation(string Name, int Frame, string Section, string Text, string Detail, string Source, string Severity = "violation");
+
+/// <summary>STUN messages by the outcome of their MESSAGE-INTEGRITY check with the key the credentials give (see <see cref="Credentials.MessageKeys"/>).</summary>
+public sealed record IntegritySummary(int Verified, int Failed, int NoKey, int Absent);
 
 /// <summary>Counts over every transaction, and the first <see cref="AnalysisLimits.ListedTransactions"/> in detail.</summary>
 public sealed record TransactionSummary(int Count, int Answered, int Unanswered, int Retransmitted, double? MedianRttMs,

@@ -21,6 +21,7 @@ public sealed class CaptureAnalyzer
     private readonly List<TimelineEntry> _timeline = [];
     private DateTime? _epoch;
     private int _stun, _channelData, _violationCount;
+    private readonly int[] _integrity = new int[4]; // by IntegrityCheck
 
     static CaptureAnalyzer() =>
         // turn.spec's module initializer registers TURN's attributes, so the comprehension-required check knows them.
@@ -56,6 +57,7 @@ public sealed class CaptureAnalyzer
         if (StunMessage.TryParse(message.Bytes, out var parsed) != StunParseStatus.Ok) return;
         var stun = StunEvent.Read(message, parsed);
         CheckIntegrity(stun, parsed);
+        _integrity[(int)stun.Integrity]++;
         Validate(stun, parsed);
         if (TimelineHasRoom()) AddToTimeline(message, stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
 
@@ -129,7 +131,9 @@ public sealed class CaptureAnalyzer
         var allocations = _turn?.Finish() ?? [];
         var byFrame = _violations.ToLookup(v => v.Frame);
         var timeline = _timeline.Select(e => byFrame[e.Frame].Any() ? e with { Violations = byFrame[e.Frame].Select(v => v.Name).Distinct().ToList() } : e).ToList();
-        return new AnalysisReport(frames, _stun, _channelData, transactions, sessions, allocations,
-            [.. _violations.OrderBy(v => v.Frame)], timeline, TimelineTruncated);
+        var integrity = new IntegritySummary(_integrity[(int)IntegrityCheck.Verified], _integrity[(int)IntegrityCheck.Failed],
+            _integrity[(int)IntegrityCheck.NoKey], _integrity[(int)IntegrityCheck.Absent]);
+        return new AnalysisReport(frames, _stun, _channelData, integrity, transactions, sessions, allocations,
+            _violationCount, [.. _violations.OrderBy(v => v.Frame)], timeline, TimelineTruncated);
     }
 }

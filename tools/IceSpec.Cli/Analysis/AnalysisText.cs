@@ -8,6 +8,8 @@ public static class AnalysisText
     public static void Write(TextWriter o, string path, AnalysisReport r, bool timeline)
     {
         o.WriteLine($"{path}: {r.Frames} frames, {r.StunMessages} STUN, {r.ChannelDataMessages} ChannelData");
+        var integrity = r.Integrity;
+        o.WriteLine($"integrity: {integrity.Verified} verified, {integrity.Failed} failed, {integrity.NoKey} with no key, {integrity.Absent} without MESSAGE-INTEGRITY");
         var t = r.Transactions;
         o.WriteLine();
         o.WriteLine($"transactions: {t.Count} ({t.Answered} answered, {t.Unanswered} unanswered, {t.Retransmitted} retransmitted)" +
@@ -46,7 +48,8 @@ public static class AnalysisText
         }
 
         o.WriteLine();
-        o.WriteLine(r.Violations.Count == 0 ? "violations: none" : $"violations: {r.Violations.Count}");
+        o.WriteLine(r.ViolationCount == 0 ? "violations: none"
+            : $"violations: {r.ViolationCount}" + (r.ViolationCount > r.Violations.Count ? $" (the first {r.Violations.Count} listed)" : ""));
         foreach (var v in r.Violations)
         {
             o.WriteLine($"  frame {v.Frame}: {v.Name}{(v.Severity == "violation" ? "" : $" ({v.Severity})")}: {v.Detail}");

@@ -88,6 +88,9 @@ public sealed class CaptureFileReader : IDisposable
             if (!Fill(total)) throw new InvalidDataException("the last block is cut short");
             var block = _buffer.AsSpan(_start, total);
             _start += total;
+            // The fixed fields each block type needs before its options or data.
+            if (type is 1 && total < 20 || type is 6 && total < 32 || type is 3 && total < 16)
+                throw new InvalidDataException($"a block of type {type} is too short ({total} bytes)");
             switch (type)
             {
                 case 1: // Interface Description: link type (2) | reserved (2) | snaplen (4) | options
@@ -95,24 +98,33 @@ public sealed class CaptureFileReader : IDisposable
                     break;
                 case 6: // Enhanced Packet: interface (4) | timestamp high (4) | low (4) | captured length (4) | original length (4) | data
                 {
-                    var id = (int)U32(block[8..]);
-                    if (id >= _interfaces.Count) throw new InvalidDataException($"a packet names interface {id}, which was not described");
-                    var (linkType, perUnit) = _interfaces[id];
+                    var id = U32(block[8..]);
+                    if (id >= (uint)_interfaces.Count) throw new InvalidDataException($"a packet names interface {id}, which was not described");
+                    var (linkType, perUnit) = _interfaces[(int)id];
                     var stamp = ((long)U32(block[12..]) << 32) | U32(block[16..]);
-                    var length = (int)U32(block[20..]);
-                    if (length < 0 || 28 + length > total - 4) throw new InvalidDataException("a packet block's captured length overruns it");
-                    frame = new CapturedFrame(linkType, DateTime.UnixEpoch.AddTicks(perUnit > 0 ? stamp * perUnit : stamp / -perUnit), block.Slice(28, length));
+                    var length = U32(block[20..]);
+                    if (length > (uint)(total - 32)) throw new InvalidDataException("a packet block's captured length overruns it");
+                    frame = new CapturedFrame(linkType, Time(stamp, perUnit), block.Slice(28, (int)length));
                     return true;
                 }
                 case 3: // Simple Packet: original length (4) | data; no timestamp
                 {
                     if (_interfaces.Count == 0) throw new InvalidDataException("a packet comes before any interface description");
-                    var length = Math.Min((int)U32(block[8..]), total - 16);
+                    var length = (int)Math.Min(U32(block[8..]), (uint)(total - 16));
                     frame = new CapturedFrame(_interfaces[0].LinkType, DateTime.UnixEpoch, block.Slice(12, length));
                     return true;
                 }
             }
         }
+    }
+
+    /// <summary>The time of a pcapng timestamp in units of <paramref name="perUnit"/> (see <see cref="TicksPerUnit"/>); a value past year 9999 is corrupt.</summary>
+    private static DateTime Time(long stamp, long perUnit)
+    {
+        var maxTicks = DateTime.MaxValue.Ticks - DateTime.UnixEpoch.Ticks;
+        var ticks = perUnit > 0 ? (stamp <= maxTicks / perUnit ? stamp * perUnit : -1) : stamp / -perUnit;
+        if (ticks < 0 || ticks > maxTicks) throw new InvalidDataException($"a packet's timestamp ({stamp}) is past the year 9999");
+        return DateTime.UnixEpoch.AddTicks(ticks);
     }
 
     /// <summary>if_tsresol (option 9): 10^-n or 2^-n seconds per unit; default microseconds. Positive: ticks per unit; negative: units per tick.</summary>
@@ -126,6 +138,7 @@ public sealed class CaptureFileReader : IDisposable
             {
                 var value = options[4];
                 var perSecond = (value & 0x80) != 0 ? Math.Pow(2, value & 0x7F) : Math.Pow(10, value);
+                if (perSecond > 1e15) throw new InvalidDataException($"if_tsresol 0x{value:x2} is finer than a femtosecond");
                 var ticks = TimeSpan.TicksPerSecond / perSecond;
                 return ticks >= 1 ? (long)ticks : -(long)Math.Round(1 / ticks);
             }

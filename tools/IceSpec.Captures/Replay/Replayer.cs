@@ -11,11 +11,11 @@ public sealed record ReplayOutcome(ReplayStep Step, ExpectedAnswer? Answer, stri
 
 /// <summary>
 /// Sends the steps of a <see cref="ReplayPlan"/> to a live target over UDP, in order and with the captured spacing
-/// (divided by a speed factor; never before the previous answer), each rewritten by <see cref="RequestRewriter"/> and
+/// (divided by a speed factor and capped at a longest pause; never before the previous answer), each rewritten by <see cref="RequestRewriter"/> and
 /// retransmitted as RFC 8489 §6.2.1 says (RTO 500 ms, doubling) until its timeout, and compares each answer with the
 /// capture's: class, error code, attribute types in order.
 /// </summary>
-public sealed class Replayer(IPEndPoint target, CaptureCredentials credentials, TimeSpan timeout, double speed)
+public sealed class Replayer(IPEndPoint target, CaptureCredentials credentials, TimeSpan timeout, double speed, TimeSpan maxPause)
 {
     private static readonly TimeSpan InitialRto = TimeSpan.FromMilliseconds(500);
 
@@ -27,10 +27,18 @@ public sealed class Replayer(IPEndPoint target, CaptureCredentials credentials, 
         var outcomes = new List<ReplayOutcome>();
         byte[]? nonce = null;
         var clock = Stopwatch.StartNew();
+        TimeSpan? previousOffset = null, previousSent = null;
         foreach (var step in steps)
         {
-            var due = step.Offset / speed - clock.Elapsed;
-            if (due > TimeSpan.Zero) await Task.Delay(due, cancel);
+            // The captured pause before this request (divided by the speed, at most maxPause), counted from the previous send.
+            if (previousOffset is { } before && previousSent is { } sent)
+            {
+                var pause = (step.Offset - before) / speed;
+                var due = sent + (pause < maxPause ? pause : maxPause) - clock.Elapsed;
+                if (due > TimeSpan.Zero) await Task.Delay(due, cancel);
+            }
+            previousOffset = step.Offset;
+            previousSent = clock.Elapsed;
             var key = KeyFor(keys, step.Request);
             var request = RequestRewriter.Rewrite(step.Request, key?.Key, nonce, out var transactionId);
             var (answer, rtt) = await ExchangeAsync(socket, request, transactionId, cancel);

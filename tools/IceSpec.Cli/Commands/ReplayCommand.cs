@@ -7,7 +7,7 @@ using IceSpec.Cli.Analysis;
 namespace IceSpec.Cli.Commands;
 
 /// <summary>
-/// <c>icespec replay FILE --side A --target HOST:PORT [credentials] [--speed X] [--timeout S] [--keep-going]</c>: re-sends
+/// <c>icespec replay FILE --side A --target HOST:PORT [credentials] [--speed X] [--timeout S] [--max-pause S] [--keep-going]</c>: re-sends
 /// side A's requests to a live target and reports the first answer that differs from the capture (see <see cref="Replayer"/>).
 /// </summary>
 public static class ReplayCommand
@@ -19,11 +19,12 @@ public static class ReplayCommand
         var target = new Option<string>("--target") { Description = "Where to send them: HOST:PORT (UDP).", Required = true };
         var speed = new Option<double>("--speed") { Description = "Divide the captured spacing by this (default 1: as captured).", DefaultValueFactory = _ => 1.0 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for each answer, retransmitting (default 3).", DefaultValueFactory = _ => 3.0 };
+        var maxPause = new Option<double>("--max-pause") { Description = "Longest pause between two requests in seconds, whatever the capture says (default 30).", DefaultValueFactory = _ => 30.0 };
         var keepGoing = new Option<bool>("--keep-going") { Description = "Replay every request instead of stopping at the first divergence." };
         var keys = new CredentialOptions();
         var command = new Command("replay", "Re-send one side's requests of a capture to a live target and compare its answers with the capture's.")
         {
-            file, side, target, speed, timeout, keepGoing,
+            file, side, target, speed, timeout, maxPause, keepGoing,
         };
         foreach (var option in keys.All) command.Options.Add(option);
         command.SetAction(async (parse, cancel) =>
@@ -32,6 +33,7 @@ public static class ReplayCommand
             if (!TryResolve(parse.GetValue(target)!, out var endpoint)) return console.UsageError($"--target: '{parse.GetValue(target)}' is not HOST:PORT");
             if (parse.GetValue(speed) is not (> 0 and < 1000)) return console.UsageError("--speed must be above 0 and below 1000");
             if (parse.GetValue(timeout) is not (> 0 and <= 60)) return console.UsageError("--timeout must be above 0 and at most 60 seconds");
+            if (parse.GetValue(maxPause) is not (>= 0 and <= 3600)) return console.UsageError("--max-pause must be 0 to 3600 seconds");
             CaptureResult capture;
             try
             {
@@ -47,7 +49,8 @@ public static class ReplayCommand
             if (steps.Count == 0) return console.UsageError($"--side {address}: sends no UDP requests in the capture");
             if (skippedTcp > 0) console.Error.WriteLine($"icespec: {skippedTcp} TCP request(s) of {address} skipped (replay is UDP only)");
 
-            var replayer = new Replayer(endpoint, credentials, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(speed));
+            var replayer = new Replayer(endpoint, credentials, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(speed),
+                TimeSpan.FromSeconds(parse.GetValue(maxPause)));
             var outcomes = await replayer.RunAsync(steps, !parse.GetValue(keepGoing), cancel);
             var output = console.Out;
             output.WriteLine($"replaying {steps.Count} request(s) of {address} to {endpoint}");

@@ -54,7 +54,7 @@ public class TsharkDifferentialTests
     [Fact]
     public void TheCorpusHasTheThreeCoturnCaptures()
     {
-        var names = Directory.GetFiles(Frames.Pcaps).Select(Path.GetFileName).ToList();
+        var names = Directory.GetFiles(Frames.Pcaps).Select(f => Path.GetFileName(f)).ToList();
         Assert.Contains("coturn-uclient-udp.pcap", names);
         Assert.Contains("coturn-uclient-tcp.pcap", names);
         Assert.Contains("coturn-stunclient.pcap", names);
@@ -66,7 +66,7 @@ public class TsharkDifferentialTests
     public void OurDecodingEqualsTsharks(string name) => AssertDecodingEqualsTsharks(Path.Combine(Frames.Pcaps, name));
 
     /// <summary>Decodes <paramref name="path"/> with us and with tshark and compares every field of every frame.</summary>
-    public static void AssertDecodingEqualsTsharks(string path)
+    internal static void AssertDecodingEqualsTsharks(string path)
     {
         var name = Path.GetFileName(path);
         var theirs = RunTshark(path);

@@ -72,8 +72,6 @@ public sealed class TurnAllocationMonitor(string transport, IPEndPoint client, I
         AuthenticationRounds, Authentication.State.ToString(), LifetimesGranted, Refreshes,
         Permissions.Select(p => new TurnPermissionReport(p.Key.ToString(), p.Value.Machine.State.ToString(), p.Value.Installs))
             .OrderBy(p => p.Peer, StringComparer.Ordinal).ToList(),
-        Channels.OrderBy(c => c.Key).Select(c => new TurnChannelReport($"0x{c.Key:X4}", PeerText(c.Value.Peer), c.Value.State.ToString())).ToList(),
+        Channels.OrderBy(c => c.Key).Select(c => new TurnChannelReport($"0x{c.Key:X4}", c.Value.Peer.ToString(), c.Value.State.ToString())).ToList(),
         new TurnDataCounts(ChannelDataToServer, ChannelDataFromServer, SendIndications, DataIndications, Bytes));
-
-    private static string PeerText(IceSpec.Turn.Server.TurnEndpoint peer) => peer.ToString();
 }

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Makes the real captures of pcaps/ on loopback: coturn 4.6 with turnutils_uclient (UDP, then TCP; channel mode)
-# and turnutils_stunclient, each recorded by tcpdump. Needs root (tcpdump on lo), coturn, tcpdump.
-# Usage: pcaps/make-captures.sh [OUTDIR]   (default: the folder of this script)
+# and turnutils_stunclient, each recorded by tcpdump; libnice<->libnice (aggressive, regular nomination, role conflict)
+# and aioice<->aioice sessions, each in its own network namespace (its own lo, so nothing else is recorded) and saved
+# as pcapng with a capture comment; then the deliberately broken captures (pcaps/broken/, made by make-broken.py).
+# Needs root (tcpdump, ip netns), coturn, tcpdump, libnice-dev + gcc + pkg-config, python3-aioice, editcap (tshark).
+# Usage: pcaps/make-captures.sh [OUTDIR] [coturn|ice|broken|all]   (default: the folder of this script, all)
 set -euo pipefail
-out=$(cd "${1:-$(dirname "$0")}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(cd "${1:-$here}" && pwd)
+which=${2:-all}
 tmp=$(mktemp -d)
 pids=()
+namespaces=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   sleep 0.5
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -74,6 +81,45 @@ stunclient_capture() { # FILE
   echo "make-captures: wrote $1 ($(stat -c %s "$1") bytes)" >&2
 }
 
-uclient_capture "$out/coturn-uclient-udp.pcap"
-uclient_capture "$out/coturn-uclient-tcp.pcap" -t
-stunclient_capture "$out/coturn-stunclient.pcap"
+# Runs COMMAND... in a fresh network namespace with only lo up, recording all UDP on that lo, and writes FILE as
+# pcapng with COMMENT as its capture comment.
+netns_capture() { # FILE COMMENT COMMAND...
+  local file=$1 comment=$2; shift 2
+  local ns="icespec-cap-$$-$RANDOM"
+  ip netns add "$ns"; namespaces+=("$ns")
+  ip netns exec "$ns" ip link set lo up
+  ip netns exec "$ns" tcpdump -i lo -U --immediate-mode -s 0 -w "$tmp/ns.pcap" udp >"$tmp/tcpdump.log" 2>&1 &
+  tcpdump_pid=$!; pids+=("$tcpdump_pid")
+  for _ in $(seq 50); do grep -q 'listening on' "$tmp/tcpdump.log" && break; sleep 0.1; done
+  timeout 60 ip netns exec "$ns" "$@" >&2
+  sleep 0.5
+  stop "$tcpdump_pid"
+  ip netns del "$ns"
+  editcap -F pcapng --capture-comment "$comment" "$tmp/ns.pcap" "$file"
+  echo "make-captures: wrote $file ($(stat -c %s "$file") bytes)" >&2
+}
+
+ice_captures() {
+  sh "$here/../conformance/peers/build-libnice-program.sh" "$here/peers/libnice_pair.c" libnice_pair "$tmp"
+  local base=40000 # inside a namespace of its own every port is free
+  netns_capture "$out/libnice-aggressive.pcapng" \
+    "libnice 0.1.21 <-> libnice 0.1.21 on 127.0.0.1 (pcaps/peers/libnice_pair.c aggressive 7): aggressive nomination, consent freshness on; credentials in libnice-aggressive.credentials" \
+    "$tmp/libnice_pair" aggressive 7 "$base"
+  netns_capture "$out/libnice-regular.pcapng" \
+    "libnice 0.1.21 <-> libnice 0.1.21 on 127.0.0.1 (pcaps/peers/libnice_pair.c regular 2): regular nomination; credentials in libnice-regular.credentials" \
+    "$tmp/libnice_pair" regular 2 "$base"
+  netns_capture "$out/libnice-role-conflict.pcapng" \
+    "libnice 0.1.21 <-> libnice 0.1.21 on 127.0.0.1 (pcaps/peers/libnice_pair.c conflict 2): both start controlling, RFC 8445 7.3.1.1 role conflict; credentials in libnice-role-conflict.credentials" \
+    "$tmp/libnice_pair" conflict 2 "$base"
+  netns_capture "$out/aioice.pcapng" \
+    "aioice 0.8.0 <-> aioice 0.8.0 on 127.0.0.1 (pcaps/peers/aioice_pair.py 7): aggressive nomination, consent checks every 4-6 s; credentials in aioice.credentials" \
+    /usr/bin/python3 "$here/peers/aioice_pair.py" 7
+}
+
+if [[ $which == all || $which == coturn ]]; then
+  uclient_capture "$out/coturn-uclient-udp.pcap"
+  uclient_capture "$out/coturn-uclient-tcp.pcap" -t
+  stunclient_capture "$out/coturn-stunclient.pcap"
+fi
+if [[ $which == all || $which == ice ]]; then ice_captures; fi
+if [[ $which == all || $which == broken ]]; then /usr/bin/python3 "$here/make-broken.py" "$out" "$out/broken"; fi

@@ -65,6 +65,50 @@ internal static class Frames
         return Ethernet(source.Address, destination.Address, 6, tcp);
     }
 
+    /// <summary>
+    /// A UDP datagram cut into IP fragments of at most <paramref name="fragmentPayload"/> bytes (a multiple of 8) each:
+    /// IPv4 (RFC 791 flags/offset) or IPv6 with a Fragment header (RFC 8200 §4.5), identification <paramref name="id"/>.
+    /// </summary>
+    public static byte[][] UdpFragments(IPEndPoint source, IPEndPoint destination, byte[] payload, int fragmentPayload, ushort id)
+    {
+        var udp = Udp(source, destination, payload);
+        var v6 = source.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        var datagram = udp.AsSpan(14 + (v6 ? 40 : 20)).ToArray(); // UDP header + data
+        var fragments = new List<byte[]>();
+        for (var offset = 0; offset < datagram.Length; offset += fragmentPayload)
+        {
+            var piece = datagram.AsSpan(offset, Math.Min(fragmentPayload, datagram.Length - offset)).ToArray();
+            var more = offset + piece.Length < datagram.Length;
+            if (v6)
+            {
+                var header = new byte[8 + piece.Length];
+                header[0] = 17;
+                BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(2), (ushort)(offset | (more ? 1 : 0)));
+                BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(4), id);
+                piece.CopyTo(header, 8);
+                fragments.Add(Ethernet(source.Address, destination.Address, 44, header));
+            }
+            else
+            {
+                var frame = Ethernet(source.Address, destination.Address, 17, piece);
+                BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(14 + 4), id);
+                BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(14 + 6), (ushort)((more ? 0x2000 : 0) | offset / 8));
+                WriteIpv4Checksum(frame.AsSpan(14, 20));
+                fragments.Add(frame);
+            }
+        }
+        return [.. fragments];
+    }
+
+    private static void WriteIpv4Checksum(Span<byte> header)
+    {
+        header[10] = header[11] = 0;
+        uint sum = 0;
+        for (var i = 0; i < 20; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(header[i..]);
+        while (sum > 0xFFFF) sum = (sum & 0xFFFF) + (sum >> 16);
+        BinaryPrimitives.WriteUInt16BigEndian(header[10..], (ushort)~sum);
+    }
+
     private static byte[] Ethernet(IPAddress source, IPAddress destination, byte protocol, byte[] transport)
     {
         var v6 = source.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
@@ -99,7 +143,7 @@ internal static class Frames
     {
         var decoder = new CaptureDecoder();
         for (var i = 0; i < frames.Length; i++)
-            decoder.AddFrame(i + 1, DateTime.UnixEpoch.AddSeconds(i), LinkLayers.Ethernet, frames[i]);
+            decoder.AddFrame(i + 1, DateTime.UnixEpoch.AddSeconds(i), Framing.LinkLayer.Ethernet, frames[i]);
         return decoder.Messages;
     }
 

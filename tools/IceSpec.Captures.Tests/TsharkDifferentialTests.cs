@@ -5,7 +5,7 @@ using IceSpec.Stun;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>
-/// For every capture in pcaps/, our decoding and tshark's (Wireshark 4.0's STUN/TURN dissector) agree frame by frame on
+/// For every capture in pcaps/ and pcaps/broken/, our decoding and tshark's (Wireshark 4.0's STUN/TURN dissector) agree frame by frame on
 /// which frames carry STUN/ChannelData and, per frame, on every field below (tshark joins a frame's several messages
 /// with commas; so do we).
 /// </summary>
@@ -45,15 +45,16 @@ public class TsharkDifferentialTests
     public static TheoryData<string> Captures()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(Frames.Pcaps).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Order())
-            data.Add(Path.GetFileName(file));
+        foreach (var dir in new[] { Frames.Pcaps, Path.Combine(Frames.Pcaps, "broken") })
+            foreach (var file in Directory.GetFiles(dir).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Order())
+                data.Add(Path.GetRelativePath(Frames.Pcaps, file));
         return data;
     }
 
     [Fact]
     public void TheCorpusHasTheThreeCoturnCaptures()
     {
-        var names = Directory.GetFiles(Frames.Pcaps).Select(Path.GetFileName).ToList();
+        var names = Directory.GetFiles(Frames.Pcaps).Select(f => Path.GetFileName(f)).ToList();
         Assert.Contains("coturn-uclient-udp.pcap", names);
         Assert.Contains("coturn-uclient-tcp.pcap", names);
         Assert.Contains("coturn-stunclient.pcap", names);
@@ -62,9 +63,12 @@ public class TsharkDifferentialTests
 
     [Theory]
     [MemberData(nameof(Captures))]
-    public void OurDecodingEqualsTsharks(string name)
+    public void OurDecodingEqualsTsharks(string name) => AssertDecodingEqualsTsharks(Path.Combine(Frames.Pcaps, name));
+
+    /// <summary>Decodes <paramref name="path"/> with us and with tshark and compares every field of every frame.</summary>
+    internal static void AssertDecodingEqualsTsharks(string path)
     {
-        var path = Path.Combine(Frames.Pcaps, name);
+        var name = Path.GetFileName(path);
         var theirs = RunTshark(path);
         var capture = CaptureFile.Read(path);
         Assert.Null(capture.Error);

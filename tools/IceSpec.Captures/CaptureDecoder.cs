@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using IceSpec.Stun;
 using IceSpec.Turn;
-using PacketDotNet;
+using IceSpec.Captures.Framing;
 
 namespace IceSpec.Captures;
 
@@ -16,58 +16,74 @@ namespace IceSpec.Captures;
 /// segments held back) and cut with RFC 8489 §6.2.2 / RFC 8656 §12.5 stream framing. A direction whose bytes stop
 /// looking like STUN or bound ChannelData is given up.</item>
 /// </list>
-/// IPv4 and IPv6; IP fragments are not reassembled (skipped).
+/// IPv4 and IPv6 (link types: <see cref="LinkLayer"/>), IP fragments reassembled (<see cref="IpFragmentReassembler"/>).
+/// Messages go to the sink given to the constructor as soon as they are complete (streaming), or, without one, are kept
+/// in <see cref="Messages"/>.
 /// </summary>
-public sealed class CaptureDecoder
+public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
 {
     private readonly List<CapturedMessage> _messages = [];
+    private readonly IpFragmentReassembler _fragments = new();
+    private readonly EndpointCache _endpoints = new();
     private readonly Dictionary<ChannelKey, ushort> _pendingBinds = [];
-    private readonly HashSet<(string Transport, EndpointPair Pair, ushort Channel)> _bound = [];
+    // Bound channels per transport ("udp", "tcp"): keyed by endpoints only, so that the look-up every ChannelData makes hashes no string.
+    private readonly HashSet<(IPEndPoint From, IPEndPoint To, ushort Channel)> _boundUdp = [], _boundTcp = [];
     private readonly Dictionary<(IPEndPoint Source, IPEndPoint Destination), TcpDirection> _streams = [];
 
+    /// <summary>The messages decoded so far when no sink was given.</summary>
     public IReadOnlyList<CapturedMessage> Messages => _messages;
 
     /// <summary>Frames whose link/IP/transport headers could not be parsed (skipped).</summary>
     public int MalformedFrames { get; private set; }
 
-    public void AddFrame(int frame, DateTime time, LinkLayers link, byte[] data)
+    /// <summary>Decodes one frame of pcap link type <paramref name="linkType"/>; messages it completes go to the sink.</summary>
+    public void AddFrame(int frame, DateTime time, int linkType, ReadOnlySpan<byte> data)
     {
-        Packet packet;
-        try
+        if (!IpPacket.TryRead(linkType, data, out var ip))
         {
-            packet = Packet.ParsePacket(link, data);
-        }
-        catch (Exception)
-        {
-            MalformedFrames++;
+            if (data.Length > 0 && LinkLayer.TryFindIp(linkType, data, out _)) MalformedFrames++;
             return;
         }
-        try
+        if (!ip.IsFragment)
         {
-            if (packet.Extract<IPPacket>() is not { } ip) return;
-            if (ip is IPv4Packet v4 && (v4.FragmentOffset != 0 || (v4.FragmentFlags & 0x1) != 0)) return;
-            if (packet.Extract<UdpPacket>() is { } udp)
-            {
-                var bytes = udp.Bytes;
-                var length = Math.Min(udp.Length, bytes.Length) - UdpFields.HeaderLength;
-                if (length < 0) return;
-                AddDatagram(frame, time, new IPEndPoint(ip.SourceAddress, udp.SourcePort),
-                    new IPEndPoint(ip.DestinationAddress, udp.DestinationPort), bytes.AsSpan(UdpFields.HeaderLength, length));
-            }
-            else if (packet.Extract<TcpPacket>() is { } tcp)
-            {
-                var bytes = tcp.Bytes;
-                var header = tcp.DataOffset * 4;
-                if (header < 20 || header > bytes.Length) { MalformedFrames++; return; }
-                AddSegment(frame, time, new IPEndPoint(ip.SourceAddress, tcp.SourcePort), new IPEndPoint(ip.DestinationAddress, tcp.DestinationPort),
-                    tcp.SequenceNumber, tcp.Synchronize, bytes.AsSpan(header));
-            }
+            AddTransport(frame, time, ip.SourceBytes, ip.DestinationBytes, ip.Protocol, ip.Payload);
+            return;
         }
-        catch (Exception)
+        if (_fragments.Add(ip, time) is { } whole)
+            AddTransport(frame, time, ip.SourceBytes, ip.DestinationBytes, ip.Protocol, whole);
+        if (frame % 4096 == 0) _fragments.Expire(time);
+    }
+
+    /// <summary>IP packets given up unfinished (see <see cref="IpFragmentReassembler"/>).</summary>
+    public int DroppedFragmentedPackets => _fragments.Dropped;
+
+    // RFC 768: Source Port (16) | Destination Port (16) | Length (16) | Checksum (16), then the data.
+    // RFC 9293 §3.1: Source Port | Destination Port | Sequence Number (32) | Acknowledgment Number (32) |
+    // Data Offset (4) Reserved (4) | flags CWR ECE URG ACK PSH RST SYN FIN | Window | Checksum | Urgent Pointer | options.
+    private void AddTransport(int frame, DateTime time, ReadOnlySpan<byte> source, ReadOnlySpan<byte> destination, byte protocol, ReadOnlySpan<byte> payload)
+    {
+        if (protocol == IpPacket.ProtocolUdp)
         {
-            MalformedFrames++;
+            if (payload.Length < UdpHeaderLength) { MalformedFrames++; return; }
+            int length = BinaryPrimitives.ReadUInt16BigEndian(payload[4..]);
+            if (length < UdpHeaderLength) { MalformedFrames++; return; }
+            AddDatagram(frame, time, _endpoints.Get(source, BinaryPrimitives.ReadUInt16BigEndian(payload)),
+                _endpoints.Get(destination, BinaryPrimitives.ReadUInt16BigEndian(payload[2..])),
+                payload[UdpHeaderLength..Math.Min(length, payload.Length)]);
+        }
+        else if (protocol == IpPacket.ProtocolTcp)
+        {
+            if (payload.Length < 20) { MalformedFrames++; return; }
+            var header = (payload[12] >> 4) * 4;
+            if (header < 20 || header > payload.Length) { MalformedFrames++; return; }
+            const byte syn = 0x02;
+            AddSegment(frame, time, _endpoints.Get(source, BinaryPrimitives.ReadUInt16BigEndian(payload)),
+                _endpoints.Get(destination, BinaryPrimitives.ReadUInt16BigEndian(payload[2..])),
+                BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), (payload[13] & syn) != 0, payload[header..]);
         }
     }
+
+    private const int UdpHeaderLength = 8;
 
     private void AddDatagram(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, ReadOnlySpan<byte> payload)
     {
@@ -203,25 +219,30 @@ public sealed class CaptureDecoder
 
     private void Add(CapturedMessage message)
     {
-        _messages.Add(message);
+        if (sink is null) _messages.Add(message);
+        else sink(message);
         if (message.Kind == CapturedKind.Stun) TrackChannelBind(message);
     }
 
     /// <summary>Remembers ChannelBind requests by transaction and binds their channel when the success response comes back on the same 5-tuple.</summary>
     private void TrackChannelBind(CapturedMessage captured)
     {
-        if (StunMessage.TryParse(captured.Bytes, out var message) != StunParseStatus.Ok) return;
-        var type = StunMessageType.Decode(BinaryPrimitives.ReadUInt16BigEndian(captured.Bytes));
-        if (type.Method != TurnMethods.ChannelBind) return;
-        var key = new ChannelKey(captured.Transport, EndpointPair.Of(captured.Source, captured.Destination), Convert.ToHexStringLower(message.TransactionId));
-        if (type.Class == StunClass.Request && message.TryGetAttribute(TurnAttributeTypes.ChannelNumber, out var value) && value.Length >= 2)
-            _pendingBinds[key] = BinaryPrimitives.ReadUInt16BigEndian(value);
-        else if (type.Class == StunClass.Success && _pendingBinds.Remove(key, out var channel))
-            _bound.Add((key.Transport, key.Pair, channel));
+        if (StunMessage.TryParse(captured.Bytes, out var message) != StunParseStatus.Ok || message.Method != TurnMethods.ChannelBind) return;
+        if (message.Class == StunClass.Request && message.TryGetAttribute(TurnAttributeTypes.ChannelNumber, out var value) && value.Length >= 2)
+            _pendingBinds[new ChannelKey(captured.Transport, captured.Source, captured.Destination, Convert.ToHexStringLower(message.TransactionId))] =
+                BinaryPrimitives.ReadUInt16BigEndian(value);
+        else if (message.Class == StunClass.Success &&
+                 _pendingBinds.Remove(new ChannelKey(captured.Transport, captured.Destination, captured.Source, Convert.ToHexStringLower(message.TransactionId)), out var channel))
+        {
+            // Either direction of the 5-tuple may carry ChannelData on the channel.
+            var bound = captured.Transport == "udp" ? _boundUdp : _boundTcp;
+            bound.Add((captured.Source, captured.Destination, channel));
+            bound.Add((captured.Destination, captured.Source, channel));
+        }
     }
 
     private bool IsBound(string transport, IPEndPoint source, IPEndPoint destination, ushort channel) =>
-        _bound.Contains((transport, EndpointPair.Of(source, destination), channel));
+        (transport == "udp" ? _boundUdp : _boundTcp).Contains((source, destination, channel));
 
     private sealed class TcpDirection
     {
@@ -233,15 +254,6 @@ public sealed class CaptureDecoder
         public readonly Dictionary<uint, byte[]> Held = [];
     }
 
-    /// <summary>Both ends of a 5-tuple, in a fixed order so either direction finds the same entry.</summary>
-    private readonly record struct EndpointPair(string A, string B)
-    {
-        public static EndpointPair Of(IPEndPoint x, IPEndPoint y)
-        {
-            string a = x.ToString(), b = y.ToString();
-            return string.CompareOrdinal(a, b) <= 0 ? new(a, b) : new(b, a);
-        }
-    }
-
-    private readonly record struct ChannelKey(string Transport, EndpointPair Pair, string TransactionId);
+    /// <summary>A ChannelBind request: its transport, client, server and transaction ID.</summary>
+    private readonly record struct ChannelKey(string Transport, IPEndPoint Client, IPEndPoint Server, string TransactionId);
 }

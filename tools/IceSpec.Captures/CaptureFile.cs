@@ -1,10 +1,8 @@
-using PacketDotNet;
-using SharpPcap;
-using SharpPcap.LibPcap;
+using IceSpec.Captures.Framing;
 
 namespace IceSpec.Captures;
 
-/// <summary>Reads a pcap or pcapng file (libpcap through SharpPcap) and decodes it with a <see cref="CaptureDecoder"/>.</summary>
+/// <summary>Reads a pcap or pcapng file (<see cref="CaptureFileReader"/>) and decodes it with a <see cref="CaptureDecoder"/>.</summary>
 public static class CaptureFile
 {
     /// <summary>
@@ -13,55 +11,43 @@ public static class CaptureFile
     /// </summary>
     public static CaptureResult Read(string path)
     {
-        if (Directory.Exists(path)) throw new CaptureException($"{path}: is a directory, not a capture file");
-        if (!File.Exists(path)) throw new CaptureException($"{path}: no such file");
-        CaptureFileReaderDevice device;
-        try
-        {
-            device = new CaptureFileReaderDevice(path);
-            device.Open();
-        }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
-        {
-            throw new CaptureException("reading captures needs the native libpcap (Debian package libpcap0.8)", e);
-        }
-        catch (Exception e)
-        {
-            throw new CaptureException($"{path}: not a readable pcap/pcapng capture ({Clean(e.Message)})", e);
-        }
-
-        using (device)
-        {
-            var decoder = new CaptureDecoder();
-            var frame = 0;
-            string? error = null;
-            while (true)
-            {
-                GetPacketStatus status;
-                PacketCapture capture;
-                try
-                {
-                    status = device.GetNextPacket(out capture);
-                }
-                catch (Exception e)
-                {
-                    error = $"{path}: reading stopped after frame {frame}: {Clean(e.Message)}";
-                    break;
-                }
-                if (status == GetPacketStatus.NoRemainingPackets) break;
-                if (status != GetPacketStatus.PacketRead)
-                {
-                    error = $"{path}: the capture is truncated or corrupt after frame {frame}" +
-                            (string.IsNullOrWhiteSpace(device.LastError) ? "" : $" ({Clean(device.LastError)})");
-                    break;
-                }
-                frame++;
-                var raw = capture.GetPacket();
-                decoder.AddFrame(frame, raw.Timeval.Date, raw.LinkLayerType, raw.Data);
-            }
-            return new CaptureResult(decoder.Messages, frame, error);
-        }
+        var messages = new List<CapturedMessage>();
+        var (frames, error) = Stream(path, messages.Add);
+        return new CaptureResult(messages, frames, error);
     }
 
-    private static string Clean(string message) => message.ReplaceLineEndings(" ").Trim();
+    /// <summary>
+    /// Streams the messages of <paramref name="path"/> to <paramref name="sink"/> in capture order without keeping them:
+    /// memory stays bounded whatever the file's size. Returns the frame count and why reading stopped early (or null).
+    /// Throws <see cref="CaptureException"/> as <see cref="Read"/> does.
+    /// </summary>
+    public static (int Frames, string? Error) Stream(string path, Action<CapturedMessage> sink)
+    {
+        if (Directory.Exists(path)) throw new CaptureException($"{path}: is a directory, not a capture file");
+        if (!File.Exists(path)) throw new CaptureException($"{path}: no such file");
+        CaptureFileReader reader;
+        try
+        {
+            reader = new CaptureFileReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new CaptureException($"{path}: not a readable pcap/pcapng capture ({e.Message})", e);
+        }
+        using (reader)
+        {
+            var decoder = new CaptureDecoder(sink);
+            var frame = 0;
+            try
+            {
+                while (reader.TryRead(out var captured))
+                    decoder.AddFrame(++frame, captured.Time, captured.LinkType, captured.Data);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                return (frame, $"{path}: the capture is truncated or corrupt after frame {frame} ({e.Message})");
+            }
+            return (frame, null);
+        }
+    }
 }

@@ -13,6 +13,8 @@ public static class CliApp
         var root = new RootCommand("IceSpec: decode, validate and verify STUN messages; STUN and TURN clients and a STUN/TURN server; print the spec's machines and requirements.")
         {
             DecodeCommand.Create(console),
+            AnalyzeCommand.Create(console),
+            ReplayCommand.Create(console),
             DemoCommand.Create(console),
             MachineCommand.Create(console),
             CatalogCommand.Create(console),

@@ -34,10 +34,12 @@ public static class DecodeCommand
         var method = new Option<string?>("--method") { Description = "Captures: only messages of this method (Binding, Allocate, ChannelBind…, 0x003, or ChannelData)." };
         var transaction = new Option<string?>("--transaction") { Description = "Captures: only messages with this transaction ID (24 hex digits)." };
 
+        var keys = new IceSpec.Cli.Analysis.CredentialOptions();
         var command = new Command("decode", "Decode STUN messages: header, attributes, validation, FINGERPRINT and MESSAGE-INTEGRITY.")
         {
             hex, json, password, username, realm, algorithm, saslPrep, profile, address, port, method, transaction,
         };
+        foreach (var option in keys.All) command.Options.Add(option);
         command.SetAction(parse =>
         {
             if (!Credential.TryFromOptions(parse.GetValue(username), parse.GetValue(realm), parse.GetValue(password),
@@ -50,9 +52,12 @@ public static class DecodeCommand
             {
                 if (!TryMakeFilter(parse.GetValue(address), parse.GetValue(port), parse.GetValue(method), parse.GetValue(transaction),
                         out var filter, out error)) return console.UsageError(error);
-                return CaptureDecode.Run(console, file, filter, parse.GetValue(profile), credential, parse.GetValue(json));
+                if (!keys.TryRead(parse, out var known, out error)) return console.UsageError(error);
+                return CaptureDecode.Run(console, file, filter, parse.GetValue(profile), credential, known, parse.GetValue(json));
             }
             if (filterGiven) return console.UsageError("--address, --port, --method and --transaction apply to capture files (.pcap, .pcapng)");
+            if (keys.All.Any(o => parse.GetResult(o) is not null))
+                return console.UsageError("--ice-credentials, --turn-user and --credentials apply to capture files (.pcap, .pcapng); use --password (and --username, --realm) with hex");
 
             List<byte[]> messages;
             if (parse.GetValue(hex) is { } text)

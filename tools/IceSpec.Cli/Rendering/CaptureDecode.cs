@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using IceSpec.Captures;
+using IceSpec.Captures.Credentials;
 using IceSpec.Cli.Decoding;
 
 namespace IceSpec.Cli.Rendering;
@@ -51,42 +52,45 @@ public static class CaptureDecode
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>0 when every shown message parsed, validated, had no bad FINGERPRINT and no failed integrity check;
-    /// 1 otherwise; 2 when the file could not be read (or broke off midway).</summary>
-    public static int Run(CliConsole console, string path, CaptureFilter filter, string? profile, Credential? credential, bool json)
+    /// 1 otherwise; 2 when the file could not be read (or broke off midway). <paramref name="credential"/> (--password…)
+    /// applies to every message; otherwise each message's key is found in <paramref name="known"/> (see <see cref="MessageKeys"/>).</summary>
+    public static int Run(CliConsole console, string path, CaptureFilter filter, string? profile, Credential? credential,
+        CaptureCredentials known, bool json)
     {
-        CaptureResult capture;
+        var keys = new MessageKeys(known);
+        var output = console.Out;
+        var passed = true;
+        var shown = 0;
+        int frames;
+        string? error;
         try
         {
-            capture = CaptureFile.Read(path);
+            // Streamed: each message is decoded and printed as it is read, so memory does not grow with the file.
+            (frames, error) = CaptureFile.Stream(path, message =>
+            {
+                var report = message.Kind == CapturedKind.Stun ? MessageInspector.Inspect(message.Bytes, profile, credential ?? KeyFor(keys, message)) : null;
+                if (!filter.Matches(message, report)) return;
+                if (report is not null) passed &= Acceptable(report);
+                if (json) output.WriteLine(RenderJson(message, report));
+                else
+                {
+                    if (shown > 0) output.WriteLine();
+                    output.WriteLine(Prefix(message));
+                    if (report is not null) TextRenderer.Write(output, report);
+                    else output.WriteLine($"ChannelData  channel 0x{message.Channel:X4}  length {message.DataLength}");
+                }
+                shown++;
+            });
         }
         catch (CaptureException e)
         {
             return console.UsageError(e.Message);
         }
-
-        var output = console.Out;
-        var passed = true;
-        var shown = 0;
-        foreach (var message in capture.Messages)
-        {
-            var report = message.Kind == CapturedKind.Stun ? MessageInspector.Inspect(message.Bytes, profile, credential) : null;
-            if (!filter.Matches(message, report)) continue;
-            if (report is not null) passed &= Acceptable(report);
-            if (json) output.WriteLine(RenderJson(message, report));
-            else
-            {
-                if (shown > 0) output.WriteLine();
-                output.WriteLine(Prefix(message));
-                if (report is not null) TextRenderer.Write(output, report);
-                else output.WriteLine($"ChannelData  channel 0x{message.Channel:X4}  length {message.DataLength}");
-            }
-            shown++;
-        }
         if (shown == 0)
-            console.Error.WriteLine($"icespec: {path}: no STUN or ChannelData messages{(filter.IsEmpty ? "" : " match the filters")} ({capture.Frames} frames)");
-        if (capture.Error is not null)
+            console.Error.WriteLine($"icespec: {path}: no STUN or ChannelData messages{(filter.IsEmpty ? "" : " match the filters")} ({frames} frames)");
+        if (error is not null)
         {
-            console.Error.WriteLine("icespec: " + capture.Error);
+            console.Error.WriteLine("icespec: " + error);
             return ExitCodes.Usage;
         }
         return passed ? ExitCodes.Ok : ExitCodes.Failed;
@@ -100,6 +104,11 @@ public static class CaptureDecode
         report.Parsed && report.Violation is null &&
         report.Fingerprint?.Status is Stun.IntegrityStatus.Valid or Stun.IntegrityStatus.Missing &&
         report.Integrity?.Outcome != IntegrityOutcome.Failed;
+
+    /// <summary>The credential <paramref name="keys"/> picks for a STUN message, or null.</summary>
+    public static Credential? KeyFor(MessageKeys keys, CapturedMessage message) =>
+        Stun.StunMessage.TryParse(message.Bytes, out var parsed) == Stun.StunParseStatus.Ok && keys.Resolve(parsed) is { } key
+            ? new Credential(key.Key, key.Description) : null;
 
     public static string Time(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 

@@ -1,0 +1,65 @@
+using System.Net;
+using IceSpec.Captures.Analysis;
+using IceSpec.Captures.Credentials;
+
+namespace IceSpec.Captures.Tests;
+
+/// <summary>The analyzer on hand-built exchanges: retransmissions, timeouts (RFC 8489 §6.2.1) driving the pair machine, RTT.</summary>
+public class AnalyzerTests
+{
+    private static readonly IPEndPoint Left = IPEndPoint.Parse("10.0.0.1:5000");
+    private static readonly IPEndPoint Right = IPEndPoint.Parse("10.0.0.2:6000");
+    private const string RightPassword = "rpassword-0123456789ab";
+
+    private static AnalysisReport Analyze(params (double Seconds, IPEndPoint From, IPEndPoint To, byte[] Stun)[] messages)
+    {
+        var analyzer = new CaptureAnalyzer(new CaptureCredentials());
+        var frame = 0;
+        foreach (var (seconds, from, to, stun) in messages)
+            analyzer.Add(new CapturedMessage(++frame, DateTime.UnixEpoch.AddSeconds(seconds), "udp", from, to, CapturedKind.Stun, stun));
+        return analyzer.Finish(frame);
+    }
+
+    [Fact]
+    public void RetransmittedCheckWithoutResponse_TimesOutAfter39Point5Seconds_AndFailsThePair()
+    {
+        var check = IceMessages.Check(1, "rfrg:lfrg", RightPassword, controlling: true);
+        var report = Analyze(
+            (0.0, Left, Right, check), (0.5, Left, Right, check), (1.5, Left, Right, check),
+            (45.0, Right, Left, IceMessages.Check(2, "lfrg:rfrg", "x", controlling: false)));
+
+        Assert.Equal(2, report.Transactions.Count);
+        Assert.Equal(1, report.Transactions.Retransmitted);
+        Assert.Equal(2, report.Transactions.Unanswered); // one timed out, one still open at the end
+        var listed = report.Transactions.Listed.Single(t => t.RequestFrame == 1);
+        Assert.Equal(2, listed.Retransmissions);
+        Assert.Equal("timed out", listed.Outcome);
+        var pair = report.IceSessions.Single().Pairs.Single(p => p.Agent == "lfrg");
+        Assert.Equal("Failed", pair.State);
+        Assert.Equal(["Frozen -> InProgress on CheckSent (frame 1)", "InProgress -> Failed on Timeout (frame 1)"], pair.Transitions);
+    }
+
+    [Fact]
+    public void ResponseToARetransmission_MeasuresRttFromTheFirstTransmission()
+    {
+        var check = IceMessages.Check(3, "rfrg:lfrg", RightPassword, controlling: true, useCandidate: true);
+        var report = Analyze((0.0, Left, Right, check), (0.5, Left, Right, check), (0.6, Right, Left, IceMessages.Success(3, Left, RightPassword)));
+
+        var transaction = Assert.Single(report.Transactions.Listed);
+        Assert.Equal(600, transaction.RttMs);
+        Assert.Equal(1, transaction.Retransmissions);
+        var session = Assert.Single(report.IceSessions);
+        Assert.Equal("10.0.0.1:5000 -> 10.0.0.2:6000 (nominated by lfrg, frame 3)", session.SelectedPair);
+        Assert.Empty(report.Violations);
+    }
+
+    [Fact]
+    public void UsernameWithoutColon_IsAViolationCitingRfc8445()
+    {
+        var report = Analyze((0.0, Left, Right, IceMessages.Check(4, "nocolon", RightPassword, controlling: true)));
+        var violation = Assert.Single(report.Violations);
+        Assert.Equal("username-not-remote-local", violation.Name);
+        Assert.Equal("RFC 8445 §7.2.2", violation.Section);
+        Assert.Equal("the request MUST include a USERNAME attribute in the form RFRAG:LFRAG", violation.Text);
+    }
+}

@@ -1,0 +1,35 @@
+using IceSpec.Cli;
+
+namespace IceSpec.Captures.Tests;
+
+/// <summary>Bad input gives a clear answer, never a crash: every capture of the corpus with random bytes flipped, decoded and analysed.</summary>
+public class CorruptCaptureTests
+{
+    public static TheoryData<string> Captures() =>
+        new(Directory.GetFiles(Frames.Pcaps).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Select(Path.GetFileName).Order()!);
+
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void RandomlyCorruptedCapture_IsDecodedAndAnalysedWithoutCrashing(string name)
+    {
+        var original = File.ReadAllBytes(Path.Combine(Frames.Pcaps, name));
+        var random = new Random(name.Sum(c => c) ^ 20261124); // the same flips on every run
+        using var file = new TempFile(Path.GetExtension(name));
+        for (var round = 0; round < 20; round++)
+        {
+            var bytes = (byte[])original.Clone();
+            // Past the file header; some flips land in record/block headers (the reader must say where it stopped), most in packets.
+            for (var flips = 0; flips < 1 + round; flips++) bytes[random.Next(40, bytes.Length)] ^= (byte)random.Next(1, 256);
+            File.WriteAllBytes(file.Path, bytes);
+            foreach (var command in new[] { "decode", "analyze" })
+            {
+                var stdout = new StringWriter();
+                var stderr = new StringWriter();
+                var code = CliApp.Run([command, file.Path, "--json", "--credentials", Path.Combine(Frames.Pcaps, Path.ChangeExtension(name, ".credentials"))],
+                    new StringReader(""), stdout, stderr);
+                Assert.True(code is ExitCodes.Ok or ExitCodes.Failed or ExitCodes.Usage, $"{command} round {round}: exit {code}");
+                Assert.DoesNotContain("internal error", stderr.ToString());
+            }
+        }
+    }
+}

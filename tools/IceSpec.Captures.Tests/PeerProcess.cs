@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace IceSpec.Captures.Tests;
+
+/// <summary>A real peer started for a test; disposing kills it (by its PID, with its children) and waits for it to exit.</summary>
+internal sealed class PeerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private PeerProcess(Process process) => _process = process;
+
+    public static PeerProcess Start(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"{file} could not be started ({e.Message}): scripts/install-deps.sh installs the test peers", e);
+        }
+        var peer = new PeerProcess(process);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (peer._output) peer._output.Add(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (peer._output) peer._output.Add(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return peer;
+    }
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) for an output line starting with <paramref name="prefix"/>; returns the rest.</summary>
+    public async Task<string> WaitForLineAsync(string prefix, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (_output)
+                if (_output.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal)) is { } line) return line[prefix.Length..];
+            if (_process.HasExited) break;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"no line '{prefix}…' from {_process.StartInfo.FileName} within {timeout}: {Output}");
+    }
+
+    public string Output { get { lock (_output) return string.Join("\n", _output); } }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync(wait.Token);
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>A UDP and TCP port nothing is bound to now.</summary>
+    public static int FreePort()
+    {
+        while (true)
+        {
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
+            if (IsFree(port, SocketType.Stream, ProtocolType.Tcp)) return port;
+        }
+    }
+
+    /// <summary>The first of <paramref name="count"/> consecutive ports free for UDP.</summary>
+    public static int FreeRange(int count)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var start = Random.Shared.Next(20000, 60000 - count);
+            if (Enumerable.Range(start, count).All(p => IsFree(p, SocketType.Dgram, ProtocolType.Udp))) return start;
+        }
+        throw new InvalidOperationException($"no {count} consecutive free UDP ports");
+    }
+
+    private static bool IsFree(int port, SocketType type, ProtocolType protocol)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using IceSpec.Captures.Credentials;
+using IceSpec.Stun;
+using IceSpec.Turn;
+
+namespace IceSpec.Captures.Analysis;
+
+/// <summary>
+/// <c>icespec analyze</c>'s engine, fed one captured message at a time in capture order (streaming: what it keeps is
+/// bounded by <see cref="AnalysisLimits"/> and by the open transactions): each STUN message is parsed, its integrity
+/// checked with the key <see cref="MessageKeys"/> picks, validated with the generated validators (ICE checks with the
+/// "ice-check" profile), then handed to the <see cref="TransactionTracker"/>, the <see cref="IceTracker"/> and the
+/// <see cref="TurnTracker"/>.
+/// </summary>
+public sealed class CaptureAnalyzer
+{
+    private readonly MessageKeys _keys;
+    private readonly TransactionTracker _transactions = new();
+    private readonly IceTracker _ice;
+    private TurnTracker? _turn;
+    private readonly List<Violation> _violations = [];
+    private readonly List<TimelineEntry> _timeline = [];
+    private DateTime? _epoch;
+    private int _stun, _channelData, _violationCount;
+    private readonly int[] _integrity = new int[4]; // by IntegrityCheck
+
+    static CaptureAnalyzer() =>
+        // turn.spec's module initializer registers TURN's attributes, so the comprehension-required check knows them.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(TurnRegistry).Module.ModuleHandle);
+
+    public CaptureAnalyzer(CaptureCredentials credentials)
+    {
+        _keys = new MessageKeys(credentials);
+        _ice = new IceTracker(Report);
+        _transactions.TimedOut += _ice.OnTimeout;
+    }
+
+    /// <summary>Analyses a whole file, streaming. Throws <see cref="CaptureException"/> when it cannot be read; a file that breaks off midway is analysed up to there.</summary>
+    public static (AnalysisReport Report, string? Error) AnalyzeFile(string path, CaptureCredentials credentials)
+    {
+        var analyzer = new CaptureAnalyzer(credentials);
+        var (frames, error) = CaptureFile.Stream(path, analyzer.Add);
+        return (analyzer.Finish(frames), error);
+    }
+
+    public void Add(CapturedMessage message)
+    {
+        _epoch ??= message.Time;
+        _turn ??= new TurnTracker(Report, _epoch.Value);
+        if (message.Kind == CapturedKind.ChannelData)
+        {
+            _channelData++;
+            if (TimelineHasRoom()) AddToTimeline(message, $"ChannelData 0x{message.Channel:X4} ({message.DataLength} B)", "channeldata");
+            _turn.OnData(message, null);
+            return;
+        }
+        _stun++;
+        if (StunMessage.TryParse(message.Bytes, out var parsed) != StunParseStatus.Ok) return;
+        var stun = StunEvent.Read(message, parsed);
+        CheckIntegrity(stun, parsed);
+        _integrity[(int)stun.Integrity]++;
+        Validate(stun, parsed);
+        if (TimelineHasRoom()) AddToTimeline(message, stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
+
+        if (stun.IsRequest)
+        {
+            var (exchange, retransmission) = _transactions.OnRequest(stun);
+            if (retransmission) return;
+            if (stun.IsIceCheck) _ice.OnCheck(stun, exchange);
+            _turn.OnRequest(stun);
+        }
+        else if (stun.IsResponse)
+        {
+            if (_transactions.OnResponse(stun) is not { } exchange) return;
+            _ice.OnResponse(stun, exchange);
+            _turn.OnResponse(stun, exchange.Request);
+        }
+        else if (stun.Method is TurnMethods.Send or TurnMethods.Data)
+            _turn.OnData(message, stun);
+    }
+
+    private void CheckIntegrity(StunEvent stun, in StunMessage message)
+    {
+        var key = _keys.Resolve(message);
+        if (!message.HasMessageIntegrity && !message.HasMessageIntegritySha256) { stun.Integrity = IntegrityCheck.Absent; return; }
+        if (key is null) { stun.Integrity = IntegrityCheck.NoKey; return; }
+        var sha1 = !message.HasMessageIntegrity || StunIntegrity.VerifyMessageIntegrity(message, key.Key) == IntegrityStatus.Valid;
+        var sha256 = !message.HasMessageIntegritySha256 || StunIntegrity.VerifyMessageIntegritySha256(message, key.Key) == IntegrityStatus.Valid;
+        stun.Integrity = sha1 && sha256 ? IntegrityCheck.Verified : IntegrityCheck.Failed;
+        if (stun.Integrity == IntegrityCheck.Failed)
+            Report(SpecCitations.BadIntegrity(stun.Frame, stun.IsRequest,
+                $"{stun.Label} {stun.Source} → {stun.Destination}: MESSAGE-INTEGRITY does not match the {key.Description}"));
+    }
+
+    /// <summary>The generated validators; ICE checks and their responses with the "ice-check" profile (RFC 8445 §7.2.2).</summary>
+    private void Validate(StunEvent stun, in StunMessage message)
+    {
+        var iceCheck = stun.IsIceCheck || (stun.IsResponse && _transactions.Find(stun.TransactionId)?.Request.IsIceCheck == true);
+        var valid = iceCheck ? StunValidator.TryValidate(message, "ice-check", out var violation) : StunValidator.TryValidate(message, out violation);
+        if (valid && TurnMethods.NameOf(message.Method) is not null) valid = TurnValidator.TryValidate(message, out violation);
+        // USE-CANDIDATE with ICE-CONTROLLED is reported by the ICE tracker, with the agent named.
+        if (valid || violation.Rule.Contains("UseCandidate", StringComparison.Ordinal)) return;
+        Report(SpecCitations.FromValidator(violation.Rule == "FingerprintLast" ? "attribute-after-fingerprint" : "message-rule", stun.Frame, violation));
+    }
+
+    /// <summary>Whether the timeline keeps another entry (checked before its label is built: labels cost more than the rest of a ChannelData's analysis).</summary>
+    private bool TimelineHasRoom()
+    {
+        if (_timeline.Count < AnalysisLimits.TimelineEntries) return true;
+        TimelineTruncated = true;
+        return false;
+    }
+
+    private void AddToTimeline(CapturedMessage message, string label, string cls)
+    {
+        _timeline.Add(new TimelineEntry(message.Frame, Math.Round((message.Time - _epoch!.Value).TotalMilliseconds, 3),
+            message.Source.ToString(), message.Destination.ToString(), label, cls, []));
+    }
+
+    private bool TimelineTruncated { get; set; }
+
+    private void Report(Violation violation)
+    {
+        _violationCount++;
+        if (_violations.Count < AnalysisLimits.Violations) _violations.Add(violation);
+    }
+
+    public AnalysisReport Finish(int frames)
+    {
+        var transactions = _transactions.Finish();
+        var sessions = _ice.Finish();
+        var allocations = _turn?.Finish() ?? [];
+        var byFrame = _violations.ToLookup(v => v.Frame);
+        var timeline = _timeline.Select(e => byFrame[e.Frame].Any() ? e with { Violations = byFrame[e.Frame].Select(v => v.Name).Distinct().ToList() } : e).ToList();
+        var integrity = new IntegritySummary(_integrity[(int)IntegrityCheck.Verified], _integrity[(int)IntegrityCheck.Failed],
+            _integrity[(int)IntegrityCheck.NoKey], _integrity[(int)IntegrityCheck.Absent]);
+        return new AnalysisReport(frames, _stun, _channelData, integrity, transactions, sessions, allocations,
+            _violationCount, [.. _violations.OrderBy(v => v.Frame)], timeline, TimelineTruncated);
+    }
+}

@@ -1,0 +1,101 @@
+namespace IceSpec.Captures.Analysis;
+
+/// <summary>
+/// Pairs requests with responses by transaction ID (RFC 8489 §6.2, §6.3): a request seen again in the same direction is
+/// a retransmission (RFC 8489 §6.2.1); the RTT runs from the first transmission to the first response. A request with no
+/// response after <see cref="GiveUpAfter"/> of capture time is unanswered (RFC 8489 §6.2.1: 39.5 s with the default RTO,
+/// Rc and Rm; §6.2.2: Ti = 39.5 s over TCP), which keeps the set of open transactions bounded.
+/// </summary>
+public sealed class TransactionTracker
+{
+    public static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(39.5);
+
+    /// <summary>An open or answered transaction; <see cref="Request"/> is its first transmission.</summary>
+    public sealed class Exchange(StunEvent request)
+    {
+        public StunEvent Request { get; } = request;
+        public int Retransmissions { get; set; }
+        public StunEvent? Response { get; set; }
+        public TimeSpan? Rtt => Response is null ? null : Response.Time - Request.Time;
+        /// <summary>Whatever a tracker wants to remember about this transaction (the ICE pair a check was sent on…).</summary>
+        public object? Tag { get; set; }
+    }
+
+    private readonly Dictionary<string, Exchange> _open = [];
+    private readonly Queue<(string Id, DateTime Time)> _byAge = new();
+    private readonly List<TransactionReport> _listed = [];
+    private readonly List<double> _rtts = [];
+    private int _count, _answered, _unanswered, _retransmitted;
+
+    /// <summary>Called for a request that got no response within <see cref="GiveUpAfter"/> (not for those still open at the end).</summary>
+    public event Action<Exchange>? TimedOut;
+
+    /// <summary>Records a request; returns its exchange and whether this was a retransmission.</summary>
+    public (Exchange Exchange, bool Retransmission) OnRequest(StunEvent request)
+    {
+        Expire(request.Time);
+        if (_open.TryGetValue(request.TransactionId, out var known) && known.Request.Source.Equals(request.Source) && known.Response is null)
+        {
+            if (known.Retransmissions++ == 0) _retransmitted++;
+            return (known, true);
+        }
+        var exchange = new Exchange(request);
+        _open[request.TransactionId] = exchange;
+        _byAge.Enqueue((request.TransactionId, request.Time));
+        _count++;
+        return (exchange, false);
+    }
+
+    /// <summary>Matches a response to its request; null when no request with that transaction ID is open, or when it was already answered (a duplicate).</summary>
+    public Exchange? OnResponse(StunEvent response)
+    {
+        Expire(response.Time);
+        if (!_open.TryGetValue(response.TransactionId, out var exchange) || exchange.Response is not null) return null;
+        exchange.Response = response;
+        _answered++;
+        _rtts.Add(exchange.Rtt!.Value.TotalMilliseconds);
+        List(exchange, "answered");
+        return exchange;
+    }
+
+    /// <summary>The request a response answers, also after it was answered (for duplicate responses), while it is remembered.</summary>
+    public Exchange? Find(string transactionId) => _open.GetValueOrDefault(transactionId);
+
+    private void Expire(DateTime now)
+    {
+        while (_byAge.Count > 0 && now - _byAge.Peek().Time > GiveUpAfter)
+        {
+            var (id, _) = _byAge.Dequeue();
+            if (!_open.Remove(id, out var exchange) || exchange.Response is not null) continue;
+            _unanswered++;
+            List(exchange, "timed out");
+            TimedOut?.Invoke(exchange);
+        }
+    }
+
+    private void List(Exchange exchange, string outcome)
+    {
+        if (_listed.Count >= AnalysisLimits.ListedTransactions) return;
+        var request = exchange.Request;
+        var response = exchange.Response;
+        _listed.Add(new TransactionReport(request.TransactionId, request.MethodName, request.Captured.Transport,
+            request.Source.ToString(), request.Destination.ToString(), request.Frame, exchange.Retransmissions,
+            response is null ? outcome : response.Class == Stun.StunClass.Success ? "success" : "error",
+            response?.ErrorCode, response?.Frame, exchange.Rtt is { } rtt ? Math.Round(rtt.TotalMilliseconds, 3) : null));
+    }
+
+    /// <summary>The summary; requests still open are counted as unanswered ("no response before the capture ended").</summary>
+    public TransactionSummary Finish()
+    {
+        foreach (var exchange in _open.Values.Where(e => e.Response is null).OrderBy(e => e.Request.Frame))
+        {
+            _unanswered++;
+            List(exchange, "unanswered at end of capture");
+        }
+        _open.Clear();
+        _rtts.Sort();
+        double? median = _rtts.Count == 0 ? null : Math.Round(_rtts[_rtts.Count / 2], 3);
+        return new TransactionSummary(_count, _answered, _unanswered, _retransmitted, median,
+            [.. _listed.OrderBy(t => t.RequestFrame)]);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net;
+using IceSpec.Turn;
+
+namespace IceSpec.Captures.Analysis;
+
+/// <summary>
+/// One TURN allocation seen from its client's 5-tuple, followed through the generated server machines of spec/turn.spec
+/// as monitors: <see cref="TurnAllocationMachine"/> (RFC 8656 §7, §8), one <see cref="TurnPermissionMachine"/> per peer
+/// IP (§9) and one <see cref="TurnChannelBindingMachine"/> per channel (§11, §12), and the client's
+/// <see cref="TurnClientAuthenticationMachine"/> (RFC 8489 §9.2). Machine time is capture time since the first message.
+/// </summary>
+public sealed class TurnAllocationMonitor(string transport, IPEndPoint client, IPEndPoint server, DateTime epoch)
+{
+    public TurnAllocationMachine Allocation { get; } = new();
+    public TurnClientAuthenticationMachine Authentication { get; } = new();
+    public Dictionary<IPAddress, (TurnPermissionMachine Machine, int Installs)> Permissions { get; } = [];
+    public Dictionary<ushort, TurnChannelBindingMachine> Channels { get; } = [];
+    /// <summary>The peer each channel was last bound to, as an address (the machine keeps it as a <see cref="IceSpec.Turn.Server.TurnEndpoint"/>).</summary>
+    public Dictionary<ushort, IPEndPoint> ChannelPeers { get; } = [];
+    public string Transport { get; } = transport;
+    public IPEndPoint Client { get; } = client;
+    public IPEndPoint Server { get; } = server;
+    public string? Username { get; set; }
+    public IPEndPoint? Relayed { get; set; }
+    public int AuthenticationRounds { get; set; }
+    public List<int> LifetimesGranted { get; } = [];
+    public int Refreshes { get; set; }
+    public bool ExpiredBeforeRefreshReported { get; set; }
+    public int ChannelDataToServer, ChannelDataFromServer, SendIndications, DataIndications;
+    public long Bytes;
+
+    public TimeSpan Clock(DateTime time) => time - epoch;
+
+    /// <summary>Lets every machine's timers run up to <paramref name="time"/> (expiries of allocation, permissions, channels).</summary>
+    public void Advance(DateTime time)
+    {
+        var now = Clock(time);
+        Allocation.HandleTimeout(now);
+        foreach (var (machine, _) in Permissions.Values) machine.HandleTimeout(now);
+        foreach (var channel in Channels.Values) channel.HandleTimeout(now);
+    }
+
+    /// <summary>
+    /// Sets the allocation machine's lifetime parameters so that its Expiry timer runs for what the server granted
+    /// (the server's own maximum and default are not in the capture; RFC 8656 §7.2 lets it grant less than asked).
+    /// </summary>
+    public void Grant(uint lifetime)
+    {
+        var granted = TimeSpan.FromSeconds(lifetime);
+        Allocation.Requested = granted;
+        Allocation.DefaultLifetime = granted;
+        Allocation.MaxLifetime = granted + TimeSpan.FromSeconds(1);
+        LifetimesGranted.Add((int)lifetime);
+    }
+
+    /// <summary>The permission for <paramref name="peer"/>'s IP (RFC 8656 §9: permissions are per IP address, ports ignored).</summary>
+    public (TurnPermissionMachine Machine, int Installs) Permission(IPAddress peer)
+    {
+        if (!Permissions.TryGetValue(peer, out var entry)) Permissions[peer] = entry = (new TurnPermissionMachine(), 0);
+        return entry;
+    }
+
+    public void Install(IPAddress peer, DateTime time)
+    {
+        var (machine, installs) = Permission(peer);
+        machine.Fire(TurnPermissionEvent.Install, Clock(time));
+        Permissions[peer] = (machine, installs + 1);
+    }
+
+    public TurnAllocationReport Report() => new(
+        Transport, Client.ToString(), Server.ToString(), Username, Relayed?.ToString(), Allocation.State.ToString(),
+        AuthenticationRounds, Authentication.State.ToString(), LifetimesGranted, Refreshes,
+        Permissions.Select(p => new TurnPermissionReport(p.Key.ToString(), p.Value.Machine.State.ToString(), p.Value.Installs))
+            .OrderBy(p => p.Peer, StringComparer.Ordinal).ToList(),
+        Channels.OrderBy(c => c.Key).Select(c => new TurnChannelReport($"0x{c.Key:X4}", c.Value.Peer.ToString(), c.Value.State.ToString())).ToList(),
+        new TurnDataCounts(ChannelDataToServer, ChannelDataFromServer, SendIndications, DataIndications, Bytes));
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using IceSpec.Machines;
+using IceSpec.Stun;
+using IceSpec.Turn;
+using IceSpec.Turn.Server;
+
+namespace IceSpec.Captures.Analysis;
+
+/// <summary>
+/// TURN allocations (RFC 8656) from the client's requests and the server's responses, each one a
+/// <see cref="TurnAllocationMonitor"/>. A transition the generated machines refuse is a violation citing the machine
+/// edge the traffic needed; also reported: a Refresh after the allocation expired, data to a peer without permission,
+/// and channel numbers outside RFC 8656 §12's range (a warning inside RFC 5766's older, wider range).
+/// </summary>
+public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
+{
+    private readonly Dictionary<(string Transport, IPEndPoint Client, IPEndPoint Server), TurnAllocationMonitor> _allocations = [];
+    private readonly List<TurnAllocationMonitor> _finished = [];
+    private readonly HashSet<(string Client, ushort Channel)> _rangeReported = [];
+
+    private TurnAllocationMonitor? Find(string transport, IPEndPoint client, IPEndPoint server) =>
+        _allocations.GetValueOrDefault((transport, client, server));
+
+    private TurnAllocationMonitor Open(StunEvent request)
+    {
+        var key = (request.Captured.Transport, request.Source, request.Destination);
+        if (_allocations.TryGetValue(key, out var known) && !known.Allocation.IsFinal) return known;
+        if (known is not null) _finished.Add(known);
+        return _allocations[key] = new TurnAllocationMonitor(key.Transport, request.Source, request.Destination, epoch);
+    }
+
+    public void OnRequest(StunEvent request)
+    {
+        if (request.Method == TurnMethods.Allocate) Open(request).Username ??= request.Username;
+        if (Find(request.Captured.Transport, request.Source, request.Destination) is not { } allocation) return;
+        allocation.Advance(request.Time);
+        if (request.Method == TurnMethods.Refresh && allocation.Allocation.State == TurnAllocationState.Deleted &&
+            allocation.LifetimesGranted.Count > 0 && !allocation.ExpiredBeforeRefreshReported)
+        {
+            allocation.ExpiredBeforeRefreshReported = true;
+            var machine = TurnAllocationMachine.Definition;
+            report(SpecCitations.FromEdge("refresh-after-expiry", request.Frame, machine, SpecCitations.Edge(machine, "Active", "Deleted", "Expiry"),
+                $"Refresh from {request.Source} {allocation.Clock(request.Time).TotalSeconds:0.###} s into the capture, after the allocation's " +
+                $"{allocation.LifetimesGranted[^1]} s lifetime had run out"));
+        }
+        if (request.Method == TurnMethods.ChannelBind && request.ChannelNumber is { } channel) CheckChannelRange(request, channel);
+    }
+
+    public void OnResponse(StunEvent response, StunEvent request)
+    {
+        if (Find(request.Captured.Transport, request.Source, request.Destination) is not { } allocation) return;
+        allocation.Advance(response.Time);
+        var now = allocation.Clock(response.Time);
+        if (request.Method == TurnMethods.Allocate) Authenticate(allocation, response);
+        if (response.Class != StunClass.Success) return;
+        if (request.Method == TurnMethods.Allocate)
+        {
+            allocation.Relayed = response.RelayedAddress;
+            allocation.Grant(response.Lifetime ?? 600);
+            Fire(allocation.Allocation.Fire(TurnAllocationEvent.Allocate, now), response, TurnAllocationMachine.Definition,
+                allocation.Allocation.State.ToString(), "Active", "Allocate");
+        }
+        else if (request.Method == TurnMethods.Refresh)
+        {
+            allocation.Refreshes++;
+            var lifetime = response.Lifetime ?? request.Lifetime ?? 600;
+            var trigger = lifetime == 0 ? TurnAllocationEvent.RefreshToZero : TurnAllocationEvent.Refresh;
+            var from = allocation.Allocation.State.ToString();
+            if (lifetime != 0) allocation.Grant(lifetime);
+            if (!allocation.Allocation.Fire(trigger, now) && !allocation.ExpiredBeforeRefreshReported)
+                Fire(false, response, TurnAllocationMachine.Definition, from, lifetime == 0 ? "Deleted" : "Active", trigger.ToString());
+        }
+        else if (request.Method == TurnMethods.CreatePermission)
+            foreach (var peer in request.PeerAddresses) allocation.Install(peer.Address, response.Time);
+        else if (request.Method == TurnMethods.ChannelBind && request.ChannelNumber is { } number && request.PeerAddresses.Count > 0)
+            Bind(allocation, number, request.PeerAddresses[0], response);
+    }
+
+    /// <summary>RFC 8489 §9.2.5 through the client's authentication machine: 401 → retry with credentials, 438 → new nonce, success.</summary>
+    private static void Authenticate(TurnAllocationMonitor allocation, StunEvent response)
+    {
+        var now = allocation.Clock(response.Time);
+        if (response.Class == StunClass.Success) allocation.Authentication.Fire(TurnClientAuthenticationEvent.Accepted, now);
+        else if (response.ErrorCode == 401)
+        {
+            allocation.AuthenticationRounds++;
+            allocation.Authentication.Fire(TurnClientAuthenticationEvent.Unauthorized, now);
+        }
+        else if (response.ErrorCode == 438) allocation.Authentication.Fire(TurnClientAuthenticationEvent.StaleNonce, now);
+    }
+
+    /// <summary>RFC 8656 §11.2: a successful ChannelBind binds the channel (the machine's guards check the peer) and installs the peer's permission.</summary>
+    private void Bind(TurnAllocationMonitor allocation, ushort number, IPEndPoint peer, StunEvent response)
+    {
+        if (!allocation.Channels.TryGetValue(number, out var channel))
+            allocation.Channels[number] = channel = new TurnChannelBindingMachine { Number = number };
+        var endpoint = TurnEndpoint.From(peer);
+        channel.RequestedPeer = endpoint;
+        channel.RequestedPeerInUseElsewhere = allocation.Channels.Values.Any(c => c != channel &&
+            c.State is TurnChannelBindingState.Bound or TurnChannelBindingState.Quarantined && c.Peer == endpoint);
+        var from = channel.State.ToString();
+        Fire(channel.Fire(TurnChannelBindingEvent.Bind, allocation.Clock(response.Time)), response, TurnChannelBindingMachine.Definition,
+            from, "Bound", "Bind", $" (channel 0x{number:X4} to {peer})");
+        if (channel.State == TurnChannelBindingState.Bound) allocation.ChannelPeers[number] = peer;
+        allocation.Install(peer.Address, response.Time);
+    }
+
+    private void Fire(bool taken, StunEvent at, MachineDefinition machine, string from, string to, string trigger, string what = "")
+    {
+        if (taken) return;
+        var edge = machine.Edges.FirstOrDefault(e => e.From == from && e.To == to && e.Event == trigger)
+                   ?? machine.Edges.First(e => e.To == to && e.Event == trigger);
+        report(SpecCitations.FromEdge("machine-refused", at.Frame, machine, edge,
+            $"{machine.Name} in state {from} refused {trigger}{what} ({at.Label}, {at.Source} → {at.Destination})"));
+    }
+
+    /// <summary>RFC 8656 §12: channel numbers 0x4000 through 0x4FFF (RFC 5766 §11 allowed up to 0x7FFF: a warning).</summary>
+    private void CheckChannelRange(StunEvent request, ushort channel)
+    {
+        if (channel is >= 0x4000 and <= 0x4FFF || !_rangeReported.Add((request.Source.ToString(), channel))) return;
+        var old = channel is >= 0x4000 and <= 0x7FFF;
+        report(SpecCitations.FromRequirement("channel-number-out-of-range", request.Frame, "channel-numbers",
+            $"ChannelBind for channel 0x{channel:X4}" + (old ? " (inside RFC 5766's 0x4000-0x7FFF, which RFC 8656 narrowed)" : ""),
+            old ? "warning" : "violation"));
+    }
+
+    /// <summary>Relayed data: ChannelData and Send/Data indications, checking that the client's data goes to a permitted peer (RFC 8656 §9).</summary>
+    public void OnData(CapturedMessage message, StunEvent? indication)
+    {
+        var toServer = Find(message.Transport, message.Source, message.Destination);
+        var allocation = toServer ?? Find(message.Transport, message.Destination, message.Source);
+        if (allocation is null) return;
+        allocation.Advance(message.Time);
+        IPEndPoint? peer = null;
+        if (indication is null)
+        {
+            if (toServer is not null) allocation.ChannelDataToServer++;
+            else allocation.ChannelDataFromServer++;
+            allocation.Bytes += message.DataLength ?? 0;
+            if (allocation.Channels.TryGetValue(message.Channel!.Value, out var channel) && channel.State == TurnChannelBindingState.Bound)
+                peer = allocation.ChannelPeers[message.Channel!.Value];
+        }
+        else
+        {
+            if (indication.Method == TurnMethods.Send) allocation.SendIndications++;
+            else allocation.DataIndications++;
+            allocation.Bytes += indication.DataLength;
+            peer = indication.PeerAddresses.FirstOrDefault();
+        }
+        if (toServer is null || peer is null) return;
+        var (permission, _) = allocation.Permission(peer.Address);
+        if (permission.State == TurnPermissionState.Installed) return;
+        var machine = TurnPermissionMachine.Definition;
+        var edge = permission.State == TurnPermissionState.Expired
+            ? SpecCitations.Edge(machine, "Installed", "Expired", "Expiry")
+            : SpecCitations.Edge(machine, "None", "Installed", "Install");
+        report(SpecCitations.FromEdge("data-without-permission", message.Frame, machine, edge,
+            $"{(indication is null ? $"ChannelData 0x{message.Channel:X4}" : "Send indication")} from {message.Source} for peer {peer} " +
+            $"whose permission is {permission.State} (the server discards it)"));
+    }
+
+    public IReadOnlyList<TurnAllocationReport> Finish() =>
+        _finished.Concat(_allocations.Values).Where(a => a.LifetimesGranted.Count > 0 || a.AuthenticationRounds > 0)
+            .Select(a => a.Report()).ToList();
+}

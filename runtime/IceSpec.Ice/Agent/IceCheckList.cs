@@ -104,12 +104,4 @@ internal sealed class IceCheckList
     }
 
     public bool AllFailed() => _pairs.Count > 0 && _pairs.TrueForAll(p => p.State == CandidatePairState.Failed);
-
-    public void Clear()
-    {
-        _pairs.Clear();
-        _triggered.Clear();
-        Array.Clear(Selected);
-        Array.Clear(FirstValidAt);
-    }
 }

@@ -1,0 +1,7 @@
+namespace IceSpec.Conformance.Tests.Adapter;
+
+/// <summary>The drivers in conformance/drivers that every adapter test covers.</summary>
+internal static class BundledDriverNames
+{
+    public static readonly string[] All = ["libnice", "aioice"]; // werift and pion: next commit
+}

@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using IceSpec.Conformance.Adapter;
+using IceSpec.Ice.Sdp;
+using Xunit.Abstractions;
+
+namespace IceSpec.Conformance.Tests.Adapter;
+
+/// <summary>Each bundled driver on its own: the start, gathering on loopback and bad commands (conformance/ADAPTER.md).</summary>
+public sealed class DriverAloneTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Step = TimeSpan.FromSeconds(15);
+
+    public static TheoryData<string> Drivers => new(BundledDriverNames.All);
+
+    [Theory]
+    [MemberData(nameof(Drivers))]
+    public async Task Gathers_host_candidates_on_the_configured_address_as_RFC8839_lines(string name)
+    {
+        await using var driver = await DriverProcess.StartAsync(DriverRegistry.Get(name), new DriverStartOptions(), CancellationToken.None);
+        var ready = await driver.WaitForEventAsync("ready", Step);
+        Assert.Equal(name, (string?)ready["name"]);
+        Assert.False(string.IsNullOrEmpty((string?)ready["version"]));
+
+        await driver.SendAsync(new JsonObject { ["command"] = "configure", ["role"] = "controlling", ["addresses"] = new JsonArray("127.0.0.1") });
+        await driver.SendAsync(new JsonObject { ["command"] = "gather" });
+        var description = await driver.WaitForEventAsync("local-description", Step);
+        output.WriteLine(description.ToJsonString());
+
+        Assert.False(string.IsNullOrEmpty((string?)description["ufrag"]));
+        Assert.False(string.IsNullOrEmpty((string?)description["pwd"]));
+        var lines = ((JsonArray)description["candidates"]!).Select(c => (string)c!).ToList();
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
+        {
+            Assert.StartsWith("a=candidate:", line);
+            Assert.True(IceCandidate.TryParse(line, out var candidate, out var error), $"{line}: {error}");
+            Assert.Equal("127.0.0.1", candidate!.Address.Text);
+            Assert.Equal(IceCandidateType.Host, candidate.Type);
+            Assert.Equal(IceTransport.Udp, candidate.Transport);
+            Assert.Equal(1, candidate.ComponentId);
+            Assert.InRange(candidate.Port, 1, 65535);
+        }
+        // Trickle (RFC 8838): every candidate of the description was also announced on its own, before it.
+        var trickled = driver.Events.Where(e => (string?)e["event"] == "candidate").Select(e => (string)e["line"]!).ToList();
+        Assert.Equal(lines.Order(), trickled.Order());
+        var credentials = await driver.WaitForEventAsync("local-credentials", Step);
+        Assert.Equal((string?)description["ufrag"], (string?)credentials["ufrag"]);
+        Assert.Equal((string?)description["pwd"], (string?)credentials["pwd"]);
+
+        await driver.SendAsync(new JsonObject { ["command"] = "close" });
+        await driver.WaitForEventAsync("closed", Step);
+        await WaitForExitAsync(driver);
+        Assert.Equal(0, driver.ExitCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Drivers))]
+    public async Task Bad_commands_get_an_error_event_and_the_driver_keeps_running(string name)
+    {
+        await using var driver = await DriverProcess.StartAsync(DriverRegistry.Get(name), new DriverStartOptions(), CancellationToken.None);
+        await driver.WaitForEventAsync("ready", Step);
+
+        await driver.SendAsync(new JsonObject { ["command"] = "frobnicate" });
+        var unknown = await driver.WaitForEventAsync("error", Step);
+        Assert.Contains("frobnicate", (string?)unknown["message"]);
+
+        await driver.SendAsync(new JsonObject { ["command"] = "configure", ["role"] = "boss" });
+        var badRole = await driver.WaitForEventAsync("error", Step);
+        Assert.Contains("role", (string?)badRole["message"]);
+
+        await driver.SendAsync(new JsonObject { ["command"] = "gather" });
+        var early = await driver.WaitForEventAsync("error", Step);
+        Assert.Contains("configure", (string?)early["message"]);
+
+        Assert.Null(driver.ExitCode);
+        await driver.SendAsync(new JsonObject { ["command"] = "close" });
+        await driver.WaitForEventAsync("closed", Step);
+        await WaitForExitAsync(driver);
+        Assert.Equal(0, driver.ExitCode);
+    }
+
+    private static async Task WaitForExitAsync(DriverProcess driver)
+    {
+        for (var i = 0; i < 100 && driver.ExitCode is null; i++) await Task.Delay(50);
+    }
+}

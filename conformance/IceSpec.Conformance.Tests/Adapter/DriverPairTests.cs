@@ -1,0 +1,75 @@
+using IceSpec.Conformance.Adapter;
+using Xunit.Abstractions;
+
+namespace IceSpec.Conformance.Tests.Adapter;
+
+/// <summary>
+/// Every ordered pair of bundled drivers connects over loopback with host candidates (RFC 8445), each checked from both
+/// ends: the selected pairs mirror each other and the datagrams arrive byte for byte. One class, so pairs run in sequence.
+/// </summary>
+public sealed class DriverPairTests(ITestOutputHelper output)
+{
+    public static TheoryData<string, string> AllOrderedPairs()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var a in BundledDriverNames.All)
+        foreach (var b in BundledDriverNames.All)
+            data.Add(a, b);
+        return data;
+    }
+
+    /// <summary>libnice with libnice, and libnice with each other driver in both roles where the controlling side nominates aggressively.</summary>
+    public static TheoryData<string, string> AggressivePairs()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var other in BundledDriverNames.All)
+        {
+            data.Add("libnice", other);
+            if (other != "libnice" && DriverRegistry.Get(other).Supports("aggressive")) data.Add(other, "libnice");
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(AllOrderedPairs))]
+    public async Task Connects_on_loopback_with_regular_nomination(string controlling, string controlled) =>
+        AssertConnected(await RunAsync(controlling, controlled, new IcePairOptions(Nomination: "regular")));
+
+    [Theory]
+    [MemberData(nameof(AggressivePairs))]
+    public async Task Connects_on_loopback_with_aggressive_nomination(string controlling, string controlled) =>
+        AssertConnected(await RunAsync(controlling, controlled, new IcePairOptions(Nomination: "aggressive")));
+
+    [Theory]
+    [InlineData("libnice", "aioice")]
+    [InlineData("aioice", "libnice")]
+    public async Task Connects_on_loopback_with_trickled_candidates(string controlling, string controlled) =>
+        AssertConnected(await RunAsync(controlling, controlled, new IcePairOptions(Trickle: true)));
+
+    private async Task<IcePairResult> RunAsync(string controlling, string controlled, IcePairOptions options)
+    {
+        var result = await IcePairRun.RunAsync(DriverRegistry.Get(controlling), DriverRegistry.Get(controlled), options, CancellationToken.None);
+        output.WriteLine($"{controlling} -> {controlled} ({options.Nomination}{(options.Trickle ? ", trickle" : "")}): {result.Outcome}: {result.Detail}");
+        output.WriteLine($"TIME {controlling}->{controlled} {options.Nomination}{(options.Trickle ? "+trickle" : "")} {result.TimeToConnected.TotalMilliseconds:0.0} ms");
+        return result;
+    }
+
+    private static void AssertConnected(IcePairResult result)
+    {
+        Assert.True(result.Outcome == IcePairOutcome.Connected,
+            $"{result.Outcome}: {result.Detail}\n--- controlling log ---\n{Tail(result.ControllingLog)}\n--- controlled log ---\n{Tail(result.ControlledLog)}");
+        var controlling = result.ControllingPair!;
+        var controlled = result.ControlledPair!;
+        Assert.Equal("host", controlling.LocalType);
+        Assert.Equal("host", controlled.LocalType);
+        Assert.StartsWith("127.0.0.1:", controlling.Local);
+        Assert.StartsWith("127.0.0.1:", controlled.Local);
+        Assert.Equal(controlling.Local, controlled.Remote);
+        Assert.Equal(controlled.Local, controlling.Remote);
+        Assert.Equal(3, result.DatagramsControllingToControlled);
+        Assert.Equal(3, result.DatagramsControlledToControlling);
+        Assert.InRange(result.TimeToConnected, TimeSpan.Zero, TimeSpan.FromSeconds(20));
+    }
+
+    private static string Tail(string log) => string.Join('\n', log.Split('\n').TakeLast(40));
+}

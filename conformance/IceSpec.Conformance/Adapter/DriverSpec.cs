@@ -1,0 +1,40 @@
+namespace IceSpec.Conformance.Adapter;
+
+/// <summary>
+/// An ICE implementation under test, reached through a driver process speaking conformance/ADAPTER.md.
+/// Capabilities: "regular", "aggressive" (nomination when controlling), "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy".
+/// </summary>
+public sealed record DriverSpec(string Name, string Description, IReadOnlyList<string> Capabilities)
+{
+    public bool Supports(string capability) => Capabilities.Contains(capability, StringComparer.Ordinal);
+}
+
+/// <summary>How to start a prepared driver: the program, its arguments and extra environment variables.</summary>
+public sealed record DriverLaunch(string FileName, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string>? Environment = null);
+
+/// <summary>Where a driver runs (a network namespace made by the lab, else this one) and where its stderr is copied.</summary>
+public sealed record DriverStartOptions(string? NetworkNamespace = null, string? LogPath = null);
+
+/// <summary>A driver failed: it exited, timed out, reported <c>unsupported</c> or could not be built.</summary>
+public sealed class DriverException : Exception
+{
+    public DriverException(string driver, string message, string standardErrorTail = "", int? exitCode = null,
+        bool isUnsupported = false, Exception? inner = null)
+        : base(Compose(driver, message, standardErrorTail), inner)
+    {
+        Driver = driver;
+        StandardErrorTail = standardErrorTail;
+        ExitCode = exitCode;
+        IsUnsupported = isUnsupported;
+    }
+
+    public string Driver { get; }
+    /// <summary>The last lines the driver wrote on stderr before the failure.</summary>
+    public string StandardErrorTail { get; }
+    public int? ExitCode { get; }
+    /// <summary>The driver printed <c>unsupported</c> (exit code 127): the cell is unsupported, not failed.</summary>
+    public bool IsUnsupported { get; }
+
+    private static string Compose(string driver, string message, string tail) =>
+        tail.Length == 0 ? $"driver {driver}: {message}" : $"driver {driver}: {message}\n--- last stderr lines ---\n{tail}";
+}

@@ -1,0 +1,45 @@
+namespace IceSpec.Conformance.Adapter;
+
+/// <summary>One ICE session between two drivers: what each side is configured with (conformance/ADAPTER.md "configure").</summary>
+public sealed record IcePairOptions(
+    string Nomination = "regular",
+    IReadOnlyList<string>? ControllingAddresses = null,
+    IReadOnlyList<string>? ControlledAddresses = null,
+    string? ControllingNamespace = null,
+    string? ControlledNamespace = null,
+    string? StunServer = null,
+    TurnServerOptions? Turn = null,
+    string Policy = "all",
+    bool Trickle = false,
+    TimeSpan? Timeout = null,
+    int Datagrams = 3)
+{
+    public static readonly IReadOnlyList<string> Loopback = ["127.0.0.1"];
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
+}
+
+/// <summary>A TURN server for both sides (RFC 8656); <see cref="Transport"/> is "udp" or "tcp".</summary>
+public sealed record TurnServerOptions(string Server, string Username, string Password, string Transport = "udp");
+
+/// <summary>A driver's selected pair as it reported it: addresses as "ip:port", types host/srflx/prflx/relay.</summary>
+public sealed record SelectedPair(string Local, string Remote, string LocalType, string RemoteType)
+{
+    public override string ToString() => $"{LocalType} {Local} -> {RemoteType} {Remote}";
+}
+
+public enum IcePairOutcome { Connected, Failed, Unsupported }
+
+/// <summary>
+/// What <see cref="IcePairRun"/> saw. <see cref="TimeToConnected"/> runs from the moment both sides have the other's
+/// description (the last <c>remote-description</c> sent) to the later of the two <c>selected-pair</c> events.
+/// </summary>
+public sealed record IcePairResult(
+    IcePairOutcome Outcome,
+    string Detail,
+    SelectedPair? ControllingPair,
+    SelectedPair? ControlledPair,
+    int DatagramsControllingToControlled,
+    int DatagramsControlledToControlling,
+    TimeSpan TimeToConnected,
+    string ControllingLog,
+    string ControlledLog);

@@ -1,0 +1,175 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace IceSpec.Conformance.Adapter;
+
+/// <summary>The steps of <see cref="IcePairRun"/> between two started drivers (a controlling, b controlled).</summary>
+internal sealed class IcePairSession
+{
+    private static readonly TimeSpan DatagramTimeout = TimeSpan.FromSeconds(5);
+    private readonly DriverProcess _a, _b;
+    private readonly IcePairOptions _options;
+    private readonly TimeSpan _timeToConnected;
+
+    private IcePairSession(DriverProcess a, DriverProcess b, IcePairOptions options, TimeSpan timeToConnected)
+    {
+        (_a, _b, _options, _timeToConnected) = (a, b, options, timeToConnected);
+    }
+
+    /// <summary>Configures, gathers, exchanges descriptions and waits for both selected pairs.</summary>
+    public static async Task<IcePairSession> ConnectAsync(DriverProcess a, DriverProcess b, IcePairOptions options, CancellationToken ct)
+    {
+        var timeout = options.Timeout ?? IcePairOptions.DefaultTimeout;
+        await a.SendAsync(Configure("controlling", options.ControllingAddresses, options), ct);
+        await b.SendAsync(Configure("controlled", options.ControlledAddresses, options), ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var forwardAToB = ForwardDescriptionAsync(a, b, options.Trickle, timeout, stop.Token);
+        var forwardBToA = ForwardDescriptionAsync(b, a, options.Trickle, timeout, stop.Token);
+        await a.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
+        await b.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
+        var connectedA = WaitForSelectedPairAsync(a, timeout, stop.Token);
+        var connectedB = WaitForSelectedPairAsync(b, timeout, stop.Token);
+        Task[] all = [forwardAToB, forwardBToA, connectedA, connectedB];
+        var pending = all.ToList();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            if (done.IsFaulted) stop.Cancel();  // first failure ends the others at once
+        }
+        var failure = all.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault();
+        if (failure is not null) throw failure;
+        ct.ThrowIfCancellationRequested();
+        var described = Max(await forwardAToB, await forwardBToA);
+        var connected = Max(ReceivedAt(await connectedA), ReceivedAt(await connectedB));
+        return new IcePairSession(a, b, options, connected - described);
+    }
+
+    /// <summary>Sends the datagrams both ways and counts those received with the same bytes.</summary>
+    public async Task<IcePairResult> ExchangeAsync(CancellationToken ct)
+    {
+        var fromA = Payloads(_a, _b);
+        var fromB = Payloads(_b, _a);
+        foreach (var (x, y) in fromA.Zip(fromB))
+        {
+            await Send(_a, x, ct);
+            await Send(_b, y, ct);
+        }
+        var receivedByB = await CountReceivedAsync(_b, fromA, ct);
+        var receivedByA = await CountReceivedAsync(_a, fromB, ct);
+        var pairA = IcePairRun.LastSelectedPair(_a)!;
+        var pairB = IcePairRun.LastSelectedPair(_b)!;
+        var detail = $"connected in {_timeToConnected.TotalMilliseconds:0.0} ms; {_a.Name} {pairA}; {_b.Name} {pairB}; " +
+                     $"datagrams {_a.Name}->{_b.Name} {receivedByB}/{fromA.Count}, {_b.Name}->{_a.Name} {receivedByA}/{fromB.Count}";
+        return new IcePairResult(IcePairOutcome.Connected, detail, pairA, pairB, receivedByB, receivedByA, _timeToConnected,
+            _a.StandardError, _b.StandardError);
+    }
+
+    private static JsonObject Configure(string role, IReadOnlyList<string>? addresses, IcePairOptions o)
+    {
+        var command = new JsonObject
+        {
+            ["command"] = "configure",
+            ["role"] = role,
+            ["nomination"] = o.Nomination,
+            ["addresses"] = new JsonArray((addresses ?? IcePairOptions.Loopback).Select(x => (JsonNode?)x).ToArray()),
+            ["policy"] = o.Policy,
+        };
+        if (o.StunServer is not null) command["stun"] = o.StunServer;
+        if (o.Turn is { } t)
+            command["turn"] = new JsonObject { ["server"] = t.Server, ["username"] = t.Username, ["password"] = t.Password, ["transport"] = t.Transport };
+        return command;
+    }
+
+    /// <summary>
+    /// Passes <paramref name="from"/>'s description to <paramref name="to"/>: when trickling, its credentials as soon as
+    /// <c>local-credentials</c> arrives and each <c>candidate</c> as it comes, then <c>end-of-candidates</c>; otherwise
+    /// the whole <c>local-description</c> at once. Returns when the description was complete at <paramref name="to"/>.
+    /// </summary>
+    private static async Task<DateTimeOffset> ForwardDescriptionAsync(DriverProcess from, DriverProcess to, bool trickle,
+        TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        var pending = new List<string>();
+        var credentialsSent = false;
+        for (var index = 0; ; index++)
+        {
+            var e = await from.WaitForEventAtAsync(index, Remaining(deadline), ct);
+            switch ((string?)e["event"])
+            {
+                case "candidate" when trickle:
+                    var line = (string)e["line"]!;
+                    if (credentialsSent) await to.SendAsync(new JsonObject { ["command"] = "remote-candidate", ["line"] = line }, ct);
+                    else pending.Add(line);
+                    break;
+                case "local-credentials" when trickle:
+                    await to.SendAsync(Description(e, pending, endOfCandidates: false), ct);
+                    credentialsSent = true;
+                    break;
+                case "local-description":
+                    var all = ((JsonArray)e["candidates"]!).Select(c => (string)c!).ToList();
+                    await to.SendAsync(credentialsSent ? new JsonObject { ["command"] = "end-of-candidates" }
+                        : Description(e, all, endOfCandidates: true), ct);
+                    return DateTimeOffset.UtcNow;
+            }
+        }
+    }
+
+    private static JsonObject Description(JsonObject e, IEnumerable<string> candidates, bool endOfCandidates) => new()
+    {
+        ["command"] = "remote-description",
+        ["ufrag"] = (string?)e["ufrag"],
+        ["pwd"] = (string?)e["pwd"],
+        ["candidates"] = new JsonArray(candidates.Select(c => (JsonNode?)c).ToArray()),
+        ["end-of-candidates"] = endOfCandidates,
+    };
+
+    /// <summary>The first <c>selected-pair</c> event; a <c>failed</c> state before it ends the session.</summary>
+    private static async Task<JsonObject> WaitForSelectedPairAsync(DriverProcess driver, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        for (var index = 0; ; index++)
+        {
+            var e = await driver.WaitForEventAtAsync(index, Remaining(deadline), ct);
+            if ((string?)e["event"] == "selected-pair") return e;
+            if ((string?)e["event"] == "state" && (string?)e["state"] == "failed")
+                throw new IcePairFailedException($"{driver.Name} reported state failed before any selected pair");
+        }
+    }
+
+    private List<byte[]> Payloads(DriverProcess from, DriverProcess to) =>
+        Enumerable.Range(1, Math.Max(0, _options.Datagrams))
+            .Select(i => Encoding.UTF8.GetBytes($"icespec {from.Name}->{to.Name} #{i} {Guid.NewGuid():N}"))
+            .ToList();
+
+    private static Task Send(DriverProcess driver, byte[] payload, CancellationToken ct) =>
+        driver.SendAsync(new JsonObject { ["command"] = "send", ["data"] = Convert.ToBase64String(payload) }, ct);
+
+    private static async Task<int> CountReceivedAsync(DriverProcess driver, List<byte[]> expected, CancellationToken ct)
+    {
+        var missing = expected.Select(Convert.ToBase64String).ToHashSet(StringComparer.Ordinal);
+        var deadline = DateTimeOffset.UtcNow + DatagramTimeout;
+        while (missing.Count > 0 && DateTimeOffset.UtcNow < deadline)
+        {
+            try
+            {
+                var e = await driver.WaitForEventAsync("received", Remaining(deadline), ct);
+                missing.Remove((string?)e["data"] ?? "");
+            }
+            catch (DriverException)
+            {
+                break;  // timed out or exited: what arrived so far is the count
+            }
+        }
+        return expected.Count - missing.Count;
+    }
+
+    private static TimeSpan Remaining(DateTimeOffset deadline)
+    {
+        var left = deadline - DateTimeOffset.UtcNow;
+        return left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
+    }
+
+    private static DateTimeOffset ReceivedAt(JsonObject e) => DateTimeOffset.Parse((string)e["receivedAt"]!);
+    private static DateTimeOffset Max(DateTimeOffset x, DateTimeOffset y) => x > y ? x : y;
+}

@@ -1,0 +1,41 @@
+/* driver.h -- state shared by the command reader (main.c) and the libnice glue (agent.c). */
+#ifndef ICESPEC_LIBNICE_DRIVER_H
+#define ICESPEC_LIBNICE_DRIVER_H
+
+#include <glib.h>
+#include <agent.h>
+#include <json-glib/json-glib.h>
+
+typedef struct {
+  gboolean controlling;
+  gboolean regular_nomination;
+  gboolean relay_only;
+  gchar **addresses;                 /* NULL-terminated; empty = libnice's own choice (all non-loopback) */
+  gchar *stun_host;
+  guint stun_port;
+  gchar *turn_host, *turn_username, *turn_password;
+  guint turn_port;
+  gboolean turn_tcp;
+} DriverConfig;
+
+typedef struct {
+  GMainLoop *loop;
+  NiceAgent *agent;
+  guint stream;
+  gboolean gathering;
+  gboolean remote_known;
+  int exit_code;
+} Driver;
+
+gboolean agent_create (Driver *d, const DriverConfig *config);
+gboolean agent_gather (Driver *d);
+gboolean agent_set_remote_credentials (Driver *d, const char *ufrag, const char *pwd);
+gboolean agent_add_remote_candidates (Driver *d, const char *const *lines, guint count);
+void agent_end_of_candidates (Driver *d);
+gboolean agent_send (Driver *d, const guchar *data, gsize length);
+void agent_destroy (Driver *d);
+
+/* commands.c: one parsed command line. */
+void command_run (Driver *d, JsonObject *command);
+
+#endif

@@ -13,6 +13,7 @@ public sealed class LabProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly Task _pumps;
+    private int _disposed;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
@@ -79,6 +80,7 @@ public sealed class LabProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await StopAsync(TimeSpan.FromSeconds(5));
         _process.Dispose();
         lock (_log) _log.Dispose();

@@ -1,0 +1,47 @@
+using IceSpec.Captures;
+using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Lab;
+using IceSpec.Conformance.Runner;
+using IceSpec.Conformance.Scenarios;
+
+namespace IceSpec.Conformance.Tests.Runner;
+
+/// <summary>A small real matrix: libnice and aioice in the lab, without NAT and behind two symmetric NATs with TURN.</summary>
+[Collection("lab")]
+public sealed class MatrixRunnerTests : IDisposable
+{
+    private readonly string _out = Directory.CreateTempSubdirectory("icespec-matrix-").FullName;
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    [Fact]
+    public async Task Libnice_and_aioice_connect_as_predicted_with_readable_pcaps()
+    {
+        var before = LabSweep.ListLabNamespaces();
+        var selection = new RunSelection(["libnice", "aioice"], ["no-nat", "both-symmetric-turn"], ["regular"], [], false,
+            ExpectedFailures.None, _out, LabServerKind.Coturn);
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        Assert.Empty(report.Errors);
+        Assert.Equal(8, report.Cells.Count);
+        Assert.All(report.Cells, cell =>
+        {
+            Assert.True(cell.Outcome == CaseOutcome.Passed, $"{cell.Scenario} {cell.Pair}: {cell.Detail}; {string.Join("; ", cell.Cases.Select(c => $"{c.Case.Id} {c.Outcome} {c.Detail}"))}");
+            Assert.Equal(ScenarioCatalog.Find(cell.Scenario)!.Prediction.Kind, cell.Observed);
+            Assert.Equal(3, cell.Cases.Count);
+            foreach (var pcap in cell.Artifacts.Where(a => a.EndsWith(".pcap")))
+            {
+                var read = CaptureFile.Read(Path.Combine(_out, pcap));
+                Assert.Null(read.Error);
+                Assert.Contains(read.Messages, m => m.Kind == CapturedKind.Stun);
+            }
+        });
+        // The relay cells' public capture holds the TURN allocations (and the NATed side's private addresses do not appear there).
+        var relayCell = report.Cells.First(c => c.Scenario == "both-symmetric-turn");
+        var publicTraffic = CaptureFile.Read(Path.Combine(_out, relayCell.Artifacts.First(a => a.EndsWith("public.pcap"))));
+        Assert.Contains(publicTraffic.Messages, m => m.Destination.Address.Equals(LabAddressPlan.CoturnAddress) && m.Kind == CapturedKind.Stun);
+        Assert.DoesNotContain(publicTraffic.Messages, m => m.Source.Address.ToString().StartsWith("10."));
+        Assert.Equal(before, LabSweep.ListLabNamespaces());
+    }
+}

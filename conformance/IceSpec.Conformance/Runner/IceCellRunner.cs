@@ -1,0 +1,121 @@
+using IceSpec.Captures;
+using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Lab;
+using IceSpec.Conformance.Reports;
+using IceSpec.Conformance.Scenarios;
+
+namespace IceSpec.Conformance.Runner;
+
+/// <summary>
+/// Runs one ICE cell inside a built lab: tcpdump in the public namespace and in both agents' namespaces, the two drivers
+/// through <see cref="IcePairRun"/>, then the cell's cases (<see cref="IceCases"/>) judged against the scenario's prediction.
+/// </summary>
+public static class IceCellRunner
+{
+    private const int Datagrams = 3;
+
+    public static async Task<IceCellReport> RunAsync(
+        NatLab lab, Scenario scenario, LabServer server, DriverSpec controlling, DriverSpec controlled, string nomination,
+        RunSelection selection, CancellationToken ct)
+    {
+        var cellName = $"{scenario.Name}/{controlling.Name}-{controlled.Name}-{nomination}";
+        var directory = Directory.CreateDirectory(Path.Combine(selection.OutputDirectory, cellName)).FullName;
+        var (a, b) = (scenario.ControllingHost(lab), scenario.ControlledHost(lab));
+        var options = new IcePairOptions(
+            Nomination: nomination,
+            ControllingAddresses: [a.Address.ToString()],
+            ControlledAddresses: [b.Address.ToString()],
+            ControllingNamespace: a.Namespace,
+            ControlledNamespace: b.Namespace,
+            StunServer: server.Endpoint.ToString(),
+            Turn: scenario.TurnTransport is { } transport
+                ? new TurnServerOptions(server.Endpoint.ToString(), server.Username, server.Password, transport)
+                : null,
+            Timeout: selection.CellTimeout ?? TimeSpan.FromSeconds(20),
+            Datagrams: Datagrams);
+
+        var captures = new List<PacketCapture>();
+        IcePairResult result;
+        var started = DateTime.UtcNow;
+        try
+        {
+            foreach (var (netns, file) in ((string, string)[])[(lab.PublicNamespace, "public.pcap"), (a.Namespace, "controlling.pcap"), (b.Namespace, "controlled.pcap")])
+                captures.Add(await PacketCapture.StartAsync(lab, netns, Path.Combine(directory, file), ct));
+            result = await IcePairRun.RunAsync(controlling, controlled, options, ct);
+        }
+        finally
+        {
+            foreach (var capture in captures) await capture.DisposeAsync();
+        }
+        var duration = DateTime.UtcNow - started;
+        await File.WriteAllTextAsync(Path.Combine(directory, "controlling.log"), result.ControllingLog, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(directory, "controlled.log"), result.ControlledLog, CancellationToken.None);
+
+        var artifacts = (string[])["public.pcap", "controlling.pcap", "controlled.pcap", "controlling.log", "controlled.log"];
+        var pcapSummary = string.Join("; ", captures.Select(c => Summarise(c.PcapPath)));
+        var observed = result.ControllingPair is null || result.ControlledPair is null ? (PairKind?)null
+            : Scenario.Classify([result.ControllingPair.LocalType, result.ControllingPair.RemoteType, result.ControlledPair.LocalType, result.ControlledPair.RemoteType]);
+        var implementation = $"{controlling.Name}>{controlled.Name}";
+        var cases = Judge(scenario, result, observed, duration)
+            .Where(r => selection.Selects(r.Case))
+            .Select(r => r with
+            {
+                Implementation = implementation,
+                Scenario = scenario.Name,
+                PcapPath = Path.Combine(cellName, "public.pcap"),
+                LogPath = Path.Combine(cellName, "controlling.log"),
+            })
+            .Select(selection.ExpectedFailures.Apply)
+            .ToList();
+
+        return new IceCellReport(scenario.Name, controlling.Name, controlled.Name, nomination,
+            IceCellReport.Worst(cases.Select(c => c.Outcome)), $"{result.Outcome}: {FirstLine(result.Detail)} [{pcapSummary}]",
+            scenario.Prediction.Kind, observed, result.ControllingPair?.ToString(), result.ControlledPair?.ToString(),
+            result.Outcome == IcePairOutcome.Connected ? result.TimeToConnected.TotalMilliseconds : null,
+            cases, [.. artifacts.Select(f => Path.Combine(cellName, f))]);
+    }
+
+    /// <summary>The three ICE cases of a cell, from what the drivers reported.</summary>
+    private static IEnumerable<CaseResult> Judge(Scenario scenario, IcePairResult result, PairKind? observed, TimeSpan duration)
+    {
+        CaseResult Make(CaseInfo info, CaseOutcome outcome, string detail) => new(info, "", "", outcome, detail, duration);
+
+        if (result.Outcome == IcePairOutcome.Unsupported)
+        {
+            foreach (var info in IceCases.All) yield return Make(info, CaseOutcome.Unsupported, FirstLine(result.Detail));
+            yield break;
+        }
+        var connected = result.Outcome == IcePairOutcome.Connected && result.ControllingPair is not null && result.ControlledPair is not null;
+        yield return Make(IceCases.Completes, connected ? CaseOutcome.Passed : CaseOutcome.Failed,
+            connected ? $"controlling {result.ControllingPair}; controlled {result.ControlledPair}; {result.TimeToConnected.TotalMilliseconds:0} ms"
+                : $"no pair selected on both sides: {FirstLine(result.Detail)}");
+
+        var sent = result.DatagramsControllingToControlled == Datagrams && result.DatagramsControlledToControlling == Datagrams;
+        yield return Make(IceCases.DataFlows, connected && sent ? CaseOutcome.Passed : CaseOutcome.Failed,
+            $"{result.DatagramsControllingToControlled}/{Datagrams} datagrams controlling→controlled, " +
+            $"{result.DatagramsControlledToControlling}/{Datagrams} controlled→controlling");
+
+        var prediction = scenario.Prediction;
+        yield return Make(IceCases.PredictedPair, observed == prediction.Kind ? CaseOutcome.Passed : CaseOutcome.Failed,
+            observed is null ? $"predicted {prediction.Kind} ({prediction.Section}); no pair selected"
+                : $"predicted {prediction.Kind} ({prediction.Section}: {prediction.Reason}); selected {observed}");
+    }
+
+    /// <summary>"public.pcap: 42 frames, 18 STUN" — read back with the capture reader, so an unreadable pcap shows here.</summary>
+    private static string Summarise(string pcap)
+    {
+        try
+        {
+            var read = CaptureFile.Read(pcap);
+            var stun = read.Messages.Count(m => m.Kind == CapturedKind.Stun);
+            return $"{Path.GetFileName(pcap)}: {read.Frames} frames, {stun} STUN" + (read.Error is null ? "" : $" ({read.Error})");
+        }
+        catch (CaptureException e)
+        {
+            return $"{Path.GetFileName(pcap)}: unreadable ({e.Message})";
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+}

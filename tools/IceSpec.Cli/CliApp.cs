@@ -19,6 +19,7 @@ public static class CliApp
             StunCommand.Create(console),
             TurnClientCommand.Create(console),
             TurnServerCommand.Create(console),
+            ConformanceCommand.Create(console),
         };
 
         var parseResult = root.Parse(args);

@@ -40,27 +40,13 @@ internal static class BundledDrivers
         return new DriverLaunch("node", [Path.Combine(output, "driver.js")]);
     }
 
-    /// <summary>Go in GOPATH mode, offline, against Debian's /usr/share/gocode (golang-github-pion-ice.v2-dev).</summary>
+    /// <summary>Go in GOPATH mode, offline, against Debian's /usr/share/gocode: <c>build.sh OUT</c>.</summary>
     public static async Task<DriverLaunch> PreparePionAsync(CancellationToken ct)
     {
         var sources = DriverBuildCache.SourceDirectory("pion");
-        var output = await DriverBuildCache.GetOrBuildAsync("pion", async (dir, token) =>
-        {
-            var package = Path.Combine(dir, "gopath", "src", "icespec", "piondriver");
-            Directory.CreateDirectory(package);
-            foreach (var file in Directory.EnumerateFiles(sources, "*.go"))
-                File.Copy(file, Path.Combine(package, Path.GetFileName(file)));
-            var environment = new Dictionary<string, string>
-            {
-                ["GO111MODULE"] = "off",
-                ["GOPATH"] = $"{Path.Combine(dir, "gopath")}:/usr/share/gocode",
-                ["GOPROXY"] = "off",
-                ["GOFLAGS"] = "",
-                ["GOCACHE"] = Path.Combine(dir, "gocache"),
-            };
-            await DriverBuildCache.RunToolAsync("pion", "go", ["build", "-o", Path.Combine(dir, "pion-driver"), "."], package, environment,
-                BuildTimeout, "Needs golang-go and golang-github-pion-ice.v2-dev. " + InstallDeps, token);
-        }, ct);
+        var output = await DriverBuildCache.GetOrBuildAsync("pion", (dir, token) =>
+            DriverBuildCache.RunToolAsync("pion", "sh", [Path.Combine(sources, "build.sh"), dir], sources, null, BuildTimeout,
+                "Needs golang-go and golang-github-pion-ice.v2-dev. " + InstallDeps, token), ct);
         return new DriverLaunch(Path.Combine(output, "pion-driver"), []);
     }
 }

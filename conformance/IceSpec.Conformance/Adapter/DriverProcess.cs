@@ -106,7 +106,9 @@ public sealed class DriverProcess : IAsyncDisposable
         }
         catch (IOException e)
         {
-            throw Failure($"cannot send {line}: the driver's stdin is closed (exited: {ExitCode?.ToString() ?? "not yet"})", e);
+            // The driver is exiting: let its last events (say, "unsupported") and its exit code arrive first.
+            await _readers.WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+            throw Failure($"cannot send {line}: the driver's stdin is closed (exit code: {ExitCode?.ToString() ?? "none yet"})", e);
         }
         finally
         {
@@ -169,6 +171,7 @@ public sealed class DriverProcess : IAsyncDisposable
     {
         var errors = Events.Where(e => EventName(e) == "error").Select(e => (string?)e["message"]).TakeLast(3).ToList();
         if (errors.Count > 0) message += $" (its last error events: {string.Join(" | ", errors)})";
+        unsupported |= ExitCode == 127 || Events.Any(e => EventName(e) == "unsupported");
         return new DriverException(_driver.Name, message, DriverBuildCache.Tail(StandardError.TrimEnd(), StderrTailLines), ExitCode, unsupported, inner);
     }
 

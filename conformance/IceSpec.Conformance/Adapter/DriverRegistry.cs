@@ -14,8 +14,9 @@ public static class DriverRegistry
     {
         Register(new DriverSpec("libnice", "libnice 0.1.21 (C, GLib main loop), Debian libnice-dev",
             ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareLibniceAsync);
+        // aioice's regular nomination (its ICE-lite path) races against a full peer's checks: drivers/aioice/README.md.
         Register(new DriverSpec("aioice", "aioice 0.8.0 (Python asyncio), Debian python3-aioice on /usr/bin/python3",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareAioiceAsync);
+            ["aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareAioiceAsync);
         Register(new DriverSpec("werift", "werift-ice 0.2.3 (Node.js), npm",
             ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareWeriftAsync);
         Register(new DriverSpec("pion", "pion/ice v2 (Go), Debian golang-github-pion-ice.v2-dev built offline in GOPATH mode",

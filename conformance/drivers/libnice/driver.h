@@ -22,8 +22,6 @@ typedef struct {
   GMainLoop *loop;
   NiceAgent *agent;
   guint stream;
-  gboolean gathering;
-  gboolean remote_known;
   int exit_code;
 } Driver;
 

@@ -1,0 +1,226 @@
+package main
+
+// The pion/ice v2 Agent behind the adapter commands: RFC 8445 roles (controlling dials, controlled accepts),
+// RFC 8839 candidate lines converted to and from pion's Marshal form (the same fields without "candidate:").
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/pion/ice/v2"
+)
+
+type driver struct {
+	agent       *ice.Agent
+	controlling bool
+	cancel      context.CancelFunc
+	conn        *ice.Conn     // set once, before connected is closed
+	connected   chan struct{} // closed when Dial/Accept returned a connection
+	connecting  bool
+}
+
+func (d *driver) configure(command map[string]interface{}) error {
+	if d.agent != nil {
+		return badInput("configure: already configured")
+	}
+	c, err := parseConfigure(command)
+	if err != nil {
+		return err
+	}
+	if c.controlling && c.nomination == "aggressive" {
+		return unsupported{"configure", "pion/ice v2 nominates regularly when controlling (no aggressive mode)"}
+	}
+	config := &ice.AgentConfig{
+		NetworkTypes:     []ice.NetworkType{ice.NetworkTypeUDP4},
+		MulticastDNSMode: ice.MulticastDNSModeDisabled,
+		Urls:             c.urls,
+		// A controlled agent takes a later USE-CANDIDATE over its selected pair only with this (aggressive peers).
+		AcceptAggressiveNomination: c.nomination == "aggressive",
+	}
+	if c.relayOnly {
+		config.CandidateTypes = []ice.CandidateType{ice.CandidateTypeRelay}
+	}
+	if len(c.addresses) > 0 {
+		allowed := map[string]bool{}
+		config.NetworkTypes = nil
+		for _, a := range c.addresses {
+			ip := net.ParseIP(a)
+			if ip == nil {
+				return badInput("configure: address '%s' is not an IP address", a)
+			}
+			allowed[ip.String()] = true
+			config.IncludeLoopback = config.IncludeLoopback || ip.IsLoopback()
+			if ip.To4() != nil {
+				config.NetworkTypes = appendOnce(config.NetworkTypes, ice.NetworkTypeUDP4)
+			} else {
+				config.NetworkTypes = appendOnce(config.NetworkTypes, ice.NetworkTypeUDP6)
+			}
+		}
+		config.IPFilter = func(ip net.IP) bool { return allowed[ip.String()] }
+	}
+	agent, err := ice.NewAgent(config)
+	if err != nil {
+		return badInput("configure: pion rejected the configuration: %v", err)
+	}
+	d.agent, d.controlling, d.connected = agent, c.controlling, make(chan struct{})
+	must(agent.OnCandidate(d.onCandidate))
+	must(agent.OnConnectionStateChange(func(s ice.ConnectionState) {
+		if s != ice.ConnectionStateNew {
+			emit("state", map[string]interface{}{"state": s.String()})
+		}
+	}))
+	must(agent.OnSelectedCandidatePairChange(func(local, remote ice.Candidate) {
+		emit("selected-pair", map[string]interface{}{"local": hostPort(local), "remote": hostPort(remote),
+			"localType": local.Type().String(), "remoteType": remote.Type().String()})
+	}))
+	logf("configured %s, %s nomination", command["role"], c.nomination)
+	return nil
+}
+
+func appendOnce(types []ice.NetworkType, t ice.NetworkType) []ice.NetworkType {
+	for _, x := range types {
+		if x == t {
+			return types
+		}
+	}
+	return append(types, t)
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+func hostPort(c ice.Candidate) string {
+	return net.JoinHostPort(c.Address(), fmt.Sprint(c.Port()))
+}
+
+// onCandidate: a gathered candidate (trickle), or nil when gathering is done.
+func (d *driver) onCandidate(c ice.Candidate) {
+	if c != nil {
+		emit("candidate", map[string]interface{}{"line": "a=candidate:" + c.Marshal()})
+		return
+	}
+	ufrag, pwd, _ := d.agent.GetLocalUserCredentials()
+	candidates, err := d.agent.GetLocalCandidates()
+	if err != nil {
+		emit("error", map[string]interface{}{"message": "local candidates: " + err.Error()})
+	}
+	lines := []string{}
+	for _, x := range candidates {
+		lines = append(lines, "a=candidate:"+x.Marshal())
+	}
+	emit("local-description", map[string]interface{}{"ufrag": ufrag, "pwd": pwd, "candidates": lines})
+}
+
+func (d *driver) gather() error {
+	ufrag, pwd, err := d.agent.GetLocalUserCredentials()
+	if err != nil {
+		return badInput("gather: %v", err)
+	}
+	emit("local-credentials", map[string]interface{}{"ufrag": ufrag, "pwd": pwd})
+	if err := d.agent.GatherCandidates(); err != nil {
+		return badInput("gather: %v", err)
+	}
+	return nil
+}
+
+func (d *driver) remoteDescription(command map[string]interface{}) error {
+	ufrag, ok1 := command["ufrag"].(string)
+	pwd, ok2 := command["pwd"].(string)
+	if !ok1 || !ok2 {
+		return badInput("remote-description: ufrag and pwd are required strings")
+	}
+	if lite, _ := command["lite"].(bool); lite {
+		return unsupported{"remote-description", "pion/ice v2 has no setting for an ICE-lite peer"}
+	}
+	lines, err := stringArray(command["candidates"], "remote-description: candidates")
+	if err != nil {
+		return err
+	}
+	for _, line := range lines {
+		if err := d.addRemote(line); err != nil {
+			emit("error", map[string]interface{}{"message": err.Error()})
+		}
+	}
+	if d.connecting {
+		return badInput("remote-description: already given")
+	}
+	d.connecting = true
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	go d.connect(ctx, ufrag, pwd)
+	return nil
+}
+
+// connect runs pion's blocking Dial (controlling) or Accept (controlled), then reads datagrams until closed.
+func (d *driver) connect(ctx context.Context, ufrag, pwd string) {
+	var conn *ice.Conn
+	var err error
+	if d.controlling {
+		conn, err = d.agent.Dial(ctx, ufrag, pwd)
+	} else {
+		conn, err = d.agent.Accept(ctx, ufrag, pwd)
+	}
+	if err != nil {
+		logf("connect: %v", err)
+		return
+	}
+	d.conn = conn
+	close(d.connected)
+	buffer := make([]byte, 65536)
+	for {
+		n, err := conn.Read(buffer)
+		if err != nil {
+			logf("read: %v", err)
+			return
+		}
+		emit("received", map[string]interface{}{"data": base64.StdEncoding.EncodeToString(buffer[:n])})
+	}
+}
+
+func (d *driver) addRemote(line string) error {
+	value := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(line), "a="), "candidate:")
+	c, err := ice.UnmarshalCandidate(value)
+	if err != nil {
+		return badInput("pion cannot parse remote candidate '%s': %v", line, err)
+	}
+	if err := d.agent.AddRemoteCandidate(c); err != nil {
+		return badInput("pion rejected remote candidate '%s': %v", line, err)
+	}
+	return nil
+}
+
+func (d *driver) send(command map[string]interface{}) error {
+	text, _ := command["data"].(string)
+	data, err := base64.StdEncoding.DecodeString(text)
+	if err != nil || len(data) == 0 {
+		return badInput("send: data must be non-empty base64")
+	}
+	// pion reports the selected pair a moment before Dial/Accept returns the connection.
+	select {
+	case <-d.connected:
+	case <-time.After(5 * time.Second):
+		return badInput("send: not connected")
+	}
+	if _, err := d.conn.Write(data); err != nil {
+		return badInput("send: %v", err)
+	}
+	return nil
+}
+
+func (d *driver) close() {
+	if d.cancel != nil {
+		d.cancel()
+	}
+	if d.agent != nil {
+		if err := d.agent.Close(); err != nil {
+			logf("close: %v", err)
+		}
+	}
+}

@@ -18,6 +18,11 @@ public enum CaseOutcome : byte
     ExpectedFailure,
     /// <summary>Listed as expected to fail but passed: the list is stale.</summary>
     UnexpectedPass,
+    /// <summary>
+    /// The case could not bring about what it checks (e.g. no allocation quota is configured, so no 486 can be provoked):
+    /// neither a pass nor a failure. The detail says what to configure.
+    /// </summary>
+    Inconclusive,
 }
 
 /// <summary>

@@ -1,0 +1,23 @@
+namespace IceSpec.Conformance.Cases.Server;
+
+/// <summary>What one run of a case concluded, before the expected-failure list is applied.</summary>
+public readonly record struct CaseVerdict(CaseOutcome Outcome, string Detail)
+{
+    public static CaseVerdict Pass(string detail) => new(CaseOutcome.Passed, detail);
+
+    public static CaseVerdict Fail(string detail) => new(CaseOutcome.Failed, detail);
+
+    public static CaseVerdict Inconclusive(string detail) => new(CaseOutcome.Inconclusive, detail);
+}
+
+/// <summary>
+/// One black-box server case: its <see cref="CaseInfo"/> (ID, level, RFC text), the requirement-catalog subjects it
+/// covers (<c>StunRequirements.All</c> / <c>TurnRequirements.All</c>, matched by subject in Coverage/), and its body.
+/// </summary>
+public sealed record ServerCase(CaseInfo Info, IReadOnlyList<string> Covers, Func<ServerCaseContext, Task<CaseVerdict>> Run)
+{
+    /// <summary>A case with ID <c>rfc&lt;rfc&gt;-&lt;section&gt;-&lt;ordinal&gt;</c>.</summary>
+    public static ServerCase Define(int rfc, string section, int ordinal, RequirementLevel level, string title, string requirementText,
+        string[] covers, Func<ServerCaseContext, Task<CaseVerdict>> run) =>
+        new(new CaseInfo(CaseInfo.MakeId(rfc, section, ordinal), rfc, section, level, title, requirementText), covers, run);
+}

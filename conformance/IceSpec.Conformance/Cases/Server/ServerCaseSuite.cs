@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace IceSpec.Conformance.Cases.Server;
+
+/// <summary>
+/// The black-box STUN/TURN server cases (RFC 8489, RFC 8656), run one after another against any server: each sends
+/// hand-made requests with the codec and judges the responses; each ends by deleting what it allocated.
+/// </summary>
+public static class ServerCaseSuite
+{
+    public const string Scenario = "server";
+
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Every case with its coverage of the requirement catalogs, in run order (quota cases last: they fill the server).</summary>
+    public static IReadOnlyList<ServerCase> All { get; } =
+    [
+        .. BindingCases.All, .. AuthenticationCases.All, .. AllocateCases.All, .. LifetimeCases.All,
+        .. PermissionCases.All, .. ChannelCases.All, .. QuotaCases.All,
+    ];
+
+    public static IReadOnlyList<CaseInfo> Cases { get; } = [.. All.Select(c => c.Info)];
+
+    /// <summary>
+    /// Runs the selected cases against <paramref name="target"/>: those in <see cref="ServerCaseOptions.CaseIds"/> (all when
+    /// null), SHOULD cases only with <see cref="ServerCaseOptions.Strict"/> or when selected by ID.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown case ID, or a target without host, ports or username.</exception>
+    public static async Task<IReadOnlyList<CaseResult>> RunAsync(ServerTarget target, ServerCaseOptions options, IProgress<CaseResult>? progress, CancellationToken ct)
+    {
+        Validate(target);
+        var selected = Select(options);
+        var timeout = options.Timeout ?? DefaultTimeout;
+        if (timeout <= TimeSpan.Zero) throw new ArgumentException($"the case timeout must be positive, not {timeout}", nameof(options));
+        var (udp, tcp) = await ServerCaseContext.ResolveAsync(target, ct);
+        var results = new List<CaseResult>();
+        foreach (var serverCase in selected)
+        {
+            var watch = Stopwatch.StartNew();
+            var verdict = await RunOneAsync(serverCase, new ServerCaseContextFactory(target, udp, tcp), timeout, ct);
+            var result = Judge(serverCase.Info, target.Name, verdict, options.Expected, watch.Elapsed);
+            results.Add(result);
+            progress?.Report(result);
+        }
+        return results;
+    }
+
+    private static IReadOnlyList<ServerCase> Select(ServerCaseOptions options)
+    {
+        if (options.CaseIds is null) return [.. All.Where(c => c.Info.Level == RequirementLevel.Must || options.Strict)];
+        var unknown = options.CaseIds.Where(id => All.All(c => c.Info.Id != id)).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"unknown server case ID(s): {string.Join(", ", unknown)} (known: {string.Join(", ", All.Select(c => c.Info.Id))})", nameof(options));
+        return [.. All.Where(c => options.CaseIds.Contains(c.Info.Id))];
+    }
+
+    private static void Validate(ServerTarget target)
+    {
+        if (string.IsNullOrWhiteSpace(target.Name)) throw new ArgumentException("the target needs a name", nameof(target));
+        if (string.IsNullOrWhiteSpace(target.Host)) throw new ArgumentException($"target '{target.Name}' has no host", nameof(target));
+        if (target.UdpPort is < 1 or > 65535) throw new ArgumentException($"target '{target.Name}': UDP port {target.UdpPort} is not 1..65535", nameof(target));
+        if (target.TcpPort is < 1 or > 65535) throw new ArgumentException($"target '{target.Name}': TCP port {target.TcpPort} is not 1..65535", nameof(target));
+        if (string.IsNullOrEmpty(target.Username)) throw new ArgumentException($"target '{target.Name}' has no username (the TURN cases authenticate)", nameof(target));
+    }
+
+    private static async Task<CaseVerdict> RunOneAsync(ServerCase serverCase, ServerCaseContextFactory factory, TimeSpan timeout, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        await using var context = factory.Create(limit.Token);
+        try
+        {
+            return await serverCase.Run(context).WaitAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return CaseVerdict.Fail($"the case did not finish within {timeout.TotalSeconds:0.#} s");
+        }
+        catch (CaseSetupException e)
+        {
+            return CaseVerdict.Fail("could not set up the check: " + e.Message);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            return CaseVerdict.Fail($"network error talking to {factory.Udp}: {e.Message}");
+        }
+    }
+
+    private static CaseResult Judge(CaseInfo info, string target, CaseVerdict verdict, ExpectedFailures? expected, TimeSpan duration)
+    {
+        var reason = expected?.ReasonFor(info.Id, target);
+        var (outcome, detail) = (verdict.Outcome, reason) switch
+        {
+            (CaseOutcome.Failed, not null) => (CaseOutcome.ExpectedFailure, $"expected to fail: {reason}. {verdict.Detail}"),
+            (CaseOutcome.Passed, not null) => (CaseOutcome.UnexpectedPass, $"listed as expected to fail ({reason}) but passed: {verdict.Detail}"),
+            _ => (verdict.Outcome, verdict.Detail),
+        };
+        return new CaseResult(info, target, Scenario, outcome, detail, duration);
+    }
+
+    private sealed record ServerCaseContextFactory(ServerTarget Target, System.Net.IPEndPoint Udp, System.Net.IPEndPoint? Tcp)
+    {
+        public ServerCaseContext Create(CancellationToken cancel) => new(Target, Udp, Tcp, cancel);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using IceSpec.Stun;
+
+namespace IceSpec.Conformance.Cases.Server;
+
+/// <summary>
+/// A TCP connection to the server, cut into messages: STUN (first two bits 00: 20-byte header + Message Length, RFC 8489
+/// §6.2.2) or ChannelData (01: 4-byte header + Length, padded to 4 on streams, RFC 8656 §12.5).
+/// </summary>
+public sealed class TcpServerConnection : ServerConnection
+{
+    private readonly TcpClient _client;
+    private readonly NetworkStream _stream;
+    private readonly byte[] _pending = new byte[65536 + StunHeader.Length];
+    private int _pendingLength;
+    private Task<int>? _read;
+
+    private TcpServerConnection(TcpClient client)
+    {
+        _client = client;
+        _stream = client.GetStream();
+    }
+
+    public static async Task<TcpServerConnection> ConnectAsync(IPEndPoint server, TimeSpan timeout, CancellationToken cancel)
+    {
+        var client = new TcpClient(server.AddressFamily);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        wait.CancelAfter(timeout);
+        try
+        {
+            await client.ConnectAsync(server, wait.Token);
+            return new TcpServerConnection(client);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancel.IsCancellationRequested)
+        {
+            client.Dispose();
+            throw new CaseSetupException($"could not connect to {server} over TCP within {timeout.TotalSeconds:0.#} s: {e.Message}");
+        }
+    }
+
+    public override IPEndPoint Local => (IPEndPoint)_client.Client.LocalEndPoint!;
+
+    public override IPEndPoint Remote => (IPEndPoint)_client.Client.RemoteEndPoint!;
+
+    public override string Transport => "tcp";
+
+    public override async Task SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancel) => await _stream.WriteAsync(message, cancel);
+
+    protected override async Task<byte[]?> ReceiveNextAsync(TimeSpan timeout, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var whole = WholeMessageLength();
+            if (whole > 0 && whole <= _pendingLength)
+            {
+                var message = _pending.AsSpan(0, whole).ToArray();
+                _pending.AsSpan(whole, _pendingLength - whole).CopyTo(_pending);
+                _pendingLength -= whole;
+                if (message.Length >= 4 && (message[0] & 0xC0) == 0x40)
+                    return message[..(4 + BinaryPrimitives.ReadUInt16BigEndian(message.AsSpan(2)))]; // ChannelData without its stream padding
+                return message;
+            }
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return null;
+            // A read that timed out stays pending and is awaited by the next receive, so no byte is lost.
+            _read ??= _stream.ReadAsync(_pending, _pendingLength, _pending.Length - _pendingLength, CancellationToken.None);
+            var done = await Task.WhenAny(_read, Task.Delay(left, cancel));
+            cancel.ThrowIfCancellationRequested();
+            if (done != _read) return null;
+            var count = await _read;
+            _read = null;
+            if (count == 0) throw new CaseSetupException($"the server closed the TCP connection from {Local}");
+            _pendingLength += count;
+        }
+    }
+
+    /// <summary>Bytes of the first message in the buffer once its header is in, else 0.</summary>
+    private int WholeMessageLength()
+    {
+        if (_pendingLength < 4) return 0;
+        var length = BinaryPrimitives.ReadUInt16BigEndian(_pending.AsSpan(2));
+        return (_pending[0] & 0xC0) switch
+        {
+            0x00 => StunHeader.Length + length,
+            0x40 => StunHeader.Padded(4 + length),
+            _ => throw new CaseSetupException($"the server sent bytes that are neither STUN nor ChannelData on TCP (first byte 0x{_pending[0]:X2})"),
+        };
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

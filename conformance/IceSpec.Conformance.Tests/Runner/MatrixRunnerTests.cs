@@ -1,5 +1,6 @@
 using IceSpec.Captures;
 using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Cases.Server;
 using IceSpec.Conformance.Lab;
 using IceSpec.Conformance.Runner;
 using IceSpec.Conformance.Scenarios;
@@ -18,7 +19,7 @@ public sealed class MatrixRunnerTests : IDisposable
     public async Task Libnice_and_aioice_connect_as_predicted_with_readable_pcaps()
     {
         var before = LabSweep.ListLabNamespaces();
-        var selection = new RunSelection(["libnice", "aioice"], ["no-nat", "both-symmetric-turn"], ["regular"], [], false,
+        var selection = new RunSelection(["libnice", "aioice"], ["no-nat", "both-symmetric-turn"], ["default"], [], false,
             ExpectedFailures.None, _out, LabServerKind.Coturn);
 
         var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);

@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace IceSpec.Conformance.Lab;
 
 /// <summary>
-/// A process the lab started inside a namespace (<c>ip netns exec NS …</c>, which execs: the PID is the program's),
-/// its output appended to a log file. Stopped by its PID: SIGTERM, then SIGKILL after a grace period.
+/// A process the kit started, inside a namespace (<c>ip netns exec NS …</c>, which execs: the PID is the program's) or,
+/// with no namespace, in this one; its output appended to a log file. Stopped by its PID: SIGTERM, then SIGKILL after a grace period.
 /// </summary>
 public sealed class LabProcess : IAsyncDisposable
 {
@@ -18,7 +18,7 @@ public sealed class LabProcess : IAsyncDisposable
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
 
-    private LabProcess(Process process, StreamWriter log, string netns, string description)
+    private LabProcess(Process process, StreamWriter log, string? netns, string description)
     {
         _process = process;
         _log = log;
@@ -28,24 +28,24 @@ public sealed class LabProcess : IAsyncDisposable
     }
 
     public int Pid => _process.Id;
-    public string Namespace { get; }
+    public string? Namespace { get; }
     public string Description { get; }
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <paramref name="file"/> in <paramref name="netns"/>; stdout and stderr go to <paramref name="logPath"/>.</summary>
-    public static LabProcess Start(string netns, string file, IReadOnlyList<string> args, string logPath)
+    /// <summary>Starts <paramref name="file"/> in <paramref name="netns"/> (null: this namespace); stdout and stderr go to <paramref name="logPath"/>.</summary>
+    public static LabProcess Start(string? netns, string file, IReadOnlyList<string> args, string logPath)
     {
-        var info = new ProcessStartInfo("ip")
+        var info = new ProcessStartInfo(netns is null ? file : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in (string[])["netns", "exec", netns, file, .. args]) info.ArgumentList.Add(arg);
+        foreach (var arg in netns is null ? args : ["netns", "exec", netns, file, .. args]) info.ArgumentList.Add(arg);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
-        var description = $"{file} {string.Join(' ', args)} (in {netns})";
+        var description = $"{file} {string.Join(' ', args)}" + (netns is null ? "" : $" (in {netns})");
         try
         {
             var process = Process.Start(info) ?? throw new LabException($"could not start {description}");

@@ -22,7 +22,7 @@ public sealed record IceCellReport(
 {
     public string Pair => $"{Controlling}>{Controlled}";
 
-    /// <summary>The outcome of a cell is its worst case's: failed, unexpected pass, expected failure, unsupported, passed.</summary>
+    /// <summary>The outcome of a cell is its worst case's: failed, unexpected pass, expected failure, inconclusive, unsupported, passed.</summary>
     public static CaseOutcome Worst(IEnumerable<CaseOutcome> outcomes) =>
         outcomes.DefaultIfEmpty(CaseOutcome.Passed).MaxBy(Severity);
 
@@ -31,6 +31,7 @@ public sealed record IceCellReport(
         CaseOutcome.Failed => 4,
         CaseOutcome.UnexpectedPass => 3,
         CaseOutcome.ExpectedFailure => 2,
+        CaseOutcome.Inconclusive => 1,
         CaseOutcome.Unsupported => 1,
         _ => 0,
     };

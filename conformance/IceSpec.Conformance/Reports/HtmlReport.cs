@@ -114,6 +114,7 @@ public static class HtmlReport
         CaseOutcome.Failed => "failed",
         CaseOutcome.Unsupported => "unsupported",
         CaseOutcome.ExpectedFailure => "expected",
+        CaseOutcome.Inconclusive => "inconclusive",
         _ => "unexpected",
     };
 
@@ -130,8 +131,9 @@ public static class HtmlReport
         CaseOutcome.Failed => "✘",
         CaseOutcome.Unsupported => "∅",
         CaseOutcome.ExpectedFailure => "≈",
+        CaseOutcome.Inconclusive => "?",
         _ => "!",
     };
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    private static string E(string text) => WebUtility.HtmlEncode(JUnitReport.XmlSafe(text));
 }

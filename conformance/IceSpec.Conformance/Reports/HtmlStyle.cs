@@ -14,6 +14,7 @@ internal static class HtmlStyle
         .badge.failed { background: #fde6e6; color: #a31b1b; border-color: #f1a9a9; }
         .badge.unsupported { background: #eef0f3; color: #4d5663; border-color: #cdd3da; }
         .badge.expected { background: #fff4d6; color: #8a5a00; border-color: #f0d58c; }
+        .badge.inconclusive { background: #e6f0fb; color: #1f4f86; border-color: #a9c6ea; }
         .badge.unexpected { background: #f3e6fd; color: #6b1fa3; border-color: #cfa8ee; }
         pre.diagram { background: #fff; border: 1px solid #d8dde4; border-radius: 6px; padding: 10px 12px; font-size: 12.5px; overflow-x: auto; }
         .prediction, .measured { margin: 6px 0; }
@@ -25,9 +26,9 @@ internal static class HtmlStyle
         table.matrix td.cell { min-width: 150px; }
         table.matrix td.cell a { display: block; color: inherit; text-decoration: none; white-space: nowrap; }
         td.cell.passed { background: #e3f5e6; } td.cell.failed { background: #fde6e6; } td.cell.unsupported { background: #eef0f3; }
-        td.cell.expected { background: #fff4d6; } td.cell.unexpected { background: #f3e6fd; } td.cell.none { color: #9aa3ad; }
+        td.cell.expected { background: #fff4d6; } td.cell.inconclusive { background: #e6f0fb; } td.cell.unexpected { background: #f3e6fd; } td.cell.none { color: #9aa3ad; }
         .mark { font-weight: bold; }
-        details.cell-details { background: #fff; border: 1px solid #d8dde4; border-left-width: 4px; border-radius: 4px; margin: 6px 0; padding: 4px 10px; }
+        details.cell-details { background: #fff; border: 1px solid #d8dde4; border-left-width: 4px; border-radius: 4px; margin: 3px 0; padding: 1px 10px; font-size: 13px; }
         details.cell-details.passed { border-left-color: #3c9a50; } details.cell-details.failed { border-left-color: #d23c3c; }
         details.cell-details.unsupported { border-left-color: #8a94a0; } details.cell-details.expected { border-left-color: #d9a520; }
         summary { cursor: pointer; padding: 2px 0; }

@@ -1,6 +1,7 @@
 using IceSpec.Captures;
 using IceSpec.Conformance.Adapter;
 using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Cases.Server;
 using IceSpec.Conformance.Lab;
 using IceSpec.Conformance.Reports;
 using IceSpec.Conformance.Scenarios;
@@ -39,7 +40,9 @@ public static class IceCellRunner
         var captures = new List<PacketCapture>();
         IcePairResult result;
         var started = DateTime.UtcNow;
-        try
+        if (MissingCapability(scenario, controlling, controlled, nomination) is { } missing)
+            result = new IcePairResult(IcePairOutcome.Unsupported, missing, null, null, 0, 0, TimeSpan.Zero, "", "");
+        else try
         {
             foreach (var (netns, file) in ((string, string)[])[(lab.PublicNamespace, "public.pcap"), (a.Namespace, "controlling.pcap"), (b.Namespace, "controlled.pcap")])
                 captures.Add(await PacketCapture.StartAsync(lab, netns, Path.Combine(directory, file), ct));
@@ -67,14 +70,14 @@ public static class IceCellRunner
                 PcapPath = Path.Combine(cellName, "public.pcap"),
                 LogPath = Path.Combine(cellName, "controlling.log"),
             })
-            .Select(selection.ExpectedFailures.Apply)
+            .Select(r => ApplyExpected(r, selection.ExpectedFailures))
             .ToList();
 
         return new IceCellReport(scenario.Name, controlling.Name, controlled.Name, nomination,
             IceCellReport.Worst(cases.Select(c => c.Outcome)), $"{result.Outcome}: {FirstLine(result.Detail)} [{pcapSummary}]",
             scenario.Prediction.Kind, observed, result.ControllingPair?.ToString(), result.ControlledPair?.ToString(),
             result.Outcome == IcePairOutcome.Connected ? result.TimeToConnected.TotalMilliseconds : null,
-            cases, [.. artifacts.Select(f => Path.Combine(cellName, f))]);
+            cases, [.. artifacts.Where(f => File.Exists(Path.Combine(directory, f))).Select(f => Path.Combine(cellName, f))]);
     }
 
     /// <summary>The three ICE cases of a cell, from what the drivers reported.</summary>
@@ -104,6 +107,29 @@ public static class IceCellRunner
         yield return Make(IceCases.PredictedPair, observed == prediction.Kind ? CaseOutcome.Passed : CaseOutcome.Failed,
             observed is null ? $"predicted {prediction.Kind} ({prediction.Section}); no pair selected"
                 : $"predicted {prediction.Kind} ({prediction.Section}: {prediction.Reason}); selected {observed}");
+    }
+
+    /// <summary>What a cell needs that a driver does not declare (DriverSpec capabilities), or null: such a cell is unsupported, not run.</summary>
+    private static string? MissingCapability(Scenario scenario, DriverSpec controlling, DriverSpec controlled, string nomination)
+    {
+        var needs = new List<(DriverSpec Driver, string Capability)> { (controlling, nomination), (controlling, "stun"), (controlled, "stun") };
+        if (scenario.TurnTransport is { } transport)
+            needs.AddRange([(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
+        return needs.FirstOrDefault(n => !n.Driver.Supports(n.Capability)) is { Driver: { } driver } need
+            ? $"{driver.Name} does not support {need.Capability}" + (need.Capability == nomination ? " nomination as the controlling agent" : "")
+            : null;
+    }
+
+    /// <summary>A listed failure is expected; a listed pass is unexpected (the list is stale). The target is <c>SCENARIO/A&gt;B</c>.</summary>
+    private static CaseResult ApplyExpected(CaseResult result, ExpectedFailures expected)
+    {
+        if (expected.ReasonFor(result.Case.Id, $"{result.Scenario}/{result.Implementation}") is not { } reason) return result;
+        return result.Outcome switch
+        {
+            CaseOutcome.Failed => result with { Outcome = CaseOutcome.ExpectedFailure, Detail = $"expected to fail: {reason}. {result.Detail}" },
+            CaseOutcome.Passed => result with { Outcome = CaseOutcome.UnexpectedPass, Detail = $"listed as expected to fail ({reason}) but passed: {result.Detail}" },
+            _ => result,
+        };
     }
 
     private static int DatagramsSent(Scenario scenario) => scenario.Topology.LossPercent > 0 ? DatagramsUnderLoss : Datagrams;

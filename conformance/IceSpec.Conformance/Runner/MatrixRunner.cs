@@ -10,7 +10,7 @@ public sealed record RunProgress(string Message, int Done, int Total, IceCellRep
 
 /// <summary>
 /// Runs a selection: per scenario one lab (built, its NATs measured, a STUN/TURN server started, torn down after), every
-/// ordered pair of implementations × nomination mode in it, then the server cases. Lab and driver errors become report
+/// ordered pair of implementations × nomination mode in it; then the server cases against each selected server. Lab and driver errors become report
 /// errors, never exceptions (except cancellation).
 /// </summary>
 public static class MatrixRunner
@@ -43,7 +43,10 @@ public static class MatrixRunner
         }
 
         var runIce = IceCases.All.Any(selection.Selects);
-        var pairs = runIce ? (from a in ready from b in ready from n in selection.Nominations select (a, b, n)).ToList() : [];
+        // "default" resolves per controlling driver; a mode asked twice (default = regular, and regular) runs once.
+        var pairs = runIce
+            ? (from a in ready from b in ready from n in selection.Nominations.Select(n => RunSelection.EffectiveNomination(n, a)).Distinct() select (a, b, n)).ToList()
+            : [];
         var total = pairs.Count * scenarios.Count;
         var cells = new List<IceCellReport>();
         var scenarioReports = new List<ScenarioReport>();
@@ -72,8 +75,9 @@ public static class MatrixRunner
                 scenario.Prediction.Kind, scenario.Prediction.Section, scenario.Prediction.Reason, measured));
         }
 
+        var serverCases = await ServerCaseRunner.RunAsync(selection, errors, progress, ct);
         return new ConformanceReport(started, DateTimeOffset.UtcNow - started, selection.Server.ToString(), selection.Strict,
-            [.. ready.Select(d => d.Name)], scenarioReports, cells, [], errors);
+            [.. ready.Select(d => d.Name)], scenarioReports, cells, serverCases, errors);
     }
 
     /// <summary>Probes every NAT of the lab; a NAT that does not behave as its type claims is a lab error.</summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Cases.Server;
 using IceSpec.Conformance.Lab;
 
 namespace IceSpec.Conformance.Runner;
@@ -7,7 +8,9 @@ namespace IceSpec.Conformance.Runner;
 /// <summary>What a run covers and where it writes; the command line of <c>icespec conformance run</c>.</summary>
 /// <param name="CasePatterns">Globs over case IDs (<c>rfc8445-*</c>); empty = every case.</param>
 /// <param name="Strict">Also run SHOULD cases.</param>
-/// <param name="ServerCases">Run the black-box STUN/TURN server cases against the lab's servers.</param>
+/// <param name="ExpectedFailures">Known failures: <c>CASE-ID TARGET REASON</c> lines, TARGET a server name (coturn, icespec) or an ICE cell <c>SCENARIO/CONTROLLING&gt;CONTROLLED</c> (globs allowed).</param>
+/// <param name="Server">The STUN/TURN server the ICE scenarios use.</param>
+/// <param name="ServerCaseTargets">The servers the black-box server cases run against (none: no server cases).</param>
 public sealed record RunSelection(
     IReadOnlyList<string> Implementations,
     IReadOnlyList<string> Scenarios,
@@ -17,10 +20,17 @@ public sealed record RunSelection(
     ExpectedFailures ExpectedFailures,
     string OutputDirectory,
     LabServerKind Server = LabServerKind.Coturn,
-    bool ServerCases = true,
+    IReadOnlyList<LabServerKind>? ServerCaseTargets = null,
     TimeSpan? CellTimeout = null)
 {
-    public static readonly IReadOnlyList<string> NominationModes = ["regular", "aggressive"];
+    /// <summary>Nomination modes (RFC 8445 §8.1.1); <c>default</c> is regular when the controlling driver declares it, else aggressive.</summary>
+    public static readonly IReadOnlyList<string> NominationModes = ["default", "regular", "aggressive"];
+
+    /// <summary>The mode a cell runs with: <paramref name="requested"/>, or for <c>default</c> the controlling driver's.</summary>
+    public static string EffectiveNomination(string requested, Adapter.DriverSpec controlling) =>
+        requested != "default" ? requested : controlling.Supports("regular") ? "regular" : "aggressive";
+
+    public IReadOnlyList<LabServerKind> ServerCaseTargets { get; init; } = ServerCaseTargets ?? [];
 
     /// <summary>Whether <paramref name="info"/> is selected by level (SHOULD only with --strict) and by the case patterns.</summary>
     public bool Selects(CaseInfo info) =>

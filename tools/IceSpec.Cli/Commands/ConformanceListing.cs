@@ -1,4 +1,5 @@
 using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Cases.Server;
 using IceSpec.Conformance.Runner;
 using IceSpec.Conformance.Scenarios;
 
@@ -23,6 +24,10 @@ internal static class ConformanceListing
         output.WriteLine();
         output.WriteLine("ICE cases (every cell):");
         foreach (var info in IceCases.All)
+            output.WriteLine($"  {info.Id,-20} {info.Level.ToString().ToUpperInvariant(),-6} {info.Title}");
+        output.WriteLine();
+        output.WriteLine("Server cases (each STUN/TURN server; SHOULD only with --strict):");
+        foreach (var info in ServerCaseSuite.Cases)
             output.WriteLine($"  {info.Id,-20} {info.Level.ToString().ToUpperInvariant(),-6} {info.Title}");
         return ExitCodes.Ok;
     }

@@ -68,7 +68,13 @@ public static partial class LabSweep
             {
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => TeardownAll();
                 foreach (var signal in (PosixSignal[])[PosixSignal.SIGINT, PosixSignal.SIGTERM])
-                    Signals.Add(PosixSignalRegistration.Create(signal, _ => TeardownAll()));
+                    Signals.Add(PosixSignalRegistration.Create(signal, context =>
+                    {
+                        // Tear down first, then end the process ourselves (128 + signal, as a shell reports it).
+                        context.Cancel = true;
+                        TeardownAll();
+                        Environment.Exit(128 + (context.Signal == PosixSignal.SIGINT ? 2 : 15));
+                    }));
             }
             Live.Add(lab);
         }

@@ -73,16 +73,26 @@ public sealed class NatLab : IAsyncDisposable
     /// <summary>Kills what still runs in the lab's namespaces (by PID) and deletes them. Safe to call twice and from signal handlers.</summary>
     internal void Teardown()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        string[] namespaces;
+        lock (_namespaces)
+        {
+            // Under the lock: a namespace being added right now is either in the list or will never be created.
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            namespaces = [.. _namespaces];
+        }
         LabSweep.Unregister(this);
-        foreach (var netns in Namespaces) LabSweep.Delete(netns);
+        foreach (var netns in namespaces) LabSweep.Delete(netns);
     }
 
     private string AddNamespace(string role)
     {
         var netns = Prefix + role;
-        LabShell.Ip("netns", "add", netns);
-        lock (_namespaces) _namespaces.Add(netns);
+        lock (_namespaces)
+        {
+            if (Volatile.Read(ref _disposed) != 0) throw new LabException("the lab was torn down while it was being built (interrupted)");
+            LabShell.Ip("netns", "add", netns);
+            _namespaces.Add(netns);
+        }
         LabShell.Ip("-n", netns, "link", "set", "lo", "up");
         return netns;
     }

@@ -14,10 +14,13 @@ public sealed record NatMeasurement(NatBehaviour Mapping, NatBehaviour Filtering
 /// Measures a lab NAT with plain UDP sockets, the way RFC 5780 §4.3 and §4.4 do with a STUN server on two addresses:
 /// a host behind the NAT sends to three public endpoints (A:p, A:q, B:r) and the mapped addresses they observe give the
 /// mapping behaviour; after a fresh socket sends only to A:p, which of B:r, A:q and A:p get through gives the filtering.
+/// Every probe is sent <see cref="Copies"/> times (each copy tagged, stale copies ignored), so injected loss does not
+/// pass for filtering.
 /// </summary>
 public static class NatProbe
 {
     private static readonly TimeSpan Wait = TimeSpan.FromMilliseconds(700);
+    private const int Copies = 3;
 
     public static async Task<NatMeasurement> MeasureAsync(NatLab lab, LabHost host, CancellationToken ct = default)
     {
@@ -30,8 +33,9 @@ public static class NatProbe
         var mapped = new List<IPEndPoint>();
         foreach (var remote in (Socket[])[a1, a2, b])
         {
-            await inside.SendToAsync("map"u8.ToArray(), remote.LocalEndPoint!, ct);
-            if (await ReceiveFromAsync(remote, ct) is not { } seen)
+            var tag = $"map-{mapped.Count}";
+            await SendCopiesAsync(inside, tag, remote.LocalEndPoint!, ct);
+            if (await ReceiveFromAsync(remote, tag, ct) is not { } seen)
                 return new NatMeasurement(NatBehaviour.Blocked, NatBehaviour.Blocked, mapped);
             mapped.Add(seen);
         }
@@ -42,15 +46,16 @@ public static class NatProbe
 
         // Filtering (RFC 5780 §4.4): a fresh mapping made towards A:p only; who may send to it?
         using var fresh = NamespaceSockets.Udp(host.Namespace, new IPEndPoint(host.Address, 0));
-        await fresh.SendToAsync("filter"u8.ToArray(), a1.LocalEndPoint!, ct);
-        if (await ReceiveFromAsync(a1, ct) is not { } freshMapped)
+        await SendCopiesAsync(fresh, "filter", a1.LocalEndPoint!, ct);
+        if (await ReceiveFromAsync(a1, "filter", ct) is not { } freshMapped)
             return new NatMeasurement(mapping, NatBehaviour.Blocked, mapped);
         var filtering = NatBehaviour.Blocked;
         foreach (var (sender, behaviour) in ((Socket, NatBehaviour)[])[
                      (b, NatBehaviour.EndpointIndependent), (a2, NatBehaviour.AddressDependent), (a1, NatBehaviour.AddressAndPortDependent)])
         {
-            await sender.SendToAsync("back"u8.ToArray(), freshMapped, ct);
-            if (await ReceiveFromAsync(fresh, ct) is not null)
+            var tag = $"back-{behaviour}";
+            await SendCopiesAsync(sender, tag, freshMapped, ct);
+            if (await ReceiveFromAsync(fresh, tag, ct) is not null)
             {
                 filtering = behaviour;
                 break;
@@ -67,7 +72,7 @@ public static class NatProbe
         var delivered = 0;
         var receiving = Task.Run(async () =>
         {
-            while (await ReceiveFromAsync(receiver, ct) is not null) delivered++;
+            while (await ReceiveFromAsync(receiver, null, ct) is not null) delivered++;
         }, ct);
         for (var i = 0; i < count; i++)
         {
@@ -78,15 +83,29 @@ public static class NatProbe
         return delivered;
     }
 
-    private static async Task<IPEndPoint?> ReceiveFromAsync(Socket socket, CancellationToken ct)
+    private static async Task SendCopiesAsync(Socket socket, string tag, EndPoint to, CancellationToken ct)
+    {
+        for (var i = 0; i < Copies; i++)
+        {
+            await socket.SendToAsync(System.Text.Encoding.ASCII.GetBytes(tag), to, ct);
+            await Task.Delay(10, ct);
+        }
+    }
+
+    /// <summary>The source of the first datagram carrying <paramref name="tag"/> (any datagram when null) within <see cref="Wait"/>.</summary>
+    private static async Task<IPEndPoint?> ReceiveFromAsync(Socket socket, string? tag, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(Wait);
         var buffer = new byte[64];
         try
         {
-            var result = await socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
-            return (IPEndPoint)result.RemoteEndPoint;
+            while (true)
+            {
+                var result = await socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+                if (tag is null || System.Text.Encoding.ASCII.GetString(buffer, 0, result.ReceivedBytes) == tag)
+                    return (IPEndPoint)result.RemoteEndPoint;
+            }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -47,10 +47,10 @@ public static class MatrixRunner
         var pairs = runIce
             ? (from a in ready from b in ready from n in selection.Nominations.Select(n => RunSelection.EffectiveNomination(n, a)).Distinct() select (a, b, n)).ToList()
             : [];
-        var total = pairs.Count * scenarios.Count;
+        var total = scenarios.Sum(s => pairs.Count(p => selection.SelectsPair(s.Name, p.a.Name, p.b.Name)));
         var cells = new List<IceCellReport>();
         var scenarioReports = new List<ScenarioReport>();
-        foreach (var scenario in runIce ? scenarios : [])
+        foreach (var scenario in runIce ? scenarios.Where(s => pairs.Any(p => selection.SelectsPair(s.Name, p.a.Name, p.b.Name))) : [])
         {
             progress?.Report(new RunProgress($"{scenario.Name}: building the lab", cells.Count, total));
             var measured = new List<string>();
@@ -59,7 +59,7 @@ public static class MatrixRunner
                 await using var lab = NatLab.Build(scenario.Topology);
                 measured.AddRange(await MeasureNatsAsync(lab, errors, scenario, ct));
                 var server = await LabServers.StartAsync(lab, selection.Server, Path.Combine(selection.OutputDirectory, scenario.Name), ct);
-                foreach (var (controlling, controlled, nomination) in pairs)
+                foreach (var (controlling, controlled, nomination) in pairs.Where(p => selection.SelectsPair(scenario.Name, p.a.Name, p.b.Name)))
                 {
                     progress?.Report(new RunProgress($"{scenario.Name}: {controlling.Name}>{controlled.Name} {nomination}", cells.Count, total));
                     var cell = await IceCellRunner.RunAsync(lab, scenario, server, controlling, controlled, nomination, selection, ct);

@@ -26,13 +26,14 @@ public static class ConformanceCommand
         var output = new Option<string>("--out") { Description = "Output directory (reports, pcaps, logs).", DefaultValueFactory = _ => "conformance-report" };
         var server = new Option<string>("--server") { Description = "STUN/TURN server for the ICE scenarios: coturn or icespec.", DefaultValueFactory = _ => "coturn" };
         var serverCases = new Option<string>("--server-cases") { Description = "Servers the black-box STUN/TURN server cases run against: coturn,icespec (default) or none.", DefaultValueFactory = _ => "coturn,icespec" };
+        var pair = new Option<string[]>("--pair") { Description = "Only these ordered pairs CONTROLLING>CONTROLLED (comma-separated); default: every pair of --impl.", AllowMultipleArgumentsPerToken = true };
         var timeout = new Option<int>("--timeout") { Description = "Seconds each ICE cell may take to connect.", DefaultValueFactory = _ => 20 };
 
         var run = new Command("run", "Run the selected cells in the NAT lab and write the reports (needs root).")
-            { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, timeout };
+            { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout };
         run.SetAction((parse, ct) => RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
             List(parse.GetValue(caseId)), List(parse.GetValue(nomination)), parse.GetValue(strict), parse.GetValue(expectedFail),
-            parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), parse.GetValue(timeout)), ct));
+            parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), List(parse.GetValue(pair)), parse.GetValue(timeout)), ct));
 
         var list = new Command("list", "List the implementations, scenarios and cases the kit knows.");
         list.SetAction(_ => ConformanceListing.Write(console.Out));
@@ -42,7 +43,7 @@ public static class ConformanceCommand
 
     private sealed record RunArguments(
         IReadOnlyList<string> Impls, IReadOnlyList<string> Scenarios, IReadOnlyList<string> Cases, IReadOnlyList<string> Nominations,
-        bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, int TimeoutSeconds);
+        bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, IReadOnlyList<string> Pairs, int TimeoutSeconds);
 
     private static async Task<int> RunAsync(CliConsole console, RunArguments args, CancellationToken ct)
     {
@@ -58,14 +59,18 @@ public static class ConformanceCommand
         RunSelection selection;
         try
         {
+            var impls = args.Impls.Count > 0 ? args.Impls
+                : args.Pairs.Count > 0 ? [.. args.Pairs.SelectMany(p => p.Split('>')).Distinct()]
+                : [.. DriverRegistry.All.Select(d => d.Name)];
             selection = new RunSelection(
-                args.Impls.Count > 0 ? args.Impls : [.. DriverRegistry.All.Select(d => d.Name)],
+                impls,
                 args.Scenarios.Count > 0 ? args.Scenarios : [.. ScenarioCatalog.All.Select(s => s.Name)],
                 args.Nominations.Count > 0 ? args.Nominations : ["default"],
                 args.Cases, args.Strict,
                 args.ExpectedFail is null ? ExpectedFailures.None : ExpectedFailures.Load(args.ExpectedFail),
                 Path.GetFullPath(args.Output), iceServer, [.. serverTargets.Select(k => k!.Value)],
-                CellTimeout: TimeSpan.FromSeconds(args.TimeoutSeconds));
+                CellTimeout: TimeSpan.FromSeconds(args.TimeoutSeconds),
+                Pairs: args.Pairs.Count == 0 ? null : new Dictionary<string, IReadOnlyList<string>> { ["*"] = args.Pairs });
         }
         catch (Exception e) when (e is FormatException or IOException)
         {

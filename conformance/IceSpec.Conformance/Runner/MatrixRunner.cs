@@ -27,8 +27,9 @@ public static class MatrixRunner
                 throw new ArgumentException($"unknown nomination '{nomination}'; known: {string.Join(", ", RunSelection.NominationModes)}");
         Directory.CreateDirectory(selection.OutputDirectory);
 
+        var runIce = IceCases.All.Any(selection.Selects);
         var ready = new List<DriverSpec>();
-        foreach (var driver in drivers)
+        foreach (var driver in runIce ? drivers : [])
         {
             progress?.Report(new RunProgress($"preparing driver {driver.Name}", 0, 0));
             try
@@ -42,7 +43,6 @@ public static class MatrixRunner
             }
         }
 
-        var runIce = IceCases.All.Any(selection.Selects);
         // "default" resolves per controlling driver; a mode asked twice (default = regular, and regular) runs once.
         var pairs = runIce
             ? (from a in ready from b in ready from n in selection.Nominations.Select(n => RunSelection.EffectiveNomination(n, a)).Distinct() select (a, b, n)).ToList()

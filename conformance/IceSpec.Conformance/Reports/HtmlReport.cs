@@ -80,28 +80,49 @@ public static class HtmlReport
             """);
         html.AppendJoin(" · ", cell.Artifacts.Select(a => $"<a href=\"{E(a)}\">{E(Path.GetFileName(a))}</a>"));
         html.Append("</p>");
-        CaseTable(html, cell.Cases, withImplementation: false);
+        CaseTable(html, cell.Cases);
         html.Append("</details>");
     }
 
+    /// <summary>One row per case, one column per server: the outcome and what was sent and received.</summary>
     private static void ServerCases(StringBuilder html, IReadOnlyList<CaseResult> results)
     {
+        var servers = results.Select(r => r.Implementation).Distinct().ToList();
         html.Append("<section class=\"scenario\" id=\"server-cases\"><h2>Server cases <small>black-box STUN/TURN requests</small></h2>");
-        CaseTable(html, results, withImplementation: true);
+        html.Append("<table class=\"cases\"><thead><tr><th>case</th><th>level</th><th>what it checks (RFC text)</th>");
+        foreach (var server in servers) html.Append($"<th>{E(server)}</th>");
+        html.Append("</tr></thead><tbody>");
+        foreach (var byCase in results.GroupBy(r => r.Case.Id))
+        {
+            var info = byCase.First().Case;
+            html.Append($"<tr><td><code>{E(info.Id)}</code></td><td>{info.Level.ToString().ToUpperInvariant()}</td>")
+                .Append($"<td><b>{E(info.Title)}</b><br><span class=\"rfc\">{E(info.RequirementText)}</span></td>");
+            foreach (var server in servers)
+            {
+                var r = byCase.FirstOrDefault(x => x.Implementation == server);
+                html.Append(r is null ? "<td>not run</td>"
+                    : $"<td class=\"server {Css(r.Outcome)}\"><span class=\"badge {Css(r.Outcome)}\">{Label(r.Outcome)}</span><div class=\"detail\">{E(r.Detail)}</div></td>");
+            }
+            html.Append("</tr>");
+        }
+        html.Append("</tbody></table>");
+        if (results.FirstOrDefault(r => r.LogPath is not null) is not null)
+            html.Append("<p class=\"artifacts\">Server logs: ").AppendJoin(" · ", results.Where(r => r.LogPath is not null)
+                .Select(r => (r.Implementation, r.LogPath!)).Distinct().Select(l => $"<a href=\"{E(l.Item2)}\">{E(l.Implementation)}</a>")).Append("</p>");
         html.Append("</section>");
     }
 
-    private static void CaseTable(StringBuilder html, IReadOnlyList<CaseResult> results, bool withImplementation)
+    private static void CaseTable(StringBuilder html, IReadOnlyList<CaseResult> results)
     {
-        html.Append("<table class=\"cases\"><thead><tr>").Append(withImplementation ? "<th>server</th>" : "")
+        html.Append("<table class=\"cases\"><thead><tr>")
             .Append("<th>case</th><th>level</th><th>outcome</th><th>what it checks (RFC text)</th><th>detail</th></tr></thead><tbody>");
         foreach (var r in results)
         {
-            html.Append($"<tr class=\"{Css(r.Outcome)}\">").Append(withImplementation ? $"<td>{E(r.Implementation)}</td>" : "")
+            html.Append($"<tr class=\"{Css(r.Outcome)}\">")
                 .Append($"<td><code>{E(r.Case.Id)}</code></td><td>{r.Case.Level.ToString().ToUpperInvariant()}</td>")
                 .Append($"<td><span class=\"badge {Css(r.Outcome)}\">{Label(r.Outcome)}</span></td>")
                 .Append($"<td><b>{E(r.Case.Title)}</b><br><span class=\"rfc\">{E(r.Case.RequirementText)}</span></td>")
-                .Append($"<td class=\"detail\">{E(r.Detail)}{(withImplementation && r.PcapPath is not null ? $" <a href=\"{E(r.PcapPath)}\">pcap</a>" : "")}</td></tr>");
+                .Append($"<td class=\"detail\">{E(r.Detail)}</td></tr>");
         }
         html.Append("</tbody></table>");
     }

@@ -37,6 +37,7 @@ internal static class HtmlStyle
         table.cases { width: 100%; } table.cases td { font-size: 13px; }
         .errors { background: #fde6e6; border: 1px solid #f1a9a9; border-radius: 6px; padding: 4px 14px; margin: 10px 0; }
         .errors h2 { border: 0; margin: 8px 0 0; }
-        code { font-size: 12.5px; }
+        code { font-size: 12.5px; white-space: nowrap; }
+        td.server { min-width: 220px; } td.server .detail { margin-top: 3px; font-size: 12px; }
         """;
 }

@@ -79,6 +79,27 @@ public sealed class DriverAloneTests(ITestOutputHelper output)
         Assert.Equal(0, driver.ExitCode);
     }
 
+    /// <summary>The contract does not order `remote-description` after `gather`: a trickling peer's credentials may come first.</summary>
+    [Theory]
+    [MemberData(nameof(Drivers))]
+    public async Task Takes_the_remote_description_before_gathering(string name)
+    {
+        await using var driver = await DriverProcess.StartAsync(DriverRegistry.Get(name), new DriverStartOptions(), CancellationToken.None);
+        await driver.WaitForEventAsync("ready", Step);
+        await driver.SendAsync(new JsonObject { ["command"] = "configure", ["role"] = "controlled", ["addresses"] = new JsonArray("127.0.0.1") });
+        await driver.SendAsync(new JsonObject
+        {
+            ["command"] = "remote-description", ["ufrag"] = "peer", ["pwd"] = "peerpasswordpeerpassword",
+            ["candidates"] = new JsonArray("a=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host"),
+        });
+        await driver.SendAsync(new JsonObject { ["command"] = "gather" });
+        var description = await driver.WaitForEventAsync("local-description", Step);
+        Assert.NotEmpty((JsonArray)description["candidates"]!);
+        Assert.Empty(driver.Events.Where(e => (string?)e["event"] is "error" or "invalid-output"));
+        await driver.SendAsync(new JsonObject { ["command"] = "close" });
+        await driver.WaitForEventAsync("closed", Step);
+    }
+
     private static async Task WaitForExitAsync(DriverProcess driver)
     {
         for (var i = 0; i < 100 && driver.ExitCode is null; i++) await Task.Delay(50);

@@ -47,7 +47,8 @@ public sealed class DriverPairTests(ITestOutputHelper output)
     [InlineData("pion", "libnice")]
     [InlineData("werift", "pion")]
     public async Task Connects_on_loopback_with_trickled_candidates(string controlling, string controlled) =>
-        AssertConnected(await RunAsync(controlling, controlled, new IcePairOptions(Nomination: RegularWhereSupported(controlling), Trickle: true)));
+        AssertConnected(await RunAsync(controlling, controlled, new IcePairOptions(Nomination: RegularWhereSupported(controlling), Trickle: true)),
+            trickled: true);
 
     [Fact]
     public async Task A_driver_that_cannot_nominate_aggressively_reports_unsupported()
@@ -68,18 +69,32 @@ public sealed class DriverPairTests(ITestOutputHelper output)
         return result;
     }
 
-    private static void AssertConnected(IcePairResult result)
+    /// <summary>
+    /// Trickled: a check may arrive before the candidate it comes from, so the peer learns it as peer-reflexive
+    /// (RFC 8445 §7.3.1.3) and may keep that type (pion does) — same address, so the pair is still the host pair.
+    /// </summary>
+    private static void AssertConnected(IcePairResult result, bool trickled = false)
     {
         Assert.True(result.Outcome == IcePairOutcome.Connected,
             $"{result.Outcome}: {result.Detail}\n--- controlling log ---\n{Tail(result.ControllingLog)}\n--- controlled log ---\n{Tail(result.ControlledLog)}");
         var controlling = result.ControllingPair!;
         var controlled = result.ControlledPair!;
+        string[] remoteTypes = trickled ? ["host", "prflx"] : ["host"];
         Assert.Equal("host", controlling.LocalType);
         Assert.Equal("host", controlled.LocalType);
+        Assert.Contains(controlling.RemoteType, remoteTypes);
+        Assert.Contains(controlled.RemoteType, remoteTypes);
         Assert.StartsWith("127.0.0.1:", controlling.Local);
         Assert.StartsWith("127.0.0.1:", controlled.Local);
         Assert.Equal(controlling.Local, controlled.Remote);
         Assert.Equal(controlled.Local, controlling.Remote);
+        // Each side said so too: checking first, then connected or completed (conformance/ADAPTER.md "state").
+        foreach (var states in new[] { result.ControllingStates, result.ControlledStates })
+        {
+            Assert.Equal("checking", states.FirstOrDefault());
+            Assert.Contains(states, s => s is "connected" or "completed");
+            Assert.DoesNotContain("failed", states);
+        }
         Assert.Equal(3, result.DatagramsControllingToControlled);
         Assert.Equal(3, result.DatagramsControlledToControlling);
         Assert.InRange(result.TimeToConnected, TimeSpan.Zero, TimeSpan.FromSeconds(20));

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using IceSpec.Conformance.Adapter;
+using IceSpec.Ice.Sdp;
 using Xunit.Abstractions;
 
 namespace IceSpec.Conformance.Tests.Adapter;
@@ -41,6 +43,29 @@ public sealed class DriverRelayTests(LoopbackCoturn coturn, ITestOutputHelper ou
         Assert.Equal(3, result.DatagramsControllingToControlled);
         Assert.Equal(3, result.DatagramsControlledToControlling);
     }
+
+    /// <summary>A STUN server (coturn answers Binding too) is accepted and gathering still completes without errors.</summary>
+    [Theory]
+    [MemberData(nameof(Drivers))]
+    public async Task Gathers_with_a_STUN_server_configured(string name)
+    {
+        await using var driver = await DriverProcess.StartAsync(DriverRegistry.Get(name), new DriverStartOptions(), CancellationToken.None);
+        await driver.WaitForEventAsync("ready", TimeSpan.FromSeconds(15));
+        await driver.SendAsync(new JsonObject
+        {
+            ["command"] = "configure", ["role"] = "controlled", ["addresses"] = new JsonArray("127.0.0.1"), ["stun"] = coturn.Server,
+        });
+        await driver.SendAsync(new JsonObject { ["command"] = "gather" });
+        var description = await driver.WaitForEventAsync("local-description", TimeSpan.FromSeconds(15));
+        output.WriteLine(description.ToJsonString());
+        Assert.Empty(driver.Events.Where(e => (string?)e["event"] is "error" or "invalid-output"));
+        var lines = ((JsonArray)description["candidates"]!).Select(c => (string)c!).ToList();
+        Assert.Contains(lines, l => IceCandidate.Parse(l).Type == IceCandidateType.Host);
+        // On loopback the server-reflexive address equals the host one; RFC 8445 §5.1.3 lets an agent drop it.
+        Assert.All(lines, l => Assert.Equal("127.0.0.1", IceCandidate.Parse(l).Address.Text));
+    }
+
+    public static TheoryData<string> Drivers => new(BundledDriverNames.All);
 
     private static string Tail(string log) => string.Join('\n', log.Split('\n').TakeLast(30));
 }

@@ -11,7 +11,7 @@ internal static class BundledDrivers
     {
         var sources = DriverBuildCache.SourceDirectory("libnice");
         var output = await DriverBuildCache.GetOrBuildAsync("libnice", (dir, token) =>
-            DriverBuildCache.RunToolAsync("libnice", "sh", [Path.Combine(sources, "build.sh"), dir], sources, null, BuildTimeout,
+            DriverBuildCache.RunToolAsync("libnice", "sh", [Path.Combine(sources, "build.sh"), dir], sources, BuildTimeout,
                 "Needs gcc, pkg-config, libnice-dev, libjson-glib-dev. " + InstallDeps, token), ct);
         return new DriverLaunch(Path.Combine(output, "libnice-driver"), []);
     }
@@ -21,7 +21,7 @@ internal static class BundledDrivers
     {
         const string python = "/usr/bin/python3";
         var sources = DriverBuildCache.SourceDirectory("aioice");
-        await DriverBuildCache.RunToolAsync("aioice", python, ["-c", "import aioice"], sources, null, TimeSpan.FromSeconds(30),
+        await DriverBuildCache.RunToolAsync("aioice", python, ["-c", "import aioice"], sources, TimeSpan.FromSeconds(30),
             "Needs Debian's python3-aioice for /usr/bin/python3. " + InstallDeps, ct);
         return new DriverLaunch(python, ["-u", "-B", Path.Combine(sources, "driver.py")]);
     }
@@ -34,7 +34,7 @@ internal static class BundledDrivers
         {
             foreach (var file in Directory.EnumerateFiles(sources))
                 File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
-            await DriverBuildCache.RunToolAsync("werift", "npm", ["ci", "--no-audit", "--no-fund"], dir, null, BuildTimeout,
+            await DriverBuildCache.RunToolAsync("werift", "npm", ["ci", "--no-audit", "--no-fund"], dir, BuildTimeout,
                 "Needs node and npm with the npm registry reachable. " + InstallDeps, token);
         }, ct);
         return new DriverLaunch("node", [Path.Combine(output, "driver.js")]);
@@ -45,7 +45,7 @@ internal static class BundledDrivers
     {
         var sources = DriverBuildCache.SourceDirectory("pion");
         var output = await DriverBuildCache.GetOrBuildAsync("pion", (dir, token) =>
-            DriverBuildCache.RunToolAsync("pion", "sh", [Path.Combine(sources, "build.sh"), dir], sources, null, BuildTimeout,
+            DriverBuildCache.RunToolAsync("pion", "sh", [Path.Combine(sources, "build.sh"), dir], sources, BuildTimeout,
                 "Needs golang-go and golang-github-pion-ice.v2-dev. " + InstallDeps, token), ct);
         return new DriverLaunch(Path.Combine(output, "pion-driver"), []);
     }

@@ -75,7 +75,7 @@ internal static class DriverBuildCache
 
     /// <summary>Runs a build tool; a missing tool or a non-zero exit becomes a <see cref="DriverException"/> with its output.</summary>
     public static async Task RunToolAsync(string driver, string fileName, IEnumerable<string> arguments, string workingDirectory,
-        IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, string installHint, CancellationToken ct)
+        TimeSpan timeout, string installHint, CancellationToken ct)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -85,7 +85,6 @@ internal static class DriverBuildCache
             UseShellExecute = false,
         };
         foreach (var a in arguments) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
         Process process;
         try
         {

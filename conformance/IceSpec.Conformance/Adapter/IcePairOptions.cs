@@ -31,7 +31,8 @@ public enum IcePairOutcome { Connected, Failed, Unsupported }
 
 /// <summary>
 /// What <see cref="IcePairRun"/> saw. <see cref="TimeToConnected"/> runs from the moment both sides have the other's
-/// description (the last <c>remote-description</c> sent) to the later of the two <c>selected-pair</c> events.
+/// credentials (the later of the two <c>remote-description</c> commands: with all candidates, or the first of a trickle)
+/// to the later of the two first <c>selected-pair</c> events.
 /// </summary>
 public sealed record IcePairResult(
     IcePairOutcome Outcome,
@@ -42,4 +43,10 @@ public sealed record IcePairResult(
     int DatagramsControlledToControlling,
     TimeSpan TimeToConnected,
     string ControllingLog,
-    string ControlledLog);
+    string ControlledLog)
+{
+    /// <summary>The <c>state</c> values each driver printed, in order.</summary>
+    public IReadOnlyList<string> ControllingStates { get; init; } = [];
+
+    public IReadOnlyList<string> ControlledStates { get; init; } = [];
+}

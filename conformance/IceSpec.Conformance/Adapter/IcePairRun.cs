@@ -42,7 +42,13 @@ public static class IcePairRun
     }
 
     private static IcePairResult Ended(IcePairOutcome outcome, string detail, DriverProcess? a, DriverProcess? b) =>
-        new(outcome, detail, LastSelectedPair(a), LastSelectedPair(b), 0, 0, TimeSpan.Zero, a?.StandardError ?? "", b?.StandardError ?? "");
+        new(outcome, detail, LastSelectedPair(a), LastSelectedPair(b), 0, 0, TimeSpan.Zero, a?.StandardError ?? "", b?.StandardError ?? "")
+        {
+            ControllingStates = States(a), ControlledStates = States(b),
+        };
+
+    internal static IReadOnlyList<string> States(DriverProcess? driver) =>
+        driver?.Events.Where(e => (string?)e["event"] == "state").Select(e => (string?)e["state"] ?? "").ToList() ?? [];
 
     internal static SelectedPair? LastSelectedPair(DriverProcess? driver)
     {

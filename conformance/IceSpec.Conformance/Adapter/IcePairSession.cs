@@ -22,11 +22,12 @@ internal sealed class IcePairSession
         var timeout = options.Timeout ?? IcePairOptions.DefaultTimeout;
         await a.SendAsync(Configure("controlling", options.ControllingAddresses, options), ct);
         await b.SendAsync(Configure("controlled", options.ControlledAddresses, options), ct);
+        await a.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
+        await b.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
+        // The forwarders read each driver's events from the first, so starting them after `gather` loses nothing.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var forwardAToB = ForwardDescriptionAsync(a, b, options.Trickle, timeout, stop.Token);
         var forwardBToA = ForwardDescriptionAsync(b, a, options.Trickle, timeout, stop.Token);
-        await a.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
-        await b.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
         var connectedA = WaitForSelectedPairAsync(a, timeout, stop.Token);
         var connectedB = WaitForSelectedPairAsync(b, timeout, stop.Token);
         Task[] all = [forwardAToB, forwardBToA, connectedA, connectedB];
@@ -62,7 +63,7 @@ internal sealed class IcePairSession
         var detail = $"connected in {_timeToConnected.TotalMilliseconds:0.0} ms; {_a.Name} {pairA}; {_b.Name} {pairB}; " +
                      $"datagrams {_a.Name}->{_b.Name} {receivedByB}/{fromA.Count}, {_b.Name}->{_a.Name} {receivedByA}/{fromB.Count}";
         return new IcePairResult(IcePairOutcome.Connected, detail, pairA, pairB, receivedByB, receivedByA, _timeToConnected,
-            _a.StandardError, _b.StandardError);
+            _a.StandardError, _b.StandardError) { ControllingStates = IcePairRun.States(_a), ControlledStates = IcePairRun.States(_b) };
     }
 
     private static JsonObject Configure(string role, IReadOnlyList<string>? addresses, IcePairOptions o)
@@ -84,14 +85,15 @@ internal sealed class IcePairSession
     /// <summary>
     /// Passes <paramref name="from"/>'s description to <paramref name="to"/>: when trickling, its credentials as soon as
     /// <c>local-credentials</c> arrives and each <c>candidate</c> as it comes, then <c>end-of-candidates</c>; otherwise
-    /// the whole <c>local-description</c> at once. Returns when the description was complete at <paramref name="to"/>.
+    /// the whole <c>local-description</c> at once. Returns when <paramref name="to"/> was sent the credentials (its checks
+    /// may start from then on); the forwarding itself ends with <c>end-of-candidates</c>.
     /// </summary>
     private static async Task<DateTimeOffset> ForwardDescriptionAsync(DriverProcess from, DriverProcess to, bool trickle,
         TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
         var pending = new List<string>();
-        var credentialsSent = false;
+        DateTimeOffset? credentialsSent = null;
         for (var index = 0; ; index++)
         {
             var e = await from.WaitForEventAtAsync(index, Remaining(deadline), ct);
@@ -99,18 +101,19 @@ internal sealed class IcePairSession
             {
                 case "candidate" when trickle:
                     var line = (string)e["line"]!;
-                    if (credentialsSent) await to.SendAsync(new JsonObject { ["command"] = "remote-candidate", ["line"] = line }, ct);
+                    if (credentialsSent is not null) await to.SendAsync(new JsonObject { ["command"] = "remote-candidate", ["line"] = line }, ct);
                     else pending.Add(line);
                     break;
                 case "local-credentials" when trickle:
+                    credentialsSent = DateTimeOffset.UtcNow;  // taken before sending: the peer may answer at once
                     await to.SendAsync(Description(e, pending, endOfCandidates: false), ct);
-                    credentialsSent = true;
                     break;
                 case "local-description":
                     var all = ((JsonArray)e["candidates"]!).Select(c => (string)c!).ToList();
-                    await to.SendAsync(credentialsSent ? new JsonObject { ["command"] = "end-of-candidates" }
+                    var sent = credentialsSent ?? DateTimeOffset.UtcNow;
+                    await to.SendAsync(credentialsSent is not null ? new JsonObject { ["command"] = "end-of-candidates" }
                         : Description(e, all, endOfCandidates: true), ct);
-                    return DateTimeOffset.UtcNow;
+                    return sent;
             }
         }
     }

@@ -26,6 +26,7 @@ class Driver:
         self.remote_known = False
         self.remote_candidate_seen = False
         self.remote_end = False
+        self.gathered = False
 
     # configure: RFC 8445 §6.1.1 roles; aioice exposes nomination only through its ICE-lite path (see README.md).
     def configure(self, command):
@@ -51,11 +52,13 @@ class Driver:
     async def gather(self):
         emit("local-credentials", ufrag=self.connection.local_username, pwd=self.connection.local_password)
         await self.connection.gather_candidates()
+        self.gathered = True
         lines = [f"a=candidate:{c.to_sdp()}" for c in self.connection.local_candidates]
         for line in lines:  # aioice gathers all at once: the candidates are trickled when gathering completes
             emit("candidate", line=line)
         emit("local-description", ufrag=self.connection.local_username, pwd=self.connection.local_password,
              candidates=lines)
+        self.maybe_connect()
 
     async def add_remote(self, lines):
         for line in lines:
@@ -92,8 +95,10 @@ class Driver:
         self.maybe_connect()
 
     def maybe_connect(self):
-        # aioice fails at once on an empty check list, so checks wait for the first remote candidate (RFC 8838 trickle).
-        if self.connect_task is None and self.remote_known and (self.remote_candidate_seen or self.remote_end):
+        # aioice fails at once on an empty check list, so checks wait for the first remote candidate (RFC 8838 trickle);
+        # and connect() refuses to run before local gathering, which a peer's early description may precede.
+        if (self.connect_task is None and self.gathered and self.remote_known
+                and (self.remote_candidate_seen or self.remote_end)):
             self.connect_task = asyncio.ensure_future(self.connect())
 
     async def connect(self):

@@ -69,8 +69,8 @@ func (d *driver) configure(command map[string]interface{}) error {
 	d.agent, d.controlling, d.connected = agent, c.controlling, make(chan struct{})
 	must(agent.OnCandidate(d.onCandidate))
 	must(agent.OnConnectionStateChange(func(s ice.ConnectionState) {
-		if s != ice.ConnectionStateNew {
-			emit("state", map[string]interface{}{"state": s.String()})
+		if name, ok := stateNames[s]; ok {
+			emit("state", map[string]interface{}{"state": name})
 		}
 	}))
 	must(agent.OnSelectedCandidatePairChange(func(local, remote ice.Candidate) {
@@ -79,6 +79,16 @@ func (d *driver) configure(command map[string]interface{}) error {
 	}))
 	logf("configured %s, %s nomination", command["role"], c.nomination)
 	return nil
+}
+
+// stateNames: the adapter's state words (pion's String() capitalises them; "new" is not an ICE connection state there).
+var stateNames = map[ice.ConnectionState]string{
+	ice.ConnectionStateChecking:     "checking",
+	ice.ConnectionStateConnected:    "connected",
+	ice.ConnectionStateCompleted:    "completed",
+	ice.ConnectionStateFailed:       "failed",
+	ice.ConnectionStateDisconnected: "disconnected",
+	ice.ConnectionStateClosed:       "closed",
 }
 
 func appendOnce(types []ice.NetworkType, t ice.NetworkType) []ice.NetworkType {

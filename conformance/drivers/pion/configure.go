@@ -119,4 +119,3 @@ func stringArray(value interface{}, what string) ([]string, error) {
 	}
 	return out, nil
 }
-

@@ -43,7 +43,9 @@ type commandError struct{ message string }
 
 func (e commandError) Error() string { return e.message }
 
-func badInput(format string, args ...interface{}) error { return commandError{fmt.Sprintf(format, args...)} }
+func badInput(format string, args ...interface{}) error {
+	return commandError{fmt.Sprintf(format, args...)}
+}
 
 // unsupported is something pion cannot do: an `unsupported` event and exit code 127.
 type unsupported struct{ command, reason string }

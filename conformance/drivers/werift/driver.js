@@ -21,6 +21,7 @@ class Driver {
     this.remoteKnown = false;
     this.remoteCandidateSeen = false;
     this.remoteEnd = false;
+    this.gathered = false;
   }
 
   configure(command) {
@@ -51,8 +52,10 @@ class Driver {
   async gather() {
     emit("local-credentials", { ufrag: this.connection.localUsername, pwd: this.connection.localPassword });
     await this.connection.gatherCandidates();
+    this.gathered = true;
     emit("local-description", { ufrag: this.connection.localUsername, pwd: this.connection.localPassword,
       candidates: this.connection.localCandidates.map((c) => `a=candidate:${c.toSdp()}`) });
+    this.maybeConnect();
   }
 
   async addRemote(lines) {
@@ -91,9 +94,10 @@ class Driver {
     this.maybeConnect();
   }
 
-  // werift fails at once on an empty check list, so checks wait for the first remote candidate (RFC 8838 trickle).
+  // werift fails at once on an empty check list, so checks wait for the first remote candidate (RFC 8838 trickle);
+  // and connect() refuses to run before local gathering, which a peer's early description may precede.
   maybeConnect() {
-    if (this.connecting || !this.remoteKnown || !(this.remoteCandidateSeen || this.remoteEnd)) return;
+    if (this.connecting || !this.gathered || !this.remoteKnown || !(this.remoteCandidateSeen || this.remoteEnd)) return;
     this.connecting = true;
     emit("state", { state: "checking" });
     this.connection.connect().then(() => {

@@ -32,6 +32,6 @@ public sealed class RequirementCoverageTests(ITestOutputHelper output)
         output.WriteLine($"{covered} of {rows.Length} wire-observable requirements have a server case; without one:");
         foreach (var row in rows.Where(r => !r.Covered)) output.WriteLine($"  {row.Requirement.Id,-22} {row.Requirement.Subject}");
         Assert.InRange(covered, 30, rows.Length);
-        Assert.Contains(rows, r => !r.Covered && r.Requirement.Subject == "440 Address Family not Supported");
+        Assert.Contains(rows, r => !r.Covered && r.Requirement.Subject == "441 Wrong Credentials");
     }
 }

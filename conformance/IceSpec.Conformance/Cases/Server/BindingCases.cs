@@ -39,6 +39,9 @@ internal static class BindingCases
         ServerCase.Define(8489, "6.3", 3, RequirementLevel.Must, "An unknown comprehension-optional attribute is ignored",
             "Unknown comprehension-optional attributes MUST be ignored by the agent.",
             ["comprehension-optional"], UnknownOptionalIgnoredAsync),
+        ServerCase.Define(8489, "6.3.2", 1, RequirementLevel.Must, "A Binding indication gets no response",
+            "If all the checks succeed, the agent then processes the indication. No response is generated for an indication.",
+            [], IndicationUnansweredAsync),
         ServerCase.Define(8489, "6.3.1", 1, RequirementLevel.Must, "An unknown comprehension-required attribute: 420 with UNKNOWN-ATTRIBUTES listing it",
             "If the request contains one or more unknown comprehension-required attributes, the server replies with an error response " +
             "with an error code of 420 (Unknown Attribute) and includes an UNKNOWN-ATTRIBUTES attribute in the response that lists the " +
@@ -88,6 +91,13 @@ internal static class BindingCases
         if (reply is not { IsSuccess: true })
             return CaseVerdict.Fail($"{sent}; it was not answered, but a valid Binding with FINGERPRINT sent next got {reply?.ToString() ?? "no response"}: the server is not answering Binding at all");
         return CaseVerdict.Pass($"{sent}; no response within {context.SilenceWindow.TotalMilliseconds} ms, and a valid Binding sent next got {reply}");
+    }
+
+    private static async Task<CaseVerdict> IndicationUnansweredAsync(ServerCaseContext context)
+    {
+        var connection = context.OpenUdp();
+        var indication = StunRequest.Build(StunMethods.Binding, StunRequest.NewTransactionId(), fingerprint: true, messageClass: StunClass.Indication);
+        return await ExpectDiscardedAsync(context, connection, indication, "sent a Binding indication (with FINGERPRINT)");
     }
 
     private static async Task<CaseVerdict> UnknownOptionalIgnoredAsync(ServerCaseContext context)

@@ -30,6 +30,9 @@ internal static class ChannelCases
             "address is the transport address to which the channel is bound; the data following the UDP header is the contents of the " +
             "data field of the ChannelData message.",
             ["channel-numbers"], ClientToPeerAsync),
+        ServerCase.Define(8656, "12.6", 2, RequirementLevel.Must, "ChannelData on an unbound channel is discarded; once bound it is relayed",
+            "If the ChannelData message is received on a channel that is not bound to any peer, then the message is silently discarded.",
+            [], UnboundChannelDroppedAsync),
         ServerCase.Define(8656, "12.5", 1, RequirementLevel.Must, "Data from a peer with a bound channel reaches the client as ChannelData on it",
             "The server, on the other hand, MUST use the ChannelData message if a channel has been bound to the peer.",
             ["channel-numbers"], PeerToClientAsync),
@@ -117,6 +120,25 @@ internal static class ChannelCases
         return datagram.Data.AsSpan().SequenceEqual(payload)
             ? CaseVerdict.Pass($"{sent}; the peer received the {payload.Length} bytes from {datagram.From}")
             : CaseVerdict.Fail($"{sent}; the peer received {datagram.Data.Length} different bytes");
+    }
+
+    private static async Task<CaseVerdict> UnboundChannelDroppedAsync(ServerCaseContext context)
+    {
+        var session = await context.AllocatedSessionAsync();
+        var peer = context.OpenPeer(session);
+        var permission = await session.CreatePermissionAsync(peer.EndPoint);
+        if (!permission.IsSuccess) throw new CaseSetupException($"CreatePermission for {peer.EndPoint.Address} got {permission}");
+        await session.SendChannelDataAsync(0x4007, Encoding.ASCII.GetBytes("unbound"));
+        var early = await peer.ReceiveAsync(context.SilenceWindow, context.Cancel);
+        var sent = $"allocated {session.Relayed}, permitted {peer.EndPoint.Address}; sent ChannelData on unbound channel 0x4007";
+        if (early is not null) return CaseVerdict.Fail($"{sent}; the peer received {early.Value.Data.Length} bytes from {early.Value.From}");
+        var bound = await session.ChannelBindAsync(0x4007, peer.EndPoint);
+        if (!bound.IsSuccess) throw new CaseSetupException($"{sent}, nothing was relayed; then ChannelBind of 0x4007 to {peer.EndPoint} got {bound}");
+        await session.SendChannelDataAsync(0x4007, Encoding.ASCII.GetBytes("bound"));
+        var later = await peer.ReceiveAsync(context.RelayTimeout, context.Cancel);
+        return later is not null
+            ? CaseVerdict.Pass($"{sent}; the peer received nothing in {context.SilenceWindow.TotalMilliseconds} ms; after ChannelBind the next ChannelData arrived from {later.Value.From}")
+            : CaseVerdict.Fail($"{sent}; nothing was relayed, but after ChannelBind the next ChannelData was not relayed either");
     }
 
     private static async Task<CaseVerdict> PeerToClientAsync(ServerCaseContext context)

@@ -13,8 +13,6 @@ public sealed class ExpectedFailures
 
     private ExpectedFailures(IReadOnlyList<Entry> entries) => _entries = entries;
 
-    public static ExpectedFailures None { get; } = new([]);
-
     public int Count => _entries.Count;
 
     /// <exception cref="FormatException">A line has no reason (the message names the file and line).</exception>

@@ -34,7 +34,7 @@ public sealed class ServerCaseContext : IAsyncDisposable
     public TimeSpan SilenceWindow { get; } = TimeSpan.FromMilliseconds(400);
 
     /// <summary>How long relayed data may take to arrive.</summary>
-    public TimeSpan RelayTimeout { get; } = TimeSpan.FromSeconds(1);
+    public TimeSpan RelayTimeout { get; } = TimeSpan.FromSeconds(2);
 
     public UdpServerConnection OpenUdp() => Own(UdpServerConnection.Open(UdpServer));
 
@@ -65,13 +65,22 @@ public sealed class ServerCaseContext : IAsyncDisposable
     /// <summary>A UDP peer on the local address <paramref name="session"/> reaches the server from.</summary>
     public UdpPeer OpenPeer(TurnSession session) => Own(new UdpPeer(session.Connection.Local.Address));
 
+    /// <exception cref="ArgumentException">The host does not resolve.</exception>
     public static async Task<(IPEndPoint Udp, IPEndPoint? Tcp)> ResolveAsync(ServerTarget target, CancellationToken cancel)
     {
         if (!IPAddress.TryParse(target.Host, out var address))
         {
-            var addresses = await Dns.GetHostAddressesAsync(target.Host, cancel);
+            IPAddress[] addresses;
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(target.Host, cancel);
+            }
+            catch (SocketException e)
+            {
+                throw new ArgumentException($"target '{target.Name}': cannot resolve host '{target.Host}': {e.Message}", nameof(target), e);
+            }
             address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
-                ?? throw new CaseSetupException($"'{target.Host}' resolves to no address");
+                ?? throw new ArgumentException($"target '{target.Name}': host '{target.Host}' resolves to no address", nameof(target));
         }
         return (new IPEndPoint(address, target.UdpPort), target.TcpPort is { } tcp ? new IPEndPoint(address, tcp) : null);
     }

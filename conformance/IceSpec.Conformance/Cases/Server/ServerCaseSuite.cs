@@ -16,7 +16,7 @@ public static class ServerCaseSuite
     /// <summary>Every case with its coverage of the requirement catalogs, in run order (quota cases last: they fill the server).</summary>
     public static IReadOnlyList<ServerCase> All { get; } =
     [
-        .. BindingCases.All, .. AuthenticationCases.All, .. AllocateCases.All, .. LifetimeCases.All,
+        .. BindingCases.All, .. AuthenticationCases.All, .. AllocateCases.All, .. AddressFamilyCases.All, .. LifetimeCases.All,
         .. PermissionCases.All, .. ChannelCases.All, .. QuotaCases.All,
     ];
 
@@ -26,7 +26,7 @@ public static class ServerCaseSuite
     /// Runs the selected cases against <paramref name="target"/>: those in <see cref="ServerCaseOptions.CaseIds"/> (all when
     /// null), SHOULD cases only with <see cref="ServerCaseOptions.Strict"/> or when selected by ID.
     /// </summary>
-    /// <exception cref="ArgumentException">An unknown case ID, or a target without host, ports or username.</exception>
+    /// <exception cref="ArgumentException">An unknown case ID, or a target without host, ports or credential, or whose host does not resolve.</exception>
     public static async Task<IReadOnlyList<CaseResult>> RunAsync(ServerTarget target, ServerCaseOptions options, IProgress<CaseResult>? progress, CancellationToken ct)
     {
         Validate(target);
@@ -61,7 +61,8 @@ public static class ServerCaseSuite
         if (string.IsNullOrWhiteSpace(target.Host)) throw new ArgumentException($"target '{target.Name}' has no host", nameof(target));
         if (target.UdpPort is < 1 or > 65535) throw new ArgumentException($"target '{target.Name}': UDP port {target.UdpPort} is not 1..65535", nameof(target));
         if (target.TcpPort is < 1 or > 65535) throw new ArgumentException($"target '{target.Name}': TCP port {target.TcpPort} is not 1..65535", nameof(target));
-        if (string.IsNullOrEmpty(target.Username)) throw new ArgumentException($"target '{target.Name}' has no username (the TURN cases authenticate)", nameof(target));
+        if (string.IsNullOrEmpty(target.Username) || target.Password is null)
+            throw new ArgumentException($"target '{target.Name}' needs a username and password (the TURN cases authenticate)", nameof(target));
     }
 
     private static async Task<CaseVerdict> RunOneAsync(ServerCase serverCase, ServerCaseContextFactory factory, TimeSpan timeout, CancellationToken ct)
@@ -84,6 +85,11 @@ public static class ServerCaseSuite
         catch (Exception e) when (e is SocketException or IOException)
         {
             return CaseVerdict.Fail($"network error talking to {factory.Udp}: {e.Message}");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A fault in the case itself: reported on the case, with its stack, rather than ending the run.
+            return CaseVerdict.Fail($"the case itself failed ({e.GetType().Name}): {e}");
         }
     }
 

@@ -121,9 +121,9 @@ public static class IceCellRunner
     }
 
     /// <summary>A listed failure is expected; a listed pass is unexpected (the list is stale). The target is <c>SCENARIO/A&gt;B</c>.</summary>
-    private static CaseResult ApplyExpected(CaseResult result, ExpectedFailures expected)
+    private static CaseResult ApplyExpected(CaseResult result, ExpectedFailures? expected)
     {
-        if (expected.ReasonFor(result.Case.Id, $"{result.Scenario}/{result.Implementation}") is not { } reason) return result;
+        if (expected?.ReasonFor(result.Case.Id, $"{result.Scenario}/{result.Implementation}") is not { } reason) return result;
         return result.Outcome switch
         {
             CaseOutcome.Failed => result with { Outcome = CaseOutcome.ExpectedFailure, Detail = $"expected to fail: {reason}. {result.Detail}" },

@@ -18,7 +18,7 @@ public sealed record RunSelection(
     IReadOnlyList<string> Nominations,
     IReadOnlyList<string> CasePatterns,
     bool Strict,
-    ExpectedFailures ExpectedFailures,
+    ExpectedFailures? ExpectedFailures,
     string OutputDirectory,
     LabServerKind Server = LabServerKind.Coturn,
     IReadOnlyList<LabServerKind>? ServerCaseTargets = null,

@@ -67,7 +67,7 @@ public static class ConformanceCommand
                 args.Scenarios.Count > 0 ? args.Scenarios : [.. ScenarioCatalog.All.Select(s => s.Name)],
                 args.Nominations.Count > 0 ? args.Nominations : ["default"],
                 args.Cases, args.Strict,
-                args.ExpectedFail is null ? ExpectedFailures.None : ExpectedFailures.Load(args.ExpectedFail),
+                args.ExpectedFail is null ? null : ExpectedFailures.Load(args.ExpectedFail),
                 Path.GetFullPath(args.Output), iceServer, [.. serverTargets.Select(k => k!.Value)],
                 CellTimeout: TimeSpan.FromSeconds(args.TimeoutSeconds),
                 Pairs: args.Pairs.Count == 0 ? null : new Dictionary<string, IReadOnlyList<string>> { ["*"] = args.Pairs });

@@ -59,7 +59,7 @@ public static class IceCellRunner
         var artifacts = (string[])["public.pcap", "controlling.pcap", "controlled.pcap", "controlling.log", "controlled.log"];
         var pcapSummary = string.Join("; ", captures.Select(c => Summarise(c.PcapPath)));
         var observed = result.ControllingPair is null || result.ControlledPair is null ? (PairKind?)null
-            : Scenario.Classify([result.ControllingPair.LocalType, result.ControllingPair.RemoteType, result.ControlledPair.LocalType, result.ControlledPair.RemoteType]);
+            : Scenario.Classify(result.ControllingPair, result.ControlledPair);
         var implementation = $"{controlling.Name}>{controlled.Name}";
         var cases = Judge(scenario, result, observed, duration)
             .Where(r => selection.Selects(r.Case))

@@ -1,15 +1,16 @@
+using IceSpec.Conformance.Adapter;
 using IceSpec.Conformance.Lab;
 
 namespace IceSpec.Conformance.Scenarios;
 
-/// <summary>The kind of the selected pair: the most indirect candidate type either agent reports in it.</summary>
+/// <summary>The path the selected pair takes (<see cref="Scenario.Classify"/>).</summary>
 public enum PairKind : byte
 {
-    /// <summary>Host candidates on both sides.</summary>
+    /// <summary>Host to host: each agent's remote address is the other's local address (nothing translates on the way).</summary>
     Host,
-    /// <summary>A server-reflexive or peer-reflexive candidate on either side (which of the two depends on timing, RFC 8445 §7.2.5.3.1).</summary>
+    /// <summary>Through a NAT's mapping: server-reflexive or peer-reflexive (which of the two depends on timing, RFC 8445 §7.2.5.3.1).</summary>
     Reflexive,
-    /// <summary>A relayed candidate on either side.</summary>
+    /// <summary>Through a TURN relay: a relayed candidate on either side.</summary>
     Relay,
 }
 
@@ -37,12 +38,16 @@ public sealed record Scenario(
 
     public LabHost ControlledHost(NatLab lab) => lab.Sites[Controlled.Site - 1].Hosts[Controlled.Host - 1];
 
-    /// <summary>The kind of a pair from the candidate types both agents report (null when one did not report).</summary>
-    public static PairKind Classify(IEnumerable<string?> candidateTypes)
+    /// <summary>
+    /// The path of the pairs both agents selected: Relay when either reports a relayed candidate; Host when each one's
+    /// remote address is the other's local address (a direct, untranslated path — whatever the labels say: an agent
+    /// that keeps a server-reflexive candidate equal to its host candidate, RFC 8445 §5.1.3, still talks host to host);
+    /// otherwise Reflexive (a NAT translated, or the agents do not agree on one 5-tuple).
+    /// </summary>
+    public static PairKind Classify(SelectedPair controlling, SelectedPair controlled)
     {
-        var types = candidateTypes.ToList();
+        string[] types = [controlling.LocalType, controlling.RemoteType, controlled.LocalType, controlled.RemoteType];
         if (types.Contains("relay")) return PairKind.Relay;
-        if (types.Contains("srflx") || types.Contains("prflx")) return PairKind.Reflexive;
-        return PairKind.Host;
+        return controlling.Remote == controlled.Local && controlled.Remote == controlling.Local ? PairKind.Host : PairKind.Reflexive;
     }
 }

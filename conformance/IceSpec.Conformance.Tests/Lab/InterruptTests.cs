@@ -41,6 +41,8 @@ public sealed class InterruptTests : IDisposable
             using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await run.WaitForExitAsync(exit.Token);
 
+            Assert.Equal(128 + SigInt, run.ExitCode);
+            await Task.Delay(1000);
             var left = LabSweep.ListLabNamespaces().Where(n => n.StartsWith(mine)).ToList();
             Assert.True(left.Count == 0, $"left behind: {string.Join(", ", left)}; the run said: {await run.StandardError.ReadToEndAsync()}");
         }

@@ -38,5 +38,6 @@ public sealed class CiSubsetTests : IDisposable
         Assert.All(report.Cells, cell => Assert.True(cell.Outcome == CaseOutcome.Passed,
             $"{cell.Scenario} {cell.Pair} {cell.Nomination}: predicted {cell.Predicted}, observed {cell.Observed}; {cell.Detail}; " +
             string.Join("; ", cell.Cases.Where(c => c.Outcome != CaseOutcome.Passed).Select(c => $"{c.Case.Id}: {c.Detail}"))));
+        Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
     }
 }

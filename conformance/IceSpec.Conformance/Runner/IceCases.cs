@@ -21,5 +21,6 @@ public static class IceCases
         "peer-reflexive 110, server-reflexive 100, relayed 0) and checked in that order (§6.1.4.2), so the most direct pair " +
         "that works in the topology is validated and nominated (§8.1.1).");
 
-    public static readonly IReadOnlyList<CaseInfo> All = [Completes, DataFlows, PredictedPair];
+    /// <summary>Every case of an ICE cell, the wire case judged on its pcaps included.</summary>
+    public static readonly IReadOnlyList<CaseInfo> All = [Completes, DataFlows, PredictedPair, ConnectivityCheckCase.Info];
 }

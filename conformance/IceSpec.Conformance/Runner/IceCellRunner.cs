@@ -10,7 +10,8 @@ namespace IceSpec.Conformance.Runner;
 
 /// <summary>
 /// Runs one ICE cell inside a built lab: tcpdump in the public namespace and in both agents' namespaces, the two drivers
-/// through <see cref="IcePairRun"/>, then the cell's cases (<see cref="IceCases"/>) judged against the scenario's prediction.
+/// through <see cref="IcePairRun"/>, then the cell's cases (<see cref="IceCases"/>) judged against the scenario's prediction
+/// and the wire case on the agents' pcaps (<see cref="ConnectivityCheckCase"/>).
 /// </summary>
 public static class IceCellRunner
 {
@@ -61,7 +62,13 @@ public static class IceCellRunner
         var observed = result.ControllingPair is null || result.ControlledPair is null ? (PairKind?)null
             : Scenario.Classify(result.ControllingPair, result.ControlledPair);
         var implementation = $"{controlling.Name}>{controlled.Name}";
-        var cases = Judge(scenario, result, observed, duration)
+        var judged = Judge(scenario, result, observed, duration);
+        if (result.Outcome != IcePairOutcome.Unsupported)
+        {
+            var (outcome, detail) = ConnectivityCheckCase.Judge(captures.Skip(1).Select(c => c.PcapPath), server.Endpoint);
+            judged = judged.Append(new CaseResult(ConnectivityCheckCase.Info, "", "", outcome, detail, duration));
+        }
+        var cases = judged
             .Where(r => selection.Selects(r.Case))
             .Select(r => r with
             {
@@ -80,7 +87,7 @@ public static class IceCellRunner
             cases, [.. artifacts.Where(f => File.Exists(Path.Combine(directory, f))).Select(f => Path.Combine(cellName, f))]);
     }
 
-    /// <summary>The three ICE cases of a cell, from what the drivers reported.</summary>
+    /// <summary>The cases judged from what the drivers reported (all of them unsupported when a driver could not do a step).</summary>
     private static IEnumerable<CaseResult> Judge(Scenario scenario, IcePairResult result, PairKind? observed, TimeSpan duration)
     {
         CaseResult Make(CaseInfo info, CaseOutcome outcome, string detail) => new(info, "", "", outcome, detail, duration);

@@ -22,6 +22,7 @@ public static class CliApp
             TurnClientCommand.Create(console),
             TurnServerCommand.Create(console),
             IceCommand.Create(console),
+            ConformanceCommand.Create(console),
         };
 
         var parseResult = root.Parse(args);

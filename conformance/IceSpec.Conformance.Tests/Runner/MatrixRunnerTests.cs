@@ -1,0 +1,90 @@
+using IceSpec.Captures;
+using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Cases.Server;
+using IceSpec.Conformance.Lab;
+using IceSpec.Conformance.Runner;
+using IceSpec.Conformance.Scenarios;
+
+namespace IceSpec.Conformance.Tests.Runner;
+
+/// <summary>A small real matrix: libnice and aioice in the lab, without NAT and behind two symmetric NATs with TURN.</summary>
+[Collection("lab")]
+public sealed class MatrixRunnerTests : IDisposable
+{
+    private readonly string _out = Directory.CreateTempSubdirectory("icespec-matrix-").FullName;
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    [Fact]
+    public async Task Our_turn_server_relays_for_a_udp_blocked_site_over_tcp()
+    {
+        var selection = new RunSelection(["libnice", "werift", "pion", "aioice"], ["udp-blocked-turn-tcp"], ["default"], [], false, null, _out,
+            LabServerKind.IceSpec, Pairs: new Dictionary<string, IReadOnlyList<string>> { ["*"] = ["libnice>werift", "pion>aioice"] });
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        Assert.Empty(report.Errors);
+        Assert.Equal(2, report.Cells.Count);
+        Assert.All(report.Cells, cell =>
+        {
+            Assert.True(cell.Outcome == CaseOutcome.Passed, $"{cell.Pair}: {cell.Detail}");
+            Assert.Equal(PairKind.Relay, cell.Observed);
+            Assert.Contains($"relay {LabAddressPlan.IceSpecServerAddress}:", cell.ControllingPair + " " + cell.ControlledPair);
+        });
+    }
+
+    [Fact]
+    public async Task Server_cases_run_against_icespec_turn_server_with_its_log()
+    {
+        var selection = new RunSelection([], [], ["default"], ["rfc8656-7.2-*"], false, null, _out,
+            ServerCaseTargets: [LabServerKind.IceSpec]);
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        Assert.Empty(report.Errors);
+        Assert.Empty(report.Cells);
+        Assert.NotEmpty(report.ServerCases);
+        Assert.All(report.ServerCases, r =>
+        {
+            Assert.StartsWith("rfc8656-7.2-", r.Case.Id);
+            Assert.Equal("icespec", r.Implementation);
+            Assert.True(File.Exists(Path.Combine(_out, r.LogPath!)), r.LogPath);
+        });
+        Assert.Contains(report.ServerCases, r => r.Outcome == CaseOutcome.Passed);
+    }
+
+    [Fact]
+    public async Task Libnice_and_aioice_connect_as_predicted_with_readable_pcaps()
+    {
+        // One passing case listed as expected to fail: it must come back as an unexpected pass.
+        var expected = ExpectedFailures.Parse("rfc8445-6.1.2.3-1 no-nat/aioice>libnice listed to check the list is applied");
+        var selection = new RunSelection(["libnice", "aioice"], ["no-nat", "both-symmetric-turn"], ["default"], [], false,
+            expected, _out, LabServerKind.Coturn);
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        Assert.Empty(report.Errors);
+        Assert.Equal(8, report.Cells.Count);
+        var listed = report.Cells.Single(c => c.Scenario == "no-nat" && c.Pair == "aioice>libnice");
+        Assert.Equal(CaseOutcome.UnexpectedPass, listed.Cases.Single(c => c.Case.Id == "rfc8445-6.1.2.3-1").Outcome);
+        Assert.False(report.Succeeded);
+        Assert.All(report.Cells.Except([listed]), cell =>
+        {
+            Assert.True(cell.Outcome == CaseOutcome.Passed, $"{cell.Scenario} {cell.Pair}: {cell.Detail}; {string.Join("; ", cell.Cases.Select(c => $"{c.Case.Id} {c.Outcome} {c.Detail}"))}");
+            Assert.Equal(ScenarioCatalog.Find(cell.Scenario)!.Prediction.Kind, cell.Observed);
+            Assert.Equal(IceCases.All.Count, cell.Cases.Count);
+            foreach (var pcap in cell.Artifacts.Where(a => a.EndsWith(".pcap")))
+            {
+                var read = CaptureFile.Read(Path.Combine(_out, pcap));
+                Assert.Null(read.Error);
+                Assert.Contains(read.Messages, m => m.Kind == CapturedKind.Stun);
+            }
+        });
+        // The relay cells' public capture holds the TURN allocations (and the NATed side's private addresses do not appear there).
+        var relayCell = report.Cells.First(c => c.Scenario == "both-symmetric-turn");
+        var publicTraffic = CaptureFile.Read(Path.Combine(_out, relayCell.Artifacts.First(a => a.EndsWith("public.pcap"))));
+        Assert.Contains(publicTraffic.Messages, m => m.Destination.Address.Equals(LabAddressPlan.CoturnAddress) && m.Kind == CapturedKind.Stun);
+        Assert.DoesNotContain(publicTraffic.Messages, m => m.Source.Address.ToString().StartsWith("10."));
+        Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
+    }
+}

@@ -1,0 +1,46 @@
+using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Scenarios;
+
+namespace IceSpec.Conformance.Tests.Runner;
+
+/// <summary>The path of a selected pair, from what both agents report (pairs as libnice, aioice, werift and pion reported them in the lab).</summary>
+public sealed class PairClassificationTests
+{
+    [Fact]
+    public void Matching_host_addresses_are_host_even_when_one_side_labels_the_candidate_srflx()
+    {
+        // werift kept a srflx candidate equal to its host candidate (no NAT); aioice selected that one.
+        var controlling = new SelectedPair("10.1.1.2:55950", "10.2.1.2:46046", "host", "srflx");
+        var controlled = new SelectedPair("10.2.1.2:46046", "10.1.1.2:55950", "host", "host");
+
+        Assert.Equal(PairKind.Host, Scenario.Classify(controlling, controlled));
+    }
+
+    [Fact]
+    public void A_translated_address_is_reflexive()
+    {
+        var controlling = new SelectedPair("10.1.1.2:40000", "198.51.100.10:41000", "host", "srflx");
+        var controlled = new SelectedPair("10.2.1.2:41000", "198.51.100.6:40000", "host", "prflx");
+
+        Assert.Equal(PairKind.Reflexive, Scenario.Classify(controlling, controlled));
+    }
+
+    [Fact]
+    public void Agents_disagreeing_on_the_five_tuple_are_not_host()
+    {
+        // aioice (aggressive) nominated pion's second socket; pion selected its host socket.
+        var controlling = new SelectedPair("10.1.1.2:48072", "10.1.2.2:43958", "host", "prflx");
+        var controlled = new SelectedPair("10.1.2.2:37467", "10.1.1.2:48072", "host", "host");
+
+        Assert.Equal(PairKind.Reflexive, Scenario.Classify(controlling, controlled));
+    }
+
+    [Fact]
+    public void Any_relayed_candidate_is_relay()
+    {
+        var controlling = new SelectedPair("203.0.113.1:50417", "203.0.113.1:56359", "relay", "relay");
+        var controlled = new SelectedPair("198.51.100.10:41000", "203.0.113.1:50417", "srflx", "relay");
+
+        Assert.Equal(PairKind.Relay, Scenario.Classify(controlling, controlled));
+    }
+}

@@ -1,0 +1,149 @@
+using System.Net;
+
+namespace IceSpec.Conformance.Lab;
+
+/// <summary>A host of the lab: its namespace and its one address.</summary>
+public sealed record LabHost(string Namespace, IPAddress Address, int Site);
+
+/// <summary>A built site: its router namespace, the NAT's external address, the hosts behind it.</summary>
+public sealed record LabSite(int Number, SiteSpec Spec, string RouterNamespace, IPAddress WanAddress, IReadOnlyList<LabHost> Hosts);
+
+/// <summary>
+/// A NAT lab built from network namespaces, veth links and nftables (<see cref="LabAddressPlan"/> draws it). Every
+/// namespace name starts with this run's prefix <c>isl-PID-RANDOM-</c>, so parallel runs never collide and
+/// <see cref="LabSweep"/> can tell a dead run's leftovers. Disposing (also on failure, Ctrl-C and process exit) stops the
+/// lab's processes and deletes every namespace.
+/// </summary>
+public sealed class NatLab : IAsyncDisposable
+{
+    private readonly List<string> _namespaces = [];
+    private readonly List<LabProcess> _processes = [];
+    private int _disposed;
+
+    private NatLab(string prefix, LabTopology topology)
+    {
+        Prefix = prefix;
+        Topology = topology;
+    }
+
+    public string Prefix { get; }
+    public LabTopology Topology { get; }
+    public string PublicNamespace => Prefix + "pub";
+    public IReadOnlyList<LabSite> Sites { get; private set; } = [];
+    public IReadOnlyList<string> Namespaces { get { lock (_namespaces) return [.. _namespaces]; } }
+
+    /// <summary>Builds <paramref name="topology"/>; on any error tears down what was built and throws <see cref="LabException"/>.</summary>
+    public static NatLab Build(LabTopology topology)
+    {
+        if (topology.Sites.Count is < 1 or > 60) throw new ArgumentException("a lab has 1 to 60 sites");
+        if (topology.LossPercent is < 0 or > 99) throw new ArgumentException("loss is a percentage from 0 to 99");
+        LabSweep.RemoveLeftovers();
+        var lab = new NatLab(LabSweep.NewPrefix(), topology);
+        LabSweep.Register(lab);
+        try
+        {
+            lab.BuildPublic();
+            lab.Sites = [.. topology.Sites.Select((spec, i) => lab.BuildSite(i + 1, spec))];
+            if (topology.LossPercent > 0) LabShell.Nft(lab.PublicNamespace, NatRules.Loss(topology.LossPercent));
+            return lab;
+        }
+        catch
+        {
+            lab.Teardown();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a process inside one of this lab's namespaces; the lab stops it when it is torn down.</summary>
+    public LabProcess Start(string netns, string file, IReadOnlyList<string> args, string logPath)
+    {
+        var process = LabProcess.Start(netns, file, args, logPath);
+        lock (_processes) _processes.Add(process);
+        return process;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        LabProcess[] processes;
+        lock (_processes) processes = [.. _processes];
+        await Task.WhenAll(processes.Select(p => p.DisposeAsync().AsTask()));
+        Teardown();
+    }
+
+    /// <summary>Kills what still runs in the lab's namespaces (by PID) and deletes them. Safe to call twice and from signal handlers.</summary>
+    internal void Teardown()
+    {
+        string[] namespaces;
+        lock (_namespaces)
+        {
+            // Under the lock: a namespace being added right now is either in the list or will never be created.
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            namespaces = [.. _namespaces];
+        }
+        LabSweep.Unregister(this);
+        foreach (var netns in namespaces) LabSweep.Delete(netns);
+    }
+
+    private string AddNamespace(string role)
+    {
+        var netns = Prefix + role;
+        lock (_namespaces)
+        {
+            if (Volatile.Read(ref _disposed) != 0) throw new LabException("the lab was torn down while it was being built (interrupted)");
+            LabShell.Ip("netns", "add", netns);
+            _namespaces.Add(netns);
+        }
+        LabShell.Ip("-n", netns, "link", "set", "lo", "up");
+        return netns;
+    }
+
+    /// <summary>
+    /// The public namespace ("the internet") with the servers' addresses on lo, and a sink namespace as its default
+    /// route: packets to unroutable (private) addresses are dropped silently there instead of failing with ENETUNREACH.
+    /// </summary>
+    private void BuildPublic()
+    {
+        var pub = AddNamespace("pub");
+        var sink = AddNamespace("sink");
+        LabShell.Ip("-n", pub, "addr", "add", $"{LabAddressPlan.CoturnAddress}/32", "dev", "lo");
+        LabShell.Ip("-n", pub, "addr", "add", $"{LabAddressPlan.IceSpecServerAddress}/32", "dev", "lo");
+        Link(pub, "sink0", "192.0.2.1/30", sink, "up0", "192.0.2.2/30");
+        LabShell.Ip("-n", pub, "route", "add", "default", "via", "192.0.2.2");
+        LabShell.Sysctl(pub, "net.ipv4.ip_forward", "1");
+        LabShell.Sysctl(sink, "net.ipv4.ip_forward", "0");
+    }
+
+    private LabSite BuildSite(int number, SiteSpec spec)
+    {
+        var router = AddNamespace($"r{number}");
+        var wan = LabAddressPlan.WanAddress(number);
+        var gateway = LabAddressPlan.WanGateway(number);
+        Link(PublicNamespace, $"site{number}", $"{gateway}/30", router, "wan0", $"{wan}/30");
+        LabShell.Ip("-n", router, "route", "add", "default", "via", gateway.ToString());
+        LabShell.Sysctl(router, "net.ipv4.ip_forward", "1");
+        var hosts = new List<LabHost>();
+        for (var j = 1; j <= spec.Hosts; j++)
+        {
+            var host = AddNamespace($"h{number}{(char)('a' + j - 1)}");
+            var address = LabAddressPlan.HostAddress(number, j);
+            var lanGateway = LabAddressPlan.LanGateway(number, j);
+            Link(router, $"lan{j}", $"{lanGateway}/24", host, "eth0", $"{address}/24");
+            LabShell.Ip("-n", host, "route", "add", "default", "via", lanGateway.ToString());
+            hosts.Add(new LabHost(host, address, number));
+        }
+        if (spec.Nat == NatType.None)
+            LabShell.Ip("-n", PublicNamespace, "route", "add", $"10.{number}.0.0/16", "via", wan.ToString());
+        LabShell.Nft(router, NatRules.Router(spec, wan, [.. hosts.Select(h => h.Address)]));
+        return new LabSite(number, spec, router, spec.Nat == NatType.None ? hosts[0].Address : wan, hosts);
+    }
+
+    /// <summary>A veth pair created directly in its two namespaces (names need only be unique per namespace), both ends up.</summary>
+    private static void Link(string leftNs, string left, string leftAddress, string rightNs, string right, string rightAddress)
+    {
+        LabShell.Ip("-n", leftNs, "link", "add", left, "type", "veth", "peer", "name", right, "netns", rightNs);
+        LabShell.Ip("-n", leftNs, "addr", "add", leftAddress, "dev", left);
+        LabShell.Ip("-n", rightNs, "addr", "add", rightAddress, "dev", right);
+        LabShell.Ip("-n", leftNs, "link", "set", left, "up");
+        LabShell.Ip("-n", rightNs, "link", "set", right, "up");
+    }
+}

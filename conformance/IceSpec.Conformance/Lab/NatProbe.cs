@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace IceSpec.Conformance.Lab;
+
+/// <summary>What a probe measured about the NAT in front of a host (RFC 4787 terms) and the mapped addresses it saw.</summary>
+public sealed record NatMeasurement(NatBehaviour Mapping, NatBehaviour Filtering, IReadOnlyList<IPEndPoint> MappedAddresses)
+{
+    public override string ToString() =>
+        $"mapping {Mapping}, filtering {Filtering} (mapped: {string.Join(", ", MappedAddresses)})";
+}
+
+/// <summary>
+/// Measures a lab NAT with plain UDP sockets, the way RFC 5780 §4.3 and §4.4 do with a STUN server on two addresses:
+/// a host behind the NAT sends to three public endpoints (A:p, A:q, B:r) and the mapped addresses they observe give the
+/// mapping behaviour; after a fresh socket sends only to A:p, which of B:r, A:q and A:p get through gives the filtering.
+/// Every probe is sent <see cref="Copies"/> times (each copy tagged, stale copies ignored), so injected loss does not
+/// pass for filtering.
+/// </summary>
+public static class NatProbe
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromMilliseconds(700);
+    private const int Copies = 3;
+
+    public static async Task<NatMeasurement> MeasureAsync(NatLab lab, LabHost host, CancellationToken ct = default)
+    {
+        using var a1 = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(LabAddressPlan.CoturnAddress, 0));
+        using var a2 = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(LabAddressPlan.CoturnAddress, 0));
+        using var b = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(LabAddressPlan.IceSpecServerAddress, 0));
+
+        // Mapping (RFC 5780 §4.3): the same mapped address towards every remote endpoint, or per address, or per address and port.
+        using var inside = NamespaceSockets.Udp(host.Namespace, new IPEndPoint(host.Address, 0));
+        var mapped = new List<IPEndPoint>();
+        foreach (var remote in (Socket[])[a1, a2, b])
+        {
+            var tag = $"map-{mapped.Count}";
+            await SendCopiesAsync(inside, tag, remote.LocalEndPoint!, ct);
+            if (await ReceiveFromAsync(remote, tag, ct) is not { } seen)
+                return new NatMeasurement(NatBehaviour.Blocked, NatBehaviour.Blocked, mapped);
+            mapped.Add(seen);
+        }
+        var mapping = mapped[0].Equals(inside.LocalEndPoint) ? NatBehaviour.NoTranslation
+            : !mapped[0].Equals(mapped[1]) ? NatBehaviour.AddressAndPortDependent
+            : !mapped[0].Equals(mapped[2]) ? NatBehaviour.AddressDependent
+            : NatBehaviour.EndpointIndependent;
+
+        // Filtering (RFC 5780 §4.4): a fresh mapping made towards A:p only; who may send to it?
+        using var fresh = NamespaceSockets.Udp(host.Namespace, new IPEndPoint(host.Address, 0));
+        await SendCopiesAsync(fresh, "filter", a1.LocalEndPoint!, ct);
+        if (await ReceiveFromAsync(a1, "filter", ct) is not { } freshMapped)
+            return new NatMeasurement(mapping, NatBehaviour.Blocked, mapped);
+        var filtering = NatBehaviour.Blocked;
+        foreach (var (sender, behaviour) in ((Socket, NatBehaviour)[])[
+                     (b, NatBehaviour.EndpointIndependent), (a2, NatBehaviour.AddressDependent), (a1, NatBehaviour.AddressAndPortDependent)])
+        {
+            var tag = $"back-{behaviour}";
+            await SendCopiesAsync(sender, tag, freshMapped, ct);
+            if (await ReceiveFromAsync(fresh, tag, ct) is not null)
+            {
+                filtering = behaviour;
+                break;
+            }
+        }
+        return new NatMeasurement(mapping, filtering, mapped);
+    }
+
+    /// <summary>Sends <paramref name="count"/> datagrams from <paramref name="host"/> to the public side; returns how many arrived.</summary>
+    public static async Task<int> CountDeliveredAsync(NatLab lab, LabHost host, int count, CancellationToken ct = default)
+    {
+        using var receiver = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(LabAddressPlan.CoturnAddress, 0));
+        using var sender = NamespaceSockets.Udp(host.Namespace, new IPEndPoint(host.Address, 0));
+        var delivered = 0;
+        var receiving = Task.Run(async () =>
+        {
+            while (await ReceiveFromAsync(receiver, null, ct) is not null) delivered++;
+        }, ct);
+        for (var i = 0; i < count; i++)
+        {
+            await sender.SendToAsync(BitConverter.GetBytes(i), receiver.LocalEndPoint!, ct);
+            if (i % 20 == 19) await Task.Delay(2, ct);
+        }
+        await receiving;
+        return delivered;
+    }
+
+    private static async Task SendCopiesAsync(Socket socket, string tag, EndPoint to, CancellationToken ct)
+    {
+        for (var i = 0; i < Copies; i++)
+        {
+            await socket.SendToAsync(System.Text.Encoding.ASCII.GetBytes(tag), to, ct);
+            await Task.Delay(10, ct);
+        }
+    }
+
+    /// <summary>The source of the first datagram carrying <paramref name="tag"/> (any datagram when null) within <see cref="Wait"/>.</summary>
+    private static async Task<IPEndPoint?> ReceiveFromAsync(Socket socket, string? tag, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(Wait);
+        var buffer = new byte[64];
+        try
+        {
+            while (true)
+            {
+                var result = await socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+                if (tag is null || System.Text.Encoding.ASCII.GetString(buffer, 0, result.ReceivedBytes) == tag)
+                    return (IPEndPoint)result.RemoteEndPoint;
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+}

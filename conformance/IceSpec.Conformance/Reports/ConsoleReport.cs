@@ -1,0 +1,68 @@
+using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Runner;
+
+namespace IceSpec.Conformance.Reports;
+
+/// <summary>The console side of a run: one progress line per step while running, the matrix tables at the end.</summary>
+public static class ConsoleReport
+{
+    /// <summary>Writes <c>[done/total] message</c> lines (a finished cell also gets its pair and time).</summary>
+    public static IProgress<RunProgress> Progress(TextWriter output) => new SynchronousProgress(p =>
+    {
+        var counter = p.Total > 0 ? $"[{p.Done}/{p.Total}] " : "";
+        var cell = p.Cell is { } c ? $" ({c.Observed?.ToString() ?? "no pair"}{(c.MillisecondsToConnected is { } ms ? $", {ms:0} ms" : "")})" : "";
+        lock (output) output.WriteLine($"{counter}{p.Message}{cell}");
+    });
+
+    /// <summary>Per scenario a table, rows controlling and columns controlled; then the totals and the errors.</summary>
+    public static void WriteMatrix(ConformanceReport report, TextWriter output)
+    {
+        foreach (var scenario in report.Scenarios)
+        {
+            output.WriteLine();
+            output.WriteLine($"{scenario.Name}: {scenario.Title} — predicted {scenario.Predicted} ({scenario.Section})");
+            var impls = report.Implementations;
+            var rows = impls.Select(controlling => (IReadOnlyList<string>)[controlling,
+                .. impls.Select(controlled => Cell(report, scenario.Name, controlling, controlled))]).ToList();
+            IReadOnlyList<string> header = ["controlling \\ controlled", .. impls];
+            var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToList();
+            output.WriteLine(Row(header, widths));
+            output.WriteLine(string.Join("-+-", widths.Select(w => new string('-', w))));
+            foreach (var row in rows) output.WriteLine(Row(row, widths));
+        }
+        if (report.ServerCases.Count > 0)
+        {
+            output.WriteLine();
+            foreach (var server in report.ServerCases.GroupBy(r => r.Implementation))
+                output.WriteLine($"server cases, {server.Key}: " + string.Join(", ",
+                    server.GroupBy(r => r.Outcome).Select(g => $"{g.Count()} {HtmlReport.Label(g.Key)}")));
+            foreach (var failed in report.ServerCases.Where(r => r.Outcome is CaseOutcome.Failed or CaseOutcome.UnexpectedPass))
+                output.WriteLine($"  {failed.Outcome} {failed.Implementation} {failed.Case.Id}: {failed.Detail}");
+        }
+        output.WriteLine();
+        output.WriteLine(string.Join(", ", Enum.GetValues<CaseOutcome>().Select(o => $"{report.Count(o)} {HtmlReport.Label(o)}")) +
+                         $" in {report.Duration.TotalSeconds:0} s");
+        foreach (var error in report.Errors) output.WriteLine("error: " + error);
+    }
+
+    private static string Cell(ConformanceReport report, string scenario, string controlling, string controlled)
+    {
+        var cells = report.Cells.Where(c => c.Scenario == scenario && c.Controlling == controlling && c.Controlled == controlled).ToList();
+        if (cells.Count == 0) return "-";
+        return string.Join(" ", cells.Select(c => c.Outcome switch
+        {
+            CaseOutcome.Passed => $"ok {c.Observed}",
+            CaseOutcome.Unsupported => "unsupported",
+            _ => $"{HtmlReport.Label(c.Outcome).ToUpperInvariant()} {c.Observed?.ToString() ?? "none"}",
+        }));
+    }
+
+    private static string Row(IReadOnlyList<string> cells, IReadOnlyList<int> widths) =>
+        string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i])));
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    private sealed class SynchronousProgress(Action<RunProgress> report) : IProgress<RunProgress>
+    {
+        public void Report(RunProgress value) => report(value);
+    }
+}

@@ -1,0 +1,160 @@
+using IceSpec.Captures;
+using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Cases.Server;
+using IceSpec.Conformance.Lab;
+using IceSpec.Conformance.Reports;
+using IceSpec.Conformance.Scenarios;
+
+namespace IceSpec.Conformance.Runner;
+
+/// <summary>
+/// Runs one ICE cell inside a built lab: tcpdump in the public namespace and in both agents' namespaces, the two drivers
+/// through <see cref="IcePairRun"/>, then the cell's cases (<see cref="IceCases"/>) judged against the scenario's prediction
+/// and the wire case on the agents' pcaps (<see cref="ConnectivityCheckCase"/>).
+/// </summary>
+public static class IceCellRunner
+{
+    private const int Datagrams = 3;
+    private const int DatagramsUnderLoss = 10;
+
+    public static async Task<IceCellReport> RunAsync(
+        NatLab lab, Scenario scenario, LabServer server, DriverSpec controlling, DriverSpec controlled, string nomination,
+        RunSelection selection, CancellationToken ct)
+    {
+        var cellName = $"{scenario.Name}/{controlling.Name}-{controlled.Name}-{nomination}";
+        var directory = Directory.CreateDirectory(Path.Combine(selection.OutputDirectory, cellName)).FullName;
+        var (a, b) = (scenario.ControllingHost(lab), scenario.ControlledHost(lab));
+        var options = new IcePairOptions(
+            Nomination: nomination,
+            ControllingAddresses: [a.Address.ToString()],
+            ControlledAddresses: [b.Address.ToString()],
+            ControllingNamespace: a.Namespace,
+            ControlledNamespace: b.Namespace,
+            StunServer: server.Endpoint.ToString(),
+            Turn: scenario.TurnTransport is { } transport
+                ? new TurnServerOptions(server.Endpoint.ToString(), server.Username, server.Password, transport)
+                : null,
+            Timeout: selection.CellTimeout ?? TimeSpan.FromSeconds(20),
+            Datagrams: DatagramsSent(scenario));
+
+        var captures = new List<PacketCapture>();
+        IcePairResult result;
+        var started = DateTime.UtcNow;
+        if (MissingCapability(scenario, controlling, controlled, nomination) is { } missing)
+            result = new IcePairResult(IcePairOutcome.Unsupported, missing, null, null, 0, 0, TimeSpan.Zero, "", "");
+        else try
+        {
+            foreach (var (netns, file) in ((string, string)[])[(lab.PublicNamespace, "public.pcap"), (a.Namespace, "controlling.pcap"), (b.Namespace, "controlled.pcap")])
+                captures.Add(await PacketCapture.StartAsync(lab, netns, Path.Combine(directory, file), ct));
+            result = await IcePairRun.RunAsync(controlling, controlled, options, ct);
+        }
+        finally
+        {
+            foreach (var capture in captures) await capture.DisposeAsync();
+        }
+        var duration = DateTime.UtcNow - started;
+        await File.WriteAllTextAsync(Path.Combine(directory, "controlling.log"), result.ControllingLog, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(directory, "controlled.log"), result.ControlledLog, CancellationToken.None);
+
+        var artifacts = (string[])["public.pcap", "controlling.pcap", "controlled.pcap", "controlling.log", "controlled.log"];
+        var pcapSummary = string.Join("; ", captures.Select(c => Summarise(c.PcapPath)));
+        var observed = result.ControllingPair is null || result.ControlledPair is null ? (PairKind?)null
+            : Scenario.Classify(result.ControllingPair, result.ControlledPair);
+        var implementation = $"{controlling.Name}>{controlled.Name}";
+        var judged = Judge(scenario, result, observed, duration);
+        if (result.Outcome != IcePairOutcome.Unsupported)
+        {
+            var (outcome, detail) = ConnectivityCheckCase.Judge(captures.Skip(1).Select(c => c.PcapPath), server.Endpoint);
+            judged = judged.Append(new CaseResult(ConnectivityCheckCase.Info, "", "", outcome, detail, duration));
+        }
+        var cases = judged
+            .Where(r => selection.Selects(r.Case))
+            .Select(r => r with
+            {
+                Implementation = implementation,
+                Scenario = scenario.Name,
+                PcapPath = Path.Combine(cellName, "public.pcap"),
+                LogPath = Path.Combine(cellName, "controlling.log"),
+            })
+            .Select(r => ApplyExpected(r, selection.ExpectedFailures))
+            .ToList();
+
+        return new IceCellReport(scenario.Name, controlling.Name, controlled.Name, nomination,
+            IceCellReport.Worst(cases.Select(c => c.Outcome)), $"{result.Outcome}: {FirstLine(result.Detail)} [{pcapSummary}]",
+            scenario.Prediction.Kind, observed, result.ControllingPair?.ToString(), result.ControlledPair?.ToString(),
+            result.Outcome == IcePairOutcome.Connected ? result.TimeToConnected.TotalMilliseconds : null,
+            cases, [.. artifacts.Where(f => File.Exists(Path.Combine(directory, f))).Select(f => Path.Combine(cellName, f))]);
+    }
+
+    /// <summary>The cases judged from what the drivers reported (all of them unsupported when a driver could not do a step).</summary>
+    private static IEnumerable<CaseResult> Judge(Scenario scenario, IcePairResult result, PairKind? observed, TimeSpan duration)
+    {
+        CaseResult Make(CaseInfo info, CaseOutcome outcome, string detail) => new(info, "", "", outcome, detail, duration);
+
+        if (result.Outcome == IcePairOutcome.Unsupported)
+        {
+            foreach (var info in IceCases.All) yield return Make(info, CaseOutcome.Unsupported, FirstLine(result.Detail));
+            yield break;
+        }
+        var connected = result.Outcome == IcePairOutcome.Connected && result.ControllingPair is not null && result.ControlledPair is not null;
+        yield return Make(IceCases.Completes, connected ? CaseOutcome.Passed : CaseOutcome.Failed,
+            connected ? $"controlling {result.ControllingPair}; controlled {result.ControlledPair}; {result.TimeToConnected.TotalMilliseconds:0} ms"
+                : $"no pair selected on both sides: {FirstLine(result.Detail)}");
+
+        // Under injected loss a datagram may be lost on the way (UDP has no retransmission): one each way is enough there.
+        var sent = DatagramsSent(scenario);
+        var needed = scenario.Topology.LossPercent > 0 ? 1 : sent;
+        var arrived = result.DatagramsControllingToControlled >= needed && result.DatagramsControlledToControlling >= needed;
+        yield return Make(IceCases.DataFlows, connected && arrived ? CaseOutcome.Passed : CaseOutcome.Failed,
+            $"{result.DatagramsControllingToControlled}/{sent} datagrams controlling→controlled, " +
+            $"{result.DatagramsControlledToControlling}/{sent} controlled→controlling (at least {needed} each way needed)");
+
+        var prediction = scenario.Prediction;
+        yield return Make(IceCases.PredictedPair, observed == prediction.Kind ? CaseOutcome.Passed : CaseOutcome.Failed,
+            observed is null ? $"predicted {prediction.Kind} ({prediction.Section}); no pair selected"
+                : $"predicted {prediction.Kind} ({prediction.Section}: {prediction.Reason}); selected {observed}");
+    }
+
+    /// <summary>What a cell needs that a driver does not declare (DriverSpec capabilities), or null: such a cell is unsupported, not run.</summary>
+    private static string? MissingCapability(Scenario scenario, DriverSpec controlling, DriverSpec controlled, string nomination)
+    {
+        var needs = new List<(DriverSpec Driver, string Capability)> { (controlling, nomination), (controlling, "stun"), (controlled, "stun") };
+        if (scenario.TurnTransport is { } transport)
+            needs.AddRange([(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
+        return needs.FirstOrDefault(n => !n.Driver.Supports(n.Capability)) is { Driver: { } driver } need
+            ? $"{driver.Name} does not support {need.Capability}" + (need.Capability == nomination ? " nomination as the controlling agent" : "")
+            : null;
+    }
+
+    /// <summary>A listed failure is expected; a listed pass is unexpected (the list is stale). The target is <c>SCENARIO/A&gt;B</c>.</summary>
+    private static CaseResult ApplyExpected(CaseResult result, ExpectedFailures? expected)
+    {
+        if (expected?.ReasonFor(result.Case.Id, $"{result.Scenario}/{result.Implementation}") is not { } reason) return result;
+        return result.Outcome switch
+        {
+            CaseOutcome.Failed => result with { Outcome = CaseOutcome.ExpectedFailure, Detail = $"expected to fail: {reason}. {result.Detail}" },
+            CaseOutcome.Passed => result with { Outcome = CaseOutcome.UnexpectedPass, Detail = $"listed as expected to fail ({reason}) but passed: {result.Detail}" },
+            _ => result,
+        };
+    }
+
+    private static int DatagramsSent(Scenario scenario) => scenario.Topology.LossPercent > 0 ? DatagramsUnderLoss : Datagrams;
+
+    /// <summary>"public.pcap: 42 frames, 18 STUN" — read back with the capture reader, so an unreadable pcap shows here.</summary>
+    private static string Summarise(string pcap)
+    {
+        try
+        {
+            var read = CaptureFile.Read(pcap);
+            var stun = read.Messages.Count(m => m.Kind == CapturedKind.Stun);
+            return $"{Path.GetFileName(pcap)}: {read.Frames} frames, {stun} STUN" + (read.Error is null ? "" : $" ({read.Error})");
+        }
+        catch (CaptureException e)
+        {
+            return $"{Path.GetFileName(pcap)}: unreadable ({e.Message})";
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+}

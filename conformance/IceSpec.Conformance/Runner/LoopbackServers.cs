@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Sockets;
+using IceSpec.Conformance.Cases.Server;
+using IceSpec.Conformance.Lab;
+
+namespace IceSpec.Conformance.Runner;
+
+/// <summary>A STUN/TURN server started for the server cases, and the target that points the cases at it.</summary>
+public sealed record LoopbackServer(ServerTarget Target, LabProcess Process, string LogPath) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}
+
+/// <summary>
+/// Starts coturn or <c>icespec turn-server</c> on 127.0.0.1 of this namespace for the black-box server cases (their
+/// client sockets live here, so the servers do too): free ports below the ephemeral range, loopback peers allowed, no
+/// allocation quota (coturn counts just-deleted allocations for a while: a quota would refuse later cases' allocations, so
+/// the 486 case is inconclusive here).
+/// </summary>
+public static class LoopbackServers
+{
+    private const string User = "conformance";
+    private const string Password = "conformance-password";
+    private const string Realm = "icespec.conformance";
+    private const int RelayPorts = 200;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+
+    public static async Task<LoopbackServer> StartAsync(LabServerKind kind, string logDirectory, CancellationToken ct)
+    {
+        Directory.CreateDirectory(logDirectory);
+        var port = FreeRange(1);
+        var relay = FreeRange(RelayPorts);
+        var name = kind == LabServerKind.Coturn ? "coturn" : "icespec";
+        var logPath = Path.Combine(logDirectory, $"{name}.log");
+        LabProcess process;
+        if (kind == LabServerKind.Coturn)
+        {
+            process = LabProcess.Start(null, "turnserver",
+            [
+                "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", $"--listening-port={port}", $"--min-port={relay}",
+                $"--max-port={relay + RelayPorts - 1}", "--lt-cred-mech", $"--user={User}:{Password}", $"--realm={Realm}",
+                "--allow-loopback-peers", "--no-multicast-peers", "--no-tls", "--no-dtls", "--no-cli",
+                $"--userdb={Path.Combine(logDirectory, "coturn-turndb")}", $"--pidfile={Path.Combine(logDirectory, "coturn.pid")}",
+                "--log-file=stdout", "--simple-log",
+            ], logPath);
+        }
+        else
+        {
+            var (file, prefix) = IceSpecTool.Command();
+            process = LabProcess.Start(null, file,
+            [
+                .. prefix, "turn-server", "--listening-ip", "127.0.0.1", "--listening-port", port.ToString(),
+                "--min-port", relay.ToString(), "--max-port", (relay + RelayPorts - 1).ToString(), "--realm", Realm,
+                "--user", $"{User}:{Password}", "--allow-loopback-peers",
+            ], logPath);
+        }
+        var server = new LoopbackServer(new ServerTarget(name, "127.0.0.1", port, port, User, Password, Realm), process, logPath);
+        try
+        {
+            await WaitListeningAsync(server, port, ct);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task WaitListeningAsync(LoopbackServer server, int port, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (server.Process.HasExited) throw new LabException($"{server.Target.Name} exited at start; see {server.LogPath}");
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            attempt.CancelAfter(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), attempt.Token);
+                return;
+            }
+            catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            {
+                await Task.Delay(200, ct);
+            }
+        }
+        throw new LabException($"{server.Target.Name} did not listen on 127.0.0.1:{port} within {StartTimeout.TotalSeconds:0} s; see {server.LogPath}");
+    }
+
+    /// <summary>The first of <paramref name="length"/> consecutive ports free for UDP and TCP on 127.0.0.1, in 20000–32000.</summary>
+    private static int FreeRange(int length)
+    {
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var start = Random.Shared.Next(20000, 32000 - length);
+            if (Enumerable.Range(start, length).All(p => IsFree(p, SocketType.Dgram, ProtocolType.Udp) && IsFree(p, SocketType.Stream, ProtocolType.Tcp)))
+                return start;
+        }
+        throw new LabException($"no {length} consecutive free loopback ports in 20000–32000");
+    }
+
+    private static bool IsFree(int port, SocketType type, ProtocolType protocol)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Cases.Server;
+using IceSpec.Conformance.Lab;
+
+namespace IceSpec.Conformance.Runner;
+
+/// <summary>Runs the selected black-box server cases (<see cref="ServerCaseSuite"/>) against each selected server, started for the purpose.</summary>
+public static class ServerCaseRunner
+{
+    public static async Task<IReadOnlyList<CaseResult>> RunAsync(RunSelection selection, List<string> errors, IProgress<RunProgress>? progress, CancellationToken ct)
+    {
+        var ids = ServerCaseSuite.Cases.Where(selection.Selects).Select(c => c.Id).ToList();
+        var results = new List<CaseResult>();
+        if (ids.Count == 0) return results;
+        var directory = Path.Combine(selection.OutputDirectory, "server");
+        foreach (var kind in selection.ServerCaseTargets)
+        {
+            progress?.Report(new RunProgress($"server cases: starting {kind}", 0, 0));
+            try
+            {
+                await using var server = await LoopbackServers.StartAsync(kind, directory, ct);
+                var log = Path.GetRelativePath(selection.OutputDirectory, server.LogPath);
+                var done = 0;
+                var reporter = new CaseProgress(r => progress?.Report(new RunProgress($"server {r.Implementation}: {r.Case.Id} {r.Outcome}", ++done, ids.Count)));
+                var options = new ServerCaseOptions(selection.Strict, ids, Expected: selection.ExpectedFailures);
+                results.AddRange((await ServerCaseSuite.RunAsync(server.Target, options, reporter, ct)).Select(r => r with { LogPath = log }));
+            }
+            catch (LabException e)
+            {
+                errors.Add($"server cases against {kind}: {e.Message}");
+            }
+        }
+        return results;
+    }
+
+    private sealed class CaseProgress(Action<CaseResult> report) : IProgress<CaseResult>
+    {
+        public void Report(CaseResult value) => report(value);
+    }
+}

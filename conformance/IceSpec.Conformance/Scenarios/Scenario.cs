@@ -1,0 +1,53 @@
+using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Lab;
+
+namespace IceSpec.Conformance.Scenarios;
+
+/// <summary>The path the selected pair takes (<see cref="Scenario.Classify"/>).</summary>
+public enum PairKind : byte
+{
+    /// <summary>Host to host: each agent's remote address is the other's local address (nothing translates on the way).</summary>
+    Host,
+    /// <summary>Through a NAT's mapping: server-reflexive or peer-reflexive (which of the two depends on timing, RFC 8445 §7.2.5.3.1).</summary>
+    Reflexive,
+    /// <summary>Through a TURN relay: a relayed candidate on either side.</summary>
+    Relay,
+}
+
+/// <summary>What RFC 8445 predicts for the selected pair in a scenario, with the section that says why.</summary>
+public sealed record ScenarioPrediction(PairKind Kind, string Section, string Reason);
+
+/// <summary>Which host of the lab runs an agent: site number and host number, both 1-based.</summary>
+public sealed record HostSlot(int Site, int Host);
+
+/// <summary>
+/// A lab scenario: the topology, where the controlling and controlled agents run, the servers they are given, and the
+/// prediction the ICE case checks.
+/// </summary>
+/// <param name="TurnTransport"><c>udp</c> or <c>tcp</c> when the agents get a TURN server; null when they get STUN only.</param>
+public sealed record Scenario(
+    string Name,
+    string Title,
+    LabTopology Topology,
+    HostSlot Controlling,
+    HostSlot Controlled,
+    string? TurnTransport,
+    ScenarioPrediction Prediction)
+{
+    public LabHost ControllingHost(NatLab lab) => lab.Sites[Controlling.Site - 1].Hosts[Controlling.Host - 1];
+
+    public LabHost ControlledHost(NatLab lab) => lab.Sites[Controlled.Site - 1].Hosts[Controlled.Host - 1];
+
+    /// <summary>
+    /// The path of the pairs both agents selected: Relay when either reports a relayed candidate; Host when each one's
+    /// remote address is the other's local address (a direct, untranslated path — whatever the labels say: an agent
+    /// that keeps a server-reflexive candidate equal to its host candidate, RFC 8445 §5.1.3, still talks host to host);
+    /// otherwise Reflexive (a NAT translated, or the agents do not agree on one 5-tuple).
+    /// </summary>
+    public static PairKind Classify(SelectedPair controlling, SelectedPair controlled)
+    {
+        string[] types = [controlling.LocalType, controlling.RemoteType, controlled.LocalType, controlled.RemoteType];
+        if (types.Contains("relay")) return PairKind.Relay;
+        return controlling.Remote == controlled.Local && controlled.Remote == controlling.Local ? PairKind.Host : PairKind.Reflexive;
+    }
+}

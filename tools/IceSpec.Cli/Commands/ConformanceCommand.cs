@@ -1,0 +1,103 @@
+using System.CommandLine;
+using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Cases.Server;
+using IceSpec.Conformance.Lab;
+using IceSpec.Conformance.Reports;
+using IceSpec.Conformance.Runner;
+using IceSpec.Conformance.Scenarios;
+
+namespace IceSpec.Cli.Commands;
+
+/// <summary>
+/// <c>icespec conformance run|list</c>: the conformance kit (conformance/README.md). <c>run</c> builds the NAT lab per
+/// scenario, runs every ordered pair of the selected implementations in it and writes report.json, junit.xml and
+/// report.html with the cells' pcaps and logs; exit 0 when nothing failed. It needs root (network namespaces).
+/// </summary>
+public static class ConformanceCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var impl = new Option<string[]>("--impl") { Description = "Implementations (drivers), comma-separated; default: all registered.", AllowMultipleArgumentsPerToken = true };
+        var scenario = new Option<string[]>("--scenario") { Description = "Scenarios, comma-separated; default: all.", AllowMultipleArgumentsPerToken = true };
+        var caseId = new Option<string[]>("--case") { Description = "Case IDs or globs (rfc8445-*), comma-separated; default: all.", AllowMultipleArgumentsPerToken = true };
+        var nomination = new Option<string[]>("--nomination") { Description = "Nomination modes: default (regular if the controlling driver has it, else aggressive), regular, aggressive.", AllowMultipleArgumentsPerToken = true };
+        var strict = new Option<bool>("--strict") { Description = "Also run SHOULD cases." };
+        var expectedFail = new Option<string?>("--expected-fail") { Description = "Expected-fail list: lines 'CASE-ID TARGET reason', TARGET a server (coturn, icespec) or SCENARIO/CONTROLLING>CONTROLLED (globs)." };
+        var output = new Option<string>("--out") { Description = "Output directory (reports, pcaps, logs).", DefaultValueFactory = _ => "conformance-report" };
+        var server = new Option<string>("--server") { Description = "STUN/TURN server for the ICE scenarios: coturn or icespec.", DefaultValueFactory = _ => "coturn" };
+        var serverCases = new Option<string>("--server-cases") { Description = "Servers the black-box STUN/TURN server cases run against: coturn,icespec (default) or none.", DefaultValueFactory = _ => "coturn,icespec" };
+        var pair = new Option<string[]>("--pair") { Description = "Only these ordered pairs CONTROLLING>CONTROLLED (comma-separated); default: every pair of --impl.", AllowMultipleArgumentsPerToken = true };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds each ICE cell may take to connect.", DefaultValueFactory = _ => 20 };
+
+        var run = new Command("run", "Run the selected cells in the NAT lab and write the reports (needs root).")
+            { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout };
+        run.SetAction((parse, ct) => RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
+            List(parse.GetValue(caseId)), List(parse.GetValue(nomination)), parse.GetValue(strict), parse.GetValue(expectedFail),
+            parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), List(parse.GetValue(pair)), parse.GetValue(timeout)), ct));
+
+        var list = new Command("list", "List the implementations, scenarios and cases the kit knows.");
+        list.SetAction(_ => ConformanceListing.Write(console.Out));
+
+        return new Command("conformance", "The conformance kit: ICE implementations × NAT scenarios, STUN/TURN server cases.") { run, list };
+    }
+
+    private sealed record RunArguments(
+        IReadOnlyList<string> Impls, IReadOnlyList<string> Scenarios, IReadOnlyList<string> Cases, IReadOnlyList<string> Nominations,
+        bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, IReadOnlyList<string> Pairs, int TimeoutSeconds);
+
+    private static async Task<int> RunAsync(CliConsole console, RunArguments args, CancellationToken ct)
+    {
+        if (!Environment.IsPrivilegedProcess)
+            return console.UsageError("conformance run builds network namespaces and needs root (run it with sudo)");
+        if (ServerKind(args.Server) is not { } iceServer)
+            return console.UsageError($"--server must be coturn or icespec, not '{args.Server}'");
+        var serverTargets = args.ServerCases.SequenceEqual(["none"]) ? [] : args.ServerCases.Select(ServerKind).ToList();
+        if (serverTargets.Contains(null))
+            return console.UsageError($"--server-cases takes coturn, icespec or none, not '{string.Join(",", args.ServerCases)}'");
+        if (args.TimeoutSeconds is < 1 or > 600)
+            return console.UsageError("--timeout is 1 to 600 seconds");
+        RunSelection selection;
+        try
+        {
+            var impls = args.Impls.Count > 0 ? args.Impls
+                : args.Pairs.Count > 0 ? [.. args.Pairs.SelectMany(p => p.Split('>')).Distinct()]
+                : [.. DriverRegistry.All.Select(d => d.Name)];
+            selection = new RunSelection(
+                impls,
+                args.Scenarios.Count > 0 ? args.Scenarios : [.. ScenarioCatalog.All.Select(s => s.Name)],
+                args.Nominations.Count > 0 ? args.Nominations : ["default"],
+                args.Cases, args.Strict,
+                args.ExpectedFail is null ? null : ExpectedFailures.Load(args.ExpectedFail),
+                Path.GetFullPath(args.Output), iceServer, [.. serverTargets.Select(k => k!.Value)],
+                CellTimeout: TimeSpan.FromSeconds(args.TimeoutSeconds),
+                Pairs: args.Pairs.Count == 0 ? null : new Dictionary<string, IReadOnlyList<string>> { ["*"] = args.Pairs });
+        }
+        catch (Exception e) when (e is FormatException or IOException)
+        {
+            return console.UsageError(e.Message);
+        }
+
+        ConformanceReport report;
+        try
+        {
+            report = await MatrixRunner.RunAsync(selection, ConsoleReport.Progress(console.Out), ct);
+        }
+        catch (ArgumentException e)
+        {
+            return console.UsageError(e.Message);
+        }
+        ConsoleReport.WriteMatrix(report, console.Out);
+        foreach (var file in ReportFiles.WriteAll(report, selection.OutputDirectory)) console.Out.WriteLine("wrote " + file);
+        return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static LabServerKind? ServerKind(string name) => name switch
+    {
+        "coturn" => LabServerKind.Coturn,
+        "icespec" => LabServerKind.IceSpec,
+        _ => null,
+    };
+
+    private static IReadOnlyList<string> List(string[]? values) =>
+        values is null ? [] : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
+}

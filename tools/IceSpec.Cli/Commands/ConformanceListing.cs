@@ -1,0 +1,34 @@
+using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Cases.Server;
+using IceSpec.Conformance.Runner;
+using IceSpec.Conformance.Scenarios;
+
+namespace IceSpec.Cli.Commands;
+
+/// <summary><c>icespec conformance list</c>: implementations, scenarios (with drawings and predictions) and cases.</summary>
+internal static class ConformanceListing
+{
+    public static int Write(TextWriter output)
+    {
+        output.WriteLine("Implementations (drivers):");
+        foreach (var driver in DriverRegistry.All)
+            output.WriteLine($"  {driver.Name,-10} {driver.Description} [{string.Join(", ", driver.Capabilities)}]");
+        output.WriteLine();
+        output.WriteLine("Scenarios:");
+        foreach (var scenario in ScenarioCatalog.All)
+        {
+            output.WriteLine($"  {scenario.Name}: {scenario.Title}");
+            output.WriteLine($"    predicts {scenario.Prediction.Kind} ({scenario.Prediction.Section}): {scenario.Prediction.Reason}");
+            foreach (var line in ScenarioDiagram.Render(scenario).TrimEnd().Split('\n')) output.WriteLine("    " + line);
+        }
+        output.WriteLine();
+        output.WriteLine("ICE cases (every cell):");
+        foreach (var info in IceCases.All)
+            output.WriteLine($"  {info.Id,-20} {info.Level.ToString().ToUpperInvariant(),-6} {info.Title}");
+        output.WriteLine();
+        output.WriteLine("Server cases (each STUN/TURN server; SHOULD only with --strict):");
+        foreach (var info in ServerCaseSuite.Cases)
+            output.WriteLine($"  {info.Id,-20} {info.Level.ToString().ToUpperInvariant(),-6} {info.Title}");
+        return ExitCodes.Ok;
+    }
+}

@@ -6,6 +6,19 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// <summary>The path of a selected pair, from what both agents report (pairs as libnice, aioice, werift and pion reported them in the lab).</summary>
 public sealed class PairClassificationTests
 {
+    private static readonly System.Net.IPAddress ControllingHost = System.Net.IPAddress.Parse("10.1.1.2");
+    private static readonly System.Net.IPAddress ControlledHost = System.Net.IPAddress.Parse("10.2.1.2");
+
+    [Fact]
+    public void A_local_server_reflexive_address_is_reflexive_even_when_both_agents_agree_on_it()
+    {
+        // libnice behind a NAT reports its server-reflexive candidate as the local side; its peer sees that address.
+        var controlling = new SelectedPair("198.51.100.6:38169", "10.2.1.2:39461", "srflx", "host");
+        var controlled = new SelectedPair("10.2.1.2:39461", "198.51.100.6:38169", "host", "srflx");
+
+        Assert.Equal(PairKind.Reflexive, Scenario.Classify(controlling, controlled, ControllingHost, ControlledHost));
+    }
+
     [Fact]
     public void Matching_host_addresses_are_host_even_when_one_side_labels_the_candidate_srflx()
     {
@@ -13,7 +26,7 @@ public sealed class PairClassificationTests
         var controlling = new SelectedPair("10.1.1.2:55950", "10.2.1.2:46046", "host", "srflx");
         var controlled = new SelectedPair("10.2.1.2:46046", "10.1.1.2:55950", "host", "host");
 
-        Assert.Equal(PairKind.Host, Scenario.Classify(controlling, controlled));
+        Assert.Equal(PairKind.Host, Scenario.Classify(controlling, controlled, ControllingHost, ControlledHost));
     }
 
     [Fact]
@@ -22,7 +35,7 @@ public sealed class PairClassificationTests
         var controlling = new SelectedPair("10.1.1.2:40000", "198.51.100.10:41000", "host", "srflx");
         var controlled = new SelectedPair("10.2.1.2:41000", "198.51.100.6:40000", "host", "prflx");
 
-        Assert.Equal(PairKind.Reflexive, Scenario.Classify(controlling, controlled));
+        Assert.Equal(PairKind.Reflexive, Scenario.Classify(controlling, controlled, ControllingHost, ControlledHost));
     }
 
     [Fact]
@@ -32,7 +45,7 @@ public sealed class PairClassificationTests
         var controlling = new SelectedPair("10.1.1.2:48072", "10.1.2.2:43958", "host", "prflx");
         var controlled = new SelectedPair("10.1.2.2:37467", "10.1.1.2:48072", "host", "host");
 
-        Assert.Equal(PairKind.Reflexive, Scenario.Classify(controlling, controlled));
+        Assert.Equal(PairKind.Reflexive, Scenario.Classify(controlling, controlled, ControllingHost, ControlledHost));
     }
 
     [Fact]
@@ -41,6 +54,6 @@ public sealed class PairClassificationTests
         var controlling = new SelectedPair("203.0.113.1:50417", "203.0.113.1:56359", "relay", "relay");
         var controlled = new SelectedPair("198.51.100.10:41000", "203.0.113.1:50417", "srflx", "relay");
 
-        Assert.Equal(PairKind.Relay, Scenario.Classify(controlling, controlled));
+        Assert.Equal(PairKind.Relay, Scenario.Classify(controlling, controlled, ControllingHost, ControlledHost));
     }
 }

@@ -60,7 +60,7 @@ public static class IceCellRunner
         var artifacts = (string[])["public.pcap", "controlling.pcap", "controlled.pcap", "controlling.log", "controlled.log"];
         var pcapSummary = string.Join("; ", captures.Select(c => Summarise(c.PcapPath)));
         var observed = result.ControllingPair is null || result.ControlledPair is null ? (PairKind?)null
-            : Scenario.Classify(result.ControllingPair, result.ControlledPair);
+            : Scenario.Classify(result.ControllingPair, result.ControlledPair, a.Address, b.Address);
         var implementation = $"{controlling.Name}>{controlled.Name}";
         var judged = Judge(scenario, result, observed, duration);
         if (result.Outcome != IcePairOutcome.Unsupported)

@@ -40,14 +40,19 @@ public sealed record Scenario(
 
     /// <summary>
     /// The path of the pairs both agents selected: Relay when either reports a relayed candidate; Host when each one's
-    /// remote address is the other's local address (a direct, untranslated path — whatever the labels say: an agent
-    /// that keeps a server-reflexive candidate equal to its host candidate, RFC 8445 §5.1.3, still talks host to host);
-    /// otherwise Reflexive (a NAT translated, or the agents do not agree on one 5-tuple).
+    /// local address is its own interface address and each one's remote address is the other's local address (a direct,
+    /// untranslated path — whatever the labels say: an agent that keeps a server-reflexive candidate equal to its host
+    /// candidate, RFC 8445 §5.1.3, still talks host to host); otherwise Reflexive (a NAT translated — an agent may
+    /// report its server-reflexive address as local, as libnice does — or the agents do not agree on one 5-tuple).
     /// </summary>
-    public static PairKind Classify(SelectedPair controlling, SelectedPair controlled)
+    public static PairKind Classify(SelectedPair controlling, SelectedPair controlled, System.Net.IPAddress controllingHost, System.Net.IPAddress controlledHost)
     {
         string[] types = [controlling.LocalType, controlling.RemoteType, controlled.LocalType, controlled.RemoteType];
         if (types.Contains("relay")) return PairKind.Relay;
-        return controlling.Remote == controlled.Local && controlled.Remote == controlling.Local ? PairKind.Host : PairKind.Reflexive;
+        var untranslated = AddressOf(controlling.Local).Equals(controllingHost) && AddressOf(controlled.Local).Equals(controlledHost);
+        return untranslated && controlling.Remote == controlled.Local && controlled.Remote == controlling.Local ? PairKind.Host : PairKind.Reflexive;
     }
+
+    private static System.Net.IPAddress AddressOf(string endPoint) =>
+        System.Net.IPEndPoint.TryParse(endPoint, out var parsed) ? parsed.Address : System.Net.IPAddress.None;
 }

@@ -50,6 +50,22 @@ public sealed class IceSessionTests
     }
 
     [Fact]
+    public async Task Gathering_completes_when_the_stun_and_turn_server_are_one_address()
+    {
+        await using var coturn = await CoturnProcess.StartAsync();
+        await using var session = IceSession.Create(new IceSessionOptions
+        {
+            Addresses = [IPAddress.Loopback], StunServers = [coturn.Server],
+            TurnServers = [new IceTurnServer(coturn.Server, CoturnProcess.Username, CoturnProcess.Password)],
+        });
+        // The Binding response comes from the TURN server's address: it must still reach the gathering request.
+        var description = await session.GetLocalDescriptionAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Contains(description.Candidates, c => c.Type == IceCandidateType.Relayed);
+        Assert.Contains(description.Candidates, c => c.Type == IceCandidateType.Host);
+        Assert.True(description.EndOfCandidates);
+    }
+
+    [Fact]
     public async Task Ipv6_host_candidates_connect()
     {
         await using var a = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlling, Addresses = [IPAddress.IPv6Loopback, IPAddress.Loopback] });

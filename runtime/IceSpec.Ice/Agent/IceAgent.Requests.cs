@@ -16,6 +16,11 @@ public sealed partial class IceAgent
         if (_connection.State == IceConnectionState.Closed) return;
         socket = Normalize(socket);
         source = Normalize(source);
+        if (TryHandleGatherResponse(now, source, packet))
+        {
+            AfterInput(now);
+            return;
+        }
         foreach (var relay in _relays)
             if (relay.Server.Equals(source) && relay.Host.Socket.Equals(socket))
             {
@@ -28,6 +33,22 @@ public sealed partial class IceAgent
         if (host is null) return;
         HandleDatagram(now, host, source, packet.ToArray());
         AfterInput(now);
+    }
+
+    /// <summary>
+    /// The answer of a STUN server to a gathering request (RFC 8445 §5.1.1.2), matched by transaction ID before anything
+    /// else: a server that is both STUN and TURN server (coturn usually is) shares its address with the allocation.
+    /// </summary>
+    private bool TryHandleGatherResponse(TimeSpan now, IPEndPoint source, ReadOnlySpan<byte> packet)
+    {
+        if (!StunMessage.LooksLikeStun(packet) || StunMessage.TryParse(packet, out var message) != StunParseStatus.Ok) return false;
+        if (message.Class is not (StunClass.Success or StunClass.Error)) return false;
+        var key = IcePendingRequest.Key(message.TransactionId);
+        if (!_requests.TryGetValue(key, out var request) || request.Kind != IceRequestKind.Gather || !source.Equals(request.Server)) return false;
+        request.Transaction.HandleResponse(now, message);
+        _requests.Remove(key);
+        HandleGatherResponse(now, request, message);
+        return true;
     }
 
     /// <summary>A datagram that arrived on a local candidate (a host socket, or a relayed candidate via TURN).</summary>
@@ -47,15 +68,9 @@ public sealed partial class IceAgent
             case StunClass.Request:
                 HandleCheckRequest(now, local, source, message);
                 break;
-            case StunClass.Success or StunClass.Error when _requests.TryGetValue(IcePendingRequest.Key(message.TransactionId), out var request):
-                if (request.Kind == IceRequestKind.Gather)
-                {
-                    if (!source.Equals(request.Server)) return;
-                    request.Transaction.HandleResponse(now, message);
-                    _requests.Remove(IcePendingRequest.Key(message.TransactionId));
-                    HandleGatherResponse(now, request, message);
-                }
-                else HandleCheckResponse(now, local, source, request, message);
+            case StunClass.Success or StunClass.Error when _requests.TryGetValue(IcePendingRequest.Key(message.TransactionId), out var request)
+                                                            && request.Kind != IceRequestKind.Gather:
+                HandleCheckResponse(now, local, source, request, message);
                 break;
         }
     }

@@ -213,6 +213,21 @@ public sealed class AgentScenarioTests
     }
 
     [Fact]
+    public void A_silent_stun_server_holds_gathering_for_3_5_seconds_not_39_5()
+    {
+        var silent = IPEndPoint.Parse("198.51.100.1:3478");
+        var pair = new AgentPair(AgentPair.Options(IceRole.Controlling) with { StunServers = [silent] }, AgentPair.Options(IceRole.Controlled));
+        pair.A.AddSocket("192.0.2.1", 5000);
+        pair.Network.Drop = (_, to, _) => to.Equals(silent);
+        pair.A.Agent.StartGathering(TimeSpan.Zero);
+        Assert.True(pair.Network.RunUntil(() => pair.A.Agent.GatheringState == CandidateGatheringState.Complete, TimeSpan.FromSeconds(60)));
+        Assert.Equal(TimeSpan.FromSeconds(3.5), pair.Network.Now);
+        Assert.Equal(3, pair.Network.Log.Count(p => p.To.Equals(silent)));
+        Assert.Single(pair.A.EventsOf<IceServerFailed>());
+        Assert.Single(pair.A.EventsOf<IceGatheringComplete>());
+    }
+
+    [Fact]
     public void Garbage_and_forged_checks_get_errors_or_are_dropped_without_harm()
     {
         var pair = HostPair(AgentPair.Options(IceRole.Controlling), AgentPair.Options(IceRole.Controlled));

@@ -71,7 +71,10 @@ public sealed partial class IceAgent
         builder.AddFingerprint();
         // RFC 8445 §14.3: RTO = MAX (500ms, Ta * (Num-Of-Cands)) while gathering.
         var rto = Max(TimeSpan.FromMilliseconds(IceFormulas.MinimumCheckRtoMilliseconds), _pacing * (_options.StunServers.Count + _options.TurnServers.Count));
-        var transaction = new StunClientTransaction(buffer.AsSpan(0, builder.Length), StunTransport.Unreliable, rto);
+        var transaction = new StunClientTransaction(buffer.AsSpan(0, builder.Length), StunTransport.Unreliable, rto)
+        {
+            Settings = { Rc = _options.GatherRequestCount, Rm = _options.GatherFinalWaitFactor },
+        };
         _requests[IcePendingRequest.Key(id)] = new IcePendingRequest(IceRequestKind.Gather, transaction) { Host = host, Server = server };
         _gathering.Fire(CandidateGatheringEvent.ServerRequest, now);
         transaction.Start(now);

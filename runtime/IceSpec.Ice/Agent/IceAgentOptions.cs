@@ -81,6 +81,15 @@ public sealed record IceAgentOptions
     /// <summary>Rc for connectivity checks (RFC 8489 §6.2.1; 7 by default). The RTO follows RFC 8445 §14.3.</summary>
     public int CheckRequestCount { get; init; } = 7;
 
+    /// <summary>
+    /// Rc and Rm of the Binding requests sent to STUN servers while gathering (RFC 8489 §6.2.1 makes both configurable).
+    /// STUN's defaults (7, 16) keep a silent server — UDP blocked, server down — pending for 39.5 s, and the description
+    /// with it; 3 and 4 give up after 3.5 s (sends at 0, 0.5, 1.5 s with the 500 ms RTO, then 2 s), close to libnice.
+    /// </summary>
+    public int GatherRequestCount { get; init; } = 3;
+
+    public int GatherFinalWaitFactor { get; init; } = 4;
+
     /// <summary>Local credentials; random (RFC 8445 §5.3) when null.</summary>
     public IceCredentials? Credentials { get; init; }
 

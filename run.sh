@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: decode and verify the RFC 5769 / RFC 8489 vectors, build a message on the
-# spot and decode it back, and show the STUN client transaction machine and its schedule.
+# The main job on embedded defaults: the conformance kit against every ICE implementation found on this machine
+# (IceSpec, libnice, aioice, werift, pion) in every scenario of the NAT lab, plus the STUN/TURN server cases against
+# coturn and IceSpec's server; prints the matrix and writes conformance-report/ (report.html, report.json, junit.xml,
+# a pcap and the logs of every cell). Known upstream failures are listed with their reasons in
+# conformance/known-failures.txt. Needs root (network namespaces); extra arguments go to `icespec conformance run`.
 set -euo pipefail
 cd "$(dirname "$0")"
-exec dotnet run --project tools/IceSpec.Cli -- demo "$@"
+[ "$(id -u)" -eq 0 ] || exec sudo -E "$0" "$@"
+bash scripts/install-deps.sh
+dotnet build tools/IceSpec.Cli -c Release -nologo -v quiet
+exec dotnet tools/IceSpec.Cli/bin/Release/net10.0/icespec.dll conformance run --out conformance-report \
+  --expected-fail conformance/known-failures.txt "$@"

@@ -29,12 +29,31 @@ public sealed class BrokenServerCaseTests(ITestOutputHelper output)
     /// <summary>Inconclusive against the lenient TURN server: no TCP port, every peer address allowed, no limit reached.</summary>
     private static readonly HashSet<string> InconclusiveOnLenientTurn = ["rfc8489-6.3.1.1-2", "rfc8656-12.5-2", "rfc8656-10.2-2", "rfc8656-7.2-9", "rfc8656-7.2-10"];
 
+    /// <summary>
+    /// One answered Binding before the cases: the fake's first answer pays its JIT, which on a loaded machine can exceed
+    /// the 400 ms a silence case waits — and an answer that late reads as the silence the case wants.
+    /// </summary>
+    private static async Task WarmUp(System.Net.IPEndPoint server)
+    {
+        using var client = new System.Net.Sockets.UdpClient(0, System.Net.Sockets.AddressFamily.InterNetwork);
+        var binding = Convert.FromHexString("000100002112A442" + "0102030405060708090A0B0C");
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            await client.SendAsync(binding, server);
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try { await client.ReceiveAsync(wait.Token); return; }
+            catch (OperationCanceledException) { }
+        }
+        Assert.Fail("the fake server never answered");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task A_server_that_answers_success_to_everything_fails_the_cases(bool challengeFirst)
     {
         await using var broken = new AlwaysSuccessServer(challengeFirst);
+        await WarmUp(broken.EndPoint);
         var target = new ServerTarget(challengeFirst ? "lenient-turn" : "always-success", "127.0.0.1", broken.EndPoint.Port, null, "alice", "secret");
         var results = await ServerCaseSuite.RunAsync(target, new ServerCaseOptions(Strict: true), null, CancellationToken.None);
         Print(results);

@@ -95,7 +95,7 @@ public sealed class DriverAloneTests(ITestOutputHelper output)
         await driver.SendAsync(new JsonObject { ["command"] = "gather" });
         var description = await driver.WaitForEventAsync("local-description", Step);
         Assert.NotEmpty((JsonArray)description["candidates"]!);
-        Assert.Empty(driver.Events.Where(e => (string?)e["event"] is "error" or "invalid-output"));
+        Assert.DoesNotContain(driver.Events, e => (string?)e["event"] is "error" or "invalid-output");
         await driver.SendAsync(new JsonObject { ["command"] = "close" });
         await driver.WaitForEventAsync("closed", Step);
     }

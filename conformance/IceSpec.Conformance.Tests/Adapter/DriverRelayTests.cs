@@ -58,7 +58,7 @@ public sealed class DriverRelayTests(LoopbackCoturn coturn, ITestOutputHelper ou
         await driver.SendAsync(new JsonObject { ["command"] = "gather" });
         var description = await driver.WaitForEventAsync("local-description", TimeSpan.FromSeconds(15));
         output.WriteLine(description.ToJsonString());
-        Assert.Empty(driver.Events.Where(e => (string?)e["event"] is "error" or "invalid-output"));
+        Assert.DoesNotContain(driver.Events, e => (string?)e["event"] is "error" or "invalid-output");
         var lines = ((JsonArray)description["candidates"]!).Select(c => (string)c!).ToList();
         Assert.Contains(lines, l => IceCandidate.Parse(l).Type == IceCandidateType.Host);
         // On loopback the server-reflexive address equals the host one; RFC 8445 §5.1.3 lets an agent drop it.

@@ -49,4 +49,9 @@ public sealed record IcePairResult(
     public IReadOnlyList<string> ControllingStates { get; init; } = [];
 
     public IReadOnlyList<string> ControlledStates { get; init; } = [];
+
+    /// <summary>Each driver's <c>ufrag:pwd</c> (from local-credentials or local-description), to verify its pcaps.</summary>
+    public string? ControllingCredentials { get; init; }
+
+    public string? ControlledCredentials { get; init; }
 }

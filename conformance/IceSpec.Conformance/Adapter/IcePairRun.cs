@@ -44,11 +44,17 @@ public static class IcePairRun
     private static IcePairResult Ended(IcePairOutcome outcome, string detail, DriverProcess? a, DriverProcess? b) =>
         new(outcome, detail, LastSelectedPair(a), LastSelectedPair(b), 0, 0, TimeSpan.Zero, a?.StandardError ?? "", b?.StandardError ?? "")
         {
-            ControllingStates = States(a), ControlledStates = States(b),
+            ControllingStates = States(a), ControlledStates = States(b), ControllingCredentials = Credentials(a), ControlledCredentials = Credentials(b),
         };
 
     internal static IReadOnlyList<string> States(DriverProcess? driver) =>
         driver?.Events.Where(e => (string?)e["event"] == "state").Select(e => (string?)e["state"] ?? "").ToList() ?? [];
+
+    internal static string? Credentials(DriverProcess? driver)
+    {
+        var e = driver?.Events.FirstOrDefault(x => (string?)x["event"] is "local-credentials" or "local-description");
+        return e is null ? null : $"{(string?)e["ufrag"]}:{(string?)e["pwd"]}";
+    }
 
     internal static SelectedPair? LastSelectedPair(DriverProcess? driver)
     {

@@ -63,7 +63,10 @@ internal sealed class IcePairSession
         var detail = $"connected in {_timeToConnected.TotalMilliseconds:0.0} ms; {_a.Name} {pairA}; {_b.Name} {pairB}; " +
                      $"datagrams {_a.Name}->{_b.Name} {receivedByB}/{fromA.Count}, {_b.Name}->{_a.Name} {receivedByA}/{fromB.Count}";
         return new IcePairResult(IcePairOutcome.Connected, detail, pairA, pairB, receivedByB, receivedByA, _timeToConnected,
-            _a.StandardError, _b.StandardError) { ControllingStates = IcePairRun.States(_a), ControlledStates = IcePairRun.States(_b) };
+            _a.StandardError, _b.StandardError) {
+            ControllingStates = IcePairRun.States(_a), ControlledStates = IcePairRun.States(_b),
+            ControllingCredentials = IcePairRun.Credentials(_a), ControlledCredentials = IcePairRun.Credentials(_b),
+        };
     }
 
     private static JsonObject Configure(string role, IReadOnlyList<string>? addresses, IcePairOptions o)

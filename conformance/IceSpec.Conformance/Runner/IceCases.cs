@@ -22,5 +22,5 @@ public static class IceCases
         "that works in the topology is validated and nominated (§8.1.1).");
 
     /// <summary>Every case of an ICE cell, the wire case judged on its pcaps included.</summary>
-    public static readonly IReadOnlyList<CaseInfo> All = [Completes, DataFlows, PredictedPair, ConnectivityCheckCase.Info];
+    public static readonly IReadOnlyList<CaseInfo> All = [Completes, DataFlows, PredictedPair, ConnectivityCheckCase.Info, MachineMonitorCase.Info];
 }

@@ -67,6 +67,9 @@ public static class IceCellRunner
         {
             var (outcome, detail) = ConnectivityCheckCase.Judge(captures.Skip(1).Select(c => c.PcapPath), server.Endpoint);
             judged = judged.Append(new CaseResult(ConnectivityCheckCase.Info, "", "", outcome, detail, duration));
+            var (monitored, monitorDetail) = MachineMonitorCase.Judge(captures.Skip(1).Select(c => c.PcapPath),
+                [result.ControllingCredentials, result.ControlledCredentials], $"{server.Username}:{server.Realm}:{server.Password}");
+            judged = judged.Append(new CaseResult(MachineMonitorCase.Info, "", "", monitored, monitorDetail, duration));
         }
         var cases = judged
             .Where(r => selection.Selects(r.Case))

@@ -3,7 +3,7 @@ e.g. IceSpec's icespec-driver and the libnice driver, on 127.0.0.1, so that a ca
 Usage: python3 driver_pair.py CREDENTIALS_FILE SECONDS NOMINATION CONTROLLING_COMMAND CONTROLLED_COMMAND
   (each COMMAND is one shell-quoted string, e.g. "dotnet /path/icespec-driver.dll")
 The drivers choose their own ufrag and password (RFC 8445 §5.3; the drivers have no way to fix them): they are taken
-from each driver's local-credentials (or local-description) event and written to CREDENTIALS_FILE as
+from each driver's local-credentials event (checked against its local-description) and written to CREDENTIALS_FILE as
 `ice-credentials UFRAG:PWD` lines, the format of `icespec ... --credentials`. Then: remote descriptions with
 end-of-candidates, wait for a selected pair on both, 3 datagrams each way, stay up SECONDS in all (consent, RFC 7675),
 close. Exits 0 when both selected a pair and every datagram arrived; every wait has a timeout; both drivers are
@@ -24,6 +24,7 @@ class Driver:
     def __init__(self, name, command):
         self.name = name
         self.label = name
+        self.credentials = None  # (ufrag, pwd) from the local-credentials event
         self.process = subprocess.Popen(shlex.split(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=sys.stderr, text=True, bufsize=1)
         self.events = queue.Queue()
@@ -52,6 +53,8 @@ class Driver:
                 raise RuntimeError(f"{self.name}: no '{kind}' event within {seconds} s") from None
             if event["event"] == kind:
                 return event
+            if event["event"] == "local-credentials":
+                self.credentials = (event["ufrag"], event["pwd"])
             if event["event"] in ("error", "exited", "unsupported", "invalid-output"):
                 raise RuntimeError(f"{self.name}: {event} while waiting for '{kind}'")
             print(f"driver_pair: {self.name}: {json.dumps(event)}", file=sys.stderr)
@@ -80,10 +83,15 @@ def run(credentials_path, seconds, nomination, controlling, controlled):
     for driver in (controlling, controlled):
         driver.send("gather")
         descriptions[driver.name] = driver.wait_for("local-description", 10)
+    for driver in (controlling, controlled):
+        described = (descriptions[driver.name]["ufrag"], descriptions[driver.name]["pwd"])
+        if driver.credentials not in (None, described):
+            raise RuntimeError(f"{driver.name}: local-credentials {driver.credentials} differ from local-description {described}")
+        driver.credentials = described
     with open(credentials_path, "w") as out:
         out.write(f"# driver_pair.py: {controlling.label} (controlling, {nomination} nomination), {controlled.label} (controlled)\n")
         for driver in (controlling, controlled):
-            out.write(f"ice-credentials {descriptions[driver.name]['ufrag']}:{descriptions[driver.name]['pwd']}\n")
+            out.write(f"ice-credentials {driver.credentials[0]}:{driver.credentials[1]}\n")
     for me, other in ((controlling, controlled), (controlled, controlling)):
         theirs = descriptions[other.name]
         me.send("remote-description", ufrag=theirs["ufrag"], pwd=theirs["pwd"], candidates=theirs["candidates"],

@@ -26,7 +26,7 @@ var stages = new (string Name, Func<long> Run)[]
     ("decode + analyse (CaptureAnalyzer)", () => CaptureAnalyzer.AnalyzeFile(path, new CaptureCredentials()).Report.Frames),
 };
 
-Console.WriteLine($"{"stage",-52} {"cold ms",8} {"best ms",8} {"ns/packet",10}");
+Console.WriteLine($"{"stage",-56} {"cold ms",8} {"best ms",8} {"ns/packet",10} {"B/packet",9} {"GC pause ms",12}");
 foreach (var (name, run) in stages)
 {
     var packets = Count(path);
@@ -34,13 +34,17 @@ foreach (var (name, run) in stages)
     var check = run();
     var cold = watch.Elapsed.TotalMilliseconds;
     var best = double.MaxValue;
+    var allocated = GC.GetTotalAllocatedBytes(precise: true);
+    var paused = GC.GetTotalPauseDuration();
     for (var i = 1; i < passes; i++)
     {
         watch.Restart();
         if (run() != check) throw new InvalidOperationException($"{name}: passes disagree");
         best = Math.Min(best, watch.Elapsed.TotalMilliseconds);
     }
-    Console.WriteLine($"{name,-52} {cold,8:0} {best,8:0} {best * 1e6 / packets,10:0}");
+    var perPass = passes - 1;
+    Console.WriteLine($"{name,-56} {cold,8:0} {best,8:0} {best * 1e6 / packets,10:0} " +
+                      $"{(GC.GetTotalAllocatedBytes(precise: true) - allocated) / perPass / packets,9} {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds / perPass,12:0.0}");
 }
 return 0;
 

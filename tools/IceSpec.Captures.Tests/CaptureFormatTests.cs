@@ -104,6 +104,23 @@ public sealed class CaptureFormatTests : IDisposable
     }
 
     [Fact]
+    public void TimestampPastTheYear9999_StopsWithAClearError()
+    {
+        var pcapng = File.ReadAllBytes(Pcapng(Write("far.pcap", MicrosecondPcap())));
+        // The Enhanced Packet Block (type 6): interface ID (4) then the timestamp's upper 32 bits, in microseconds here.
+        var block = 0;
+        while (BinaryPrimitives.ReadUInt32LittleEndian(pcapng.AsSpan(block)) != 6) block += (int)BinaryPrimitives.ReadUInt32LittleEndian(pcapng.AsSpan(block + 4));
+        BinaryPrimitives.WriteUInt32LittleEndian(pcapng.AsSpan(block + 12), 0xFFFFFFFF);
+        var path = Write("far.pcapng", pcapng);
+
+        var capture = CaptureFile.Read(path);
+
+        Assert.Equal(0, capture.Frames);
+        Assert.StartsWith($"{path}: the capture is corrupt after frame 0 (the next frame's timestamp, ", capture.Error);
+        Assert.EndsWith(" s, is past the year 9999)", capture.Error);
+    }
+
+    [Fact]
     public void NotACapture_IsRefused()
     {
         var path = Write("zeros.pcap", new byte[40]);

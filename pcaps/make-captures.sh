@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Makes the real captures of pcaps/ on loopback: coturn 4.6 with turnutils_uclient (UDP, then TCP; channel mode)
 # and turnutils_stunclient, each recorded by tcpdump; libnice<->libnice (aggressive, regular nomination, role conflict)
-# and aioice<->aioice sessions, each in its own network namespace (its own lo, so nothing else is recorded) and saved
-# as pcapng with a capture comment; then the deliberately broken captures (pcaps/broken/, made by make-broken.py).
-# Needs root (tcpdump, ip netns), coturn, tcpdump, libnice-dev + gcc + pkg-config, python3-aioice, editcap (tshark).
-# Usage: pcaps/make-captures.sh [OUTDIR] [coturn|ice|broken|all]   (default: the folder of this script, all)
+# and aioice<->aioice sessions, and IceSpec's agent <-> libnice (peers/driver_pair.py), each in its own network
+# namespace (its own lo, so nothing else is recorded) and saved as pcapng with a capture comment; then the deliberately broken captures (pcaps/broken/, made by make-broken.py).
+# Needs root (tcpdump, ip netns), coturn, tcpdump, libnice-dev + libjson-glib-dev + gcc + pkg-config, python3-aioice,
+# editcap (tshark), the .NET SDK.
+# Usage: pcaps/make-captures.sh [OUTDIR] [coturn|ice|icespec|broken|all]   (default: the folder of this script, all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(cd "${1:-$here}" && pwd)
@@ -116,10 +117,22 @@ ice_captures() {
     /usr/bin/python3 "$here/peers/aioice_pair.py" 7
 }
 
+# IceSpec's own agent (conformance/drivers/icespec) against libnice's driver, both driven by peers/driver_pair.py over
+# the JSON lines of conformance/ADAPTER.md; the drivers pick their credentials, driver_pair.py writes the sidecar.
+icespec_captures() {
+  dotnet build "$here/../conformance/drivers/icespec" -c Release -o "$tmp/icespec-driver" -m:2 -v q -nologo >&2
+  sh "$here/../conformance/drivers/libnice/build.sh" "$tmp"
+  netns_capture "$out/icespec-libnice.pcapng" \
+    "IceSpec (conformance/drivers/icespec, controlling, regular nomination) <-> libnice 0.1.21 (conformance/drivers/libnice, controlled) on 127.0.0.1 (pcaps/peers/driver_pair.py); credentials in icespec-libnice.credentials" \
+    python3 "$here/peers/driver_pair.py" "$out/icespec-libnice.credentials" 7 regular \
+    "dotnet $tmp/icespec-driver/icespec-driver.dll" "$tmp/libnice-driver"
+}
+
 if [[ $which == all || $which == coturn ]]; then
   uclient_capture "$out/coturn-uclient-udp.pcap"
   uclient_capture "$out/coturn-uclient-tcp.pcap" -t
   stunclient_capture "$out/coturn-stunclient.pcap"
 fi
 if [[ $which == all || $which == ice ]]; then ice_captures; fi
+if [[ $which == all || $which == icespec ]]; then icespec_captures; fi
 if [[ $which == all || $which == broken ]]; then /usr/bin/python3 "$here/make-broken.py" "$out" "$out/broken"; fi

@@ -54,6 +54,32 @@ public class AnalyzerTests
     }
 
     [Fact]
+    public void DuplicateResponseToAnAnsweredCheck_IsNotMatchedAgain()
+    {
+        var success = IceMessages.Success(5, Left, RightPassword);
+        var report = Analyze((0.0, Left, Right, IceMessages.Check(5, "rfrg:lfrg", RightPassword, controlling: true)),
+            (0.1, Right, Left, success), (0.2, Right, Left, success));
+
+        Assert.Equal((1, 1, 0), (report.Transactions.Count, report.Transactions.Answered, report.Transactions.Unanswered));
+        Assert.Equal(2, Assert.Single(report.Transactions.Listed).ResponseFrame);
+        Assert.Empty(report.Violations);
+    }
+
+    [Fact]
+    public void TransactionIdUsedAgainAfterTheAnsweredOneAgedOut_IsANewTransaction()
+    {
+        var check = IceMessages.Check(6, "rfrg:lfrg", RightPassword, controlling: true);
+        var report = Analyze((0.0, Left, Right, check), (0.1, Right, Left, IceMessages.Success(6, Left, RightPassword)),
+            (30.0, Left, Right, check), (50.0, Right, Left, IceMessages.Check(7, "lfrg:rfrg", "x", controlling: false)));
+
+        // The request at 30 s is a new transaction (its predecessor was answered); the entry the first request left in
+        // the age queue expires at 39.5 s without taking the new one with it: it stays open to the end.
+        Assert.Equal((3, 1, 0), (report.Transactions.Count, report.Transactions.Answered, report.Transactions.Retransmitted));
+        Assert.Equal(["success", "unanswered at end of capture", "unanswered at end of capture"],
+            report.Transactions.Listed.OrderBy(t => t.RequestFrame).Select(t => t.Outcome));
+    }
+
+    [Fact]
     public void UsernameWithoutColon_IsAViolationCitingRfc8445()
     {
         var report = Analyze((0.0, Left, Right, IceMessages.Check(4, "nocolon", RightPassword, controlling: true)));

@@ -27,7 +27,7 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     private readonly EndpointCache _endpoints = new();
     private readonly Dictionary<ChannelKey, ushort> _pendingBinds = [];
     // Bound channels per transport ("udp", "tcp"): keyed by endpoints only, so that the look-up every ChannelData makes hashes no string.
-    private readonly HashSet<(IPEndPoint From, IPEndPoint To, ushort Channel)> _boundUdp = [], _boundTcp = [];
+    private readonly HashSet<BoundChannel> _boundUdp = [], _boundTcp = [];
     private readonly Dictionary<(IPEndPoint Source, IPEndPoint Destination), TcpDirection> _streams = [];
 
     /// <summary>The messages decoded so far when no sink was given.</summary>
@@ -236,13 +236,13 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         {
             // Either direction of the 5-tuple may carry ChannelData on the channel.
             var bound = captured.Transport == "udp" ? _boundUdp : _boundTcp;
-            bound.Add((captured.Source, captured.Destination, channel));
-            bound.Add((captured.Destination, captured.Source, channel));
+            bound.Add(new BoundChannel(captured.Source, captured.Destination, channel));
+            bound.Add(new BoundChannel(captured.Destination, captured.Source, channel));
         }
     }
 
     private bool IsBound(string transport, IPEndPoint source, IPEndPoint destination, ushort channel) =>
-        (transport == "udp" ? _boundUdp : _boundTcp).Contains((source, destination, channel));
+        (transport == "udp" ? _boundUdp : _boundTcp).Contains(new BoundChannel(source, destination, channel));
 
     private sealed class TcpDirection
     {
@@ -253,6 +253,9 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         public readonly List<byte> Buffer = [];
         public readonly Dictionary<uint, byte[]> Held = [];
     }
+
+    /// <summary>A channel bound on one direction of a 5-tuple (a struct of its own: see TurnTracker's AllocationKey).</summary>
+    private readonly record struct BoundChannel(IPEndPoint From, IPEndPoint To, ushort Channel);
 
     /// <summary>A ChannelBind request: its transport, client, server and transaction ID.</summary>
     private readonly record struct ChannelKey(string Transport, IPEndPoint Client, IPEndPoint Server, string TransactionId);

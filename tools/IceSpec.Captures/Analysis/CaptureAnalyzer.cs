@@ -94,7 +94,7 @@ public sealed class CaptureAnalyzer
     /// <summary>The generated validators; ICE checks and their responses with the "ice-check" profile (RFC 8445 §7.2.2).</summary>
     private void Validate(StunEvent stun, in StunMessage message)
     {
-        var iceCheck = stun.IsIceCheck || (stun.IsResponse && _transactions.Find(stun.TransactionId)?.Request.IsIceCheck == true);
+        var iceCheck = stun.IsIceCheck || (stun.IsResponse && _transactions.WasIceCheck(stun.TransactionId) == true);
         var valid = iceCheck ? StunValidator.TryValidate(message, "ice-check", out var violation) : StunValidator.TryValidate(message, out violation);
         if (valid && TurnMethods.NameOf(message.Method) is not null) valid = TurnValidator.TryValidate(message, out violation);
         // USE-CANDIDATE with ICE-CONTROLLED is reported by the ICE tracker, with the agent named.

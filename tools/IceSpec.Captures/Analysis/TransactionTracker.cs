@@ -21,7 +21,10 @@ public sealed class TransactionTracker
         public object? Tag { get; set; }
     }
 
+    // Unanswered requests; answered ones are remembered only as what a duplicate response needs (not the messages:
+    // keeping ~40 s of answered exchanges alive made the GC copy them, ~65 ms per million packets).
     private readonly Dictionary<string, Exchange> _open = [];
+    private readonly Dictionary<string, (bool IceCheck, DateTime RequestTime)> _answeredIds = [];
     private readonly Queue<(string Id, DateTime Time)> _byAge = new();
     private readonly List<TransactionReport> _listed = [];
     private readonly List<double> _rtts = [];
@@ -34,13 +37,14 @@ public sealed class TransactionTracker
     public (Exchange Exchange, bool Retransmission) OnRequest(StunEvent request)
     {
         Expire(request.Time);
-        if (_open.TryGetValue(request.TransactionId, out var known) && known.Request.Source.Equals(request.Source) && known.Response is null)
+        if (_open.TryGetValue(request.TransactionId, out var known) && known.Request.Source.Equals(request.Source))
         {
             if (known.Retransmissions++ == 0) _retransmitted++;
             return (known, true);
         }
         var exchange = new Exchange(request);
         _open[request.TransactionId] = exchange;
+        _answeredIds.Remove(request.TransactionId);
         _byAge.Enqueue((request.TransactionId, request.Time));
         _count++;
         return (exchange, false);
@@ -50,23 +54,29 @@ public sealed class TransactionTracker
     public Exchange? OnResponse(StunEvent response)
     {
         Expire(response.Time);
-        if (!_open.TryGetValue(response.TransactionId, out var exchange) || exchange.Response is not null) return null;
+        if (!_open.Remove(response.TransactionId, out var exchange)) return null;
         exchange.Response = response;
+        _answeredIds[response.TransactionId] = (exchange.Request.IsIceCheck, exchange.Request.Time);
         _answered++;
         _rtts.Add(exchange.Rtt!.Value.TotalMilliseconds);
         List(exchange, "answered");
         return exchange;
     }
 
-    /// <summary>The request a response answers, also after it was answered (for duplicate responses), while it is remembered.</summary>
-    public Exchange? Find(string transactionId) => _open.GetValueOrDefault(transactionId);
+    /// <summary>Whether the request with this transaction ID was an ICE check, also after it was answered (for duplicate responses), while it is remembered; null when unknown.</summary>
+    public bool? WasIceCheck(string transactionId) =>
+        _open.TryGetValue(transactionId, out var open) ? open.Request.IsIceCheck
+        : _answeredIds.TryGetValue(transactionId, out var answered) ? answered.IceCheck : null;
 
     private void Expire(DateTime now)
     {
         while (_byAge.Count > 0 && now - _byAge.Peek().Time > GiveUpAfter)
         {
-            var (id, _) = _byAge.Dequeue();
-            if (!_open.Remove(id, out var exchange) || exchange.Response is not null) continue;
+            var (id, time) = _byAge.Dequeue();
+            // Only the exchange this queue entry was made for (a transaction ID can be used again later).
+            if (_answeredIds.TryGetValue(id, out var answered) && answered.RequestTime == time) _answeredIds.Remove(id);
+            if (!_open.TryGetValue(id, out var exchange) || exchange.Request.Time != time) continue;
+            _open.Remove(id);
             _unanswered++;
             List(exchange, "timed out");
             TimedOut?.Invoke(exchange);
@@ -87,12 +97,13 @@ public sealed class TransactionTracker
     /// <summary>The summary; requests still open are counted as unanswered ("no response before the capture ended").</summary>
     public TransactionSummary Finish()
     {
-        foreach (var exchange in _open.Values.Where(e => e.Response is null).OrderBy(e => e.Request.Frame))
+        foreach (var exchange in _open.Values.OrderBy(e => e.Request.Frame))
         {
             _unanswered++;
             List(exchange, "unanswered at end of capture");
         }
         _open.Clear();
+        _answeredIds.Clear();
         _rtts.Sort();
         double? median = _rtts.Count == 0 ? null : Math.Round(_rtts[_rtts.Count / 2], 3);
         return new TransactionSummary(_count, _answered, _unanswered, _retransmitted, median,

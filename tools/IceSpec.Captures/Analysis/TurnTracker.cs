@@ -14,16 +14,16 @@ namespace IceSpec.Captures.Analysis;
 /// </summary>
 public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
 {
-    private readonly Dictionary<(string Transport, IPEndPoint Client, IPEndPoint Server), TurnAllocationMonitor> _allocations = [];
+    private readonly Dictionary<AllocationKey, TurnAllocationMonitor> _allocations = [];
     private readonly List<TurnAllocationMonitor> _finished = [];
     private readonly HashSet<(string Client, ushort Channel)> _rangeReported = [];
 
     private TurnAllocationMonitor? Find(string transport, IPEndPoint client, IPEndPoint server) =>
-        _allocations.GetValueOrDefault((transport, client, server));
+        _allocations.GetValueOrDefault(new AllocationKey(transport, client, server));
 
     private TurnAllocationMonitor Open(StunEvent request)
     {
-        var key = (request.Captured.Transport, request.Source, request.Destination);
+        var key = new AllocationKey(request.Captured.Transport, request.Source, request.Destination);
         if (_allocations.TryGetValue(key, out var known) && !known.Allocation.IsFinal) return known;
         if (known is not null) _finished.Add(known);
         return _allocations[key] = new TurnAllocationMonitor(key.Transport, request.Source, request.Destination, epoch);
@@ -162,4 +162,10 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
     public IReadOnlyList<TurnAllocationReport> Finish() =>
         _finished.Concat(_allocations.Values).Where(a => a.LifetimesGranted.Count > 0 || a.AuthenticationRounds > 0)
             .Select(a => a.Report()).ToList();
+
+    /// <summary>
+    /// An allocation's 5-tuple. A struct of its own rather than a tuple of references, whose dictionary runs shared generic
+    /// code: every ChannelData makes one or two look-ups (bench/RESULTS.md).
+    /// </summary>
+    private readonly record struct AllocationKey(string Transport, IPEndPoint Client, IPEndPoint Server);
 }

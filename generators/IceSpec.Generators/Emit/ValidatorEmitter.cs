@@ -59,6 +59,7 @@ internal static class ValidatorEmitter
                     }
                     w.Line($"if (type == {Attr(rule.Attribute)}) seen{rule.Name} = true;");
                 }
+                if (p.Attributes.Any(a => !a.Reserved) || required is not null)
                 using (w.Block("switch (type)"))
                 {
                     foreach (var a in p.Attributes.Where(a => !a.Reserved))

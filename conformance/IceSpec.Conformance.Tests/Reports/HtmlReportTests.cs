@@ -28,6 +28,12 @@ public sealed class HtmlReportTests : IDisposable
         Assert.Contains("href=\"no-nat/libnice-aioice/public.pcap\"", dom);
         Assert.Contains("id=\"server-cases\"", dom);
         Assert.Contains("detail &lt;1&gt; &amp; more", dom);
+
+        // The coverage of the generated catalogs: every wire-observable requirement is listed once, covered or not.
+        var rows = IceSpec.Conformance.Coverage.RequirementCoverage.Compute().Where(r => r.WireObservable).ToList();
+        Assert.Contains($"{rows.Count(r => r.Covered)} of {rows.Count} wire-observable requirements", dom);
+        Assert.Equal(rows.Count(r => !r.Covered), Regex.Matches(dom, "<tr class=\"uncovered\"").Count);
+        Assert.Equal(rows.Count(r => r.Covered), Regex.Matches(dom, "<tr class=\"covered\"").Count);
     }
 
     [Fact]

@@ -28,6 +28,7 @@ public static class HtmlReport
             html.Append("<div class=\"errors\"><h2>Errors</h2><ul>").AppendJoin("", report.Errors.Select(e => $"<li>{E(e)}</li>")).Append("</ul></div>");
         foreach (var scenario in report.Scenarios) Scenario(html, report, scenario);
         if (report.ServerCases.Count > 0) ServerCases(html, report.ServerCases);
+        RequirementCoverageSection(html);
         html.Append("</body></html>\n");
         return html.ToString();
     }
@@ -110,6 +111,25 @@ public static class HtmlReport
             html.Append("<p class=\"artifacts\">Server logs: ").AppendJoin(" · ", results.Where(r => r.LogPath is not null)
                 .Select(r => (r.Implementation, r.LogPath!)).Distinct().Select(l => $"<a href=\"{E(l.Item2)}\">{E(l.Implementation)}</a>")).Append("</p>");
         html.Append("</section>");
+    }
+
+    /// <summary>
+    /// Which wire-observable requirements of the generated STUN/TURN catalogs have a server case, and the list of those
+    /// that do not yet (the catalog is the starting list of what the kit should check).
+    /// </summary>
+    private static void RequirementCoverageSection(StringBuilder html)
+    {
+        var rows = IceSpec.Conformance.Coverage.RequirementCoverage.Compute().Where(r => r.WireObservable).ToList();
+        var covered = rows.Count(r => r.Covered);
+        html.Append($"<section class=\"scenario\" id=\"coverage\"><h2>Requirement coverage <small>{covered} of {rows.Count} wire-observable requirements of the generated STUN/TURN catalogs have a case</small></h2>");
+        html.Append("<details><summary>Without a case yet</summary><table class=\"cases\"><thead><tr><th>requirement</th><th>kind</th><th>citation</th></tr></thead><tbody>");
+        foreach (var row in rows.Where(r => !r.Covered))
+            html.Append($"<tr class=\"uncovered\"><td><code>{E(row.Requirement.Subject)}</code></td><td>{E(row.Requirement.Kind)}</td><td class=\"rfc\">{E(row.Requirement.Citation)}</td></tr>");
+        html.Append("</tbody></table></details>");
+        html.Append("<details><summary>Covered</summary><table class=\"cases\"><thead><tr><th>requirement</th><th>cases</th></tr></thead><tbody>");
+        foreach (var row in rows.Where(r => r.Covered))
+            html.Append($"<tr class=\"covered\"><td><code>{E(row.Requirement.Subject)}</code></td><td>{E(string.Join(", ", row.CaseIds))}</td></tr>");
+        html.Append("</tbody></table></details></section>");
     }
 
     private static void CaseTable(StringBuilder html, IReadOnlyList<CaseResult> results)

@@ -50,7 +50,7 @@ public sealed record IceCredentials(string Ufrag, string Password)
 }
 
 /// <summary>Settings of one <see cref="IceAgent"/>. Defaults follow RFC 8445 (Ta 50 ms, STUN's Rc 7, Tr 15 s).</summary>
-public sealed record IceAgentOptions
+public record IceAgentOptions
 {
     public IceRole Role { get; init; } = IceRole.Controlling;
 

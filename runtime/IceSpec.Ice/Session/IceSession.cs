@@ -30,12 +30,7 @@ public sealed class IceSession : IAsyncDisposable
     {
         _options = options;
         _start = options.TimeProvider.GetTimestamp();
-        _agent = new IceAgent(new IceAgentOptions
-        {
-            Role = options.Role, Nomination = options.Nomination, Pacing = options.Pacing, StunServers = options.StunServers,
-            TurnServers = options.TurnServers, Policy = options.Policy, Lite = options.Lite, ConsentFreshness = options.ConsentFreshness,
-            Credentials = options.Credentials,
-        });
+        _agent = new IceAgent(options);
         _agent.AddStream(options.Components);
         foreach (var address in options.Addresses ?? IceHostAddresses.Discover())
             for (var component = 1; component <= options.Components; component++)

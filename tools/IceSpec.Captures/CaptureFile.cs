@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SharpPcap;
 using SharpPcap.LibPcap;
 
@@ -27,26 +28,43 @@ public static class CaptureFile
     /// </summary>
     public static (int Frames, string? Error) Stream(string path, Action<CapturedMessage> sink)
     {
+        if (!OperatingSystem.IsLinux() || IntPtr.Size != 8)
+            throw new CaptureException("reading captures is implemented for 64-bit Linux (libpcap's packet header layout there)");
         using var device = Open(path);
         var linkType = (int)device.LinkType;
         var decoder = new CaptureDecoder(sink);
         var frame = 0;
+        IntPtr header = 0, data = 0;
         while (true)
         {
-            // PacketCapture.Data is a span over libpcap's buffer: valid until the next read, nothing copied per frame.
-            var status = device.GetNextPacket(out var capture);
-            if (status == GetPacketStatus.NoRemainingPackets) return (frame, null);
-            if (status != GetPacketStatus.PacketRead)
+            // libpcap's pcap_next_ex through SharpPcap: the header and the frame stay in libpcap's buffer until the next
+            // read; nothing is allocated per frame (GetNextPacket would build a header object and a decimal timestamp).
+            var status = device.GetNextPacketPointers(ref header, ref data);
+            if (status == NoMorePackets) return (frame, null);
+            if (status != PacketRead)
                 return (frame, $"{path}: the capture is truncated or corrupt after frame {frame} ({Clean(device.LastError)})");
-            var seconds = capture.Header.Timeval.Value;
-            if (seconds > LatestSeconds)
-                return (frame, $"{path}: the capture is corrupt after frame {frame} (the next frame's timestamp, {seconds:0} s, is past the year 9999)");
-            decoder.AddFrame(++frame, DateTime.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond)), linkType, capture.Data);
+            var (seconds, nanoseconds, length) = ReadHeader(header);
+            if (seconds is < 0 or > LatestSeconds)
+                return (frame, $"{path}: the capture is corrupt after frame {frame} (the next frame's timestamp, {(ulong)seconds} s, is past the year 9999)");
+            var time = DateTime.UnixEpoch.AddTicks(seconds * TimeSpan.TicksPerSecond + nanoseconds / 100);
+            decoder.AddFrame(++frame, time, linkType, Frame(data, length));
         }
     }
 
+    private const int PacketRead = 1;      // pcap_next_ex: a packet was read
+    private const int NoMorePackets = -2;  // pcap_next_ex: PCAP_ERROR_BREAK, the end of a savefile
+
+    /// <summary>
+    /// libpcap's struct pcap_pkthdr on 64-bit Linux: struct timeval (tv_sec, tv_usec: 8 bytes each; tv_usec holds
+    /// nanoseconds when the file was opened with nanosecond precision), then caplen and len (4 bytes each).
+    /// </summary>
+    private static (long Seconds, long Nanoseconds, int CapturedLength) ReadHeader(IntPtr header) =>
+        (Marshal.ReadInt64(header), Marshal.ReadInt64(header, 8), Marshal.ReadInt32(header, 16));
+
+    private static unsafe ReadOnlySpan<byte> Frame(IntPtr data, int length) => new((void*)data, length);
+
     /// <summary>9999-12-31T23:59:59Z, the last second a <see cref="DateTime"/> holds, in seconds since 1970.</summary>
-    private const decimal LatestSeconds = 253_402_300_799;
+    private const long LatestSeconds = 253_402_300_799;
 
     private static CaptureFileReaderDevice Open(string path)
     {

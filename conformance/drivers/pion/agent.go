@@ -21,6 +21,11 @@ type driver struct {
 	conn        *ice.Conn     // set once, before connected is closed
 	connected   chan struct{} // closed when Dial/Accept returned a connection
 	connecting  bool
+	// What onCandidate reports, kept here: pion calls onCandidate from the goroutine that also delivers its state
+	// changes, and an agent method called from there (GetLocalCandidates, GetLocalUserCredentials: both wait for the
+	// agent's task loop) deadlocks when the loop is meanwhile sending a state change (Dial right after gathering).
+	ufrag, pwd string
+	gathered   []string
 }
 
 func (d *driver) configure(command map[string]interface{}) error {
@@ -110,22 +115,16 @@ func hostPort(c ice.Candidate) string {
 	return net.JoinHostPort(c.Address(), fmt.Sprint(c.Port()))
 }
 
-// onCandidate: a gathered candidate (trickle), or nil when gathering is done.
+// onCandidate: a gathered candidate (trickle), or nil when gathering is done. It must not call the agent (see driver).
 func (d *driver) onCandidate(c ice.Candidate) {
 	if c != nil {
-		emit("candidate", map[string]interface{}{"line": "a=candidate:" + c.Marshal()})
+		line := "a=candidate:" + c.Marshal()
+		d.gathered = append(d.gathered, line)
+		emit("candidate", map[string]interface{}{"line": line})
 		return
 	}
-	ufrag, pwd, _ := d.agent.GetLocalUserCredentials()
-	candidates, err := d.agent.GetLocalCandidates()
-	if err != nil {
-		emit("error", map[string]interface{}{"message": "local candidates: " + err.Error()})
-	}
-	lines := []string{}
-	for _, x := range candidates {
-		lines = append(lines, "a=candidate:"+x.Marshal())
-	}
-	emit("local-description", map[string]interface{}{"ufrag": ufrag, "pwd": pwd, "candidates": lines})
+	lines := append([]string{}, d.gathered...)
+	emit("local-description", map[string]interface{}{"ufrag": d.ufrag, "pwd": d.pwd, "candidates": lines})
 }
 
 func (d *driver) gather() error {
@@ -133,6 +132,7 @@ func (d *driver) gather() error {
 	if err != nil {
 		return badInput("gather: %v", err)
 	}
+	d.ufrag, d.pwd = ufrag, pwd
 	emit("local-credentials", map[string]interface{}{"ufrag": ufrag, "pwd": pwd})
 	if err := d.agent.GatherCandidates(); err != nil {
 		return badInput("gather: %v", err)

@@ -71,18 +71,31 @@ public sealed class UdpServerConnection : ServerConnection
 
     private UdpServerConnection(Socket socket) => _socket = socket;
 
+    /// <summary>
+    /// Local ports this process has used towards a server: an allocation belongs to its 5-tuple (RFC 8656 §2.2), and a
+    /// server may keep a deleted one a moment (coturn about a second), so a case must not inherit another's port.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(IPEndPoint Server, int Port), byte> UsedPorts = new();
+
     public static UdpServerConnection Open(IPEndPoint server)
     {
-        var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        var held = new List<Socket>();
         try
         {
-            socket.Connect(server);
-            return new UdpServerConnection(socket);
+            for (var attempt = 0; attempt < 64; attempt++)
+            {
+                var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+                held.Add(socket);
+                socket.Connect(server);
+                if (!UsedPorts.TryAdd((server, ((IPEndPoint)socket.LocalEndPoint!).Port), 0)) continue; // kept open: the next bind gets another port
+                held.Remove(socket);
+                return new UdpServerConnection(socket);
+            }
+            throw new IOException($"no local UDP port towards {server} that this run has not used yet");
         }
-        catch
+        finally
         {
-            socket.Dispose();
-            throw;
+            foreach (var socket in held) socket.Dispose();
         }
     }
 

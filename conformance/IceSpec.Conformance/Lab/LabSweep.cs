@@ -15,6 +15,13 @@ public static partial class LabSweep
     private const int SigKill = 9;
     private static readonly HashSet<NatLab> Live = [];
     private static readonly List<PosixSignalRegistration> Signals = [];
+    private static readonly ManualResetEventSlim TeardownAfterInterrupt = new();
+
+    /// <summary>128 + the signal once SIGINT or SIGTERM arrived (the labs are being torn down), else null.</summary>
+    public static int? InterruptedExitCode { get; private set; }
+
+    /// <summary>After an interruption: waits (bounded) until the signal handler has torn the labs down.</summary>
+    public static void WaitForInterruptTeardown() => TeardownAfterInterrupt.Wait(TimeSpan.FromSeconds(30));
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
@@ -70,10 +77,14 @@ public static partial class LabSweep
                 foreach (var signal in (PosixSignal[])[PosixSignal.SIGINT, PosixSignal.SIGTERM])
                     Signals.Add(PosixSignalRegistration.Create(signal, context =>
                     {
-                        // Tear down first, then end the process ourselves (128 + signal, as a shell reports it).
+                        // Tear down first, then end the process ourselves (128 + signal, as a shell reports it). The
+                        // exit code is known before the teardown: the run, failing on its vanished namespaces, may
+                        // reach its own end first and must report the interruption, not its result (InterruptedExitCode).
                         context.Cancel = true;
+                        InterruptedExitCode = 128 + (context.Signal == PosixSignal.SIGINT ? 2 : 15);
                         TeardownAll();
-                        Environment.Exit(128 + (context.Signal == PosixSignal.SIGINT ? 2 : 15));
+                        TeardownAfterInterrupt.Set();
+                        Environment.Exit(InterruptedExitCode.Value);
                     }));
             }
             Live.Add(lab);

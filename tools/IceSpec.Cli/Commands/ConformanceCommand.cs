@@ -82,13 +82,26 @@ public static class ConformanceCommand
         {
             report = await MatrixRunner.RunAsync(selection, ConsoleReport.Progress(console.Out), ct);
         }
+        catch (Exception) when (LabSweep.InterruptedExitCode is not null)
+        {
+            return Interrupted()!.Value; // the lab vanished under the run: the interruption is the outcome
+        }
         catch (ArgumentException e)
         {
             return console.UsageError(e.Message);
         }
+        if (Interrupted() is { } code) return code;
         ConsoleReport.WriteMatrix(report, console.Out);
         foreach (var file in ReportFiles.WriteAll(report, selection.OutputDirectory)) console.Out.WriteLine("wrote " + file);
         return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>SIGINT/SIGTERM during the run: no report; the exit code the signal handler sets once the labs are gone.</summary>
+    private static int? Interrupted()
+    {
+        if (LabSweep.InterruptedExitCode is not { } code) return null;
+        LabSweep.WaitForInterruptTeardown();
+        return code;
     }
 
     private static LabServerKind? ServerKind(string name) => name switch

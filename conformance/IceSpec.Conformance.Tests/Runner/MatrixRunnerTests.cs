@@ -27,7 +27,7 @@ public sealed class MatrixRunnerTests : IDisposable
         Assert.Equal(2, report.Cells.Count);
         Assert.All(report.Cells, cell =>
         {
-            Assert.True(cell.Outcome == CaseOutcome.Passed, $"{cell.Pair}: {cell.Detail}");
+            Assert.True(cell.Outcome == CaseOutcome.Passed, $"{cell.Pair}: {cell.Detail}; {string.Join("; ", cell.Cases.Where(c => c.Outcome != CaseOutcome.Passed).Select(c => $"{c.Case.Id} {c.Outcome} {c.Detail}"))}");
             Assert.Equal(PairKind.Relay, cell.Observed);
             Assert.Contains($"relay {LabAddressPlan.IceSpecServerAddress}:", cell.ControllingPair + " " + cell.ControlledPair);
         });

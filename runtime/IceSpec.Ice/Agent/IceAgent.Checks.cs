@@ -77,9 +77,7 @@ public sealed partial class IceAgent
     {
         var useCandidate = Controlling && (_options.Nomination == IceNomination.Aggressive || pair.TriggeredWithUseCandidate);
         pair.TriggeredWithUseCandidate = false;
-        // RFC 8445 §7.2.5.3.1: PRIORITY is what a peer-reflexive candidate of this base would get (§5.1.2).
-        var localPreference = (pair.Local.Priority >> 8) & 0xFFFF;
-        var priority = (uint)IceFormulas.CandidatePriority(IceFormulas.PeerReflexiveTypePreference, localPreference, pair.Component);
+        var priority = CheckPriority(pair);
         var request = BuildCheck(priority, useCandidate, out var id);
         var transaction = new StunClientTransaction(request, StunTransport.Unreliable, CheckRto()) { Settings = { Rc = _options.CheckRequestCount } };
         if (pair.Check is { } previous) CancelRequest(previous);
@@ -95,6 +93,16 @@ public sealed partial class IceAgent
         Emit(new IceCheckSent(now, pair, useCandidate, triggered));
         FlushTransaction(now, _requests[IcePendingRequest.Key(id)]);
     }
+
+    /// <summary>RFC 8445 §7.1.1: PRIORITY is what a peer-reflexive candidate of the pair's base would get (§5.1.2).</summary>
+    private static uint CheckPriority(IceCandidatePair pair) => (uint)IceFormulas.CandidatePriority(
+        IceFormulas.PeerReflexiveTypePreference, (pair.Local.Priority >> 8) & 0xFFFF, pair.Component);
+
+    /// <summary>RFC 8445 §7.2.5.3.1 / §7.3.1.3: a peer-reflexive candidate: the check's PRIORITY, an arbitrary foundation.</summary>
+    private IceCandidate PeerReflexive(int component, uint priority, IPEndPoint address, IPEndPoint? @base = null) =>
+        IceCandidate.Create(IceCredentials.RandomIceChars(_random, 8), component, IceTransport.Udp, priority,
+            IceConnectionAddress.FromIP(address.Address), address.Port, IceCandidateType.PeerReflexive,
+            @base is null ? null : IceConnectionAddress.FromIP(@base.Address), @base?.Port);
 
     private byte[] BuildCheck(uint priority, bool useCandidate, out byte[] transactionId)
     {
@@ -185,9 +193,7 @@ public sealed partial class IceAgent
         if (local is null)
         {
             // RFC 8445 §7.2.5.3.1: a peer-reflexive local candidate, with the PRIORITY the check carried.
-            var candidate = IceCandidate.Create(IceCredentials.RandomIceChars(_random, 8), pair.Component, IceTransport.Udp, request.SentPriority,
-                IceConnectionAddress.FromIP(mapped.Address), mapped.Port, IceCandidateType.PeerReflexive,
-                IceConnectionAddress.FromIP(pair.Local.Base.Address), pair.Local.Base.Port);
+            var candidate = PeerReflexive(pair.Component, request.SentPriority, mapped, pair.Local.Base);
             local = new IceLocalCandidate(stream.Index, candidate, mapped, pair.Local.Base, pair.Local.Socket, pair.Local.Relay);
             stream.LocalCandidates.Add(local);
         }

@@ -116,7 +116,8 @@ public sealed partial class IceAgent
         }
         SendSuccess(now, local, source, request);
         request.TryGetPriority(out var priority);
-        var useCandidate = request.Contains(StunAttributeTypes.UseCandidate) && request.Contains(StunAttributeTypes.IceControlling);
+        // The ice-check rules validated above allow USE-CANDIDATE only with ICE-CONTROLLING (RFC 8445 §7.1.2).
+        var useCandidate = request.Contains(StunAttributeTypes.UseCandidate);
         if (_remote is null) _earlyChecks.Add((local, source, priority, useCandidate));
         else TriggerFromRequest(now, local, source, priority, useCandidate);
     }
@@ -144,9 +145,7 @@ public sealed partial class IceAgent
         if (remote is null)
         {
             // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate with the request's PRIORITY and an arbitrary foundation.
-            var candidate = IceCandidate.Create(IceCredentials.RandomIceChars(_random, 8), local.Component, IceTransport.Udp, priority,
-                IceConnectionAddress.FromIP(source.Address), source.Port, IceCandidateType.PeerReflexive);
-            remote = new IceRemoteCandidate(stream.Index, candidate, source);
+            remote = new IceRemoteCandidate(stream.Index, PeerReflexive(local.Component, priority, source), source);
             stream.RemoteCandidates.Add(remote);
         }
         var list = stream.CheckList;

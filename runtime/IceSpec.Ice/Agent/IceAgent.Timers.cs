@@ -174,8 +174,7 @@ public sealed partial class IceAgent
     /// <summary>RFC 7675 §5.1: a consent check is a Binding request built like a connectivity check (RFC 8445 §7.2.4).</summary>
     private void SendConsentCheck(TimeSpan now, IceCandidatePair pair)
     {
-        var localPreference = (pair.Local.Priority >> 8) & 0xFFFF;
-        var priority = (uint)IceFormulas.CandidatePriority(IceFormulas.PeerReflexiveTypePreference, localPreference, pair.Component);
+        var priority = CheckPriority(pair);
         var request = BuildCheck(priority, useCandidate: false, out var id);
         var transaction = new Stun.StunClientTransaction(request, Stun.StunTransport.Unreliable);
         var pending = new IcePendingRequest(IceRequestKind.Consent, transaction) { Pair = pair, SentPriority = priority, SentRole = Role };

@@ -10,7 +10,7 @@ public static class CliApp
     public static int Run(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
         var console = new CliConsole(stdin, stdout, stderr);
-        var root = new RootCommand("IceSpec: decode, validate and verify STUN messages; STUN and TURN clients and a STUN/TURN server; print the spec's machines and requirements.")
+        var root = new RootCommand("IceSpec: decode, analyse and replay STUN/TURN/ICE messages and captures; STUN and TURN clients and a STUN/TURN server; connect ICE agents; run the conformance kit; print the spec's machines and requirements.")
         {
             DecodeCommand.Create(console),
             AnalyzeCommand.Create(console),

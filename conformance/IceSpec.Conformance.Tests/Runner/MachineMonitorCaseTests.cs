@@ -25,6 +25,15 @@ public sealed class MachineMonitorCaseTests
         Assert.True(outcome == CaseOutcome.Passed, detail);
     }
 
+    [Fact]
+    public void Data_sent_before_its_permission_is_noted_not_failed()
+    {
+        var (outcome, detail) = MachineMonitorCase.Judge([Path.Combine(Pcaps, "broken", "coturn-data-without-permission.pcapng")], [], "alice:example.org:secret");
+        Assert.True(outcome == CaseOutcome.Passed, detail);
+        Assert.Contains("datagram(s) the server discards, noted: ", detail);
+        Assert.Contains("data-without-permission (RFC 8656 §9", detail);
+    }
+
     [Theory]
     [InlineData("aioice-asymmetric-response", "non-symmetric-response")]
     [InlineData("aioice-attribute-after-fingerprint", "attribute-after-fingerprint")]

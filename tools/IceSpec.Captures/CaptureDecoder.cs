@@ -236,13 +236,13 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         {
             // Either direction of the 5-tuple may carry ChannelData on the channel.
             var bound = captured.Transport == "udp" ? _boundUdp : _boundTcp;
-            bound.Add(new BoundChannel(captured.Source, captured.Destination, channel));
-            bound.Add(new BoundChannel(captured.Destination, captured.Source, channel));
+            bound.Add(new BoundChannel(new Flow(captured.Source, captured.Destination), channel));
+            bound.Add(new BoundChannel(new Flow(captured.Destination, captured.Source), channel));
         }
     }
 
     private bool IsBound(string transport, IPEndPoint source, IPEndPoint destination, ushort channel) =>
-        (transport == "udp" ? _boundUdp : _boundTcp).Contains(new BoundChannel(source, destination, channel));
+        (transport == "udp" ? _boundUdp : _boundTcp).Contains(new BoundChannel(new Flow(source, destination), channel));
 
     private sealed class TcpDirection
     {
@@ -254,8 +254,8 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         public readonly Dictionary<uint, byte[]> Held = [];
     }
 
-    /// <summary>A channel bound on one direction of a 5-tuple (a struct of its own: see TurnTracker's AllocationKey).</summary>
-    private readonly record struct BoundChannel(IPEndPoint From, IPEndPoint To, ushort Channel);
+    /// <summary>A channel bound on one direction of a 5-tuple.</summary>
+    private readonly record struct BoundChannel(Flow Flow, ushort Channel);
 
     /// <summary>A ChannelBind request: its transport, client, server and transaction ID.</summary>
     private readonly record struct ChannelKey(string Transport, IPEndPoint Client, IPEndPoint Server, string TransactionId);

@@ -16,7 +16,7 @@ public sealed class StunEvent
     public required CapturedMessage Captured { get; init; }
     public required ushort Method { get; init; }
     public required StunClass Class { get; init; }
-    public required string TransactionId { get; init; }
+    public required TransactionKey TransactionId { get; init; }
     public string? Username { get; init; }
     public int? ErrorCode { get; init; }
     public uint? Priority { get; init; }
@@ -80,7 +80,7 @@ public sealed class StunEvent
             Captured = captured,
             Method = message.Method,
             Class = message.Class,
-            TransactionId = Convert.ToHexStringLower(message.TransactionId),
+            TransactionId = TransactionKey.From(message.TransactionId),
             Username = message.GetUsernameString(),
             ErrorCode = message.TryGetErrorCode(out var code, out _) ? code : null,
             Priority = message.TryGetPriority(out var priority) ? priority : null,

@@ -23,9 +23,9 @@ public sealed class TransactionTracker
 
     // Unanswered requests; answered ones are remembered only as what a duplicate response needs (not the messages:
     // keeping ~40 s of answered exchanges alive made the GC copy them, ~65 ms per million packets).
-    private readonly Dictionary<string, Exchange> _open = [];
-    private readonly Dictionary<string, (bool IceCheck, DateTime RequestTime)> _answeredIds = [];
-    private readonly Queue<(string Id, DateTime Time)> _byAge = new();
+    private readonly Dictionary<TransactionKey, Exchange> _open = [];
+    private readonly Dictionary<TransactionKey, (bool IceCheck, DateTime RequestTime)> _answeredIds = [];
+    private readonly Queue<(TransactionKey Id, DateTime Time)> _byAge = new();
     private readonly List<TransactionReport> _listed = [];
     private readonly List<double> _rtts = [];
     private int _count, _answered, _unanswered, _retransmitted;
@@ -64,7 +64,7 @@ public sealed class TransactionTracker
     }
 
     /// <summary>Whether the request with this transaction ID was an ICE check, also after it was answered (for duplicate responses), while it is remembered; null when unknown.</summary>
-    public bool? WasIceCheck(string transactionId) =>
+    public bool? WasIceCheck(TransactionKey transactionId) =>
         _open.TryGetValue(transactionId, out var open) ? open.Request.IsIceCheck
         : _answeredIds.TryGetValue(transactionId, out var answered) ? answered.IceCheck : null;
 
@@ -88,7 +88,7 @@ public sealed class TransactionTracker
         if (_listed.Count >= AnalysisLimits.ListedTransactions) return;
         var request = exchange.Request;
         var response = exchange.Response;
-        _listed.Add(new TransactionReport(request.TransactionId, request.MethodName, request.Captured.Transport,
+        _listed.Add(new TransactionReport(request.TransactionId.ToString(), request.MethodName, request.Captured.Transport,
             request.Source.ToString(), request.Destination.ToString(), request.Frame, exchange.Retransmissions,
             response is null ? outcome : response.Class == Stun.StunClass.Success ? "success" : "error",
             response?.ErrorCode, response?.Frame, exchange.Rtt is { } rtt ? Math.Round(rtt.TotalMilliseconds, 3) : null));

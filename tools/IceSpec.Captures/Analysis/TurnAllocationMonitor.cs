@@ -15,8 +15,11 @@ public sealed class TurnAllocationMonitor(string transport, IPEndPoint client, I
     public TurnClientAuthenticationMachine Authentication { get; } = new();
     public Dictionary<IPAddress, (TurnPermissionMachine Machine, int Installs)> Permissions { get; } = [];
     public Dictionary<ushort, TurnChannelBindingMachine> Channels { get; } = [];
-    /// <summary>The peer each channel was last bound to, as an address (the machine keeps it as a <see cref="IceSpec.Turn.Server.TurnEndpoint"/>).</summary>
-    public Dictionary<ushort, IPEndPoint> ChannelPeers { get; } = [];
+    /// <summary>
+    /// Each channel's machine with the peer it was last bound to (as an address: the machine keeps a
+    /// <see cref="IceSpec.Turn.Server.TurnEndpoint"/>) and that peer's permission: what a ChannelData needs, in one look-up.
+    /// </summary>
+    public Dictionary<ushort, (TurnChannelBindingMachine Channel, IPEndPoint Peer, TurnPermissionMachine Permission)> ChannelPeers { get; } = [];
     public string Transport { get; } = transport;
     public IPEndPoint Client { get; } = client;
     public IPEndPoint Server { get; } = server;
@@ -31,14 +34,34 @@ public sealed class TurnAllocationMonitor(string transport, IPEndPoint client, I
 
     public TimeSpan Clock(DateTime time) => time - epoch;
 
-    /// <summary>Lets every machine's timers run up to <paramref name="time"/> (expiries of allocation, permissions, channels).</summary>
+    /// <summary>No machine's timer is due before this (null: unknown, after a machine was fired).</summary>
+    private TimeSpan? _quietUntil;
+
+    /// <summary>
+    /// Lets every machine's timers run up to <paramref name="time"/> (expiries of allocation, permissions, channels).
+    /// Cheap until the earliest deadline: relayed data calls it for every packet.
+    /// </summary>
     public void Advance(DateTime time)
     {
         var now = Clock(time);
+        if (now < _quietUntil) return;
         Allocation.HandleTimeout(now);
-        foreach (var (machine, _) in Permissions.Values) machine.HandleTimeout(now);
-        foreach (var channel in Channels.Values) channel.HandleTimeout(now);
+        var earliest = Allocation.NextDeadline ?? TimeSpan.MaxValue;
+        foreach (var (machine, _) in Permissions.Values)
+        {
+            machine.HandleTimeout(now);
+            if (machine.NextDeadline < earliest) earliest = machine.NextDeadline.Value;
+        }
+        foreach (var channel in Channels.Values)
+        {
+            channel.HandleTimeout(now);
+            if (channel.NextDeadline < earliest) earliest = channel.NextDeadline.Value;
+        }
+        _quietUntil = earliest;
     }
+
+    /// <summary>Called after firing any of the machines: their deadlines may have moved, so the next <see cref="Advance"/> looks at them all.</summary>
+    public void MachinesFired() => _quietUntil = null;
 
     /// <summary>
     /// Sets the allocation machine's lifetime parameters so that its Expiry timer runs for what the server granted

@@ -1,4 +1,5 @@
 using System.Net;
+using IceSpec.Captures.Framing;
 using IceSpec.Machines;
 using IceSpec.Stun;
 using IceSpec.Turn;
@@ -14,19 +15,26 @@ namespace IceSpec.Captures.Analysis;
 /// </summary>
 public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
 {
-    private readonly Dictionary<AllocationKey, TurnAllocationMonitor> _allocations = [];
-    private readonly List<TurnAllocationMonitor> _finished = [];
+    // Both directions of each allocation's 5-tuple, so that relayed data in either direction finds it in one look-up.
+    private readonly Dictionary<AllocationKey, (TurnAllocationMonitor Allocation, bool ToServer)> _byFlow = [];
+    private readonly List<TurnAllocationMonitor> _allocations = [];
     private readonly HashSet<(string Client, ushort Channel)> _rangeReported = [];
 
     private TurnAllocationMonitor? Find(string transport, IPEndPoint client, IPEndPoint server) =>
-        _allocations.GetValueOrDefault(new AllocationKey(transport, client, server));
+        _byFlow.TryGetValue(Key(transport, client, server), out var known) && known.ToServer ? known.Allocation : null;
+
+    private static AllocationKey Key(string transport, IPEndPoint from, IPEndPoint to) => new(transport == "tcp", new Flow(from, to));
 
     private TurnAllocationMonitor Open(StunEvent request)
     {
-        var key = new AllocationKey(request.Captured.Transport, request.Source, request.Destination);
-        if (_allocations.TryGetValue(key, out var known) && !known.Allocation.IsFinal) return known;
-        if (known is not null) _finished.Add(known);
-        return _allocations[key] = new TurnAllocationMonitor(key.Transport, request.Source, request.Destination, epoch);
+        if (Find(request.Captured.Transport, request.Source, request.Destination) is { Allocation.IsFinal: false } known) return known;
+        var allocation = new TurnAllocationMonitor(request.Captured.Transport, request.Source, request.Destination, epoch);
+        _allocations.Add(allocation);
+        _byFlow[Key(request.Captured.Transport, request.Source, request.Destination)] = (allocation, true);
+        // The server's direction, unless that flow is itself some allocation's client-to-server direction.
+        var back = Key(request.Captured.Transport, request.Destination, request.Source);
+        if (!_byFlow.TryGetValue(back, out var other) || !other.ToServer) _byFlow[back] = (allocation, false);
+        return allocation;
     }
 
     public void OnRequest(StunEvent request)
@@ -50,6 +58,12 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
     {
         if (Find(request.Captured.Transport, request.Source, request.Destination) is not { } allocation) return;
         allocation.Advance(response.Time);
+        Apply(allocation, response, request);
+        allocation.MachinesFired();
+    }
+
+    private void Apply(TurnAllocationMonitor allocation, StunEvent response, StunEvent request)
+    {
         var now = allocation.Clock(response.Time);
         if (request.Method == TurnMethods.Allocate) Authenticate(allocation, response);
         if (response.Class != StunClass.Success) return;
@@ -101,8 +115,8 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
         var from = channel.State.ToString();
         Fire(channel.Fire(TurnChannelBindingEvent.Bind, allocation.Clock(response.Time)), response, TurnChannelBindingMachine.Definition,
             from, "Bound", "Bind", $" (channel 0x{number:X4} to {peer})");
-        if (channel.State == TurnChannelBindingState.Bound) allocation.ChannelPeers[number] = peer;
         allocation.Install(peer.Address, response.Time);
+        if (channel.State == TurnChannelBindingState.Bound) allocation.ChannelPeers[number] = (channel, peer, allocation.Permission(peer.Address).Machine);
     }
 
     private void Fire(bool taken, StunEvent at, MachineDefinition machine, string from, string to, string trigger, string what = "")
@@ -127,18 +141,18 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
     /// <summary>Relayed data: ChannelData and Send/Data indications, checking that the client's data goes to a permitted peer (RFC 8656 §9).</summary>
     public void OnData(CapturedMessage message, StunEvent? indication)
     {
-        var toServer = Find(message.Transport, message.Source, message.Destination);
-        var allocation = toServer ?? Find(message.Transport, message.Destination, message.Source);
-        if (allocation is null) return;
+        if (!_byFlow.TryGetValue(Key(message.Transport, message.Source, message.Destination), out var found)) return;
+        var (allocation, toServer) = found;
         allocation.Advance(message.Time);
         IPEndPoint? peer = null;
+        TurnPermissionMachine? permission = null;
         if (indication is null)
         {
-            if (toServer is not null) allocation.ChannelDataToServer++;
+            if (toServer) allocation.ChannelDataToServer++;
             else allocation.ChannelDataFromServer++;
             allocation.Bytes += message.DataLength ?? 0;
-            if (allocation.Channels.TryGetValue(message.Channel!.Value, out var channel) && channel.State == TurnChannelBindingState.Bound)
-                peer = allocation.ChannelPeers[message.Channel!.Value];
+            if (allocation.ChannelPeers.TryGetValue(message.Channel!.Value, out var bound) && bound.Channel.State == TurnChannelBindingState.Bound)
+                (peer, permission) = (bound.Peer, bound.Permission);
         }
         else
         {
@@ -147,8 +161,8 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
             allocation.Bytes += indication.DataLength;
             peer = indication.PeerAddresses.FirstOrDefault();
         }
-        if (toServer is null || peer is null) return;
-        var (permission, _) = allocation.Permission(peer.Address);
+        if (!toServer || peer is null) return;
+        permission ??= allocation.Permission(peer.Address).Machine;
         if (permission.State == TurnPermissionState.Installed) return;
         var machine = TurnPermissionMachine.Definition;
         var edge = permission.State == TurnPermissionState.Expired
@@ -160,12 +174,9 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
     }
 
     public IReadOnlyList<TurnAllocationReport> Finish() =>
-        _finished.Concat(_allocations.Values).Where(a => a.LifetimesGranted.Count > 0 || a.AuthenticationRounds > 0)
+        _allocations.Where(a => a.LifetimesGranted.Count > 0 || a.AuthenticationRounds > 0)
             .Select(a => a.Report()).ToList();
 
-    /// <summary>
-    /// An allocation's 5-tuple. A struct of its own rather than a tuple of references, whose dictionary runs shared generic
-    /// code: every ChannelData makes one or two look-ups (bench/RESULTS.md).
-    /// </summary>
-    private readonly record struct AllocationKey(string Transport, IPEndPoint Client, IPEndPoint Server);
+    /// <summary>An allocation's 5-tuple: every ChannelData makes one or two look-ups.</summary>
+    private readonly record struct AllocationKey(bool OverTcp, Flow ClientToServer);
 }

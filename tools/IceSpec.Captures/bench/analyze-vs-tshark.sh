@@ -14,8 +14,9 @@ trap 'rm -rf "$tmp"' EXIT
 
 command -v tshark >/dev/null || { echo "bench: tshark not found (apt-get install tshark)" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "bench: /usr/bin/time not found (apt-get install time)" >&2; exit 1; }
-dotnet build "$root/tools/IceSpec.Cli" -c Release -m:2 -v q -nologo >&2
-icespec="$root/tools/IceSpec.Cli/bin/Release/net10.0/icespec"
+# icespec as it ships: `dotnet publish` compiles it ahead of time (ReadyToRun, see tools/IceSpec.Cli/IceSpec.Cli.csproj).
+dotnet publish "$root/tools/IceSpec.Cli" -c Release -o "$tmp/icespec" -v q -nologo >&2
+icespec="$tmp/icespec/icespec"
 
 python3 "$here/generate-capture.py" "$tmp/big.pcap" "$packets" 1000
 python3 "$here/generate-capture.py" "$tmp/double.pcap" $((packets * 2)) 1000

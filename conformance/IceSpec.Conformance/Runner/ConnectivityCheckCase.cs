@@ -52,7 +52,7 @@ public static class ConnectivityCheckCase
 
     /// <summary>
     /// The bytes that may be a check: a plain STUN message not addressed to the server, the payload of ChannelData
-    /// (RFC 8656 §12.4), or the DATA of a Send or Data indication (RFC 8656 §10, §11).
+    /// (RFC 8656 §12.4), or the DATA of a Send or Data indication (RFC 8656 §11).
     /// </summary>
     private static ReadOnlyMemory<byte> Carried(CapturedMessage captured, IPEndPoint server)
     {

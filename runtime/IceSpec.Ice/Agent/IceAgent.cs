@@ -123,7 +123,7 @@ public sealed partial class IceAgent
         if (pair.Machine.Fire(trigger, now) && pair.State != before) Emit(new IcePairStateChanged(now, pair, before, pair.State));
     }
 
-    /// <summary>Sends from a local candidate: directly from its socket, or through its TURN allocation (RFC 8656 §10/§12).</summary>
+    /// <summary>Sends from a local candidate: directly from its socket, or through its TURN allocation (RFC 8656 §11/§12).</summary>
     private void SendFrom(TimeSpan now, IceLocalCandidate local, IPEndPoint destination, ReadOnlyMemory<byte> data)
     {
         if (local.Relay is { } relay)

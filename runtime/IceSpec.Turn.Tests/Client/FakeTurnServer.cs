@@ -75,7 +75,7 @@ internal sealed class FakeTurnServer
         return buffer[..builder.Length];
     }
 
-    /// <summary>A Data indication from <paramref name="peer"/> (RFC 8656 §10.3).</summary>
+    /// <summary>A Data indication from <paramref name="peer"/> (RFC 8656 §11.3).</summary>
     public static byte[] DataIndication(IPEndPoint peer, byte[] data)
     {
         var buffer = new byte[1500];

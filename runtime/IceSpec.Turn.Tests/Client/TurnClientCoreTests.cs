@@ -360,7 +360,7 @@ public sealed class TurnClientCoreTests
         Assert.Equal(Peer, to.ToEndPoint());
         Assert.True(indication.TryGetData(out var carried));
         Assert.Equal(data, carried.ToArray());
-        Assert.False(indication.HasMessageIntegrity); // RFC 8656 §10: indications are not authenticated
+        Assert.False(indication.HasMessageIntegrity); // RFC 8656 §11: indications are not authenticated
         Assert.True(TurnValidator.TryValidate(indication, out _));
 
         client.BindChannel(TimeSpan.Zero, Peer);

@@ -133,7 +133,7 @@ public sealed class TurnServerCoreTests
         client.Allocate();
         var credentials = client.Credentials!;
         Assert.True(client.Request(TestMessages.ChannelBind(credentials, 0x4000, Peer))!.IsSuccess);
-        // RFC 8656 §11.2: the same number to another peer, or the same peer on another number: 400.
+        // RFC 8656 §12.2: the same number to another peer, or the same peer on another number: 400.
         Assert.Equal(400, client.Request(TestMessages.ChannelBind(credentials, 0x4000, OtherPeer))!.ErrorCode);
         Assert.Equal(400, client.Request(TestMessages.ChannelBind(credentials, 0x4001, Peer))!.ErrorCode);
         // A refresh of the same binding is fine.

@@ -110,14 +110,14 @@ public sealed class TurnAllocation : IAsyncDisposable
     public Task<TurnPermissionCreated> CreatePermissionAsync(IPEndPoint peer, CancellationToken cancellationToken = default) =>
         CreatePermissionAsync(peer.Address, cancellationToken);
 
-    /// <summary>Installs permissions for several peers in one CreatePermission (RFC 8656 §9.1).</summary>
+    /// <summary>Installs permissions for several peers in one CreatePermission (RFC 8656 §10.1).</summary>
     public async Task<TurnPermissionCreated> CreatePermissionsAsync(IEnumerable<IPAddress> peers, CancellationToken cancellationToken = default)
     {
         var list = peers.ToArray();
         return (TurnPermissionCreated)await RequestAsync(now => _core.CreatePermission(now, list), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Binds a channel to the peer (RFC 8656 §11); later data to it goes as ChannelData. Re-bound before 10 minutes end.</summary>
+    /// <summary>Binds a channel to the peer (RFC 8656 §12); later data to it goes as ChannelData. Re-bound before 10 minutes end.</summary>
     public async Task<TurnChannelBound> BindChannelAsync(IPEndPoint peer, CancellationToken cancellationToken = default) =>
         (TurnChannelBound)await RequestAsync(now => _core.BindChannel(now, peer), cancellationToken).ConfigureAwait(false);
 

@@ -112,15 +112,15 @@ public sealed class TurnClientCore
         return Start(now, new Request(TurnRequestKind.Refresh) { Lifetime = lifetime is { } l ? Seconds(l) : RequestedLifetime });
     }
 
-    /// <summary>Installs or refreshes permissions for the peers' IP addresses (RFC 8656 §9.1; ports are ignored).</summary>
+    /// <summary>Installs or refreshes permissions for the peers' IP addresses (RFC 8656 §10.1; ports are ignored).</summary>
     public long CreatePermission(TimeSpan now, params IPAddress[] peers)
     {
         RequireAllocated();
-        if (peers.Length == 0) throw new ArgumentException("RFC 8656 §9.1: at least one XOR-PEER-ADDRESS.", nameof(peers));
+        if (peers.Length == 0) throw new ArgumentException("RFC 8656 §10.1: at least one XOR-PEER-ADDRESS.", nameof(peers));
         return Start(now, new Request(TurnRequestKind.CreatePermission) { Peers = peers.Select(Normalize).ToArray() });
     }
 
-    /// <summary>Binds a channel to <paramref name="peer"/> (RFC 8656 §11.1), or refreshes the one it has.</summary>
+    /// <summary>Binds a channel to <paramref name="peer"/> (RFC 8656 §12.1), or refreshes the one it has.</summary>
     public long BindChannel(TimeSpan now, IPEndPoint peer)
     {
         RequireAllocated();
@@ -509,7 +509,7 @@ public sealed class TurnClientCore
                 var channel = _channelsByNumber[request.Channel];
                 channel.Bound = true;
                 Granted(channel.Refresh, now, _channelLifetime, _margin);
-                // RFC 8656 §11.2: a ChannelBind also installs or refreshes the permission for the peer's IP address.
+                // RFC 8656 §12.2: a ChannelBind also installs or refreshes the permission for the peer's IP address.
                 GrantPermission(now, channel.Peer.Address);
                 _events.Enqueue(new TurnChannelBound(now, request.Id, channel.Peer, channel.Number, request.Automatic));
                 break;
@@ -561,11 +561,11 @@ public sealed class TurnClientCore
     private void HandleIndication(TimeSpan now, ReadOnlySpan<byte> packet)
     {
         var check = StunMessageChecker.Check(packet, null, out var message);
-        if (!check.IsValid || !TurnValidator.TryValidate(message, out _)) return; // RFC 8656 §10.4: discard a malformed Data indication
+        if (!check.IsValid || !TurnValidator.TryValidate(message, out _)) return; // RFC 8656 §11.4: discard a malformed Data indication
         if (message.Method == TurnMethods.Data)
         {
             if (!message.TryGetXorPeerAddress(out var peer) || !message.TryGetData(out var data)) return; // ICMP only: nothing to deliver
-            // RFC 8656 §10.4: data from a peer without a permission is not expected; the server enforces permissions.
+            // RFC 8656 §11.4: data from a peer without a permission is not expected; the server enforces permissions.
             _events.Enqueue(new TurnDataReceived(now, peer.ToEndPoint(), data.ToArray(), null));
         }
         else if (message.Method == TurnMethods.ConnectionAttempt && message.TryGetXorPeerAddress(out var from) && message.TryGetConnectionId(out var id))

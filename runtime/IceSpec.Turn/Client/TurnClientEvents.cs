@@ -3,7 +3,7 @@ using IceSpec.Stun;
 
 namespace IceSpec.Turn.Client;
 
-/// <summary>The requests a TURN client sends (RFC 8656 §7–§11, RFC 6062 §4.3).</summary>
+/// <summary>The requests a TURN client sends (RFC 8656 §7–§12, RFC 6062 §4.3).</summary>
 public enum TurnRequestKind : byte
 {
     Allocate,
@@ -44,10 +44,10 @@ public sealed record TurnRefreshed(TimeSpan Time, long RequestId, TimeSpan Lifet
 /// <summary>The Refresh with LIFETIME 0 was answered (or the allocation was never made): the allocation is gone.</summary>
 public sealed record TurnClosed(TimeSpan Time, long? RequestId) : TurnClientEvent(Time);
 
-/// <summary>A CreatePermission succeeded (RFC 8656 §9.3).</summary>
+/// <summary>A CreatePermission succeeded (RFC 8656 §10.3).</summary>
 public sealed record TurnPermissionCreated(TimeSpan Time, long RequestId, IReadOnlyList<IPAddress> Peers, bool Automatic) : TurnClientEvent(Time);
 
-/// <summary>A ChannelBind succeeded (RFC 8656 §11.3).</summary>
+/// <summary>A ChannelBind succeeded (RFC 8656 §12.3).</summary>
 public sealed record TurnChannelBound(TimeSpan Time, long RequestId, IPEndPoint Peer, ushort Channel, bool Automatic) : TurnClientEvent(Time);
 
 /// <summary>A Connect succeeded (RFC 6062 §4.3): open a data connection and send ConnectionBind with this CONNECTION-ID.</summary>
@@ -67,7 +67,7 @@ public sealed record TurnRequestFailed(TimeSpan Time, long RequestId, TurnReques
     public override string ToString() => $"{Kind} failed: {Reason}";
 }
 
-/// <summary>Application data from a peer: a Data indication (RFC 8656 §10.4) or ChannelData (§12.6).</summary>
+/// <summary>Application data from a peer: a Data indication (RFC 8656 §11.4) or ChannelData (§12.6).</summary>
 public sealed record TurnDataReceived(TimeSpan Time, IPEndPoint Peer, byte[] Data, ushort? Channel) : TurnClientEvent(Time);
 
 /// <summary>

@@ -53,7 +53,7 @@ public sealed record TurnClientOptions
     /// <summary>SOFTWARE sent with requests (RFC 8489 §14.14), or null.</summary>
     public string? Software { get; init; } = "IceSpec";
 
-    /// <summary>Add DONT-FRAGMENT to Allocate (RFC 8656 §7.1) and Send indications (§10.1).</summary>
+    /// <summary>Add DONT-FRAGMENT to Allocate (RFC 8656 §7.1) and Send indications (§11.1).</summary>
     public bool DontFragment { get; init; }
 
     /// <summary>Add FINGERPRINT to requests and Send indications (RFC 8489 §14.7).</summary>

@@ -103,7 +103,7 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
         else if (response.ErrorCode == 438) allocation.Authentication.Fire(TurnClientAuthenticationEvent.StaleNonce, now);
     }
 
-    /// <summary>RFC 8656 §11.2: a successful ChannelBind binds the channel (the machine's guards check the peer) and installs the peer's permission.</summary>
+    /// <summary>RFC 8656 §12.2: a successful ChannelBind binds the channel (the machine's guards check the peer) and installs the peer's permission.</summary>
     private void Bind(TurnAllocationMonitor allocation, ushort number, IPEndPoint peer, StunEvent response)
     {
         if (!allocation.Channels.TryGetValue(number, out var channel))

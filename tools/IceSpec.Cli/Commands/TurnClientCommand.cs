@@ -28,8 +28,8 @@ public static class TurnClientCommand
         var tls = new Option<bool>("--tls") { Description = "Talk to the server over TLS." };
         var tlsOptions = TlsCliOptions.Create();
         var peer = new Option<string>("--peer", "-e") { Description = "The peer to relay to, HOST:PORT (it should echo, as turnutils_peer does).", Required = true };
-        var channel = new Option<bool>("--channel") { Description = "Bind a channel and send ChannelData (RFC 8656 §11, §12)." };
-        var sendIndication = new Option<bool>("--send-indication") { Description = "Send Send indications after CreatePermission (RFC 8656 §9, §10; the default)." };
+        var channel = new Option<bool>("--channel") { Description = "Bind a channel and send ChannelData (RFC 8656 §12)." };
+        var sendIndication = new Option<bool>("--send-indication") { Description = "Send Send indications after CreatePermission (RFC 8656 §10, §11; the default)." };
         var count = new Option<int>("--count", "-n") { Description = "How many messages to relay.", DefaultValueFactory = _ => 5 };
         var size = new Option<int>("--size", "-l") { Description = $"Bytes per message (at least {MinSize}).", DefaultValueFactory = _ => 100 };
         var interval = new Option<int>("--interval") { Description = "Milliseconds between messages.", DefaultValueFactory = _ => 20 };

@@ -1,7 +1,7 @@
 namespace IceSpec.Turn;
 
 /// <summary>
-/// The guards spec/turn.spec names on <c>TurnChannelBinding</c> (RFC 8656 §11.2, §12). The server sets
+/// The guards spec/turn.spec names on <c>TurnChannelBinding</c> (RFC 8656 §12.2, §12). The server sets
 /// <see cref="RequestedPeer"/> and <see cref="RequestedPeerInUseElsewhere"/> before firing <c>Bind</c>; the machine keeps
 /// the peer it is bound to.
 /// </summary>

@@ -234,7 +234,7 @@ public sealed partial class TurnServer
         Finish(ref builder, buffer, flow, credential);
     }
 
-    /// <summary>RFC 8656 §8.2, §9.2, §11.2: the request needs this 5-tuple's allocation (437) made by the same user (441).</summary>
+    /// <summary>RFC 8656 §8.2, §10.2, §12.2: the request needs this 5-tuple's allocation (437) made by the same user (441).</summary>
     private bool TryGetOwnAllocation(in TurnFlow flow, in StunMessage message, in Credential credential, out Allocation allocation)
     {
         if (!_allocations.TryGetValue(flow, out allocation!))

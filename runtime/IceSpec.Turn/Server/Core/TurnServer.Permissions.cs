@@ -3,7 +3,7 @@ using IceSpec.Stun;
 
 namespace IceSpec.Turn.Server;
 
-/// <summary>CreatePermission (RFC 8656 §9.2), ChannelBind (§11.2) and the Send indication (§10.2).</summary>
+/// <summary>CreatePermission (RFC 8656 §10.2), ChannelBind (§12.2) and the Send indication (§11.2).</summary>
 public sealed partial class TurnServer
 {
     private const int MaxPeersPerRequest = 32;
@@ -11,7 +11,7 @@ public sealed partial class TurnServer
     private void HandleCreatePermission(TimeSpan now, in TurnFlow flow, in StunMessage message, in Credential credential)
     {
         if (!TryGetOwnAllocation(flow, message, credential, out var allocation)) return;
-        // RFC 8656 §9.2: every XOR-PEER-ADDRESS is checked before any permission is installed (all or nothing).
+        // RFC 8656 §10.2: every XOR-PEER-ADDRESS is checked before any permission is installed (all or nothing).
         Span<TurnEndpoint> peers = stackalloc TurnEndpoint[MaxPeersPerRequest];
         var count = 0;
         foreach (var attribute in message.Attributes)
@@ -45,7 +45,7 @@ public sealed partial class TurnServer
         if (!TryGetOwnAllocation(flow, message, credential, out var allocation)) return;
         message.TryGetChannelNumber(out var channelNumber);
         var number = channelNumber.Number;
-        // RFC 8656 §11.2: the channel number must be in 0x4000–0x4FFF (0x7FFF under RFC 5766, when accepted).
+        // RFC 8656 §12.2: the channel number must be in 0x4000–0x4FFF (0x7FFF under RFC 5766, when accepted).
         if (!ChannelData.IsChannel(number, _options.AcceptRfc5766ChannelNumbers))
         {
             SendError(flow, message, StunErrorCodes.BadRequest, $"channel number 0x{number:X4} is outside 0x4000-0x4FFF", credential);
@@ -75,7 +75,7 @@ public sealed partial class TurnServer
         }
         if (isNew) allocation.ChannelsByNumber[number] = channel;
         allocation.ChannelsByPeer[peer] = channel;
-        // RFC 8656 §11.2: binding a channel also installs or refreshes the permission for the peer's IP address.
+        // RFC 8656 §12.2: binding a channel also installs or refreshes the permission for the peer's IP address.
         InstallPermission(allocation, peer, now);
         Schedule(allocation);
 
@@ -85,7 +85,7 @@ public sealed partial class TurnServer
         if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("channel.bound", ("client", flow.Remote), ("user", credential.Username), ("channel", $"0x{number:X4}"), ("peer", peer));
     }
 
-    /// <summary>RFC 8656 §10.2: relay DATA to XOR-PEER-ADDRESS if the 5-tuple has an allocation and the peer a permission; else drop.</summary>
+    /// <summary>RFC 8656 §11.2: relay DATA to XOR-PEER-ADDRESS if the 5-tuple has an allocation and the peer a permission; else drop.</summary>
     private void HandleSend(in TurnFlow flow, in StunMessage message)
     {
         if (!_allocations.TryGetValue(flow, out var allocation))
@@ -102,7 +102,7 @@ public sealed partial class TurnServer
         SendToPeer(allocation, TurnEndpoint.From(address), data);
     }
 
-    /// <summary>RFC 8656 §9.1/§11.1: the peer's family must match a relayed address (443); policy may refuse it (403).</summary>
+    /// <summary>RFC 8656 §10.2/§12.2: the peer's family must match a relayed address (443); policy may refuse it (403).</summary>
     private bool CheckPeer(in TurnFlow flow, in StunMessage message, in Credential credential, Allocation allocation, in TurnEndpoint peer)
     {
         if (allocation.RelayFor(peer.Family) is null)

@@ -112,7 +112,7 @@ public sealed partial class TurnServer
             Counters.DroppedNoAllocation++;
             return;
         }
-        // RFC 8656 §10.3: no permission for the peer's IP address, no relaying.
+        // RFC 8656 §11.3: no permission for the peer's IP address, no relaying.
         if (!allocation.HasPermission(peer))
         {
             allocation.DroppedNoPermission++;
@@ -137,7 +137,7 @@ public sealed partial class TurnServer
         }
         else
         {
-            // RFC 8656 §10.3: a Data indication with XOR-PEER-ADDRESS and DATA.
+            // RFC 8656 §11.3: a Data indication with XOR-PEER-ADDRESS and DATA.
             if (data.Length > ushort.MaxValue - 64)
             {
                 Counters.DroppedMalformed++;
@@ -250,7 +250,7 @@ public sealed partial class TurnServer
 
     private void SendToPeer(Allocation allocation, in TurnEndpoint peer, ReadOnlySpan<byte> data)
     {
-        // RFC 8656 §10.2, §12.6: only to a peer with an installed permission, from the relay of the peer's family.
+        // RFC 8656 §11.2, §12.6: only to a peer with an installed permission, from the relay of the peer's family.
         if (!allocation.HasPermission(peer))
         {
             allocation.DroppedNoPermission++;

@@ -229,8 +229,12 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     {
         if (StunMessage.TryParse(captured.Bytes, out var message) != StunParseStatus.Ok || message.Method != TurnMethods.ChannelBind) return;
         if (message.Class == StunClass.Request && message.TryGetAttribute(TurnAttributeTypes.ChannelNumber, out var value) && value.Length >= 2)
+        {
+            // Requests never answered would pile up: forget them all past a bound, as EndpointCache does.
+            if (_pendingBinds.Count >= EndpointCache.Capacity) _pendingBinds.Clear();
             _pendingBinds[new ChannelKey(captured.Transport, captured.Source, captured.Destination, Convert.ToHexStringLower(message.TransactionId))] =
                 BinaryPrimitives.ReadUInt16BigEndian(value);
+        }
         else if (message.Class == StunClass.Success &&
                  _pendingBinds.Remove(new ChannelKey(captured.Transport, captured.Destination, captured.Source, Convert.ToHexStringLower(message.TransactionId)), out var channel))
         {

@@ -27,7 +27,10 @@ public sealed record Violation(string Name, int Frame, string Section, string Te
 /// <summary>STUN messages by the outcome of their MESSAGE-INTEGRITY check with the key the credentials give (see <see cref="Credentials.MessageKeys"/>).</summary>
 public sealed record IntegritySummary(int Verified, int Failed, int NoKey, int Absent);
 
-/// <summary>Counts over every transaction, and the first <see cref="AnalysisLimits.ListedTransactions"/> in detail.</summary>
+/// <summary>
+/// Counts over every transaction, and the first <see cref="AnalysisLimits.ListedTransactions"/> in detail. The median RTT
+/// is exact up to 100 000 answered transactions and taken from a uniform sample of 100 000 beyond.
+/// </summary>
 public sealed record TransactionSummary(int Count, int Answered, int Unanswered, int Retransmitted, double? MedianRttMs,
     IReadOnlyList<TransactionReport> Listed);
 

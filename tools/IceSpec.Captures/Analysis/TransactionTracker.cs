@@ -27,7 +27,11 @@ public sealed class TransactionTracker
     private readonly Dictionary<TransactionKey, (bool IceCheck, DateTime RequestTime)> _answeredIds = [];
     private readonly Queue<(TransactionKey Id, DateTime Time)> _byAge = new();
     private readonly List<TransactionReport> _listed = [];
+    // RTTs for the median: all of them up to RttSampleSize, then a uniform sample of that size (reservoir sampling,
+    // Vitter's algorithm R; seeded, so a report is reproducible), so that memory stays bounded on any capture.
+    private const int RttSampleSize = 100_000;
     private readonly List<double> _rtts = [];
+    private readonly Random _rttSampling = new(1);
     private int _count, _answered, _unanswered, _retransmitted;
 
     /// <summary>Called for a request that got no response within <see cref="GiveUpAfter"/> (not for those still open at the end).</summary>
@@ -58,9 +62,15 @@ public sealed class TransactionTracker
         exchange.Response = response;
         _answeredIds[response.TransactionId] = (exchange.Request.IsIceCheck, exchange.Request.Time);
         _answered++;
-        _rtts.Add(exchange.Rtt!.Value.TotalMilliseconds);
+        SampleRtt(exchange.Rtt!.Value.TotalMilliseconds);
         List(exchange, "answered");
         return exchange;
+    }
+
+    private void SampleRtt(double rtt)
+    {
+        if (_rtts.Count < RttSampleSize) _rtts.Add(rtt);
+        else if (_rttSampling.Next(_answered) is var slot && slot < RttSampleSize) _rtts[slot] = rtt;
     }
 
     /// <summary>Whether the request with this transaction ID was an ICE check, also after it was answered (for duplicate responses), while it is remembered; null when unknown.</summary>

@@ -29,7 +29,18 @@ public class TsharkDifferentialTests
         ("stun.att.ipv4", m => Addresses(m, family: 1, port: false)),
         ("stun.att.ipv6", m => Addresses(m, family: 2, port: false)),
         ("stun.att.port", m => Addresses(m, family: 0, port: true)),
+        ("stun.att.priority", m => Values(m, 0x0024, v => $"{BinaryPrimitives.ReadUInt32BigEndian(v)}")),
+        ("stun.att.tie-breaker", m => Values(m, 0x8029, Convert.ToHexStringLower).Concat(Values(m, 0x802A, Convert.ToHexStringLower))),
+        ("stun.att.crc32", m => Values(m, 0x8028, v => $"0x{BinaryPrimitives.ReadUInt32BigEndian(v):x8}")),
+        // Wireshark's fingerprint check: 1 when the CRC matches, 0 when not; ours is StunIntegrity.VerifyFingerprint.
+        ("stun.att.crc32.status", m => Attributes(m).Any(a => a.Type == 0x8028) ? [FingerprintStatus(m)] : []),
     ];
+
+    private static string FingerprintStatus(CapturedMessage m)
+    {
+        StunMessage.TryParse(m.Bytes, out var message);
+        return StunIntegrity.VerifyFingerprint(message) == IntegrityStatus.Valid ? "1" : "0";
+    }
 
     /// <summary>Address attributes tshark decodes into stun.att.ipv4/ipv6/port (XOR-ed ones un-XOR-ed).</summary>
     private static readonly Dictionary<ushort, bool> AddressTypes = new()

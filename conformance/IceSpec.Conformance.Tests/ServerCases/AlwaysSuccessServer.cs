@@ -11,7 +11,8 @@ namespace IceSpec.Conformance.Tests.ServerCases;
 /// not — with a success response of the same method and transaction ID carrying the sender's XOR-MAPPED-ADDRESS, and
 /// relays nothing. With <c>challengeFirst</c> it first answers requests without MESSAGE-INTEGRITY (other than Binding)
 /// with a 401 carrying REALM and NONCE, and its Allocate and Refresh successes carry XOR-RELAYED-ADDRESS and the LIFETIME
-/// asked for — a lenient TURN server that gets the cases past their set-up to the checks they must then fail.
+/// asked for — a lenient TURN server that gets the cases past their set-up to the checks they must then fail. With
+/// <c>slowToMalformed</c> it answers what it cannot parse only after that delay, as a loaded server might.
 /// </summary>
 public sealed class AlwaysSuccessServer : IAsyncDisposable
 {
@@ -19,11 +20,13 @@ public sealed class AlwaysSuccessServer : IAsyncDisposable
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
     private readonly CancellationTokenSource _stop = new();
     private readonly bool _challengeFirst;
+    private readonly TimeSpan _slowToMalformed;
     private readonly Task _loop;
 
-    public AlwaysSuccessServer(bool challengeFirst = false)
+    public AlwaysSuccessServer(bool challengeFirst = false, TimeSpan slowToMalformed = default)
     {
         _challengeFirst = challengeFirst;
+        _slowToMalformed = slowToMalformed;
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _loop = AnswerAsync();
     }
@@ -41,6 +44,8 @@ public sealed class AlwaysSuccessServer : IAsyncDisposable
                 var received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
                 if (received.ReceivedBytes < StunHeader.Length) continue;
                 var length = Answer(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint, response);
+                if (_slowToMalformed > TimeSpan.Zero && StunMessage.TryParse(buffer.AsSpan(0, received.ReceivedBytes), out _) != StunParseStatus.Ok)
+                    await Task.Delay(_slowToMalformed, _stop.Token);
                 await _socket.SendToAsync(response.AsMemory(0, length), SocketFlags.None, received.RemoteEndPoint, _stop.Token);
             }
         }

@@ -68,6 +68,18 @@ public sealed class BrokenServerCaseTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_server_that_answers_malformed_requests_late_still_fails_the_silence_cases()
+    {
+        await using var slow = new AlwaysSuccessServer(slowToMalformed: TimeSpan.FromMilliseconds(700));
+        await WarmUp(slow.EndPoint);
+        var target = new ServerTarget("slow-success", "127.0.0.1", slow.EndPoint.Port, null, "alice", "secret");
+        var results = await ServerCaseSuite.RunAsync(target, new ServerCaseOptions(CaseIds: ["rfc8489-6.3-1"]), null, CancellationToken.None);
+        Print(results);
+        Assert.Equal(Failed, results[0].Outcome);
+        Assert.Contains("expected silence, got (after 400 ms) Binding success", results[0].Detail);
+    }
+
+    [Fact]
     public async Task Unpadded_channel_data_over_tcp_fails_the_padding_case()
     {
         await using var running = await ServerCaseSuiteTests.StartAsync("icespec", new ServerLimits(UserQuota: 0, RelayPorts: 20));

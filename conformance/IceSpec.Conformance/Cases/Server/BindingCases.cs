@@ -90,6 +90,11 @@ internal static class BindingCases
         var reply = await StunExchange.RequestAsync(connection, valid, context.ResponseTimeout, context.Cancel);
         if (reply is not { IsSuccess: true })
             return CaseVerdict.Fail($"{sent}; it was not answered, but a valid Binding with FINGERPRINT sent next got {reply?.ToString() ?? "no response"}: the server is not answering Binding at all");
+        // An answer slower than the window (a loaded server) is still an answer: it comes before the valid Binding's.
+        var late = (await connection.DrainAsync(TimeSpan.Zero, context.Cancel))
+            .Where(a => a.Length >= StunHeader.Length && a.AsSpan(8, 12).SequenceEqual(request.AsSpan(8, 12))).ToList();
+        if (late.Count > 0)
+            return CaseVerdict.Fail($"{sent}; expected silence, got (after {context.SilenceWindow.TotalMilliseconds} ms) {string.Join("; ", late.Select(a => StunReply.TryParse(a)?.ToString() ?? $"{a.Length} bytes"))}");
         return CaseVerdict.Pass($"{sent}; no response within {context.SilenceWindow.TotalMilliseconds} ms, and a valid Binding sent next got {reply}");
     }
 

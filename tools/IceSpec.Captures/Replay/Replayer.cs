@@ -23,7 +23,9 @@ public sealed record ReplayPacing(TimeSpan Timeout, double Speed, TimeSpan MaxPa
 /// </summary>
 public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPacing pacing, string? transport = null, UdpReplaySocket? udp = null)
 {
-    public async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, CancellationToken cancel)
+    /// <summary>Replays <paramref name="steps"/>; <paramref name="answered"/> sees each outcome as soon as it is known.</summary>
+    public async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, Action<ReplayOutcome> answered,
+        CancellationToken cancel)
     {
         var ownUdp = udp is null && steps.Any(s => (transport ?? s.Transport) == "udp")
             ? UdpReplaySocket.Bind(new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0))
@@ -31,7 +33,7 @@ public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPac
         var connections = new Dictionary<IPEndPoint, TcpReplayConnection>();
         try
         {
-            return await RunAsync(steps, stopAtFirstDivergence, udp ?? ownUdp, connections, cancel);
+            return await RunAsync(steps, stopAtFirstDivergence, answered, udp ?? ownUdp, connections, cancel);
         }
         finally
         {
@@ -40,7 +42,8 @@ public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPac
         }
     }
 
-    private async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, UdpReplaySocket? socket,
+    private async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, Action<ReplayOutcome> answered,
+        UdpReplaySocket? socket,
         Dictionary<IPEndPoint, TcpReplayConnection> connections, CancellationToken cancel)
     {
         var outcomes = new List<ReplayOutcome>();
@@ -82,6 +85,7 @@ public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPac
             var outcome = Compare(step, answer, rtt, key, failure, over);
             if (NonceOf(answer) is { } nonce) nonces[channel] = nonce;
             outcomes.Add(outcome);
+            answered(outcome);
             if (stopAtFirstDivergence && outcome.Divergence is not null) break;
         }
         return outcomes;

@@ -68,8 +68,18 @@ public static class ReplayCommand
             if (over is not null) steps = steps.Select(s => s with { Transport = over }).ToList();
             var pacing = new ReplayPacing(TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(speed), TimeSpan.FromSeconds(parse.GetValue(maxPause)));
             if (implName is null)
-                return Report(console, address, endpoint!.ToString(), steps,
-                    await new Replayer(endpoint, ReplaySigning.WithCaptureCredentials(credentials), pacing).RunAsync(steps, !parse.GetValue(keepGoing), cancel));
+            {
+                try
+                {
+                    return await ReplayAndReportAsync(console, new Replayer(endpoint!, ReplaySigning.WithCaptureCredentials(credentials), pacing), address,
+                        endpoint!.ToString(), steps, !parse.GetValue(keepGoing), cancel);
+                }
+                catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                {
+                    console.Error.WriteLine("icespec: replay interrupted");
+                    return ExitCodes.Failed;
+                }
+            }
             return await ReplayToImplementationAsync(console, implName, address, steps, credentials, pacing, !parse.GetValue(keepGoing), cancel);
         });
         return command;
@@ -97,8 +107,8 @@ public static class ReplayCommand
             await using (started)
             {
                 console.Out.WriteLine($"started {started.Description}");
-                var outcomes = await new Replayer(started.Target, started.Signing, pacing, udp: started.Socket).RunAsync(steps, stopAtFirstDivergence, cancel);
-                var code = Report(console, address, $"{name} at {started.Target}", steps, outcomes);
+                var code = await ReplayAndReportAsync(console, new Replayer(started.Target, started.Signing, pacing, udp: started.Socket), address,
+                    $"{name} at {started.Target}", steps, stopAtFirstDivergence, cancel);
                 if (started.Summary is { Length: > 0 } summary) console.Out.WriteLine(summary);
                 keepLogs = code != ExitCodes.Ok;
                 return code;
@@ -116,15 +126,17 @@ public static class ReplayCommand
         }
     }
 
-    private static int Report(CliConsole console, IPEndPoint address, string to, IReadOnlyList<ReplayStep> steps, IReadOnlyList<ReplayOutcome> outcomes)
+    /// <summary>Replays, printing a line per request as its answer comes, then the first divergence; the exit code says whether there was one.</summary>
+    private static async Task<int> ReplayAndReportAsync(CliConsole console, Replayer replayer, IPEndPoint address, string to, IReadOnlyList<ReplayStep> steps,
+        bool stopAtFirstDivergence, CancellationToken cancel)
     {
         var output = console.Out;
         var transports = steps.GroupBy(s => s.Transport).Select(g => $"{g.Count()} over {g.Key.ToUpperInvariant()}");
         output.WriteLine($"replaying {steps.Count} request(s) of {address} to {to} ({string.Join(", ", transports)})");
-        foreach (var o in outcomes)
+        var outcomes = await replayer.RunAsync(steps, stopAtFirstDivergence, o =>
             output.WriteLine($"  frame {o.Step.Frame,5}  {o.Step.Offset.TotalMilliseconds,9:0.0} ms  {o.Transport}  {o.Step.Label,-26} → " +
                              (o.Answer is null ? "no answer" : $"{o.Answer} in {o.RttMs} ms, integrity {o.Integrity}") +
-                             (o.Divergence is null ? "  ok" : "  DIVERGES"));
+                             (o.Divergence is null ? "  ok" : "  DIVERGES")), cancel);
         var first = outcomes.FirstOrDefault(o => o.Divergence is not null);
         output.WriteLine(first is null
             ? $"no divergence: {outcomes.Count} of {steps.Count} request(s) answered as in the capture"

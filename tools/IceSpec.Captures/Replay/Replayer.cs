@@ -6,8 +6,8 @@ using IceSpec.Stun;
 
 namespace IceSpec.Captures.Replay;
 
-/// <summary>One replayed request: what came back (null: nothing), how it differs from the capture (null: it does not), the RTT, the answer's integrity and the transport it went over.</summary>
-public sealed record ReplayOutcome(ReplayStep Step, ExpectedAnswer? Answer, string? Divergence, double? RttMs, string Integrity, string Transport);
+/// <summary>One replayed request: what came back (null: nothing), how it differs from the capture (null: it does not), the RTT and the answer's integrity.</summary>
+public sealed record ReplayOutcome(ReplayStep Step, ExpectedAnswer? Answer, string? Divergence, double? RttMs, string Integrity);
 
 /// <summary>How fast to replay: the wait for each answer, the captured spacing divided by <see cref="Speed"/>, never a pause above <see cref="MaxPause"/>.</summary>
 public sealed record ReplayPacing(TimeSpan Timeout, double Speed, TimeSpan MaxPause);
@@ -15,19 +15,20 @@ public sealed record ReplayPacing(TimeSpan Timeout, double Speed, TimeSpan MaxPa
 /// <summary>
 /// Sends the steps of a <see cref="ReplayPlan"/> to a live target, in order and with the captured spacing (divided by
 /// a speed factor and capped at a longest pause; never before the previous answer), each rewritten by
-/// <see cref="RequestRewriter"/> and signed as <see cref="ReplaySigning"/> says. A step goes over the transport it was
-/// captured on, or over <c>transport</c> when one is given: UDP from one socket, retransmitted as RFC 8489 §6.2.1 says;
-/// TCP over one connection per captured TCP connection (opened at its first request, RFC 8489 §6.2.2: no retransmission).
+/// <see cref="RequestRewriter"/> and signed as <see cref="ReplaySigning"/> says. A step goes over its
+/// <see cref="ReplayStep.Transport"/>: UDP from one socket (<paramref name="udp"/>, else one of its own), retransmitted as
+/// RFC 8489 §6.2.1 says; TCP over one connection per captured TCP connection — per destination the side's requests went
+/// to — opened at its first request (RFC 8489 §6.2.2: no retransmission).
 /// Each answer is compared with the capture's: class, error code, attribute types in order. Attribute values are not
 /// compared — XOR-MAPPED-ADDRESS, NONCE, LIFETIME… necessarily differ from one run to the next.
 /// </summary>
-public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPacing pacing, string? transport = null, UdpReplaySocket? udp = null)
+public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPacing pacing, UdpReplaySocket? udp = null)
 {
     /// <summary>Replays <paramref name="steps"/>; <paramref name="answered"/> sees each outcome as soon as it is known.</summary>
     public async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, Action<ReplayOutcome> answered,
         CancellationToken cancel)
     {
-        var ownUdp = udp is null && steps.Any(s => (transport ?? s.Transport) == "udp")
+        var ownUdp = udp is null && steps.Any(s => s.Transport == "udp")
             ? UdpReplaySocket.Bind(new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0))
             : null;
         var connections = new Dictionary<IPEndPoint, TcpReplayConnection>();
@@ -43,8 +44,7 @@ public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPac
     }
 
     private async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, Action<ReplayOutcome> answered,
-        UdpReplaySocket? socket,
-        Dictionary<IPEndPoint, TcpReplayConnection> connections, CancellationToken cancel)
+        UdpReplaySocket? socket, Dictionary<IPEndPoint, TcpReplayConnection> connections, CancellationToken cancel)
     {
         var outcomes = new List<ReplayOutcome>();
         // RFC 8489 §9.2.4: a NONCE belongs to the server's state for one client (5-tuple): one per UDP socket or TCP connection.
@@ -62,27 +62,13 @@ public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPac
             }
             previousOffset = step.Offset;
             previousSent = clock.Elapsed;
-            var over = transport ?? step.Transport;
-            var channel = over == "udp" ? "udp" : $"tcp to {step.CapturedDestination}";
+            var channel = step.Transport == "udp" ? "udp" : $"tcp to {step.CapturedDestination}";
             var (key, username) = signing.For(step.Request);
             var request = RequestRewriter.Rewrite(step.Request, key?.Key, nonces.GetValueOrDefault(channel), username, out var transactionId);
-            byte[]? answer;
-            TimeSpan rtt;
-            string? failure = null;
-            if (over == "udp")
-            {
-                (answer, rtt) = await socket!.ExchangeAsync(target, request, transactionId, pacing.Timeout, cancel);
-            }
-            else
-            {
-                if (!connections.TryGetValue(step.CapturedDestination, out var connection))
-                {
-                    (connection, failure) = await TcpReplayConnection.ConnectAsync(target, pacing.Timeout, cancel);
-                    if (connection is not null) connections[step.CapturedDestination] = connection;
-                }
-                (answer, rtt, failure) = connection is null ? (null, TimeSpan.Zero, failure) : await connection.ExchangeAsync(request, transactionId, pacing.Timeout, cancel);
-            }
-            var outcome = Compare(step, answer, rtt, key, failure, over);
+            var (answer, rtt, failure) = step.Transport == "udp"
+                ? await ExchangeOverUdpAsync(socket!, request, transactionId, cancel)
+                : await ExchangeOverTcpAsync(connections, step.CapturedDestination, request, transactionId, cancel);
+            var outcome = Compare(step, answer, rtt, key, failure);
             if (NonceOf(answer) is { } nonce) nonces[channel] = nonce;
             outcomes.Add(outcome);
             answered(outcome);
@@ -91,18 +77,38 @@ public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPac
         return outcomes;
     }
 
+    private async Task<(byte[]? Answer, TimeSpan Rtt, string? Failure)> ExchangeOverUdpAsync(UdpReplaySocket socket, byte[] request, byte[] transactionId,
+        CancellationToken cancel)
+    {
+        var (answer, rtt) = await socket.ExchangeAsync(target, request, transactionId, pacing.Timeout, cancel);
+        return (answer, rtt, null);
+    }
+
+    /// <summary>Over the connection that stands for the captured one to <paramref name="capturedDestination"/>, opened now if it is the first request on it.</summary>
+    private async Task<(byte[]? Answer, TimeSpan Rtt, string? Failure)> ExchangeOverTcpAsync(Dictionary<IPEndPoint, TcpReplayConnection> connections,
+        IPEndPoint capturedDestination, byte[] request, byte[] transactionId, CancellationToken cancel)
+    {
+        if (!connections.TryGetValue(capturedDestination, out var connection))
+        {
+            (connection, var failure) = await TcpReplayConnection.ConnectAsync(target, pacing.Timeout, cancel);
+            if (connection is null) return (null, TimeSpan.Zero, failure);
+            connections[capturedDestination] = connection;
+        }
+        return await connection.ExchangeAsync(request, transactionId, pacing.Timeout, cancel);
+    }
+
     /// <summary>The NONCE a target's answer hands out (RFC 8489 §9.2.4), to be used by the next requests.</summary>
     private static byte[]? NonceOf(byte[]? answer) =>
         answer is not null && StunMessage.TryParse(answer, out var parsed) == StunParseStatus.Ok &&
         parsed.TryGetAttribute(StunAttributeTypes.Nonce, out var fresh) ? fresh.ToArray() : null;
 
-    private static ReplayOutcome Compare(ReplayStep step, byte[]? answer, TimeSpan rtt, ResolvedKey? key, string? failure, string transport)
+    private static ReplayOutcome Compare(ReplayStep step, byte[]? answer, TimeSpan rtt, ResolvedKey? key, string? failure)
     {
         if (answer is null)
         {
             var why = failure ?? "no answer within the timeout";
             return new(step, null, step.Expected is null && failure is null ? null : $"{why}; the capture has {step.Expected?.ToString() ?? "no answer"}",
-                null, "-", transport);
+                null, "-");
         }
         var got = ExpectedAnswer.Of(answer);
         StunMessage.TryParse(answer, out var parsed);
@@ -113,6 +119,6 @@ public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPac
         if (expected is null) divergence = $"the capture has no answer; the target sent {got}";
         else if (expected.Class != got.Class || expected.ErrorCode != got.ErrorCode) divergence = $"expected {expected}, got {got}";
         else if (!expected.AttributeTypes.SequenceEqual(got.AttributeTypes)) divergence = $"attribute types differ: expected {expected}, got {got}";
-        return new(step, got, divergence, Math.Round(rtt.TotalMilliseconds, 3), integrity, transport);
+        return new(step, got, divergence, Math.Round(rtt.TotalMilliseconds, 3), integrity);
     }
 }

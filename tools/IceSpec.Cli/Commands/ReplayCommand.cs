@@ -107,7 +107,7 @@ public static class ReplayCommand
             await using (started)
             {
                 console.Out.WriteLine($"started {started.Description}");
-                var code = await ReplayAndReportAsync(console, new Replayer(started.Target, started.Signing, pacing, udp: started.Socket), address,
+                var code = await ReplayAndReportAsync(console, new Replayer(started.Target, started.Signing, pacing, started.Socket), address,
                     $"{name} at {started.Target}", steps, stopAtFirstDivergence, cancel);
                 if (started.Summary is { Length: > 0 } summary) console.Out.WriteLine(summary);
                 keepLogs = code != ExitCodes.Ok;
@@ -134,7 +134,7 @@ public static class ReplayCommand
         var transports = steps.GroupBy(s => s.Transport).Select(g => $"{g.Count()} over {g.Key.ToUpperInvariant()}");
         output.WriteLine($"replaying {steps.Count} request(s) of {address} to {to} ({string.Join(", ", transports)})");
         var outcomes = await replayer.RunAsync(steps, stopAtFirstDivergence, o =>
-            output.WriteLine($"  frame {o.Step.Frame,5}  {o.Step.Offset.TotalMilliseconds,9:0.0} ms  {o.Transport}  {o.Step.Label,-26} → " +
+            output.WriteLine($"  frame {o.Step.Frame,5}  {o.Step.Offset.TotalMilliseconds,9:0.0} ms  {o.Step.Transport}  {o.Step.Label,-26} → " +
                              (o.Answer is null ? "no answer" : $"{o.Answer} in {o.RttMs} ms, integrity {o.Integrity}") +
                              (o.Divergence is null ? "  ok" : "  DIVERGES")), cancel);
         var first = outcomes.FirstOrDefault(o => o.Divergence is not null);

@@ -34,7 +34,7 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
     /// <summary>What the implementation did besides answering (an agent's states and checks), after the replay.</summary>
     public string Summary => _summary();
 
-    public static IReadOnlyList<string> Known => [Coturn, .. DriverRegistry.All.Select(d => d.Name).Where(n => n != Coturn)];
+    public static IReadOnlyList<string> Known => [Coturn, .. DriverRegistry.All.Select(d => d.Name)];
 
     /// <summary>Why <paramref name="name"/> cannot be replayed against for this side with these credentials (a usage error), or null.</summary>
     public static string? Check(string name, ReplayedSide side, CaptureCredentials credentials)

@@ -14,6 +14,8 @@ internal static partial class ReplayRun
         var stdout = new StringWriter { NewLine = "\n" };
         var stderr = new StringWriter { NewLine = "\n" };
         var code = await Task.Run(() => CliApp.Run(args, new StringReader(""), stdout, stderr));
+        // A replay that diverged keeps the started implementation's log for its user; a test leaves nothing behind.
+        foreach (Match kept in KeptLog().Matches(stderr.ToString())) Directory.Delete(kept.Groups[1].Value, recursive: true);
         Assert.DoesNotContain("Exception", stdout.ToString() + stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
@@ -38,6 +40,9 @@ internal static partial class ReplayRun
         Assert.False(Directory.Exists($"/proc/{pid}"), $"process {pid} still runs after the replay: {output}");
         return pid;
     }
+
+    [GeneratedRegex(@"log kept in (\S+)$", RegexOptions.Multiline)]
+    private static partial Regex KeptLog();
 
     [GeneratedRegex(@"^started \S+ \(PID (\d+)\)", RegexOptions.Multiline)]
     private static partial Regex StartedPid();

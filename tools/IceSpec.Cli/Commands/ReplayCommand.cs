@@ -99,7 +99,7 @@ public static class ReplayCommand
             {
                 started = await ImplementationUnderReplay.StartAsync(name, replayed, credentials, logs.FullName, cancel);
             }
-            catch (Exception e) when (e is LabException or DriverException)
+            catch (Exception e) when (e is LabException or DriverException or FileNotFoundException)
             {
                 console.Error.WriteLine($"icespec: cannot start {name}: {e.Message}");
                 return ExitCodes.Failed;
@@ -121,7 +121,7 @@ public static class ReplayCommand
         }
         finally
         {
-            if (keepLogs) console.Error.WriteLine($"icespec: {name}'s log kept in {logs.FullName}");
+            if (keepLogs && logs.EnumerateFiles().Any()) console.Error.WriteLine($"icespec: {name}'s log kept in {logs.FullName}");
             else logs.Delete(recursive: true);
         }
     }

@@ -60,6 +60,7 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
 
     /// <exception cref="LabException">A server could not be started (not installed, exited, did not listen).</exception>
     /// <exception cref="DriverException">An agent's driver could not be built or started, or failed.</exception>
+    /// <exception cref="FileNotFoundException">IceSpec's own driver was not built beside this tool.</exception>
     public static async Task<ImplementationUnderReplay> StartAsync(string name, ReplayedSide side, CaptureCredentials credentials, string logDirectory,
         CancellationToken ct)
     {

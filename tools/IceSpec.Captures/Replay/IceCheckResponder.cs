@@ -4,11 +4,11 @@ using IceSpec.Stun;
 namespace IceSpec.Captures.Replay;
 
 /// <summary>
-/// Answers the connectivity checks an ICE agent under replay sends to the replaying socket, as the replayed side would:
-/// a Binding request whose USERNAME is <c>SIDEUFRAG:…</c> and whose MESSAGE-INTEGRITY verifies with the side's password
-/// gets a success response with XOR-MAPPED-ADDRESS = its source (RFC 8445 §7.3.1, RFC 8489 §14.2), MESSAGE-INTEGRITY
-/// with the same password (RFC 8445 §7.3.1.5: the response is signed with the key of the request) and FINGERPRINT
-/// (RFC 8445 §7.3: every check and response carries one). Anything else is left unanswered.
+/// Answers the connectivity checks an ICE agent under replay sends to the replaying socket, as the replayed side would
+/// (RFC 8445 §7.3): a Binding request whose USERNAME is <c>SIDEUFRAG:…</c> and whose MESSAGE-INTEGRITY verifies with the
+/// side's password gets a success response with XOR-MAPPED-ADDRESS = the request's source (§7.3.1.2), MESSAGE-INTEGRITY
+/// with that same short-term password (RFC 8489 §9.1.3) and FINGERPRINT, as the checks themselves carry. Anything else
+/// is left unanswered.
 /// </summary>
 public sealed class IceCheckResponder(string sideUfrag, string sidePassword)
 {

@@ -1,4 +1,5 @@
 using IceSpec.Cli;
+using static IceSpec.Captures.Tests.ReplayRun;
 
 namespace IceSpec.Captures.Tests;
 
@@ -10,17 +11,7 @@ namespace IceSpec.Captures.Tests;
 /// </summary>
 public class ReplayTests
 {
-    private static string Pcap(string name) => Path.Combine(Frames.Pcaps, name);
     private static string AioiceTarget => Path.Combine(Frames.Pcaps, "peers", "aioice_target.py");
-
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var stdout = new StringWriter { NewLine = "\n" };
-        var stderr = new StringWriter { NewLine = "\n" };
-        var code = await Task.Run(() => CliApp.Run(args, new StringReader(""), stdout, stderr));
-        Assert.DoesNotContain("Exception", stdout.ToString() + stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private static async Task<(PeerProcess Peer, int Port)> StartAioiceAsync(string password)
     {

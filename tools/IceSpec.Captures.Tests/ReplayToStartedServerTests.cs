@@ -30,6 +30,18 @@ public class ReplayToStartedServerTests
         Assert.Contains("no divergence: 11 of 11 request(s) answered as in the capture", output);
     }
 
+    /// <summary>A capture without authentication (one Binding request of turnutils_stunclient): the server is started with the kit's own user.</summary>
+    [Fact]
+    public async Task Coturn_AnswersAnUnauthenticatedBinding_AsCaptured()
+    {
+        var (code, output, err) = await RunAsync("replay", Pcap("coturn-stunclient.pcap"), "--side", "127.0.0.1:60325", "--impl", "coturn");
+
+        Assert.True(code == ExitCodes.Ok, output + err);
+        AssertStartedAndStopped(output);
+        Assert.Contains("user conformance realm icespec.conformance", output);
+        Assert.Matches(@"udp  Binding request\s+→ success \[XOR-MAPPED-ADDRESS MAPPED-ADDRESS RESPONSE-ORIGIN SOFTWARE\] in [\d.]+ ms, integrity missing  ok", output);
+    }
+
     /// <summary>
     /// Our server answers the same requests differently, by design, and the replay shows where:
     /// <list type="bullet">

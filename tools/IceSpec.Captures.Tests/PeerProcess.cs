@@ -56,6 +56,8 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     public string Output { get { lock (_output) return string.Join("\n", _output); } }
 
+    public int Pid => _process.Id;
+
     /// <summary>Waits for the process to exit (at most <paramref name="timeout"/>) and returns its exit code, once its output is read.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

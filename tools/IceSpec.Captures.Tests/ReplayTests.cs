@@ -95,6 +95,27 @@ public class ReplayTests
         Assert.DoesNotContain("started", output);
     }
 
+    /// <summary>SIGTERM (as Ctrl-C) in the 5.7 s pause before the capture's last Refresh: the replay stops coturn by PID and says so.</summary>
+    [Fact]
+    public async Task InterruptedReplay_StopsTheImplementationItStarted()
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "icespec.dll");
+        await using var run = PeerProcess.Start(PeerProcess.DotnetHost, cli, "replay", Pcap("coturn-uclient-udp.pcap"), "--side", "127.0.0.1:57735",
+            "--impl", "coturn", "--credentials", Pcap("coturn-uclient-udp.credentials"));
+        var coturn = int.Parse((await run.WaitForLineAsync("started coturn (PID ", TimeSpan.FromSeconds(60))).Split(')')[0]);
+        await run.WaitForLineAsync("  frame    23 ", TimeSpan.FromSeconds(30));  // the last request before the pause
+        Assert.True(Directory.Exists($"/proc/{coturn}"), "coturn should run during the replay");
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", run.Pid.ToString()])) await kill.WaitForExitAsync();
+        var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(code == ExitCodes.Failed, run.Output);
+        Assert.Contains("icespec: interrupted; coturn stopped", run.Output);
+        Assert.False(Directory.Exists($"/proc/{coturn}"), $"coturn (PID {coturn}) still runs: {run.Output}");
+        var kept = run.Output.Split('\n').Single(l => l.Contains("coturn's log kept in "));
+        Directory.Delete(kept[(kept.IndexOf(" in ", StringComparison.Ordinal) + 4)..], recursive: true);
+    }
+
     /// <summary>Run as its own process with a PATH that has no turnserver: the error says what to install.</summary>
     [Fact]
     public async Task ImplCoturn_NotInstalled_SaysWhatToInstall()

@@ -12,13 +12,17 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     private PeerProcess(Process process) => _process = process;
 
-    public static PeerProcess Start(string file, params string[] args)
+    public static PeerProcess Start(string file, params string[] args) => StartWithEnvironment(file, [], args);
+
+    /// <summary>Like <see cref="Start"/>, with these environment variables set (or replaced) for the process.</summary>
+    public static PeerProcess StartWithEnvironment(string file, Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo(file)
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         Process process;
         try
         {
@@ -51,6 +55,22 @@ internal sealed class PeerProcess : IAsyncDisposable
     }
 
     public string Output { get { lock (_output) return string.Join("\n", _output); } }
+
+    public int Pid => _process.Id;
+
+    /// <summary>Waits for the process to exit (at most <paramref name="timeout"/>) and returns its exit code, once its output is read.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(limit.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>The dotnet host this test runs on (to start .NET programs with a PATH that does not lead to it).</summary>
+    public static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
+        : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists)
+          ?? throw new InvalidOperationException("no dotnet on PATH");
 
     public async ValueTask DisposeAsync()
     {

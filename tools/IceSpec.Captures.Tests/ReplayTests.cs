@@ -1,24 +1,17 @@
 using IceSpec.Cli;
+using static IceSpec.Captures.Tests.ReplayRun;
 
 namespace IceSpec.Captures.Tests;
 
 /// <summary>
-/// <c>icespec replay</c> against live peers: aioice 0.8 (Debian's /usr/bin/python3) started with the captured agent's
-/// credentials, and coturn 4.6 started with the captured user; each peer is killed by PID when the test ends.
+/// <c>icespec replay --target</c> against a live aioice 0.8 agent (Debian's /usr/bin/python3) started with the captured
+/// agent's credentials and killed by PID when the test ends; and the command's usage errors. Replays to servers and
+/// agents the tool starts itself (<c>--impl</c>): <see cref="ReplayToStartedServerTests"/>, <see cref="ReplayToStartedAgentTests"/>;
+/// over TCP: <see cref="ReplayOverTcpTests"/>.
 /// </summary>
 public class ReplayTests
 {
-    private static string Pcap(string name) => Path.Combine(Frames.Pcaps, name);
     private static string AioiceTarget => Path.Combine(Frames.Pcaps, "peers", "aioice_target.py");
-
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var stdout = new StringWriter { NewLine = "\n" };
-        var stderr = new StringWriter { NewLine = "\n" };
-        var code = await Task.Run(() => CliApp.Run(args, new StringReader(""), stdout, stderr));
-        Assert.DoesNotContain("Exception", stdout.ToString() + stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private static async Task<(PeerProcess Peer, int Port)> StartAioiceAsync(string password)
     {
@@ -61,39 +54,6 @@ public class ReplayTests
         Assert.Matches(@"first divergence: frame 1 \(Binding request\): expected success \[XOR-MAPPED-ADDRESS MESSAGE-INTEGRITY FINGERPRINT\], got error 400", output);
     }
 
-    [Fact]
-    public async Task TurnClientsRequests_ReplayedToALiveCoturn_AreAnsweredAsCaptured_WithTheNewNonce()
-    {
-        var port = PeerProcess.FreePort();
-        var relays = PeerProcess.FreeRange(20);
-        var work = Directory.CreateTempSubdirectory("icespec-replay-coturn-");
-        try
-        {
-            await using var coturn = PeerProcess.Start("turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
-                $"--listening-port={port}", $"--min-port={relays}", $"--max-port={relays + 19}", "--lt-cred-mech", "--user=alice:secret",
-                "--realm=example.org", "--allow-loopback-peers", "--no-tls", "--no-dtls", "--no-cli", $"--userdb={work.FullName}/turndb",
-                $"--pidfile={work.FullName}/pid", $"--log-file={work.FullName}/log", "--simple-log");
-            await Task.Delay(1500); // coturn answers once its listener is up; replay retransmits meanwhile too
-
-            // The capture's second allocation (the one with channels and data) is made from this client address.
-            var (_, analysis, _) = await RunAsync("analyze", Pcap("coturn-uclient-udp.pcap"), "--json");
-            var client = System.Text.Json.JsonDocument.Parse(analysis).RootElement.GetProperty("turnAllocations")
-                .EnumerateArray().Single(a => a.GetProperty("channels").GetArrayLength() > 0).GetProperty("client").GetString()!;
-
-            var (code, output, _) = await RunAsync("replay", Pcap("coturn-uclient-udp.pcap"), "--side", client, "--target", $"127.0.0.1:{port}",
-                "--credentials", Pcap("coturn-uclient-udp.credentials"), "--speed", "10");
-
-            Assert.True(code == ExitCodes.Ok, output + coturn.Output);
-            Assert.Contains("Allocate request           → error 401 [ERROR-CODE NONCE REALM SOFTWARE FINGERPRINT]", output);
-            Assert.Matches(@"Allocate request\s+→ success \[XOR-RELAYED-ADDRESS XOR-MAPPED-ADDRESS LIFETIME SOFTWARE MESSAGE-INTEGRITY FINGERPRINT\] in [\d.]+ ms, integrity verified  ok", output);
-            Assert.Contains("no divergence: 11 of 11 request(s) answered as in the capture", output);
-        }
-        finally
-        {
-            work.Delete(recursive: true);
-        }
-    }
-
     [Theory]
     [InlineData("--target", "nowhere", "--target: 'nowhere' is not HOST:PORT")]
     [InlineData("--side", "NoSuchUfrag", "--side: no address or ICE ufrag 'NoSuchUfrag' sends requests in the capture")]
@@ -104,5 +64,76 @@ public class ReplayTests
         var (code, _, err) = await RunAsync([.. args]);
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains(message, err);
+    }
+
+    [Theory]
+    [InlineData("aioice.pcapng AioC --impl libnice --target 127.0.0.1:9", "--target and --impl exclude each other")]
+    [InlineData("aioice.pcapng AioC", "give --target HOST:PORT (a running target) or --impl NAME (one the tool starts)")]
+    [InlineData("aioice.pcapng AioC --impl str0m --credentials aioice.credentials", "--impl: unknown implementation 'str0m'; known: coturn, icespec, libnice, aioice, werift, pion")]
+    [InlineData("aioice.pcapng AioC --impl coturn --credentials aioice.credentials",
+        "--impl coturn is a STUN/TURN server, but the side's requests are ICE connectivity checks: use an ICE agent (icespec, libnice, aioice, werift, pion)")]
+    [InlineData("coturn-uclient-udp.pcap 127.0.0.1:57735 --impl libnice --credentials coturn-uclient-udp.credentials",
+        "--impl libnice is an ICE agent, but the side's requests are not ICE checks (no ICE-CONTROLLING/ICE-CONTROLLED): use a STUN/TURN server (coturn, icespec)")]
+    [InlineData("aioice.pcapng AioC --impl libnice",
+        "--impl libnice needs the password of the side's ufrag 'AioC' (to be its remote description): --ice-credentials AioC:PASSWORD or --credentials FILE")]
+    [InlineData("coturn-uclient-udp.pcap 127.0.0.1:57735 --impl coturn --turn-user bob:example.org:x",
+        "--impl coturn needs the long-term credential of the side's user 'alice' in realm 'example.org' (the server is started with it): --turn-user alice:example.org:PASSWORD or --credentials FILE")]
+    [InlineData("aioice.pcapng AioC --impl libnice --transport tcp --credentials aioice.credentials",
+        "--impl: the side's checks went over TCP; replaying ICE-TCP (RFC 6544) against an agent is not supported")]
+    [InlineData("aioice.pcapng AioC --target 127.0.0.1:9 --transport sctp", "Argument 'sctp' not recognized. Must be one of:")]
+    public async Task ImplAndTransportMisuse_AreUsageErrors_NamingTheFix(string arguments, string message)
+    {
+        // Words are: capture, side, then options; a file name after --credentials is one of pcaps/.
+        var words = arguments.Split(' ');
+        var args = new List<string> { "replay", Pcap(words[0]), "--side", words[1] };
+        for (var i = 2; i < words.Length; i++) args.Add(words[i - 1] == "--credentials" ? Pcap(words[i]) : words[i]);
+
+        var (code, output, err) = await RunAsync([.. args]);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains(message, err);
+        Assert.DoesNotContain("started", output);
+    }
+
+    /// <summary>SIGTERM (as Ctrl-C) in the 5.7 s pause before the capture's last Refresh: the replay stops coturn by PID and says so.</summary>
+    [Fact]
+    public async Task InterruptedReplay_StopsTheImplementationItStarted()
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "icespec.dll");
+        await using var run = PeerProcess.Start(PeerProcess.DotnetHost, cli, "replay", Pcap("coturn-uclient-udp.pcap"), "--side", "127.0.0.1:57735",
+            "--impl", "coturn", "--credentials", Pcap("coturn-uclient-udp.credentials"));
+        var coturn = int.Parse((await run.WaitForLineAsync("started coturn (PID ", TimeSpan.FromSeconds(60))).Split(')')[0]);
+        await run.WaitForLineAsync("  frame    23 ", TimeSpan.FromSeconds(30));  // the last request before the pause
+        Assert.True(Directory.Exists($"/proc/{coturn}"), "coturn should run during the replay");
+
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", run.Pid.ToString()])) await kill.WaitForExitAsync();
+        var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(code == ExitCodes.Failed, run.Output);
+        Assert.Contains("icespec: interrupted; coturn stopped", run.Output);
+        Assert.False(Directory.Exists($"/proc/{coturn}"), $"coturn (PID {coturn}) still runs: {run.Output}");
+        var kept = run.Output.Split('\n').Single(l => l.Contains("coturn's log kept in "));
+        Directory.Delete(kept[(kept.IndexOf(" in ", StringComparison.Ordinal) + 4)..], recursive: true);
+    }
+
+    /// <summary>Run as its own process with a PATH that has no turnserver: the error says what to install.</summary>
+    [Fact]
+    public async Task ImplCoturn_NotInstalled_SaysWhatToInstall()
+    {
+        var empty = Directory.CreateTempSubdirectory("icespec-empty-path-");
+        try
+        {
+            var cli = Path.Combine(AppContext.BaseDirectory, "icespec.dll");
+            await using var run = PeerProcess.StartWithEnvironment(PeerProcess.DotnetHost, new() { ["PATH"] = empty.FullName }, cli, "replay",
+                Pcap("coturn-uclient-udp.pcap"), "--side", "127.0.0.1:57735", "--impl", "coturn", "--credentials", Pcap("coturn-uclient-udp.credentials"));
+            var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(code == ExitCodes.Failed, run.Output);
+            Assert.Contains("icespec: cannot start coturn: coturn is not installed (no turnserver on PATH): apt-get install coturn, or run scripts/install-deps.sh", run.Output);
+        }
+        finally
+        {
+            empty.Delete(recursive: true);
+        }
     }
 }

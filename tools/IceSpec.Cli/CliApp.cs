@@ -35,7 +35,13 @@ public static class CliApp
 
         try
         {
-            return parseResult.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            // On Ctrl-C/SIGTERM the action's token is cancelled and the process ends after ProcessTerminationTimeout (2 s by
+            // default): long enough for the processes replay and conformance started to be stopped by PID (SIGTERM, up to
+            // 5 s, then SIGKILL: LabProcess).
+            return parseResult.Invoke(new InvocationConfiguration
+            {
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(10),
+            });
         }
         catch (Exception e)
         {

@@ -11,21 +11,25 @@ public sealed record LoopbackServer(ServerTarget Target, LabProcess Process, str
     public ValueTask DisposeAsync() => Process.DisposeAsync();
 }
 
+/// <summary>The one long-term user (RFC 8489 §9.2) a loopback server is started with.</summary>
+public sealed record LoopbackUser(string Name, string Password, string Realm)
+{
+    /// <summary>The user of the server cases.</summary>
+    public static readonly LoopbackUser Conformance = new("conformance", "conformance-password", "icespec.conformance");
+}
+
 /// <summary>
 /// Starts coturn or <c>icespec turn-server</c> on 127.0.0.1 of this namespace for the black-box server cases (their
-/// client sockets live here, so the servers do too): free ports below the ephemeral range, loopback peers allowed, no
-/// allocation quota (coturn counts just-deleted allocations for a while: a quota would refuse later cases' allocations, so
-/// the 486 case is inconclusive here).
+/// client sockets live here, so the servers do too) and for <c>icespec replay --impl</c>: free ports below the ephemeral
+/// range, UDP and TCP on the same port, loopback peers allowed, no allocation quota (coturn counts just-deleted
+/// allocations for a while: a quota would refuse later cases' allocations, so the 486 case is inconclusive here).
 /// </summary>
 public static class LoopbackServers
 {
-    private const string User = "conformance";
-    private const string Password = "conformance-password";
-    private const string Realm = "icespec.conformance";
     private const int RelayPorts = 200;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
 
-    public static async Task<LoopbackServer> StartAsync(LabServerKind kind, string logDirectory, CancellationToken ct)
+    public static async Task<LoopbackServer> StartAsync(LabServerKind kind, LoopbackUser user, string logDirectory, CancellationToken ct)
     {
         Directory.CreateDirectory(logDirectory);
         var port = FreeRange(1);
@@ -35,10 +39,11 @@ public static class LoopbackServers
         LabProcess process;
         if (kind == LabServerKind.Coturn)
         {
+            if (!OnPath("turnserver")) throw new LabException("coturn is not installed (no turnserver on PATH): apt-get install coturn, or run scripts/install-deps.sh");
             process = LabProcess.Start(null, "turnserver",
             [
                 "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", $"--listening-port={port}", $"--min-port={relay}",
-                $"--max-port={relay + RelayPorts - 1}", "--lt-cred-mech", $"--user={User}:{Password}", $"--realm={Realm}",
+                $"--max-port={relay + RelayPorts - 1}", "--lt-cred-mech", $"--user={user.Name}:{user.Password}", $"--realm={user.Realm}",
                 "--allow-loopback-peers", "--no-multicast-peers", "--no-tls", "--no-dtls", "--no-cli",
                 $"--userdb={Path.Combine(logDirectory, "coturn-turndb")}", $"--pidfile={Path.Combine(logDirectory, "coturn.pid")}",
                 "--log-file=stdout", "--simple-log",
@@ -50,11 +55,11 @@ public static class LoopbackServers
             process = LabProcess.Start(null, file,
             [
                 .. prefix, "turn-server", "--listening-ip", "127.0.0.1", "--listening-port", port.ToString(),
-                "--min-port", relay.ToString(), "--max-port", (relay + RelayPorts - 1).ToString(), "--realm", Realm,
-                "--user", $"{User}:{Password}", "--allow-loopback-peers",
+                "--min-port", relay.ToString(), "--max-port", (relay + RelayPorts - 1).ToString(), "--realm", user.Realm,
+                "--user", $"{user.Name}:{user.Password}", "--allow-loopback-peers",
             ], logPath);
         }
-        var server = new LoopbackServer(new ServerTarget(name, "127.0.0.1", port, port, User, Password, Realm), process, logPath);
+        var server = new LoopbackServer(new ServerTarget(name, "127.0.0.1", port, port, user.Name, user.Password, user.Realm), process, logPath);
         try
         {
             await WaitListeningAsync(server, port, ct);
@@ -66,6 +71,10 @@ public static class LoopbackServers
             throw;
         }
     }
+
+    private static bool OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+        .Any(directory => File.Exists(Path.Combine(directory, program)));
 
     private static async Task WaitListeningAsync(LoopbackServer server, int port, CancellationToken ct)
     {

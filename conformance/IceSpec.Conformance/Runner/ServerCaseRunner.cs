@@ -18,7 +18,7 @@ public static class ServerCaseRunner
             progress?.Report(new RunProgress($"server cases: starting {kind}", 0, 0));
             try
             {
-                await using var server = await LoopbackServers.StartAsync(kind, directory, ct);
+                await using var server = await LoopbackServers.StartAsync(kind, LoopbackUser.Conformance, directory, ct);
                 var log = Path.GetRelativePath(selection.OutputDirectory, server.LogPath);
                 var done = 0;
                 var reporter = new CaseProgress(r => progress?.Report(new RunProgress($"server {r.Implementation}: {r.Case.Id} {r.Outcome}", ++done, ids.Count)));

@@ -20,18 +20,21 @@ public sealed record ExpectedAnswer(StunClass Class, int? ErrorCode, IReadOnlyLi
     public static string Name(ushort type) => StunAttributeRegistry.TryGet(type, out var info) ? info.Name : $"0x{type:X4}";
 }
 
-/// <summary>One request of the replayed side: the captured bytes, when it was sent (from the first), and what came back then.</summary>
-public sealed record ReplayStep(int Frame, TimeSpan Offset, byte[] Request, string Label, ExpectedAnswer? Expected);
+/// <summary>
+/// One request of the replayed side: the captured bytes, when it was sent (from the first), what came back then, and
+/// how it travelled: "udp" or "tcp", to <see cref="CapturedDestination"/> (on TCP, the connection it was sent on).
+/// </summary>
+public sealed record ReplayStep(int Frame, TimeSpan Offset, byte[] Request, string Label, ExpectedAnswer? Expected,
+    string Transport, IPEndPoint CapturedDestination);
 
 /// <summary>
-/// The requests one side sent in a capture, in capture order (first transmissions only; UDP only), each with the
-/// response the capture holds for it. The side is an address (IP:port) or, for ICE, the ufrag of the agent's checks.
+/// The requests one side sent in a capture, in capture order (first transmissions only), over UDP and TCP, each with
+/// the response the capture holds for it. The side is an address (IP:port) or, for ICE, the ufrag of the agent's checks.
 /// </summary>
 public static class ReplayPlan
 {
-    public static IReadOnlyList<ReplayStep> Build(IReadOnlyList<CapturedMessage> messages, IPEndPoint side, out int skippedTcp)
+    public static IReadOnlyList<ReplayStep> Build(IReadOnlyList<CapturedMessage> messages, IPEndPoint side)
     {
-        skippedTcp = 0;
         var steps = new List<ReplayStep>();
         var byTransaction = new Dictionary<string, int>();
         var responses = new Dictionary<string, byte[]>();
@@ -42,11 +45,11 @@ public static class ReplayPlan
             var id = Convert.ToHexStringLower(parsed.TransactionId);
             if (parsed.Class == StunClass.Request && message.Source.Equals(side) && !byTransaction.ContainsKey(id))
             {
-                if (message.Transport != "udp") { skippedTcp++; continue; }
                 first ??= message.Time;
                 byTransaction[id] = steps.Count;
                 var method = StunMethods.NameOf(parsed.Method) ?? IceSpec.Turn.TurnMethods.NameOf(parsed.Method) ?? $"0x{parsed.Method:X3}";
-                steps.Add(new ReplayStep(message.Frame, message.Time - first.Value, message.Bytes, $"{method} request", null));
+                steps.Add(new ReplayStep(message.Frame, message.Time - first.Value, message.Bytes, $"{method} request", null,
+                    message.Transport, message.Destination));
             }
             else if (parsed.Class is StunClass.Success or StunClass.Error && message.Destination.Equals(side) &&
                      byTransaction.TryGetValue(id, out var index) && steps[index].Expected is null)

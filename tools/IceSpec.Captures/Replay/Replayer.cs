@@ -9,51 +9,92 @@ namespace IceSpec.Captures.Replay;
 /// <summary>One replayed request: what came back (null: nothing), how it differs from the capture (null: it does not), the RTT and the answer's integrity.</summary>
 public sealed record ReplayOutcome(ReplayStep Step, ExpectedAnswer? Answer, string? Divergence, double? RttMs, string Integrity);
 
-/// <summary>
-/// Sends the steps of a <see cref="ReplayPlan"/> to a live target over UDP, in order and with the captured spacing
-/// (divided by a speed factor and capped at a longest pause; never before the previous answer), each rewritten by <see cref="RequestRewriter"/> and
-/// retransmitted as RFC 8489 §6.2.1 says (RTO 500 ms, doubling) until its timeout, and compares each answer with the
-/// capture's: class, error code, attribute types in order.
-/// </summary>
-public sealed class Replayer(IPEndPoint target, CaptureCredentials credentials, TimeSpan timeout, double speed, TimeSpan maxPause)
-{
-    private static readonly TimeSpan InitialRto = TimeSpan.FromMilliseconds(500);
+/// <summary>How fast to replay: the wait for each answer, the captured spacing divided by <see cref="Speed"/>, never a pause above <see cref="MaxPause"/>.</summary>
+public sealed record ReplayPacing(TimeSpan Timeout, double Speed, TimeSpan MaxPause);
 
-    public async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, CancellationToken cancel)
+/// <summary>
+/// Sends the steps of a <see cref="ReplayPlan"/> to a live target, in order and with the captured spacing (divided by
+/// a speed factor and capped at a longest pause; never before the previous answer), each rewritten by
+/// <see cref="RequestRewriter"/> and signed as <see cref="ReplaySigning"/> says. A step goes over its
+/// <see cref="ReplayStep.Transport"/>: UDP from one socket (<paramref name="udp"/>, else one of its own), retransmitted as
+/// RFC 8489 §6.2.1 says; TCP over one connection per captured TCP connection — per destination the side's requests went
+/// to — opened at its first request (RFC 8489 §6.2.2: no retransmission).
+/// Each answer is compared with the capture's: class, error code, attribute types in order. Attribute values are not
+/// compared — XOR-MAPPED-ADDRESS, NONCE, LIFETIME… necessarily differ from one run to the next.
+/// </summary>
+public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPacing pacing, UdpReplaySocket? udp = null)
+{
+    /// <summary>Replays <paramref name="steps"/>; <paramref name="answered"/> sees each outcome as soon as it is known.</summary>
+    public async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, Action<ReplayOutcome> answered,
+        CancellationToken cancel)
     {
-        using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
-        var keys = new MessageKeys(credentials);
+        var ownUdp = udp is null && steps.Any(s => s.Transport == "udp")
+            ? UdpReplaySocket.Bind(new IPEndPoint(target.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0))
+            : null;
+        var connections = new Dictionary<IPEndPoint, TcpReplayConnection>();
+        try
+        {
+            return await RunAsync(steps, stopAtFirstDivergence, answered, udp ?? ownUdp, connections, cancel);
+        }
+        finally
+        {
+            foreach (var connection in connections.Values) await connection.DisposeAsync();
+            if (ownUdp is not null) await ownUdp.DisposeAsync();
+        }
+    }
+
+    private async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, Action<ReplayOutcome> answered,
+        UdpReplaySocket? socket, Dictionary<IPEndPoint, TcpReplayConnection> connections, CancellationToken cancel)
+    {
         var outcomes = new List<ReplayOutcome>();
-        byte[]? nonce = null;
+        // RFC 8489 §9.2.4: a NONCE belongs to the server's state for one client (5-tuple): one per UDP socket or TCP connection.
+        var nonces = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
         TimeSpan? previousOffset = null, previousSent = null;
         foreach (var step in steps)
         {
-            // The captured pause before this request (divided by the speed, at most maxPause), counted from the previous send.
+            // The captured pause before this request (divided by the speed, at most MaxPause), counted from the previous send.
             if (previousOffset is { } before && previousSent is { } sent)
             {
-                var pause = (step.Offset - before) / speed;
-                var due = sent + (pause < maxPause ? pause : maxPause) - clock.Elapsed;
+                var pause = (step.Offset - before) / pacing.Speed;
+                var due = sent + (pause < pacing.MaxPause ? pause : pacing.MaxPause) - clock.Elapsed;
                 if (due > TimeSpan.Zero) await Task.Delay(due, cancel);
             }
             previousOffset = step.Offset;
             previousSent = clock.Elapsed;
-            var key = KeyFor(keys, step.Request);
-            var request = RequestRewriter.Rewrite(step.Request, key?.Key, nonce, out var transactionId);
-            var (answer, rtt) = await ExchangeAsync(socket, request, transactionId, cancel);
-            var outcome = Compare(step, answer, rtt, key);
-            nonce = NonceOf(answer) ?? nonce;
+            var channel = step.Transport == "udp" ? "udp" : $"tcp to {step.CapturedDestination}";
+            var (key, username) = signing.For(step.Request);
+            var request = RequestRewriter.Rewrite(step.Request, key?.Key, nonces.GetValueOrDefault(channel), username, out var transactionId);
+            var (answer, rtt, failure) = step.Transport == "udp"
+                ? await ExchangeOverUdpAsync(socket!, request, transactionId, cancel)
+                : await ExchangeOverTcpAsync(connections, step.CapturedDestination, request, transactionId, cancel);
+            var outcome = Compare(step, answer, rtt, key, failure);
+            if (NonceOf(answer) is { } nonce) nonces[channel] = nonce;
             outcomes.Add(outcome);
+            answered(outcome);
             if (stopAtFirstDivergence && outcome.Divergence is not null) break;
         }
         return outcomes;
     }
 
-    private static ResolvedKey? KeyFor(MessageKeys keys, byte[] captured)
+    private async Task<(byte[]? Answer, TimeSpan Rtt, string? Failure)> ExchangeOverUdpAsync(UdpReplaySocket socket, byte[] request, byte[] transactionId,
+        CancellationToken cancel)
     {
-        StunMessage.TryParse(captured, out var message);
-        return keys.Resolve(message);
+        var (answer, rtt) = await socket.ExchangeAsync(target, request, transactionId, pacing.Timeout, cancel);
+        return (answer, rtt, null);
+    }
+
+    /// <summary>Over the connection that stands for the captured one to <paramref name="capturedDestination"/>, opened now if it is the first request on it.</summary>
+    private async Task<(byte[]? Answer, TimeSpan Rtt, string? Failure)> ExchangeOverTcpAsync(Dictionary<IPEndPoint, TcpReplayConnection> connections,
+        IPEndPoint capturedDestination, byte[] request, byte[] transactionId, CancellationToken cancel)
+    {
+        if (!connections.TryGetValue(capturedDestination, out var connection))
+        {
+            (connection, var failure) = await TcpReplayConnection.ConnectAsync(target, pacing.Timeout, cancel);
+            if (connection is null) return (null, TimeSpan.Zero, failure);
+            connections[capturedDestination] = connection;
+        }
+        return await connection.ExchangeAsync(request, transactionId, pacing.Timeout, cancel);
     }
 
     /// <summary>The NONCE a target's answer hands out (RFC 8489 §9.2.4), to be used by the next requests.</summary>
@@ -61,51 +102,14 @@ public sealed class Replayer(IPEndPoint target, CaptureCredentials credentials, 
         answer is not null && StunMessage.TryParse(answer, out var parsed) == StunParseStatus.Ok &&
         parsed.TryGetAttribute(StunAttributeTypes.Nonce, out var fresh) ? fresh.ToArray() : null;
 
-    /// <summary>Sends and retransmits until the answer with this transaction ID comes (other datagrams are ignored) or the timeout passes.</summary>
-    private async Task<(byte[]? Answer, TimeSpan Rtt)> ExchangeAsync(Socket socket, byte[] request, byte[] transactionId, CancellationToken cancel)
-    {
-        var started = Stopwatch.StartNew();
-        var rto = InitialRto;
-        var nextSend = TimeSpan.Zero;
-        var buffer = new byte[65536];
-        while (started.Elapsed < timeout)
-        {
-            if (started.Elapsed >= nextSend)
-            {
-                await socket.SendToAsync(request, SocketFlags.None, target, cancel);
-                nextSend = started.Elapsed + rto;
-                rto *= 2;
-            }
-            var wait = Min(nextSend, timeout) - started.Elapsed;
-            if (wait <= TimeSpan.Zero) continue;
-            using var slice = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            slice.CancelAfter(wait);
-            try
-            {
-                var received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), slice.Token);
-                var datagram = buffer.AsSpan(0, received.ReceivedBytes);
-                if (StunMessage.TryParse(datagram, out var message) == StunParseStatus.Ok &&
-                    message.Class is StunClass.Success or StunClass.Error && message.TransactionId.SequenceEqual(transactionId))
-                    return (datagram.ToArray(), started.Elapsed);
-            }
-            catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
-            {
-                // This wait is over: retransmit or give up.
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                // ICMP port unreachable from an earlier send: nobody listens (yet); keep trying until the timeout.
-            }
-        }
-        return (null, started.Elapsed);
-    }
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private static ReplayOutcome Compare(ReplayStep step, byte[]? answer, TimeSpan rtt, ResolvedKey? key)
+    private static ReplayOutcome Compare(ReplayStep step, byte[]? answer, TimeSpan rtt, ResolvedKey? key, string? failure)
     {
         if (answer is null)
-            return new(step, null, step.Expected is null ? null : $"no answer within the timeout; the capture has {step.Expected}", null, "-");
+        {
+            var why = failure ?? "no answer within the timeout";
+            return new(step, null, step.Expected is null && failure is null ? null : $"{why}; the capture has {step.Expected?.ToString() ?? "no answer"}",
+                null, "-");
+        }
         var got = ExpectedAnswer.Of(answer);
         StunMessage.TryParse(answer, out var parsed);
         var integrity = !parsed.HasMessageIntegrity ? "missing" : key is null ? "no key"

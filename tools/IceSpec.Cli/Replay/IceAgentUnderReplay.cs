@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using IceSpec.Conformance.Adapter;
+using IceSpec.Ice.Sdp;
+
+namespace IceSpec.Cli.Replay;
+
+/// <summary>
+/// An ICE agent started through its conformance driver (conformance/ADAPTER.md) to be replayed against: configured with
+/// the role opposite to the replayed side's and one host address (127.0.0.1), given a remote description that makes it
+/// accept the side's checks — the side's ufrag and password and one host candidate, the replaying socket (RFC 8445
+/// §5.3, RFC 8839 §5.1) — and read back for its own ufrag, password and UDP host candidate. Its stderr goes to a log
+/// file. Disposing kills it by PID.
+/// </summary>
+internal sealed class IceAgentUnderReplay : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private readonly DriverProcess _driver;
+
+    private IceAgentUnderReplay(DriverProcess driver, string ufrag, string password, IPEndPoint hostCandidate) =>
+        (_driver, Ufrag, Password, HostCandidate) = (driver, ufrag, password, hostCandidate);
+
+    public string Ufrag { get; }
+    public string Password { get; }
+    public IPEndPoint HostCandidate { get; }
+    public int ProcessId => _driver.ProcessId;
+
+    /// <summary>The agent's <c>state</c> events so far, in order.</summary>
+    public IReadOnlyList<string> States => _driver.Events.Where(e => (string?)e["event"] == "state").Select(e => (string?)e["state"] ?? "").ToList();
+
+    /// <exception cref="DriverException">The driver could not be built or started, failed, or gathered no UDP host candidate on 127.0.0.1.</exception>
+    public static async Task<IceAgentUnderReplay> StartAsync(DriverSpec spec, bool controlling, string sideUfrag, string sidePassword,
+        IPEndPoint replayingSocket, string logPath, CancellationToken ct)
+    {
+        var driver = await DriverProcess.StartAsync(spec, new DriverStartOptions(LogPath: logPath), ct);
+        try
+        {
+            await driver.WaitForEventAsync("ready", StartTimeout, ct);
+            await driver.SendAsync(new JsonObject
+            {
+                ["command"] = "configure",
+                ["role"] = controlling ? "controlling" : "controlled",
+                // Nomination matters only when the agent controls; aioice nominates aggressively only (its README).
+                ["nomination"] = spec.Supports("regular") ? "regular" : "aggressive",
+                ["addresses"] = new JsonArray("127.0.0.1"),
+            }, ct);
+            await driver.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
+            var description = await driver.WaitForEventAsync("local-description", StartTimeout, ct);
+            var host = ((JsonArray)description["candidates"]!).Select(c => IceCandidate.TryParse((string?)c, out var parsed, out _) ? parsed : null)
+                .FirstOrDefault(c => c is { ComponentId: 1, Transport: IceTransport.Udp, Type: IceCandidateType.Host } &&
+                                     c.Address.IPAddress is { } ip && IPAddress.IsLoopback(ip))
+                ?? throw new DriverException(spec.Name, $"gathered no UDP host candidate on 127.0.0.1: {description["candidates"]?.ToJsonString()}");
+            // Type preference 126 (host), local preference 65535, component 1: RFC 8445 §5.1.2.1.
+            var ours = IceCandidate.Create("replay", 1, IceTransport.Udp, (126u << 24) | (65535u << 8) | 255u,
+                IceConnectionAddress.FromIP(replayingSocket.Address), replayingSocket.Port, IceCandidateType.Host);
+            await driver.SendAsync(new JsonObject
+            {
+                ["command"] = "remote-description",
+                ["ufrag"] = sideUfrag,
+                ["pwd"] = sidePassword,
+                ["candidates"] = new JsonArray(ours.FormatLine()),
+                ["end-of-candidates"] = true,
+            }, ct);
+            return new IceAgentUnderReplay(driver, (string)description["ufrag"]!, (string)description["pwd"]!,
+                new IPEndPoint(host.Address.IPAddress!, host.Port));
+        }
+        catch
+        {
+            await driver.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync() => _driver.DisposeAsync();
+}

@@ -109,7 +109,7 @@ public static class ReplayCommand
                 console.Out.WriteLine($"started {started.Description}");
                 var code = await ReplayAndReportAsync(console, new Replayer(started.Target, started.Signing, pacing, started.Socket), address,
                     $"{name} at {started.Target}", steps, stopAtFirstDivergence, cancel);
-                if (started.Summary is { Length: > 0 } summary) console.Out.WriteLine(summary);
+                if (await started.SummarizeAsync(cancel) is { Length: > 0 } summary) console.Out.WriteLine(summary);
                 keepLogs = code != ExitCodes.Ok;
                 return code;
             }

@@ -71,5 +71,27 @@ internal sealed class IceAgentUnderReplay : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for the agent to leave checking (connected, completed or failed), so that a
+    /// summary says where the agent got to rather than where it was when the last answer came.
+    /// </summary>
+    public async Task SettleAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!States.Any(s => s is "connected" or "completed" or "failed"))
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return;
+            try
+            {
+                await _driver.WaitForEventAsync("state", left, ct);
+            }
+            catch (DriverException)
+            {
+                return; // no further state in time, or the driver exited: the states so far are the answer
+            }
+        }
+    }
+
     public ValueTask DisposeAsync() => _driver.DisposeAsync();
 }

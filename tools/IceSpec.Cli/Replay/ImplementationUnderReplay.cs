@@ -18,11 +18,13 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
 {
     private const string Coturn = "coturn";
     private const string IceSpecServer = "icespec";
+    /// <summary>How long an agent may still take, after the last answer, to leave checking (its own checks may be paced).</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(5);
     private readonly IAsyncDisposable _process;
-    private readonly Func<string> _summary;
+    private readonly Func<CancellationToken, Task<string>> _summary;
 
     private ImplementationUnderReplay(IAsyncDisposable process, IPEndPoint target, ReplaySigning signing, UdpReplaySocket? socket, string description,
-        Func<string> summary) =>
+        Func<CancellationToken, Task<string>> summary) =>
         (_process, Target, Signing, Socket, Description, _summary) = (process, target, signing, socket, description, summary);
 
     public IPEndPoint Target { get; }
@@ -32,7 +34,7 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
     /// <summary>What was started, its PID and where it listens.</summary>
     public string Description { get; }
     /// <summary>What the implementation did besides answering (an agent's states and checks), after the replay.</summary>
-    public string Summary => _summary();
+    public Task<string> SummarizeAsync(CancellationToken ct) => _summary(ct);
 
     public static IReadOnlyList<string> Known => [Coturn, .. DriverRegistry.All.Select(d => d.Name)];
 
@@ -71,7 +73,7 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
             var server = await LoopbackServers.StartAsync(name == Coturn ? LabServerKind.Coturn : LabServerKind.IceSpec, user, logDirectory, ct);
             var target = new IPEndPoint(IPAddress.Parse(server.Target.Host), server.Target.UdpPort);
             return new ImplementationUnderReplay(server, target, ReplaySigning.WithCaptureCredentials(credentials), null,
-                $"{name} (PID {server.Process.Pid}) on {target}, UDP and TCP, user {user.Name} realm {user.Realm}, log {server.LogPath}", () => "");
+                $"{name} (PID {server.Process.Pid}) on {target}, UDP and TCP, user {user.Name} realm {user.Realm}, log {server.LogPath}", _ => Task.FromResult(""));
         }
         var ufrag = side.IceUfrag!;
         var password = credentials.IcePasswords[ufrag];
@@ -84,7 +86,11 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
             return new ImplementationUnderReplay(new Both(agent, socket), agent.HostCandidate, ReplaySigning.ForIceAgent(agent.Ufrag, agent.Password), socket,
                 $"{name} (PID {agent.ProcessId}), {(side.Controlling ? "controlled" : "controlling")}, ufrag {agent.Ufrag}, host candidate {agent.HostCandidate}; " +
                 $"replaying from {socket.LocalEndPoint} as ufrag {ufrag}, log {Path.Combine(logDirectory, $"{name}.log")}",
-                () => $"{name}: {responder.Answered} check(s) of its own answered; states: {(agent.States.Count == 0 ? "none" : string.Join(" → ", agent.States))}");
+                async ct =>
+                {
+                    await agent.SettleAsync(SettleTimeout, ct);
+                    return $"{name}: {responder.Answered} check(s) of its own answered; states: {(agent.States.Count == 0 ? "none" : string.Join(" → ", agent.States))}";
+                });
         }
         catch
         {

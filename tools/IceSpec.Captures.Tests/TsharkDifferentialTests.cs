@@ -5,7 +5,7 @@ using IceSpec.Stun;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>
-/// For every capture in pcaps/ and pcaps/broken/, our decoding and tshark's (Wireshark 4.0's STUN/TURN dissector) agree frame by frame on
+/// For every capture in pcaps/, pcaps/broken/ and pcaps/lab/ (the NAT lab's, with Linux cooked headers), our decoding and tshark's (Wireshark 4.0's STUN/TURN dissector) agree frame by frame on
 /// which frames carry STUN/ChannelData and, per frame, on every field below (tshark joins a frame's several messages
 /// with commas; so do we). Classic STUN (RFC 3489) is a protocol of its own in Wireshark ("classicstun", the messages
 /// without magic cookie): its fields are compared with our <see cref="CapturedKind.ClassicStun"/> messages.
@@ -67,7 +67,7 @@ public class TsharkDifferentialTests
     public static TheoryData<string> Captures()
     {
         var data = new TheoryData<string>();
-        foreach (var dir in new[] { Frames.Pcaps, Path.Combine(Frames.Pcaps, "broken") })
+        foreach (var dir in new[] { Frames.Pcaps, Path.Combine(Frames.Pcaps, "broken"), Path.Combine(Frames.Pcaps, "lab") })
             foreach (var file in Directory.GetFiles(dir).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Order())
                 data.Add(Path.GetRelativePath(Frames.Pcaps, file));
         return data;

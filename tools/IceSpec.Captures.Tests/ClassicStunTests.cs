@@ -73,6 +73,10 @@ public class ClassicStunTests
     }
 
     [Fact]
+    public void ACookielessMessageWithFingerprint_IsNotClassic() =>
+        Assert.False(ClassicStun.IsClassic(Classic(0x0101, 7, (0x0001, [0, 1, 0xC3, 0x50, 10, 0, 0, 1]), (0x8028, [1, 2, 3, 4]))));
+
+    [Fact]
     public void ALengthThatIsNotTheRestOfTheDatagram_IsNotClassic()
     {
         var message = Classic(0x0001, 7, (0x0003, [0, 0, 0, 0]));

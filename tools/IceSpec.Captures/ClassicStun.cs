@@ -18,11 +18,16 @@ namespace IceSpec.Captures;
 /// RFC 5389 §12 reads the first 32 bits of that ID as the magic cookie: a message whose bytes 4–7 are 0x2112A442 is
 /// RFC 5389/8489 STUN, not classic. Without the cookie nothing marks a datagram as STUN, so <see cref="IsClassic"/> asks
 /// for everything the RFC fixes: one of its six message types, a length that is a multiple of 4 and equals the rest of
-/// the datagram, and attributes (RFC 3489 §11.2: type, length, value) that fill the body exactly.
+/// the datagram, and attributes (RFC 3489 §11.2: type, length, value) that fill the body exactly. A message carrying
+/// FINGERPRINT is not classic: RFC 8489 §7 pairs it with the magic cookie to tell STUN apart, no RFC 3489 agent sends it,
+/// and RFC 5389 §12.2 answers classic clients in RFC 3489's format; without its cookie it is a damaged RFC 8489 message.
 /// </summary>
 public static class ClassicStun
 {
     public const int TransactionIdLength = 16;
+
+    /// <summary>FINGERPRINT (RFC 8489 §14.7), which no classic message carries.</summary>
+    private const ushort FingerprintType = 0x8028;
 
     /// <summary>RFC 3489 §11.1: the message types (method Binding 0x001 or Shared Secret 0x002 in RFC 5389's layout).</summary>
     public static string? MessageTypeName(ushort type) => type switch
@@ -49,6 +54,7 @@ public static class ClassicStun
             if (datagram.Length - offset < StunHeader.AttributeHeaderLength) return false;
             // RFC 3489's attributes are all multiples of 4 long; what RFC 5389 servers add to their answers (SOFTWARE)
             // is padded to 4 (RFC 5389 §15): either way the next attribute starts at the next multiple of 4.
+            if (BinaryPrimitives.ReadUInt16BigEndian(datagram[offset..]) == FingerprintType) return false;
             var valueLength = BinaryPrimitives.ReadUInt16BigEndian(datagram[(offset + 2)..]);
             offset += StunHeader.AttributeHeaderLength + ((valueLength + 3) & ~3);
         }

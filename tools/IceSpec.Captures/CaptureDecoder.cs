@@ -10,8 +10,8 @@ namespace IceSpec.Captures;
 /// Finds STUN and ChannelData messages in captured frames, fed one frame at a time in capture order.
 /// <list type="bullet">
 /// <item>UDP: a datagram is STUN when it passes the header checks (top bits 00, magic cookie; RFC 8489 §7), on any port;
-/// classic STUN (RFC 3489) when <see cref="ClassicStun.IsClassic"/> accepts the whole datagram. (Over TCP, RFC 3489
-/// §8.1 sends only Shared Secret requests, inside TLS: there is no classic STUN to read in a TCP stream.)</item>
+/// classic STUN (RFC 3489) when <see cref="ClassicStun.IsClassic"/> accepts the whole datagram. (RFC 3489 §8, §9:
+/// Binding requests go over UDP, Shared Secret requests only over TLS: there is no classic STUN to read in a TCP stream.)</item>
 /// <item>ChannelData (RFC 8656 §12.4) is recognised only on a 5-tuple where a ChannelBind success response answered a
 /// ChannelBind request for that channel, as Wireshark does (it needs a STUN message on the 5-tuple first).</item>
 /// <item>TCP: each direction is reassembled by sequence number (retransmissions and overlaps dropped, out-of-order

@@ -29,22 +29,14 @@ public static class ClassicStun
     /// <summary>FINGERPRINT (RFC 8489 §14.7), which no classic message carries.</summary>
     private const ushort FingerprintType = 0x8028;
 
-    /// <summary>RFC 3489 §11.1: the message types (method Binding 0x001 or Shared Secret 0x002 in RFC 5389's layout).</summary>
-    public static string? MessageTypeName(ushort type) => type switch
-    {
-        0x0001 => "Binding Request",
-        0x0101 => "Binding Response",
-        0x0111 => "Binding Error Response",
-        0x0002 => "Shared Secret Request",
-        0x0102 => "Shared Secret Response",
-        0x0112 => "Shared Secret Error Response",
-        _ => null,
-    };
+    /// <summary>RFC 3489 §11.1's message types: Binding Request 0x0001, Response 0x0101, Error Response 0x0111; Shared
+    /// Secret Request 0x0002, Response 0x0102, Error Response 0x0112 (methods 0x001 and 0x002 in RFC 5389's layout).</summary>
+    private static bool IsMessageType(ushort type) => type is 0x0001 or 0x0101 or 0x0111 or 0x0002 or 0x0102 or 0x0112;
 
     /// <summary>A classic STUN message that is the whole of <paramref name="datagram"/> (see the class comment).</summary>
     public static bool IsClassic(ReadOnlySpan<byte> datagram)
     {
-        if (datagram.Length < StunHeader.Length || MessageTypeName(BinaryPrimitives.ReadUInt16BigEndian(datagram)) is null) return false;
+        if (datagram.Length < StunHeader.Length || !IsMessageType(BinaryPrimitives.ReadUInt16BigEndian(datagram))) return false;
         int length = BinaryPrimitives.ReadUInt16BigEndian(datagram[StunHeader.LengthOffset..]);
         if ((length & 3) != 0 || StunHeader.Length + length != datagram.Length) return false;
         if (BinaryPrimitives.ReadUInt32BigEndian(datagram[StunHeader.CookieOffset..]) == StunHeader.MagicCookie) return false;
@@ -52,9 +44,9 @@ public static class ClassicStun
         while (offset < datagram.Length)
         {
             if (datagram.Length - offset < StunHeader.AttributeHeaderLength) return false;
+            if (BinaryPrimitives.ReadUInt16BigEndian(datagram[offset..]) == FingerprintType) return false;
             // RFC 3489's attributes are all multiples of 4 long; what RFC 5389 servers add to their answers (SOFTWARE)
             // is padded to 4 (RFC 5389 §15): either way the next attribute starts at the next multiple of 4.
-            if (BinaryPrimitives.ReadUInt16BigEndian(datagram[offset..]) == FingerprintType) return false;
             var valueLength = BinaryPrimitives.ReadUInt16BigEndian(datagram[(offset + 2)..]);
             offset += StunHeader.AttributeHeaderLength + ((valueLength + 3) & ~3);
         }
@@ -78,30 +70,24 @@ public static class ClassicStun
     }
 
     /// <summary>The attribute's name (RFC 3489 §11.2, and what later servers send to classic clients), or null.</summary>
-    public static string? AttributeName(ushort type) => Attribute(type)?.Name;
-
-    /// <summary>Where the attribute is defined, for <see cref="AttributeName"/>'s types.</summary>
-    public static string? AttributeCitation(ushort type) => Attribute(type)?.Citation;
-
-    private static (string Name, string Citation)? Attribute(ushort type) => type switch
+    public static string? AttributeName(ushort type) => type switch
     {
-        0x0001 => ("MAPPED-ADDRESS", "RFC 3489 §11.2.1"),
-        0x0002 => ("RESPONSE-ADDRESS", "RFC 3489 §11.2.2"),
-        0x0003 => ("CHANGE-REQUEST", "RFC 3489 §11.2.4"),
-        0x0004 => ("SOURCE-ADDRESS", "RFC 3489 §11.2.5"),
-        0x0005 => ("CHANGED-ADDRESS", "RFC 3489 §11.2.3"),
-        0x0006 => ("USERNAME", "RFC 3489 §11.2.6"),
-        0x0007 => ("PASSWORD", "RFC 3489 §11.2.7"),
-        0x0008 => ("MESSAGE-INTEGRITY", "RFC 3489 §11.2.8"),
-        0x0009 => ("ERROR-CODE", "RFC 3489 §11.2.9"),
-        0x000A => ("UNKNOWN-ATTRIBUTES", "RFC 3489 §11.2.10"),
-        0x000B => ("REFLECTED-FROM", "RFC 3489 §11.2.11"),
+        0x0001 => "MAPPED-ADDRESS",     // RFC 3489 §11.2.1
+        0x0002 => "RESPONSE-ADDRESS",   // §11.2.2
+        0x0003 => "CHANGE-REQUEST",     // §11.2.4
+        0x0004 => "SOURCE-ADDRESS",     // §11.2.5
+        0x0005 => "CHANGED-ADDRESS",    // §11.2.3
+        0x0006 => "USERNAME",           // §11.2.6
+        0x0007 => "PASSWORD",           // §11.2.7
+        0x0008 => "MESSAGE-INTEGRITY",  // §11.2.8
+        0x0009 => "ERROR-CODE",         // §11.2.9
+        0x000A => "UNKNOWN-ATTRIBUTES", // §11.2.10
+        0x000B => "REFLECTED-FROM",     // §11.2.11
         // Sent to classic clients by servers written during RFC 3489's revision: stund (Vovida 0.97) adds XOR-MAPPED-ADDRESS
-        // with RFC 5389's code, XOR-ed with the first 32 bits of the transaction ID; the rfc3489bis drafts had it at 0x8020.
-        0x0020 => ("XOR-MAPPED-ADDRESS", "RFC 5389 §15.2"),
-        0x8020 => ("XOR-MAPPED-ADDRESS", "draft-ietf-behave-rfc3489bis (0x8020 before RFC 5389)"),
-        // Called SERVER in the rfc3489bis drafts (and by Wireshark); coturn, stund and IceSpec's server send it.
-        0x8022 => ("SOFTWARE", "RFC 5389 §15.10"),
+        // with RFC 5389's code (§15.2), XOR-ed with the first 32 bits of the transaction ID; the rfc3489bis drafts had it at 0x8020.
+        0x0020 or 0x8020 => "XOR-MAPPED-ADDRESS",
+        // RFC 5389 §15.10 (SERVER in the rfc3489bis drafts and in Wireshark): coturn, stund and IceSpec's server send it.
+        0x8022 => "SOFTWARE",
         _ => null,
     };
 

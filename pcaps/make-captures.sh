@@ -2,10 +2,12 @@
 # Makes the real captures of pcaps/ on loopback: coturn 4.6 with turnutils_uclient (UDP, then TCP; channel mode)
 # and turnutils_stunclient, each recorded by tcpdump; libnice<->libnice (aggressive, regular nomination, role conflict)
 # and aioice<->aioice sessions, and IceSpec's agent <-> libnice (peers/driver_pair.py), each in its own network
-# namespace (its own lo, so nothing else is recorded) and saved as pcapng with a capture comment; then the deliberately broken captures (pcaps/broken/, made by make-broken.py).
+# namespace (its own lo, so nothing else is recorded) and saved as pcapng with a capture comment; then the deliberately broken captures (pcaps/broken/, made by make-broken.py);
+# classic STUN (RFC 3489): stund's client `stun` against coturn, IceSpec's server and stund (classic_captures);
+# two NAT-lab cells, IceSpec <-> libnice through a port-restricted NAT and through symmetric NATs via TURN (lab_captures).
 # Needs root (tcpdump, ip netns), coturn, tcpdump, libnice-dev + libjson-glib-dev + gcc + pkg-config, python3-aioice,
-# editcap (tshark), the .NET SDK.
-# Usage: pcaps/make-captures.sh [OUTDIR] [coturn|ice|icespec|broken|all]   (default: the folder of this script, all)
+# editcap (tshark), stun-client + stun-server, the .NET SDK.
+# Usage: pcaps/make-captures.sh [OUTDIR] [coturn|ice|icespec|classic|lab|broken|all]   (default: the folder of this script, all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(cd "${1:-$here}" && pwd)
@@ -128,6 +130,69 @@ icespec_captures() {
     "dotnet $tmp/icespec-driver/icespec-driver.dll" "$tmp/libnice-driver"
 }
 
+# The `stun` client of Debian's stun-client (stund 0.97, RFC 3489) runs its NAT-type tests (Binding requests with
+# CHANGE-REQUEST, then one to its own mapped address) against a server on 127.0.0.1:3478 in a namespace of its own:
+# port 3478 is where Wireshark looks for classic STUN. stund gets 127.0.0.2 as its second address (RFC 3489 §8.1:
+# CHANGED-ADDRESS, answers from the other address and port); coturn and IceSpec's server have one address only.
+# The icespec CLI in Release, built once into $tmp/icespec-cli.
+build_cli() {
+  [ -f "$tmp/icespec-cli/icespec.dll" ] || dotnet build "$here/../tools/IceSpec.Cli" -c Release -o "$tmp/icespec-cli" -m:2 -v q -nologo >&2
+}
+
+classic_captures() {
+  build_cli
+  local server
+  for server in coturn icespec stund; do
+    local command
+    case $server in
+      coturn) command="turnserver -n --listening-ip=127.0.0.1 --listening-port=3478 --no-tls --no-dtls --no-cli --log-file=stdout --simple-log --pidfile=$tmp/turnserver.pid --userdb=$tmp/classic-turndb" ;;
+      icespec) command="dotnet $tmp/icespec-cli/icespec.dll turn-server --stun-only --listening-ip 127.0.0.1 --listening-port 3478" ;;
+      stund) command="stund -h 127.0.0.1 -a 127.0.0.2" ;;
+    esac
+    netns_capture "$out/classic-stun-$server.pcapng" \
+      "stun-client 0.97 (stund's RFC 3489 client: stun 127.0.0.1) <-> $server on 127.0.0.1:3478 (pcaps/make-captures.sh classic); no credentials used" \
+      sh -c "ip addr add 127.0.0.2/8 dev lo; $command >$tmp/classic-$server.log 2>&1 & server=\$!
+        for i in \$(seq 100); do ss -Hlnu 'sport = :3478' | grep -q . && break; sleep 0.1; done; sleep 0.5
+        stun 127.0.0.1 || true; sleep 0.5; kill \$server"
+    printf '# make-captures.sh classic: classic STUN (RFC 3489) has no ICE or TURN credentials; its MESSAGE-INTEGRITY is not verified\n' \
+      >"$out/classic-stun-$server.credentials"
+  done
+}
+
+# Two cells of the NAT lab (conformance/README.md), IceSpec's agent controlling and libnice controlled, with coturn as the
+# lab's STUN/TURN server: one-nat (the controlling host behind a port-restricted NAT: a reflexive pair) and
+# both-symmetric-turn (both behind symmetric NATs: a relayed pair). From each cell the two agents' own pcaps (tcpdump in
+# the agent's namespace: its private address, what its checks and TURN messages look like before the NAT; Linux cooked
+# headers) go to lab/ as pcapng with a capture comment, each with the cell's credentials file (the drivers'
+# local-credentials and the lab's TURN user, written by the kit). The public namespace's pcap is left out: it records a
+# datagram routed between the sites twice (in and out), which the analysis would count as a retransmission.
+lab_captures() {
+  build_cli
+  local report="$tmp/lab-report" cell scenario side
+  dotnet "$tmp/icespec-cli/icespec.dll" conformance run --impl icespec,libnice --pair 'icespec>libnice' \
+    --scenario one-nat,both-symmetric-turn --nomination regular --server coturn --server-cases none --out "$report" >&2
+  python3 - "$report/report.json" <<'PY'
+import json, sys
+cells = json.load(open(sys.argv[1]))["cells"]
+failed = [f"{c['scenario']}: {c['outcome']} ({c['detail']})" for c in cells if c["outcome"] != "passed"]
+if len(cells) != 2 or failed:
+    sys.exit("make-captures: the lab cells did not pass: " + "; ".join(failed))
+for c in cells:  # what the drivers selected, to review the expected analyses against
+    print(f"make-captures: {c['scenario']}: controlling {c['controllingPair']}; controlled {c['controlledPair']}", file=sys.stderr)
+PY
+  mkdir -p "$out/lab"
+  for scenario in one-nat both-symmetric-turn; do
+    cell="$report/$scenario/icespec-libnice-regular"
+    for side in controlling controlled; do
+      local name="$out/lab/$scenario-icespec-libnice-$side"
+      editcap -F pcapng --capture-comment "NAT lab cell $scenario/icespec-libnice-regular (icespec conformance run, coturn as STUN/TURN server): the $side agent's namespace; credentials in $(basename "$name").credentials" \
+        "$cell/$side.pcap" "$name.pcapng"
+      cp "$cell/credentials" "$name.credentials"
+      echo "make-captures: wrote $name.pcapng ($(stat -c %s "$name.pcapng") bytes)" >&2
+    done
+  done
+}
+
 if [[ $which == all || $which == coturn ]]; then
   uclient_capture "$out/coturn-uclient-udp.pcap"
   uclient_capture "$out/coturn-uclient-tcp.pcap" -t
@@ -135,4 +200,6 @@ if [[ $which == all || $which == coturn ]]; then
 fi
 if [[ $which == all || $which == ice ]]; then ice_captures; fi
 if [[ $which == all || $which == icespec ]]; then icespec_captures; fi
+if [[ $which == all || $which == classic ]]; then classic_captures; fi
+if [[ $which == all || $which == lab ]]; then lab_captures; fi
 if [[ $which == all || $which == broken ]]; then /usr/bin/python3 "$here/make-broken.py" "$out" "$out/broken"; fi

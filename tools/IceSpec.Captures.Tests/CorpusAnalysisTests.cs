@@ -4,7 +4,7 @@ using IceSpec.Cli;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>
-/// Every capture of pcaps/ and pcaps/broken/ analysed with its credentials sidecar (NAME.credentials) equals its
+/// Every capture of pcaps/, pcaps/broken/ and pcaps/lab/ analysed with its credentials sidecar (NAME.credentials) equals its
 /// expected analysis (NAME.expected.json, reviewed by hand): every field the expected file names must be there with that
 /// value; arrays must have the same length. Each broken capture breaks exactly one named rule.
 /// </summary>
@@ -14,7 +14,7 @@ public class CorpusAnalysisTests
 
     /// <summary>The captures, relative to pcaps/ ("aioice.pcapng", "broken/libnice-bad-integrity.pcapng").</summary>
     private static List<string> CaptureNames() =>
-        new[] { Frames.Pcaps, Path.Combine(Frames.Pcaps, "broken") }
+        new[] { Frames.Pcaps, Path.Combine(Frames.Pcaps, "broken"), Path.Combine(Frames.Pcaps, "lab") }
             .SelectMany(dir => Directory.GetFiles(dir).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Order())
             .Select(file => Path.GetRelativePath(Frames.Pcaps, file)).ToList();
 
@@ -73,6 +73,18 @@ public class CorpusAnalysisTests
         Assert.Contains("libnice-role-conflict.pcapng", names);
         Assert.Contains("aioice.pcapng", names);
         Assert.Equal(9, names.Count(n => n.StartsWith("broken", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void TheCorpusHasClassicStunCapturesAndNatLabCells_EachLabCaptureUnder1MB()
+    {
+        var names = CaptureNames();
+        foreach (var server in new[] { "coturn", "icespec", "stund" }) Assert.Contains($"classic-stun-{server}.pcapng", names);
+        foreach (var cell in new[] { "one-nat", "both-symmetric-turn" })
+            foreach (var side in new[] { "controlling", "controlled" })
+                Assert.Contains($"lab/{cell}-icespec-libnice-{side}.pcapng", names);
+        foreach (var name in names.Where(n => n.StartsWith("lab/", StringComparison.Ordinal)))
+            Assert.True(new FileInfo(Path.Combine(Frames.Pcaps, name)).Length < 1_000_000, name + " is over 1 MB");
     }
 
     /// <summary>Every property of <paramref name="expected"/> is in <paramref name="actual"/> with an equal value (recursively; arrays by length and element).</summary>

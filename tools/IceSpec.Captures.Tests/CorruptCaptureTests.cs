@@ -2,11 +2,14 @@ using IceSpec.Cli;
 
 namespace IceSpec.Captures.Tests;
 
-/// <summary>Bad input gives a clear answer, never a crash: every capture of the corpus with random bytes flipped, decoded and analysed.</summary>
+/// <summary>Bad input gives a clear answer, never a crash: every capture of the corpus (but broken/) with random bytes flipped, decoded and analysed.</summary>
 public class CorruptCaptureTests
 {
+    /// <summary>The captures of pcaps/ and pcaps/lab/ (Linux cooked headers), relative to pcaps/.</summary>
     public static TheoryData<string> Captures() =>
-        new(Directory.GetFiles(Frames.Pcaps).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Select(Path.GetFileName).Order()!);
+        new(new[] { Frames.Pcaps, Path.Combine(Frames.Pcaps, "lab") }
+            .SelectMany(dir => Directory.GetFiles(dir).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")))
+            .Select(f => Path.GetRelativePath(Frames.Pcaps, f)).Order());
 
     [Theory]
     [MemberData(nameof(Captures))]

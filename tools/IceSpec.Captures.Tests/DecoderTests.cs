@@ -135,11 +135,13 @@ public class DecoderTests
         var b = IPEndPoint.Parse("192.0.2.2:53");
         var noCookie = Binding(1);
         noCookie[4] = 0;
+        var noCookieWithTrailer = noCookie.Concat(new byte[4]).ToArray();
         var messages = Frames.Decode(
             Frames.Udp(a, b, Binding(1)),
-            Frames.Udp(a, b, noCookie),
+            Frames.Udp(a, b, noCookie),            // well framed without the cookie: classic STUN (RFC 3489)
+            Frames.Udp(a, b, noCookieWithTrailer), // its length no longer the datagram's: neither
             Frames.Udp(a, b, "hello"u8.ToArray()));
-        Assert.Equal([1], messages.Select(m => m.Frame));
+        Assert.Equal([(1, CapturedKind.Stun), (2, CapturedKind.ClassicStun)], messages.Select(m => (m.Frame, m.Kind)));
     }
 
     [Fact]

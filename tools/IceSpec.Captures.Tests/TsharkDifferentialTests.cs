@@ -5,9 +5,10 @@ using IceSpec.Stun;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>
-/// For every capture in pcaps/ and pcaps/broken/, our decoding and tshark's (Wireshark 4.0's STUN/TURN dissector) agree frame by frame on
+/// For every capture in pcaps/, pcaps/broken/ and pcaps/lab/ (the NAT lab's, with Linux cooked headers), our decoding and tshark's (Wireshark 4.0's STUN/TURN dissector) agree frame by frame on
 /// which frames carry STUN/ChannelData and, per frame, on every field below (tshark joins a frame's several messages
-/// with commas; so do we).
+/// with commas; so do we). Classic STUN (RFC 3489) is a protocol of its own in Wireshark ("classicstun", the messages
+/// without magic cookie): its fields are compared with our <see cref="CapturedKind.ClassicStun"/> messages.
 /// </summary>
 public class TsharkDifferentialTests
 {
@@ -16,7 +17,7 @@ public class TsharkDifferentialTests
     [
         ("stun.type", m => Header(m, b => $"0x{BinaryPrimitives.ReadUInt16BigEndian(b):x4}")),
         ("stun.id", m => Header(m, b => Convert.ToHexStringLower(b.AsSpan(8, 12)))),
-        ("stun.length", m => [$"{BinaryPrimitives.ReadUInt16BigEndian(m.Bytes.AsSpan(2))}"]),
+        ("stun.length", m => m.Kind == CapturedKind.ClassicStun ? [] : [$"{BinaryPrimitives.ReadUInt16BigEndian(m.Bytes.AsSpan(2))}"]),
         ("stun.channel", m => m.Channel is { } c ? [$"0x{c:x4}"] : []),
         ("stun.att.type", m => Attributes(m).Select(a => $"0x{a.Type:x4}")),
         ("stun.att.username", m => Values(m, 0x0006, v => System.Text.Encoding.UTF8.GetString(v))),
@@ -34,6 +35,19 @@ public class TsharkDifferentialTests
         ("stun.att.crc32", m => Values(m, 0x8028, v => $"0x{BinaryPrimitives.ReadUInt32BigEndian(v):x8}")),
         // Wireshark's fingerprint check: 1 when the CRC matches, 0 when not; ours is StunIntegrity.VerifyFingerprint.
         ("stun.att.crc32.status", m => Attributes(m).Any(a => a.Type == 0x8028) ? [FingerprintStatus(m)] : []),
+        ("classicstun.type", m => Classic(m, b => $"0x{BinaryPrimitives.ReadUInt16BigEndian(b):x4}")),
+        ("classicstun.id", m => Classic(m, b => Convert.ToHexStringLower(b.AsSpan(4, 16)))),
+        // Wireshark shows the classic Message Length in hex ("0x0040"), the RFC 5389 one in decimal.
+        ("classicstun.length", m => Classic(m, b => $"0x{BinaryPrimitives.ReadUInt16BigEndian(b.AsSpan(2)):x4}")),
+        ("classicstun.att.type", m => ClassicAttributes(m).Select(a => $"0x{a.Type:x4}")),
+        ("classicstun.att.ipv4", m => ClassicAddresses(m).Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).Select(a => a.Address.ToString())),
+        ("classicstun.att.port", m => ClassicAddresses(m).Select(a => $"{a.Port}")),
+        ("classicstun.att.change.ip", m => ClassicValues(m, 0x0003, v => (v[3] & 4) != 0 ? "1" : "0")),
+        ("classicstun.att.change.port", m => ClassicValues(m, 0x0003, v => (v[3] & 2) != 0 ? "1" : "0")),
+        ("classicstun.att.error.class", m => ClassicValues(m, 0x0009, v => $"{v[2] & 7}")),
+        ("classicstun.att.error", m => ClassicValues(m, 0x0009, v => $"{v[3]}")),
+        // SOFTWARE (RFC 5389 §15.10) is "SERVER" in Wireshark's classic dissector (its rfc3489bis name); coturn pads it with NULs.
+        ("classicstun.att.server", m => ClassicValues(m, 0x8022, v => System.Text.Encoding.UTF8.GetString(v).TrimEnd('\0'))),
     ];
 
     private static string FingerprintStatus(CapturedMessage m)
@@ -41,6 +55,14 @@ public class TsharkDifferentialTests
         StunMessage.TryParse(m.Bytes, out var message);
         return StunIntegrity.VerifyFingerprint(message) == IntegrityStatus.Valid ? "1" : "0";
     }
+
+    /// <summary>
+    /// Classic address attributes tshark decodes into classicstun.att.ipv4/port: MAPPED-, RESPONSE-, SOURCE-,
+    /// CHANGED-ADDRESS and REFLECTED-FROM (RFC 3489 §11.2). Not XOR-MAPPED-ADDRESS: Wireshark 4.0's classic dissector
+    /// knows it only at the rfc3489bis drafts' 0x8020 and shows stund's 0x0020 as "Unknown" with no address, while we
+    /// decode it (<see cref="ClassicStun.TryReadAddress"/>; DecoderTests checks its value against MAPPED-ADDRESS).
+    /// </summary>
+    private static readonly ushort[] ClassicPlainAddressTypes = [0x0001, 0x0002, 0x0004, 0x0005, 0x000B];
 
     /// <summary>Address attributes tshark decodes into stun.att.ipv4/ipv6/port (XOR-ed ones un-XOR-ed).</summary>
     private static readonly Dictionary<ushort, bool> AddressTypes = new()
@@ -56,7 +78,7 @@ public class TsharkDifferentialTests
     public static TheoryData<string> Captures()
     {
         var data = new TheoryData<string>();
-        foreach (var dir in new[] { Frames.Pcaps, Path.Combine(Frames.Pcaps, "broken") })
+        foreach (var dir in new[] { Frames.Pcaps, Path.Combine(Frames.Pcaps, "broken"), Path.Combine(Frames.Pcaps, "lab") })
             foreach (var file in Directory.GetFiles(dir).Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Order())
                 data.Add(Path.GetRelativePath(Frames.Pcaps, file));
         return data;
@@ -97,7 +119,7 @@ public class TsharkDifferentialTests
     private static Dictionary<int, string[]> RunTshark(string path)
     {
         var start = new ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-n", "-o", "udp.try_heuristic_first:TRUE", "-o", "tcp.try_heuristic_first:TRUE", "-r", path, "-Y", "stun", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number" })
+        foreach (var arg in new[] { "-n", "-o", "udp.try_heuristic_first:TRUE", "-o", "tcp.try_heuristic_first:TRUE", "-r", path, "-Y", "stun || classicstun", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number" })
             start.ArgumentList.Add(arg);
         foreach (var (field, _) in Fields)
         {
@@ -136,6 +158,22 @@ public class TsharkDifferentialTests
         if (m.Kind != CapturedKind.Stun || StunMessage.TryParse(m.Bytes, out var message) != StunParseStatus.Ok) return list;
         foreach (var attribute in message.Attributes) list.Add((attribute.Type, attribute.Value.ToArray()));
         return list;
+    }
+
+    private static IEnumerable<string> Classic(CapturedMessage m, Func<byte[], string> read) =>
+        m.Kind == CapturedKind.ClassicStun ? [read(m.Bytes)] : [];
+
+    private static List<(int Offset, ushort Type, byte[] Value)> ClassicAttributes(CapturedMessage m) =>
+        m.Kind == CapturedKind.ClassicStun ? ClassicStun.Attributes(m.Bytes) : [];
+
+    private static IEnumerable<string> ClassicValues(CapturedMessage m, ushort type, Func<byte[], string> read) =>
+        ClassicAttributes(m).Where(a => a.Type == type).Select(a => read(a.Value));
+
+    private static IEnumerable<System.Net.IPEndPoint> ClassicAddresses(CapturedMessage m)
+    {
+        foreach (var (_, type, value) in ClassicAttributes(m))
+            if (ClassicPlainAddressTypes.Contains(type) && ClassicStun.TryReadAddress(type, value, m.Bytes.AsSpan(4, 16), out var address))
+                yield return address;
     }
 
     private static IEnumerable<string> Values(CapturedMessage m, ushort type, Func<byte[], string> read) =>

@@ -9,7 +9,9 @@ namespace IceSpec.Captures;
 /// <summary>
 /// Finds STUN and ChannelData messages in captured frames, fed one frame at a time in capture order.
 /// <list type="bullet">
-/// <item>UDP: a datagram is STUN when it passes the header checks (top bits 00, magic cookie; RFC 8489 §7), on any port.</item>
+/// <item>UDP: a datagram is STUN when it passes the header checks (top bits 00, magic cookie; RFC 8489 §7), on any port;
+/// classic STUN (RFC 3489) when <see cref="ClassicStun.IsClassic"/> accepts the whole datagram. (RFC 3489 §8, §9:
+/// Binding requests go over UDP, Shared Secret requests only over TLS: there is no classic STUN to read in a TCP stream.)</item>
 /// <item>ChannelData (RFC 8656 §12.4) is recognised only on a 5-tuple where a ChannelBind success response answered a
 /// ChannelBind request for that channel, as Wireshark does (it needs a STUN message on the 5-tuple first).</item>
 /// <item>TCP: each direction is reassembled by sequence number (retransmissions and overlaps dropped, out-of-order
@@ -97,6 +99,8 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
             var length = Math.Min(payload.Length, ChannelData.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(payload[2..]));
             Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.ChannelData, payload[..length].ToArray()));
         }
+        else if (ClassicStun.IsClassic(payload))
+            Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.ClassicStun, payload.ToArray()));
     }
 
     private void AddSegment(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, uint sequence, bool syn, ReadOnlySpan<byte> payload)

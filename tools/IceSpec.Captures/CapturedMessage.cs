@@ -2,11 +2,13 @@ using System.Net;
 
 namespace IceSpec.Captures;
 
-/// <summary>What a captured message is: STUN (RFC 8489) or TURN ChannelData (RFC 8656 §12.4).</summary>
+/// <summary>What a captured message is: STUN (RFC 8489), TURN ChannelData (RFC 8656 §12.4) or classic STUN (RFC 3489, no magic cookie).</summary>
 public enum CapturedKind
 {
     Stun,
     ChannelData,
+    /// <summary>An RFC 3489 message (see <see cref="Captures.ClassicStun"/>): a 16-byte transaction ID and no magic cookie.</summary>
+    ClassicStun,
 }
 
 /// <summary>

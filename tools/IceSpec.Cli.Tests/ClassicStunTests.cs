@@ -10,10 +10,24 @@ public class ClassicStunTests
         const string hex = "00010008" + "0123456789abcdef0123456789abcdef" + "0003000400000000";
         var result = CliRunner.Run("decode", hex);
 
-        Assert.Equal(ExitCodes.Failed, result.ExitCode);
-        Assert.Contains("classic RFC 3489 Binding request", result.Stdout);
-        Assert.Contains("0123456789abcdef0123456789abcdef", result.Stdout);
+        // Decoded as what it is (nothing of RFC 8489 to fail): header, 128-bit ID, RFC 3489's attribute names.
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Contains("Binding request  classic STUN (RFC 3489)  type 0x0001  length 8  transaction 0123456789abcdef0123456789abcdef", result.Stdout);
+        Assert.Contains("CHANGE-REQUEST", result.Stdout);
+        Assert.Contains("change IP no, change port no", result.Stdout);
         result.AssertNoExceptionText();
+    }
+
+    [Fact]
+    public void WrongCookieWithFingerprint_IsADamagedRfc8489Message()
+    {
+        // FINGERPRINT (0x8028) belongs with the magic cookie (RFC 8489 §7): this is not a classic message.
+        const string hex = "00010008" + "0123456789abcdef0123456789abcdef" + "8028000400000000";
+        var result = CliRunner.Run("decode", hex);
+
+        Assert.Equal(ExitCodes.Failed, result.ExitCode);
+        Assert.Contains("bad magic cookie", result.Stdout);
+        Assert.DoesNotContain("classic", result.Stdout);
     }
 
     [Fact]
@@ -23,6 +37,6 @@ public class ClassicStunTests
         var result = CliRunner.Run("decode", hex);
 
         Assert.Contains("bad magic cookie", result.Stdout);
-        Assert.DoesNotContain("classic RFC 3489", result.Stdout);
+        Assert.DoesNotContain("classic STUN", result.Stdout);
     }
 }

@@ -79,6 +79,11 @@ public sealed class MatrixRunnerTests : IDisposable
                 Assert.Null(read.Error);
                 Assert.Contains(read.Messages, m => m.Kind == CapturedKind.Stun);
             }
+            // The cell's credentials file (for `icespec analyze --credentials`): both drivers' ICE credentials and the TURN user.
+            var credentials = new IceSpec.Captures.Credentials.CaptureCredentials();
+            Assert.True(credentials.TryLoad(Path.Combine(_out, cell.Artifacts.Single(a => a.EndsWith("credentials"))), out var error), error);
+            Assert.Equal(2, credentials.IcePasswords.Count);
+            Assert.Single(credentials.TurnUsers);
         });
         // The relay cells' public capture holds the TURN allocations (and the NATed side's private addresses do not appear there).
         var relayCell = report.Cells.First(c => c.Scenario == "both-symmetric-turn");

@@ -56,8 +56,9 @@ public static class IceCellRunner
         var duration = DateTime.UtcNow - started;
         await File.WriteAllTextAsync(Path.Combine(directory, "controlling.log"), result.ControllingLog, CancellationToken.None);
         await File.WriteAllTextAsync(Path.Combine(directory, "controlled.log"), result.ControlledLog, CancellationToken.None);
+        await File.WriteAllTextAsync(Path.Combine(directory, "credentials"), CredentialsFile(cellName, controlling, controlled, result, server), CancellationToken.None);
 
-        var artifacts = (string[])["public.pcap", "controlling.pcap", "controlled.pcap", "controlling.log", "controlled.log"];
+        var artifacts = (string[])["public.pcap", "controlling.pcap", "controlled.pcap", "controlling.log", "controlled.log", "credentials"];
         var pcapSummary = string.Join("; ", captures.Select(c => Summarise(c.PcapPath)));
         var observed = result.ControllingPair is null || result.ControlledPair is null ? (PairKind?)null
             : Scenario.Classify(result.ControllingPair, result.ControlledPair, a.Address, b.Address);
@@ -140,6 +141,20 @@ public static class IceCellRunner
             CaseOutcome.Passed => result with { Outcome = CaseOutcome.UnexpectedPass, Detail = $"listed as expected to fail ({reason}) but passed: {result.Detail}" },
             _ => result,
         };
+    }
+
+    /// <summary>
+    /// The cell's credentials in the format of <c>icespec analyze --credentials FILE</c>: each driver's ufrag and password
+    /// (from its <c>local-credentials</c> or <c>local-description</c> event) and the lab server's TURN user, so that the
+    /// cell's pcaps can be analysed with integrity checked.
+    /// </summary>
+    private static string CredentialsFile(string cellName, DriverSpec controlling, DriverSpec controlled, IcePairResult result, LabServer server)
+    {
+        var text = new System.Text.StringBuilder($"# conformance cell {cellName}: ICE credentials of {controlling.Name} (controlling) and {controlled.Name} (controlled), the lab server's TURN user\n");
+        foreach (var credentials in (string?[])[result.ControllingCredentials, result.ControlledCredentials])
+            if (credentials is not null) text.Append($"ice-credentials {credentials}\n");
+        text.Append($"turn-user {server.Username}:{server.Realm}:{server.Password}\n");
+        return text.ToString();
     }
 
     private static int DatagramsSent(Scenario scenario) => scenario.Topology.LossPercent > 0 ? DatagramsUnderLoss : Datagrams;

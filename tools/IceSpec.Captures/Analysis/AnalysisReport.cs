@@ -1,13 +1,15 @@
 namespace IceSpec.Captures.Analysis;
 
 /// <summary>
-/// What <c>icespec analyze</c> found in a capture: transactions, ICE sessions, TURN allocations, violations (all counted
-/// in <c>ViolationCount</c>, the first <see cref="AnalysisLimits.Violations"/> listed), and the timeline.
+/// What <c>icespec analyze</c> found in a capture: counts of STUN, ChannelData and classic STUN (RFC 3489) messages,
+/// transactions, ICE sessions, TURN allocations, violations (all counted in <c>ViolationCount</c>, the first
+/// <see cref="AnalysisLimits.Violations"/> listed), and the timeline.
 /// </summary>
 public sealed record AnalysisReport(
     int Frames,
     int StunMessages,
     int ChannelDataMessages,
+    int ClassicStunMessages,
     IntegritySummary Integrity,
     TransactionSummary Transactions,
     IReadOnlyList<IceSessionReport> IceSessions,
@@ -34,10 +36,10 @@ public sealed record IntegritySummary(int Verified, int Failed, int NoKey, int A
 public sealed record TransactionSummary(int Count, int Answered, int Unanswered, int Retransmitted, double? MedianRttMs,
     IReadOnlyList<TransactionReport> Listed);
 
-/// <summary>One request/response exchange (RFC 8489 §6.2, §6.3).</summary>
+/// <summary>One request/response exchange (RFC 8489 §6.2, §6.3); <see cref="Classic"/>: of RFC 3489, its ID 32 hex digits.</summary>
 public sealed record TransactionReport(
     string Id, string Method, string Transport, string Client, string Server, int RequestFrame, int Retransmissions,
-    string Outcome, int? ErrorCode, int? ResponseFrame, double? RttMs);
+    string Outcome, int? ErrorCode, int? ResponseFrame, double? RttMs, bool Classic);
 
 /// <summary>An ICE agent seen in checks: its address and ufrag (RFC 8445 §5.3) and the role its checks claimed last.</summary>
 public sealed record IceAgentReport(string Ufrag, IReadOnlyList<string> Addresses, string Role, IReadOnlyList<string> RolesClaimed,

@@ -20,7 +20,7 @@ public sealed class CaptureAnalyzer
     private readonly List<Violation> _violations = [];
     private readonly List<TimelineEntry> _timeline = [];
     private DateTime? _epoch;
-    private int _stun, _channelData, _violationCount;
+    private int _stun, _channelData, _classicStun, _violationCount;
     private readonly int[] _integrity = new int[4]; // by IntegrityCheck
 
     static CaptureAnalyzer() =>
@@ -53,6 +53,11 @@ public sealed class CaptureAnalyzer
             _turn.OnData(message, null);
             return;
         }
+        if (message.Kind == CapturedKind.ClassicStun)
+        {
+            AddClassic(message);
+            return;
+        }
         _stun++;
         if (StunMessage.TryParse(message.Bytes, out var parsed) != StunParseStatus.Ok) return;
         var stun = StunEvent.Read(message, parsed);
@@ -76,6 +81,17 @@ public sealed class CaptureAnalyzer
         }
         else if (stun.Method is TurnMethods.Send or TurnMethods.Data)
             _turn.OnData(message, stun);
+    }
+
+    /// <summary>An RFC 3489 message: counted, on the timeline, paired with its request or response by its 16-byte ID.</summary>
+    private void AddClassic(CapturedMessage message)
+    {
+        _classicStun++;
+        var stun = ClassicStunEvent.Read(message);
+        _integrity[(int)stun.Integrity]++;
+        if (TimelineHasRoom()) AddToTimeline(message, stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
+        if (stun.IsRequest) _transactions.OnRequest(stun);
+        else if (stun.IsResponse) _transactions.OnResponse(stun);
     }
 
     private void CheckIntegrity(StunEvent stun, in StunMessage message)
@@ -133,7 +149,7 @@ public sealed class CaptureAnalyzer
         var timeline = _timeline.Select(e => byFrame[e.Frame].Any() ? e with { Violations = byFrame[e.Frame].Select(v => v.Name).Distinct().ToList() } : e).ToList();
         var integrity = new IntegritySummary(_integrity[(int)IntegrityCheck.Verified], _integrity[(int)IntegrityCheck.Failed],
             _integrity[(int)IntegrityCheck.NoKey], _integrity[(int)IntegrityCheck.Absent]);
-        return new AnalysisReport(frames, _stun, _channelData, integrity, transactions, sessions, allocations,
+        return new AnalysisReport(frames, _stun, _channelData, _classicStun, integrity, transactions, sessions, allocations,
             _violationCount, [.. _violations.OrderBy(v => v.Frame)], timeline, TimelineTruncated);
     }
 }

@@ -30,6 +30,8 @@ public sealed class StunEvent
     public IPEndPoint? RelayedAddress { get; init; }
     public int DataLength { get; init; }
     public IntegrityCheck Integrity { get; set; }
+    /// <summary>An RFC 3489 message (see <see cref="ClassicStunEvent"/>).</summary>
+    public bool Classic { get; init; }
 
     public int Frame => Captured.Frame;
     public DateTime Time => Captured.Time;
@@ -64,6 +66,7 @@ public sealed class StunEvent
             if (ChannelNumber is { } channel) extras.Add($"0x{channel:X4}");
             if (Lifetime is { } lifetime) extras.Add($"LIFETIME {lifetime}");
             if (PeerAddresses.Count > 0 && Method != Stun.StunMethods.Binding) extras.Add($"peer {PeerAddresses[0]}");
+            if (Classic) extras.Add("classic RFC 3489");
             return extras.Count == 0 ? Label : $"{Label} ({string.Join(", ", extras)})";
         }
     }

@@ -101,7 +101,7 @@ public sealed class TransactionTracker
         _listed.Add(new TransactionReport(request.TransactionId.ToString(), request.MethodName, request.Captured.Transport,
             request.Source.ToString(), request.Destination.ToString(), request.Frame, exchange.Retransmissions,
             response is null ? outcome : response.Class == Stun.StunClass.Success ? "success" : "error",
-            response?.ErrorCode, response?.Frame, exchange.Rtt is { } rtt ? Math.Round(rtt.TotalMilliseconds, 3) : null));
+            response?.ErrorCode, response?.Frame, exchange.Rtt is { } rtt ? Math.Round(rtt.TotalMilliseconds, 3) : null, request.Classic));
     }
 
     /// <summary>The summary; requests still open are counted as unanswered ("no response before the capture ended").</summary>

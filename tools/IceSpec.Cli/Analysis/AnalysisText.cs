@@ -7,7 +7,8 @@ public static class AnalysisText
 {
     public static void Write(TextWriter o, string path, AnalysisReport r, bool timeline)
     {
-        o.WriteLine($"{path}: {r.Frames} frames, {r.StunMessages} STUN, {r.ChannelDataMessages} ChannelData");
+        o.WriteLine($"{path}: {r.Frames} frames, {r.StunMessages} STUN, {r.ChannelDataMessages} ChannelData" +
+                    (r.ClassicStunMessages > 0 ? $", {r.ClassicStunMessages} classic STUN (RFC 3489)" : ""));
         var integrity = r.Integrity;
         o.WriteLine($"integrity: {integrity.Verified} verified, {integrity.Failed} failed, {integrity.NoKey} with no key, {integrity.Absent} without MESSAGE-INTEGRITY");
         var t = r.Transactions;
@@ -15,7 +16,7 @@ public static class AnalysisText
         o.WriteLine($"transactions: {t.Count} ({t.Answered} answered, {t.Unanswered} unanswered, {t.Retransmitted} retransmitted)" +
                     (t.MedianRttMs is { } median ? $", median RTT {median} ms" : ""));
         foreach (var x in t.Listed)
-            o.WriteLine($"  frame {x.RequestFrame,5}  {x.Method,-16} {x.Client} → {x.Server}  {Outcome(x)}" +
+            o.WriteLine($"  frame {x.RequestFrame,5}  {(x.Classic ? x.Method + " (3489)" : x.Method),-16} {x.Client} → {x.Server}  {Outcome(x)}" +
                         (x.Retransmissions > 0 ? $"  ({x.Retransmissions} retransmissions)" : ""));
         if (t.Listed.Count < t.Count) o.WriteLine($"  … {t.Count - t.Listed.Count} more");
 

@@ -32,7 +32,7 @@ public static class DecodeCommand
         var address = new Option<string?>("--address") { Description = "Captures: only messages from or to this IP address." };
         var port = new Option<int?>("--port") { Description = "Captures: only messages from or to this port." };
         var method = new Option<string?>("--method") { Description = "Captures: only messages of this method (Binding, Allocate, ChannelBind…, 0x003, or ChannelData)." };
-        var transaction = new Option<string?>("--transaction") { Description = "Captures: only messages with this transaction ID (24 hex digits)." };
+        var transaction = new Option<string?>("--transaction") { Description = "Captures: only messages with this transaction ID (24 hex digits; 32 for classic RFC 3489 STUN)." };
 
         var keys = new IceSpec.Cli.Analysis.CredentialOptions();
         var command = new Command("decode", "Decode STUN messages: header, attributes, validation, FINGERPRINT and MESSAGE-INTEGRITY.")
@@ -100,7 +100,7 @@ public static class DecodeCommand
         string? id = null;
         if (transaction is not null && (id = CaptureFilter.NormalizeTransaction(transaction)) is null)
         {
-            error = $"--transaction: '{transaction}' is not a transaction ID (24 hex digits)";
+            error = $"--transaction: '{transaction}' is not a transaction ID (24 hex digits, or 32 for classic RFC 3489 STUN)";
             return false;
         }
         filter = new CaptureFilter(ip, port, method, id);

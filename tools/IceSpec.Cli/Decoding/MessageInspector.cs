@@ -20,6 +20,8 @@ public static class MessageInspector
     public static MessageReport Inspect(byte[] bytes, string? profile, Credential? credential)
     {
         var status = StunMessage.TryParse(bytes, out var message);
+        // RFC 5389 §12: without the magic cookie, a message may be an RFC 3489 one.
+        if (status == StunParseStatus.BadMagicCookie && IceSpec.Captures.ClassicStun.IsClassic(bytes)) return ClassicMessageInspector.Inspect(bytes);
         var header = ReadHeader(bytes, status);
         if (status != StunParseStatus.Ok)
             return new MessageReport(bytes, header, status, ParseStatusText.Describe(status, bytes), [], profile, null, null, null);

@@ -37,6 +37,7 @@ public sealed record IntegrityReport(IntegrityOutcome Outcome, IntegrityStatus? 
 /// <summary>
 /// Everything the tool found out about one message, computed once and rendered as text or JSON.
 /// When the framing did not parse, only <see cref="Header"/> (if 20 bytes were there) and <see cref="StatusMessage"/> are set.
+/// A classic message (RFC 3489, <see cref="Classic"/>) has a 32-digit transaction ID, no violation and no FINGERPRINT report.
 /// </summary>
 public sealed record MessageReport(
     byte[] Bytes,
@@ -51,8 +52,12 @@ public sealed record MessageReport(
 {
     public bool Parsed => Status == StunParseStatus.Ok;
 
-    /// <summary>Parsed, broke no rule, carries no bad FINGERPRINT, and — when a key was given — verified.</summary>
-    public bool Passed =>
+    /// <summary>An RFC 3489 message (no magic cookie), read by <see cref="ClassicMessageInspector"/>.</summary>
+    public bool Classic { get; init; }
+
+    /// <summary>Parsed, broke no rule, carries no bad FINGERPRINT, and — when a key was given — verified. A classic message
+    /// passes when it parsed: nothing else is checked on it.</summary>
+    public bool Passed => Classic ? Parsed :
         Parsed && Violation is null &&
         Fingerprint?.Status is IntegrityStatus.Valid or IntegrityStatus.Missing &&
         Integrity is { } integrity && (integrity.KeyDescription is null || integrity.Outcome == IntegrityOutcome.Verified);

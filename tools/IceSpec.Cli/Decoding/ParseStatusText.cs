@@ -31,12 +31,9 @@ public static class ParseStatusText
             case StunParseStatus.NotStun:
                 return $"not STUN: the first byte is 0x{bytes[0]:X2}, whose two top bits must be zero in STUN (RFC 8489 §5); " +
                        "this looks like ChannelData, RTP/RTCP or DTLS";
-            case StunParseStatus.BadMagicCookie when IsClassicRfc3489(bytes, out var kind):
-                return $"classic RFC 3489 {kind}: no magic cookie, a 128-bit transaction ID {Convert.ToHexStringLower(bytes.Slice(4, 16))} " +
-                       "(RFC 8489 §5: a server answers it with MAPPED-ADDRESS; RFC 8489 checks do not apply)";
             case StunParseStatus.BadMagicCookie:
                 var cookie = BinaryPrimitives.ReadUInt32BigEndian(bytes[StunHeader.CookieOffset..]);
-                return $"bad magic cookie: 0x{cookie:X8} where STUN has 0x{StunHeader.MagicCookie:X8} (RFC 8489 §5); an RFC 3489 message or not STUN";
+                return $"bad magic cookie: 0x{cookie:X8} where STUN has 0x{StunHeader.MagicCookie:X8} (RFC 8489 §5); not STUN, nor a well-framed RFC 3489 message";
             case StunParseStatus.LengthNotMultipleOf4:
                 return $"bad message length: {DeclaredLength(bytes)} is not a multiple of 4 (RFC 8489 §5: attributes are padded to 4 bytes, so the last two bits of the length are zero)";
             case StunParseStatus.LengthMismatch:
@@ -47,38 +44,6 @@ public static class ParseStatusText
             default:
                 return $"unparseable ({status})";
         }
-    }
-
-    /// <summary>
-    /// RFC 3489 framing: the same header without the cookie (its 128-bit transaction ID starts at byte 4), a length
-    /// that counts the bytes after the header, one of RFC 3489's message types (Binding, Shared Secret), and only
-    /// RFC 3489's attributes (0x0001–0x000B, RFC 3489 §11.2), each within the message. A message with, say, SOFTWARE or
-    /// FINGERPRINT is an RFC 8489 message with a damaged cookie.
-    /// </summary>
-    public static bool IsClassicRfc3489(ReadOnlySpan<byte> bytes, out string kind)
-    {
-        kind = BinaryPrimitives.ReadUInt16BigEndian(bytes) switch
-        {
-            0x0001 => "Binding request",
-            0x0101 => "Binding response",
-            0x0111 => "Binding error response",
-            0x0002 => "Shared Secret request",
-            0x0102 => "Shared Secret response",
-            0x0112 => "Shared Secret error response",
-            _ => "",
-        };
-        var length = DeclaredLength(bytes);
-        if (kind.Length == 0 || length % 4 != 0 || length + StunHeader.Length != bytes.Length) return false;
-        for (var offset = StunHeader.Length; offset < bytes.Length;)
-        {
-            if (offset + StunHeader.AttributeHeaderLength > bytes.Length) return false;
-            var type = BinaryPrimitives.ReadUInt16BigEndian(bytes[offset..]);
-            var valueLength = BinaryPrimitives.ReadUInt16BigEndian(bytes[(offset + 2)..]);
-            if (type is < 0x0001 or > 0x000B) return false;
-            offset += StunHeader.AttributeHeaderLength + valueLength;
-            if (offset > bytes.Length) return false;
-        }
-        return true;
     }
 
     private static int DeclaredLength(ReadOnlySpan<byte> bytes) => BinaryPrimitives.ReadUInt16BigEndian(bytes[StunHeader.LengthOffset..]);

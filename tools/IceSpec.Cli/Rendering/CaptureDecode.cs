@@ -33,19 +33,21 @@ public sealed record CaptureFilter(IPAddress? Address, int? Port, string? Method
     private static bool TryParseCode(string text, out int code) =>
         int.TryParse(text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : "x", NumberStyles.HexNumber, null, out code);
 
-    /// <summary>The transaction ID as 24 lower-case hex digits (spaces and a 0x prefix dropped), or null when it is not one.</summary>
+    /// <summary>The transaction ID as 24 lower-case hex digits, or 32 for a classic one (RFC 3489 §11.1: 128 bits), spaces
+    /// and a 0x prefix dropped; null when it is neither.</summary>
     public static string? NormalizeTransaction(string text)
     {
         var hex = text.Replace(" ", "").Replace(":", "");
         if (hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) hex = hex[2..];
-        return hex.Length == 24 && hex.All(Uri.IsHexDigit) ? hex.ToLowerInvariant() : null;
+        return hex.Length is 24 or 32 && hex.All(Uri.IsHexDigit) ? hex.ToLowerInvariant() : null;
     }
 }
 
 /// <summary>
-/// <c>icespec decode FILE.pcap</c>: every STUN and ChannelData message of a capture, each printed as the hex decode prints
-/// it, prefixed by frame number, time, transport and source → destination (JSON: frame, time, transport, src, dst, kind
-/// before the decode's own fields; ChannelData has channel and length instead).
+/// <c>icespec decode FILE.pcap</c>: every STUN, classic STUN (RFC 3489) and ChannelData message of a capture, each printed
+/// as the hex decode prints it, prefixed by frame number, time, transport and source → destination (JSON: frame, time,
+/// transport, src, dst, kind — stun, classic-stun or channeldata — before the decode's own fields; ChannelData has channel
+/// and length instead).
 /// </summary>
 public static class CaptureDecode
 {
@@ -68,7 +70,12 @@ public static class CaptureDecode
             // Streamed: each message is decoded and printed as it is read, so memory does not grow with the file.
             (frames, error) = CaptureFile.Stream(path, message =>
             {
-                var report = message.Kind == CapturedKind.Stun ? MessageInspector.Inspect(message.Bytes, profile, credential ?? KeyFor(keys, message)) : null;
+                var report = message.Kind switch
+                {
+                    CapturedKind.Stun => MessageInspector.Inspect(message.Bytes, profile, credential ?? KeyFor(keys, message)),
+                    CapturedKind.ClassicStun => ClassicMessageInspector.Inspect(message.Bytes),
+                    _ => null,
+                };
                 if (!filter.Matches(message, report)) return;
                 if (report is not null) passed &= Acceptable(report);
                 if (json) output.WriteLine(RenderJson(message, report));
@@ -100,7 +107,7 @@ public static class CaptureDecode
     /// Like <see cref="MessageReport.Passed"/>, except that a message without integrity attributes (a 401 response, a
     /// Binding request) is fine in a capture even when a key was given: only a failed check counts.
     /// </summary>
-    private static bool Acceptable(MessageReport report) =>
+    private static bool Acceptable(MessageReport report) => report.Classic ? report.Parsed :
         report.Parsed && report.Violation is null &&
         report.Fingerprint?.Status is Stun.IntegrityStatus.Valid or Stun.IntegrityStatus.Missing &&
         report.Integrity?.Outcome != IntegrityOutcome.Failed;
@@ -126,7 +133,7 @@ public static class CaptureDecode
             json.WriteString("transport", message.Transport);
             json.WriteString("src", message.Source.ToString());
             json.WriteString("dst", message.Destination.ToString());
-            json.WriteString("kind", message.Kind == CapturedKind.Stun ? "stun" : "channeldata");
+            json.WriteString("kind", message.Kind switch { CapturedKind.Stun => "stun", CapturedKind.ClassicStun => "classic-stun", _ => "channeldata" });
             if (report is null)
             {
                 json.WriteString("channel", $"0x{message.Channel:X4}");

@@ -7,7 +7,7 @@ namespace IceSpec.Cli.Rendering;
 
 /// <summary>
 /// Renders a <see cref="MessageReport"/> as one line of JSON. Property names are stable: method, class, type, length,
-/// transactionId, status, statusMessage, attributes[{offset, type, name, length, value, hex, valid, comprehensionRequired}],
+/// transactionId, classic (true for RFC 3489 messages: 32-digit transactionId, fingerprint null), status, statusMessage, attributes[{offset, type, name, length, value, hex, valid, comprehensionRequired}],
 /// profile, violation{rule, citation, description, attributeType}|null, fingerprint, integrity, integrityChecks, ok.
 /// Type codes are "0x…" strings; fields a failed parse could not fill are null.
 /// </summary>
@@ -22,6 +22,7 @@ public static class JsonRenderer
         {
             json.WriteStartObject();
             WriteHeader(json, report.Header);
+            json.WriteBoolean("classic", report.Classic);
             json.WriteString("status", ParseStatusText.Id(report.Status));
             json.WriteString("statusMessage", report.StatusMessage);
             WriteAttributes(json, report.Attributes);

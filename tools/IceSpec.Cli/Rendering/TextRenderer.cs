@@ -16,6 +16,14 @@ public static class TextRenderer
             return;
         }
         WriteAttributes(output, report.Attributes);
+        if (report.Classic)
+        {
+            output.WriteLine("  checks: none (RFC 3489 has no FINGERPRINT; its rules are not in the spec)");
+            output.WriteLine("  integrity: " + (report.Integrity!.Outcome == IntegrityOutcome.NoKey
+                ? "no key (RFC 3489 §11.2.8: HMAC-SHA1 keyed with a Shared Secret password; not verified)"
+                : StatusWords.Integrity(report.Integrity.Outcome)));
+            return;
+        }
         var profile = report.Profile is null ? "" : $" ({report.Profile})";
         output.WriteLine($"  validation{profile}: " + (report.Violation is { } v ? Violation(v) : "valid"));
         output.WriteLine("  fingerprint: " + Fingerprint(report.Fingerprint!));
@@ -29,7 +37,7 @@ public static class TextRenderer
             output.WriteLine($"{report.Bytes.Length} bytes: {Convert.ToHexStringLower(report.Bytes)}");
             return;
         }
-        output.WriteLine($"{StatusWords.Method(header)} {StatusWords.ClassPhrase(header.Class)}  " +
+        output.WriteLine($"{StatusWords.Method(header)} {StatusWords.ClassPhrase(header.Class)}  " + (report.Classic ? "classic STUN (RFC 3489)  " : "") +
                          $"type 0x{header.RawType:X4}  length {header.Length}  transaction {header.TransactionId}");
     }
 

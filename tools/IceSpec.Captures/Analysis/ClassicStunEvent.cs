@@ -1,0 +1,48 @@
+using System.Buffers.Binary;
+using System.Net;
+using IceSpec.Stun;
+
+namespace IceSpec.Captures.Analysis;
+
+/// <summary>
+/// The <see cref="StunEvent"/> of a classic STUN message (RFC 3489, <see cref="CapturedKind.ClassicStun"/>): its method and
+/// class (RFC 3489 §11.1), its 16-byte transaction ID (32 hex digits, so it never pairs with an RFC 5389 one), USERNAME,
+/// ERROR-CODE and the mapped address (MAPPED-ADDRESS, else XOR-MAPPED-ADDRESS). RFC 3489 has no ICE or TURN: such a
+/// message only makes transactions. Its MESSAGE-INTEGRITY (§11.2.8, keyed with a Shared Secret password) is not verified.
+/// </summary>
+public static class ClassicStunEvent
+{
+    public static StunEvent Read(CapturedMessage captured)
+    {
+        var bytes = captured.Bytes;
+        var type = StunMessageType.Decode(BinaryPrimitives.ReadUInt16BigEndian(bytes));
+        var transactionId = bytes.AsSpan(StunHeader.CookieOffset, ClassicStun.TransactionIdLength);
+        string? username = null;
+        int? errorCode = null;
+        IPEndPoint? mapped = null, xorMapped = null;
+        var integrity = IntegrityCheck.Absent;
+        foreach (var (_, attribute, value) in ClassicStun.Attributes(bytes))
+        {
+            switch (attribute)
+            {
+                case 0x0006: username ??= System.Text.Encoding.UTF8.GetString(value); break;
+                case 0x0008: integrity = IntegrityCheck.NoKey; break;
+                case 0x0009 when value.Length >= 4: errorCode ??= (value[2] & 7) * 100 + value[3]; break;
+                case 0x0001 when mapped is null && ClassicStun.TryReadAddress(attribute, value, transactionId, out var address): mapped = address; break;
+                case 0x0020 or 0x8020 when xorMapped is null && ClassicStun.TryReadAddress(attribute, value, transactionId, out var address): xorMapped = address; break;
+            }
+        }
+        return new StunEvent
+        {
+            Captured = captured,
+            Classic = true,
+            Method = type.Method,
+            Class = type.Class,
+            TransactionId = TransactionKey.From(transactionId),
+            Username = username,
+            ErrorCode = errorCode,
+            MappedAddress = mapped ?? xorMapped,
+            Integrity = integrity,
+        };
+    }
+}

@@ -163,24 +163,73 @@ public sealed partial class TurnServer
 
     /// <summary>
     /// RFC 5389 §12.2 (backwards compatibility with RFC 3489): a Binding request without the magic cookie gets
-    /// MAPPED-ADDRESS, with the client's 128-bit transaction ID echoed and no FINGERPRINT.
+    /// MAPPED-ADDRESS, with the client's 128-bit transaction ID echoed and no FINGERPRINT. RESPONSE-ADDRESS, a
+    /// CHANGE-REQUEST that asks for another address or port, and any other comprehension-required attribute the server
+    /// does not know get a 420 instead, as §12.2 says: answering a change request from the same address would tell an
+    /// RFC 3489 client it is behind no NAT. A CHANGE-REQUEST with no flag set asks for nothing and is answered (as coturn
+    /// does: stund's client sends one in every request). Nothing else is added: RFC 3489 attributes have lengths that
+    /// are multiples of 4 (§11.2), and its clients reject others (stund's does).
     /// </summary>
     private void HandleClassicBinding(in TurnFlow flow, ReadOnlySpan<byte> packet)
     {
+        Span<ushort> unknown = stackalloc ushort[16];
         if (packet.Length < StunHeader.Length || BinaryPrimitives.ReadUInt16BigEndian(packet) != StunMessageType.Encode(StunMethods.Binding, StunClass.Request) ||
-            BinaryPrimitives.ReadUInt16BigEndian(packet[StunHeader.LengthOffset..]) + StunHeader.Length != packet.Length || (packet.Length & 3) != 0)
+            BinaryPrimitives.ReadUInt16BigEndian(packet[StunHeader.LengthOffset..]) + StunHeader.Length != packet.Length || (packet.Length & 3) != 0 ||
+            !TryCollectClassicUnknown(packet[StunHeader.Length..], unknown, out var count))
         {
             Counters.DroppedMalformed++;
             return;
         }
         Counters.Requests++;
         var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
-        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Success), packet.Slice(StunHeader.TransactionIdOffset, StunHeader.TransactionIdLength));
-        builder.AddMappedAddress(flow.Remote.ToStunAddress());
-        if (_software.Length > 0) builder.AddSoftware(_software);
+        var transactionId = packet.Slice(StunHeader.TransactionIdOffset, StunHeader.TransactionIdLength);
+        StunMessageBuilder builder;
+        if (count == 0)
+        {
+            builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Success), transactionId);
+            builder.AddMappedAddress(flow.Remote.ToStunAddress());
+        }
+        else
+        {
+            Counters.ErrorResponses++;
+            builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Error), transactionId);
+            // RFC 3489 §11.2.9: a reason phrase whose length is a multiple of 4 ("Unknown Attribute" + 3 spaces);
+            // §11.2.10: an even number of UNKNOWN-ATTRIBUTES entries, one repeated if need be.
+            builder.AddErrorCode(StunErrorCodes.UnknownAttribute, "Unknown Attribute   ");
+            if (count % 2 == 1)
+            {
+                unknown[count] = unknown[count - 1];
+                count++;
+            }
+            builder.AddUnknownAttributes(unknown[..count]);
+        }
         var length = builder.Length;
         packet.Slice(StunHeader.CookieOffset, 4).CopyTo(buffer.AsSpan(StunHeader.CookieOffset));
         Enqueue(flow, flow.Local, flow.Remote, buffer, length);
+    }
+
+    /// <summary>
+    /// Walks an RFC 3489 request's attributes (which must fill its body exactly) and lists the comprehension-required
+    /// ones to refuse: those the server does not understand, and a CHANGE-REQUEST with a flag set (RFC 5389 §12.2).
+    /// False when malformed.
+    /// </summary>
+    private static bool TryCollectClassicUnknown(ReadOnlySpan<byte> body, Span<ushort> unknown, out int count)
+    {
+        count = 0;
+        while (body.Length >= StunHeader.AttributeHeaderLength)
+        {
+            var type = BinaryPrimitives.ReadUInt16BigEndian(body);
+            var length = BinaryPrimitives.ReadUInt16BigEndian(body[2..]);
+            if (StunHeader.AttributeHeaderLength + length > body.Length) return false;
+            var refused = type == StunAttributeTypes.ChangeRequest
+                ? length != 4 || (BinaryPrimitives.ReadUInt32BigEndian(body[StunHeader.AttributeHeaderLength..]) & (ChangeIpFlag | ChangePortFlag)) != 0
+                : type < 0x8000 && !StunAttributeRegistry.IsUnderstood(type);
+            if (refused &&
+                count < unknown.Length - 1 && !unknown[..count].Contains(type))
+                unknown[count++] = type;
+            body = body[(StunHeader.AttributeHeaderLength + length)..];
+        }
+        return body.IsEmpty;
     }
 
     /// <summary>SOFTWARE, then MESSAGE-INTEGRITY(-SHA256) when the request was authenticated (RFC 8489 §9.2.4), then FINGERPRINT.</summary>

@@ -17,6 +17,9 @@ namespace IceSpec.Captures;
 /// <item>TCP: each direction is reassembled by sequence number (retransmissions and overlaps dropped, out-of-order
 /// segments held back) and cut with RFC 8489 §6.2.2 / RFC 8656 §12.5 stream framing. A direction whose bytes stop
 /// looking like STUN or bound ChannelData is given up.</item>
+/// <item>STUN relayed by a TURN server — inside a Send or Data indication's DATA or inside ChannelData — is a message
+/// of its own too, between the allocation's relayed address and the peer, marked with <see cref="CapturedMessage.Relay"/>
+/// (see <see cref="TurnRelays"/>): an ICE check through a relayed candidate as the peer sees it.</item>
 /// </list>
 /// IPv4 and IPv6 (link types: <see cref="LinkLayer"/>), IP fragments reassembled (<see cref="IpFragmentReassembler"/>).
 /// Messages go to the sink given to the constructor as soon as they are complete (streaming), or, without one, are kept
@@ -27,9 +30,7 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     private readonly List<CapturedMessage> _messages = [];
     private readonly IpFragmentReassembler _fragments = new();
     private readonly EndpointCache _endpoints = new();
-    private readonly Dictionary<ChannelKey, ushort> _pendingBinds = [];
-    // Bound channels per transport ("udp", "tcp"): keyed by endpoints only, so that the look-up every ChannelData makes hashes no string.
-    private readonly HashSet<BoundChannel> _boundUdp = [], _boundTcp = [];
+    private readonly TurnRelays _turn = new();
     private readonly Dictionary<(IPEndPoint Source, IPEndPoint Destination), TcpDirection> _streams = [];
 
     /// <summary>The messages decoded so far when no sink was given.</summary>
@@ -225,32 +226,19 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     {
         if (sink is null) _messages.Add(message);
         else sink(message);
-        if (message.Kind == CapturedKind.Stun) TrackChannelBind(message);
-    }
-
-    /// <summary>Remembers ChannelBind requests by transaction and binds their channel when the success response comes back on the same 5-tuple.</summary>
-    private void TrackChannelBind(CapturedMessage captured)
-    {
-        if (StunMessage.TryParse(captured.Bytes, out var message) != StunParseStatus.Ok || message.Method != TurnMethods.ChannelBind) return;
-        if (message.Class == StunClass.Request && message.TryGetAttribute(TurnAttributeTypes.ChannelNumber, out var value) && value.Length >= 2)
+        if (message.Relay is not null) return;
+        CapturedMessage? inner = null;
+        if (message.Kind == CapturedKind.ChannelData) inner = _turn.Unwrap(message);
+        else if (message.Kind == CapturedKind.Stun && StunMessage.TryParse(message.Bytes, out var parsed) == StunParseStatus.Ok)
         {
-            // Requests never answered would pile up: forget them all past a bound, as EndpointCache does.
-            if (_pendingBinds.Count >= EndpointCache.Capacity) _pendingBinds.Clear();
-            _pendingBinds[new ChannelKey(captured.Transport, captured.Source, captured.Destination, Convert.ToHexStringLower(message.TransactionId))] =
-                BinaryPrimitives.ReadUInt16BigEndian(value);
+            _turn.Observe(message, parsed);
+            inner = _turn.Unwrap(message, parsed);
         }
-        else if (message.Class == StunClass.Success &&
-                 _pendingBinds.Remove(new ChannelKey(captured.Transport, captured.Destination, captured.Source, Convert.ToHexStringLower(message.TransactionId)), out var channel))
-        {
-            // Either direction of the 5-tuple may carry ChannelData on the channel.
-            var bound = captured.Transport == "udp" ? _boundUdp : _boundTcp;
-            bound.Add(new BoundChannel(new Flow(captured.Source, captured.Destination), channel));
-            bound.Add(new BoundChannel(new Flow(captured.Destination, captured.Source), channel));
-        }
+        if (inner is not null) Add(inner);
     }
 
     private bool IsBound(string transport, IPEndPoint source, IPEndPoint destination, ushort channel) =>
-        (transport == "udp" ? _boundUdp : _boundTcp).Contains(new BoundChannel(new Flow(source, destination), channel));
+        _turn.IsBound(transport, source, destination, channel);
 
     private sealed class TcpDirection
     {
@@ -261,10 +249,4 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         public readonly List<byte> Buffer = [];
         public readonly Dictionary<uint, byte[]> Held = [];
     }
-
-    /// <summary>A channel bound on one direction of a 5-tuple.</summary>
-    private readonly record struct BoundChannel(Flow Flow, ushort Channel);
-
-    /// <summary>A ChannelBind request: its transport, client, server and transaction ID.</summary>
-    private readonly record struct ChannelKey(string Transport, IPEndPoint Client, IPEndPoint Server, string TransactionId);
 }

@@ -24,6 +24,19 @@ public sealed record CapturedMessage(
 
     /// <summary>ChannelData's Length field (application data bytes), else null.</summary>
     public int? DataLength => Kind == CapturedKind.ChannelData ? Bytes[2] << 8 | Bytes[3] : null;
+
+    /// <summary>
+    /// For a message relayed by a TURN server inside another (a Send or Data indication, ChannelData): where it was
+    /// carried. <see cref="Source"/> and <see cref="Destination"/> are then the relayed address and the peer, as the
+    /// peer sees them; <see cref="Frame"/> and <see cref="Time"/> are the carrier's. Null for a message on the wire.
+    /// </summary>
+    public CapturedRelay? Relay { get; init; }
+}
+
+/// <summary>The TURN message that carried a relayed one: "Send indication", "Data indication" or "ChannelData 0xNNNN", on the client's 5-tuple.</summary>
+public sealed record CapturedRelay(string Carrier, string Transport, IPEndPoint Client, IPEndPoint Server)
+{
+    public override string ToString() => $"inside {Carrier} {Client} ↔ {Server} ({Transport.ToUpperInvariant()})";
 }
 
 /// <summary>Every message of a capture, how many frames were read, and why reading stopped early (null when it did not).</summary>

@@ -64,7 +64,8 @@ public sealed class CaptureAnalyzer
         CheckIntegrity(stun, parsed);
         _integrity[(int)stun.Integrity]++;
         Validate(stun, parsed);
-        if (TimelineHasRoom()) AddToTimeline(message, stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
+        if (TimelineHasRoom())
+            AddToTimeline(message, message.Relay is { } relay ? $"{stun.TimelineLabel} (in {relay.Carrier})" : stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
 
         if (stun.IsRequest)
         {
@@ -89,7 +90,8 @@ public sealed class CaptureAnalyzer
         _classicStun++;
         var stun = ClassicStunEvent.Read(message);
         _integrity[(int)stun.Integrity]++;
-        if (TimelineHasRoom()) AddToTimeline(message, stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
+        if (TimelineHasRoom())
+            AddToTimeline(message, message.Relay is { } relay ? $"{stun.TimelineLabel} (in {relay.Carrier})" : stun.TimelineLabel, stun.Class.ToString().ToLowerInvariant());
         if (stun.IsRequest) _transactions.OnRequest(stun);
         else if (stun.IsResponse) _transactions.OnResponse(stun);
     }

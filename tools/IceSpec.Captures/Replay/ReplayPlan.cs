@@ -39,7 +39,8 @@ public static class ReplayPlan
         var byTransaction = new Dictionary<string, int>();
         var responses = new Dictionary<string, byte[]>();
         DateTime? first = null;
-        foreach (var message in messages.Where(m => m.Kind == CapturedKind.Stun))
+        // Messages relayed inside TURN messages are not replayed on their own: their carriers are.
+        foreach (var message in messages.Where(m => m.Kind == CapturedKind.Stun && m.Relay is null))
         {
             if (StunMessage.TryParse(message.Bytes, out var parsed) != StunParseStatus.Ok) continue;
             var id = Convert.ToHexStringLower(parsed.TransactionId);
@@ -62,7 +63,7 @@ public static class ReplayPlan
     public static IPEndPoint? Resolve(IReadOnlyList<CapturedMessage> messages, string side)
     {
         if (IPEndPoint.TryParse(side, out var address) && address.Port != 0) return address;
-        foreach (var message in messages.Where(m => m.Kind == CapturedKind.Stun))
+        foreach (var message in messages.Where(m => m.Kind == CapturedKind.Stun && m.Relay is null))
             if (StunMessage.TryParse(message.Bytes, out var parsed) == StunParseStatus.Ok && parsed.Class == StunClass.Request &&
                 parsed.GetUsernameString() is { } username && username.EndsWith(":" + side, StringComparison.Ordinal))
                 return message.Source;

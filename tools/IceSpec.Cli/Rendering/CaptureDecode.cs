@@ -120,7 +120,7 @@ public static class CaptureDecode
     public static string Time(DateTime time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
     private static string Prefix(CapturedMessage m) =>
-        $"frame {m.Frame}  {Time(m.Time)}  {m.Transport.ToUpperInvariant()}  {m.Source} → {m.Destination}";
+        $"frame {m.Frame}  {Time(m.Time)}  {m.Transport.ToUpperInvariant()}  {m.Source} → {m.Destination}" + (m.Relay is { } relay ? $"  relayed, {relay}" : "");
 
     private static string RenderJson(CapturedMessage message, MessageReport? report)
     {
@@ -134,6 +134,16 @@ public static class CaptureDecode
             json.WriteString("src", message.Source.ToString());
             json.WriteString("dst", message.Destination.ToString());
             json.WriteString("kind", message.Kind switch { CapturedKind.Stun => "stun", CapturedKind.ClassicStun => "classic-stun", _ => "channeldata" });
+            if (message.Relay is { } relay)
+            {
+                // Relayed by a TURN server: src/dst are the relayed address and the peer; the carrier is on the client's 5-tuple.
+                json.WriteStartObject("relayedIn");
+                json.WriteString("carrier", relay.Carrier);
+                json.WriteString("transport", relay.Transport);
+                json.WriteString("client", relay.Client.ToString());
+                json.WriteString("server", relay.Server.ToString());
+                json.WriteEndObject();
+            }
             if (report is null)
             {
                 json.WriteString("channel", $"0x{message.Channel:X4}");

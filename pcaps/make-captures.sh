@@ -114,6 +114,9 @@ ice_captures() {
   netns_capture "$out/libnice-role-conflict.pcapng" \
     "libnice 0.1.21 <-> libnice 0.1.21 on 127.0.0.1 (pcaps/peers/libnice_pair.c conflict 2): both start controlling, RFC 8445 7.3.1.1 role conflict; credentials in libnice-role-conflict.credentials" \
     "$tmp/libnice_pair" conflict 2 "$base"
+  netns_capture "$out/libnice-tcp.pcapng" \
+    "libnice 0.1.21 <-> libnice 0.1.21 on 127.0.0.1 over ICE-TCP only (pcaps/peers/libnice_pair.c tcp 2): RFC 6544 active/passive candidates, RFC 4571 framing; credentials in libnice-tcp.credentials" \
+    "$tmp/libnice_pair" tcp 2 "$base"
   netns_capture "$out/aioice.pcapng" \
     "aioice 0.8.0 <-> aioice 0.8.0 on 127.0.0.1 (pcaps/peers/aioice_pair.py 7): aggressive nomination, consent checks every 4-6 s; credentials in aioice.credentials" \
     /usr/bin/python3 "$here/peers/aioice_pair.py" 7

@@ -3,10 +3,12 @@
  * fixed credentials, so that a capture of their checks can be verified and analysed:
  *   left  agent: ufrag "LnL1", password "LeftLibnicePassword0001"   (controlling)
  *   right agent: ufrag "LnR2", password "RightLibnicePassword002"   (controlled unless "conflict")
- * Usage: libnice_pair aggressive|regular|conflict SECONDS BASEPORT   (left uses BASEPORT..+4, right BASEPORT+5..+9)
+ * Usage: libnice_pair aggressive|regular|conflict|tcp SECONDS BASEPORT   (left uses BASEPORT..+4, right BASEPORT+5..+9)
  *   aggressive  libnice's default nomination (USE-CANDIDATE on every check of the controlling agent)
  *   regular     NICE_AGENT_OPTION_REGULAR_NOMINATION
  *   conflict    both agents start controlling: RFC 8445 §7.3.1.1 role conflict, resolved with a 487 or a role switch
+ *   tcp         aggressive, ICE-TCP only (RFC 6544: libnice's "ice-tcp" on, "ice-udp" off): checks and data framed
+ *               with RFC 4571's 16-bit length over TCP connections from active to passive candidates
  * Each agent sends 3 datagrams once its component is READY; the program runs SECONDS in total (consent freshness,
  * RFC 7675, is on: checks every ~5 s when longer than that), then prints the final states and exits 0 when both were READY.
  */
@@ -53,13 +55,13 @@ static gboolean quit (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void setup (Side *side, const char *name, gboolean controlling, NiceAgentOption options, guint min_port, guint max_port)
+static void setup (Side *side, const char *name, gboolean controlling, NiceAgentOption options, gboolean tcp, guint min_port, guint max_port)
 {
   NiceAddress address;
   side->name = name;
   side->agent = nice_agent_new_full (g_main_loop_get_context (loop), NICE_COMPATIBILITY_RFC5245,
                                      options | NICE_AGENT_OPTION_CONSENT_FRESHNESS);
-  g_object_set (side->agent, "ice-tcp", FALSE, "upnp", FALSE, "controlling-mode", controlling, NULL);
+  g_object_set (side->agent, "ice-tcp", tcp, "ice-udp", !tcp, "upnp", FALSE, "controlling-mode", controlling, NULL);
   nice_address_init (&address);
   nice_address_set_from_string (&address, "127.0.0.1");
   nice_agent_add_local_address (side->agent, &address);
@@ -80,16 +82,17 @@ static void exchange (Side *from, Side *to, const char *ufrag, const char *pwd)
 int main (int argc, char **argv)
 {
   NiceAgentOption options = NICE_AGENT_OPTION_NONE;
-  gboolean conflict = FALSE;
+  gboolean conflict = FALSE, tcp = FALSE;
   guint base;
   int seconds;
 
   if (argc != 4) {
-    fprintf (stderr, "usage: libnice_pair aggressive|regular|conflict SECONDS BASEPORT\n");
+    fprintf (stderr, "usage: libnice_pair aggressive|regular|conflict|tcp SECONDS BASEPORT\n");
     return 2;
   }
   if (strcmp (argv[1], "regular") == 0) options = NICE_AGENT_OPTION_REGULAR_NOMINATION;
   else if (strcmp (argv[1], "conflict") == 0) conflict = TRUE;
+  else if (strcmp (argv[1], "tcp") == 0) tcp = TRUE;
   else if (strcmp (argv[1], "aggressive") != 0) {
     fprintf (stderr, "libnice_pair: unknown mode '%s'\n", argv[1]);
     return 2;
@@ -102,8 +105,8 @@ int main (int argc, char **argv)
   }
 
   loop = g_main_loop_new (NULL, FALSE);
-  setup (&left, "left", TRUE, options, base, base + 4);
-  setup (&right, "right", conflict, options, base + 5, base + 9);
+  setup (&left, "left", TRUE, options, tcp, base, base + 4);
+  setup (&right, "right", conflict, options, tcp, base + 5, base + 9);
   nice_agent_set_local_credentials (left.agent, left.stream, LEFT_UFRAG, LEFT_PWD);
   nice_agent_set_local_credentials (right.agent, right.stream, RIGHT_UFRAG, RIGHT_PWD);
   /* Host-only gathering completes synchronously inside nice_agent_gather_candidates(). */

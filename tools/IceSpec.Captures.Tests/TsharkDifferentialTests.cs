@@ -94,6 +94,24 @@ public class TsharkDifferentialTests
         foreach (var name in names) Assert.True(new FileInfo(Path.Combine(Frames.Pcaps, name)).Length < 200_000, name + " is over 200 kB");
     }
 
+    /// <summary>
+    /// libnice-tcp.pcapng (ICE-TCP, RFC 4571 framing): after the three 14-byte application-data frames on the
+    /// connection 58783 → 40003 (frames 24–26, not STUN), Wireshark takes the next segment for the rest of a PDU it
+    /// could not dissect and shows frame 34 — the Binding success answering frame 28's check — as TCP only.
+    /// </summary>
+    private static readonly (string Capture, int Frame)[] TsharkMisses = [("libnice-tcp.pcapng", 34)];
+
+    [Fact]
+    public void The_frame_tshark_misses_in_the_ice_tcp_capture_answers_the_check_of_frame_28()
+    {
+        var messages = CaptureFile.Read(Path.Combine(Frames.Pcaps, "libnice-tcp.pcapng")).Messages;
+        var check = Assert.Single(messages, m => m.Frame == 28);
+        var answer = Assert.Single(messages, m => m.Frame == 34);
+        Assert.Equal((check.Source, check.Destination), (answer.Destination, answer.Source));
+        Assert.Equal(0x0101, BinaryPrimitives.ReadUInt16BigEndian(answer.Bytes));
+        Assert.Equal(check.Bytes.AsSpan(8, 12).ToArray(), answer.Bytes.AsSpan(8, 12).ToArray());
+    }
+
     [Theory]
     [MemberData(nameof(Captures))]
     public void OurDecodingEqualsTsharks(string name) => AssertDecodingEqualsTsharks(Path.Combine(Frames.Pcaps, name));
@@ -110,7 +128,10 @@ public class TsharkDifferentialTests
             g => g.Key, g => Fields.Select(f => string.Join(",", g.SelectMany(f.Ours))).ToArray());
 
         Assert.NotEmpty(theirs);
-        Assert.Equal(theirs.Keys.Order(), ours.Keys.Order());
+        // Frames tshark 4.0 misses and we read, each checked on its own below: not a licence to differ elsewhere.
+        var missedByTshark = TsharkMisses.Where(m => m.Capture == name).Select(m => m.Frame).ToHashSet();
+        Assert.Equal(theirs.Keys.Order(), ours.Keys.Where(f => !missedByTshark.Contains(f)).Order());
+        Assert.All(missedByTshark, f => Assert.True(ours.ContainsKey(f), $"{name} frame {f}: listed as missed by tshark, but we do not read it either"));
         foreach (var (frame, expected) in theirs)
             for (var i = 0; i < Fields.Length; i++)
                 Assert.True(expected[i] == ours[frame][i],

@@ -109,7 +109,7 @@ public class ReplayTests
         using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", run.Pid.ToString()])) await kill.WaitForExitAsync();
         var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.True(code == ExitCodes.Failed, run.Output);
+        Assert.True(code == ExitCodes.Interrupted, run.Output);
         Assert.Contains("icespec: interrupted; coturn stopped", run.Output);
         Assert.False(Directory.Exists($"/proc/{coturn}"), $"coturn (PID {coturn}) still runs: {run.Output}");
         var kept = run.Output.Split('\n').Single(l => l.Contains("coturn's log kept in "));
@@ -128,7 +128,7 @@ public class ReplayTests
                 Pcap("coturn-uclient-udp.pcap"), "--side", "127.0.0.1:57735", "--impl", "coturn", "--credentials", Pcap("coturn-uclient-udp.credentials"));
             var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-            Assert.True(code == ExitCodes.Failed, run.Output);
+            Assert.True(code == ExitCodes.Setup, run.Output);
             Assert.Contains("icespec: cannot start coturn: coturn is not installed (no turnserver on PATH): apt-get install coturn, or run scripts/install-deps.sh", run.Output);
         }
         finally

@@ -11,4 +11,10 @@ public static class ExitCodes
 
     /// <summary>The command line or the input could not be understood (bad option, not hex, unknown machine…).</summary>
     public const int Usage = 2;
+
+    /// <summary>Something the command needs could not be started (an implementation not installed, or failing at start).</summary>
+    public const int Setup = 3;
+
+    /// <summary>Stopped by Ctrl-C or SIGTERM before it finished (128 + SIGINT, as shells report it); what it started was stopped.</summary>
+    public const int Interrupted = 130;
 }

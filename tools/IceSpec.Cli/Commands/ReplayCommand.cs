@@ -102,7 +102,7 @@ public static class ReplayCommand
             catch (Exception e) when (e is LabException or DriverException or FileNotFoundException)
             {
                 console.Error.WriteLine($"icespec: cannot start {name}: {e.Message}");
-                return ExitCodes.Failed;
+                return ExitCodes.Setup;
             }
             await using (started)
             {
@@ -117,7 +117,7 @@ public static class ReplayCommand
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             console.Error.WriteLine($"icespec: interrupted; {name} stopped");
-            return ExitCodes.Failed;
+            return ExitCodes.Interrupted;
         }
         finally
         {

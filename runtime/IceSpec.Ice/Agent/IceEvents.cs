@@ -56,4 +56,7 @@ public sealed record IceRoleChanged(TimeSpan Time, IceRole Role) : IceEvent(Time
 /// <summary>A peer's new credentials restarted ICE (RFC 8445 §9.2): send the new local description.</summary>
 public sealed record IceRestarted(TimeSpan Time, IceCredentials LocalCredentials) : IceEvent(Time);
 
+/// <summary>An ICE-TCP connection ended (the peer closed it, it failed, or it carried a frame over the limit); reported by <see cref="IceSession"/>.</summary>
+public sealed record IceTcpConnectionClosed(TimeSpan Time, IPEndPoint Local, IPEndPoint Remote, string Reason) : IceEvent(Time);
+
 public sealed record IceDataReceived(TimeSpan Time, int Stream, int Component, ReadOnlyMemory<byte> Data) : IceEvent(Time);

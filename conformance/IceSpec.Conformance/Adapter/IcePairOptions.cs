@@ -12,7 +12,8 @@ public sealed record IcePairOptions(
     string Policy = "all",
     bool Trickle = false,
     TimeSpan? Timeout = null,
-    int Datagrams = 3)
+    int Datagrams = 3,
+    string Transports = "udp")
 {
     public static readonly IReadOnlyList<string> Loopback = ["127.0.0.1"];
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
@@ -21,10 +22,16 @@ public sealed record IcePairOptions(
 /// <summary>A TURN server for both sides (RFC 8656); <see cref="Transport"/> is "udp" or "tcp".</summary>
 public sealed record TurnServerOptions(string Server, string Username, string Password, string Transport = "udp");
 
-/// <summary>A driver's selected pair as it reported it: addresses as "ip:port", types host/srflx/prflx/relay.</summary>
-public sealed record SelectedPair(string Local, string Remote, string LocalType, string RemoteType)
+/// <summary>
+/// A driver's selected pair as it reported it: addresses as "ip:port", types host/srflx/prflx/relay; the transport
+/// ("udp"/"tcp", null when the driver did not say) and, over TCP, each candidate's RFC 6544 tcptype.
+/// </summary>
+public sealed record SelectedPair(string Local, string Remote, string LocalType, string RemoteType,
+    string? Transport = null, string? LocalTcpType = null, string? RemoteTcpType = null)
 {
-    public override string ToString() => $"{LocalType} {Local} -> {RemoteType} {Remote}";
+    public override string ToString() => Transport == "tcp"
+        ? $"tcp {LocalType}/{LocalTcpType} {Local} -> {RemoteType}/{RemoteTcpType} {Remote}"
+        : $"{LocalType} {Local} -> {RemoteType} {Remote}";
 }
 
 public enum IcePairOutcome { Connected, Failed, Unsupported }

@@ -79,6 +79,7 @@ internal sealed class IcePairSession
             ["addresses"] = new JsonArray((addresses ?? IcePairOptions.Loopback).Select(x => (JsonNode?)x).ToArray()),
             ["policy"] = o.Policy,
         };
+        if (o.Transports != "udp") command["transports"] = o.Transports;
         if (o.StunServer is not null) command["stun"] = o.StunServer;
         if (o.Turn is { } t)
             command["turn"] = new JsonObject { ["server"] = t.Server, ["username"] = t.Username, ["password"] = t.Password, ["transport"] = t.Transport };

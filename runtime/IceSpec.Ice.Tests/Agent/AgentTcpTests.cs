@@ -43,6 +43,7 @@ public sealed class AgentTcpTests
         Assert.Equal((IceTransport.Tcp, IceTcpType.Passive), (passivePair.Local.Transport, passivePair.Local.TcpType));
         Assert.Equal((IceTransport.Tcp, IceTcpType.Active, IceCandidateType.PeerReflexive), (passivePair.Remote.Transport, passivePair.Remote.TcpType, passivePair.Remote.Type));
         Assert.Equal(activePair.Local.Address.Address, passivePair.Remote.Address.Address);
+        Assert.Equal(passivePair.Remote.Address, activePair.TcpConnectionLocal); // the port the connection left from, not 9
         Assert.True(activePair.Nominated && passivePair.Nominated);
 
         var (atB, atA) = pair.Exchange("over tcp from A"u8.ToArray(), "over tcp from B"u8.ToArray());

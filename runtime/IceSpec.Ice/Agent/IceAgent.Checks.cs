@@ -208,6 +208,7 @@ public sealed partial class IceAgent
             stream.LocalCandidates.Add(local);
         }
         pair.MappedLocal = local;
+        pair.TcpConnectionLocal = TcpConnectionOf(pair)?.LocalEndPoint;
         FirePair(now, pair, CandidatePairEvent.SuccessResponse);
         stream.CheckList.FirstValidAt[pair.Component] ??= now;
 

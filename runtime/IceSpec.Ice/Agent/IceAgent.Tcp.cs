@@ -125,6 +125,9 @@ public sealed partial class IceAgent
     private void Write(IceTcpConnection connection, ReadOnlyMemory<byte> data) =>
         _transmits.Enqueue(new IceTransmit(connection.LocalEndPoint!, connection.Remote, data, IceTcp: IceTcpTransmitKind.Message));
 
+    private IceTcpConnection? TcpConnectionOf(IceCandidatePair pair) =>
+        pair.Local.Transport == IceTransport.Tcp ? _tcpConnections.Find(c => c.Local == pair.Local && c.Remote.Equals(pair.Remote.Address)) : null;
+
     private IceTcpConnection? Connecting(IPEndPoint activeCandidate, IPEndPoint remote) =>
         _tcpConnections.Find(c => c.LocalEndPoint is null && c.Local.Socket.Equals(activeCandidate) && c.Remote.Equals(remote));
 

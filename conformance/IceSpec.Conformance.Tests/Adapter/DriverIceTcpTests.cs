@@ -42,6 +42,30 @@ public sealed class DriverIceTcpTests(ITestOutputHelper output)
         Assert.Equal(active.Local, passive.Remote); // …from the port it really left from (not the signalled 9)
     }
 
+    /// <summary>
+    /// The kit forwards only the passive candidate of one side and only the active one of the other, so each
+    /// implementation also takes the other connection role: IceSpec accepts libnice's connection (RFC 6544 §7.2) and
+    /// learns libnice's end as peer-reflexive, in both ICE roles. (libnice names its own active end by the port the
+    /// connection left from, as a peer-reflexive local candidate: the active side's local type is not asserted.)
+    /// </summary>
+    [Theory]
+    [InlineData("icespec", "libnice", "passive", "active")]
+    [InlineData("libnice", "icespec", "active", "passive")]
+    [InlineData("icespec", "libnice", "active", "passive")]
+    [InlineData("libnice", "icespec", "passive", "active")]
+    public async Task Connects_over_tcp_with_the_connection_roles_fixed_by_the_offered_candidates(string controlling, string controlled,
+        string controllingOffers, string controlledOffers)
+    {
+        var result = await RunAsync(controlling, controlled, new IcePairOptions(Transports: "tcp",
+            ControllingOffersTcpType: controllingOffers, ControlledOffersTcpType: controlledOffers));
+        AssertConnected(result);
+        Assert.Equal((controllingOffers, controlledOffers), (result.ControllingPair!.LocalTcpType, result.ControlledPair!.LocalTcpType));
+        var (active, passive) = controllingOffers == "active" ? (result.ControllingPair, result.ControlledPair!) : (result.ControlledPair!, result.ControllingPair);
+        Assert.Equal(("host", "prflx"), (passive.LocalType, passive.RemoteType));
+        Assert.Equal(passive.Local, active.Remote);
+        Assert.Equal(active.Local, passive.Remote);
+    }
+
     /// <summary>Both transports offered: both sides select UDP (RFC 6544 §4.2: a TCP candidate's priority is below a UDP host's here).</summary>
     [Theory]
     [InlineData("icespec", "libnice")]

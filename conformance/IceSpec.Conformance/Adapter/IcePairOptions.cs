@@ -1,6 +1,11 @@
 namespace IceSpec.Conformance.Adapter;
 
-/// <summary>One ICE session between two drivers: what each side is configured with (conformance/ADAPTER.md "configure").</summary>
+/// <summary>
+/// One ICE session between two drivers: what each side is configured with (conformance/ADAPTER.md "configure").
+/// <see cref="Transports"/>: "udp", "tcp" or "udp,tcp". <c>…OffersTcpType</c>: the kit forwards only that side's TCP
+/// candidates of this tcptype ("active" or "passive"; RFC 6544 lets an agent offer any of them), which fixes which side
+/// opens the connection; null forwards them all.
+/// </summary>
 public sealed record IcePairOptions(
     string Nomination = "regular",
     IReadOnlyList<string>? ControllingAddresses = null,
@@ -13,7 +18,9 @@ public sealed record IcePairOptions(
     bool Trickle = false,
     TimeSpan? Timeout = null,
     int Datagrams = 3,
-    string Transports = "udp")
+    string Transports = "udp",
+    string? ControllingOffersTcpType = null,
+    string? ControlledOffersTcpType = null)
 {
     public static readonly IReadOnlyList<string> Loopback = ["127.0.0.1"];
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);

@@ -13,13 +13,16 @@ public sealed class IceSessionTcpTests
     private static IceSessionOptions TcpOnly(IceRole role, IceNomination nomination = IceNomination.Regular) =>
         new() { Role = role, Nomination = nomination, Addresses = [IPAddress.Loopback], Transports = IceTransports.Tcp };
 
-    [Theory]
-    [InlineData(IceNomination.Regular)]
-    [InlineData(IceNomination.Aggressive)]
-    public async Task Tcp_only_sessions_connect_and_exchange_data_both_ways(IceNomination nomination)
+    /// <summary>
+    /// Both sessions offer both candidates, so two connections may form (each side's active to the other's passive).
+    /// Regular nomination picks one: the controlling agent nominates its own active → passive pair (host beats the
+    /// peer-reflexive remote of the other direction), and the controlled side selects the same connection from its listener.
+    /// </summary>
+    [Fact]
+    public async Task Tcp_only_sessions_connect_and_exchange_data_both_ways()
     {
-        await using var a = IceSession.Create(TcpOnly(IceRole.Controlling, nomination));
-        await using var b = IceSession.Create(TcpOnly(IceRole.Controlled, nomination));
+        await using var a = IceSession.Create(TcpOnly(IceRole.Controlling));
+        await using var b = IceSession.Create(TcpOnly(IceRole.Controlled));
         var (descriptionA, _) = await IceSessionTests.Exchange(a, b);
         // RFC 8839 a=candidate lines with RFC 6544 tcptype: a passive candidate on the listener, an active one on port 9.
         Assert.All(descriptionA.Candidates, c => Assert.Equal(IceTransport.Tcp, c.Transport));
@@ -28,16 +31,45 @@ public sealed class IceSessionTcpTests
 
         var pairA = await a.ConnectAsync().WaitAsync(Limit);
         var pairB = await b.ConnectAsync().WaitAsync(Limit);
-        // The controlling agent nominates its own active → passive pair (host beats the peer-reflexive remote of the
-        // other direction); the controlled side sees the same connection from its listener.
         Assert.Equal((IceTcpType.Active, IceTcpType.Passive), (pairA.Local.TcpType, pairA.Remote.TcpType));
         Assert.Equal((IceTcpType.Passive, IceTcpType.Active), (pairB.Local.TcpType, pairB.Remote.TcpType));
         Assert.Equal(pairA.Remote.Address, pairB.Local.Address);
+        Assert.Equal(pairA.TcpConnectionLocal, pairB.Remote.Address);
+        await AssertDataFlowsIncludingALargeMessage(a, b);
+    }
 
+    /// <summary>
+    /// Aggressive nomination puts USE-CANDIDATE on every check, so with two connections each side could select a
+    /// different one (their pair priorities differ: each sees the other's end of its own connection as peer-reflexive).
+    /// Here the controlling side offers only its active candidate and the controlled side only its passive one: one
+    /// connection, opened by the controlling side.
+    /// </summary>
+    [Fact]
+    public async Task Tcp_only_sessions_connect_with_aggressive_nomination_over_one_connection()
+    {
+        await using var a = IceSession.Create(TcpOnly(IceRole.Controlling, IceNomination.Aggressive));
+        await using var b = IceSession.Create(TcpOnly(IceRole.Controlled, IceNomination.Aggressive));
+        var descriptionA = await a.GetLocalDescriptionAsync().WaitAsync(Limit);
+        var descriptionB = await b.GetLocalDescriptionAsync().WaitAsync(Limit);
+        descriptionA.Candidates.RemoveAll(c => c.TcpType == IceTcpType.Passive);
+        descriptionB.Candidates.RemoveAll(c => c.TcpType == IceTcpType.Active);
+        b.SetRemoteDescription(descriptionA);
+        a.SetRemoteDescription(descriptionB);
+
+        var pairA = await a.ConnectAsync().WaitAsync(Limit);
+        var pairB = await b.ConnectAsync().WaitAsync(Limit);
+        Assert.Equal((IceTcpType.Active, IceTcpType.Passive), (pairA.Local.TcpType, pairA.Remote.TcpType));
+        Assert.Equal((IceTcpType.Passive, IceTcpType.Active), (pairB.Local.TcpType, pairB.Remote.TcpType));
+        Assert.Equal(IceCandidateType.PeerReflexive, pairB.Remote.Type);
+        await AssertDataFlowsIncludingALargeMessage(a, b);
+    }
+
+    private static async Task AssertDataFlowsIncludingALargeMessage(IceSession a, IceSession b)
+    {
         await IceSessionTests.AssertDataFlows(a, b);
-        var large = Enumerable.Range(0, 60000).Select(i => (byte)(i * 7)).ToArray(); // several reads for one frame
-        Assert.True(await a.SendAsync(large));
-        Assert.Equal(large, (await b.ReceiveAsync().WaitAsync(Limit)).Data);
+        var large = Enumerable.Range(0, 60000).Select(i => (byte)(i * 7)).ToArray(); // one frame over several reads
+        Assert.True(await b.SendAsync(large));
+        Assert.Equal(large, (await a.ReceiveAsync().WaitAsync(Limit)).Data);
     }
 
     [Fact]

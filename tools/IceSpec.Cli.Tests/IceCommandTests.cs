@@ -5,15 +5,17 @@ namespace IceSpec.Cli.Tests;
 /// <summary><c>icespec ice offer|answer</c>: two instances connect on loopback through a signalling directory and swap lines.</summary>
 public sealed class IceCommandTests
 {
-    [Fact]
-    public async Task Offer_and_answer_connect_and_exchange_lines()
+    [Theory]
+    [InlineData("udp", "connected: host 127.0.0.1:")]
+    [InlineData("tcp", "connected: host tcp-active 127.0.0.1:9 (connection from 127.0.0.1:")]
+    public async Task Offer_and_answer_connect_and_exchange_lines(string transports, string connected)
     {
         var signal = Directory.CreateTempSubdirectory("icespec-ice-").FullName;
         try
         {
             var offer = new Side("hello from offer");
             var answer = new Side("hello from answer");
-            string[] Args(string side) => ["ice", side, "--signal", signal, "--address", "127.0.0.1", "--timeout", "20"];
+            string[] Args(string side) => ["ice", side, "--signal", signal, "--address", "127.0.0.1", "--timeout", "20", "--transports", transports];
             var runs = new[]
             {
                 Task.Run(() => CliApp.Run(Args("offer"), offer.Input, offer.Output, offer.Errors)),
@@ -24,11 +26,11 @@ public sealed class IceCommandTests
             var transcript = $"--- offer out ---\n{offer.Output}\n--- offer err ---\n{offer.Errors}\n--- answer out ---\n{answer.Output}\n--- answer err ---\n{answer.Errors}";
             Assert.True(codes is [0, 0], transcript);
             Assert.True(offer.Output.ToString().Contains("< hello from answer") && answer.Output.ToString().Contains("< hello from offer"), transcript);
-            Assert.Contains("connected: host 127.0.0.1:", offer.Output.ToString());
+            Assert.Contains(connected, offer.Output.ToString());
             Assert.Contains("< hello from answer", offer.Output.ToString());
             Assert.Contains("< hello from offer", answer.Output.ToString());
             Assert.Contains("USE-CANDIDATE", offer.Errors.ToString());   // regular nomination, printed as it happens
-            Assert.Contains("selected host 127.0.0.1:", answer.Errors.ToString());
+            Assert.Contains(transports == "tcp" ? "selected host tcp-passive 127.0.0.1:" : "selected host 127.0.0.1:", answer.Errors.ToString());
             Assert.True(File.Exists(Path.Combine(signal, "offer.sdp")) && File.Exists(Path.Combine(signal, "answer.sdp")));
         }
         finally
@@ -41,6 +43,7 @@ public sealed class IceCommandTests
     [InlineData("--relay-only", "--relay-only needs --turn")]
     [InlineData("--pacing=2", "at least 5 ms")]
     [InlineData("--stun=nowhere", "is not HOST:PORT")]
+    [InlineData("--transports=sctp", "is not udp, tcp or udp,tcp")]
     public void Bad_options_are_usage_errors(string option, string message)
     {
         var (code, _, errors) = CliRunner.Run("ice", "offer", option);

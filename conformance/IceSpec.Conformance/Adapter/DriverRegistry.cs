@@ -13,9 +13,9 @@ public static class DriverRegistry
     static DriverRegistry()
     {
         Register(new DriverSpec("icespec", "IceSpec's agent (C#, this repository): IceSession, generated from spec/ice.spec",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareIceSpecAsync);
+            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp"]), BundledDrivers.PrepareIceSpecAsync);
         Register(new DriverSpec("libnice", "libnice 0.1.21 (C, GLib main loop), Debian libnice-dev",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareLibniceAsync);
+            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp"]), BundledDrivers.PrepareLibniceAsync);
         // aioice's regular nomination (its ICE-lite path) races against a full peer's checks: drivers/aioice/README.md.
         Register(new DriverSpec("aioice", "aioice 0.8.0 (Python asyncio), Debian python3-aioice on /usr/bin/python3",
             ["aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareAioiceAsync);

@@ -2,7 +2,8 @@ namespace IceSpec.Conformance.Adapter;
 
 /// <summary>
 /// An ICE implementation under test, reached through a driver process speaking conformance/ADAPTER.md.
-/// Capabilities: "regular", "aggressive" (nomination when controlling), "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy".
+/// Capabilities: "regular", "aggressive" (nomination when controlling), "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy",
+/// "ice-tcp" (host TCP candidates, RFC 6544: configure "transports" with tcp).
 /// </summary>
 public sealed record DriverSpec(string Name, string Description, IReadOnlyList<string> Capabilities)
 {

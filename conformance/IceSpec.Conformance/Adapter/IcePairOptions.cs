@@ -1,6 +1,11 @@
 namespace IceSpec.Conformance.Adapter;
 
-/// <summary>One ICE session between two drivers: what each side is configured with (conformance/ADAPTER.md "configure").</summary>
+/// <summary>
+/// One ICE session between two drivers: what each side is configured with (conformance/ADAPTER.md "configure").
+/// <see cref="Transports"/>: "udp", "tcp" or "udp,tcp". <c>…OffersTcpType</c>: the kit forwards only that side's TCP
+/// candidates of this tcptype ("active" or "passive"; RFC 6544 lets an agent offer any of them), which fixes which side
+/// opens the connection; null forwards them all.
+/// </summary>
 public sealed record IcePairOptions(
     string Nomination = "regular",
     IReadOnlyList<string>? ControllingAddresses = null,
@@ -12,7 +17,10 @@ public sealed record IcePairOptions(
     string Policy = "all",
     bool Trickle = false,
     TimeSpan? Timeout = null,
-    int Datagrams = 3)
+    int Datagrams = 3,
+    string Transports = "udp",
+    string? ControllingOffersTcpType = null,
+    string? ControlledOffersTcpType = null)
 {
     public static readonly IReadOnlyList<string> Loopback = ["127.0.0.1"];
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
@@ -21,10 +29,16 @@ public sealed record IcePairOptions(
 /// <summary>A TURN server for both sides (RFC 8656); <see cref="Transport"/> is "udp" or "tcp".</summary>
 public sealed record TurnServerOptions(string Server, string Username, string Password, string Transport = "udp");
 
-/// <summary>A driver's selected pair as it reported it: addresses as "ip:port", types host/srflx/prflx/relay.</summary>
-public sealed record SelectedPair(string Local, string Remote, string LocalType, string RemoteType)
+/// <summary>
+/// A driver's selected pair as it reported it: addresses as "ip:port", types host/srflx/prflx/relay; the transport
+/// ("udp"/"tcp", null when the driver did not say) and, over TCP, each candidate's RFC 6544 tcptype.
+/// </summary>
+public sealed record SelectedPair(string Local, string Remote, string LocalType, string RemoteType,
+    string? Transport = null, string? LocalTcpType = null, string? RemoteTcpType = null)
 {
-    public override string ToString() => $"{LocalType} {Local} -> {RemoteType} {Remote}";
+    public override string ToString() => Transport == "tcp"
+        ? $"tcp {LocalType}/{LocalTcpType} {Local} -> {RemoteType}/{RemoteTcpType} {Remote}"
+        : $"{LocalType} {Local} -> {RemoteType} {Remote}";
 }
 
 public enum IcePairOutcome { Connected, Failed, Unsupported }

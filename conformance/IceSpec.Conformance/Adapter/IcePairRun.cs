@@ -60,7 +60,7 @@ public static class IcePairRun
     {
         var e = driver?.Events.LastOrDefault(x => (string?)x["event"] == "selected-pair");
         return e is null ? null : new SelectedPair((string?)e["local"] ?? "", (string?)e["remote"] ?? "",
-            (string?)e["localType"] ?? "", (string?)e["remoteType"] ?? "");
+            (string?)e["localType"] ?? "", (string?)e["remoteType"] ?? "", (string?)e["transport"], (string?)e["localTcpType"], (string?)e["remoteTcpType"]);
     }
 
     private static async Task<string> CloseAsync(DriverProcess driver, CancellationToken ct)

@@ -26,8 +26,8 @@ internal sealed class IcePairSession
         await b.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
         // The forwarders read each driver's events from the first, so starting them after `gather` loses nothing.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var forwardAToB = ForwardDescriptionAsync(a, b, options.Trickle, timeout, stop.Token);
-        var forwardBToA = ForwardDescriptionAsync(b, a, options.Trickle, timeout, stop.Token);
+        var forwardAToB = ForwardDescriptionAsync(a, b, options.Trickle, options.ControllingOffersTcpType, timeout, stop.Token);
+        var forwardBToA = ForwardDescriptionAsync(b, a, options.Trickle, options.ControlledOffersTcpType, timeout, stop.Token);
         var connectedA = WaitForSelectedPairAsync(a, timeout, stop.Token);
         var connectedB = WaitForSelectedPairAsync(b, timeout, stop.Token);
         Task[] all = [forwardAToB, forwardBToA, connectedA, connectedB];
@@ -79,6 +79,7 @@ internal sealed class IcePairSession
             ["addresses"] = new JsonArray((addresses ?? IcePairOptions.Loopback).Select(x => (JsonNode?)x).ToArray()),
             ["policy"] = o.Policy,
         };
+        if (o.Transports != "udp") command["transports"] = o.Transports;
         if (o.StunServer is not null) command["stun"] = o.StunServer;
         if (o.Turn is { } t)
             command["turn"] = new JsonObject { ["server"] = t.Server, ["username"] = t.Username, ["password"] = t.Password, ["transport"] = t.Transport };
@@ -92,7 +93,7 @@ internal sealed class IcePairSession
     /// may start from then on); the forwarding itself ends with <c>end-of-candidates</c>.
     /// </summary>
     private static async Task<DateTimeOffset> ForwardDescriptionAsync(DriverProcess from, DriverProcess to, bool trickle,
-        TimeSpan timeout, CancellationToken ct)
+        string? offeredTcpType, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = DateTimeOffset.UtcNow + timeout;
         var pending = new List<string>();
@@ -102,7 +103,7 @@ internal sealed class IcePairSession
             var e = await from.WaitForEventAtAsync(index, Remaining(deadline), ct);
             switch ((string?)e["event"])
             {
-                case "candidate" when trickle:
+                case "candidate" when trickle && Offered((string)e["line"]!, offeredTcpType):
                     var line = (string)e["line"]!;
                     if (credentialsSent is not null) await to.SendAsync(new JsonObject { ["command"] = "remote-candidate", ["line"] = line }, ct);
                     else pending.Add(line);
@@ -112,7 +113,7 @@ internal sealed class IcePairSession
                     await to.SendAsync(Description(e, pending, endOfCandidates: false), ct);
                     break;
                 case "local-description":
-                    var all = ((JsonArray)e["candidates"]!).Select(c => (string)c!).ToList();
+                    var all = ((JsonArray)e["candidates"]!).Select(c => (string)c!).Where(c => Offered(c, offeredTcpType)).ToList();
                     var sent = credentialsSent ?? DateTimeOffset.UtcNow;
                     await to.SendAsync(credentialsSent is not null ? new JsonObject { ["command"] = "end-of-candidates" }
                         : Description(e, all, endOfCandidates: true), ct);
@@ -120,6 +121,10 @@ internal sealed class IcePairSession
             }
         }
     }
+
+    /// <summary>A UDP candidate, or a TCP one whose tcptype is the one offered (any, when none is named).</summary>
+    private static bool Offered(string line, string? tcpType) =>
+        tcpType is null || !line.Contains(" tcptype ", StringComparison.Ordinal) || line.Contains(" tcptype " + tcpType, StringComparison.Ordinal);
 
     private static JsonObject Description(JsonObject e, IEnumerable<string> candidates, bool endOfCandidates) => new()
     {

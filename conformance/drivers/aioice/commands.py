@@ -59,6 +59,11 @@ def parse_configure(command) -> Config:
         raise CommandError('configure: policy must be "all" or "relay"')
     if command.get("components", 1) != 1:
         raise Unsupported("configure", "this driver runs one component")
+    transports = command.get("transports", "udp")
+    if transports not in ("udp", "tcp", "udp,tcp"):
+        raise CommandError('configure: transports must be "udp", "tcp" or "udp,tcp"')
+    if transports != "udp":
+        raise Unsupported("configure", "aioice 0.8.0 has no ICE-TCP (RFC 6544) candidates")
     addresses = command.get("addresses") or []
     if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
         raise CommandError("configure: addresses must be an array of strings")

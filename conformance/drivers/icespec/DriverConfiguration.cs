@@ -37,6 +37,13 @@ internal static class DriverConfiguration
             "relay" => IceCandidatePolicy.RelayOnly,
             _ => throw new CommandException("configure: policy must be \"all\" or \"relay\""),
         };
+        var transports = ((string?)command["transports"] ?? "udp") switch
+        {
+            "udp" => IceTransports.Udp,
+            "tcp" => IceTransports.Tcp,
+            "udp,tcp" => IceTransports.UdpAndTcp,
+            var other => throw new CommandException($"configure: transports must be \"udp\", \"tcp\" or \"udp,tcp\", got '{other}'"),
+        };
         var components = (int?)command["components"] ?? 1;
         if (components is < 1 or > 256) throw new CommandException("configure: components must be 1 to 256");
         var addresses = command["addresses"] is JsonArray list && list.Count > 0
@@ -58,6 +65,7 @@ internal static class DriverConfiguration
         return new IceSessionOptions
         {
             Role = role, Nomination = nomination, Policy = policy, Components = components, Addresses = addresses, StunServers = stun, TurnServers = turn,
+            Transports = transports,
             Pacing = command["pacing"] is { } ta ? TimeSpan.FromMilliseconds((int)ta) : TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds),
         };
     }

@@ -109,11 +109,15 @@ static void Attach(IceSession session, DriverOutput output)
                 break;
             case IceSelectedPairChanged selected:
                 var local = selected.Pair.MappedLocal ?? selected.Pair.Local;
-                output.Write(new JsonObject
+                var pairEvent = new JsonObject
                 {
-                    ["event"] = "selected-pair", ["local"] = local.Address.ToString(), ["remote"] = selected.Pair.Remote.Address.ToString(),
+                    ["event"] = "selected-pair", ["local"] = (selected.Pair.TcpConnectionLocal ?? local.Address).ToString(), ["remote"] = selected.Pair.Remote.Address.ToString(),
                     ["localType"] = local.Candidate.TypeToken, ["remoteType"] = selected.Pair.Remote.Candidate.TypeToken,
-                });
+                    ["transport"] = local.Transport == IceTransport.Tcp ? "tcp" : "udp",
+                };
+                if (local.TcpType is { } localTcpType) pairEvent["localTcpType"] = IceCandidate.TcpTypeToken(localTcpType);
+                if (selected.Pair.Remote.TcpType is { } remoteTcpType) pairEvent["remoteTcpType"] = IceCandidate.TcpTypeToken(remoteTcpType);
+                output.Write(pairEvent);
                 break;
             case IceDataReceived data:
                 output.Write(new JsonObject { ["event"] = "received", ["data"] = Convert.ToBase64String(data.Data.Span) });

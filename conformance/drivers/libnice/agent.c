@@ -17,6 +17,18 @@ static const char *type_name (NiceCandidateType t)
   return "unknown";
 }
 
+/* RFC 6544 §4.5 tcptype of a TCP candidate; NULL for UDP. */
+static const char *tcp_type_name (NiceCandidateTransport t)
+{
+  switch (t) {
+    case NICE_CANDIDATE_TRANSPORT_TCP_ACTIVE: return "active";
+    case NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE: return "passive";
+    case NICE_CANDIDATE_TRANSPORT_TCP_SO: return "so";
+    case NICE_CANDIDATE_TRANSPORT_UDP: return NULL;
+  }
+  return NULL;
+}
+
 static const char *state_name (guint state)
 {
   switch (state) {
@@ -94,6 +106,16 @@ static void on_selected_pair (NiceAgent *agent, guint stream, guint component,
   json_builder_add_string_value (b, type_name (local->type));
   json_builder_set_member_name (b, "remoteType");
   json_builder_add_string_value (b, type_name (remote->type));
+  json_builder_set_member_name (b, "transport");
+  json_builder_add_string_value (b, local->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp");
+  if (tcp_type_name (local->transport) != NULL) {
+    json_builder_set_member_name (b, "localTcpType");
+    json_builder_add_string_value (b, tcp_type_name (local->transport));
+  }
+  if (tcp_type_name (remote->transport) != NULL) {
+    json_builder_set_member_name (b, "remoteTcpType");
+    json_builder_add_string_value (b, tcp_type_name (remote->transport));
+  }
   emit_end (b);
 }
 
@@ -114,7 +136,7 @@ gboolean agent_create (Driver *d, const DriverConfig *config)
 
   if (config->regular_nomination) options |= NICE_AGENT_OPTION_REGULAR_NOMINATION;
   d->agent = nice_agent_new_full (g_main_loop_get_context (d->loop), NICE_COMPATIBILITY_RFC5245, options);
-  g_object_set (d->agent, "controlling-mode", config->controlling, "ice-tcp", FALSE, "ice-udp", TRUE,
+  g_object_set (d->agent, "controlling-mode", config->controlling, "ice-tcp", config->tcp, "ice-udp", config->udp,
       "upnp", FALSE, "force-relay", config->relay_only, NULL);
   if (config->stun_host != NULL)
     g_object_set (d->agent, "stun-server", config->stun_host, "stun-server-port", config->stun_port, NULL);

@@ -73,6 +73,7 @@ static void configure (Driver *d, JsonObject *command)
   const char *nomination = string_member (command, "nomination");
   const char *policy = string_member (command, "policy");
   const char *stun = string_member (command, "stun");
+  const char *transports = string_member (command, "transports");
 
   if (d->agent != NULL) { emit_error ("configure: already configured"); return; }
   if (role == NULL || (strcmp (role, "controlling") != 0 && strcmp (role, "controlled") != 0)) {
@@ -90,6 +91,13 @@ static void configure (Driver *d, JsonObject *command)
     return;
   }
   c.relay_only = policy != NULL && strcmp (policy, "relay") == 0;
+  if (transports == NULL || strcmp (transports, "udp") == 0) c.udp = TRUE;
+  else if (strcmp (transports, "tcp") == 0) c.tcp = TRUE;
+  else if (strcmp (transports, "udp,tcp") == 0) c.udp = c.tcp = TRUE;
+  else {
+    emit_error ("configure: transports must be \"udp\", \"tcp\" or \"udp,tcp\"");
+    return;
+  }
   if (json_object_has_member (command, "components") && json_object_get_int_member (command, "components") != 1)
     emit_unsupported_and_exit ("configure", "this driver runs one component");
   if (!string_array_member (command, "addresses", &c.addresses)) {
@@ -97,7 +105,8 @@ static void configure (Driver *d, JsonObject *command)
   } else if (stun != NULL && !split_host_port (stun, &c.stun_host, &c.stun_port)) {
     emit_error ("configure: stun must be \"host:port\"");
   } else if (parse_turn (command, &c) && agent_create (d, &c)) {
-    fprintf (stderr, "libnice-driver: configured %s, %s nomination\n", role, c.regular_nomination ? "regular" : "aggressive");
+    fprintf (stderr, "libnice-driver: configured %s, %s nomination, transports %s\n", role,
+        c.regular_nomination ? "regular" : "aggressive", transports == NULL ? "udp" : transports);
   }
   g_strfreev (c.addresses);
   g_free (c.stun_host);

@@ -16,6 +16,7 @@ typedef struct {
   gchar *turn_host, *turn_username, *turn_password;
   guint turn_port;
   gboolean turn_tcp;
+  gboolean udp, tcp;                 /* RFC 8445 UDP and RFC 6544 TCP host candidates ("transports") */
 } DriverConfig;
 
 typedef struct {

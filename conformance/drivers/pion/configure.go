@@ -36,6 +36,13 @@ func parseConfigure(command map[string]interface{}) (configuration, error) {
 	if components, ok := command["components"].(float64); ok && components != 1 {
 		return c, unsupported{"configure", "this driver runs one component"}
 	}
+	switch transports := stringOr(command["transports"], "udp"); transports {
+	case "udp":
+	case "tcp", "udp,tcp":
+		return c, unsupported{"configure", "this driver does not offer ICE-TCP (RFC 6544) candidates (pion/ice v2 has passive TCP only, through a TCPMux)"}
+	default:
+		return c, badInput(`configure: transports must be "udp", "tcp" or "udp,tcp"`)
+	}
 	var err error
 	if c.addresses, err = stringArray(command["addresses"], "configure: addresses"); err != nil {
 		return c, err

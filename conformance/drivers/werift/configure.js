@@ -25,6 +25,9 @@ function parseConfigure(command) {
   const policy = command.policy ?? "all";
   if (policy !== "all" && policy !== "relay") throw new CommandError('configure: policy must be "all" or "relay"');
   if ((command.components ?? 1) !== 1) throw new Unsupported("configure", "this driver runs one component");
+  const transports = command.transports ?? "udp";
+  if (!["udp", "tcp", "udp,tcp"].includes(transports)) throw new CommandError('configure: transports must be "udp", "tcp" or "udp,tcp"');
+  if (transports !== "udp") throw new Unsupported("configure", "this driver does not offer ICE-TCP (RFC 6544) candidates");
   const addresses = command.addresses ?? [];
   if (!Array.isArray(addresses) || !addresses.every((a) => typeof a === "string")) throw new CommandError("configure: addresses must be an array of strings");
   const config = { controlling: role === "controlling", nomination, addresses, relayOnly: policy === "relay" };

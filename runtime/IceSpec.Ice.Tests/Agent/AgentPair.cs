@@ -26,22 +26,25 @@ internal sealed class AgentPair
     public static IceAgentOptions Options(IceRole role, IceNomination nomination = IceNomination.Regular) =>
         new() { Role = role, Nomination = nomination };
 
-    /// <summary>Gathers on both sides and gives each the other's full description (no trickle).</summary>
-    public void GatherAndExchange(bool aLite = false, bool bLite = false)
+    /// <summary>
+    /// Gathers on both sides and gives each the other's full description (no trickle); <paramref name="offered"/>, when
+    /// given, picks which of a side's candidates it signals.
+    /// </summary>
+    public void GatherAndExchange(bool aLite = false, bool bLite = false, Func<SimulatedPeer, IceLocalCandidate, bool>? offered = null)
     {
         A.Agent.StartGathering(Network.Now);
         B.Agent.StartGathering(Network.Now);
         Assert.True(Network.RunUntil(() => A.Agent.GatheringState == CandidateGatheringState.Complete && B.Agent.GatheringState == CandidateGatheringState.Complete, TimeSpan.FromSeconds(60)));
-        Describe(A, B, aLite);
-        Describe(B, A, bLite);
+        Describe(A, B, aLite, offered is null ? null : c => offered(A, c));
+        Describe(B, A, bLite, offered is null ? null : c => offered(B, c));
     }
 
     /// <summary>Sends <paramref name="from"/>'s credentials and candidates to <paramref name="to"/>, then end-of-candidates.</summary>
-    public void Describe(SimulatedPeer from, SimulatedPeer to, bool lite = false)
+    public void Describe(SimulatedPeer from, SimulatedPeer to, bool lite = false, Func<IceLocalCandidate, bool>? offered = null)
     {
         to.Agent.SetRemoteCredentials(Network.Now, from.Agent.LocalCredentials, lite);
         for (var s = 0; s < from.Agent.StreamCount; s++)
-            foreach (var candidate in from.Agent.LocalCandidates(s).Where(c => c.Type != IceCandidateType.PeerReflexive))
+            foreach (var candidate in from.Agent.LocalCandidates(s).Where(c => c.Type != IceCandidateType.PeerReflexive && (offered is null || offered(c))))
                 to.Agent.AddRemoteCandidate(Network.Now, s, candidate.Candidate);
         to.Agent.EndOfRemoteCandidates(Network.Now);
     }

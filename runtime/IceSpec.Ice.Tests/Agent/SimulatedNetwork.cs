@@ -6,12 +6,19 @@ namespace IceSpec.Ice.Tests.Agent;
 /// <summary>
 /// A network on a virtual clock for sans-IO agents: datagrams arrive after a latency (plus seeded jitter, which
 /// reorders them), may be dropped by a seeded loss rate or a rule, and may cross a NAT. A STUN server answers Binding
-/// requests. Nothing sleeps: <see cref="RunUntil"/> jumps from one deadline to the next.
+/// requests. TCP (RFC 6544): a connect reaches a peer's listener after the latency, or is refused (no listener, or
+/// <see cref="RefuseTcp"/>); each message is framed (RFC 4571), delivered in two reads to exercise the deframer, and cut
+/// back into messages on the other end. NATs, loss and <see cref="Drop"/> apply to UDP only.
+/// Nothing sleeps: <see cref="RunUntil"/> jumps from one deadline to the next.
 /// </summary>
 internal sealed class SimulatedNetwork
 {
     private readonly List<(TimeSpan At, long Order, IPEndPoint From, IPEndPoint To, byte[] Data)> _inFlight = [];
     private readonly List<SimulatedPeer> _peers = [];
+    private readonly List<(TimeSpan At, long Order, Action Act)> _tcpInFlight = [];
+    /// <summary>Each end of an open connection, keyed by (its local, its remote) address: its owner and its deframer.</summary>
+    private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), (SimulatedPeer Owner, IceTcpDeframer Deframer)> _tcpEnds = new();
+    private int _nextEphemeralPort = 50000;
     private readonly Random _random;
     private long _order;
 
@@ -25,6 +32,10 @@ internal sealed class SimulatedNetwork
     public Func<IPEndPoint, IPEndPoint, byte[], bool>? Drop { get; set; }
     public IPEndPoint? StunServer { get; set; }
     public List<SimulatedNat> Nats { get; } = [];
+    /// <summary>Refuses a TCP connection to this listener address when it returns true (RST), as a closed port would.</summary>
+    public Func<IPEndPoint, bool>? RefuseTcp { get; set; }
+    /// <summary>Every ICE-TCP message written, as (time, connection local, connection remote, message without its frame).</summary>
+    public List<(TimeSpan At, IPEndPoint From, IPEndPoint To, byte[] Data)> TcpLog { get; } = [];
     /// <summary>Every datagram sent, as (time, from, to, data) after NAT translation.</summary>
     public List<(TimeSpan At, IPEndPoint From, IPEndPoint To, byte[] Data)> Log { get; } = [];
 
@@ -57,6 +68,7 @@ internal sealed class SimulatedNetwork
     {
         TimeSpan? next = null;
         foreach (var packet in _inFlight) if (next is null || packet.At < next) next = packet.At;
+        foreach (var tcp in _tcpInFlight) if (next is null || tcp.At < next) next = tcp.At;
         foreach (var peer in _peers)
             if (peer.Agent.PollTimeout() is { } due) { due = due < Now ? Now : due; if (next is null || due < next) next = due; }
         return next;
@@ -64,6 +76,9 @@ internal sealed class SimulatedNetwork
 
     private void Deliver()
     {
+        var tcpDue = _tcpInFlight.Where(t => t.At <= Now).OrderBy(t => t.At).ThenBy(t => t.Order).ToList();
+        _tcpInFlight.RemoveAll(t => t.At <= Now);
+        foreach (var (_, _, act) in tcpDue) act();
         var due = _inFlight.Where(p => p.At <= Now).OrderBy(p => p.At).ThenBy(p => p.Order).ToList();
         _inFlight.RemoveAll(p => p.At <= Now);
         foreach (var (_, _, from, to, data) in due)
@@ -86,7 +101,13 @@ internal sealed class SimulatedNetwork
             moved = false;
             foreach (var peer in _peers)
             {
-                while (peer.Agent.TryPollTransmit(out var transmit)) { Send(transmit.Source, transmit.Destination, transmit.Data.ToArray()); moved = true; }
+                while (peer.Agent.TryPollTransmit(out var transmit))
+                {
+                    moved = true;
+                    if (transmit.IceTcp == IceTcpTransmitKind.Connect) Connect(peer, transmit.Source, transmit.Destination);
+                    else if (transmit.IceTcp == IceTcpTransmitKind.Message) Write(transmit.Source, transmit.Destination, transmit.Data.ToArray());
+                    else Send(transmit.Source, transmit.Destination, transmit.Data.ToArray());
+                }
                 while (peer.Agent.TryPollEvent(out var iceEvent)) { peer.Events.Add(iceEvent!); peer.OnEvent?.Invoke(iceEvent!); moved = true; }
             }
         }
@@ -102,6 +123,44 @@ internal sealed class SimulatedNetwork
         var delay = Latency + (Jitter > TimeSpan.Zero ? Jitter * _random.NextDouble() : TimeSpan.Zero);
         _inFlight.Add((Now + delay, _order++, source, to, data));
     }
+
+    /// <summary>RFC 6544 §7.1: the active side's connect; the listener accepts after the latency unless refused.</summary>
+    private void Connect(SimulatedPeer from, IPEndPoint activeCandidate, IPEndPoint listener)
+    {
+        var acceptor = _peers.Find(p => p.TcpListeners.Contains(listener));
+        var refused = acceptor is null || RefuseTcp?.Invoke(listener) == true;
+        Schedule(() =>
+        {
+            if (refused)
+            {
+                from.Agent.HandleTcpConnectFailed(Now, activeCandidate, listener);
+                return;
+            }
+            var local = new IPEndPoint(activeCandidate.Address, _nextEphemeralPort++);
+            _tcpEnds[(local, listener)] = (from, new IceTcpDeframer());
+            _tcpEnds[(listener, local)] = (acceptor!, new IceTcpDeframer());
+            from.Agent.HandleTcpConnected(Now, activeCandidate, listener, local);
+        });
+    }
+
+    /// <summary>Writes one RFC 4571 frame; it arrives after the latency, in two reads, at the connection's other end.</summary>
+    private void Write(IPEndPoint local, IPEndPoint remote, byte[] message)
+    {
+        TcpLog.Add((Now, local, remote, message));
+        if (!_tcpEnds.TryGetValue((remote, local), out var end)) return;
+        var frame = IceTcpFraming.Frame(message);
+        var split = frame.Length / 2;
+        Schedule(() =>
+        {
+            foreach (var part in new[] { frame[..split], frame[split..] })
+            {
+                end.Deframer.Append(part);
+                while (end.Deframer.TryRead(out var received) == IceTcpDeframeStatus.Frame) end.Owner.Agent.HandleTcpMessage(Now, remote, local, received);
+            }
+        });
+    }
+
+    private void Schedule(Action act) => _tcpInFlight.Add((Now + Latency, _order++, act));
 
     private void AnswerStun(IPEndPoint from, byte[] data)
     {
@@ -120,6 +179,7 @@ internal sealed class SimulatedPeer(string name, IceAgent agent)
     public string Name { get; } = name;
     public IceAgent Agent { get; } = agent;
     public List<IPEndPoint> Sockets { get; } = [];
+    public List<IPEndPoint> TcpListeners { get; } = [];
     public List<IceEvent> Events { get; } = [];
     public Action<IceEvent>? OnEvent { get; set; }
 
@@ -131,6 +191,15 @@ internal sealed class SimulatedPeer(string name, IceAgent agent)
         Sockets.Add(socket);
         Agent.AddHostCandidate(stream, component, socket);
         return socket;
+    }
+
+    /// <summary>A TCP listener: a passive host candidate and an active one (port 9) on its address (RFC 6544 §4.5).</summary>
+    public IPEndPoint AddTcpListener(string address, int port, int stream = 0, int component = 1)
+    {
+        var listener = new IPEndPoint(IPAddress.Parse(address), port);
+        TcpListeners.Add(listener);
+        Agent.AddTcpHostCandidates(stream, component, listener);
+        return listener;
     }
 
     public override string ToString() => Name;

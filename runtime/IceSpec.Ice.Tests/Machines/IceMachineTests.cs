@@ -21,6 +21,27 @@ public sealed class IceMachineTests
     }
 
     [Fact]
+    public void TcpCandidatePriorities_FollowRfc6544DirectionPreferences()
+    {
+        // RFC 6544 §4.2: local preference = 2^13 * direction-pref + other-pref; host active 6, passive 4, S-O 2.
+        Assert.Equal(6 * 8192 + 8191, IceFormulas.TcpLocalPreference(IceFormulas.HostActiveDirectionPreference, IceFormulas.MaxTcpOtherPreference));
+        Assert.Equal(4 * 8192, IceFormulas.TcpLocalPreference(IceFormulas.HostPassiveDirectionPreference, 0));
+        Assert.Equal(2 * 8192 + 1, IceFormulas.TcpLocalPreference(IceFormulas.HostSimultaneousOpenDirectionPreference, 1));
+        Assert.True(IceFormulas.TcpLocalPreference(7, IceFormulas.MaxTcpOtherPreference) <= IceFormulas.SingleAddressLocalPreference);
+        Assert.Equal(9, IceFormulas.TcpActiveCandidatePort);
+    }
+
+    [Fact]
+    public void CandidatePair_ConnectionFailed_AppliesOnlyToACheckInFlight()
+    {
+        var pair = new CandidatePairMachine();
+        Assert.False(pair.Fire(CandidatePairEvent.ConnectionFailed, TimeSpan.Zero)); // Frozen: no connection was asked for
+        pair.Fire(CandidatePairEvent.Unfreeze, TimeSpan.Zero);
+        Assert.False(pair.Fire(CandidatePairEvent.ConnectionFailed, TimeSpan.Zero));
+        Assert.Equal(CandidatePairState.Waiting, pair.State);
+    }
+
+    [Fact]
     public void CandidatePair_RunsFrozenWaitingInProgressSucceeded()
     {
         var pair = new CandidatePairMachine();
@@ -37,6 +58,7 @@ public sealed class IceMachineTests
     [InlineData(CandidatePairEvent.AsymmetricResponse)]
     [InlineData(CandidatePairEvent.ErrorResponse)]
     [InlineData(CandidatePairEvent.Timeout)]
+    [InlineData(CandidatePairEvent.ConnectionFailed)]
     public void CandidatePair_FailsAndCanBeRetriggered(CandidatePairEvent failure)
     {
         var pair = new CandidatePairMachine();

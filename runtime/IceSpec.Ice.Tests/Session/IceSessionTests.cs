@@ -85,7 +85,7 @@ public sealed class IceSessionTests
         Assert.Contains("a=ice-ufrag", error.Message);
     }
 
-    private static async Task<(IceDescription A, IceDescription B)> Exchange(IceSession a, IceSession b)
+    internal static async Task<(IceDescription A, IceDescription B)> Exchange(IceSession a, IceSession b)
     {
         var descriptionA = await a.GetLocalDescriptionAsync().WaitAsync(Limit);
         var descriptionB = await b.GetLocalDescriptionAsync().WaitAsync(Limit);
@@ -102,7 +102,7 @@ public sealed class IceSessionTests
         return parsed.Session;
     }
 
-    private static async Task AssertDataFlows(IceSession a, IceSession b)
+    internal static async Task AssertDataFlows(IceSession a, IceSession b)
     {
         for (var i = 0; i < 3; i++)
         {

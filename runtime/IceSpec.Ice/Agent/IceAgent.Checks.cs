@@ -79,7 +79,7 @@ public sealed partial class IceAgent
         pair.TriggeredWithUseCandidate = false;
         var priority = CheckPriority(pair);
         var request = BuildCheck(priority, useCandidate, out var id);
-        var transaction = new StunClientTransaction(request, StunTransport.Unreliable, CheckRto()) { Settings = { Rc = _options.CheckRequestCount } };
+        var transaction = new StunClientTransaction(request, TransportOf(pair), CheckRto()) { Settings = { Rc = _options.CheckRequestCount } };
         if (pair.Check is { } previous) CancelRequest(previous);
         pair.Check = transaction;
         _requests[IcePendingRequest.Key(id)] = new IcePendingRequest(IceRequestKind.Check, transaction)
@@ -99,10 +99,10 @@ public sealed partial class IceAgent
         IceFormulas.PeerReflexiveTypePreference, (pair.Local.Priority >> 8) & 0xFFFF, pair.Component);
 
     /// <summary>RFC 8445 §7.2.5.3.1 / §7.3.1.3: a peer-reflexive candidate: the check's PRIORITY, an arbitrary foundation.</summary>
-    private IceCandidate PeerReflexive(int component, uint priority, IPEndPoint address, IPEndPoint? @base = null) =>
-        IceCandidate.Create(IceCredentials.RandomIceChars(_random, 8), component, IceTransport.Udp, priority,
+    private IceCandidate PeerReflexive(int component, uint priority, IPEndPoint address, IceTransport transport, IceTcpType? tcpType, IPEndPoint? @base = null) =>
+        IceCandidate.Create(IceCredentials.RandomIceChars(_random, 8), component, transport, priority,
             IceConnectionAddress.FromIP(address.Address), address.Port, IceCandidateType.PeerReflexive,
-            @base is null ? null : IceConnectionAddress.FromIP(@base.Address), @base?.Port);
+            @base is null ? null : IceConnectionAddress.FromIP(@base.Address), @base?.Port, tcpType);
 
     private byte[] BuildCheck(uint priority, bool useCandidate, out byte[] transactionId)
     {
@@ -119,6 +119,13 @@ public sealed partial class IceAgent
         builder.AddFingerprint();
         return buffer.AsSpan(0, builder.Length).ToArray();
     }
+
+    /// <summary>
+    /// RFC 8489 §6.2.2 (reliable transport): over TCP a request is sent once and the transaction times out after Ti, with
+    /// no retransmission (RFC 6544 §7.1); over UDP it is retransmitted (§6.2.1).
+    /// </summary>
+    private static StunTransport TransportOf(IceCandidatePair pair) =>
+        pair.Local.Transport == IceTransport.Tcp ? StunTransport.Reliable : StunTransport.Unreliable;
 
     /// <summary>RFC 8445 §14.3: RTO = MAX (500ms, Ta * N * (Num-Waiting + Num-In-Progress)).</summary>
     private TimeSpan CheckRto()
@@ -169,7 +176,7 @@ public sealed partial class IceAgent
         if (pair.Check == request.Transaction) pair.Check = null;
 
         // RFC 8445 §7.2.5.2.1: the response must come from where the request went, to where it came from.
-        if (!source.Equals(pair.Remote.Address) || !arrivedAt.Socket.Equals(pair.Local.Socket) || !arrivedAt.Base.Equals(pair.Local.Base))
+        if (!source.Equals(pair.Remote.Address) || arrivedAt.Transport != pair.Local.Transport || !arrivedAt.Socket.Equals(pair.Local.Socket) || !arrivedAt.Base.Equals(pair.Local.Base))
         {
             FailPair(now, pair, CandidatePairEvent.AsymmetricResponse);
             return;
@@ -189,15 +196,19 @@ public sealed partial class IceAgent
     private void OnCheckSucceeded(TimeSpan now, IceCandidatePair pair, IcePendingRequest request, IPEndPoint mapped)
     {
         var stream = Stream(pair.Stream);
-        var local = stream.LocalCandidates.Find(c => c.Address.Equals(mapped) && c.Base.Equals(pair.Local.Base) && c.Component == pair.Component);
+        var local = stream.LocalCandidates.Find(c => c.Address.Equals(mapped) && c.Base.Equals(pair.Local.Base) && c.Component == pair.Component && c.Transport == pair.Local.Transport);
+        // RFC 6544 §4.5: an active candidate's port 9 stands for whatever port its connection left from, so a mapped
+        // address that differs from it only in the port names the active candidate itself.
+        if (local is null && pair.Local.TcpType == IceTcpType.Active && mapped.Address.Equals(pair.Local.Address.Address)) local = pair.Local;
         if (local is null)
         {
             // RFC 8445 §7.2.5.3.1: a peer-reflexive local candidate, with the PRIORITY the check carried.
-            var candidate = PeerReflexive(pair.Component, request.SentPriority, mapped, pair.Local.Base);
+            var candidate = PeerReflexive(pair.Component, request.SentPriority, mapped, pair.Local.Transport, pair.Local.TcpType, pair.Local.Base);
             local = new IceLocalCandidate(stream.Index, candidate, mapped, pair.Local.Base, pair.Local.Socket, pair.Local.Relay);
             stream.LocalCandidates.Add(local);
         }
         pair.MappedLocal = local;
+        pair.TcpConnectionLocal = TcpConnectionOf(pair)?.LocalEndPoint;
         FirePair(now, pair, CandidatePairEvent.SuccessResponse);
         stream.CheckList.FirstValidAt[pair.Component] ??= now;
 

@@ -28,15 +28,22 @@ public sealed partial class IceAgent
     /// </summary>
     public IceLocalCandidate AddHostCandidate(int stream, int component, IPEndPoint socket)
     {
+        if (!_options.Transports.HasFlag(IceTransports.Udp)) throw new InvalidOperationException("UDP candidates need IceAgentOptions.Transports to include Udp.");
         var target = Stream(stream);
         if (component < 1 || component > target.Components) throw new ArgumentOutOfRangeException(nameof(component), $"Stream {stream} has components 1..{target.Components}.");
         socket = Normalize(socket);
-        var addresses = target.LocalCandidates.Where(c => c.Type == IceCandidateType.Host).Select(c => c.Address.Address).Distinct().ToList();
-        var index = addresses.IndexOf(socket.Address);
-        var localPreference = IceFormulas.SingleAddressLocalPreference - (index < 0 ? addresses.Count : index);
+        var localPreference = IceFormulas.SingleAddressLocalPreference - InterfaceIndex(target, IceTransport.Udp, socket.Address);
         var host = NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference, localPreference, socket, socket, socket, null, null);
         target.LocalCandidates.Add(host);
         return host;
+    }
+
+    /// <summary>The order in which an address's first host candidate of that transport was added: 0, 1, … (new ones last).</summary>
+    private static int InterfaceIndex(IceAgentStream stream, IceTransport transport, IPAddress address)
+    {
+        var addresses = stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host && c.Transport == transport).Select(c => c.Address.Address).Distinct().ToList();
+        var index = addresses.IndexOf(address);
+        return index < 0 ? addresses.Count : index;
     }
 
     /// <summary>Starts gathering: host candidates are reported at once, reflexive and relayed ones as servers answer.</summary>
@@ -44,7 +51,7 @@ public sealed partial class IceAgent
     {
         if (_gathering.State != CandidateGatheringState.New) throw new InvalidOperationException($"Gathering already {_gathering.State}.");
         foreach (var stream in _streams)
-            foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host).ToList())
+            foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host && c.Transport == IceTransport.Udp).ToList())
             {
                 if (_options.Lite) continue;
                 if (_options.Policy == IceCandidatePolicy.All)
@@ -188,20 +195,22 @@ public sealed partial class IceAgent
     }
 
     private IceLocalCandidate NewLocal(IceAgentStream stream, int component, IceCandidateType type, long typePreference, long localPreference,
-        IPEndPoint address, IPEndPoint @base, IPEndPoint socket, TurnClientCore? relay, IPAddress? server, IPEndPoint? related = null)
+        IPEndPoint address, IPEndPoint @base, IPEndPoint socket, TurnClientCore? relay, IPAddress? server, IPEndPoint? related = null,
+        IceTcpType? tcpType = null)
     {
+        var transport = tcpType is null ? IceTransport.Udp : IceTransport.Tcp;
         var priority = (uint)IceFormulas.CandidatePriority(typePreference, localPreference, component);
-        var foundation = Foundation(type, @base.Address, server);
+        var foundation = Foundation(type, @base.Address, server, transport);
         var relatedAddress = type == IceCandidateType.Host ? null : related ?? @base;
-        var candidate = IceCandidate.Create(foundation, component, IceTransport.Udp, priority, IceConnectionAddress.FromIP(address.Address), address.Port,
-            type, relatedAddress is null ? null : IceConnectionAddress.FromIP(relatedAddress.Address), relatedAddress?.Port);
+        var candidate = IceCandidate.Create(foundation, component, transport, priority, IceConnectionAddress.FromIP(address.Address), address.Port,
+            type, relatedAddress is null ? null : IceConnectionAddress.FromIP(relatedAddress.Address), relatedAddress?.Port, tcpType);
         return new IceLocalCandidate(stream.Index, candidate, address, @base, socket, relay);
     }
 
     /// <summary>RFC 8445 §5.1.1.3: same type, base IP address, server and transport → same foundation.</summary>
-    private static string Foundation(IceCandidateType type, IPAddress baseAddress, IPAddress? server)
+    private static string Foundation(IceCandidateType type, IPAddress baseAddress, IPAddress? server, IceTransport transport)
     {
-        var text = $"{type}|{baseAddress}|{server}|udp";
+        var text = $"{type}|{baseAddress}|{server}|{(transport == IceTransport.Udp ? "udp" : "tcp")}";
         return (System.IO.Hashing.Crc32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(text)) % 100_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -36,24 +36,29 @@ public sealed partial class IceAgent
         _pacing = Max(_options.Pacing, remote);
     }
 
-    /// <summary>Adds a candidate of the peer (from its description or trickled). TCP and mDNS candidates are ignored (false).</summary>
+    /// <summary>
+    /// Adds a candidate of the peer (from its description or trickled). Ignored (false): mDNS candidates, candidates of a
+    /// transport not in <see cref="IceAgentOptions.Transports"/>, and TCP candidates without tcptype active or passive
+    /// (simultaneous-open is not supported).
+    /// </summary>
     public bool AddRemoteCandidate(TimeSpan now, int stream, IceCandidate candidate)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         var target = Stream(stream);
-        if (candidate.Transport != IceTransport.Udp || candidate.Address.IPAddress is not { } ip) return false;
+        if (!Accepts(candidate) || candidate.Address.IPAddress is not { } ip) return false;
         if (candidate.ComponentId < 1 || candidate.ComponentId > target.Components) return false;
         var address = Normalize(new IPEndPoint(ip, candidate.Port));
         var remote = new IceRemoteCandidate(stream, candidate, address);
-        if (target.RemoteAt(candidate.ComponentId, address) is { } known)
+        if (target.RemoteAt(candidate.ComponentId, candidate.Transport, address) is { } known)
         {
             if (known.Type != IceCandidateType.PeerReflexive) return false;
             ReplacePeerReflexive(now, target, known, remote);
             return true;
         }
         target.RemoteCandidates.Add(remote);
-        foreach (var relay in _relays.Where(r => r.Relayed is { } c && c.Stream == stream && c.Component == remote.Component))
-            PermitRemotes(now, relay, [address.Address]);
+        if (remote.Transport == IceTransport.Udp)
+            foreach (var relay in _relays.Where(r => r.Relayed is { } c && c.Stream == stream && c.Component == remote.Component))
+                PermitRemotes(now, relay, [address.Address]);
         foreach (var local in target.LocalCandidates.ToList()) TryPair(target, local, remote);
         return true;
     }
@@ -102,12 +107,26 @@ public sealed partial class IceAgent
         Emit(new IceRestarted(now, _local));
     }
 
-    /// <summary>RFC 8445 §6.1.2.2: pairs local with remote of the same component and address family (srflx replaced by its base, §6.1.2.4).</summary>
+    private bool Accepts(IceCandidate candidate) => candidate.Transport switch
+    {
+        IceTransport.Udp => _options.Transports.HasFlag(IceTransports.Udp),
+        IceTransport.Tcp => _options.Transports.HasFlag(IceTransports.Tcp) && candidate.TcpType is IceTcpType.Active or IceTcpType.Passive,
+        _ => false,
+    };
+
+    /// <summary>
+    /// RFC 8445 §6.1.2.2: pairs local with remote of the same component and address family (srflx replaced by its base,
+    /// §6.1.2.4). RFC 6544 §6.2: and of the same transport; over TCP a local active candidate pairs with a remote passive
+    /// one. The other TCP pairing (local passive, remote active) is left out, as §6.2 asks: this agent cannot send a check
+    /// from a passive candidate; such a pair appears when the peer's check arrives on an accepted connection (§7.2).
+    /// </summary>
     private void TryPair(IceAgentStream stream, IceLocalCandidate local, IceRemoteCandidate remote)
     {
         if (local.Type is IceCandidateType.ServerReflexive or IceCandidateType.PeerReflexive) return;
         if (_options.Policy == IceCandidatePolicy.RelayOnly && local.Type != IceCandidateType.Relayed) return;
         if (local.Component != remote.Component || local.Address.AddressFamily != remote.Address.AddressFamily) return;
+        if (local.Transport != remote.Transport) return;
+        if (local.Transport == IceTransport.Tcp && (local.TcpType != IceTcpType.Active || remote.TcpType != IceTcpType.Passive)) return;
         var pair = new IceCandidatePair(local, remote, _options.Lite);
         pair.UpdatePriority(Controlling);
         stream.CheckList.TryAdd(pair);

@@ -8,7 +8,7 @@ namespace IceSpec.Ice;
 // triggered checks and the controlled agent's nomination.
 public sealed partial class IceAgent
 {
-    private readonly HashSet<(IPEndPoint Socket, IPEndPoint Source)> _authenticatedSources = [];
+    private readonly HashSet<(IceTransport Transport, IPEndPoint Socket, IPEndPoint Source)> _authenticatedSources = [];
 
     /// <summary>Feeds a datagram the driver received on <paramref name="socket"/> from <paramref name="source"/>.</summary>
     public void HandlePacket(TimeSpan now, IPEndPoint socket, IPEndPoint source, ReadOnlySpan<byte> packet)
@@ -83,7 +83,7 @@ public sealed partial class IceAgent
     private void DeliverData(TimeSpan now, IceLocalCandidate local, IPEndPoint source, byte[] packet)
     {
         var stream = Stream(local.Stream);
-        if (stream.RemoteAt(local.Component, source) is null && !_authenticatedSources.Contains((local.Socket, source))) return;
+        if (stream.RemoteAt(local.Component, local.Transport, source) is null && !_authenticatedSources.Contains((local.Transport, local.Socket, source))) return;
         Emit(new IceDataReceived(now, local.Stream, local.Component, packet));
     }
 
@@ -103,7 +103,7 @@ public sealed partial class IceAgent
             SendError(now, local, source, request, 401, "Unauthenticated");
             return;
         }
-        _authenticatedSources.Add((local.Socket, source));
+        _authenticatedSources.Add((local.Transport, local.Socket, source));
         if (!StunValidator.TryValidate(request, "ice-check", out var violation))
         {
             SendError(now, local, source, request, 400, "Bad Request: " + violation.Rule);
@@ -141,15 +141,16 @@ public sealed partial class IceAgent
     private void TriggerFromRequest(TimeSpan now, IceLocalCandidate local, IPEndPoint source, uint priority, bool useCandidate)
     {
         var stream = Stream(local.Stream);
-        var remote = stream.RemoteAt(local.Component, source);
+        var remote = stream.RemoteAt(local.Component, local.Transport, source);
         if (remote is null)
         {
             // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate with the request's PRIORITY and an arbitrary foundation.
-            remote = new IceRemoteCandidate(stream.Index, PeerReflexive(local.Component, priority, source), source);
+            // RFC 6544 §7.2: over TCP it is the peer's side of the connection: active when ours is passive, and vice versa.
+            remote = new IceRemoteCandidate(stream.Index, PeerReflexive(local.Component, priority, source, local.Transport, Opposite(local.TcpType)), source);
             stream.RemoteCandidates.Add(remote);
         }
         var list = stream.CheckList;
-        var pair = list.Find(local.Socket, local.Base, source);
+        var pair = list.Find(local.Transport, local.Socket, local.Base, source);
         if (pair is null)
         {
             pair = new IceCandidatePair(local, remote, _options.Lite);

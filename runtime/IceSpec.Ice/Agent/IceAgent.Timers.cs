@@ -176,7 +176,7 @@ public sealed partial class IceAgent
     {
         var priority = CheckPriority(pair);
         var request = BuildCheck(priority, useCandidate: false, out var id);
-        var transaction = new Stun.StunClientTransaction(request, Stun.StunTransport.Unreliable);
+        var transaction = new Stun.StunClientTransaction(request, TransportOf(pair));
         var pending = new IcePendingRequest(IceRequestKind.Consent, transaction) { Pair = pair, SentPriority = priority, SentRole = Role };
         _requests[IcePendingRequest.Key(id)] = pending;
         transaction.Start(now);

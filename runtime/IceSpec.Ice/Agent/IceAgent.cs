@@ -123,9 +123,17 @@ public sealed partial class IceAgent
         if (pair.Machine.Fire(trigger, now) && pair.State != before) Emit(new IcePairStateChanged(now, pair, before, pair.State));
     }
 
-    /// <summary>Sends from a local candidate: directly from its socket, or through its TURN allocation (RFC 8656 §11/§12).</summary>
+    /// <summary>
+    /// Sends from a local candidate: directly from its socket, through its TURN allocation (RFC 8656 §11/§12), or on its
+    /// TCP connection to the destination (RFC 6544).
+    /// </summary>
     private void SendFrom(TimeSpan now, IceLocalCandidate local, IPEndPoint destination, ReadOnlyMemory<byte> data)
     {
+        if (local.Transport == IceTransport.Tcp)
+        {
+            SendOverTcp(local, destination, data);
+            return;
+        }
         if (local.Relay is { } relay)
         {
             if (relay.State != TurnClientState.Allocated) return;

@@ -17,6 +17,15 @@ public enum IceNomination : byte
     Aggressive,
 }
 
+/// <summary>The transports candidates are gathered and paired on: UDP (RFC 8445), TCP (RFC 6544), or both.</summary>
+[Flags]
+public enum IceTransports : byte
+{
+    Udp = 1,
+    Tcp = 2,
+    UdpAndTcp = Udp | Tcp,
+}
+
 /// <summary>Which local candidates take part in checks (a relay-only policy hides host and reflexive addresses).</summary>
 public enum IceCandidatePolicy : byte
 {
@@ -64,6 +73,12 @@ public record IceAgentOptions
     public IReadOnlyList<IceTurnServer> TurnServers { get; init; } = [];
 
     public IceCandidatePolicy Policy { get; init; } = IceCandidatePolicy.All;
+
+    /// <summary>
+    /// UDP by default. With <see cref="IceTransports.Tcp"/> the agent takes host TCP candidates (RFC 6544: active and
+    /// passive, <see cref="IceAgent.AddTcpHostCandidates"/>) and the peer's TCP candidates; without UDP it ignores UDP ones.
+    /// </summary>
+    public IceTransports Transports { get; init; } = IceTransports.Udp;
 
     /// <summary>An ICE lite agent (RFC 8445 §2.5): host candidates only, always controlled, answers checks only.</summary>
     public bool Lite { get; init; }

@@ -22,11 +22,12 @@ internal sealed class IceAgentStream
     /// <summary>Index = component ID: the pair data uses, and its consent and keepalive machines.</summary>
     public IceComponentData[] Data { get; }
 
+    /// <summary>The UDP host candidate of a socket (TCP candidates are reached through their connections).</summary>
     public IceLocalCandidate? HostFor(IPEndPoint socket) =>
-        LocalCandidates.Find(c => c.Type == IceCandidateType.Host && c.Socket.Equals(socket));
+        LocalCandidates.Find(c => c.Type == IceCandidateType.Host && c.Transport == IceTransport.Udp && c.Socket.Equals(socket));
 
-    public IceRemoteCandidate? RemoteAt(int component, IPEndPoint address) =>
-        RemoteCandidates.Find(c => c.Component == component && c.Address.Equals(address));
+    public IceRemoteCandidate? RemoteAt(int component, IceTransport transport, IPEndPoint address) =>
+        RemoteCandidates.Find(c => c.Component == component && c.Transport == transport && c.Address.Equals(address));
 }
 
 /// <summary>What carries data for one component: the selected pair (kept across an ICE restart until a new one is selected, RFC 8445 §9.1.1.1).</summary>

@@ -28,6 +28,11 @@ public sealed class IceCandidatePair
     /// <summary>The local candidate the check's XOR-MAPPED-ADDRESS named (RFC 8445 §7.2.5.3.2): the valid pair's local side.</summary>
     public IceLocalCandidate? MappedLocal { get; internal set; }
     public bool IsValid => MappedLocal is not null;
+    /// <summary>
+    /// Over TCP, once the pair is valid: the local address of the connection it uses (RFC 6544). For an active candidate
+    /// (signalled with port 9, §4.5) this is the port the connection really left from.
+    /// </summary>
+    public System.Net.IPEndPoint? TcpConnectionLocal { get; internal set; }
 
     internal CandidatePairMachine Machine { get; } = new();
     internal PairNominationMachine Nomination { get; } = new();

@@ -24,13 +24,16 @@ public sealed class IceLocalCandidate
     public IceCandidateType Type => Candidate.Type;
     public int Component => Candidate.ComponentId;
     public uint Priority => Candidate.Priority;
+    public IceTransport Transport => Candidate.Transport;
+    /// <summary>RFC 6544 §4.5 tcptype of a TCP candidate; null for UDP.</summary>
+    public IceTcpType? TcpType => Candidate.TcpType;
     public IPEndPoint Address { get; }
     public IPEndPoint Base { get; }
     /// <summary>The local socket the driver sends this candidate's packets from.</summary>
     public IPEndPoint Socket { get; }
     internal TurnClientCore? Relay { get; }
 
-    public override string ToString() => $"{Candidate.TypeToken} {Address}";
+    public override string ToString() => Transport == IceTransport.Tcp ? $"{Candidate.TypeToken} tcp-{Candidate.TcpType.ToString()!.ToLowerInvariant()} {Address}" : $"{Candidate.TypeToken} {Address}";
 }
 
 /// <summary>A candidate of the peer: signalled (RFC 8839 a=candidate) or peer-reflexive, learned from a check (§7.3.1.3).</summary>
@@ -48,7 +51,9 @@ public sealed class IceRemoteCandidate
     public IceCandidateType Type => Candidate.Type;
     public int Component => Candidate.ComponentId;
     public uint Priority => Candidate.Priority;
+    public IceTransport Transport => Candidate.Transport;
+    public IceTcpType? TcpType => Candidate.TcpType;
     public IPEndPoint Address { get; }
 
-    public override string ToString() => $"{Candidate.TypeToken} {Address}";
+    public override string ToString() => Transport == IceTransport.Tcp ? $"{Candidate.TypeToken} tcp-{Candidate.TcpType.ToString()!.ToLowerInvariant()} {Address}" : $"{Candidate.TypeToken} {Address}";
 }

@@ -32,17 +32,17 @@ internal sealed class IceCheckList
     /// <summary>RFC 8445 §6.1.2.2–6.1.2.5: adds the pair in priority order unless an equal one exists.</summary>
     public bool TryAdd(IceCandidatePair pair)
     {
-        if (Find(pair.Local.Socket, pair.Local.Base, pair.Remote.Address) is not null) return false;
+        if (Find(pair.Local.Transport, pair.Local.Socket, pair.Local.Base, pair.Remote.Address) is not null) return false;
         if (_pairs.Count >= IceFormulas.MaxCandidatePairs) return false;
         var index = _pairs.FindIndex(p => p.Priority < pair.Priority);
         _pairs.Insert(index < 0 ? _pairs.Count : index, pair);
         return true;
     }
 
-    public IceCandidatePair? Find(System.Net.IPEndPoint socket, System.Net.IPEndPoint localBase, System.Net.IPEndPoint remote)
+    public IceCandidatePair? Find(IceTransport transport, System.Net.IPEndPoint socket, System.Net.IPEndPoint localBase, System.Net.IPEndPoint remote)
     {
         foreach (var pair in _pairs)
-            if (pair.Local.Socket.Equals(socket) && pair.Local.Base.Equals(localBase) && pair.Remote.Address.Equals(remote)) return pair;
+            if (pair.Local.Transport == transport && pair.Local.Socket.Equals(socket) && pair.Local.Base.Equals(localBase) && pair.Remote.Address.Equals(remote)) return pair;
         return null;
     }
 

@@ -2,13 +2,32 @@ using System.Net;
 
 namespace IceSpec.Ice;
 
+/// <summary>What an ICE-TCP transmit asks of the driver (RFC 6544); <see cref="None"/> for every other transmit.</summary>
+public enum IceTcpTransmitKind : byte
+{
+    None,
+    /// <summary>
+    /// Open a TCP connection from the active candidate <see cref="IceTransmit.Source"/> (its IP address, any port) to
+    /// <see cref="IceTransmit.Destination"/>, then report <see cref="IceAgent.HandleTcpConnected"/> or
+    /// <see cref="IceAgent.HandleTcpConnectFailed"/> (RFC 6544 §7.1).
+    /// </summary>
+    Connect,
+    /// <summary>
+    /// Write <see cref="IceTransmit.Data"/> as one RFC 4571 frame on the connection from <see cref="IceTransmit.Source"/>
+    /// (the connection's own local address) to <see cref="IceTransmit.Destination"/>.
+    /// </summary>
+    Message,
+}
+
 /// <summary>
 /// A message the driver must send from <see cref="Source"/> (one of its sockets) to <see cref="Destination"/>: a UDP
 /// datagram, or, when <see cref="OverTcp"/>, one message on the TCP connection the driver keeps from that socket's
 /// address to a TURN server (RFC 8656 §3.1). What arrives on that connection goes back through
 /// <see cref="IceAgent.HandlePacket"/> message by message, with <see cref="Source"/> as the socket and the server as the source.
+/// An ICE-TCP transmit (RFC 6544) says what to do in <see cref="IceTcp"/>.
 /// </summary>
-public readonly record struct IceTransmit(IPEndPoint Source, IPEndPoint Destination, ReadOnlyMemory<byte> Data, bool OverTcp = false);
+public readonly record struct IceTransmit(IPEndPoint Source, IPEndPoint Destination, ReadOnlyMemory<byte> Data, bool OverTcp = false,
+    IceTcpTransmitKind IceTcp = IceTcpTransmitKind.None);
 
 /// <summary>Something the agent reports; poll with <see cref="IceAgent.TryPollEvent"/>.</summary>
 public abstract record IceEvent(TimeSpan Time);
@@ -36,5 +55,8 @@ public sealed record IceRoleChanged(TimeSpan Time, IceRole Role) : IceEvent(Time
 
 /// <summary>A peer's new credentials restarted ICE (RFC 8445 §9.2): send the new local description.</summary>
 public sealed record IceRestarted(TimeSpan Time, IceCredentials LocalCredentials) : IceEvent(Time);
+
+/// <summary>An ICE-TCP connection ended (the peer closed it, it failed, or it carried a frame over the limit); reported by <see cref="IceSession"/>.</summary>
+public sealed record IceTcpConnectionClosed(TimeSpan Time, IPEndPoint Local, IPEndPoint Remote, string Reason) : IceEvent(Time);
 
 public sealed record IceDataReceived(TimeSpan Time, int Stream, int Component, ReadOnlyMemory<byte> Data) : IceEvent(Time);

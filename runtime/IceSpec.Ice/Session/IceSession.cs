@@ -8,8 +8,9 @@ namespace IceSpec.Ice;
 /// <summary>
 /// The high-level API: create → <see cref="GetLocalDescriptionAsync"/> (or trickle with <see cref="LocalCandidate"/>)
 /// → <see cref="SetRemoteDescription"/> / <see cref="AddRemoteCandidate"/> → <see cref="ConnectAsync"/> →
-/// <see cref="SendAsync"/> / <see cref="ReceiveAsync"/> → dispose. One stream; components 1..N. It binds one UDP socket per
-/// host address and component and runs the sans-IO <see cref="IceAgent"/> on a single loop task.
+/// <see cref="SendAsync"/> / <see cref="ReceiveAsync"/> → dispose. One stream; components 1..N. Per host address and
+/// component it binds one UDP socket and, with <see cref="IceTransports.Tcp"/>, one TCP listener (a passive candidate;
+/// the active one opens connections on demand, RFC 6544), and runs the sans-IO <see cref="IceAgent"/> on a single loop task.
 /// </summary>
 public sealed class IceSession : IAsyncDisposable
 {
@@ -25,6 +26,9 @@ public sealed class IceSession : IAsyncDisposable
     private readonly Task _loop;
     private readonly List<Task> _receivers = [];
     private readonly Dictionary<(IPEndPoint Socket, IPEndPoint Server), IceTcpRelayConnection> _tcpRelays = new();
+    private readonly List<Socket> _tcpListeners = [];
+    /// <summary>ICE-TCP connections by (local, remote) address; touched on the loop task only.</summary>
+    private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), IceTcpPeerConnection> _tcpConnections = new();
 
     private IceSession(IceSessionOptions options)
     {
@@ -35,12 +39,24 @@ public sealed class IceSession : IAsyncDisposable
         foreach (var address in options.Addresses ?? IceHostAddresses.Discover())
             for (var component = 1; component <= options.Components; component++)
             {
-                var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-                socket.Bind(new IPEndPoint(address, 0));
-                _sockets.Add(socket);
-                var local = (IPEndPoint)socket.LocalEndPoint!;
-                _agent.AddHostCandidate(0, component, local);
-                _receivers.Add(Task.Run(() => ReceiveLoop(socket, local)));
+                if (options.Transports.HasFlag(IceTransports.Udp))
+                {
+                    var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+                    socket.Bind(new IPEndPoint(address, 0));
+                    _sockets.Add(socket);
+                    var local = (IPEndPoint)socket.LocalEndPoint!;
+                    _agent.AddHostCandidate(0, component, local);
+                    _receivers.Add(Task.Run(() => ReceiveLoop(socket, local)));
+                }
+                if (options.Transports.HasFlag(IceTransports.Tcp))
+                {
+                    var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                    listener.Bind(new IPEndPoint(address, 0));
+                    listener.Listen();
+                    _tcpListeners.Add(listener);
+                    _agent.AddTcpHostCandidates(0, component, (IPEndPoint)listener.LocalEndPoint!);
+                    _receivers.Add(Task.Run(() => AcceptLoop(listener)));
+                }
             }
         _loop = Task.Run(RunLoop);
         Post(() => _agent.StartGathering(Now));
@@ -120,9 +136,14 @@ public sealed class IceSession : IAsyncDisposable
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
         _stop.Cancel();
         _inbox.Writer.TryComplete();
-        foreach (var socket in _sockets) socket.Dispose();
+        foreach (var socket in _sockets.Concat(_tcpListeners)) socket.Dispose();
         foreach (var connection in _tcpRelays.Values) await connection.DisposeAsync();
-        await Task.WhenAll(_receivers.Append(_loop)).ContinueWith(_ => { });
+        await _loop.ContinueWith(_ => { });
+        // What was posted before the inbox closed still runs (the agent is closed): no accepted connection is left behind.
+        while (_inbox.Reader.TryRead(out var late)) late();
+        await Task.WhenAll(_receivers).ContinueWith(_ => { });
+        foreach (var connection in _tcpConnections.Values) await connection.DisposeAsync();
+        _tcpConnections.Clear();
         _stop.Dispose();
         _connected.TrySetCanceled();
         _gathered.TrySetCanceled();
@@ -130,7 +151,56 @@ public sealed class IceSession : IAsyncDisposable
 
     private TimeSpan Now => _options.TimeProvider.GetElapsedTime(_start);
 
-    private void Post(Action action) => _inbox.Writer.TryWrite(action);
+    private bool Post(Action action) => _inbox.Writer.TryWrite(action);
+
+    /// <summary>RFC 6544 §7.2: connections to a passive candidate; the agent learns each from its first message.</summary>
+    private async Task AcceptLoop(Socket listener)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket accepted;
+            try { accepted = await listener.AcceptAsync(_stop.Token); }
+            catch (OperationCanceledException) { return; }
+            catch (ObjectDisposedException) { return; }
+            catch (SocketException) { continue; }
+            var connection = IceTcpPeerConnection.Accepted(accepted, _options.MaxTcpFrameLength);
+            if (!Post(() => Register(connection))) await connection.DisposeAsync(); // the session is closing
+        }
+    }
+
+    /// <summary>RFC 6544 §7.1: the connection a Connect transmit asked for; its outcome goes back to the agent.</summary>
+    private async Task ConnectTcp(IPEndPoint activeCandidate, IPEndPoint remote)
+    {
+        try
+        {
+            var connection = await IceTcpPeerConnection.ConnectAsync(activeCandidate.Address, remote, _options.TcpConnectTimeout, _options.MaxTcpFrameLength, _stop.Token);
+            if (!Post(() =>
+                {
+                    Register(connection);
+                    _agent.HandleTcpConnected(Now, activeCandidate, remote, connection.Local);
+                }))
+                await connection.DisposeAsync();
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            Post(() => _agent.HandleTcpConnectFailed(Now, activeCandidate, remote));
+        }
+    }
+
+    /// <summary>On the loop task: the connection's messages and its end go to the agent.</summary>
+    private void Register(IceTcpPeerConnection connection)
+    {
+        var key = (connection.Local, connection.Remote);
+        _tcpConnections[key] = connection;
+        connection.Start(
+            message => Post(() => _agent.HandleTcpMessage(Now, key.Local, key.Remote, message)),
+            reason => Post(() =>
+            {
+                if (_tcpConnections.Remove(key)) _ = connection.DisposeAsync().AsTask();
+                _agent.HandleTcpClosed(Now, key.Local, key.Remote);
+                Event?.Invoke(new IceTcpConnectionClosed(Now, key.Local, key.Remote, reason));
+            }));
+    }
 
     private async Task ReceiveLoop(Socket socket, IPEndPoint local)
     {
@@ -179,6 +249,17 @@ public sealed class IceSession : IAsyncDisposable
             if (transmit.OverTcp)
             {
                 TcpRelay(transmit.Source, transmit.Destination).Send(transmit.Data);
+                continue;
+            }
+            if (transmit.IceTcp == IceTcpTransmitKind.Connect)
+            {
+                var (source, destination) = (transmit.Source, transmit.Destination);
+                _receivers.Add(Task.Run(() => ConnectTcp(source, destination)));
+                continue;
+            }
+            if (transmit.IceTcp == IceTcpTransmitKind.Message)
+            {
+                if (_tcpConnections.TryGetValue((transmit.Source, transmit.Destination), out var connection)) connection.Send(transmit.Data);
                 continue;
             }
             var socket = _sockets.Find(s => s.LocalEndPoint!.Equals(transmit.Source));

@@ -14,5 +14,11 @@ public sealed record IceSessionOptions : IceAgentOptions
 
     public int Components { get; init; } = 1;
 
+    /// <summary>How long opening an ICE-TCP connection may take before its check fails (RFC 6544 §7.1).</summary>
+    public TimeSpan TcpConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest RFC 4571 frame accepted on an ICE-TCP connection; a longer one closes that connection.</summary>
+    public int MaxTcpFrameLength { get; init; } = (int)IceFormulas.MaxTcpFrameLength;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

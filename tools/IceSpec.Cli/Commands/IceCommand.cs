@@ -33,20 +33,32 @@ public static class IceCommand
         var aggressive = new Option<bool>("--aggressive") { Description = "Aggressive nomination (RFC 5245 §8.1.1.2) instead of regular (RFC 8445 §8.1.1)." };
         var address = new Option<string[]>("--address") { Description = "Local IP to gather host candidates on (repeatable; default: every up interface).", AllowMultipleArgumentsPerToken = true };
         var pacing = new Option<int?>("--pacing") { Description = "Ta in ms (RFC 8445 §14.2; default 50, at least 5), announced as a=ice-pacing." };
+        var transports = new Option<string>("--transports")
+        {
+            Description = "Host candidates on udp (default), tcp (RFC 6544 active and passive) or udp,tcp.", DefaultValueFactory = _ => "udp",
+        };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the peer and for connectivity.", DefaultValueFactory = _ => 120 };
-        var command = new Command(name, description) { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, timeout };
+        var command = new Command(name, description) { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, timeout };
         command.SetAction(parse =>
         {
-            if (!TryOptions(parse, role, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, out var options, out var error)) return console.UsageError(error);
+            if (!TryOptions(parse, role, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, out var options, out var error)) return console.UsageError(error);
             return Run(console, name, options, parse.GetValue(signal), TimeSpan.FromSeconds(parse.GetValue(timeout))).GetAwaiter().GetResult();
         });
         return command;
     }
 
     private static bool TryOptions(ParseResult parse, IceRole role, Option<string[]> stun, Option<string?> turn, Option<string?> user, Option<bool> turnTcp, Option<bool> relayOnly,
-        Option<bool> aggressive, Option<string[]> address, Option<int?> pacing, out IceSessionOptions options, out string error)
+        Option<bool> aggressive, Option<string[]> address, Option<int?> pacing, Option<string> transports, out IceSessionOptions options, out string error)
     {
         options = null!;
+        IceTransports? chosen = parse.GetValue(transports) switch
+        {
+            "udp" => IceTransports.Udp,
+            "tcp" => IceTransports.Tcp,
+            "udp,tcp" or "tcp,udp" => IceTransports.UdpAndTcp,
+            _ => null,
+        };
+        if (chosen is null) { error = $"--transports: '{parse.GetValue(transports)}' is not udp, tcp or udp,tcp"; return false; }
         var stunServers = new List<IPEndPoint>();
         foreach (var text in parse.GetValue(stun) ?? [])
         {
@@ -79,6 +91,7 @@ public static class IceCommand
             Policy = parse.GetValue(relayOnly) ? IceCandidatePolicy.RelayOnly : IceCandidatePolicy.All,
             Addresses = addresses.Count > 0 ? addresses : null,
             Pacing = TimeSpan.FromMilliseconds(parse.GetValue(pacing) ?? (int)IceFormulas.DefaultPacingMilliseconds),
+            Transports = chosen.Value,
         };
         error = "";
         return true;
@@ -113,7 +126,8 @@ public static class IceCommand
             if (remote is null) return console.UsageError($"no {peerSide} description: expected a=ice-ufrag, a=ice-pwd and a=candidate lines ending with a=end-of-candidates");
             session.SetRemoteDescription(remote);
             var pair = await session.ConnectAsync().WaitAsync(timeout);
-            console.Out.WriteLine($"connected: {pair.MappedLocal ?? pair.Local} <-> {pair.Remote} (role {session.Role.ToString().ToLowerInvariant()})");
+            var connection = pair.TcpConnectionLocal is { } from ? $" (connection from {from})" : "";
+            console.Out.WriteLine($"connected: {pair.MappedLocal ?? pair.Local}{connection} <-> {pair.Remote} (role {session.Role.ToString().ToLowerInvariant()})");
             console.Out.Flush();
         }
         catch (Exception e) when (e is TimeoutException or IceSessionException or IOException)

@@ -1,0 +1,149 @@
+using System.Net;
+
+namespace IceSpec.Ice;
+
+// ICE-TCP (RFC 6544): host TCP candidates, the connections checks and data travel on, and what the driver reports about
+// them. The driver owns the sockets and the RFC 4571 framing (IceTcpFraming); the agent sees whole messages.
+public sealed partial class IceAgent
+{
+    private readonly List<IceTcpConnection> _tcpConnections = [];
+
+    /// <summary>
+    /// One TCP connection of a local TCP candidate: opened by us from an active candidate (RFC 6544 §7.1), or accepted on
+    /// a passive candidate's listener (§7.2). <see cref="LocalEndPoint"/> is null while the connection is being opened.
+    /// </summary>
+    private sealed class IceTcpConnection(IceLocalCandidate local, IPEndPoint remote, IPEndPoint? localEndPoint)
+    {
+        public IceLocalCandidate Local { get; } = local;
+        public IPEndPoint Remote { get; } = remote;
+        public IPEndPoint? LocalEndPoint { get; set; } = localEndPoint;
+        /// <summary>Messages sent before the connection was open, in order.</summary>
+        public List<ReadOnlyMemory<byte>> Waiting { get; } = [];
+    }
+
+    /// <summary>
+    /// Declares a TCP listener the driver opened for a component (needs <see cref="IceTransports.Tcp"/>): it becomes a
+    /// passive host candidate, and an active host candidate on the same address with port 9 (RFC 6544 §4.5) is added
+    /// beside it. Local preferences follow RFC 6544 §4.2: direction-pref 6 for active, 4 for passive; other-pref orders
+    /// the interfaces in the order they are added.
+    /// </summary>
+    public (IceLocalCandidate Passive, IceLocalCandidate Active) AddTcpHostCandidates(int stream, int component, IPEndPoint listener)
+    {
+        if (!_options.Transports.HasFlag(IceTransports.Tcp)) throw new InvalidOperationException("TCP candidates need IceAgentOptions.Transports to include Tcp.");
+        var target = Stream(stream);
+        if (component < 1 || component > target.Components) throw new ArgumentOutOfRangeException(nameof(component), $"Stream {stream} has components 1..{target.Components}.");
+        listener = Normalize(listener);
+        var otherPreference = IceFormulas.MaxTcpOtherPreference - InterfaceIndex(target, IceTransport.Tcp, listener.Address);
+        var passive = NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference,
+            IceFormulas.TcpLocalPreference(IceFormulas.HostPassiveDirectionPreference, otherPreference), listener, listener, listener, null, null, tcpType: IceTcpType.Passive);
+        var discard = new IPEndPoint(listener.Address, (int)IceFormulas.TcpActiveCandidatePort);
+        var active = NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference,
+            IceFormulas.TcpLocalPreference(IceFormulas.HostActiveDirectionPreference, otherPreference), discard, discard, discard, null, null, tcpType: IceTcpType.Active);
+        target.LocalCandidates.Add(passive);
+        target.LocalCandidates.Add(active);
+        return (passive, active);
+    }
+
+    /// <summary>
+    /// The connection a <see cref="IceTcpTransmitKind.Connect"/> transmit asked for is open, from
+    /// <paramref name="localEndPoint"/>: the messages waiting for it are handed out.
+    /// </summary>
+    public void HandleTcpConnected(TimeSpan now, IPEndPoint activeCandidate, IPEndPoint remote, IPEndPoint localEndPoint)
+    {
+        if (_connection.State == IceConnectionState.Closed || Connecting(Normalize(activeCandidate), Normalize(remote)) is not { } connection) return;
+        connection.LocalEndPoint = Normalize(localEndPoint);
+        foreach (var message in connection.Waiting) Write(connection, message);
+        connection.Waiting.Clear();
+        AfterInput(now);
+    }
+
+    /// <summary>RFC 6544 §7.1: the connection could not be opened (refused, unreachable, timed out): its checks fail.</summary>
+    public void HandleTcpConnectFailed(TimeSpan now, IPEndPoint activeCandidate, IPEndPoint remote)
+    {
+        if (_connection.State == IceConnectionState.Closed || Connecting(Normalize(activeCandidate), Normalize(remote)) is not { } connection) return;
+        DropConnection(now, connection);
+        AfterInput(now);
+    }
+
+    /// <summary>
+    /// One message (an RFC 4571 frame's content) that arrived on the connection from <paramref name="localEndPoint"/> to
+    /// <paramref name="remote"/>. A connection the agent does not know yet was accepted on a passive candidate's listener
+    /// (<paramref name="localEndPoint"/> is the listener's address): it belongs to that candidate from now on.
+    /// </summary>
+    public void HandleTcpMessage(TimeSpan now, IPEndPoint localEndPoint, IPEndPoint remote, ReadOnlySpan<byte> message)
+    {
+        if (_connection.State == IceConnectionState.Closed) return;
+        localEndPoint = Normalize(localEndPoint);
+        remote = Normalize(remote);
+        var connection = Open(localEndPoint, remote);
+        if (connection is null)
+        {
+            var passive = _streams.SelectMany(s => s.LocalCandidates)
+                .FirstOrDefault(c => c.TcpType == IceTcpType.Passive && c.Socket.Equals(localEndPoint));
+            if (passive is null) return;
+            connection = new IceTcpConnection(passive, remote, localEndPoint);
+            _tcpConnections.Add(connection);
+        }
+        HandleDatagram(now, connection.Local, remote, message.ToArray());
+        AfterInput(now);
+    }
+
+    /// <summary>The connection closed (by the peer, or after a framing error): checks in flight on it fail (RFC 6544 §7.1).</summary>
+    public void HandleTcpClosed(TimeSpan now, IPEndPoint localEndPoint, IPEndPoint remote)
+    {
+        if (_connection.State == IceConnectionState.Closed || Open(Normalize(localEndPoint), Normalize(remote)) is not { } connection) return;
+        DropConnection(now, connection);
+        AfterInput(now);
+    }
+
+    /// <summary>
+    /// Sends from a TCP candidate on its connection to <paramref name="destination"/>. An active candidate without one
+    /// asks the driver to open it first (RFC 6544 §7.1); a passive candidate only answers on connections it accepted.
+    /// </summary>
+    private void SendOverTcp(IceLocalCandidate local, IPEndPoint destination, ReadOnlyMemory<byte> data)
+    {
+        var connection = _tcpConnections.Find(c => c.Local == local && c.Remote.Equals(destination));
+        if (connection is null)
+        {
+            if (local.TcpType != IceTcpType.Active) return;
+            connection = new IceTcpConnection(local, destination, null);
+            _tcpConnections.Add(connection);
+            _transmits.Enqueue(new IceTransmit(local.Socket, destination, ReadOnlyMemory<byte>.Empty, IceTcp: IceTcpTransmitKind.Connect));
+        }
+        if (connection.LocalEndPoint is null) connection.Waiting.Add(data);
+        else Write(connection, data);
+    }
+
+    /// <summary>RFC 6544 §7.2: the peer's end of a connection is active where ours is passive, and passive where ours is active.</summary>
+    private static IceTcpType? Opposite(IceTcpType? ours) => ours switch
+    {
+        IceTcpType.Passive => IceTcpType.Active,
+        IceTcpType.Active => IceTcpType.Passive,
+        _ => ours,
+    };
+
+    private void Write(IceTcpConnection connection, ReadOnlyMemory<byte> data) =>
+        _transmits.Enqueue(new IceTransmit(connection.LocalEndPoint!, connection.Remote, data, IceTcp: IceTcpTransmitKind.Message));
+
+    private IceTcpConnection? TcpConnectionOf(IceCandidatePair pair) =>
+        pair.Local.Transport == IceTransport.Tcp ? _tcpConnections.Find(c => c.Local == pair.Local && c.Remote.Equals(pair.Remote.Address)) : null;
+
+    private IceTcpConnection? Connecting(IPEndPoint activeCandidate, IPEndPoint remote) =>
+        _tcpConnections.Find(c => c.LocalEndPoint is null && c.Local.Socket.Equals(activeCandidate) && c.Remote.Equals(remote));
+
+    private IceTcpConnection? Open(IPEndPoint localEndPoint, IPEndPoint remote) =>
+        _tcpConnections.Find(c => localEndPoint.Equals(c.LocalEndPoint) && c.Remote.Equals(remote));
+
+    /// <summary>RFC 6544 §7.1: the pairs whose check needed this connection fail; their transactions end unanswered.</summary>
+    private void DropConnection(TimeSpan now, IceTcpConnection connection)
+    {
+        _tcpConnections.Remove(connection);
+        foreach (var (key, request) in _requests.ToList())
+        {
+            if (request.Pair is not { } pair || pair.Local != connection.Local || !pair.Remote.Address.Equals(connection.Remote)) continue;
+            _requests.Remove(key);
+            if (pair.Check == request.Transaction) pair.Check = null;
+            if (request.Kind == IceRequestKind.Check && pair.State == CandidatePairState.InProgress) FailPair(now, pair, CandidatePairEvent.ConnectionFailed);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace IceSpec.Ice;
+
+/// <summary>
+/// One ICE-TCP connection to the peer (RFC 6544): accepted on a passive candidate's listener, or opened from an active
+/// candidate. Messages go out as RFC 4571 frames in order; what arrives is cut back into messages by
+/// <see cref="IceTcpDeframer"/>, whatever the reads' boundaries. A frame above the length limit, or the peer closing,
+/// ends the connection and is reported once; nothing is thrown.
+/// </summary>
+internal sealed class IceTcpPeerConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly Channel<ReadOnlyMemory<byte>> _outbox = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly int _maxFrameLength;
+    private Task _pump = Task.CompletedTask;
+
+    /// <summary>Takes over a connected socket (accepted, or connected by <see cref="ConnectAsync"/>).</summary>
+    private IceTcpPeerConnection(Socket socket, int maxFrameLength)
+    {
+        _socket = socket;
+        _socket.NoDelay = true;
+        _maxFrameLength = maxFrameLength;
+        Local = (IPEndPoint)socket.LocalEndPoint!;
+        Remote = (IPEndPoint)socket.RemoteEndPoint!;
+    }
+
+    public IPEndPoint Local { get; }
+    public IPEndPoint Remote { get; }
+
+    public static IceTcpPeerConnection Accepted(Socket socket, int maxFrameLength) => new(socket, maxFrameLength);
+
+    /// <summary>RFC 6544 §7.1: opens a connection from <paramref name="localAddress"/> (any port) to the peer's passive candidate.</summary>
+    public static async Task<IceTcpPeerConnection> ConnectAsync(IPAddress localAddress, IPEndPoint remote, TimeSpan timeout, int maxFrameLength, CancellationToken ct)
+    {
+        var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(localAddress, 0));
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(timeout);
+            await socket.ConnectAsync(remote, limit.Token);
+            return new IceTcpPeerConnection(socket, maxFrameLength);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts reading: each message goes to <paramref name="onMessage"/>; the end, with its reason, to <paramref name="onClosed"/>.</summary>
+    public void Start(Action<byte[]> onMessage, Action<string> onClosed) => _pump = Task.Run(() => Pump(onMessage, onClosed));
+
+    /// <summary>Queues one message; it is written as one frame after those queued before it.</summary>
+    public void Send(ReadOnlyMemory<byte> message) => _outbox.Writer.TryWrite(IceTcpFraming.Frame(message.Span));
+
+    private async Task Pump(Action<byte[]> onMessage, Action<string> onClosed)
+    {
+        var writer = Task.Run(WriteAll);
+        var deframer = new IceTcpDeframer(_maxFrameLength);
+        var buffer = new byte[16384];
+        var reason = "closed";
+        try
+        {
+            while (true)
+            {
+                var read = await _socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                if (read == 0) { reason = "the peer closed the connection"; break; }
+                deframer.Append(buffer.AsSpan(0, read));
+                IceTcpDeframeStatus status;
+                while ((status = deframer.TryRead(out var message)) == IceTcpDeframeStatus.Frame) onMessage(message);
+                if (status == IceTcpDeframeStatus.Oversized) { reason = $"a frame longer than {_maxFrameLength} bytes (RFC 4571 §2 LENGTH)"; break; }
+            }
+        }
+        catch (OperationCanceledException) { return; }
+        catch (ObjectDisposedException) { return; }
+        catch (SocketException e) { reason = e.Message; }
+        _socket.Dispose();
+        _outbox.Writer.TryComplete();
+        onClosed(reason);
+        await writer.ContinueWith(_ => { });
+    }
+
+    private async Task WriteAll()
+    {
+        try
+        {
+            await foreach (var frame in _outbox.Reader.ReadAllAsync(_stop.Token)) await _socket.SendAsync(frame, SocketFlags.None, _stop.Token);
+        }
+        catch (OperationCanceledException) { }
+        catch (ObjectDisposedException) { }
+        catch (SocketException) { } // the reader sees the same failure and reports it
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _outbox.Writer.TryComplete();
+        _socket.Dispose();
+        await _pump.ContinueWith(_ => { });
+        _stop.Dispose();
+    }
+}

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace IceSpec.Captures.Tests;
 
@@ -83,43 +81,6 @@ internal sealed class PeerProcess : IAsyncDisposable
         finally
         {
             _process.Dispose();
-        }
-    }
-
-    /// <summary>A UDP and TCP port nothing is bound to now.</summary>
-    public static int FreePort()
-    {
-        while (true)
-        {
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
-            if (IsFree(port, SocketType.Stream, ProtocolType.Tcp)) return port;
-        }
-    }
-
-    /// <summary>The first of <paramref name="count"/> consecutive ports free for UDP.</summary>
-    public static int FreeRange(int count)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var start = Random.Shared.Next(20000, 60000 - count);
-            if (Enumerable.Range(start, count).All(p => IsFree(p, SocketType.Dgram, ProtocolType.Udp))) return start;
-        }
-        throw new InvalidOperationException($"no {count} consecutive free UDP ports");
-    }
-
-    private static bool IsFree(int port, SocketType type, ProtocolType protocol)
-    {
-        try
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using IceSpec.Conformance.Cases.Server;
+using IceSpec.Conformance.Lab;
 
 namespace IceSpec.Conformance.Tests.ServerCases;
 

@@ -32,8 +32,8 @@ public static class LoopbackServers
     public static async Task<LoopbackServer> StartAsync(LabServerKind kind, LoopbackUser user, string logDirectory, CancellationToken ct)
     {
         Directory.CreateDirectory(logDirectory);
-        var port = FreeRange(1);
-        var relay = FreeRange(RelayPorts);
+        var port = LoopbackPorts.Listening();
+        var relay = LoopbackPorts.Range(RelayPorts);
         var name = kind == LabServerKind.Coturn ? "coturn" : "icespec";
         var logPath = Path.Combine(logDirectory, $"{name}.log");
         LabProcess process;
@@ -96,31 +96,5 @@ public static class LoopbackServers
             }
         }
         throw new LabException($"{server.Target.Name} did not listen on 127.0.0.1:{port} within {StartTimeout.TotalSeconds:0} s; see {server.LogPath}");
-    }
-
-    /// <summary>The first of <paramref name="length"/> consecutive ports free for UDP and TCP on 127.0.0.1, in 20000–32000.</summary>
-    private static int FreeRange(int length)
-    {
-        for (var attempt = 0; attempt < 500; attempt++)
-        {
-            var start = Random.Shared.Next(20000, 32000 - length);
-            if (Enumerable.Range(start, length).All(p => IsFree(p, SocketType.Dgram, ProtocolType.Udp) && IsFree(p, SocketType.Stream, ProtocolType.Tcp)))
-                return start;
-        }
-        throw new LabException($"no {length} consecutive free loopback ports in 20000–32000");
-    }
-
-    private static bool IsFree(int port, SocketType type, ProtocolType protocol)
-    {
-        try
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, type, protocol);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace IceSpec.Conformance.Tests.ServerCases;
+namespace IceSpec.Conformance.Lab;
 
 /// <summary>
-/// Ports for the servers these tests start, chosen at random below Linux's ephemeral range (32768+) and probed free on
-/// 127.0.0.1 for UDP and TCP, so they meet neither outgoing sockets nor other engineers' servers.
+/// Ports for servers started on 127.0.0.1 (the server cases' loopback servers, <c>replay --impl</c>, the tests): chosen
+/// at random below Linux's ephemeral range (32768+) and probed free for UDP and TCP, so that they meet neither outgoing
+/// sockets nor other engineers' servers.
 /// </summary>
 public static class LoopbackPorts
 {
@@ -23,7 +24,7 @@ public static class LoopbackPorts
             var start = Random.Shared.Next(Low, High - length);
             if (Enumerable.Range(start, length).All(IsFree)) return start;
         }
-        throw new InvalidOperationException($"no {length} consecutive free loopback ports in {Low}..{High}");
+        throw new LabException($"no {length} consecutive free loopback ports in {Low}..{High}");
     }
 
     private static bool IsFree(int port) =>

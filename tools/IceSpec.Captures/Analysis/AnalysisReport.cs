@@ -48,7 +48,7 @@ public sealed record IceAgentReport(string Ufrag, IReadOnlyList<string> Addresse
 /// <summary>One pair checked by one agent: local = where its checks left from, remote = where they went (RFC 8445 §6.1.2).</summary>
 public sealed record IcePairReport(
     string Agent, string Local, string Remote, string State, IReadOnlyList<string> Transitions, int Checks, int Successes,
-    int Failures, bool Nominated, int? NominatedFrame);
+    int Failures, bool Nominated, int? NominatedFrame, string Transport);
 
 /// <summary>An ICE session: the two agents, their pairs, the selected pair and consent checks after selection (RFC 7675).</summary>
 public sealed record IceSessionReport(

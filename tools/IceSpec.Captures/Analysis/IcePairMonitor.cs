@@ -10,13 +10,15 @@ namespace IceSpec.Captures.Analysis;
 /// §7.2.5 gives it. Checks on a pair that already Succeeded are nominations or consent checks (RFC 8445 §8.1.1,
 /// RFC 7675 §5.1) and do not move it.
 /// </summary>
-public sealed class IcePairMonitor(string agent, IPEndPoint local, IPEndPoint remote)
+public sealed class IcePairMonitor(string agent, string transport, IPEndPoint local, IPEndPoint remote)
 {
     private readonly CandidatePairMachine _machine = new();
     private readonly List<string> _transitions = [];
     private readonly DateTime _epoch = DateTime.UnixEpoch;
 
     public string Agent { get; } = agent;
+    /// <summary>"udp", or "tcp" for an ICE-TCP pair (RFC 6544).</summary>
+    public string Transport { get; } = transport;
     public IPEndPoint Local { get; } = local;
     public IPEndPoint Remote { get; } = remote;
     public CandidatePairState State => _machine.State;
@@ -69,5 +71,5 @@ public sealed class IcePairMonitor(string agent, IPEndPoint local, IPEndPoint re
     }
 
     public IcePairReport Report() => new(Agent, Local.ToString(), Remote.ToString(), State.ToString(), _transitions,
-        Checks, Successes, Failures, NominatedFrame is not null, NominatedFrame);
+        Checks, Successes, Failures, NominatedFrame is not null, NominatedFrame, Transport);
 }

@@ -22,7 +22,8 @@ public sealed class IceTracker(Action<Violation> report)
     }
 
     private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Agent, IPEndPoint Local, IPEndPoint Remote), IcePairMonitor> _pairs = [];
+    // Per transport too: an ICE-TCP pair (RFC 6544) and a UDP pair may have the same addresses.
+    private readonly Dictionary<(string Agent, string Transport, IPEndPoint Local, IPEndPoint Remote), IcePairMonitor> _pairs = [];
     private readonly Dictionary<(IPEndPoint From, IPEndPoint To), string> _usernameBySender = [];   // USERNAME of the first check each way
     private readonly HashSet<IPEndPoint> _mappedAddresses = [];
     private readonly HashSet<(IPEndPoint, IPEndPoint)> _reportedUsernames = [];
@@ -57,8 +58,8 @@ public sealed class IceTracker(Action<Violation> report)
                 "Binding request as ice-check: optional USE-CANDIDATE when ICE-CONTROLLING",
                 $"agent {localUfrag} at {check.Source} sent USE-CANDIDATE with ICE-CONTROLLED"));
 
-        var key = (localUfrag, check.Source, check.Destination);
-        if (!_pairs.TryGetValue(key, out var pair)) _pairs[key] = pair = new IcePairMonitor(localUfrag, check.Source, check.Destination);
+        var key = (localUfrag, check.Captured.Transport, check.Source, check.Destination);
+        if (!_pairs.TryGetValue(key, out var pair)) _pairs[key] = pair = new IcePairMonitor(localUfrag, check.Captured.Transport, check.Source, check.Destination);
         pair.CheckSent(check);
         exchange.Tag = pair;
     }
@@ -152,7 +153,7 @@ public sealed class IceTracker(Action<Violation> report)
                 agents.Select(x => new IceAgentReport(x.Ufrag, [.. x.Addresses.Select(a => a.ToString()).Order(StringComparer.Ordinal)], x.Role,
                     x.RolesClaimed, x.ChecksSent, x.Sent487)).ToList(),
                 pairs.Select(p => p.Report()).ToList(), candidates,
-                selected is null ? null : $"{selected.Local} -> {selected.Remote} (nominated by {selected.Agent}, frame {selected.NominatedFrame})",
+                selected is null ? null : $"{selected.Local} -> {selected.Remote}{(selected.Transport == "tcp" ? " over TCP" : "")} (nominated by {selected.Agent}, frame {selected.NominatedFrame})",
                 consent.Checks, consent.Responses));
         }
         return sessions;

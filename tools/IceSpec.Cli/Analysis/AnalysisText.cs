@@ -26,7 +26,7 @@ public static class AnalysisText
             o.WriteLine($"ICE session {i}: " + string.Join(" ↔ ", session.Agents.Select(a => $"{a.Ufrag} ({a.Role}, {string.Join(" ", a.Addresses)})")));
             foreach (var p in session.Pairs)
             {
-                o.WriteLine($"  pair {p.Local} → {p.Remote} by {p.Agent}: {p.State}, {p.Checks} checks, {p.Successes} ok, {p.Failures} failed" +
+                o.WriteLine($"  pair {p.Local} → {p.Remote}{(p.Transport == "tcp" ? " over TCP" : "")} by {p.Agent}: {p.State}, {p.Checks} checks, {p.Successes} ok, {p.Failures} failed" +
                             (p.Nominated ? $", nominated at frame {p.NominatedFrame}" : ""));
                 foreach (var transition in p.Transitions) o.WriteLine($"    {transition}");
             }

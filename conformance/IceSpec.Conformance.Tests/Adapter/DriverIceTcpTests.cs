@@ -85,7 +85,6 @@ public sealed class DriverIceTcpTests(ITestOutputHelper output)
     [Theory]
     [InlineData("aioice")]
     [InlineData("werift")]
-    [InlineData("pion")]
     public async Task A_driver_without_ice_tcp_reports_unsupported(string name)
     {
         Assert.False(DriverRegistry.Get(name).Supports("ice-tcp"));
@@ -100,7 +99,7 @@ public sealed class DriverIceTcpTests(ITestOutputHelper output)
         return result;
     }
 
-    private static void AssertConnected(IcePairResult result)
+    internal static void AssertConnected(IcePairResult result)
     {
         Assert.True(result.Outcome == IcePairOutcome.Connected,
             $"{result.Outcome}: {result.Detail}\n--- controlling log ---\n{Tail(result.ControllingLog)}\n--- controlled log ---\n{Tail(result.ControlledLog)}");

@@ -21,8 +21,9 @@ public static class DriverRegistry
             ["aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareAioiceAsync);
         Register(new DriverSpec("werift", "werift-ice 0.2.3 (Node.js), npm",
             ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareWeriftAsync);
+        // pion/ice v2 gathers passive TCP candidates only (through a TCPMux): drivers/pion/README.md.
         Register(new DriverSpec("pion", "pion/ice v2 (Go), Debian golang-github-pion-ice.v2-dev built offline in GOPATH mode",
-            ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PreparePionAsync);
+            ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-passive"]), BundledDrivers.PreparePionAsync);
     }
 
     public static IReadOnlyList<DriverSpec> All

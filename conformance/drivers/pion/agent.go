@@ -16,6 +16,7 @@ import (
 
 type driver struct {
 	agent       *ice.Agent
+	tcpMux      *ice.TCPMuxDefault // the passive ICE-TCP listener (transports with tcp), closed after the agent
 	controlling bool
 	cancel      context.CancelFunc
 	conn        *ice.Conn     // set once, before connected is closed
@@ -39,8 +40,16 @@ func (d *driver) configure(command map[string]interface{}) error {
 	if c.controlling && c.nomination == "aggressive" {
 		return unsupported{"configure", "pion/ice v2 nominates regularly when controlling (no aggressive mode)"}
 	}
+	ips := make([]net.IP, 0, len(c.addresses))
+	for _, a := range c.addresses {
+		ip := net.ParseIP(a)
+		if ip == nil {
+			return badInput("configure: address '%s' is not an IP address", a)
+		}
+		ips = append(ips, ip)
+	}
 	config := &ice.AgentConfig{
-		NetworkTypes:     []ice.NetworkType{ice.NetworkTypeUDP4},
+		NetworkTypes:     networkTypes(ips, c.udp, c.tcp),
 		MulticastDNSMode: ice.MulticastDNSModeDisabled,
 		Urls:             c.urls,
 		// A controlled agent takes a later USE-CANDIDATE over its selected pair only with this (aggressive peers).
@@ -49,26 +58,24 @@ func (d *driver) configure(command map[string]interface{}) error {
 	if c.relayOnly {
 		config.CandidateTypes = []ice.CandidateType{ice.CandidateTypeRelay}
 	}
-	if len(c.addresses) > 0 {
+	if len(ips) > 0 {
 		allowed := map[string]bool{}
-		config.NetworkTypes = nil
-		for _, a := range c.addresses {
-			ip := net.ParseIP(a)
-			if ip == nil {
-				return badInput("configure: address '%s' is not an IP address", a)
-			}
+		for _, ip := range ips {
 			allowed[ip.String()] = true
 			config.IncludeLoopback = config.IncludeLoopback || ip.IsLoopback()
-			if ip.To4() != nil {
-				config.NetworkTypes = appendOnce(config.NetworkTypes, ice.NetworkTypeUDP4)
-			} else {
-				config.NetworkTypes = appendOnce(config.NetworkTypes, ice.NetworkTypeUDP6)
-			}
 		}
 		config.IPFilter = func(ip net.IP) bool { return allowed[ip.String()] }
 	}
+	if c.tcp {
+		mux, err := listenTCP(ips)
+		if err != nil {
+			return err
+		}
+		d.tcpMux, config.TCPMux = mux, mux
+	}
 	agent, err := ice.NewAgent(config)
 	if err != nil {
+		d.closeTCPMux()
 		return badInput("configure: pion rejected the configuration: %v", err)
 	}
 	d.agent, d.controlling, d.connected = agent, c.controlling, make(chan struct{})
@@ -79,8 +86,10 @@ func (d *driver) configure(command map[string]interface{}) error {
 		}
 	}))
 	must(agent.OnSelectedCandidatePairChange(func(local, remote ice.Candidate) {
-		emit("selected-pair", map[string]interface{}{"local": hostPort(local), "remote": hostPort(remote),
-			"localType": local.Type().String(), "remoteType": remote.Type().String()})
+		pair := pairTransport(local, remote)
+		pair["local"], pair["remote"] = hostPort(local), hostPort(remote)
+		pair["localType"], pair["remoteType"] = local.Type().String(), remote.Type().String()
+		emit("selected-pair", pair)
 	}))
 	logf("configured %s, %s nomination", command["role"], c.nomination)
 	return nil
@@ -94,15 +103,6 @@ var stateNames = map[ice.ConnectionState]string{
 	ice.ConnectionStateFailed:       "failed",
 	ice.ConnectionStateDisconnected: "disconnected",
 	ice.ConnectionStateClosed:       "closed",
-}
-
-func appendOnce(types []ice.NetworkType, t ice.NetworkType) []ice.NetworkType {
-	for _, x := range types {
-		if x == t {
-			return types
-		}
-	}
-	return append(types, t)
 }
 
 func must(err error) {
@@ -232,5 +232,15 @@ func (d *driver) close() {
 		if err := d.agent.Close(); err != nil {
 			logf("close: %v", err)
 		}
+	}
+	d.closeTCPMux()
+}
+
+func (d *driver) closeTCPMux() {
+	if d.tcpMux != nil {
+		if err := d.tcpMux.Close(); err != nil {
+			logf("close ICE-TCP listener: %v", err)
+		}
+		d.tcpMux = nil
 	}
 }

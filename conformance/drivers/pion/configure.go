@@ -15,6 +15,7 @@ type configuration struct {
 	addresses   []string
 	urls        []*ice.URL
 	relayOnly   bool
+	udp, tcp    bool // the host candidates to gather: `transports` (tcp: RFC 6544 passive only, see tcp.go)
 }
 
 func parseConfigure(command map[string]interface{}) (configuration, error) {
@@ -37,9 +38,9 @@ func parseConfigure(command map[string]interface{}) (configuration, error) {
 		return c, unsupported{"configure", "this driver runs one component"}
 	}
 	switch transports := stringOr(command["transports"], "udp"); transports {
-	case "udp":
-	case "tcp", "udp,tcp":
-		return c, unsupported{"configure", "this driver does not offer ICE-TCP (RFC 6544) candidates (pion/ice v2 has passive TCP only, through a TCPMux)"}
+	case "udp", "tcp", "udp,tcp":
+		c.udp = transports != "tcp"
+		c.tcp = transports != "udp"
 	default:
 		return c, badInput(`configure: transports must be "udp", "tcp" or "udp,tcp"`)
 	}

@@ -84,14 +84,14 @@ stunclient_capture() { # FILE
   echo "make-captures: wrote $1 ($(stat -c %s "$1") bytes)" >&2
 }
 
-# Runs COMMAND... in a fresh network namespace with only lo up, recording all UDP on that lo, and writes FILE as
-# pcapng with COMMENT as its capture comment.
+# Runs COMMAND... in a fresh network namespace with only lo up, recording all UDP and TCP on that lo (ICE-TCP for
+# libnice-tcp), and writes FILE as pcapng with COMMENT as its capture comment.
 netns_capture() { # FILE COMMENT COMMAND...
   local file=$1 comment=$2; shift 2
   local ns="icespec-cap-$$-$RANDOM"
   ip netns add "$ns"; namespaces+=("$ns")
   ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" tcpdump -i lo -U --immediate-mode -s 0 -w "$tmp/ns.pcap" udp >"$tmp/tcpdump.log" 2>&1 &
+  ip netns exec "$ns" tcpdump -i lo -U --immediate-mode -s 0 -w "$tmp/ns.pcap" udp or tcp >"$tmp/tcpdump.log" 2>&1 &
   tcpdump_pid=$!; pids+=("$tcpdump_pid")
   for _ in $(seq 50); do grep -q 'listening on' "$tmp/tcpdump.log" && break; sleep 0.1; done
   timeout 60 ip netns exec "$ns" "$@" >&2
@@ -196,12 +196,22 @@ PY
   done
 }
 
+# The credentials of the coturn, libnice and aioice captures are fixed by the programs that make them (committed
+# beside them, not written here): into another OUTDIR they are copied, so that its captures can be read (and broken).
+sidecars() {
+  [[ $out -ef $here ]] || for name in "$@"; do cp "$here/$name.credentials" "$out/"; done
+}
+
 if [[ $which == all || $which == coturn ]]; then
   uclient_capture "$out/coturn-uclient-udp.pcap"
   uclient_capture "$out/coturn-uclient-tcp.pcap" -t
   stunclient_capture "$out/coturn-stunclient.pcap"
+  sidecars coturn-uclient-udp coturn-uclient-tcp coturn-stunclient
 fi
-if [[ $which == all || $which == ice ]]; then ice_captures; fi
+if [[ $which == all || $which == ice ]]; then
+  ice_captures
+  sidecars libnice-aggressive libnice-regular libnice-role-conflict libnice-tcp aioice
+fi
 if [[ $which == all || $which == icespec ]]; then icespec_captures; fi
 if [[ $which == all || $which == classic ]]; then classic_captures; fi
 if [[ $which == all || $which == lab ]]; then lab_captures; fi

@@ -78,8 +78,8 @@ public class ReplayTests
         "--impl libnice needs the password of the side's ufrag 'AioC' (to be its remote description): --ice-credentials AioC:PASSWORD or --credentials FILE")]
     [InlineData("coturn-uclient-udp.pcap 127.0.0.1:57735 --impl coturn --turn-user bob:example.org:x",
         "--impl coturn needs the long-term credential of the side's user 'alice' in realm 'example.org' (the server is started with it): --turn-user alice:example.org:PASSWORD or --credentials FILE")]
-    [InlineData("aioice.pcapng AioC --impl libnice --transport tcp --credentials aioice.credentials",
-        "--impl: the side's checks went over TCP; replaying ICE-TCP (RFC 6544) against an agent is not supported")]
+    [InlineData("aioice.pcapng AioC --impl aioice --transport tcp --credentials aioice.credentials",
+        "--impl aioice: the side's checks went over TCP and aioice's driver offers no ICE-TCP (RFC 6544) candidates")]
     [InlineData("aioice.pcapng AioC --target 127.0.0.1:9 --transport sctp", "Argument 'sctp' not recognized. Must be one of:")]
     public async Task ImplAndTransportMisuse_AreUsageErrors_NamingTheFix(string arguments, string message)
     {

@@ -49,6 +49,40 @@ public class ReplayToStartedAgentTests
         Assert.Matches(@"libnice: [1-9]\d* check\(s\) of its own answered; states: checking → connected", output);
     }
 
+    /// <summary>
+    /// ICE-TCP (RFC 6544): LnL1's check from its active candidate, replayed as an active candidate of our own over a
+    /// connection to libnice's passive one, in RFC 4571 frames: answered as libnice answered it in the capture.
+    /// </summary>
+    [Fact]
+    public async Task LibniceTcpCheck_ToLibnice_AnsweredOverTheConnectionAsCaptured()
+    {
+        var (code, output, err) = await RunAsync("replay", Pcap("libnice-tcp.pcapng"), "--side", "LnL1", "--impl", "libnice",
+            "--credentials", Pcap("libnice-tcp.credentials"), "--speed", "20");
+
+        Assert.True(code == ExitCodes.Ok, output + err);
+        AssertStartedAndStopped(output);
+        Assert.Matches(@"started libnice \(PID \d+\), controlled, ufrag \S+, passive TCP candidate 127\.0\.0\.1:\d+; replaying as an active TCP candidate", output);
+        Assert.Contains("(1 over TCP)", output);
+        Assert.Matches(@"tcp  Binding request\s+→ success \[XOR-MAPPED-ADDRESS USERNAME MESSAGE-INTEGRITY FINGERPRINT\] in [\d.]+ ms, integrity verified  ok", output);
+        Assert.Contains("no divergence: 1 of 1 request(s) answered as in the capture", output);
+    }
+
+    /// <summary>The same capture's controlled side replayed to IceSpec over ICE-TCP: it answers without libnice's USERNAME, shown as the divergence.</summary>
+    [Fact]
+    public async Task LibniceTcpChecks_ToIceSpec_DivergeByTheUsernameOnlyLibniceSends()
+    {
+        var (code, output, _) = await RunAsync("replay", Pcap("libnice-tcp.pcapng"), "--side", "LnR2", "--impl", "icespec",
+            "--credentials", Pcap("libnice-tcp.credentials"), "--speed", "20");
+
+        Assert.Equal(ExitCodes.Failed, code);
+        AssertStartedAndStopped(output);
+        Assert.Matches(@"tcp  Binding request\s+→ success \[XOR-MAPPED-ADDRESS MESSAGE-INTEGRITY FINGERPRINT\] in [\d.]+ ms, integrity verified  DIVERGES", output);
+        Assert.Contains("first divergence: frame 4 (Binding request): attribute types differ: expected success [XOR-MAPPED-ADDRESS USERNAME MESSAGE-INTEGRITY FINGERPRINT], " +
+                        "got success [XOR-MAPPED-ADDRESS MESSAGE-INTEGRITY FINGERPRINT]", output);
+        // IceSpec checked back over the connection the replay opened, and got its answer.
+        Assert.Matches(@"icespec: [1-9]\d* check\(s\) of its own answered", output);
+    }
+
     /// <summary>The other way round: libnice's controlling checks replayed to aioice, which answers without the USERNAME libnice's peer sent.</summary>
     [Fact]
     public async Task LibniceControllingChecks_ToAioice_DivergeByTheMissingUsername()

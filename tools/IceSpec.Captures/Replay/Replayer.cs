@@ -18,11 +18,12 @@ public sealed record ReplayPacing(TimeSpan Timeout, double Speed, TimeSpan MaxPa
 /// <see cref="RequestRewriter"/> and signed as <see cref="ReplaySigning"/> says. A step goes over its
 /// <see cref="ReplayStep.Transport"/>: UDP from one socket (<paramref name="udp"/>, else one of its own), retransmitted as
 /// RFC 8489 §6.2.1 says; TCP over one connection per captured TCP connection — per destination the side's requests went
-/// to — opened at its first request (RFC 8489 §6.2.2: no retransmission).
+/// to — opened at its first request (RFC 8489 §6.2.2: no retransmission); to an ICE agent over ICE-TCP with
+/// <paramref name="iceTcp"/> (RFC 4571 frames, the agent's checks answered).
 /// Each answer is compared with the capture's: class, error code, attribute types in order. Attribute values are not
 /// compared — XOR-MAPPED-ADDRESS, NONCE, LIFETIME… necessarily differ from one run to the next.
 /// </summary>
-public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPacing pacing, UdpReplaySocket? udp = null)
+public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPacing pacing, UdpReplaySocket? udp = null, ReplayIceTcp? iceTcp = null)
 {
     /// <summary>Replays <paramref name="steps"/>; <paramref name="answered"/> sees each outcome as soon as it is known.</summary>
     public async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, Action<ReplayOutcome> answered,
@@ -90,7 +91,7 @@ public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPac
     {
         if (!connections.TryGetValue(capturedDestination, out var connection))
         {
-            (connection, var failure) = await TcpReplayConnection.ConnectAsync(target, pacing.Timeout, cancel);
+            (connection, var failure) = await TcpReplayConnection.ConnectAsync(target, iceTcp, pacing.Timeout, cancel);
             if (connection is null) return (null, TimeSpan.Zero, failure);
             connections[capturedDestination] = connection;
         }

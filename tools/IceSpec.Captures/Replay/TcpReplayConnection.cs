@@ -9,32 +9,44 @@ namespace IceSpec.Captures.Replay;
 
 /// <summary>
 /// One TCP connection of a replay (one per TCP connection the side had in the capture). Requests are written once:
-/// RFC 8489 §6.2.2, a reliable transport is not retransmitted over. One read loop cuts the stream into messages by the
-/// STUN length or the ChannelData length rounded up to 4 (RFC 8656 §12.5, <see cref="StreamMessageTransport"/>) and hands
-/// each response to the request with its transaction ID; anything else is dropped.
+/// RFC 8489 §6.2.2, a reliable transport is not retransmitted over. One read loop takes the messages the transport cuts
+/// from the stream — by the STUN length or the ChannelData length rounded up to 4 (RFC 8656 §12.5,
+/// <see cref="StreamMessageTransport"/>), or by RFC 4571 frames to an ICE agent (<see cref="IceTcpMessageTransport"/>) —
+/// and hands each response to the request with its transaction ID, and each request to <c>answerRequest</c> (an ICE agent
+/// checks the replaying side on the connection too); anything else is dropped.
 /// </summary>
 public sealed class TcpReplayConnection : IAsyncDisposable
 {
-    private readonly StreamMessageTransport _transport;
+    private readonly MessageTransport _transport;
+    private readonly Func<byte[], IPEndPoint, byte[]?>? _answerRequest;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<byte[]>> _pending = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiving;
     private volatile string? _closed;
 
-    private TcpReplayConnection(StreamMessageTransport transport)
+    private TcpReplayConnection(MessageTransport transport, Func<byte[], IPEndPoint, byte[]?>? answerRequest)
     {
         _transport = transport;
+        _answerRequest = answerRequest;
         _receiving = Task.Run(ReceiveLoopAsync);
     }
 
-    /// <summary>Connects to <paramref name="target"/>; false with the reason when that fails within <paramref name="timeout"/>.</summary>
-    public static async Task<(TcpReplayConnection? Connection, string? Failure)> ConnectAsync(IPEndPoint target, TimeSpan timeout, CancellationToken cancel)
+    /// <summary>
+    /// Connects to <paramref name="target"/>: with RFC 8489 stream framing, or, given <paramref name="iceTcp"/>, as an
+    /// ICE-TCP active candidate (RFC 4571 frames) whose incoming checks <see cref="ReplayIceTcp.AnswerRequest"/> answers.
+    /// Null with the reason when that fails within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<(TcpReplayConnection? Connection, string? Failure)> ConnectAsync(IPEndPoint target, ReplayIceTcp? iceTcp, TimeSpan timeout,
+        CancellationToken cancel)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         limit.CancelAfter(timeout);
         try
         {
-            return (new TcpReplayConnection(await StreamMessageTransport.ConnectTcpAsync(target, null, limit.Token)), null);
+            MessageTransport transport = iceTcp is null
+                ? await StreamMessageTransport.ConnectTcpAsync(target, null, limit.Token)
+                : await IceTcpMessageTransport.ConnectAsync(target, limit.Token);
+            return (new TcpReplayConnection(transport, iceTcp?.AnswerRequest), null);
         }
         catch (SocketException e)
         {
@@ -103,9 +115,11 @@ public sealed class TcpReplayConnection : IAsyncDisposable
                     return;
                 }
                 var message = buffer.AsSpan(0, length).ToArray();
-                if (StunMessage.TryParse(message, out var parsed) == StunParseStatus.Ok && parsed.Class is StunClass.Success or StunClass.Error &&
-                    _pending.TryGetValue(Convert.ToHexStringLower(parsed.TransactionId), out var waiting))
+                if (StunMessage.TryParse(message, out var parsed) != StunParseStatus.Ok) continue;
+                if (parsed.Class is StunClass.Success or StunClass.Error && _pending.TryGetValue(Convert.ToHexStringLower(parsed.TransactionId), out var waiting))
                     waiting.TrySetResult(message);
+                else if (parsed.Class == StunClass.Request && _answerRequest?.Invoke(message, _transport.RemoteEndPoint) is { } reply)
+                    await _transport.SendAsync(reply, _stop.Token);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
@@ -132,3 +146,9 @@ public sealed class TcpReplayConnection : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>
+/// A replay to an ICE agent over ICE-TCP (RFC 6544): connections are opened as from an active candidate to the agent's
+/// passive one and carry RFC 4571 frames; the agent's own checks on them are answered by <see cref="AnswerRequest"/>.
+/// </summary>
+public sealed record ReplayIceTcp(Func<byte[], IPEndPoint, byte[]?> AnswerRequest);

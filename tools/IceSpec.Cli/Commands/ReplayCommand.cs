@@ -107,7 +107,7 @@ public static class ReplayCommand
             await using (started)
             {
                 console.Out.WriteLine($"started {started.Description}");
-                var code = await ReplayAndReportAsync(console, new Replayer(started.Target, started.Signing, pacing, started.Socket), address,
+                var code = await ReplayAndReportAsync(console, new Replayer(started.Target, started.Signing, pacing, started.Socket, started.IceTcp), address,
                     $"{name} at {started.Target}", steps, stopAtFirstDivergence, cancel);
                 if (await started.SummarizeAsync(cancel) is { Length: > 0 } summary) console.Out.WriteLine(summary);
                 keepLogs = code != ExitCodes.Ok;

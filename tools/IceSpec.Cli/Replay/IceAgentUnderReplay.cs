@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using IceSpec.Conformance.Adapter;
+using IceSpec.Ice;
 using IceSpec.Ice.Sdp;
 
 namespace IceSpec.Cli.Replay;
@@ -28,31 +29,40 @@ internal sealed class IceAgentUnderReplay : IAsyncDisposable
     /// <summary>The agent's <c>state</c> events so far, in order.</summary>
     public IReadOnlyList<string> States => _driver.Events.Where(e => (string?)e["event"] == "state").Select(e => (string?)e["state"] ?? "").ToList();
 
-    /// <exception cref="DriverException">The driver could not be built or started, failed, or gathered no UDP host candidate on 127.0.0.1.</exception>
+    /// <exception cref="DriverException">The driver could not be built or started, failed, or gathered no host candidate on 127.0.0.1 (UDP, or passive TCP <paramref name="overTcp"/>).</exception>
     public static async Task<IceAgentUnderReplay> StartAsync(DriverSpec spec, bool controlling, string sideUfrag, string sidePassword,
-        IPEndPoint replayingSocket, string logPath, CancellationToken ct)
+        IPEndPoint replayingSocket, bool overTcp, string logPath, CancellationToken ct)
     {
         var driver = await DriverProcess.StartAsync(spec, new DriverStartOptions(LogPath: logPath), ct);
         try
         {
             await driver.WaitForEventAsync("ready", StartTimeout, ct);
-            await driver.SendAsync(new JsonObject
+            var configure = new JsonObject
             {
                 ["command"] = "configure",
                 ["role"] = controlling ? "controlling" : "controlled",
                 // Nomination matters only when the agent controls; aioice nominates aggressively only (its README).
                 ["nomination"] = spec.Supports("regular") ? "regular" : "aggressive",
                 ["addresses"] = new JsonArray("127.0.0.1"),
-            }, ct);
+            };
+            if (overTcp) configure["transports"] = "tcp";
+            await driver.SendAsync(configure, ct);
             await driver.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
             var description = await driver.WaitForEventAsync("local-description", StartTimeout, ct);
+            var transport = overTcp ? IceTransport.Tcp : IceTransport.Udp;
             var host = ((JsonArray)description["candidates"]!).Select(c => IceCandidate.TryParse((string?)c, out var parsed, out _) ? parsed : null)
-                .FirstOrDefault(c => c is { ComponentId: 1, Transport: IceTransport.Udp, Type: IceCandidateType.Host } &&
-                                     c.Address.IPAddress is { } ip && IPAddress.IsLoopback(ip))
-                ?? throw new DriverException(spec.Name, $"gathered no UDP host candidate on 127.0.0.1: {description["candidates"]?.ToJsonString()}");
-            // Type preference 126 (host), local preference 65535, component 1: RFC 8445 §5.1.2.1.
-            var ours = IceCandidate.Create("replay", 1, IceTransport.Udp, (126u << 24) | (65535u << 8) | 255u,
-                IceConnectionAddress.FromIP(replayingSocket.Address), replayingSocket.Port, IceCandidateType.Host);
+                .FirstOrDefault(c => c is { ComponentId: 1, Type: IceCandidateType.Host } && c.Transport == transport &&
+                                     (!overTcp || c.TcpType == IceTcpType.Passive) && c.Address.IPAddress is { } ip && IPAddress.IsLoopback(ip))
+                ?? throw new DriverException(spec.Name,
+                    $"gathered no {(overTcp ? "passive TCP" : "UDP")} host candidate on 127.0.0.1: {description["candidates"]?.ToJsonString()}");
+            // Type preference 126 (host), component 1 (RFC 8445 §5.1.2.1); local preference 65535, or over TCP RFC 6544
+            // §4.2's for an active candidate on the only interface; RFC 6544 §4.5: an active candidate's port is 9.
+            var localPreference = overTcp
+                ? (uint)IceFormulas.TcpLocalPreference(IceFormulas.HostActiveDirectionPreference, IceFormulas.MaxTcpOtherPreference)
+                : 65535u;
+            var ours = IceCandidate.Create("replay", 1, transport, (126u << 24) | (localPreference << 8) | 255u,
+                IceConnectionAddress.FromIP(replayingSocket.Address), replayingSocket.Port, IceCandidateType.Host,
+                tcpType: overTcp ? IceTcpType.Active : null);
             await driver.SendAsync(new JsonObject
             {
                 ["command"] = "remote-description",

@@ -2,6 +2,7 @@ using System.Net;
 using IceSpec.Captures.Credentials;
 using IceSpec.Captures.Replay;
 using IceSpec.Conformance.Adapter;
+using IceSpec.Ice;
 using IceSpec.Conformance.Lab;
 using IceSpec.Conformance.Runner;
 
@@ -23,14 +24,16 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
     private readonly IAsyncDisposable _process;
     private readonly Func<CancellationToken, Task<string>> _summary;
 
-    private ImplementationUnderReplay(IAsyncDisposable process, IPEndPoint target, ReplaySigning signing, UdpReplaySocket? socket, string description,
-        Func<CancellationToken, Task<string>> summary) =>
-        (_process, Target, Signing, Socket, Description, _summary) = (process, target, signing, socket, description, summary);
+    private ImplementationUnderReplay(IAsyncDisposable process, IPEndPoint target, ReplaySigning signing, UdpReplaySocket? socket, ReplayIceTcp? iceTcp,
+        string description, Func<CancellationToken, Task<string>> summary) =>
+        (_process, Target, Signing, Socket, IceTcp, Description, _summary) = (process, target, signing, socket, iceTcp, description, summary);
 
     public IPEndPoint Target { get; }
     public ReplaySigning Signing { get; }
     /// <summary>The socket the replay must send from (an ICE agent was told its address), or null: any.</summary>
     public UdpReplaySocket? Socket { get; }
+    /// <summary>For an ICE agent replayed to over ICE-TCP: how the replay's connections are framed and the agent's checks answered.</summary>
+    public ReplayIceTcp? IceTcp { get; }
     /// <summary>What was started, its PID and where it listens.</summary>
     public string Description { get; }
     /// <summary>What the implementation did besides answering (an agent's states and checks), after the replay.</summary>
@@ -46,7 +49,9 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
         if (side.IsIce)
         {
             if (name == Coturn) return $"--impl coturn is a STUN/TURN server, but the side's requests are ICE connectivity checks: use an ICE agent ({agents})";
-            if (side.Transports.Contains("tcp")) return "--impl: the side's checks went over TCP; replaying ICE-TCP (RFC 6544) against an agent is not supported";
+            if (side.Transports.Count > 1) return "--impl: the side's checks went over UDP and TCP; replay one of them with --transport udp|tcp";
+            if (side.Transports.Contains("tcp") && !(DriverRegistry.Get(name).Supports("ice-tcp") || DriverRegistry.Get(name).Supports("ice-tcp-passive")))
+                return $"--impl {name}: the side's checks went over TCP and {name}'s driver offers no ICE-TCP (RFC 6544) candidates";
             if (side.IceUfrag is null) return "--impl: the side's checks carry no USERNAME 'RFRAG:LFRAG' to take its ufrag from";
             if (!credentials.IcePasswords.ContainsKey(side.IceUfrag))
                 return $"--impl {name} needs the password of the side's ufrag '{side.IceUfrag}' (to be its remote description): --ice-credentials {side.IceUfrag}:PASSWORD or --credentials FILE";
@@ -72,20 +77,25 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
             var user = TurnUserOf(side, credentials) is { } u ? new LoopbackUser(u.Username, u.Password, u.Realm) : LoopbackUser.Conformance;
             var server = await LoopbackServers.StartAsync(name == Coturn ? LabServerKind.Coturn : LabServerKind.IceSpec, user, logDirectory, ct);
             var target = new IPEndPoint(IPAddress.Parse(server.Target.Host), server.Target.UdpPort);
-            return new ImplementationUnderReplay(server, target, ReplaySigning.WithCaptureCredentials(credentials), null,
+            return new ImplementationUnderReplay(server, target, ReplaySigning.WithCaptureCredentials(credentials), null, null,
                 $"{name} (PID {server.Process.Pid}) on {target}, UDP and TCP, user {user.Name} realm {user.Realm}, log {server.LogPath}", _ => Task.FromResult(""));
         }
         var ufrag = side.IceUfrag!;
         var password = credentials.IcePasswords[ufrag];
         var responder = new IceCheckResponder(ufrag, password);
-        var socket = UdpReplaySocket.Bind(new IPEndPoint(IPAddress.Loopback, 0), responder.Answer);
+        // Over ICE-TCP the replay is an active candidate (RFC 6544 §4.5: port 9) that connects to the agent's passive one.
+        var overTcp = side.Transports.Contains("tcp");
+        var socket = overTcp ? null : UdpReplaySocket.Bind(new IPEndPoint(IPAddress.Loopback, 0), responder.Answer);
+        var ours = socket?.LocalEndPoint ?? new IPEndPoint(IPAddress.Loopback, (int)IceFormulas.TcpActiveCandidatePort);
         try
         {
-            var agent = await IceAgentUnderReplay.StartAsync(DriverRegistry.Get(name), !side.Controlling, ufrag, password, socket.LocalEndPoint,
+            var agent = await IceAgentUnderReplay.StartAsync(DriverRegistry.Get(name), !side.Controlling, ufrag, password, ours, overTcp,
                 Path.Combine(logDirectory, $"{name}.log"), ct);
             return new ImplementationUnderReplay(new Both(agent, socket), agent.HostCandidate, ReplaySigning.ForIceAgent(agent.Ufrag, agent.Password), socket,
-                $"{name} (PID {agent.ProcessId}), {(side.Controlling ? "controlled" : "controlling")}, ufrag {agent.Ufrag}, host candidate {agent.HostCandidate}; " +
-                $"replaying from {socket.LocalEndPoint} as ufrag {ufrag}, log {Path.Combine(logDirectory, $"{name}.log")}",
+                overTcp ? new ReplayIceTcp(responder.Answer) : null,
+                $"{name} (PID {agent.ProcessId}), {(side.Controlling ? "controlled" : "controlling")}, ufrag {agent.Ufrag}, " +
+                $"{(overTcp ? "passive TCP" : "host")} candidate {agent.HostCandidate}; replaying " +
+                $"{(overTcp ? "as an active TCP candidate (RFC 4571 frames)" : $"from {ours}")} as ufrag {ufrag}, log {Path.Combine(logDirectory, $"{name}.log")}",
                 async ct =>
                 {
                     await agent.SettleAsync(SettleTimeout, ct);
@@ -94,7 +104,7 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
         }
         catch
         {
-            await socket.DisposeAsync();
+            if (socket is not null) await socket.DisposeAsync();
             throw;
         }
     }
@@ -105,12 +115,12 @@ internal sealed class ImplementationUnderReplay : IAsyncDisposable
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     /// <summary>The agent first (killed by PID), then the socket it was checking.</summary>
-    private sealed class Both(IceAgentUnderReplay agent, UdpReplaySocket socket) : IAsyncDisposable
+    private sealed class Both(IceAgentUnderReplay agent, UdpReplaySocket? socket) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             await agent.DisposeAsync();
-            await socket.DisposeAsync();
+            if (socket is not null) await socket.DisposeAsync();
         }
     }
 }

@@ -22,6 +22,19 @@ public sealed class ExpectedFailuresTests
     }
 
     [Fact]
+    public void A_reason_starting_intermittent_marks_the_entry_so_a_pass_is_no_surprise()
+    {
+        var list = ExpectedFailures.Parse("""
+            rfc8445-6.1.2.3-1 lossy-10/aioice>pion intermittent: under 10 % loss the agents sometimes disagree
+            rfc8445-6.1.2.3-1 no-nat/aioice>pion the agents disagree on the 5-tuple
+            """);
+        Assert.True(list.IsIntermittent("rfc8445-6.1.2.3-1", "lossy-10/aioice>pion"));
+        Assert.False(list.IsIntermittent("rfc8445-6.1.2.3-1", "no-nat/aioice>pion"));
+        Assert.False(list.IsIntermittent("rfc8445-6.1.2.3-1", "one-nat/aioice>pion"));
+        Assert.Equal("intermittent: under 10 % loss the agents sometimes disagree", list.ReasonFor("rfc8445-6.1.2.3-1", "lossy-10/aioice>pion"));
+    }
+
+    [Fact]
     public void A_line_without_a_reason_is_an_error_naming_the_line()
     {
         var error = Assert.Throws<FormatException>(() => ExpectedFailures.Parse("rfc8489-9-1 coturn reason\nrfc8656-5-3 coturn\n", "list.txt"));

@@ -131,13 +131,18 @@ public static class IceCellRunner
             : null;
     }
 
-    /// <summary>A listed failure is expected; a listed pass is unexpected (the list is stale). The target is <c>SCENARIO/A&gt;B</c>.</summary>
+    /// <summary>
+    /// A listed failure is expected; a listed pass is unexpected (the list is stale), unless the entry is marked
+    /// intermittent. The target is <c>SCENARIO/A&gt;B</c>.
+    /// </summary>
     private static CaseResult ApplyExpected(CaseResult result, ExpectedFailures? expected)
     {
-        if (expected?.ReasonFor(result.Case.Id, $"{result.Scenario}/{result.Implementation}") is not { } reason) return result;
+        var target = $"{result.Scenario}/{result.Implementation}";
+        if (expected?.ReasonFor(result.Case.Id, target) is not { } reason) return result;
         return result.Outcome switch
         {
             CaseOutcome.Failed => result with { Outcome = CaseOutcome.ExpectedFailure, Detail = $"expected to fail: {reason}. {result.Detail}" },
+            CaseOutcome.Passed when expected.IsIntermittent(result.Case.Id, target) => result,
             CaseOutcome.Passed => result with { Outcome = CaseOutcome.UnexpectedPass, Detail = $"listed as expected to fail ({reason}) but passed: {result.Detail}" },
             _ => result,
         };

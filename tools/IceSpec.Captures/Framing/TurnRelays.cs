@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using IceSpec.Captures.Analysis;
 using IceSpec.Stun;
 using IceSpec.Turn;
 
@@ -49,11 +50,11 @@ public sealed class TurnRelays
             IPEndPoint? peer = message.TryGetXorPeerAddress(out var address) ? address.ToEndPoint() : null;
             // Requests never answered would pile up: forget them all past a bound, as EndpointCache does.
             if (_pendingBinds.Count >= EndpointCache.Capacity) _pendingBinds.Clear();
-            _pendingBinds[new ChannelBindKey(captured.Transport, new Flow(captured.Source, captured.Destination), TransactionKey(message))] =
+            _pendingBinds[new ChannelBindKey(captured.Transport, new Flow(captured.Source, captured.Destination), TransactionKey.From(message.TransactionId))] =
                 (BinaryPrimitives.ReadUInt16BigEndian(value), peer);
         }
         else if (message.Class == StunClass.Success &&
-                 _pendingBinds.Remove(new ChannelBindKey(captured.Transport, new Flow(captured.Destination, captured.Source), TransactionKey(message)), out var bind))
+                 _pendingBinds.Remove(new ChannelBindKey(captured.Transport, new Flow(captured.Destination, captured.Source), TransactionKey.From(message.TransactionId)), out var bind))
         {
             // Either direction of the 5-tuple may carry ChannelData on the channel.
             var bound = Bound(captured.Transport);
@@ -115,12 +116,9 @@ public sealed class TurnRelays
 
     private Dictionary<BoundChannel, IPEndPoint?> Bound(string transport) => transport == "udp" ? _boundUdp : _boundTcp;
 
-    private static UInt128 TransactionKey(in StunMessage message) =>
-        BinaryPrimitives.ReadUInt128BigEndian([0, 0, 0, 0, .. message.TransactionId]);
-
     /// <summary>A channel bound on one direction of a 5-tuple.</summary>
     private readonly record struct BoundChannel(Flow Flow, ushort Channel);
 
     /// <summary>A ChannelBind request: its transport, client → server, and transaction ID.</summary>
-    private readonly record struct ChannelBindKey(string Transport, Flow ClientToServer, UInt128 TransactionId);
+    private readonly record struct ChannelBindKey(string Transport, Flow ClientToServer, TransactionKey TransactionId);
 }

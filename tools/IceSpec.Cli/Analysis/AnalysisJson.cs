@@ -9,7 +9,7 @@ namespace IceSpec.Cli.Analysis;
 /// <summary>
 /// <c>icespec analyze --json</c>: the <see cref="AnalysisReport"/> as one JSON object with camelCase names. Serialized
 /// with source-generated metadata (<see cref="AnalysisJsonContext"/>): the reflection-based serializer spent ~0.1 s of
-/// every run building its own at start-up (tools/IceSpec.Captures/bench/RESULTS.md).
+/// every run building its own at start-up (conformance/IceSpec.Captures/bench/RESULTS.md).
 /// </summary>
 public static class AnalysisJson
 {

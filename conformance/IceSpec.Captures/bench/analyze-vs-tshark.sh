@@ -2,7 +2,7 @@
 # Decode + analyse a large generated capture with icespec and read the same file with tshark, in the same run:
 # packets/s for both, the ratio (goal: icespec >= 20x tshark), and each one's peak RSS (/usr/bin/time -v) to show that
 # icespec streams (its memory does not grow with the file: compare the two sizes).
-# Usage: tools/IceSpec.Captures/bench/analyze-vs-tshark.sh [PACKETS] [ROUNDS]   (default 1000000 packets, best of 3 rounds)
+# Usage: conformance/IceSpec.Captures/bench/analyze-vs-tshark.sh [PACKETS] [ROUNDS]   (default 1000000 packets, best of 3 rounds)
 # Needs: python3, tshark, /usr/bin/time (Debian package "time"), the .NET SDK.
 set -euo pipefail
 packets=${1:-1000000}

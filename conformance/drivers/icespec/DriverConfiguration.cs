@@ -67,7 +67,21 @@ internal static class DriverConfiguration
             Role = role, Nomination = nomination, Policy = policy, Components = components, Addresses = addresses, StunServers = stun, TurnServers = turn,
             Transports = transports,
             Pacing = command["pacing"] is { } ta ? TimeSpan.FromMilliseconds((int)ta) : TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds),
+            SeededDefect = SeededDefect(),
         };
+    }
+
+    /// <summary>
+    /// <c>ICESPEC_SEEDED_DEFECT=NAME</c>: the agent breaks one rule on purpose (the kit's kill test, conformance/README.md
+    /// "Seeded defects"). An unknown name is refused, so a misspelt defect never runs as a correct agent.
+    /// </summary>
+    private static IceSeededDefect SeededDefect()
+    {
+        var name = Environment.GetEnvironmentVariable("ICESPEC_SEEDED_DEFECT");
+        if (string.IsNullOrEmpty(name)) return IceSeededDefect.None;
+        return Enum.TryParse<IceSeededDefect>(name, ignoreCase: false, out var defect) && Enum.IsDefined(defect)
+            ? defect
+            : throw new CommandException($"configure: ICESPEC_SEEDED_DEFECT '{name}' is not one of {string.Join(", ", Enum.GetNames<IceSeededDefect>())}");
     }
 
     private static IPEndPoint EndPoint(string? text, string what)

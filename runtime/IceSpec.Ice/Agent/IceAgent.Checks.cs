@@ -95,8 +95,9 @@ public sealed partial class IceAgent
     }
 
     /// <summary>RFC 8445 §7.1.1: PRIORITY is what a peer-reflexive candidate of the pair's base would get (§5.1.2).</summary>
-    private static uint CheckPriority(IceCandidatePair pair) => (uint)IceFormulas.CandidatePriority(
-        IceFormulas.PeerReflexiveTypePreference, (pair.Local.Priority >> 8) & 0xFFFF, pair.Component);
+    private uint CheckPriority(IceCandidatePair pair) => _options.SeededDefect == IceSeededDefect.HostTypePriority
+        ? pair.Local.Priority
+        : (uint)IceFormulas.CandidatePriority(IceFormulas.PeerReflexiveTypePreference, (pair.Local.Priority >> 8) & 0xFFFF, pair.Component);
 
     /// <summary>RFC 8445 §7.2.5.3.1 / §7.3.1.3: a peer-reflexive candidate: the check's PRIORITY, an arbitrary foundation.</summary>
     private IceCandidate PeerReflexive(int component, uint priority, IPEndPoint address, IceTransport transport, IceTcpType? tcpType, IPEndPoint? @base = null) =>
@@ -114,9 +115,9 @@ public sealed partial class IceAgent
         builder.AddPriority(priority);
         if (Controlling) builder.AddIceControlling(_role.OurTieBreaker);
         else builder.AddIceControlled(_role.OurTieBreaker);
-        if (useCandidate) builder.AddUseCandidate();
+        if (useCandidate || (!Controlling && _options.SeededDefect == IceSeededDefect.UseCandidateWhenControlled)) builder.AddUseCandidate();
         builder.AddMessageIntegrity(_remoteKey!);
-        builder.AddFingerprint();
+        if (_options.SeededDefect != IceSeededDefect.NoFingerprint) builder.AddFingerprint();
         return buffer.AsSpan(0, builder.Length).ToArray();
     }
 

@@ -112,4 +112,7 @@ public record IceAgentOptions
     public Action<Span<byte>> Random { get; init; } = RandomNumberGenerator.Fill;
 
     public string? Software { get; init; } = "IceSpec";
+
+    /// <summary>A defect planted on purpose (conformance kit's kill test only); <see cref="IceSeededDefect.None"/> otherwise.</summary>
+    internal IceSeededDefect SeededDefect { get; init; }
 }

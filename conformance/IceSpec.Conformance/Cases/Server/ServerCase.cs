@@ -1,15 +1,5 @@
 namespace IceSpec.Conformance.Cases.Server;
 
-/// <summary>What one run of a case concluded, before the expected-failure list is applied.</summary>
-public readonly record struct CaseVerdict(CaseOutcome Outcome, string Detail)
-{
-    public static CaseVerdict Pass(string detail) => new(CaseOutcome.Passed, detail);
-
-    public static CaseVerdict Fail(string detail) => new(CaseOutcome.Failed, detail);
-
-    public static CaseVerdict Inconclusive(string detail) => new(CaseOutcome.Inconclusive, detail);
-}
-
 /// <summary>
 /// One black-box server case: its <see cref="CaseInfo"/> (ID, level, RFC text), the requirement-catalog subjects it
 /// covers (<c>StunRequirements.All</c> / <c>TurnRequirements.All</c>, matched by subject in Coverage/), and its body.

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Cases.Server;
+using IceSpec.Conformance.Tester;
+
+namespace IceSpec.Conformance.Cases.Agent;
+
+/// <summary>What an agent-case run covers and where it writes.</summary>
+/// <param name="Selects">Which cases run (by ID and level); null: every MUST case.</param>
+/// <param name="Parallelism">Cases run side by side (each with its own IUT process and tester); exclusive cases run alone.</param>
+public sealed record AgentCaseOptions(
+    string OutputDirectory,
+    Func<CaseInfo, bool>? Selects = null,
+    ExpectedFailures? Expected = null,
+    AgentCasePlacement? Placement = null,
+    int Parallelism = 4);
+
+/// <summary>
+/// The ICE agent cases (RFC 8445, RFC 7675, RFC 8838, RFC 8839, RFC 6544 and the RFC 8489 rules ICE relies on), run
+/// against one implementation with one nomination mode: per case a fresh IUT started through its driver, a fresh
+/// tester, <c>tester.pcap</c> and the IUT's log in <c>agent/&lt;impl&gt;-&lt;nomination&gt;/&lt;case&gt;/</c>.
+/// </summary>
+public static class AgentCaseSuite
+{
+    /// <summary>Every case, in run order.</summary>
+    public static IReadOnlyList<AgentCase> All { get; } =
+    [
+        .. CheckContentCases.All,
+    ];
+
+    public static IReadOnlyList<CaseInfo> Cases { get; } = [.. All.Select(c => c.Info)];
+
+    /// <summary>The implementation label of a run: <c>driver/nomination</c> (e.g. <c>libnice/aggressive</c>).</summary>
+    public static string Label(DriverSpec driver, string nomination) => $"{driver.Name}/{nomination}";
+
+    public static async Task<IReadOnlyList<CaseResult>> RunAsync(DriverSpec driver, string nomination, AgentCaseOptions options,
+        IProgress<CaseResult>? progress, CancellationToken ct)
+    {
+        var placement = options.Placement ?? AgentCasePlacement.Loopback;
+        var selected = All.Where(c => options.Selects?.Invoke(c.Info) ?? c.Info.Level == RequirementLevel.Must).ToList();
+        var results = new CaseResult?[selected.Count];
+        using var slots = new SemaphoreSlim(Math.Max(1, options.Parallelism));
+        var running = new List<Task>();
+        for (var i = 0; i < selected.Count; i++)
+        {
+            var (index, agentCase) = (i, selected[i]);
+            var width = agentCase.Exclusive ? Math.Max(1, options.Parallelism) : 1;
+            for (var taken = 0; taken < width; taken++) await slots.WaitAsync(ct);
+            running.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    var result = await RunOneAsync(agentCase, driver, nomination, placement, options, ct);
+                    results[index] = result;
+                    progress?.Report(result);
+                }
+                finally
+                {
+                    slots.Release(width);
+                }
+            }, ct));
+        }
+        await Task.WhenAll(running);
+        return [.. results.OfType<CaseResult>()];
+    }
+
+    private static async Task<CaseResult> RunOneAsync(AgentCase agentCase, DriverSpec driver, string nomination, AgentCasePlacement placement,
+        AgentCaseOptions options, CancellationToken ct)
+    {
+        var label = Label(driver, nomination);
+        var directory = Path.Combine(options.OutputDirectory, "agent", $"{driver.Name}-{nomination}", agentCase.Info.Id);
+        Directory.CreateDirectory(directory);
+        var pcap = Path.Combine(directory, "tester.pcap");
+        var log = Path.Combine(directory, "iut.log");
+        var watch = Stopwatch.StartNew();
+        var verdict = Applicable(agentCase, driver, nomination) ?? await RunIsolatedAsync(agentCase, driver, nomination, placement, pcap, log, ct);
+        var target = $"{placement.Name}/{label}";
+        var reason = options.Expected?.ReasonFor(agentCase.Info.Id, target);
+        var intermittent = options.Expected?.IsIntermittent(agentCase.Info.Id, target) ?? false;
+        var (outcome, detail) = (verdict.Outcome, reason) switch
+        {
+            (CaseOutcome.Failed, not null) => (CaseOutcome.ExpectedFailure, $"expected to fail: {reason}. {verdict.Detail}"),
+            (CaseOutcome.Passed, not null) when !intermittent => (CaseOutcome.UnexpectedPass, $"listed as expected to fail ({reason}) but passed: {verdict.Detail}"),
+            _ => (verdict.Outcome, verdict.Detail),
+        };
+        var relative = (string path) => File.Exists(path) ? Path.GetRelativePath(options.OutputDirectory, path) : null;
+        return new CaseResult(agentCase.Info, label, placement.Name, outcome, detail, watch.Elapsed, relative(pcap), relative(log));
+    }
+
+    /// <summary>Unsupported before anything starts: a capability the driver lacks, or a rule for the other nomination mode.</summary>
+    private static CaseVerdict? Applicable(AgentCase agentCase, DriverSpec driver, string nomination)
+    {
+        var missing = agentCase.Requires.Where(c => !driver.Supports(c)).ToList();
+        if (missing.Count > 0) return CaseVerdict.Unsupported($"{driver.Name} does not declare {string.Join(", ", missing)}");
+        if (agentCase.Nomination is { } mode && agentCase.IutRole == Ice.IceRole.Controlling && mode != nomination)
+            return CaseVerdict.Unsupported($"the case checks {mode} nomination; this run nominates {nomination}");
+        return null;
+    }
+
+    private static async Task<CaseVerdict> RunIsolatedAsync(AgentCase agentCase, DriverSpec driver, string nomination, AgentCasePlacement placement,
+        string pcap, string log, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(agentCase.Timeout);
+        IutDriver? iut = null;
+        try
+        {
+            using var capture = new TesterCapture(pcap);
+            using var tester = new TesterPeer(capture, placement.TesterAddress, placement.TesterNamespace);
+            iut = await IutDriver.StartAsync(driver, new DriverStartOptions(placement.IutNamespace, log), limit.Token);
+            var context = new AgentCaseContext(agentCase, iut, tester, placement, nomination, limit.Token);
+            return await agentCase.Run(context).WaitAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return CaseVerdict.Fail($"the case did not finish within {agentCase.Timeout.TotalSeconds:0} s");
+        }
+        catch (DriverException e) when (e.IsUnsupported)
+        {
+            return CaseVerdict.Unsupported($"the driver answered unsupported: {e.Message.Split('\n')[0]}");
+        }
+        catch (DriverException e)
+        {
+            return CaseVerdict.Fail($"the IUT's driver failed: {e.Message.Split('\n')[0]}");
+        }
+        catch (IutException e)
+        {
+            return CaseVerdict.Fail(e.Message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A fault in the case itself: reported on the case, with its stack, rather than ending the run.
+            return CaseVerdict.Fail($"the case itself failed ({e.GetType().Name}): {e}");
+        }
+        finally
+        {
+            if (iut is not null) await iut.DisposeAsync();
+        }
+    }
+}

@@ -18,7 +18,7 @@ public sealed class SeededDefectTests(ITestOutputHelper output)
     {
         { "NoFingerprint", "rfc8445-7.2.4-1" },
         { "HostTypePriority", "rfc8445-7.1.1-1" },
-        { "UseCandidateWhenControlled", "rfc8445-7.1.2-1" },
+        { "UseCandidateWhenControlled", "rfc8445-7.1.2-2" },
     };
 
     [Theory]

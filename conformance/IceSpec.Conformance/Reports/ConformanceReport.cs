@@ -52,7 +52,10 @@ public sealed record ConformanceReport(
     IReadOnlyList<CaseResult> ServerCases,
     IReadOnlyList<string> Errors)
 {
-    public IEnumerable<CaseResult> AllCases => Cells.SelectMany(c => c.Cases).Concat(ServerCases);
+    /// <summary>The ICE agent cases (the tester against each implementation), <c>Implementation</c> = driver/nomination.</summary>
+    public IReadOnlyList<CaseResult> AgentCases { get; init; } = [];
+
+    public IEnumerable<CaseResult> AllCases => Cells.SelectMany(c => c.Cases).Concat(AgentCases).Concat(ServerCases);
 
     public int Count(CaseOutcome outcome) => AllCases.Count(c => c.Outcome == outcome);
 

@@ -10,7 +10,8 @@ public sealed record RunProgress(string Message, int Done, int Total, IceCellRep
 
 /// <summary>
 /// Runs a selection: per scenario one lab (built, its NATs measured, a STUN/TURN server started, torn down after), every
-/// ordered pair of implementations × nomination mode in it; then the server cases against each selected server. Lab and driver errors become report
+/// ordered pair of implementations × nomination mode in it; then the ICE agent cases (the tester against each
+/// implementation); then the server cases against each selected server. Lab and driver errors become report
 /// errors, never exceptions (except cancellation).
 /// </summary>
 public static class MatrixRunner
@@ -28,8 +29,9 @@ public static class MatrixRunner
         Directory.CreateDirectory(selection.OutputDirectory);
 
         var runIce = IceCases.All.Any(selection.Selects);
+        var runAgent = selection.AgentPlacement != AgentCaseRunner.None && Cases.Agent.AgentCaseSuite.Cases.Any(selection.Selects);
         var ready = new List<DriverSpec>();
-        foreach (var driver in runIce ? drivers : [])
+        foreach (var driver in runIce || runAgent ? drivers : [])
         {
             progress?.Report(new RunProgress($"preparing driver {driver.Name}", 0, 0));
             try
@@ -75,9 +77,10 @@ public static class MatrixRunner
                 scenario.Prediction.Kind, scenario.Prediction.Section, scenario.Prediction.Reason, measured));
         }
 
+        var agentCases = await AgentCaseRunner.RunAsync(selection, ready, errors, progress, ct);
         var serverCases = await ServerCaseRunner.RunAsync(selection, errors, progress, ct);
         return new ConformanceReport(started, DateTimeOffset.UtcNow - started, selection.Server.ToString(), selection.Strict,
-            [.. ready.Select(d => d.Name)], scenarioReports, cells, serverCases, errors);
+            [.. ready.Select(d => d.Name)], scenarioReports, cells, serverCases, errors) { AgentCases = agentCases };
     }
 
     /// <summary>Probes every NAT of the lab; a NAT that does not behave as its type claims is a lab error.</summary>

@@ -12,6 +12,10 @@ namespace IceSpec.Conformance.Runner;
 /// <param name="Server">The STUN/TURN server the ICE scenarios use.</param>
 /// <param name="Pairs">Only these ordered pairs (<c>controlling&gt;controlled</c>), per scenario name or <c>*</c> for all; null = every pair.</param>
 /// <param name="ServerCaseTargets">The servers the black-box server cases run against (none: no server cases).</param>
+/// <param name="AgentPlacement">Where the ICE agent cases run: <c>loopback</c>, a scenario's lab (IUT on its controlling host,
+/// tester on its controlled host) or <c>none</c>.</param>
+/// <param name="AgentNominations">The nomination modes each implementation runs the agent cases with (resolved per driver as
+/// for cells; a mode the driver lacks is skipped): by default its own and aggressive.</param>
 public sealed record RunSelection(
     IReadOnlyList<string> Implementations,
     IReadOnlyList<string> Scenarios,
@@ -23,8 +27,12 @@ public sealed record RunSelection(
     LabServerKind Server = LabServerKind.Coturn,
     IReadOnlyList<LabServerKind>? ServerCaseTargets = null,
     TimeSpan? CellTimeout = null,
-    IReadOnlyDictionary<string, IReadOnlyList<string>>? Pairs = null)
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? Pairs = null,
+    string AgentPlacement = "loopback",
+    IReadOnlyList<string>? AgentNominations = null)
 {
+    public IReadOnlyList<string> AgentNominations { get; init; } = AgentNominations ?? ["default", "aggressive"];
+
     /// <summary>Nomination modes (RFC 8445 §8.1.1); <c>default</c> is regular when the controlling driver declares it, else aggressive.</summary>
     public static readonly IReadOnlyList<string> NominationModes = ["default", "regular", "aggressive"];
 

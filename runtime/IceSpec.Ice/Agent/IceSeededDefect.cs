@@ -12,6 +12,6 @@ internal enum IceSeededDefect
     NoFingerprint,
     /// <summary>PRIORITY of a check = the host candidate's own priority (breaks RFC 8445 §7.1.1; case rfc8445-7.1.1-1).</summary>
     HostTypePriority,
-    /// <summary>The controlled agent adds USE-CANDIDATE to its checks (breaks RFC 8445 §7.1.2; case rfc8445-7.1.2-1).</summary>
+    /// <summary>The controlled agent adds USE-CANDIDATE to its checks (breaks RFC 8445 §7.1.2; case rfc8445-7.1.2-2).</summary>
     UseCandidateWhenControlled,
 }

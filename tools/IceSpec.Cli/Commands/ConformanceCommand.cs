@@ -28,12 +28,14 @@ public static class ConformanceCommand
         var serverCases = new Option<string>("--server-cases") { Description = "Servers the black-box STUN/TURN server cases run against: coturn,icespec (default) or none.", DefaultValueFactory = _ => "coturn,icespec" };
         var pair = new Option<string[]>("--pair") { Description = "Only these ordered pairs CONTROLLING>CONTROLLED (comma-separated); default: every pair of --impl.", AllowMultipleArgumentsPerToken = true };
         var timeout = new Option<int>("--timeout") { Description = "Seconds each ICE cell may take to connect.", DefaultValueFactory = _ => 20 };
+        var agentCases = new Option<string>("--agent-cases") { Description = "Where the ICE agent cases (the tester against each implementation) run: loopback (default), a scenario's lab, or none.", DefaultValueFactory = _ => AgentCaseRunner.Loopback };
 
         var run = new Command("run", "Run the selected cells in the NAT lab and write the reports (needs root).")
-            { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout };
+            { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout, agentCases };
         run.SetAction((parse, ct) => RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
             List(parse.GetValue(caseId)), List(parse.GetValue(nomination)), parse.GetValue(strict), parse.GetValue(expectedFail),
-            parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), List(parse.GetValue(pair)), parse.GetValue(timeout)), ct));
+            parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), List(parse.GetValue(pair)), parse.GetValue(timeout),
+            parse.GetValue(agentCases)!), ct));
 
         var list = new Command("list", "List the implementations, scenarios and cases the kit knows.");
         list.SetAction(_ => ConformanceListing.Write(console.Out));
@@ -43,7 +45,8 @@ public static class ConformanceCommand
 
     private sealed record RunArguments(
         IReadOnlyList<string> Impls, IReadOnlyList<string> Scenarios, IReadOnlyList<string> Cases, IReadOnlyList<string> Nominations,
-        bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, IReadOnlyList<string> Pairs, int TimeoutSeconds);
+        bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, IReadOnlyList<string> Pairs, int TimeoutSeconds,
+        string AgentCases);
 
     private static async Task<int> RunAsync(CliConsole console, RunArguments args, CancellationToken ct)
     {
@@ -56,6 +59,8 @@ public static class ConformanceCommand
             return console.UsageError($"--server-cases takes coturn, icespec or none, not '{string.Join(",", args.ServerCases)}'");
         if (args.TimeoutSeconds is < 1 or > 600)
             return console.UsageError("--timeout is 1 to 600 seconds");
+        if (args.AgentCases is not (AgentCaseRunner.Loopback or AgentCaseRunner.None) && ScenarioCatalog.Find(args.AgentCases) is null)
+            return console.UsageError($"--agent-cases takes loopback, none or a scenario ({string.Join(", ", ScenarioCatalog.All.Select(s => s.Name))}), not '{args.AgentCases}'");
         RunSelection selection;
         try
         {
@@ -70,7 +75,9 @@ public static class ConformanceCommand
                 args.ExpectedFail is null ? null : ExpectedFailures.Load(args.ExpectedFail),
                 Path.GetFullPath(args.Output), iceServer, [.. serverTargets.Select(k => k!.Value)],
                 CellTimeout: TimeSpan.FromSeconds(args.TimeoutSeconds),
-                Pairs: args.Pairs.Count == 0 ? null : new Dictionary<string, IReadOnlyList<string>> { ["*"] = args.Pairs });
+                Pairs: args.Pairs.Count == 0 ? null : new Dictionary<string, IReadOnlyList<string>> { ["*"] = args.Pairs },
+                AgentPlacement: args.AgentCases,
+                AgentNominations: args.Nominations.Count > 0 ? args.Nominations : null);
         }
         catch (Exception e) when (e is FormatException or IOException)
         {

@@ -1,4 +1,5 @@
 using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Cases.Agent;
 using IceSpec.Conformance.Cases.Server;
 using IceSpec.Conformance.Runner;
 using IceSpec.Conformance.Scenarios;
@@ -25,6 +26,10 @@ internal static class ConformanceListing
         output.WriteLine("ICE cases (every cell):");
         foreach (var info in IceCases.All)
             output.WriteLine($"  {info.Id,-20} {info.Level.ToString().ToUpperInvariant(),-6} {info.Title}");
+        output.WriteLine();
+        output.WriteLine("ICE agent cases (the tester against each implementation; SHOULD only with --strict):");
+        foreach (var agentCase in AgentCaseSuite.All)
+            output.WriteLine($"  {agentCase.Info.Id,-20} {agentCase.Info.Level.ToString().ToUpperInvariant(),-6} {agentCase.IutRole.ToString().ToLowerInvariant(),-11} {agentCase.Info.Title}");
         output.WriteLine();
         output.WriteLine("Server cases (each STUN/TURN server; SHOULD only with --strict):");
         foreach (var info in ServerCaseSuite.Cases)

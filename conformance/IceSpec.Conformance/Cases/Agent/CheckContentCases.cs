@@ -53,7 +53,7 @@ internal static class CheckContentCases
             ["Binding request as ice-check: one-of ICE-CONTROLLING, ICE-CONTROLLED"],
             c => EveryCheckAsync(c, "carries ICE-CONTROLLED (and not ICE-CONTROLLING)", d => d.Stun!.IceControlled is null || d.Stun.IceControlling is not null
                 ? "it has " + (d.Stun.IceControlling is null ? "no ICE-CONTROLLED" : "ICE-CONTROLLING") : null)),
-        AgentCase.Define(8445, "7.1.2", 1, RequirementLevel.Must, IceRole.Controlled, "A controlled agent never sends USE-CANDIDATE",
+        AgentCase.Define(8445, "7.1.2", 2, RequirementLevel.Must, IceRole.Controlled, "A controlled agent never sends USE-CANDIDATE",
             "The controlled agent MUST NOT include the USE-CANDIDATE attribute in a Binding request.", Procedure,
             ["Binding request as ice-check: optional USE-CANDIDATE when ICE-CONTROLLING"],
             c => EveryCheckAsync(c, "has no USE-CANDIDATE", d => d.Stun!.UseCandidate ? "it carries USE-CANDIDATE" : null)),
@@ -92,7 +92,8 @@ internal static class CheckContentCases
     private static string? Priority(AgentCaseContext c, TesterDatagram d)
     {
         if (d.Stun!.Priority is not { } priority) return "it has no PRIORITY";
-        if (c.Description!.At(d.Remote) is not { } local) return $"it comes from {d.Remote}, not one of the IUT's candidates";
+        if (c.Description!.At(d.Remote) is not { } local)
+            throw new TranslatedSourceException($"the check came from {d.Remote}, which is none of the IUT's candidates ({string.Join(" | ", c.Description.Lines)})");
         if ((priority & 0xFFFFFF) != (local.Priority & 0xFFFFFF))
             return $"PRIORITY {priority} has local preference {(priority >> 8) & 0xFFFF} and component {256 - (priority & 0xFF)}, " +
                    $"the candidate {local.Format()} has {(local.Priority >> 8) & 0xFFFF} and {local.ComponentId}";
@@ -108,6 +109,8 @@ internal static class CheckContentCases
         if (checks.Count == 0) return CaseVerdict.Fail("the IUT sent no check within the session");
         var advertised = c.Tester.Sockets.Select(s => s.LocalEndPoint).ToHashSet();
         var stray = checks.FirstOrDefault(d => c.Description!.At(d.Remote) is null || !advertised.Contains(d.Local));
+        if (stray is not null && c.Placement.TranslatesIutAddresses && advertised.Contains(stray.Local))
+            return CaseVerdict.Inconclusive($"in {c.Placement.Name} a NAT translates the IUT's source addresses: {c.Evidence(stray)}");
         return stray is null
             ? CaseVerdict.Pass($"{checks.Count} checks, each from an advertised candidate of the IUT to the tester's candidate: {c.Evidence(checks, 2)}")
             : CaseVerdict.Fail($"a check from {stray.Remote} (IUT candidates: {string.Join(", ", c.Description!.Lines)}) to {stray.Local}: {c.Evidence(stray)}");
@@ -119,7 +122,22 @@ internal static class CheckContentCases
         var checks = await SessionChecksAsync(c);
         if (checks.Count == 0) return CaseVerdict.Fail("the IUT sent no check within the session");
         foreach (var check in checks)
-            if (problem(check) is { } wrong) return CaseVerdict.Fail($"{wrong}: {c.Evidence(check)}");
+        {
+            string? wrong;
+            try
+            {
+                wrong = problem(check);
+            }
+            catch (TranslatedSourceException e) when (c.Placement.TranslatesIutAddresses)
+            {
+                return CaseVerdict.Inconclusive($"{e.Message}: in {c.Placement.Name} a NAT translates the IUT's addresses; {c.Evidence(check)}");
+            }
+            catch (TranslatedSourceException e)
+            {
+                wrong = e.Message;
+            }
+            if (wrong is not null) return CaseVerdict.Fail($"{wrong}: {c.Evidence(check)}");
+        }
         return CaseVerdict.Pass($"all {checks.Count} checks: {rule} (frames {checks[0].Frame}–{checks[^1].Frame}); first: {c.Evidence(checks[0])}");
     }
 
@@ -130,4 +148,7 @@ internal static class CheckContentCases
         await Task.Delay(500, c.Cancel);
         return [.. c.Tester.Inbound.Where(d => d.IsRequest)];
     }
+
+    /// <summary>A check's source is not one of the IUT's candidates: a failure on loopback, unjudgeable behind a NAT.</summary>
+    private sealed class TranslatedSourceException(string message) : Exception(message);
 }

@@ -153,14 +153,19 @@ public static class HtmlReport
     }
 
     /// <summary>
-    /// Which wire-observable requirements of the generated STUN/TURN catalogs have a server case, and the list of those
-    /// that do not yet (the catalog is the starting list of what the kit should check).
+    /// Which wire-observable requirements of the generated STUN, TURN and ICE catalogs have a case (server, agent or
+    /// cell case), per RFC, and the list of those that do not yet (the catalogs are the starting list of what the kit checks).
     /// </summary>
     private static void RequirementCoverageSection(StringBuilder html)
     {
-        var rows = IceSpec.Conformance.Coverage.RequirementCoverage.Compute().Where(r => r.WireObservable).ToList();
+        var all = IceSpec.Conformance.Coverage.RequirementCoverage.Compute();
+        var rows = all.Where(r => r.WireObservable).ToList();
         var covered = rows.Count(r => r.Covered);
-        html.Append($"<section class=\"scenario\" id=\"coverage\"><h2>Requirement coverage <small>{covered} of {rows.Count} wire-observable requirements of the generated STUN/TURN catalogs have a case</small></h2>");
+        html.Append($"<section class=\"scenario\" id=\"coverage\"><h2>Requirement coverage <small>{covered} of {rows.Count} wire-observable requirements of the generated STUN, TURN and ICE catalogs have a case</small></h2>");
+        html.Append("<table class=\"cases\"><thead><tr><th>RFC</th><th>wire-observable</th><th>with a case</th></tr></thead><tbody>");
+        foreach (var rfc in IceSpec.Conformance.Coverage.RequirementCoverage.PerRfc(all))
+            html.Append($"<tr><td>RFC {rfc.Rfc}</td><td>{rfc.WireObservable}</td><td>{rfc.Covered} ({100.0 * rfc.Covered / Math.Max(1, rfc.WireObservable):0}%)</td></tr>");
+        html.Append("</tbody></table>");
         html.Append("<details><summary>Without a case yet</summary><table class=\"cases\"><thead><tr><th>requirement</th><th>kind</th><th>citation</th></tr></thead><tbody>");
         foreach (var row in rows.Where(r => !r.Covered))
             html.Append($"<tr class=\"uncovered\"><td><code>{E(row.Requirement.Subject)}</code></td><td>{E(row.Requirement.Kind)}</td><td class=\"rfc\">{E(row.Requirement.Citation)}</td></tr>");

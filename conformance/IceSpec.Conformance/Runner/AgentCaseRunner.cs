@@ -26,7 +26,9 @@ public static class AgentCaseRunner
                     from n in selection.AgentNominations.Select(n => RunSelection.EffectiveNomination(n, d)).Distinct()
                     where d.Supports(n) || n == RunSelection.EffectiveNomination("default", d)
                     select (Driver: d, Nomination: n)).ToList();
-        var total = runs.Count * selected.Count;
+        bool InShard(DriverSpec d, string n, string caseId) => selection.InShard(Unit(selection.AgentPlacement, AgentCaseSuite.Label(d, n), caseId));
+        var total = runs.Sum(r => selected.Count(c => InShard(r.Driver, r.Nomination, c.Id)));
+        if (total == 0) return results;
         var done = 0;
         NatLab? lab = null;
         try
@@ -46,7 +48,9 @@ public static class AgentCaseRunner
             }
             foreach (var (driver, nomination) in runs)
             {
-                var options = new AgentCaseOptions(selection.OutputDirectory, selection.Selects, selection.ExpectedFailures, placement);
+                if (!selected.Any(c => InShard(driver, nomination, c.Id))) continue;
+                var options = new AgentCaseOptions(selection.OutputDirectory, c => selection.Selects(c) && InShard(driver, nomination, c.Id),
+                    selection.ExpectedFailures, placement);
                 var reporter = new CaseProgress(r => progress?.Report(new RunProgress(
                     $"agent {r.Scenario}/{r.Implementation}: {r.Case.Id} {r.Outcome}", Interlocked.Increment(ref done), total)));
                 results.AddRange(await AgentCaseSuite.RunAsync(driver, nomination, options, reporter, ct));
@@ -62,6 +66,9 @@ public static class AgentCaseRunner
         }
         return results;
     }
+
+    /// <summary>The name of one agent case run as a unit of work (<see cref="Shard"/>).</summary>
+    public static string Unit(string placement, string implementation, string caseId) => $"agent {placement}/{implementation} {caseId}";
 
     private sealed class CaseProgress(Action<CaseResult> report) : IProgress<CaseResult>
     {

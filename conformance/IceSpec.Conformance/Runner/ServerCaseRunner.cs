@@ -15,14 +15,16 @@ public static class ServerCaseRunner
         var directory = Path.Combine(selection.OutputDirectory, "server");
         foreach (var kind in selection.ServerCaseTargets)
         {
+            var inShard = ids.Where(id => selection.InShard(Unit(kind, id))).ToList();
+            if (inShard.Count == 0) continue;
             progress?.Report(new RunProgress($"server cases: starting {kind}", 0, 0));
             try
             {
                 await using var server = await LoopbackServers.StartAsync(kind, LoopbackUser.Conformance, directory, ct);
                 var log = Path.GetRelativePath(selection.OutputDirectory, server.LogPath);
                 var done = 0;
-                var reporter = new CaseProgress(r => progress?.Report(new RunProgress($"server {r.Implementation}: {r.Case.Id} {r.Outcome}", ++done, ids.Count)));
-                var options = new ServerCaseOptions(selection.Strict, ids, Expected: selection.ExpectedFailures);
+                var reporter = new CaseProgress(r => progress?.Report(new RunProgress($"server {r.Implementation}: {r.Case.Id} {r.Outcome}", ++done, inShard.Count)));
+                var options = new ServerCaseOptions(selection.Strict, inShard, Expected: selection.ExpectedFailures);
                 results.AddRange((await ServerCaseSuite.RunAsync(server.Target, options, reporter, ct)).Select(r => r with { LogPath = log }));
             }
             catch (LabException e)
@@ -32,6 +34,9 @@ public static class ServerCaseRunner
         }
         return results;
     }
+
+    /// <summary>The name of one server case run as a unit of work (<see cref="Shard"/>).</summary>
+    public static string Unit(LabServerKind server, string caseId) => $"server {server} {caseId}";
 
     private sealed class CaseProgress(Action<CaseResult> report) : IProgress<CaseResult>
     {

@@ -5,6 +5,9 @@ using IceSpec.Conformance.Tester;
 
 namespace IceSpec.Conformance.Cases.Agent;
 
+/// <summary>A family of agent cases: one area of the RFCs.</summary>
+public sealed record AgentCaseFamily(string Name, string Sections, IReadOnlyList<AgentCase> Cases);
+
 /// <summary>What an agent-case run covers and where it writes.</summary>
 /// <param name="Selects">Which cases run (by ID and level); null: every MUST case.</param>
 /// <param name="Parallelism">Cases run side by side (each with its own IUT process and tester); exclusive cases run alone.</param>
@@ -22,11 +25,14 @@ public sealed record AgentCaseOptions(
 /// </summary>
 public static class AgentCaseSuite
 {
-    /// <summary>Every case, in run order.</summary>
-    public static IReadOnlyList<AgentCase> All { get; } =
+    /// <summary>The families of cases (one file each, one area of the RFCs), in run order.</summary>
+    public static IReadOnlyList<AgentCaseFamily> Families { get; } =
     [
-        .. CheckContentCases.All,
+        new("check contents", "RFC 8445 §7.1, §7.2.2, §7.2.4", [.. CheckContentCases.All]),
     ];
+
+    /// <summary>Every case, in run order.</summary>
+    public static IReadOnlyList<AgentCase> All { get; } = [.. Families.SelectMany(f => f.Cases)];
 
     public static IReadOnlyList<CaseInfo> Cases { get; } = [.. All.Select(c => c.Info)];
 

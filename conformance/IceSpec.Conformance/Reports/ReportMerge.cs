@@ -43,7 +43,7 @@ public static class ReportMerge
 
     private static void CopyArtifacts(string from, string to, int shard)
     {
-        var reportFiles = new HashSet<string>([ReportFiles.Json, ReportFiles.JUnit, ReportFiles.Html]);
+        var reportFiles = new HashSet<string>([ReportFiles.Json, ReportFiles.JUnit, ReportFiles.Html, ReportFiles.Markdown]);
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(from, file);

@@ -26,6 +26,7 @@ public static class AgentCaseSuite
     public static IReadOnlyList<AgentCase> All { get; } =
     [
         .. CheckContentCases.All,
+        .. CheckingCases.All,
     ];
 
     public static IReadOnlyList<CaseInfo> Cases { get; } = [.. All.Select(c => c.Info)];

@@ -19,6 +19,12 @@ public sealed class SeededDefectTests(ITestOutputHelper output)
         { "NoFingerprint", "rfc8445-7.2.4-1" },
         { "HostTypePriority", "rfc8445-7.1.1-1" },
         { "UseCandidateWhenControlled", "rfc8445-7.1.2-2" },
+        { "NoTriggeredCheck", "rfc8445-7.3.1.4-3" },
+        { "UnpacedChecks", "rfc8445-14.2-1" },
+        { "NonSymmetricAccepted", "rfc8445-7.2.5.2.1-1" },
+        { "SelectBeforeNomination", "rfc8445-6.1.4.2-2" },
+        { "RetransmitCancelled", "rfc8445-7.3.1.4-5" },
+        { "NominateBeforeSuccess", "rfc8445-8.1.1-2" },
     };
 
     [Theory]

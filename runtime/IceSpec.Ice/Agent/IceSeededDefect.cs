@@ -14,4 +14,16 @@ internal enum IceSeededDefect
     HostTypePriority,
     /// <summary>The controlled agent adds USE-CANDIDATE to its checks (breaks RFC 8445 §7.1.2; case rfc8445-7.1.2-2).</summary>
     UseCandidateWhenControlled,
+    /// <summary>A check on a known pair enqueues no triggered check (breaks RFC 8445 §7.3.1.4; case rfc8445-7.3.1.4-3).</summary>
+    NoTriggeredCheck,
+    /// <summary>Every check that can be sent goes at once, not one per Ta (breaks RFC 8445 §14.2; case rfc8445-14.2-1).</summary>
+    UnpacedChecks,
+    /// <summary>A response from another address than the check's destination counts (breaks RFC 8445 §7.2.5.2.1; case rfc8445-7.2.5.2.1-1).</summary>
+    NonSymmetricAccepted,
+    /// <summary>The controlled agent selects a pair when its own check succeeds (breaks RFC 8445 §8.1.1; case rfc8445-6.1.4.2-2).</summary>
+    SelectBeforeNomination,
+    /// <summary>A cancelled In-Progress check keeps being retransmitted (breaks RFC 8445 §7.3.1.4; case rfc8445-7.3.1.4-5).</summary>
+    RetransmitCancelled,
+    /// <summary>Regular nomination puts USE-CANDIDATE on a pair's first check (breaks RFC 8445 §8.1.1; case rfc8445-8.1.1-2).</summary>
+    NominateBeforeSuccess,
 }

@@ -29,6 +29,7 @@ public static class AgentCaseSuite
     public static IReadOnlyList<AgentCaseFamily> Families { get; } =
     [
         new("check contents", "RFC 8445 §7.1, §7.2.2, §7.2.4", [.. CheckContentCases.All]),
+        new("checking and nomination", "RFC 8445 §6.1.2.6, §6.1.4.2, §7.2.5, §7.3.1.3–§7.3.1.5, §8.1.1, §14; RFC 8489 §6.2.1; RFC 5245 §8.1.1.2", [.. CheckingCases.All]),
     ];
 
     /// <summary>Every case, in run order.</summary>

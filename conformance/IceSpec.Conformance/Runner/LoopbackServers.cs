@@ -89,18 +89,45 @@ public static class LoopbackServers
     public static async Task<LoopbackServerCaseServers> StartForServerCasesAsync(LabServerKind kind, string logDirectory, bool withQuotaInstance, CancellationToken ct)
     {
         LoopbackUser[] users = [LoopbackUser.Conformance, .. LoopbackUser.ConformanceOthers];
-        var main = await StartAsync(kind, users, LoopbackLimits.Open, logDirectory, ct);
-        if (!withQuotaInstance) return new LoopbackServerCaseServers(main, null);
+        // Both instances' ports are picked before either starts (relay ports are bound only when allocated): two listening
+        // ports and two relay ranges that do not overlap, so one instance's allocations never take the other's ports.
+        var mainPorts = PickPorts(LoopbackLimits.Open, []);
+        var quotaPorts = withQuotaInstance ? PickPorts(LoopbackLimits.Quota, [mainPorts]) : null;
+        var mainTask = StartAsync(kind, users, LoopbackLimits.Open, logDirectory, ct, null, mainPorts);
+        var quotaTask = quotaPorts is null ? Task.FromResult<LoopbackServer?>(null) : StartQuotaAsync();
         try
         {
-            var quota = await StartAsync(kind, users, LoopbackLimits.Quota, logDirectory, ct, instance: "quota");
-            return new LoopbackServerCaseServers(main, quota);
+            await Task.WhenAll((Task)mainTask, quotaTask);
         }
         catch
         {
-            await main.DisposeAsync();
+            if (mainTask.IsCompletedSuccessfully) await mainTask.Result.DisposeAsync();
+            if (quotaTask.IsCompletedSuccessfully && quotaTask.Result is { } started) await started.DisposeAsync();
             throw;
         }
+        return new LoopbackServerCaseServers(mainTask.Result, quotaTask.Result);
+
+        async Task<LoopbackServer?> StartQuotaAsync() => await StartAsync(kind, users, LoopbackLimits.Quota, logDirectory, ct, "quota", quotaPorts);
+    }
+
+    /// <summary>The listening port and relay range of one instance.</summary>
+    private sealed record PortPlan(int Listening, int RelayStart, int RelayPorts)
+    {
+        /// <summary>Every port the instance may bind: the listening port and the relay range.</summary>
+        public IEnumerable<int> Ports => [Listening, .. Enumerable.Range(RelayStart, RelayPorts)];
+
+        public bool SharesAPortWith(PortPlan other) => Ports.Intersect(other.Ports).Any();
+    }
+
+    /// <summary>Free ports for an instance with <paramref name="limits"/>, clear of <paramref name="taken"/>.</summary>
+    private static PortPlan PickPorts(LoopbackLimits limits, IReadOnlyList<PortPlan> taken)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var plan = new PortPlan(LoopbackPorts.Listening(), LoopbackPorts.Range(limits.RelayPorts), limits.RelayPorts);
+            if (plan.Ports.Distinct().Count() == 1 + limits.RelayPorts && !taken.Any(plan.SharesAPortWith)) return plan;
+        }
+        throw new LabException($"no free listening port and {limits.RelayPorts}-port relay range clear of the other instance's");
     }
 
     /// <summary>
@@ -109,8 +136,12 @@ public static class LoopbackServers
     /// </summary>
     /// <exception cref="ArgumentException">No users, users of different realms, or limits out of range.</exception>
     /// <exception cref="LabException">The server is not installed, exits at start or does not listen within 20 s.</exception>
-    public static async Task<LoopbackServer> StartAsync(LabServerKind kind, IReadOnlyList<LoopbackUser> users, LoopbackLimits limits, string logDirectory,
-        CancellationToken ct, string? instance = null)
+    public static Task<LoopbackServer> StartAsync(LabServerKind kind, IReadOnlyList<LoopbackUser> users, LoopbackLimits limits, string logDirectory,
+        CancellationToken ct, string? instance = null) =>
+        StartAsync(kind, users, limits, logDirectory, ct, instance, null);
+
+    private static async Task<LoopbackServer> StartAsync(LabServerKind kind, IReadOnlyList<LoopbackUser> users, LoopbackLimits limits, string logDirectory,
+        CancellationToken ct, string? instance, PortPlan? ports)
     {
         if (users.Count == 0) throw new ArgumentException("a loopback server needs at least one user", nameof(users));
         var realm = users[0].Realm;
@@ -119,8 +150,8 @@ public static class LoopbackServers
         if (limits.UserQuota < 0) throw new ArgumentException($"the user quota must be 0 (none) or positive, not {limits.UserQuota}", nameof(limits));
         if (limits.RelayPorts is < 1 or > 10000) throw new ArgumentException($"the relay range must have 1..10000 ports, not {limits.RelayPorts}", nameof(limits));
         Directory.CreateDirectory(logDirectory);
-        var port = LoopbackPorts.Listening();
-        var relay = LoopbackPorts.Range(limits.RelayPorts);
+        ports ??= PickPorts(limits, []);
+        var (port, relay) = (ports.Listening, ports.RelayStart);
         var name = kind == LabServerKind.Coturn ? "coturn" : "icespec";
         var file = instance is null ? name : $"{name}-{instance}";
         var logPath = Path.Combine(logDirectory, $"{file}.log");

@@ -4,7 +4,10 @@ using IceSpec.Conformance.Lab;
 
 namespace IceSpec.Conformance.Runner;
 
-/// <summary>Runs the selected black-box server cases (<see cref="ServerCaseSuite"/>) against each selected server, started for the purpose.</summary>
+/// <summary>
+/// Runs the selected black-box server cases (<see cref="ServerCaseSuite"/>) against each selected server, started for the
+/// purpose (<see cref="LoopbackServers.StartForServerCasesAsync"/>: a second, quota-limited instance when quota cases run).
+/// </summary>
 public static class ServerCaseRunner
 {
     public static async Task<IReadOnlyList<CaseResult>> RunAsync(RunSelection selection, List<string> errors, IProgress<RunProgress>? progress, CancellationToken ct)
@@ -20,12 +23,15 @@ public static class ServerCaseRunner
             progress?.Report(new RunProgress($"server cases: starting {kind}", 0, 0));
             try
             {
-                await using var server = await LoopbackServers.StartAsync(kind, LoopbackUser.Conformance, directory, ct);
-                var log = Path.GetRelativePath(selection.OutputDirectory, server.LogPath);
+                var quotaCases = ServerCaseSuite.All.Any(c => c.OnQuotaTarget && inShard.Contains(c.Info.Id));
+                await using var servers = await LoopbackServers.StartForServerCasesAsync(kind, directory, quotaCases, ct);
                 var done = 0;
                 var reporter = new CaseProgress(r => progress?.Report(new RunProgress($"server {r.Implementation}: {r.Case.Id} {r.Outcome}", ++done, inShard.Count)));
                 var options = new ServerCaseOptions(selection.Strict, inShard, Expected: selection.ExpectedFailures);
-                results.AddRange((await ServerCaseSuite.RunAsync(server.Target, options, reporter, ct)).Select(r => r with { LogPath = log }));
+                results.AddRange((await ServerCaseSuite.RunAsync(servers.Target, options, reporter, ct)).Select(r => r with
+                {
+                    LogPath = Path.GetRelativePath(selection.OutputDirectory, servers.LogPathFor(ServerCaseSuite.All.Single(c => c.Info.Id == r.Case.Id))),
+                }));
             }
             catch (LabException e)
             {

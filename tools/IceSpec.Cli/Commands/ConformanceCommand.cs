@@ -28,15 +28,18 @@ public static class ConformanceCommand
         var serverCases = new Option<string>("--server-cases") { Description = "Servers the black-box STUN/TURN server cases run against: coturn,icespec (default) or none.", DefaultValueFactory = _ => "coturn,icespec" };
         var pair = new Option<string[]>("--pair") { Description = "Only these ordered pairs CONTROLLING>CONTROLLED (comma-separated); default: every pair of --impl.", AllowMultipleArgumentsPerToken = true };
         var timeout = new Option<int>("--timeout") { Description = "Seconds each ICE cell may take to connect.", DefaultValueFactory = _ => 20 };
+        var drivers = new ConformanceDriverOptions();
 
         var run = new Command("run", "Run the selected cells in the NAT lab and write the reports (needs root).")
             { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout };
-        run.SetAction((parse, ct) => RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
+        drivers.AddTo(run);
+        run.SetAction((parse, ct) => drivers.Register(parse, console) is { } bad ? Task.FromResult(bad) : RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
             List(parse.GetValue(caseId)), List(parse.GetValue(nomination)), parse.GetValue(strict), parse.GetValue(expectedFail),
             parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), List(parse.GetValue(pair)), parse.GetValue(timeout)), ct));
 
         var list = new Command("list", "List the implementations, scenarios and cases the kit knows.");
-        list.SetAction(_ => ConformanceListing.Write(console.Out));
+        drivers.AddTo(list);
+        list.SetAction(parse => drivers.Register(parse, console) ?? ConformanceListing.Write(console.Out));
 
         return new Command("conformance", "The conformance kit: ICE implementations × NAT scenarios, STUN/TURN server cases.") { run, list };
     }

@@ -42,9 +42,8 @@ internal sealed class ConformanceDriverOptions
         try
         {
             _ = DriverRegistry.All; // the bundled file first: its problem is not the user's file's
-            var fromFiles = (parse.GetValue(_files) ?? []).SelectMany(file => ImplementationsFile.Load(file)).ToList();
-            var fromCommandLine = CommandLineDrivers.Parse(InOrder(parse), Directory.GetCurrentDirectory());
-            foreach (var declaration in fromFiles.Concat(fromCommandLine)) DriverRegistry.Register(declaration);
+            foreach (var file in parse.GetValue(_files) ?? []) DriverRegistry.RegisterFile(file);
+            foreach (var declaration in CommandLineDrivers.Parse(InOrder(parse), Directory.GetCurrentDirectory())) DriverRegistry.Register(declaration);
             return null;
         }
         catch (DriverDeclarationException e)

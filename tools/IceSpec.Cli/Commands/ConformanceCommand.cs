@@ -30,16 +30,19 @@ public static class ConformanceCommand
         var timeout = new Option<int>("--timeout") { Description = "Seconds each ICE cell may take to connect.", DefaultValueFactory = _ => 20 };
         var shard = new Option<string>("--shard") { Description = "Run only slice K of N (e.g. 2/4): each cell, agent case run and server case run belongs to one slice; join the slices' --out directories with 'conformance merge'.", DefaultValueFactory = _ => "1/1" };
         var agentCases = new Option<string>("--agent-cases") { Description = "Where the ICE agent cases (the tester against each implementation) run: loopback (default), a scenario's lab, or none.", DefaultValueFactory = _ => AgentCaseRunner.Loopback };
+        var drivers = new ConformanceDriverOptions();
 
         var run = new Command("run", "Run the selected cells in the NAT lab and write the reports (needs root).")
             { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout, agentCases, shard };
-        run.SetAction((parse, ct) => RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
+        drivers.AddTo(run);
+        run.SetAction((parse, ct) => drivers.Register(parse, console) is { } bad ? Task.FromResult(bad) : RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
             List(parse.GetValue(caseId)), List(parse.GetValue(nomination)), parse.GetValue(strict), parse.GetValue(expectedFail),
             parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), List(parse.GetValue(pair)), parse.GetValue(timeout),
             parse.GetValue(agentCases)!, parse.GetValue(shard)!), ct));
 
         var list = new Command("list", "List the implementations, scenarios and cases the kit knows.");
-        list.SetAction(_ => ConformanceListing.Write(console.Out));
+        drivers.AddTo(list);
+        list.SetAction(parse => drivers.Register(parse, console) ?? ConformanceListing.Write(console.Out));
 
         var shards = new Argument<string[]>("DIR") { Description = "The --out directories of the shards of one run.", Arity = ArgumentArity.OneOrMore };
         var mergedOutput = new Option<string>("--out") { Description = "Output directory of the joined report (pcaps and logs are copied there).", DefaultValueFactory = _ => "conformance-report" };

@@ -12,8 +12,13 @@ internal static class ConformanceListing
     public static int Write(TextWriter output)
     {
         output.WriteLine("Implementations (drivers):");
-        foreach (var driver in DriverRegistry.All)
-            output.WriteLine($"  {driver.Name,-10} {driver.Description} [{string.Join(", ", driver.Capabilities)}]");
+        var drivers = DriverRegistry.All;
+        var width = drivers.Max(d => d.Name.Length as int?) ?? 0;
+        foreach (var driver in drivers)
+        {
+            output.WriteLine($"  {driver.Name.PadRight(width)} {driver.Description}");
+            output.WriteLine($"  {"".PadRight(width)} capabilities: {string.Join(", ", driver.Capabilities)}; declared: {driver.Origin}");
+        }
         output.WriteLine();
         output.WriteLine("Scenarios:");
         foreach (var scenario in ScenarioCatalog.All)

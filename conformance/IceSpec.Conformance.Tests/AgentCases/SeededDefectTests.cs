@@ -19,6 +19,13 @@ public sealed class SeededDefectTests(ITestOutputHelper output)
         { "NoFingerprint", "rfc8445-7.2.4-1" },
         { "HostTypePriority", "rfc8445-7.1.1-1" },
         { "UseCandidateWhenControlled", "rfc8445-7.1.2-1" },
+        { "ConsentFixedPeriod", "rfc7675-5.1-3" },
+        { "ConsentEveryTwoSeconds", "rfc7675-5.1-2" },
+        { "DataAfterConsentExpired", "rfc7675-5.1-1" },
+        { "StayControlledWithLitePeer", "rfc8445-6.1.1-1" },
+        { "FailBeforeEndOfCandidates", "rfc8838-8-1" },
+        { "CandidatesAfterEndOfCandidates", "rfc8838-14-1" },
+        { "OldCredentialsAfterRestart", "rfc8445-9-2" },
     };
 
     [Theory]

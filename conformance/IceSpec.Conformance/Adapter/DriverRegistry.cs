@@ -13,17 +13,17 @@ public static class DriverRegistry
     static DriverRegistry()
     {
         Register(new DriverSpec("icespec", "IceSpec's agent (C#, this repository): IceSession, generated from spec/ice.spec",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp"]), BundledDrivers.PrepareIceSpecAsync);
+            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp", "restart"]), BundledDrivers.PrepareIceSpecAsync);
         Register(new DriverSpec("libnice", "libnice 0.1.21 (C, GLib main loop), Debian libnice-dev",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp"]), BundledDrivers.PrepareLibniceAsync);
+            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp", "restart"]), BundledDrivers.PrepareLibniceAsync);
         // aioice's regular nomination (its ICE-lite path) races against a full peer's checks: drivers/aioice/README.md.
         Register(new DriverSpec("aioice", "aioice 0.8.0 (Python asyncio), Debian python3-aioice on /usr/bin/python3",
             ["aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareAioiceAsync);
         Register(new DriverSpec("werift", "werift-ice 0.2.3 (Node.js), npm",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareWeriftAsync);
+            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "restart"]), BundledDrivers.PrepareWeriftAsync);
         // pion/ice v2 gathers passive TCP candidates only (through a TCPMux): drivers/pion/README.md.
         Register(new DriverSpec("pion", "pion/ice v2 (Go), Debian golang-github-pion-ice.v2-dev built offline in GOPATH mode",
-            ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-passive"]), BundledDrivers.PreparePionAsync);
+            ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-passive", "restart"]), BundledDrivers.PreparePionAsync);
     }
 
     public static IReadOnlyList<DriverSpec> All

@@ -26,7 +26,7 @@ public static class AgentCaseSuite
     public static IReadOnlyList<AgentCase> All { get; } =
     [
         .. CheckContentCases.All,
-        .. ConsentCases.All, .. KeepaliveCases.All, .. RestartCases.All, .. TrickleCases.All, .. LiteCases.All, .. DescriptionCases.All,
+        .. ConsentCases.All, .. KeepaliveCases.All, .. RestartCases.All, .. TrickleCases.All, .. LiteCases.All, .. IceTcpCases.All, .. DescriptionCases.All,
     ];
 
     public static IReadOnlyList<CaseInfo> Cases { get; } = [.. All.Select(c => c.Info)];

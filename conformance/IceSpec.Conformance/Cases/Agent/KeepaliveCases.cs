@@ -51,11 +51,11 @@ internal static class KeepaliveCases
         AgentCase.Define(8445, "11", 4, RequirementLevel.Must, IceRole.Controlling, "Keepalive Binding indications carry no MESSAGE-INTEGRITY",
             NoAuthenticationText, WatchProcedure + " Every Binding indication the IUT sends must have neither MESSAGE-INTEGRITY nor " +
             "MESSAGE-INTEGRITY-SHA256; an IUT that sends none (its consent checks keep the pair alive) is inconclusive.", [],
-            c => EveryIndicationAsync(c, "carries no MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256", d =>
+            c => EveryIndicationAsync(c, "carry no MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256", d =>
                 d.Stun!.HasMessageIntegrity || d.Stun.Has(StunAttributeTypes.MessageIntegritySha256) ? "it is authenticated" : null)) with { Timeout = TimeSpan.FromSeconds(55) },
         AgentCase.Define(8445, "11", 5, RequirementLevel.Should, IceRole.Controlling, "Keepalive Binding indications carry FINGERPRINT and nothing else",
             FingerprintOnlyText, WatchProcedure + " Every Binding indication the IUT sends must have exactly one attribute, FINGERPRINT.", [],
-            c => EveryIndicationAsync(c, "carries FINGERPRINT only", d =>
+            c => EveryIndicationAsync(c, "carry FINGERPRINT only", d =>
                 d.Stun!.AttributeTypes is [StunAttributeTypes.Fingerprint] ? null
                 : $"its attributes are {string.Join(", ", d.Stun.AttributeTypes.Select(AttributeName))}")) with { Timeout = TimeSpan.FromSeconds(55) },
     ];
@@ -106,8 +106,8 @@ internal static class KeepaliveCases
 
     private static async Task<CaseVerdict> EveryIndicationAsync(AgentCaseContext c, string rule, Func<TesterDatagram, string?> problem)
     {
-        var (session, problem0) = await SelectedSession.ConnectAsync(c);
-        if (session is null) return CaseVerdict.Fail(problem0!);
+        var (session, notSelected) = await SelectedSession.ConnectAsync(c);
+        if (session is null) return CaseVerdict.Fail(notSelected!);
         await Task.Delay(Watch, c.Cancel);
         var indications = c.Tester.Inbound.Where(d => d.IsIndication && d.Stun!.Method == StunMethods.Binding).ToList();
         if (indications.Count == 0)
@@ -118,6 +118,6 @@ internal static class KeepaliveCases
         }
         foreach (var indication in indications)
             if (problem(indication) is { } wrong) return CaseVerdict.Fail($"{wrong}: {c.Evidence(indication)}");
-        return CaseVerdict.Pass($"all {indications.Count} Binding indications {rule}; first: {c.Evidence(indications[0])}");
+        return CaseVerdict.Pass($"the {indications.Count} Binding indication(s) {rule}; first: {c.Evidence(indications[0])}");
     }
 }

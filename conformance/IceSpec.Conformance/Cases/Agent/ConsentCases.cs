@@ -28,8 +28,12 @@ internal static class ConsentCases
     /// <summary>Consent checks are Binding requests on the pair from this long after selection on (nomination's own checks are over).</summary>
     private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(1);
 
-    /// <summary>Kernel timestamps on loopback are exact to well under a millisecond; an IUT's timer may fire a little late, never early.</summary>
-    private static readonly TimeSpan TimingTolerance = TimeSpan.FromMilliseconds(20);
+    /// <summary>
+    /// Kernel timestamps are exact to well under a millisecond, but a check the IUT decided to send may leave its process
+    /// late when the machine is busy (cases run side by side) while the next one leaves on time: the observed period is then
+    /// shorter than the IUT's timer. 100 ms covers that and is far from what a wrong period looks like (2 s).
+    /// </summary>
+    private static readonly TimeSpan TimingTolerance = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// Below this spread, periods are "all equal": a fixed timer's own jitter (a few ms here, 21 ms for pion under load).
@@ -51,14 +55,14 @@ internal static class ConsentCases
             $"Data from the IUT on the selected 5-tuple arriving later than 30 s (+{ExpiryTolerance.TotalSeconds:0} s tolerance) after " +
             "the tester's last success response fails the case.", [], ExpiresAsync) with { Timeout = TimeSpan.FromSeconds(60) },
         AgentCase.Define(7675, "5.1", 2, RequirementLevel.Must, IceRole.Controlling, "Consent checks are at least 4 s apart", PeriodText,
-            PeriodProcedure + " Observed for 21 s; any period under 4 s fails.", [],
+            PeriodProcedure + $" Observed for 21 s; any period under 4 s (less {TimingTolerance.TotalMilliseconds:0} ms for the IUT's send path) fails.", [],
             c => JudgePeriodsAsync(c, TimeSpan.FromSeconds(21), AtLeastFourSeconds)) with { Timeout = TimeSpan.FromSeconds(45) },
         AgentCase.Define(7675, "5.1", 3, RequirementLevel.Must, IceRole.Controlling, "Consent check periods are randomized (0.8–1.2 × the basic period)",
             PeriodText, PeriodProcedure + $" Observed for 27 s (four periods or more): periods all within {EqualSpread.TotalMilliseconds:0} ms " +
             "of each other are not randomized; a longest period more than 1.5 times the shortest (1.2 / 0.8) is outside the range.", [],
             c => JudgePeriodsAsync(c, TimeSpan.FromSeconds(27), Randomized)) with { Timeout = TimeSpan.FromSeconds(50) },
         AgentCase.Define(7675, "5.1", 4, RequirementLevel.Should, IceRole.Controlling, "Consent checks every 4 to 6 s (the default 5 s interval)",
-            PeriodText, PeriodProcedure + " Observed for 21 s: at least two consent checks, every period between 4 and 6 s.", [],
+            PeriodText, PeriodProcedure + $" Observed for 21 s: at least two consent checks, every period between 4 and 6 s (± {TimingTolerance.TotalMilliseconds:0} ms).", [],
             c => JudgePeriodsAsync(c, TimeSpan.FromSeconds(21), FourToSixSeconds)) with { Timeout = TimeSpan.FromSeconds(45) },
     ];
 
@@ -144,7 +148,7 @@ internal static class ConsentCases
         if (checks.Count < 2)
             return CaseVerdict.Fail($"{checks.Count} consent check(s) on the selected pair in the window{(checks.Count == 1 ? ": " + c.Evidence(checks[0]) : "")}");
         var periods = SelectedSession.Gaps(checks);
-        var outside = periods.FirstOrDefault(p => p.Gap < TimeSpan.FromSeconds(4) - TimingTolerance || p.Gap > TimeSpan.FromSeconds(6) + TimingTolerance * 5);
+        var outside = periods.FirstOrDefault(p => p.Gap < TimeSpan.FromSeconds(4) - TimingTolerance || p.Gap > TimeSpan.FromSeconds(6) + TimingTolerance);
         return outside.Before is not null
             ? CaseVerdict.Fail($"{outside.Gap.TotalSeconds:0.000} s between two consent checks: {c.Evidence(outside.Before, outside.After)} (periods: {Periods(periods)})")
             : CaseVerdict.Pass($"{checks.Count} consent checks, periods {Periods(periods)} (frames {checks[0].Frame}–{checks[^1].Frame})");

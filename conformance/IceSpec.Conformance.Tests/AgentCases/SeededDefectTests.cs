@@ -25,6 +25,13 @@ public sealed class SeededDefectTests(ITestOutputHelper output)
         { "SelectBeforeNomination", "rfc8445-6.1.4.2-2" },
         { "RetransmitCancelled", "rfc8445-7.3.1.4-5" },
         { "NominateBeforeSuccess", "rfc8445-8.1.1-2" },
+        { "ConsentFixedPeriod", "rfc7675-5.1-3" },
+        { "ConsentEveryTwoSeconds", "rfc7675-5.1-2" },
+        { "DataAfterConsentExpired", "rfc7675-5.1-1" },
+        { "StayControlledWithLitePeer", "rfc8445-6.1.1-1" },
+        { "FailBeforeEndOfCandidates", "rfc8838-8-1" },
+        { "CandidatesAfterEndOfCandidates", "rfc8838-14-1" },
+        { "OldCredentialsAfterRestart", "rfc8445-9-2" },
     };
 
     [Theory]

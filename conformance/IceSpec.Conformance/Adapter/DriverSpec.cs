@@ -4,7 +4,8 @@ namespace IceSpec.Conformance.Adapter;
 /// An ICE implementation under test, reached through a driver process speaking conformance/ADAPTER.md.
 /// Capabilities: "regular", "aggressive" (nomination when controlling), "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy",
 /// "ice-tcp" (host TCP candidates, RFC 6544: configure "transports" with tcp), "ice-tcp-passive" (the same with passive
-/// candidates only: it never connects out, so only a peer with active candidates reaches it; RFC 6544 §6.2).
+/// candidates only: it never connects out, so only a peer with active candidates reaches it; RFC 6544 §6.2), "restart" (ICE
+/// restarts, RFC 8445 §9: the restart command and a later remote-description with new credentials).
 /// </summary>
 public sealed record DriverSpec(string Name, string Description, IReadOnlyList<string> Capabilities)
 {

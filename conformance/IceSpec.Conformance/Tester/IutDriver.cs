@@ -51,6 +51,21 @@ public sealed class IutDriver : IAsyncDisposable
     public async Task<IutDescription> GatherAsync(TimeSpan timeout, CancellationToken ct)
     {
         await _process.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
+        return await NextDescriptionAsync(timeout, ct);
+    }
+
+    /// <summary>
+    /// Asks the IUT to restart ICE (RFC 8445 §9; conformance/ADAPTER.md <c>restart</c>); its new generation's description
+    /// follows through <see cref="NextDescriptionAsync"/>.
+    /// </summary>
+    public Task SendRestartAsync(CancellationToken ct) => _process.SendAsync(new JsonObject { ["command"] = "restart" }, ct);
+
+    /// <summary>
+    /// The next <c>local-description</c> event not returned yet: the gathered one first, then one per ICE restart (the
+    /// IUT's own, or the one a peer's new credentials cause).
+    /// </summary>
+    public async Task<IutDescription> NextDescriptionAsync(TimeSpan timeout, CancellationToken ct)
+    {
         var e = await _process.WaitForEventAsync("local-description", timeout, ct);
         var lines = ((JsonArray?)e["candidates"] ?? []).Select(c => (string)c!).ToList();
         var candidates = new List<IceCandidate>();

@@ -1,3 +1,4 @@
+using IceSpec.Ice;
 using IceSpec.Stun;
 
 namespace IceSpec.Conformance.Tester;
@@ -21,6 +22,21 @@ public static class TesterAnswers
     {
         var correct = Correct(tester);
         return datagram => answer(datagram) ? correct(datagram) : null;
+    }
+
+    /// <summary>
+    /// After the tester restarted ICE (RFC 8445 §9): checks of the new generation are answered as <see cref="Correct"/>
+    /// does; checks still using the <paramref name="previous"/> credentials (consent on the old selected pair while the
+    /// new session runs) get an answer signed with the previous password.
+    /// </summary>
+    public static Func<TesterDatagram, TesterAnswer?> AcrossRestart(TesterPeer tester, IceCredentials previous)
+    {
+        var correct = Correct(tester);
+        var previousKey = StunKey.ShortTerm(previous.Password);
+        return datagram => correct(datagram) ?? (datagram.IsRequest && datagram.Stun!.Username is { } username
+            && username.StartsWith(previous.Ufrag + ":", StringComparison.Ordinal) && datagram.Stun.IntegrityValidWith(previousKey)
+                ? new TesterAnswer(tester.Messages.Success(datagram.Stun, datagram.Remote, previous.Password))
+                : null);
     }
 
     /// <summary>A check addressed to the tester (its ufrag first, RFC 8445 §7.2.2) and signed with its password.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using IceSpec.Ice;
 using IceSpec.Stun;
@@ -23,6 +24,8 @@ public sealed class TesterPeer : IDisposable
     private readonly object _gate = new();
     private readonly List<TesterDatagram> _datagrams = [];
     private readonly List<TesterSocket> _sockets = [];
+    private readonly List<TesterTcpListener> _listeners = [];
+    private readonly List<TesterTcpConnection> _connections = [];
     private readonly TesterCapture _capture;
     private readonly IPAddress _address;
     private readonly string? _netns;
@@ -95,6 +98,62 @@ public sealed class TesterPeer : IDisposable
         return socket;
     }
 
+    /// <summary>The tester's ICE-TCP connections so far (RFC 6544), opened by either side.</summary>
+    public IReadOnlyList<TesterTcpConnection> TcpConnections
+    {
+        get { lock (_gate) return [.. _connections]; }
+    }
+
+    /// <summary>A passive ICE-TCP candidate of the tester (RFC 6544): a listener on its address (ephemeral port).</summary>
+    public TesterTcpListener ListenTcp()
+    {
+        var listener = new TesterTcpListener(_address, _netns, accepted =>
+        {
+            var connection = new TesterTcpConnection(accepted, accepted: true, OnTcpMessage);
+            lock (_gate)
+            {
+                _connections.Add(connection);
+                Pulse();
+            }
+        });
+        lock (_gate) _listeners.Add(listener);
+        return listener;
+    }
+
+    /// <summary>Opens a TCP connection to the IUT's passive candidate at <paramref name="to"/> (the tester as an active candidate).</summary>
+    public async Task<TesterTcpConnection> ConnectTcpAsync(IPEndPoint to, CancellationToken ct)
+    {
+        var socket = _netns is null ? new Socket(to.AddressFamily, SocketType.Stream, ProtocolType.Tcp) : Lab.NamespaceSockets.Tcp(_netns);
+        try
+        {
+            await socket.ConnectAsync(to, ct);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        var connection = new TesterTcpConnection(socket, accepted: false, OnTcpMessage);
+        lock (_gate) _connections.Add(connection);
+        return connection;
+    }
+
+    /// <summary>Sends <paramref name="message"/> on <paramref name="connection"/> as one RFC 4571 frame and records it.</summary>
+    public TesterDatagram SendTcp(TesterTcpConnection connection, byte[] message)
+    {
+        lock (_gate)
+        {
+            var now = DateTime.UtcNow;
+            var framed = IceTcpFraming.Frame(message);
+            var frame = _capture.RecordTcp(connection.LocalEndPoint, connection.RemoteEndPoint, framed, now);
+            var datagram = new TesterDatagram(frame, now, inbound: false, connection.LocalEndPoint, connection.RemoteEndPoint, message, "tcp");
+            _datagrams.Add(datagram);
+            connection.Send(framed);
+            Pulse();
+            return datagram;
+        }
+    }
+
     /// <summary>Sends <paramref name="bytes"/> from <paramref name="from"/> to the IUT at <paramref name="to"/> and records it.</summary>
     public TesterDatagram Send(TesterSocket from, IPEndPoint to, byte[] bytes)
     {
@@ -164,6 +223,19 @@ public sealed class TesterPeer : IDisposable
         lock (_gate) Pulse();
     }
 
+    private void OnTcpMessage(TesterTcpConnection connection, byte[] message, DateTime receivedAt)
+    {
+        TesterDatagram datagram;
+        lock (_gate)
+        {
+            var frame = _capture.RecordTcp(connection.RemoteEndPoint, connection.LocalEndPoint, IceTcpFraming.Frame(message), receivedAt);
+            datagram = new TesterDatagram(frame, receivedAt, inbound: true, connection.LocalEndPoint, connection.RemoteEndPoint, message, "tcp");
+            _datagrams.Add(datagram);
+        }
+        if (datagram.IsRequest && Answer?.Invoke(datagram) is { } answer && !connection.Closed) SendTcp(connection, answer.Bytes);
+        lock (_gate) Pulse();
+    }
+
     private void Pulse()
     {
         var done = _changed;
@@ -174,5 +246,8 @@ public sealed class TesterPeer : IDisposable
     public void Dispose()
     {
         foreach (var socket in Sockets) socket.Dispose();
+        List<IDisposable> tcp;
+        lock (_gate) tcp = [.. _listeners, .. _connections];
+        foreach (var item in tcp) item.Dispose();
     }
 }

@@ -15,7 +15,7 @@ import aioice.ice
 from commands import CommandError, Unsupported, parse_configure
 from events import emit, log
 
-KNOWN = ("configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "send", "close")
+KNOWN = ("configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "restart", "send", "close")
 
 
 class Driver:
@@ -77,6 +77,8 @@ class Driver:
         lines = command.get("candidates") or []
         if not isinstance(lines, list) or not all(isinstance(x, str) for x in lines):
             raise CommandError("remote-description: candidates must be an array of strings")
+        if self.remote_known and (ufrag, pwd) != (self.connection.remote_username, self.connection.remote_password):
+            raise Unsupported("remote-description", "new credentials mean an ICE restart (RFC 8445 §9); aioice 0.8.0 cannot restart")
         self.connection.remote_username, self.connection.remote_password = ufrag, pwd
         # aioice's controlling agent nominates with its first check (aggressive) unless the peer is ICE-lite, where it
         # checks first and nominates after (regular, RFC 8445 §8.1.1): regular nomination takes that path.
@@ -167,6 +169,8 @@ class Driver:
             self.maybe_connect()
         elif name == "end-of-candidates":
             await self.end_of_candidates()
+        elif name == "restart":
+            raise Unsupported("restart", "aioice 0.8.0 has no ICE restart (RFC 8445 §9)")
         elif name == "send":
             await self.send(command)
         return False

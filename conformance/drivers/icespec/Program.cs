@@ -7,6 +7,7 @@ using IceSpec.Ice.Sdp;
 var output = new DriverOutput(Console.Out);
 output.Write(new JsonObject { ["event"] = "ready", ["name"] = "icespec", ["version"] = typeof(IceSession).Assembly.GetName().Version?.ToString() });
 IceSession? session = null;
+var localLines = new List<string>();   // the candidate lines of the last local-description, reprinted with new credentials after a restart
 try
 {
     while (Console.In.ReadLine() is { } line)
@@ -21,11 +22,11 @@ try
             {
                 if (session is not null) throw new CommandException("configure: only once");
                 session = IceSession.Create(DriverConfiguration.Parse(command) with { });
-                Attach(session, output);
+                Attach(session, output, localLines);
                 continue;
             }
             if (session is null) throw new CommandException($"{name}: configure first");
-            Handle(session, name, command, output);
+            Handle(session, name, command, output, localLines);
         }
         catch (CommandException e) { output.Error(e.Message); }
         catch (System.Text.Json.JsonException e) { output.Error("not JSON: " + e.Message); }
@@ -44,7 +45,7 @@ output.Write(new JsonObject { ["event"] = "state", ["state"] = "closed" });
 output.Write(new JsonObject { ["event"] = "closed" });
 return 0;
 
-static void Handle(IceSession session, string name, JsonObject command, DriverOutput output)
+static void Handle(IceSession session, string name, JsonObject command, DriverOutput output, List<string> localLines)
 {
     switch (name)
     {
@@ -53,12 +54,13 @@ static void Handle(IceSession session, string name, JsonObject command, DriverOu
             _ = session.GetLocalDescriptionAsync().ContinueWith(t =>
             {
                 if (!t.IsCompletedSuccessfully) return;
-                output.Write(new JsonObject
-                {
-                    ["event"] = "local-description", ["ufrag"] = t.Result.Ufrag, ["pwd"] = t.Result.Password,
-                    ["candidates"] = new JsonArray(t.Result.Candidates.Select(c => (JsonNode)c.FormatLine()).ToArray()),
-                });
+                lock (localLines) localLines.AddRange(t.Result.Candidates.Select(c => c.FormatLine()));
+                WriteLocalDescription(output, new IceCredentials(t.Result.Ufrag!, t.Result.Password!), localLines);
             });
+            break;
+        case "restart":
+            // RFC 8445 §9: new local credentials; the IceRestarted event prints them and the description (Attach).
+            _ = session.RestartAsync();
             break;
         case "remote-description":
             var description = new IceDescription
@@ -94,7 +96,17 @@ static IceCandidate ParseCandidate(string? line)
     return IceCandidate.TryParse(text, out var candidate, out var error) ? candidate! : throw new CommandException($"bad candidate line '{line}': {error}");
 }
 
-static void Attach(IceSession session, DriverOutput output)
+static void WriteLocalDescription(DriverOutput output, IceCredentials credentials, List<string> lines)
+{
+    lock (lines)
+        output.Write(new JsonObject
+        {
+            ["event"] = "local-description", ["ufrag"] = credentials.Ufrag, ["pwd"] = credentials.Password,
+            ["candidates"] = new JsonArray(lines.Select(l => (JsonNode)l).ToArray()),
+        });
+}
+
+static void Attach(IceSession session, DriverOutput output, List<string> localLines)
 {
     session.LocalCandidate += candidate =>
     {
@@ -118,6 +130,12 @@ static void Attach(IceSession session, DriverOutput output)
                 if (local.TcpType is { } localTcpType) pairEvent["localTcpType"] = IceCandidate.TcpTypeToken(localTcpType);
                 if (selected.Pair.Remote.TcpType is { } remoteTcpType) pairEvent["remoteTcpType"] = IceCandidate.TcpTypeToken(remoteTcpType);
                 output.Write(pairEvent);
+                break;
+            case IceRestarted restarted:
+                // Our restart (the restart command) or the peer's (new remote credentials, RFC 8445 §9): the new
+                // generation's credentials, then its description (the same host candidates).
+                output.Write(new JsonObject { ["event"] = "local-credentials", ["ufrag"] = restarted.LocalCredentials.Ufrag, ["pwd"] = restarted.LocalCredentials.Password });
+                WriteLocalDescription(output, restarted.LocalCredentials, localLines);
                 break;
             case IceDataReceived data:
                 output.Write(new JsonObject { ["event"] = "received", ["data"] = Convert.ToBase64String(data.Data.Span) });

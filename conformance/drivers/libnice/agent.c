@@ -64,6 +64,21 @@ static void on_new_candidate (NiceAgent *agent, NiceCandidate *candidate, gpoint
   g_free (line);
 }
 
+static void emit_local_credentials (NiceAgent *agent, guint stream)
+{
+  gchar *ufrag = NULL, *pwd = NULL;
+  JsonBuilder *b = emit_begin ("local-credentials");
+
+  nice_agent_get_local_credentials (agent, stream, &ufrag, &pwd);
+  json_builder_set_member_name (b, "ufrag");
+  json_builder_add_string_value (b, ufrag);
+  json_builder_set_member_name (b, "pwd");
+  json_builder_add_string_value (b, pwd);
+  emit_end (b);
+  g_free (ufrag);
+  g_free (pwd);
+}
+
 static void on_gathering_done (NiceAgent *agent, guint stream, gpointer data)
 {
   gchar *ufrag = NULL, *pwd = NULL;
@@ -131,7 +146,8 @@ static void on_receive (NiceAgent *agent, guint stream, guint component, guint l
 
 gboolean agent_create (Driver *d, const DriverConfig *config)
 {
-  NiceAgentOption options = NICE_AGENT_OPTION_ICE_TRICKLE;
+  /* RFC 7675 consent freshness on the selected pair, as WebRTC stacks run libnice. */
+  NiceAgentOption options = NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS;
   guint i;
 
   if (config->regular_nomination) options |= NICE_AGENT_OPTION_REGULAR_NOMINATION;
@@ -166,18 +182,19 @@ gboolean agent_create (Driver *d, const DriverConfig *config)
 /* local-credentials first, so a trickling peer can start checks before gathering ends (RFC 8838 §4.1). */
 gboolean agent_gather (Driver *d)
 {
-  gchar *ufrag = NULL, *pwd = NULL;
-  JsonBuilder *b = emit_begin ("local-credentials");
-
-  nice_agent_get_local_credentials (d->agent, d->stream, &ufrag, &pwd);
-  json_builder_set_member_name (b, "ufrag");
-  json_builder_add_string_value (b, ufrag);
-  json_builder_set_member_name (b, "pwd");
-  json_builder_add_string_value (b, pwd);
-  emit_end (b);
-  g_free (ufrag);
-  g_free (pwd);
+  emit_local_credentials (d->agent, d->stream);
   return nice_agent_gather_candidates (d->agent, d->stream);
+}
+
+/* ICE restart (RFC 8445 §9): nice_agent_restart_stream gives the stream new credentials and forgets the peer's
+ * candidates; its local candidates stay. The new generation's credentials and description follow. */
+gboolean agent_restart (Driver *d)
+{
+  if (!nice_agent_restart_stream (d->agent, d->stream)) return FALSE;
+  d->restarted = TRUE;
+  emit_local_credentials (d->agent, d->stream);
+  on_gathering_done (d->agent, d->stream, d);
+  return TRUE;
 }
 
 /* libnice parses only "a=candidate:..." (RFC 8839 §5.1 attribute form); accept "candidate:..." and the bare value too. */
@@ -214,8 +231,16 @@ gboolean agent_add_remote_candidates (Driver *d, const char *const *lines, guint
   return ok;
 }
 
+/* New credentials after the first ones: the peer restarted (RFC 8445 §9); unless this agent restarted first, it restarts too. */
 gboolean agent_set_remote_credentials (Driver *d, const char *ufrag, const char *pwd)
 {
+  gboolean peer_restarted = d->remote_ufrag != NULL && (strcmp (d->remote_ufrag, ufrag) != 0 || strcmp (d->remote_pwd, pwd) != 0);
+  if (peer_restarted && !d->restarted && !agent_restart (d)) return FALSE;
+  d->restarted = FALSE;
+  g_free (d->remote_ufrag);
+  g_free (d->remote_pwd);
+  d->remote_ufrag = g_strdup (ufrag);
+  d->remote_pwd = g_strdup (pwd);
   return nice_agent_set_remote_credentials (d->agent, d->stream, ufrag, pwd);
 }
 
@@ -236,4 +261,6 @@ void agent_destroy (Driver *d)
   nice_agent_remove_stream (d->agent, d->stream);
   g_object_unref (d->agent);
   d->agent = NULL;
+  g_clear_pointer (&d->remote_ufrag, g_free);
+  g_clear_pointer (&d->remote_pwd, g_free);
 }

@@ -162,11 +162,12 @@ void command_run (Driver *d, JsonObject *command)
   }
   if (d->agent == NULL) {
     if (strcmp (name, "gather") == 0 || strcmp (name, "remote-description") == 0 || strcmp (name, "remote-candidate") == 0
-        || strcmp (name, "end-of-candidates") == 0 || strcmp (name, "send") == 0)
+        || strcmp (name, "end-of-candidates") == 0 || strcmp (name, "send") == 0
+        || strcmp (name, "restart") == 0)
       emit_error ("%s: configure first", name);
     else
       emit_error ("unknown command '%s' (known: configure, gather, remote-description, remote-candidate, "
-          "end-of-candidates, send, close)", name);
+          "end-of-candidates, restart, send, close)", name);
     return;
   }
   if (strcmp (name, "gather") == 0) {
@@ -179,10 +180,12 @@ void command_run (Driver *d, JsonObject *command)
     else agent_add_remote_candidates (d, &line, 1);
   } else if (strcmp (name, "end-of-candidates") == 0) {
     agent_end_of_candidates (d);
+  } else if (strcmp (name, "restart") == 0) {
+    if (!agent_restart (d)) emit_error ("restart: libnice could not restart the stream");
   } else if (strcmp (name, "send") == 0) {
     send_data (d, command);
   } else {
     emit_error ("unknown command '%s' (known: configure, gather, remote-description, remote-candidate, "
-        "end-of-candidates, send, close)", name);
+        "end-of-candidates, restart, send, close)", name);
   }
 }

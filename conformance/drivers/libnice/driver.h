@@ -24,6 +24,8 @@ typedef struct {
   NiceAgent *agent;
   guint stream;
   int exit_code;
+  gchar *remote_ufrag, *remote_pwd;  /* the peer's credentials in force: new ones mean the peer restarted (RFC 8445 §9) */
+  gboolean restarted;                /* this agent restarted since the peer's last credentials */
 } Driver;
 
 gboolean agent_create (Driver *d, const DriverConfig *config);
@@ -31,6 +33,7 @@ gboolean agent_gather (Driver *d);
 gboolean agent_set_remote_credentials (Driver *d, const char *ufrag, const char *pwd);
 gboolean agent_add_remote_candidates (Driver *d, const char *const *lines, guint count);
 void agent_end_of_candidates (Driver *d);
+gboolean agent_restart (Driver *d);
 gboolean agent_send (Driver *d, const guchar *data, gsize length);
 void agent_destroy (Driver *d);
 

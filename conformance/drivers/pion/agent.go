@@ -27,6 +27,9 @@ type driver struct {
 	// agent's task loop) deadlocks when the loop is meanwhile sending a state change (Dial right after gathering).
 	ufrag, pwd string
 	gathered   []string
+	// The peer's credentials in force: new ones in a later remote-description mean it restarted (RFC 8445 §9).
+	remoteUfrag, remotePwd string
+	restarted              bool // this agent restarted since the peer's last credentials
 }
 
 func (d *driver) configure(command map[string]interface{}) error {
@@ -153,18 +156,61 @@ func (d *driver) remoteDescription(command map[string]interface{}) error {
 	if err != nil {
 		return err
 	}
+	if d.connecting {
+		return d.restartedDescription(ufrag, pwd, lines)
+	}
 	for _, line := range lines {
 		if err := d.addRemote(line); err != nil {
 			emit("error", map[string]interface{}{"message": err.Error()})
 		}
 	}
-	if d.connecting {
-		return badInput("remote-description: already given")
-	}
+	d.remoteUfrag, d.remotePwd = ufrag, pwd
 	d.connecting = true
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
 	go d.connect(ctx, ufrag, pwd)
+	return nil
+}
+
+// restartedDescription: a later description with new credentials means the peer restarted ICE (RFC 8445 §9); unless
+// this agent restarted first, it restarts too. The connection from Dial/Accept stays; checks use the new credentials.
+func (d *driver) restartedDescription(ufrag, pwd string, lines []string) error {
+	if ufrag == d.remoteUfrag && pwd == d.remotePwd {
+		return badInput("remote-description: already given (new credentials would mean an ICE restart)")
+	}
+	if !d.restarted {
+		if err := d.restart(); err != nil {
+			return err
+		}
+	}
+	d.restarted = false
+	d.remoteUfrag, d.remotePwd = ufrag, pwd
+	if err := d.agent.SetRemoteCredentials(ufrag, pwd); err != nil {
+		return badInput("remote-description: %v", err)
+	}
+	for _, line := range lines {
+		if err := d.addRemote(line); err != nil {
+			emit("error", map[string]interface{}{"message": err.Error()})
+		}
+	}
+	return nil
+}
+
+// restart: pion's Agent.Restart gives new local credentials and drops every candidate and the selected pair; the new
+// generation gathers again (new local-description).
+func (d *driver) restart() error {
+	if err := d.agent.Restart("", ""); err != nil {
+		return badInput("restart: %v", err)
+	}
+	ufrag, pwd, err := d.agent.GetLocalUserCredentials()
+	if err != nil {
+		return badInput("restart: %v", err)
+	}
+	d.ufrag, d.pwd, d.gathered, d.restarted = ufrag, pwd, nil, true
+	emit("local-credentials", map[string]interface{}{"ufrag": ufrag, "pwd": pwd})
+	if err := d.agent.GatherCandidates(); err != nil {
+		return badInput("restart: gather: %v", err)
+	}
 	return nil
 }
 

@@ -14,7 +14,7 @@ import (
 // version is set at build time (build.sh: the Debian package version of golang-github-pion-ice.v2-dev).
 var version = "v2"
 
-var knownCommands = []string{"configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "send", "close"}
+var knownCommands = []string{"configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "restart", "send", "close"}
 
 var stdout = struct {
 	sync.Mutex
@@ -125,6 +125,8 @@ func (d *driver) run(command map[string]interface{}) (bool, error) {
 	case "end-of-candidates":
 		logf("end-of-candidates: pion/ice v2 has no API for it; noted only")
 		return false, nil
+	case "restart":
+		return false, d.restart()
 	default: // send
 		return false, d.send(command)
 	}

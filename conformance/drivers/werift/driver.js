@@ -6,7 +6,7 @@ const werift = require("werift-ice");
 const weriftUtils = require("werift-ice/lib/ice/src/utils");
 const { CommandError, Unsupported, parseConfigure } = require("./configure");
 
-const KNOWN = ["configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "send", "close"];
+const KNOWN = ["configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "restart", "send", "close"];
 const emit = (event, fields = {}) => process.stdout.write(JSON.stringify({ event, ...fields }) + "\n");
 const log = (message) => process.stderr.write(`werift-driver: ${message}\n`);
 const address = ([host, port]) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
@@ -22,6 +22,8 @@ class Driver {
     this.remoteCandidateSeen = false;
     this.remoteEnd = false;
     this.gathered = false;
+    this.remoteCredentials = null; // the peer's ufrag:pwd in force: new ones mean it restarted (RFC 8445 §9)
+    this.restarted = false; // this agent restarted since the peer's last credentials
   }
 
   configure(command) {
@@ -79,6 +81,10 @@ class Driver {
     if (!Array.isArray(lines) || !lines.every((l) => typeof l === "string")) throw new CommandError("remote-description: candidates must be an array of strings");
     // werift (a port of aioice) nominates on its first check (aggressive) unless the peer is ICE-lite, where it checks
     // first and nominates after (regular, RFC 8445 §8.1.1): regular nomination takes that path.
+    const credentials = `${command.ufrag}:${command.pwd}`;
+    if (this.remoteCredentials !== null && this.remoteCredentials !== credentials && !this.restarted) await this.restart();
+    this.remoteCredentials = credentials;
+    this.restarted = false;
     const lite = Boolean(command.lite) || (this.config.controlling && this.config.nomination === "regular");
     this.connection.setRemoteParams({ iceLite: lite, usernameFragment: command.ufrag, password: command.pwd });
     this.remoteKnown = true;
@@ -92,6 +98,14 @@ class Driver {
       await this.connection.addRemoteCandidate(undefined);
     }
     this.maybeConnect();
+  }
+
+  // ICE restart (RFC 8445 §9): werift's restart() gives new credentials and forgets the peer and the selected pair; the
+  // new generation gathers again (local-credentials, local-description) and checks start with the next description.
+  async restart() {
+    await this.connection.restart();
+    Object.assign(this, { restarted: true, connecting: false, remoteKnown: false, remoteCandidateSeen: false, remoteEnd: false, gathered: false });
+    await this.gather();
   }
 
   // werift fails at once on an empty check list, so checks wait for the first remote candidate (RFC 8838 trickle);
@@ -136,6 +150,7 @@ class Driver {
       if (typeof command.line !== "string") throw new CommandError("remote-candidate: line is required");
       await this.addRemote([command.line]);
     } else if (name === "end-of-candidates") await this.endOfCandidates();
+    else if (name === "restart") await this.restart();
     else if (name === "send") await this.send(command);
     return false;
   }

@@ -177,6 +177,25 @@ public sealed class AgentScenarioTests
     }
 
     [Fact]
+    public void Candidates_trickled_after_end_of_candidates_are_ignored_until_a_restart()
+    {
+        // RFC 8838 §14: "After an agent has received an end-of-candidates indication, it MUST ignore any newly received
+        // candidates for that data stream or data session."
+        var pair = HostPair(AgentPair.Options(IceRole.Controlling), AgentPair.Options(IceRole.Controlled));
+        pair.A.Agent.StartGathering(TimeSpan.Zero);
+        pair.A.Agent.SetRemoteCredentials(TimeSpan.Zero, pair.B.Agent.LocalCredentials);
+        pair.A.Agent.EndOfRemoteCandidates(TimeSpan.Zero);
+        var late = IceCandidate.Parse("candidate:1 1 UDP 2130706431 192.0.2.2 6000 typ host");
+        Assert.False(pair.A.Agent.AddRemoteCandidate(TimeSpan.Zero, 0, late));
+        Assert.Empty(pair.A.Agent.RemoteCandidates(0));
+
+        // A restart (RFC 8445 §9) is a new ICE session: its candidates count again.
+        pair.A.Agent.Restart(TimeSpan.Zero);
+        pair.A.Agent.SetRemoteCredentials(TimeSpan.Zero, new IceCredentials("rstr", "restartedpassword0123456"));
+        Assert.True(pair.A.Agent.AddRemoteCandidate(TimeSpan.Zero, 0, late));
+    }
+
+    [Fact]
     public void A_full_agent_facing_a_lite_agent_controls_and_the_lite_agent_never_checks()
     {
         // A is configured controlled, but RFC 8445 §6.1.1 makes the full agent controlling when the peer is lite.

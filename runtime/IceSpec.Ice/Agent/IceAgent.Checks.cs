@@ -112,12 +112,14 @@ public sealed partial class IceAgent
         _random(transactionId);
         var buffer = new byte[512];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), transactionId);
-        builder.AddUsername(_remote!.Ufrag + ":" + _local.Ufrag);
+        var (remote, remoteKey) = _options.SeededDefect == IceSeededDefect.OldCredentialsAfterRestart && _firstRemote is { } first
+            ? (first, StunKey.ShortTerm(first.Password)) : (_remote!, _remoteKey!);
+        builder.AddUsername(remote.Ufrag + ":" + _local.Ufrag);
         builder.AddPriority(priority);
         if (Controlling) builder.AddIceControlling(_role.OurTieBreaker);
         else builder.AddIceControlled(_role.OurTieBreaker);
         if (useCandidate || (!Controlling && _options.SeededDefect == IceSeededDefect.UseCandidateWhenControlled)) builder.AddUseCandidate();
-        builder.AddMessageIntegrity(_remoteKey!);
+        builder.AddMessageIntegrity(remoteKey);
         if (_options.SeededDefect != IceSeededDefect.NoFingerprint) builder.AddFingerprint();
         return buffer.AsSpan(0, builder.Length).ToArray();
     }
@@ -244,6 +246,7 @@ public sealed partial class IceAgent
     /// <summary>RFC 8445 §7.2.5.4: every pair Failed → the checklist fails (only after end-of-candidates, RFC 8838 §8).</summary>
     private void UpdateCheckListFailure(TimeSpan now, IceCheckList list)
     {
+        if (_options.SeededDefect == IceSeededDefect.FailBeforeEndOfCandidates && list.AllFailed()) FireConnection(now, IceConnectionEvent.CheckListFailed);
         if (list.Machine.State == CheckListState.Running && list.AllFailed() && list.Machine.Fire(CheckListEvent.AllFailed, now))
             FireConnection(now, IceConnectionEvent.CheckListFailed);
     }

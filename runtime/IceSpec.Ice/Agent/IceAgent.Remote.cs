@@ -18,9 +18,10 @@ public sealed partial class IceAgent
         ArgumentNullException.ThrowIfNull(credentials);
         if (_remote is { } known && known != credentials && !_restartedSinceRemote) Restart(now);
         _restartedSinceRemote = false;
+        _firstRemote ??= credentials;
         _remote = credentials;
         _remoteKey = StunKey.ShortTerm(credentials.Password);
-        if (lite && _role.Fire(AgentRoleEvent.PeerIsLite, now)) OnRoleSwitched(now);
+        if (lite && _options.SeededDefect != IceSeededDefect.StayControlledWithLitePeer && _role.Fire(AgentRoleEvent.PeerIsLite, now)) OnRoleSwitched(now);
         MaybeStartChecks(now);
         foreach (var (local, source, priority, useCandidate) in _earlyChecks) TriggerFromRequest(now, local, source, priority, useCandidate);
         _earlyChecks.Clear();
@@ -37,14 +38,16 @@ public sealed partial class IceAgent
     }
 
     /// <summary>
-    /// Adds a candidate of the peer (from its description or trickled). Ignored (false): mDNS candidates, candidates of a
-    /// transport not in <see cref="IceAgentOptions.Transports"/>, and TCP candidates without tcptype active or passive
-    /// (simultaneous-open is not supported).
+    /// Adds a candidate of the peer (from its description or trickled). Ignored (false): candidates after the peer's
+    /// end-of-candidates (RFC 8838 §14: "it MUST ignore any newly received candidates"; an ICE restart starts a new
+    /// session), mDNS candidates, candidates of a transport not in <see cref="IceAgentOptions.Transports"/>, and TCP
+    /// candidates without tcptype active or passive (simultaneous-open is not supported).
     /// </summary>
     public bool AddRemoteCandidate(TimeSpan now, int stream, IceCandidate candidate)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         var target = Stream(stream);
+        if (_remoteCandidates.State == RemoteCandidatesState.Ended && _options.SeededDefect != IceSeededDefect.CandidatesAfterEndOfCandidates) return false;
         if (!Accepts(candidate) || candidate.Address.IPAddress is not { } ip) return false;
         if (candidate.ComponentId < 1 || candidate.ComponentId > target.Components) return false;
         var address = Normalize(new IPEndPoint(ip, candidate.Port));

@@ -139,6 +139,8 @@ public sealed partial class IceAgent
     /// <summary>RFC 7675 §5.1: every 5 s, randomized between 0.8 and 1.2 times that.</summary>
     private TimeSpan ConsentInterval()
     {
+        if (_options.SeededDefect == IceSeededDefect.ConsentFixedPeriod) return new ConsentFreshnessMachine().Interval;
+        if (_options.SeededDefect == IceSeededDefect.ConsentEveryTwoSeconds) return TimeSpan.FromSeconds(2);
         Span<byte> jitter = stackalloc byte[2];
         _random(jitter);
         var fraction = 0.8 + 0.4 * (jitter[0] | jitter[1] << 8) / 65535.0;

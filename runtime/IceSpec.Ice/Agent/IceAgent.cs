@@ -25,6 +25,7 @@ public sealed partial class IceAgent
     private IceCredentials _local;
     private StunKey _localKey;
     private IceCredentials? _remote;
+    private IceCredentials? _firstRemote;   // only the OldCredentialsAfterRestart seeded defect reads it
     private StunKey? _remoteKey;
     private TimeSpan? _lastCheckAt;
     private int _nextCheckList;
@@ -84,7 +85,8 @@ public sealed partial class IceAgent
     public bool Send(TimeSpan now, int stream, int component, ReadOnlySpan<byte> data)
     {
         var slot = Stream(stream).Data[component];
-        if (slot.Selected is not { } pair || slot.Consent?.State == ConsentFreshnessState.Expired || _connection.State == IceConnectionState.Closed) return false;
+        var expired = slot.Consent?.State == ConsentFreshnessState.Expired && _options.SeededDefect != IceSeededDefect.DataAfterConsentExpired;
+        if (slot.Selected is not { } pair || expired || _connection.State == IceConnectionState.Closed) return false;
         SendFrom(now, pair.Local, pair.Remote.Address, data.ToArray());
         slot.Keepalive.Fire(KeepaliveEvent.PacketSent, now);
         return true;

@@ -26,4 +26,18 @@ internal enum IceSeededDefect
     RetransmitCancelled,
     /// <summary>Regular nomination puts USE-CANDIDATE on a pair's first check (breaks RFC 8445 §8.1.1; case rfc8445-8.1.1-2).</summary>
     NominateBeforeSuccess,
+    /// <summary>Consent checks every 5 s exactly, not randomized (breaks RFC 7675 §5.1; case rfc7675-5.1-3).</summary>
+    ConsentFixedPeriod,
+    /// <summary>Consent checks every 2 s (breaks RFC 7675 §5.1's 4 s minimum; case rfc7675-5.1-2).</summary>
+    ConsentEveryTwoSeconds,
+    /// <summary>Data still sent once consent expired (breaks RFC 7675 §5.1; case rfc7675-5.1-1).</summary>
+    DataAfterConsentExpired,
+    /// <summary>A full agent stays controlled when the peer is lite (breaks RFC 8445 §6.1.1; case rfc8445-6.1.1-1).</summary>
+    StayControlledWithLitePeer,
+    /// <summary>The checklist fails once all its pairs failed, end-of-candidates or not (breaks RFC 8838 §8; case rfc8838-8-1).</summary>
+    FailBeforeEndOfCandidates,
+    /// <summary>Candidates trickled after end-of-candidates are paired and checked (breaks RFC 8838 §14; case rfc8838-14-1).</summary>
+    CandidatesAfterEndOfCandidates,
+    /// <summary>Checks keep the peer's first ufrag and password after an ICE restart (breaks RFC 8445 §9/§7.2.2; case rfc8445-9-2).</summary>
+    OldCredentialsAfterRestart,
 }

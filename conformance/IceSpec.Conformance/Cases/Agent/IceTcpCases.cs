@@ -1,0 +1,108 @@
+using System.Net;
+using IceSpec.Conformance.Tester;
+using IceSpec.Ice;
+using IceSpec.Ice.Sdp;
+using IceSpec.Stun;
+
+namespace IceSpec.Conformance.Cases.Agent;
+
+/// <summary>
+/// ICE-TCP (RFC 6544): the IUT is configured with TCP host candidates only (<c>transports: tcp</c>; a driver without
+/// ICE-TCP answers unsupported). The tester has TCP candidates of its own — a listener as its passive candidate, its
+/// connections to the IUT's passive candidate as an active one — and reads and writes RFC 4571 frames, all recorded in
+/// <c>tester.pcap</c> as TCP segments.
+/// </summary>
+internal static class IceTcpCases
+{
+    private const string NoRetransmissionText =
+        "Reliability of STUN over TCP and TLS-over-TCP is handled by TCP itself, and there are no retransmissions at the STUN " +
+        "protocol level.";
+
+    private const string AnswersText =
+        "An ICE agent (lite or full) MUST be prepared to receive Binding requests on the base of each candidate it included in its " +
+        "most recent candidate exchange. The agent MUST use the short-term credential mechanism (i.e., the MESSAGE-INTEGRITY " +
+        "attribute) to authenticate the request and perform a message integrity check. Likewise, the short-term credential " +
+        "mechanism MUST be used for the response.";
+
+    /// <summary>How long the tester leaves the IUT's first check over TCP unanswered: four times STUN's initial 500 ms RTO.</summary>
+    private static readonly TimeSpan Unanswered = TimeSpan.FromSeconds(2);
+
+    public static IEnumerable<AgentCase> All =>
+    [
+        AgentCase.Define(8489, "6.2.2", 1, RequirementLevel.Must, IceRole.Controlling, "Checks over ICE-TCP are not retransmitted",
+            NoRetransmissionText,
+            "The IUT is configured controlling with TCP candidates only; the tester describes one passive TCP candidate (a listener). " +
+            $"The IUT's active candidate connects and sends its checks as RFC 4571 frames; the tester leaves them unanswered for " +
+            $"{Unanswered.TotalSeconds:0} s (a UDP agent would retransmit at 0.5 and 1.5 s), then answers. No transaction may be sent twice.",
+            ["Binding request as ice-check: required USERNAME"], NotRetransmittedAsync) with { Requires = ["ice-tcp"], Timeout = TimeSpan.FromSeconds(30) },
+        AgentCase.Define(8445, "7.3", 10, RequirementLevel.Must, IceRole.Controlled, "Over ICE-TCP: answers a check on a connection the tester opened to its passive candidate",
+            AnswersText + " (RFC 6544 §7.2 carries these checks on the TCP connection they arrived on.)",
+            "The IUT is configured controlled with TCP candidates only; the tester describes an active TCP candidate (port 9), opens a " +
+            "connection to the IUT's passive candidate and sends a check as an RFC 4571 frame. The IUT must answer on that connection " +
+            "with a success response signed with its password whose XOR-MAPPED-ADDRESS is the tester's end of the connection.",
+            ["Binding request as ice-check: required USERNAME"], AnswersOnAcceptedConnectionAsync),
+    ];
+
+    /// <summary>RFC 6544 §4.2 local preference (2^13 × direction-pref + other-pref), with the recommended host direction-prefs.</summary>
+    private static uint TcpHostPriority(IceTcpType type) => (uint)IceFormulas.CandidatePriority(IceFormulas.HostTypePreference,
+        (type == IceTcpType.Active ? 6 : 4) * 8192 + 8191, 1);
+
+    private static string TcpLine(IPEndPoint at, IceTcpType type, int port) => IceCandidate.Create("1", 1, IceTransport.Tcp,
+        TcpHostPriority(type), IceConnectionAddress.FromIP(at.Address), port, IceCandidateType.Host, tcpType: type).FormatLine();
+
+    private static async Task<CaseVerdict> NotRetransmittedAsync(AgentCaseContext c)
+    {
+        await c.GatherAsync("tcp");
+        var listener = c.Tester.ListenTcp();
+        DateTime? firstCheckAt = null;
+        c.Tester.Answer = TesterAnswers.While(c.Tester, d =>
+        {
+            firstCheckAt ??= d.Time;
+            return d.Time >= firstCheckAt + Unanswered;
+        });
+        await c.DescribeAsync([], lines: [TcpLine(listener.LocalEndPoint, IceTcpType.Passive, listener.LocalEndPoint.Port)]);
+        var first = await c.NextCheckAsync(d => d.Transport == "tcp", c.StepTimeout * 2);
+        if (first is null)
+            return CaseVerdict.Fail($"the IUT sent no check over TCP to the tester's passive candidate {listener.LocalEndPoint} " +
+                $"({c.Tester.TcpConnections.Count} connection(s) opened; IUT candidates: {string.Join(" | ", c.Description!.Lines)})");
+        await Task.Delay(Unanswered + TimeSpan.FromMilliseconds(500), c.Cancel);
+        var checks = c.Tester.Inbound.Where(d => d.IsRequest && d.Transport == "tcp").ToList();
+        var repeated = checks.GroupBy(d => d.Stun!.TransactionId).FirstOrDefault(g => g.Count() > 1);
+        return repeated is null
+            ? CaseVerdict.Pass($"{checks.Count} check(s) over TCP, each transaction sent once, the first left unanswered for " +
+                $"{Unanswered.TotalSeconds:0} s: {c.Evidence(checks, 3)}")
+            : CaseVerdict.Fail($"transaction {repeated.Key:x24} sent {repeated.Count()} times over TCP: {c.Evidence(repeated)}");
+    }
+
+    private static async Task<CaseVerdict> AnswersOnAcceptedConnectionAsync(AgentCaseContext c)
+    {
+        var description = await c.GatherAsync("tcp");
+        var passive = description.Candidates.FirstOrDefault(d => d.Transport == IceTransport.Tcp && d.TcpType == IceTcpType.Passive
+            && d.Type == IceCandidateType.Host && d.Address.IPAddress is not null);
+        if (passive is null) return CaseVerdict.Fail($"the IUT advertised no passive TCP host candidate: {string.Join(" | ", description.Lines)}");
+        var target = new IPEndPoint(passive.Address.IPAddress!, passive.Port);
+        await c.DescribeAsync([], lines: [TcpLine(new IPEndPoint(c.Placement.TesterAddress, 9), IceTcpType.Active, 9)]);
+        TesterTcpConnection connection;
+        try
+        {
+            connection = await c.Tester.ConnectTcpAsync(target, c.Cancel);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return CaseVerdict.Fail($"the tester could not connect to the IUT's passive candidate {passive.Format()}: {e.Message}");
+        }
+        var request = c.Tester.SendTcp(connection, c.Tester.Messages.Check(c.Check()));
+        var id = request.Stun!.TransactionId;
+        var response = await c.Tester.WaitAsync(d => d.IsResponse && d.Stun!.TransactionId == id, c.StepTimeout, c.Cancel, request.Frame);
+        if (response is null) return CaseVerdict.Fail($"no response on the connection within {c.StepTimeout.TotalSeconds:0} s to {c.Evidence(request)}");
+        var wrong = !response.Local.Equals(connection.LocalEndPoint) ? $"it came on another connection ({response.Remote} → {response.Local})"
+            : response.Stun!.Class != StunClass.Success ? "it is not a success response"
+            : !response.Stun.IntegrityValidWith(c.Tester.IutKey!) ? "its MESSAGE-INTEGRITY does not verify with the IUT's password"
+            : !connection.LocalEndPoint.Equals(response.Stun.XorMappedAddress)
+                ? $"its XOR-MAPPED-ADDRESS is {response.Stun.XorMappedAddress?.ToString() ?? "missing"}, not the tester's end {connection.LocalEndPoint}"
+            : null;
+        return wrong is null
+            ? CaseVerdict.Pass($"answered on the connection the tester opened to {passive.Format()}: {c.Evidence(request, response)}")
+            : CaseVerdict.Fail($"{wrong}: {c.Evidence(request, response)}");
+    }
+}

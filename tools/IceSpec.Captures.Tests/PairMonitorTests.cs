@@ -78,11 +78,19 @@ public class PairMonitorTests
     }
 
     [Fact]
-    public void ANewCheckOnASucceededPair_ThatIsNoTriggerNominationOrConsent_IsRefusedNamingTheGuards()
+    public void ANewCheckOnAnotherSucceededPairAfterSelection_IsRefusedNamingTheGuards()
     {
-        var report = Analyze((0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightAnswers(1)), (1.0, Left, Right, LeftCheck(2)));
+        // lfrg validates two pairs, nominates the first (RFC 8445 §8.1.1), then checks the second again: no triggered check
+        // was queued, it does not nominate, and after selection data (and consent) go on the selected pair only (§12.1).
+        var right2 = IPEndPoint.Parse("10.0.0.2:6001");
+        var report = Analyze(
+            (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightAnswers(1)),
+            (0.2, Left, right2, LeftCheck(2)), (0.3, right2, Left, RightAnswers(2)),
+            (0.4, Left, Right, LeftCheck(3, useCandidate: true)), (0.5, Right, Left, RightAnswers(3)),
+            (1.0, Left, right2, LeftCheck(4)));
 
         var violation = Assert.Single(report.Violations);
+        Assert.Equal(7, violation.Frame);
         Assert.Equal(StateCitation("Succeeded"), (violation.Section, violation.Text));
         // The guards of ice.spec's CheckSent transitions from Succeeded, each named in the refusal.
         var guards = Regex.Matches(IceSpecText, @"Succeeded -> Succeeded on CheckSent when (\S+(?: > \d+)?)").Select(m => m.Groups[1].Value).ToList();
@@ -91,16 +99,18 @@ public class PairMonitorTests
     }
 
     [Fact]
-    public void ANominationAndLaterConsentChecksOnASucceededPair_AreNotRefused()
+    public void ConsentChecksBeforeSelection_ANominationAndConsentChecksAfter_AreNotRefused()
     {
-        // RFC 8445 §8.1.1 (regular nomination: the check repeated with USE-CANDIDATE), RFC 7675 §5.1 (consent checks after selection).
+        // RFC 7675 §5.1 consent checks on a valid pair data may use before selection (RFC 8445 §12.1), the nomination
+        // (§8.1.1: the check repeated with USE-CANDIDATE), then consent checks on the selected pair.
         var report = Analyze(
             (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightAnswers(1)),
-            (0.5, Left, Right, LeftCheck(2, useCandidate: true)), (0.6, Right, Left, RightAnswers(2)),
-            (5.0, Left, Right, LeftCheck(3)), (5.1, Right, Left, RightAnswers(3)));
+            (0.2, Left, Right, LeftCheck(2)), (0.3, Right, Left, RightAnswers(2)),
+            (0.5, Left, Right, LeftCheck(3, useCandidate: true)), (0.6, Right, Left, RightAnswers(3)),
+            (5.0, Left, Right, LeftCheck(4)), (5.1, Right, Left, RightAnswers(4)));
 
         Assert.Empty(report.Violations);
-        Assert.Equal(4, LeftPair(report).NominatedFrame);
+        Assert.Equal(6, LeftPair(report).NominatedFrame);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace IceSpec.Captures.Analysis;
 /// agent's own classification) and each timeout — and an event the machine refuses is reported as a violation with the
 /// refusal's text.
 /// </summary>
-public sealed class IcePairMonitor(string agent, string transport, IPEndPoint local, IPEndPoint remote, Action<Violation> report)
+public sealed class IcePairMonitor(string agent, string transport, int component, IPEndPoint local, IPEndPoint remote, Action<Violation> report)
 {
     private readonly CandidatePairMachine _machine = new();
     private readonly List<string> _transitions = [];
@@ -25,6 +25,8 @@ public sealed class IcePairMonitor(string agent, string transport, IPEndPoint lo
     public string Transport { get; } = transport;
     public IPEndPoint Local { get; } = local;
     public IPEndPoint Remote { get; } = remote;
+    /// <summary>The component the agent's checks name (0 when they carry no PRIORITY), see <see cref="IceTracker"/>.</summary>
+    public int Component { get; } = component;
     public CandidatePairState State => _machine.State;
     public int Checks { get; private set; }
     public int Successes { get; private set; }
@@ -34,13 +36,13 @@ public sealed class IcePairMonitor(string agent, string transport, IPEndPoint lo
 
     /// <summary>
     /// A check's first transmission on this pair: a nomination when it carries USE-CANDIDATE from the controlling agent
-    /// (RFC 8445 §8.1.1), a consent check when the agent had selected this pair before (RFC 7675 §5.1).
+    /// (RFC 8445 §8.1.1); a consent check (RFC 7675 §5.1) when <paramref name="mayCarryData"/>, which the tracker decides.
     /// </summary>
-    public void CheckSent(StunEvent check, TransactionTracker.Exchange exchange)
+    public void CheckSent(StunEvent check, TransactionTracker.Exchange exchange, bool mayCarryData)
     {
         Checks++;
         _machine.SendingNomination = check.UseCandidate && check.IceControlling is not null;
-        _machine.SendingConsentCheck = SelectedBefore(check.Time);
+        _machine.SendingConsentCheck = mayCarryData;
         Fire(CandidatePairEvent.CheckSent, check, $"a new check (frame {check.Frame})");
         _inProgress = exchange;
     }
@@ -52,10 +54,10 @@ public sealed class IcePairMonitor(string agent, string transport, IPEndPoint lo
     public void NominationAccepted() => _nominationAccepted = true;
 
     /// <summary>
-    /// Whether the agent had selected this pair before <paramref name="time"/>: its own nomination succeeded (controlling,
-    /// §7.2.5.3.4), or it accepted the peer's and the pair Succeeded (controlled, §7.3.1.5).
+    /// Whether the agent has selected this pair: its own nomination succeeded (controlling, §7.2.5.3.4), or it accepted
+    /// the peer's and the pair Succeeded (controlled, §7.3.1.5).
     /// </summary>
-    private bool SelectedBefore(DateTime time) => NominatedAt < time || (_nominationAccepted && State == CandidatePairState.Succeeded);
+    public bool Selected => NominatedFrame is not null || (_nominationAccepted && State == CandidatePairState.Succeeded);
 
     /// <summary>
     /// The peer's check arrived on the reverse 5-tuple: RFC 8445 §7.3.1.4 retriggers this pair, and "if the state of that

@@ -33,7 +33,10 @@ public sealed class IceTracker(Action<Violation> report)
     private readonly HashSet<(IPEndPoint, IPEndPoint)> _reportedUsernames = [];
     private readonly List<IcePairMonitor> _nominated = [];
     private readonly Dictionary<IcePairMonitor, (int Checks, int Responses)> _consent = [];
-    // Nominations a controlled agent accepted (RFC 8445 §7.3.1.5) on a pair it had not checked yet.
+    private readonly Dictionary<string, List<IcePairMonitor>> _pairsByAgent = new(StringComparer.Ordinal);
+    // For a pair its agent has not checked yet: the first check of the peer that retriggered it (RFC 8445 §7.3.1.4), and
+    // whether the agent accepted a nomination on it (§7.3.1.5). Applied when the agent's first check creates its monitor.
+    private readonly Dictionary<(string Agent, string Transport, IPEndPoint Local, IPEndPoint Remote), StunEvent> _retriggersPending = [];
     private readonly HashSet<(string Agent, string Transport, IPEndPoint Local, IPEndPoint Remote)> _nominationsAccepted = [];
     private int _lastCheckFrame;
 
@@ -69,12 +72,30 @@ public sealed class IceTracker(Action<Violation> report)
         if (!_pairs.TryGetValue(key, out var pair))
         {
             _pairs[key] = _pairsByTuple[(check.Captured.Transport, check.Source, check.Destination)] = pair =
-                new IcePairMonitor(localUfrag, check.Captured.Transport, check.Source, check.Destination, report);
+                new IcePairMonitor(localUfrag, check.Captured.Transport, ComponentOf(check), check.Source, check.Destination, report);
+            if (!_pairsByAgent.TryGetValue(localUfrag, out var agentPairs)) _pairsByAgent[localUfrag] = agentPairs = [];
+            agentPairs.Add(pair);
+            if (_retriggersPending.Remove(key, out var peerCheck)) pair.Retriggered(peerCheck);
             if (_nominationsAccepted.Remove(key)) pair.NominationAccepted();
         }
-        pair.CheckSent(check, exchange);
+        pair.CheckSent(check, exchange, MayCarryData(pair));
         exchange.Tag = pair;
     }
+
+    /// <summary>
+    /// RFC 8445 §7.1.1: a check's PRIORITY is computed as §5.1.2.1 says, whose last term is (256 - component ID): the
+    /// component a pair belongs to, read from its agent's checks.
+    /// </summary>
+    private static int ComponentOf(StunEvent check) => check.Priority is { } priority ? 256 - (int)(priority & 0xFF) : 0;
+
+    /// <summary>
+    /// Whether the agent may send data, hence consent checks (RFC 7675 §5.1: consent is kept per 5-tuple), on this pair:
+    /// RFC 8445 §12.1, "An ICE agent MAY send data on any valid pair before selected pairs have been produced for the data
+    /// stream. Once selected pairs have been produced for a data stream, an agent MUST send data on those pairs only."
+    /// (Whether the pair is valid is the machine's to judge: the consent transition leaves Succeeded only.)
+    /// </summary>
+    private bool MayCarryData(IcePairMonitor pair) =>
+        pair.Selected || !_pairsByAgent[pair.Agent].Any(other => other.Component == pair.Component && other.Selected);
 
     /// <summary>The agent at the check's destination answered a USE-CANDIDATE check with success: its reverse pair is nominated once it succeeds (§7.3.1.5).</summary>
     private void AcceptNomination(StunEvent check)
@@ -86,14 +107,16 @@ public sealed class IceTracker(Action<Violation> report)
 
     /// <summary>
     /// RFC 8445 §7.3.1.4: the check arrives at the agent whose ufrag leads its USERNAME, and retriggers that agent's pair
-    /// from the check's destination to its source. A pair that agent has not checked yet has no state the monitor could
-    /// hold against it (Frozen or Waiting, both of which a check may leave); a check that fails integrity is rejected
-    /// (RFC 8489 §9.1.3), not processed. A check the receiver turns down later (487, §7.3.1.1) was still counted here: the
-    /// answer comes after; a Retrigger no state refuses only makes the pair accept more, so this errs towards no report.
+    /// from the check's destination to its source — also one that agent has not checked yet: it is Waiting with a
+    /// triggered check queued when the agent's first check comes. A check that fails integrity is rejected (RFC 8489
+    /// §9.1.3), not processed. A check the receiver turns down later (487, §7.3.1.1; 400, §7.3.1.5) still counts here:
+    /// the answer comes after, and a Retrigger, which no state refuses, only makes the pair accept more.
     /// </summary>
     private void Retrigger(StunEvent check, string receiver)
     {
-        if (check.Integrity != IntegrityCheck.Failed && ReversePair(check, receiver) is { } reverse) reverse.Retriggered(check);
+        if (check.Integrity == IntegrityCheck.Failed) return;
+        if (ReversePair(check, receiver) is { } reverse) reverse.Retriggered(check);
+        else _retriggersPending.TryAdd((receiver, check.Captured.Transport, check.Destination, check.Source), check);
     }
 
     /// <summary>

@@ -215,6 +215,23 @@ def broken_cases():
         change(frames, i, lambda u: with_attributes(u, add))
         return [i], set()
 
+    def check_after_failure(frames):
+        # AioD's first check and its answer removed (nothing retriggers AioC's pair, RFC 8445 §7.3.1.4); the answer to
+        # AioC's first check made a 400 (RFC 8445 §7.2.5.2.4: the pair fails); AioC's next check then leaves a Failed pair.
+        aiod_first = checks_from(frames, "AioD")[0]
+        tid = udp_of(frames[aiod_first][1])["payload"][8:20]
+        answer = next(i for i, (_, f) in enumerate(frames)
+                      if i != aiod_first and (u := udp_of(f)) and is_stun(u["payload"]) and u["payload"][8:20] == tid)
+        for k in sorted([aiod_first, answer], reverse=True):
+            del frames[k]
+        i = first(frames, 0x0101)
+        def bad_request(u):
+            error = struct.pack(">HBB", 0, 4, 0) + b"Bad Request"  # RFC 8489 §14.8: class 4, number 0
+            attrs = [(0x0009, error) if t == 0x0020 else (t, v) for t, v in attributes(u["payload"])]
+            u["payload"] = build_stun(b"\x01\x11" + u["payload"][2:20], attrs, None)
+        change(frames, i, bad_request)
+        return [i], set()
+
     def shift_from(message_is, seconds):
         def edit(frames):
             start = next(i for i, (_, f) in enumerate(frames) if (u := udp_of(f)) and message_is(u["payload"]))
@@ -251,6 +268,9 @@ def broken_cases():
          "agent LnR2's checks carry ICE-CONTROLLING instead of ICE-CONTROLLED (same tie-breaker), no 487 anywhere", both_controlling),
         ("libnice-use-candidate-from-controlled", "libnice-aggressive", "use-candidate-from-controlled",
          "USE-CANDIDATE added to the first check of the controlled agent LnR2", use_candidate_controlled),
+        ("aioice-check-after-failure", "aioice", "machine-refused",
+         "AioD's first check and its answer removed, and the answer to AioC's first check made a 400 (Bad Request) error: "
+         "AioC checks the Failed pair again though no check of AioD came in between", check_after_failure),
         ("coturn-data-without-permission", "coturn-uclient-udp", "data-without-permission",
          "every frame from the first ChannelData on moved 400 s later: past the 300 s permission lifetime", shift_from(channel_data, 400)),
         ("coturn-refresh-after-expiry", "coturn-uclient-udp", "refresh-after-expiry",

@@ -27,6 +27,7 @@ public sealed class FormulaTests
             public sealed partial class CheckListMachine { private partial bool RemoteCandidatesEnded() => true; }
             public sealed partial class PairNominationMachine { private partial bool AgentIsLite() => false; private partial bool PairIsSucceeded() => true; }
             public sealed partial class AgentRoleMachine { private partial bool AgentIsLite() => false; private partial bool PeerTieBreakerLarger() => false; }
+            public sealed partial class CandidatePairMachine { private partial bool CheckNominates() => false; private partial bool CheckRefreshesConsent() => false; }
         }
         """;
 

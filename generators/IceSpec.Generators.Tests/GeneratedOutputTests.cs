@@ -172,6 +172,18 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
+    public void TypedTableHasEveryEdgeOfTheSpecWithItsEnumsAndEveryStateWithItsCitation()
+    {
+        var machine = ParserTests.ParseClean(SpecFiles.Stun).Declarations.OfType<MachineDecl>().Single();
+        var edges = machine.Members.OfType<TransitionMember>().Sum(t => t.From.Count * t.Events.Count);
+        Assert.Equal(edges, Regex.Matches(Machine, @"        new\(StunClientTransactionState\.\w+, StunClientTransactionState\.\w+, StunClientTransactionEvent\.\w+, ").Count);
+        // Retransmitting -> Retransmitting on Retransmit when Sends < Rc - 1 (the same guard text as the Definition's).
+        Assert.Contains("new(StunClientTransactionState.Retransmitting, StunClientTransactionState.Retransmitting, StunClientTransactionEvent.Retransmit, \"Sends < (Rc - 1)\", ", Machine);
+        foreach (var state in machine.Members.OfType<StateMember>())
+            Assert.Contains($"[StunClientTransactionState.{state.Name}] = \"{state.Citation!.Text}\",", Machine);
+    }
+
+    [Fact]
     public void MachineEnumsListStatesInSpecOrderAndTimersAsEvents()
     {
         var states = Regex.Matches(SpecFiles.Stun, @"^\s+state (\w+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value);

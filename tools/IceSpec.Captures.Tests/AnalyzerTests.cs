@@ -24,9 +24,10 @@ public class AnalyzerTests
     public void RetransmittedCheckWithoutResponse_TimesOutAfter39Point5Seconds_AndFailsThePair()
     {
         var check = IceMessages.Check(1, "rfrg:lfrg", RightPassword, controlling: true);
+        // The last message only moves capture time on; sent to another port of Left, it retriggers none of lfrg's pairs.
         var report = Analyze(
             (0.0, Left, Right, check), (0.5, Left, Right, check), (1.5, Left, Right, check),
-            (45.0, Right, Left, IceMessages.Check(2, "lfrg:rfrg", "x", controlling: false)));
+            (45.0, Right, IPEndPoint.Parse("10.0.0.1:5001"), IceMessages.Check(2, "lfrg:rfrg", "x", controlling: false)));
 
         Assert.Equal(2, report.Transactions.Count);
         Assert.Equal(1, report.Transactions.Retransmitted);

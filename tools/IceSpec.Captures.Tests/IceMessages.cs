@@ -30,11 +30,11 @@ internal static class IceMessages
         return builder.Written.ToArray();
     }
 
-    public static byte[] RoleConflict(byte id, string responderPassword)
+    public static byte[] Error(byte id, int code, string responderPassword)
     {
         Span<byte> buffer = stackalloc byte[256];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Error), Id(id));
-        builder.AddErrorCode(487, "Role Conflict");
+        builder.AddErrorCode(code, StunErrorCodes.ReasonPhrase(code) ?? "");
         builder.AddMessageIntegrity(StunKey.ShortTerm(responderPassword));
         builder.AddFingerprint();
         return builder.Written.ToArray();

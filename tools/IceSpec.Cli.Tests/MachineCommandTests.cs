@@ -27,6 +27,7 @@ public class MachineCommandTests
     [InlineData("TurnChannelBinding", "Bound --> Quarantined : Expiry")]
     [InlineData("TurnClientAuthentication", "Authenticating --> Rejected : Unauthorized")]
     [InlineData("CandidatePair", "InProgress --> Waiting : RoleConflict")]
+    [InlineData("CandidatePair", "Succeeded --> Succeeded : CheckSent [CheckNominates]")]
     [InlineData("ConsentFreshness", "Granted --> Expired : Expiry")]
     public void MachinesOfTurnAndIceSpecs_ArePrintable(string machine, string edge)
     {

@@ -5,22 +5,28 @@ namespace IceSpec.Captures.Analysis;
 
 /// <summary>
 /// One candidate pair as one agent checks it (local = where its checks leave from, remote = where they go), followed
-/// through the generated <see cref="CandidatePairMachine"/> (RFC 8445 §6.1.2.6) as a monitor: each first transmission of
-/// a check is CheckSent (after Retrigger when the pair had Failed, RFC 8445 §7.3.1.4), each response the event RFC 8445
-/// §7.2.5 gives it. Checks on a pair that already Succeeded are nominations or consent checks (RFC 8445 §8.1.1,
-/// RFC 7675 §5.1) and do not move it.
+/// through the generated <see cref="CandidatePairMachine"/> (RFC 8445 §6.1.2.6) as a monitor that can fail: every
+/// observed event is fired whatever the pair's state — each new check (CheckSent), each check of the peer on the reverse
+/// 5-tuple (Retrigger, §7.3.1.4), each response (the event <see cref="CheckResponseClassification"/> gives it, the
+/// agent's own classification) and each timeout — and an event the machine refuses is reported as a violation with the
+/// refusal's text.
 /// </summary>
-public sealed class IcePairMonitor(string agent, string transport, IPEndPoint local, IPEndPoint remote)
+public sealed class IcePairMonitor(string agent, string transport, int component, IPEndPoint local, IPEndPoint remote, Action<Violation> report)
 {
     private readonly CandidatePairMachine _machine = new();
     private readonly List<string> _transitions = [];
+    private readonly HashSet<TransactionTracker.Exchange> _cancelled = [];
     private readonly DateTime _epoch = DateTime.UnixEpoch;
+    private TransactionTracker.Exchange? _inProgress;
+    private bool _nominationAccepted;
 
     public string Agent { get; } = agent;
     /// <summary>"udp", or "tcp" for an ICE-TCP pair (RFC 6544).</summary>
     public string Transport { get; } = transport;
     public IPEndPoint Local { get; } = local;
     public IPEndPoint Remote { get; } = remote;
+    /// <summary>The component the agent's checks name (0 when they carry no PRIORITY), see <see cref="IceTracker"/>.</summary>
+    public int Component { get; } = component;
     public CandidatePairState State => _machine.State;
     public int Checks { get; private set; }
     public int Successes { get; private set; }
@@ -28,26 +34,50 @@ public sealed class IcePairMonitor(string agent, string transport, IPEndPoint lo
     public int? NominatedFrame { get; private set; }
     public DateTime? NominatedAt { get; private set; }
 
-    /// <summary>A check's first transmission on this pair.</summary>
-    public void CheckSent(StunEvent check)
+    /// <summary>
+    /// A check's first transmission on this pair: a nomination when it carries USE-CANDIDATE from the controlling agent
+    /// (RFC 8445 §8.1.1); a consent check (RFC 7675 §5.1) when <paramref name="mayCarryData"/>, which the tracker decides.
+    /// </summary>
+    public void CheckSent(StunEvent check, TransactionTracker.Exchange exchange, bool mayCarryData)
     {
         Checks++;
-        if (State == CandidatePairState.Failed) Fire(CandidatePairEvent.Retrigger, check);
-        if (State is CandidatePairState.Frozen or CandidatePairState.Waiting) Fire(CandidatePairEvent.CheckSent, check);
+        _machine.SendingNomination = check.UseCandidate && check.IceControlling is not null;
+        _machine.SendingConsentCheck = mayCarryData;
+        Fire(CandidatePairEvent.CheckSent, check, $"a new check (frame {check.Frame})");
+        _inProgress = exchange;
+    }
+
+    /// <summary>
+    /// The agent answered a check with USE-CANDIDATE on the reverse 5-tuple with success: RFC 8445 §7.3.1.5, the controlled
+    /// agent sets the nominated flag of this pair once it has Succeeded.
+    /// </summary>
+    public void NominationAccepted() => _nominationAccepted = true;
+
+    /// <summary>
+    /// Whether the agent has selected this pair: its own nomination succeeded (controlling, §7.2.5.3.4), or it accepted
+    /// the peer's and the pair Succeeded (controlled, §7.3.1.5).
+    /// </summary>
+    public bool Selected => NominatedFrame is not null || (_nominationAccepted && State == CandidatePairState.Succeeded);
+
+    /// <summary>
+    /// The peer's check arrived on the reverse 5-tuple: RFC 8445 §7.3.1.4 retriggers this pair, and "if the state of that
+    /// pair is In-Progress, the agent cancels the In-Progress transaction": its lack of response is then no failure.
+    /// </summary>
+    public void Retriggered(StunEvent peerCheck)
+    {
+        if (State == CandidatePairState.InProgress && _inProgress is { } inFlight) _cancelled.Add(inFlight);
+        Fire(CandidatePairEvent.Retrigger, peerCheck, $"the peer's check {peerCheck.Source} → {peerCheck.Destination} (frame {peerCheck.Frame})");
     }
 
     /// <summary>The response to one of this pair's checks (symmetric or not), and whether the check nominated the pair.</summary>
-    public void Answered(StunEvent check, StunEvent response, bool symmetric)
+    public void Answered(StunEvent check, TransactionTracker.Exchange exchange, StunEvent response, bool symmetric)
     {
-        CandidatePairEvent trigger;
-        if (!symmetric) trigger = CandidatePairEvent.AsymmetricResponse;
-        else if (response.Class == Stun.StunClass.Success) trigger = CandidatePairEvent.SuccessResponse;
-        else if (response.ErrorCode == 487) trigger = CandidatePairEvent.RoleConflict;
-        else trigger = CandidatePairEvent.ErrorResponse;
-
+        _cancelled.Remove(exchange);
+        if (_inProgress == exchange) _inProgress = null;
+        var trigger = CheckResponseClassification.PairEventOf(response.Class, response.ErrorCode, symmetric);
         if (trigger == CandidatePairEvent.SuccessResponse) Successes++;
         else Failures++;
-        if (State == CandidatePairState.InProgress) Fire(trigger, response);
+        Fire(trigger, response, $"the {response.Label} (frame {response.Frame}) to the check of frame {check.Frame}");
         // RFC 8445 §7.3.1.5 / §8.1.1: a successful check carrying USE-CANDIDATE (sent by the controlling agent) nominates the pair.
         if (trigger == CandidatePairEvent.SuccessResponse && check.UseCandidate && check.IceControlling is not null && NominatedFrame is null)
         {
@@ -56,17 +86,25 @@ public sealed class IcePairMonitor(string agent, string transport, IPEndPoint lo
         }
     }
 
-    /// <summary>A check of this pair got no response (RFC 8445 §7.2.5.2.2).</summary>
-    public void TimedOut(StunEvent check)
+    /// <summary>
+    /// A check of this pair got no response (RFC 8445 §7.2.5.2.3), unless it was cancelled (§7.3.1.4: the agent "will not
+    /// treat the lack of response to be a failure").
+    /// </summary>
+    public void TimedOut(TransactionTracker.Exchange exchange)
     {
+        if (_inProgress == exchange) _inProgress = null;
+        if (_cancelled.Remove(exchange)) return;
         Failures++;
-        if (State == CandidatePairState.InProgress) Fire(CandidatePairEvent.Timeout, check);
+        Fire(CandidatePairEvent.Timeout, exchange.Request, $"no response to the check of frame {exchange.Request.Frame}");
     }
 
-    private void Fire(CandidatePairEvent trigger, StunEvent at)
+    private void Fire(CandidatePairEvent trigger, StunEvent at, string what)
     {
         var from = State;
-        if (_machine.Fire(trigger, at.Time - _epoch))
+        if (!_machine.TryFire(trigger, at.Time - _epoch, out var refusal))
+            report(SpecCitations.FromRefusal("machine-refused", at.Frame, refusal,
+                $"agent {Agent}'s pair {Local} → {Remote}{(Transport == "tcp" ? " over TCP" : "")}: {what}: {refusal}"));
+        else if (State != from)
             _transitions.Add($"{from} -> {State} on {trigger} (frame {at.Frame})");
     }
 

@@ -1,13 +1,15 @@
 using System.Net;
+using IceSpec.Stun;
 
 namespace IceSpec.Captures.Analysis;
 
 /// <summary>
 /// ICE sessions from connectivity checks (RFC 8445 §7): agents by ufrag (the LFRAG of the checks they send, §7.2.2) and
 /// the addresses they send from, their roles from ICE-CONTROLLING/ICE-CONTROLLED (§7.1.3), each agent's pairs through
-/// <see cref="IcePairMonitor"/>, nomination, the selected pair and consent checks after it (RFC 7675 §5.1). Reports
-/// USERNAMEs that are not <c>RFRAG:LFRAG</c>, non-symmetric responses, USE-CANDIDATE from the controlled agent, and
-/// two agents that stay in the same role without a 487.
+/// <see cref="IcePairMonitor"/>, nomination, the selected pair and consent checks after it (RFC 7675 §5.1). Both agents'
+/// checks are in the capture, so a check from R to L is also what retriggers the pair (L, R) of the agent at L
+/// (RFC 8445 §7.3.1.4). Reports USERNAMEs that are not <c>RFRAG:LFRAG</c>, non-symmetric responses, USE-CANDIDATE from
+/// the controlled agent, two agents that stay in the same role without a 487, and every event a pair's machine refuses.
 /// </summary>
 public sealed class IceTracker(Action<Violation> report)
 {
@@ -24,11 +26,18 @@ public sealed class IceTracker(Action<Violation> report)
     private readonly Dictionary<string, Agent> _agents = new(StringComparer.Ordinal);
     // Per transport too: an ICE-TCP pair (RFC 6544) and a UDP pair may have the same addresses.
     private readonly Dictionary<(string Agent, string Transport, IPEndPoint Local, IPEndPoint Remote), IcePairMonitor> _pairs = [];
+    // The latest pair on each 5-tuple, whatever its agent: the receiver of a check whose USERNAME names no agent that checks from there.
+    private readonly Dictionary<(string Transport, IPEndPoint Local, IPEndPoint Remote), IcePairMonitor> _pairsByTuple = [];
     private readonly Dictionary<(IPEndPoint From, IPEndPoint To), string> _usernameBySender = [];   // USERNAME of the first check each way
     private readonly HashSet<IPEndPoint> _mappedAddresses = [];
     private readonly HashSet<(IPEndPoint, IPEndPoint)> _reportedUsernames = [];
     private readonly List<IcePairMonitor> _nominated = [];
     private readonly Dictionary<IcePairMonitor, (int Checks, int Responses)> _consent = [];
+    private readonly Dictionary<string, List<IcePairMonitor>> _pairsByAgent = new(StringComparer.Ordinal);
+    // For a pair its agent has not checked yet: the first check of the peer that retriggered it (RFC 8445 §7.3.1.4), and
+    // whether the agent accepted a nomination on it (§7.3.1.5). Applied when the agent's first check creates its monitor.
+    private readonly Dictionary<(string Agent, string Transport, IPEndPoint Local, IPEndPoint Remote), StunEvent> _retriggersPending = [];
+    private readonly HashSet<(string Agent, string Transport, IPEndPoint Local, IPEndPoint Remote)> _nominationsAccepted = [];
     private int _lastCheckFrame;
 
     /// <summary>A check's first transmission (retransmissions are not new checks).</summary>
@@ -58,18 +67,72 @@ public sealed class IceTracker(Action<Violation> report)
                 "Binding request as ice-check: optional USE-CANDIDATE when ICE-CONTROLLING",
                 $"agent {localUfrag} at {check.Source} sent USE-CANDIDATE with ICE-CONTROLLED"));
 
+        Retrigger(check, remoteUfrag);
         var key = (localUfrag, check.Captured.Transport, check.Source, check.Destination);
-        if (!_pairs.TryGetValue(key, out var pair)) _pairs[key] = pair = new IcePairMonitor(localUfrag, check.Captured.Transport, check.Source, check.Destination);
-        pair.CheckSent(check);
+        if (!_pairs.TryGetValue(key, out var pair))
+        {
+            _pairs[key] = _pairsByTuple[(check.Captured.Transport, check.Source, check.Destination)] = pair =
+                new IcePairMonitor(localUfrag, check.Captured.Transport, ComponentOf(check), check.Source, check.Destination, report);
+            if (!_pairsByAgent.TryGetValue(localUfrag, out var agentPairs)) _pairsByAgent[localUfrag] = agentPairs = [];
+            agentPairs.Add(pair);
+            if (_retriggersPending.Remove(key, out var peerCheck)) pair.Retriggered(peerCheck);
+            if (_nominationsAccepted.Remove(key)) pair.NominationAccepted();
+        }
+        pair.CheckSent(check, exchange, MayCarryData(pair));
         exchange.Tag = pair;
     }
+
+    /// <summary>
+    /// RFC 8445 §7.1.1: a check's PRIORITY is computed as §5.1.2.1 says, whose last term is (256 - component ID): the
+    /// component a pair belongs to, read from its agent's checks.
+    /// </summary>
+    private static int ComponentOf(StunEvent check) => check.Priority is { } priority ? 256 - (int)(priority & 0xFF) : 0;
+
+    /// <summary>
+    /// Whether the agent may send data, hence consent checks (RFC 7675 §5.1: consent is kept per 5-tuple), on this pair:
+    /// RFC 8445 §12.1, "An ICE agent MAY send data on any valid pair before selected pairs have been produced for the data
+    /// stream. Once selected pairs have been produced for a data stream, an agent MUST send data on those pairs only."
+    /// (Whether the pair is valid is the machine's to judge: the consent transition leaves Succeeded only.)
+    /// </summary>
+    private bool MayCarryData(IcePairMonitor pair) =>
+        pair.Selected || !_pairsByAgent[pair.Agent].Any(other => other.Component == pair.Component && other.Selected);
+
+    /// <summary>The agent at the check's destination answered a USE-CANDIDATE check with success: its reverse pair is nominated once it succeeds (§7.3.1.5).</summary>
+    private void AcceptNomination(StunEvent check)
+    {
+        var receiver = check.Username!.Split(':')[0];
+        if (ReversePair(check, receiver) is { } reverse) reverse.NominationAccepted();
+        else _nominationsAccepted.Add((receiver, check.Captured.Transport, check.Destination, check.Source));
+    }
+
+    /// <summary>
+    /// RFC 8445 §7.3.1.4: the check arrives at the agent whose ufrag leads its USERNAME, and retriggers that agent's pair
+    /// from the check's destination to its source — also one that agent has not checked yet: it is Waiting with a
+    /// triggered check queued when the agent's first check comes. A check that fails integrity is rejected (RFC 8489
+    /// §9.1.3), not processed. A check the receiver turns down later (487, §7.3.1.1; 400, §7.3.1.5) still counts here:
+    /// the answer comes after, and a Retrigger, which no state refuses, only makes the pair accept more.
+    /// </summary>
+    private void Retrigger(StunEvent check, string receiver)
+    {
+        if (check.Integrity == IntegrityCheck.Failed) return;
+        if (ReversePair(check, receiver) is { } reverse) reverse.Retriggered(check);
+        else _retriggersPending.TryAdd((receiver, check.Captured.Transport, check.Destination, check.Source), check);
+    }
+
+    /// <summary>
+    /// The receiver's pair from the check's destination to its source: the one of the agent the USERNAME names, else
+    /// (a USERNAME naming the wrong agent, reported by <see cref="CheckMirrors"/>) the one checked from those addresses.
+    /// </summary>
+    private IcePairMonitor? ReversePair(StunEvent check, string receiver) =>
+        _pairs.TryGetValue((receiver, check.Captured.Transport, check.Destination, check.Source), out var pair) ? pair
+        : _pairsByTuple.GetValueOrDefault((check.Captured.Transport, check.Destination, check.Source));
 
     /// <summary>The response to a check (RFC 8445 §7.2.5): symmetric when it comes from where the check went, to where it came from (§7.2.5.2.1).</summary>
     public void OnResponse(StunEvent response, TransactionTracker.Exchange exchange)
     {
         if (exchange.Tag is not IcePairMonitor pair) return;
         var check = exchange.Request;
-        if (response.ErrorCode == 487 && _agents.Values.FirstOrDefault(a => a.Addresses.Contains(response.Source)) is { } sender)
+        if (response.ErrorCode == StunErrorCodes.RoleConflict && _agents.Values.FirstOrDefault(a => a.Addresses.Contains(response.Source)) is { } sender)
             sender.Sent487 = true;
         if (response.MappedAddress is { } mapped) _mappedAddresses.Add(mapped);
         var symmetric = response.Source.Equals(check.Destination) && response.Destination.Equals(check.Source);
@@ -77,10 +140,13 @@ public sealed class IceTracker(Action<Violation> report)
             report(SpecCitations.FromEdge("non-symmetric-response", response.Frame, SpecCitations.CandidatePair,
                 SpecCitations.Edge(SpecCitations.CandidatePair, "InProgress", "Failed", "AsymmetricResponse"),
                 $"the check {check.Source} → {check.Destination} (frame {check.Frame}) was answered {response.Source} → {response.Destination}"));
+        if (check.UseCandidate && check.IceControlling is not null && response.Class == StunClass.Success) AcceptNomination(check);
         var wasNominated = pair.NominatedFrame is not null;
-        pair.Answered(check, response, symmetric);
+        // RFC 8489 §9.1.4: a response that fails integrity is processed "as if no response was received" (the analyzer
+        // reports it as bad-integrity).
+        if (response.Integrity != IntegrityCheck.Failed) pair.Answered(check, exchange, response, symmetric);
         if (!wasNominated && pair.NominatedFrame is not null) _nominated.Add(pair);
-        if (exchange.Tag is IcePairMonitor && _consentExchanges.Remove(exchange, out var selected) && response.Class == Stun.StunClass.Success)
+        if (exchange.Tag is IcePairMonitor && _consentExchanges.Remove(exchange, out var selected) && response.Class == StunClass.Success)
             _consent[selected] = (_consent[selected].Checks, _consent[selected].Responses + 1);
     }
 
@@ -99,7 +165,7 @@ public sealed class IceTracker(Action<Violation> report)
     public void OnTimeout(TransactionTracker.Exchange exchange)
     {
         _consentExchanges.Remove(exchange);
-        if (exchange.Tag is IcePairMonitor pair) pair.TimedOut(exchange.Request);
+        if (exchange.Tag is IcePairMonitor pair) pair.TimedOut(exchange);
     }
 
     /// <summary>

@@ -46,6 +46,18 @@ public static class SpecCitations
         return new Violation(name, frame, section, text, detail, $"{machine.Name}: {edge.From} -> {edge.To} on {edge.Event}");
     }
 
+    /// <summary>
+    /// Builds a violation from an event a generated machine refused (its <c>TryFire</c>): it cites the state the machine
+    /// was in (or the machine, when the state has no citation) and names the machine and state as its source.
+    /// </summary>
+    public static Violation FromRefusal<TState, TEvent>(string name, int frame, MachineRefusal<TState, TEvent> refusal, string detail)
+        where TState : struct, Enum where TEvent : struct, Enum
+    {
+        var (section, text) = Split(refusal.StateCitation.Length > 0 ? refusal.StateCitation : refusal.MachineCitation);
+        return new Violation(name, frame, section, text, detail,
+            $"{refusal.Machine} ({refusal.MachineCitation}), state {refusal.State}: {refusal.Why}");
+    }
+
     /// <summary>Builds a violation from a rule the generated validator reported.</summary>
     public static Violation FromValidator(string name, int frame, StunViolation violation)
     {

@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using IceSpec.Machines;
 using IceSpec.Turn;
 
 namespace IceSpec.Captures.Analysis;
@@ -83,11 +85,31 @@ public sealed class TurnAllocationMonitor(string transport, IPEndPoint client, I
         return entry;
     }
 
-    public void Install(IPAddress peer, DateTime time)
+    /// <summary>
+    /// Fires Install on <paramref name="peer"/>'s permission (CreatePermission, RFC 8656 §10.2, or ChannelBind, §12.2).
+    /// An expired permission is deleted (§9), as the server deletes it: the install creates a new one, and the channels
+    /// bound to that peer see the new one.
+    /// </summary>
+    public bool TryInstall(IPAddress peer, DateTime time, [NotNullWhen(false)] out MachineRefusal<TurnPermissionState, TurnPermissionEvent>? refusal)
     {
         var (machine, installs) = Permission(peer);
-        machine.Fire(TurnPermissionEvent.Install, Clock(time));
+        if (machine.IsFinal)
+        {
+            var expired = machine;
+            machine = new TurnPermissionMachine();
+            foreach (var (number, bound) in ChannelPeers.Where(c => c.Value.Permission == expired).ToList())
+                ChannelPeers[number] = bound with { Permission = machine };
+        }
         Permissions[peer] = (machine, installs + 1);
+        return machine.TryFire(TurnPermissionEvent.Install, Clock(time), out refusal);
+    }
+
+    /// <summary>The machine of channel <paramref name="number"/>: a new one when the number was never bound or is free again (RFC 8656 §12: after its quarantine).</summary>
+    public TurnChannelBindingMachine Channel(ushort number)
+    {
+        if (!Channels.TryGetValue(number, out var channel) || channel.IsFinal)
+            Channels[number] = channel = new TurnChannelBindingMachine { Number = number };
+        return channel;
     }
 
     public TurnAllocationReport Report() => new(

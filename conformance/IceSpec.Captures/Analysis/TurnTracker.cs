@@ -9,9 +9,10 @@ namespace IceSpec.Captures.Analysis;
 
 /// <summary>
 /// TURN allocations (RFC 8656) from the client's requests and the server's responses, each one a
-/// <see cref="TurnAllocationMonitor"/>. A transition the generated machines refuse is a violation citing the machine
-/// edge the traffic needed; also reported: a Refresh after the allocation expired, data to a peer without permission,
-/// and channel numbers outside RFC 8656 §12's range (a warning inside RFC 5766's older, wider range).
+/// <see cref="TurnAllocationMonitor"/>. Every observed event is fired on its machine whatever the state, and an event a
+/// generated machine refuses is a violation with the refusal's text (state, event, guards, citations); also reported: a
+/// Refresh after the allocation expired, data to a peer without permission, and channel numbers outside RFC 8656 §12's
+/// range (a warning inside RFC 5766's older, wider range).
 /// </summary>
 public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
 {
@@ -71,62 +72,61 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
         {
             allocation.Relayed = response.RelayedAddress;
             allocation.Grant(response.Lifetime ?? 600);
-            Fire(allocation.Allocation.Fire(TurnAllocationEvent.Allocate, now), response, TurnAllocationMachine.Definition,
-                allocation.Allocation.State.ToString(), "Active", "Allocate");
+            if (!allocation.Allocation.TryFire(TurnAllocationEvent.Allocate, now, out var refusal)) Refused(refusal, response);
         }
         else if (request.Method == TurnMethods.Refresh)
         {
             allocation.Refreshes++;
             var lifetime = response.Lifetime ?? request.Lifetime ?? 600;
             var trigger = lifetime == 0 ? TurnAllocationEvent.RefreshToZero : TurnAllocationEvent.Refresh;
-            var from = allocation.Allocation.State.ToString();
             if (lifetime != 0) allocation.Grant(lifetime);
-            if (!allocation.Allocation.Fire(trigger, now) && !allocation.ExpiredBeforeRefreshReported)
-                Fire(false, response, TurnAllocationMachine.Definition, from, lifetime == 0 ? "Deleted" : "Active", trigger.ToString());
+            // A Refresh of an expired allocation was reported at its request (refresh-after-expiry): not twice.
+            if (!allocation.Allocation.TryFire(trigger, now, out var refusal) && !allocation.ExpiredBeforeRefreshReported) Refused(refusal, response);
         }
         else if (request.Method == TurnMethods.CreatePermission)
-            foreach (var peer in request.PeerAddresses) allocation.Install(peer.Address, response.Time);
+            foreach (var peer in request.PeerAddresses) Install(allocation, peer, response);
         else if (request.Method == TurnMethods.ChannelBind && request.ChannelNumber is { } number && request.PeerAddresses.Count > 0)
             Bind(allocation, number, request.PeerAddresses[0], response);
     }
 
     /// <summary>RFC 8489 §9.2.5 through the client's authentication machine: 401 → retry with credentials, 438 → new nonce, success.</summary>
-    private static void Authenticate(TurnAllocationMonitor allocation, StunEvent response)
+    private void Authenticate(TurnAllocationMonitor allocation, StunEvent response)
     {
-        var now = allocation.Clock(response.Time);
-        if (response.Class == StunClass.Success) allocation.Authentication.Fire(TurnClientAuthenticationEvent.Accepted, now);
-        else if (response.ErrorCode == 401)
+        TurnClientAuthenticationEvent trigger;
+        if (response.Class == StunClass.Success) trigger = TurnClientAuthenticationEvent.Accepted;
+        else if (response.ErrorCode == StunErrorCodes.Unauthenticated)
         {
             allocation.AuthenticationRounds++;
-            allocation.Authentication.Fire(TurnClientAuthenticationEvent.Unauthorized, now);
+            trigger = TurnClientAuthenticationEvent.Unauthorized;
         }
-        else if (response.ErrorCode == 438) allocation.Authentication.Fire(TurnClientAuthenticationEvent.StaleNonce, now);
+        else if (response.ErrorCode == StunErrorCodes.StaleNonce) trigger = TurnClientAuthenticationEvent.StaleNonce;
+        else return;
+        if (!allocation.Authentication.TryFire(trigger, allocation.Clock(response.Time), out var refusal)) Refused(refusal, response);
+    }
+
+    private void Install(TurnAllocationMonitor allocation, IPEndPoint peer, StunEvent response)
+    {
+        if (!allocation.TryInstall(peer.Address, response.Time, out var refusal)) Refused(refusal, response, $" (peer {peer.Address})");
     }
 
     /// <summary>RFC 8656 §12.2: a successful ChannelBind binds the channel (the machine's guards check the peer) and installs the peer's permission.</summary>
     private void Bind(TurnAllocationMonitor allocation, ushort number, IPEndPoint peer, StunEvent response)
     {
-        if (!allocation.Channels.TryGetValue(number, out var channel))
-            allocation.Channels[number] = channel = new TurnChannelBindingMachine { Number = number };
+        var channel = allocation.Channel(number);
         var endpoint = TurnEndpoint.From(peer);
         channel.RequestedPeer = endpoint;
         channel.RequestedPeerInUseElsewhere = allocation.Channels.Values.Any(c => c != channel &&
             c.State is TurnChannelBindingState.Bound or TurnChannelBindingState.Quarantined && c.Peer == endpoint);
-        var from = channel.State.ToString();
-        Fire(channel.Fire(TurnChannelBindingEvent.Bind, allocation.Clock(response.Time)), response, TurnChannelBindingMachine.Definition,
-            from, "Bound", "Bind", $" (channel 0x{number:X4} to {peer})");
-        allocation.Install(peer.Address, response.Time);
+        if (!channel.TryFire(TurnChannelBindingEvent.Bind, allocation.Clock(response.Time), out var refusal))
+            Refused(refusal, response, $" (channel 0x{number:X4} to {peer})");
+        Install(allocation, peer, response);
         if (channel.State == TurnChannelBindingState.Bound) allocation.ChannelPeers[number] = (channel, peer, allocation.Permission(peer.Address).Machine);
     }
 
-    private void Fire(bool taken, StunEvent at, MachineDefinition machine, string from, string to, string trigger, string what = "")
-    {
-        if (taken) return;
-        var edge = machine.Edges.FirstOrDefault(e => e.From == from && e.To == to && e.Event == trigger)
-                   ?? machine.Edges.First(e => e.To == to && e.Event == trigger);
-        report(SpecCitations.FromEdge("machine-refused", at.Frame, machine, edge,
-            $"{machine.Name} in state {from} refused {trigger}{what} ({at.Label}, {at.Source} → {at.Destination})"));
-    }
+    /// <summary>An observed event a machine refused: a violation citing the state it was in, with the refusal's text.</summary>
+    private void Refused<TState, TEvent>(MachineRefusal<TState, TEvent> refusal, StunEvent at, string what = "")
+        where TState : struct, Enum where TEvent : struct, Enum =>
+        report(SpecCitations.FromRefusal("machine-refused", at.Frame, refusal, $"{at.Label} {at.Source} → {at.Destination}{what}: {refusal}"));
 
     /// <summary>RFC 8656 §12: channel numbers 0x4000 through 0x4FFF (RFC 5766 §11 allowed up to 0x7FFF: a warning).</summary>
     private void CheckChannelRange(StunEvent request, ushort channel)

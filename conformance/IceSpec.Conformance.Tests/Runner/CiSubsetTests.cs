@@ -7,7 +7,8 @@ namespace IceSpec.Conformance.Tests.Runner;
 
 /// <summary>
 /// The CI subset: every scenario once, with one ordered pair each, rotating over the bundled drivers so that every driver
-/// is the controlling and the controlled agent at least once. Each cell must pass against its prediction.
+/// is the controlling and the controlled agent at least once. Each cell must pass against its prediction, or fail only
+/// where the kit's known-failures list (what ./run.sh passes) says an implementation does, with its evidence.
 /// </summary>
 [Collection("lab")]
 public sealed class CiSubsetTests : IDisposable
@@ -27,7 +28,7 @@ public sealed class CiSubsetTests : IDisposable
         string[] drivers = ["icespec", "libnice", "aioice", "werift", "pion"];
         var rotation = Rotation(drivers);
         var selection = new RunSelection(drivers, [.. ScenarioCatalog.All.Select(s => s.Name)], ["default"], [], false,
-            null, _out, LabServerKind.Coturn, Pairs: rotation);
+            KnownFailures.Load(), _out, LabServerKind.Coturn, Pairs: rotation);
 
         var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
 
@@ -35,9 +36,9 @@ public sealed class CiSubsetTests : IDisposable
         Assert.Equal(ScenarioCatalog.All.Count, report.Cells.Count);
         Assert.All(drivers, d => Assert.Contains(report.Cells, c => c.Controlling == d));
         Assert.All(drivers, d => Assert.Contains(report.Cells, c => c.Controlled == d));
-        Assert.All(report.Cells, cell => Assert.True(cell.Outcome == CaseOutcome.Passed,
+        Assert.All(report.Cells, cell => Assert.True(cell.Outcome is CaseOutcome.Passed or CaseOutcome.ExpectedFailure,
             $"{cell.Scenario} {cell.Pair} {cell.Nomination}: predicted {cell.Predicted}, observed {cell.Observed}; {cell.Detail}; " +
-            string.Join("; ", cell.Cases.Where(c => c.Outcome != CaseOutcome.Passed).Select(c => $"{c.Case.Id}: {c.Detail}"))));
+            string.Join("; ", cell.Cases.Where(c => c.Outcome is not (CaseOutcome.Passed or CaseOutcome.ExpectedFailure)).Select(c => $"{c.Case.Id}: {c.Detail}"))));
         Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
     }
 }

@@ -26,6 +26,20 @@ public sealed class MachineMonitorCaseTests
         Assert.Contains("data-without-permission (RFC 8656 §9", detail);
     }
 
+    /// <summary>
+    /// aioice.pcapng rewritten (pcaps/make-broken.py) so that AioC's first check is answered 400 and no check of AioD
+    /// arrives before AioC's next one: the pair moves Failed → In-Progress, which CandidatePair has no transition for
+    /// (RFC 8445 §7.3.1.4: only a triggered check makes a Failed pair Waiting again).
+    /// </summary>
+    [Fact]
+    public void A_check_on_a_failed_pair_that_nothing_retriggered_fails_the_case_with_the_refusal()
+    {
+        var (outcome, detail) = MachineMonitorCase.Judge([Path.Combine(Pcaps, "broken", "aioice-check-after-failure.pcapng")], AioiceCredentials, "nobody:none:none");
+        Assert.Equal(CaseOutcome.Failed, outcome);
+        Assert.Contains("aioice-check-after-failure.pcapng frame 9: machine-refused (RFC 8445 §6.1.2.6: ", detail);
+        Assert.Contains("CandidatePair in state Failed refused CheckSent", detail);
+    }
+
     [Theory]
     [InlineData("aioice-asymmetric-response", "non-symmetric-response")]
     [InlineData("aioice-attribute-after-fingerprint", "attribute-after-fingerprint")]

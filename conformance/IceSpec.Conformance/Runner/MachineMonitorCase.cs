@@ -5,10 +5,11 @@ using IceSpec.Conformance.Cases;
 namespace IceSpec.Conformance.Runner;
 
 /// <summary>
-/// The generated machines as monitors: each agent's pcap runs through <see cref="CaptureAnalyzer"/>, which drives the
-/// machines of spec/ice.spec and spec/turn.spec (CandidatePair, TurnAllocation, TurnPermission, TurnChannelBinding,
-/// client authentication) over the exchanges and checks the spec's rules; a transition a machine refuses or a rule
-/// broken is a violation with the RFC text it breaks. The agents' ICE and TURN credentials verify integrity.
+/// The generated machines as monitors: each agent's pcap runs through <see cref="CaptureAnalyzer"/>, which fires every
+/// observed event, whatever the state, on the machines of spec/ice.spec and spec/turn.spec (CandidatePair, TurnAllocation,
+/// TurnPermission, TurnChannelBinding, client authentication) and checks the spec's rules; an event a machine refuses
+/// (<c>machine-refused</c>, with the refusal's text) or a rule broken is a violation with the RFC text it breaks. The
+/// agents' ICE and TURN credentials verify integrity.
 /// </summary>
 public static class MachineMonitorCase
 {

@@ -7,9 +7,10 @@ namespace IceSpec.Generators.Emit;
 /// <summary>
 /// A machine becomes: state and event enums; a partial class with its params (settable), consts, counters and timer
 /// deadlines; <c>Fire(event, now)</c> taking the first transition from the current state whose guard holds and running
-/// its actions in order; <c>HandleTimeout(now)</c> firing due timers; and its table as a <c>MachineDefinition</c>
-/// (diagrams, monitors). <c>call X</c> actions are partial methods the runtime implements; bare guard names are partial
-/// bool methods it must implement.
+/// its actions in order, and <c>TryFire</c>, the same with a <c>MachineRefusal</c> saying why when it takes none;
+/// <c>HandleTimeout(now)</c> firing due timers; and its table twice from the one model: as names
+/// (<c>MachineDefinition</c>, what diagrams draw) and typed (<c>MachineTable</c>, what refusals cite). <c>call X</c>
+/// actions are partial methods the runtime implements; bare guard names are partial bool methods it must implement.
 /// </summary>
 internal static class MachineEmitter
 {
@@ -40,6 +41,7 @@ internal static class MachineEmitter
         using (w.Block($"public sealed partial class {id}Machine"))
         {
             EmitDefinition(w, m);
+            EmitTable(w, m, stateType, eventType);
             w.Line($"public {stateType} State {{ get; private set; }} = {stateType}.{Names.ToIdentifier(initial)};");
             var finals = m.States.Where(s => s.Final).Select(s => $"{stateType}.{Names.ToIdentifier(s.Name)}").ToArray();
             w.Line($"public bool IsFinal => {(finals.Length == 0 ? "false" : "State is " + string.Join(" or ", finals))};");
@@ -74,7 +76,7 @@ internal static class MachineEmitter
             w.Line($"partial void OnTransition({stateType} from, {stateType} to, {eventType} trigger);");
             w.Line();
 
-            w.Summary("Takes the first transition from the current state on this event whose guard holds. False if none does (the event is ignored).");
+            w.Summary("Takes the first transition from the current state on this event whose guard holds. False if none does (the event is ignored; TryFire says why).");
             using (w.Block($"public bool Fire({eventType} trigger, {Time} now)"))
             {
                 w.Line("Now = now;");
@@ -96,6 +98,18 @@ internal static class MachineEmitter
                         w.Line("    break;");
                     }
                 }
+                w.Line("return false;");
+            }
+            w.Line();
+            w.Summary("Fire, and when no transition takes the event, why: the refusal names the state, the event, the guards that were false and what the spec cites. Allocates only when refusing.");
+            using (w.Block($"public bool TryFire({eventType} trigger, {Time} now, [global::System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out {Refusal(stateType, eventType)}? refusal)"))
+            {
+                using (w.Block("if (Fire(trigger, now))"))
+                {
+                    w.Line("refusal = null;");
+                    w.Line("return true;");
+                }
+                w.Line("refusal = Table.Refusal(State, trigger);");
                 w.Line("return false;");
             }
             w.Line();
@@ -145,6 +159,30 @@ internal static class MachineEmitter
     private static string Min(string[] deadlines) =>
         deadlines.Length == 1 ? deadlines[0] : $"Earliest({deadlines[0]}, {Min(deadlines.Skip(1).ToArray())})";
 
+    private static string Refusal(string stateType, string eventType) => $"global::IceSpec.Machines.MachineRefusal<{stateType}, {eventType}>";
+
+    private static string ActionsText(TransitionModel t) =>
+        string.Join(", ", t.Actions.Select(a => a.Kind + " " + a.Target.Name + (a.Duration is null ? "" : " after " + ExprEmitter.Text(a.Duration))));
+
+    /// <summary>The same transitions as <see cref="EmitDefinition"/>, with the generated enums: what TryFire explains a refusal with.</summary>
+    private static void EmitTable(CodeWriter w, MachineModel m, string stateType, string eventType)
+    {
+        string State(string name) => stateType + "." + Names.ToIdentifier(name);
+        w.Summary("The machine as typed data: its transitions with the state and event enums, and each state's citation (what TryFire reports a refusal with).");
+        w.Line($"public static global::IceSpec.Machines.MachineTable<{stateType}, {eventType}> Table {{ get; }} = new(");
+        w.Line($"    {CodeWriter.Str(m.Name)}, {CodeWriter.Str(m.Citation)},");
+        w.Line($"    new global::System.Collections.Generic.Dictionary<{stateType}, string>");
+        w.Line("    {");
+        foreach (var s in m.States) w.Line($"        [{State(s.Name)}] = {CodeWriter.Str(s.Citation?.Text ?? "")},");
+        w.Line("    },");
+        w.Line($"    new global::IceSpec.Machines.MachineTransition<{stateType}, {eventType}>[]");
+        w.Line("    {");
+        foreach (var t in m.Transitions)
+            w.Line($"        new({State(t.From)}, {State(t.To)}, {eventType}.{Names.ToIdentifier(t.Event)}, {CodeWriter.Str(ExprEmitter.Text(t.Guard))}, {CodeWriter.Str(ActionsText(t))}, {CodeWriter.Str(t.Citation)}),");
+        w.Line("    });");
+        w.Line();
+    }
+
     private static void EmitDefinition(CodeWriter w, MachineModel m)
     {
         w.Summary("The machine as data: what the diagrams draw and monitors check.");
@@ -155,10 +193,7 @@ internal static class MachineEmitter
         w.Line("    new global::IceSpec.Machines.MachineEdge[]");
         w.Line("    {");
         foreach (var t in m.Transitions)
-        {
-            var actions = string.Join(", ", t.Actions.Select(a => a.Kind + " " + a.Target.Name + (a.Duration is null ? "" : " after " + ExprEmitter.Text(a.Duration))));
-            w.Line($"        new({CodeWriter.Str(t.From)}, {CodeWriter.Str(t.To)}, {CodeWriter.Str(t.Event)}, {CodeWriter.Str(ExprEmitter.Text(t.Guard))}, {CodeWriter.Str(actions)}, {CodeWriter.Str(t.Citation)}),");
-        }
+            w.Line($"        new({CodeWriter.Str(t.From)}, {CodeWriter.Str(t.To)}, {CodeWriter.Str(t.Event)}, {CodeWriter.Str(ExprEmitter.Text(t.Guard))}, {CodeWriter.Str(ActionsText(t))}, {CodeWriter.Str(t.Citation)}),");
         w.Line("    });");
         w.Line();
         w.Line("public static string ToMermaid() => global::IceSpec.Machines.MachineDiagram.ToMermaid(Definition);");

@@ -87,6 +87,7 @@ public sealed partial class IceAgent
         {
             Pair = pair, UseCandidate = useCandidate, SentPriority = priority, SentRole = Role,
         };
+        pair.Machine.SendingNomination = useCandidate;
         FirePair(now, pair, CandidatePairEvent.CheckSent);
         if (useCandidate) pair.Nomination.Fire(PairNominationEvent.UseCandidateSent, now);
         _lastCheckAt = now;
@@ -180,20 +181,22 @@ public sealed partial class IceAgent
         if (pair.Check == request.Transaction) pair.Check = null;
 
         // RFC 8445 §7.2.5.2.1: the response must come from where the request went, to where it came from.
-        if (_options.SeededDefect != IceSeededDefect.NonSymmetricAccepted && (!source.Equals(pair.Remote.Address) || arrivedAt.Transport != pair.Local.Transport || !arrivedAt.Socket.Equals(pair.Local.Socket) || !arrivedAt.Base.Equals(pair.Local.Base)))
+        var symmetric = _options.SeededDefect == IceSeededDefect.NonSymmetricAccepted ||
+                        (source.Equals(pair.Remote.Address) && arrivedAt.Transport == pair.Local.Transport &&
+                         arrivedAt.Socket.Equals(pair.Local.Socket) && arrivedAt.Base.Equals(pair.Local.Base));
+        int? errorCode = response.Class == StunClass.Error && response.TryGetErrorCode(out var code, out _) ? code : null;
+        switch (CheckResponseClassification.PairEventOf(response.Class, errorCode, symmetric))
         {
-            FailPair(now, pair, CandidatePairEvent.AsymmetricResponse);
-            return;
+            case CandidatePairEvent.SuccessResponse:
+                if (response.TryGetXorMappedAddress(out var mapped)) OnCheckSucceeded(now, pair, request, Normalize(mapped.ToEndPoint()));
+                return;
+            case CandidatePairEvent.RoleConflict:
+                OnRoleConflictResponse(now, pair, request);
+                return;
+            case var failure:
+                FailPair(now, pair, failure);
+                return;
         }
-        if (response.Class == StunClass.Error)
-        {
-            response.TryGetErrorCode(out var code, out _);
-            if (code == StunErrorCodes.RoleConflict) OnRoleConflictResponse(now, pair, request);
-            else FailPair(now, pair, CandidatePairEvent.ErrorResponse);
-            return;
-        }
-        if (!response.TryGetXorMappedAddress(out var mapped)) return;
-        OnCheckSucceeded(now, pair, request, Normalize(mapped.ToEndPoint()));
     }
 
     /// <summary>RFC 8445 §7.2.5.3: the pair succeeds; the mapped address names the valid pair's local candidate.</summary>

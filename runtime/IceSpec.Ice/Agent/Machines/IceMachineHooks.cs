@@ -20,6 +20,24 @@ public sealed partial class AgentRoleMachine
     partial void SwitchRole() => RoleSwitched = true;
 }
 
+/// <summary>
+/// A new check on a pair that already Succeeded is legal as a triggered check queued before (the machine counts those),
+/// as the controlling agent's nomination (RFC 8445 §8.1.1) or as a consent check (RFC 7675 §5.1): whoever fires
+/// <see cref="CandidatePairEvent.CheckSent"/> says first whether it is one of the last two.
+/// </summary>
+public sealed partial class CandidatePairMachine
+{
+    /// <summary>The check about to be fired carries USE-CANDIDATE from the controlling agent.</summary>
+    public bool SendingNomination { get; set; }
+    /// <summary>
+    /// The check about to be fired may be a consent check: the agent may send data on the pair (RFC 8445 §12.1: any valid
+    /// pair before a pair is selected for the component, the selected one after).
+    /// </summary>
+    public bool SendingConsentCheck { get; set; }
+    private partial bool CheckNominates() => SendingNomination;
+    private partial bool CheckRefreshesConsent() => SendingConsentCheck;
+}
+
 /// <summary>RFC 8445 §7.3.1.5: a USE-CANDIDATE nominates at once only if the pair already succeeded (or the agent is lite, §7.3.2).</summary>
 public sealed partial class PairNominationMachine
 {

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using IceSpec.Captures.Analysis;
+using IceSpec.Captures.Credentials;
+
+namespace IceSpec.Captures.Tests;
+
+/// <summary>
+/// The CandidatePair monitor can fail: hand-built exchanges between agent lfrg (Left) and agent rfrg (Right) where a pair
+/// moves as RFC 8445 forbids are reported as refused by the machine, with the citation spec/ice.spec gives the state;
+/// the same exchanges with what the RFC asks for in between are not.
+/// </summary>
+public class PairMonitorTests
+{
+    private static readonly IPEndPoint Left = IPEndPoint.Parse("10.0.0.1:5000");
+    private static readonly IPEndPoint Right = IPEndPoint.Parse("10.0.0.2:6000");
+    private const string LeftPassword = "lpassword-0123456789ab";
+    private const string RightPassword = "rpassword-0123456789ab";
+    private const int BadRequest = 400;
+
+    private static readonly string IceSpecText = File.ReadAllText(Path.Combine(Frames.RepositoryRoot(), "spec", "ice.spec"));
+
+    /// <summary>What spec/ice.spec cites for a state of CandidatePair: ("RFC 8445 §6.1.2.6", "a check has been sent …").</summary>
+    private static (string Section, string Text) StateCitation(string state)
+    {
+        var machine = IceSpecText[IceSpecText.IndexOf("machine CandidatePair ", StringComparison.Ordinal)..];
+        var citation = Regex.Match(machine, $@"state {state}\b[^""]*""([^""]*)""").Groups[1].Value;
+        return SpecCitations.Split(citation);
+    }
+
+    private static AnalysisReport Analyze(params (double Seconds, IPEndPoint From, IPEndPoint To, byte[] Stun)[] messages)
+    {
+        var credentials = new CaptureCredentials();
+        Assert.True(credentials.TryAddIce($"lfrg:{LeftPassword},rfrg:{RightPassword}", out _));
+        var analyzer = new CaptureAnalyzer(credentials);
+        var frame = 0;
+        foreach (var (seconds, from, to, stun) in messages)
+            analyzer.Add(new CapturedMessage(++frame, DateTime.UnixEpoch.AddSeconds(seconds), "udp", from, to, CapturedKind.Stun, stun));
+        return analyzer.Finish(frame);
+    }
+
+    private static byte[] LeftCheck(byte id, bool useCandidate = false) => IceMessages.Check(id, "rfrg:lfrg", RightPassword, controlling: true, useCandidate);
+    private static byte[] RightCheck(byte id) => IceMessages.Check(id, "lfrg:rfrg", LeftPassword, controlling: false);
+    private static byte[] RightAnswers(byte id) => IceMessages.Success(id, Left, RightPassword);
+    private static byte[] LeftAnswers(byte id) => IceMessages.Success(id, Right, LeftPassword);
+
+    private static IcePairReport LeftPair(AnalysisReport report) => report.IceSessions.Single().Pairs.Single(p => p.Agent == "lfrg");
+
+    [Fact]
+    public void APairThatFailedOnA400_CheckedAgainWithoutACheckFromThePeer_IsRefused()
+    {
+        // RFC 8445 §7.2.5.2.4: the unrecoverable error fails the pair; only a check from the peer (§7.3.1.4) makes it Waiting again.
+        var report = Analyze(
+            (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, IceMessages.Error(1, BadRequest, RightPassword)),
+            (1.0, Left, Right, LeftCheck(2)));
+
+        var violation = Assert.Single(report.Violations);
+        Assert.Equal(("machine-refused", 3), (violation.Name, violation.Frame));
+        Assert.Equal(StateCitation("Failed"), (violation.Section, violation.Text));
+        Assert.Contains("CandidatePair", violation.Source);
+        Assert.Contains("in state Failed refused CheckSent", violation.Detail);
+        Assert.Contains("Failed accepts Retrigger", violation.Detail);   // ice.spec: Failed -> Waiting on Retrigger, nothing else
+        Assert.Contains(StateCitation("Failed").Text, violation.Detail);
+    }
+
+    [Fact]
+    public void APairThatFailedOnA400_CheckedAgainAfterThePeersCheck_IsNotRefused()
+    {
+        var report = Analyze(
+            (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, IceMessages.Error(1, BadRequest, RightPassword)),
+            (0.5, Right, Left, RightCheck(7)), (0.6, Left, Right, LeftAnswers(7)),
+            (1.0, Left, Right, LeftCheck(2)), (1.1, Right, Left, RightAnswers(2)));
+
+        Assert.Empty(report.Violations);
+        Assert.Equal(["Frozen -> InProgress on CheckSent (frame 1)", "InProgress -> Failed on ErrorResponse (frame 2)",
+            "Failed -> Waiting on Retrigger (frame 3)", "Waiting -> InProgress on CheckSent (frame 5)", "InProgress -> Succeeded on SuccessResponse (frame 6)"],
+            LeftPair(report).Transitions);
+    }
+
+    [Fact]
+    public void ANewCheckOnAnotherSucceededPairAfterSelection_IsRefusedNamingTheGuards()
+    {
+        // lfrg validates two pairs, nominates the first (RFC 8445 §8.1.1), then checks the second again: no triggered check
+        // was queued, it does not nominate, and after selection data (and consent) go on the selected pair only (§12.1).
+        var right2 = IPEndPoint.Parse("10.0.0.2:6001");
+        var report = Analyze(
+            (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightAnswers(1)),
+            (0.2, Left, right2, LeftCheck(2)), (0.3, right2, Left, RightAnswers(2)),
+            (0.4, Left, Right, LeftCheck(3, useCandidate: true)), (0.5, Right, Left, RightAnswers(3)),
+            (1.0, Left, right2, LeftCheck(4)));
+
+        var violation = Assert.Single(report.Violations);
+        Assert.Equal(7, violation.Frame);
+        Assert.Equal(StateCitation("Succeeded"), (violation.Section, violation.Text));
+        // The guards of ice.spec's CheckSent transitions from Succeeded, each named in the refusal.
+        var guards = Regex.Matches(IceSpecText, @"Succeeded -> Succeeded on CheckSent when (\S+(?: > \d+)?)").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(3, guards.Count);
+        Assert.All(guards, guard => Assert.Contains(guard, violation.Detail));
+    }
+
+    [Fact]
+    public void ConsentChecksBeforeSelection_ANominationAndConsentChecksAfter_AreNotRefused()
+    {
+        // RFC 7675 §5.1 consent checks on a valid pair data may use before selection (RFC 8445 §12.1), the nomination
+        // (§8.1.1: the check repeated with USE-CANDIDATE), then consent checks on the selected pair.
+        var report = Analyze(
+            (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightAnswers(1)),
+            (0.2, Left, Right, LeftCheck(2)), (0.3, Right, Left, RightAnswers(2)),
+            (0.5, Left, Right, LeftCheck(3, useCandidate: true)), (0.6, Right, Left, RightAnswers(3)),
+            (5.0, Left, Right, LeftCheck(4)), (5.1, Right, Left, RightAnswers(4)));
+
+        Assert.Empty(report.Violations);
+        Assert.Equal(6, LeftPair(report).NominatedFrame);
+    }
+
+    [Fact]
+    public void ACheckCancelledByThePeersCheck_ThatIsNeverAnswered_DoesNotFailThePair()
+    {
+        // RFC 8445 §7.3.1.4: the In-Progress transaction is cancelled; the agent "will not treat the lack of response to be a failure".
+        var report = Analyze(
+            (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightCheck(7)), (0.2, Left, Right, LeftAnswers(7)),
+            (0.3, Left, Right, LeftCheck(2)), (0.4, Right, Left, RightAnswers(2)),
+            (45.0, Right, IPEndPoint.Parse("10.0.0.1:5001"), RightCheck(8)));   // moves capture time past check 1's 39.5 s
+
+        Assert.Equal("timed out", report.Transactions.Listed.Single(t => t.RequestFrame == 1).Outcome);
+        Assert.Empty(report.Violations);
+        Assert.Equal("Succeeded", LeftPair(report).State);
+        Assert.Equal(0, LeftPair(report).Failures);
+    }
+}

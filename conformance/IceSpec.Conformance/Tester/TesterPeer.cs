@@ -23,6 +23,7 @@ public sealed class TesterPeer : IDisposable
 {
     private readonly object _gate = new();
     private readonly List<TesterDatagram> _datagrams = [];
+    private readonly List<Exception> _faults = [];
     private readonly List<TesterSocket> _sockets = [];
     private readonly List<TesterTcpListener> _listeners = [];
     private readonly List<TesterTcpConnection> _connections = [];
@@ -219,7 +220,10 @@ public sealed class TesterPeer : IDisposable
             datagram = new TesterDatagram(frame, receivedAt, inbound: true, socket.LocalEndPoint, source, bytes);
             _datagrams.Add(datagram);
         }
-        if (datagram.IsRequest && Answer?.Invoke(datagram) is { } answer) Send(answer.From ?? socket, source, answer.Bytes);
+        Answering(() =>
+        {
+            if (datagram.IsRequest && Answer?.Invoke(datagram) is { } answer) Send(answer.From ?? socket, source, answer.Bytes);
+        });
         lock (_gate) Pulse();
     }
 
@@ -232,8 +236,38 @@ public sealed class TesterPeer : IDisposable
             datagram = new TesterDatagram(frame, receivedAt, inbound: true, connection.LocalEndPoint, connection.RemoteEndPoint, message, "tcp");
             _datagrams.Add(datagram);
         }
-        if (datagram.IsRequest && Answer?.Invoke(datagram) is { } answer && !connection.Closed) SendTcp(connection, answer.Bytes);
+        Answering(() =>
+        {
+            if (datagram.IsRequest && Answer?.Invoke(datagram) is { } answer && !connection.Closed) SendTcp(connection, answer.Bytes);
+        });
         lock (_gate) Pulse();
+    }
+
+    /// <summary>
+    /// Runs the answering policy on a receiving thread: an answer that cannot leave (the IUT's port is gone, the tester is
+    /// closing) is dropped; any other exception is a fault of the case's own code, kept in <see cref="Faults"/> so that the
+    /// case reports it instead of the process ending.
+    /// </summary>
+    private void Answering(Action answer)
+    {
+        try
+        {
+            answer();
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // nothing to answer to any more
+        }
+        catch (Exception e)
+        {
+            lock (_gate) _faults.Add(e);
+        }
+    }
+
+    /// <summary>Exceptions the answering policy threw on the receiving threads (a bug in a case, never the IUT's doing).</summary>
+    public IReadOnlyList<Exception> Faults
+    {
+        get { lock (_gate) return [.. _faults]; }
     }
 
     private void Pulse()

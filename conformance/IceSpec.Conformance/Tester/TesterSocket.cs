@@ -45,7 +45,15 @@ public sealed class TesterSocket : IDisposable
         while (!_closed)
         {
             var received = KernelTimestamps.Receive(_socket, buffer, 100);
-            if (received is { } datagram && !_closed) _onReceived(this, datagram.Data, datagram.Source, datagram.ReceivedAt);
+            if (received is not { } datagram || _closed) continue;
+            try
+            {
+                _onReceived(this, datagram.Data, datagram.Source, datagram.ReceivedAt);
+            }
+            catch (Exception e) when (e is SocketException || (e is ObjectDisposedException && _closed))
+            {
+                // An answer sent as the tester closes, or to an IUT that is gone (ICMP unreachable): nothing to record.
+            }
         }
     }
 

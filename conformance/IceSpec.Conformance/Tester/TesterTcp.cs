@@ -54,7 +54,14 @@ public sealed class TesterTcpConnection : IDisposable
             if (length == 0) break;
             deframer.Append(buffer.AsSpan(0, length));
             IceTcpDeframeStatus status;
-            while ((status = deframer.TryRead(out var message)) == IceTcpDeframeStatus.Frame) _onMessage(this, message, DateTime.UtcNow);
+            try
+            {
+                while ((status = deframer.TryRead(out var message)) == IceTcpDeframeStatus.Frame) _onMessage(this, message, DateTime.UtcNow);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                break;   // the answer could not go out: the connection or the tester is closing
+            }
             if (status == IceTcpDeframeStatus.Oversized) break;
         }
         _closed = true;

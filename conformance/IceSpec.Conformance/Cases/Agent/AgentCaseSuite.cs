@@ -118,7 +118,9 @@ public static class AgentCaseSuite
             using var tester = new TesterPeer(capture, placement.TesterAddress, placement.TesterNamespace);
             iut = await IutDriver.StartAsync(driver, new DriverStartOptions(placement.IutNamespace, log), limit.Token);
             var context = new AgentCaseContext(agentCase, iut, tester, placement, nomination, limit.Token);
-            return await agentCase.Run(context).WaitAsync(limit.Token);
+            var verdict = await agentCase.Run(context).WaitAsync(limit.Token);
+            return tester.Faults.Count == 0 ? verdict
+                : CaseVerdict.Fail($"the case itself failed (its answering policy threw {tester.Faults[0].GetType().Name}): {tester.Faults[0]}");
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -185,7 +185,7 @@ public sealed partial class IceAgent
         if (response.Class == StunClass.Error)
         {
             response.TryGetErrorCode(out var code, out _);
-            if (code == StunErrorCodes.RoleConflict) OnRoleConflictResponse(now, pair, request);
+            if (code == StunErrorCodes.RoleConflict && _options.SeededDefect != IceSeededDefect.IgnoreRoleConflictResponse) OnRoleConflictResponse(now, pair, request);
             else FailPair(now, pair, CandidatePairEvent.ErrorResponse);
             return;
         }
@@ -246,10 +246,17 @@ public sealed partial class IceAgent
             FireConnection(now, IceConnectionEvent.CheckListFailed);
     }
 
-    /// <summary>RFC 8445 §7.2.5.1: switch role if the request's role is still ours, and retry the pair as a triggered check.</summary>
+    /// <summary>
+    /// RFC 8445 §7.2.5.1: switch role if the request's role is still ours ("The agent MUST change the tiebreaker value"),
+    /// and retry the pair as a triggered check.
+    /// </summary>
     private void OnRoleConflictResponse(TimeSpan now, IceCandidatePair pair, IcePendingRequest request)
     {
-        if (request.SentRole == Role && _role.Fire(AgentRoleEvent.RoleConflictResponse, now)) OnRoleSwitched(now);
+        if (request.SentRole == Role && _role.Fire(AgentRoleEvent.RoleConflictResponse, now))
+        {
+            if (_options.SeededDefect != IceSeededDefect.KeepTieBreakerAfterRoleConflict) _role.OurTieBreaker = NewTieBreaker(_role.OurTieBreaker);
+            OnRoleSwitched(now);
+        }
         FirePair(now, pair, CandidatePairEvent.RoleConflict);
         Stream(pair.Stream).CheckList.EnqueueTriggered(pair, useCandidate: false);
     }

@@ -19,6 +19,12 @@ public sealed class SeededDefectTests(ITestOutputHelper output)
         { "NoFingerprint", "rfc8445-7.2.4-1" },
         { "HostTypePriority", "rfc8445-7.1.1-1" },
         { "UseCandidateWhenControlled", "rfc8445-7.1.2-1" },
+        { "WrongMappedAddress", "rfc8489-6.3.1.1-3" },
+        { "NoIntegrityCheck", "rfc8489-9.1.3-5" },
+        { "AcceptBadFingerprint", "rfc8489-6.3-4" },
+        { "SwitchOnEveryRoleConflict", "rfc8445-7.3.1.1-1" },
+        { "IgnoreRoleConflictResponse", "rfc8445-7.2.5.1-1" },
+        { "KeepTieBreakerAfterRoleConflict", "rfc8445-7.2.5.1-3" },
     };
 
     [Theory]

@@ -26,6 +26,7 @@ public static class AgentCaseSuite
     public static IReadOnlyList<AgentCase> All { get; } =
     [
         .. CheckContentCases.All,
+        .. ResponseCases.All, .. CheckAuthenticationCases.All, .. CheckProcessingCases.All, .. RoleConflictCases.All, .. RoleConflictResponseCases.All,
     ];
 
     public static IReadOnlyList<CaseInfo> Cases { get; } = [.. All.Select(c => c.Info)];

@@ -67,14 +67,15 @@ internal static class RoleConflictResponseCases
         var got = await Task.WhenAny(rejected.Task, Task.Delay(c.StepTimeout, c.Cancel));
         if (got != rejected.Task) return CaseVerdict.Inconclusive($"the IUT sent no check the tester could answer with 487 within {c.StepTimeout.TotalSeconds:0} s");
         var check = rejected.Task.Result.Check;
-        var conflict = c.Tester.Datagrams.FirstOrDefault(d => !d.Inbound && d.Frame > check.Frame && d.Stun?.TransactionId == check.Stun!.TransactionId);
         var sentRole = RoleOf(check.Stun!);
         if (sentRole != c.IutRole) return CaseVerdict.Inconclusive($"the IUT's first check does not carry {Attribute(c.IutRole)}: {c.Evidence(check)}");
         var newRole = Other(c.IutRole);
 
         // Retransmissions share the transaction ID; the re-check is a new transaction on the same pair (same 5-tuple).
         var recheck = await c.NextCheckAsync(d => d.Stun!.TransactionId != check.Stun!.TransactionId && d.Remote.Equals(check.Remote)
-            && d.Local.Equals(check.Local) && RoleOf(d.Stun) == newRole, afterFrame: conflict?.Frame ?? check.Frame);
+            && d.Local.Equals(check.Local) && RoleOf(d.Stun) == newRole, afterFrame: check.Frame);
+        // The 487 went out before the IUT could act on it, so by now it is recorded.
+        var conflict = c.Tester.Datagrams.FirstOrDefault(d => !d.Inbound && d.Frame > check.Frame && d.Stun?.TransactionId == check.Stun!.TransactionId);
         var between = c.Tester.Inbound.Where(d => d.IsRequest && d.Frame > (conflict?.Frame ?? check.Frame) && d.Stun!.TransactionId != check.Stun!.TransactionId
             && (recheck is null || d.Frame < recheck.Frame)).ToList();
         var shown = c.Evidence(new[] { check, conflict }.Concat(between.Take(3)).Append(recheck).OfType<TesterDatagram>(), max: 8);

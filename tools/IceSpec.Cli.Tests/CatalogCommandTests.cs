@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace IceSpec.Cli.Tests;
 
-/// <summary><c>icespec catalog [--json]</c>.</summary>
+/// <summary><c>icespec catalog [--json]</c>: the STUN, TURN and ICE catalogs with the cases that check each row.</summary>
 public class CatalogCommandTests
 {
     [Fact]
@@ -14,6 +14,11 @@ public class CatalogCommandTests
         Assert.Contains("RFC 8489 §14.7", result.Stdout);
         Assert.Matches(@"stun\.order\.\d{3} +FINGERPRINT last", result.Stdout);
         Assert.Matches(@"(?m)^MUST\s", result.Stdout);
+        Assert.Matches(@"turn\.error\.\d{3} +437 Allocation Mismatch .*\[rfc8656-", result.Stdout);
+        Assert.Matches(@"ice\.transition\.\d{3} +CandidatePair: ", result.Stdout);
+        Assert.Matches(@"Binding request as ice-check: required PRIORITY .*\[.*rfc8445-7\.1\.1-1", result.Stdout);
+        Assert.Matches(@"(?m)^  RFC 8445 +\d+ of \d+ +have a case", result.Stdout);
+        Assert.Matches(@"(?m)^  RFC 7675 +\d+ of \d+ +have a case", result.Stdout);
     }
 
     [Fact]
@@ -22,7 +27,7 @@ public class CatalogCommandTests
         var result = CliRunner.Run("catalog", "--json");
 
         using var json = JsonDocument.Parse(result.Stdout);
-        var rows = json.RootElement.EnumerateArray().ToList();
+        var rows = json.RootElement.GetProperty("requirements").EnumerateArray().ToList();
         Assert.NotEmpty(rows);
         Assert.All(rows, r =>
         {
@@ -33,5 +38,8 @@ public class CatalogCommandTests
             Assert.StartsWith("RFC ", r.GetProperty("citation").GetString());
         });
         Assert.Contains(rows, r => r.GetProperty("level").GetString() == "SHOULD");
+        Assert.Contains(rows, r => r.GetProperty("id").GetString()!.StartsWith("ice.") && r.GetProperty("cases").GetArrayLength() > 0);
+        var coverage = json.RootElement.GetProperty("coverage").EnumerateArray().ToList();
+        Assert.Contains(coverage, c => c.GetProperty("rfc").GetInt32() == 8656 && c.GetProperty("covered").GetInt32() > 0);
     }
 }

@@ -5,7 +5,7 @@ using IceSpec.Conformance.Reports;
 
 namespace IceSpec.Conformance.Tests.Reports;
 
-/// <summary>The JSON and JUnit renderings are well-formed and count what the report holds.</summary>
+/// <summary>The JSON, JUnit, Markdown and console renderings are well-formed and count what the report holds.</summary>
 public sealed class ReportFormatTests
 {
     private readonly ConformanceReport _report = SampleReport.Create();
@@ -34,6 +34,34 @@ public sealed class ReportFormatTests
         Assert.Equal(failures, (int)root.Attribute("failures")!);
         Assert.Equal(failures, root.Descendants("failure").Count());
         Assert.Equal(all.Count(c => c.Outcome is CaseOutcome.Unsupported or CaseOutcome.Inconclusive), root.Descendants("skipped").Count());
-        Assert.Equal(["ice.no-nat", "ice.both-symmetric-turn", "server", "lab"], root.Elements("testsuite").Select(s => (string)s.Attribute("name")!));
+        Assert.Equal(["ice.no-nat", "ice.both-symmetric-turn", "agent.loopback", "server", "lab"], root.Elements("testsuite").Select(s => (string)s.Attribute("name")!));
+    }
+
+    [Fact]
+    public void Agent_cases_are_in_every_rendering()
+    {
+        using var json = JsonDocument.Parse(JsonReport.Render(_report));
+        Assert.Equal(_report.AgentCases.Count, json.RootElement.GetProperty("agentCases").GetArrayLength());
+
+        var suite = XDocument.Parse(JUnitReport.Render(_report).ToString()).Root!.Elements("testsuite").Single(s => (string?)s.Attribute("name") == "agent.loopback");
+        Assert.Equal(_report.AgentCases.Count, suite.Elements("testcase").Count());
+
+        var markdown = MarkdownReport.Render(_report);
+        Assert.Contains("| case | level | IUT | checks | libnice/regular | libnice/aggressive | aioice/aggressive |", markdown);
+        foreach (var id in _report.AgentCases.Select(r => r.Case.Id).Distinct()) Assert.Contains($"| `{id}` | MUST |", markdown);
+        Assert.Contains("✘", markdown);
+    }
+
+    [Fact]
+    public void The_console_gives_each_failing_case_its_one_line_reason()
+    {
+        var console = new StringWriter();
+        ConsoleReport.WriteMatrix(_report, console);
+        var text = console.ToString();
+        var failing = _report.AllCases.Count(r => r.Outcome is CaseOutcome.Failed or CaseOutcome.UnexpectedPass);
+        Assert.Contains($"Failing ({failing}):", text);
+        var agentFailure = _report.AgentCases.First(r => r.Outcome == CaseOutcome.Failed);
+        Assert.Contains($"  FAILED loopback/{agentFailure.Implementation} {agentFailure.Case.Id}: {agentFailure.Detail}", text);
+        Assert.Contains("ICE agent cases (loopback)", text);
     }
 }

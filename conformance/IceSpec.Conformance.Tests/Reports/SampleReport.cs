@@ -5,10 +5,15 @@ using IceSpec.Conformance.Scenarios;
 
 namespace IceSpec.Conformance.Tests.Reports;
 
-/// <summary>A report with every outcome in it: two scenarios × three implementations, one server case of each kind.</summary>
+/// <summary>
+/// A report with every outcome in it: two scenarios × three implementations, one server case of each kind, and the first
+/// six agent cases against three implementation/nomination labels.
+/// </summary>
 internal static class SampleReport
 {
     public static readonly string[] Implementations = ["libnice", "aioice", "pion"];
+
+    public static readonly string[] AgentLabels = ["libnice/regular", "libnice/aggressive", "aioice/aggressive"];
 
     public static ConformanceReport Create()
     {
@@ -32,7 +37,10 @@ internal static class SampleReport
         var serverCases = outcomes.Select(o => new CaseResult(serverCase, "coturn", "server", o, $"server {o}", TimeSpan.FromMilliseconds(3))).ToList();
         var scenarioReports = scenarios.Select(s => new ScenarioReport(s.Name, s.Title, ScenarioDiagram.Render(s), s.Prediction.Kind,
             s.Prediction.Section, s.Prediction.Reason, ["site 1 (symmetric): mapping AddressAndPortDependent"])).ToList();
+        var agentCases = Cases.Agent.AgentCaseSuite.Cases.Take(6).SelectMany(info => AgentLabels.Select(impl =>
+            new CaseResult(info, impl, "loopback", outcomes[n++ % outcomes.Length], $"{impl} {info.Id}: frame {n}", TimeSpan.FromSeconds(1),
+                $"agent/{impl.Replace('/', '-')}/{info.Id}/tester.pcap", $"agent/{impl.Replace('/', '-')}/{info.Id}/iut.log"))).ToList();
         return new ConformanceReport(DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(42), "Coturn", false, Implementations,
-            scenarioReports, cells, serverCases, ["scenario x: the lab failed: example"]);
+            scenarioReports, cells, serverCases, ["scenario x: the lab failed: example"]) { AgentCases = agentCases };
     }
 }

@@ -6,15 +6,7 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// <summary>The machine-monitor case on the capture corpus: a real session passes, a rewritten one fails by name.</summary>
 public sealed class MachineMonitorCaseTests
 {
-    private static string Pcaps
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "IceSpec.sln"))) return Path.Combine(dir.FullName, "pcaps");
-            throw new InvalidOperationException("IceSpec.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    private static string Pcaps => RepositoryFiles.Pcaps;
 
     private static readonly string[] AioiceCredentials = ["AioC:AioiceControllingPass01", "AioD:AioiceControlledPass002"];
 

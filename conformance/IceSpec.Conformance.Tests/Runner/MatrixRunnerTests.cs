@@ -51,6 +51,13 @@ public sealed class MatrixRunnerTests : IDisposable
             Assert.True(File.Exists(Path.Combine(_out, r.LogPath!)), r.LogPath);
         });
         Assert.Contains(report.ServerCases, r => r.Outcome == CaseOutcome.Passed);
+        // The 486 and 508 cases ran on the quota instance started for them, and really checked their limit.
+        Assert.All(report.ServerCases.Where(r => r.Case.Id is "rfc8656-7.2-9" or "rfc8656-7.2-10"), r =>
+        {
+            Assert.Equal(CaseOutcome.Passed, r.Outcome);
+            Assert.Equal(Path.Combine("server", "icespec-quota.log"), r.LogPath);
+        });
+        Assert.Equal(2, report.ServerCases.Count(r => r.LogPath == Path.Combine("server", "icespec-quota.log")));
     }
 
     [Fact]

@@ -5,29 +5,24 @@ using System.Text;
 namespace IceSpec.Conformance.Adapter;
 
 /// <summary>
-/// Build outputs of the bundled drivers under <c>$TMPDIR/icespec-drivers/&lt;name&gt;-&lt;hash of sources&gt;</c>: built once,
-/// under a file lock so parallel test runs do not race, and marked complete only when the build succeeded.
+/// Build outputs of declared drivers under <c>$TMPDIR/icespec-drivers/&lt;name&gt;-&lt;hash of sources and build command&gt;</c>:
+/// built once, under a file lock so parallel test runs do not race, and marked complete (<c>.complete</c>) only when the
+/// build succeeded.
 /// </summary>
 internal static class DriverBuildCache
 {
     private static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(5);
 
-    /// <summary>The driver sources copied beside the conformance assembly (<c>drivers/&lt;name&gt;</c>).</summary>
-    public static string SourceDirectory(string name)
+    /// <summary>
+    /// Runs <paramref name="build"/> into an empty output directory unless a complete one exists for these sources and
+    /// this <paramref name="recipe"/> (the build command); returns it.
+    /// </summary>
+    public static async Task<string> GetOrBuildAsync(string name, string sources, string recipe, Func<string, CancellationToken, Task> build,
+        CancellationToken ct)
     {
-        var dir = Path.Combine(AppContext.BaseDirectory, "drivers", name);
-        if (!Directory.Exists(dir))
-            throw new DriverException(name, $"driver sources not found at {dir} (the conformance csproj copies conformance/drivers there)");
-        return dir;
-    }
-
-    /// <summary>Runs <paramref name="build"/> into an empty output directory unless a complete one exists; returns it.</summary>
-    public static async Task<string> GetOrBuildAsync(string name, Func<string, CancellationToken, Task> build, CancellationToken ct)
-    {
-        var sources = SourceDirectory(name);
         var root = Path.Combine(Path.GetTempPath(), "icespec-drivers");
         Directory.CreateDirectory(root);
-        var output = Path.Combine(root, $"{name}-{HashSources(sources)}");
+        var output = Path.Combine(root, $"{name}-{Hash(sources, recipe)}");
         var marker = Path.Combine(output, ".complete");
         if (File.Exists(marker)) return output;
 
@@ -40,9 +35,10 @@ internal static class DriverBuildCache
         return output;
     }
 
-    private static string HashSources(string directory)
+    private static string Hash(string directory, string recipe)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(recipe + "\0"));
         foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
                      .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}node_modules{Path.DirectorySeparatorChar}"))
                      .OrderBy(f => f, StringComparer.Ordinal))
@@ -73,18 +69,25 @@ internal static class DriverBuildCache
         }
     }
 
-    /// <summary>Runs a build tool; a missing tool or a non-zero exit becomes a <see cref="DriverException"/> with its output.</summary>
-    public static async Task RunToolAsync(string driver, string fileName, IEnumerable<string> arguments, string workingDirectory,
-        TimeSpan timeout, string installHint, CancellationToken ct)
+    /// <summary>
+    /// Runs a build or check step (<paramref name="argv"/>, stdin empty); a missing program, a non-zero exit or a timeout
+    /// becomes a <see cref="DriverException"/> with its output and <paramref name="requires"/>.
+    /// </summary>
+    public static async Task RunStepAsync(string driver, string step, IReadOnlyList<string> argv, string workingDirectory,
+        IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, string? requires, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(fileName)
+        var info = new ProcessStartInfo(argv[0])
         {
             WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in arguments) info.ArgumentList.Add(a);
+        foreach (var a in argv.Skip(1)) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        var hint = requires is null ? "" : " " + requires;
+        var shown = string.Join(' ', argv);
         Process process;
         try
         {
@@ -92,10 +95,11 @@ internal static class DriverBuildCache
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new DriverException(driver, $"cannot run '{fileName}' to build the driver: {e.Message}. {installHint}", inner: e);
+            throw new DriverException(driver, $"cannot run '{argv[0]}' for its {step}: {e.Message}.{hint}", inner: e);
         }
         using (process)
         {
+            process.StandardInput.Close();
             var stdout = process.StandardOutput.ReadToEndAsync(ct);
             var stderr = process.StandardError.ReadToEndAsync(ct);
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -108,12 +112,11 @@ internal static class DriverBuildCache
             {
                 process.Kill(entireProcessTree: true);
                 ct.ThrowIfCancellationRequested();
-                throw new DriverException(driver, $"build step '{fileName} {string.Join(' ', info.ArgumentList)}' took over {timeout.TotalSeconds:0} s");
+                throw new DriverException(driver, $"{step} '{shown}' took over {timeout.TotalSeconds:0} s.{hint}");
             }
             var output = (await stdout + await stderr).Trim();
             if (process.ExitCode != 0)
-                throw new DriverException(driver, $"build step '{fileName} {string.Join(' ', info.ArgumentList)}' exited with {process.ExitCode}. {installHint}",
-                    Tail(output, 30), process.ExitCode);
+                throw new DriverException(driver, $"{step} '{shown}' exited with {process.ExitCode}.{hint}", Tail(output, 30), process.ExitCode);
         }
     }
 

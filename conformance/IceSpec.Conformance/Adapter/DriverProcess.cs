@@ -41,11 +41,16 @@ public sealed class DriverProcess : IAsyncDisposable
         });
     }
 
-    public static async Task<DriverProcess> StartAsync(DriverSpec driver, DriverStartOptions options, CancellationToken ct)
+    /// <summary>Prepares the driver (<see cref="DriverRegistry.PrepareAsync"/>: once per process) and starts it.</summary>
+    public static async Task<DriverProcess> StartAsync(DriverSpec driver, DriverStartOptions options, CancellationToken ct) =>
+        Start(driver, await DriverRegistry.PrepareAsync(driver, ct), options);
+
+    /// <summary>Starts <paramref name="launch"/> as <paramref name="driver"/>; a program that cannot be started is a <see cref="DriverException"/>.</summary>
+    public static DriverProcess Start(DriverSpec driver, DriverLaunch launch, DriverStartOptions options)
     {
-        var launch = await DriverRegistry.PrepareAsync(driver, ct);
         var info = new ProcessStartInfo
         {
+            WorkingDirectory = launch.WorkingDirectory ?? "",
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -73,7 +78,8 @@ public sealed class DriverProcess : IAsyncDisposable
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             log?.Dispose();
-            throw new DriverException(driver.Name, $"cannot start '{info.FileName}': {e.Message}", inner: e);
+            var hint = driver.Requires is null ? "" : " " + driver.Requires;
+            throw new DriverException(driver.Name, $"cannot start '{launch.FileName}': {e.Message}.{hint}", inner: e);
         }
     }
 

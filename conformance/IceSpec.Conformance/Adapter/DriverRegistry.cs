@@ -2,43 +2,68 @@ using System.Collections.Concurrent;
 
 namespace IceSpec.Conformance.Adapter;
 
-/// <summary>The drivers the kit knows: icespec, libnice, aioice, werift, pion; more with <see cref="Register"/>.</summary>
+/// <summary>
+/// The drivers the kit knows: those its bundled implementations file declares (icespec, libnice, aioice, werift, pion:
+/// <c>drivers/implementations.json</c> beside the assembly), then those added from implementations files
+/// (<see cref="RegisterFile"/>), from <c>--driver</c> or from code (<see cref="Register(DriverSpec, Func{CancellationToken, Task{DriverLaunch}})"/>).
+/// A later declaration replaces an earlier one of the same name.
+/// </summary>
 public static class DriverRegistry
 {
+    public const string BundledOrigin = "bundled";
+
     private static readonly object Gate = new();
     private static readonly List<DriverSpec> Drivers = [];
     private static readonly Dictionary<string, Func<CancellationToken, Task<DriverLaunch>>> Preparers = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, Lazy<Task<DriverLaunch>>> Prepared = new(StringComparer.Ordinal);
+    private static readonly DriverDeclarationException? BundledError;
 
     static DriverRegistry()
     {
-        Register(new DriverSpec("icespec", "IceSpec's agent (C#, this repository): IceSession, generated from spec/ice.spec",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp"]), BundledDrivers.PrepareIceSpecAsync);
-        Register(new DriverSpec("libnice", "libnice 0.1.21 (C, GLib main loop), Debian libnice-dev",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp"]), BundledDrivers.PrepareLibniceAsync);
-        // aioice's regular nomination (its ICE-lite path) races against a full peer's checks: drivers/aioice/README.md.
-        Register(new DriverSpec("aioice", "aioice 0.8.0 (Python asyncio), Debian python3-aioice on /usr/bin/python3",
-            ["aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareAioiceAsync);
-        Register(new DriverSpec("werift", "werift-ice 0.2.3 (Node.js), npm",
-            ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"]), BundledDrivers.PrepareWeriftAsync);
-        // pion/ice v2 gathers passive TCP candidates only (through a TCPMux): drivers/pion/README.md.
-        Register(new DriverSpec("pion", "pion/ice v2 (Go), Debian golang-github-pion-ice.v2-dev built offline in GOPATH mode",
-            ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-passive"]), BundledDrivers.PreparePionAsync);
+        try
+        {
+            foreach (var driver in ImplementationsFile.Load(BundledImplementationsFile, BundledOrigin)) Register(driver);
+        }
+        catch (DriverDeclarationException e)
+        {
+            BundledError = e; // reported by All and Get: the kit is incomplete
+        }
     }
 
+    /// <summary>The kit's own implementations file (conformance/drivers/implementations.json, copied beside the assembly).</summary>
+    public static string BundledImplementationsFile => Path.Combine(AppContext.BaseDirectory, "drivers", "implementations.json");
+
+    /// <summary>Every registered driver. Throws <see cref="DriverDeclarationException"/> if the bundled file could not be read.</summary>
     public static IReadOnlyList<DriverSpec> All
     {
-        get { lock (Gate) return Drivers.ToArray(); }
+        get
+        {
+            ThrowIfBundledFailed();
+            lock (Gate) return Drivers.ToArray();
+        }
     }
 
     public static DriverSpec Get(string name)
     {
+        ThrowIfBundledFailed();
         lock (Gate)
         {
             return Drivers.Find(d => d.Name == name)
                 ?? throw new ArgumentException($"unknown driver '{name}'; known: {string.Join(", ", Drivers.Select(d => d.Name))}", nameof(name));
         }
     }
+
+    /// <summary>Adds (or replaces) the drivers an implementations file declares; returns them.</summary>
+    public static IReadOnlyList<DriverDeclaration> RegisterFile(string path)
+    {
+        var declarations = ImplementationsFile.Load(path);
+        foreach (var declaration in declarations) Register(declaration);
+        return declarations;
+    }
+
+    /// <summary>Adds (or replaces) a declared driver: built, checked and started once on first use (<see cref="DeclaredDriverPreparation"/>).</summary>
+    public static void Register(DriverDeclaration declaration) =>
+        Register(declaration.Spec, ct => DeclaredDriverPreparation.PrepareAsync(declaration, ct));
 
     /// <summary>Adds (or replaces) a driver. <paramref name="prepare"/> runs once per process, on first use.</summary>
     public static void Register(DriverSpec driver, Func<CancellationToken, Task<DriverLaunch>> prepare)
@@ -72,5 +97,11 @@ public static class DriverRegistry
             Prepared.TryRemove(new KeyValuePair<string, Lazy<Task<DriverLaunch>>>(driver.Name, lazy));
             throw;
         }
+    }
+
+    private static void ThrowIfBundledFailed()
+    {
+        if (BundledError is { } e)
+            throw new DriverDeclarationException($"the kit's bundled drivers are unavailable: {e.Message}", e);
     }
 }

@@ -9,10 +9,20 @@ namespace IceSpec.Conformance.Adapter;
 public sealed record DriverSpec(string Name, string Description, IReadOnlyList<string> Capabilities)
 {
     public bool Supports(string capability) => Capabilities.Contains(capability, StringComparer.Ordinal);
+
+    /// <summary>Where it was declared: "bundled", an implementations file's path, "command line", or "registered in code".</summary>
+    public string Origin { get; init; } = "registered in code";
+
+    /// <summary>What it needs installed (e.g. which Debian packages): added to the message when it cannot be built, checked or started.</summary>
+    public string? Requires { get; init; }
 }
 
-/// <summary>How to start a prepared driver: the program, its arguments and extra environment variables.</summary>
-public sealed record DriverLaunch(string FileName, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string>? Environment = null);
+/// <summary>
+/// How to start a prepared driver: the program, its arguments, extra environment variables and the working directory
+/// (null: the kit's own).
+/// </summary>
+public sealed record DriverLaunch(string FileName, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string>? Environment = null,
+    string? WorkingDirectory = null);
 
 /// <summary>Where a driver runs (a network namespace made by the lab, else this one) and where its stderr is copied.</summary>
 public sealed record DriverStartOptions(string? NetworkNamespace = null, string? LogPath = null);

@@ -52,9 +52,44 @@ public sealed record ConformanceReport(
     IReadOnlyList<CaseResult> ServerCases,
     IReadOnlyList<string> Errors)
 {
-    public IEnumerable<CaseResult> AllCases => Cells.SelectMany(c => c.Cases).Concat(ServerCases);
+    /// <summary>The ICE agent cases (the tester against each implementation), <c>Implementation</c> = driver/nomination.</summary>
+    public IReadOnlyList<CaseResult> AgentCases { get; init; } = [];
+
+    public IEnumerable<CaseResult> AllCases => Cells.SelectMany(c => c.Cases).Concat(AgentCases).Concat(ServerCases);
 
     public int Count(CaseOutcome outcome) => AllCases.Count(c => c.Outcome == outcome);
+
+    /// <summary>
+    /// The report in its one canonical order, whatever order its parts were produced in (parallel cases, shards): scenarios
+    /// by the catalog, cells by scenario, controlling and controlled implementation (the report's order) and nomination;
+    /// agent cases by placement, implementation, nomination and the suite's case order; server cases by server and the
+    /// suite's order. A single run and the merge of its shards are therefore the same document.
+    /// </summary>
+    public ConformanceReport Canonical()
+    {
+        int Impl(string name) => Index(Implementations, name);
+        int Nomination(string mode) => Index(Runner.RunSelection.NominationModes, mode);
+        int ScenarioOrder(string name) => Index([.. ScenarioCatalog.All.Select(s => s.Name)], name);
+        var agentOrder = Cases.Agent.AgentCaseSuite.Cases.Select(c => c.Id).ToList();
+        var serverOrder = Cases.Server.ServerCaseSuite.Cases.Select(c => c.Id).ToList();
+        return this with
+        {
+            Scenarios = [.. Scenarios.OrderBy(s => ScenarioOrder(s.Name))],
+            Cells = [.. Cells.OrderBy(c => ScenarioOrder(c.Scenario)).ThenBy(c => Impl(c.Controlling)).ThenBy(c => Impl(c.Controlled)).ThenBy(c => Nomination(c.Nomination))],
+            AgentCases = [.. AgentCases.OrderBy(r => r.Scenario, StringComparer.Ordinal)
+                .ThenBy(r => Impl(r.Implementation.Split('/')[0])).ThenBy(r => Nomination(r.Implementation.Split('/')[^1]))
+                .ThenBy(r => Index(agentOrder, r.Case.Id)).ThenBy(r => r.Case.Id, StringComparer.Ordinal)],
+            ServerCases = [.. ServerCases.OrderBy(r => r.Implementation, StringComparer.Ordinal).ThenBy(r => Index(serverOrder, r.Case.Id))
+                .ThenBy(r => r.Case.Id, StringComparer.Ordinal).ThenBy(r => r.Outcome).ThenBy(r => r.Detail, StringComparer.Ordinal)],
+        };
+    }
+
+    private static int Index(IReadOnlyList<string> list, string item)
+    {
+        for (var i = 0; i < list.Count; i++)
+            if (list[i] == item) return i;
+        return list.Count;
+    }
 
     /// <summary>True when nothing failed and no expected failure passed (the exit code of <c>icespec conformance run</c>).</summary>
     public bool Succeeded => Errors.Count == 0 && AllCases.All(c => c.Outcome is not (CaseOutcome.Failed or CaseOutcome.UnexpectedPass));

@@ -30,20 +30,66 @@ public static class ConsoleReport
             output.WriteLine(string.Join("-+-", widths.Select(w => new string('-', w))));
             foreach (var row in rows) output.WriteLine(Row(row, widths));
         }
+        if (report.AgentCases.Count > 0) WriteAgentTable(report.AgentCases, output);
         if (report.ServerCases.Count > 0)
         {
             output.WriteLine();
             foreach (var server in report.ServerCases.GroupBy(r => r.Implementation))
                 output.WriteLine($"server cases, {server.Key}: " + string.Join(", ",
                     server.GroupBy(r => r.Outcome).Select(g => $"{g.Count()} {HtmlReport.Label(g.Key)}")));
-            foreach (var failed in report.ServerCases.Where(r => r.Outcome is CaseOutcome.Failed or CaseOutcome.UnexpectedPass))
-                output.WriteLine($"  {failed.Outcome} {failed.Implementation} {failed.Case.Id}: {failed.Detail}");
         }
+        WriteFailures(report, output);
         output.WriteLine();
         output.WriteLine(string.Join(", ", Enum.GetValues<CaseOutcome>().Select(o => $"{report.Count(o)} {HtmlReport.Label(o)}")) +
                          $" in {report.Duration.TotalSeconds:0} s");
         foreach (var error in report.Errors) output.WriteLine("error: " + error);
     }
+
+    /// <summary>ICE agent cases: one row per case, one column per implementation (driver/nomination).</summary>
+    private static void WriteAgentTable(IReadOnlyList<CaseResult> results, TextWriter output)
+    {
+        foreach (var placement in results.GroupBy(r => r.Scenario))
+        {
+            output.WriteLine();
+            output.WriteLine($"ICE agent cases ({placement.Key}): the tester against each implementation");
+            var impls = placement.Select(r => r.Implementation).Distinct().ToList();
+            var rows = placement.GroupBy(r => r.Case.Id).Select(byCase => (IReadOnlyList<string>)[byCase.Key, byCase.First().Case.Level.ToString().ToUpperInvariant(),
+                .. impls.Select(i => byCase.FirstOrDefault(r => r.Implementation == i) is { } r ? Short(r.Outcome) : "-")]).ToList();
+            IReadOnlyList<string> header = ["case", "level", .. impls];
+            var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToList();
+            output.WriteLine(Row(header, widths));
+            output.WriteLine(string.Join("-+-", widths.Select(w => new string('-', w))));
+            foreach (var row in rows) output.WriteLine(Row(row, widths));
+        }
+    }
+
+    /// <summary>Every failed case and unexpected pass with its one-line reason: target, case ID, the first line of the detail.</summary>
+    private static void WriteFailures(ConformanceReport report, TextWriter output)
+    {
+        var failing = report.Cells.SelectMany(c => c.Cases.Select(r => (Target: $"{c.Scenario}/{c.Pair} {c.Nomination}", Result: r)))
+            .Concat(report.AgentCases.Select(r => (Target: $"{r.Scenario}/{r.Implementation}", Result: r)))
+            .Concat(report.ServerCases.Select(r => (Target: r.Implementation, Result: r)))
+            .Where(x => x.Result.Outcome is CaseOutcome.Failed or CaseOutcome.UnexpectedPass).ToList();
+        if (failing.Count == 0) return;
+        output.WriteLine();
+        output.WriteLine($"Failing ({failing.Count}):");
+        foreach (var (target, result) in failing)
+            output.WriteLine($"  {HtmlReport.Label(result.Outcome).ToUpperInvariant()} {target} {result.Case.Id}: {OneLine(result.Detail)}");
+    }
+
+    /// <summary>The first line of <paramref name="detail"/>, at most 200 characters.</summary>
+    internal static string OneLine(string detail)
+    {
+        var line = detail.Split('\n')[0].Trim();
+        return line.Length <= 200 ? line : line[..199] + "…";
+    }
+
+    private static string Short(CaseOutcome outcome) => outcome switch
+    {
+        CaseOutcome.Passed => "ok",
+        CaseOutcome.ExpectedFailure => "expected",
+        _ => HtmlReport.Label(outcome).ToUpperInvariant(),
+    };
 
     private static string Cell(ConformanceReport report, string scenario, string controlling, string controlled)
     {

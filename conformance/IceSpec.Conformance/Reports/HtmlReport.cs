@@ -27,6 +27,7 @@ public static class HtmlReport
         if (report.Errors.Count > 0)
             html.Append("<div class=\"errors\"><h2>Errors</h2><ul>").AppendJoin("", report.Errors.Select(e => $"<li>{E(e)}</li>")).Append("</ul></div>");
         foreach (var scenario in report.Scenarios) Scenario(html, report, scenario);
+        foreach (var placement in report.AgentCases.GroupBy(r => r.Scenario)) AgentCases(html, placement.Key, [.. placement]);
         if (report.ServerCases.Count > 0) ServerCases(html, report.ServerCases);
         RequirementCoverageSection(html);
         html.Append("</body></html>\n");
@@ -85,6 +86,44 @@ public static class HtmlReport
         html.Append("</details>");
     }
 
+    /// <summary>
+    /// The ICE agent cases of one placement: one row per case (ID, level, the IUT's role, the RFC text and what the
+    /// tester does), one column per implementation (driver/nomination): the outcome, its evidence and the case's
+    /// tester.pcap and IUT log.
+    /// </summary>
+    private static void AgentCases(StringBuilder html, string placement, IReadOnlyList<CaseResult> results)
+    {
+        var impls = results.Select(r => r.Implementation).Distinct().ToList();
+        var cases = Cases.Agent.AgentCaseSuite.All.ToDictionary(c => c.Info.Id);
+        html.Append($"<section class=\"scenario\" id=\"agent-{E(placement)}\"><h2>ICE agent cases <small>the tester against each implementation, {E(placement)}</small></h2>");
+        html.Append("<table class=\"cases\"><thead><tr><th>case</th><th>level</th><th>IUT</th><th>what it checks (RFC text) and how</th>");
+        foreach (var impl in impls) html.Append($"<th>{E(impl)}</th>");
+        html.Append("</tr></thead><tbody>");
+        foreach (var byCase in results.GroupBy(r => r.Case.Id))
+        {
+            var info = byCase.First().Case;
+            var role = cases.TryGetValue(info.Id, out var known) ? known.IutRole.ToString().ToLowerInvariant() : "";
+            html.Append($"<tr id=\"agent-{E(placement)}-{E(info.Id)}\"><td><code>{E(info.Id)}</code></td><td>{info.Level.ToString().ToUpperInvariant()}</td><td>{E(role)}</td>")
+                .Append($"<td><b>{E(info.Title)}</b><br><span class=\"rfc\">{E(info.RequirementText)}</span>")
+                .Append(known is null ? "" : $"<br><span class=\"procedure\">{E(known.Procedure)}</span>").Append("</td>");
+            foreach (var impl in impls)
+            {
+                var r = byCase.FirstOrDefault(x => x.Implementation == impl);
+                if (r is null)
+                {
+                    html.Append("<td>not run</td>");
+                    continue;
+                }
+                var links = string.Join(" · ", new[] { (r.PcapPath, "tester.pcap"), (r.LogPath, "iut.log") }
+                    .Where(l => l.Item1 is not null).Select(l => $"<a href=\"{E(l.Item1!)}\">{l.Item2}</a>"));
+                html.Append($"<td class=\"server {Css(r.Outcome)}\"><details><summary><span class=\"badge {Css(r.Outcome)}\">{Label(r.Outcome)}</span></summary>")
+                    .Append($"<div class=\"detail\">{E(r.Detail)}</div><div class=\"artifacts\">{links}</div></details></td>");
+            }
+            html.Append("</tr>");
+        }
+        html.Append("</tbody></table></section>");
+    }
+
     /// <summary>One row per case, one column per server: the outcome and what was sent and received.</summary>
     private static void ServerCases(StringBuilder html, IReadOnlyList<CaseResult> results)
     {
@@ -114,14 +153,19 @@ public static class HtmlReport
     }
 
     /// <summary>
-    /// Which wire-observable requirements of the generated STUN/TURN catalogs have a server case, and the list of those
-    /// that do not yet (the catalog is the starting list of what the kit should check).
+    /// Which wire-observable requirements of the generated STUN, TURN and ICE catalogs have a case (server, agent or
+    /// cell case), per RFC, and the list of those that do not yet (the catalogs are the starting list of what the kit checks).
     /// </summary>
     private static void RequirementCoverageSection(StringBuilder html)
     {
-        var rows = IceSpec.Conformance.Coverage.RequirementCoverage.Compute().Where(r => r.WireObservable).ToList();
+        var all = IceSpec.Conformance.Coverage.RequirementCoverage.Compute();
+        var rows = all.Where(r => r.WireObservable).ToList();
         var covered = rows.Count(r => r.Covered);
-        html.Append($"<section class=\"scenario\" id=\"coverage\"><h2>Requirement coverage <small>{covered} of {rows.Count} wire-observable requirements of the generated STUN/TURN catalogs have a case</small></h2>");
+        html.Append($"<section class=\"scenario\" id=\"coverage\"><h2>Requirement coverage <small>{covered} of {rows.Count} wire-observable requirements of the generated STUN, TURN and ICE catalogs have a case</small></h2>");
+        html.Append("<table class=\"cases\"><thead><tr><th>RFC</th><th>wire-observable</th><th>with a case</th></tr></thead><tbody>");
+        foreach (var rfc in IceSpec.Conformance.Coverage.RequirementCoverage.PerRfc(all))
+            html.Append($"<tr><td>RFC {rfc.Rfc}</td><td>{rfc.WireObservable}</td><td>{rfc.Covered} ({100.0 * rfc.Covered / Math.Max(1, rfc.WireObservable):0}%)</td></tr>");
+        html.Append("</tbody></table>");
         html.Append("<details><summary>Without a case yet</summary><table class=\"cases\"><thead><tr><th>requirement</th><th>kind</th><th>citation</th></tr></thead><tbody>");
         foreach (var row in rows.Where(r => !r.Covered))
             html.Append($"<tr class=\"uncovered\"><td><code>{E(row.Requirement.Subject)}</code></td><td>{E(row.Requirement.Kind)}</td><td class=\"rfc\">{E(row.Requirement.Citation)}</td></tr>");

@@ -6,7 +6,7 @@ using IceSpec.Conformance.Cases;
 namespace IceSpec.Conformance.Reports;
 
 /// <summary>
-/// The report as JUnit XML for CI systems: one test suite per scenario (and one for the server cases), one test case per
+/// The report as JUnit XML for CI systems: one test suite per scenario (and one for the agent cases of each placement, one for the server cases), one test case per
 /// case result. Failed and unexpected passes are failures, unsupported and inconclusive cases are skipped, expected
 /// failures pass with a note. Text is stripped of characters XML cannot hold (servers send NUL-padded reason phrases).
 /// </summary>
@@ -18,6 +18,8 @@ public static class JUnitReport
             .GroupBy(c => c.Scenario)
             .Select(g => Suite($"ice.{g.Key}", g.SelectMany(cell => cell.Cases.Select(r => (r, $"{cell.Pair} {cell.Nomination} {r.Case.Id}")))))
             .ToList();
+        suites.AddRange(report.AgentCases.GroupBy(r => r.Scenario)
+            .Select(g => Suite($"agent.{g.Key}", g.Select(r => (r, $"{r.Implementation} {r.Case.Id}")))));
         if (report.ServerCases.Count > 0)
             suites.Add(Suite("server", report.ServerCases.Select(r => (r, $"{r.Implementation} {r.Case.Id}"))));
         if (report.Errors.Count > 0)

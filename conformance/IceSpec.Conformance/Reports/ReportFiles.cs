@@ -6,8 +6,9 @@ public static class ReportFiles
     public const string Json = "report.json";
     public const string JUnit = "junit.xml";
     public const string Html = "report.html";
+    public const string Markdown = "report.md";
 
-    /// <summary>Writes report.json, junit.xml and report.html into <paramref name="directory"/>; returns their paths.</summary>
+    /// <summary>Writes report.json, junit.xml, report.html and report.md into <paramref name="directory"/>; returns their paths.</summary>
     public static IReadOnlyList<string> WriteAll(ConformanceReport report, string directory)
     {
         Directory.CreateDirectory(directory);
@@ -17,6 +18,8 @@ public static class ReportFiles
         JsonReport.Write(report, json);
         JUnitReport.Write(report, junit);
         HtmlReport.Write(report, html);
-        return [json, junit, html];
+        var markdown = Path.Combine(directory, Markdown);
+        MarkdownReport.Write(report, markdown);
+        return [json, junit, html, markdown];
     }
 }

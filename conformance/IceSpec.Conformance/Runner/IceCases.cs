@@ -1,4 +1,6 @@
 using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Coverage;
+using IceSpec.Ice;
 
 namespace IceSpec.Conformance.Runner;
 
@@ -23,4 +25,15 @@ public static class IceCases
 
     /// <summary>Every case of an ICE cell, the wire case judged on its pcaps included.</summary>
     public static readonly IReadOnlyList<CaseInfo> All = [Completes, DataFlows, PredictedPair, ConnectivityCheckCase.Info, MachineMonitorCase.Info];
+
+    /// <summary>
+    /// What the cell cases check on the wire: the wire case the "Binding request as ice-check" rules of stun.spec; the
+    /// monitor case every CandidatePair transition (fired over both agents' pcaps; a refused one is a violation).
+    /// </summary>
+    public static IEnumerable<CaseCoverage> Coverage =>
+    [
+        new(ConnectivityCheckCase.Info.Id, [.. RequirementCoverage.Catalog.Where(r => r.Subject.StartsWith("Binding request as ice-check: ", StringComparison.Ordinal)).Select(r => r.Subject)]),
+        new(MachineMonitorCase.Info.Id, [.. RequirementCoverage.Catalog
+            .Where(r => r.Kind == "transition" && r.Subject.StartsWith(CandidatePairMachine.Definition.Name + ": ", StringComparison.Ordinal)).Select(r => r.Subject)]),
+    ];
 }

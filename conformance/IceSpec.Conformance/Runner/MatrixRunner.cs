@@ -10,7 +10,8 @@ public sealed record RunProgress(string Message, int Done, int Total, IceCellRep
 
 /// <summary>
 /// Runs a selection: per scenario one lab (built, its NATs measured, a STUN/TURN server started, torn down after), every
-/// ordered pair of implementations × nomination mode in it; then the server cases against each selected server. Lab and driver errors become report
+/// ordered pair of implementations × nomination mode in it; then the ICE agent cases (the tester against each
+/// implementation); then the server cases against each selected server. Lab and driver errors become report
 /// errors, never exceptions (except cancellation).
 /// </summary>
 public static class MatrixRunner
@@ -28,8 +29,9 @@ public static class MatrixRunner
         Directory.CreateDirectory(selection.OutputDirectory);
 
         var runIce = IceCases.All.Any(selection.Selects);
+        var runAgent = selection.AgentPlacement != AgentCaseRunner.None && Cases.Agent.AgentCaseSuite.Cases.Any(selection.Selects);
         var ready = new List<DriverSpec>();
-        foreach (var driver in runIce ? drivers : [])
+        foreach (var driver in runIce || runAgent ? drivers : [])
         {
             progress?.Report(new RunProgress($"preparing driver {driver.Name}", 0, 0));
             try
@@ -47,10 +49,12 @@ public static class MatrixRunner
         var pairs = runIce
             ? (from a in ready from b in ready from n in selection.Nominations.Select(n => RunSelection.EffectiveNomination(n, a)).Distinct() select (a, b, n)).ToList()
             : [];
-        var total = scenarios.Sum(s => pairs.Count(p => selection.SelectsPair(s.Name, p.a.Name, p.b.Name)));
+        bool Runs(Scenario s, (DriverSpec a, DriverSpec b, string n) p) =>
+            selection.SelectsPair(s.Name, p.a.Name, p.b.Name) && selection.InShard(CellUnit(s.Name, p.a.Name, p.b.Name, p.n));
+        var total = scenarios.Sum(s => pairs.Count(p => Runs(s, p)));
         var cells = new List<IceCellReport>();
         var scenarioReports = new List<ScenarioReport>();
-        foreach (var scenario in runIce ? scenarios.Where(s => pairs.Any(p => selection.SelectsPair(s.Name, p.a.Name, p.b.Name))) : [])
+        foreach (var scenario in runIce ? scenarios.Where(s => pairs.Any(p => Runs(s, p))) : [])
         {
             progress?.Report(new RunProgress($"{scenario.Name}: building the lab", cells.Count, total));
             var measured = new List<string>();
@@ -59,7 +63,7 @@ public static class MatrixRunner
                 await using var lab = NatLab.Build(scenario.Topology);
                 measured.AddRange(await MeasureNatsAsync(lab, errors, scenario, ct));
                 var server = await LabServers.StartAsync(lab, selection.Server, Path.Combine(selection.OutputDirectory, scenario.Name), ct);
-                foreach (var (controlling, controlled, nomination) in pairs.Where(p => selection.SelectsPair(scenario.Name, p.a.Name, p.b.Name)))
+                foreach (var (controlling, controlled, nomination) in pairs.Where(p => Runs(scenario, p)))
                 {
                     progress?.Report(new RunProgress($"{scenario.Name}: {controlling.Name}>{controlled.Name} {nomination}", cells.Count, total));
                     var cell = await IceCellRunner.RunAsync(lab, scenario, server, controlling, controlled, nomination, selection, ct);
@@ -75,10 +79,15 @@ public static class MatrixRunner
                 scenario.Prediction.Kind, scenario.Prediction.Section, scenario.Prediction.Reason, measured));
         }
 
+        var agentCases = await AgentCaseRunner.RunAsync(selection, ready, errors, progress, ct);
         var serverCases = await ServerCaseRunner.RunAsync(selection, errors, progress, ct);
         return new ConformanceReport(started, DateTimeOffset.UtcNow - started, selection.Server.ToString(), selection.Strict,
-            [.. ready.Select(d => d.Name)], scenarioReports, cells, serverCases, errors);
+            [.. ready.Select(d => d.Name)], scenarioReports, cells, serverCases, errors) { AgentCases = agentCases }.Canonical();
     }
+
+    /// <summary>The name of an ICE cell as a unit of work (<see cref="Shard"/>).</summary>
+    public static string CellUnit(string scenario, string controlling, string controlled, string nomination) =>
+        $"cell {scenario}/{controlling}>{controlled} {nomination}";
 
     /// <summary>Probes every NAT of the lab; a NAT that does not behave as its type claims is a lab error.</summary>
     private static async Task<List<string>> MeasureNatsAsync(NatLab lab, List<string> errors, Scenario scenario, CancellationToken ct)

@@ -4,7 +4,10 @@ using IceSpec.Conformance.Lab;
 
 namespace IceSpec.Conformance.Runner;
 
-/// <summary>Runs the selected black-box server cases (<see cref="ServerCaseSuite"/>) against each selected server, started for the purpose.</summary>
+/// <summary>
+/// Runs the selected black-box server cases (<see cref="ServerCaseSuite"/>) against each selected server, started for the
+/// purpose (<see cref="LoopbackServers.StartForServerCasesAsync"/>: a second, quota-limited instance when quota cases run).
+/// </summary>
 public static class ServerCaseRunner
 {
     public static async Task<IReadOnlyList<CaseResult>> RunAsync(RunSelection selection, List<string> errors, IProgress<RunProgress>? progress, CancellationToken ct)
@@ -15,15 +18,20 @@ public static class ServerCaseRunner
         var directory = Path.Combine(selection.OutputDirectory, "server");
         foreach (var kind in selection.ServerCaseTargets)
         {
+            var inShard = ids.Where(id => selection.InShard(Unit(kind, id))).ToList();
+            if (inShard.Count == 0) continue;
             progress?.Report(new RunProgress($"server cases: starting {kind}", 0, 0));
             try
             {
-                await using var server = await LoopbackServers.StartAsync(kind, LoopbackUser.Conformance, directory, ct);
-                var log = Path.GetRelativePath(selection.OutputDirectory, server.LogPath);
+                var quotaCases = ServerCaseSuite.All.Any(c => c.OnQuotaTarget && inShard.Contains(c.Info.Id));
+                await using var servers = await LoopbackServers.StartForServerCasesAsync(kind, directory, quotaCases, ct);
                 var done = 0;
-                var reporter = new CaseProgress(r => progress?.Report(new RunProgress($"server {r.Implementation}: {r.Case.Id} {r.Outcome}", ++done, ids.Count)));
-                var options = new ServerCaseOptions(selection.Strict, ids, Expected: selection.ExpectedFailures);
-                results.AddRange((await ServerCaseSuite.RunAsync(server.Target, options, reporter, ct)).Select(r => r with { LogPath = log }));
+                var reporter = new CaseProgress(r => progress?.Report(new RunProgress($"server {r.Implementation}: {r.Case.Id} {r.Outcome}", ++done, inShard.Count)));
+                var options = new ServerCaseOptions(selection.Strict, inShard, Expected: selection.ExpectedFailures);
+                results.AddRange((await ServerCaseSuite.RunAsync(servers.Target, options, reporter, ct)).Select(r => r with
+                {
+                    LogPath = Path.GetRelativePath(selection.OutputDirectory, servers.LogPathFor(ServerCaseSuite.All.Single(c => c.Info.Id == r.Case.Id))),
+                }));
             }
             catch (LabException e)
             {
@@ -32,6 +40,9 @@ public static class ServerCaseRunner
         }
         return results;
     }
+
+    /// <summary>The name of one server case run as a unit of work (<see cref="Shard"/>).</summary>
+    public static string Unit(LabServerKind server, string caseId) => $"server {server} {caseId}";
 
     private sealed class CaseProgress(Action<CaseResult> report) : IProgress<CaseResult>
     {

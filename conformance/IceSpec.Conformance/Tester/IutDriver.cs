@@ -107,6 +107,25 @@ public sealed class IutDriver : IAsyncDisposable
 
     public SelectedPair? LastSelectedPair => IcePairRun.LastSelectedPair(_process);
 
+    /// <summary>Every <c>selected-pair</c> event so far, in order: a selection may change (RFC 8445 §8.1.1, several nominations).</summary>
+    public IReadOnlyList<SelectedPair> SelectedPairs => [.. _process.Events.Where(e => (string?)e["event"] == "selected-pair").Select(SelectedPairOf)];
+
+    /// <summary>
+    /// The first <c>selected-pair</c> event after the <paramref name="known"/> already reported, or null when none comes
+    /// within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<SelectedPair?> WaitNextSelectedPairAsync(int known, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var pairs = SelectedPairs;
+            if (pairs.Count > known) return pairs[known];
+            if (DateTime.UtcNow >= deadline) return null;
+            await Task.Delay(20, ct);
+        }
+    }
+
     /// <summary>The <c>state</c> values reported so far.</summary>
     public IReadOnlyList<string> States => IcePairRun.States(_process);
 

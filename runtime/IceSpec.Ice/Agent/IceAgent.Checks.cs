@@ -75,7 +75,8 @@ public sealed partial class IceAgent
     /// <summary>RFC 8445 §7.2.4: a Binding request with USERNAME, PRIORITY, the role attribute, MESSAGE-INTEGRITY, FINGERPRINT.</summary>
     private void SendCheck(TimeSpan now, IceCandidatePair pair, bool triggered)
     {
-        var useCandidate = Controlling && (_options.Nomination == IceNomination.Aggressive || pair.TriggeredWithUseCandidate);
+        var useCandidate = Controlling && (_options.Nomination == IceNomination.Aggressive || pair.TriggeredWithUseCandidate
+                                           || _options.SeededDefect == IceSeededDefect.NominateBeforeSuccess);
         pair.TriggeredWithUseCandidate = false;
         var priority = CheckPriority(pair);
         var request = BuildCheck(priority, useCandidate, out var id);
@@ -153,7 +154,7 @@ public sealed partial class IceAgent
     {
         while (request.Transaction.TryPollTransmit(out var datagram))
         {
-            if (request.Cancelled) continue;
+            if (request.Cancelled && _options.SeededDefect != IceSeededDefect.RetransmitCancelled) continue;
             if (request.Kind == IceRequestKind.Gather) _transmits.Enqueue(new IceTransmit(request.Host!.Socket, request.Server!, datagram));
             else SendFrom(now, request.Pair!.Local, request.Pair.Remote.Address, datagram);
         }
@@ -177,7 +178,7 @@ public sealed partial class IceAgent
         if (pair.Check == request.Transaction) pair.Check = null;
 
         // RFC 8445 §7.2.5.2.1: the response must come from where the request went, to where it came from.
-        if (!source.Equals(pair.Remote.Address) || arrivedAt.Transport != pair.Local.Transport || !arrivedAt.Socket.Equals(pair.Local.Socket) || !arrivedAt.Base.Equals(pair.Local.Base))
+        if (_options.SeededDefect != IceSeededDefect.NonSymmetricAccepted && (!source.Equals(pair.Remote.Address) || arrivedAt.Transport != pair.Local.Transport || !arrivedAt.Socket.Equals(pair.Local.Socket) || !arrivedAt.Base.Equals(pair.Local.Base)))
         {
             FailPair(now, pair, CandidatePairEvent.AsymmetricResponse);
             return;
@@ -212,6 +213,7 @@ public sealed partial class IceAgent
         pair.TcpConnectionLocal = TcpConnectionOf(pair)?.LocalEndPoint;
         FirePair(now, pair, CandidatePairEvent.SuccessResponse);
         stream.CheckList.FirstValidAt[pair.Component] ??= now;
+        if (!Controlling && _options.SeededDefect == IceSeededDefect.SelectBeforeNomination) Select(now, stream, pair);
 
         // RFC 8445 §7.2.5.3.3: Frozen pairs of the same foundation, in every checklist, become Waiting.
         foreach (var other in _streams)

@@ -170,7 +170,7 @@ public sealed partial class IceAgent
             if (useCandidate && pair.Nomination.Fire(PairNominationEvent.UseCandidateReceived, now) && pair.Nominated) OnNominated(now, pair);
             return;
         }
-        if (pair.State != CandidatePairState.Succeeded && list.Machine.State == CheckListState.Running)
+        if (pair.State != CandidatePairState.Succeeded && list.Machine.State == CheckListState.Running && _options.SeededDefect != IceSeededDefect.NoTriggeredCheck)
         {
             // RFC 8445 §7.3.1.4: In-Progress: cancel the transaction; Waiting, Frozen, Failed: enqueue a triggered check.
             if (pair.Check is { } inFlight) CancelRequest(inFlight);

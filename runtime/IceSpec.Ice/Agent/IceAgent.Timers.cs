@@ -60,7 +60,9 @@ public sealed partial class IceAgent
         if (Controlling && !_options.Lite && _options.Nomination == IceNomination.Regular)
             foreach (var stream in _streams)
                 for (var c = 1; c <= stream.Components; c++) MaybeNominate(now, stream.CheckList, c);
-        if (HasCheckToSend() && (_lastCheckAt is not { } last || now >= last + _pacing)) SendPacedCheck(now);
+        if (_options.SeededDefect == IceSeededDefect.UnpacedChecks)
+            for (var sent = 0; sent < IceFormulas.MaxCandidatePairs && HasCheckToSend(); sent++) SendPacedCheck(now);
+        else if (HasCheckToSend() && (_lastCheckAt is not { } last || now >= last + _pacing)) SendPacedCheck(now);
         if (_connection.State == IceConnectionState.Connected && !_requests.Values.Any(r => r.Kind == IceRequestKind.Check && !r.Cancelled) && !HasCheckToSend())
             FireConnection(now, IceConnectionEvent.ChecksFinished);
     }

@@ -12,13 +12,25 @@ internal enum IceSeededDefect
     NoFingerprint,
     /// <summary>PRIORITY of a check = the host candidate's own priority (breaks RFC 8445 §7.1.1; case rfc8445-7.1.1-1).</summary>
     HostTypePriority,
-    /// <summary>The controlled agent adds USE-CANDIDATE to its checks (breaks RFC 8445 §7.1.2; case rfc8445-7.1.2-1).</summary>
+    /// <summary>The controlled agent adds USE-CANDIDATE to its checks (breaks RFC 8445 §7.1.2; case rfc8445-7.1.2-2).</summary>
     UseCandidateWhenControlled,
+    /// <summary>A check on a known pair enqueues no triggered check (breaks RFC 8445 §7.3.1.4; case rfc8445-7.3.1.4-3).</summary>
+    NoTriggeredCheck,
+    /// <summary>Every check that can be sent goes at once, not one per Ta (breaks RFC 8445 §14.2; case rfc8445-14.2-1).</summary>
+    UnpacedChecks,
+    /// <summary>A response from another address than the check's destination counts (breaks RFC 8445 §7.2.5.2.1; case rfc8445-7.2.5.2.1-1).</summary>
+    NonSymmetricAccepted,
+    /// <summary>The controlled agent selects a pair when its own check succeeds (breaks RFC 8445 §8.1.1; case rfc8445-6.1.4.2-2).</summary>
+    SelectBeforeNomination,
+    /// <summary>A cancelled In-Progress check keeps being retransmitted (breaks RFC 8445 §7.3.1.4; case rfc8445-7.3.1.4-5).</summary>
+    RetransmitCancelled,
+    /// <summary>Regular nomination puts USE-CANDIDATE on a pair's first check (breaks RFC 8445 §8.1.1; case rfc8445-8.1.1-2).</summary>
+    NominateBeforeSuccess,
     /// <summary>A success response's XOR-MAPPED-ADDRESS is the agent's own socket (breaks RFC 8489 §6.3.1.1; case rfc8489-6.3.1.1-3).</summary>
     WrongMappedAddress,
     /// <summary>A check's MESSAGE-INTEGRITY is not verified: a wrong password gets success (breaks RFC 8489 §9.1.3; case rfc8489-9.1.3-5).</summary>
     NoIntegrityCheck,
-    /// <summary>A check with a wrong FINGERPRINT is processed (breaks RFC 8489 §6.3; case rfc8489-6.3-4).</summary>
+    /// <summary>A check with a wrong FINGERPRINT is processed (breaks RFC 8489 §6.3; case rfc8489-6.3-5).</summary>
     AcceptBadFingerprint,
     /// <summary>A role conflict always switches this agent's role, never answers 487 (breaks RFC 8445 §7.3.1.1; case rfc8445-7.3.1.1-1).</summary>
     SwitchOnEveryRoleConflict,

@@ -346,6 +346,43 @@ public sealed class ServerSocketTests
         Assert.Contains(server.Log, line => line.Contains("event=connection.closed reason=idle"));
     }
 
+    [Theory]
+    [InlineData(0)] // the 5 bytes the length claims
+    [InlineData(3)] // padded to 8, the length not: following the length would leave 3 bytes before the next message
+    public async Task TcpStunHeader_WithALengthNotAMultipleOf4_ClosesTheConnection(int padding)
+    {
+        await using var server = TestServer.Start();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.Tcp);
+        var stream = new StreamTestClient(tcp.GetStream());
+        Assert.True((await stream.RequestAsync(TestMessages.Binding())).IsSuccess); // answered before the bad frame
+        byte[] header = [0x00, 0x01, 0x00, 0x05, 0x21, 0x12, 0xA4, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+        await stream.WriteAsync([.. header, 0x80, 0x22, 0x00, 0x01, (byte)'x', .. new byte[padding], .. TestMessages.Binding()]);
+        await Assert.ThrowsAsync<EndOfStreamException>(stream.ReadFrameAsync); // closed, the Binding after it unanswered
+        Assert.Contains(server.Log, line => line.Contains("event=connection.closed reason=stun-length-not-multiple-of-4"));
+    }
+
+    [Fact]
+    public async Task TcpBytes_ThatAreNeitherStunNorChannelData_CloseTheConnection()
+    {
+        await using var server = TestServer.Start();
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.Tcp);
+        var stream = new StreamTestClient(tcp.GetStream());
+        await stream.WriteAsync(Enumerable.Repeat((byte)0xFF, 20).ToArray());
+        await Assert.ThrowsAsync<EndOfStreamException>(stream.ReadFrameAsync);
+        Assert.Contains(server.Log, line => line.Contains("event=connection.closed reason=not-stun-or-channeldata"));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x00, 0x01, 0x00, 0x05 }, true)]
+    [InlineData(new byte[] { 0x00, 0x01, 0x00, 0x06 }, true)]
+    [InlineData(new byte[] { 0x00, 0x01, 0x00, 0x08 }, false)]
+    [InlineData(new byte[] { 0x40, 0x00, 0x00, 0x05 }, false)] // ChannelData: any length, padded on streams
+    [InlineData(new byte[] { 0x00, 0x01, 0x00 }, false)]      // not enough bytes to tell yet
+    public void UnpaddedStunLength_IsRecognisedFromTheFirstFourBytes(byte[] start, bool unpadded) =>
+        Assert.Equal(unpadded, TurnServerHost.HasUnpaddedStunLength(start));
+
     [Fact]
     public async Task AlternateServer_RedirectsAllocate_With300()
     {

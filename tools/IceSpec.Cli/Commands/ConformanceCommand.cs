@@ -28,22 +28,34 @@ public static class ConformanceCommand
         var serverCases = new Option<string>("--server-cases") { Description = "Servers the black-box STUN/TURN server cases run against: coturn,icespec (default) or none.", DefaultValueFactory = _ => "coturn,icespec" };
         var pair = new Option<string[]>("--pair") { Description = "Only these ordered pairs CONTROLLING>CONTROLLED (comma-separated); default: every pair of --impl.", AllowMultipleArgumentsPerToken = true };
         var timeout = new Option<int>("--timeout") { Description = "Seconds each ICE cell may take to connect.", DefaultValueFactory = _ => 20 };
+        var shard = new Option<string>("--shard") { Description = "Run only slice K of N (e.g. 2/4): each cell, agent case run and server case run belongs to one slice; join the slices' --out directories with 'conformance merge'.", DefaultValueFactory = _ => "1/1" };
+        var agentCases = new Option<string>("--agent-cases") { Description = "Where the ICE agent cases (the tester against each implementation) run: loopback (default), a scenario's lab, or none.", DefaultValueFactory = _ => AgentCaseRunner.Loopback };
+        var drivers = new ConformanceDriverOptions();
 
         var run = new Command("run", "Run the selected cells in the NAT lab and write the reports (needs root).")
-            { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout };
-        run.SetAction((parse, ct) => RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
+            { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout, agentCases, shard };
+        drivers.AddTo(run);
+        run.SetAction((parse, ct) => drivers.Register(parse, console) is { } bad ? Task.FromResult(bad) : RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
             List(parse.GetValue(caseId)), List(parse.GetValue(nomination)), parse.GetValue(strict), parse.GetValue(expectedFail),
-            parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), List(parse.GetValue(pair)), parse.GetValue(timeout)), ct));
+            parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), List(parse.GetValue(pair)), parse.GetValue(timeout),
+            parse.GetValue(agentCases)!, parse.GetValue(shard)!), ct));
 
         var list = new Command("list", "List the implementations, scenarios and cases the kit knows.");
-        list.SetAction(_ => ConformanceListing.Write(console.Out));
+        drivers.AddTo(list);
+        list.SetAction(parse => drivers.Register(parse, console) ?? ConformanceListing.Write(console.Out));
 
-        return new Command("conformance", "The conformance kit: ICE implementations × NAT scenarios, STUN/TURN server cases.") { run, list };
+        var shards = new Argument<string[]>("DIR") { Description = "The --out directories of the shards of one run.", Arity = ArgumentArity.OneOrMore };
+        var mergedOutput = new Option<string>("--out") { Description = "Output directory of the joined report (pcaps and logs are copied there).", DefaultValueFactory = _ => "conformance-report" };
+        var merge = new Command("merge", "Join the reports of the shards of one run (--shard K/N) into one report, as if run at once.") { shards, mergedOutput };
+        merge.SetAction(parse => Merge(console, parse.GetValue(shards)!, parse.GetValue(mergedOutput)!));
+
+        return new Command("conformance", "The conformance kit: ICE implementations × NAT scenarios, ICE agent cases, STUN/TURN server cases.") { run, list, merge };
     }
 
     private sealed record RunArguments(
         IReadOnlyList<string> Impls, IReadOnlyList<string> Scenarios, IReadOnlyList<string> Cases, IReadOnlyList<string> Nominations,
-        bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, IReadOnlyList<string> Pairs, int TimeoutSeconds);
+        bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, IReadOnlyList<string> Pairs, int TimeoutSeconds,
+        string AgentCases, string Shard);
 
     private static async Task<int> RunAsync(CliConsole console, RunArguments args, CancellationToken ct)
     {
@@ -56,6 +68,9 @@ public static class ConformanceCommand
             return console.UsageError($"--server-cases takes coturn, icespec or none, not '{string.Join(",", args.ServerCases)}'");
         if (args.TimeoutSeconds is < 1 or > 600)
             return console.UsageError("--timeout is 1 to 600 seconds");
+        if (!Shard.TryParse(args.Shard, out var slice, out var shardError)) return console.UsageError(shardError);
+        if (args.AgentCases is not (AgentCaseRunner.Loopback or AgentCaseRunner.None) && ScenarioCatalog.Find(args.AgentCases) is null)
+            return console.UsageError($"--agent-cases takes loopback, none or a scenario ({string.Join(", ", ScenarioCatalog.All.Select(s => s.Name))}), not '{args.AgentCases}'");
         RunSelection selection;
         try
         {
@@ -70,7 +85,9 @@ public static class ConformanceCommand
                 args.ExpectedFail is null ? null : ExpectedFailures.Load(args.ExpectedFail),
                 Path.GetFullPath(args.Output), iceServer, [.. serverTargets.Select(k => k!.Value)],
                 CellTimeout: TimeSpan.FromSeconds(args.TimeoutSeconds),
-                Pairs: args.Pairs.Count == 0 ? null : new Dictionary<string, IReadOnlyList<string>> { ["*"] = args.Pairs });
+                Pairs: args.Pairs.Count == 0 ? null : new Dictionary<string, IReadOnlyList<string>> { ["*"] = args.Pairs },
+                AgentPlacement: args.AgentCases,
+                AgentNominations: args.Nominations.Count > 0 ? args.Nominations : null) { Shard = slice };
         }
         catch (Exception e) when (e is FormatException or IOException)
         {
@@ -93,6 +110,22 @@ public static class ConformanceCommand
         if (Interrupted() is { } code) return code;
         ConsoleReport.WriteMatrix(report, console.Out);
         foreach (var file in ReportFiles.WriteAll(report, selection.OutputDirectory)) console.Out.WriteLine("wrote " + file);
+        return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static int Merge(CliConsole console, IReadOnlyList<string> shards, string output)
+    {
+        ConformanceReport report;
+        try
+        {
+            report = ReportMerge.Merge(shards, Path.GetFullPath(output));
+        }
+        catch (Exception e) when (e is FormatException or IOException)
+        {
+            return console.UsageError(e.Message);
+        }
+        ConsoleReport.WriteMatrix(report, console.Out);
+        foreach (var file in ReportFiles.WriteAll(report, Path.GetFullPath(output))) console.Out.WriteLine("wrote " + file);
         return report.Succeeded ? ExitCodes.Ok : ExitCodes.Failed;
     }
 

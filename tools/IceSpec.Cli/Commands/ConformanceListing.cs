@@ -1,4 +1,5 @@
 using IceSpec.Conformance.Adapter;
+using IceSpec.Conformance.Cases.Agent;
 using IceSpec.Conformance.Cases.Server;
 using IceSpec.Conformance.Runner;
 using IceSpec.Conformance.Scenarios;
@@ -11,8 +12,13 @@ internal static class ConformanceListing
     public static int Write(TextWriter output)
     {
         output.WriteLine("Implementations (drivers):");
-        foreach (var driver in DriverRegistry.All)
-            output.WriteLine($"  {driver.Name,-10} {driver.Description} [{string.Join(", ", driver.Capabilities)}]");
+        var drivers = DriverRegistry.All;
+        var width = drivers.Max(d => d.Name.Length as int?) ?? 0;
+        foreach (var driver in drivers)
+        {
+            output.WriteLine($"  {driver.Name.PadRight(width)} {driver.Description}");
+            output.WriteLine($"  {"".PadRight(width)} capabilities: {string.Join(", ", driver.Capabilities)}; declared: {driver.Origin}");
+        }
         output.WriteLine();
         output.WriteLine("Scenarios:");
         foreach (var scenario in ScenarioCatalog.All)
@@ -25,6 +31,10 @@ internal static class ConformanceListing
         output.WriteLine("ICE cases (every cell):");
         foreach (var info in IceCases.All)
             output.WriteLine($"  {info.Id,-20} {info.Level.ToString().ToUpperInvariant(),-6} {info.Title}");
+        output.WriteLine();
+        output.WriteLine("ICE agent cases (the tester against each implementation; SHOULD only with --strict):");
+        foreach (var agentCase in AgentCaseSuite.All)
+            output.WriteLine($"  {agentCase.Info.Id,-20} {agentCase.Info.Level.ToString().ToUpperInvariant(),-6} {agentCase.IutRole.ToString().ToLowerInvariant(),-11} {agentCase.Info.Title}");
         output.WriteLine();
         output.WriteLine("Server cases (each STUN/TURN server; SHOULD only with --strict):");
         foreach (var info in ServerCaseSuite.Cases)

@@ -11,6 +11,9 @@ public sealed record AgentCasePlacement(string Name, IPAddress IutAddress, IPAdd
 {
     /// <summary>Both on 127.0.0.1 of this namespace.</summary>
     public static readonly AgentCasePlacement Loopback = new("loopback", IPAddress.Loopback, IPAddress.Loopback);
+
+    /// <summary>A NAT may stand between IUT and tester: what the tester sees as the IUT's source need not be an IUT candidate.</summary>
+    public bool TranslatesIutAddresses { get; init; }
 }
 
 /// <summary>

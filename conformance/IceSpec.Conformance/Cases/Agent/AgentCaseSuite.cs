@@ -5,6 +5,9 @@ using IceSpec.Conformance.Tester;
 
 namespace IceSpec.Conformance.Cases.Agent;
 
+/// <summary>A family of agent cases: one area of the RFCs.</summary>
+public sealed record AgentCaseFamily(string Name, string Sections, IReadOnlyList<AgentCase> Cases);
+
 /// <summary>What an agent-case run covers and where it writes.</summary>
 /// <param name="Selects">Which cases run (by ID and level); null: every MUST case.</param>
 /// <param name="Parallelism">Cases run side by side (each with its own IUT process and tester); exclusive cases run alone.</param>
@@ -22,12 +25,18 @@ public sealed record AgentCaseOptions(
 /// </summary>
 public static class AgentCaseSuite
 {
-    /// <summary>Every case, in run order.</summary>
-    public static IReadOnlyList<AgentCase> All { get; } =
+    /// <summary>The families of cases (one file each, one area of the RFCs), in run order.</summary>
+    public static IReadOnlyList<AgentCaseFamily> Families { get; } =
     [
-        .. CheckContentCases.All,
-        .. ResponseCases.All, .. CheckAuthenticationCases.All, .. CheckProcessingCases.All, .. RoleConflictCases.All, .. RoleConflictResponseCases.All,
+        new("check contents", "RFC 8445 §7.1, §7.2.2, §7.2.4", [.. CheckContentCases.All]),
+        new("checking and nomination", "RFC 8445 §6.1.2.6, §6.1.4.2, §7.2.5, §7.3.1.3–§7.3.1.5, §8.1.1, §14; RFC 8489 §6.2.1; RFC 5245 §8.1.1.2", [.. CheckingCases.All]),
+        new("the IUT as STUN server of checks", "RFC 8445 §7.3; RFC 8489 §6.3, §6.3.1, §6.3.1.1, §6.3.1.2, §6.3.2, §9.1.3",
+            [.. ResponseCases.All, .. CheckAuthenticationCases.All, .. CheckProcessingCases.All]),
+        new("role conflicts", "RFC 8445 §7.3.1.1, §7.2.5.1", [.. RoleConflictCases.All, .. RoleConflictResponseCases.All]),
     ];
+
+    /// <summary>Every case, in run order.</summary>
+    public static IReadOnlyList<AgentCase> All { get; } = [.. Families.SelectMany(f => f.Cases)];
 
     public static IReadOnlyList<CaseInfo> Cases { get; } = [.. All.Select(c => c.Info)];
 

@@ -26,7 +26,7 @@ internal static class CheckProcessingCases
 
     public static IEnumerable<AgentCase> All =>
     [
-        AgentCase.Define(8489, "6.3", 4, RequirementLevel.Must, IceRole.Controlled, "A check with a wrong FINGERPRINT is silently discarded",
+        AgentCase.Define(8489, "6.3", 5, RequirementLevel.Must, IceRole.Controlled, "A check with a wrong FINGERPRINT is silently discarded",
             DiscardText + " (RFC 8445 §7.3: \"It MUST utilize the FINGERPRINT mechanism.\")",
             Procedure + "a correct check, which must be answered, then the same check with its FINGERPRINT's CRC off by one: nothing " +
             "may answer it within the quiet window.", ["FINGERPRINT"],
@@ -49,7 +49,7 @@ internal static class CheckProcessingCases
                 error => error.UnknownAttributes.Contains(TesterMessages.UnassignedRequired) ? null
                     : error.Has(StunAttributeTypes.UnknownAttributes) ? $"its UNKNOWN-ATTRIBUTES does not list 0x{TesterMessages.UnassignedRequired:X4}"
                     : "it has no UNKNOWN-ATTRIBUTES")),
-        AgentCase.Define(8489, "6.3", 5, RequirementLevel.Must, IceRole.Controlling, "A check with an unknown comprehension-optional attribute succeeds",
+        AgentCase.Define(8489, "6.3", 6, RequirementLevel.Must, IceRole.Controlling, "A check with an unknown comprehension-optional attribute succeeds",
             "Unknown comprehension-optional attributes MUST be ignored by the agent.",
             Procedure + $"a correct check with one more attribute before MESSAGE-INTEGRITY, of the unassigned comprehension-optional " +
             $"type 0x{TesterMessages.UnassignedOptional:X4}; the response must be a success.", ["comprehension-optional"],

@@ -3,7 +3,7 @@ using IceSpec.Turn;
 
 namespace IceSpec.Conformance.Cases.Server;
 
-/// <summary>The long-term credential mechanism as a server applies it to Allocate (RFC 8489 §9.2.4, §9).</summary>
+/// <summary>The long-term credential mechanism as a server applies it to Allocate (RFC 8489 §9.2.4, §9; RFC 8656 §7.2, §6).</summary>
 internal static class AuthenticationCases
 {
     public static IEnumerable<ServerCase> All =>
@@ -43,6 +43,14 @@ internal static class AuthenticationCases
             "Note that agents MUST ignore all attributes that follow MESSAGE-INTEGRITY, with the exception of the " +
             "MESSAGE-INTEGRITY-SHA256 and FINGERPRINT attributes.",
             ["after MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256, FINGERPRINT"], AfterIntegrityIgnoredAsync),
+        ServerCase.Define(8656, "7.2", 15, RequirementLevel.Must, "A failed authentication does not tie the 5-tuple to a user: another user's correct Allocate from it succeeds",
+            "Otherwise, the server MUST require that the request be authenticated. If the request is authenticated, the " +
+            "authentication MUST be done either using the long-term credential mechanism of [RFC8489] or using the STUN Extension " +
+            "for Third-Party Authorization [RFC7635] […] The server checks if the 5-tuple is currently in use by an existing " +
+            "allocation. If yes, the server rejects the request with a 437 (Allocation Mismatch) error. […] If all the checks " +
+            "pass, the server creates the allocation. (§6) The username, realm, and nonce values are initially those used in the " +
+            "authenticated Allocate request that creates the allocation",
+            ["TurnAllocation: Idle -> Active on Allocate", "401 Unauthenticated"], FailedAuthenticationAsync),
     ];
 
     private static async Task<CaseVerdict> NoCredentialsAsync(ServerCaseContext context)
@@ -123,6 +131,41 @@ internal static class AuthenticationCases
             afterIntegrity: (ref StunMessageBuilder b) => b.Add(BindingCases.UnassignedRequired, [1, 2, 3, 4]));
         return Verdicts.ExpectSuccess(reply,
             $"sent an authenticated Allocate followed, after MESSAGE-INTEGRITY, by unassigned comprehension-required attribute 0x{BindingCases.UnassignedRequired:X4}");
+    }
+
+    /// <summary>
+    /// On each of two fresh 5-tuples, an Allocate that fails authentication — the target's user with a wrong password, then
+    /// an unknown user — then a correct Allocate as the other user: it must succeed, as it would on a fresh 5-tuple.
+    /// </summary>
+    private static async Task<CaseVerdict> FailedAuthenticationAsync(ServerCaseContext context)
+    {
+        if (context.Target.OtherUsers.Count == 0)
+            return CaseVerdict.Inconclusive($"target '{context.Target.Name}' names no second user (ServerTarget.OtherUsers): the case needs two valid users");
+        var other = context.Target.OtherUsers[0];
+        var unknown = "icespec-unknown-" + Convert.ToHexString(StunRequest.NewTransactionId()[..4]);
+        var failures = new (string Description, string Username, string Password)[]
+        {
+            ($"as '{context.Target.Username}' with a wrong password", context.Target.Username, context.Target.Password + "-wrong"),
+            ($"as unknown user '{unknown}'", unknown, context.Target.Password),
+        };
+        var passed = new List<string>();
+        foreach (var (description, username, password) in failures)
+        {
+            var session = await context.OpenSessionAsync();
+            var failed = await session.RequestAsync(TurnMethods.Allocate, TurnSession.RequestedTransport(TurnSession.UdpProtocol),
+                $"an Allocate {description}", credential: session.CredentialFor(username, password));
+            var sent = $"sent an Allocate {description} {Verdicts.From(session.Connection)}";
+            if (failed.ErrorCode != StunErrorCodes.Unauthenticated)
+                return CaseVerdict.Inconclusive($"{sent}; it got {failed}, not 401: no failed authentication to follow up (see rfc8489-9.2.4-3 and -4)");
+            session.SwitchUser(other);
+            var reply = await session.AllocateAsync();
+            sent += $", got {failed}; then a correct Allocate as '{other.Username}' on the same 5-tuple";
+            if (!reply.IsSuccess)
+                return CaseVerdict.Fail($"{sent} got {reply}, not a success: the failed attempt tied the 5-tuple to '{username}'" +
+                    (reply.ErrorCode == TurnErrorCodes.AllocationMismatch ? " (437 although no allocation exists)" : ""));
+            passed.Add($"{sent} got {reply}");
+        }
+        return CaseVerdict.Pass(string.Join("; ", passed));
     }
 
     private static Task<StunReply> SendAllocateAsync(ServerCaseContext context, TurnSession session, LongTermCredential credential, string what) =>

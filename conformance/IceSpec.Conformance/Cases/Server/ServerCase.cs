@@ -6,6 +6,9 @@ namespace IceSpec.Conformance.Cases.Server;
 /// </summary>
 public sealed record ServerCase(CaseInfo Info, IReadOnlyList<string> Covers, Func<ServerCaseContext, Task<CaseVerdict>> Run)
 {
+    /// <summary>Runs against the target's <see cref="ServerTarget.QuotaTarget"/> when it has one (the 486 and 508 cases).</summary>
+    public bool OnQuotaTarget { get; init; }
+
     /// <summary>A case with ID <c>rfc&lt;rfc&gt;-&lt;section&gt;-&lt;ordinal&gt;</c>.</summary>
     public static ServerCase Define(int rfc, string section, int ordinal, RequirementLevel level, string title, string requirementText,
         string[] covers, Func<ServerCaseContext, Task<CaseVerdict>> run) =>

@@ -44,8 +44,9 @@ public sealed class ServerCaseContext : IAsyncDisposable
         return Own(await TcpServerConnection.ConnectAsync(server, ResponseTimeout, Cancel));
     }
 
-    /// <summary>A new UDP 5-tuple that has learnt the realm and nonce (no allocation yet).</summary>
-    public async Task<TurnSession> OpenSessionAsync() => Own(await TurnSession.OpenAsync(this, UdpServerConnection.Open(UdpServer)));
+    /// <summary>A new UDP 5-tuple that has learnt the realm and nonce (no allocation yet), as <paramref name="user"/> (default: the target's user).</summary>
+    public async Task<TurnSession> OpenSessionAsync(ServerUser? user = null) =>
+        Own(await TurnSession.OpenAsync(this, UdpServerConnection.Open(UdpServer), user));
 
     /// <summary>A new TCP connection that has learnt the realm and nonce (no allocation yet).</summary>
     public async Task<TurnSession> OpenTcpSessionAsync()

@@ -13,10 +13,13 @@ public static class ServerCaseSuite
 
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Every case with its coverage of the requirement catalogs, in run order (quota cases last: they fill the server).</summary>
+    /// <summary>
+    /// Every case with its coverage of the requirement catalogs, in run order: quota cases last (they fill the server), the
+    /// 486 case before the 508 case (the 508 case takes every relay port, which coturn holds about a second after deletion).
+    /// </summary>
     public static IReadOnlyList<ServerCase> All { get; } =
     [
-        .. BindingCases.All, .. AuthenticationCases.All, .. AllocateCases.All, .. AddressFamilyCases.All, .. LifetimeCases.All,
+        .. BindingCases.All, .. FormatCases.All, .. AuthenticationCases.All, .. AllocateCases.All, .. AddressFamilyCases.All, .. LifetimeCases.All,
         .. PermissionCases.All, .. ChannelCases.All, .. QuotaCases.All,
     ];
 
@@ -26,19 +29,27 @@ public static class ServerCaseSuite
     /// Runs the selected cases against <paramref name="target"/>: those in <see cref="ServerCaseOptions.CaseIds"/> (all when
     /// null), SHOULD cases only with <see cref="ServerCaseOptions.Strict"/> or when selected by ID.
     /// </summary>
-    /// <exception cref="ArgumentException">An unknown case ID, or a target without host, ports or credential, or whose host does not resolve.</exception>
+    /// <exception cref="ArgumentException">An unknown case ID, or a target (or its quota target) without host, ports or credential, or whose host does not resolve.</exception>
     public static async Task<IReadOnlyList<CaseResult>> RunAsync(ServerTarget target, ServerCaseOptions options, IProgress<CaseResult>? progress, CancellationToken ct)
     {
         Validate(target);
+        if (target.QuotaTarget is { } quotaTarget) Validate(quotaTarget);
         var selected = Select(options);
         var timeout = options.Timeout ?? DefaultTimeout;
         if (timeout <= TimeSpan.Zero) throw new ArgumentException($"the case timeout must be positive, not {timeout}", nameof(options));
         var (udp, tcp) = await ServerCaseContext.ResolveAsync(target, ct);
+        var main = new ServerCaseContextFactory(target, udp, tcp);
+        var quota = main;
+        if (target.QuotaTarget is { } limited && selected.Any(c => c.OnQuotaTarget))
+        {
+            var (quotaUdp, quotaTcp) = await ServerCaseContext.ResolveAsync(limited, ct);
+            quota = new ServerCaseContextFactory(limited, quotaUdp, quotaTcp);
+        }
         var results = new List<CaseResult>();
         foreach (var serverCase in selected)
         {
             var watch = Stopwatch.StartNew();
-            var verdict = await RunOneAsync(serverCase, new ServerCaseContextFactory(target, udp, tcp), timeout, ct);
+            var verdict = await RunOneAsync(serverCase, serverCase.OnQuotaTarget ? quota : main, timeout, ct);
             var result = Judge(serverCase.Info, target.Name, verdict, options.Expected, watch.Elapsed);
             results.Add(result);
             progress?.Report(result);
@@ -63,6 +74,8 @@ public static class ServerCaseSuite
         if (target.TcpPort is < 1 or > 65535) throw new ArgumentException($"target '{target.Name}': TCP port {target.TcpPort} is not 1..65535", nameof(target));
         if (string.IsNullOrEmpty(target.Username) || target.Password is null)
             throw new ArgumentException($"target '{target.Name}' needs a username and password (the TURN cases authenticate)", nameof(target));
+        if (target.OtherUsers.Any(u => string.IsNullOrEmpty(u.Username) || u.Password is null))
+            throw new ArgumentException($"target '{target.Name}': every other user needs a username and password", nameof(target));
     }
 
     private static async Task<CaseVerdict> RunOneAsync(ServerCase serverCase, ServerCaseContextFactory factory, TimeSpan timeout, CancellationToken ct)
@@ -84,7 +97,7 @@ public static class ServerCaseSuite
         }
         catch (Exception e) when (e is SocketException or IOException)
         {
-            return CaseVerdict.Fail($"network error talking to {factory.Udp}: {e.Message}");
+            return CaseVerdict.Fail($"network error talking to {factory.Udp} ({factory.Target.Name}): {e.Message}");
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

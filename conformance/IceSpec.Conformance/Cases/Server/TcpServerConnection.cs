@@ -17,10 +17,13 @@ public sealed class TcpServerConnection : ServerConnection
     private int _pendingLength;
     private Task<int>? _read;
 
+    private readonly IPEndPoint _local;
+
     private TcpServerConnection(TcpClient client)
     {
         _client = client;
         _stream = client.GetStream();
+        _local = (IPEndPoint)client.Client.LocalEndPoint!;
     }
 
     public static async Task<TcpServerConnection> ConnectAsync(IPEndPoint server, TimeSpan timeout, CancellationToken cancel)
@@ -40,13 +43,24 @@ public sealed class TcpServerConnection : ServerConnection
         }
     }
 
-    public override IPEndPoint Local => (IPEndPoint)_client.Client.LocalEndPoint!;
+    public override IPEndPoint Local => _local;
 
     public override IPEndPoint Remote => (IPEndPoint)_client.Client.RemoteEndPoint!;
 
     public override string Transport => "tcp";
 
-    public override async Task SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancel) => await _stream.WriteAsync(message, cancel);
+    /// <exception cref="ServerClosedConnectionException">The server already closed or reset the connection.</exception>
+    public override async Task SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancel)
+    {
+        try
+        {
+            await _stream.WriteAsync(message, cancel);
+        }
+        catch (IOException e)
+        {
+            throw new ServerClosedConnectionException($"the server closed the TCP connection from {_local} (writing: {e.InnerException?.Message ?? e.Message})");
+        }
+    }
 
     protected override async Task<byte[]?> ReceiveNextAsync(TimeSpan timeout, CancellationToken cancel)
     {
@@ -70,9 +84,18 @@ public sealed class TcpServerConnection : ServerConnection
             var done = await Task.WhenAny(_read, Task.Delay(left, cancel));
             cancel.ThrowIfCancellationRequested();
             if (done != _read) return null;
-            var count = await _read;
+            int count;
+            try
+            {
+                count = await _read;
+            }
+            catch (IOException e)
+            {
+                _read = null;
+                throw new ServerClosedConnectionException($"the server reset the TCP connection from {_local} ({e.InnerException?.Message ?? e.Message})");
+            }
             _read = null;
-            if (count == 0) throw new CaseSetupException($"the server closed the TCP connection from {Local}");
+            if (count == 0) throw new ServerClosedConnectionException($"the server closed the TCP connection from {_local}");
             _pendingLength += count;
         }
     }

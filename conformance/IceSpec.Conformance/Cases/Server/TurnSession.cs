@@ -30,31 +30,44 @@ public sealed class TurnSession : IAsyncDisposable
     /// <summary>The relayed transport address once an Allocate succeeded; null again after a Refresh to 0.</summary>
     public IPEndPoint? Relayed { get; private set; }
 
-    /// <summary>Sends an Allocate without credentials and keeps the REALM and NONCE of the 401 it must get.</summary>
-    public static async Task<TurnSession> OpenAsync(ServerCaseContext context, ServerConnection connection)
+    /// <summary>Sends an Allocate without credentials and keeps the REALM and NONCE of the 401 it must get; requests then authenticate as <paramref name="user"/> (default: the target's user).</summary>
+    public static async Task<TurnSession> OpenAsync(ServerCaseContext context, ServerConnection connection, ServerUser? user = null)
     {
         var request = StunRequest.Build(TurnMethods.Allocate, StunRequest.NewTransactionId(), RequestedTransport(UdpProtocol));
         var reply = await StunExchange.RequireAsync(connection, request, context.ResponseTimeout, "an Allocate without credentials", context.Cancel);
         if (reply.ErrorCode != StunErrorCodes.Unauthenticated || reply.Realm is null || reply.Nonce is null)
             throw new CaseSetupException($"an Allocate without credentials got {reply}, not 401 with REALM and NONCE: the realm and nonce cannot be learnt");
-        var target = context.Target;
+        user ??= new ServerUser(context.Target.Username, context.Target.Password);
         return new TurnSession(context, connection,
-            new LongTermCredential(target.Username, reply.Realm, reply.Nonce, StunKey.LongTerm(target.Username, reply.Realm, target.Password)));
+            new LongTermCredential(user.Username, reply.Realm, reply.Nonce, StunKey.LongTerm(user.Username, reply.Realm, user.Password)));
     }
+
+    /// <summary>Authenticates later requests (and the final deletion) as <paramref name="user"/>, keeping the realm and nonce.</summary>
+    public void SwitchUser(ServerUser user) =>
+        Credential = Credential with { Username = user.Username, Key = StunKey.LongTerm(user.Username, Credential.Realm, user.Password) };
+
+    /// <summary>The credential of this session's realm and nonce for <paramref name="username"/> with <paramref name="password"/> (a wrong one, an unknown user…).</summary>
+    public LongTermCredential CredentialFor(string username, string password) =>
+        Credential with { Username = username, Key = StunKey.LongTerm(username, Credential.Realm, password) };
 
     public static AttributeWriter RequestedTransport(byte protocol) =>
         (ref StunMessageBuilder b) => b.AddRequestedTransport(new RequestedTransportValue(protocol, new byte[3]));
 
-    /// <summary>An authenticated request; a 438 (Stale Nonce) is retried once with the new NONCE (§9.2.5) unless <paramref name="transactionId"/> is fixed.</summary>
-    public async Task<StunReply> RequestAsync(ushort method, AttributeWriter? attributes, string what, AttributeWriter? afterIntegrity = null, byte[]? transactionId = null)
+    /// <summary>
+    /// An authenticated request (with <see cref="Credential"/>, or <paramref name="credential"/> for this request only); a 438
+    /// (Stale Nonce) is retried once with the new NONCE (§9.2.5) unless <paramref name="transactionId"/> is fixed.
+    /// </summary>
+    public async Task<StunReply> RequestAsync(ushort method, AttributeWriter? attributes, string what, AttributeWriter? afterIntegrity = null, byte[]? transactionId = null,
+        LongTermCredential? credential = null)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var request = StunRequest.Build(method, transactionId ?? StunRequest.NewTransactionId(), attributes, Credential, afterIntegrity: afterIntegrity);
+            var request = StunRequest.Build(method, transactionId ?? StunRequest.NewTransactionId(), attributes, credential ?? Credential, afterIntegrity: afterIntegrity);
             var reply = await StunExchange.RequireAsync(Connection, request, _context.ResponseTimeout, what, _context.Cancel);
             if (reply.ErrorCode == StunErrorCodes.StaleNonce && reply.Nonce is not null && attempt == 0 && transactionId is null)
             {
                 Credential = Credential with { Nonce = reply.Nonce };
+                if (credential is not null) credential = credential with { Nonce = reply.Nonce };
                 continue;
             }
             if (reply.Method == TurnMethods.Allocate && reply.IsSuccess) Relayed = reply.XorRelayedAddress;

@@ -500,7 +500,16 @@ public sealed class TurnServerHost : IAsyncDisposable
                 var consumed = 0;
                 while (true)
                 {
-                    var length = StreamFraming.NextMessageLength(buffer.AsSpan(consumed, filled - consumed), legacyChannels);
+                    var pending = buffer.AsSpan(consumed, filled - consumed);
+                    if (HasUnpaddedStunLength(pending))
+                    {
+                        // Not STUN (RFC 8489 §5: the last 2 bits of the Message Length are always zero), and the stream
+                        // cannot be cut after it: whether the sender padded what follows is unknowable. Closing tells the
+                        // client; following the length would leave the connection silently out of step.
+                        Log.Warning("connection.closed", ("reason", "stun-length-not-multiple-of-4"), ("client", remote), ("transport", transport));
+                        return;
+                    }
+                    var length = StreamFraming.NextMessageLength(pending, legacyChannels);
                     if (length < 0)
                     {
                         Log.Warning("connection.closed", ("reason", "not-stun-or-channeldata"), ("client", remote), ("transport", transport));
@@ -527,6 +536,10 @@ public sealed class TurnServerHost : IAsyncDisposable
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>Whether <paramref name="stream"/> starts with a STUN header (top bits 00) whose Message Length is not a multiple of 4.</summary>
+    internal static bool HasUnpaddedStunLength(ReadOnlySpan<byte> stream) =>
+        stream.Length >= 4 && (stream[0] & 0xC0) == 0 && (stream[3] & 0x03) != 0;
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,18 @@
+namespace IceSpec.Conformance.Adapter;
+
+/// <summary>The capability words a driver declares (conformance/ADAPTER.md); the runner marks cells needing a missing one unsupported.</summary>
+public static class DriverCapabilities
+{
+    /// <summary>
+    /// "regular", "aggressive": nomination when controlling; "trickle" (RFC 8838); "stun"; "turn-udp", "turn-tcp": a TURN
+    /// server over UDP or TCP; "relay-policy": relayed candidates only; "ice-tcp": host TCP candidates active and passive
+    /// (RFC 6544); "ice-tcp-passive": passive ones only, so it reaches only a peer with active candidates (RFC 6544 §6.2).
+    /// </summary>
+    public static readonly IReadOnlyList<string> Known =
+        ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp", "ice-tcp-passive"];
+
+    /// <summary>The first word that is not a known capability, or null.</summary>
+    public static string? FirstUnknown(IEnumerable<string> words) => words.FirstOrDefault(w => !Known.Contains(w, StringComparer.Ordinal));
+
+    public static string UnknownMessage(string word) => $"unknown capability '{word}'; known: {string.Join(", ", Known)}";
+}

@@ -49,7 +49,7 @@ public sealed class ExternalDriverRunTests(ITestOutputHelper output) : IDisposab
         var report = Path.Combine(_outside, "report");
 
         var (exit, stdout) = await RunAsync("conformance", "run", "--implementations", file, "--impl", "external,libnice",
-            "--scenario", "no-nat", "--server-cases", "none", "--out", report);
+            "--scenario", "no-nat", "--server-cases", "none", "--agent-cases", "none", "--out", report);
 
         var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(report, "report.json")))!;
         Assert.Equal(["external", "libnice"], json["implementations"]!.AsArray().Select(n => (string)n!));

@@ -32,6 +32,12 @@ public sealed class SeededDefectTests(ITestOutputHelper output)
         { "FailBeforeEndOfCandidates", "rfc8838-8-1" },
         { "CandidatesAfterEndOfCandidates", "rfc8838-14-1" },
         { "OldCredentialsAfterRestart", "rfc8445-9-2" },
+        { "WrongMappedAddress", "rfc8489-6.3.1.1-3" },
+        { "NoIntegrityCheck", "rfc8489-9.1.3-5" },
+        { "AcceptBadFingerprint", "rfc8489-6.3-5" },
+        { "SwitchOnEveryRoleConflict", "rfc8445-7.3.1.1-1" },
+        { "IgnoreRoleConflictResponse", "rfc8445-7.2.5.1-1" },
+        { "KeepTieBreakerAfterRoleConflict", "rfc8445-7.2.5.1-3" },
     };
 
     [Theory]

@@ -191,7 +191,8 @@ public sealed partial class IceAgent
                 if (response.TryGetXorMappedAddress(out var mapped)) OnCheckSucceeded(now, pair, request, Normalize(mapped.ToEndPoint()));
                 return;
             case CandidatePairEvent.RoleConflict:
-                OnRoleConflictResponse(now, pair, request);
+                if (_options.SeededDefect == IceSeededDefect.IgnoreRoleConflictResponse) FailPair(now, pair, CandidatePairEvent.ErrorResponse);
+                else OnRoleConflictResponse(now, pair, request);
                 return;
             case var failure:
                 FailPair(now, pair, failure);
@@ -254,10 +255,17 @@ public sealed partial class IceAgent
             FireConnection(now, IceConnectionEvent.CheckListFailed);
     }
 
-    /// <summary>RFC 8445 §7.2.5.1: switch role if the request's role is still ours, and retry the pair as a triggered check.</summary>
+    /// <summary>
+    /// RFC 8445 §7.2.5.1: switch role if the request's role is still ours ("The agent MUST change the tiebreaker value"),
+    /// and retry the pair as a triggered check.
+    /// </summary>
     private void OnRoleConflictResponse(TimeSpan now, IceCandidatePair pair, IcePendingRequest request)
     {
-        if (request.SentRole == Role && _role.Fire(AgentRoleEvent.RoleConflictResponse, now)) OnRoleSwitched(now);
+        if (request.SentRole == Role && _role.Fire(AgentRoleEvent.RoleConflictResponse, now))
+        {
+            if (_options.SeededDefect != IceSeededDefect.KeepTieBreakerAfterRoleConflict) _role.OurTieBreaker = NewTieBreaker(_role.OurTieBreaker);
+            OnRoleSwitched(now);
+        }
         FirePair(now, pair, CandidatePairEvent.RoleConflict);
         Stream(pair.Stream).CheckList.EnqueueTriggered(pair, useCandidate: false);
     }

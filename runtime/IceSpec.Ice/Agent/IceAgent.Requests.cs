@@ -60,8 +60,10 @@ public sealed partial class IceAgent
             return;
         }
         if (StunMessage.TryParse(packet, out var message) != StunParseStatus.Ok) return;
-        // RFC 8445 §7.3 / RFC 8489 §7.3: a wrong FINGERPRINT means it is not a STUN message for us.
-        if (message.HasFingerprint && StunIntegrity.VerifyFingerprint(message) != IntegrityStatus.Valid) return;
+        // RFC 8445 §7.3 ("It MUST utilize the FINGERPRINT mechanism") and RFC 8489 §6.3: "the agent checks that the
+        // FINGERPRINT attribute is present and contains the correct value. If any errors are detected, the message is
+        // silently discarded."
+        if (!message.HasFingerprint || (StunIntegrity.VerifyFingerprint(message) != IntegrityStatus.Valid && _options.SeededDefect != IceSeededDefect.AcceptBadFingerprint)) return;
         if (message.Method != StunMethods.Binding) return;
         switch (message.Class)
         {
@@ -93,25 +95,28 @@ public sealed partial class IceAgent
         // RFC 8489 §9.1.3: USERNAME and MESSAGE-INTEGRITY are required; a wrong USERNAME or integrity gets 401.
         if (!request.TryGetUsername(out var usernameBytes) || !request.HasMessageIntegrity)
         {
-            SendError(now, local, source, request, 400, "Bad Request: USERNAME and MESSAGE-INTEGRITY are required");
+            SendError(now, local, source, request, StunErrorCodes.BadRequest, "Bad Request: USERNAME and MESSAGE-INTEGRITY are required");
             return;
         }
         var username = Encoding.UTF8.GetString(usernameBytes);
         var colon = username.IndexOf(':');
-        if (colon < 0 || username[..colon] != _local.Ufrag || StunIntegrity.VerifyMessageIntegrity(request, _localKey) != IntegrityStatus.Valid)
+        if (colon < 0 || username[..colon] != _local.Ufrag
+            || (StunIntegrity.VerifyMessageIntegrity(request, _localKey) != IntegrityStatus.Valid && _options.SeededDefect != IceSeededDefect.NoIntegrityCheck))
         {
-            SendError(now, local, source, request, 401, "Unauthenticated");
+            SendError(now, local, source, request, StunErrorCodes.Unauthenticated, "Unauthenticated");
             return;
         }
         _authenticatedSources.Add((local.Transport, local.Socket, source));
+        // RFC 8489 §6.3.1: unknown comprehension-required attributes get 420 listing them; then the usage's rules (400).
         if (!StunValidator.TryValidate(request, "ice-check", out var violation))
         {
-            SendError(now, local, source, request, 400, "Bad Request: " + violation.Rule);
+            if (violation.Rule == StunValidator.UnknownComprehensionRequiredRule) SendUnknownAttributes(now, local, source, request);
+            else SendError(now, local, source, request, StunErrorCodes.BadRequest, "Bad Request: " + violation.Rule, authenticated: true);
             return;
         }
         if (!ResolveRoleConflict(now, request))
         {
-            SendError(now, local, source, request, StunErrorCodes.RoleConflict, "Role Conflict");
+            SendError(now, local, source, request, StunErrorCodes.RoleConflict, "Role Conflict", authenticated: true);
             return;
         }
         SendSuccess(now, local, source, request);
@@ -129,7 +134,8 @@ public sealed partial class IceAgent
         if (Controlling && request.TryGetIceControlling(out var peerTieBreaker)) trigger = AgentRoleEvent.PeerClaimsControlling;
         else if (!Controlling && request.TryGetIceControlled(out peerTieBreaker)) trigger = AgentRoleEvent.PeerClaimsControlled;
         else return true;
-        _role.PeerTieBreaker = peerTieBreaker;
+        _role.PeerTieBreaker = _options.SeededDefect != IceSeededDefect.SwitchOnEveryRoleConflict ? peerTieBreaker
+            : trigger == AgentRoleEvent.PeerClaimsControlling ? ulong.MaxValue : 0;
         _role.Fire(trigger, now);
         if (_role.RoleSwitched) OnRoleSwitched(now);
         if (!_role.RoleConflictRejected) return true;
@@ -180,18 +186,39 @@ public sealed partial class IceAgent
     {
         var buffer = new byte[128];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Success), request.TransactionId);
-        builder.AddXorMappedAddress(new StunAddress(source));
+        builder.AddXorMappedAddress(new StunAddress(_options.SeededDefect == IceSeededDefect.WrongMappedAddress ? local.Socket : source));
         builder.AddMessageIntegrity(_localKey);
         builder.AddFingerprint();
         SendFrom(now, local, source, buffer.AsMemory(0, builder.Length));
     }
 
-    private void SendError(TimeSpan now, IceLocalCandidate local, IPEndPoint source, in StunMessage request, int code, string reason)
+    /// <summary>
+    /// RFC 8489 §9.1.3: an error response to an authenticated request carries MESSAGE-INTEGRITY with our password; one to a
+    /// request that failed authentication MUST NOT (nor USERNAME).
+    /// </summary>
+    private void SendError(TimeSpan now, IceLocalCandidate local, IPEndPoint source, in StunMessage request, int code, string reason, bool authenticated = false)
     {
         var buffer = new byte[256];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Error), request.TransactionId);
         builder.AddErrorCode(code, reason);
-        if (code != 400 && code != 401) builder.AddMessageIntegrity(_localKey);
+        FinishError(now, local, source, ref builder, buffer, authenticated);
+    }
+
+    /// <summary>RFC 8489 §6.3.1.1 / §14.13: 420 with an UNKNOWN-ATTRIBUTES listing the request's unknown comprehension-required attributes.</summary>
+    private void SendUnknownAttributes(TimeSpan now, IceLocalCandidate local, IPEndPoint source, in StunMessage request)
+    {
+        Span<ushort> unknown = stackalloc ushort[32];
+        var count = StunValidator.CollectUnknownComprehensionRequired(request, unknown);
+        var buffer = new byte[256];
+        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Error), request.TransactionId);
+        builder.AddErrorCode(StunErrorCodes.UnknownAttribute, "Unknown Attribute");
+        builder.AddUnknownAttributes(unknown[..count]);
+        FinishError(now, local, source, ref builder, buffer, authenticated: true);
+    }
+
+    private void FinishError(TimeSpan now, IceLocalCandidate local, IPEndPoint source, ref StunMessageBuilder builder, byte[] buffer, bool authenticated)
+    {
+        if (authenticated) builder.AddMessageIntegrity(_localKey);
         builder.AddFingerprint();
         SendFrom(now, local, source, buffer.AsMemory(0, builder.Length));
     }

@@ -42,9 +42,7 @@ public sealed partial class IceAgent
         _random = options.Random;
         _local = options.Credentials ?? IceCredentials.Random(_random);
         _localKey = StunKey.ShortTerm(_local.Password);
-        Span<byte> tieBreaker = stackalloc byte[8];
-        _random(tieBreaker);
-        _role.OurTieBreaker = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(tieBreaker);
+        _role.OurTieBreaker = NewTieBreaker(null);
         _role.Lite = options.Lite;
         _role.Fire(options.Lite || options.Role == IceRole.Controlled ? AgentRoleEvent.TakeControlled : AgentRoleEvent.TakeControlling, TimeSpan.Zero);
     }
@@ -110,6 +108,20 @@ public sealed partial class IceAgent
         index >= 0 && index < _streams.Count ? _streams[index] : throw new ArgumentOutOfRangeException(nameof(index), $"No stream {index}: the agent has {_streams.Count}.");
 
     private bool Controlling => _role.State == AgentRoleState.Controlling;
+
+    /// <summary>RFC 8445 §16.1: a random 64-bit tie-breaker, different from <paramref name="previous"/> when it replaces one.</summary>
+    private ulong NewTieBreaker(ulong? previous)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        ulong value;
+        do
+        {
+            _random(bytes);
+            value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes);
+        }
+        while (value == previous);
+        return value;
+    }
 
     private void Emit(IceEvent iceEvent) => _events.Enqueue(iceEvent);
 

@@ -40,4 +40,16 @@ internal enum IceSeededDefect
     CandidatesAfterEndOfCandidates,
     /// <summary>Checks keep the peer's first ufrag and password after an ICE restart (breaks RFC 8445 §9/§7.2.2; case rfc8445-9-2).</summary>
     OldCredentialsAfterRestart,
+    /// <summary>A success response's XOR-MAPPED-ADDRESS is the agent's own socket (breaks RFC 8489 §6.3.1.1; case rfc8489-6.3.1.1-3).</summary>
+    WrongMappedAddress,
+    /// <summary>A check's MESSAGE-INTEGRITY is not verified: a wrong password gets success (breaks RFC 8489 §9.1.3; case rfc8489-9.1.3-5).</summary>
+    NoIntegrityCheck,
+    /// <summary>A check with a wrong FINGERPRINT is processed (breaks RFC 8489 §6.3; case rfc8489-6.3-5).</summary>
+    AcceptBadFingerprint,
+    /// <summary>A role conflict always switches this agent's role, never answers 487 (breaks RFC 8445 §7.3.1.1; case rfc8445-7.3.1.1-1).</summary>
+    SwitchOnEveryRoleConflict,
+    /// <summary>A 487 to a check fails the pair like any error: no switch, no re-check (breaks RFC 8445 §7.2.5.1; case rfc8445-7.2.5.1-1).</summary>
+    IgnoreRoleConflictResponse,
+    /// <summary>The tie-breaker stays the same after a 487 (breaks RFC 8445 §7.2.5.1; case rfc8445-7.2.5.1-3).</summary>
+    KeepTieBreakerAfterRoleConflict,
 }

@@ -93,6 +93,29 @@ public sealed class AgentCaseContext
         return (sent, response);
     }
 
+    /// <summary>
+    /// A STUN client transaction over UDP (RFC 8489 §6.2.1): sends <paramref name="request"/> from <paramref name="from"/> to
+    /// <paramref name="to"/> (default: the IUT's host candidate) and retransmits the same bytes after 500 ms, then at doubling
+    /// intervals, until a response with its transaction ID arrives or <paramref name="timeout"/> (default
+    /// <see cref="StepTimeout"/>) passes. Request: the first transmission; Response: the first response, or null.
+    /// </summary>
+    public async Task<(TesterDatagram Request, TesterDatagram? Response)> TransactAsync(TesterSocket from, byte[] request, IPEndPoint? to = null, TimeSpan? timeout = null)
+    {
+        var destination = to ?? IutHost;
+        var deadline = DateTime.UtcNow + (timeout ?? StepTimeout);
+        var first = Tester.Send(from, destination, request);
+        var id = first.Stun!.TransactionId;
+        for (var rto = TimeSpan.FromMilliseconds(500); ; rto *= 2)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return (first, null);
+            var response = await Tester.WaitAsync(d => d.IsResponse && d.Stun!.TransactionId == id, rto < left ? rto : left, Cancel, first.Frame);
+            if (response is not null) return (first, response);
+            if (DateTime.UtcNow >= deadline) return (first, null);
+            Tester.Send(from, destination, request);
+        }
+    }
+
     /// <summary>The IUT's next Binding request after <paramref name="afterFrame"/> that <paramref name="match"/> accepts, or null in time.</summary>
     public Task<TesterDatagram?> NextCheckAsync(Func<TesterDatagram, bool>? match = null, TimeSpan? timeout = null, int afterFrame = 0) =>
         Tester.WaitAsync(d => d.IsRequest && (match?.Invoke(d) ?? true), timeout ?? StepTimeout, Cancel, afterFrame);

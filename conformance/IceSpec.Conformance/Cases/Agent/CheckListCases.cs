@@ -6,8 +6,9 @@ namespace IceSpec.Conformance.Cases.Agent;
 
 /// <summary>
 /// The order of the IUT's ordinary checks (RFC 8445 §6.1.4.2) and frozen pairs (§6.1.2.6). Neither section states its
-/// procedure with a BCP 14 keyword, and the peer cannot tell how the other side schedules its checks: both are SHOULD
-/// cases. The tester answers nothing, so every check is an ordinary one and every pair stays In-Progress.
+/// procedure with a BCP 14 keyword; like the kit's other procedure cases (triggered checks, nomination) they are MUST
+/// cases: the procedure is what an ICE agent does, and with one stream and the priorities below the tester sees it
+/// whole. The tester answers nothing, so every check is an ordinary one and every pair stays In-Progress.
 /// </summary>
 /// <remarks>
 /// With a controlling IUT, pair priority = 2^32*MIN(G,D) + 2*MAX(G,D) + (G&gt;D?1:0) (§6.1.2.3) with G its own candidate's
@@ -38,12 +39,12 @@ internal static class CheckListCases
 
     public static IEnumerable<AgentCase> All =>
     [
-        AgentCase.Define(8445, "6.1.4.2", 1, RequirementLevel.Should, IceRole.Controlling, "Ordinary checks in decreasing pair priority", OrderText,
+        AgentCase.Define(8445, "6.1.4.2", 1, RequirementLevel.Must, IceRole.Controlling, "Ordinary checks in decreasing pair priority", OrderText,
             $"The tester describes {AscendingPreferences.Length} host candidates with distinct foundations, lowest priority first, with " +
             $"end-of-candidates, and answers nothing for {OrderWindow.TotalSeconds:0} s. Observed: the first check to each of them, in " +
             "kernel receive time order: each must go to a lower-priority candidate than all before it.",
             [], OrderAsync),
-        AgentCase.Define(8445, "6.1.2.6", 2, RequirementLevel.Should, IceRole.Controlling,
+        AgentCase.Define(8445, "6.1.2.6", 2, RequirementLevel.Must, IceRole.Controlling,
             "One pair of a foundation checked at a time: the others stay Frozen while it is In-Progress", FrozenText,
             $"The tester describes {SharedFoundationPreferences.Length} host candidates sharing one foundation (distinct priorities) " +
             $"with end-of-candidates, and answers nothing for {FrozenWindow.TotalSeconds:0} s. Observed: no check to a second candidate " +

@@ -46,15 +46,12 @@ public static class AgentCaseRunner
                     TranslatesIutAddresses = lab.Sites[iut.Site - 1].Spec.Nat != NatType.None,
                 };
             }
-            foreach (var (driver, nomination) in runs)
-            {
-                if (!selected.Any(c => InShard(driver, nomination, c.Id))) continue;
-                var options = new AgentCaseOptions(selection.OutputDirectory, c => selection.Selects(c) && InShard(driver, nomination, c.Id),
-                    selection.ExpectedFailures, placement);
-                var reporter = new CaseProgress(r => progress?.Report(new RunProgress(
-                    $"agent {r.Scenario}/{r.Implementation}: {r.Case.Id} {r.Outcome}", Interlocked.Increment(ref done), total)));
-                results.AddRange(await AgentCaseSuite.RunAsync(driver, nomination, options, reporter, ct));
-            }
+            var targets = runs.Where(r => selected.Any(c => InShard(r.Driver, r.Nomination, c.Id))).Select(r => new AgentCaseTarget(r.Driver, r.Nomination)).ToList();
+            var options = new AgentCaseOptions(selection.OutputDirectory, selection.Selects, selection.ExpectedFailures, placement,
+                InShard: (t, c) => InShard(t.Driver, t.Nomination, c.Id));
+            var reporter = new CaseProgress(r => progress?.Report(new RunProgress(
+                $"agent {r.Scenario}/{r.Implementation}: {r.Case.Id} {r.Outcome}", Interlocked.Increment(ref done), total)));
+            results.AddRange(await AgentCaseSuite.RunAsync(targets, options, reporter, ct));
         }
         catch (LabException e)
         {

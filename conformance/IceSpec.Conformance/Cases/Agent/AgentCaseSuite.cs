@@ -11,12 +11,20 @@ public sealed record AgentCaseFamily(string Name, string Sections, IReadOnlyList
 /// <summary>What an agent-case run covers and where it writes.</summary>
 /// <param name="Selects">Which cases run (by ID and level); null: every MUST case.</param>
 /// <param name="Parallelism">Cases run side by side (each with its own IUT process and tester); exclusive cases run alone.</param>
+/// <param name="InShard">Which (target, case) units this run owns (<c>--shard</c>); null: all.</param>
 public sealed record AgentCaseOptions(
     string OutputDirectory,
     Func<CaseInfo, bool>? Selects = null,
     ExpectedFailures? Expected = null,
     AgentCasePlacement? Placement = null,
-    int Parallelism = 4);
+    int Parallelism = 8,
+    Func<AgentCaseTarget, CaseInfo, bool>? InShard = null);
+
+/// <summary>One implementation under test with one nomination mode (<c>libnice/aggressive</c>).</summary>
+public sealed record AgentCaseTarget(DriverSpec Driver, string Nomination)
+{
+    public string Label => AgentCaseSuite.Label(Driver, Nomination);
+}
 
 /// <summary>
 /// The ICE agent cases (RFC 8445, RFC 7675, RFC 8838, RFC 8839, RFC 6544 and the RFC 8489 rules ICE relies on), run
@@ -45,35 +53,35 @@ public static class AgentCaseSuite
     /// <summary>The implementation label of a run: <c>driver/nomination</c> (e.g. <c>libnice/aggressive</c>).</summary>
     public static string Label(DriverSpec driver, string nomination) => $"{driver.Name}/{nomination}";
 
-    public static async Task<IReadOnlyList<CaseResult>> RunAsync(DriverSpec driver, string nomination, AgentCaseOptions options,
+    public static Task<IReadOnlyList<CaseResult>> RunAsync(DriverSpec driver, string nomination, AgentCaseOptions options,
+        IProgress<CaseResult>? progress, CancellationToken ct) => RunAsync([new AgentCaseTarget(driver, nomination)], options, progress, ct);
+
+    /// <summary>
+    /// Runs the selected cases against every target: first every case that does not judge milliseconds, side by side
+    /// across all targets (<see cref="AgentCaseOptions.Parallelism"/> at a time: most of a case is waiting for the IUT),
+    /// then the <see cref="AgentCase.Exclusive"/> ones one at a time. Results in target order, then the suite's order.
+    /// </summary>
+    public static async Task<IReadOnlyList<CaseResult>> RunAsync(IReadOnlyList<AgentCaseTarget> targets, AgentCaseOptions options,
         IProgress<CaseResult>? progress, CancellationToken ct)
     {
         var placement = options.Placement ?? AgentCasePlacement.Loopback;
-        var selected = All.Where(c => options.Selects?.Invoke(c.Info) ?? c.Info.Level == RequirementLevel.Must).ToList();
-        var results = new CaseResult?[selected.Count];
-        using var slots = new SemaphoreSlim(Math.Max(1, options.Parallelism));
-        var running = new List<Task>();
-        for (var i = 0; i < selected.Count; i++)
+        var units = (from t in targets.Select((target, index) => (target, index))
+                     from c in All.Select((agentCase, index) => (agentCase, index))
+                     where (options.Selects?.Invoke(c.agentCase.Info) ?? c.agentCase.Info.Level == RequirementLevel.Must)
+                           && (options.InShard?.Invoke(t.target, c.agentCase.Info) ?? true)
+                     select (Target: t.target, Case: c.agentCase, Order: (t.index, c.index))).ToList();
+        var results = new List<((int, int) Order, CaseResult Result)>();
+        async Task RunUnitAsync((AgentCaseTarget Target, AgentCase Case, (int, int) Order) unit)
         {
-            var (index, agentCase) = (i, selected[i]);
-            var width = agentCase.Exclusive ? Math.Max(1, options.Parallelism) : 1;
-            for (var taken = 0; taken < width; taken++) await slots.WaitAsync(ct);
-            running.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    var result = await RunOneAsync(agentCase, driver, nomination, placement, options, ct);
-                    results[index] = result;
-                    progress?.Report(result);
-                }
-                finally
-                {
-                    slots.Release(width);
-                }
-            }, ct));
+            var result = await RunOneAsync(unit.Case, unit.Target.Driver, unit.Target.Nomination, placement, options, ct);
+            lock (results) results.Add((unit.Order, result));
+            progress?.Report(result);
         }
-        await Task.WhenAll(running);
-        return [.. results.OfType<CaseResult>()];
+        await Parallel.ForEachAsync(units.Where(u => !u.Case.Exclusive),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallelism), CancellationToken = ct },
+            async (unit, _) => await RunUnitAsync(unit));
+        foreach (var unit in units.Where(u => u.Case.Exclusive)) await RunUnitAsync(unit);
+        return [.. results.OrderBy(r => r.Order).Select(r => r.Result)];
     }
 
     private static async Task<CaseResult> RunOneAsync(AgentCase agentCase, DriverSpec driver, string nomination, AgentCasePlacement placement,

@@ -24,6 +24,18 @@ internal static class IceTcpCases
         "attribute) to authenticate the request and perform a message integrity check. Likewise, the short-term credential " +
         "mechanism MUST be used for the response.";
 
+    private const string ActivePortText =
+        "In the case of active candidates, both IP address and port are present, but the port is meaningless (it is there only " +
+        "for making encoding of active candidates consistent with the other candidate types and is ignored by the peer). [...] " +
+        "(§4.5) [...] the port MUST be set to 9 (i.e., Discard)";
+
+    private const string PairingText =
+        "(§6.2, the TCP candidates that pair) Local Candidate / Remote Candidate: tcp-so / tcp-so; tcp-active / tcp-passive; " +
+        "tcp-passive / tcp-active";
+
+    /// <summary>How long the IUT has to connect out once it has the tester's candidates.</summary>
+    private static readonly TimeSpan ConnectWindow = TimeSpan.FromSeconds(3);
+
     /// <summary>How long the tester leaves the IUT's first check over TCP unanswered: four times STUN's initial 500 ms RTO.</summary>
     private static readonly TimeSpan Unanswered = TimeSpan.FromSeconds(2);
 
@@ -41,6 +53,16 @@ internal static class IceTcpCases
             "connection to the IUT's passive candidate and sends a check as an RFC 4571 frame. The IUT must answer on that connection " +
             "with a success response signed with its password whose XOR-MAPPED-ADDRESS is the tester's end of the connection.",
             ["Binding request as ice-check: required USERNAME"], AnswersOnAcceptedConnectionAsync),
+        AgentCase.Define(6544, "4.5", 1, RequirementLevel.Must, IceRole.Controlling, "Active TCP candidates are signalled with port 9",
+            ActivePortText,
+            "The IUT is configured with TCP candidates only and gathers; every candidate of tcptype active in its description must have port 9.",
+            ["TcpActiveCandidatePort"], ActivePortAsync) with { Requires = ["ice-tcp"] },
+        AgentCase.Define(6544, "6.2", 1, RequirementLevel.Must, IceRole.Controlling, "An active candidate connects to passive candidates only",
+            PairingText,
+            "The IUT is configured controlling with TCP candidates only; the tester describes a passive candidate (a listener) and an " +
+            "active candidate whose port is a second listener of the tester. The IUT's active candidate may connect to the passive " +
+            $"candidate only: within {ConnectWindow.TotalSeconds:0} s it must connect to the first listener and never to the second.",
+            [], PairsActiveWithPassiveAsync) with { Requires = ["ice-tcp"], Timeout = TimeSpan.FromSeconds(30) },
     ];
 
     /// <summary>RFC 6544 §4.2 local preference (2^13 × direction-pref + other-pref), with the recommended host direction-prefs.</summary>
@@ -104,5 +126,38 @@ internal static class IceTcpCases
         return wrong is null
             ? CaseVerdict.Pass($"answered on the connection the tester opened to {passive.Format()}: {c.Evidence(request, response)}")
             : CaseVerdict.Fail($"{wrong}: {c.Evidence(request, response)}");
+    }
+
+    private static async Task<CaseVerdict> ActivePortAsync(AgentCaseContext c)
+    {
+        var description = await c.GatherAsync("tcp");
+        var active = description.Candidates.Where(d => d.Transport == IceTransport.Tcp && d.TcpType == IceTcpType.Active).ToList();
+        if (active.Count == 0) return CaseVerdict.Fail($"the IUT advertised no active TCP candidate with TCP candidates on: {string.Join(" | ", description.Lines)}");
+        var wrong = active.FirstOrDefault(a => a.Port != IceFormulas.TcpActiveCandidatePort);
+        return wrong is null
+            ? CaseVerdict.Pass($"{active.Count} active candidate(s), each with port 9: {string.Join(" | ", active.Select(a => a.FormatLine()))}")
+            : CaseVerdict.Fail($"the active candidate {wrong.FormatLine()} has port {wrong.Port}, not 9");
+    }
+
+    private static async Task<CaseVerdict> PairsActiveWithPassiveAsync(AgentCaseContext c)
+    {
+        await c.GatherAsync("tcp");
+        var passive = c.Tester.ListenTcp();
+        var active = c.Tester.ListenTcp();
+        await c.DescribeAsync([], lines:
+        [
+            TcpLine(passive.LocalEndPoint, IceTcpType.Passive, passive.LocalEndPoint.Port),
+            TcpLine(active.LocalEndPoint, IceTcpType.Active, active.LocalEndPoint.Port),
+        ]);
+        await Task.Delay(ConnectWindow, c.Cancel);
+        var connections = c.Tester.TcpConnections.Where(t => t.Accepted).ToList();
+        var wrong = connections.FirstOrDefault(t => t.LocalEndPoint.Equals(active.LocalEndPoint));
+        if (wrong is not null)
+            return CaseVerdict.Fail($"the IUT connected from {wrong.RemoteEndPoint} to the tester's active candidate at {active.LocalEndPoint} " +
+                "(an active candidate pairs with a passive one only)");
+        return connections.Any(t => t.LocalEndPoint.Equals(passive.LocalEndPoint))
+            ? CaseVerdict.Pass($"the IUT connected to the passive candidate {passive.LocalEndPoint} only ({connections.Count} connection(s)); " +
+                $"checks: {c.Evidence(c.Tester.Inbound.Where(d => d.Transport == "tcp" && d.IsRequest), 2)}")
+            : CaseVerdict.Fail($"the IUT opened no connection to the tester's passive candidate {passive.LocalEndPoint} within {ConnectWindow.TotalSeconds:0} s");
     }
 }

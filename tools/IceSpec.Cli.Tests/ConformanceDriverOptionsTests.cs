@@ -33,7 +33,7 @@ public sealed class ConformanceDriverOptionsTests : IDisposable
         Assert.True(result.ExitCode == ExitCodes.Ok, result.Stderr);
         var lines = result.Stdout.Split('\n');
         string Declared(string name) => lines[Array.FindIndex(lines, l => l.StartsWith($"  {name} ")) + 1].Trim();
-        Assert.Equal("capabilities: regular, aggressive, trickle, stun, turn-udp, turn-tcp, relay-policy, ice-tcp; declared: bundled", Declared("libnice"));
+        Assert.Equal("capabilities: regular, aggressive, trickle, stun, turn-udp, turn-tcp, relay-policy, ice-tcp, restart; declared: bundled", Declared("libnice"));
         Assert.Equal($"capabilities: regular, stun; declared: {file}", Declared("cli-file-stack"));
         Assert.Equal("capabilities: aggressive; declared: command line", Declared("cli-line-stack"));
         Assert.Matches(@"\n  cli-line-stack +python3 'my driver.py'\n", result.Stdout); // no --description: the command

@@ -20,11 +20,11 @@ public sealed class BundledImplementationsTests
         string[] full = ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"];
         var expected = new Dictionary<string, string[]>
         {
-            ["icespec"] = [.. full, "ice-tcp"],
-            ["libnice"] = [.. full, "ice-tcp"],
+            ["icespec"] = [.. full, "ice-tcp", "restart"],
+            ["libnice"] = [.. full, "ice-tcp", "restart"],
             ["aioice"] = ["aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"],
-            ["werift"] = full,
-            ["pion"] = ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-passive"],
+            ["werift"] = [.. full, "restart"],
+            ["pion"] = ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-passive", "restart"],
         };
 
         Assert.Equal(BundledDriverNames.All, Bundled.Select(d => d.Name));

@@ -47,9 +47,14 @@ public sealed class ExternalDriverRunTests(ITestOutputHelper output) : IDisposab
     {
         var file = WriteImplementations();
         var report = Path.Combine(_outside, "report");
+        // The external driver is aioice's: its known intermittent monitor finding (conformance/known-failures.txt) applies to it too.
+        var expected = Path.Combine(_outside, "expected-failures.txt");
+        await File.WriteAllTextAsync(expected, string.Join('\n', File.ReadAllLines(RepositoryFiles.KnownFailures)
+            .Where(l => l.StartsWith("rfc8445-6.1.2.6-1 ", StringComparison.Ordinal) && l.Contains("aioice", StringComparison.Ordinal))
+            .Select(l => l.Replace("aioice", "external"))));
 
         var (exit, stdout) = await RunAsync("conformance", "run", "--implementations", file, "--impl", "external,libnice",
-            "--scenario", "no-nat", "--server-cases", "none", "--agent-cases", "none", "--out", report);
+            "--scenario", "no-nat", "--server-cases", "none", "--agent-cases", "none", "--expected-fail", expected, "--out", report);
 
         var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(report, "report.json")))!;
         Assert.Equal(["external", "libnice"], json["implementations"]!.AsArray().Select(n => (string)n!));
@@ -57,7 +62,7 @@ public sealed class ExternalDriverRunTests(ITestOutputHelper output) : IDisposab
         var cells = json["cells"]!.AsArray().Select(c => ((string)c!["controlling"]!, (string)c["controlled"]!, (string)c["outcome"]!)).ToList();
         Assert.Equal([("external", "external"), ("external", "libnice"), ("libnice", "external"), ("libnice", "libnice")],
             cells.Select(c => (c.Item1, c.Item2)).Order());
-        Assert.All(cells, c => Assert.True(c.Item3 == "passed", $"{c.Item1}>{c.Item2}: {c.Item3}\n{stdout}"));
+        Assert.All(cells, c => Assert.True(c.Item3 is "passed" or "expectedFailure", $"{c.Item1}>{c.Item2}: {c.Item3}\n{stdout}"));
         Assert.Equal(0, exit);
     }
 
@@ -68,7 +73,7 @@ public sealed class ExternalDriverRunTests(ITestOutputHelper output) : IDisposab
         var report = Path.Combine(_outside, "report");
 
         var (exit, stdout) = await RunAsync("conformance", "run", "--implementations", file, "--impl", "external-broken,external-limited,libnice",
-            "--pair", "external-limited>libnice,external-broken>libnice", "--scenario", "no-nat", "--server-cases", "none", "--out", report);
+            "--pair", "external-limited>libnice,external-broken>libnice", "--scenario", "no-nat", "--server-cases", "none", "--agent-cases", "none", "--out", report);
 
         var json = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(report, "report.json")))!;
         var error = (string)Assert.Single(json["errors"]!.AsArray())!;

@@ -28,7 +28,7 @@ public sealed class CiSubsetTests : IDisposable
         string[] drivers = ["icespec", "libnice", "aioice", "werift", "pion"];
         var rotation = Rotation(drivers);
         var selection = new RunSelection(drivers, [.. ScenarioCatalog.All.Select(s => s.Name)], ["default"], [], false,
-            KnownFailures.Load(), _out, LabServerKind.Coturn, Pairs: rotation);
+            KnownFailures.Load(), _out, LabServerKind.Coturn, Pairs: rotation, AgentPlacement: AgentCaseRunner.None);
 
         var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
 

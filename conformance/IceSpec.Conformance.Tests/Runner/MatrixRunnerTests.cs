@@ -19,7 +19,8 @@ public sealed class MatrixRunnerTests : IDisposable
     public async Task Our_turn_server_relays_for_a_udp_blocked_site_over_tcp()
     {
         var selection = new RunSelection(["libnice", "werift", "pion", "aioice"], ["udp-blocked-turn-tcp"], ["default"], [], false, KnownFailures.Load(), _out,
-            LabServerKind.IceSpec, Pairs: new Dictionary<string, IReadOnlyList<string>> { ["*"] = ["libnice>werift", "pion>aioice"] });
+            LabServerKind.IceSpec, Pairs: new Dictionary<string, IReadOnlyList<string>> { ["*"] = ["libnice>werift", "pion>aioice"] },
+            AgentPlacement: AgentCaseRunner.None);
 
         var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
 
@@ -67,7 +68,7 @@ public sealed class MatrixRunnerTests : IDisposable
         // The kit's known failures, and one passing case listed as expected to fail: it must come back as an unexpected pass.
         var expected = ExpectedFailures.Parse(KnownFailures.Text + "\nrfc8445-6.1.2.3-1 no-nat/aioice>libnice listed to check the list is applied");
         var selection = new RunSelection(["libnice", "aioice"], ["no-nat", "both-symmetric-turn"], ["default"], [], false,
-            expected, _out, LabServerKind.Coturn);
+            expected, _out, LabServerKind.Coturn, AgentPlacement: AgentCaseRunner.None);
 
         var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
 

@@ -102,9 +102,10 @@ public sealed partial class IceAgent
         : (uint)IceFormulas.CandidatePriority(IceFormulas.PeerReflexiveTypePreference, (pair.Local.Priority >> 8) & 0xFFFF, pair.Component);
 
     /// <summary>RFC 8445 §7.2.5.3.1 / §7.3.1.3: a peer-reflexive candidate: the check's PRIORITY, an arbitrary foundation.</summary>
-    private IceCandidate PeerReflexive(int component, uint priority, IPEndPoint address, IceTransport transport, IceTcpType? tcpType, IPEndPoint? @base = null) =>
+    private IceCandidate PeerReflexive(int component, uint priority, IPEndPoint address, IceTransport transport, IceTcpType? tcpType, IPEndPoint? @base = null,
+        IceCandidateType type = IceCandidateType.PeerReflexive) =>
         IceCandidate.Create(IceCredentials.RandomIceChars(_random, 8), component, transport, priority,
-            IceConnectionAddress.FromIP(address.Address), address.Port, IceCandidateType.PeerReflexive,
+            IceConnectionAddress.FromIP(address.Address), address.Port, type,
             @base is null ? null : IceConnectionAddress.FromIP(@base.Address), @base?.Port, tcpType);
 
     private byte[] BuildCheck(uint priority, bool useCandidate, out byte[] transactionId)
@@ -115,12 +116,13 @@ public sealed partial class IceAgent
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), transactionId);
         var (remote, remoteKey) = _options.SeededDefect == IceSeededDefect.OldCredentialsAfterRestart && _firstRemote is { } first
             ? (first, StunKey.ShortTerm(first.Password)) : (_remote!, _remoteKey!);
-        builder.AddUsername(remote.Ufrag + ":" + _local.Ufrag);
+        builder.AddUsername(_options.SeededDefect == IceSeededDefect.SwappedUsername ? _local.Ufrag + ":" + remote.Ufrag : remote.Ufrag + ":" + _local.Ufrag);
         builder.AddPriority(priority);
-        if (Controlling) builder.AddIceControlling(_role.OurTieBreaker);
-        else builder.AddIceControlled(_role.OurTieBreaker);
+        var withRole = _options.SeededDefect != IceSeededDefect.NoRoleAttribute;
+        if (withRole && Controlling) builder.AddIceControlling(_role.OurTieBreaker);
+        else if (withRole) builder.AddIceControlled(_role.OurTieBreaker);
         if (useCandidate || (!Controlling && _options.SeededDefect == IceSeededDefect.UseCandidateWhenControlled)) builder.AddUseCandidate();
-        builder.AddMessageIntegrity(remoteKey);
+        builder.AddMessageIntegrity(_options.SeededDefect == IceSeededDefect.IntegrityWithOwnPassword ? _localKey : remoteKey);
         if (_options.SeededDefect != IceSeededDefect.NoFingerprint) builder.AddFingerprint();
         return buffer.AsSpan(0, builder.Length).ToArray();
     }
@@ -129,8 +131,8 @@ public sealed partial class IceAgent
     /// RFC 8489 §6.2.2 (reliable transport): over TCP a request is sent once and the transaction times out after Ti, with
     /// no retransmission (RFC 6544 §7.1); over UDP it is retransmitted (§6.2.1).
     /// </summary>
-    private static StunTransport TransportOf(IceCandidatePair pair) =>
-        pair.Local.Transport == IceTransport.Tcp ? StunTransport.Reliable : StunTransport.Unreliable;
+    private StunTransport TransportOf(IceCandidatePair pair) =>
+        pair.Local.Transport == IceTransport.Tcp && _options.SeededDefect != IceSeededDefect.RetransmitOverTcp ? StunTransport.Reliable : StunTransport.Unreliable;
 
     /// <summary>RFC 8445 §14.3: RTO = MAX (500ms, Ta * N * (Num-Waiting + Num-In-Progress)).</summary>
     private TimeSpan CheckRto()

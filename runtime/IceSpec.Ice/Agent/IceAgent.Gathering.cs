@@ -201,6 +201,7 @@ public sealed partial class IceAgent
         var transport = tcpType is null ? IceTransport.Udp : IceTransport.Tcp;
         var priority = (uint)IceFormulas.CandidatePriority(typePreference, localPreference, component);
         var foundation = Foundation(type, @base.Address, server, transport);
+        if (_options.SeededDefect == IceSeededDefect.LongFoundation) foundation = foundation.PadLeft(40, '0');
         var relatedAddress = type == IceCandidateType.Host ? null : related ?? @base;
         var candidate = IceCandidate.Create(foundation, component, transport, priority, IceConnectionAddress.FromIP(address.Address), address.Port,
             type, relatedAddress is null ? null : IceConnectionAddress.FromIP(relatedAddress.Address), relatedAddress?.Port, tcpType);

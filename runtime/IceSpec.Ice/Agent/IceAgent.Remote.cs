@@ -94,7 +94,7 @@ public sealed partial class IceAgent
     /// </summary>
     public void Restart(TimeSpan now)
     {
-        _local = IceCredentials.Random(_random);
+        _local = _options.SeededDefect == IceSeededDefect.RestartKeepsPassword ? _local with { Ufrag = IceCredentials.RandomIceChars(_random, 8) } : NewCredentials();
         _localKey = StunKey.ShortTerm(_local.Password);
         _remote = null;
         _remoteKey = null;
@@ -106,6 +106,8 @@ public sealed partial class IceAgent
             stream.RemoteCandidates.Clear();
             stream.CheckList = new IceCheckList(stream.Index, stream.Components, _remoteCandidates);
         }
+        // Seeded defect: the role is redetermined (swapped; RoleConflictResponse is the role machine's unconditional switch).
+        if (_options.SeededDefect == IceSeededDefect.RoleSwappedOnRestart && _role.Fire(AgentRoleEvent.RoleConflictResponse, now)) OnRoleSwitched(now);
         FireConnection(now, IceConnectionEvent.Restart);
         Emit(new IceRestarted(now, _local));
     }
@@ -129,7 +131,8 @@ public sealed partial class IceAgent
         if (_options.Policy == IceCandidatePolicy.RelayOnly && local.Type != IceCandidateType.Relayed) return;
         if (local.Component != remote.Component || local.Address.AddressFamily != remote.Address.AddressFamily) return;
         if (local.Transport != remote.Transport) return;
-        if (local.Transport == IceTransport.Tcp && (local.TcpType != IceTcpType.Active || remote.TcpType != IceTcpType.Passive)) return;
+        if (local.Transport == IceTransport.Tcp && (local.TcpType != IceTcpType.Active
+            || (remote.TcpType != IceTcpType.Passive && _options.SeededDefect != IceSeededDefect.ActivePairsWithActive))) return;
         var pair = new IceCandidatePair(local, remote, _options.Lite);
         pair.UpdatePriority(Controlling);
         stream.CheckList.TryAdd(pair);

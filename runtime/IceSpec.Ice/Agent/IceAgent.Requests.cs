@@ -9,6 +9,7 @@ namespace IceSpec.Ice;
 public sealed partial class IceAgent
 {
     private readonly HashSet<(IceTransport Transport, IPEndPoint Socket, IPEndPoint Source)> _authenticatedSources = [];
+    private readonly HashSet<UInt128> _answeredChecks = [];   // only the RetransmittedCheckIgnored seeded defect reads it
 
     /// <summary>Feeds a datagram the driver received on <paramref name="socket"/> from <paramref name="source"/>.</summary>
     public void HandlePacket(TimeSpan now, IPEndPoint socket, IPEndPoint source, ReadOnlySpan<byte> packet)
@@ -74,6 +75,9 @@ public sealed partial class IceAgent
                                                             && request.Kind != IceRequestKind.Gather:
                 HandleCheckResponse(now, local, source, request, message);
                 break;
+            case StunClass.Indication when _options.SeededDefect == IceSeededDefect.IndicationAnswered:
+                SendSuccess(now, local, source, message);
+                break;
         }
     }
 
@@ -92,6 +96,9 @@ public sealed partial class IceAgent
     /// <summary>RFC 8445 §7.3: authenticate, resolve a role conflict, answer, then learn and trigger.</summary>
     private void HandleCheckRequest(TimeSpan now, IceLocalCandidate local, IPEndPoint source, in StunMessage request)
     {
+        if (_options.SeededDefect == IceSeededDefect.NoAnswerAfterSelection && Stream(local.Stream).Data[local.Component].Selected is { } selected
+            && selected.Local.Socket.Equals(local.Socket) && selected.Remote.Address.Equals(source)) return;
+        if (_options.SeededDefect == IceSeededDefect.RetransmittedCheckIgnored && !_answeredChecks.Add(IcePendingRequest.Key(request.TransactionId))) return;
         // RFC 8489 §9.1.3: USERNAME and MESSAGE-INTEGRITY are required; a wrong USERNAME or integrity gets 401.
         if (!request.TryGetUsername(out var usernameBytes) || !request.HasMessageIntegrity)
         {
@@ -114,6 +121,11 @@ public sealed partial class IceAgent
             else SendError(now, local, source, request, StunErrorCodes.BadRequest, "Bad Request: " + violation.Rule, authenticated: true);
             return;
         }
+        if (_options.SeededDefect == IceSeededDefect.RefuseUnknownOptionalAttribute && HasUnknownComprehensionOptional(request))
+        {
+            SendError(now, local, source, request, StunErrorCodes.BadRequest, "Bad Request: unknown attribute", authenticated: true);
+            return;
+        }
         if (!ResolveRoleConflict(now, request))
         {
             SendError(now, local, source, request, StunErrorCodes.RoleConflict, "Role Conflict", authenticated: true);
@@ -131,8 +143,11 @@ public sealed partial class IceAgent
     private bool ResolveRoleConflict(TimeSpan now, in StunMessage request)
     {
         AgentRoleEvent trigger;
-        if (Controlling && request.TryGetIceControlling(out var peerTieBreaker)) trigger = AgentRoleEvent.PeerClaimsControlling;
-        else if (!Controlling && request.TryGetIceControlled(out peerTieBreaker)) trigger = AgentRoleEvent.PeerClaimsControlled;
+        var eitherRole = _options.SeededDefect == IceSeededDefect.EveryRoleAttributeConflicts;
+        if (Controlling && (request.TryGetIceControlling(out var peerTieBreaker) || (eitherRole && request.TryGetIceControlled(out peerTieBreaker))))
+            trigger = AgentRoleEvent.PeerClaimsControlling;
+        else if (!Controlling && (request.TryGetIceControlled(out peerTieBreaker) || (eitherRole && request.TryGetIceControlling(out peerTieBreaker))))
+            trigger = AgentRoleEvent.PeerClaimsControlled;
         else return true;
         _role.PeerTieBreaker = _options.SeededDefect != IceSeededDefect.SwitchOnEveryRoleConflict ? peerTieBreaker
             : trigger == AgentRoleEvent.PeerClaimsControlling ? ulong.MaxValue : 0;
@@ -150,9 +165,11 @@ public sealed partial class IceAgent
         var remote = stream.RemoteAt(local.Component, local.Transport, source);
         if (remote is null)
         {
+            if (_options.SeededDefect == IceSeededDefect.NoPairForUnknownSource) return;
             // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate with the request's PRIORITY and an arbitrary foundation.
             // RFC 6544 §7.2: over TCP it is the peer's side of the connection: active when ours is passive, and vice versa.
-            remote = new IceRemoteCandidate(stream.Index, PeerReflexive(local.Component, priority, source, local.Transport, Opposite(local.TcpType)), source);
+            var type = _options.SeededDefect == IceSeededDefect.PeerReflexiveRemoteAsHost ? IceCandidateType.Host : IceCandidateType.PeerReflexive;
+            remote = new IceRemoteCandidate(stream.Index, PeerReflexive(local.Component, priority, source, local.Transport, Opposite(local.TcpType), type: type), source);
             stream.RemoteCandidates.Add(remote);
         }
         var list = stream.CheckList;
@@ -177,7 +194,9 @@ public sealed partial class IceAgent
             FirePair(now, pair, CandidatePairEvent.Retrigger);
             list.EnqueueTriggered(pair, useCandidate: false);
         }
-        if (useCandidate && !Controlling && pair.Nomination.Fire(PairNominationEvent.UseCandidateReceived, now) && pair.Nominated)
+        if (useCandidate && !Controlling && _options.SeededDefect == IceSeededDefect.SelectOnUseCandidateBeforeSuccess) Select(now, stream, pair);
+        if (useCandidate && !Controlling && !(_options.SeededDefect == IceSeededDefect.IgnoreNominationOfValidPair && pair.State == CandidatePairState.Succeeded)
+            && pair.Nomination.Fire(PairNominationEvent.UseCandidateReceived, now) && pair.Nominated)
             OnNominated(now, pair);
     }
 
@@ -187,9 +206,11 @@ public sealed partial class IceAgent
         var buffer = new byte[128];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Success), request.TransactionId);
         builder.AddXorMappedAddress(new StunAddress(_options.SeededDefect == IceSeededDefect.WrongMappedAddress ? local.Socket : source));
-        builder.AddMessageIntegrity(_localKey);
-        builder.AddFingerprint();
-        SendFrom(now, local, source, buffer.AsMemory(0, builder.Length));
+        builder.AddMessageIntegrity(_options.SeededDefect == IceSeededDefect.ResponseSignedWithPeerPassword && _remoteKey is { } peerKey ? peerKey : _localKey);
+        if (_options.SeededDefect != IceSeededDefect.ResponsesWithoutFingerprint) builder.AddFingerprint();
+        var destination = _options.SeededDefect == IceSeededDefect.ResponseToSignalledCandidate
+            && Stream(local.Stream).RemoteCandidates.Find(r => r.Component == local.Component && r.Transport == local.Transport) is { } signalled ? signalled.Address : source;
+        SendFrom(now, local, destination, buffer.AsMemory(0, builder.Length));
     }
 
     /// <summary>
@@ -218,8 +239,16 @@ public sealed partial class IceAgent
 
     private void FinishError(TimeSpan now, IceLocalCandidate local, IPEndPoint source, ref StunMessageBuilder builder, byte[] buffer, bool authenticated)
     {
-        if (authenticated) builder.AddMessageIntegrity(_localKey);
-        builder.AddFingerprint();
+        if (authenticated && _options.SeededDefect != IceSeededDefect.UnsignedErrorsAfterAuthentication) builder.AddMessageIntegrity(_localKey);
+        if (_options.SeededDefect != IceSeededDefect.ResponsesWithoutFingerprint) builder.AddFingerprint();
         SendFrom(now, local, source, buffer.AsMemory(0, builder.Length));
+    }
+
+    /// <summary>RFC 8489 §14: an attribute of type 0x8000–0xFFFF this agent does not understand (only a seeded defect asks).</summary>
+    private static bool HasUnknownComprehensionOptional(in StunMessage message)
+    {
+        foreach (var attribute in message.Attributes)
+            if (attribute.Type >= 0x8000 && !StunAttributeRegistry.IsUnderstood(attribute.Type)) return true;
+        return false;
     }
 }

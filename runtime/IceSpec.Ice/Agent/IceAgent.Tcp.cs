@@ -36,7 +36,7 @@ public sealed partial class IceAgent
         var otherPreference = IceFormulas.MaxTcpOtherPreference - InterfaceIndex(target, IceTransport.Tcp, listener.Address);
         var passive = NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference,
             IceFormulas.TcpLocalPreference(IceFormulas.HostPassiveDirectionPreference, otherPreference), listener, listener, listener, null, null, tcpType: IceTcpType.Passive);
-        var discard = new IPEndPoint(listener.Address, (int)IceFormulas.TcpActiveCandidatePort);
+        var discard = new IPEndPoint(listener.Address, _options.SeededDefect == IceSeededDefect.ActiveTcpPortNotNine ? listener.Port : (int)IceFormulas.TcpActiveCandidatePort);
         var active = NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference,
             IceFormulas.TcpLocalPreference(IceFormulas.HostActiveDirectionPreference, otherPreference), discard, discard, discard, null, null, tcpType: IceTcpType.Active);
         target.LocalCandidates.Add(passive);
@@ -80,7 +80,7 @@ public sealed partial class IceAgent
         {
             var passive = _streams.SelectMany(s => s.LocalCandidates)
                 .FirstOrDefault(c => c.TcpType == IceTcpType.Passive && c.Socket.Equals(localEndPoint));
-            if (passive is null) return;
+            if (passive is null || _options.SeededDefect == IceSeededDefect.NoChecksOnPassiveTcp) return;
             connection = new IceTcpConnection(passive, remote, localEndPoint);
             _tcpConnections.Add(connection);
         }

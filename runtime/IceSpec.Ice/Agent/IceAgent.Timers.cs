@@ -81,11 +81,18 @@ public sealed partial class IceAgent
             if (pair.Component != component) continue;
             if (pair.Nomination.State != PairNominationState.NotNominated || pair.TriggeredWithUseCandidate) return;
             if (pair.State == CandidatePairState.Succeeded) { best ??= pair; continue; }
-            if (best is null && pair.State is CandidatePairState.Frozen or CandidatePairState.Waiting or CandidatePairState.InProgress) higherPending = true;
+            if ((best is null || _options.SeededDefect == IceSeededDefect.NominateEveryValidPair)
+                && pair.State is CandidatePairState.Frozen or CandidatePairState.Waiting or CandidatePairState.InProgress) higherPending = true;
         }
         if (best is null) return;
         if (higherPending && now < list.FirstValidAt[component] + _options.NominationWait) return;
-        list.EnqueueTriggered(best, useCandidate: true);
+        if (_options.SeededDefect == IceSeededDefect.NominateEveryValidPair)
+            foreach (var valid in list.Pairs.Where(p => p.Component == component && p.State == CandidatePairState.Succeeded).ToList())
+            {
+                valid.TriggeredWithUseCandidate = true;
+                SendCheck(now, valid, triggered: true);
+            }
+        else list.EnqueueTriggered(best, useCandidate: true);
     }
 
     private TimeSpan? NominationDeadline(IceCheckList list, int component)
@@ -105,7 +112,12 @@ public sealed partial class IceAgent
     {
         var stream = Stream(pair.Stream);
         var list = stream.CheckList;
-        if (list.Selected[pair.Component] is { } current && current.Priority >= pair.Priority && current != pair) return;
+        if (list.Selected[pair.Component] is { } current && current.Priority >= pair.Priority && current != pair
+            && _options.SeededDefect != IceSeededDefect.LatestNominationWins) return;
+        if (_options.SeededDefect == IceSeededDefect.AggressiveSelectionWaitsForHigherPairs && _options.Nomination == IceNomination.Aggressive
+            && list.Pairs.Any(p => p.Component == pair.Component && p.Priority > pair.Priority && p.State is CandidatePairState.Frozen or CandidatePairState.Waiting or CandidatePairState.InProgress)) return;
+        if (_options.SeededDefect == IceSeededDefect.SelectOtherPair && Controlling
+            && list.Pairs.LastOrDefault(p => p.Component == pair.Component && p != pair) is { } other) pair = other;
         list.Selected[pair.Component] = pair;
         list.PruneAfterNomination(pair.Component);
         Select(now, stream, pair);
@@ -156,7 +168,7 @@ public sealed partial class IceAgent
     private void RunDataTimers(TimeSpan now, IceAgentStream stream, int component)
     {
         var slot = stream.Data[component];
-        if (slot.Selected is not { } pair) return;
+        if (slot.Selected is not { } pair || _options.SeededDefect == IceSeededDefect.IdleSelectedPairSilent) return;
         if (slot.Consent is { } consent && consent.HandleTimeout(now))
         {
             if (consent.CheckDue && _remote is not null)

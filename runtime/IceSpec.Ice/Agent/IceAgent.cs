@@ -37,10 +37,10 @@ public sealed partial class IceAgent
         ArgumentNullException.ThrowIfNull(options);
         if (options.Pacing < TimeSpan.FromMilliseconds(IceFormulas.MinimumPacingMilliseconds))
             throw new ArgumentException($"Ta must be at least {IceFormulas.MinimumPacingMilliseconds} ms (RFC 8445 §14.2).", nameof(options));
-        _options = options;
+        _options = options.SeededDefect == IceSeededDefect.AggressiveNominatesLikeRegular ? options with { Nomination = IceNomination.Regular } : options;
         _pacing = options.Pacing;
         _random = options.Random;
-        _local = options.Credentials ?? IceCredentials.Random(_random);
+        _local = options.Credentials ?? NewCredentials();
         _localKey = StunKey.ShortTerm(_local.Password);
         _role.OurTieBreaker = NewTieBreaker(null);
         _role.Lite = options.Lite;
@@ -122,6 +122,14 @@ public sealed partial class IceAgent
         while (value == previous);
         return value;
     }
+
+    /// <summary>RFC 8445 §5.3: random credentials, a ufrag of 8 ice-chars and a password of 24 (RFC 8839 §5.4: 4–32 and 22–256).</summary>
+    private IceCredentials NewCredentials() => _options.SeededDefect switch
+    {
+        IceSeededDefect.ShortPassword => new(IceCredentials.RandomIceChars(_random, 8), IceCredentials.RandomIceChars(_random, 16)),
+        IceSeededDefect.LongUfrag => new(IceCredentials.RandomIceChars(_random, 40), IceCredentials.RandomIceChars(_random, 24)),
+        _ => IceCredentials.Random(_random),
+    };
 
     private void Emit(IceEvent iceEvent) => _events.Enqueue(iceEvent);
 

@@ -38,7 +38,7 @@ public static class AgentCaseSuite
     [
         new("check contents", "RFC 8445 §7.1, §7.2.2, §7.2.4", [.. CheckContentCases.All]),
         new("checking and nomination", "RFC 8445 §6.1.2.6, §6.1.4.2, §7.2.5, §7.3.1.3–§7.3.1.5, §8.1.1, §14; RFC 8489 §6.2.1; RFC 5245 §8.1.1.2", [.. CheckingCases.All]),
-        new("after selection, restarts, trickle, lite peers, ICE-TCP, descriptions", "RFC 7675 §5.1; RFC 8445 §6.1.1, §9, §11; RFC 8838 §8, §14; RFC 6544; RFC 8489 §6.2.2; RFC 8839 §5.1, §5.4",
+        new("after selection, restarts, trickle, lite peers, ICE-TCP, descriptions", "RFC 7675 §5.1; RFC 8445 §6.1.1, §9, §11; RFC 8838 §8, §14; RFC 6544 §4.5, §6.2; RFC 8489 §6.2.2; RFC 8839 §5.1, §5.4",
             [.. ConsentCases.All, .. KeepaliveCases.All, .. RestartCases.All, .. TrickleCases.All, .. LiteCases.All, .. IceTcpCases.All, .. DescriptionCases.All]),
         new("the IUT as STUN server of checks", "RFC 8445 §7.3; RFC 8489 §6.3, §6.3.1, §6.3.1.1, §6.3.1.2, §6.3.2, §9.1.3",
             [.. ResponseCases.All, .. CheckAuthenticationCases.All, .. CheckProcessingCases.All]),

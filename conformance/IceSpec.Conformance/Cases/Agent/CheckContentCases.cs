@@ -38,10 +38,10 @@ internal static class CheckContentCases
             ["Binding request as ice-check: required MESSAGE-INTEGRITY"], Integrity),
         .. BothRoles(8445, "7.2.4", 1, "FINGERPRINT present and correct", FingerprintText, [], Fingerprint),
         .. BothRoles(8445, "7.1.1", 1, "PRIORITY: the local candidate's priority with a peer-reflexive type preference", PriorityText,
-            ["Binding request as ice-check: required PRIORITY"], Priority),
+            ["Binding request as ice-check: required PRIORITY", "CandidatePriority"], Priority),
         AgentCase.Define(8445, "5.1.2.2", 1, RequirementLevel.Should, IceRole.Controlling, "PRIORITY uses the RECOMMENDED peer-reflexive type preference 110",
             "The RECOMMENDED values for type preferences are 126 for host candidates, 110 for peer-reflexive candidates, 100 for " +
-            "server-reflexive candidates, and 0 for relayed candidates.", Procedure, [],
+            "server-reflexive candidates, and 0 for relayed candidates.", Procedure, ["PeerReflexiveTypePreference"],
             c => EveryCheckAsync(c, "carries PRIORITY with type preference 110", d => d.Stun!.Priority is { } p && p >> 24 != 110
                 ? $"PRIORITY {p} has type preference {p >> 24}" : null)),
         AgentCase.Define(8445, "7.1.3", 1, RequirementLevel.Must, IceRole.Controlling, "A controlling agent's checks carry ICE-CONTROLLING",

@@ -43,7 +43,7 @@ internal static class CheckListCases
             $"The tester describes {AscendingPreferences.Length} host candidates with distinct foundations, lowest priority first, with " +
             $"end-of-candidates, and answers nothing for {OrderWindow.TotalSeconds:0} s. Observed: the first check to each of them, in " +
             "kernel receive time order: each must go to a lower-priority candidate than all before it.",
-            [], OrderAsync),
+            ["PairPriority"], OrderAsync),
         AgentCase.Define(8445, "6.1.2.6", 2, RequirementLevel.Must, IceRole.Controlling,
             "One pair of a foundation checked at a time: the others stay Frozen while it is In-Progress", FrozenText,
             $"The tester describes {SharedFoundationPreferences.Length} host candidates sharing one foundation (distinct priorities) " +

@@ -53,16 +53,16 @@ internal static class ConsentCases
             "The usual session with a controlled IUT. After selection the kit asks the IUT to send a datagram every 0.5 s; the tester " +
             "answers the IUT's first Binding request arriving 1 s or more after selection (or stops at 8 s), then answers nothing. " +
             $"Data from the IUT on the selected 5-tuple arriving later than 30 s (+{ExpiryTolerance.TotalSeconds:0} s tolerance) after " +
-            "the tester's last success response fails the case.", [], ExpiresAsync) with { Timeout = TimeSpan.FromSeconds(60) },
+            "the tester's last success response fails the case.", ["ConsentFreshness: Granted -> Expired on Expiry", "ConsentFreshness.ConsentTimeout", "IceConnection: Connected -> Disconnected on ConsentExpired", "IceConnection: Completed -> Disconnected on ConsentExpired"], ExpiresAsync) with { Timeout = TimeSpan.FromSeconds(60) },
         AgentCase.Define(7675, "5.1", 2, RequirementLevel.Must, IceRole.Controlling, "Consent checks are at least 4 s apart", PeriodText,
-            PeriodProcedure + $" Observed for 21 s; any period under 4 s (less {TimingTolerance.TotalMilliseconds:0} ms for the IUT's send path) fails.", [],
+            PeriodProcedure + $" Observed for 21 s; any period under 4 s (less {TimingTolerance.TotalMilliseconds:0} ms for the IUT's send path) fails.", ["ConsentFreshness: Idle -> Granted on Start", "ConsentFreshness: Granted -> Granted on NextCheck", "ConsentFreshness.Interval"],
             c => JudgePeriodsAsync(c, TimeSpan.FromSeconds(21), AtLeastFourSeconds)) with { Timeout = TimeSpan.FromSeconds(45) },
         AgentCase.Define(7675, "5.1", 3, RequirementLevel.Must, IceRole.Controlling, "Consent check periods are randomized (0.8–1.2 × the basic period)",
             PeriodText, PeriodProcedure + $" Observed for 27 s (four periods or more): periods all within {EqualSpread.TotalMilliseconds:0} ms " +
-            "of each other are not randomized; a longest period more than 1.5 times the shortest (1.2 / 0.8) is outside the range.", [],
+            "of each other are not randomized; a longest period more than 1.5 times the shortest (1.2 / 0.8) is outside the range.", ["ConsentFreshness: Granted -> Granted on NextCheck", "ConsentFreshness.Interval"],
             c => JudgePeriodsAsync(c, TimeSpan.FromSeconds(27), Randomized)) with { Timeout = TimeSpan.FromSeconds(50) },
         AgentCase.Define(7675, "5.1", 4, RequirementLevel.Should, IceRole.Controlling, "Consent checks every 4 to 6 s (the default 5 s interval)",
-            PeriodText, PeriodProcedure + $" Observed for 21 s: at least two consent checks, every period between 4 and 6 s (± {TimingTolerance.TotalMilliseconds:0} ms).", [],
+            PeriodText, PeriodProcedure + $" Observed for 21 s: at least two consent checks, every period between 4 and 6 s (± {TimingTolerance.TotalMilliseconds:0} ms).", ["ConsentFreshness.Interval"],
             c => JudgePeriodsAsync(c, TimeSpan.FromSeconds(21), FourToSixSeconds)) with { Timeout = TimeSpan.FromSeconds(45) },
     ];
 

@@ -41,7 +41,7 @@ internal static class KeepaliveCases
             AnswerText, AnswerProcedure, ["Binding request as ice-check: required USERNAME"], AnswersAfterSelectionAsync),
         AgentCase.Define(8445, "11", 3, RequirementLevel.Should, IceRole.Controlling, "Something is sent on the selected pair at least every Tr = 15 s",
             TrText, WatchProcedure + " The longest silence of the IUT on the pair (from its last packet before selection to the end of the " +
-            $"watch) must not exceed 15 s (+{TrTolerance.TotalMilliseconds:0} ms).", [], KeptAliveAsync) with { Timeout = TimeSpan.FromSeconds(55) },
+            $"watch) must not exceed 15 s (+{TrTolerance.TotalMilliseconds:0} ms).", ["Keepalive: Running -> Running on Quiet", "Keepalive.Tr"], KeptAliveAsync) with { Timeout = TimeSpan.FromSeconds(55) },
     ];
 
     private const string AnswerProcedure =

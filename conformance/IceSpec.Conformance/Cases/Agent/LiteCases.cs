@@ -24,7 +24,7 @@ internal static class LiteCases
     [
         AgentCase.Define(8445, "6.1.1", 1, RequirementLevel.Must, IceRole.Controlled, "Facing a lite peer, a full agent configured controlled takes the controlling role",
             RoleText, Procedure + " Every check must carry ICE-CONTROLLING, none ICE-CONTROLLED.",
-            ["Binding request as ice-check: one-of ICE-CONTROLLING, ICE-CONTROLLED"], TakesControlAsync),
+            ["Binding request as ice-check: one-of ICE-CONTROLLING, ICE-CONTROLLED", "AgentRole: Controlled -> Controlling on PeerIsLite"], TakesControlAsync),
         AgentCase.Define(8445, "6.1.1", 2, RequirementLevel.Must, IceRole.Controlled, "Facing a lite peer that never checks, the full agent nominates with USE-CANDIDATE and selects the pair",
             NominationText, Procedure + " A check with USE-CANDIDATE (and ICE-CONTROLLING) must be answered and the IUT must report the " +
             "tester's candidate as its selected pair.", ["Binding request as ice-check: optional USE-CANDIDATE when ICE-CONTROLLING"], NominatesAsync),

@@ -36,10 +36,10 @@ internal static class RestartCases
             ChangeBothText, "The usual session; then the kit sends restart; the IUT's next local-description must have a new ice-ufrag " +
             "and a new ice-pwd.", [], ChangesBothAsync) with { Requires = ["restart"] },
         AgentCase.Define(8445, "9", 2, RequirementLevel.Must, IceRole.Controlling, "After the tester restarts, checks use the new ufrags and password (controlling IUT)",
-            NewCredentialsText, PeerRestartProcedure, ["Binding request as ice-check: required USERNAME"],
+            NewCredentialsText, PeerRestartProcedure, ["Binding request as ice-check: required USERNAME", "IceConnection: Completed -> Checking on Restart", "IceConnection: Connected -> Checking on Restart"],
             c => AfterPeerRestartAsync(c, trickled: false, NewCredentials)) with { Requires = ["restart"] },
         AgentCase.Define(8445, "9", 3, RequirementLevel.Must, IceRole.Controlled, "After the tester restarts, checks use the new ufrags and password (controlled IUT)",
-            NewCredentialsText, PeerRestartProcedure, ["Binding request as ice-check: required USERNAME"],
+            NewCredentialsText, PeerRestartProcedure, ["Binding request as ice-check: required USERNAME", "IceConnection: Completed -> Checking on Restart", "IceConnection: Connected -> Checking on Restart"],
             c => AfterPeerRestartAsync(c, trickled: false, NewCredentials)) with { Requires = ["restart"] },
         AgentCase.Define(8445, "9", 4, RequirementLevel.Must, IceRole.Controlling, "A controlling agent stays controlling across a restart",
             RolesText, PeerRestartProcedure + " Each must carry ICE-CONTROLLING.", ["Binding request as ice-check: one-of ICE-CONTROLLING, ICE-CONTROLLED"],

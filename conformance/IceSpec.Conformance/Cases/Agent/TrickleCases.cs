@@ -29,13 +29,13 @@ internal static class TrickleCases
             "The tester describes itself with no candidate and no end-of-candidates, then trickles candidate A, whose socket answers " +
             "every check with a signed 400 (Bad Request) error: an unrecoverable error, so the IUT's only pair fails (RFC 8445 " +
             $"§7.2.5.2.4). {AfterFailure.TotalSeconds:0} s later it trickles candidate B, which answers correctly. The IUT must not " +
-            "report the failed state before B, and must check B.", [], KeepsRunningAsync)
+            "report the failed state before B, and must check B.", ["CheckList: Running -> Failed on AllFailed"], KeepsRunningAsync)
         with { Requires = ["trickle"], Timeout = TimeSpan.FromSeconds(40) },
         AgentCase.Define(8838, "14", 1, RequirementLevel.Must, IceRole.Controlling, "Candidates trickled after end-of-candidates are ignored",
             IgnoreText,
             "The tester describes candidate A (a socket that never answers) without end-of-candidates, sends end-of-candidates, " +
             "then trickles candidate B 0.5 s later. The IUT must send no check to B within 3 s (it keeps checking A meanwhile).",
-            [], IgnoresAfterEndAsync)
+            ["RemoteCandidates: Trickling -> Ended on EndOfCandidates"], IgnoresAfterEndAsync)
         with { Requires = ["trickle"] },
     ];
 

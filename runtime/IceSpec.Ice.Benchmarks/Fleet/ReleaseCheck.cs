@@ -1,0 +1,41 @@
+namespace IceSpec.Ice.Benchmarks;
+
+/// <summary>
+/// Whether disposed sessions left anything behind, measured against a snapshot taken before they were created:
+/// <list type="bullet">
+/// <item>their UDP ports still held by a socket of this process (/proc/net/udp: a socket not closed);</item>
+/// <item>more sockets among the process's file descriptors than before;</item>
+/// <item>sessions still reachable after a full GC. A pending socket receive, a running loop task or an armed timer
+/// roots its session (the socket engine, the timer queue), so a session that is collected had none left.</item>
+/// </list>
+/// A just-disposed session can stay reachable for a moment from a stale stack slot of the thread that ran its last
+/// continuation, so the check collects and looks again for up to <see cref="Settle"/>; a leak stays. All file
+/// descriptors, threads, resident memory and the managed heap are reported but not judged: the runtime maps assemblies
+/// on first use, the thread pool keeps idle threads for a while and the GC keeps heap segments.
+/// </summary>
+internal sealed record ReleaseCheck(int PortsStillOpen, int PortsChecked, int SessionsAlive, int SessionsDisposed, TimeSpan Settled, ProcessResources Before, ProcessResources After)
+{
+    public static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
+
+    public bool Freed => PortsStillOpen == 0 && After.Sockets <= Before.Sockets && SessionsAlive == 0;
+
+    public static async Task<ReleaseCheck> MeasureAsync(ProcessResources before, IReadOnlyCollection<int> ports, IReadOnlyList<WeakReference<IceSession>> disposed)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var after = ProcessResources.Take(collect: true);
+            var open = ProcessResources.OpenUdpPorts();
+            var check = new ReleaseCheck(ports.Count(open.Contains), ports.Count, disposed.Count(r => r.TryGetTarget(out _)), disposed.Count, watch.Elapsed, before, after);
+            if (check.Freed || watch.Elapsed >= Settle) return check;
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+    }
+
+    public override string ToString() =>
+        $"{PortsStillOpen} of the sessions' {PortsChecked} UDP ports still open; sockets {Before.Sockets} before, {After.Sockets} after " +
+        $"(all file descriptors {Before.FileDescriptors}, {After.FileDescriptors}); {SessionsAlive} of {SessionsDisposed} disposed sessions reachable after GC " +
+        $"(judged {Settled.TotalSeconds:F2} s after dispose); threads {Before.Threads} before, {After.Threads} after; " +
+        $"managed heap {Before.ManagedHeapBytes / 1048576.0:F1} MiB before, {After.ManagedHeapBytes / 1048576.0:F1} MiB after; " +
+        $"RSS {Before.ResidentBytes / 1048576.0:F1} MiB before, {After.ResidentBytes / 1048576.0:F1} MiB after";
+}

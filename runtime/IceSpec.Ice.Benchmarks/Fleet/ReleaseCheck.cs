@@ -8,12 +8,14 @@ namespace IceSpec.Ice.Benchmarks;
 /// <item>sessions still reachable after a full GC. A pending socket receive, a running loop task or an armed timer
 /// roots its session (the socket engine, the timer queue), so a session that is collected had none left.</item>
 /// </list>
-/// A just-disposed session can stay reachable for a moment from a stale stack slot of the thread that ran its last
-/// continuation, so the check collects and looks again for up to <see cref="Settle"/>; a leak stays. All file
+/// The check first leaves the caller's stack: awaiting the disposals runs their continuations inline, so the caller may be
+/// running inside the last session's DisposeAsync, whose frames still reference that session (seen with dotnet-dump
+/// gcroot). A just-disposed session can also stay reachable for a moment from a thread that ran its last continuation,
+/// so the check collects and looks again for up to <see cref="Settle"/>; a leak stays. All file
 /// descriptors, threads, resident memory and the managed heap are reported but not judged: the runtime maps assemblies
 /// on first use, the thread pool keeps idle threads for a while and the GC keeps heap segments.
 /// </summary>
-internal sealed record ReleaseCheck(int PortsStillOpen, int PortsChecked, int SessionsAlive, int SessionsDisposed, TimeSpan Settled, ProcessResources Before, ProcessResources After)
+internal sealed record ReleaseCheck(int PortsStillOpen, int PortsChecked, int SessionsAlive, int SessionsDisposed, TimeSpan Settled, int Looks, int AliveAtFirstLook, ProcessResources Before, ProcessResources After)
 {
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
 
@@ -21,12 +23,16 @@ internal sealed record ReleaseCheck(int PortsStillOpen, int PortsChecked, int Se
 
     public static async Task<ReleaseCheck> MeasureAsync(ProcessResources before, IReadOnlyCollection<int> ports, IReadOnlyList<WeakReference<IceSession>> disposed)
     {
+        await Task.Yield();
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
+        int? aliveAtFirstLook = null;
+        for (var looks = 1; ; looks++)
         {
             var after = ProcessResources.Take(collect: true);
             var open = ProcessResources.OpenUdpPorts();
-            var check = new ReleaseCheck(ports.Count(open.Contains), ports.Count, disposed.Count(r => r.TryGetTarget(out _)), disposed.Count, watch.Elapsed, before, after);
+            var alive = disposed.Count(r => r.TryGetTarget(out _));
+            aliveAtFirstLook ??= alive;
+            var check = new ReleaseCheck(ports.Count(open.Contains), ports.Count, alive, disposed.Count, watch.Elapsed, looks, aliveAtFirstLook.Value, before, after);
             if (check.Freed || watch.Elapsed >= Settle) return check;
             await Task.Delay(TimeSpan.FromMilliseconds(250));
         }
@@ -35,7 +41,7 @@ internal sealed record ReleaseCheck(int PortsStillOpen, int PortsChecked, int Se
     public override string ToString() =>
         $"{PortsStillOpen} of the sessions' {PortsChecked} UDP ports still open; sockets {Before.Sockets} before, {After.Sockets} after " +
         $"(all file descriptors {Before.FileDescriptors}, {After.FileDescriptors}); {SessionsAlive} of {SessionsDisposed} disposed sessions reachable after GC " +
-        $"(judged {Settled.TotalSeconds:F2} s after dispose); threads {Before.Threads} before, {After.Threads} after; " +
+        $"(judged after {Settled.TotalSeconds:F2} s and {Looks} looks; {AliveAtFirstLook} at the first); threads {Before.Threads} before, {After.Threads} after; " +
         $"managed heap {Before.ManagedHeapBytes / 1048576.0:F1} MiB before, {After.ManagedHeapBytes / 1048576.0:F1} MiB after; " +
         $"RSS {Before.ResidentBytes / 1048576.0:F1} MiB before, {After.ResidentBytes / 1048576.0:F1} MiB after";
 }

@@ -243,7 +243,8 @@ public sealed class IceSession : IAsyncDisposable
             EndPoint from = any;
             try
             {
-                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, _stop.Token);
+                try { await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, _stop.Token); }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize) { } // Windows: a datagram is queued (longer than 0 bytes)
                 var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
                 try { packet = buffer.AsSpan(0, socket.ReceiveFrom(buffer, 0, MaxDatagram, SocketFlags.None, ref from)).ToArray(); }
                 finally { ArrayPool<byte>.Shared.Return(buffer); }

@@ -2,6 +2,18 @@ using System.Globalization;
 using IceSpec.Ice.Benchmarks;
 
 // Time to connected of two IceSessions on loopback: warm-up runs (JIT) discarded, then one line per run and the median.
+// "soak": many session pairs in this process connected for minutes, then disposed and checked freed (Soak/SoakRun.cs).
+if (args is ["soak", .. var soakArgs])
+{
+    var (soak, soakError) = SoakOptions.Parse(soakArgs);
+    if (soak is null)
+    {
+        Console.Error.WriteLine($"IceSpec.Ice.Benchmarks soak: {soakError}\n{SoakOptions.Usage}");
+        return 2;
+    }
+    return await SoakRun.RunAsync(soak);
+}
+
 var (options, error) = BenchmarkOptions.Parse(args);
 if (options is null)
 {

@@ -177,7 +177,11 @@ public sealed partial class IceAgent
         var pair = request.Pair!;
         if (request.Kind == IceRequestKind.Consent)
         {
-            if (response.Class == StunClass.Success) ConsentOf(pair)?.Fire(ConsentFreshnessEvent.ResponseReceived, now);
+            if (response.Class == StunClass.Success && ConsentOf(pair) is { } consent)
+            {
+                consent.Fire(ConsentFreshnessEvent.ResponseReceived, now);
+                Emit(new IceConsentRefreshed(now, pair));
+            }
             return;
         }
         if (pair.Check == request.Transaction) pair.Check = null;

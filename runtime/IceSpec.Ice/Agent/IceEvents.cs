@@ -50,6 +50,9 @@ public sealed record IceCheckSent(TimeSpan Time, IceCandidatePair Pair, bool Use
 
 public sealed record IceSelectedPairChanged(TimeSpan Time, IceCandidatePair Pair) : IceEvent(Time);
 
+/// <summary>An authenticated success response to a consent check on the selected pair refreshed consent for 30 s (RFC 7675 §5.1).</summary>
+public sealed record IceConsentRefreshed(TimeSpan Time, IceCandidatePair Pair) : IceEvent(Time);
+
 /// <summary>The agent's role changed after a role conflict (RFC 8445 §7.3.1.1, §7.2.5.1).</summary>
 public sealed record IceRoleChanged(TimeSpan Time, IceRole Role) : IceEvent(Time);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -15,6 +16,8 @@ namespace IceSpec.Ice;
 /// </summary>
 public sealed class IceSession : IAsyncDisposable
 {
+    /// <summary>Room for any UDP payload (RFC 768: the length field, header included, is 16 bits).</summary>
+    private const int MaxDatagram = 65536;
     private readonly IceSessionOptions _options;
     private readonly IceAgent _agent;
     private readonly List<Socket> _sockets = [];
@@ -23,6 +26,11 @@ public sealed class IceSession : IAsyncDisposable
     private readonly TaskCompletionSource<IceDescription> _gathered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<IceCandidatePair> _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
+    /// <summary>Wakes <see cref="RunLoop"/> at the agent's next deadline (<see cref="IceAgent.PollTimeout"/>); touched on the loop.</summary>
+    private readonly ITimer _wakeTimer;
+    /// <summary>The deadline <see cref="_wakeTimer"/> is set for (null: none), valid until the timer fires.</summary>
+    private TimeSpan? _wakeSetFor;
+    private bool _wakeSet;
     private readonly long _start;
     private readonly Task _loop;
     private readonly List<Task> _receivers = [];
@@ -60,6 +68,8 @@ public sealed class IceSession : IAsyncDisposable
                 }
             }
         WarmUpCheckSigning();
+        Action fired = () => _wakeSet = false;
+        _wakeTimer = options.TimeProvider.CreateTimer(_ => Post(fired), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loop = Task.Run(RunLoop);
         Post(() => _agent.StartGathering(Now));
     }
@@ -156,6 +166,7 @@ public sealed class IceSession : IAsyncDisposable
         foreach (var socket in _sockets.Concat(_tcpListeners)) socket.Dispose();
         foreach (var connection in _tcpRelays.Values) await connection.DisposeAsync();
         await _loop.ContinueWith(_ => { });
+        await _wakeTimer.DisposeAsync();
         // What was posted before the inbox closed still runs (the agent is closed): no accepted connection is left behind.
         while (_inbox.Reader.TryRead(out var late)) late();
         await Task.WhenAll(_receivers).ContinueWith(_ => { });
@@ -219,24 +230,39 @@ public sealed class IceSession : IAsyncDisposable
             }));
     }
 
+    /// <summary>
+    /// Waits for a datagram holding no buffer (a zero-length read with MSG_PEEK completes once one is queued and leaves it
+    /// there), then reads it into a buffer rented for that read only: an idle session keeps no 64 KiB buffer per socket.
+    /// </summary>
     private async Task ReceiveLoop(Socket socket, IPEndPoint local)
     {
-        var buffer = new byte[65536];
         EndPoint any = new IPEndPoint(local.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
-            SocketReceiveFromResult result;
-            try { result = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token); }
+            byte[] packet;
+            EndPoint from = any;
+            try
+            {
+                try { await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.Peek, _stop.Token); }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize) { } // Windows: a datagram is queued (longer than 0 bytes)
+                var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
+                try { packet = buffer.AsSpan(0, socket.ReceiveFrom(buffer, 0, MaxDatagram, SocketFlags.None, ref from)).ToArray(); }
+                finally { ArrayPool<byte>.Shared.Return(buffer); }
+            }
             catch (OperationCanceledException) { return; }
             catch (ObjectDisposedException) { return; }
             catch (SocketException) { continue; } // ICMP port unreachable on Linux surfaces here: the check's time-out handles it
-            var packet = buffer.AsSpan(0, result.ReceivedBytes).ToArray();
-            var from = (IPEndPoint)result.RemoteEndPoint;
-            Post(() => _agent.HandlePacket(Now, local, from, packet));
+            var source = (IPEndPoint)from;
+            Post(() => _agent.HandlePacket(Now, local, source, packet));
         }
     }
 
-    /// <summary>The one task that touches the agent: inputs, then time-outs, then what the agent wants sent and said.</summary>
+    /// <summary>
+    /// The one task that touches the agent: inputs, then time-outs, then what the agent wants sent and said. It sleeps
+    /// on the inbox; the session's one timer posts a wake-up at the agent's next deadline and is re-armed only when that
+    /// deadline changed or the timer fired, so a wake-up (a packet, a send) allocates no timer. Disposal ends the loop
+    /// by completing the inbox.
+    /// </summary>
     private async Task RunLoop()
     {
         var reader = _inbox.Reader;
@@ -246,12 +272,12 @@ public sealed class IceSession : IAsyncDisposable
             var wait = deadline is { } due ? due - Now : Timeout.InfiniteTimeSpan;
             if (wait == Timeout.InfiniteTimeSpan || wait > TimeSpan.Zero)
             {
-                using var timer = new CancellationTokenSource();
-                if (wait != Timeout.InfiniteTimeSpan) timer.CancelAfter(wait);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, _stop.Token);
-                try { await reader.WaitToReadAsync(linked.Token); }
-                catch (OperationCanceledException) when (!_stop.IsCancellationRequested) { }
-                catch (OperationCanceledException) { return; }
+                if (!_wakeSet || deadline != _wakeSetFor)
+                {
+                    _wakeTimer.Change(wait, Timeout.InfiniteTimeSpan);
+                    (_wakeSet, _wakeSetFor) = (true, deadline);
+                }
+                if (!await reader.WaitToReadAsync()) return;
             }
             while (reader.TryRead(out var action)) action();
             if (_agent.PollTimeout() is { } next && next <= Now) _agent.HandleTimeout(Now);

@@ -17,7 +17,7 @@ ROUNDS=${ROUNDS:-5}
 SETTLE=${SETTLE:-5}
 EXTRA=${EXTRA:-}
 command -v turnserver >/dev/null || { echo "stream-memory: turnserver is missing (apt-get install coturn)" >&2; exit 1; }
-ulimit -n 65536 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)"
 dotnet build -c Release tools/IceSpec.Cli -v quiet -nologo >/dev/null
 work=$(mktemp -d)
 pids=()

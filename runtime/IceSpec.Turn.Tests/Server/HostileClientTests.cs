@@ -130,6 +130,43 @@ public sealed class HostileClientTests
         Assert.Equal(closed, server.Log.Any(line => line.Contains("event=connection.closed reason=message-deadline")));
     }
 
+    [Theory]
+    [InlineData(1, 15)]   // stream-buffer-memory=1 MB: 15 large buffers of 65,560 bytes; the other 5 connections are closed
+    [InlineData(256, 20)] // the default: all 20 partial messages held
+    public async Task LargeReadBuffers_AreBoundedInTotal(int megabytes, int held)
+    {
+        await using var server = TestServer.Start($"stream-buffer-memory={megabytes}");
+        var clients = new List<TcpClient>();
+        try
+        {
+            // A header promising 65,532 bytes and 5,000 of them: more than the 4 KB buffer, so each needs a large one.
+            var partial = new byte[20 + 5000];
+            partial[1] = 0x01;
+            partial[2] = 0xFF;
+            partial[3] = 0xFC;
+            BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(StunHeader.MagicCookie)).CopyTo(partial, 4);
+            for (var i = 0; i < 20; i++)
+            {
+                var client = new TcpClient();
+                await client.ConnectAsync(server.Tcp);
+                await client.GetStream().WriteAsync(partial);
+                clients.Add(client);
+            }
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (server.Host.ConnectionCount != held && DateTime.UtcNow < deadline) await Task.Delay(50);
+            Assert.Equal(held, server.Host.ConnectionCount);
+            Assert.Equal(held * 65_560L, server.Host.StreamBufferBytes);
+            Assert.Equal(20 - held, server.Log.Count(line => line.Contains("event=connection.closed reason=stream-buffer-memory")));
+        }
+        finally
+        {
+            foreach (var client in clients) client.Dispose();
+        }
+        var drained = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (server.Host.StreamBufferBytes != 0 && DateTime.UtcNow < drained) await Task.Delay(50);
+        Assert.Equal(0, server.Host.StreamBufferBytes); // every large buffer given back
+    }
+
     public static TheoryData<string, byte[], string> NotStun => new()
     {
         { "http-get", "GET / HTTP/1.1\r\nHost: turn\r\n\r\n"u8.ToArray(), "first-message-not-stun" },

@@ -468,7 +468,16 @@ public sealed class TurnServerHost : IAsyncDisposable
             {
                 continue;
             }
-            var remote = TurnEndpoint.From((IPEndPoint)socket.RemoteEndPoint!);
+            TurnEndpoint remote;
+            try
+            {
+                remote = TurnEndpoint.From((IPEndPoint)socket.RemoteEndPoint!);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                socket.Dispose(); // reset before it could be looked at: nothing to serve
+                continue;
+            }
             if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
             {
                 Interlocked.Decrement(ref _connectionCount);
@@ -484,13 +493,12 @@ public sealed class TurnServerHost : IAsyncDisposable
                     ("limit", _options.MaxConnectionsPerSource));
                 continue;
             }
-            _ = Task.Run(() => ServeConnection(socket, local, transport));
+            _ = Task.Run(() => ServeConnection(socket, local, remote, transport));
         }
     }
 
-    private async Task ServeConnection(Socket socket, TurnEndpoint local, TurnTransport transport)
+    private async Task ServeConnection(Socket socket, TurnEndpoint local, TurnEndpoint remote, TurnTransport transport)
     {
-        var remote = TurnEndpoint.From((IPEndPoint)socket.RemoteEndPoint!);
         var token = _stopping.Token;
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         StreamConnection? connection = null;

@@ -24,4 +24,11 @@ public static class StreamFraming
         else return -1;
         return buffer.Length >= total ? total : 0;
     }
+
+    /// <summary>The whole length of the message whose 4-byte header starts <paramref name="header"/> (STUN or ChannelData, padded on streams).</summary>
+    public static int MessageLengthFromHeader(ReadOnlySpan<byte> header)
+    {
+        int length = BinaryPrimitives.ReadUInt16BigEndian(header[2..]);
+        return (header[0] & 0xC0) == 0x40 ? ChannelData.HeaderLength + StunHeader.Padded(length) : StunHeader.Length + length;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -14,9 +15,9 @@ public enum TurnNonceStatus : byte
 
 /// <summary>
 /// Stateless nonces with an expiry (RFC 8489 §9.2.4, §9.2.2): no table to grow, nothing to leak. A nonce is
-/// <c>"obMatJos2"</c> + the 24 security-feature bits in base64 (the RFC 8489 §9.2 nonce cookie) + the expiry (hex
-/// milliseconds of the core's clock) + a MAC (HMAC-SHA256, 12 bytes in hex) over the features, the expiry and the client's
-/// IP address under a per-process secret. A nonce replayed from another address, altered, or expired is stale.
+/// <c>"obMatJos2"</c> + the 24 security-feature bits in base64 (the RFC 8489 §9.2 nonce cookie) + base64url of the
+/// expiry (48-bit milliseconds of the core's clock) and a MAC (HMAC-SHA256 truncated to 9 bytes) over the features, the
+/// expiry and the client's IP address under a per-process secret: 33 characters. A nonce replayed from another address, altered, or expired is stale.
 /// </summary>
 public sealed class TurnNonceIssuer
 {
@@ -26,8 +27,12 @@ public sealed class TurnNonceIssuer
     /// <summary>RFC 8489 §18.1 security feature bit 0: Password algorithms.</summary>
     public const int FeaturePasswordAlgorithms = 0x800000;
 
-    private const int MacLength = 12;
-    private const int ExpiryHexLength = 12;
+    /// <summary>72 bits: a nonce is only valid from one address for its lifetime, so forging one takes 2^72 online guesses.</summary>
+    private const int MacLength = 9;
+    /// <summary>The expiry in milliseconds of the core's clock, 48 bits (8,900 years).</summary>
+    private const int ExpiryLength = 6;
+    /// <summary>Expiry and MAC, 15 bytes, in unpadded base64url (RFC 4648 §5): 20 characters.</summary>
+    private const int TokenLength = (ExpiryLength + MacLength) * 4 / 3;
     private const int FeaturesLength = 4;
     private readonly byte[] _secret;
 
@@ -47,7 +52,8 @@ public sealed class TurnNonceIssuer
 
     public bool PasswordAlgorithms => (Features & FeaturePasswordAlgorithms) != 0;
 
-    public static int Length => Cookie.Length + FeaturesLength + ExpiryHexLength + MacLength * 2;
+    /// <summary>33 characters: every 401 carries one, so it is kept short (issue 13: the 401 is what a spoofed request reflects).</summary>
+    public static int Length => Cookie.Length + FeaturesLength + TokenLength;
 
     public string Issue(TimeSpan now, in TurnEndpoint client)
     {
@@ -56,9 +62,10 @@ public sealed class TurnNonceIssuer
         features[0] = (byte)(Features >> 16);
         features[1] = (byte)(Features >> 8);
         features[2] = (byte)Features;
-        Span<byte> mac = stackalloc byte[MacLength];
-        ComputeMac(features, expiry, client, mac);
-        return string.Concat(Cookie, Convert.ToBase64String(features), expiry.ToString("x12", System.Globalization.CultureInfo.InvariantCulture), Convert.ToHexStringLower(mac));
+        Span<byte> token = stackalloc byte[ExpiryLength + MacLength];
+        WriteExpiry(expiry, token);
+        ComputeMac(features, expiry, client, token[ExpiryLength..]);
+        return string.Concat(Cookie, Convert.ToBase64String(features), Base64Url.EncodeToString(token));
     }
 
     /// <summary>Checks a NONCE value (UTF-8) against the client it came from; never throws.</summary>
@@ -71,20 +78,28 @@ public sealed class TurnNonceIssuer
         for (var i = 0; i < FeaturesLength; i++) chars[i] = (char)rest[i];
         Span<byte> featureBytes = stackalloc byte[3];
         if (!Convert.TryFromBase64Chars(chars, featureBytes, out var written) || written != 3) return TurnNonceStatus.Stale;
-        if (!TryParseHex(rest.Slice(FeaturesLength, ExpiryHexLength), out var expiry)) return TurnNonceStatus.Stale;
-        Span<byte> received = stackalloc byte[MacLength];
-        var macHex = rest.Slice(FeaturesLength + ExpiryHexLength, MacLength * 2);
-        for (var i = 0; i < MacLength; i++)
-        {
-            if (!TryParseHex(macHex.Slice(i * 2, 2), out var b)) return TurnNonceStatus.Stale;
-            received[i] = (byte)b;
-        }
+        Span<byte> token = stackalloc byte[ExpiryLength + MacLength];
+        if (Base64Url.DecodeFromUtf8(rest[FeaturesLength..], token, out _, out var decoded) != System.Buffers.OperationStatus.Done || decoded != token.Length)
+            return TurnNonceStatus.Stale;
+        var expiry = ReadExpiry(token);
         Span<byte> expected = stackalloc byte[MacLength];
         ComputeMac(featureBytes, expiry, client, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected, received)) return TurnNonceStatus.Stale;
+        if (!CryptographicOperations.FixedTimeEquals(expected, token[ExpiryLength..])) return TurnNonceStatus.Stale;
         if ((ulong)Math.Max(0, now.Ticks / TimeSpan.TicksPerMillisecond) >= expiry) return TurnNonceStatus.Stale;
         features = (featureBytes[0] << 16) | (featureBytes[1] << 8) | featureBytes[2];
         return TurnNonceStatus.Valid;
+    }
+
+    private static void WriteExpiry(ulong expiry, Span<byte> destination)
+    {
+        for (var i = 0; i < ExpiryLength; i++) destination[i] = (byte)(expiry >> (8 * (ExpiryLength - 1 - i)));
+    }
+
+    private static ulong ReadExpiry(ReadOnlySpan<byte> source)
+    {
+        ulong expiry = 0;
+        for (var i = 0; i < ExpiryLength; i++) expiry = (expiry << 8) | source[i];
+        return expiry;
     }
 
     private void ComputeMac(ReadOnlySpan<byte> features, ulong expiry, in TurnEndpoint client, Span<byte> destination)
@@ -98,22 +113,5 @@ public sealed class TurnNonceIssuer
         Span<byte> full = stackalloc byte[32];
         HMACSHA256.HashData(_secret, input, full);
         full[..destination.Length].CopyTo(destination);
-    }
-
-    private static bool TryParseHex(ReadOnlySpan<byte> hex, out ulong value)
-    {
-        value = 0;
-        foreach (var c in hex)
-        {
-            int digit = c switch
-            {
-                >= (byte)'0' and <= (byte)'9' => c - '0',
-                >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
-                _ => -1,
-            };
-            if (digit < 0) return false;
-            value = (value << 4) | (uint)digit;
-        }
-        return true;
     }
 }

@@ -46,11 +46,18 @@ public static class TurnServerConfig
         new("users-file", TurnConfigKind.Value, "File of users, one 'user:password' (or coturn 'user=user:password') per line."),
         new("static-auth-secret", TurnConfigKind.Values, "TURN REST API shared secret (repeatable for rotation), as coturn's."),
         new("rest-api-separator", TurnConfigKind.Value, "Separator of timestamp and user in REST API usernames (default ':')."),
-        new("user-quota", TurnConfigKind.Value, "Allocations per username (486 beyond; default 0 = no limit)."),
+        new("user-quota", TurnConfigKind.Value, "Allocations per username (486 beyond; default 1000; 0 = no limit, coturn's default)."),
         new("total-quota", TurnConfigKind.Value, "Allocations in total (508 beyond; default 0 = no limit but the port range)."),
         new("max-allocate-lifetime", TurnConfigKind.Value, "Longest allocation lifetime in seconds (default 3600)."),
         new("default-allocate-lifetime", TurnConfigKind.Value, "Default (and shortest) allocation lifetime in seconds (default 600)."),
         new("idle-connection-timeout", TurnConfigKind.Value, "Close TCP/TLS connections without an allocation after this many silent seconds (default 300)."),
+        new("max-connections", TurnConfigKind.Value, "TCP+TLS connections in total; more are closed on accept (default 10000)."),
+        new("max-connections-per-source", TurnConfigKind.Value, "TCP+TLS connections per client IPv4 address or IPv6 /64 (default 1000; 0 = no limit)."),
+        new("message-deadline", TurnConfigKind.Value, "Seconds a TCP/TLS message may take once its first byte arrived, else the connection is closed (default 30; 0 = off)."),
+        new("stream-buffer-memory", TurnConfigKind.Value, "MB of 64 KB read buffers all TCP/TLS connections may hold; a connection needing more is closed (default 256)."),
+        new("stream-buffer-preallocate", TurnConfigKind.Flag, "Measurements only: rent a 128 KB read buffer per connection up front and keep it (the behaviour before issue 13)."),
+        new("unauthenticated-rate", TurnConfigKind.Value, "Answers per second per client source to requests without valid credentials (Binding, 401, errors); over it, dropped (default 100; 0 = off)."),
+        new("unauthenticated-burst", TurnConfigKind.Value, "Burst of unauthenticated-rate: answers a source may get at once (default 200)."),
         new("stale-nonce", TurnConfigKind.Value, "Nonce lifetime in seconds before 438 Stale Nonce (default 600)."),
         new("allow-loopback-peers", TurnConfigKind.Flag, "Allow peers on loopback addresses (refused by default)."),
         new("allowed-peer-ip", TurnConfigKind.Values, "Allow peers in this address or CIDR prefix even if special-purpose (repeatable).", "allow-peer"),
@@ -197,6 +204,13 @@ public static class TurnServerConfig
                 case "max-allocate-lifetime": server.MaxLifetime = TimeSpan.FromSeconds(Integer(setting, 1, int.MaxValue)); break;
                 case "default-allocate-lifetime": server.DefaultLifetime = TimeSpan.FromSeconds(Integer(setting, 1, int.MaxValue)); break;
                 case "idle-connection-timeout": host.IdleConnectionTimeout = TimeSpan.FromSeconds(Integer(setting, 1, int.MaxValue)); break;
+                case "max-connections": host.MaxConnections = Integer(setting, 1, int.MaxValue); break;
+                case "max-connections-per-source": host.MaxConnectionsPerSource = Integer(setting, 0, int.MaxValue); break;
+                case "message-deadline": host.MessageDeadline = TimeSpan.FromSeconds(Integer(setting, 0, int.MaxValue)); break;
+                case "stream-buffer-memory": host.StreamBufferMemory = (long)Integer(setting, 1, 1 << 20) << 20; break;
+                case "stream-buffer-preallocate": host.StreamBufferPreallocate = true; break;
+                case "unauthenticated-rate": server.UnauthenticatedRate = Integer(setting, 0, int.MaxValue); break;
+                case "unauthenticated-burst": server.UnauthenticatedBurst = Integer(setting, 1, int.MaxValue); break;
                 case "stale-nonce": server.NonceLifetime = TimeSpan.FromSeconds(Integer(setting, 1, int.MaxValue)); break;
                 case "allow-loopback-peers": allowLoopback = true; break;
                 case "allowed-peer-ip": allowed.Add(Prefix(setting)); break;

@@ -100,14 +100,29 @@ public sealed partial class TurnServer
         return Convert.TryFromBase64Chars(chars, bits, out var written) && written == 3 && (bits[0] & 0x80) != 0;
     }
 
-    /// <summary>401 or 438 with REALM, a fresh NONCE and PASSWORD-ALGORITHMS, without integrity (RFC 8489 §9.2.4).</summary>
+    /// <summary>
+    /// 401 or 438 with REALM, a fresh NONCE and PASSWORD-ALGORITHMS, without integrity (RFC 8489 §9.2.4). The 401 is
+    /// answered to anyone, so it is as small as RFC 8489 allows (<see cref="FinishUnauthenticated"/>):
+    /// <code>
+    /// header 20 | ERROR-CODE 4+4 (401, no phrase) | REALM 4+realm | NONCE 4+33 (+3 pad) | PASSWORD-ALGORITHMS 4+8
+    /// </code>
+    /// 92 bytes with realm "icespec"; the 438 goes to a client whose credentials were valid and keeps SOFTWARE and FINGERPRINT.
+    /// </summary>
     private void SendChallenge(TimeSpan now, in TurnFlow flow, in StunMessage request, int code)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
-        var builder = BeginError(buffer, request, code, null);
+        var builder = BeginError(buffer, request, code, null, withPhrase: code != StunErrorCodes.Unauthenticated);
         builder.AddRealm(_options.Credentials?.Realm ?? _options.Realm);
         builder.AddNonce(_nonces.Issue(now, flow.Remote));
         if (_nonces.PasswordAlgorithms) builder.AddPasswordAlgorithms(_passwordAlgorithms);
-        Finish(ref builder, buffer, flow, default);
+        if (code == StunErrorCodes.Unauthenticated)
+        {
+            FinishUnauthenticated(ref builder, buffer, flow, request);
+            return;
+        }
+        // 438: the request's credentials were valid, so it is not charged to the unauthenticated-rate bucket.
+        if (_software.Length > 0) builder.AddSoftware(_software);
+        builder.AddFingerprint();
+        Enqueue(flow, flow.Local, flow.Remote, buffer, builder.Length);
     }
 }

@@ -84,6 +84,15 @@ public sealed partial class TurnServer
             return;
         }
 
+        if (method == TurnMethods.Allocate && !message.HasMessageIntegrity && !message.HasMessageIntegritySha256 &&
+            !message.TryGetRequestedTransport(out _))
+        {
+            // RFC 8656 §7.2 item 4 (400 without REQUESTED-TRANSPORT), answered before the item 1 challenge when the request
+            // has no credentials at all: the 401 is four times the size of a bare 20-byte Allocate, a 400 with an empty
+            // reason phrase is 28 bytes, and no client that can allocate sends an Allocate without REQUESTED-TRANSPORT.
+            SendUnauthenticatedError(flow, message, StunErrorCodes.BadRequest);
+            return;
+        }
         if (!Authenticate(now, flow, message, out var credential)) return;
         if (unknownRequired)
         {
@@ -205,7 +214,7 @@ public sealed partial class TurnServer
         }
         var length = builder.Length;
         packet.Slice(StunHeader.CookieOffset, 4).CopyTo(buffer.AsSpan(StunHeader.CookieOffset));
-        Enqueue(flow, flow.Local, flow.Remote, buffer, length);
+        EnqueueAnswer(flow, default, flow.Local, flow.Remote, buffer, length);
     }
 
     /// <summary>
@@ -242,7 +251,43 @@ public sealed partial class TurnServer
             else builder.AddMessageIntegrity(key);
         }
         builder.AddFingerprint();
-        Enqueue(flow, source, destination, buffer, builder.Length);
+        EnqueueAnswer(flow, credential, source, destination, buffer, builder.Length);
+    }
+
+    /// <summary>
+    /// Queues a response; one without integrity (the request had no valid credentials) first takes a token of the
+    /// client's unauthenticated-rate bucket, and is dropped when there is none (<see cref="UnauthenticatedRateLimiter"/>).
+    /// </summary>
+    private void EnqueueAnswer(in TurnFlow flow, in Credential credential, in TurnEndpoint source, in TurnEndpoint destination, byte[] buffer, int length)
+    {
+        if (credential.Key is null && _unauthenticatedLimiter is { } limiter && !limiter.TryAcquire(flow.Remote, out var firstDrop))
+        {
+            Counters.DroppedRateLimited++;
+            if (firstDrop)
+                _log.Warning("request.dropped", ("reason", "unauthenticated-rate"), ("client", flow.Remote), ("transport", Name(flow.Transport)),
+                    ("rate", _options.UnauthenticatedRate), ("burst", _options.UnauthenticatedBurst));
+            ArrayPool<byte>.Shared.Return(buffer);
+            return;
+        }
+        Enqueue(flow, source, destination, buffer, length);
+    }
+
+    /// <summary>
+    /// The smallest answer RFC 8489 allows to a request without credentials: an empty reason phrase (§14.8: the phrase is
+    /// for diagnostics), no SOFTWARE (§14.14: optional), FINGERPRINT only when the request carried one (§7: optional, and
+    /// a client that multiplexes with FINGERPRINT sends it). Reflected traffic is what a spoofed request costs a victim.
+    /// </summary>
+    private void FinishUnauthenticated(ref StunMessageBuilder builder, byte[] buffer, in TurnFlow flow, in StunMessage request)
+    {
+        if (request.HasFingerprint) builder.AddFingerprint();
+        EnqueueAnswer(flow, default, flow.Local, flow.Remote, buffer, builder.Length);
+    }
+
+    private void SendUnauthenticatedError(in TurnFlow flow, in StunMessage request, int code)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
+        var builder = BeginError(buffer, request, code, null, withPhrase: false);
+        FinishUnauthenticated(ref builder, buffer, flow, request);
     }
 
     private void Finish(ref StunMessageBuilder builder, byte[] buffer, in TurnFlow flow, in Credential credential) =>
@@ -260,11 +305,12 @@ public sealed partial class TurnServer
         return text.Length > 127 ? text[..127] : text;
     }
 
-    private StunMessageBuilder BeginError(byte[] buffer, in StunMessage request, int code, string? detail)
+    /// <summary>An error response's header and ERROR-CODE; <paramref name="withPhrase"/> false leaves the reason phrase empty (answers without credentials).</summary>
+    private StunMessageBuilder BeginError(byte[] buffer, in StunMessage request, int code, string? detail, bool withPhrase = true)
     {
         Counters.ErrorResponses++;
         var builder = new StunMessageBuilder(buffer, new StunMessageType(request.Method, StunClass.Error), request.TransactionId);
-        builder.AddErrorCode(code, Reason(code, detail));
+        builder.AddErrorCode(code, withPhrase ? Reason(code, detail) : "");
         return builder;
     }
 

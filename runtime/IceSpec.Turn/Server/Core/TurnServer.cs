@@ -41,6 +41,7 @@ public sealed partial class TurnServer
     private readonly byte[] _software;
     private readonly byte[] _passwordAlgorithms;
     private readonly TurnEndpoint[] _ownEndpoints;
+    private readonly UnauthenticatedRateLimiter? _unauthenticatedLimiter;
     private TimeSpan _nextTimer = TimeSpan.MaxValue;
     private int _alternateIndex;
     private ulong _prng;
@@ -61,6 +62,8 @@ public sealed partial class TurnServer
         // RFC 8489 §14.11: SHA-256 first (preferred), then MD5; no parameters.
         _passwordAlgorithms = [0x00, (byte)StunPasswordAlgorithm.Sha256, 0, 0, 0x00, (byte)StunPasswordAlgorithm.Md5, 0, 0];
         _ownEndpoints = [.. options.OwnEndpoints];
+        if (options.UnauthenticatedRate > 0)
+            _unauthenticatedLimiter = new UnauthenticatedRateLimiter(options.UnauthenticatedRate, Math.Max(1, options.UnauthenticatedBurst));
     }
 
     public TurnServerOptions Options => _options;
@@ -177,6 +180,7 @@ public sealed partial class TurnServer
             _relays.Close(reservation.Port);
         }
         while (_transmits.TryDequeue(out var transmit)) ReturnBuffer(transmit);
+        _unauthenticatedLimiter?.Dispose();
     }
 
     /// <summary>Fires every due timer of every machine; deletes what expired (releasing relay ports).</summary>
@@ -387,6 +391,8 @@ public sealed class TurnServerCounters
     public long AllocationsCreated;
     public long AllocationsDeleted;
     public long InternalErrors;
+    /// <summary>Requests left unanswered by unauthenticated-rate (no valid credentials, the source's bucket empty).</summary>
+    public long DroppedRateLimited;
 }
 
 /// <summary>A channel of an allocation, for diagnostics.</summary>

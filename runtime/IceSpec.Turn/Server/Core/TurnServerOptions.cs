@@ -2,8 +2,8 @@ namespace IceSpec.Turn.Server;
 
 /// <summary>
 /// What the core needs to know; the socket side (ports, certificates, files) lives in <see cref="TurnServerHostOptions"/>.
-/// Defaults are safe: authentication always required for TURN, special-purpose peers refused, quotas unlimited as in
-/// coturn (the relay port range bounds the total; set <see cref="UserQuota"/> and <see cref="TotalQuota"/> in production).
+/// Defaults are safe: authentication always required for TURN, special-purpose peers refused, a per-user allocation
+/// quota, unauthenticated answers rate-limited per source (Server/README.md, "Security defaults").
 /// </summary>
 public sealed class TurnServerOptions
 {
@@ -28,8 +28,28 @@ public sealed class TurnServerOptions
     /// <summary>TurnAllocation's MaxLifetime (RFC 8656 §7.2: RECOMMENDED 3600 s).</summary>
     public TimeSpan? MaxLifetime { get; set; }
 
-    /// <summary>Allocations one username may hold at once (486 beyond it); 0 for no limit.</summary>
-    public int UserQuota { get; set; }
+    /// <summary>
+    /// Allocations one username may hold at once (486 beyond it); 0 for no limit (coturn's default). The default 1000 keeps
+    /// one leaked or shared credential to 1000 of the default range's 16,384 relay ports and still serves applications that
+    /// give all their users one static credential.
+    /// </summary>
+    public int UserQuota { get; set; } = DefaultUserQuota;
+
+    public const int DefaultUserQuota = 1000;
+
+    /// <summary>
+    /// Unauthenticated answers (Binding, 401, errors to requests without valid credentials) per second per client source
+    /// (<see cref="UnauthenticatedRateLimiter"/>); 0 turns the limit off. Over it, requests are dropped.
+    /// </summary>
+    public int UnauthenticatedRate { get; set; } = DefaultUnauthenticatedRate;
+
+    /// <summary>The bucket size: unauthenticated answers a source may get at once before the rate applies.</summary>
+    public int UnauthenticatedBurst { get; set; } = DefaultUnauthenticatedBurst;
+
+    /// <summary>An ICE agent's gathering burst is a few Allocates and Bindings per interface and transport, with retransmits; 200 leaves room for many agents behind one NAT.</summary>
+    public const int DefaultUnauthenticatedBurst = 200;
+
+    public const int DefaultUnauthenticatedRate = 100;
 
     /// <summary>Allocations the whole server may hold (508 beyond it); 0 for no limit but the relay port range.</summary>
     public int TotalQuota { get; set; }

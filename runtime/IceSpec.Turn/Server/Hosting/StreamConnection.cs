@@ -34,6 +34,15 @@ internal sealed class StreamConnection
     /// <summary>When bytes last arrived (<see cref="Environment.TickCount64"/>); idle connections without an allocation are closed.</summary>
     public long LastActivity { get; set; }
 
+    /// <summary>When the first byte of the message now arriving came (<see cref="Environment.TickCount64"/>); 0 between messages (<c>message-deadline</c>).</summary>
+    public long MessageStartedAt
+    {
+        get => Volatile.Read(ref _messageStartedAt);
+        set => Volatile.Write(ref _messageStartedAt, value);
+    }
+
+    private long _messageStartedAt;
+
     /// <summary>Closes the connection from outside its read loop (which then ends and cleans up).</summary>
     public void Close()
     {

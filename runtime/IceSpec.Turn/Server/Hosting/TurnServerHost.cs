@@ -43,8 +43,20 @@ public sealed class TurnServerHost : IAsyncDisposable
     private X509Certificate2? _certificate;
     private TextWriter? _logFile;
     private int _connectionCount;
+    private readonly Dictionary<(ulong, ulong), int> _connectionsPerSource = new();
+    private readonly StreamBufferPool _streamBuffers;
 
-    private TurnServerHost(TurnServerHostOptions options) => _options = options;
+    private TurnServerHost(TurnServerHostOptions options)
+    {
+        _options = options;
+        _streamBuffers = new StreamBufferPool(options.StreamBufferMemory);
+    }
+
+    /// <summary>Bytes held in large stream read buffers now.</summary>
+    public long StreamBufferBytes => _streamBuffers.LargeBytesInUse;
+
+    /// <summary>TCP/TLS connections open now.</summary>
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
     public IReadOnlyList<TurnListenerInfo> Listening => _listening;
 
@@ -327,20 +339,54 @@ public sealed class TurnServerHost : IAsyncDisposable
                 _core.HandleTimeout(now);
                 Flush();
             }
-            if (Environment.TickCount64 - lastSweep > Math.Min(10_000, _options.IdleConnectionTimeout.TotalMilliseconds / 2))
+            if (Environment.TickCount64 - lastSweep > SweepIntervalMilliseconds())
             {
                 lastSweep = Environment.TickCount64;
-                SweepIdleConnections();
+                SweepConnections();
             }
+            TrimStreamMemory();
         }
     }
 
-    /// <summary>Closes TCP/TLS connections that hold no allocation and have been silent for the idle timeout.</summary>
-    private void SweepIdleConnections()
+    /// <summary>
+    /// After a load of stream connections is over, one compacting collection that decommits freed memory
+    /// (<see cref="GCCollectionMode.Aggressive"/>): resident memory returns near its baseline (RESULTS.md, "Stream memory").
+    /// Not with stream-buffer-preallocate, the measured old behaviour.
+    /// </summary>
+    private void TrimStreamMemory()
+    {
+        if (_options.StreamBufferPreallocate || !_streamBuffers.TakeTrimDue()) return;
+        var before = GC.GetTotalMemory(forceFullCollection: false);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        if (Log.IsEnabled(TurnLogLevel.Debug))
+            Log.Debug("memory.trimmed", ("heap_before_kb", before >> 10), ("heap_after_kb", GC.GetTotalMemory(forceFullCollection: false) >> 10));
+    }
+
+    private double SweepIntervalMilliseconds()
+    {
+        var interval = Math.Min(10_000, _options.IdleConnectionTimeout.TotalMilliseconds / 2);
+        if (_options.MessageDeadline > TimeSpan.Zero) interval = Math.Min(interval, _options.MessageDeadline.TotalMilliseconds / 4);
+        return interval;
+    }
+
+    /// <summary>
+    /// Closes TCP/TLS connections whose message in progress is older than <c>message-deadline</c>, and those that hold no
+    /// allocation and have been silent for the idle timeout.
+    /// </summary>
+    private void SweepConnections()
     {
         var limit = (long)_options.IdleConnectionTimeout.TotalMilliseconds;
+        var deadline = (long)_options.MessageDeadline.TotalMilliseconds;
         foreach (var connection in _connections.Values)
         {
+            var started = connection.MessageStartedAt;
+            if (deadline > 0 && started != 0 && Environment.TickCount64 - started > deadline)
+            {
+                Log.Warning("connection.closed", ("reason", "message-deadline"), ("client", connection.Flow.Remote), ("transport", connection.Flow.Transport),
+                    ("deadline_s", _options.MessageDeadline.TotalSeconds));
+                connection.Close();
+                continue;
+            }
             if (Environment.TickCount64 - connection.LastActivity < limit) continue;
             bool allocated;
             lock (_gate) allocated = _core.HasAllocation(connection.Flow);
@@ -422,20 +468,37 @@ public sealed class TurnServerHost : IAsyncDisposable
             {
                 continue;
             }
+            TurnEndpoint remote;
+            try
+            {
+                remote = TurnEndpoint.From((IPEndPoint)socket.RemoteEndPoint!);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                socket.Dispose(); // reset before it could be looked at: nothing to serve
+                continue;
+            }
             if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
             {
                 Interlocked.Decrement(ref _connectionCount);
                 socket.Dispose();
-                Log.Warning("connection.refused", ("reason", "max-connections"), ("listener", local));
+                Log.Warning("connection.refused", ("reason", "max-connections"), ("listener", local), ("client", remote), ("limit", _options.MaxConnections));
                 continue;
             }
-            _ = Task.Run(() => ServeConnection(socket, local, transport));
+            if (!TryCountSource(remote))
+            {
+                Interlocked.Decrement(ref _connectionCount);
+                socket.Dispose();
+                Log.Warning("connection.refused", ("reason", "max-connections-per-source"), ("listener", local), ("client", remote),
+                    ("limit", _options.MaxConnectionsPerSource));
+                continue;
+            }
+            _ = Task.Run(() => ServeConnection(socket, local, remote, transport));
         }
     }
 
-    private async Task ServeConnection(Socket socket, TurnEndpoint local, TurnTransport transport)
+    private async Task ServeConnection(Socket socket, TurnEndpoint local, TurnEndpoint remote, TurnTransport transport)
     {
-        var remote = TurnEndpoint.From((IPEndPoint)socket.RemoteEndPoint!);
         var token = _stopping.Token;
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         StreamConnection? connection = null;
@@ -478,29 +541,67 @@ public sealed class TurnServerHost : IAsyncDisposable
             }
             connection?.Complete();
             await stream.DisposeAsync().ConfigureAwait(false);
+            UncountSource(remote);
             Interlocked.Decrement(ref _connectionCount);
+            _streamBuffers.ConnectionClosed();
         }
     }
 
-    /// <summary>Cuts the stream into STUN and ChannelData messages (RFC 8489 §6.2.2, RFC 8656 §12.5) and feeds them to the core.</summary>
+    /// <summary>Counts a new connection against its source's <c>max-connections-per-source</c>; false when it is over.</summary>
+    private bool TryCountSource(in TurnEndpoint remote)
+    {
+        var key = UnauthenticatedRateLimiter.SourceKey(remote);
+        lock (_connectionsPerSource)
+        {
+            _connectionsPerSource.TryGetValue(key, out var count);
+            if (_options.MaxConnectionsPerSource > 0 && count >= _options.MaxConnectionsPerSource) return false;
+            _connectionsPerSource[key] = count + 1;
+            return true;
+        }
+    }
+
+    private void UncountSource(in TurnEndpoint remote)
+    {
+        var key = UnauthenticatedRateLimiter.SourceKey(remote);
+        lock (_connectionsPerSource)
+        {
+            if (!_connectionsPerSource.TryGetValue(key, out var count)) return;
+            if (count <= 1) _connectionsPerSource.Remove(key);
+            else _connectionsPerSource[key] = count - 1;
+        }
+    }
+
+    /// <summary>
+    /// Cuts the stream into STUN and ChannelData messages (RFC 8489 §6.2.2, RFC 8656 §12.5) and feeds them to the core.
+    /// The buffer starts small and grows only for a message larger than it (<see cref="StreamBufferPool"/>); a message
+    /// whose first byte has arrived is timed by <c>message-deadline</c> (<see cref="StreamConnection.MessageStartedAt"/>).
+    /// </summary>
     private async Task ReadStream(Stream stream, StreamConnection connection, CancellationToken token)
     {
         var (transport, local, remote) = connection.Flow;
-        var buffer = ArrayPool<byte>.Shared.Rent(2 * DatagramBufferSize);
+        // The measured comparison of stream-buffer-preallocate: the largest buffer rented up front and kept.
+        var buffer = _options.StreamBufferPreallocate ? ArrayPool<byte>.Shared.Rent(2 * DatagramBufferSize) : _streamBuffers.RentSmall();
         try
         {
             var filled = 0;
+            var first = true;
             var legacyChannels = _options.Server.AcceptRfc5766ChannelNumbers;
             while (true)
             {
                 var read = await stream.ReadAsync(buffer.AsMemory(filled), token).ConfigureAwait(false);
                 if (read == 0) return;
                 connection.LastActivity = Environment.TickCount64;
+                if (filled == 0) connection.MessageStartedAt = connection.LastActivity;
                 filled += read;
                 var consumed = 0;
                 while (true)
                 {
                     var pending = buffer.AsSpan(consumed, filled - consumed);
+                    if (StreamStartRejection(pending, first) is { } rejection)
+                    {
+                        Log.Warning("connection.closed", ("reason", rejection), ("client", remote), ("transport", transport));
+                        return;
+                    }
                     if (HasUnpaddedStunLength(pending))
                     {
                         // Not STUN (RFC 8489 §5: the last 2 bits of the Message Length are always zero), and the stream
@@ -516,6 +617,7 @@ public sealed class TurnServerHost : IAsyncDisposable
                         return;
                     }
                     if (length == 0) break;
+                    first = false;
                     var now = Now;
                     lock (_gate)
                     {
@@ -523,18 +625,64 @@ public sealed class TurnServerHost : IAsyncDisposable
                         Flush();
                     }
                     consumed += length;
+                    // The next message's first byte is already here: its deadline starts now.
+                    connection.MessageStartedAt = Environment.TickCount64;
                 }
-                if (consumed > 0)
+                var left = filled - consumed;
+                if (left == 0) connection.MessageStartedAt = 0;
+                var needed = left >= ChannelData.HeaderLength ? StreamFraming.MessageLengthFromHeader(buffer.AsSpan(consumed, left)) : left;
+                if (needed > buffer.Length)
                 {
-                    buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
-                    filled -= consumed;
+                    // A message larger than the small buffer is arriving: a large one, within stream-buffer-memory.
+                    var large = _streamBuffers.TryRentLarge();
+                    if (large is null)
+                    {
+                        Log.Warning("connection.closed", ("reason", "stream-buffer-memory"), ("client", remote), ("transport", transport),
+                            ("limit_bytes", _options.StreamBufferMemory));
+                        return;
+                    }
+                    buffer.AsSpan(consumed, left).CopyTo(large);
+                    _streamBuffers.Return(buffer);
+                    buffer = large;
                 }
+                else if (buffer.Length == StreamBufferPool.LargeSize && left <= StreamBufferPool.SmallSize)
+                {
+                    // The large message is done: back to a small buffer.
+                    var small = _streamBuffers.RentSmall();
+                    buffer.AsSpan(consumed, left).CopyTo(small);
+                    _streamBuffers.Return(buffer);
+                    buffer = small;
+                }
+                else if (consumed > 0)
+                {
+                    buffer.AsSpan(consumed, left).CopyTo(buffer);
+                }
+                filled = left;
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _streamBuffers.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Why the bytes at the start of a stream message cannot be STUN or ChannelData, or null. RFC 8656 §12 (Table 3
+    /// demultiplexing): STUN starts with bits 00, ChannelData with 01. The first message of a connection can only be STUN
+    /// — a channel is bound by a ChannelBind on this same connection first (RFC 8656 §12.1) — so "GET ", "POST" and a TLS
+    /// ClientHello (0x16 0x03) are refused on their first byte or at the magic cookie, without waiting for the idle
+    /// timeout. Every STUN message on a stream carries the magic cookie (RFC 8489 §5): RFC 3489's cookieless Binding
+    /// ran over UDP only.
+    /// </summary>
+    internal static string? StreamStartRejection(ReadOnlySpan<byte> pending, bool first)
+    {
+        if (pending.IsEmpty) return null;
+        var top = pending[0] & 0xC0;
+        if (first && top != 0) return "first-message-not-stun";
+        if (top == 0 && pending.Length >= StunHeader.CookieOffset + 4 &&
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(pending[StunHeader.CookieOffset..]) != StunHeader.MagicCookie)
+            return "no-magic-cookie";
+        return null;
     }
 
     /// <summary>Whether <paramref name="stream"/> starts with a STUN header (top bits 00) whose Message Length is not a multiple of 4.</summary>

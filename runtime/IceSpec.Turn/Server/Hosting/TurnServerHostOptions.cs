@@ -58,8 +58,31 @@ public sealed class TurnServerHostOptions
     /// <summary>Use .NET's asynchronous sockets for UDP even on Linux (instead of the epoll/recvmmsg/sendmmsg engine).</summary>
     public bool PortableSockets { get; set; }
 
-    /// <summary>TCP/TLS connections served at once; more are closed on accept.</summary>
+    /// <summary>TCP/TLS connections served at once (<c>max-connections</c>); more are closed on accept.</summary>
     public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>
+    /// TCP/TLS connections one client source (IPv4 address, IPv6 /64) may hold (<c>max-connections-per-source</c>); more
+    /// are closed on accept; 0 for no limit. The default, a tenth of <see cref="MaxConnections"/>, leaves room for a large
+    /// NAT's users and takes ten sources to fill the server.
+    /// </summary>
+    public int MaxConnectionsPerSource { get; set; } = 1_000;
+
+    /// <summary>
+    /// A TCP/TLS message whose first byte has arrived must be complete within this (<c>message-deadline</c>), or the
+    /// connection is closed: a client trickling bytes cannot hold it open. 64 KB, the largest message, takes 9 s at
+    /// 56 kbit/s. <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan MessageDeadline { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Bytes all connections may hold in large (64 KB) read buffers at once (<c>stream-buffer-memory</c>, in MB in the
+    /// config): a connection that needs one beyond it is closed. Every connection also has a 4 KB buffer.
+    /// </summary>
+    public long StreamBufferMemory { get; set; } = 256L << 20;
+
+    /// <summary>Each connection rents the largest read buffer (128 KB) up front and keeps it: the behaviour before issue 13, for measurements only.</summary>
+    public bool StreamBufferPreallocate { get; set; }
 
     /// <summary>A TCP/TLS connection without an allocation that sends nothing for this long is closed.</summary>
     public TimeSpan IdleConnectionTimeout { get; set; } = TimeSpan.FromMinutes(5);

@@ -227,6 +227,21 @@ public sealed class TurnClientRecoveryTests
     }
 
     [Fact]
+    public void Over_TCP_a_connection_that_cannot_be_reopened_uses_up_an_attempt_and_backs_off()
+    {
+        var client = Allocated(Defaults with { ReallocateAttempts = 2 }, TransportProtocol.Tcp);
+        client.HandleConnectionClosed(2 * S, "reset by peer");
+        Events(client);
+        client.HandleConnectionClosed(2 * S, "connection refused"); // the driver's reconnect for the first attempt failed
+        Assert.Equal(3 * S, client.PollTimeout());
+        client.HandleTimeout(3 * S);
+        Assert.Equal(TurnMethods.Allocate, FakeTurnServer.Parse(Transmit(client)).Method);
+        client.HandleConnectionClosed(3 * S, "reset again");
+        Assert.Equal(TurnClientState.Failed, client.State);
+        Assert.Null(client.PollTimeout());
+    }
+
+    [Fact]
     public void Closing_while_reallocating_stops_the_attempts()
     {
         var client = Allocated(Defaults);

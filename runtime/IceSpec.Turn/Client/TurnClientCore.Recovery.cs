@@ -46,6 +46,12 @@ public sealed partial class TurnClientCore
                 break;
             case TurnClientState.Allocating when _reallocating:
                 DropPending(now, "the connection to the server closed: " + reason);
+                if (_reallocateAt is not null)
+                {
+                    // The driver could not open the connection for the attempt that was due: that attempt is used up.
+                    _reallocateAt = null;
+                    _reallocationAttempts++;
+                }
                 ReallocationFailed(now);
                 break;
             case TurnClientState.Allocating:
@@ -113,7 +119,7 @@ public sealed partial class TurnClientCore
             return;
         }
         State = TurnClientState.Allocating;
-        _reallocateAt = now + _options.ReallocateBackoff * (1 << Math.Min(_reallocationAttempts - 1, 16));
+        _reallocateAt = now + _options.ReallocateBackoff * (1 << Math.Clamp(_reallocationAttempts - 1, 0, 16));
     }
 
     private void StopReallocating()

@@ -19,21 +19,37 @@ public sealed class CiSubsetTests : IDisposable
 
     /// <summary>Scenario i runs drivers[i] → drivers[i+1] (mod n): with 10 scenarios and 5 drivers everyone plays both roles twice.</summary>
     public static Dictionary<string, IReadOnlyList<string>> Rotation(IReadOnlyList<string> drivers) =>
-        ScenarioCatalog.All.Select((s, i) => (s.Name, Pair: $"{drivers[i % drivers.Count]}>{drivers[(i + 1) % drivers.Count]}"))
+        CiScenarios.Select((s, i) => (s.Name, Pair: IceSpecOnlyInCi.Contains(s.Name)
+                ? "icespec>icespec"
+                : $"{drivers[i % drivers.Count]}>{drivers[(i + 1) % drivers.Count]}"))
             .ToDictionary(x => x.Name, x => (IReadOnlyList<string>)[x.Pair]);
+
+    /// <summary>
+    /// The fault scenarios run IceSpec against itself in CI (a third-party agent may fail them by chance, by design: 0.9 %
+    /// of transactions fail at 30 % loss); ./run.sh runs every pair and records the outcomes in conformance/README.md.
+    /// </summary>
+    private static readonly HashSet<string> IceSpecOnlyInCi = ["lossy-20", "lossy-30", "nat-timeout-idle", "nat-mapping-deleted"];
+
+    /// <summary>
+    /// Not in CI (the budget: each mid-call scenario observes for up to 36 s); ./run.sh and
+    /// <c>icespec conformance run --scenario turn-restart</c> run it.
+    /// </summary>
+    public static readonly HashSet<string> NotInCi = ["turn-restart"];
+
+    private static IEnumerable<Scenario> CiScenarios => ScenarioCatalog.All.Where(s => !NotInCi.Contains(s.Name));
 
     [Fact]
     public async Task Every_scenario_and_every_driver_once()
     {
         string[] drivers = ["icespec", "libnice", "aioice", "werift", "pion"];
         var rotation = Rotation(drivers);
-        var selection = new RunSelection(drivers, [.. ScenarioCatalog.All.Select(s => s.Name)], ["default"], [], false,
+        var selection = new RunSelection(drivers, [.. CiScenarios.Select(s => s.Name)], ["default"], [], false,
             KnownFailures.Load(), _out, LabServerKind.Coturn, Pairs: rotation, AgentPlacement: AgentCaseRunner.None);
 
         var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
 
         Assert.Empty(report.Errors);
-        Assert.Equal(ScenarioCatalog.All.Count, report.Cells.Count);
+        Assert.Equal(CiScenarios.Count(), report.Cells.Count);
         Assert.All(drivers, d => Assert.Contains(report.Cells, c => c.Controlling == d));
         Assert.All(drivers, d => Assert.Contains(report.Cells, c => c.Controlled == d));
         Assert.All(report.Cells, cell => Assert.True(cell.Outcome is CaseOutcome.Passed or CaseOutcome.ExpectedFailure,

@@ -46,6 +46,9 @@ public static class MidCallFaults
                 Make(CaseOutcome.Failed, $"predicted the call to survive {phase.Fault}: {data}; {notes}"),
             _ when broke is { } after && after <= ConsentDeadline + Slack =>
                 Make(CaseOutcome.Passed, $"the loss was reported {after.TotalSeconds:0.0} s after {phase.Fault}; {data}; {notes}"),
+            // The agents found a working path again (consent is fresh on it): nothing was lost to report.
+            _ when broke is null && seen.FinalToControlled > 0 && seen.FinalToControlling > 0 =>
+                Make(CaseOutcome.Passed, $"the call recovered by itself after {phase.Fault}: {data}; {notes}"),
             _ => Make(CaseOutcome.Failed,
                 $"predicted disconnected/failed within {ConsentDeadline.TotalSeconds:0} s of {phase.Fault}: " +
                 (broke is { } late ? $"reported after {late.TotalSeconds:0.0} s" : "neither agent reported it") + $"; {data}; {notes}"),

@@ -33,7 +33,10 @@ public enum MidCallExpectation : byte
 {
     /// <summary>The path still works: datagrams sent after the observation time arrive both ways.</summary>
     DataFlows,
-    /// <summary>The path is broken: consent expires and at least one agent reports <c>disconnected</c> or <c>failed</c> within 30 s.</summary>
+    /// <summary>
+    /// The path is broken: consent expires and at least one agent reports <c>disconnected</c> or <c>failed</c> within 30 s —
+    /// or the agents move to a path that works (the final datagrams arrive both ways). A silent black hole fails.
+    /// </summary>
     ConsentFails,
 }
 

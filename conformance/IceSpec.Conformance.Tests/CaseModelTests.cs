@@ -17,7 +17,7 @@ public sealed class CaseModelTests
     [Fact]
     public void Case_ids_are_unique_across_cell_agent_and_server_cases()
     {
-        var ids = IceCases.All.Concat(AgentCaseSuite.Cases).Concat(ServerCaseSuite.Cases).Select(c => c.Id).ToList();
+        var ids = IceCases.All.Concat(IceCases.ScenarioSpecific).Concat(AgentCaseSuite.Cases).Concat(ServerCaseSuite.Cases).Select(c => c.Id).ToList();
         Assert.Empty(ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
         Assert.All(ids, id => Assert.Matches(@"^rfc\d{4}-[0-9.]+-\d+$", id));
     }

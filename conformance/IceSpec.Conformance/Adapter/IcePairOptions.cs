@@ -20,11 +20,28 @@ public sealed record IcePairOptions(
     int Datagrams = 3,
     string Transports = "udp",
     string? ControllingOffersTcpType = null,
-    string? ControlledOffersTcpType = null)
+    string? ControlledOffersTcpType = null,
+    IceMidCallOptions? MidCall = null)
 {
     public static readonly IReadOnlyList<string> Loopback = ["127.0.0.1"];
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 }
+
+/// <summary>
+/// The mid-call phase after the datagram exchange: <see cref="Fault"/> is applied to the network, then for
+/// <see cref="Observe"/> the kit sends a datagram each way every second (none when <see cref="Idle"/>; the observation
+/// ends early at the first <c>disconnected</c>/<c>failed</c> state when <see cref="StopWhenBroken"/>), then
+/// <see cref="FinalDatagrams"/> each way, counted.
+/// </summary>
+public sealed record IceMidCallOptions(Func<CancellationToken, Task> Fault, TimeSpan Observe, bool Idle, bool StopWhenBroken = false, int FinalDatagrams = 5);
+
+/// <summary>
+/// What the mid-call phase saw: the first <c>disconnected</c>/<c>failed</c> state each driver printed after the fault
+/// (time since the fault), the final datagrams that arrived each way, and the other events printed after the fault
+/// (e.g. IceSpec's <c>relay-lost</c>), with their times.
+/// </summary>
+public sealed record IceMidCallResult(TimeSpan? ControllingBrokeAfter, TimeSpan? ControlledBrokeAfter, int FinalToControlled, int FinalToControlling,
+    int FinalSent, IReadOnlyList<string> Notes);
 
 /// <summary>A TURN server for both sides (RFC 8656); <see cref="Transport"/> is "udp" or "tcp".</summary>
 public sealed record TurnServerOptions(string Server, string Username, string Password, string Transport = "udp");
@@ -68,4 +85,6 @@ public sealed record IcePairResult(
     public string? ControllingCredentials { get; init; }
 
     public string? ControlledCredentials { get; init; }
+    /// <summary>The mid-call phase, when the options asked for one and the call connected.</summary>
+    public IceMidCallResult? MidCall { get; init; }
 }

@@ -23,6 +23,7 @@ public static class IcePairRun
             await Task.WhenAll(a.WaitForEventAsync("ready", StartTimeout, ct), b.WaitForEventAsync("ready", StartTimeout, ct));
             var session = await IcePairSession.ConnectAsync(a, b, options, ct);
             var result = await session.ExchangeAsync(ct);
+            if (options.MidCall is { } midCall) result = result with { MidCall = await session.MidCallAsync(midCall, ct) };
             var closing = await CloseAsync(a, ct) + await CloseAsync(b, ct);
             return closing.Length == 0 ? result : result with { Detail = result.Detail + closing };
         }

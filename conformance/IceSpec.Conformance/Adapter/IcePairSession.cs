@@ -69,6 +69,54 @@ internal sealed class IcePairSession
         };
     }
 
+    /// <summary>
+    /// The mid-call phase: note how far each driver's events go, apply the fault, keep a datagram each way every second
+    /// (unless idle) for the observation time, then send the final datagrams and count them.
+    /// </summary>
+    public async Task<IceMidCallResult> MidCallAsync(IceMidCallOptions midCall, CancellationToken ct)
+    {
+        var (markA, markB) = (_a.Events.Count, _b.Events.Count);
+        var fault = DateTimeOffset.UtcNow;
+        await midCall.Fault(ct);
+        var end = fault + midCall.Observe;
+        bool Broken(DriverProcess driver, int mark) =>
+            driver.Events.Skip(mark).Any(e => (string?)e["event"] == "state" && (string?)e["state"] is "disconnected" or "failed");
+        while (DateTimeOffset.UtcNow < end && !(midCall.StopWhenBroken && (Broken(_a, markA) || Broken(_b, markB))))
+        {
+            if (!midCall.Idle)
+            {
+                await Send(_a, Encoding.UTF8.GetBytes($"mid-call {_a.Name} {Guid.NewGuid():N}"), ct);
+                await Send(_b, Encoding.UTF8.GetBytes($"mid-call {_b.Name} {Guid.NewGuid():N}"), ct);
+            }
+            var left = end - DateTimeOffset.UtcNow;
+            await Task.Delay(left < TimeSpan.FromSeconds(1) ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : TimeSpan.FromSeconds(1), ct);
+        }
+        var finalA = Enumerable.Range(1, midCall.FinalDatagrams).Select(i => Encoding.UTF8.GetBytes($"final {_a.Name} #{i} {Guid.NewGuid():N}")).ToList();
+        var finalB = Enumerable.Range(1, midCall.FinalDatagrams).Select(i => Encoding.UTF8.GetBytes($"final {_b.Name} #{i} {Guid.NewGuid():N}")).ToList();
+        foreach (var (x, y) in finalA.Zip(finalB))
+        {
+            await Send(_a, x, ct);
+            await Send(_b, y, ct);
+        }
+        var toB = await CountReceivedAsync(_b, finalA, ct);
+        var toA = await CountReceivedAsync(_a, finalB, ct);
+        var notes = new List<string>();
+        TimeSpan? Broke(DriverProcess driver, int mark)
+        {
+            TimeSpan? broke = null;
+            foreach (var e in driver.Events.Skip(mark))
+            {
+                var name = (string?)e["event"];
+                var after = ReceivedAt(e) - fault;
+                if (name == "state" && (string?)e["state"] is "disconnected" or "failed") broke ??= after;
+                if (name is "state" or "relay-lost" or "relay-reallocated" or "selected-pair" or "error")
+                    notes.Add($"{driver.Name} {name} {(string?)e["state"] ?? (string?)e["reason"] ?? (string?)e["line"] ?? (string?)e["local"] ?? (string?)e["message"]} at +{after.TotalSeconds:0.0} s");
+            }
+            return broke;
+        }
+        return new IceMidCallResult(Broke(_a, markA), Broke(_b, markB), toB, toA, midCall.FinalDatagrams, notes);
+    }
+
     private static JsonObject Configure(string role, IReadOnlyList<string>? addresses, IcePairOptions o)
     {
         var command = new JsonObject

@@ -12,7 +12,17 @@ public enum LabServerKind : byte
 }
 
 /// <summary>A running STUN/TURN server of the lab with the long-term credentials it accepts (RFC 8489 §9.2).</summary>
-public sealed record LabServer(LabServerKind Kind, IPEndPoint Endpoint, string Username, string Password, string Realm, string LogPath);
+public sealed record LabServer(LabServerKind Kind, IPEndPoint Endpoint, string Username, string Password, string Realm, string LogPath)
+{
+    /// <summary>The server's process (replaced by <see cref="LabServers.RestartAsync"/>).</summary>
+    public LabServerProcess Running { get; init; } = new();
+}
+
+/// <summary>The process currently serving a <see cref="LabServer"/>.</summary>
+public sealed class LabServerProcess
+{
+    public LabProcess? Process { get; set; }
+}
 
 /// <summary>Starts the STUN/TURN servers in the lab's public namespace; the lab stops them when it is torn down.</summary>
 public static class LabServers
@@ -24,6 +34,17 @@ public static class LabServers
         LabServerKind.Coturn => StartCoturnAsync(lab, logDirectory, ct),
         _ => StartIceSpecAsync(lab, logDirectory, ct),
     };
+
+    /// <summary>
+    /// Kills the server (SIGKILL: a crash, every allocation lost) and starts it again on the same address and port, its
+    /// log in <paramref name="logDirectory"/>; returns once it listens again.
+    /// </summary>
+    public static async Task RestartAsync(NatLab lab, LabServer server, string logDirectory, CancellationToken ct)
+    {
+        if (server.Running.Process is { } old) await old.StopAsync(TimeSpan.Zero);
+        var fresh = await StartAsync(lab, server.Kind, logDirectory, ct);
+        server.Running.Process = fresh.Running.Process;
+    }
 
     private static async Task<LabServer> StartCoturnAsync(NatLab lab, string logDirectory, CancellationToken ct)
     {
@@ -71,7 +92,10 @@ public static class LabServers
             if (process.HasExited)
                 throw new LabException($"{kind} server exited at start; see {logPath}: {Tail(logPath)}");
             if (await NamespaceSockets.CanConnectAsync(lab.PublicNamespace, endpoint, TimeSpan.FromMilliseconds(500)))
-                return new LabServer(kind, endpoint, LabAddressPlan.TurnUser, LabAddressPlan.TurnPassword, LabAddressPlan.TurnRealm, logPath);
+                return new LabServer(kind, endpoint, LabAddressPlan.TurnUser, LabAddressPlan.TurnPassword, LabAddressPlan.TurnRealm, logPath)
+                {
+                    Running = new LabServerProcess { Process = process },
+                };
             await Task.Delay(200, ct);
         }
         throw new LabException($"{kind} server did not listen on {endpoint} within {StartTimeout.TotalSeconds:0} s; see {logPath}");

@@ -8,7 +8,11 @@ public sealed record SiteSpec(NatType Nat, int Hosts = 1, bool UdpBlocked = fals
 
 /// <summary>What the lab builds: sites hanging off one public namespace, and the loss injected in it.</summary>
 /// <param name="LossPercent">Share of forwarded packets the public namespace drops at random (nftables numgen), 0–99.</param>
-public sealed record LabTopology(IReadOnlyList<SiteSpec> Sites, int LossPercent = 0);
+/// <param name="UdpConntrackTimeout">
+/// Seconds the sites' NATs keep an idle UDP mapping (<c>nf_conntrack_udp_timeout</c> and <c>_stream</c>, per network
+/// namespace); null keeps the kernel's 30 s / 120 s.
+/// </param>
+public sealed record LabTopology(IReadOnlyList<SiteSpec> Sites, int LossPercent = 0, int? UdpConntrackTimeout = null);
 
 /// <summary>
 /// The lab's fixed address plan. Every run has its own namespaces, so every run can use the same addresses.

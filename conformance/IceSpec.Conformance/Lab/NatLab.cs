@@ -121,6 +121,12 @@ public sealed class NatLab : IAsyncDisposable
         Link(PublicNamespace, $"site{number}", $"{gateway}/30", router, "wan0", $"{wan}/30");
         LabShell.Ip("-n", router, "route", "add", "default", "via", gateway.ToString());
         LabShell.Sysctl(router, "net.ipv4.ip_forward", "1");
+        if (Topology.UdpConntrackTimeout is { } seconds)
+        {
+            // Per network namespace (checked on kernel 6.18: the host's values stay 30 s / 120 s).
+            LabShell.Sysctl(router, "net.netfilter.nf_conntrack_udp_timeout", seconds.ToString());
+            LabShell.Sysctl(router, "net.netfilter.nf_conntrack_udp_timeout_stream", seconds.ToString());
+        }
         var hosts = new List<LabHost>();
         for (var j = 1; j <= spec.Hosts; j++)
         {

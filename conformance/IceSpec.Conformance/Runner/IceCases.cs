@@ -23,6 +23,15 @@ public static class IceCases
         "peer-reflexive 110, server-reflexive 100, relayed 0) and checked in that order (§6.1.4.2), so the most direct pair " +
         "that works in the topology is validated and nominated (§8.1.1).");
 
+    public static readonly CaseInfo MidCall = new(CaseInfo.MakeId(7675, "5.1", 10), 7675, "5.1", RequirementLevel.Must,
+        "After a mid-call fault the call is as consent freshness predicts",
+        "RFC 7675 §5.1: an agent checks consent every 5 s (randomized) and MUST stop sending within 30 s of the last response, " +
+        "so a path that still works stays up (the checks also refresh its NAT mappings, as RFC 8445 §11 keepalives do) and a " +
+        "path that broke is noticed (the agent reports disconnected or failed). Judged only in the mid-call scenarios.");
+
+    /// <summary>Cases judged only in some scenarios (<see cref="MidCall"/> in those with a mid-call phase).</summary>
+    public static readonly IReadOnlyList<CaseInfo> ScenarioSpecific = [MidCall];
+
     /// <summary>Every case of an ICE cell, the wire case judged on its pcaps included.</summary>
     public static readonly IReadOnlyList<CaseInfo> All = [Completes, DataFlows, PredictedPair, ConnectivityCheckCase.Info, MachineMonitorCase.Info];
 

@@ -36,7 +36,11 @@ public static class IceCellRunner
                 ? new TurnServerOptions(server.Endpoint.ToString(), server.Username, server.Password, transport)
                 : null,
             Timeout: selection.CellTimeout ?? TimeSpan.FromSeconds(20),
-            Datagrams: DatagramsSent(scenario));
+            Datagrams: DatagramsSent(scenario),
+            MidCall: scenario.MidCall is { } phase
+                ? new IceMidCallOptions(c => MidCallFaults.ApplyAsync(lab, server, phase.Fault, Path.Combine(directory, "restarted-server"), c),
+                    phase.Observe, Idle: phase.Fault == MidCallFault.Idle, StopWhenBroken: phase.Expect == MidCallExpectation.ConsentFails)
+                : null);
 
         var captures = new List<PacketCapture>();
         IcePairResult result;
@@ -113,6 +117,9 @@ public static class IceCellRunner
         yield return Make(IceCases.DataFlows, connected && arrived ? CaseOutcome.Passed : CaseOutcome.Failed,
             $"{result.DatagramsControllingToControlled}/{sent} datagrams controlling→controlled, " +
             $"{result.DatagramsControlledToControlling}/{sent} controlled→controlling (at least {needed} each way needed)");
+
+        if (scenario.MidCall is { } phase)
+            yield return MidCallFaults.Judge(phase, connected ? result.MidCall : null, duration);
 
         var prediction = scenario.Prediction;
         yield return Make(IceCases.PredictedPair, observed == prediction.Kind ? CaseOutcome.Passed : CaseOutcome.Failed,

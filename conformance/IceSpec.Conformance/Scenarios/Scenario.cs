@@ -17,6 +17,36 @@ public enum PairKind : byte
 /// <summary>What RFC 8445 predicts for the selected pair in a scenario, with the section that says why.</summary>
 public sealed record ScenarioPrediction(PairKind Kind, string Section, string Reason);
 
+/// <summary>What a mid-call fault does to the lab once the call is up.</summary>
+public enum MidCallFault : byte
+{
+    /// <summary>Nothing: the application sends no data for the observation time (only consent and keepalives flow).</summary>
+    Idle,
+    /// <summary><c>conntrack -F</c> in every site's NAT: each mapping is deleted; the next outbound packet makes a new one.</summary>
+    NatMappingsDeleted,
+    /// <summary>The lab's TURN server is killed and started again on the same address and port: every allocation is gone.</summary>
+    TurnServerRestarted,
+}
+
+/// <summary>What RFC 7675 (and RFC 8445 §11) predict after the fault.</summary>
+public enum MidCallExpectation : byte
+{
+    /// <summary>The path still works: datagrams sent after the observation time arrive both ways.</summary>
+    DataFlows,
+    /// <summary>
+    /// The path is broken: consent expires and at least one agent reports <c>disconnected</c> or <c>failed</c> within 30 s —
+    /// or the agents move to a path that works (the final datagrams arrive both ways). A silent black hole fails.
+    /// </summary>
+    ConsentFails,
+}
+
+/// <summary>
+/// A phase after the call is connected (RFC 7675 §5.1 consent, RFC 8445 §11 keepalives): the fault is applied, the call
+/// observed for <paramref name="Observe"/> (a datagram each way every second unless the fault is <see cref="MidCallFault.Idle"/>),
+/// and the outcome compared with <paramref name="Expect"/>.
+/// </summary>
+public sealed record MidCallPhase(MidCallFault Fault, TimeSpan Observe, MidCallExpectation Expect, string Section, string Reason);
+
 /// <summary>Which host of the lab runs an agent: site number and host number, both 1-based.</summary>
 public sealed record HostSlot(int Site, int Host);
 
@@ -32,7 +62,8 @@ public sealed record Scenario(
     HostSlot Controlling,
     HostSlot Controlled,
     string? TurnTransport,
-    ScenarioPrediction Prediction)
+    ScenarioPrediction Prediction,
+    MidCallPhase? MidCall = null)
 {
     public LabHost ControllingHost(NatLab lab) => lab.Sites[Controlling.Site - 1].Hosts[Controlling.Host - 1];
 

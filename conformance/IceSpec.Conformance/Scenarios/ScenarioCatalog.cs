@@ -11,6 +11,9 @@ public static class ScenarioCatalog
 {
     private static readonly HostSlot SiteOne = new(1, 1);
     private static readonly HostSlot SiteTwo = new(2, 1);
+    /// <summary>Declared before <see cref="All"/>: static fields initialize in order.</summary>
+    private static readonly ScenarioPrediction SymmetricToFullCone = new(PairKind.Reflexive, "RFC 8445 §7.2.5.3.1, §7.3.1.3",
+        "The symmetric side's srflx candidate is useless (a new mapping per destination), but its checks reach the full cone: the full-cone side learns a peer-reflexive candidate and answers it.");
 
     public static readonly IReadOnlyList<Scenario> All =
     [
@@ -54,7 +57,39 @@ public static class ScenarioCatalog
             new LabTopology([new(NatType.None), new(NatType.None)], LossPercent: 10), SiteOne, SiteTwo, null,
             new(PairKind.Host, "RFC 8445 §14.3, RFC 8489 §6.2.1",
                 "Checks are STUN transactions, retransmitted over UDP: the host pair still succeeds despite the loss.")),
+        // A check is one transaction of up to Rc = 7 requests (RFC 8489 §6.2.1); each crosses the lossy namespace once
+        // and so does its answer, so one round trip gets through with (1 - p)^2 and the transaction fails with
+        // (1 - (1 - p)^2)^7: p = 20 % → 0.36^7 = 0.08 %, p = 30 % → 0.51^7 = 0.9 %.
+        new("lossy-20", "No NAT, 20 % random packet loss on the public side",
+            new LabTopology([new(NatType.None), new(NatType.None)], LossPercent: 20), SiteOne, SiteTwo, null,
+            new(PairKind.Host, "RFC 8445 §14.3, RFC 8489 §6.2.1",
+                "A round trip gets through with 0.8² = 64 %; a 7-request transaction fails with 0.36^7 ≈ 0.08 %: the host pair still succeeds (a nomination is one more transaction).")),
+        new("lossy-30", "No NAT, 30 % random packet loss on the public side",
+            new LabTopology([new(NatType.None), new(NatType.None)], LossPercent: 30), SiteOne, SiteTwo, null,
+            new(PairKind.Host, "RFC 8445 §14.3, RFC 8489 §6.2.1",
+                "A round trip gets through with 0.7² = 49 %; a 7-request transaction fails with 0.51^7 ≈ 0.9 % (99.1 % succeed): the host pair still succeeds, rarely after a retried nomination.")),
+        // Mid-call faults: after the call is up and the datagrams went both ways, the fault, then the observation.
+        new("nat-timeout-idle", "Symmetric ↔ full cone, NAT UDP timeout 10 s, no data for 25 s mid-call",
+            new LabTopology([new(NatType.Symmetric), new(NatType.FullCone)], UdpConntrackTimeout: 10), SiteOne, SiteTwo, null,
+            SymmetricToFullCone,
+            new(MidCallFault.Idle, TimeSpan.FromSeconds(25), MidCallExpectation.DataFlows, "RFC 7675 §5.1, RFC 8445 §11",
+                "consent checks every 5 s (±20 %) pass through the NATs more often than their 10 s UDP timeout and keep the mappings; " +
+                "RFC 8445 §11 keepalives alone (Tr ≥ 15 s) would not, and a symmetric NAT gives the next packet a new port the peer does not know")),
+        new("nat-mapping-deleted", "Symmetric ↔ full cone, every NAT mapping deleted mid-call (conntrack -F)",
+            new LabTopology([new(NatType.Symmetric), new(NatType.FullCone)]), SiteOne, SiteTwo, null,
+            SymmetricToFullCone,
+            new(MidCallFault.NatMappingsDeleted, TimeSpan.FromSeconds(36), MidCallExpectation.ConsentFails, "RFC 7675 §5.1, RFC 4787 §4.1",
+                "the symmetric NAT maps the controlling agent's next packet to a new random port; the controlled agent's consent checks and data " +
+                "still go to the old one and are dropped, so its consent expires within 30 s and it must report the loss (ICE restart is the way back, RFC 8445 §9)")),
+        new("turn-restart", "Both symmetric, TURN over UDP; the TURN server restarted mid-call",
+            new LabTopology([new(NatType.Symmetric), new(NatType.Symmetric)]), SiteOne, SiteTwo, "udp",
+            new(PairKind.Relay, "RFC 8445 §2.2, RFC 8656 §2", "No mapping seen by one peer is usable by the other; only a relayed candidate works."),
+            new(MidCallFault.TurnServerRestarted, TimeSpan.FromSeconds(36), MidCallExpectation.ConsentFails, "RFC 7675 §5.1, RFC 8656 §7",
+                "the restarted server has no allocation: the relayed candidates relay nothing, consent on the relayed pair expires within 30 s " +
+                "and the agents must report it; a TURN client that notices (437 to its next request) may allocate again, but the call " +
+                "comes back only with an ICE restart carrying the new relayed address (RFC 8445 §9)")),
     ];
+
 
     /// <summary>The scenario of that name, or null.</summary>
     public static Scenario? Find(string name) => All.FirstOrDefault(s => s.Name == name);

@@ -137,6 +137,20 @@ static void Attach(IceSession session, DriverOutput output, List<string> localLi
                 output.Write(new JsonObject { ["event"] = "local-credentials", ["ufrag"] = restarted.LocalCredentials.Ufrag, ["pwd"] = restarted.LocalCredentials.Password });
                 WriteLocalDescription(output, restarted.LocalCredentials, localLines);
                 break;
+            case IceRelayLost lost:
+                output.Write(new JsonObject { ["event"] = "relay-lost", ["reason"] = lost.Reason, ["selected"] = lost.SelectedPairAffected });
+                break;
+            case IceRelayReallocated reallocated:
+                // The next description (after a restart) offers the new relayed candidate instead of the lost one.
+                var lostLine = reallocated.Lost.Candidate.FormatLine();
+                var newLine = reallocated.Candidate.Candidate.FormatLine();
+                lock (localLines)
+                {
+                    localLines.Remove(lostLine);
+                    localLines.Add(newLine);
+                }
+                output.Write(new JsonObject { ["event"] = "relay-reallocated", ["line"] = newLine });
+                break;
             case IceDataReceived data:
                 output.Write(new JsonObject { ["event"] = "received", ["data"] = Convert.ToBase64String(data.Data.Span) });
                 break;

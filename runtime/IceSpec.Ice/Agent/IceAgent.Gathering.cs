@@ -20,6 +20,8 @@ public sealed partial class IceAgent
         public IceLocalCandidate? Relayed { get; set; }
         public bool Answered { get; set; }
         public bool OverTcp { get; } = overTcp;
+        /// <summary>The relayed candidate whose allocation was lost, until a new one replaces it.</summary>
+        public IceLocalCandidate? Lost { get; set; }
     }
 
     /// <summary>
@@ -127,6 +129,8 @@ public sealed partial class IceAgent
             Software = _options.Software,
             AddressFamily = host.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? TurnAddressFamily.IPv6 : TurnAddressFamily.IPv4,
             Transport = turn.Transport,
+            LivenessProbeInterval = turn.LivenessProbeInterval,
+            ReallocateOnLoss = turn.ReallocateOnLoss,
         });
         var relay = new IceRelay(core, Normalize(turn.Server), host, turn.Transport != Turn.Transports.TransportProtocol.Udp);
         _relays.Add(relay);
@@ -141,8 +145,14 @@ public sealed partial class IceAgent
         while (relay.Core.TryPollEvent(out var turnEvent))
             switch (turnEvent)
             {
+                case TurnAllocated { Reallocated: true } allocated when relay.Lost is { } lost:
+                    OnReallocated(now, relay, lost, allocated);
+                    break;
                 case TurnAllocated allocated when relay.Relayed is null:
                     OnAllocated(now, relay, allocated);
+                    break;
+                case TurnAllocationLost lost when relay.Relayed is { } relayed:
+                    OnRelayLost(now, relay, relayed, lost);
                     break;
                 case TurnRequestFailed { Kind: TurnRequestKind.Allocate } failed when !relay.Answered:
                     relay.Answered = true;
@@ -171,6 +181,46 @@ public sealed partial class IceAgent
         PermitRemotes(now, relay, stream.RemoteCandidates.Where(r => r.Component == relayed.Component).Select(r => r.Address.Address));
         foreach (var remote in stream.RemoteCandidates) TryPair(stream, relayed, remote);
         GatherAnswered(now);
+    }
+
+    /// <summary>The allocation is gone: its candidate leaves the local candidates (it relays nothing any more).</summary>
+    private void OnRelayLost(TimeSpan now, IceRelay relay, IceLocalCandidate relayed, TurnAllocationLost lost)
+    {
+        var stream = Stream(relayed.Stream);
+        stream.LocalCandidates.Remove(relayed);
+        relay.Relayed = null;
+        relay.Lost = relayed;
+        var selected = stream.Data[relayed.Component].Selected?.Local == relayed;
+        Emit(new IceRelayLost(now, relayed, lost.Reason, selected, lost.Reallocating));
+    }
+
+    /// <summary>The new allocation's candidate takes the old one's place; permissions for the known remote addresses (RFC 8656 §9).</summary>
+    private void OnReallocated(TimeSpan now, IceRelay relay, IceLocalCandidate lost, TurnAllocated allocated)
+    {
+        var stream = Stream(relay.Host.Stream);
+        var address = Normalize(allocated.RelayedAddresses[0]);
+        var relayed = NewLocal(stream, relay.Host.Component, IceCandidateType.Relayed, IceFormulas.RelayedTypePreference, (int)((relay.Host.Priority >> 8) & 0xFFFF),
+            address, address, relay.Host.Socket, relay.Core, relay.Server.Address, Normalize(allocated.MappedAddress));
+        relay.Relayed = relayed;
+        relay.Lost = null;
+        stream.LocalCandidates.Add(relayed);
+        Emit(new IceRelayReallocated(now, lost, relayed));
+        PermitRemotes(now, relay, stream.RemoteCandidates.Where(r => r.Component == relayed.Component).Select(r => r.Address.Address));
+    }
+
+    /// <summary>
+    /// The driver's TCP connection to a TURN server closed (RFC 8656 §3.1: the allocation ends with it). The next message
+    /// for that server (the re-allocation) goes on a new connection.
+    /// </summary>
+    public void HandleRelayConnectionClosed(TimeSpan now, IPEndPoint socket, IPEndPoint server, string reason)
+    {
+        socket = Normalize(socket);
+        server = Normalize(server);
+        foreach (var relay in _relays.Where(r => r.OverTcp && r.Host.Socket.Equals(socket) && r.Server.Equals(server)).ToList())
+        {
+            relay.Core.HandleConnectionClosed(now, reason);
+            DrainRelay(now, relay);
+        }
     }
 
     /// <summary>RFC 8656 §9: the relay forwards only from peers with a permission; ICE installs one per remote address.</summary>

@@ -158,7 +158,8 @@ public sealed partial class IceAgent
         }
         if (local.Relay is { } relay)
         {
-            if (relay.State != TurnClientState.Allocated) return;
+            // A lost allocation's candidate sends nothing (its pairs die; consent tells); nor through the one that replaced it.
+            if (relay.State != TurnClientState.Allocated || RelayOf(relay).Relayed != local) return;
             relay.Send(destination, data.Span);
             DrainRelay(now, RelayOf(relay));
             return;

@@ -38,7 +38,14 @@ public enum IceCandidatePolicy : byte
 /// over TCP gets a site whose UDP is blocked to a UDP relay).
 /// </summary>
 public sealed record IceTurnServer(IPEndPoint Server, string Username, string Password, string? Realm = null,
-    IceSpec.Turn.Transports.TransportProtocol Transport = IceSpec.Turn.Transports.TransportProtocol.Udp);
+    IceSpec.Turn.Transports.TransportProtocol Transport = IceSpec.Turn.Transports.TransportProtocol.Udp)
+{
+    /// <summary>The TURN client's liveness probe (<see cref="TurnClientOptions.LivenessProbeInterval"/>, 15 s); null turns it off.</summary>
+    public TimeSpan? LivenessProbeInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Allocate again when the allocation is lost (<see cref="TurnClientOptions.ReallocateOnLoss"/>): reported as <see cref="IceRelayReallocated"/>.</summary>
+    public bool ReallocateOnLoss { get; init; } = true;
+}
 
 /// <summary>The username fragment and password of one side (RFC 8445 §5.3; RFC 8839 §5.4 for their syntax).</summary>
 public sealed record IceCredentials(string Ufrag, string Password)

@@ -56,6 +56,21 @@ public sealed record IceConsentRefreshed(TimeSpan Time, IceCandidatePair Pair) :
 /// <summary>The agent's role changed after a role conflict (RFC 8445 §7.3.1.1, §7.2.5.1).</summary>
 public sealed record IceRoleChanged(TimeSpan Time, IceRole Role) : IceEvent(Time);
 
+/// <summary>
+/// The TURN allocation behind a relayed candidate is gone (RFC 8656: 437 to a refresh or the probe, no answer, or the
+/// TCP connection to the server closed; see <see cref="TurnAllocationLost"/>): the candidate no longer relays. When
+/// <paramref name="SelectedPairAffected"/>, data of that component went through it: consent on that pair will expire
+/// (RFC 7675 §5.1, within 30 s) and the connection state follow — this event says why, first. Restart ICE (RFC 8445 §9)
+/// once <see cref="IceRelayReallocated"/> brings the new relayed candidate (or with the remaining candidates).
+/// </summary>
+public sealed record IceRelayLost(TimeSpan Time, IceLocalCandidate Candidate, string Reason, bool SelectedPairAffected, bool Reallocating) : IceEvent(Time);
+
+/// <summary>
+/// A lost relay was allocated again: <paramref name="Candidate"/> (a new relayed address) replaces <paramref name="Lost"/>
+/// among the local candidates. It is not trickled into the running checks: restart ICE (RFC 8445 §9) to offer it.
+/// </summary>
+public sealed record IceRelayReallocated(TimeSpan Time, IceLocalCandidate Lost, IceLocalCandidate Candidate) : IceEvent(Time);
+
 /// <summary>A peer's new credentials restarted ICE (RFC 8445 §9.2): send the new local description.</summary>
 public sealed record IceRestarted(TimeSpan Time, IceCredentials LocalCredentials) : IceEvent(Time);
 

@@ -317,7 +317,13 @@ public sealed class IceSession : IAsyncDisposable
         if (!_tcpRelays.TryGetValue((socket, server), out var connection))
             _tcpRelays[(socket, server)] = connection = new IceTcpRelayConnection(socket, server,
                 message => Post(() => _agent.HandlePacket(Now, socket, server, message)),
-                reason => Event?.Invoke(new IceServerFailed(Now, server, "TURN over TCP: " + reason)));
+                reason => Post(() =>
+                {
+                    // RFC 8656 §3.1: the allocation ended with the connection; the agent re-allocates on a new one.
+                    if (_tcpRelays.Remove((socket, server), out var closed)) _ = closed.DisposeAsync().AsTask();
+                    Event?.Invoke(new IceServerFailed(Now, server, "TURN over TCP: " + reason));
+                    _agent.HandleRelayConnectionClosed(Now, socket, server, reason);
+                }));
         return connection;
     }
 

@@ -35,6 +35,9 @@ public sealed class CoturnFixture : IAsyncLifetime
     private readonly CancellationTokenSource _stop = new();
     private string _directory = "";
     private TcpListener? _tcpPeer;
+    private string _turnserver = "";
+    private List<string> _coturnArguments = [];
+    private Process? _coturn;
     private Task? _tcpPeerLoop;
 
     public IPEndPoint Server { get; private set; } = null!;
@@ -108,7 +111,8 @@ public sealed class CoturnFixture : IAsyncLifetime
                 $"--log-file={LogPath}", "--simple-log",
             };
             if (ipv6) args.InsertRange(2, ["--listening-ip=::1", "--relay-ip=::1"]);
-            var coturn = Start(turnserver, args);
+            (_turnserver, _coturnArguments) = (turnserver, args);
+            var coturn = _coturn = Start(turnserver, args);
             Start(peerBinary, ["-L", "127.0.0.1", "-p", Peer.Port.ToString()]);
             if (Peer6 is not null) Start(peerBinary, ["-L", "::1", "-p", Peer6.Port.ToString()]);
 
@@ -125,6 +129,22 @@ public sealed class CoturnFixture : IAsyncLifetime
             await DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Kills coturn (SIGKILL: a crash, every allocation lost) and starts it again on the same ports; returns once it
+    /// answers a Binding request.
+    /// </summary>
+    public async Task RestartServerAsync()
+    {
+        var old = _coturn!;
+        if (!old.HasExited)
+        {
+            old.Kill();
+            await old.WaitForExitAsync();
+        }
+        _coturn = Start(_turnserver, _coturnArguments);
+        await WaitReadyAsync(_coturn);
     }
 
     /// <summary>The last lines of coturn's log, for failure messages.</summary>

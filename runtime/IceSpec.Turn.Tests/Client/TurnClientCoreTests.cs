@@ -19,6 +19,9 @@ public sealed class TurnClientCoreTests
 
     private readonly FakeTurnServer _server = new();
 
+    private static readonly TurnClientOptions WithoutProbe =
+        new() { Username = FakeTurnServer.Username, Password = FakeTurnServer.Password, LivenessProbeInterval = null };
+
     private static TurnClientCore Client(TransportProtocol transport = TransportProtocol.Udp, TurnClientOptions? options = null)
     {
         var counter = 0;
@@ -155,7 +158,7 @@ public sealed class TurnClientCoreTests
     [Fact]
     public void The_refresh_machine_sends_a_Refresh_a_margin_before_the_lifetime_ends()
     {
-        var client = Allocated(TimeSpan.Zero);
+        var client = Allocated(TimeSpan.Zero, options: WithoutProbe); // the liveness probe has its own tests (TurnClientRecoveryTests)
         // TurnClientRefresh: start Refresh after Lifetime - Margin = 600 s - 60 s.
         Assert.Equal(TimeSpan.FromSeconds(540), client.NextRefresh);
         Assert.Equal(TimeSpan.FromSeconds(540), client.PollTimeout());
@@ -205,7 +208,7 @@ public sealed class TurnClientCoreTests
     [Fact]
     public void Permissions_are_refreshed_before_five_minutes_and_channels_rebound_before_ten()
     {
-        var client = Allocated(TimeSpan.Zero);
+        var client = Allocated(TimeSpan.Zero, options: WithoutProbe);
         var t = TimeSpan.FromSeconds(10);
         client.CreatePermission(t, IPAddress.Parse("203.0.113.9"));
         client.HandlePacket(t, _server.Success(Transmit(client)));
@@ -220,7 +223,11 @@ public sealed class TurnClientCoreTests
         // Permissions: the spec's TurnPermission lifetime (300 s) less the margin: at 10 + 240 s, one CreatePermission each.
         client.HandleTimeout(t + TimeSpan.FromSeconds(240));
         var refreshes = new List<StunMessageType>();
-        while (client.TryPollTransmit(out var m)) refreshes.Add(FakeTurnServer.Parse(m.ToArray()).Type);
+        while (client.TryPollTransmit(out var m))
+        {
+            refreshes.Add(FakeTurnServer.Parse(m.ToArray()).Type);
+            client.HandlePacket(t + TimeSpan.FromSeconds(240), _server.Success(m.ToArray())); // unanswered, they would lose the allocation
+        }
         Assert.Equal(2, refreshes.Count);
         Assert.All(refreshes, type => Assert.Equal(TurnMethods.CreatePermission, type.Method));
 
@@ -432,7 +439,7 @@ public sealed class TurnClientCoreTests
     [Fact]
     public void A_437_to_a_Refresh_means_the_allocation_is_gone()
     {
-        var client = Allocated(TimeSpan.Zero);
+        var client = Allocated(TimeSpan.Zero, options: WithoutProbe with { ReallocateOnLoss = false }); // re-allocation: TurnClientRecoveryTests
         client.Refresh(TimeSpan.Zero);
         client.HandlePacket(TimeSpan.Zero, _server.Error(Transmit(client), 437, "Allocation Mismatch"));
         Assert.Equal(TurnClientState.Failed, client.State);

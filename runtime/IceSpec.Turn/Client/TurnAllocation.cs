@@ -17,7 +17,10 @@ public readonly record struct TurnPeerData(IPEndPoint Peer, ReadOnlyMemory<byte>
 public sealed class TurnAllocation : IAsyncDisposable
 {
     private readonly TurnClientCore _core;
-    private readonly MessageTransport _transport;
+    /// <summary>The connection to the server; null between a closed TCP/TLS connection and its replacement (re-allocation).</summary>
+    private MessageTransport? _transport;
+    private readonly IPEndPoint _server;
+    private IPEndPoint _localEndPoint;
     private readonly TurnClientOptions _options;
     private readonly TlsClientOptions? _tls;
     private readonly TimeProvider _clock;
@@ -36,6 +39,8 @@ public sealed class TurnAllocation : IAsyncDisposable
     {
         _core = core;
         _transport = transport;
+        _server = transport.RemoteEndPoint;
+        _localEndPoint = transport.LocalEndPoint;
         _options = options;
         _tls = tls;
         _clock = options.TimeProvider;
@@ -60,11 +65,12 @@ public sealed class TurnAllocation : IAsyncDisposable
 
     public string? Realm { get; private set; }
 
-    public TransportProtocol Transport => _transport.Protocol;
+    public TransportProtocol Transport => _options.Transport;
 
-    public IPEndPoint LocalEndPoint => _transport.LocalEndPoint;
+    /// <summary>The client's side of the connection to the server (a new one after a TCP/TLS re-allocation).</summary>
+    public IPEndPoint LocalEndPoint => _localEndPoint;
 
-    public IPEndPoint Server => _transport.RemoteEndPoint;
+    public IPEndPoint Server => _server;
 
     /// <summary>Everything the core reported except data, in order: the transaction log and the request outcomes.</summary>
     public IReadOnlyList<TurnClientEvent> Events
@@ -168,7 +174,7 @@ public sealed class TurnAllocation : IAsyncDisposable
         });
         var bind = await created.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-        var transport = (StreamMessageTransport)await MessageTransport.ConnectAsync(_transport.RemoteEndPoint, _transport.Protocol, _tls, cancellationToken)
+        var transport = (StreamMessageTransport)await MessageTransport.ConnectAsync(_server, _options.Transport, _tls, cancellationToken)
             .ConfigureAwait(false);
         try
         {
@@ -264,7 +270,7 @@ public sealed class TurnAllocation : IAsyncDisposable
         {
             // The loop's failure was already handed to the waiters.
         }
-        await _transport.DisposeAsync().ConfigureAwait(false);
+        if (_transport is not null) await _transport.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 
@@ -323,10 +329,14 @@ public sealed class TurnAllocation : IAsyncDisposable
         Task<int>? receive = null;
         try
         {
-            receive = _transport.ReceiveAsync(buffer, stop).AsTask();
+            receive = _transport!.ReceiveAsync(buffer, stop).AsTask();
             while (!stop.IsCancellationRequested)
             {
                 while (_commands.Reader.TryRead(out var next)) next(Now());
+                if (_transport is null && _core.State == TurnClientState.Failed)
+                    throw new IOException($"the connection to the TURN server {_server} closed and re-allocating failed");
+                if (_transport is null && _core.PollTimeout() is { } reconnectAt && reconnectAt <= Now())
+                    receive = await ReconnectAsync(buffer, stop).ConfigureAwait(false);
                 _core.HandleTimeout(Now());
                 await PumpAsync(stop).ConfigureAwait(false);
 
@@ -336,14 +346,34 @@ public sealed class TurnAllocation : IAsyncDisposable
                 using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 var delay = Task.Delay(wait, _clock, interrupt.Token);
                 var posted = _commands.Reader.WaitToReadAsync(interrupt.Token).AsTask();
-                await Task.WhenAny(receive, delay, posted).ConfigureAwait(false);
+                await Task.WhenAny(receive ?? Task.Delay(Timeout.Infinite, interrupt.Token), delay, posted).ConfigureAwait(false);
                 interrupt.Cancel();
-                if (!receive.IsCompleted) continue;
+                if (receive is null || !receive.IsCompleted) continue;
 
-                var length = await receive.ConfigureAwait(false);
-                if (length == 0) throw new IOException($"the TURN server {_transport.RemoteEndPoint} closed the connection");
+                string? closed = null;
+                var length = 0;
+                try
+                {
+                    length = await receive.ConfigureAwait(false);
+                    if (length == 0) closed = $"the TURN server {_server} closed the connection";
+                }
+                catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidDataException && _transport is StreamMessageTransport)
+                {
+                    closed = e.Message;
+                }
+                if (closed is not null)
+                {
+                    if (!_options.ReallocateOnLoss || _transport is not StreamMessageTransport) throw new IOException(closed);
+                    // RFC 8656 §3.1: the allocation ended with the connection; the core decides whether to allocate again.
+                    receive = null;
+                    await _transport.DisposeAsync().ConfigureAwait(false);
+                    _transport = null;
+                    _core.HandleConnectionClosed(Now(), closed);
+                    await PumpAsync(stop).ConfigureAwait(false);
+                    continue;
+                }
                 _core.HandlePacket(Now(), buffer.AsSpan(0, length));
-                receive = _transport.ReceiveAsync(buffer, stop).AsTask();
+                receive = _transport!.ReceiveAsync(buffer, stop).AsTask();
             }
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
@@ -380,6 +410,27 @@ public sealed class TurnAllocation : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A new TCP/TLS connection for the re-allocation the core is about to send; when it cannot be opened the attempt
+    /// counts as failed (the core backs off or gives up). Returns the receive on the new connection, or null.
+    /// </summary>
+    private async Task<Task<int>?> ReconnectAsync(byte[] buffer, CancellationToken stop)
+    {
+        if (!_core.Reallocating) throw new IOException($"the TURN server {_server} closed the connection and the allocation is not being replaced");
+        try
+        {
+            _transport = await MessageTransport.ConnectAsync(_server, _options.Transport, _tls, stop).ConfigureAwait(false);
+            _localEndPoint = _transport.LocalEndPoint;
+            return _transport.ReceiveAsync(buffer, stop).AsTask();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
+        {
+            _core.HandleConnectionClosed(Now(), $"could not reconnect to {_server}: {e.Message}");
+            await PumpAsync(stop).ConfigureAwait(false);
+            return null;
+        }
+    }
+
     private void Fault(Exception e)
     {
         lock (_waiters) _failure ??= e;
@@ -392,6 +443,7 @@ public sealed class TurnAllocation : IAsyncDisposable
         {
             while (_core.TryPollEvent(out var clientEvent)) Dispatch(clientEvent!);
             if (!_core.TryPollTransmit(out var message)) break;
+            if (_transport is null) continue; // the connection closed: what was queued for it is lost with the allocation
             await _transport.SendAsync(message, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -408,7 +460,16 @@ public sealed class TurnAllocation : IAsyncDisposable
                     Lifetime = refreshed.Lifetime;
                     Complete(refreshed.RequestId, refreshed);
                     break;
-                case TurnAllocated e: Complete(e.RequestId, e); break;
+                case TurnAllocated e:
+                    if (e.Reallocated)
+                    {
+                        RelayedAddresses = e.RelayedAddresses;
+                        MappedAddress = e.MappedAddress;
+                        Lifetime = e.Lifetime;
+                        AddressErrors = e.AddressErrors;
+                    }
+                    Complete(e.RequestId, e);
+                    break;
                 case TurnPermissionCreated e: Complete(e.RequestId, e); break;
                 case TurnChannelBound e: Complete(e.RequestId, e); break;
                 case TurnConnected e: Complete(e.RequestId, e); break;

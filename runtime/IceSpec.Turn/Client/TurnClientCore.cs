@@ -20,7 +20,7 @@ namespace IceSpec.Turn.Client;
 /// generated validators, attributes through the generated accessors.
 /// </para>
 /// </summary>
-public sealed class TurnClientCore
+public sealed partial class TurnClientCore
 {
     /// <summary>RFC 8656 §18.8: the protocol numbers of REQUESTED-TRANSPORT.</summary>
     private const byte ProtocolUdp = 17;
@@ -35,8 +35,8 @@ public sealed class TurnClientCore
     private readonly Action<Span<byte>> _random;
     private readonly StunTransport _reliability;
     private readonly bool _stream;
-    private readonly TurnClientAuthenticationMachine _authentication = new();
-    private readonly TurnClientRefreshMachine _allocationRefresh = new();
+    private TurnClientAuthenticationMachine _authentication = new();
+    private TurnClientRefreshMachine _allocationRefresh = new();
     private readonly TimeSpan _permissionLifetime = new TurnPermissionMachine().Lifetime;
     private readonly TimeSpan _channelLifetime = new TurnChannelBindingMachine().Lifetime;
     private readonly TimeSpan _margin;
@@ -154,6 +154,7 @@ public sealed class TurnClientCore
         foreach (var channel in _channelsByNumber.Values) channel.Refresh.Fire(TurnClientRefreshEvent.Close, now);
         if (State != TurnClientState.Allocated)
         {
+            StopReallocating();
             if (State is not (TurnClientState.Closing or TurnClientState.Closed or TurnClientState.Failed))
             {
                 State = TurnClientState.Closed;
@@ -220,6 +221,7 @@ public sealed class TurnClientCore
     {
         foreach (var request in _pending.ToArray())
         {
+            if (!_pending.Contains(request)) continue; // dropped with a lost allocation while this loop ran
             request.Transaction.HandleTimeout(now);
             Drain(request.Transaction);
             if (request.Transaction.Outcome == StunTransactionOutcome.TimedOut)
@@ -229,6 +231,7 @@ public sealed class TurnClientCore
             }
         }
 
+        HandleRecoveryTimeout(now);
         _allocationRefresh.HandleTimeout(now);
         if (_allocationRefresh.RefreshRequested)
         {
@@ -268,7 +271,7 @@ public sealed class TurnClientCore
         foreach (var request in _pending) next = Earliest(next, request.Transaction.PollTimeout());
         foreach (var machine in _permissions.Values) next = Earliest(next, machine.NextDeadline);
         foreach (var channel in _channelsByNumber.Values) next = Earliest(next, channel.Refresh.NextDeadline);
-        return next;
+        return Earliest(next, RecoveryDeadline);
     }
 
     /// <summary>
@@ -384,6 +387,7 @@ public sealed class TurnClientCore
         }
         if (!request.Transaction.HandleResponse(now, message)) return;
         _pending.Remove(request);
+        _lastHeard = now;
 
         string? reason = null;
         if (message.Class == StunClass.Error && message.TryGetErrorCode(out _, out var reasonUtf8))
@@ -483,9 +487,12 @@ public sealed class TurnClientCore
                 RelayedAddresses = relayed;
                 MappedAddress = mapped.ToEndPoint();
                 State = TurnClientState.Allocated;
+                _lastHeard = now;
+                _reallocationAttempts = 0;
+                _reallocating = false;
                 Granted(_allocationRefresh, now, TimeSpan.FromSeconds(seconds), _margin);
                 Lifetime = TimeSpan.FromSeconds(seconds);
-                _events.Enqueue(new TurnAllocated(now, request.Id, relayed, MappedAddress, Lifetime.Value, errors));
+                _events.Enqueue(new TurnAllocated(now, request.Id, relayed, MappedAddress, Lifetime.Value, errors, request.Reallocation));
                 break;
             }
             case TurnRequestKind.Refresh:
@@ -541,14 +548,20 @@ public sealed class TurnClientCore
     {
         switch (request.Kind)
         {
+            case TurnRequestKind.Allocate when request.Reallocation && !credentialsRejected:
+                ReallocationFailed(now);
+                break;
             case TurnRequestKind.Allocate:
+                StopReallocating();
                 State = TurnClientState.Failed;
                 break;
-            case TurnRequestKind.Refresh when code == TurnErrorCodes.AllocationMismatch:
-                // RFC 8656 §8.3: 437 to a Refresh: the allocation no longer exists.
-                State = TurnClientState.Failed;
-                _allocationRefresh.Fire(TurnClientRefreshEvent.Close, now);
-                break;
+            case TurnRequestKind.Refresh or TurnRequestKind.CreatePermission or TurnRequestKind.ChannelBind
+                when State == TurnClientState.Allocated && (code == TurnErrorCodes.AllocationMismatch || timedOut):
+                // RFC 8656 §19: 437 means the server has no allocation for this 5-tuple; RFC 8489 §6.2.1: no answer at all.
+                _events.Enqueue(new TurnRequestFailed(now, request.Id, request.Kind, code, reason, timedOut, credentialsRejected, realm ?? Realm, alternate,
+                    request.Automatic));
+                AllocationLost(now, timedOut ? TurnAllocationLossCause.NoResponse : TurnAllocationLossCause.AllocationMismatch, reason);
+                return;
             case TurnRequestKind.Close:
                 State = TurnClientState.Closed;
                 _events.Enqueue(new TurnClosed(now, request.Id));
@@ -565,6 +578,7 @@ public sealed class TurnClientCore
         if (message.Method == TurnMethods.Data)
         {
             if (!message.TryGetXorPeerAddress(out var peer) || !message.TryGetData(out var data)) return; // ICMP only: nothing to deliver
+            _lastHeard = now;
             // RFC 8656 §11.4: data from a peer without a permission is not expected; the server enforces permissions.
             _events.Enqueue(new TurnDataReceived(now, peer.ToEndPoint(), data.ToArray(), null));
         }
@@ -579,6 +593,7 @@ public sealed class TurnClientCore
         if (ChannelData.TryParse(packet, out var message) != ChannelDataStatus.Ok) return;
         // RFC 8656 §12.6: ChannelData on a channel not bound to a peer is discarded.
         if (!_channelsByNumber.TryGetValue(message.Channel, out var channel) || !channel.Bound) return;
+        _lastHeard = now;
         _events.Enqueue(new TurnDataReceived(now, channel.Peer, message.Data.ToArray(), message.Channel));
     }
 
@@ -633,6 +648,8 @@ public sealed class TurnClientCore
         public bool Authenticated { get; set; }
         public TimeSpan Started { get; set; }
         public int StaleNonceRetries { get; set; }
+        /// <summary>An Allocate that replaces a lost allocation.</summary>
+        public bool Reallocation { get; init; }
     }
 
     private sealed class Channel(ushort number, IPEndPoint peer)

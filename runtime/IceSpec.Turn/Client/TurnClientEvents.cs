@@ -34,9 +34,34 @@ public abstract record TurnClientEvent(TimeSpan Time);
 /// <summary>A relayed address could not be allocated for one family (ADDRESS-ERROR-CODE, RFC 8656 §18.12).</summary>
 public sealed record TurnAddressError(byte Family, int ErrorCode, string Reason);
 
-/// <summary>The Allocate succeeded (RFC 8656 §7.3).</summary>
+/// <summary>
+/// The Allocate succeeded (RFC 8656 §7.3). <paramref name="Reallocated"/>: it replaces an allocation that was lost
+/// (<see cref="TurnAllocationLost"/>): a new relayed address, with no permissions or channels yet — tell the peer.
+/// </summary>
 public sealed record TurnAllocated(TimeSpan Time, long RequestId, IReadOnlyList<IPEndPoint> RelayedAddresses, IPEndPoint MappedAddress,
-    TimeSpan Lifetime, IReadOnlyList<TurnAddressError> AddressErrors) : TurnClientEvent(Time);
+    TimeSpan Lifetime, IReadOnlyList<TurnAddressError> AddressErrors, bool Reallocated = false) : TurnClientEvent(Time);
+
+/// <summary>Why the client decided its allocation is gone.</summary>
+public enum TurnAllocationLossCause : byte
+{
+    /// <summary>437 Allocation Mismatch to a Refresh, CreatePermission or ChannelBind (RFC 8656 §19): e.g. the server restarted.</summary>
+    AllocationMismatch,
+    /// <summary>No response to a Refresh, CreatePermission or ChannelBind (RFC 8489 §6.2.1 time-out): the server is unreachable.</summary>
+    NoResponse,
+    /// <summary>The TCP/TLS connection to the server closed: the server deletes the allocation with it (RFC 8656 §3.1).</summary>
+    ConnectionClosed,
+}
+
+/// <summary>
+/// The allocation is gone: its relayed addresses, permissions and channels no longer exist on the server. When
+/// <paramref name="Reallocating"/>, a new Allocate is on its way (<see cref="TurnClientOptions.ReallocateOnLoss"/>) and a
+/// <see cref="TurnAllocated"/> with <c>Reallocated</c> follows, or the client ends <see cref="TurnClientState.Failed"/>.
+/// </summary>
+public sealed record TurnAllocationLost(TimeSpan Time, TurnAllocationLossCause Cause, string Reason, IReadOnlyList<IPEndPoint> LostRelayedAddresses,
+    bool Reallocating) : TurnClientEvent(Time)
+{
+    public override string ToString() => $"allocation {string.Join(", ", LostRelayedAddresses)} lost: {Reason}{(Reallocating ? "; re-allocating" : "")}";
+}
 
 /// <summary>A Refresh succeeded (RFC 8656 §8.3); <paramref name="Automatic"/> when the refresh machine sent it.</summary>
 public sealed record TurnRefreshed(TimeSpan Time, long RequestId, TimeSpan Lifetime, bool Automatic) : TurnClientEvent(Time);

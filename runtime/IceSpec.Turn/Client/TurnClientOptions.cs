@@ -65,6 +65,31 @@ public sealed record TurnClientOptions
     /// <summary>The clock of the async driver; the sans-IO core takes its time from the caller.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// When the allocation is lost — a Refresh, CreatePermission or ChannelBind answered 437 Allocation Mismatch (RFC 8656
+    /// §19: the server has no allocation for this 5-tuple, e.g. after a restart), left unanswered (RFC 8489 §6.2.1), or the
+    /// TCP/TLS connection closed (RFC 8656 §3.1: the server deletes the allocation with it) — allocate again: a new relayed
+    /// address; the old permissions and channels are gone with the old allocation. <see cref="TurnAllocationLost"/> is
+    /// reported either way; off, the client stays <see cref="TurnClientState.Failed"/>.
+    /// </summary>
+    public bool ReallocateOnLoss { get; init; } = true;
+
+    /// <summary>How many Allocates a re-allocation tries before the client gives up (<see cref="TurnClientState.Failed"/>).</summary>
+    public int ReallocateAttempts { get; init; } = 5;
+
+    /// <summary>The wait before the second re-allocation attempt, doubled for each later one (1, 2, 4, 8 s by default); the first goes at once.</summary>
+    public TimeSpan ReallocateBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The liveness probe: a Refresh (keeping the requested LIFETIME) sent when nothing authentic came from the server for
+    /// this long — no response and no data from a peer. RFC 8656 has no keepalive for allocations, but a Refresh may be
+    /// sent at any time (§8); without a probe a restarted server is noticed only at the next refresh, a minute before the
+    /// lifetime ends. 15 s is the RFC 8445 §11 keepalive interval an ICE agent already sends on the same path, and half
+    /// the 30 s in which RFC 7675 §5.1 consent expires, so a restart is reported (437, one round trip after the probe)
+    /// before consent fails on a pair using this relay. Null turns the probe off.
+    /// </summary>
+    public TimeSpan? LivenessProbeInterval { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How long DisposeAsync waits for the answer to the closing Refresh (LIFETIME 0) before it gives up.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -153,7 +153,9 @@ public sealed class HostileClientTests
                 clients.Add(client);
             }
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-            while (server.Host.ConnectionCount != held && DateTime.UtcNow < deadline) await Task.Delay(50);
+            // Connections are counted when accepted, buffers when their bytes are read: wait for both.
+            while ((server.Host.ConnectionCount != held || server.Host.StreamBufferBytes != held * 65_560L)
+                   && DateTime.UtcNow < deadline) await Task.Delay(50);
             Assert.Equal(held, server.Host.ConnectionCount);
             Assert.Equal(held * 65_560L, server.Host.StreamBufferBytes);
             Assert.Equal(20 - held, server.Log.Count(line => line.Contains("event=connection.closed reason=stream-buffer-memory")));

@@ -3,6 +3,7 @@
 # the RFC 3489 peers of pcaps/make-captures.sh classic). Idempotent: skips what is present.
 set -euo pipefail
 packages=(gcc pkg-config libnice-dev libpcap0.8 coturn stun-client stun-server openssl tshark tcpdump python3-aioice libjson-glib-dev golang-go golang-github-pion-ice.v2-dev nodejs iproute2 nftables chromium)
+packages+=(afl++) # scripts/fuzz.sh: the long fuzz campaign (conformance/IceSpec.Fuzzing)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

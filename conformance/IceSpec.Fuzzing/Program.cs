@@ -24,7 +24,12 @@ public static class Program
                 {
                     using var copy = new MemoryStream();
                     stream.CopyTo(copy);
+                    var start = ThreadCpuClock.Now;
                     target.Execute(copy.GetBuffer().AsSpan(0, (int)copy.Length));
+                    // The 100 ms limit, on CPU time: afl-fuzz's own -t is wall time, which a shared machine exceeds for
+                    // any input, and a timeout kills SharpFuzz's in-process loop with the campaign (scripts/fuzz.sh).
+                    if (ThreadCpuClock.Now - start is var used && used > Replay.Limit)
+                        throw new TimeLimitExceeded($"{used.TotalMilliseconds:F0} ms of CPU (limit {Replay.Limit.TotalMilliseconds:F0} ms)");
                 });
                 return 0;
             case "replay" when target is not null && args.Length > 2:
@@ -60,6 +65,9 @@ public static class Program
         SharpFuzz.Common.Trace.PrevLocation = 0;
         System.Runtime.InteropServices.NativeMemory.Free(scratch);
     }
+
+    /// <summary>An input took longer than <see cref="Replay.Limit"/>: afl-fuzz saves it as a crash.</summary>
+    private sealed class TimeLimitExceeded(string message) : Exception(message);
 
     /// <summary>AFL's coverage map: 64 KB (MAP_SIZE), the size SharpFuzz instruments for.</summary>
     private const int MapSize = 1 << 16;

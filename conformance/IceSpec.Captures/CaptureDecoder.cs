@@ -118,8 +118,12 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         }
         if (stream.GivenUp || payload.IsEmpty) return;
         stream.Next ??= sequence;
-        var next = stream.Next.Value;
-        var ahead = (int)(sequence - next);
+        var ahead = SequenceDistance(sequence, stream.Next.Value);
+        if (ahead is null)
+        {
+            OutOfWindow(frame, source, destination, sequence, stream.Next.Value);
+            return;
+        }
         if (ahead > 0)
         {
             // Out of order: hold it until the gap is filled (keep the longest copy of a repeated segment).
@@ -127,13 +131,13 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
                 stream.Held[sequence] = payload.ToArray();
             return;
         }
-        Append(stream, payload, -ahead);
+        Append(stream, payload, -ahead.Value);
         while (stream.Held.Count > 0)
         {
             var progressed = false;
             foreach (var (seq, data) in stream.Held.ToList())
             {
-                var offset = (int)(stream.Next!.Value - seq);
+                var offset = -SequenceDistance(seq, stream.Next!.Value) ?? -1;
                 if (offset < 0) continue;
                 stream.Held.Remove(seq);
                 Append(stream, data, offset);
@@ -143,6 +147,39 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         }
         Cut(frame, time, source, destination, stream);
     }
+
+    /// <summary>
+    /// RFC 9293 §3.4 / RFC 1982 serial-number arithmetic: how many bytes <paramref name="sequence"/> lies ahead of
+    /// (positive) or behind (negative) <paramref name="next"/>, modulo 2^32. Null when it is further away than any
+    /// receive window can reach (RFC 7323 §2.3: at most 2^30 bytes), which also excludes the distance 2^31 that RFC 1982
+    /// §3.2 leaves undefined: such a segment belongs to no reassembly of this stream.
+    /// </summary>
+    internal static int? SequenceDistance(uint sequence, uint next)
+    {
+        var distance = unchecked((int)(sequence - next));
+        return distance is >= -MaxWindow and <= MaxWindow ? distance : null;
+    }
+
+    /// <summary>RFC 7323 §2.3: the largest window, 65535 × 2^14 bytes, rounded up to 2^30.</summary>
+    private const int MaxWindow = 1 << 30;
+
+    /// <summary>Segments ignored because they lay outside any receive window (see <see cref="SequenceDistance"/>).</summary>
+    public int OutOfWindowSegments { get; private set; }
+
+    private void OutOfWindow(int frame, IPEndPoint source, IPEndPoint destination, uint sequence, uint next)
+    {
+        OutOfWindowSegments++;
+        if (OutOfWindowSegments <= MaxNotes)
+            _notes.Add($"frame {frame}: TCP {source} → {destination}: segment at sequence number {sequence} is " +
+                $"{unchecked(sequence - next)} bytes (mod 2^32) from the expected {next}, outside any receive window " +
+                "(RFC 9293 §3.10.7.4, RFC 7323 §2.3): ignored, a gap in the stream");
+    }
+
+    private readonly List<string> _notes = [];
+    private const int MaxNotes = 20;
+
+    /// <summary>What the decoder skipped and why (the first <see cref="MaxNotes"/>; <see cref="OutOfWindowSegments"/> counts all).</summary>
+    public IReadOnlyList<string> Notes => _notes;
 
     /// <summary>Appends the part of a segment past <paramref name="skip"/> bytes already received (retransmission overlap).</summary>
     private static void Append(TcpDirection stream, ReadOnlySpan<byte> data, int skip)

@@ -34,11 +34,11 @@ public sealed class CaptureAnalyzer
         _transactions.TimedOut += _ice.OnTimeout;
     }
 
-    /// <summary>Analyses a whole file, streaming. Throws <see cref="CaptureException"/> when it cannot be read; a file that breaks off midway is analysed up to there.</summary>
-    public static (AnalysisReport Report, string? Error) AnalyzeFile(string path, CaptureCredentials credentials)
+    /// <summary>Analyses a whole file, streaming. Throws <see cref="CaptureException"/> when it cannot be read; a file that breaks off midway is analysed up to there. Skipped input goes to <paramref name="note"/> (see <see cref="CaptureFile.Stream"/>).</summary>
+    public static (AnalysisReport Report, string? Error) AnalyzeFile(string path, CaptureCredentials credentials, Action<string>? note = null)
     {
         var analyzer = new CaptureAnalyzer(credentials);
-        var (frames, error) = CaptureFile.Stream(path, analyzer.Add);
+        var (frames, error) = CaptureFile.Stream(path, analyzer.Add, note);
         return (analyzer.Finish(frames), error);
     }
 

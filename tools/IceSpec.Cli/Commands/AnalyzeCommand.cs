@@ -32,7 +32,7 @@ public static class AnalyzeCommand
             string? readError;
             try
             {
-                (report, readError) = CaptureAnalyzer.AnalyzeFile(path, credentials);
+                (report, readError) = CaptureAnalyzer.AnalyzeFile(path, credentials, n => console.Error.WriteLine("icespec: note: " + n));
             }
             catch (CaptureException e)
             {

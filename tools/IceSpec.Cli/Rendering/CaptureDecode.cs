@@ -87,7 +87,7 @@ public static class CaptureDecode
                     else output.WriteLine($"ChannelData  channel 0x{message.Channel:X4}  length {message.DataLength}");
                 }
                 shown++;
-            });
+            }, n => console.Error.WriteLine("icespec: note: " + n));
         }
         catch (CaptureException e)
         {

@@ -35,7 +35,7 @@ public sealed class IceSessionRelayLossTests(ITestOutputHelper output)
         var before = await a.ConnectAsync().WaitAsync(Limit);
         Assert.Equal(IceCandidateType.Relayed, before.Local.Type);
         await IceSessionTests.AssertDataFlows(a, b);
-        while (events.TryRead(out _)) { } // what happened before the restart
+        while (events.TryRead(out var earlier)) output.WriteLine($"before the restart: {earlier}"); // evidence if the test fails
 
         await server.RestartAsync();
         var clock = Stopwatch.StartNew();
@@ -57,11 +57,14 @@ public sealed class IceSessionRelayLossTests(ITestOutputHelper output)
                 case IceConnectionStateChanged { State: IceConnectionState.Disconnected or IceConnectionState.Failed } changed:
                     Assert.Fail($"the connection state changed ({changed.State}) before the relay loss was reported");
                     break;
+                case var other:
+                    output.WriteLine($"{clock.ElapsedMilliseconds} ms after the restart: {other}");
+                    break;
             }
         }
         Assert.NotNull(lost);
-        Assert.True(lost.SelectedPairAffected);
         Assert.Equal(before.Local, lost.Candidate);
+        Assert.True(lost.SelectedPairAffected);
         Assert.NotEqual(before.Local.Address, reallocated.Candidate.Address);
 
         // RFC 8445 §9: both sides restart; the new description carries the new relayed candidate.

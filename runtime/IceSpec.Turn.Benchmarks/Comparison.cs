@@ -31,6 +31,7 @@ public static class Comparison
                 r => r.Requests.TryGetValue(method, out var l) && l.Count > 0 ? l.P99Ms : null);
         }
         Row("probes sent / at peer / back", r => $"{r.ProbesSent} / {r.ProbesAtPeer} / {r.ProbesBack}");
+        Row("probes skipped (generator > 250 ms late)", r => r.ProbesSkipped.ToString(CultureInfo.InvariantCulture));
         Row("relayed client→peer p50 / p99 (ms)", r => Ms(r.ToPeer), r => r.ToPeer.Count > 0 ? r.ToPeer.P99Ms : null);
         Row("relayed peer→client p50 / p99 (ms)", r => Ms(r.FromPeer), r => r.FromPeer.Count > 0 ? r.FromPeer.P99Ms : null);
         Row("relayed round trip p50 / p99 (ms)", r => Ms(r.RoundTrip), r => r.RoundTrip.Count > 0 ? r.RoundTrip.P99Ms : null);

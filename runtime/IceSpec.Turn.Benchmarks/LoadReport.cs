@@ -52,6 +52,8 @@ public sealed record LoadReport
     public required long ProbesSent { get; init; }
     public required long ProbesAtPeer { get; init; }
     public required long ProbesBack { get; init; }
+    /// <summary>Probes the generator skipped because it ran late (a busy machine); absent from reports made before it was counted.</summary>
+    public long ProbesSkipped { get; init; }
     public required LatencySummary ToPeer { get; init; }
     public required LatencySummary FromPeer { get; init; }
     public required LatencySummary RoundTrip { get; init; }

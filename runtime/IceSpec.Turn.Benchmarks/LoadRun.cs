@@ -23,6 +23,9 @@ public sealed class LoadRun
     public const double HoldGrowthFactor = 1.10;
     public const long HoldGrowthSlackKiB = 16 * 1024;
 
+    /// <summary>The share of relayed probes that may fail to come back (loopback, a probe per allocation every few seconds).</summary>
+    public const double MaxProbeLoss = 0.01;
+
     private readonly LoadSettings _settings;
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly List<ServerSample> _samples = [];
@@ -223,6 +226,8 @@ public sealed class LoadRun
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    private static string F(FormattableString value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private LoadReport BuildReport(DateTimeOffset startedAt, ServerSample baseline, ServerSample holdStart, ServerSample holdEnd, ServerSample end,
         int heldAtEnd, long probesAtPeer)
     {
@@ -249,6 +254,11 @@ public sealed class LoadRun
             new("none lost", lost == 0, $"{lost} lost"),
         };
         if (!s.SkipDelete) checks.Add(new("all deleted", deleted == s.Allocations - notAllocated, $"{deleted} deleted"));
+        var probesSent = clients.Sum(c => c.ProbesSent);
+        var probesBack = clients.Sum(c => c.ProbesBack);
+        // UDP may lose a datagram, but loopback under a low rate should not: more than 1 % lost is the server falling behind.
+        checks.Add(new("probes relayed", probesSent > 0 && probesBack >= probesSent * (1 - MaxProbeLoss),
+            F($"{probesBack} of {probesSent} probes came back ({(probesSent == 0 ? 0 : 100.0 * (probesSent - probesBack) / probesSent):0.0} % lost, bound {MaxProbeLoss:P0})")));
         if (s.RelayIp is not null)
             checks.Add(new("relay ports freed", end.RelaySockets == 0, $"{end.RelaySockets} relay ports in use after the deletes (peak {server.RelaySocketsPeak})"));
         if (s.ServerPid is not null)
@@ -287,9 +297,10 @@ public sealed class LoadRun
             Retransmitted = Interlocked.Read(ref _retransmitted),
             SendErrors = Interlocked.Read(ref _sendErrors),
             Requests = Latencies.RequestSummaries(),
-            ProbesSent = clients.Sum(c => c.ProbesSent),
+            ProbesSent = probesSent,
             ProbesAtPeer = probesAtPeer,
-            ProbesBack = clients.Sum(c => c.ProbesBack),
+            ProbesBack = probesBack,
+            ProbesSkipped = clients.Sum(c => c.ProbesSkipped),
             ToPeer = toPeer,
             FromPeer = fromPeer,
             RoundTrip = roundTrip,

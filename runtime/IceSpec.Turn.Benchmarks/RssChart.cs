@@ -52,11 +52,11 @@ public static class RssChart
         return svg.ToString();
     }
 
-    /// <summary>1, 2 or 5 times a power of ten, at or above <paramref name="value"/>.</summary>
+    /// <summary>1, 2, 2.5 or 5 times a power of ten, at or above <paramref name="value"/>.</summary>
     private static double Nice(double value)
     {
         var power = Math.Pow(10, Math.Floor(Math.Log10(value)));
-        foreach (var step in (double[])[1, 2, 5, 10])
+        foreach (var step in (double[])[1, 2, 2.5, 5, 10])
             if (step * power >= value) return step * power;
         return 10 * power;
     }

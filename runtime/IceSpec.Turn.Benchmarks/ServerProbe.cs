@@ -57,7 +57,9 @@ public static class ServerProbe
     {
         var file = relayIp.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "/proc/net/udp6" : "/proc/net/udp";
         var wanted = Hex(relayIp);
-        var count = 0;
+        // Counted by inode: /proc/net/udp is read in chunks while sockets come and go, so a line can repeat.
+        var relays = new HashSet<long>();
+        var seen = new HashSet<long>();
         var drops = 0L;
         foreach (var line in File.ReadLines(file).Skip(1))
         {
@@ -65,14 +67,15 @@ public static class ServerProbe
             // HEXIP:HEXPORT with the IP in the kernel's byte order.
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length < 13) continue;
-            var mine = owned?.Contains(long.Parse(fields[9], CultureInfo.InvariantCulture)) ?? true;
-            if (owned is not null && mine) drops += long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var inode = long.Parse(fields[9], CultureInfo.InvariantCulture);
+            var mine = owned?.Contains(inode) ?? true;
+            if (owned is not null && mine && seen.Add(inode)) drops += long.Parse(fields[12], CultureInfo.InvariantCulture);
             var colon = fields[1].IndexOf(':');
             if (colon < 0 || !mine || !fields[1].AsSpan(0, colon).Equals(wanted, StringComparison.OrdinalIgnoreCase)) continue;
             var port = int.Parse(fields[1].AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            if (port >= min && port <= max) count++;
+            if (port >= min && port <= max) relays.Add(inode);
         }
-        return (count, drops);
+        return (relays.Count, drops);
     }
 
     /// <summary>An address as /proc/net/udp writes it: each 32-bit word of the address printed as a host-order integer.</summary>

@@ -121,10 +121,10 @@ $generator report --ours "$work/ours.json" --coturn "$work/coturn.json" --markdo
   echo "runtime/IceSpec.Turn.Benchmarks/soak-vs-coturn.sh --allocations $allocations --minutes $minutes --ramp $ramp --lifetime $lifetime --interval $interval"
   echo '```'
   echo
-  echo "Load per server: $allocations UDP allocations started over $ramp s from $((allocations / 20 + 1)) source addresses (127.10.x.y,"
+  echo "Load per server: $allocations UDP allocations started over $ramp s from $(((allocations + 19) / 20)) source addresses (127.10.x.y,"
   echo "20 each), a TURN REST API username each; CreatePermission + ChannelBind to one of 4 peers on 127.0.200.1-4; held $minutes"
-  echo "min with LIFETIME $lifetime s asked (the client core refreshes $lifetime - 60 s after each grant, permissions at 240 s,"
-  echo "channels at 540 s); one 24-byte ChannelData probe per allocation every $interval s, answered by the peer; then every"
+  echo "min with LIFETIME $lifetime s asked (the client core refreshes 60 s before each granted lifetime ends, at its half when"
+  echo "it is shorter; permissions at 240 s, channels at 540 s); one 24-byte ChannelData probe per allocation every $interval s, answered by the peer; then every"
   echo "allocation deleted (Refresh LIFETIME 0). Request latency: the round trip of the request that got the success"
   echo "(retransmissions included). Relayed latency: generator clock at both ends (client→peer, peer→client, round trip)."
   echo "Server RSS (VmRSS), descriptors and relay ports bound on $relay_ip:$min_port-$max_port sampled every second."

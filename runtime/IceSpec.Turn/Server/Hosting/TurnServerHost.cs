@@ -324,6 +324,9 @@ public sealed class TurnServerHost : IAsyncDisposable
             if (delay > TimeSpan.FromSeconds(1)) delay = TimeSpan.FromSeconds(1);
             if (delay > TimeSpan.Zero)
             {
+                // Task.Delay counts whole milliseconds: a wait under 1 ms is no wait, and the loop would spin on the lock
+                // until the deadline, starving the UDP thread (the soak's 10,000 allocations have a timer every few ms).
+                delay = TimeSpan.FromMilliseconds(Math.Ceiling(delay.TotalMilliseconds));
                 try
                 {
                     await Task.Delay(delay, token).ConfigureAwait(false);

@@ -193,7 +193,7 @@ public sealed class TurnServerHost : IAsyncDisposable
         _sockets.Add(socket);
         if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
         Bind(socket, ip, port, "udp");
-        UdpRelayPortProvider.TrySetBuffers(socket, _options.SocketBufferSize);
+        UdpRelayPortProvider.TrySetBuffers(socket, _options.ListenerSocketBufferSize);
         var local = TurnEndpoint.From((IPEndPoint)socket.LocalEndPoint!);
         _udpListeners.Add((local, socket, _engine is not null ? LinuxSockets.Descriptor(socket) : -1));
         _listening.Add(new TurnListenerInfo(TurnTransport.Udp, local));

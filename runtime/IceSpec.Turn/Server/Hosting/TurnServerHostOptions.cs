@@ -55,6 +55,13 @@ public sealed class TurnServerHostOptions
     /// <summary>Kernel socket buffer sizes asked for on listeners and relay ports (bursts on the relay path).</summary>
     public int SocketBufferSize { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// Kernel buffer sizes asked for on the UDP listeners, which carry every client's traffic: 4 MiB as coturn's (the
+    /// kernel caps it at net.core.rmem_max). The soak (runtime/IceSpec.Turn.Benchmarks/RESULTS.md) lost probes in bursts
+    /// of ~4,000 datagrams with 1 MiB.
+    /// </summary>
+    public int ListenerSocketBufferSize { get; set; } = 4 << 20;
+
     /// <summary>Use .NET's asynchronous sockets for UDP even on Linux (instead of the epoll/recvmmsg/sendmmsg engine).</summary>
     public bool PortableSockets { get; set; }
 

@@ -18,7 +18,7 @@ public static class ConformanceCommand
     public static Command Create(CliConsole console)
     {
         var impl = new Option<string[]>("--impl") { Description = "Implementations (drivers), comma-separated; default: all registered.", AllowMultipleArgumentsPerToken = true };
-        var scenario = new Option<string[]>("--scenario") { Description = "Scenarios, comma-separated; default: all; none: no ICE cells (agent and server cases only).", AllowMultipleArgumentsPerToken = true };
+        var scenario = new Option<string[]>("--scenario") { Description = "Scenarios, comma-separated; default: every scenario without a mid-call fault; all: every one; none: no ICE cells (agent and server cases only).", AllowMultipleArgumentsPerToken = true };
         var caseId = new Option<string[]>("--case") { Description = "Case IDs or globs (rfc8445-*), comma-separated; default: all.", AllowMultipleArgumentsPerToken = true };
         var nomination = new Option<string[]>("--nomination") { Description = "Nomination modes: default (regular if the controlling driver has it, else aggressive), regular, aggressive.", AllowMultipleArgumentsPerToken = true };
         var strict = new Option<bool>("--strict") { Description = "Also run SHOULD cases." };
@@ -79,7 +79,8 @@ public static class ConformanceCommand
                 : [.. DriverRegistry.All.Select(d => d.Name)];
             selection = new RunSelection(
                 impls,
-                args.Scenarios.SequenceEqual(["none"]) ? [] : args.Scenarios.Count > 0 ? args.Scenarios : [.. ScenarioCatalog.All.Select(s => s.Name)],
+                args.Scenarios.SequenceEqual(["none"]) ? [] : args.Scenarios.SequenceEqual(["all"]) ? [.. ScenarioCatalog.All.Select(s => s.Name)]
+                    : args.Scenarios.Count > 0 ? args.Scenarios : [.. ScenarioCatalog.Default.Select(s => s.Name)],
                 args.Nominations.Count > 0 ? args.Nominations : ["default"],
                 args.Cases, args.Strict,
                 args.ExpectedFail is null ? null : ExpectedFailures.Load(args.ExpectedFail),

@@ -31,6 +31,17 @@ public sealed class ConformanceCommandTests : IDisposable
         Assert.Contains("Server cases", output);
     }
 
+    [Fact]
+    public void List_marks_the_mid_call_fault_scenarios_a_default_run_leaves_out()
+    {
+        var (_, output, _) = Run("conformance", "list");
+
+        var marked = ScenarioCatalog.All.Where(s => output.Contains($"  {s.Name}: {s.Title}\n    mid-call fault: runs when named or with --scenario all")).ToList();
+        Assert.Equal(["nat-timeout-idle", "nat-mapping-deleted", "turn-restart"], marked.Select(s => s.Name));
+        Assert.All(marked, s => Assert.NotNull(s.MidCall));
+        Assert.Equal(ScenarioCatalog.All.Count - 3, ScenarioCatalog.Default.Count);
+    }
+
     [Theory]
     [InlineData("--scenario", "nope", "unknown scenario 'nope'; known: no-nat")]
     [InlineData("--impl", "nope", "unknown driver 'nope'")]

@@ -25,6 +25,9 @@ public sealed record ReplayPacing(TimeSpan Timeout, double Speed, TimeSpan MaxPa
 /// </summary>
 public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPacing pacing, UdpReplaySocket? udp = null, ReplayIceTcp? iceTcp = null)
 {
+    /// <summary>How long ICE-TCP connections stay open after the last request, for the agent's checks to be answered.</summary>
+    public static readonly TimeSpan IceTcpSettle = TimeSpan.FromSeconds(2);
+
     /// <summary>Replays <paramref name="steps"/>; <paramref name="answered"/> sees each outcome as soon as it is known.</summary>
     public async Task<IReadOnlyList<ReplayOutcome>> RunAsync(IReadOnlyList<ReplayStep> steps, bool stopAtFirstDivergence, Action<ReplayOutcome> answered,
         CancellationToken cancel)
@@ -35,7 +38,11 @@ public sealed class Replayer(IPEndPoint target, ReplaySigning signing, ReplayPac
         var connections = new Dictionary<IPEndPoint, TcpReplayConnection>();
         try
         {
-            return await RunAsync(steps, stopAtFirstDivergence, answered, udp ?? ownUdp, connections, cancel);
+            var outcomes = await RunAsync(steps, stopAtFirstDivergence, answered, udp ?? ownUdp, connections, cancel);
+            // RFC 8445 §7.3.1.4 / RFC 6544 §7.2: the agent's own (triggered) check comes back over the connection the
+            // replay opened, after its answer; closing at once raced it (the agent then saw its pair fail).
+            if (iceTcp is not null && connections.Count > 0) await Task.Delay(IceTcpSettle, cancel);
+            return outcomes;
         }
         finally
         {

@@ -16,8 +16,9 @@ public enum TurnNonceStatus : byte
 /// <summary>
 /// Stateless nonces with an expiry (RFC 8489 §9.2.4, §9.2.2): no table to grow, nothing to leak. A nonce is
 /// <c>"obMatJos2"</c> + the 24 security-feature bits in base64 (the RFC 8489 §9.2 nonce cookie) + base64url of the
-/// expiry (48-bit milliseconds of the core's clock) and a MAC (HMAC-SHA256 truncated to 9 bytes) over the features, the
-/// expiry and the client's IP address under a per-process secret: 33 characters. A nonce replayed from another address, altered, or expired is stale.
+/// expiry (32-bit seconds of the core's clock) and a MAC (HMAC-SHA256 truncated to 7 bytes) over the features, the
+/// expiry and the client's IP address under a per-process secret: 28 characters, so that the 401 to a minimal Allocate
+/// (28 bytes) is at most 3× its size with a realm of up to 8 characters. A nonce replayed from another address, altered, or expired is stale.
 /// </summary>
 public sealed class TurnNonceIssuer
 {
@@ -27,12 +28,18 @@ public sealed class TurnNonceIssuer
     /// <summary>RFC 8489 §18.1 security feature bit 0: Password algorithms.</summary>
     public const int FeaturePasswordAlgorithms = 0x800000;
 
-    /// <summary>72 bits: a nonce is only valid from one address for its lifetime, so forging one takes 2^72 online guesses.</summary>
-    private const int MacLength = 9;
-    /// <summary>The expiry in milliseconds of the core's clock, 48 bits (8,900 years).</summary>
-    private const int ExpiryLength = 6;
-    /// <summary>Expiry and MAC, 15 bytes, in unpadded base64url (RFC 4648 §5): 20 characters.</summary>
-    private const int TokenLength = (ExpiryLength + MacLength) * 4 / 3;
+    /// <summary>
+    /// 56 bits: a nonce is only valid from one address for its lifetime, so forging one takes 2^56 online guesses (at the
+    /// default unauthenticated-rate of 100/s per source, 22 million years), and a forged nonce still needs the user's key.
+    /// </summary>
+    private const int MacLength = 7;
+    /// <summary>The expiry in seconds of the core's clock, 32 bits (136 years).</summary>
+    private const int ExpiryLength = 4;
+    /// <summary>
+    /// Expiry and MAC, 11 bytes, in unpadded base64url (RFC 4648 §5): 15 characters. The last one carries 2 unused bits;
+    /// <see cref="Base64Url"/> refuses them set, so a nonce has one spelling.
+    /// </summary>
+    private static readonly int TokenLength = Base64Url.GetEncodedLength(ExpiryLength + MacLength);
     private const int FeaturesLength = 4;
     private readonly byte[] _secret;
 
@@ -52,12 +59,12 @@ public sealed class TurnNonceIssuer
 
     public bool PasswordAlgorithms => (Features & FeaturePasswordAlgorithms) != 0;
 
-    /// <summary>33 characters: every 401 carries one, so it is kept short (issue 13: the 401 is what a spoofed request reflects).</summary>
+    /// <summary>28 characters: every 401 carries one, so it is kept short (issue 13: the 401 is what a spoofed request reflects).</summary>
     public static int Length => Cookie.Length + FeaturesLength + TokenLength;
 
     public string Issue(TimeSpan now, in TurnEndpoint client)
     {
-        var expiry = (ulong)Math.Max(0, (now + Lifetime).Ticks / TimeSpan.TicksPerMillisecond);
+        var expiry = (ulong)Math.Max(0, (now + Lifetime).Ticks / TimeSpan.TicksPerSecond);
         Span<byte> features = stackalloc byte[3];
         features[0] = (byte)(Features >> 16);
         features[1] = (byte)(Features >> 8);
@@ -85,7 +92,7 @@ public sealed class TurnNonceIssuer
         Span<byte> expected = stackalloc byte[MacLength];
         ComputeMac(featureBytes, expiry, client, expected);
         if (!CryptographicOperations.FixedTimeEquals(expected, token[ExpiryLength..])) return TurnNonceStatus.Stale;
-        if ((ulong)Math.Max(0, now.Ticks / TimeSpan.TicksPerMillisecond) >= expiry) return TurnNonceStatus.Stale;
+        if ((ulong)Math.Max(0, now.Ticks) >= expiry * TimeSpan.TicksPerSecond) return TurnNonceStatus.Stale;
         features = (featureBytes[0] << 16) | (featureBytes[1] << 8) | featureBytes[2];
         return TurnNonceStatus.Valid;
     }

@@ -104,9 +104,9 @@ public sealed partial class TurnServer
     /// 401 or 438 with REALM, a fresh NONCE and PASSWORD-ALGORITHMS, without integrity (RFC 8489 §9.2.4). The 401 is
     /// answered to anyone, so it is as small as RFC 8489 allows (<see cref="FinishUnauthenticated"/>):
     /// <code>
-    /// header 20 | ERROR-CODE 4+4 (401, no phrase) | REALM 4+realm | NONCE 4+33 (+3 pad) | PASSWORD-ALGORITHMS 4+8
+    /// header 20 | ERROR-CODE 4+4 (401, no phrase) | REALM 4+realm | NONCE 4+28 | PASSWORD-ALGORITHMS 4+8
     /// </code>
-    /// 92 bytes with realm "icespec"; the 438 goes to a client whose credentials were valid and keeps SOFTWARE and FINGERPRINT.
+    /// 84 bytes with realm "icespec" (3.0× a 28-byte Allocate); the 438 goes to a client whose credentials were valid and keeps SOFTWARE and FINGERPRINT.
     /// </summary>
     private void SendChallenge(TimeSpan now, in TurnFlow flow, in StunMessage request, int code)
     {

@@ -312,6 +312,19 @@ public sealed class TurnServerHost : IAsyncDisposable
         error is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable
             or SocketError.MessageSize or SocketError.NoBufferSpaceAvailable or SocketError.Interrupted;
 
+    /// <summary>
+    /// How long the timer loop sleeps before the core's next deadline: at most a second, and in whole milliseconds rounded
+    /// up. Task.Delay counts whole milliseconds, so a wait under 1 ms would be no wait and the loop would spin on the lock
+    /// until the deadline, starving the UDP thread (the soak's 10,000 allocations have a timer every few ms).
+    /// </summary>
+    internal static TimeSpan TimerWait(TimeSpan? deadline, TimeSpan now)
+    {
+        if (deadline is not { } at) return TimeSpan.FromSeconds(1);
+        var delay = at - now;
+        if (delay <= TimeSpan.Zero) return TimeSpan.Zero;
+        return delay >= TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(Math.Ceiling(delay.TotalMilliseconds));
+    }
+
     private async Task TimerLoop()
     {
         var token = _stopping.Token;
@@ -320,13 +333,9 @@ public sealed class TurnServerHost : IAsyncDisposable
         {
             TimeSpan? next;
             lock (_gate) next = _core.PollTimeout();
-            var delay = next is { } at ? at - Now : TimeSpan.FromSeconds(1);
-            if (delay > TimeSpan.FromSeconds(1)) delay = TimeSpan.FromSeconds(1);
+            var delay = TimerWait(next, Now);
             if (delay > TimeSpan.Zero)
             {
-                // Task.Delay counts whole milliseconds: a wait under 1 ms is no wait, and the loop would spin on the lock
-                // until the deadline, starving the UDP thread (the soak's 10,000 allocations have a timer every few ms).
-                delay = TimeSpan.FromMilliseconds(Math.Ceiling(delay.TotalMilliseconds));
                 try
                 {
                     await Task.Delay(delay, token).ConfigureAwait(false);

@@ -17,7 +17,7 @@ internal static class ConformanceRequirements
     private static readonly Requirement Ip = new("ip", "iproute2", "the NAT lab's namespaces and links");
     private static readonly Requirement Nft = new("nft", "nftables", "the NAT lab's NAT and filtering rules");
     private static readonly Requirement Tcpdump = new("tcpdump", "tcpdump", "the ICE cells' captures");
-    private static readonly Requirement Conntrack = new("conntrack", "conntrack", "the mid-call fault scenarios (a NAT's mappings expire)");
+    private static readonly Requirement Conntrack = new("conntrack", "conntrack", "the mid-call fault scenarios, which expire a NAT's mappings");
     private static readonly Requirement Coturn = new("turnserver", "coturn", "coturn as the STUN/TURN server");
 
     /// <summary>One line per missing dependency of <paramref name="selection"/>; empty when everything is there.</summary>

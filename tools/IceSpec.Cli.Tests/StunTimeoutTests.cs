@@ -48,7 +48,7 @@ public sealed class StunTimeoutTests
         Assert.Contains("--timeout", errors);
     }
 
-    /// <summary>Timers run on a coarse clock (CLOCK_MONOTONIC_COARSE, 4 ms here): one may fire a few ms before a Stopwatch says so.</summary>
+    /// <summary>Timers tick on a coarse clock (4 ms steps here): one may fire a few ms before a Stopwatch says so.</summary>
     private static readonly TimeSpan TimerSlack = TimeSpan.FromMilliseconds(50);
 
     private static async Task<(int Code, TimeSpan Took, string Errors)> RunAsync(params string[] args)

@@ -80,17 +80,13 @@ public static class CaptureFile
     {
         if (Directory.Exists(path)) throw new CaptureException($"{path}: is a directory, not a capture file");
         if (!File.Exists(path)) throw new CaptureException($"{path}: no such file");
+        NativeLibpcap.EnsureLoadable();
         var device = new CaptureFileReaderDevice(path);
         try
         {
             // Nanosecond precision: libpcap scales microsecond files up, and keeps what nanosecond pcaps and pcapng hold.
             device.Open(new DeviceConfiguration { TimestampResolution = TimestampResolution.Nanosecond });
             return device;
-        }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException)
-        {
-            device.Dispose();
-            throw new CaptureException("reading captures needs the native libpcap (Debian package libpcap0.8)", e);
         }
         catch (PcapException e)
         {

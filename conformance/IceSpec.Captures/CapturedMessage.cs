@@ -42,5 +42,14 @@ public sealed record CapturedRelay(string Carrier, string Transport, IPEndPoint 
 /// <summary>Every message of a capture, how many frames were read, and why reading stopped early (null when it did not).</summary>
 public sealed record CaptureResult(IReadOnlyList<CapturedMessage> Messages, int Frames, string? Error);
 
-/// <summary>The capture cannot be read at all (missing, not a pcap/pcapng file, no libpcap).</summary>
-public sealed class CaptureException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>The capture cannot be read at all (missing, not a pcap/pcapng file, no libpcap: <see cref="MissingLibraryException"/>).</summary>
+public class CaptureException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A native library the command needs is not installed: <see cref="Library"/>, from the Debian package <see cref="DebianPackage"/>.</summary>
+public sealed class MissingLibraryException(string library, string debianPackage, string neededFor)
+    : CaptureException($"{neededFor} needs the native library {library}, which is not installed: apt-get install {debianPackage} (Debian package {debianPackage})")
+{
+    public string Library { get; } = library;
+
+    public string DebianPackage { get; } = debianPackage;
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One session as users run it: `icespec ice offer` and `icespec ice answer` (tools/IceSpec.Cli, Release) in two
-# processes on 127.0.0.1, descriptions exchanged through files (--signal), stdin held open so both stay connected on
-# consent freshness alone. After SECONDS_CONNECTED it prints, per process, RSS, threads and CPU per second while
-# connected (from /proc/PID/status and /proc/PID/stat), then ends both by PID. Compare with the soak's per-session
+# processes on 127.0.0.1, descriptions exchanged through files (--signal), stdin held open (and --timeout a day, so an
+# idle exchange does not end them) so both stay connected on consent freshness alone. After SECONDS_CONNECTED it
+# prints, per process, RSS, threads and CPU per second while connected (from /proc/PID/status and /proc/PID/stat), then
+# ends both by PID. Compare with the soak's per-session
 # figures (soak mode of this folder's program): one process per session costs the .NET runtime's baseline each time.
 #
 # Usage: runtime/IceSpec.Ice.Benchmarks/run-cli-pair.sh      Environment: SECONDS_CONNECTED (default 60)
@@ -20,7 +21,7 @@ dotnet build -c Release "$ROOT/tools/IceSpec.Cli" -o "$TMP/cli" >/dev/null
 mkdir "$TMP/signal"
 for side in offer answer; do
     mkfifo "$TMP/$side.in"
-    dotnet "$TMP/cli/icespec.dll" ice "$side" --signal "$TMP/signal" --address 127.0.0.1 <"$TMP/$side.in" >"$TMP/$side.out" 2>"$TMP/$side.err" &
+    dotnet "$TMP/cli/icespec.dll" ice "$side" --signal "$TMP/signal" --address 127.0.0.1 --timeout 86400 <"$TMP/$side.in" >"$TMP/$side.out" 2>"$TMP/$side.err" &
     PIDS+=($!)
     sleep 3600 >"$TMP/$side.in" & # keeps stdin open: the session stays up until killed
     PIDS+=($!)

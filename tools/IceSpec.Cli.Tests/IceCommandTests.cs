@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace IceSpec.Cli.Tests;
 
 /// <summary><c>icespec ice offer|answer</c>: two instances connect on loopback through a signalling directory and swap lines.</summary>
@@ -13,8 +11,8 @@ public sealed class IceCommandTests
         var signal = Directory.CreateTempSubdirectory("icespec-ice-").FullName;
         try
         {
-            var offer = new Side("hello from offer");
-            var answer = new Side("hello from answer");
+            var offer = new IceTerminal("hello from offer", output => output.Contains("< "));
+            var answer = new IceTerminal("hello from answer", output => output.Contains("< "));
             string[] Args(string side) => ["ice", side, "--signal", signal, "--address", "127.0.0.1", "--timeout", "20", "--transports", transports];
             var runs = new[]
             {
@@ -40,6 +38,21 @@ public sealed class IceCommandTests
     }
 
     [Theory]
+    [InlineData("offer", "answer")]
+    [InlineData("answer", "offer")]
+    public void The_help_says_what_each_side_prints_and_reads_in_the_order_it_does(string side, string peer)
+    {
+        var (code, output, _) = CliRunner.Run("ice", side, "--help");
+        Assert.Equal(0, code);
+        var text = System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " ");
+        int At(string phrase) => text.IndexOf(phrase, StringComparison.Ordinal);
+        string[] order = ["gathers its candidates", "on stdout, or writes", $"DIR/{side}.sdp", $"reads the {peer}'s lines from stdin", $"DIR/{peer}.sdp once it appears",
+            "prints 'connected: LOCAL <-> REMOTE'", "sends each stdin line", "--json"];
+        for (var i = 0; i < order.Length; i++)
+            Assert.True(At(order[i]) >= 0 && (i == 0 || At(order[i]) > At(order[i - 1])), $"'{order[i]}' missing or out of order in:\n{output}");
+    }
+
+    [Theory]
     [InlineData("--relay-only", "--relay-only needs --turn")]
     [InlineData("--pacing=2", "at least 5 ms")]
     [InlineData("--stun=nowhere", "is not HOST:PORT")]
@@ -49,36 +62,5 @@ public sealed class IceCommandTests
         var (code, _, errors) = CliRunner.Run("ice", "offer", option);
         Assert.Equal(2, code);
         Assert.Contains(message, errors);
-    }
-
-    /// <summary>One terminal: a line to send, then stdin stays open until the peer's line has been printed.</summary>
-    private sealed class Side(string line)
-    {
-        public StringWriter Output { get; } = new SynchronizedWriter();
-        public StringWriter Errors { get; } = new SynchronizedWriter();
-        public TextReader Input => new GatedReader(line, () => Output.ToString().Contains("< "));
-    }
-
-    private sealed class SynchronizedWriter : StringWriter
-    {
-        private readonly Lock _gate = new();
-        public override void Write(char value) { lock (_gate) base.Write(value); }
-        public override void Write(string? value) { lock (_gate) base.Write(value); }
-        public override void WriteLine(string? value) { lock (_gate) base.WriteLine(value); }
-        public override string ToString() { lock (_gate) return base.ToString(); }
-    }
-
-    private sealed class GatedReader(string line, Func<bool> peerHeard) : TextReader
-    {
-        private bool _sent;
-
-        public override async ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken)
-        {
-            if (!_sent) { _sent = true; return line; }
-            for (var i = 0; i < 200 && !peerHeard(); i++) await Task.Delay(50, cancellationToken);
-            return null;
-        }
-
-        public override Task<string?> ReadLineAsync() => ReadLineAsync(CancellationToken.None).AsTask();
     }
 }

@@ -12,4 +12,11 @@ public sealed record CliConsole(TextReader In, TextWriter Out, TextWriter Error)
         Error.WriteLine("icespec: " + message);
         return ExitCodes.Usage;
     }
+
+    /// <summary>Reports something the command needs that is missing or could not start on stderr and returns <see cref="ExitCodes.Setup"/>.</summary>
+    public int SetupError(string message)
+    {
+        Error.WriteLine("icespec: " + message);
+        return ExitCodes.Setup;
+    }
 }

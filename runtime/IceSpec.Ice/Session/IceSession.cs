@@ -39,7 +39,7 @@ public sealed class IceSession : IAsyncDisposable
     /// <summary>ICE-TCP connections by (local, remote) address; touched on the loop task only.</summary>
     private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), IceTcpPeerConnection> _tcpConnections = new();
 
-    private IceSession(IceSessionOptions options)
+    private IceSession(IceSessionOptions options, Action<IceEvent>? onEvent)
     {
         _options = options;
         _start = options.TimeProvider.GetTimestamp();
@@ -70,6 +70,7 @@ public sealed class IceSession : IAsyncDisposable
         WarmUpCheckSigning();
         Action fired = () => _wakeSet = false;
         _wakeTimer = options.TimeProvider.CreateTimer(_ => Post(fired), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        Event += onEvent; // before the loop runs: the handler sees every event from the first
         _loop = Task.Run(RunLoop);
         Post(() => _agent.StartGathering(Now));
     }
@@ -90,7 +91,14 @@ public sealed class IceSession : IAsyncDisposable
     }
 
     /// <summary>Creates the session and starts gathering at once.</summary>
-    public static IceSession Create(IceSessionOptions? options = null) => new(options ?? new IceSessionOptions());
+    public static IceSession Create(IceSessionOptions? options = null) => new(options ?? new IceSessionOptions(), null);
+
+    /// <summary>
+    /// Creates the session with <paramref name="onEvent"/> already subscribed to <see cref="Event"/>, so that it sees every
+    /// event from the first: gathering starts at once, and a handler added after <see cref="Create(IceSessionOptions?)"/>
+    /// returns may miss the first candidates.
+    /// </summary>
+    public static IceSession Create(IceSessionOptions? options, Action<IceEvent> onEvent) => new(options ?? new IceSessionOptions(), onEvent);
 
     /// <summary>Every agent event (candidates, checks, pair states, selection, role, connection state), on the session's loop.</summary>
     public event Action<IceEvent>? Event;

@@ -85,6 +85,9 @@ public sealed class TurnServerConfigTests : IDisposable
     [InlineData("alt-listening-ip=127.0.0.2", "needs both alt-listening-ip and alt-listening-port")]
     [InlineData("allow-loopback-peers=maybe", "is a switch")]
     [InlineData("realm", "needs a value")]
+    [InlineData("userdb=/var/lib/turn/turndb", "coturn's SQLite user database is not supported: put the users in a file")]
+    [InlineData("no-auth", "TURN requests are always authenticated")]
+    [InlineData("relay-threads=many", "not a number from 0 to 1024")]
     public void BadSettings_SayWhereAndWhy(string line, string message)
     {
         var config = Write("bad.conf", "# first line\n" + line + "\n");
@@ -137,6 +140,16 @@ public sealed class TurnServerConfigTests : IDisposable
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "runtime", "IceSpec.Turn", "Server", "README.md"));
         foreach (var key in TurnServerConfig.Keys) Assert.Contains($"`{key.Name}`", readme);
+    }
+
+    [Fact]
+    public void EveryAlias_IsDocumentedInTheServerReadme_AndNamesOneSetting()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "runtime", "IceSpec.Turn", "Server", "README.md"));
+        var aliases = TurnServerConfig.Keys.SelectMany(k => k.Aliases).ToList();
+        Assert.Equal(aliases.Count, aliases.Distinct(StringComparer.Ordinal).Count());
+        foreach (var alias in aliases)
+            Assert.True(readme.Contains($"`-{alias}`") || readme.Contains($"`--{alias}`") || readme.Contains($"`{alias}`"), $"alias {alias} is not in the README");
     }
 
     private static string RepositoryRoot()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using IceSpec.Stun;
 using IceSpec.Turn.Transports;
@@ -22,7 +23,34 @@ public static class StunClient
 
     public static async Task<StunBindingResult> BindingAsync(StunClientOptions options, CancellationToken cancellationToken = default)
     {
+        var stage = new Stage();
+        if (options.Timeout is not { } limit) return await FollowRedirectionsAsync(options, stage, cancellationToken).ConfigureAwait(false);
+        using var timer = new CancellationTokenSource(limit, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        try
+        {
+            return await FollowRedirectionsAsync(options, stage, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (timer.IsCancellationRequested && !cancellationToken.IsCancellationRequested
+                                  && e is OperationCanceledException or IOException or System.Net.Sockets.SocketException)
+        {
+            throw new StunClientException(string.Create(CultureInfo.InvariantCulture, $"timed out after {limit.TotalSeconds:0.###} s {stage.Doing}"), inner: e)
+            {
+                TimedOut = true,
+            };
+        }
+    }
+
+    /// <summary>What the request is doing, for the message of a timeout.</summary>
+    private sealed class Stage
+    {
+        public string Doing { get; set; } = "";
+    }
+
+    private static async Task<StunBindingResult> FollowRedirectionsAsync(StunClientOptions options, Stage stage, CancellationToken cancellationToken)
+    {
         var address = ServerAddress.Parse(options.Server);
+        stage.Doing = $"resolving {address.Host}";
         var server = await address.ResolveAsync(options.Transport, cancellationToken: cancellationToken).ConfigureAwait(false);
         var tls = options.Tls ?? new TlsClientOptions();
         if (tls.TargetHost is null && !address.IsAddressLiteral) tls = tls with { TargetHost = address.Host };
@@ -31,7 +59,7 @@ public static class StunClient
         {
             try
             {
-                var result = await BindingOnceAsync(server, options, tls, cancellationToken).ConfigureAwait(false);
+                var result = await BindingOnceAsync(server, options, tls, stage, cancellationToken).ConfigureAwait(false);
                 return result with { Redirections = redirections };
             }
             catch (StunClientException e) when (e.ErrorCode == StunErrorCodes.TryAlternate && e.AlternateServer is { } alternate
@@ -44,14 +72,21 @@ public static class StunClient
         }
     }
 
-    private static async Task<StunBindingResult> BindingOnceAsync(IPEndPoint server, StunClientOptions options, TlsClientOptions tls,
+    private static async Task<StunBindingResult> BindingOnceAsync(IPEndPoint server, StunClientOptions options, TlsClientOptions tls, Stage stage,
         CancellationToken cancellationToken)
     {
         var clock = options.TimeProvider;
         var origin = clock.GetTimestamp();
         TimeSpan Now() => clock.GetElapsedTime(origin);
 
+        stage.Doing = options.Transport switch
+        {
+            TransportProtocol.Tcp => $"connecting to {server} over TCP",
+            TransportProtocol.Tls => $"connecting to {server} over TLS (TCP connect and TLS handshake)",
+            _ => $"opening a UDP socket to {server}",
+        };
         await using var transport = await MessageTransport.ConnectAsync(server, options.Transport, tls, cancellationToken).ConfigureAwait(false);
+        var sent = 0;
         var transaction = new StunBindingTransaction(options.Transport.Reliability(), options.Software, rto: options.Rto);
         if (options.MaxTransmissions is { } rc) transaction.Settings.Rc = rc;
         transaction.Start(Now());
@@ -64,7 +99,10 @@ public static class StunClient
             while (transaction.Outcome == StunBindingOutcome.Pending)
             {
                 while (transaction.TryPollTransmit(out var request))
+                {
                     await transport.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                    stage.Doing = $"waiting for the Binding response from {server} over {options.Transport.Name()} ({++sent} request{(sent == 1 ? "" : "s")} sent)";
+                }
 
                 var deadline = transaction.PollTimeout();
                 var wait = deadline is { } d ? d - Now() : Timeout.InfiniteTimeSpan;

@@ -24,5 +24,12 @@ public sealed record StunClientOptions
     /// <summary>How many 300 (Try Alternate) redirections to follow (RFC 8489 §10). More would risk a loop.</summary>
     public int MaxRedirections { get; init; } = 1;
 
+    /// <summary>
+    /// Bounds the whole request: name resolution, the TCP connect and TLS handshake, the transaction and any redirection.
+    /// When it runs out, <see cref="StunClientException"/> with <see cref="StunClientException.TimedOut"/> names the stage.
+    /// Null: only the transaction's own schedule bounds it (RFC 8489 §6.2.1: 39.5 s over UDP; §6.2.2: Ti 39.5 s over TCP).
+    /// </summary>
+    public TimeSpan? Timeout { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -34,6 +34,10 @@ public static class AnalyzeCommand
             {
                 (report, readError) = CaptureAnalyzer.AnalyzeFile(path, credentials, n => console.Error.WriteLine("icespec: note: " + n));
             }
+            catch (MissingLibraryException e)
+            {
+                return console.SetupError(e.Message);
+            }
             catch (CaptureException e)
             {
                 return console.UsageError(e.Message);

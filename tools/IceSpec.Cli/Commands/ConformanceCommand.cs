@@ -94,6 +94,8 @@ public static class ConformanceCommand
         {
             return console.UsageError(e.Message);
         }
+        if (ConformanceRequirements.Missing(selection) is { Count: > 0 } missing)
+            return console.SetupError("conformance run needs what is not installed here (scripts/install-deps.sh installs all of it):\n  " + string.Join("\n  ", missing));
 
         ConformanceReport report;
         try

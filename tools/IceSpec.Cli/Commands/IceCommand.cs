@@ -1,24 +1,34 @@
 using System.CommandLine;
 using System.Net;
-using System.Text;
+using IceSpec.Cli.Ice;
 using IceSpec.Ice;
-using IceSpec.Ice.Sdp;
 
 namespace IceSpec.Cli.Commands;
 
 /// <summary>
 /// <c>icespec ice offer|answer</c>: two terminals (or two machines) connect with ICE. Each prints its description
 /// (RFC 8839 lines) and reads the peer's: pasted on stdin up to <c>a=end-of-candidates</c>, or exchanged through files
-/// with <c>--signal DIR</c>. Candidates, checks, pair states and the selected pair are printed as they happen (stderr);
-/// then every stdin line is sent as one datagram and every datagram received is printed.
+/// with <c>--signal DIR</c>. Candidates, checks, pair states and the selected pair are printed as they happen (stderr;
+/// with <c>--json</c> every step is a JSON line on stdout, docs/ice-json.md); then every stdin line is sent
+/// as one datagram and every datagram received is printed. <c>--timeout</c> bounds each stage (<see cref="IceSide"/>).
 /// </summary>
 public static class IceCommand
 {
     public static Command Create(CliConsole console)
     {
         var ice = new Command("ice", "Connect two ICE agents (RFC 8445) and exchange lines: 'icespec ice offer' in one terminal, 'icespec ice answer' in the other.");
-        ice.Subcommands.Add(CreateSide(console, "offer", IceRole.Controlling, "The controlling side (RFC 8445 §6.1.1): prints its description first."));
-        ice.Subcommands.Add(CreateSide(console, "answer", IceRole.Controlled, "The controlled side: reads the offer, prints its answer."));
+        ice.Subcommands.Add(CreateSide(console, "offer", IceRole.Controlling,
+            "The controlling side (RFC 8445 §6.1.1). In order: gathers its candidates; prints its description (a=ice-ufrag, a=ice-pwd, " +
+            "a=candidate lines, a=end-of-candidates) on stdout, or writes DIR/offer.sdp with --signal DIR; reads the answer's lines from stdin " +
+            "up to a=end-of-candidates, or DIR/answer.sdp once it appears; runs the checks and prints 'connected: LOCAL <-> REMOTE'; then " +
+            "sends each stdin line as one datagram and prints each one received as '< LINE', until stdin ends. Each step (candidates, " +
+            "checks, pair states, the selected pair) goes to stderr as it happens; with --json every step is one JSON line on stdout instead."));
+        ice.Subcommands.Add(CreateSide(console, "answer", IceRole.Controlled,
+            "The controlled side. In order: gathers its candidates; prints its description (the answer) on stdout, or writes " +
+            "DIR/answer.sdp with --signal DIR; reads the offer's lines from stdin up to a=end-of-candidates, or DIR/offer.sdp once it " +
+            "appears; answers the checks and prints 'connected: LOCAL <-> REMOTE'; then sends each stdin line as one datagram and prints " +
+            "each one received as '< LINE', until stdin ends. Each step goes to stderr as it happens; with --json every step is one JSON " +
+            "line on stdout instead."));
         return ice;
     }
 
@@ -37,12 +47,21 @@ public static class IceCommand
         {
             Description = "Host candidates on udp (default), tcp (RFC 6544 active and passive) or udp,tcp.", DefaultValueFactory = _ => "udp",
         };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the peer and for connectivity.", DefaultValueFactory = _ => 120 };
-        var command = new Command(name, description) { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, timeout };
+        var timeout = new Option<int>("--timeout")
+        {
+            Description = "Seconds each stage may take: gathering, waiting for the peer's description, the checks, and in the exchange the " +
+                          "time with no line sent or received. The error names the stage (exit 1).",
+            DefaultValueFactory = _ => 120,
+        };
+        var json = new Option<bool>("--json") { Description = "Print every step as one JSON object per line on stdout (schema: docs/ice-json.md)." };
+        var command = new Command(name, description) { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, timeout, json };
         command.SetAction(parse =>
         {
             if (!TryOptions(parse, role, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, out var options, out var error)) return console.UsageError(error);
-            return Run(console, name, options, parse.GetValue(signal), TimeSpan.FromSeconds(parse.GetValue(timeout))).GetAwaiter().GetResult();
+            if (parse.GetValue(timeout) is < 1 or > 86400) return console.UsageError("--timeout is 1 to 86400 seconds");
+            IIceReport report = parse.GetValue(json) ? new IceJsonReport(console, name, TimeProvider.System) : new IceTextReport(console, name);
+            var side = new IceSide(console, name, options, parse.GetValue(signal), TimeSpan.FromSeconds(parse.GetValue(timeout)), report);
+            return side.RunAsync().GetAwaiter().GetResult();
         });
         return command;
     }
@@ -113,96 +132,4 @@ public static class IceCommand
         endPoint = null!;
         return false;
     }
-
-    private static async Task<int> Run(CliConsole console, string side, IceSessionOptions options, DirectoryInfo? signal, TimeSpan timeout)
-    {
-        await using var session = IceSession.Create(options);
-        session.Event += e => { if (Describe(e) is { } line) console.Error.WriteLine($"[{side}] {line}"); };
-        var peerSide = side == "offer" ? "answer" : "offer";
-        try
-        {
-            var local = await session.GetLocalDescriptionAsync().WaitAsync(timeout);
-            var remote = await Signal(console, side, peerSide, local, signal, timeout);
-            if (remote is null) return console.UsageError($"no {peerSide} description: expected a=ice-ufrag, a=ice-pwd and a=candidate lines ending with a=end-of-candidates");
-            session.SetRemoteDescription(remote);
-            var pair = await session.ConnectAsync().WaitAsync(timeout);
-            var connection = pair.TcpConnectionLocal is { } from ? $" (connection from {from})" : "";
-            console.Out.WriteLine($"connected: {pair.MappedLocal ?? pair.Local}{connection} <-> {pair.Remote} (role {session.Role.ToString().ToLowerInvariant()})");
-            console.Out.Flush();
-        }
-        catch (Exception e) when (e is TimeoutException or IceSessionException or IOException)
-        {
-            console.Error.WriteLine($"icespec: ice {side}: {e.Message}");
-            return ExitCodes.Failed;
-        }
-
-        using var stop = new CancellationTokenSource();
-        var printer = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var (_, data) = await session.ReceiveAsync(stop.Token);
-                console.Out.WriteLine("< " + Encoding.UTF8.GetString(data));
-                console.Out.Flush();
-            }
-        });
-        while (await console.In.ReadLineAsync() is { } line)
-            if (!await session.SendAsync(Encoding.UTF8.GetBytes(line))) console.Error.WriteLine($"[{side}] not sent: no selected pair (or consent expired)");
-        await Task.Delay(200); // let the last datagrams arrive before closing
-        stop.Cancel();
-        await printer.ContinueWith(_ => { });
-        return ExitCodes.Ok;
-    }
-
-    /// <summary>Prints our description and reads the peer's (stdin up to a=end-of-candidates, or files in --signal DIR).</summary>
-    private static async Task<IceDescription?> Signal(CliConsole console, string side, string peerSide, IceDescription local, DirectoryInfo? signal, TimeSpan timeout)
-    {
-        var text = local.Format();
-        string remoteText;
-        if (signal is not null)
-        {
-            signal.Create();
-            var mine = Path.Combine(signal.FullName, side + ".sdp");
-            await File.WriteAllTextAsync(mine + ".tmp", text);
-            File.Move(mine + ".tmp", mine, overwrite: true);
-            var theirs = Path.Combine(signal.FullName, peerSide + ".sdp");
-            var deadline = DateTime.UtcNow + timeout;
-            while (!File.Exists(theirs))
-            {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {theirs} after {timeout.TotalSeconds} s");
-                await Task.Delay(100);
-            }
-            remoteText = await File.ReadAllTextAsync(theirs);
-        }
-        else
-        {
-            console.Out.Write($"--- {side} (paste into the {peerSide} side) ---\n{text}--- end ---\n");
-            console.Out.WriteLine($"paste the {peerSide}'s lines, ending with a=end-of-candidates:");
-            console.Out.Flush();
-            var lines = new StringBuilder();
-            while (await console.In.ReadLineAsync() is { } line)
-            {
-                lines.AppendLine(line);
-                if (line.Trim() == "a=end-of-candidates") break;
-            }
-            remoteText = lines.ToString();
-        }
-        var parsed = IceSdp.Parse(remoteText);
-        foreach (var error in parsed.Errors) console.Error.WriteLine($"icespec: {peerSide} description {error}");
-        var description = parsed.Session;
-        return description.Ufrag is null || description.Password is null ? null : description;
-    }
-
-    private static string? Describe(IceEvent iceEvent) => iceEvent switch
-    {
-        IceCandidateGathered g => $"candidate {g.Candidate.Candidate.FormatLine()}",
-        IceGatheringComplete => "gathering complete",
-        IceCheckSent c => $"check {c.Pair}{(c.UseCandidate ? " USE-CANDIDATE" : "")}{(c.Triggered ? " (triggered)" : "")}",
-        IcePairStateChanged p => $"pair {p.Pair}: {p.From} -> {p.To}",
-        IceSelectedPairChanged s => $"selected {s.Pair}",
-        IceRoleChanged r => $"role conflict: now {r.Role.ToString().ToLowerInvariant()}",
-        IceConnectionStateChanged s => $"state {s.State.ToString().ToLowerInvariant()}",
-        IceServerFailed f => $"server {f.Server}: {f.Reason}",
-        _ => null,
-    };
 }

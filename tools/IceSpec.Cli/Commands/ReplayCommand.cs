@@ -56,6 +56,10 @@ public static class ReplayCommand
             {
                 capture = CaptureFile.Read(parse.GetValue(file)!);
             }
+            catch (MissingLibraryException e)
+            {
+                return console.SetupError(e.Message);
+            }
             catch (CaptureException e)
             {
                 return console.UsageError(e.Message);

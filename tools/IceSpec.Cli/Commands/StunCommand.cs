@@ -10,7 +10,7 @@ using IceSpec.Turn.Transports;
 namespace IceSpec.Cli.Commands;
 
 /// <summary>
-/// <c>icespec stun HOST[:PORT] [--tcp|--tls] [--json]</c>: one Binding request (RFC 8489 §3), like turnutils_stunclient:
+/// <c>icespec stun HOST[:PORT] [--tcp|--tls] [--json] [--timeout S]</c>: one Binding request (RFC 8489 §3), like turnutils_stunclient:
 /// the mapped address, the round trip, the server's SOFTWARE and its RFC 5780 attributes.
 /// </summary>
 public static class StunCommand
@@ -22,11 +22,16 @@ public static class StunCommand
         var tls = new Option<bool>("--tls") { Description = "Send the request over TLS (RFC 8489 §6.2.3)." };
         var json = new Option<bool>("--json") { Description = "One JSON object instead of text." };
         var tlsOptions = TlsCliOptions.Create();
-        var timeout = new Option<int?>("--rto") { Description = "Initial retransmission timeout over UDP in ms (RFC 8489 §6.2.1; default 500)." };
+        var rto = new Option<int?>("--rto") { Description = "Initial retransmission timeout over UDP in ms (RFC 8489 §6.2.1; default 500)." };
+        var timeout = new Option<double?>("--timeout")
+        {
+            Description = "Seconds the whole request may take: resolving, the TCP connect and TLS handshake, the transaction. The error names " +
+                          "the stage (exit 1). Default: the transaction's own schedule (39.5 s, RFC 8489 §6.2.1, §6.2.2).",
+        };
 
         var command = new Command("stun", "Send a STUN Binding request and print the mapped address, RTT, SOFTWARE and RFC 5780 attributes.")
         {
-            server, tcp, tls, json, tlsOptions.Insecure, tlsOptions.CaFile, timeout,
+            server, tcp, tls, json, tlsOptions.Insecure, tlsOptions.CaFile, rto, timeout,
         };
         command.SetAction(parse =>
         {
@@ -35,13 +40,15 @@ public static class StunCommand
             var text = parse.GetValue(server)!;
             if (!ServerAddress.TryParse(text, out _, out var error)) return console.UsageError(error);
             if (!tlsOptions.TryRead(parse, out var tlsClient, out error)) return console.UsageError(error);
-            if (parse.GetValue(timeout) is <= 0) return console.UsageError("--rto must be a positive number of milliseconds");
+            if (parse.GetValue(rto) is <= 0) return console.UsageError("--rto must be a positive number of milliseconds");
+            if (parse.GetValue(timeout) is { } seconds && !(seconds is > 0 and <= 3600)) return console.UsageError("--timeout must be above 0 and at most 3600 seconds");
             var options = new StunClientOptions
             {
                 Server = text,
                 Transport = transport,
                 Tls = tlsClient,
-                Rto = parse.GetValue(timeout) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+                Rto = parse.GetValue(rto) is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+                Timeout = parse.GetValue(timeout) is { } limit ? TimeSpan.FromSeconds(limit) : null,
             };
             return Run(console, options, parse.GetValue(json));
         });

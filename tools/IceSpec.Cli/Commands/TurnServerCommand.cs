@@ -6,21 +6,24 @@ namespace IceSpec.Cli.Commands;
 /// <summary>
 /// <c>icespec turn-server [--config FILE] [flags]</c>: a STUN/TURN server (RFC 8489, RFC 8656, RFC 5780). Every flag is
 /// also a config-file key of the same name (<see cref="TurnServerConfig.Keys"/>, one table for both); flags win over the
-/// file. Runs until SIGINT or SIGTERM. See runtime/IceSpec.Turn/Server/README.md.
+/// file. coturn's short options are aliases in that table, and its settings this server lacks are rows that refuse with
+/// the equivalent, so a coturn command line runs or says what to change. Runs until SIGINT or SIGTERM. See
+/// runtime/IceSpec.Turn/Server/README.md.
 /// </summary>
 public static class TurnServerCommand
 {
     public static Command Create(CliConsole console)
     {
         var config = new Option<string?>("--config", "-c") { Description = "Config file of key=value lines (the flags' names, without --)." };
-        var command = new Command("turn-server", "Run a STUN/TURN server (UDP, TCP, TLS) until SIGINT/SIGTERM.") { config };
+        var noConfig = new Option<bool>("-n") { Description = "coturn's 'no configuration file': accepted; a file is read only when --config (-c) names one." };
+        var command = new Command("turn-server", "Run a STUN/TURN server (UDP, TCP, TLS) until SIGINT/SIGTERM. coturn's common options are accepted, or refused naming what to use instead.") { config, noConfig };
         var options = new List<(TurnConfigKey Key, Option Option)>();
         foreach (var key in TurnServerConfig.Keys)
         {
             var aliases = key.Aliases.Select(a => (a.Length == 1 ? "-" : "--") + a).ToArray();
             Option option = key.Kind switch
             {
-                TurnConfigKind.Flag => new Option<bool>("--" + key.Name, aliases) { Description = key.Description },
+                TurnConfigKind.Flag or TurnConfigKind.UnsupportedFlag => new Option<bool>("--" + key.Name, aliases) { Description = key.Description },
                 TurnConfigKind.Values => new Option<string[]>("--" + key.Name, aliases) { Description = key.Description, AllowMultipleArgumentsPerToken = false },
                 _ => new Option<string?>("--" + key.Name, aliases) { Description = key.Description },
             };
@@ -30,6 +33,7 @@ public static class TurnServerCommand
 
         command.SetAction(parse =>
         {
+            if (parse.GetValue(noConfig) && parse.GetValue(config) is not null) return console.UsageError("-n (no configuration file) and --config exclude each other");
             var flags = new List<TurnConfigSetting>();
             foreach (var (key, option) in options)
             {

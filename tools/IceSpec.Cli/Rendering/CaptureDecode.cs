@@ -89,6 +89,10 @@ public static class CaptureDecode
                 shown++;
             }, n => console.Error.WriteLine("icespec: note: " + n));
         }
+        catch (MissingLibraryException e)
+        {
+            return console.SetupError(e.Message);
+        }
         catch (CaptureException e)
         {
             return console.UsageError(e.Message);

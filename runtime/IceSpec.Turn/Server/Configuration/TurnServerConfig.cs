@@ -9,6 +9,10 @@ public enum TurnConfigKind : byte
     Value,
     Values,
     Flag,
+    /// <summary>A coturn setting with a value that this server does not have: refused, the description naming what to use instead.</summary>
+    UnsupportedValue,
+    /// <summary>A coturn switch that this server does not have: refused, the description naming what to use instead.</summary>
+    UnsupportedFlag,
 }
 
 /// <summary>One setting: the same name as a command-line flag (<c>--name</c>) and as a config-file key (<c>name=value</c>).</summary>
@@ -29,25 +33,25 @@ public static class TurnServerConfig
 {
     public static IReadOnlyList<TurnConfigKey> Keys { get; } =
     [
-        new("listening-ip", TurnConfigKind.Values, "Address to listen on (repeatable). Default: every address of every interface."),
-        new("listening-port", TurnConfigKind.Value, "UDP and TCP port (default 3478; 0 picks a free port)."),
+        new("listening-ip", TurnConfigKind.Values, "Address to listen on (repeatable). Default: every address of every interface.", "L"),
+        new("listening-port", TurnConfigKind.Value, "UDP and TCP port (default 3478; 0 picks a free port).", "p"),
         new("tls-listening-port", TurnConfigKind.Value, "TLS port (default 5349; 0 picks a free port); needs cert and pkey."),
         new("cert", TurnConfigKind.Value, "TLS certificate (PEM)."),
         new("pkey", TurnConfigKind.Value, "TLS private key (PEM)."),
         new("no-udp", TurnConfigKind.Flag, "Do not listen on UDP."),
         new("no-tcp", TurnConfigKind.Flag, "Do not listen on TCP."),
         new("no-tls", TurnConfigKind.Flag, "Do not listen on TLS even with a certificate."),
-        new("relay-ip", TurnConfigKind.Values, "Relay address (repeatable; one per family is used). Default: the listening addresses."),
-        new("external-ip", TurnConfigKind.Values, "PUBLIC or PUBLIC/PRIVATE: advertise PUBLIC for the relay address PRIVATE (1:1 NAT)."),
+        new("relay-ip", TurnConfigKind.Values, "Relay address (repeatable; one per family is used). Default: the listening addresses.", "E"),
+        new("external-ip", TurnConfigKind.Values, "PUBLIC or PUBLIC/PRIVATE: advertise PUBLIC for the relay address PRIVATE (1:1 NAT).", "X"),
         new("min-port", TurnConfigKind.Value, "Lowest relay port (default 49152)."),
         new("max-port", TurnConfigKind.Value, "Highest relay port (default 65535)."),
-        new("realm", TurnConfigKind.Value, "Realm of the long-term credentials (default icespec)."),
-        new("user", TurnConfigKind.Values, "A long-term user, user:password or user:0x<md5 key> (repeatable)."),
+        new("realm", TurnConfigKind.Value, "Realm of the long-term credentials (default icespec).", "r"),
+        new("user", TurnConfigKind.Values, "A long-term user, user:password or user:0x<md5 key> (repeatable).", "u"),
         new("users-file", TurnConfigKind.Value, "File of users, one 'user:password' (or coturn 'user=user:password') per line."),
         new("static-auth-secret", TurnConfigKind.Values, "TURN REST API shared secret (repeatable for rotation), as coturn's."),
-        new("rest-api-separator", TurnConfigKind.Value, "Separator of timestamp and user in REST API usernames (default ':')."),
-        new("user-quota", TurnConfigKind.Value, "Allocations per username (486 beyond; default 1000; 0 = no limit, coturn's default)."),
-        new("total-quota", TurnConfigKind.Value, "Allocations in total (508 beyond; default 0 = no limit but the port range)."),
+        new("rest-api-separator", TurnConfigKind.Value, "Separator of timestamp and user in REST API usernames (default ':').", "C"),
+        new("user-quota", TurnConfigKind.Value, "Allocations per username (486 beyond; default 1000; 0 = no limit, coturn's default).", "q"),
+        new("total-quota", TurnConfigKind.Value, "Allocations in total (508 beyond; default 0 = no limit but the port range).", "Q"),
         new("max-allocate-lifetime", TurnConfigKind.Value, "Longest allocation lifetime in seconds (default 3600)."),
         new("default-allocate-lifetime", TurnConfigKind.Value, "Default (and shortest) allocation lifetime in seconds (default 600)."),
         new("idle-connection-timeout", TurnConfigKind.Value, "Close TCP/TLS connections without an allocation after this many silent seconds (default 300)."),
@@ -65,25 +69,37 @@ public static class TurnServerConfig
         new("alternate-server", TurnConfigKind.Values, "Redirect Allocate requests to IP:PORT with 300 Try Alternate (repeatable, round robin)."),
         new("alt-listening-ip", TurnConfigKind.Value, "RFC 5780: second IP address (OTHER-ADDRESS, CHANGE-REQUEST); with alt-listening-port."),
         new("alt-listening-port", TurnConfigKind.Value, "RFC 5780: second port."),
-        new("stun-only", TurnConfigKind.Flag, "Answer STUN Binding only; no TURN."),
+        new("stun-only", TurnConfigKind.Flag, "Answer STUN Binding only; no TURN.", "S"),
         new("rfc5766-channel-numbers", TurnConfigKind.Flag, "Accept channel numbers 0x4000-0x7FFF as coturn does (RFC 5766), not only 0x4000-0x4FFF."),
         new("no-password-algorithms", TurnConfigKind.Flag, "Do not offer PASSWORD-ALGORITHMS (SHA-256 keys) in the nonce cookie (RFC 8489 §9.2)."),
         new("software", TurnConfigKind.Value, "SOFTWARE attribute value (default 'IceSpec TURN server')."),
         new("no-software", TurnConfigKind.Flag, "Send no SOFTWARE attribute."),
-        new("log-file", TurnConfigKind.Value, "Log file (default: standard error; 'stderr' or '-' for it)."),
+        new("log-file", TurnConfigKind.Value, "Log file (default: standard error; 'stderr' or '-' for it).", "l"),
         new("log-level", TurnConfigKind.Value, "debug, info (default), warn or error."),
         new("log-format", TurnConfigKind.Value, "kv (key=value, default) or json."),
-        new("verbose", TurnConfigKind.Flag, "Same as log-level=debug.", "v"),
+        new("verbose", TurnConfigKind.Flag, "Same as log-level=debug.", "v", "V", "Verbose"),
         new("portable-sockets", TurnConfigKind.Flag, "Use .NET's asynchronous UDP sockets instead of the Linux epoll/recvmmsg/sendmmsg engine."),
         // coturn settings accepted so its configuration files load; they describe what this server always does.
-        new("lt-cred-mech", TurnConfigKind.Flag, "Accepted for coturn compatibility: long-term credentials are always used."),
+        new("lt-cred-mech", TurnConfigKind.Flag, "Accepted for coturn compatibility: long-term credentials are always used.", "a"),
         new("use-auth-secret", TurnConfigKind.Flag, "Accepted for coturn compatibility: implied by static-auth-secret."),
-        new("fingerprint", TurnConfigKind.Flag, "Accepted for coturn compatibility: responses always carry FINGERPRINT."),
+        new("fingerprint", TurnConfigKind.Flag, "Accepted for coturn compatibility: responses always carry FINGERPRINT.", "f"),
         new("no-multicast-peers", TurnConfigKind.Flag, "Accepted for coturn compatibility: multicast peers are always refused."),
         new("no-loopback-peers", TurnConfigKind.Flag, "Accepted for coturn compatibility: loopback peers are refused unless allowed."),
         new("no-cli", TurnConfigKind.Flag, "Accepted for coturn compatibility: there is no CLI."),
         new("no-dtls", TurnConfigKind.Flag, "Accepted for coturn compatibility: there is no DTLS."),
         new("simple-log", TurnConfigKind.Flag, "Accepted for coturn compatibility: the log is one file."),
+        new("no-stdout-log", TurnConfigKind.Flag, "Accepted for coturn compatibility: with log-file the log goes to that file only."),
+        new("relay-threads", TurnConfigKind.Value, "Accepted for coturn compatibility (a number): the server sizes its own relay threads.", "m"),
+        // coturn settings this server does not have: refused with what to use instead.
+        new("userdb", TurnConfigKind.UnsupportedValue, "coturn's SQLite user database is not supported: put the users in a file of 'name:password' (or 'name:0x<key>') lines and give users-file FILE, or give user NAME:PASSWORD.", "b", "db"),
+        new("psql-userdb", TurnConfigKind.UnsupportedValue, "coturn's PostgreSQL user database is not supported: give users-file FILE ('name:password' lines), user NAME:PASSWORD, or static-auth-secret S for TURN REST API credentials.", "e", "sql-userdb"),
+        new("mysql-userdb", TurnConfigKind.UnsupportedValue, "coturn's MySQL user database is not supported: give users-file FILE ('name:password' lines), user NAME:PASSWORD, or static-auth-secret S for TURN REST API credentials.", "M"),
+        new("mongo-userdb", TurnConfigKind.UnsupportedValue, "coturn's MongoDB user database is not supported: give users-file FILE ('name:password' lines), user NAME:PASSWORD, or static-auth-secret S for TURN REST API credentials.", "J"),
+        new("redis-userdb", TurnConfigKind.UnsupportedValue, "coturn's Redis user database is not supported: give users-file FILE ('name:password' lines), user NAME:PASSWORD, or static-auth-secret S for TURN REST API credentials.", "N"),
+        new("redis-statsdb", TurnConfigKind.UnsupportedValue, "coturn's Redis statistics database is not supported: the server logs each allocation (log-format json for machines)."),
+        new("pidfile", TurnConfigKind.UnsupportedValue, "coturn's pid file is not supported: the server runs in the foreground, so the shell or service manager that starts it has its PID (e.g. $! in sh)."),
+        new("daemon", TurnConfigKind.UnsupportedFlag, "coturn's daemon mode is not supported: the server runs in the foreground; run it under a service manager (systemd) or in the background with '&'.", "o"),
+        new("no-auth", TurnConfigKind.UnsupportedFlag, "coturn's anonymous mode is not supported: TURN requests are always authenticated (RFC 8656 §5); give user NAME:PASSWORD (STUN Binding needs no credentials).", "z"),
     ];
 
     private static readonly Dictionary<string, TurnConfigKey> ByName = BuildIndex();
@@ -142,6 +158,7 @@ public static class TurnServerConfig
         foreach (var setting in settings)
         {
             if (!ByName.TryGetValue(setting.Key, out var key)) throw Error(setting, $"unknown setting '{setting.Key}' (see icespec turn-server --help)");
+            if (key.Kind is TurnConfigKind.UnsupportedValue or TurnConfigKind.UnsupportedFlag) throw Error(setting, key.Description);
             var value = setting.Value;
             if (key.Kind == TurnConfigKind.Flag)
             {
@@ -222,6 +239,7 @@ public static class TurnServerConfig
                 case "alt-listening-ip": alternateIp = value; break;
                 case "alt-listening-port": alternatePort = value; break;
                 case "stun-only": server.StunOnly = true; break;
+                case "relay-threads": _ = Integer(setting, 0, 1024); break; // a number, as coturn reads it; the server sizes its own threads
                 case "rfc5766-channel-numbers": server.AcceptRfc5766ChannelNumbers = true; break;
                 case "no-password-algorithms": server.OfferPasswordAlgorithms = false; break;
                 case "software": server.Software = value; break;

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text;
+using IceSpec.Ice;
+using IceSpec.Ice.Sdp;
+
+namespace IceSpec.Cli.Ice;
+
+/// <summary>
+/// One side of <c>icespec ice offer|answer</c>, stage by stage: gather; write our description and read the peer's;
+/// run the checks; exchange lines. <c>--timeout</c> bounds each stage, and a stage that runs out names itself.
+/// </summary>
+internal sealed class IceSide(CliConsole console, string side, IceSessionOptions options, DirectoryInfo? signal, TimeSpan timeout, IIceReport report)
+{
+    private string PeerSide => side == "offer" ? "answer" : "offer";
+
+    public async Task<int> RunAsync()
+    {
+        var exit = await RunStagesAsync();
+        report.Ended(exit);
+        return exit;
+    }
+
+    private async Task<int> RunStagesAsync()
+    {
+        report.Started(options.Role, options.Nomination, timeout);
+        await using var session = IceSession.Create(options, report.Event);
+        var stage = IceStage.Gathering;
+        try
+        {
+            var local = await session.GetLocalDescriptionAsync().WaitAsync(timeout);
+
+            stage = IceStage.Description;
+            var (remote, source) = await ExchangeDescriptionsAsync(local);
+            if (remote is null)
+            {
+                report.Failed(stage, $"no {PeerSide} description in {source}: expected a=ice-ufrag, a=ice-pwd and a=candidate lines ending with a=end-of-candidates");
+                return ExitCodes.Usage;
+            }
+            var checksStarted = Stopwatch.GetTimestamp();
+            report.RemoteDescription(remote, source);
+            session.SetRemoteDescription(remote);
+
+            stage = IceStage.Connectivity;
+            var pair = await session.ConnectAsync().WaitAsync(timeout);
+            report.Connected(pair, session.Role, Stopwatch.GetElapsedTime(checksStarted));
+        }
+        catch (TimeoutException e)
+        {
+            report.Failed(stage, e is StageTimeoutException ? e.Message : $"timed out after {Seconds} s {Doing(stage, session)}");
+            return ExitCodes.Failed;
+        }
+        catch (Exception e) when (e is IceSessionException or IOException or UnauthorizedAccessException)
+        {
+            report.Failed(stage, e.Message);
+            return ExitCodes.Failed;
+        }
+
+        return await ExchangeLinesAsync(session);
+    }
+
+    private string Seconds => timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Doing(IceStage stage, IceSession session) => stage switch
+    {
+        IceStage.Gathering => "gathering candidates (RFC 8445 §5.1.1)",
+        IceStage.Connectivity => $"in the connectivity checks (RFC 8445 §7.2), no pair selected (connection state {session.State.ToString().ToLowerInvariant()})",
+        _ => stage.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Writes our description (stdout, or <c>DIR/offer.sdp</c>), then reads the peer's (stdin, or <c>DIR/answer.sdp</c> once it appears).</summary>
+    private async Task<(IceDescription? Description, string Source)> ExchangeDescriptionsAsync(IceDescription local)
+    {
+        string remoteText;
+        string source;
+        if (signal is not null)
+        {
+            signal.Create();
+            var mine = Path.Combine(signal.FullName, side + ".sdp");
+            await File.WriteAllTextAsync(mine + ".tmp", local.Format());
+            File.Move(mine + ".tmp", mine, overwrite: true);
+            report.LocalDescription(local, PeerSide, mine);
+            source = Path.Combine(signal.FullName, PeerSide + ".sdp");
+            var waitingSince = Stopwatch.GetTimestamp();
+            while (!File.Exists(source))
+            {
+                if (Stopwatch.GetElapsedTime(waitingSince) > timeout)
+                    throw new StageTimeoutException($"timed out after {Seconds} s waiting for the {PeerSide} in {source}");
+                await Task.Delay(100);
+            }
+            remoteText = await File.ReadAllTextAsync(source);
+        }
+        else
+        {
+            report.LocalDescription(local, PeerSide, null);
+            source = "stdin";
+            var lines = new StringBuilder();
+            try
+            {
+                while (await ReadLineAsync().WaitAsync(timeout) is { } line)
+                {
+                    lines.AppendLine(line);
+                    if (line.Trim() == "a=end-of-candidates") break;
+                }
+            }
+            catch (TimeoutException)
+            {
+                throw new StageTimeoutException($"timed out after {Seconds} s waiting for the {PeerSide} on stdin (its lines up to a=end-of-candidates)");
+            }
+            remoteText = lines.ToString();
+        }
+        var parsed = IceSdp.Parse(remoteText);
+        foreach (var error in parsed.Errors) console.Error.WriteLine($"icespec: {PeerSide} description {error}");
+        var description = parsed.Session;
+        return (description.Ufrag is null || description.Password is null ? null : description, source);
+    }
+
+    /// <summary>
+    /// Sends every stdin line as one datagram and reports every datagram received, until stdin ends; fails when nothing
+    /// was sent or received for <c>--timeout</c> (the peer is gone, or nobody types).
+    /// </summary>
+    private async Task<int> ExchangeLinesAsync(IceSession session)
+    {
+        var lastActivity = Stopwatch.GetTimestamp();
+        using var stop = new CancellationTokenSource();
+        var receiving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var (component, data) = await session.ReceiveAsync(stop.Token);
+                Volatile.Write(ref lastActivity, Stopwatch.GetTimestamp());
+                report.DataReceived(component, Encoding.UTF8.GetString(data));
+            }
+        });
+        try
+        {
+            var reading = ReadLineAsync();
+            while (true)
+            {
+                var idleLeft = timeout - Stopwatch.GetElapsedTime(Volatile.Read(ref lastActivity));
+                if (idleLeft <= TimeSpan.Zero)
+                {
+                    report.Failed(IceStage.Exchange, $"timed out after {Seconds} s in the data exchange: no line sent or received");
+                    return ExitCodes.Failed;
+                }
+                using var wake = new CancellationTokenSource();
+                if (await Task.WhenAny(reading, Task.Delay(idleLeft, wake.Token)) != reading) continue; // a line may have arrived meanwhile
+                wake.Cancel();
+                if (await reading is not { } line) break;
+                Volatile.Write(ref lastActivity, Stopwatch.GetTimestamp());
+                report.DataSent(line, await session.SendAsync(Encoding.UTF8.GetBytes(line)));
+                reading = ReadLineAsync();
+            }
+            await Task.Delay(200); // let the last datagrams arrive before closing
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            stop.Cancel();
+            await receiving.ContinueWith(_ => { });
+        }
+    }
+
+    /// <summary>
+    /// The next stdin line, read on a pool thread: Console.In's ReadLineAsync blocks its caller, and a stage must be able
+    /// to time out while nobody types (the read is left behind; the process ends without it).
+    /// </summary>
+    private Task<string?> ReadLineAsync() => Task.Run(() => console.In.ReadLineAsync());
+
+    /// <summary>A stage ran out of time; the message names the stage and what it waited for.</summary>
+    private sealed class StageTimeoutException(string message) : TimeoutException(message);
+}

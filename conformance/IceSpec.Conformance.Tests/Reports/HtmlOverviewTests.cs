@@ -71,10 +71,10 @@ public sealed class HtmlOverviewTests(ITestOutputHelper output) : IDisposable
                 [...document.querySelectorAll('#overview a.o')].map(e => ({ key: e.dataset.cell || e.dataset.run || '', classes: e.className, visible: e.checkVisibility({ visibilityProperty: true }) }))
                 """, page);
             var expected = Expected(report);
-            Assert.Equal(expected.Count, marks.Count);
             var byKey = marks.ToDictionary(m => m.Key);
             Assert.Empty(expected.Where(e => !byKey.TryGetValue(e.Key, out var mark) || !mark.Classes.Split(' ').Contains(Documented[e.Value].Class))
                 .Select(e => $"{e.Key} ({e.Value}): {(byKey.TryGetValue(e.Key, out var m) ? m.Classes : "missing")}"));
+            Assert.Empty(marks.Where(m => !expected.ContainsKey(m.Key)).Select(m => $"{m.Key}: not in the report"));
             var notRun = await Evaluate<int>("document.querySelectorAll('#overview-cells .o.none').length", page);
             Assert.Equal(DefaultRunReport.NotRunInLossy10.Length, notRun);
 

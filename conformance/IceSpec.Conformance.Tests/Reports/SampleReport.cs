@@ -30,7 +30,7 @@ internal static class SampleReport
                         $"detail <{n}> & more", TimeSpan.FromMilliseconds(40), $"{scenario.Name}/{a}-{b}/public.pcap", $"{scenario.Name}/{a}-{b}/controlling.log")).ToList();
                     cells.Add(new IceCellReport(scenario.Name, a, b, "regular", outcome, "Connected: …", scenario.Prediction.Kind,
                         outcome == CaseOutcome.Failed ? null : scenario.Prediction.Kind, "host 10.1.1.2:1 -> host 10.2.1.2:2",
-                        "host 10.2.1.2:2 -> host 10.1.1.2:1", 21.5, cases,
+                        "host 10.2.1.2:2 -> host 10.1.1.2:1", TimeSpan.FromMilliseconds(21.5), cases,
                         [$"{scenario.Name}/{a}-{b}/public.pcap", $"{scenario.Name}/{a}-{b}/controlling.log"]));
                 }
         var serverCase = new CaseInfo("rfc8489-10.1.2-1", 8489, "10.1.2", RequirementLevel.Must, "401 without credentials", "RFC 8489 §10.1.2: …");

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using IceSpec.Conformance.Cases;
 using IceSpec.Conformance.Scenarios;
 
@@ -16,7 +17,7 @@ public sealed record IceCellReport(
     PairKind? Observed,
     string? ControllingPair,
     string? ControlledPair,
-    double? MillisecondsToConnected,
+    TimeSpan? TimeToConnected,
     IReadOnlyList<CaseResult> Cases,
     IReadOnlyList<string> Artifacts)
 {
@@ -55,6 +56,7 @@ public sealed record ConformanceReport(
     /// <summary>The ICE agent cases (the tester against each implementation), <c>Implementation</c> = driver/nomination.</summary>
     public IReadOnlyList<CaseResult> AgentCases { get; init; } = [];
 
+    [JsonIgnore]
     public IEnumerable<CaseResult> AllCases => Cells.SelectMany(c => c.Cases).Concat(AgentCases).Concat(ServerCases);
 
     public int Count(CaseOutcome outcome) => AllCases.Count(c => c.Outcome == outcome);

@@ -10,7 +10,7 @@ public static class ConsoleReport
     public static IProgress<RunProgress> Progress(TextWriter output) => new SynchronousProgress(p =>
     {
         var counter = p.Total > 0 ? $"[{p.Done}/{p.Total}] " : "";
-        var cell = p.Cell is { } c ? $" ({c.Observed?.ToString() ?? "no pair"}{(c.MillisecondsToConnected is { } ms ? $", {ms:0} ms" : "")})" : "";
+        var cell = p.Cell is { } c ? $" ({c.Observed?.ToString() ?? "no pair"}{(c.TimeToConnected is { } t ? $", {t.TotalMilliseconds:0} ms" : "")})" : "";
         lock (output) output.WriteLine($"{counter}{p.Message}{cell}");
     });
 

@@ -5,9 +5,10 @@ using IceSpec.Conformance.Cases;
 namespace IceSpec.Conformance.Reports;
 
 /// <summary>
-/// The report as one static HTML file (inline CSS, no script): per scenario its drawing, prediction and an
-/// implementation × implementation matrix (rows controlling, columns controlled); per cell its cases with the RFC text
-/// and links to its pcaps and logs (relative paths: keep the file in the output directory); the server cases table.
+/// The report as one static HTML file (inline CSS and script, nothing loaded from elsewhere: it opens offline): the
+/// overview (<see cref="HtmlOverview"/>); per scenario its drawing, prediction and an implementation × implementation
+/// matrix (rows controlling, columns controlled); per cell its cases with the RFC text and links to its pcaps and logs
+/// (relative paths: keep the file in the output directory); the agent and server cases tables.
 /// </summary>
 public static class HtmlReport
 {
@@ -22,15 +23,16 @@ public static class HtmlReport
             <style>{HtmlStyle.Css}</style></head><body>
             <h1>IceSpec conformance report</h1>
             <p class="meta">Started {E(report.StartedAt.ToString("u"))} · {report.Duration.TotalSeconds:0} s · STUN/TURN server: {E(report.Server)}{(report.Strict ? " · strict (SHOULD cases)" : "")} · implementations: {E(string.Join(", ", report.Implementations))}</p>
-            <p class="totals">{Totals(report)}</p>
+            <p class="totals">cases: {Totals(report)}</p>
             """);
+        HtmlOverview.Append(html, report);
         if (report.Errors.Count > 0)
-            html.Append("<div class=\"errors\"><h2>Errors</h2><ul>").AppendJoin("", report.Errors.Select(e => $"<li>{E(e)}</li>")).Append("</ul></div>");
+            html.Append("<div class=\"errors\" id=\"errors\"><h2>Errors</h2><ul>").AppendJoin("", report.Errors.Select(e => $"<li>{E(e)}</li>")).Append("</ul></div>");
         foreach (var scenario in report.Scenarios) Scenario(html, report, scenario);
         foreach (var placement in report.AgentCases.GroupBy(r => r.Scenario)) AgentCases(html, placement.Key, [.. placement]);
         if (report.ServerCases.Count > 0) ServerCases(html, report.ServerCases);
         RequirementCoverageSection(html);
-        html.Append("</body></html>\n");
+        html.Append($"<script>{HtmlScript.Js}</script></body></html>\n");
         return html.ToString();
     }
 
@@ -61,7 +63,7 @@ public static class HtmlReport
                 var outcome = IceCellReport.Worst(here.Select(c => c.Outcome));
                 html.Append($"<td class=\"cell {(here.Count == 0 ? "none" : Css(outcome))}\" data-outcome=\"{(here.Count == 0 ? "none" : outcome)}\">");
                 foreach (var cell in here)
-                    html.Append($"<a href=\"#{Anchor(cell)}\"><span class=\"mark\">{Mark(cell.Outcome)}</span> {E(cell.Nomination)} · {cell.Observed?.ToString() ?? "—"}{(cell.MillisecondsToConnected is { } ms ? $" · {ms:0} ms" : "")}</a>");
+                    html.Append($"<a href=\"#{E(Anchor(cell))}\"><span class=\"mark\">{Mark(cell.Outcome)}</span> {E(cell.Nomination)} · {cell.Observed?.ToString() ?? "—"}{(cell.TimeToConnected is { } t ? $" · {t.TotalMilliseconds:0} ms" : "")}</a>");
                 if (here.Count == 0) html.Append("not run");
                 html.Append("</td>");
             }
@@ -75,7 +77,7 @@ public static class HtmlReport
     private static void Cell(StringBuilder html, IceCellReport cell)
     {
         html.Append($"""
-            <details class="cell-details {Css(cell.Outcome)}" id="{Anchor(cell)}"><summary><span class="mark">{Mark(cell.Outcome)}</span> {E(cell.Scenario)}: {E(cell.Controlling)} (controlling) → {E(cell.Controlled)} (controlled), {E(cell.Nomination)} nomination — {Label(cell.Outcome)}</summary>
+            <details class="cell-details {Css(cell.Outcome)}" id="{E(Anchor(cell))}"><summary><span class="mark">{Mark(cell.Outcome)}</span> {E(cell.Scenario)}: {E(cell.Controlling)} (controlling) → {E(cell.Controlled)} (controlled), {E(cell.Nomination)} nomination — {Label(cell.Outcome)}</summary>
             <p>Controlling pair: <code>{E(cell.ControllingPair ?? "none")}</code> · controlled pair: <code>{E(cell.ControlledPair ?? "none")}</code> · predicted {cell.Predicted}, observed {cell.Observed?.ToString() ?? "none"}</p>
             <p class="detail">{E(cell.Detail)}</p>
             <p class="artifacts">
@@ -103,7 +105,7 @@ public static class HtmlReport
         {
             var info = byCase.First().Case;
             var role = cases.TryGetValue(info.Id, out var known) ? known.IutRole.ToString().ToLowerInvariant() : "";
-            html.Append($"<tr id=\"agent-{E(placement)}-{E(info.Id)}\"><td><code>{E(info.Id)}</code></td><td>{info.Level.ToString().ToUpperInvariant()}</td><td>{E(role)}</td>")
+            html.Append($"<tr id=\"agent-{E(placement)}-{E(info.Id)}\" class=\"{RowClass(byCase)}\"><td><code>{E(info.Id)}</code></td><td>{info.Level.ToString().ToUpperInvariant()}</td><td>{E(role)}</td>")
                 .Append($"<td><b>{E(info.Title)}</b><br><span class=\"rfc\">{E(info.RequirementText)}</span>")
                 .Append(known is null ? "" : $"<br><span class=\"procedure\">{E(known.Procedure)}</span>").Append("</td>");
             foreach (var impl in impls)
@@ -116,7 +118,7 @@ public static class HtmlReport
                 }
                 var links = string.Join(" · ", new[] { (r.PcapPath, "tester.pcap"), (r.LogPath, "iut.log") }
                     .Where(l => l.Item1 is not null).Select(l => $"<a href=\"{E(l.Item1!)}\">{l.Item2}</a>"));
-                html.Append($"<td class=\"server {Css(r.Outcome)}\"><details><summary><span class=\"badge {Css(r.Outcome)}\">{Label(r.Outcome)}</span></summary>")
+                html.Append($"<td class=\"server {Css(r.Outcome)}\"><details id=\"{E(AgentAnchor(r))}\"><summary><span class=\"badge {Css(r.Outcome)}\">{Label(r.Outcome)}</span></summary>")
                     .Append($"<div class=\"detail\">{E(r.Detail)}</div><div class=\"artifacts\">{links}</div></details></td>");
             }
             html.Append("</tr>");
@@ -135,13 +137,13 @@ public static class HtmlReport
         foreach (var byCase in results.GroupBy(r => r.Case.Id))
         {
             var info = byCase.First().Case;
-            html.Append($"<tr><td><code>{E(info.Id)}</code></td><td>{info.Level.ToString().ToUpperInvariant()}</td>")
+            html.Append($"<tr class=\"{RowClass(byCase)}\"><td><code>{E(info.Id)}</code></td><td>{info.Level.ToString().ToUpperInvariant()}</td>")
                 .Append($"<td><b>{E(info.Title)}</b><br><span class=\"rfc\">{E(info.RequirementText)}</span></td>");
             foreach (var server in servers)
             {
                 var r = byCase.FirstOrDefault(x => x.Implementation == server);
                 html.Append(r is null ? "<td>not run</td>"
-                    : $"<td class=\"server {Css(r.Outcome)}\"><span class=\"badge {Css(r.Outcome)}\">{Label(r.Outcome)}</span><div class=\"detail\">{E(r.Detail)}</div></td>");
+                    : $"<td class=\"server {Css(r.Outcome)}\" id=\"{E(ServerAnchor(r))}\"><span class=\"badge {Css(r.Outcome)}\">{Label(r.Outcome)}</span><div class=\"detail\">{E(r.Detail)}</div></td>");
             }
             html.Append("</tr>");
         }
@@ -191,7 +193,17 @@ public static class HtmlReport
         html.Append("</tbody></table>");
     }
 
-    private static string Anchor(IceCellReport cell) => $"cell-{cell.Scenario}-{cell.Controlling}-{cell.Controlled}-{cell.Nomination}";
+    internal static string Anchor(IceCellReport cell) => $"cell-{cell.Scenario}-{cell.Controlling}-{cell.Controlled}-{cell.Nomination}";
+
+    internal static string AgentAnchor(CaseResult run) => $"agent-{run.Scenario}-{run.Implementation}-{run.Case.Id}";
+
+    internal static string ServerAnchor(CaseResult run) => $"server-{run.Implementation}-{run.Case.Id}";
+
+    /// <summary>Failed and unexpected pass: what makes a run exit 1, and what the "failures only" filter keeps.</summary>
+    private static bool IsFailing(CaseOutcome outcome) => outcome is CaseOutcome.Failed or CaseOutcome.UnexpectedPass;
+
+    /// <summary>A case's row in the agent or server table: "failing" keeps it under the "failures only" filter.</summary>
+    private static string RowClass(IEnumerable<CaseResult> runs) => runs.Any(r => IsFailing(r.Outcome)) ? "failing" : "not-failing";
 
     internal static string Css(CaseOutcome outcome) => outcome switch
     {
@@ -210,7 +222,7 @@ public static class HtmlReport
         _ => outcome.ToString().ToLowerInvariant(),
     };
 
-    private static string Mark(CaseOutcome outcome) => outcome switch
+    internal static string Mark(CaseOutcome outcome) => outcome switch
     {
         CaseOutcome.Passed => "✔",
         CaseOutcome.Failed => "✘",
@@ -220,5 +232,5 @@ public static class HtmlReport
         _ => "!",
     };
 
-    private static string E(string text) => WebUtility.HtmlEncode(JUnitReport.XmlSafe(text));
+    internal static string E(string text) => WebUtility.HtmlEncode(JUnitReport.XmlSafe(text));
 }

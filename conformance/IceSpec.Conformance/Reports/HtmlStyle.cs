@@ -28,6 +28,33 @@ internal static class HtmlStyle
         td.cell.passed { background: #e3f5e6; } td.cell.failed { background: #fde6e6; } td.cell.unsupported { background: #eef0f3; }
         td.cell.expected { background: #fff4d6; } td.cell.inconclusive { background: #e6f0fb; } td.cell.unexpected { background: #f3e6fd; } td.cell.none { color: #9aa3ad; }
         .mark { font-weight: bold; }
+        #overview { margin: 6px 0 10px; }
+        #overview h2 { margin: 8px 0 2px; font-size: 15px; border: 0; padding: 0; }
+        #overview h2 small { font-size: 12.5px; margin-left: 6px; }
+        .legend { font-size: 12px; color: #3d4653; margin: 4px 0; }
+        .legend > span { margin-right: 8px; white-space: nowrap; }
+        .legend .filter { margin-left: 8px; font-weight: 600; white-space: nowrap; cursor: pointer; }
+        .errors-link { color: #a31b1b; font-weight: 600; margin-left: 8px; }
+        .count.failed, .count.unexpected { color: #a31b1b; font-weight: 600; }
+        table.ov { border-collapse: separate; border-spacing: 1px; margin: 2px 0; background: none; }
+        table.ov th, table.ov td { border: 0; padding: 0; background: none; font-size: 11px; line-height: 16px; text-align: center; vertical-align: middle; }
+        table.ov thead th { color: #5a6472; font-weight: 600; }
+        table.ov th.group { border-bottom: 1px solid #cdd3da; }
+        table.ov th.corner { font-weight: normal; text-align: right; padding-right: 6px; }
+        table.ov th.row { text-align: right; padding-right: 6px; font-weight: normal; white-space: nowrap; }
+        table.ov th.row a { color: inherit; text-decoration: none; }
+        table.ov .g { padding-left: 5px; }
+        .o { display: inline-block; min-width: 20px; height: 16px; line-height: 16px; border-radius: 3px; text-align: center; font-size: 11px; text-decoration: none; }
+        table.ov.dense th, table.ov.dense td { line-height: 12px; font-size: 10px; }
+        table.ov.dense .o { min-width: 10px; width: 10px; height: 12px; line-height: 12px; font-size: 8px; border-radius: 2px; }
+        .o.passed { background: #cdebd3; color: #1c6b2c; } .o.failed { background: #d93a3a; color: #fff; }
+        .o.unsupported { background: #dfe3e8; color: #4d5663; } .o.expected { background: #f3d27a; color: #6b4700; }
+        .o.inconclusive { background: #bcd5f2; color: #1f4f86; } .o.unexpected { background: #9b4bd1; color: #fff; }
+        .o.none { color: #9aa3ad; border: 1px dashed #b8c0ca; box-sizing: border-box; }
+        a.o:hover { outline: 2px solid #1d2430; }
+        body.failures-only table.ov .o:not(.failed):not(.unexpected) { visibility: hidden; }
+        body.failures-only details.cell-details:not(.failed):not(.unexpected), body.failures-only tr.not-failing { display: none; }
+        .arrived, :target { outline: 3px solid #f0a020; outline-offset: 2px; scroll-margin-top: 8px; }
         details.cell-details { background: #fff; border: 1px solid #d8dde4; border-left-width: 4px; border-radius: 4px; margin: 3px 0; padding: 1px 10px; font-size: 13px; }
         details.cell-details.passed { border-left-color: #3c9a50; } details.cell-details.failed { border-left-color: #d23c3c; }
         details.cell-details.unsupported { border-left-color: #8a94a0; } details.cell-details.expected { border-left-color: #d9a520; }

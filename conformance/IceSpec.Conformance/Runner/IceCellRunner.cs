@@ -91,7 +91,7 @@ public static class IceCellRunner
         return new IceCellReport(scenario.Name, controlling.Name, controlled.Name, nomination,
             IceCellReport.Worst(cases.Select(c => c.Outcome)), $"{result.Outcome}: {FirstLine(result.Detail)} [{pcapSummary}]",
             scenario.Prediction.Kind, observed, result.ControllingPair?.ToString(), result.ControlledPair?.ToString(),
-            result.Outcome == IcePairOutcome.Connected ? result.TimeToConnected.TotalMilliseconds : null,
+            result.Outcome == IcePairOutcome.Connected ? result.TimeToConnected : null,
             cases, [.. artifacts.Where(f => File.Exists(Path.Combine(directory, f))).Select(f => Path.Combine(cellName, f))]);
     }
 

@@ -2,8 +2,10 @@ namespace IceSpec.Packaging.Tests.Consumer;
 
 /// <summary>
 /// The files of a console project a user writes outside the repository: it references the packages IceSpec.Stun and
-/// IceSpec.Generators and nothing else, adds its own vendor spec importing stun (no AdditionalFiles line: the package adds
-/// the project's *.spec), and reads messages with the accessors generated from it.
+/// IceSpec.Generators and nothing else, has vendor specs importing stun — acme.spec listed as AdditionalFiles by hand (as
+/// inside the repository), vendor/beta.spec not (the package adds the project's other *.spec files), vendor/gamma.spec
+/// listed as names only (IceSpecEmit="false": its code would be in another assembly) — and reads messages with the
+/// accessors generated from them.
 /// </summary>
 internal static class ConsumerProject
 {
@@ -41,6 +43,8 @@ internal static class ConsumerProject
           <ItemGroup>
             <PackageReference Include="IceSpec.Stun" Version="{version}" />
             <PackageReference Include="IceSpec.Generators" Version="{version}" />
+            <AdditionalFiles Include="acme.spec" />
+            <AdditionalFiles Include="vendor/gamma.spec" IceSpecEmit="false" />
           </ItemGroup>
         </Project>
         """;
@@ -58,14 +62,35 @@ internal static class ConsumerProject
         }
         """;
 
+    /// <summary>A second vendor spec, in a folder, that no AdditionalFiles line names.</summary>
+    public const string SecondVendorSpec = """
+        protocol beta "RFC 8489 §18.3";
+        namespace Beta.Stun;
+        import stun;
+
+        attribute BETA-PORT 0xC0E5 : u16 "RFC 8489 §18.3: a port (vendor attribute)";
+        """;
+
+    /// <summary>A spec the project reads for names only: nothing may be generated from it.</summary>
+    public const string NamesOnlySpec = """
+        protocol gamma "RFC 8489 §18.3";
+        namespace Gamma.Stun;
+        import stun;
+
+        attribute GAMMA-TAG 0xC0E6 : u32 "RFC 8489 §18.3: a tag (vendor attribute)";
+        """;
+
     /// <summary>
-    /// For each hex argument: the ACME-FLAGS value the generated accessor reads, the generated validator's verdict, and
+    /// Whether code was generated from the names-only spec, the code of BETA-PORT as generated from the second spec, then for each hex argument: the ACME-FLAGS value the generated accessor reads, the generated validator's verdict, and
     /// the message rebuilt with the generated writer (same type and transaction ID, that one attribute).
     /// </summary>
     public const string Program = """
         using Acme.Stun;
+        using Beta.Stun;
         using IceSpec.Stun;
 
+        Console.WriteLine($"GAMMA generated: {typeof(BetaAttributeTypes).Assembly.GetType("Gamma.Stun.GammaAttributeTypes") is not null}");
+        Console.WriteLine($"BETA-PORT type 0x{BetaAttributeTypes.BetaPort:X4}");
         foreach (var hex in args)
         {
             var bytes = Convert.FromHexString(hex);

@@ -30,6 +30,9 @@ public sealed class PackageConsumerTests(PackedFeed feed, ITestOutputHelper outp
         using var project = NewConsumerDirectory();
         File.WriteAllText(project.Combine("consumer.csproj"), ConsumerProject.ProjectFile(feed.Version));
         File.WriteAllText(project.Combine("acme.spec"), ConsumerProject.VendorSpec);
+        Directory.CreateDirectory(project.Combine("vendor"));
+        File.WriteAllText(project.Combine("vendor", "beta.spec"), ConsumerProject.SecondVendorSpec);
+        File.WriteAllText(project.Combine("vendor", "gamma.spec"), ConsumerProject.NamesOnlySpec);
         File.WriteAllText(project.Combine("Program.cs"), ConsumerProject.Program);
 
         var started = DateTime.UtcNow;
@@ -40,13 +43,13 @@ public sealed class PackageConsumerTests(PackedFeed feed, ITestOutputHelper outp
         Assert.Equal(0, run.ExitCode);
         // The program's lines (dotnet run may print build messages before them).
         var lines = run.Stdout.Split('\n', StringSplitOptions.TrimEntries)
-            .Where(line => line.StartsWith("ACME-FLAGS ", StringComparison.Ordinal) || line.StartsWith("acme rules: ", StringComparison.Ordinal)
+            .Where(line => line.StartsWith("GAMMA ", StringComparison.Ordinal) || line.StartsWith("BETA-PORT ", StringComparison.Ordinal) || line.StartsWith("ACME-FLAGS ", StringComparison.Ordinal) || line.StartsWith("acme rules: ", StringComparison.Ordinal)
                            || line.StartsWith("rebuilt ", StringComparison.Ordinal))
             .ToList();
-        Assert.Equal(5, lines.Count);
-        Assert.Equal(new[] { "ACME-FLAGS 0x12345678", "acme rules: kept", "rebuilt " + WithFlags, "ACME-FLAGS absent" }, lines.Take(4));
-        Assert.StartsWith("acme rules: broken", lines[4]);
-        Assert.Contains("AcmeFlags", lines[4]);
+        Assert.Equal(7, lines.Count);
+        Assert.Equal(new[] { "GAMMA generated: False", "BETA-PORT type 0xC0E5", "ACME-FLAGS 0x12345678", "acme rules: kept", "rebuilt " + WithFlags, "ACME-FLAGS absent" }, lines.Take(6));
+        Assert.StartsWith("acme rules: broken", lines[6]);
+        Assert.Contains("AcmeFlags", lines[6]);
     }
 
     [Fact]

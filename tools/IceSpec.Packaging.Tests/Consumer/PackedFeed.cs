@@ -53,6 +53,8 @@ public sealed class PackedFeed : IDisposable
         {
             var copy = System.IO.Path.Combine(cache, id, Version.ToLowerInvariant());
             if (Directory.Exists(copy)) Directory.Delete(copy, recursive: true);
+            var versions = System.IO.Path.GetDirectoryName(copy)!;
+            if (Directory.Exists(versions) && !Directory.EnumerateFileSystemEntries(versions).Any()) Directory.Delete(versions);
         }
     }
 }

@@ -6,9 +6,9 @@ namespace IceSpec.Captures.Replay;
 /// <summary>
 /// Makes a captured request new again for a live target: a fresh transaction ID (RFC 8489 §6.2: each new request gets
 /// one), XOR'ed addresses re-encoded for it (§14.2: the XOR covers the transaction ID for IPv6), the NONCE the target
-/// last handed out instead of the captured one (§9.2.4), <paramref name="username"/> instead of the captured USERNAME
+/// last handed out instead of the captured one (§9.2.4), the given <c>username</c> instead of the captured USERNAME
 /// when given (an ICE agent started for the replay has a ufrag of its own), and MESSAGE-INTEGRITY(-SHA256) (§14.5,
-/// §14.6) and FINGERPRINT (§14.7) computed again with <paramref name="key"/> — or left out when there is no key.
+/// §14.6) and FINGERPRINT (§14.7) computed again with the given <c>key</c> — or left out when there is no key.
 /// </summary>
 public static class RequestRewriter
 {

@@ -3,10 +3,13 @@ using System.Net;
 namespace IceSpec.Conformance.Lab;
 
 /// <summary>One site: a router namespace (with its NAT) and one or more host namespaces behind it.</summary>
+/// <param name="Nat">The NAT of the site's router.</param>
+/// <param name="Hosts">Host namespaces behind the router.</param>
 /// <param name="UdpBlocked">The router forwards no UDP and only TCP to the TURN servers' port 3478.</param>
 public sealed record SiteSpec(NatType Nat, int Hosts = 1, bool UdpBlocked = false);
 
 /// <summary>What the lab builds: sites hanging off one public namespace, and the loss injected in it.</summary>
+/// <param name="Sites">The sites, numbered from 1 in this order.</param>
 /// <param name="LossPercent">Share of forwarded packets the public namespace drops at random (nftables numgen), 0–99.</param>
 /// <param name="UdpConntrackTimeout">
 /// Seconds the sites' NATs keep an idle UDP mapping (<c>nf_conntrack_udp_timeout</c> and <c>_stream</c>, per network

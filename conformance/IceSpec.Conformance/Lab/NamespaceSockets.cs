@@ -23,7 +23,7 @@ public static class NamespaceSockets
         return socket;
     });
 
-    /// <summary>A TCP socket inside <paramref name="netns"/>, bound to <paramref name="local"/> (and listening) when given.</summary>
+    /// <summary>A TCP socket inside <paramref name="netns"/>, bound to <paramref name="listenOn"/> (and listening) when given.</summary>
     public static Socket Tcp(string netns, IPEndPoint? listenOn = null) => InNamespace(netns, () =>
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

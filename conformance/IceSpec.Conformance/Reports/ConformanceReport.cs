@@ -4,8 +4,10 @@ using IceSpec.Conformance.Scenarios;
 
 namespace IceSpec.Conformance.Reports;
 
-/// <summary>One ICE cell: an ordered pair (controlling → controlled) in one scenario with one nomination mode.</summary>
-/// <param name="Artifacts">Pcaps and logs of the cell, paths relative to the report's directory.</param>
+/// <summary>
+/// One ICE cell: an ordered pair (controlling → controlled) in one scenario with one nomination mode. <c>Artifacts</c>: the
+/// cell's pcaps and logs, paths relative to the report's directory.
+/// </summary>
 public sealed record IceCellReport(
     string Scenario,
     string Controlling,

@@ -20,7 +20,8 @@ public static class ConnectivityCheckCase
         "agent MUST NOT include USE-CANDIDATE. Judged on every check in both agents' pcaps.");
 
     /// <summary>Passed when every check seen keeps the rules, failed on the first that does not or when no check is seen.</summary>
-    /// <param name="servers">The STUN/TURN servers: plain Binding requests to them gather candidates, they are not checks.</param>
+    /// <param name="pcaps">Both agents' captures.</param>
+    /// <param name="server">The STUN/TURN server: plain Binding requests to it gather candidates, they are not checks.</param>
     public static (CaseOutcome Outcome, string Detail) Judge(IEnumerable<string> pcaps, IPEndPoint server)
     {
         var checks = 0;

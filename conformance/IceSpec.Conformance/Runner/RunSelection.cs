@@ -8,10 +8,15 @@ using IceSpec.Conformance.Lab;
 namespace IceSpec.Conformance.Runner;
 
 /// <summary>What a run covers and where it writes; the command line of <c>icespec conformance run</c>.</summary>
+/// <param name="Implementations">The drivers (by name) whose ordered pairs run.</param>
+/// <param name="Scenarios">The NAT-lab scenarios the cells run in.</param>
+/// <param name="Nominations">The nomination modes of the cells.</param>
 /// <param name="CasePatterns">Globs over case IDs (<c>rfc8445-*</c>); empty = every case.</param>
 /// <param name="Strict">Also run SHOULD cases.</param>
 /// <param name="ExpectedFailures">Known failures: <c>CASE-ID TARGET REASON</c> lines, TARGET a server name (coturn, icespec) or an ICE cell <c>SCENARIO/CONTROLLING&gt;CONTROLLED</c> (globs allowed).</param>
+/// <param name="OutputDirectory">Where the reports, pcaps and logs go.</param>
 /// <param name="Server">The STUN/TURN server the ICE scenarios use.</param>
+/// <param name="CellTimeout">How long each ICE cell may take to connect; null = 20 s.</param>
 /// <param name="Pairs">Only these ordered pairs (<c>controlling&gt;controlled</c>), per scenario name or <c>*</c> for all; null = every pair.</param>
 /// <param name="ServerCaseTargets">The servers the black-box server cases run against (none: no server cases).</param>
 /// <param name="AgentPlacement">Where the ICE agent cases run: <c>loopback</c>, a scenario's lab (IUT on its controlling host,

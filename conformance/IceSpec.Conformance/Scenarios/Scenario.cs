@@ -54,7 +54,14 @@ public sealed record HostSlot(int Site, int Host);
 /// A lab scenario: the topology, where the controlling and controlled agents run, the servers they are given, and the
 /// prediction the ICE case checks.
 /// </summary>
+/// <param name="Name">The scenario's name on the command line and in reports.</param>
+/// <param name="Title">One line saying what the scenario is.</param>
+/// <param name="Topology">What the lab builds.</param>
+/// <param name="Controlling">Where the controlling agent runs.</param>
+/// <param name="Controlled">Where the controlled agent runs.</param>
 /// <param name="TurnTransport"><c>udp</c> or <c>tcp</c> when the agents get a TURN server; null when they get STUN only.</param>
+/// <param name="Prediction">The pair kind the ICE case expects, with its RFC section and reason.</param>
+/// <param name="MidCall">A fault injected after the pair is selected, and what must follow; null: none.</param>
 public sealed record Scenario(
     string Name,
     string Title,

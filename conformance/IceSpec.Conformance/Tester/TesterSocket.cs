@@ -7,7 +7,7 @@ namespace IceSpec.Conformance.Tester;
 /// <summary>
 /// One UDP socket of the tester (a candidate it advertises, or an address it keeps back to appear peer-reflexive),
 /// bound to an ephemeral port; a thread of its own receives with the kernel's timestamps and hands every datagram to
-/// <paramref name="onReceived"/>.
+/// the receive callback it is made with.
 /// </summary>
 public sealed class TesterSocket : IDisposable
 {

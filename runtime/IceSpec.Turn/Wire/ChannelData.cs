@@ -54,6 +54,8 @@ public readonly ref struct ChannelData
     /// <summary>First two bits 01: a ChannelData message rather than STUN (00) when demultiplexing (RFC 8656 §12).</summary>
     public static bool LooksLikeChannelData(ReadOnlySpan<byte> buffer) => buffer.Length >= HeaderLength && (buffer[0] & 0xC0) == 0x40;
 
+    /// <param name="buffer">The bytes of one datagram, or of a stream from where a message starts.</param>
+    /// <param name="message">The message read, valid when the status is Ok.</param>
     /// <param name="acceptRfc5766Range">Also accept RFC 5766's 0x5000–0x7FFF (coturn's turnutils_uclient still uses them).</param>
     public static ChannelDataStatus TryParse(ReadOnlySpan<byte> buffer, out ChannelData message, bool acceptRfc5766Range = false)
     {

@@ -36,12 +36,26 @@ internal sealed class ConformanceDriverOptions
         foreach (var option in new[] { _files, _drivers, _capabilities, _descriptions }) command.Options.Add(option);
     }
 
-    /// <summary>Registers the declared drivers with <see cref="DriverRegistry"/>; a bad declaration is a usage error (its exit code), else null.</summary>
+    /// <summary>
+    /// Registers the declared drivers with <see cref="DriverRegistry"/>; a bad declaration is a usage error, missing bundled
+    /// drivers a setup error (their exit codes), else null.
+    /// </summary>
     public int? Register(ParseResult parse, CliConsole console)
     {
         try
         {
             _ = DriverRegistry.All; // the bundled file first: its problem is not the user's file's
+        }
+        catch (DriverDeclarationException e)
+        {
+            // The kit's own drivers are installed beside icespec (drivers/, icespec-driver.dll): a broken installation.
+            console.Error.WriteLine($"icespec: {e.Message}");
+            console.Error.WriteLine($"icespec: the conformance drivers belong beside icespec in {Path.GetDirectoryName(DriverRegistry.BundledImplementationsFile)}: "
+                + "reinstall the tool (dotnet tool update icespec) or build tools/IceSpec.Cli from the repository.");
+            return ExitCodes.Setup;
+        }
+        try
+        {
             foreach (var file in parse.GetValue(_files) ?? []) DriverRegistry.RegisterFile(file);
             foreach (var declaration in CommandLineDrivers.Parse(InOrder(parse), Directory.GetCurrentDirectory())) DriverRegistry.Register(declaration);
             return null;

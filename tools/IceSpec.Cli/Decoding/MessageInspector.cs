@@ -15,6 +15,7 @@ public static class MessageInspector
     static MessageInspector() =>
         System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(IceSpec.Turn.TurnRegistry).Module.ModuleHandle);
 
+    /// <param name="bytes">The message.</param>
     /// <param name="profile">A validator profile such as "ice-check", or null for the plain rules.</param>
     /// <param name="credential">The key to verify integrity with, or null.</param>
     public static MessageReport Inspect(byte[] bytes, string? profile, Credential? credential)

@@ -9,7 +9,10 @@ namespace IceSpec.Conformance.Cases.Agent;
 public sealed record AgentCaseFamily(string Name, string Sections, IReadOnlyList<AgentCase> Cases);
 
 /// <summary>What an agent-case run covers and where it writes.</summary>
+/// <param name="OutputDirectory">Where the cases' pcaps and logs go.</param>
 /// <param name="Selects">Which cases run (by ID and level); null: every MUST case.</param>
+/// <param name="Expected">Known failures; null: none.</param>
+/// <param name="Placement">Where the IUT and the tester run; null: loopback.</param>
 /// <param name="Parallelism">Cases run side by side (each with its own IUT process and tester); exclusive cases run alone.</param>
 /// <param name="InShard">Which (target, case) units this run owns (<c>--shard</c>); null: all.</param>
 public sealed record AgentCaseOptions(

@@ -4,7 +4,7 @@ namespace IceSpec.Turn.Server;
 
 /// <summary>
 /// What <c>icespec turn-server</c> does once its flags are read: build the options (config file, then flags), start the
-/// host, print the listening addresses, run until SIGINT/SIGTERM (or <paramref name="stop"/>), stop cleanly.
+/// host, print the listening addresses, run until SIGINT/SIGTERM (or the <c>stop</c> token of <see cref="Run"/>), stop cleanly.
 /// </summary>
 public static class TurnServerRunner
 {

@@ -1,0 +1,66 @@
+using System.Net;
+using IceSpec.Ice.Tests.Session;
+using IceSpec.Tests.Observability;
+
+namespace IceSpec.Ice.Tests.Observability;
+
+/// <summary>The meter <c>IceSpec.Ice.Session</c> and the session's log events, on loopback.</summary>
+public sealed class IceSessionObservabilityTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task Two_sessions_that_connect_count_checks_sent_and_answered_and_time_to_connected()
+    {
+        var log = new ListLogger();
+        await using var a = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlling, Addresses = [IPAddress.Loopback], Logger = log });
+        await using var b = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlled, Addresses = [IPAddress.Loopback] });
+        using var metricsA = new MeterRecorder(a.Metrics.Meter);
+        using var metricsB = new MeterRecorder(b.Metrics.Meter);
+        var started = DateTime.UtcNow;
+        await IceSessionTests.Exchange(a, b);
+        await a.ConnectAsync().WaitAsync(Limit);
+        await b.ConnectAsync().WaitAsync(Limit);
+        var elapsed = (DateTime.UtcNow - started).TotalSeconds;
+
+        foreach (var metrics in new[] { metricsA, metricsB })
+        {
+            var sent = metrics["icespec.ice.checks.sent{triggered=False}"] + metrics["icespec.ice.checks.sent{triggered=True}"];
+            Assert.InRange(metrics["icespec.ice.checks.answered"], 1, sent);
+            var timeToConnected = Assert.Single(metrics.Values("icespec.ice.time_to_connected"));
+            Assert.InRange(timeToConnected, 0.000_001, elapsed + 1);
+            Assert.Equal(0, metrics["icespec.ice.consent.losses"]);
+        }
+        Assert.Contains(log.Lines, l => l.StartsWith("Information ice.state.changed state=Connected ", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.StartsWith("Information ice.pair.selected local=host 127.0.0.1:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_session_whose_peer_never_answers_sends_checks_that_nobody_answers()
+    {
+        await using var a = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlling, Addresses = [IPAddress.Loopback] });
+        await using var silent = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlled, Addresses = [IPAddress.Loopback] });
+        using var metrics = new MeterRecorder(a.Metrics.Meter);
+        var description = await silent.GetLocalDescriptionAsync().WaitAsync(Limit);
+        await silent.DisposeAsync(); // its sockets close: a's checks go unanswered
+        a.SetRemoteDescription(description);
+        await a.GetLocalDescriptionAsync().WaitAsync(Limit);
+        var deadline = DateTime.UtcNow + Limit;
+        while (metrics["icespec.ice.checks.sent{triggered=False}"] < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+
+        Assert.True(metrics["icespec.ice.checks.sent{triggered=False}"] >= 2);
+        Assert.Equal(0, metrics["icespec.ice.checks.answered"]);
+        Assert.Empty(metrics.Values("icespec.ice.time_to_connected"));
+    }
+
+    [Fact]
+    public void Consent_expiry_counts_one_loss_and_nothing_else_does()
+    {
+        using var session = new IceSessionMetrics();
+        using var metrics = new MeterRecorder(session.Meter);
+        session.Record(new IceConnectionStateChanged(TimeSpan.FromSeconds(40), IceConnectionState.Connected));
+        session.Record(new IceConnectionStateChanged(TimeSpan.FromSeconds(70), IceConnectionState.Disconnected)); // RFC 7675 §5.1
+        session.Record(new IceConnectionStateChanged(TimeSpan.FromSeconds(71), IceConnectionState.Failed));
+        Assert.Equal(1, metrics["icespec.ice.consent.losses"]);
+    }
+}

@@ -1,4 +1,5 @@
 using System.Net;
+using IceSpec.Ice.Sdp;
 using IceSpec.Ice.Tests.Session;
 using IceSpec.Tests.Observability;
 
@@ -39,16 +40,24 @@ public sealed class IceSessionObservabilityTests
     public async Task A_session_whose_peer_never_answers_sends_checks_that_nobody_answers()
     {
         await using var a = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlling, Addresses = [IPAddress.Loopback] });
-        await using var silent = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlled, Addresses = [IPAddress.Loopback] });
         using var metrics = new MeterRecorder(a.Metrics.Meter);
-        var description = await silent.GetLocalDescriptionAsync().WaitAsync(Limit);
-        await silent.DisposeAsync(); // its sockets close: a's checks go unanswered
+        var silent = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlled, Addresses = [IPAddress.Loopback] });
+        IceDescription description;
+        try
+        {
+            description = await silent.GetLocalDescriptionAsync().WaitAsync(Limit);
+        }
+        finally
+        {
+            await silent.DisposeAsync(); // its sockets close: a's checks go unanswered
+        }
         a.SetRemoteDescription(description);
         await a.GetLocalDescriptionAsync().WaitAsync(Limit);
         var deadline = DateTime.UtcNow + Limit;
-        while (metrics["icespec.ice.checks.sent{triggered=False}"] < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        while (metrics["icespec.ice.checks.sent{triggered=False}"] < 1 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        await Task.Delay(1000); // its retransmissions (RFC 8445 §14.3) go unanswered too
 
-        Assert.True(metrics["icespec.ice.checks.sent{triggered=False}"] >= 2);
+        Assert.Equal(1, metrics["icespec.ice.checks.sent{triggered=False}"]); // one pair; retransmissions are not new checks
         Assert.Equal(0, metrics["icespec.ice.checks.answered"]);
         Assert.Empty(metrics.Values("icespec.ice.time_to_connected"));
     }

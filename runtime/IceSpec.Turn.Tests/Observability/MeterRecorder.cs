@@ -3,8 +3,9 @@ using System.Diagnostics.Metrics;
 namespace IceSpec.Tests.Observability;
 
 /// <summary>
-/// Sums what one <see cref="Meter"/> instance records (other meters of the same name, e.g. parallel tests' servers,
-/// stay out), by instrument and tags: <c>recorder["icespec.turn.relayed.bytes{direction=client-to-peer}"]</c>.
+/// What one <see cref="Meter"/> instance records (other meters of the same name, e.g. parallel tests' servers, stay out),
+/// by instrument and tags: <c>recorder["icespec.turn.relayed.bytes{direction=client-to-peer}"]</c> — the sum of the
+/// measurements of a recorded instrument, the value observed now of an observable one.
 /// </summary>
 public sealed class MeterRecorder : IDisposable
 {
@@ -23,11 +24,12 @@ public sealed class MeterRecorder : IDisposable
         _listener.Start();
     }
 
-    /// <summary>The sum of the measurements of <paramref name="key"/> (instrument name, then <c>{tag=value,…}</c> sorted by tag when tagged); 0 if none.</summary>
+    /// <summary>The value of <paramref name="key"/> (instrument name, then <c>{tag=value,…}</c> sorted by tag when tagged); 0 if none.</summary>
     public double this[string key]
     {
         get
         {
+            _listener.RecordObservableInstruments();
             lock (_totals) return _totals.GetValueOrDefault(key);
         }
     }
@@ -37,6 +39,7 @@ public sealed class MeterRecorder : IDisposable
     {
         get
         {
+            _listener.RecordObservableInstruments();
             lock (_totals) return _totals.Where(t => t.Value != 0).ToDictionary(t => t.Key, t => t.Value);
         }
     }
@@ -54,7 +57,7 @@ public sealed class MeterRecorder : IDisposable
             key += "{" + string.Join(",", tags.ToArray().OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}")) + "}";
         lock (_totals)
         {
-            _totals[key] = _totals.GetValueOrDefault(key) + value;
+            _totals[key] = instrument.IsObservable ? value : _totals.GetValueOrDefault(key) + value;
             if (!_values.TryGetValue(key, out var list)) _values[key] = list = [];
             list.Add(value);
         }

@@ -118,7 +118,7 @@ public sealed partial class TurnServer
         if (!_options.PeerPolicy.IsAllowed(peer))
         {
             _log.PermissionRefused("peer-policy", flow.Remote, credential.Username, peer.AddressText);
-            _metrics.PermissionRefused("forbidden-peer");
+            _metrics.PermissionRefused();
             SendError(flow, message, TurnErrorCodes.Forbidden, "peer address not allowed", credential);
             return false;
         }

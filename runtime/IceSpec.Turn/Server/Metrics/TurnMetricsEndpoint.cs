@@ -13,9 +13,6 @@ namespace IceSpec.Turn.Server;
 /// </summary>
 internal sealed class TurnMetricsEndpoint : IAsyncDisposable
 {
-    /// <summary>prometheus-net unpublishes a series not updated for this long; a TURN counter may well sit still for hours.</summary>
-    private static readonly TimeSpan SeriesLifetime = TimeSpan.FromDays(30);
-
     private static readonly byte[] HealthyBody = "ok\n"u8.ToArray();
 
     private readonly HttpListener _listener = new();
@@ -29,8 +26,10 @@ internal sealed class TurnMetricsEndpoint : IAsyncDisposable
         _adapter = MeterAdapter.StartListening(new MeterAdapterOptions
         {
             Registry = _registry,
+            // The default factory writes into prometheus-net's default registry, whatever Registry says.
+            MetricFactory = Metrics.WithCustomRegistry(_registry),
+            // The server's instruments are observable: read at every scrape, so prometheus-net never expires them.
             InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter, meter),
-            MetricsExpireAfter = SeriesLifetime,
         });
         var address = endpoint.Address;
         var host = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "+"

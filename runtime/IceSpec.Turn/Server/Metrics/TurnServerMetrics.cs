@@ -5,60 +5,76 @@ namespace IceSpec.Turn.Server;
 
 /// <summary>
 /// The meter <c>IceSpec.Turn.Server</c> of one <see cref="TurnServer"/> (System.Diagnostics.Metrics; names and units after
-/// the OpenTelemetry conventions; listed in Server/README.md, "Logs and metrics"). Recording is thread-safe and allocates
-/// nothing (the tags are preallocated); with no listener an instrument is one branch.
+/// the OpenTelemetry conventions; listed in Server/README.md, "Logs and metrics"). The core counts in plain fields (it is
+/// single-threaded: one writer) and every instrument is observable, read when a listener collects: the relay path costs
+/// an addition, and an exporter always sees the current totals, however long a counter stands still.
 /// </summary>
 public sealed class TurnServerMetrics : IDisposable
 {
     public const string MeterName = "IceSpec.Turn.Server";
 
-    private static readonly KeyValuePair<string, object?> ClientToPeer = new("direction", "client-to-peer");
-    private static readonly KeyValuePair<string, object?> PeerToClient = new("direction", "peer-to-client");
+    /// <summary>The <c>reason</c> tags of refused Allocates, indexed by <see cref="RefusalIndex"/>.</summary>
+    private static readonly string[] RefusalReasons =
+    [
+        "try-alternate", "bad-request", "unauthenticated", "forbidden", "unknown-attribute", "allocation-mismatch",
+        "address-family-not-supported", "wrong-credentials", "unsupported-transport", "quota", "insufficient-capacity", "server-error", "other",
+    ];
 
     private readonly bool _ownsMeter;
-    private readonly UpDownCounter<long> _allocationsActive;
-    private readonly Counter<long> _allocationsCreated;
-    private readonly Counter<long> _allocationsRefused;
-    private readonly UpDownCounter<long> _permissionsActive;
-    private readonly Counter<long> _permissionsRefused;
-    private readonly UpDownCounter<long> _channelsActive;
-    private readonly Counter<long> _relayedPackets;
-    private readonly Counter<long> _relayedBytes;
-    private readonly Counter<long> _authFailures;
-    private readonly Counter<long> _nonceRenewals;
+    private readonly long[] _refused = new long[RefusalReasons.Length];
+    private readonly Dictionary<string, long> _authFailures = new(StringComparer.Ordinal);
+    private long _allocationsActive;
+    private long _allocationsCreated;
+    private long _permissionsActive;
+    private long _permissionsRefused;
+    private long _channelsActive;
+    private long _packetsToPeers;
+    private long _bytesToPeers;
+    private long _packetsToClients;
+    private long _bytesToClients;
+    private long _nonceRenewals;
 
     /// <summary>A meter from <paramref name="factory"/> (a host's DI container), or one of its own (disposed with this).</summary>
     public TurnServerMetrics(IMeterFactory? factory = null)
     {
         _ownsMeter = factory is null;
         Meter = factory?.Create(MeterName) ?? new Meter(MeterName);
-        _allocationsActive = Meter.CreateUpDownCounter<long>("icespec.turn.allocations.active", "{allocation}", "Allocations now.");
-        _allocationsCreated = Meter.CreateCounter<long>("icespec.turn.allocations.created", "{allocation}", "Allocations created (RFC 8656 §7.2).");
-        _allocationsRefused = Meter.CreateCounter<long>("icespec.turn.allocations.refused", "{request}",
+        Meter.CreateObservableUpDownCounter("icespec.turn.allocations.active", () => Volatile.Read(ref _allocationsActive), "{allocation}", "Allocations now.");
+        Meter.CreateObservableCounter("icespec.turn.allocations.created", () => Volatile.Read(ref _allocationsCreated), "{allocation}",
+            "Allocations created (RFC 8656 §7.2).");
+        Meter.CreateObservableCounter("icespec.turn.allocations.refused", ObserveRefusals, "{request}",
             "Allocate requests answered with an error, by reason (the initial 401 challenge and 438 Stale Nonce are not refusals).");
-        _permissionsActive = Meter.CreateUpDownCounter<long>("icespec.turn.permissions.active", "{permission}", "Permissions now (RFC 8656 §9).");
-        _permissionsRefused = Meter.CreateCounter<long>("icespec.turn.permissions.refused", "{peer}", "Peers refused by the peer policy (403), by reason.");
-        _channelsActive = Meter.CreateUpDownCounter<long>("icespec.turn.channels.active", "{channel}", "Channel bindings now (RFC 8656 §12).");
-        _relayedPackets = Meter.CreateCounter<long>("icespec.turn.relayed.packets", "{packet}", "Packets relayed, by direction.");
-        _relayedBytes = Meter.CreateCounter<long>("icespec.turn.relayed.bytes", "By", "Application data bytes relayed (no TURN framing), by direction.");
-        _authFailures = Meter.CreateCounter<long>("icespec.turn.auth.failures", "{request}",
+        Meter.CreateObservableUpDownCounter("icespec.turn.permissions.active", () => Volatile.Read(ref _permissionsActive), "{permission}",
+            "Permissions now (RFC 8656 §9).");
+        Meter.CreateObservableCounter("icespec.turn.permissions.refused",
+            () => new Measurement<long>(Volatile.Read(ref _permissionsRefused), new KeyValuePair<string, object?>("reason", "forbidden-peer")), "{peer}",
+            "Peers refused by the peer policy (403), by reason.");
+        Meter.CreateObservableUpDownCounter("icespec.turn.channels.active", () => Volatile.Read(ref _channelsActive), "{channel}",
+            "Channel bindings now (RFC 8656 §12).");
+        Meter.CreateObservableCounter("icespec.turn.relayed.packets",
+            () => ByDirection(Volatile.Read(ref _packetsToPeers), Volatile.Read(ref _packetsToClients)), "{packet}", "Packets relayed, by direction.");
+        Meter.CreateObservableCounter("icespec.turn.relayed.bytes",
+            () => ByDirection(Volatile.Read(ref _bytesToPeers), Volatile.Read(ref _bytesToClients)), "By",
+            "Application data bytes relayed (no TURN framing), by direction.");
+        Meter.CreateObservableCounter("icespec.turn.auth.failures", ObserveAuthFailures, "{request}",
             "Requests whose long-term credentials failed (401 after MESSAGE-INTEGRITY, RFC 8489 §9.2.4), by reason.");
-        _nonceRenewals = Meter.CreateCounter<long>("icespec.turn.nonce.renewals", "{response}", "438 Stale Nonce responses with a new nonce (RFC 8489 §9.2.4).");
+        Meter.CreateObservableCounter("icespec.turn.nonce.renewals", () => Volatile.Read(ref _nonceRenewals), "{response}",
+            "438 Stale Nonce responses with a new nonce (RFC 8489 §9.2.4).");
     }
 
     public Meter Meter { get; }
 
     internal void AllocationCreated()
     {
-        _allocationsCreated.Add(1);
-        _allocationsActive.Add(1);
+        _allocationsCreated++;
+        _allocationsActive++;
     }
 
     internal void AllocationDeleted(int permissions, int channels)
     {
-        _allocationsActive.Add(-1);
-        if (permissions > 0) _permissionsActive.Add(-permissions);
-        if (channels > 0) _channelsActive.Add(-channels);
+        _allocationsActive--;
+        _permissionsActive -= permissions;
+        _channelsActive -= channels;
     }
 
     /// <summary>An error response to an Allocate request; <paramref name="authenticated"/>: the request carried MESSAGE-INTEGRITY.</summary>
@@ -66,55 +82,68 @@ public sealed class TurnServerMetrics : IDisposable
     {
         // The 401 challenge to a request without credentials and 438 are steps of every allocation, not refusals.
         if (code == StunErrorCodes.StaleNonce || (code == StunErrorCodes.Unauthenticated && !authenticated)) return;
-        if (!_allocationsRefused.Enabled) return;
-        _allocationsRefused.Add(1, new KeyValuePair<string, object?>("reason", RefusalReason(code)));
+        _refused[RefusalIndex(code)]++;
     }
 
-    internal void PermissionRefused(string reason) => _permissionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    internal void PermissionRefused() => _permissionsRefused++;
 
-    internal void PermissionsChanged(int delta)
-    {
-        if (delta != 0) _permissionsActive.Add(delta);
-    }
+    internal void PermissionsChanged(int delta) => _permissionsActive += delta;
 
-    internal void ChannelsChanged(int delta)
-    {
-        if (delta != 0) _channelsActive.Add(delta);
-    }
+    internal void ChannelsChanged(int delta) => _channelsActive += delta;
 
     internal void RelayedToPeer(int bytes)
     {
-        _relayedPackets.Add(1, ClientToPeer);
-        _relayedBytes.Add(bytes, ClientToPeer);
+        _packetsToPeers++;
+        _bytesToPeers += bytes;
     }
 
     internal void RelayedToClient(int bytes)
     {
-        _relayedPackets.Add(1, PeerToClient);
-        _relayedBytes.Add(bytes, PeerToClient);
+        _packetsToClients++;
+        _bytesToClients += bytes;
     }
 
-    internal void AuthFailed(string reason) => _authFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
-
-    internal void NonceRenewed() => _nonceRenewals.Add(1);
-
-    /// <summary>The <c>reason</c> tag of a refused Allocate: the error code's name (RFC 8489 §14.8, RFC 8656 §19).</summary>
-    internal static string RefusalReason(int code) => code switch
+    internal void AuthFailed(string reason)
     {
-        StunErrorCodes.TryAlternate => "try-alternate",
-        StunErrorCodes.BadRequest => "bad-request",
-        StunErrorCodes.Unauthenticated => "unauthenticated",
-        TurnErrorCodes.Forbidden => "forbidden",
-        StunErrorCodes.UnknownAttribute => "unknown-attribute",
-        TurnErrorCodes.AllocationMismatch => "allocation-mismatch",
-        TurnErrorCodes.AddressFamilyNotSupported => "address-family-not-supported",
-        TurnErrorCodes.WrongCredentials => "wrong-credentials",
-        TurnErrorCodes.UnsupportedTransportProtocol => "unsupported-transport",
-        TurnErrorCodes.AllocationQuotaReached => "quota",
-        TurnErrorCodes.InsufficientCapacity => "insufficient-capacity",
-        StunErrorCodes.ServerError => "server-error",
-        _ => "other",
+        lock (_authFailures) _authFailures[reason] = _authFailures.GetValueOrDefault(reason) + 1;
+    }
+
+    internal void NonceRenewed() => _nonceRenewals++;
+
+    /// <summary>The index in <see cref="RefusalReasons"/> of a refused Allocate's error code (RFC 8489 §14.8, RFC 8656 §19).</summary>
+    private static int RefusalIndex(int code) => code switch
+    {
+        StunErrorCodes.TryAlternate => 0,
+        StunErrorCodes.BadRequest => 1,
+        StunErrorCodes.Unauthenticated => 2,
+        TurnErrorCodes.Forbidden => 3,
+        StunErrorCodes.UnknownAttribute => 4,
+        TurnErrorCodes.AllocationMismatch => 5,
+        TurnErrorCodes.AddressFamilyNotSupported => 6,
+        TurnErrorCodes.WrongCredentials => 7,
+        TurnErrorCodes.UnsupportedTransportProtocol => 8,
+        TurnErrorCodes.AllocationQuotaReached => 9,
+        TurnErrorCodes.InsufficientCapacity => 10,
+        StunErrorCodes.ServerError => 11,
+        _ => 12,
     };
+
+    private IEnumerable<Measurement<long>> ObserveRefusals()
+    {
+        for (var i = 0; i < RefusalReasons.Length; i++)
+            yield return new Measurement<long>(Volatile.Read(ref _refused[i]), new KeyValuePair<string, object?>("reason", RefusalReasons[i]));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveAuthFailures()
+    {
+        lock (_authFailures) return [.. _authFailures.Select(f => new Measurement<long>(f.Value, new KeyValuePair<string, object?>("reason", f.Key)))];
+    }
+
+    private static Measurement<long>[] ByDirection(long toPeers, long toClients) =>
+    [
+        new(toPeers, new KeyValuePair<string, object?>("direction", "client-to-peer")),
+        new(toClients, new KeyValuePair<string, object?>("direction", "peer-to-client")),
+    ];
 
     public void Dispose()
     {

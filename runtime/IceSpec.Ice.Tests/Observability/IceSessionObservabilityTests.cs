@@ -63,13 +63,17 @@ public sealed class IceSessionObservabilityTests
     }
 
     [Fact]
-    public void Consent_expiry_counts_one_loss_and_nothing_else_does()
+    public void Each_consent_expiry_counts_one_loss_and_nothing_else_does()
     {
         using var session = new IceSessionMetrics();
         using var metrics = new MeterRecorder(session.Meter);
-        session.Record(new IceConnectionStateChanged(TimeSpan.FromSeconds(40), IceConnectionState.Connected));
-        session.Record(new IceConnectionStateChanged(TimeSpan.FromSeconds(70), IceConnectionState.Disconnected)); // RFC 7675 §5.1
-        session.Record(new IceConnectionStateChanged(TimeSpan.FromSeconds(71), IceConnectionState.Failed));
-        Assert.Equal(1, metrics["icespec.ice.consent.losses"]);
+        foreach (var (at, state) in new[]
+                 {
+                     (1, IceConnectionState.Checking), (2, IceConnectionState.Connected), (32, IceConnectionState.Disconnected), // RFC 7675 §5.1
+                     (40, IceConnectionState.Checking), (41, IceConnectionState.Connected), (71, IceConnectionState.Disconnected),
+                     (80, IceConnectionState.Checking), (90, IceConnectionState.Failed),
+                 })
+            session.Record(new IceConnectionStateChanged(TimeSpan.FromSeconds(at), state));
+        Assert.Equal(2, metrics["icespec.ice.consent.losses"]);
     }
 }

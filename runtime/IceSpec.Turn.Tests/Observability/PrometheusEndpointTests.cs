@@ -29,6 +29,7 @@ public sealed class PrometheusEndpointTests
         var health = await http.GetAsync("health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal("ok\n", await health.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://localhost:{port}/health")).StatusCode); // Host: localhost
         var before = await Scrape(http);
 
         using var peer = new UdpTestClient();

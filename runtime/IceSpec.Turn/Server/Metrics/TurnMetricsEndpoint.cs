@@ -35,6 +35,8 @@ internal sealed class TurnMetricsEndpoint : IAsyncDisposable
         var host = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "+"
             : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         _listener.Prefixes.Add($"http://{host}:{endpoint.Port}/");
+        // HttpListener matches the Host header against its prefixes: a scraper configured with localhost must find it too.
+        if (IPAddress.IsLoopback(address)) _listener.Prefixes.Add($"http://localhost:{endpoint.Port}/");
         _listener.Start();
         _loop = Task.Run(Serve);
     }

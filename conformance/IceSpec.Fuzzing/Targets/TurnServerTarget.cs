@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using IceSpec.Stun;
 using IceSpec.Turn;
 using IceSpec.Turn.Server;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Fuzzing.Targets;
 
@@ -82,7 +83,7 @@ public static class TurnScript
                 WallClockAtZero = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000),
                 UserQuota = 4,
             };
-            var log = new TurnServerLog(line => { if (line.Contains("internal-error")) _errors.Add(line); }, TurnLogLevel.Error);
+            var log = new TurnLogLineProvider(line => { if (line.Contains("internal-error")) _errors.Add(line); }, LogLevel.Error).CreateLogger("fuzz");
             _server = new TurnServer(options, _relays, log, Fill);
         }
 

@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using IceSpec.Ice.Sdp;
 using IceSpec.Stun;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IceSpec.Ice;
 
@@ -19,6 +21,7 @@ public sealed class IceSession : IAsyncDisposable
     /// <summary>Room for any UDP payload (RFC 768: the length field, header included, is 16 bits).</summary>
     private const int MaxDatagram = 65536;
     private readonly IceSessionOptions _options;
+    private readonly ILogger _log;
     private readonly IceAgent _agent;
     private readonly List<Socket> _sockets = [];
     private readonly Channel<Action> _inbox = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
@@ -42,6 +45,8 @@ public sealed class IceSession : IAsyncDisposable
     private IceSession(IceSessionOptions options, Action<IceEvent>? onEvent)
     {
         _options = options;
+        _log = options.Logger ?? NullLogger.Instance;
+        Metrics = new IceSessionMetrics(options.MeterFactory);
         _start = options.TimeProvider.GetTimestamp();
         _agent = new IceAgent(options);
         _agent.AddStream(options.Components);
@@ -105,6 +110,9 @@ public sealed class IceSession : IAsyncDisposable
 
     /// <summary>A local candidate as soon as it is gathered (trickle, RFC 8838); null means end-of-candidates.</summary>
     public event Action<IceCandidate?>? LocalCandidate;
+
+    /// <summary>The meter <c>IceSpec.Ice.Session</c> of this session (disposed with it when the session created it).</summary>
+    public IceSessionMetrics Metrics { get; }
 
     public IceCredentials LocalCredentials => _agent.LocalCredentials;
     public IceRole Role => _agent.Role;
@@ -183,6 +191,7 @@ public sealed class IceSession : IAsyncDisposable
         _stop.Dispose();
         _connected.TrySetCanceled();
         _gathered.TrySetCanceled();
+        Metrics.Dispose();
     }
 
     private TimeSpan Now => _options.TimeProvider.GetElapsedTime(_start);
@@ -347,7 +356,7 @@ public sealed class IceSession : IAsyncDisposable
                 _gathered.TrySetResult(Describe());
                 break;
             case IceConnectionStateChanged { State: IceConnectionState.Connected } when _agent.SelectedPair(0) is { } pair:
-                _connected.TrySetResult(pair);
+                if (_connected.TrySetResult(pair)) Metrics.Connected(Now);
                 break;
             case IceConnectionStateChanged { State: IceConnectionState.Failed }:
                 _connected.TrySetException(new IceSessionException("ICE failed: every candidate pair failed (RFC 8445 §7.2.5.4)"));
@@ -356,6 +365,8 @@ public sealed class IceSession : IAsyncDisposable
                 _received.Writer.TryWrite((data.Component, data.Data.ToArray()));
                 break;
         }
+        Metrics.Record(iceEvent);
+        if (iceEvent is not IceDataReceived) IceSessionLog.Event(_log, iceEvent); // each event checks its level first
         Event?.Invoke(iceEvent);
     }
 

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Ice;
 
@@ -21,4 +23,10 @@ public sealed record IceSessionOptions : IceAgentOptions
     public int MaxTcpFrameLength { get; init; } = (int)IceFormulas.MaxTcpFrameLength;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the session logs the agent's events (<c>IceSessionLog</c>); null logs nothing.</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>Where the meter <c>IceSpec.Ice.Session</c> comes from (<see cref="IceSessionMetrics"/>); null: the session creates its own.</summary>
+    public IMeterFactory? MeterFactory { get; init; }
 }

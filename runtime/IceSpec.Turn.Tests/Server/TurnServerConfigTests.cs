@@ -1,6 +1,7 @@
 using System.Net;
 using IceSpec.Stun;
 using IceSpec.Turn.Server;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Tests.Server;
 
@@ -58,7 +59,7 @@ public sealed class TurnServerConfigTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1800), server.MaxLifetime);
         Assert.Equal(TimeSpan.FromSeconds(120), server.NonceLifetime);
         Assert.Equal([TurnEndpoint.Parse("192.0.2.1:3478")], server.AlternateServers);
-        Assert.Equal((TurnLogFormat.Json, TurnLogLevel.Debug), (options.LogFormat, options.LogLevel));
+        Assert.Equal((TurnLogFormat.Json, LogLevel.Debug), (options.LogFormat, options.LogLevel));
         Assert.True(server.PeerPolicy.IsAllowed(TurnEndpoint.Parse("127.0.0.1:1")));
         Assert.True(server.PeerPolicy.IsAllowed(TurnEndpoint.Parse("10.1.2.3:1")));
         Assert.False(server.PeerPolicy.IsAllowed(TurnEndpoint.Parse("10.2.0.1:1")));

@@ -481,6 +481,7 @@ public sealed class TurnAllocation : IAsyncDisposable
             }
         }
         Realm ??= _core.Realm;
+        if (_options.Logger is { } logger && clientEvent is not TurnDataReceived) TurnClientLog.Event(logger, clientEvent);
         EventRaised?.Invoke(clientEvent);
     }
 

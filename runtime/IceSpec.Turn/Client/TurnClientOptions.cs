@@ -1,4 +1,5 @@
 using IceSpec.Turn.Transports;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Client;
 
@@ -89,6 +90,9 @@ public sealed record TurnClientOptions
     /// before consent fails on a pair using this relay. Null turns the probe off.
     /// </summary>
     public TimeSpan? LivenessProbeInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Where the client logs its events (allocation created, lost, refreshed, request failures…; <c>TurnClientLog</c>); null logs nothing.</summary>
+    public ILogger? Logger { get; init; }
 
     /// <summary>How long DisposeAsync waits for the answer to the closing Refresh (LIFETIME 0) before it gives up.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(2);

@@ -25,6 +25,7 @@ public static class TurnServerCommand
             {
                 TurnConfigKind.Flag or TurnConfigKind.UnsupportedFlag => new Option<bool>("--" + key.Name, aliases) { Description = key.Description },
                 TurnConfigKind.Values => new Option<string[]>("--" + key.Name, aliases) { Description = key.Description, AllowMultipleArgumentsPerToken = false },
+                TurnConfigKind.OptionalValue => new Option<string?>("--" + key.Name, aliases) { Description = key.Description, Arity = ArgumentArity.ZeroOrOne },
                 _ => new Option<string?>("--" + key.Name, aliases) { Description = key.Description },
             };
             command.Options.Add(option);
@@ -45,6 +46,9 @@ public static class TurnServerCommand
                         break;
                     case Option<string[]> many when parse.GetValue(many) is { } values:
                         flags.AddRange(values.Select(v => new TurnConfigSetting(key.Name, v, source)));
+                        break;
+                    case Option<string?> bare when key.Kind == TurnConfigKind.OptionalValue && parse.GetResult(bare) is not null:
+                        flags.Add(new TurnConfigSetting(key.Name, parse.GetValue(bare), source));
                         break;
                     case Option<string?> one when parse.GetValue(one) is { } value:
                         flags.Add(new TurnConfigSetting(key.Name, value, source));

@@ -1,5 +1,6 @@
 using IceSpec.Stun;
 using IceSpec.Turn.Server;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Tests.Server;
 
@@ -24,7 +25,7 @@ public sealed class CoreHarness
         configure?.Invoke(Options);
         Relays = relays ?? new FakeRelayPorts();
         Log = log ?? [];
-        Server = new TurnServer(Options, Relays, new TurnServerLog(Log.Add, TurnLogLevel.Debug));
+        Server = new TurnServer(Options, Relays, new TurnLogLineProvider(Log.Add, LogLevel.Debug).CreateLogger(TurnServerHost.LogCategory));
     }
 
     public TurnServerOptions Options { get; }

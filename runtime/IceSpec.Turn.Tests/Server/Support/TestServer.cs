@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using IceSpec.Turn.Server;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Tests.Server;
 
@@ -63,10 +64,10 @@ public sealed class TestServer : IAsyncDisposable
             }
             var options = TurnServerConfig.Build(all);
             var log = new List<string>();
-            var serverLog = new TurnServerLog(line =>
+            var serverLog = new TurnLogLineProvider(line =>
             {
                 lock (log) log.Add(line);
-            }, options.LogLevel == TurnLogLevel.Info ? TurnLogLevel.Debug : options.LogLevel);
+            }, options.LogLevel == LogLevel.Information ? LogLevel.Debug : options.LogLevel, options.LogFormat).CreateLogger(TurnServerHost.LogCategory);
             try
             {
                 return new TestServer(TurnServerHost.Start(options, serverLog), log);

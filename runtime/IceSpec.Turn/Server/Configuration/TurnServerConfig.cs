@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
 
@@ -13,6 +14,8 @@ public enum TurnConfigKind : byte
     UnsupportedValue,
     /// <summary>A coturn switch that this server does not have: refused, the description naming what to use instead.</summary>
     UnsupportedFlag,
+    /// <summary>A switch that may carry a value: <c>--prometheus</c> or <c>--prometheus IP:PORT</c>.</summary>
+    OptionalValue,
 }
 
 /// <summary>One setting: the same name as a command-line flag (<c>--name</c>) and as a config-file key (<c>name=value</c>).</summary>
@@ -78,6 +81,8 @@ public static class TurnServerConfig
         new("log-level", TurnConfigKind.Value, "debug, info (default), warn or error."),
         new("log-format", TurnConfigKind.Value, "kv (key=value, default) or json."),
         new("verbose", TurnConfigKind.Flag, "Same as log-level=debug.", "v", "V", "Verbose"),
+        new("prometheus", TurnConfigKind.OptionalValue, "Serve the meters in Prometheus text format (/metrics) and /health on IP:PORT. Bare, as coturn spells it: on 127.0.0.1 and prometheus-port (coturn binds every interface). Default: off."),
+        new("prometheus-port", TurnConfigKind.Value, "Port of a bare prometheus (default 9641, coturn's)."),
         new("portable-sockets", TurnConfigKind.Flag, "Use .NET's asynchronous UDP sockets instead of the Linux epoll/recvmmsg/sendmmsg engine."),
         // coturn settings accepted so its configuration files load; they describe what this server always does.
         new("lt-cred-mech", TurnConfigKind.Flag, "Accepted for coturn compatibility: long-term credentials are always used.", "a"),
@@ -154,13 +159,19 @@ public static class TurnServerConfig
         var noTls = false;
         string? alternateIp = null;
         string? alternatePort = null;
+        TurnConfigSetting? prometheus = null;
+        var prometheusPort = DefaultPrometheusPort;
 
         foreach (var setting in settings)
         {
             if (!ByName.TryGetValue(setting.Key, out var key)) throw Error(setting, $"unknown setting '{setting.Key}' (see icespec turn-server --help)");
             if (key.Kind is TurnConfigKind.UnsupportedValue or TurnConfigKind.UnsupportedFlag) throw Error(setting, key.Description);
             var value = setting.Value;
-            if (key.Kind == TurnConfigKind.Flag)
+            if (key.Kind == TurnConfigKind.OptionalValue)
+            {
+                // present with or without a value
+            }
+            else if (key.Kind == TurnConfigKind.Flag)
             {
                 if (!ParseFlag(value, out var on)) throw Error(setting, $"'{key.Name}' is a switch: give no value, or true/false");
                 if (!on) continue;
@@ -248,10 +259,10 @@ public static class TurnServerConfig
                 case "log-level":
                     host.LogLevel = value switch
                     {
-                        "debug" => TurnLogLevel.Debug,
-                        "info" => TurnLogLevel.Info,
-                        "warn" or "warning" => TurnLogLevel.Warning,
-                        "error" => TurnLogLevel.Error,
+                        "debug" => LogLevel.Debug,
+                        "info" => LogLevel.Information,
+                        "warn" or "warning" => LogLevel.Warning,
+                        "error" => LogLevel.Error,
                         _ => throw Error(setting, "log-level is debug, info, warn or error"),
                     };
                     break;
@@ -263,8 +274,10 @@ public static class TurnServerConfig
                         _ => throw Error(setting, "log-format is kv or json"),
                     };
                     break;
-                case "verbose": host.LogLevel = TurnLogLevel.Debug; break;
+                case "verbose": host.LogLevel = LogLevel.Debug; break;
                 case "portable-sockets": host.PortableSockets = true; break;
+                case "prometheus": prometheus = setting; break;
+                case "prometheus-port": prometheusPort = Port(setting, allowZero: false); break;
                 default: break; // coturn switches that describe fixed behaviour
             }
         }
@@ -276,6 +289,7 @@ public static class TurnServerConfig
             host.AlternateIp = Address(source);
             host.AlternatePort = Port(source with { Value = alternatePort }, allowZero: true);
         }
+        if (prometheus is { } metrics) host.Prometheus = PrometheusEndpoint(metrics, prometheusPort);
         if (noTls) host.CertificateFile = null;
         if (host.CertificateFile is not null && host.PrivateKeyFile is null)
             throw new TurnConfigException("cert: the private key (pkey) is missing");
@@ -283,6 +297,22 @@ public static class TurnServerConfig
         server.Credentials = new TurnCredentials(realm, users, secrets, separator);
         server.PeerPolicy = new TurnPeerPolicy(allowLoopback, allowed, denied);
         return host;
+    }
+
+    /// <summary>coturn's <c>--prometheus-port</c> default.</summary>
+    public const int DefaultPrometheusPort = 9641;
+
+    /// <summary>
+    /// <c>prometheus</c>: bare (coturn's spelling) is 127.0.0.1 on <paramref name="port"/> — loopback unless an address is
+    /// given, where coturn listens on every interface; <c>IP</c> takes <paramref name="port"/>; <c>IP:PORT</c> is used as is.
+    /// </summary>
+    private static IPEndPoint PrometheusEndpoint(in TurnConfigSetting setting, int port)
+    {
+        var value = setting.Value;
+        if (string.IsNullOrEmpty(value)) return new IPEndPoint(IPAddress.Loopback, port);
+        // IPEndPoint reads IP (port 0), IPv4:PORT and [IPv6]:PORT.
+        if (IPEndPoint.TryParse(value, out var endpoint)) return endpoint.Port != 0 ? endpoint : new IPEndPoint(endpoint.Address, port);
+        throw Error(setting, $"'{value}' is not IP:PORT or IP (prometheus)");
     }
 
     private static bool ParseFlag(string? value, out bool on)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using IceSpec.Stun;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
 
@@ -37,7 +38,7 @@ public sealed partial class TurnServer
             var builder = BeginError(redirect, message, StunErrorCodes.TryAlternate, null);
             builder.AddAlternateServer(alternate.ToStunAddress());
             Finish(ref builder, redirect, flow, credential);
-            _log.Info("allocation.redirected", ("client", flow.Remote), ("user", credential.Username), ("alternate", alternate));
+            _log.AllocationRedirected(flow.Remote, credential.Username, alternate);
             return;
         }
 
@@ -90,13 +91,13 @@ public sealed partial class TurnServer
         var userCount = _allocationsPerUser.GetValueOrDefault(username);
         if (_options.UserQuota > 0 && userCount >= _options.UserQuota)
         {
-            _log.Warning("allocation.refused", ("reason", "user-quota"), ("user", username), ("client", flow.Remote), ("quota", _options.UserQuota));
+            _log.AllocationRefused("user-quota", username, flow.Remote, _options.UserQuota);
             SendError(flow, message, TurnErrorCodes.AllocationQuotaReached, null, credential);
             return;
         }
         if (_options.TotalQuota > 0 && _allocations.Count >= _options.TotalQuota)
         {
-            _log.Warning("allocation.refused", ("reason", "total-quota"), ("user", username), ("client", flow.Remote), ("quota", _options.TotalQuota));
+            _log.AllocationRefused("total-quota", username, flow.Remote, _options.TotalQuota);
             SendError(flow, message, TurnErrorCodes.InsufficientCapacity, "allocation quota", credential);
             return;
         }
@@ -116,7 +117,7 @@ public sealed partial class TurnServer
         }
         else if (!_relays.TryOpen(new TurnRelayPortRequest(family, hasEvenPort, hasEvenPort && (evenPort & EvenPortReserveBit) != 0, message.HasDontFragment()), out primary, out reserved))
         {
-            _log.Warning("allocation.refused", ("reason", "no-relay-port"), ("user", username), ("client", flow.Remote));
+            _log.AllocationRefused("no-relay-port", username, flow.Remote, null);
             SendError(flow, message, TurnErrorCodes.InsufficientCapacity, "no relay port", credential);
             return;
         }
@@ -151,6 +152,7 @@ public sealed partial class TurnServer
         _allocations[flow] = allocation;
         _allocationsPerUser[username] = userCount + 1;
         Counters.AllocationsCreated++;
+        _metrics.AllocationCreated();
         Schedule(allocation);
 
         ulong? token = null;
@@ -165,9 +167,8 @@ public sealed partial class TurnServer
             token = value;
         }
         SendAllocateSuccess(now, flow, message, credential, allocation, token, additionalError == 0 ? null : additionalError);
-        _log.Info("allocation.created", ("client", flow.Remote), ("transport", Name(flow.Transport)), ("user", username),
-            ("relay", allocation.RelayIPv4?.Address), ("relay6", allocation.RelayIPv6?.Address),
-            ("lifetime", (int)(machine.ExpiryDeadline!.Value - now).TotalSeconds));
+        _log.AllocationCreated(flow.Remote, Name(flow.Transport), username, allocation.RelayIPv4?.Address, allocation.RelayIPv6?.Address,
+            (int)(machine.ExpiryDeadline!.Value - now).TotalSeconds);
     }
 
     /// <summary>RFC 8656 §7.3: XOR-RELAYED-ADDRESS (one per family), LIFETIME, XOR-MAPPED-ADDRESS, RESERVATION-TOKEN, ADDRESS-ERROR-CODE.</summary>
@@ -223,7 +224,7 @@ public sealed partial class TurnServer
         allocation.Sha256Integrity = credential.Sha256Integrity;
         Schedule(allocation);
         SendRefreshSuccess(flow, message, credential, RemainingSeconds(machine, now));
-        if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("allocation.refreshed", ("client", flow.Remote), ("user", credential.Username), ("lifetime", RemainingSeconds(machine, now)));
+        _log.AllocationRefreshed(flow.Remote, credential.Username, RemainingSeconds(machine, now));
     }
 
     private void SendRefreshSuccess(in TurnFlow flow, in StunMessage request, in Credential credential, uint lifetime)
@@ -244,8 +245,7 @@ public sealed partial class TurnServer
         }
         if (!string.Equals(allocation.Username, credential.Username, StringComparison.Ordinal))
         {
-            _log.Warning("request.rejected", ("code", TurnErrorCodes.WrongCredentials), ("method", MethodName(message.Method)), ("client", flow.Remote),
-                ("user", credential.Username), ("owner", allocation.Username));
+            _log.RequestRejected(LogLevel.Warning, MethodName(message.Method), TurnErrorCodes.WrongCredentials, null, flow.Remote, credential.Username, allocation.Username);
             SendError(flow, message, TurnErrorCodes.WrongCredentials, null, credential);
             return false;
         }

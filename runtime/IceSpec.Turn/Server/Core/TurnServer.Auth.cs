@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using IceSpec.Stun;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
 
@@ -74,15 +75,16 @@ public sealed partial class TurnServer
         if (matched is null)
         {
             // RFC 8489 §9.2.4: an invalid USERNAME or a wrong MESSAGE-INTEGRITY: 401 (with a fresh challenge).
-            _log.Warning("auth.failed", ("reason", rejection), ("user", username), ("client", flow.Remote), ("transport", Name(flow.Transport)),
-                ("method", MethodName(message.Method)));
+            _log.AuthFailed(rejection, username, flow.Remote, Name(flow.Transport), MethodName(message.Method));
+            _metrics.AuthFailed(rejection ?? "unknown");
             SendChallenge(now, flow, message, StunErrorCodes.Unauthenticated);
             return false;
         }
         // RFC 8489 §9.2.4: an authentic request with a NONCE no longer valid: 438 with a new NONCE.
         if (_nonces.Check(nonce, now, flow.Remote, out _) != TurnNonceStatus.Valid)
         {
-            if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("auth.stale-nonce", ("user", username), ("client", flow.Remote));
+            _log.AuthStaleNonce(username, flow.Remote);
+            _metrics.NonceRenewed();
             SendChallenge(now, flow, message, StunErrorCodes.StaleNonce);
             return false;
         }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using IceSpec.Stun;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
 
@@ -37,7 +38,7 @@ public sealed partial class TurnServer
         var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
         var builder = new StunMessageBuilder(buffer, new StunMessageType(TurnMethods.CreatePermission, StunClass.Success), message.TransactionId);
         Finish(ref builder, buffer, flow, credential);
-        if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("permission.installed", ("client", flow.Remote), ("user", credential.Username), ("peers", count), ("first", peers[0].AddressText));
+        if (_log.IsEnabled(LogLevel.Debug)) _log.PermissionInstalled(flow.Remote, credential.Username, count, peers[0].AddressText);
     }
 
     private void HandleChannelBind(TimeSpan now, in TurnFlow flow, in StunMessage message, in Credential credential)
@@ -73,7 +74,11 @@ public sealed partial class TurnServer
                 ? "the peer is bound to another channel" : "the channel is bound to another peer", credential);
             return;
         }
-        if (isNew) allocation.ChannelsByNumber[number] = channel;
+        if (isNew)
+        {
+            allocation.ChannelsByNumber[number] = channel;
+            _metrics.ChannelsChanged(1);
+        }
         allocation.ChannelsByPeer[peer] = channel;
         // RFC 8656 §12.2: binding a channel also installs or refreshes the permission for the peer's IP address.
         InstallPermission(allocation, peer, now);
@@ -82,7 +87,7 @@ public sealed partial class TurnServer
         var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
         var builder = new StunMessageBuilder(buffer, new StunMessageType(TurnMethods.ChannelBind, StunClass.Success), message.TransactionId);
         Finish(ref builder, buffer, flow, credential);
-        if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("channel.bound", ("client", flow.Remote), ("user", credential.Username), ("channel", $"0x{number:X4}"), ("peer", peer));
+        if (_log.IsEnabled(LogLevel.Debug)) _log.ChannelBound(flow.Remote, credential.Username, $"0x{number:X4}", peer);
     }
 
     /// <summary>RFC 8656 §11.2: relay DATA to XOR-PEER-ADDRESS if the 5-tuple has an allocation and the peer a permission; else drop.</summary>
@@ -112,7 +117,8 @@ public sealed partial class TurnServer
         }
         if (!_options.PeerPolicy.IsAllowed(peer))
         {
-            _log.Warning("permission.refused", ("reason", "peer-policy"), ("client", flow.Remote), ("user", credential.Username), ("peer", peer.AddressText));
+            _log.PermissionRefused("peer-policy", flow.Remote, credential.Username, peer.AddressText);
+            _metrics.PermissionRefused();
             SendError(flow, message, TurnErrorCodes.Forbidden, "peer address not allowed", credential);
             return false;
         }
@@ -126,13 +132,14 @@ public sealed partial class TurnServer
         return allocation.Permissions.Count + added <= _options.MaxPermissionsPerAllocation;
     }
 
-    private static void InstallPermission(Allocation allocation, in TurnEndpoint peer, TimeSpan now)
+    private void InstallPermission(Allocation allocation, in TurnEndpoint peer, TimeSpan now)
     {
         var key = peer.AddressOnly;
         if (!allocation.Permissions.TryGetValue(key, out var permission))
         {
             permission = new TurnPermissionMachine();
             allocation.Permissions[key] = permission;
+            _metrics.PermissionsChanged(1);
         }
         permission.Fire(TurnPermissionEvent.Install, now);
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using IceSpec.Stun;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
 
@@ -24,14 +25,14 @@ public sealed partial class TurnServer
         if (status != StunParseStatus.Ok)
         {
             Counters.DroppedMalformed++;
-            if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("stun.dropped", ("reason", status), ("client", flow.Remote));
+            if (_log.IsEnabled(LogLevel.Debug)) _log.StunDropped(status.ToString(), flow.Remote);
             return;
         }
         // RFC 8489 §7.3: a FINGERPRINT that does not match means it is not STUN (or it is damaged): discard.
         if (message.HasFingerprint && StunIntegrity.VerifyFingerprint(message) != IntegrityStatus.Valid)
         {
             Counters.DroppedMalformed++;
-            if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("stun.dropped", ("reason", "bad-fingerprint"), ("client", flow.Remote));
+            _log.StunDropped("bad-fingerprint", flow.Remote);
             return;
         }
 
@@ -167,7 +168,7 @@ public sealed partial class TurnServer
             builder.AddOtherAddress(other.OtherOf(flow.Local).ToStunAddress());
         }
         Finish(ref builder, buffer, flow, default, source, destination);
-        if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("binding", ("client", flow.Remote), ("transport", Name(flow.Transport)), ("from", source), ("to", destination));
+        _log.Binding(flow.Remote, Name(flow.Transport), source, destination);
     }
 
     /// <summary>
@@ -264,8 +265,7 @@ public sealed partial class TurnServer
         {
             Counters.DroppedRateLimited++;
             if (firstDrop)
-                _log.Warning("request.dropped", ("reason", "unauthenticated-rate"), ("client", flow.Remote), ("transport", Name(flow.Transport)),
-                    ("rate", _options.UnauthenticatedRate), ("burst", _options.UnauthenticatedBurst));
+                _log.RequestDropped("unauthenticated-rate", flow.Remote, Name(flow.Transport), _options.UnauthenticatedRate, _options.UnauthenticatedBurst);
             ArrayPool<byte>.Shared.Return(buffer);
             return;
         }
@@ -309,6 +309,7 @@ public sealed partial class TurnServer
     private StunMessageBuilder BeginError(byte[] buffer, in StunMessage request, int code, string? detail, bool withPhrase = true)
     {
         Counters.ErrorResponses++;
+        if (request.Method == TurnMethods.Allocate) _metrics.AllocateError(code, request.HasMessageIntegrity || request.HasMessageIntegritySha256);
         var builder = new StunMessageBuilder(buffer, new StunMessageType(request.Method, StunClass.Error), request.TransactionId);
         builder.AddErrorCode(code, withPhrase ? Reason(code, detail) : "");
         return builder;
@@ -320,8 +321,7 @@ public sealed partial class TurnServer
         var buffer = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
         var builder = BeginError(buffer, request, code, detail);
         Finish(ref builder, buffer, flow, credential);
-        if (_log.IsEnabled(TurnLogLevel.Debug))
-            _log.Debug("request.rejected", ("method", MethodName(request.Method)), ("code", code), ("detail", detail), ("client", flow.Remote), ("user", credential.Username));
+        if (_log.IsEnabled(LogLevel.Debug)) _log.RequestRejected(LogLevel.Debug, MethodName(request.Method), code, detail, flow.Remote, credential.Username, null);
     }
 
     /// <summary>RFC 8489 §14.13: 420 with the unknown comprehension-required attributes listed.</summary>

@@ -3,6 +3,8 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using IceSpec.Stun;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IceSpec.Turn.Server;
 
@@ -29,7 +31,8 @@ public sealed partial class TurnServer
 
     private readonly TurnServerOptions _options;
     private readonly ITurnRelayPortProvider _relays;
-    private readonly TurnServerLog _log;
+    private readonly ILogger _log;
+    private readonly TurnServerMetrics _metrics;
     private readonly TurnRandom _random;
     private readonly TurnNonceIssuer _nonces;
     private readonly Dictionary<TurnFlow, Allocation> _allocations = new();
@@ -46,11 +49,12 @@ public sealed partial class TurnServer
     private int _alternateIndex;
     private ulong _prng;
 
-    public TurnServer(TurnServerOptions options, ITurnRelayPortProvider relays, TurnServerLog? log = null, TurnRandom? random = null)
+    public TurnServer(TurnServerOptions options, ITurnRelayPortProvider relays, ILogger? log = null, TurnRandom? random = null)
     {
         _options = options;
         _relays = relays;
-        _log = log ?? TurnServerLog.Null;
+        _log = log ?? NullLogger.Instance;
+        _metrics = new TurnServerMetrics(options.MeterFactory);
         _random = random ?? RandomNumberGenerator.Fill;
         Span<byte> secret = stackalloc byte[32];
         _random(secret);
@@ -69,6 +73,9 @@ public sealed partial class TurnServer
     public TurnServerOptions Options => _options;
 
     public TurnServerCounters Counters { get; } = new();
+
+    /// <summary>The meter <c>IceSpec.Turn.Server</c> of this server (disposed by <see cref="Shutdown"/> when the server created it).</summary>
+    public TurnServerMetrics Metrics => _metrics;
 
     public int AllocationCount => _allocations.Count;
 
@@ -102,7 +109,7 @@ public sealed partial class TurnServer
         {
             // A bug of ours must cost one message, not the server.
             Counters.InternalErrors++;
-            _log.Error("internal-error", ("client", flow.Remote), ("transport", flow.Transport), ("exception", e.GetType().Name), ("message", e.Message));
+            _log.InternalError(flow.Remote, flow.Transport, e.GetType().Name, e.Message);
         }
     }
 
@@ -120,7 +127,7 @@ public sealed partial class TurnServer
         {
             allocation.DroppedNoPermission++;
             Counters.DroppedNoPermission++;
-            if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("relay.dropped", ("reason", "no-permission"), ("peer", peer), ("relay", relay.Address));
+            _log.RelayDropped("no-permission", peer, relay.Address);
             return;
         }
         var flow = allocation.Flow;
@@ -159,6 +166,7 @@ public sealed partial class TurnServer
         allocation.BytesFromPeers += data.Length;
         Counters.PacketsToClients++;
         Counters.BytesToClients += data.Length;
+        _metrics.RelayedToClient(data.Length);
         _transmits.Enqueue(new TurnTransmit(TurnTransmitTarget.Client, flow.Transport, flow.Local, flow.Remote, null, buffer, length));
     }
 
@@ -181,6 +189,7 @@ public sealed partial class TurnServer
         }
         while (_transmits.TryDequeue(out var transmit)) ReturnBuffer(transmit);
         _unauthenticatedLimiter?.Dispose();
+        _metrics.Dispose();
     }
 
     /// <summary>Fires every due timer of every machine; deletes what expired (releasing relay ports).</summary>
@@ -273,6 +282,7 @@ public sealed partial class TurnServer
         allocation.BytesToPeers += data.Length;
         Counters.PacketsToPeers++;
         Counters.BytesToPeers += data.Length;
+        _metrics.RelayedToPeer(data.Length);
         _transmits.Enqueue(new TurnTransmit(TurnTransmitTarget.Peer, TurnTransport.Udp, relay.Address, peer, relay, buffer, data.Length));
     }
 
@@ -296,7 +306,8 @@ public sealed partial class TurnServer
             if (permission.IsFinal)
             {
                 allocation.Permissions.Remove(address);
-                if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("permission.expired", ("client", allocation.Flow.Remote), ("peer", address.AddressText));
+                _metrics.PermissionsChanged(-1);
+                if (_log.IsEnabled(LogLevel.Debug)) _log.PermissionExpired(allocation.Flow.Remote, address.AddressText);
             }
         }
         foreach (var (number, channel) in allocation.ChannelsByNumber)
@@ -305,9 +316,10 @@ public sealed partial class TurnServer
             if (channel.IsFinal)
             {
                 allocation.ChannelsByNumber.Remove(number);
+                _metrics.ChannelsChanged(-1);
                 if (allocation.ChannelsByPeer.TryGetValue(channel.Peer, out var bound) && ReferenceEquals(bound, channel))
                     allocation.ChannelsByPeer.Remove(channel.Peer);
-                if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("channel.freed", ("client", allocation.Flow.Remote), ("channel", $"0x{number:X4}"), ("peer", channel.Peer));
+                if (_log.IsEnabled(LogLevel.Debug)) _log.ChannelFreed(allocation.Flow.Remote, $"0x{number:X4}", channel.Peer);
             }
         }
         Schedule(allocation);
@@ -338,11 +350,10 @@ public sealed partial class TurnServer
             else _allocationsPerUser[allocation.Username] = count - 1;
         }
         Counters.AllocationsDeleted++;
-        _log.Info("allocation.deleted", ("reason", reason), ("client", allocation.Flow.Remote), ("transport", Name(allocation.Flow.Transport)),
-            ("user", allocation.Username), ("relay", allocation.RelayIPv4?.Address ?? allocation.RelayIPv6?.Address),
-            ("packets_to_peers", allocation.PacketsToPeers), ("packets_from_peers", allocation.PacketsFromPeers),
-            ("bytes_to_peers", allocation.BytesToPeers), ("bytes_from_peers", allocation.BytesFromPeers),
-            ("dropped_no_permission", allocation.DroppedNoPermission));
+        _metrics.AllocationDeleted(allocation.Permissions.Count, allocation.ChannelsByNumber.Count);
+        _log.AllocationDeleted(reason, allocation.Flow.Remote, Name(allocation.Flow.Transport), allocation.Username,
+            allocation.RelayIPv4?.Address ?? allocation.RelayIPv6?.Address, allocation.PacketsToPeers, allocation.PacketsFromPeers,
+            allocation.BytesToPeers, allocation.BytesFromPeers, allocation.DroppedNoPermission);
     }
 
     private void ExpireReservation(Reservation reservation, TimeSpan now)
@@ -350,7 +361,7 @@ public sealed partial class TurnServer
         if (reservation.Claimed || reservation.Expires > now) return;
         _reservations.Remove(reservation.Token);
         _relays.Close(reservation.Port);
-        if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("reservation.expired", ("relay", reservation.Port.Address));
+        _log.ReservationExpired(reservation.Port.Address);
     }
 
     private void NextTransactionId(Span<byte> destination)

@@ -7,6 +7,9 @@ namespace IceSpec.Turn.Server;
 /// </summary>
 public sealed class TurnServerOptions
 {
+    /// <summary>Where the meter <c>IceSpec.Turn.Server</c> comes from (<see cref="TurnServerMetrics"/>); null: the server creates its own.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>RFC 8489 §9.2: the realm of the long-term credentials (coturn's <c>realm</c>).</summary>
     public string Realm { get; set; } = "icespec";
 

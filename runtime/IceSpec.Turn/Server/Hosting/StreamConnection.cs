@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
 
@@ -11,7 +12,7 @@ internal sealed class StreamConnection
 {
     private const int MaxQueued = 4096;
     private readonly Stream _stream;
-    private readonly TurnServerLog _log;
+    private readonly ILogger _log;
     private readonly Channel<TurnTransmit> _queue = Channel.CreateBounded<TurnTransmit>(new BoundedChannelOptions(MaxQueued)
     {
         SingleReader = true,
@@ -20,7 +21,7 @@ internal sealed class StreamConnection
     private readonly CancellationTokenSource _abort = new();
     private readonly Task _writer;
 
-    public StreamConnection(Stream stream, TurnFlow flow, TurnServerLog log)
+    public StreamConnection(Stream stream, TurnFlow flow, ILogger log)
     {
         _stream = stream;
         Flow = flow;
@@ -92,7 +93,7 @@ internal sealed class StreamConnection
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or NotSupportedException or InvalidOperationException)
         {
-            if (_log.IsEnabled(TurnLogLevel.Debug)) _log.Debug("connection.write-failed", ("exception", e.GetType().Name));
+            _log.ConnectionWriteFailed(e.GetType().Name);
         }
         finally
         {

@@ -6,6 +6,8 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using IceSpec.Stun;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IceSpec.Turn.Server;
 
@@ -42,9 +44,13 @@ public sealed class TurnServerHost : IAsyncDisposable
     private EpollUdpEngine? _engine;
     private X509Certificate2? _certificate;
     private TextWriter? _logFile;
+    private TurnMetricsEndpoint? _prometheus;
     private int _connectionCount;
     private readonly Dictionary<(ulong, ulong), int> _connectionsPerSource = new();
     private readonly StreamBufferPool _streamBuffers;
+
+    /// <summary>The category of the host's own log lines (<see cref="TurnLogLineProvider"/>).</summary>
+    public const string LogCategory = "IceSpec.Turn.Server";
 
     private TurnServerHost(TurnServerHostOptions options)
     {
@@ -60,7 +66,14 @@ public sealed class TurnServerHost : IAsyncDisposable
 
     public IReadOnlyList<TurnListenerInfo> Listening => _listening;
 
-    public TurnServerLog Log { get; private set; } = TurnServerLog.Null;
+    /// <summary>Where <c>/metrics</c> and <c>/health</c> are served (<see cref="TurnServerHostOptions.Prometheus"/>), or null.</summary>
+    public IPEndPoint? PrometheusEndpoint => _prometheus?.Endpoint;
+
+    /// <summary>The core's meter <c>IceSpec.Turn.Server</c>.</summary>
+    public TurnServerMetrics Metrics => _core.Metrics;
+
+    /// <summary>Where the host and its core log: the logger given to <see cref="Start"/>, or the log-file/stderr lines of the options.</summary>
+    public ILogger Log { get; private set; } = NullLogger.Instance;
 
     /// <summary>The core's counters (read without the lock: values may be a packet behind).</summary>
     public TurnServerCounters Counters => _core.Counters;
@@ -92,7 +105,7 @@ public sealed class TurnServerHost : IAsyncDisposable
     public TimeSpan Now => Stopwatch.GetElapsedTime(_startTimestamp);
 
     /// <summary>Binds every socket and starts serving; throws (with the address) if a listening socket cannot be bound.</summary>
-    public static TurnServerHost Start(TurnServerHostOptions options, TurnServerLog? log = null)
+    public static TurnServerHost Start(TurnServerHostOptions options, ILogger? log = null)
     {
         var host = new TurnServerHost(options);
         try
@@ -107,20 +120,17 @@ public sealed class TurnServerHost : IAsyncDisposable
         }
     }
 
-    private void Open(TurnServerLog? log)
+    private void Open(ILogger? log)
     {
         if (log is null)
         {
+            Action<string> sink = Console.Error.WriteLine;
             if (_options.LogFile is { } path)
             {
                 _logFile = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
-                var writer = TextWriter.Synchronized(_logFile);
-                log = new TurnServerLog(writer.WriteLine, _options.LogLevel, _options.LogFormat);
+                sink = TextWriter.Synchronized(_logFile).WriteLine;
             }
-            else
-            {
-                log = new TurnServerLog(Console.Error.WriteLine, _options.LogLevel, _options.LogFormat);
-            }
+            log = new TurnLogLineProvider(sink, _options.LogLevel, _options.LogFormat).CreateLogger(LogCategory);
         }
         Log = log;
 
@@ -134,7 +144,7 @@ public sealed class TurnServerHost : IAsyncDisposable
         var linux = LinuxSockets.IsSupported && !_options.PortableSockets;
         if (linux) _sendBatch = new UdpSendBatch();
         if (linux)
-            _engine = new EpollUdpEngine(_gate, Flush, () => Now, (what, e) => Log.Error("udp-engine.error", ("what", what), ("exception", e?.GetType().Name), ("message", e?.Message)));
+            _engine = new EpollUdpEngine(_gate, Flush, () => Now, (what, e) => Log.UdpEngineError(what, e?.GetType().Name, e?.Message));
         _relays = new UdpRelayPortProvider(relay4, relay6, _options.ExternalIps, _options.MinPort, _options.MaxPort, _options.SocketBufferSize,
             StartRelayLoop, StopRelayLoop);
 
@@ -171,10 +181,10 @@ public sealed class TurnServerHost : IAsyncDisposable
         foreach (var listener in _listening) serverOptions.OwnEndpoints.Add(listener.Endpoint);
         _core = new TurnServer(serverOptions, _relays, Log);
         _loops.Add(Task.Run(TimerLoop));
-        Log.Info("server.started", ("listening", string.Join(",", _listening)), ("relay", relay4), ("relay6", relay6),
-            ("ports", $"{_options.MinPort}-{_options.MaxPort}"), ("realm", serverOptions.Credentials?.Realm ?? serverOptions.Realm),
-            ("users", serverOptions.Credentials?.UserCount ?? 0), ("rest_api", serverOptions.Credentials?.UsesRestApi ?? false),
-            ("stun_only", serverOptions.StunOnly), ("rfc5780", serverOptions.Rfc5780 is not null));
+        if (_options.Prometheus is { } prometheus) _prometheus = TurnMetricsEndpoint.Start(prometheus, _core.Metrics.Meter);
+        Log.ServerStarted(string.Join(",", _listening), relay4, relay6, $"{_options.MinPort}-{_options.MaxPort}",
+            serverOptions.Credentials?.Realm ?? serverOptions.Realm, serverOptions.Credentials?.UserCount ?? 0, serverOptions.Credentials?.UsesRestApi ?? false,
+            serverOptions.StunOnly, serverOptions.Rfc5780 is not null, _prometheus?.Endpoint);
     }
 
     /// <summary>Loads a PEM certificate and key (the key may be in the certificate file).</summary>
@@ -250,7 +260,7 @@ public sealed class TurnServerHost : IAsyncDisposable
             }
             catch (Exception e)
             {
-                Log.Error("listener.error", ("listener", local), ("exception", e.GetType().Name), ("message", e.Message));
+                Log.ListenerError(local, e.GetType().Name, e.Message);
                 await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
@@ -370,8 +380,7 @@ public sealed class TurnServerHost : IAsyncDisposable
         if (_options.StreamBufferPreallocate || !_streamBuffers.TakeTrimDue()) return;
         var before = GC.GetTotalMemory(forceFullCollection: false);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        if (Log.IsEnabled(TurnLogLevel.Debug))
-            Log.Debug("memory.trimmed", ("heap_before_kb", before >> 10), ("heap_after_kb", GC.GetTotalMemory(forceFullCollection: false) >> 10));
+        if (Log.IsEnabled(LogLevel.Debug)) Log.MemoryTrimmed(before >> 10, GC.GetTotalMemory(forceFullCollection: false) >> 10);
     }
 
     private double SweepIntervalMilliseconds()
@@ -394,8 +403,7 @@ public sealed class TurnServerHost : IAsyncDisposable
             var started = connection.MessageStartedAt;
             if (deadline > 0 && started != 0 && Environment.TickCount64 - started > deadline)
             {
-                Log.Warning("connection.closed", ("reason", "message-deadline"), ("client", connection.Flow.Remote), ("transport", connection.Flow.Transport),
-                    ("deadline_s", _options.MessageDeadline.TotalSeconds));
+                Log.ConnectionClosed(LogLevel.Warning, "message-deadline", connection.Flow.Remote, connection.Flow.Transport, deadline_s: _options.MessageDeadline.TotalSeconds);
                 connection.Close();
                 continue;
             }
@@ -403,7 +411,7 @@ public sealed class TurnServerHost : IAsyncDisposable
             bool allocated;
             lock (_gate) allocated = _core.HasAllocation(connection.Flow);
             if (allocated) continue;
-            Log.Info("connection.closed", ("reason", "idle"), ("client", connection.Flow.Remote), ("transport", connection.Flow.Transport));
+            Log.ConnectionClosed(LogLevel.Information, "idle", connection.Flow.Remote, connection.Flow.Transport);
             connection.Close();
         }
     }
@@ -455,7 +463,7 @@ public sealed class TurnServerHost : IAsyncDisposable
         }
         catch (SocketException e)
         {
-            if (Log.IsEnabled(TurnLogLevel.Debug)) Log.Debug("send.failed", ("to", transmit.Destination), ("error", e.SocketErrorCode));
+            Log.SendFailed(transmit.Destination, e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
@@ -494,15 +502,14 @@ public sealed class TurnServerHost : IAsyncDisposable
             {
                 Interlocked.Decrement(ref _connectionCount);
                 socket.Dispose();
-                Log.Warning("connection.refused", ("reason", "max-connections"), ("listener", local), ("client", remote), ("limit", _options.MaxConnections));
+                Log.ConnectionRefused("max-connections", local, remote, _options.MaxConnections);
                 continue;
             }
             if (!TryCountSource(remote))
             {
                 Interlocked.Decrement(ref _connectionCount);
                 socket.Dispose();
-                Log.Warning("connection.refused", ("reason", "max-connections-per-source"), ("listener", local), ("client", remote),
-                    ("limit", _options.MaxConnectionsPerSource));
+                Log.ConnectionRefused("max-connections-per-source", local, remote, _options.MaxConnectionsPerSource);
                 continue;
             }
             _ = Task.Run(() => ServeConnection(socket, local, remote, transport));
@@ -532,12 +539,12 @@ public sealed class TurnServerHost : IAsyncDisposable
             }
             connection = new StreamConnection(stream, new TurnFlow(transport, local, remote), Log);
             _connections[(local, remote)] = connection;
-            if (Log.IsEnabled(TurnLogLevel.Debug)) Log.Debug("connection.opened", ("transport", transport), ("client", remote), ("listener", local));
+            Log.ConnectionOpened(transport, remote, local);
             await ReadStream(stream, connection, token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
         {
-            if (Log.IsEnabled(TurnLogLevel.Debug)) Log.Debug("connection.error", ("transport", transport), ("client", remote), ("exception", e.GetType().Name), ("message", e.Message));
+            Log.ConnectionError(transport, remote, e.GetType().Name, e.Message);
         }
         finally
         {
@@ -611,7 +618,7 @@ public sealed class TurnServerHost : IAsyncDisposable
                     var pending = buffer.AsSpan(consumed, filled - consumed);
                     if (StreamStartRejection(pending, first) is { } rejection)
                     {
-                        Log.Warning("connection.closed", ("reason", rejection), ("client", remote), ("transport", transport));
+                        Log.ConnectionClosed(LogLevel.Warning, rejection, remote, transport);
                         return;
                     }
                     if (HasUnpaddedStunLength(pending))
@@ -619,13 +626,13 @@ public sealed class TurnServerHost : IAsyncDisposable
                         // Not STUN (RFC 8489 §5: the last 2 bits of the Message Length are always zero), and the stream
                         // cannot be cut after it: whether the sender padded what follows is unknowable. Closing tells the
                         // client; following the length would leave the connection silently out of step.
-                        Log.Warning("connection.closed", ("reason", "stun-length-not-multiple-of-4"), ("client", remote), ("transport", transport));
+                        Log.ConnectionClosed(LogLevel.Warning, "stun-length-not-multiple-of-4", remote, transport);
                         return;
                     }
                     var length = StreamFraming.NextMessageLength(pending, legacyChannels);
                     if (length < 0)
                     {
-                        Log.Warning("connection.closed", ("reason", "not-stun-or-channeldata"), ("client", remote), ("transport", transport));
+                        Log.ConnectionClosed(LogLevel.Warning, "not-stun-or-channeldata", remote, transport);
                         return;
                     }
                     if (length == 0) break;
@@ -649,8 +656,7 @@ public sealed class TurnServerHost : IAsyncDisposable
                     var large = _streamBuffers.TryRentLarge();
                     if (large is null)
                     {
-                        Log.Warning("connection.closed", ("reason", "stream-buffer-memory"), ("client", remote), ("transport", transport),
-                            ("limit_bytes", _options.StreamBufferMemory));
+                        Log.ConnectionClosed(LogLevel.Warning, "stream-buffer-memory", remote, transport, limit_bytes: _options.StreamBufferMemory);
                         return;
                     }
                     buffer.AsSpan(consumed, left).CopyTo(large);
@@ -705,6 +711,7 @@ public sealed class TurnServerHost : IAsyncDisposable
     {
         if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
+        if (_prometheus is not null) await _prometheus.DisposeAsync().ConfigureAwait(false);
         _engine?.Dispose();
         foreach (var socket in _sockets) socket.Dispose();
         foreach (var connection in _connections.Values) connection.Abort();
@@ -720,8 +727,7 @@ public sealed class TurnServerHost : IAsyncDisposable
         {
             // Loops end with cancellation or disposed sockets; a stuck one must not block shutdown.
         }
-        Log.Info("server.stopped", ("allocations_created", _core?.Counters.AllocationsCreated ?? 0),
-            ("packets_to_peers", _core?.Counters.PacketsToPeers ?? 0), ("packets_to_clients", _core?.Counters.PacketsToClients ?? 0));
+        Log.ServerStopped(_core?.Counters.AllocationsCreated ?? 0, _core?.Counters.PacketsToPeers ?? 0, _core?.Counters.PacketsToClients ?? 0);
         _certificate?.Dispose();
         if (_logFile is not null) await _logFile.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
 
@@ -48,9 +49,16 @@ public sealed class TurnServerHostOptions
     /// <summary>The log file; null for standard error.</summary>
     public string? LogFile { get; set; }
 
-    public TurnLogLevel LogLevel { get; set; } = TurnLogLevel.Info;
+    /// <summary>The lowest level written to <see cref="LogFile"/> (<c>log-level</c>; <c>verbose</c> is Debug).</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
     public TurnLogFormat LogFormat { get; set; } = TurnLogFormat.KeyValue;
+
+    /// <summary>
+    /// Where to serve the meters in Prometheus text format (<c>/metrics</c>) and <c>/health</c> (<c>prometheus</c>); null
+    /// (the default) serves nothing.
+    /// </summary>
+    public IPEndPoint? Prometheus { get; set; }
 
     /// <summary>Kernel socket buffer sizes asked for on listeners and relay ports (bursts on the relay path).</summary>
     public int SocketBufferSize { get; set; } = 1 << 20;

@@ -56,6 +56,7 @@ public static class TurnServerRunner
         try
         {
             foreach (var listener in host.Listening) stdout.WriteLine($"listening {listener}");
+            if (host.PrometheusEndpoint is { } prometheus) stdout.WriteLine($"prometheus http://{prometheus}/metrics");
             stdout.Flush();
             stopping.Token.WaitHandle.WaitOne();
         }

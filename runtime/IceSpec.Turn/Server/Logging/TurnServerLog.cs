@@ -1,157 +1,123 @@
-using System.Globalization;
-using System.Text;
+using System.Net;
+using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
 
-public enum TurnLogLevel : byte
-{
-    Debug,
-    Info,
-    Warning,
-    Error,
-    None,
-}
-
-public enum TurnLogFormat : byte
-{
-    /// <summary><c>time=… level=info event=allocation.created client=… user=…</c></summary>
-    KeyValue,
-    /// <summary>One JSON object per line.</summary>
-    Json,
-}
-
 /// <summary>
-/// Structured logs: one line per event, <c>key=value</c> or JSON, written to a sink (a file or stderr, chosen by the
-/// driver). Events on the relay path are Debug, so the default Info level never formats anything per packet; callers
-/// check <see cref="IsEnabled"/> before building fields. Thread-safe (a line is written under a lock).
+/// The TURN server's log events, source-generated (<see cref="LoggerMessageAttribute"/>): the event name is the
+/// <see cref="EventId.Name"/> (<c>allocation.created</c>…) and the message template is the line's <c>key={key}</c> fields, so
+/// any <see cref="ILogger"/> shows the same words and <see cref="TurnLogLineProvider"/> writes the same lines from the
+/// structured values. The generated methods check <see cref="ILogger.IsEnabled"/> first and box nothing when the level is
+/// off; callers that compute a field (a string) check it themselves. Events per packet are Debug.
 /// </summary>
-public sealed class TurnServerLog
+internal static partial class TurnServerLog
 {
-    private readonly Action<string> _sink;
-    private readonly TimeProvider _time;
-    private readonly Lock _gate = new();
-    private readonly StringBuilder _line = new(256);
+    // The sans-IO core (Core/).
 
-    public TurnServerLog(Action<string> sink, TurnLogLevel minimumLevel = TurnLogLevel.Info, TurnLogFormat format = TurnLogFormat.KeyValue, TimeProvider? time = null)
-    {
-        _sink = sink;
-        MinimumLevel = minimumLevel;
-        Format = format;
-        _time = time ?? TimeProvider.System;
-    }
+    [LoggerMessage(100, LogLevel.Error, "client={client} transport={transport} exception={exception} message={message}", EventName = "internal-error")]
+    public static partial void InternalError(this ILogger logger, TurnEndpoint client, TurnTransport transport, string exception, string message);
 
-    /// <summary>A log that writes nothing.</summary>
-    public static TurnServerLog Null { get; } = new(_ => { }, TurnLogLevel.None);
+    [LoggerMessage(101, LogLevel.Debug, "reason={reason} peer={peer} relay={relay}", EventName = "relay.dropped")]
+    public static partial void RelayDropped(this ILogger logger, string reason, TurnEndpoint peer, TurnEndpoint relay);
 
-    public TurnLogLevel MinimumLevel { get; set; }
+    [LoggerMessage(102, LogLevel.Debug, "client={client} peer={peer}", EventName = "permission.expired")]
+    public static partial void PermissionExpired(this ILogger logger, TurnEndpoint client, string peer);
 
-    public TurnLogFormat Format { get; }
+    [LoggerMessage(103, LogLevel.Debug, "client={client} channel={channel} peer={peer}", EventName = "channel.freed")]
+    public static partial void ChannelFreed(this ILogger logger, TurnEndpoint client, string channel, TurnEndpoint peer);
 
-    public bool IsEnabled(TurnLogLevel level) => level >= MinimumLevel && level != TurnLogLevel.None;
+    [LoggerMessage(104, LogLevel.Information,
+        "reason={reason} client={client} transport={transport} user={user} relay={relay} packets_to_peers={packets_to_peers} " +
+        "packets_from_peers={packets_from_peers} bytes_to_peers={bytes_to_peers} bytes_from_peers={bytes_from_peers} dropped_no_permission={dropped_no_permission}",
+        EventName = "allocation.deleted")]
+    public static partial void AllocationDeleted(this ILogger logger, string reason, TurnEndpoint client, string transport, string user, TurnEndpoint? relay,
+        long packets_to_peers, long packets_from_peers, long bytes_to_peers, long bytes_from_peers, long dropped_no_permission);
 
-    public void Write(TurnLogLevel level, string eventName, params ReadOnlySpan<(string Key, object? Value)> fields)
-    {
-        if (!IsEnabled(level)) return;
-        string text;
-        lock (_gate)
-        {
-            _line.Clear();
-            var time = _time.GetUtcNow().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
-            if (Format == TurnLogFormat.Json)
-            {
-                _line.Append("{\"time\":\"").Append(time).Append("\",\"level\":\"").Append(Name(level)).Append("\",\"event\":");
-                AppendJson(eventName);
-                foreach (var (key, value) in fields)
-                {
-                    if (value is null) continue;
-                    _line.Append(",\"").Append(key).Append("\":");
-                    if (value is int or long or uint or ushort or double or bool) _line.Append(Invariant(value).ToLowerInvariant());
-                    else AppendJson(Invariant(value));
-                }
-                _line.Append('}');
-            }
-            else
-            {
-                _line.Append("time=").Append(time).Append(" level=").Append(Name(level)).Append(" event=").Append(eventName);
-                foreach (var (key, value) in fields)
-                {
-                    if (value is null) continue; // absent, not empty
-                    _line.Append(' ').Append(key).Append('=');
-                    AppendValue(Invariant(value));
-                }
-            }
-            text = _line.ToString();
-        }
-        try
-        {
-            _sink(text);
-        }
-        catch (Exception)
-        {
-            // A full disk or a closed stderr must not take the server down.
-        }
-    }
+    [LoggerMessage(105, LogLevel.Debug, "relay={relay}", EventName = "reservation.expired")]
+    public static partial void ReservationExpired(this ILogger logger, TurnEndpoint relay);
 
-    public void Debug(string eventName, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(TurnLogLevel.Debug, eventName, fields);
+    [LoggerMessage(106, LogLevel.Debug, "reason={reason} client={client}", EventName = "stun.dropped")]
+    public static partial void StunDropped(this ILogger logger, string reason, TurnEndpoint client);
 
-    public void Info(string eventName, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(TurnLogLevel.Info, eventName, fields);
+    [LoggerMessage(107, LogLevel.Debug, "client={client} transport={transport} from={from} to={to}", EventName = "binding")]
+    public static partial void Binding(this ILogger logger, TurnEndpoint client, string transport, TurnEndpoint from, TurnEndpoint to);
 
-    public void Warning(string eventName, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(TurnLogLevel.Warning, eventName, fields);
+    [LoggerMessage(108, LogLevel.Warning, "reason={reason} client={client} transport={transport} rate={rate} burst={burst}", EventName = "request.dropped")]
+    public static partial void RequestDropped(this ILogger logger, string reason, TurnEndpoint client, string transport, int rate, int burst);
 
-    public void Error(string eventName, params ReadOnlySpan<(string Key, object? Value)> fields) => Write(TurnLogLevel.Error, eventName, fields);
+    /// <summary>Debug for every error response; Warning for 441 (<paramref name="owner"/>: whose allocation it is).</summary>
+    [LoggerMessage(EventId = 109, Message = "method={method} code={code} detail={detail} client={client} user={user} owner={owner}", EventName = "request.rejected")]
+    public static partial void RequestRejected(this ILogger logger, LogLevel level, string method, int code, string? detail, TurnEndpoint client, string? user, string? owner);
 
-    private static string Name(TurnLogLevel level) => level switch
-    {
-        TurnLogLevel.Debug => "debug",
-        TurnLogLevel.Info => "info",
-        TurnLogLevel.Warning => "warn",
-        _ => "error",
-    };
+    [LoggerMessage(111, LogLevel.Warning, "reason={reason} user={user} client={client} transport={transport} method={method}", EventName = "auth.failed")]
+    public static partial void AuthFailed(this ILogger logger, string? reason, string? user, TurnEndpoint client, string transport, string method);
 
-    private static string Invariant(object? value) => value switch
-    {
-        null => "",
-        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
+    [LoggerMessage(112, LogLevel.Debug, "user={user} client={client}", EventName = "auth.stale-nonce")]
+    public static partial void AuthStaleNonce(this ILogger logger, string? user, TurnEndpoint client);
 
-    private void AppendValue(string value)
-    {
-        if (value.Length > 0 && value.AsSpan().IndexOfAny(" \"=\\\r\n\t") < 0)
-        {
-            _line.Append(value);
-            return;
-        }
-        _line.Append('"');
-        foreach (var c in value)
-        {
-            if (c is '"' or '\\') _line.Append('\\').Append(c);
-            else if (c == '\n') _line.Append("\\n");
-            else if (c == '\r') _line.Append("\\r");
-            else if (c < ' ') _line.Append(' ');
-            else _line.Append(c);
-        }
-        _line.Append('"');
-    }
+    [LoggerMessage(113, LogLevel.Debug, "client={client} user={user} peers={peers} first={first}", EventName = "permission.installed")]
+    public static partial void PermissionInstalled(this ILogger logger, TurnEndpoint client, string? user, int peers, string first);
 
-    private void AppendJson(string value)
-    {
-        _line.Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': _line.Append("\\\""); break;
-                case '\\': _line.Append("\\\\"); break;
-                case '\n': _line.Append("\\n"); break;
-                case '\r': _line.Append("\\r"); break;
-                case '\t': _line.Append("\\t"); break;
-                default:
-                    if (c < ' ') _line.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else _line.Append(c);
-                    break;
-            }
-        }
-        _line.Append('"');
-    }
+    [LoggerMessage(114, LogLevel.Debug, "client={client} user={user} channel={channel} peer={peer}", EventName = "channel.bound")]
+    public static partial void ChannelBound(this ILogger logger, TurnEndpoint client, string? user, string channel, TurnEndpoint peer);
+
+    [LoggerMessage(115, LogLevel.Warning, "reason={reason} client={client} user={user} peer={peer}", EventName = "permission.refused")]
+    public static partial void PermissionRefused(this ILogger logger, string reason, TurnEndpoint client, string? user, string peer);
+
+    [LoggerMessage(116, LogLevel.Information, "client={client} user={user} alternate={alternate}", EventName = "allocation.redirected")]
+    public static partial void AllocationRedirected(this ILogger logger, TurnEndpoint client, string? user, TurnEndpoint alternate);
+
+    [LoggerMessage(117, LogLevel.Warning, "reason={reason} user={user} client={client} quota={quota}", EventName = "allocation.refused")]
+    public static partial void AllocationRefused(this ILogger logger, string reason, string user, TurnEndpoint client, int? quota);
+
+    [LoggerMessage(118, LogLevel.Information, "client={client} transport={transport} user={user} relay={relay} relay6={relay6} lifetime={lifetime}",
+        EventName = "allocation.created")]
+    public static partial void AllocationCreated(this ILogger logger, TurnEndpoint client, string transport, string user, TurnEndpoint? relay, TurnEndpoint? relay6, int lifetime);
+
+    [LoggerMessage(119, LogLevel.Debug, "client={client} user={user} lifetime={lifetime}", EventName = "allocation.refreshed")]
+    public static partial void AllocationRefreshed(this ILogger logger, TurnEndpoint client, string? user, uint lifetime);
+
+    // The socket host (Hosting/).
+
+    [LoggerMessage(200, LogLevel.Error, "what={what} exception={exception} message={message}", EventName = "udp-engine.error")]
+    public static partial void UdpEngineError(this ILogger logger, string what, string? exception, string? message);
+
+    [LoggerMessage(201, LogLevel.Information,
+        "listening={listening} relay={relay} relay6={relay6} ports={ports} realm={realm} users={users} rest_api={rest_api} stun_only={stun_only} rfc5780={rfc5780} prometheus={prometheus}",
+        EventName = "server.started")]
+    public static partial void ServerStarted(this ILogger logger, string listening, IPAddress? relay, IPAddress? relay6, string ports, string realm, int users,
+        bool rest_api, bool stun_only, bool rfc5780, IPEndPoint? prometheus);
+
+    [LoggerMessage(202, LogLevel.Error, "listener={listener} exception={exception} message={message}", EventName = "listener.error")]
+    public static partial void ListenerError(this ILogger logger, TurnEndpoint listener, string exception, string message);
+
+    [LoggerMessage(203, LogLevel.Debug, "heap_before_kb={heap_before_kb} heap_after_kb={heap_after_kb}", EventName = "memory.trimmed")]
+    public static partial void MemoryTrimmed(this ILogger logger, long heap_before_kb, long heap_after_kb);
+
+    /// <summary>Information when idle, else Warning; <paramref name="deadline_s"/> with message-deadline, <paramref name="limit_bytes"/> with stream-buffer-memory.</summary>
+    [LoggerMessage(EventId = 204, Message = "reason={reason} client={client} transport={transport} deadline_s={deadline_s} limit_bytes={limit_bytes}", EventName = "connection.closed")]
+    public static partial void ConnectionClosed(this ILogger logger, LogLevel level, string reason, TurnEndpoint client, TurnTransport transport,
+        double? deadline_s = null, long? limit_bytes = null);
+
+    [LoggerMessage(208, LogLevel.Debug, "to={to} error={error}", EventName = "send.failed")]
+    public static partial void SendFailed(this ILogger logger, TurnEndpoint to, System.Net.Sockets.SocketError error);
+
+    [LoggerMessage(209, LogLevel.Warning, "reason={reason} listener={listener} client={client} limit={limit}", EventName = "connection.refused")]
+    public static partial void ConnectionRefused(this ILogger logger, string reason, TurnEndpoint listener, TurnEndpoint client, int limit);
+
+    [LoggerMessage(210, LogLevel.Debug, "transport={transport} client={client} listener={listener}", EventName = "connection.opened")]
+    public static partial void ConnectionOpened(this ILogger logger, TurnTransport transport, TurnEndpoint client, TurnEndpoint listener);
+
+    [LoggerMessage(211, LogLevel.Debug, "transport={transport} client={client} exception={exception} message={message}", EventName = "connection.error")]
+    public static partial void ConnectionError(this ILogger logger, TurnTransport transport, TurnEndpoint client, string exception, string message);
+
+    [LoggerMessage(212, LogLevel.Debug, "exception={exception}", EventName = "connection.write-failed")]
+    public static partial void ConnectionWriteFailed(this ILogger logger, string exception);
+
+    [LoggerMessage(213, LogLevel.Information, "allocations_created={allocations_created} packets_to_peers={packets_to_peers} packets_to_clients={packets_to_clients}",
+        EventName = "server.stopped")]
+    public static partial void ServerStopped(this ILogger logger, long allocations_created, long packets_to_peers, long packets_to_clients);
+
+    [LoggerMessage(214, LogLevel.Error, "prometheus={prometheus} exception={exception} message={message}", EventName = "prometheus.error")]
+    public static partial void PrometheusError(this ILogger logger, IPEndPoint prometheus, string exception, string message);
 }

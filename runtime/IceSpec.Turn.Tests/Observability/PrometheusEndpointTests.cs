@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using IceSpec.Tests.Observability;
+using IceSpec.Turn.Client;
+using IceSpec.Turn.Tests.Server;
+
+namespace IceSpec.Turn.Tests.Observability;
+
+/// <summary><c>prometheus=IP:PORT</c> on a running server: <c>/metrics</c> follows real traffic through the repository's TURN client; <c>/health</c> answers.</summary>
+public sealed class PrometheusEndpointTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);
+
+    // prometheus-net's MeterAdapter names a series <meter>_<instrument>, dots as underscores.
+    private const string Created = "icespec_turn_server_icespec_turn_allocations_created";
+    private const string Active = "icespec_turn_server_icespec_turn_allocations_active";
+    private const string BytesToPeer = "icespec_turn_server_icespec_turn_relayed_bytes{direction=\"client-to-peer\"}";
+    private const string BytesToClient = "icespec_turn_server_icespec_turn_relayed_bytes{direction=\"peer-to-client\"}";
+
+    [Fact]
+    public async Task Scrapes_before_and_during_traffic_show_the_allocation_and_the_bytes_relayed_each_way()
+    {
+        var port = FreeTcpPort();
+        await using var server = TestServer.Start($"prometheus=127.0.0.1:{port}", "allow-loopback-peers");
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), server.Host.PrometheusEndpoint);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = Limit };
+
+        var health = await http.GetAsync("health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("ok\n", await health.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://localhost:{port}/health")).StatusCode); // Host: localhost
+        var before = await Scrape(http);
+
+        using var peer = new UdpTestClient();
+        var clientLog = new ListLogger();
+        await using var allocation = await TurnClient.AllocateAsync(
+            new TurnClientOptions { Server = server.Udp.ToString(), Username = "alice", Password = "secret", Logger = clientLog }).WaitAsync(Limit);
+        await allocation.CreatePermissionAsync(peer.LocalEndPoint).WaitAsync(Limit);
+        await allocation.SendAsync(peer.LocalEndPoint, new byte[100]);
+        var atPeer = peer.Receive(Limit) ?? throw new TimeoutException("nothing relayed to the peer");
+        Assert.Equal(100, atPeer.Data.Length);
+        peer.SendTo(atPeer.From, new byte[40]);
+        Assert.Equal(40, (await allocation.ReceiveAsync().AsTask().WaitAsync(Limit)).Data.Length);
+
+        var during = await Scrape(http);
+        Assert.Equal(1, Moved(before, during, Created));
+        Assert.Equal(1, during.GetValueOrDefault(Active));
+        Assert.Equal(100, Moved(before, during, BytesToPeer));
+        Assert.Equal(40, Moved(before, during, BytesToClient));
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("other")).StatusCode);
+        Assert.Contains(clientLog.Lines, l => l.StartsWith($"Information client.allocation.created relay={allocation.RelayedAddress} ", StringComparison.Ordinal));
+        Assert.Contains(clientLog.Lines, l => l.StartsWith("Debug client.permission.installed peers=1 first=127.0.0.1 ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_port_in_use_is_a_clear_error_naming_the_address()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var error = Assert.Throws<InvalidOperationException>(() => TestServer.Start($"prometheus=127.0.0.1:{port}"));
+        Assert.Equal($"prometheus: cannot listen on 127.0.0.1:{port}: Address already in use", error.Message);
+    }
+
+    private static double Moved(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after, string series) =>
+        after.GetValueOrDefault(series) - before.GetValueOrDefault(series);
+
+    /// <summary>The Prometheus text format's samples: <c>name{labels} value</c> lines (RFC-less: prometheus.io "Exposition formats").</summary>
+    private static async Task<IReadOnlyDictionary<string, double>> Scrape(HttpClient http)
+    {
+        var response = await http.GetAsync("metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.ToString());
+        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var split = line.LastIndexOf(' ');
+            samples[line[..split]] = double.Parse(line[(split + 1)..], CultureInfo.InvariantCulture);
+        }
+        return samples;
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

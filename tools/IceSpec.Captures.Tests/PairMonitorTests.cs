@@ -127,4 +127,27 @@ public class PairMonitorTests
         Assert.Equal("Succeeded", LeftPair(report).State);
         Assert.Equal(0, LeftPair(report).Failures);
     }
+
+    [Fact]
+    public void AConsentCheckOnTheSelectedPairThatIsNeverAnswered_IsNoPairTransition()
+    {
+        // RFC 7675 §5.1: after a mid-call fault consent checks go unanswered and consent expires; the pair stays Succeeded.
+        var report = Analyze(
+            (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightAnswers(1)),
+            (0.5, Left, Right, LeftCheck(2, useCandidate: true)), (0.6, Right, Left, RightAnswers(2)),
+            (5.0, Left, Right, LeftCheck(3)),
+            (45.0, Right, IPEndPoint.Parse("10.0.0.1:5001"), RightCheck(8)));   // moves capture time past check 3's 39.5 s
+
+        Assert.Equal("timed out", report.Transactions.Listed.Single(t => t.RequestFrame == 5).Outcome);
+        Assert.Empty(report.Violations);
+        Assert.Equal("Succeeded", LeftPair(report).State);
+    }
+
+    [Fact]
+    public void AnUnansweredCheckOnAPairThatWasNeverValid_StillFailsIt()
+    {
+        var report = Analyze((0.0, Left, Right, LeftCheck(1)), (45.0, Right, IPEndPoint.Parse("10.0.0.1:5001"), RightCheck(8)));
+        Assert.Empty(report.Violations);
+        Assert.Equal("Failed", LeftPair(report).State);
+    }
 }

@@ -16,6 +16,7 @@ public sealed class IcePairMonitor(string agent, string transport, int component
     private readonly CandidatePairMachine _machine = new();
     private readonly List<string> _transitions = [];
     private readonly HashSet<TransactionTracker.Exchange> _cancelled = [];
+    private readonly HashSet<TransactionTracker.Exchange> _consentChecks = [];
     private readonly DateTime _epoch = DateTime.UnixEpoch;
     private TransactionTracker.Exchange? _inProgress;
     private bool _nominationAccepted;
@@ -43,6 +44,7 @@ public sealed class IcePairMonitor(string agent, string transport, int component
         Checks++;
         _machine.SendingNomination = check.UseCandidate && check.IceControlling is not null;
         _machine.SendingConsentCheck = mayCarryData;
+        if (State == CandidatePairState.Succeeded && mayCarryData && !_machine.SendingNomination) _consentChecks.Add(exchange);
         Fire(CandidatePairEvent.CheckSent, check, $"a new check (frame {check.Frame})");
         _inProgress = exchange;
     }
@@ -73,6 +75,7 @@ public sealed class IcePairMonitor(string agent, string transport, int component
     public void Answered(StunEvent check, TransactionTracker.Exchange exchange, StunEvent response, bool symmetric)
     {
         _cancelled.Remove(exchange);
+        _consentChecks.Remove(exchange);
         if (_inProgress == exchange) _inProgress = null;
         var trigger = CheckResponseClassification.PairEventOf(response.Class, response.ErrorCode, symmetric);
         if (trigger == CandidatePairEvent.SuccessResponse) Successes++;
@@ -88,12 +91,14 @@ public sealed class IcePairMonitor(string agent, string transport, int component
 
     /// <summary>
     /// A check of this pair got no response (RFC 8445 §7.2.5.2.3), unless it was cancelled (§7.3.1.4: the agent "will not
-    /// treat the lack of response to be a failure").
+    /// treat the lack of response to be a failure") or a consent check on a valid pair (RFC 7675 §5.1: an unanswered one
+    /// lets consent expire — the path broke, as in the mid-call fault scenarios — and leaves the pair's §6.1.2.6 state as it is).
     /// </summary>
     public void TimedOut(TransactionTracker.Exchange exchange)
     {
         if (_inProgress == exchange) _inProgress = null;
-        if (_cancelled.Remove(exchange)) return;
+        var cancelled = _cancelled.Remove(exchange);
+        if (_consentChecks.Remove(exchange) || cancelled) return;
         Failures++;
         Fire(CandidatePairEvent.Timeout, exchange.Request, $"no response to the check of frame {exchange.Request.Frame}");
     }

@@ -19,6 +19,9 @@ public sealed class IcePairMonitor(string agent, string transport, int component
     private readonly HashSet<TransactionTracker.Exchange> _consentChecks = [];
     private readonly DateTime _epoch = DateTime.UnixEpoch;
     private TransactionTracker.Exchange? _inProgress;
+    // The peer's check that retriggered this pair since the agent's last check, and the one before that check.
+    private StunEvent? _retriggerSinceCheck, _retriggerBeforeCheck;
+    private bool _retriggerProcessedLate;
     private bool _nominationAccepted;
 
     public string Agent { get; } = agent;
@@ -45,6 +48,9 @@ public sealed class IcePairMonitor(string agent, string transport, int component
         _machine.SendingNomination = check.UseCandidate && check.IceControlling is not null;
         _machine.SendingConsentCheck = mayCarryData;
         if (State == CandidatePairState.Succeeded && mayCarryData && !_machine.SendingNomination) _consentChecks.Add(exchange);
+        if (_retriggerProcessedLate && State == CandidatePairState.InProgress && _retriggerBeforeCheck is { } late)
+            Retriggered(late);  // the agent took the peer's check after its own last check: it retriggered that one
+        (_retriggerBeforeCheck, _retriggerSinceCheck, _retriggerProcessedLate) = (_retriggerSinceCheck, null, false);
         Fire(CandidatePairEvent.CheckSent, check, $"a new check (frame {check.Frame})");
         _inProgress = exchange;
     }
@@ -67,8 +73,21 @@ public sealed class IcePairMonitor(string agent, string transport, int component
     /// </summary>
     public void Retriggered(StunEvent peerCheck)
     {
+        _retriggerSinceCheck = peerCheck;
         if (State == CandidatePairState.InProgress && _inProgress is { } inFlight) _cancelled.Add(inFlight);
         Fire(CandidatePairEvent.Retrigger, peerCheck, $"the peer's check {peerCheck.Source} → {peerCheck.Destination} (frame {peerCheck.Frame})");
+    }
+
+    /// <summary>
+    /// The agent answered the peer's check (on the reverse 5-tuple). An agent answers a check when it processes it and
+    /// retriggers the pair in the same step (RFC 8445 §7.3, §7.3.1.4); the capture shows the check when it arrived. When
+    /// the answer to the check that came before the agent's last check of this pair follows that check, the agent
+    /// processed the peer's check after sending its own, which it then had to cancel and replace: the next check is that
+    /// retrigger's, not a second check in flight.
+    /// </summary>
+    public void PeerCheckAnswered(StunEvent peerCheck)
+    {
+        if (_retriggerBeforeCheck is { } before && before.TransactionId.Equals(peerCheck.TransactionId)) _retriggerProcessedLate = true;
     }
 
     /// <summary>The response to one of this pair's checks (symmetric or not), and whether the check nominated the pair.</summary>

@@ -132,6 +132,7 @@ public sealed class IceTracker(Action<Violation> report)
     {
         if (exchange.Tag is not IcePairMonitor pair) return;
         var check = exchange.Request;
+        if (ReversePair(check, check.Username!.Split(':')[0]) is { } answering) answering.PeerCheckAnswered(check);
         if (response.ErrorCode == StunErrorCodes.RoleConflict && _agents.Values.FirstOrDefault(a => a.Addresses.Contains(response.Source)) is { } sender)
             sender.Sent487 = true;
         if (response.MappedAddress is { } mapped) _mappedAddresses.Add(mapped);

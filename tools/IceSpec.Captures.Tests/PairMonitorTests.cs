@@ -128,14 +128,17 @@ public class PairMonitorTests
         Assert.Equal(0, LeftPair(report).Failures);
     }
 
-    [Fact]
-    public void AConsentCheckOnTheSelectedPairThatIsNeverAnswered_IsNoPairTransition()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AConsentCheckOnTheSelectedPairThatIsNeverAnswered_IsNoPairTransition(bool repeatsUseCandidate)
     {
         // RFC 7675 §5.1: after a mid-call fault consent checks go unanswered and consent expires; the pair stays Succeeded.
+        // libnice's consent checks repeat USE-CANDIDATE.
         var report = Analyze(
             (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightAnswers(1)),
             (0.5, Left, Right, LeftCheck(2, useCandidate: true)), (0.6, Right, Left, RightAnswers(2)),
-            (5.0, Left, Right, LeftCheck(3)),
+            (5.0, Left, Right, LeftCheck(3, useCandidate: repeatsUseCandidate)),
             (45.0, Right, IPEndPoint.Parse("10.0.0.1:5001"), RightCheck(8)));   // moves capture time past check 3's 39.5 s
 
         Assert.Equal("timed out", report.Transactions.Listed.Single(t => t.RequestFrame == 5).Outcome);

@@ -47,7 +47,9 @@ public sealed class IcePairMonitor(string agent, string transport, int component
         Checks++;
         _machine.SendingNomination = check.UseCandidate && check.IceControlling is not null;
         _machine.SendingConsentCheck = mayCarryData;
-        if (State == CandidatePairState.Succeeded && mayCarryData && !_machine.SendingNomination) _consentChecks.Add(exchange);
+        // A consent check: on a valid pair data may use, not a nomination — except on the selected pair, where libnice's
+        // consent checks repeat USE-CANDIDATE.
+        if (State == CandidatePairState.Succeeded && mayCarryData && (!_machine.SendingNomination || Selected)) _consentChecks.Add(exchange);
         if (_retriggerProcessedLate && State == CandidatePairState.InProgress && _retriggerBeforeCheck is { } late)
             Retriggered(late);  // the agent took the peer's check after its own last check: it retriggered that one
         (_retriggerBeforeCheck, _retriggerSinceCheck, _retriggerProcessedLate) = (_retriggerSinceCheck, null, false);

@@ -89,4 +89,22 @@ public class AnalyzerTests
         Assert.Equal("RFC 8445 §7.2.2", violation.Section);
         Assert.Equal("the request MUST include a USERNAME attribute in the form RFRAG:LFRAG", violation.Text);
     }
+
+    [Fact]
+    public void UsernamesThatDoNotMirror_AreAViolation_UnlessAnIceRestartChangedBothUfrags()
+    {
+        static bool Mirrors(AnalysisReport report) => !report.Violations.Any(v => v.Name == "username-not-remote-local");
+        // RFC 8445 §7.2.2: "RFRAG:LFRAG" one way, "LFRAG:RFRAG" the other.
+        Assert.True(Mirrors(Analyze((0.0, Left, Right, IceMessages.Check(8, "rfrg:lfrg", "x", controlling: true)),
+            (0.1, Right, Left, IceMessages.Check(9, "lfrg:rfrg", "x", controlling: false)))));
+        Assert.False(Mirrors(Analyze((0.0, Left, Right, IceMessages.Check(8, "rfrg:lfrg", "x", controlling: true)),
+            (0.1, Right, Left, IceMessages.Check(9, "rfrg:lfrg", "x", controlling: false)))));   // one side swapped them
+        Assert.False(Mirrors(Analyze((0.0, Left, Right, IceMessages.Check(8, "rfrg:lfrg", "x", controlling: true)),
+            (0.1, Right, Left, IceMessages.Check(9, "lfrg:other", "x", controlling: false)))));  // names another agent
+        // RFC 8445 §9: after a restart both agents have new ufrags; the last check the other way is of the old generation.
+        Assert.True(Mirrors(Analyze((0.0, Left, Right, IceMessages.Check(8, "rfrg:lfrg", "x", controlling: true)),
+            (0.1, Right, Left, IceMessages.Check(9, "lfrg:rfrg", "x", controlling: false)),
+            (5.0, Left, Right, IceMessages.Check(10, "rnew:lnew", "x", controlling: true)),
+            (5.1, Right, Left, IceMessages.Check(11, "lnew:rnew", "x", controlling: false)))));
+    }
 }

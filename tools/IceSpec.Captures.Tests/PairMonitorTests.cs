@@ -127,4 +127,49 @@ public class PairMonitorTests
         Assert.Equal("Succeeded", LeftPair(report).State);
         Assert.Equal(0, LeftPair(report).Failures);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AConsentCheckOnTheSelectedPairThatIsNeverAnswered_IsNoPairTransition(bool repeatsUseCandidate)
+    {
+        // RFC 7675 §5.1: after a mid-call fault consent checks go unanswered and consent expires; the pair stays Succeeded.
+        // libnice's consent checks repeat USE-CANDIDATE.
+        var report = Analyze(
+            (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightAnswers(1)),
+            (0.5, Left, Right, LeftCheck(2, useCandidate: true)), (0.6, Right, Left, RightAnswers(2)),
+            (5.0, Left, Right, LeftCheck(3, useCandidate: repeatsUseCandidate)),
+            (45.0, Right, IPEndPoint.Parse("10.0.0.1:5001"), RightCheck(8)));   // moves capture time past check 3's 39.5 s
+
+        Assert.Equal("timed out", report.Transactions.Listed.Single(t => t.RequestFrame == 5).Outcome);
+        Assert.Empty(report.Violations);
+        Assert.Equal("Succeeded", LeftPair(report).State);
+    }
+
+    [Fact]
+    public void AnUnansweredCheckOnAPairThatWasNeverValid_StillFailsIt()
+    {
+        var report = Analyze((0.0, Left, Right, LeftCheck(1)), (45.0, Right, IPEndPoint.Parse("10.0.0.1:5001"), RightCheck(8)));
+        Assert.Empty(report.Violations);
+        Assert.Equal("Failed", LeftPair(report).State);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void APeersCheckTheAgentAnswersOnlyAfterItsOwnCheck_RetriggersThatCheck(bool answeredAfterTheCheck)
+    {
+        // The peer's check 8 arrives while the pair is Waiting (check 7 retriggered it). When the agent answers it only after
+        // sending its triggered check 2, it processed it then: In-Progress, so it cancels 2 and checks again (RFC 8445
+        // §7.3.1.4) — check 3 is that retrigger's. When it answered 8 before sending 2, nothing retriggered 2: 3 is refused.
+        (double, IPEndPoint, IPEndPoint, byte[])[] early = [(0.21, Left, Right, LeftAnswers(8)), (0.22, Left, Right, LeftCheck(2))];
+        (double, IPEndPoint, IPEndPoint, byte[])[] late = [(0.21, Left, Right, LeftCheck(2)), (0.22, Left, Right, LeftAnswers(8))];
+        var report = Analyze([
+            (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, RightCheck(7)), (0.15, Left, Right, LeftAnswers(7)),
+            (0.2, Right, Left, RightCheck(8)), .. answeredAfterTheCheck ? late : early,
+            (0.3, Left, Right, LeftCheck(3)), (0.4, Right, Left, RightAnswers(3))]);
+
+        if (answeredAfterTheCheck) Assert.Empty(report.Violations);
+        else Assert.Equal(("machine-refused", 7), (Assert.Single(report.Violations).Name, report.Violations[0].Frame));
+    }
 }

@@ -16,8 +16,12 @@ public sealed class IcePairMonitor(string agent, string transport, int component
     private readonly CandidatePairMachine _machine = new();
     private readonly List<string> _transitions = [];
     private readonly HashSet<TransactionTracker.Exchange> _cancelled = [];
+    private readonly HashSet<TransactionTracker.Exchange> _consentChecks = [];
     private readonly DateTime _epoch = DateTime.UnixEpoch;
     private TransactionTracker.Exchange? _inProgress;
+    // The peer's check that retriggered this pair since the agent's last check, and the one before that check.
+    private StunEvent? _retriggerSinceCheck, _retriggerBeforeCheck;
+    private bool _retriggerProcessedLate;
     private bool _nominationAccepted;
 
     public string Agent { get; } = agent;
@@ -43,6 +47,12 @@ public sealed class IcePairMonitor(string agent, string transport, int component
         Checks++;
         _machine.SendingNomination = check.UseCandidate && check.IceControlling is not null;
         _machine.SendingConsentCheck = mayCarryData;
+        // A consent check: on a valid pair data may use, not a nomination — except on the selected pair, where libnice's
+        // consent checks repeat USE-CANDIDATE.
+        if (State == CandidatePairState.Succeeded && mayCarryData && (!_machine.SendingNomination || Selected)) _consentChecks.Add(exchange);
+        if (_retriggerProcessedLate && State == CandidatePairState.InProgress && _retriggerBeforeCheck is { } late)
+            Retriggered(late);  // the agent took the peer's check after its own last check: it retriggered that one
+        (_retriggerBeforeCheck, _retriggerSinceCheck, _retriggerProcessedLate) = (_retriggerSinceCheck, null, false);
         Fire(CandidatePairEvent.CheckSent, check, $"a new check (frame {check.Frame})");
         _inProgress = exchange;
     }
@@ -65,14 +75,28 @@ public sealed class IcePairMonitor(string agent, string transport, int component
     /// </summary>
     public void Retriggered(StunEvent peerCheck)
     {
+        _retriggerSinceCheck = peerCheck;
         if (State == CandidatePairState.InProgress && _inProgress is { } inFlight) _cancelled.Add(inFlight);
         Fire(CandidatePairEvent.Retrigger, peerCheck, $"the peer's check {peerCheck.Source} → {peerCheck.Destination} (frame {peerCheck.Frame})");
+    }
+
+    /// <summary>
+    /// The agent answered the peer's check (on the reverse 5-tuple). An agent answers a check when it processes it and
+    /// retriggers the pair in the same step (RFC 8445 §7.3, §7.3.1.4); the capture shows the check when it arrived. When
+    /// the answer to the check that came before the agent's last check of this pair follows that check, the agent
+    /// processed the peer's check after sending its own, which it then had to cancel and replace: the next check is that
+    /// retrigger's, not a second check in flight.
+    /// </summary>
+    public void PeerCheckAnswered(StunEvent peerCheck)
+    {
+        if (_retriggerBeforeCheck is { } before && before.TransactionId.Equals(peerCheck.TransactionId)) _retriggerProcessedLate = true;
     }
 
     /// <summary>The response to one of this pair's checks (symmetric or not), and whether the check nominated the pair.</summary>
     public void Answered(StunEvent check, TransactionTracker.Exchange exchange, StunEvent response, bool symmetric)
     {
         _cancelled.Remove(exchange);
+        _consentChecks.Remove(exchange);
         if (_inProgress == exchange) _inProgress = null;
         var trigger = CheckResponseClassification.PairEventOf(response.Class, response.ErrorCode, symmetric);
         if (trigger == CandidatePairEvent.SuccessResponse) Successes++;
@@ -88,12 +112,14 @@ public sealed class IcePairMonitor(string agent, string transport, int component
 
     /// <summary>
     /// A check of this pair got no response (RFC 8445 §7.2.5.2.3), unless it was cancelled (§7.3.1.4: the agent "will not
-    /// treat the lack of response to be a failure").
+    /// treat the lack of response to be a failure") or a consent check on a valid pair (RFC 7675 §5.1: an unanswered one
+    /// lets consent expire — the path broke, as in the mid-call fault scenarios — and leaves the pair's §6.1.2.6 state as it is).
     /// </summary>
     public void TimedOut(TransactionTracker.Exchange exchange)
     {
         if (_inProgress == exchange) _inProgress = null;
-        if (_cancelled.Remove(exchange)) return;
+        var cancelled = _cancelled.Remove(exchange);
+        if (_consentChecks.Remove(exchange) || cancelled) return;
         Failures++;
         Fire(CandidatePairEvent.Timeout, exchange.Request, $"no response to the check of frame {exchange.Request.Frame}");
     }

@@ -132,6 +132,7 @@ public sealed class IceTracker(Action<Violation> report)
     {
         if (exchange.Tag is not IcePairMonitor pair) return;
         var check = exchange.Request;
+        if (ReversePair(check, check.Username!.Split(':')[0]) is { } answering) answering.PeerCheckAnswered(check);
         if (response.ErrorCode == StunErrorCodes.RoleConflict && _agents.Values.FirstOrDefault(a => a.Addresses.Contains(response.Source)) is { } sender)
             sender.Sent487 = true;
         if (response.MappedAddress is { } mapped) _mappedAddresses.Add(mapped);
@@ -179,6 +180,9 @@ public sealed class IceTracker(Action<Violation> report)
         if (_usernameBySender.TryGetValue((from, to), out var known) && known == check.Username) return;
         _usernameBySender[(from, to)] = check.Username!;
         if (!_usernameBySender.TryGetValue((to, from), out var back) || back == $"{localUfrag}:{remoteUfrag}") return;
+        // RFC 8445 §9: an ICE restart changes both ufrags; the last check the other way, with none of these two, is of the
+        // previous generation, not a mirror to compare with (that direction's first new check is compared with this one).
+        if (back.Split(':') is var old && !old.Contains(remoteUfrag) && !old.Contains(localUfrag)) return;
         // Which side swapped its ufrags cannot be told from the two USERNAMEs alone: report the pair of addresses once.
         if (_reportedUsernames.Contains((to, from)) || !_reportedUsernames.Add((from, to))) return;
         report(SpecCitations.FromRequirement("username-not-remote-local", check.Frame, "Binding request as ice-check: required USERNAME",

@@ -179,7 +179,7 @@ public sealed class SeededDefectRun : IDisposable
     }
 
     /// <summary>IceSpec's driver registered as <c>icespec-&lt;defect&gt;</c>, started with <c>ICESPEC_SEEDED_DEFECT=&lt;defect&gt;</c>.</summary>
-    private static DriverSpec SeededDriver(DriverSpec icespec, string defect)
+    internal static DriverSpec SeededDriver(DriverSpec icespec, string defect)
     {
         var spec = icespec with { Name = $"{icespec.Name}-{defect}" };
         DriverRegistry.Register(spec, async ct =>

@@ -33,7 +33,18 @@ public sealed record IcePairOptions(
 /// ends early at the first <c>disconnected</c>/<c>failed</c> state when <see cref="StopWhenBroken"/>), then
 /// <see cref="FinalDatagrams"/> each way, counted.
 /// </summary>
-public sealed record IceMidCallOptions(Func<CancellationToken, Task> Fault, TimeSpan Observe, bool Idle, bool StopWhenBroken = false, int FinalDatagrams = 5);
+public sealed record IceMidCallOptions(Func<CancellationToken, Task> Fault, TimeSpan Observe, bool Idle, bool StopWhenBroken = false, int FinalDatagrams = 5,
+    IceRestartOptions? Restart = null);
+
+/// <summary>
+/// The way back after the mid-call phase, an ICE restart (RFC 8445 §9; both drivers need the capability <c>restart</c>):
+/// the kit waits until <see cref="AwaitReallocation"/> after the fault for each driver's <c>relay-reallocated</c> (a driver
+/// that prints none restarts anyway once that time is up), sends <c>restart</c> to the controlling driver, gives its new
+/// description to the controlled driver (which restarts on the new credentials, conformance/ADAPTER.md) and the controlled
+/// driver's new description back; then it waits up to <see cref="Bound"/> for a new <c>selected-pair</c> on both sides
+/// and sends <see cref="Datagrams"/> datagrams each way.
+/// </summary>
+public sealed record IceRestartOptions(TimeSpan AwaitReallocation, TimeSpan Bound, int Datagrams = 3);
 
 /// <summary>
 /// What the mid-call phase saw: the first <c>disconnected</c>/<c>failed</c> state each driver printed after the fault
@@ -41,7 +52,28 @@ public sealed record IceMidCallOptions(Func<CancellationToken, Task> Fault, Time
 /// (e.g. IceSpec's <c>relay-lost</c>), with their times.
 /// </summary>
 public sealed record IceMidCallResult(TimeSpan? ControllingBrokeAfter, TimeSpan? ControlledBrokeAfter, int FinalToControlled, int FinalToControlling,
-    int FinalSent, IReadOnlyList<string> Notes);
+    int FinalSent, IReadOnlyList<string> Notes)
+{
+    /// <summary>The ICE restart after the fault, when the options asked for one.</summary>
+    public IceRestartResult? Restart { get; init; }
+}
+
+/// <summary>
+/// What the ICE restart after the fault saw (<see cref="IceRestartOptions"/>): each side's generations, the datagrams that
+/// arrived each way afterwards, and <see cref="Problem"/>, a step the kit could not do (a driver answered <c>unsupported</c>
+/// to <c>restart</c>, exited, or printed no new description in time), with which driver.
+/// </summary>
+public sealed record IceRestartResult(IceRestartSide Controlling, IceRestartSide Controlled, TimeSpan Bound, int ToControlled, int ToControlling,
+    int Sent, string? Problem);
+
+/// <summary>
+/// One driver through the restart: its credentials (<c>ufrag:pwd</c>) and relayed candidates (<c>ip:port</c>) before and
+/// after (null: no new <c>local-description</c>), whether it printed <c>relay-reallocated</c> after the fault, its first
+/// <c>selected-pair</c> after the restart and how long after both new descriptions were given, and its events from the
+/// restart on (<c>"+0.4 s selected-pair relay 203.0.113.1:50000 -> …"</c>) as evidence.
+/// </summary>
+public sealed record IceRestartSide(string Name, string? OldCredentials, string? NewCredentials, IReadOnlyList<string> OldRelayed,
+    IReadOnlyList<string>? NewRelayed, bool Reallocated, SelectedPair? Selected, TimeSpan? SelectedAfter, IReadOnlyList<string> Events);
 
 /// <summary>A TURN server for both sides (RFC 8656); <see cref="Transport"/> is "udp" or "tcp".</summary>
 public sealed record TurnServerOptions(string Server, string Username, string Password, string Transport = "udp");

@@ -57,12 +57,12 @@ public static class IcePairRun
         return e is null ? null : $"{(string?)e["ufrag"]}:{(string?)e["pwd"]}";
     }
 
-    internal static SelectedPair? LastSelectedPair(DriverProcess? driver)
-    {
-        var e = driver?.Events.LastOrDefault(x => (string?)x["event"] == "selected-pair");
-        return e is null ? null : new SelectedPair((string?)e["local"] ?? "", (string?)e["remote"] ?? "",
-            (string?)e["localType"] ?? "", (string?)e["remoteType"] ?? "", (string?)e["transport"], (string?)e["localTcpType"], (string?)e["remoteTcpType"]);
-    }
+    internal static SelectedPair? LastSelectedPair(DriverProcess? driver) =>
+        driver?.Events.LastOrDefault(x => (string?)x["event"] == "selected-pair") is { } e ? PairOf(e) : null;
+
+    /// <summary>A <c>selected-pair</c> event as a <see cref="SelectedPair"/>.</summary>
+    internal static SelectedPair PairOf(JsonObject e) => new((string?)e["local"] ?? "", (string?)e["remote"] ?? "",
+        (string?)e["localType"] ?? "", (string?)e["remoteType"] ?? "", (string?)e["transport"], (string?)e["localTcpType"], (string?)e["remoteTcpType"]);
 
     private static async Task<string> CloseAsync(DriverProcess driver, CancellationToken ct)
     {

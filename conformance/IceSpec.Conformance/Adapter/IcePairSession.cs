@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace IceSpec.Conformance.Adapter;
 
 /// <summary>The steps of <see cref="IcePairRun"/> between two started drivers (a controlling, b controlled).</summary>
-internal sealed class IcePairSession
+internal sealed partial class IcePairSession
 {
     private static readonly TimeSpan DatagramTimeout = TimeSpan.FromSeconds(5);
     private readonly DriverProcess _a, _b;
@@ -114,7 +114,8 @@ internal sealed class IcePairSession
             }
             return broke;
         }
-        return new IceMidCallResult(Broke(_a, markA), Broke(_b, markB), toB, toA, midCall.FinalDatagrams, notes);
+        var seen = new IceMidCallResult(Broke(_a, markA), Broke(_b, markB), toB, toA, midCall.FinalDatagrams, notes);
+        return midCall.Restart is { } restart ? seen with { Restart = await RestartAsync(restart, fault, (markA, markB), ct) } : seen;
     }
 
     private static JsonObject Configure(string role, IReadOnlyList<string>? addresses, IcePairOptions o)

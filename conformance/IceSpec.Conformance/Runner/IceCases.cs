@@ -29,8 +29,18 @@ public static class IceCases
         "so a path that still works stays up (the checks also refresh its NAT mappings, as RFC 8445 §11 keepalives do) and a " +
         "path that broke is noticed (the agent reports disconnected or failed). Judged only in the mid-call scenarios.");
 
-    /// <summary>Cases judged only in some scenarios (<see cref="MidCall"/> in those with a mid-call phase).</summary>
-    public static readonly IReadOnlyList<CaseInfo> ScenarioSpecific = [MidCall];
+    public static readonly CaseInfo RestartAfterFault = new(CaseInfo.MakeId(8445, "9", 10), 8445, "9", RequirementLevel.Must,
+        "After the mid-call fault an ICE restart brings the call back",
+        "RFC 8445 §9: \"An ICE agent MAY restart ICE for existing data streams. An ICE restart causes all previous states of the " +
+        "data streams, excluding the roles of the agents, to be flushed. [...] To restart ICE, an agent MUST change both the " +
+        "password and the username fragment for the data stream(s) being restarted.\" The kit restarts the controlling agent, " +
+        "the controlled one restarts on the new credentials (after a TURN server restart, once the TURN clients allocated " +
+        "again, so that the new descriptions carry the new relayed candidates, RFC 8656 §7); both must select a new pair " +
+        "within the checks and nomination time (Runner/RestartAfterFault.cs) and datagrams must go both ways again. Judged " +
+        "only in nat-mapping-deleted and turn-restart; not applicable when a driver declares no restart capability.");
+
+    /// <summary>Cases judged only in some scenarios (<see cref="MidCall"/> in those with a mid-call phase, <see cref="RestartAfterFault"/> where it restarts).</summary>
+    public static readonly IReadOnlyList<CaseInfo> ScenarioSpecific = [MidCall, RestartAfterFault];
 
     /// <summary>Every case of an ICE cell, the wire case judged on its pcaps included.</summary>
     public static readonly IReadOnlyList<CaseInfo> All = [Completes, DataFlows, PredictedPair, ConnectivityCheckCase.Info, MachineMonitorCase.Info];

@@ -39,7 +39,11 @@ public static class IceCellRunner
             Datagrams: DatagramsSent(scenario),
             MidCall: scenario.MidCall is { } phase
                 ? new IceMidCallOptions(c => MidCallFaults.ApplyAsync(lab, server, phase.Fault, Path.Combine(directory, "restarted-server"), c),
-                    phase.Observe, Idle: phase.Fault == MidCallFault.Idle, StopWhenBroken: phase.Expect == MidCallExpectation.ConsentFails)
+                    phase.Observe, Idle: phase.Fault == MidCallFault.Idle, StopWhenBroken: phase.Expect == MidCallExpectation.ConsentFails,
+                    Restart: phase.RestartAfter && RestartAfterFault.NotApplicable(controlling, controlled) is null
+                        // After a TURN server restart the TURN clients get the observation time to allocate again.
+                        ? new IceRestartOptions(phase.Fault == MidCallFault.TurnServerRestarted ? phase.Observe : TimeSpan.Zero, RestartAfterFault.Bound)
+                        : null)
                 : null);
 
         var captures = new List<PacketCapture>();
@@ -67,13 +71,13 @@ public static class IceCellRunner
         var observed = result.ControllingPair is null || result.ControlledPair is null ? (PairKind?)null
             : Scenario.Classify(result.ControllingPair, result.ControlledPair, a.Address, b.Address);
         var implementation = $"{controlling.Name}>{controlled.Name}";
-        var judged = Judge(scenario, result, observed, duration);
+        var judged = Judge(scenario, result, observed, RestartAfterFault.NotApplicable(controlling, controlled), duration);
         if (result.Outcome != IcePairOutcome.Unsupported)
         {
             var (outcome, detail) = ConnectivityCheckCase.Judge(captures.Skip(1).Select(c => c.PcapPath), server.Endpoint);
             judged = judged.Append(new CaseResult(ConnectivityCheckCase.Info, "", "", outcome, detail, duration));
             var (monitored, monitorDetail) = MachineMonitorCase.Judge(captures.Skip(1).Select(c => c.PcapPath),
-                [result.ControllingCredentials, result.ControlledCredentials], $"{server.Username}:{server.Realm}:{server.Password}");
+                AllIceCredentials(result), $"{server.Username}:{server.Realm}:{server.Password}");
             judged = judged.Append(new CaseResult(MachineMonitorCase.Info, "", "", monitored, monitorDetail, duration));
         }
         var cases = judged
@@ -96,7 +100,7 @@ public static class IceCellRunner
     }
 
     /// <summary>The cases judged from what the drivers reported (all of them unsupported when a driver could not do a step).</summary>
-    private static IEnumerable<CaseResult> Judge(Scenario scenario, IcePairResult result, PairKind? observed, TimeSpan duration)
+    private static IEnumerable<CaseResult> Judge(Scenario scenario, IcePairResult result, PairKind? observed, string? restartNotApplicable, TimeSpan duration)
     {
         CaseResult Make(CaseInfo info, CaseOutcome outcome, string detail) => new(info, "", "", outcome, detail, duration);
 
@@ -119,7 +123,10 @@ public static class IceCellRunner
             $"{result.DatagramsControlledToControlling}/{sent} controlled→controlling (at least {needed} each way needed)");
 
         if (scenario.MidCall is { } phase)
+        {
             yield return MidCallFaults.Judge(phase, connected ? result.MidCall : null, duration);
+            if (phase.RestartAfter) yield return RestartAfterFault.Judge(restartNotApplicable, connected ? result.MidCall?.Restart : null, duration);
+        }
 
         var prediction = scenario.Prediction;
         yield return Make(IceCases.PredictedPair, observed == prediction.Kind ? CaseOutcome.Passed : CaseOutcome.Failed,
@@ -163,11 +170,15 @@ public static class IceCellRunner
     private static string CredentialsFile(string cellName, DriverSpec controlling, DriverSpec controlled, IcePairResult result, LabServer server)
     {
         var text = new System.Text.StringBuilder($"# conformance cell {cellName}: ICE credentials of {controlling.Name} (controlling) and {controlled.Name} (controlled), the lab server's TURN user\n");
-        foreach (var credentials in (string?[])[result.ControllingCredentials, result.ControlledCredentials])
+        foreach (var credentials in AllIceCredentials(result))
             if (credentials is not null) text.Append($"ice-credentials {credentials}\n");
         text.Append($"turn-user {server.Username}:{server.Realm}:{server.Password}\n");
         return text.ToString();
     }
+
+    /// <summary>Both drivers' ICE credentials (<c>ufrag:pwd</c>), and those of the generation after an ICE restart.</summary>
+    private static IEnumerable<string?> AllIceCredentials(IcePairResult result) =>
+        [result.ControllingCredentials, result.ControlledCredentials, result.MidCall?.Restart?.Controlling.NewCredentials, result.MidCall?.Restart?.Controlled.NewCredentials];
 
     private static int DatagramsSent(Scenario scenario) => scenario.Topology.LossPercent > 0 ? DatagramsUnderLoss : Datagrams;
 

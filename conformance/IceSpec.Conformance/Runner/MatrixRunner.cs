@@ -28,7 +28,7 @@ public static class MatrixRunner
                 throw new ArgumentException($"unknown nomination '{nomination}'; known: {string.Join(", ", RunSelection.NominationModes)}");
         Directory.CreateDirectory(selection.OutputDirectory);
 
-        var runIce = IceCases.All.Any(selection.Selects);
+        var runIce = IceCases.All.Concat(IceCases.ScenarioSpecific).Any(selection.Selects);
         var runAgent = selection.AgentPlacement != AgentCaseRunner.None && Cases.Agent.AgentCaseSuite.Cases.Any(selection.Selects);
         var ready = new List<DriverSpec>();
         foreach (var driver in runIce || runAgent ? drivers : [])

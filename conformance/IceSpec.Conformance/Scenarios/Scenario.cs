@@ -43,9 +43,11 @@ public enum MidCallExpectation : byte
 /// <summary>
 /// A phase after the call is connected (RFC 7675 §5.1 consent, RFC 8445 §11 keepalives): the fault is applied, the call
 /// observed for <paramref name="Observe"/> (a datagram each way every second unless the fault is <see cref="MidCallFault.Idle"/>),
-/// and the outcome compared with <paramref name="Expect"/>.
+/// and the outcome compared with <paramref name="Expect"/>. With <paramref name="RestartAfter"/> the kit then drives an ICE
+/// restart (RFC 8445 §9) and judges whether it brings the call back (<see cref="Runner.RestartAfterFault"/>).
 /// </summary>
-public sealed record MidCallPhase(MidCallFault Fault, TimeSpan Observe, MidCallExpectation Expect, string Section, string Reason);
+public sealed record MidCallPhase(MidCallFault Fault, TimeSpan Observe, MidCallExpectation Expect, string Section, string Reason,
+    bool RestartAfter = false);
 
 /// <summary>Which host of the lab runs an agent: site number and host number, both 1-based.</summary>
 public sealed record HostSlot(int Site, int Host);

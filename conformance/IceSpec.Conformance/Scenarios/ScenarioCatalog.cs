@@ -80,14 +80,16 @@ public static class ScenarioCatalog
             SymmetricToFullCone,
             new(MidCallFault.NatMappingsDeleted, TimeSpan.FromSeconds(36), MidCallExpectation.ConsentFails, "RFC 7675 §5.1, RFC 4787 §4.1",
                 "the symmetric NAT maps the controlling agent's next packet to a new random port; the controlled agent's consent checks and data " +
-                "still go to the old one and are dropped, so its consent expires within 30 s and it must report the loss (ICE restart is the way back, RFC 8445 §9)")),
+                "still go to the old one and are dropped, so its consent expires within 30 s and it must report the loss (ICE restart is the way back, RFC 8445 §9)",
+                RestartAfter: true)),
         new("turn-restart", "Both symmetric, TURN over UDP; the TURN server restarted mid-call",
             new LabTopology([new(NatType.Symmetric), new(NatType.Symmetric)]), SiteOne, SiteTwo, "udp",
             new(PairKind.Relay, "RFC 8445 §2.2, RFC 8656 §2", "No mapping seen by one peer is usable by the other; only a relayed candidate works."),
             new(MidCallFault.TurnServerRestarted, TimeSpan.FromSeconds(36), MidCallExpectation.ConsentFails, "RFC 7675 §5.1, RFC 8656 §7",
                 "the restarted server has no allocation: the relayed candidates relay nothing, consent on the relayed pair expires within 30 s " +
                 "and the agents must report it; a TURN client that notices (437 to its next request) may allocate again, but the call " +
-                "comes back only with an ICE restart carrying the new relayed address (RFC 8445 §9)")),
+                "comes back only with an ICE restart carrying the new relayed address (RFC 8445 §9)",
+                RestartAfter: true)),
     ];
 
 

@@ -10,6 +10,7 @@ public sealed partial class IceAgent
 {
     private readonly HashSet<(IceTransport Transport, IPEndPoint Socket, IPEndPoint Source)> _authenticatedSources = [];
     private readonly HashSet<UInt128> _answeredChecks = [];   // only the RetransmittedCheckIgnored seeded defect reads it
+    private readonly IceRecentChecks _recentChecks = new();
 
     /// <summary>Feeds a datagram the driver received on <paramref name="socket"/> from <paramref name="source"/>.</summary>
     public void HandlePacket(TimeSpan now, IPEndPoint socket, IPEndPoint source, ReadOnlySpan<byte> packet)
@@ -132,6 +133,9 @@ public sealed partial class IceAgent
             return;
         }
         SendSuccess(now, local, source, request);
+        // RFC 8489 §6.3.1: a retransmission is answered as the first transmission was, and changes nothing more (its first
+        // transmission already retriggered the pair; another trigger would cancel the check that one started, §7.3.1.4).
+        if (_recentChecks.IsRetransmission(now, IcePendingRequest.Key(request.TransactionId), local.Socket, source)) return;
         request.TryGetPriority(out var priority);
         // The ice-check rules validated above allow USE-CANDIDATE only with ICE-CONTROLLING (RFC 8445 §7.1.2).
         var useCandidate = request.Contains(StunAttributeTypes.UseCandidate);

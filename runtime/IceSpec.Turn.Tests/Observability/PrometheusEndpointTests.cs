@@ -65,6 +65,7 @@ public sealed class PrometheusEndpointTests
         Assert.Equal(1, during.Samples.GetValueOrDefault(Active));
         Assert.Equal(100, Moved(before, during, BytesToPeer));
         Assert.Equal(40, Moved(before, during, BytesToClient));
+        Assert.Equal(0, Moved(during, await Scrape(http), BytesToPeer)); // a scrape reads the totals, it does not add them again
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("other")).StatusCode);
         Assert.Contains(clientLog.Lines, l => l.StartsWith($"Information client.allocation.created relay={allocation.RelayedAddress} ", StringComparison.Ordinal));
         Assert.Contains(clientLog.Lines, l => l.StartsWith("Debug client.permission.installed peers=1 first=127.0.0.1 ", StringComparison.Ordinal));

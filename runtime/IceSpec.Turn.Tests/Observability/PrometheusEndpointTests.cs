@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using IceSpec.Tests.Observability;
@@ -12,11 +11,26 @@ public sealed class PrometheusEndpointTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);
 
-    // prometheus-net's MeterAdapter names a series <meter>_<instrument>, dots as underscores.
-    private const string Created = "icespec_turn_server_icespec_turn_allocations_created";
-    private const string Active = "icespec_turn_server_icespec_turn_allocations_active";
-    private const string BytesToPeer = "icespec_turn_server_icespec_turn_relayed_bytes{direction=\"client-to-peer\"}";
-    private const string BytesToClient = "icespec_turn_server_icespec_turn_relayed_bytes{direction=\"peer-to-client\"}";
+    // The OpenTelemetry → Prometheus names of Server/README.md's instruments: no meter prefix, counters with _total.
+    private const string Created = "icespec_turn_allocations_created_total";
+    private const string Active = "icespec_turn_allocations_active";
+    private const string BytesToPeer = "icespec_turn_relayed_bytes_total{direction=\"client-to-peer\"}";
+    private const string BytesToClient = "icespec_turn_relayed_bytes_total{direction=\"peer-to-client\"}";
+
+    /// <summary>The families a Prometheus server finds, by the instrument kinds in Server/README.md ("Meters").</summary>
+    private static readonly Dictionary<string, string> Families = new()
+    {
+        ["icespec_turn_allocations_active"] = "gauge",
+        ["icespec_turn_allocations_created_total"] = "counter",
+        ["icespec_turn_allocations_refused_total"] = "counter",
+        ["icespec_turn_permissions_active"] = "gauge",
+        ["icespec_turn_permissions_refused_total"] = "counter",
+        ["icespec_turn_channels_active"] = "gauge",
+        ["icespec_turn_relayed_packets_total"] = "counter",
+        ["icespec_turn_relayed_bytes_total"] = "counter",
+        ["icespec_turn_nonce_renewals_total"] = "counter",
+        // icespec_turn_auth_failures_total appears with the first failure: none here.
+    };
 
     [Fact]
     public async Task Scrapes_before_and_during_traffic_show_the_allocation_and_the_bytes_relayed_each_way()
@@ -44,10 +58,14 @@ public sealed class PrometheusEndpointTests
         Assert.Equal(40, (await allocation.ReceiveAsync().AsTask().WaitAsync(Limit)).Data.Length);
 
         var during = await Scrape(http);
+        Assert.DoesNotContain(during.Types.Keys, name => name.StartsWith("icespec_turn_server_", StringComparison.OrdinalIgnoreCase)); // no meter prefix
+        Assert.Empty(during.Problems);
+        Assert.Equal(Families, during.Types);
         Assert.Equal(1, Moved(before, during, Created));
-        Assert.Equal(1, during.GetValueOrDefault(Active));
+        Assert.Equal(1, during.Samples.GetValueOrDefault(Active));
         Assert.Equal(100, Moved(before, during, BytesToPeer));
         Assert.Equal(40, Moved(before, during, BytesToClient));
+        Assert.Equal(0, Moved(during, await Scrape(http), BytesToPeer)); // a scrape reads the totals, it does not add them again
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("other")).StatusCode);
         Assert.Contains(clientLog.Lines, l => l.StartsWith($"Information client.allocation.created relay={allocation.RelayedAddress} ", StringComparison.Ordinal));
         Assert.Contains(clientLog.Lines, l => l.StartsWith("Debug client.permission.installed peers=1 first=127.0.0.1 ", StringComparison.Ordinal));
@@ -63,23 +81,15 @@ public sealed class PrometheusEndpointTests
         Assert.Equal($"prometheus: cannot listen on 127.0.0.1:{port}: Address already in use", error.Message);
     }
 
-    private static double Moved(IReadOnlyDictionary<string, double> before, IReadOnlyDictionary<string, double> after, string series) =>
-        after.GetValueOrDefault(series) - before.GetValueOrDefault(series);
+    private static double Moved(PrometheusScrape before, PrometheusScrape after, string series) =>
+        after.Samples.GetValueOrDefault(series) - before.Samples.GetValueOrDefault(series);
 
-    /// <summary>The Prometheus text format's samples: <c>name{labels} value</c> lines (RFC-less: prometheus.io "Exposition formats").</summary>
-    private static async Task<IReadOnlyDictionary<string, double>> Scrape(HttpClient http)
+    private static async Task<PrometheusScrape> Scrape(HttpClient http)
     {
         var response = await http.GetAsync("metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.ToString());
-        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
-        {
-            if (line.Length == 0 || line[0] == '#') continue;
-            var split = line.LastIndexOf(' ');
-            samples[line[..split]] = double.Parse(line[(split + 1)..], CultureInfo.InvariantCulture);
-        }
-        return samples;
+        return PrometheusScrape.Parse(await response.Content.ReadAsStringAsync());
     }
 
     private static int FreeTcpPort()

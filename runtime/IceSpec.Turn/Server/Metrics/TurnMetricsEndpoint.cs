@@ -8,8 +8,8 @@ namespace IceSpec.Turn.Server;
 
 /// <summary>
 /// <c>prometheus=IP:PORT</c>: serves one server's meter (<see cref="TurnServerMetrics"/>) over HTTP — <c>/metrics</c> in
-/// Prometheus text format (prometheus-net's <see cref="MeterAdapter"/> into a registry of its own, so other meters of the
-/// process stay out) and <c>/health</c> (200, <c>ok</c>) while the server runs. Requests are answered one at a time.
+/// Prometheus text format (<see cref="MeterPrometheusBridge"/> into a prometheus-net registry of its own, so other meters
+/// of the process stay out) and <c>/health</c> (200, <c>ok</c>) while the server runs. Requests are answered one at a time.
 /// </summary>
 internal sealed class TurnMetricsEndpoint : IAsyncDisposable
 {
@@ -17,20 +17,12 @@ internal sealed class TurnMetricsEndpoint : IAsyncDisposable
 
     private readonly HttpListener _listener = new();
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
-    private readonly IDisposable _adapter;
+    private readonly MeterPrometheusBridge _bridge;
     private readonly Task _loop;
 
     private TurnMetricsEndpoint(IPEndPoint endpoint, Meter meter)
     {
         Endpoint = endpoint;
-        _adapter = MeterAdapter.StartListening(new MeterAdapterOptions
-        {
-            Registry = _registry,
-            // The default factory writes into prometheus-net's default registry, whatever Registry says.
-            MetricFactory = Metrics.WithCustomRegistry(_registry),
-            // The server's instruments are observable: read at every scrape, so prometheus-net never expires them.
-            InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter, meter),
-        });
         var address = endpoint.Address;
         var host = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "+"
             : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
@@ -38,6 +30,15 @@ internal sealed class TurnMetricsEndpoint : IAsyncDisposable
         // HttpListener matches the Host header against its prefixes: a scraper configured with localhost must find it too.
         if (IPAddress.IsLoopback(address)) _listener.Prefixes.Add($"http://localhost:{endpoint.Port}/");
         _listener.Start();
+        try
+        {
+            _bridge = new MeterPrometheusBridge(meter, _registry);
+        }
+        catch
+        {
+            _listener.Close();
+            throw;
+        }
         _loop = Task.Run(Serve);
     }
 
@@ -114,6 +115,6 @@ internal sealed class TurnMetricsEndpoint : IAsyncDisposable
     {
         _listener.Close();
         await _loop.ConfigureAwait(false);
-        _adapter.Dispose();
+        _bridge.Dispose();
     }
 }

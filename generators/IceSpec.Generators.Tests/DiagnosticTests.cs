@@ -54,6 +54,18 @@ public sealed class DiagnosticTests
         DiagnosticAssert.IsError(Single(text), "ISPEC001", Path, text, ExpectedSpan.Of(text, "$"), Syntax("'$'", "';'"));
     }
 
+    [Theory]
+    [InlineData('\u07C7')] // NKo digit seven: char.IsDigit, but not a digit BigInteger.Parse reads (fuzz regression)
+    [InlineData('\u0663')] // Arabic-Indic digit three
+    [InlineData('\uFF11')] // fullwidth digit one
+    public void ANonAsciiDigitIsASyntaxErrorAtThatCharacter(char digit)
+    {
+        var text = Header + "method Foo " + digit + "1 \"RFC 8489 §18.2\";\n";
+        var diagnostic = Single(text);
+        Assert.Equal("ISPEC001", diagnostic.Id);
+        Assert.Equal(text.IndexOf(digit), diagnostic.Location.SourceSpan.Start);
+    }
+
     [Fact]
     public void StrayCharacterInsideAMachineGuardPointsAtThatCharacter()
     {

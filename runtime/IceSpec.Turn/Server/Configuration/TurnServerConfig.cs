@@ -167,16 +167,12 @@ public static class TurnServerConfig
             if (!ByName.TryGetValue(setting.Key, out var key)) throw Error(setting, $"unknown setting '{setting.Key}' (see icespec turn-server --help)");
             if (key.Kind is TurnConfigKind.UnsupportedValue or TurnConfigKind.UnsupportedFlag) throw Error(setting, key.Description);
             var value = setting.Value;
-            if (key.Kind == TurnConfigKind.OptionalValue)
-            {
-                // present with or without a value
-            }
-            else if (key.Kind == TurnConfigKind.Flag)
+            if (key.Kind == TurnConfigKind.Flag)
             {
                 if (!ParseFlag(value, out var on)) throw Error(setting, $"'{key.Name}' is a switch: give no value, or true/false");
                 if (!on) continue;
             }
-            else if (string.IsNullOrEmpty(value))
+            else if (key.Kind != TurnConfigKind.OptionalValue && string.IsNullOrEmpty(value))
             {
                 throw Error(setting, $"'{key.Name}' needs a value");
             }

@@ -33,6 +33,15 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     private readonly TurnRelays _turn = new();
     private readonly Dictionary<(IPEndPoint Source, IPEndPoint Destination), TcpDirection> _streams = [];
 
+    /// <summary>
+    /// Where UDP datagrams that are neither STUN, bound ChannelData nor classic STUN go (application data on an ICE pair:
+    /// <c>icespec diagnose</c> dates a call's first data by them); null: they are dropped.
+    /// </summary>
+    public Action<CapturedDatagram>? OtherDatagrams { get; init; }
+
+    // The TTL (hop limit) of the frame being decoded: given to the messages it completes.
+    private byte _frameTtl;
+
     /// <summary>The messages decoded so far when no sink was given.</summary>
     public IReadOnlyList<CapturedMessage> Messages => _messages;
 
@@ -47,6 +56,7 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
             if (data.Length > 0 && LinkLayer.TryFindIp(linkType, data, out _)) MalformedFrames++;
             return;
         }
+        _frameTtl = ip.Ttl;
         if (!ip.IsFragment)
         {
             AddTransport(frame, time, ip.SourceBytes, ip.DestinationBytes, ip.Protocol, ip.Payload);
@@ -93,15 +103,16 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         if (StunMessage.LooksLikeStun(payload))
         {
             var length = Math.Min(payload.Length, StunHeader.Length + BinaryPrimitives.ReadUInt16BigEndian(payload[2..]));
-            Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.Stun, payload[..length].ToArray()));
+            Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.Stun, payload[..length].ToArray()) { Ttl = _frameTtl });
         }
         else if (ChannelData.LooksLikeChannelData(payload) && IsBound("udp", source, destination, BinaryPrimitives.ReadUInt16BigEndian(payload)))
         {
             var length = Math.Min(payload.Length, ChannelData.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(payload[2..]));
-            Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.ChannelData, payload[..length].ToArray()));
+            Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.ChannelData, payload[..length].ToArray()) { Ttl = _frameTtl });
         }
         else if (ClassicStun.IsClassic(payload))
-            Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.ClassicStun, payload.ToArray()));
+            Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.ClassicStun, payload.ToArray()) { Ttl = _frameTtl });
+        else OtherDatagrams?.Invoke(new CapturedDatagram(frame, time, source, destination, payload.Length, _frameTtl));
     }
 
     private void AddSegment(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, uint sequence, bool syn, ReadOnlySpan<byte> payload)
@@ -223,7 +234,7 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
             var length = kind == CapturedKind.Stun ? total : ChannelData.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(buffer[2..]);
             var message = buffer[..length].ToArray();
             stream.Buffer.RemoveRange(0, total);
-            Add(new CapturedMessage(frame, time, "tcp", source, destination, kind, message));
+            Add(new CapturedMessage(frame, time, "tcp", source, destination, kind, message) { Ttl = _frameTtl });
         }
     }
 
@@ -247,7 +258,7 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         if (buffer.Length < 2 + length) return false;
         var payload = buffer.Slice(2, length);
         if (StunMessage.LooksLikeStun(payload))
-            Add(new CapturedMessage(frame, time, "tcp", source, destination, CapturedKind.Stun, payload.ToArray()));
+            Add(new CapturedMessage(frame, time, "tcp", source, destination, CapturedKind.Stun, payload.ToArray()) { Ttl = _frameTtl });
         stream.Buffer.RemoveRange(0, 2 + length);
         return true;
     }

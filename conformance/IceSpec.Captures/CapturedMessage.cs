@@ -31,7 +31,19 @@ public sealed record CapturedMessage(
     /// peer sees them; <see cref="Frame"/> and <see cref="Time"/> are the carrier's. Null for a message on the wire.
     /// </summary>
     public CapturedRelay? Relay { get; init; }
+
+    /// <summary>
+    /// The IP TTL (hop limit) of the frame that completed the message (a relayed message: its carrier's); 0 when unknown.
+    /// An initial value (64, 128, 255) means the capture was taken on the sending host (see <see cref="AtSender"/>).
+    /// </summary>
+    public byte Ttl { get; init; }
+
+    /// <summary>Whether the message was captured on the host that sent it: its TTL is still one that stacks start with (Linux 64, Windows 128, 255).</summary>
+    public bool AtSender => Ttl is 64 or 128 or 255;
 }
+
+/// <summary>A UDP datagram that is no STUN message (application data): where and when, and its payload length.</summary>
+public sealed record CapturedDatagram(int Frame, DateTime Time, IPEndPoint Source, IPEndPoint Destination, int Length, byte Ttl);
 
 /// <summary>The TURN message that carried a relayed one: "Send indication", "Data indication" or "ChannelData 0xNNNN", on the client's 5-tuple.</summary>
 public sealed record CapturedRelay(string Carrier, string Transport, IPEndPoint Client, IPEndPoint Server)

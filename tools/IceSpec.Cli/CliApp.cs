@@ -14,6 +14,7 @@ public static class CliApp
         {
             DecodeCommand.Create(console),
             AnalyzeCommand.Create(console),
+            DiagnoseCommand.Create(console),
             ReplayCommand.Create(console),
             DemoCommand.Create(console),
             MachineCommand.Create(console),

@@ -99,14 +99,10 @@ public sealed class CaptureAnalyzer
     private void CheckIntegrity(StunEvent stun, in StunMessage message)
     {
         var key = _keys.Resolve(message);
-        if (!message.HasMessageIntegrity && !message.HasMessageIntegritySha256) { stun.Integrity = IntegrityCheck.Absent; return; }
-        if (key is null) { stun.Integrity = IntegrityCheck.NoKey; return; }
-        var sha1 = !message.HasMessageIntegrity || StunIntegrity.VerifyMessageIntegrity(message, key.Key) == IntegrityStatus.Valid;
-        var sha256 = !message.HasMessageIntegritySha256 || StunIntegrity.VerifyMessageIntegritySha256(message, key.Key) == IntegrityStatus.Valid;
-        stun.Integrity = sha1 && sha256 ? IntegrityCheck.Verified : IntegrityCheck.Failed;
+        stun.Integrity = StunEvent.CheckIntegrity(message, key?.Key);
         if (stun.Integrity == IntegrityCheck.Failed)
             Report(SpecCitations.BadIntegrity(stun.Frame, stun.IsRequest,
-                $"{stun.Label} {stun.Source} → {stun.Destination}: MESSAGE-INTEGRITY does not match the {key.Description}"));
+                $"{stun.Label} {stun.Source} → {stun.Destination}: MESSAGE-INTEGRITY does not match the {key!.Description}"));
     }
 
     /// <summary>The generated validators; ICE checks and their responses with the "ice-check" profile (RFC 8445 §7.2.2).</summary>

@@ -71,6 +71,19 @@ public sealed class StunEvent
         }
     }
 
+    /// <summary>
+    /// RFC 8489 §9.1.3, §14.5, §14.6: the message's MESSAGE-INTEGRITY and MESSAGE-INTEGRITY-SHA256 (each one present)
+    /// checked with <paramref name="key"/>; <see cref="IntegrityCheck.NoKey"/> when there is none to check with.
+    /// </summary>
+    public static IntegrityCheck CheckIntegrity(in StunMessage message, StunKey? key)
+    {
+        if (!message.HasMessageIntegrity && !message.HasMessageIntegritySha256) return IntegrityCheck.Absent;
+        if (key is null) return IntegrityCheck.NoKey;
+        var sha1 = !message.HasMessageIntegrity || StunIntegrity.VerifyMessageIntegrity(message, key) == IntegrityStatus.Valid;
+        var sha256 = !message.HasMessageIntegritySha256 || StunIntegrity.VerifyMessageIntegritySha256(message, key) == IntegrityStatus.Valid;
+        return sha1 && sha256 ? IntegrityCheck.Verified : IntegrityCheck.Failed;
+    }
+
     public static StunEvent Read(CapturedMessage captured, in StunMessage message)
     {
         var peers = new List<IPEndPoint>();

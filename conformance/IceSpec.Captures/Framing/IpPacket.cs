@@ -24,6 +24,8 @@ public readonly ref struct IpPacket
     /// <summary>Byte offset of this fragment's payload in the original packet's payload.</summary>
     public int FragmentOffset { get; init; }
     public bool MoreFragments { get; init; }
+    /// <summary>IPv4's Time to Live, IPv6's Hop Limit: 64, 128 or 255 where the packet was sent, lower after each router.</summary>
+    public byte Ttl { get; init; }
 
     /// <summary>
     /// Reads the IP packet of a frame of link type <paramref name="linkType"/> (pcap LINKTYPE_* values). False when the
@@ -73,6 +75,7 @@ public readonly ref struct IpPacket
             FragmentId = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]),
             FragmentOffset = offset,
             MoreFragments = more,
+            Ttl = ip[8],
         };
         return true;
     }
@@ -127,6 +130,7 @@ public readonly ref struct IpPacket
             FragmentId = id,
             FragmentOffset = fragmentOffset,
             MoreFragments = more,
+            Ttl = ip[7],
         };
         return true;
     }

@@ -111,6 +111,7 @@ public sealed class TurnRelays
         return new CapturedMessage(carrier.Frame, carrier.Time, "udp", source, destination, CapturedKind.Stun, data[..length].ToArray())
         {
             Relay = new CapturedRelay(label, carrier.Transport, client, server),
+            Ttl = carrier.Ttl,
         };
     }
 

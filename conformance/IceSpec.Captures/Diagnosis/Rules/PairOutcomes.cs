@@ -1,0 +1,119 @@
+using IceSpec.Stun;
+
+namespace IceSpec.Captures.Diagnosis.Rules;
+
+/// <summary>
+/// Why no pair succeeded (RFC 8445 §7.2.5, §8.1.2): each pair an agent checked, told by the last thing seen of its checks
+/// in any capture (<see cref="PairOutcome"/>), and the findings when no pair succeeded or none was nominated.
+/// A pair is the agent's (ufrag), the address its checks left from and the address they went to, as the agent's own
+/// capture shows them (else the first capture that saw them).
+/// </summary>
+public sealed class PairOutcomes : IDiagnosisRule
+{
+    // Best first: a pair's outcome is the furthest any of its checks got.
+    private static readonly string[] Order =
+        ["succeeded", "non-symmetric", "error", "answer-lost", "arrived-no-answer", "left-never-arrived", "left-no-answer"];
+
+    private sealed record PairKey(string Agent, string Transport, string Local, string Remote);
+
+    /// <summary>Each checked pair with its outcome, ordered by agent and first check.</summary>
+    public static IReadOnlyList<PairOutcome> Compute(SessionEvidence evidence)
+    {
+        var pairs = new Dictionary<PairKey, List<(EvidenceTransaction Transaction, string Outcome, string Detail)>>();
+        foreach (var transaction in evidence.Transactions.Values.Where(t => t.IsIceCheck).OrderBy(t => t.Request.Time))
+        {
+            var request = transaction.Request;
+            var key = new PairKey(transaction.SenderUfrag!, request.Transport, request.Source.ToString(), request.Destination.ToString());
+            if (!pairs.TryGetValue(key, out var checks)) pairs[key] = checks = [];
+            var (outcome, detail) = Judge(evidence, transaction);
+            checks.Add((transaction, outcome, detail));
+        }
+        return pairs.Select(p =>
+        {
+            var best = p.Value.MinBy(c => Array.IndexOf(Order, c.Outcome.StartsWith("error", StringComparison.Ordinal) ? "error" : c.Outcome));
+            var nominated = p.Value.Any(c => c.Outcome == "succeeded" && c.Transaction.Request.Stun!.UseCandidate);
+            return new PairOutcome(p.Key.Agent, p.Key.Local, p.Key.Remote, p.Key.Transport, best.Outcome, p.Value.Count, nominated,
+                [best.Transaction.Request.Ref, .. best.Transaction.Responses.Take(1).Select(r => r.Ref)], best.Detail);
+        }).OrderBy(p => p.Agent, StringComparer.Ordinal).ThenBy(p => p.Frames[0].Frame).ToList();
+    }
+
+    /// <summary>The last thing seen of one check: its answer where the checking agent was, or how far the request got.</summary>
+    private static (string Outcome, string Detail) Judge(SessionEvidence evidence, EvidenceTransaction check)
+    {
+        var sender = check.SenderUfrag!;
+        var receiver = check.ReceiverUfrag!;
+        var request = check.Request;
+        var senderHome = evidence.AgentByUfrag(sender)?.HomeCaptures ?? [];
+        var receiverHome = evidence.AgentByUfrag(receiver)?.HomeCaptures ?? [];
+        // The answer as the checking agent saw it: in its own capture when there is one.
+        var answer = check.Responses.FirstOrDefault(r => senderHome.Count == 0 || senderHome.Contains(r.Capture));
+        if (answer?.Stun is { } response)
+        {
+            var asked = check.Requests.FirstOrDefault(r => r.Capture == answer.Capture) ?? request;
+            if (!answer.Source.Equals(asked.Destination) || !answer.Destination.Equals(asked.Source))
+                return ("non-symmetric", $"answered {answer.Source} → {answer.Destination} ({evidence.Describe(answer.Ref)}), not from where the check went ({asked.Destination})");
+            if (response.Class == StunClass.Error)
+                return ($"error {response.ErrorCode}", $"answered with error {response.ErrorCode} ({evidence.Describe(answer.Ref)})");
+            return ("succeeded", $"answered ({evidence.Describe(answer.Ref)})");
+        }
+        if (check.Responses.Count > 0)
+            return ("answer-lost", $"answered by {receiver} ({evidence.Describe(check.Responses[0].Ref)}), the answer never reached {sender}");
+        var arrived = check.Requests.FirstOrDefault(r => receiverHome.Contains(r.Capture) && !r.AtSender);
+        if (arrived is not null)
+            return ("arrived-no-answer", $"arrived at {receiver} ({evidence.Describe(arrived.Ref)}), never answered");
+        var transit = check.Requests.FirstOrDefault(r => !senderHome.Contains(r.Capture) && !receiverHome.Contains(r.Capture));
+        var tries = check.Requests.Count(r => r.Capture == request.Capture);
+        var sent = $"sent {tries} time{(tries == 1 ? "" : "s")} ({evidence.Describe(request.Ref)})";
+        if (receiverHome.Count > 0)
+            return ("left-never-arrived", transit is null
+                ? $"{sent}; not seen at {receiver}'s host" + (evidence.TransitCaptures.Any() ? " nor on the way" : "")
+                : $"{sent}; seen on the way ({evidence.Describe(transit.Ref)}), not at {receiver}'s host");
+        return ("left-no-answer", $"{sent}; no answer (whether it arrived, a capture on {receiver}'s host would tell)");
+    }
+
+    public IEnumerable<Finding> Diagnose(SessionEvidence evidence)
+    {
+        var pairs = Compute(evidence);
+        if (pairs.Count == 0) yield break;
+        var byAgent = pairs.GroupBy(p => p.Agent).ToList();
+        if (!pairs.Any(p => p.Outcome == "succeeded"))
+        {
+            var counts = pairs.GroupBy(p => p.Outcome).OrderBy(g => Array.IndexOf(Order, g.Key.StartsWith("error", StringComparison.Ordinal) ? "error" : g.Key))
+                .Select(g => $"{g.Count()} {Explain(g.Key)}");
+            var dominant = pairs.GroupBy(p => p.Outcome).MaxBy(g => g.Count())!.Key;
+            yield return new Finding("no-pair-succeeded", FindingCategory.Pairs, FindingSeverity.Cause,
+                $"ICE failed: none of the {pairs.Count} pairs checked succeeded ({string.Join(", ", counts)})",
+                [.. pairs.Select(p => p.Frames[0]).Take(8)], "RFC 8445 §7.2.5.3, §8.1.2",
+                FixFor(dominant), [.. pairs.Select(p => $"{p.Agent}: {p.Local} → {p.Remote}{(p.Transport == "tcp" ? " (TCP)" : "")}: {p.Outcome}; {p.Detail}")]);
+            yield break;
+        }
+        var succeeded = pairs.Where(p => p.Outcome == "succeeded").ToList();
+        var controlling = evidence.Agents.Where(a => a.Role == "controlling").Select(a => a.Ufrag).ToHashSet();
+        if (!succeeded.Any(p => p.Nominated) && controlling.Count > 0)
+            yield return new Finding("no-nomination", FindingCategory.Pairs, FindingSeverity.Cause,
+                $"{succeeded.Count} pair{(succeeded.Count == 1 ? "" : "s")} succeeded but the controlling agent ({string.Join(", ", controlling)}) never nominated one (no answered check with USE-CANDIDATE)",
+                [.. succeeded.Select(p => p.Frames[^1]).Take(8)], "RFC 8445 §8.1.1",
+                "the controlling agent must nominate a valid pair: send a check with USE-CANDIDATE on it (RFC 8445 §8.1.1); check that its nomination is not waiting on pairs that cannot succeed",
+                [.. succeeded.Select(p => $"{p.Agent}: {p.Local} → {p.Remote} succeeded ({p.Detail})")]);
+    }
+
+    private static string Explain(string outcome) => outcome switch
+    {
+        "non-symmetric" => "answered from another address (non-symmetric)",
+        "answer-lost" => "answered, the answer lost on the way back",
+        "arrived-no-answer" => "arrived and were never answered",
+        "left-never-arrived" => "left and never arrived",
+        "left-no-answer" => "sent and never answered",
+        _ when outcome.StartsWith("error", StringComparison.Ordinal) => $"answered with {outcome}",
+        _ => outcome,
+    };
+
+    private static string FixFor(string outcome) => outcome switch
+    {
+        "left-never-arrived" or "left-no-answer" or "answer-lost" =>
+            "the path drops the checks (see the NAT findings): give the agents a relayed candidate (TURN, RFC 8445 §5.1.1.2, RFC 8656) or fix the filtering",
+        "arrived-no-answer" => "the receiving agent drops checks it gets: check the credentials it was given (USERNAME, password) and that it had started ICE for this session",
+        "non-symmetric" => "answer each check from the address it was sent to (RFC 8445 §7.2.5.2.1); a multihomed host must send from the socket that received",
+        _ => "see the error response: RFC 8445 §7.2.5.2.4 (487: role conflict), RFC 8489 §9.1.3 (401: integrity), §7.3.1.5 (400)",
+    };
+}

@@ -45,7 +45,7 @@ if [[ ${1:-} == --inner ]]; then
       timeout 20 turnutils_uclient -y -n 1 -l 100 -u alice -w wrong -e 127.0.0.1 -r 40000 -p $port 127.0.0.1 >"$tmp/uclient.log" 2>&1 || true ;;
     wrong-password) start; run --user alice --password wrong wrong-password ;;
     stale-nonce-no-retry|stale-nonce-retry)
-      if [[ $server == coturn ]]; then start --stale-nonce=2; else start --stale-nonce=2; fi
+      start --stale-nonce=2
       run --user alice --password secret --wait 3 "$scenario" ;;
     quota) start --user-quota=1; run --user alice --password secret quota ;;
     capacity) start --total-quota=1; run --user alice --password secret --user2 bob:secret2 capacity ;;

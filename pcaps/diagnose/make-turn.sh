@@ -59,6 +59,7 @@ if [[ ${1:-} == --inner ]]; then
       for _ in $(seq 100); do [[ -e $tmp/go.wait ]] && break; sleep 0.1; done
       stop_server; rm -f "$tmp/turndb"; start; touch "$tmp/go"
       wait "$client_pid" || true ;;
+    channel-before-bind) start; run --user alice --password secret channel-before-bind ;;
     refresh-late) start --max-allocate-lifetime=3; run --user alice --password secret --wait 3 --late 2 refresh-late ;;
     *) echo "make-turn: unknown scenario $scenario" >&2; exit 2 ;;
   esac
@@ -119,6 +120,8 @@ all=(
   "turn-icespec-no-permission icespec no-permission|icespec turn-server, turn_client.py no-permission: Send indications with no CreatePermission"
   "turn-coturn-restart coturn restart|coturn 4.6 restarted after the allocation, turn_client.py restart: Refresh and CreatePermission of the lost allocation"
   "turn-icespec-restart icespec restart|icespec turn-server restarted after the allocation, turn_client.py restart: Refresh and CreatePermission of the lost allocation"
+  "turn-coturn-channel-before-bind coturn channel-before-bind|coturn 4.6, turn_client.py channel-before-bind: ChannelData on 0x4001 before its ChannelBind, then after"
+  "turn-icespec-channel-before-bind icespec channel-before-bind|icespec turn-server, turn_client.py channel-before-bind: ChannelData on 0x4001 before its ChannelBind, then after"
   "turn-coturn-refresh-late coturn refresh-late|coturn 4.6 --max-allocate-lifetime=3, turn_client.py refresh-late: Refresh 5 s after the Allocate"
   "turn-icespec-refresh-late icespec refresh-late|icespec turn-server --max-allocate-lifetime=3, turn_client.py refresh-late: Refresh 5 s after the Allocate"
 )

@@ -20,6 +20,8 @@ Scenarios:
   restart               Allocate, CreatePermission, then wait until --pause-file exists (the script restarts the server
                         meanwhile), then Refresh (438 with the new server's nonce is retried) and CreatePermission: 437.
   refresh-late          Allocate (the server grants a short lifetime), wait --late seconds past it, Refresh: 437.
+  channel-before-bind   Allocate, 3 ChannelData on channel 0x4001 before any ChannelBind (dropped), then ChannelBind
+                        0x4001 to the peer and 3 ChannelData more (relayed and echoed).
 """
 import argparse
 import hashlib
@@ -149,6 +151,15 @@ class Client:
         self.say(f"CreatePermission {peer[0]}", answer)
         return answer
 
+    def bind(self, channel, peer):
+        answer = self.request(CHANNEL_BIND, [(CHANNEL_NUMBER, struct.pack("!HH", channel, 0)), (XOR_PEER_ADDRESS, xor_addr(*peer, None))], tries=1)
+        self.say(f"ChannelBind 0x{channel:04X} {peer[0]}", answer)
+        return answer
+
+    def channel_data(self, channel, payload):
+        # RFC 8656 §12.4: channel number, length, data padded to 4 over UDP.
+        self.sock.sendto(struct.pack("!HH", channel, len(payload)) + payload + b"\0" * (-len(payload) % 4), self.server)
+
     def send(self, peer, payload):
         # RFC 8656 §11.1: a Send indication carries XOR-PEER-ADDRESS and DATA; no integrity.
         self.sock.sendto(build(SEND, 1, os.urandom(12), [(XOR_PEER_ADDRESS, xor_addr(*peer, None)), (DATA_ATTR, payload)]), self.server)
@@ -273,6 +284,18 @@ def main():
             time.sleep(0.1)
         c.refresh(600)
         c.permit(peer)
+    elif s == "channel-before-bind":
+        for i in range(3):
+            c.channel_data(0x4001, f"unbound {i}".encode() * 5)
+            time.sleep(0.05)
+        print(f"turn_client: peer got {pump()} datagrams before the ChannelBind", file=sys.stderr)
+        c.bind(0x4001, peer)
+        for i in range(3):
+            c.channel_data(0x4001, f"bound {i}".encode() * 5)
+            time.sleep(0.05)
+        print(f"turn_client: peer got {pump()} datagrams after it", file=sys.stderr)
+        c.drain(0.2)
+        c.refresh(0)
     elif s == "refresh-late":
         lifetime = 0
         time.sleep(a.wait + a.late)

@@ -184,6 +184,21 @@ public sealed class DiagnosisTurnTests : IDisposable
         Assert.Equal("turn-data-without-permission", Assert.Single(Turn(Case("turn-icespec-no-permission"))).Kind);
     }
 
+    [Fact]
+    public void ChannelDataBeforeItsChannelBind_IsAnUnboundChannel()
+    {
+        var path = Case("turn-icespec-channel-before-bind");
+        var finding = Assert.Single(Turn(path));
+        Assert.Equal(("turn-channel-not-bound", "RFC 8656 §12.6", FindingSeverity.Defect), (finding.Kind, finding.Section, finding.Severity));
+        Assert.Equal([5, 8, 9], finding.Frames.Select(f => f.Frame));
+        // Seeded: without the three early ChannelData (5-7) the session is clean.
+        Assert.Empty(Turn(Doctor(path, "bound-first", drop: new HashSet<int> { 5, 6, 7 })));
+        // Seeded: without the ChannelBind (8-9) nothing is ever bound: every ChannelData is dropped, the session broken.
+        var never = Assert.Single(Turn(Doctor(path, "never-bound", drop: new HashSet<int> { 8, 9 })));
+        Assert.Equal(("turn-channel-not-bound", FindingSeverity.Cause), (never.Kind, never.Severity));
+        Assert.Contains("sent 6 ChannelData messages", never.Verdict);
+    }
+
     // ---- refusals without a capture --------------------------------------------------------------------------------
 
     private static readonly IPEndPoint Client = IPEndPoint.Parse("10.0.0.1:5000");

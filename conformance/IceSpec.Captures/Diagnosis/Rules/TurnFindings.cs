@@ -62,7 +62,8 @@ public sealed class TurnFindings : IDiagnosisRule
         if (exchanges.Count == 0 && violations.Count == 0) return [];
         var severity = PairOutcomes.Compute(evidence).Any(p => p.Outcome == "succeeded") ? FindingSeverity.Defect : FindingSeverity.Cause;
         var context = new Context(evidence, exchanges, violations, severity);
-        return [.. CredentialsRejected(context), .. StaleNonceNotRetried(context), .. Refused(context), .. LostOrLate(context), .. DataWithoutPermission(context)];
+        return [.. CredentialsRejected(context), .. StaleNonceNotRetried(context), .. Refused(context), .. LostOrLate(context), .. DataWithoutPermission(context),
+            .. UnboundChannels(context)];
     }
 
     private sealed record Context(SessionEvidence Evidence, List<Exchange> Exchanges, List<(string Capture, Violation Violation)> Violations, FindingSeverity Severity)
@@ -373,13 +374,53 @@ public sealed class TurnFindings : IDiagnosisRule
                     [.. install is null ? [] : new[] { $"permission for {peer} installed by {install.Stun.MethodName} ({context.At(install.Response!)}), expired 300 s later" }, .. details]);
             }
             else
-                yield return new Finding("turn-data-without-permission", FindingCategory.Turn, context.Severity,
+                yield return new Finding("turn-data-without-permission", FindingCategory.Turn,
+                    // Installed afterwards: the data before it is lost, the data after it flows — a Defect.
+                    InstalledLater(context, flow, peer, first.Time) ? FindingSeverity.Defect : context.Severity,
                     $"TURN client {flow.Client} sent {sent} towards {peerText} with no permission installed for it: the server {flow.Server} drops them silently",
                     [first.Ref], first.Stun is null ? "RFC 8656 §12.6" : "RFC 8656 §11.2",
                     $"install a permission for {peerText} before sending (CreatePermission, RFC 8656 §10.1, or ChannelBind, §12.1) and wait for its success response",
                     details);
         }
     }
+
+    /// <summary>
+    /// ChannelData from a TURN client on a channel no ChannelBind had bound (the decoder leaves it as a datagram shaped
+    /// like ChannelData: <see cref="CapturedDatagram.UnboundChannel"/>). RFC 8656 §12.6: a ChannelData message on a
+    /// channel that is not bound to any peer is silently discarded. A channel whose ChannelBind was refused (403, 443) is
+    /// said in that refusal's finding.
+    /// </summary>
+    private static IEnumerable<Finding> UnboundChannels(Context context)
+    {
+        var flows = context.Exchanges.Where(e => e.Flow.Transport == "udp").Select(e => e.Flow).ToHashSet();
+        var refused = context.Exchanges.Where(e => e.Error is 403 or 443 && e.Stun.Method == TurnMethods.ChannelBind && e.Stun.ChannelNumber is not null)
+            .Select(e => (e.Flow, e.Stun.ChannelNumber!.Value)).ToHashSet();
+        var unbound = context.Evidence.Data
+            .Where(d => d.Datagram.UnboundChannel is not null)
+            .Select(d => (Data: d, Flow: new Flow("udp", d.Datagram.Source, d.Datagram.Destination), Channel: d.Datagram.UnboundChannel!.Value))
+            .Where(d => flows.Contains(d.Flow) && !refused.Contains((d.Flow, d.Channel)))
+            .GroupBy(d => (d.Flow, d.Channel));
+        foreach (var group in unbound)
+        {
+            var (flow, channel) = group.Key;
+            var list = group.ToList();
+            var bind = context.Exchanges.FirstOrDefault(e => e.Flow == flow && e.Stun.Method == TurnMethods.ChannelBind && e.Stun.ChannelNumber == channel);
+            var first = list[0].Data;
+            // Bound afterwards: what was sent before is lost, the data after it flows — a Defect, not what broke the session.
+            var boundLater = bind is { Succeeded: true } && bind.Time > first.Time;
+            yield return new Finding("turn-channel-not-bound", FindingCategory.Turn, boundLater ? FindingSeverity.Defect : context.Severity,
+                $"TURN client {flow.Client} sent {list.Count} ChannelData message{(list.Count == 1 ? "" : "s")} on channel 0x{channel:X4}, which no ChannelBind had bound: the server {flow.Server} drops them silently",
+                [first.Ref, .. bind?.Response is { } r && r.Time > first.Time ? new[] { bind.Request.Ref, r.Ref } : []], "RFC 8656 §12.6",
+                "bind the channel first (ChannelBind, RFC 8656 §12.1) and send ChannelData only after its success response; until then use Send indications (with a permission installed)",
+                [.. list.Take(6).Select(d => $"{context.Evidence.Describe(d.Data.Ref)}, {context.Evidence.Ms(d.Data.Time) / 1000:0.###} s: ChannelData 0x{channel:X4}, {d.Data.Datagram.Length} bytes"),
+                 bind is null ? $"no ChannelBind for 0x{channel:X4} on this 5-tuple" : $"ChannelBind for 0x{channel:X4}{Peers(bind.Stun)} ({context.At(bind.Request)}): {(bind.Succeeded ? "success" : bind.Error is { } c ? $"error {c}" : "no answer")}{(bind.Time > first.Time ? ", after the data" : "")}"]);
+        }
+    }
+
+    /// <summary>Whether a CreatePermission or ChannelBind for <paramref name="peer"/> succeeded on the flow after <paramref name="time"/>.</summary>
+    private static bool InstalledLater(Context context, Flow flow, IPAddress? peer, DateTime time) =>
+        peer is not null && context.Exchanges.Any(e => e.Flow == flow && e.Succeeded && e.Time > time &&
+            e.Stun.Method is TurnMethods.CreatePermission or TurnMethods.ChannelBind && e.Stun.PeerAddresses.Any(p => p.Address.Equals(peer)));
 
     // ---- helpers ---------------------------------------------------------------------------------------------------
 

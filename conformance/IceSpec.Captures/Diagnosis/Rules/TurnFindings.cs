@@ -120,6 +120,9 @@ public sealed class TurnFindings : IDiagnosisRule
                 [first.Request.Ref, .. first.Response is null ? [] : new[] { first.Response.Ref }, .. last == first || last.Response is null ? [] : new[] { last.Response.Ref }],
                 "RFC 8489 §9.2.4", fix,
                 [$"{word}: {consequence}",
+                 .. context.Allocation(flow.Key) is { } analysis
+                     ? new[] { $"capture analysis: {analysis.AuthenticationRounds} 401 round(s) on this 5-tuple, the client's authentication machine left in {analysis.AuthenticationState}, allocation {analysis.State}" }
+                     : [],
                  .. rejected.Take(6).Select(e => $"{e.Stun.MethodName} with USERNAME {user}, REALM {realm} ({context.At(e.Request)}): 401, integrity with the given credentials: {e.Stun.Integrity}"),
                  .. rejected.Count > 6 ? new[] { $"… {rejected.Count - 6} more" } : []]);
         }
@@ -279,6 +282,9 @@ public sealed class TurnFindings : IDiagnosisRule
                 [.. grant?.Response is { } g ? new[] { g.Ref } : [], first.Request.Ref, .. (late437.FirstOrDefault().Exchange ?? first).Response is { } answer ? new[] { answer.Ref } : []], "RFC 8656 §8",
                 "refresh before the lifetime runs out: RFC 8656 §8 has the client refresh about a minute before expiry (a timer per allocation, from the LIFETIME of the last success response); after a 437 allocate anew and redo its permissions and channels",
                 [.. grant is null ? [] : new[] { $"lifetime {lifetime} s granted by {grant.Stun.MethodName} ({context.At(grant.Response!)}): expired {context.Evidence.Ms(expiry) / 1000:0.###} s into the capture" },
+                 .. context.Allocation(flow) is { } analysis
+                     ? new[] { $"capture analysis: lifetimes granted {string.Join(", ", analysis.LifetimesGranted.Select(l => $"{l} s"))}, {analysis.Refreshes} refresh(es) answered with success, allocation {analysis.State}" }
+                     : [],
                  .. list.Select(l => $"{l.Exchange.Stun.MethodName} ({context.At(l.Exchange.Request)}): {(l.Exchange.Answer is null ? "no answer" : l.Exchange.Error is { } c ? $"error {c}" : "success (the server still had it: its clock or lifetime differs)")}")]);
         }
         foreach (var (flow, list) in lost)

@@ -36,7 +36,12 @@ if [[ ${1:-} == --inner ]]; then
     for _ in $(seq 100); do ss -Hlnu "sport = :$port" | grep -q . && break; sleep 0.1; done
     sleep 0.3
   }
-  stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+  stop_server() { # SIGTERM, then SIGKILL after 3 s
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  }
   run() { $client --server 127.0.0.1:$port --peer $peer --echo "$@"; }
   case $scenario in
     clean) start; run --user alice --password secret clean ;;
@@ -98,6 +103,8 @@ make_case() {
   timeout 90 ip netns exec "$ns" bash "$0" --inner "$server" "$scenario" "$tmp/$name" >&2 || true
   sleep 0.3
   kill "$tcpdump_pid" 2>/dev/null || true; wait "$tcpdump_pid" 2>/dev/null || true
+  # Whatever the case left running in its namespace (a server the inner script could not stop), by PID.
+  for pid in $(ip netns pids "$ns"); do kill -9 "$pid" 2>/dev/null || true; done
   ip netns del "$ns"
   editcap -F pcapng --capture-comment "$comment (pcaps/diagnose/make-turn.sh $name)" "$tmp/$name/ns.pcap" "$dir/capture.pcapng"
   printf '# make-turn.sh: %s --user=alice:secret --user=bob:secret2 --realm=example.org\nturn-user alice:example.org:secret\nturn-user bob:example.org:secret2\n' "$server" >"$dir/credentials"

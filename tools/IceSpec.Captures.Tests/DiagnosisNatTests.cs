@@ -186,7 +186,7 @@ public sealed class DiagnosisNatTests : IDisposable
 
     private static readonly string DiagnoseCorpus = Path.Combine(Frames.Pcaps, "diagnose");
 
-    public static TheoryData<string> NatCases() => [.. Directory.GetDirectories(DiagnoseCorpus, "nat-*").Select(Path.GetFileName).Order()!];
+    public static TheoryData<string> NatCases() => [.. Directory.GetDirectories(DiagnoseCorpus, "nat-*").Select(d => Path.GetFileName(d)!).Order()];
 
     /// <summary>
     /// Each NAT-lab case: the finding kinds reported equal the expected ones, each expected finding's frames are among

@@ -21,8 +21,10 @@ public sealed class NatBehaviour : IDiagnosisRule
         var view = new NatView(evidence, mappings);
         var severity = failed ? FindingSeverity.Cause : FindingSeverity.Note;
         var changes = NatChanges.Find(view);
-        foreach (var finding in NatMappingRules.Mapping(view, changes, severity, failed, pairs)) yield return finding;
-        foreach (var finding in NatFilteringRules.Filtering(view, changes, severity, failed)) yield return finding;
+        var mapping = NatMappingRules.Mapping(view, changes, severity, failed, pairs).ToList();
+        foreach (var finding in mapping) yield return finding;
+        var dependent = mapping.Any(f => f.Kind == "mapping-endpoint-dependent");
+        foreach (var finding in NatFilteringRules.Filtering(view, changes, severity, failed, dependent)) yield return finding;
         foreach (var finding in NatFilteringRules.Hairpinning(view, severity)) yield return finding;
         foreach (var finding in NatChanges.Findings(view, changes, pairs)) yield return finding;
     }

@@ -10,7 +10,7 @@ namespace IceSpec.Captures.Diagnosis.Rules;
 /// </summary>
 internal static class NatFilteringRules
 {
-    public static IEnumerable<Finding> Filtering(NatView view, List<MappingChange> changes, FindingSeverity severity, bool failed)
+    public static IEnumerable<Finding> Filtering(NatView view, List<MappingChange> changes, FindingSeverity severity, bool failed, bool dependentMapping)
     {
         var evidence = view.Evidence;
         var drops = new List<(EvidenceTransaction Check, string Agent, string Kind, string Detail)>();
@@ -23,6 +23,8 @@ internal static class NatFilteringRules
             if (check.Responses.Count > 0 || check.Requests.Any(r => receiver.HomeCaptures.Contains(r.Capture))) continue;
             var destination = request.Destination;
             if (!view.NatAddresses(agent).Contains(destination.Address)) continue;
+            // A check to the sender's own NAT's address never reached the outside: hairpinning (§6), not filtering.
+            if (view.NatAddresses(check.SenderUfrag!).Contains(destination.Address)) continue;
             // A mapping that no longer exists (changed mid-session) explains its own drops: mapping-changed says it.
             if (changes.Any(c => c.Old.Equals(destination) && request.Time > c.LastOld)) continue;
             // Whether it left the sender's own site: a drop there (UDP blocked, the sender's own filter) is not the agent's
@@ -51,7 +53,9 @@ internal static class NatFilteringRules
             // where transparency matters most.
             yield return new Finding("filtering-endpoint-dependent", FindingCategory.Nat, answeredLater ? FindingSeverity.Note : severity,
                 $"the NAT of {name} filters {kind}: {list.Count} check{(list.Count == 1 ? "" : "s")} from {string.Join(", ", senders)} to its address {first.Check.Request.Destination} left and never reached {byAgent.Key}'s host, while {byAgent.Key} kept sending"
-                + (answeredLater ? " — until its own checks opened the filter (hole punching, RFC 8445 §2.2)" : failed ? "; no check from outside gets through a filter the agent's own checks did not open, and with destination-dependent mappings they cannot open it for the right port: only relayed candidates (TURN) work" : ""),
+                + (answeredLater ? " — until its own checks opened the filter (hole punching, RFC 8445 §2.2)" : failed ? "; no check from outside gets through a filter the agent's own checks did not open" + (dependentMapping
+                    ? ", and with destination-dependent mappings the agents' checks open it only for mappings the peer does not know: only relayed candidates (TURN) work"
+                    : ": both sides must check each other's server-reflexive candidates (RFC 8445 §2.2), or use relayed candidates (TURN)") : ""),
                 [first.Check.Request.Ref, .. list.Skip(1).Take(1).Select(d => d.Check.Request.Ref)], "RFC 4787 §5",
                 answeredLater
                     ? "nothing for this call: the agents punched through (both sides check, RFC 8445 §2.2)"

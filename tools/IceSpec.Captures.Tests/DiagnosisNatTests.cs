@@ -219,6 +219,24 @@ public sealed class DiagnosisNatTests : IDisposable
         }
     }
 
+    /// <summary>The consequence for ICE and the severity: a cause where no pair succeeded (both symmetric, no TURN), a note where the relay carried the call.</summary>
+    [Theory]
+    [InlineData("nat-both-symmetric-no-turn", FindingSeverity.Cause, "both mappings depend on the destination: no direct or server-reflexive pair can work, only relayed candidates (TURN)")]
+    [InlineData("nat-both-symmetric-turn", FindingSeverity.Note, "the relayed pair carried this call")]
+    [InlineData("nat-symmetric-to-full-cone", FindingSeverity.Note, "peer-reflexive candidate")]
+    public void The_mapping_finding_says_which_pairs_can_work(string name, FindingSeverity severity, string consequence)
+    {
+        var dir = Path.Combine(DiagnoseCorpus, name);
+        var credentials = new CaptureCredentials();
+        Assert.True(credentials.TryLoad(Path.Combine(dir, "credentials"), out var error), error);
+        var inputs = Directory.GetFiles(dir, "*.pcapng").Order().Select(f => new DiagnosisInput(Path.GetFileNameWithoutExtension(f), f)).ToList();
+
+        var finding = Assert.Single(Diagnoser.Diagnose(inputs, credentials).Findings, f => f.Kind == "mapping-endpoint-dependent");
+
+        Assert.Equal(severity, finding.Severity);
+        Assert.Contains(consequence, finding.Verdict);
+    }
+
     /// <summary>Loopback captures (no NAT on the path): no NAT finding at all.</summary>
     [Theory]
     [InlineData("icespec-libnice")]

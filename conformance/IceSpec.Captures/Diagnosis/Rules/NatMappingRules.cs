@@ -84,15 +84,20 @@ internal static class NatMappingRules
                 var a = firsts[0];
                 if (firsts.FirstOrDefault(m => !m.Destination.Address.Equals(a.Destination.Address)) is not { } b) continue;
                 verdicts.TryAdd(key, new MappingVerdict(key, agent, name, false, "endpoint-independent", [a.Frame, b.Frame],
-                    [$"{name}: {socket.Key.Local} → {a.Mapped} towards {a.Destination} ({Evidence(view, a)}) and towards {b.Destination} ({Evidence(view, b)})"]));
+                    [$"{name}: {socket.Key.Local} → {a.Mapped} {a.Towards} ({Evidence(view, a)}) and {b.Towards} ({Evidence(view, b)})"]));
                 continue;
             }
             // The witness: two destinations behind different mappings — on one address when there are (address-and-port-dependent).
             var pairsOf = from x in firsts from y in firsts where !x.Mapped.Equals(y.Mapped) && x.Time <= y.Time && !ReferenceEquals(x, y) select (x, y);
-            var (p, q) = pairsOf.OrderBy(w => w.x.Destination.Address.Equals(w.y.Destination.Address) ? 0 : 1).First();
+            // Then the one that shows what ICE needs: the server-reflexive address (towards the server) against the
+            // mapping towards the peer's public address (not a private host address, which no NAT would route).
+            var hosts = view.Evidence.Agents.SelectMany(a => a.HostAddresses).ToHashSet();
+            var (p, q) = pairsOf.OrderBy(w => w.x.Destination.Address.Equals(w.y.Destination.Address) ? 0 : 1)
+                .ThenBy(w => (w.x.ToServer || w.y.ToServer) ? 0 : 1)
+                .ThenBy(w => (hosts.Contains(w.x.Destination) ? 1 : 0) + (hosts.Contains(w.y.Destination) ? 1 : 0)).First();
             var kind = p.Destination.Address.Equals(q.Destination.Address) ? "an address-and-port-dependent" : "an address-dependent (or address-and-port-dependent)";
             verdicts[key] = new MappingVerdict(key, agent, name, true, kind, [p.Frame, q.Frame],
-                [$"{name}: {socket.Key.Local} → {p.Mapped} towards {p.Destination} ({Evidence(view, p)}) but → {q.Mapped} towards {q.Destination} ({Evidence(view, q)})"]);
+                [$"{name}: {socket.Key.Local} → {p.Mapped} {p.Towards} ({Evidence(view, p)}) but → {q.Mapped} {q.Towards} ({Evidence(view, q)})"]);
         }
     }
 

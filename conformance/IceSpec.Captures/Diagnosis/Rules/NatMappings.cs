@@ -12,9 +12,12 @@ namespace IceSpec.Captures.Diagnosis.Rules;
 /// translated source.
 /// </summary>
 public sealed record MappingSeen(string Transport, IPEndPoint Local, IPEndPoint Destination, IPEndPoint Mapped, DateTime Time,
-    FrameRef Frame, string How, string? Agent)
+    FrameRef Frame, string How, string? Agent, bool ToServer = false)
 {
     public bool Translated => !Mapped.Equals(Local);
+
+    /// <summary>"towards the STUN/TURN server 203.0.113.1:3478" or "towards 198.51.100.10:4748".</summary>
+    public string Towards => ToServer ? $"towards the STUN/TURN server {Destination} (its server-reflexive address)" : $"towards {Destination}";
 }
 
 /// <summary>
@@ -51,19 +54,21 @@ public sealed class NatMappings
             var sent = transaction.Requests.FirstOrDefault(r => r.AtSender && r.Captured.Relay is null);
             if (sent is null) continue;
             var agent = agentOf.GetValueOrDefault(sent.Source);
+            // Not a check: a Binding or Allocate to a STUN/TURN server, whose answer is the server-reflexive candidate (RFC 8445 §5.1.1.1).
+            var toServer = !transaction.IsIceCheck;
             // RFC 8489 §14.2: XOR-MAPPED-ADDRESS "indicates a reflexive transport address of the client" — what the
             // responder saw as the request's source, i.e. the NAT's mapping towards the responder.
             foreach (var response in transaction.Responses)
                 if (response.Capture == sent.Capture && response.Captured.Relay is null && response.Stun is { Class: StunClass.Success, MappedAddress: { } mapped }
                     && response.Destination.Equals(sent.Source) && response.Source.Equals(sent.Destination))
                 {
-                    seen.Add(new MappingSeen(sent.Transport, sent.Source, sent.Destination, mapped, response.Time, response.Ref, "xor-mapped", agent));
+                    seen.Add(new MappingSeen(sent.Transport, sent.Source, sent.Destination, mapped, response.Time, response.Ref, "xor-mapped", agent, toServer));
                     break;
                 }
             // The same request beyond the NAT: its source there is the mapping (one per capture).
             foreach (var beyond in transaction.Requests.Where(r => r.Capture != sent.Capture && !r.AtSender && r.Captured.Relay is null)
                          .GroupBy(r => r.Capture).Select(g => g.First()))
-                seen.Add(new MappingSeen(sent.Transport, sent.Source, sent.Destination, beyond.Source, beyond.Time, beyond.Ref, "seen-outside", agent));
+                seen.Add(new MappingSeen(sent.Transport, sent.Source, sent.Destination, beyond.Source, beyond.Time, beyond.Ref, "seen-outside", agent, toServer));
         }
         seen.Sort((a, b) => a.Time.CompareTo(b.Time));
 

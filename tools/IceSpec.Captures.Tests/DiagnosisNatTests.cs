@@ -143,6 +143,32 @@ public sealed class DiagnosisNatTests : IDisposable
         Assert.DoesNotContain(FilteringView(arrives: true), f => f.Kind == "filtering-endpoint-dependent");
     }
 
+    /// <summary>
+    /// Address-and-port-dependent filtering, told apart: A had sent through its mapping (MappedA) to B's NAT address on
+    /// port 2500; B's check from that address on port 2000 (as the public capture shows it) is dropped all the same —
+    /// an address-dependent filter would have let it in. Seeded defect: B's check from port 2500 itself tells no more
+    /// than "not endpoint-independent".
+    /// </summary>
+    [Theory]
+    [InlineData(2000, true)]
+    [InlineData(2500, false)]
+    public void A_drop_from_the_address_A_had_sent_to_on_another_port_is_address_and_port_dependent_filtering(int bPort, bool addressAndPort)
+    {
+        var sentTo = IPEndPoint.Parse("198.51.100.10:2500");
+        byte[][] a = // one frame a second, in every capture from the same second
+        [
+            Udp(HostA, sentTo, CheckFromA(2)), Udp(sentTo, HostA, IceMessages.Success(2, MappedA, PasswordB), 61),
+            Udp(HostA, Server, Binding(1)), Udp(Server, HostA, IceMessages.Success(1, MappedA, PasswordA), 63),
+        ];
+        byte[][] b = [Udp(HostB, Server, Binding(3)), Udp(Server, HostB, IceMessages.Success(3, MappedB, PasswordB), 63), Udp(HostB, MappedA, CheckFromB(4))];
+        byte[][] transit = [Udp(new IPEndPoint(MappedB.Address, bPort), MappedA, CheckFromB(4), 63)];
+
+        var finding = Assert.Single(Diagnose(("a", a), ("b", b), ("p", transit)), f => f.Kind == "filtering-endpoint-dependent");
+
+        Assert.Equal(new FrameRef("b", 3), finding.Frames[0]);
+        Assert.Equal(addressAndPort, finding.Verdict.Contains("filters address-and-port-dependently", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(false, true)]
     [InlineData(true, false)] // seeded defect: the hairpinned check is answered

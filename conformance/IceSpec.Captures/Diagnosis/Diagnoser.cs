@@ -10,7 +10,7 @@ namespace IceSpec.Captures.Diagnosis;
 public static class Diagnoser
 {
     /// <summary>The rule families, each in its own file under Rules/.</summary>
-    public static IReadOnlyList<IDiagnosisRule> Rules { get; } = [new PairOutcomes(), new TurnFindings()];
+    public static IReadOnlyList<IDiagnosisRule> Rules { get; } = [new PairOutcomes(), new NatBehaviour(), new TurnFindings()];
 
     public static DiagnosisReport Diagnose(IReadOnlyList<DiagnosisInput> captures, CaptureCredentials credentials) =>
         Diagnose(SessionEvidence.Read(captures, credentials));

@@ -180,8 +180,8 @@ public sealed class CredentialFindings : IDiagnosisRule
     /// </summary>
     private static IEnumerable<Finding> UsernameOrder(SessionEvidence evidence)
     {
-        var owners = AddressOwners(evidence);
         var checks = evidence.Transactions.Values.Where(t => t.IsIceCheck).OrderBy(t => t.Request.Time).ToList();
+        Dictionary<IPEndPoint, string>? known = null;
         var seen = new HashSet<(IPEndPoint, IPEndPoint)>();
         foreach (var forward in checks.GroupBy(t => (t.Request.Source, t.Request.Destination)))
         {
@@ -195,6 +195,7 @@ public sealed class CredentialFindings : IDiagnosisRule
             var mine = forward.Where(t => t.Request.Stun!.Username == username).ToList();
             var parts = username.Split(':');
             // The culprit: the address whose own ufrag comes first in what it sends.
+            var owners = known ??= AddressOwners(evidence);
             var ownerA = owners.GetValueOrDefault(a);
             var ownerB = owners.GetValueOrDefault(b);
             List<EvidenceTransaction>? wrong = ownerA != ownerB && ownerA == parts[0] ? mine : ownerA != ownerB && ownerB == parts[0] ? same : null;

@@ -25,9 +25,16 @@ public sealed class SignallingFindings : IDiagnosisRule
     private static SignalledAgent? Own(SessionEvidence evidence, string ufrag) =>
         evidence.Signalling.LastOrDefault(a => a.View == SignalledView.Own && a.Ufrag == ufrag);
 
-    private static bool Advertises(SignalledAgent agent, IPEndPoint address) =>
+    /// <summary>
+    /// Whether <paramref name="agent"/>'s signalled candidates explain <paramref name="address"/>: a candidate there, one
+    /// based on it (a server-reflexive candidate's related address), or — over TCP — an active candidate on that IP (RFC 6544
+    /// §4.5: signalled with port 9; its connections come from any port).
+    /// </summary>
+    private static bool Advertises(SignalledAgent agent, IPEndPoint address, string transport) =>
         agent.Candidates.Exists(c => address.Equals(c.Address)
-            || (c.Candidate.RelatedAddress?.IPAddress is { } related && c.Candidate.RelatedPort is { } port && address.Equals(new IPEndPoint(related, port))));
+            || (c.Candidate.RelatedAddress?.IPAddress is { } related && c.Candidate.RelatedPort is { } port && address.Equals(new IPEndPoint(related, port)))
+            || (transport == "tcp" && c.Candidate.Transport == Ice.Sdp.IceTransport.Tcp && c.Candidate.TcpType is Ice.Sdp.IceTcpType.Active or Ice.Sdp.IceTcpType.SimultaneousOpen
+                && address.Address.Equals(c.Candidate.Address.IPAddress)));
 
     private static bool Succeeded(SessionEvidence evidence) =>
         evidence.Transactions.Values.Any(t => t.IsIceCheck && t.Responses.Any(r => r.Stun!.Class == StunClass.Success));
@@ -44,7 +51,7 @@ public sealed class SignallingFindings : IDiagnosisRule
                      .GroupBy(t => (Sender: t.SenderUfrag!, Source: t.Request.Source)))
         {
             var (sender, source) = group.Key;
-            if (Told(evidence, sender) is not { } told || Advertises(told, source)) continue;
+            if (Told(evidence, sender) is not { } told || Advertises(told, source, group.First().Request.Transport)) continue;
             var first = group.First();
             var receiver = first.ReceiverUfrag!;
             var own = Own(evidence, sender);
@@ -74,8 +81,9 @@ public sealed class SignallingFindings : IDiagnosisRule
                      .GroupBy(t => (Sender: t.SenderUfrag!, Receiver: t.ReceiverUfrag!, Destination: t.Request.Destination)))
         {
             var (sender, receiver, destination) = group.Key;
-            if (Told(evidence, receiver) is not { } told || Advertises(told, destination)) continue;
             var first = group.First();
+            // Over TCP a check also travels back on the connection the peer opened, to its ephemeral port.
+            if (Told(evidence, receiver) is not { } told || Advertises(told, destination, first.Request.Transport)) continue;
             var learnt = checks.Any(t => t.SenderUfrag == receiver && t.Request.Time <= first.Request.Time
                 && t.Requests.Any(r => r.Source.Equals(destination)));
             if (learnt) continue;

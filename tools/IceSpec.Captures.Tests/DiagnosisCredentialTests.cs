@@ -263,6 +263,20 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
+    public void AnAgentThatSwitchesWithout487ResolvedTheConflict()
+    {
+        // Right, controlling with the smaller tie-breaker, answers Left's controlling check and switches (RFC 8445 §7.3.1.1).
+        var diagnosis = Exchange(null,
+            (Right, Left, IceMessages.Check(1, "lfrg:rfrg", LeftPassword, controlling: true, tieBreaker: 1)),
+            (Left, Right, IceMessages.Check(2, "rfrg:lfrg", RightPassword, controlling: true, tieBreaker: 5)),
+            (Right, Left, IceMessages.Success(2, Left, RightPassword)),
+            (Right, Left, IceMessages.Check(3, "lfrg:rfrg", LeftPassword, controlling: false, tieBreaker: 1)));
+        var finding = Assert.Single(diagnosis.Findings, f => f.Category == FindingCategory.Signalling);
+        Assert.Equal("role-conflict", finding.Kind);
+        Assert.Equal([new FrameRef("x", 1), new FrameRef("x", 2), new FrameRef("x", 4)], finding.Frames);
+    }
+
+    [Fact]
     public void TwoControlledAgentsWithout487AreFound()
     {
         var diagnosis = Exchange(null,

@@ -217,7 +217,19 @@ public sealed class SignallingFindings : IDiagnosisRule
                 var at = check.Responses.First(r => r.Stun!.Class == StunClass.Success).Time;
                 var mine = list.Where(t => t.SenderUfrag == answerer).ToList();
                 var before = mine.LastOrDefault(t => t.Request.Time <= at);
-                if (before is null || Role(before) != role || mine.Any(t => Role(t) != role)) continue;
+                if (before is null || Role(before) != role) continue;
+                if (mine.FirstOrDefault(t => t.Request.Time > at && Role(t) != role) is { } switched)
+                {
+                    // The answerer had the smaller tie-breaker: it switched role and answered, no 487 needed (RFC 8445 §7.3.1.1).
+                    yield return new Finding("role-conflict", FindingCategory.Signalling, FindingSeverity.Note,
+                        $"both agents started {role}: {answerer} got {check.SenderUfrag}'s check claiming {role} and switched to {Role(switched)} without a 487",
+                        [before.Request.Ref, check.Request.Ref, switched.Request.Ref], "RFC 8445 §7.3.1.1",
+                        "give the agents opposite roles in signalling (the offerer controlling, RFC 8445 §6.1.1); the conflict resolved itself",
+                        [$"{answerer}'s checks claimed {role} ({evidence.Describe(before.Request.Ref)}, tie-breaker {TieBreaker(before)}); {check.SenderUfrag}'s check {evidence.Describe(check.Request.Ref)} claims {role} with tie-breaker {TieBreaker(check)}",
+                         $"{answerer}'s next check {evidence.Describe(switched.Request.Ref)} claims {Role(switched)}: {(switched.Request.Time - at).TotalMilliseconds:0} ms after it answered"]);
+                    break;
+                }
+                if (mine.Any(t => Role(t) != role)) continue;
                 var swapped = list.FirstOrDefault(t => t.SenderUfrag == answerer && t.Responses.Any(r => r.Stun!.Class == StunClass.Success));
                 yield return new Finding("same-role-without-487", FindingCategory.Signalling, FindingSeverity.Defect,
                     $"both agents are {role} and neither resolved it: {answerer} answered {check.SenderUfrag}'s check claiming {role} with success while itself {role}, and no 487 was sent",

@@ -7,7 +7,7 @@
 # (each agent's own ufrag:pwd) and controlling.jsonl / controlled.jsonl (what driver_pair.py exchanged with each driver,
 # timed: icespec diagnose --signalling). expected.json is written by hand from a reading of the frames.
 # Needs root (ip netns, tcpdump), tcpdump, editcap, the .NET SDK, gcc + libnice-dev + libjson-glib-dev, golang-go +
-# golang-github-pion-ice.v2-dev.
+# golang-github-pion-ice.v2-dev, node + npm (werift-ice from the driver's lock file).
 # Usage: pcaps/diagnose/make-signalling.sh [OUTDIR] [CASE…]   (default: this folder, every case)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,9 +26,11 @@ trap cleanup EXIT
 dotnet build "$here/../../conformance/drivers/icespec" -c Release -o "$tmp/icespec-driver" -m:2 -v q -nologo >&2
 sh "$here/../../conformance/drivers/libnice/build.sh" "$tmp" >&2
 sh "$here/../../conformance/drivers/pion/build.sh" "$tmp/pion" >&2
+sh "$here/../../conformance/drivers/werift/build.sh" "$tmp/werift" >&2
 icespec="dotnet $tmp/icespec-driver/icespec-driver.dll"
 libnice="$tmp/libnice-driver"
 pion="$tmp/pion/pion-driver"
+werift="node $tmp/werift/driver.js"
 
 # CASE COMMENT SECONDS CONTROLLING CONTROLLED [driver_pair.py options…]
 session() {
@@ -77,3 +79,10 @@ want sig-password-swapped && session sig-password-swapped \
 want sig-restart-stale-password && session sig-restart-stale-password \
   "IceSpec (controlling) <-> libnice 0.1.21 (controlled) on 127.0.0.1: after an ICE restart of IceSpec, libnice is given IceSpec's new ufrag with its old password" 7 "$icespec" "$libnice" \
   --restart-stale controlling --may-fail
+want sig-clean-icespec-werift && session sig-clean-icespec-werift \
+  "IceSpec (controlling, regular nomination) <-> werift-ice 0.2.3 (controlled) on 127.0.0.1, signalling untouched" 4 "$icespec" "$werift"
+want sig-clean-werift-icespec && session sig-clean-werift-icespec \
+  "werift-ice 0.2.3 (controlling, regular nomination) <-> IceSpec (controlled) on 127.0.0.1, signalling untouched" 4 "$werift" "$icespec"
+want sig-trickled-late-both && session sig-trickled-late-both \
+  "IceSpec (controlling) <-> libnice 0.1.21 (controlled) on 127.0.0.1: each one's candidates trickled to the other 1.5 s after its description" 5 "$icespec" "$libnice" \
+  --late controlling:1.5 --late controlled:1.5 --may-fail

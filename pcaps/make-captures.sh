@@ -216,3 +216,5 @@ if [[ $which == all || $which == icespec ]]; then icespec_captures; fi
 if [[ $which == all || $which == classic ]]; then classic_captures; fi
 if [[ $which == all || $which == lab ]]; then lab_captures; fi
 if [[ $which == all || $which == broken ]]; then /usr/bin/python3 "$here/make-broken.py" "$out" "$out/broken"; fi
+# The signalling and credentials cases of pcaps/diagnose/ (not in all: they are made once and reviewed by hand).
+if [[ $which == diagnose-signalling ]]; then mkdir -p "$out/diagnose"; bash "$here/diagnose/make-signalling.sh" "$out/diagnose"; fi

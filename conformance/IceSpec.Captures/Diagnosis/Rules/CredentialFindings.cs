@@ -47,6 +47,10 @@ public sealed class CredentialFindings : IDiagnosisRule
     /// </summary>
     private static IEnumerable<Finding> Integrity(SessionEvidence evidence)
     {
+        // RFC 8445 §7.2.2: "The username for the credential is formed by concatenating the username fragment provided by
+        // the peer with the username fragment of the ICE agent sending the request, separated by a colon (":"). The
+        // password is equal to the password provided by the peer." A check that fails with the receiver's password and
+        // verifies with another known one tells which password the sender was holding.
         var known = Known(evidence);
         var groups = new Dictionary<Mismatch, List<(EvidenceTransaction Check, Sighting Message)>>();
         foreach (var check in evidence.Transactions.Values.Where(t => t.IsIceCheck).OrderBy(t => t.Request.Time))
@@ -135,6 +139,8 @@ public sealed class CredentialFindings : IDiagnosisRule
     /// <summary>RFC 8489 §9.1.3 (RFC 8445 §7.3): checks the peer rejected with 401 (integrity or USERNAME) or 400 (a required attribute missing).</summary>
     private static IEnumerable<Finding> Rejected(SessionEvidence evidence)
     {
+        // RFC 8489 §9.1.3: a request without both MESSAGE-INTEGRITY and USERNAME is rejected with 400; one whose USERNAME
+        // is not valid, or whose MESSAGE-INTEGRITY does not match, with 401 (RFC 8445 §7.3 applies it to checks).
         var rejected = evidence.Transactions.Values.Where(t => t.IsIceCheck)
             .Select(t => (Check: t, Error: t.Responses.FirstOrDefault(r => r.Stun!.ErrorCode is 401 or 400)))
             .Where(x => x.Error is not null)

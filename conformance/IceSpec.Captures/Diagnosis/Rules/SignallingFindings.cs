@@ -45,6 +45,8 @@ public sealed class SignallingFindings : IDiagnosisRule
     /// </summary>
     private static IEnumerable<Finding> NotSignalled(SessionEvidence evidence)
     {
+        // RFC 8445 §7.3.1.3: "If the source transport address of the request does not match any existing remote
+        // candidates, it represents a new peer-reflexive remote candidate."
         var checks = evidence.Transactions.Values.Where(t => t.IsIceCheck).OrderBy(t => t.Request.Time).ToList();
         // Checks leaving their sender's host (the source is the agent's own socket, not a NAT's mapping), not through TURN.
         foreach (var group in checks.Where(t => t.Requests.Any(r => r.AtSender) && t.Request.Captured.Relay is null)
@@ -144,6 +146,9 @@ public sealed class SignallingFindings : IDiagnosisRule
     /// </summary>
     private static IEnumerable<Finding> EndOfCandidates(SessionEvidence evidence)
     {
+        // RFC 8838 §13: "Once all candidate gathering is completed or expires for an ICE session, a Trickle ICE agent will
+        // generate an 'end-of-candidates' indication for that session and convey it to the remote agent via the
+        // signaling channel." A full description without trickle is complete as it is (SignallingReader marks it so).
         foreach (var told in evidence.Signalling.Where(a => a.View == SignalledView.Told && !a.EndOfCandidates)
                      .GroupBy(a => (a.Source, a.Ufrag)).Select(g => g.Last()))
         {
@@ -167,6 +172,12 @@ public sealed class SignallingFindings : IDiagnosisRule
     /// </summary>
     private static IEnumerable<Finding> Roles(SessionEvidence evidence)
     {
+        // RFC 8445 §7.3.1.1, controlling agent receiving ICE-CONTROLLING: "If the agent's tiebreaker value is larger than
+        // or equal to the contents of the ICE-CONTROLLING attribute, the agent generates a Binding error response and
+        // includes an ERROR-CODE attribute with a value of 487 (Role Conflict) but retains its role. If the agent's
+        // tiebreaker value is less than the contents of the ICE-CONTROLLING attribute, the agent switches to the
+        // controlled role." (and the mirror rule for two controlled agents). §7.2.5.1: on a 487 the checking agent "MUST
+        // switch" role and re-check the pair.
         var checks = evidence.Transactions.Values.Where(t => t.IsIceCheck).OrderBy(t => t.Request.Time).ToList();
         foreach (var session in checks.GroupBy(t => string.CompareOrdinal(t.SenderUfrag, t.ReceiverUfrag) < 0
                      ? (A: t.SenderUfrag!, B: t.ReceiverUfrag!) : (A: t.ReceiverUfrag!, B: t.SenderUfrag!)))

@@ -36,6 +36,26 @@ public sealed class MatrixRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_cell_where_ice_cannot_connect_links_its_diagnosis()
+    {
+        // Both symmetric, no TURN: ICE fails as predicted; the report says why, from the cell's own captures.
+        var selection = new RunSelection(["icespec", "libnice"], ["both-symmetric-no-turn"], ["regular"], [], false, KnownFailures.Load(), _out,
+            LabServerKind.Coturn, Pairs: new Dictionary<string, IReadOnlyList<string>> { ["*"] = ["icespec>libnice"] },
+            AgentPlacement: AgentCaseRunner.None);
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        var cell = Assert.Single(report.Cells);
+        Assert.Null(cell.Observed);
+        var diagnosis = cell.Diagnosis!;
+        Assert.Equal("failed: no pair succeeded", diagnosis.Summary);
+        Assert.Contains(diagnosis.Findings, f => f.StartsWith("[cause] mapping-endpoint-dependent:", StringComparison.Ordinal) && f.Contains("only relayed candidates (TURN)"));
+        Assert.Contains(diagnosis.Findings, f => f.StartsWith("[cause] no-pair-succeeded:", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(_out, diagnosis.Page!)), diagnosis.Page);
+        Assert.Contains(cell.Artifacts, a => a.EndsWith("diagnosis.json"));
+    }
+
+    [Fact]
     public async Task Server_cases_run_against_icespec_turn_server_with_its_log()
     {
         var selection = new RunSelection([], [], ["default"], ["rfc8656-7.2-*"], false, null, _out,

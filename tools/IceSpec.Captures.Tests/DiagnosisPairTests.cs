@@ -23,7 +23,9 @@ public sealed class DiagnosisPairTests : IDisposable
     private static byte[] CheckFromA(byte id, bool useCandidate = false) => IceMessages.Check(id, "BBBB:AAAA", PasswordB, controlling: true, useCandidate);
     private static byte[] CheckFromB(byte id) => IceMessages.Check(id, "AAAA:BBBB", PasswordA, controlling: false);
 
-    private DiagnosisReport Diagnose(params Seen[] seen)
+    private DiagnosisReport Diagnose(params Seen[] seen) => DiagnoseWith([], seen);
+
+    private DiagnosisReport DiagnoseWith(IReadOnlyList<SignallingInput> signalling, params Seen[] seen)
     {
         var inputs = new List<DiagnosisInput>();
         foreach (var capture in seen.GroupBy(s => s.Capture))
@@ -34,7 +36,7 @@ public sealed class DiagnosisPairTests : IDisposable
         }
         var credentials = new CaptureCredentials();
         Assert.True(credentials.TryAddIce($"AAAA:{PasswordA},BBBB:{PasswordB}", out var error), error);
-        return Diagnoser.Diagnose(inputs, credentials);
+        return Diagnoser.Diagnose(inputs, credentials, signalling);
     }
 
     private static PairOutcome PairOf(DiagnosisReport diagnosis, string agent) => diagnosis.Pairs.Single(p => p.Agent == agent);
@@ -126,5 +128,29 @@ public sealed class DiagnosisPairTests : IDisposable
         var diagnosis = Diagnose(new("a", 0, A, B, CheckFromA(1), 64), new("b", 0.020, A, B, CheckFromA(1), 62),
             new("b", 0.010, B, A, CheckFromB(9), 64), new("a", 0.030, B, A, CheckFromB(9), 62));
         Assert.Empty(diagnosis.Notes);
+    }
+
+    /// <summary>B's description as A was given it (an SDP): its host address and a second one A never checks.</summary>
+    private SignallingInput BDescription()
+    {
+        var path = Path.Combine(_directory, "b.sdp");
+        File.WriteAllText(path, $"a=ice-ufrag:BBBB\na=ice-pwd:{PasswordB}\na=candidate:1 1 UDP 2130706431 10.0.0.2 2000 typ host\na=candidate:2 1 UDP 2130706175 10.0.0.9 3000 typ host\n");
+        return new SignallingInput("b", path);
+    }
+
+    [Fact]
+    public void In_a_failed_session_a_signalled_candidate_never_checked_is_a_request_that_never_left()
+    {
+        var diagnosis = DiagnoseWith([BDescription()], new Seen("a", 0, A, B, CheckFromA(1), 64), BChecks());
+        var never = Assert.Single(diagnosis.Pairs, p => p.Outcome == "never-sent");
+        Assert.Equal(("AAAA", "10.0.0.9:3000"), (never.Agent, never.Remote));
+        Assert.Contains("1 signalled and never checked", diagnosis.Findings.Single(f => f.Kind == "no-pair-succeeded").Verdict);
+    }
+
+    [Fact]
+    public void Once_a_pair_succeeded_candidates_left_unchecked_are_not_listed()
+    {
+        var diagnosis = DiagnoseWith([BDescription()], new Seen("a", 0, A, B, CheckFromA(1, useCandidate: true), 64), new Seen("a", 0.02, B, A, IceMessages.Success(1, A, PasswordB), 62));
+        Assert.DoesNotContain(diagnosis.Pairs, p => p.Outcome == "never-sent");
     }
 }

@@ -12,7 +12,7 @@ public sealed class PairOutcomes : IDiagnosisRule
 {
     // Best first: a pair's outcome is the furthest any of its checks got.
     private static readonly string[] Order =
-        ["succeeded", "non-symmetric", "error", "answer-lost", "arrived-no-answer", "left-never-arrived", "left-no-answer"];
+        ["succeeded", "non-symmetric", "error", "answer-lost", "arrived-no-answer", "left-never-arrived", "left-no-answer", "never-sent"];
 
     private sealed record PairKey(string Agent, string Transport, string Local, string Remote);
 
@@ -28,13 +28,36 @@ public sealed class PairOutcomes : IDiagnosisRule
             var (outcome, detail) = Judge(evidence, transaction);
             checks.Add((transaction, outcome, detail));
         }
-        return pairs.Select(p =>
+        var checkedPairs = pairs.Select(p =>
         {
             var best = p.Value.MinBy(c => Array.IndexOf(Order, c.Outcome.StartsWith("error", StringComparison.Ordinal) ? "error" : c.Outcome));
             var nominated = p.Value.Any(c => c.Outcome == "succeeded" && c.Transaction.Request.Stun!.UseCandidate);
             return new PairOutcome(p.Key.Agent, p.Key.Local, p.Key.Remote, p.Key.Transport, best.Outcome, p.Value.Count, nominated,
                 [best.Transaction.Request.Ref, .. best.Transaction.Responses.Take(1).Select(r => r.Ref)], best.Detail);
         }).OrderBy(p => p.Agent, StringComparer.Ordinal).ThenBy(p => p.Frames[0].Frame).ToList();
+        return checkedPairs.Any(p => p.Outcome == "succeeded") ? checkedPairs : [.. checkedPairs, .. NeverSent(evidence)];
+    }
+
+    /// <summary>
+    /// In a session where no pair succeeded, the candidates the signalling gave an agent that it never sent a check to
+    /// (the request never left: RFC 8445 §6.1.2 pairs every local candidate with every remote one of the same component
+    /// and address family). Not listed once a pair succeeded: an agent stops checking when it has selected (§8.1.2).
+    /// </summary>
+    private static IEnumerable<PairOutcome> NeverSent(SessionEvidence evidence)
+    {
+        var checks = evidence.Transactions.Values.Where(t => t.IsIceCheck).ToList();
+        foreach (var told in evidence.Signalling.Where(a => a.View == SignalledView.Told))
+        {
+            var checkers = checks.Where(t => t.ReceiverUfrag == told.Ufrag).Select(t => t.SenderUfrag!).Distinct().ToList();
+            foreach (var candidate in told.Candidates)
+            {
+                if (candidate.Address is not { } address || checks.Any(t => t.ReceiverUfrag == told.Ufrag && t.Requests.Any(r => r.Destination.Equals(address))))
+                    continue;
+                var transport = candidate.Candidate.TransportToken.ToLowerInvariant();
+                yield return new PairOutcome(checkers.Count == 1 ? checkers[0] : $"(the peer of {told.Ufrag})", "-", address.ToString(), transport,
+                    "never-sent", 0, false, [], $"{candidate} signalled to the peer of {told.Ufrag} ({candidate.Origin}), never checked");
+            }
+        }
     }
 
     /// <summary>The last thing seen of one check: its answer where the checking agent was, or how far the request got.</summary>
@@ -80,10 +103,12 @@ public sealed class PairOutcomes : IDiagnosisRule
         {
             var counts = pairs.GroupBy(p => p.Outcome).OrderBy(g => Array.IndexOf(Order, g.Key.StartsWith("error", StringComparison.Ordinal) ? "error" : g.Key))
                 .Select(g => $"{g.Count()} {Explain(g.Key)}");
-            var dominant = pairs.GroupBy(p => p.Outcome).MaxBy(g => g.Count())!.Key;
+            // The candidates never checked follow from the checks' fate more often than they explain it.
+            var dominant = (pairs.Any(p => p.Outcome != "never-sent") ? pairs.Where(p => p.Outcome != "never-sent") : pairs)
+                .GroupBy(p => p.Outcome).MaxBy(g => g.Count())!.Key;
             yield return new Finding("no-pair-succeeded", FindingCategory.Pairs, FindingSeverity.Cause,
                 $"ICE failed: none of the {pairs.Count} pairs checked succeeded ({string.Join(", ", counts)})",
-                [.. pairs.Select(p => p.Frames[0]).Take(8)], "RFC 8445 §7.2.5.3, §8.1.2",
+                [.. pairs.Where(p => p.Frames.Count > 0).Select(p => p.Frames[0]).Take(8)], "RFC 8445 §7.2.5.3, §8.1.2",
                 FixFor(dominant), [.. pairs.Select(p => $"{p.Agent}: {p.Local} → {p.Remote}{(p.Transport == "tcp" ? " (TCP)" : "")}: {p.Outcome}; {p.Detail}")]);
             yield break;
         }
@@ -115,6 +140,7 @@ public sealed class PairOutcomes : IDiagnosisRule
         "arrived-no-answer" => "arrived and were never answered",
         "left-never-arrived" => "left and never arrived",
         "left-no-answer" => "sent and never answered",
+        "never-sent" => "signalled and never checked",
         _ when outcome.StartsWith("error", StringComparison.Ordinal) => $"answered with {outcome}",
         _ => outcome,
     };
@@ -124,6 +150,7 @@ public sealed class PairOutcomes : IDiagnosisRule
         "left-never-arrived" or "left-no-answer" or "answer-lost" =>
             "the path drops the checks (see the NAT findings): give the agents a relayed candidate (TURN, RFC 8445 §5.1.1.2, RFC 8656) or fix the filtering",
         "arrived-no-answer" => "the receiving agent drops checks it gets: check the credentials it was given (USERNAME, password) and that it had started ICE for this session",
+        "never-sent" => "the agent never checked the candidates it was given: it must pair every remote candidate with its local ones and check them (RFC 8445 §6.1.2, §6.1.4); check that the candidates reached it and were not pruned",
         "non-symmetric" => "answer each check from the address it was sent to (RFC 8445 §7.2.5.2.1); a multihomed host must send from the socket that received",
         _ => "see the error response: RFC 8445 §7.2.5.2.4 (487: role conflict), RFC 8489 §9.1.3 (401: integrity), §7.3.1.5 (400)",
     };

@@ -10,7 +10,7 @@ namespace IceSpec.Captures.Diagnosis;
 public static class Diagnoser
 {
     /// <summary>The rule families, each in its own file under Rules/.</summary>
-    public static IReadOnlyList<IDiagnosisRule> Rules { get; } = [new PairOutcomes()];
+    public static IReadOnlyList<IDiagnosisRule> Rules { get; } = [new PairOutcomes(), new TimeFindings(), new LivenessFindings()];
 
     public static Diagnosis Diagnose(IReadOnlyList<DiagnosisInput> captures, CaptureCredentials credentials) =>
         Diagnose(SessionEvidence.Read(captures, credentials));
@@ -22,7 +22,7 @@ public static class Diagnoser
             .ThenBy(f => f.Frames.Count == 0 ? double.MaxValue : FirstTime(evidence, f.Frames))
             .ToList();
         var pairs = PairOutcomes.Compute(evidence);
-        return new Diagnosis([.. evidence.Captures.Select(c => c.Label)], Summary(evidence, pairs), findings, pairs, [], evidence.Notes);
+        return new Diagnosis([.. evidence.Captures.Select(c => c.Label)], Summary(evidence, pairs), findings, pairs, PhaseBreakdown.Compute(evidence), evidence.Notes);
     }
 
     private static double FirstTime(SessionEvidence evidence, IReadOnlyList<FrameRef> frames) =>

@@ -12,17 +12,17 @@ public static class Diagnoser
     /// <summary>The rule families, each in its own file under Rules/.</summary>
     public static IReadOnlyList<IDiagnosisRule> Rules { get; } = [new PairOutcomes(), new TimeFindings(), new LivenessFindings()];
 
-    public static Diagnosis Diagnose(IReadOnlyList<DiagnosisInput> captures, CaptureCredentials credentials) =>
+    public static DiagnosisReport Diagnose(IReadOnlyList<DiagnosisInput> captures, CaptureCredentials credentials) =>
         Diagnose(SessionEvidence.Read(captures, credentials));
 
-    public static Diagnosis Diagnose(SessionEvidence evidence, IReadOnlyList<IDiagnosisRule>? rules = null)
+    public static DiagnosisReport Diagnose(SessionEvidence evidence, IReadOnlyList<IDiagnosisRule>? rules = null)
     {
         var findings = (rules ?? Rules).SelectMany(rule => rule.Diagnose(evidence))
             .OrderBy(f => f.Severity).ThenBy(f => f.Category)
             .ThenBy(f => f.Frames.Count == 0 ? double.MaxValue : FirstTime(evidence, f.Frames))
             .ToList();
         var pairs = PairOutcomes.Compute(evidence);
-        return new Diagnosis([.. evidence.Captures.Select(c => c.Label)], Summary(evidence, pairs), findings, pairs, PhaseBreakdown.Compute(evidence), evidence.Notes);
+        return new DiagnosisReport([.. evidence.Captures.Select(c => c.Label)], Summary(evidence, pairs), findings, pairs, PhaseBreakdown.Compute(evidence), evidence.Notes);
     }
 
     private static double FirstTime(SessionEvidence evidence, IReadOnlyList<FrameRef> frames) =>

@@ -3,7 +3,7 @@ namespace IceSpec.Captures.Diagnosis;
 /// <summary><c>icespec diagnose</c>'s text: the summary, the findings best first (verdict, frames, RFC section, what to change, details), the pairs and each agent's phases.</summary>
 public static class DiagnosisText
 {
-    public static void Write(TextWriter output, Diagnosis diagnosis)
+    public static void Write(TextWriter output, DiagnosisReport diagnosis)
     {
         output.WriteLine($"diagnosis of {string.Join(", ", diagnosis.Captures)}: {diagnosis.Summary}");
         foreach (var note in diagnosis.Notes) output.WriteLine($"  note: {note}");

@@ -52,7 +52,7 @@ public sealed record PairOutcome(string Agent, string Local, string Remote, stri
 /// <c>icespec diagnose</c>'s answer: the captures read, a one-line summary, the findings best first, the pairs, and each
 /// agent's phases.
 /// </summary>
-public sealed record Diagnosis(
+public sealed record DiagnosisReport(
     IReadOnlyList<string> Captures, string Summary, IReadOnlyList<Finding> Findings, IReadOnlyList<PairOutcome> Pairs,
     IReadOnlyList<AgentPhases> Phases, IReadOnlyList<string> Notes);
 

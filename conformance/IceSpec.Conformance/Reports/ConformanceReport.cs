@@ -5,6 +5,13 @@ using IceSpec.Conformance.Scenarios;
 namespace IceSpec.Conformance.Reports;
 
 /// <summary>
+/// The diagnosis of a failed ICE cell (<see cref="Runner.CellDiagnoser"/>): its one-line summary, the findings best first
+/// (<c>[severity] kind: verdict (section)</c>), and the cell's <c>diagnosis.html</c> / <c>.txt</c> / <c>.json</c>, relative
+/// to the report's directory (null when the captures could not be read: the summary says why).
+/// </summary>
+public sealed record CellDiagnosis(string Summary, IReadOnlyList<string> Findings, string? Page);
+
+/// <summary>
 /// One ICE cell: an ordered pair (controlling → controlled) in one scenario with one nomination mode. <c>Artifacts</c>: the
 /// cell's pcaps and logs, paths relative to the report's directory.
 /// </summary>
@@ -24,6 +31,9 @@ public sealed record IceCellReport(
     IReadOnlyList<string> Artifacts)
 {
     public string Pair => $"{Controlling}>{Controlled}";
+
+    /// <summary>Why the cell failed, as <c>icespec diagnose</c> reads the cell's captures (failed and known-failing cells only; null otherwise).</summary>
+    public CellDiagnosis? Diagnosis { get; init; }
 
     /// <summary>The outcome of a cell is its worst case's: failed, unexpected pass, expected failure, inconclusive, unsupported, passed.</summary>
     public static CaseOutcome Worst(IEnumerable<CaseOutcome> outcomes) =>

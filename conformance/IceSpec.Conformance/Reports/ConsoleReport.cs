@@ -75,6 +75,10 @@ public static class ConsoleReport
         output.WriteLine($"Failing ({failing.Count}):");
         foreach (var (target, result) in failing)
             output.WriteLine($"  {HtmlReport.Label(result.Outcome).ToUpperInvariant()} {target} {result.Case.Id}: {OneLine(result.Detail)}");
+        foreach (var cell in report.Cells.Where(c => c.Diagnosis is not null && c.Outcome == CaseOutcome.Failed))
+            output.WriteLine($"  diagnosis of {cell.Scenario}/{cell.Pair} {cell.Nomination}: {cell.Diagnosis!.Summary}" +
+                (cell.Diagnosis.Findings.Count > 0 ? $"; {OneLine(cell.Diagnosis.Findings[0])}" : "") +
+                (cell.Diagnosis.Page is { } page ? $" ({page})" : ""));
     }
 
     /// <summary>The first line of <paramref name="detail"/>, at most 200 characters.</summary>

@@ -84,6 +84,12 @@ public static class HtmlReport
             """);
         html.AppendJoin(" · ", cell.Artifacts.Select(a => $"<a href=\"{E(a)}\">{E(Path.GetFileName(a))}</a>"));
         html.Append("</p>");
+        if (cell.Diagnosis is { } diagnosis)
+        {
+            html.Append($"<div class=\"diagnosis\"><p><b>Diagnosis</b>{(diagnosis.Page is { } page ? $" (<a href=\"{E(page)}\">diagnosis.html</a>)" : "")}: {E(diagnosis.Summary)}</p>");
+            if (diagnosis.Findings.Count > 0) html.Append("<ol>" + string.Concat(diagnosis.Findings.Take(5).Select(f => $"<li>{E(f)}</li>")) + "</ol>");
+            html.Append("</div>");
+        }
         CaseTable(html, cell.Cases);
         html.Append("</details>");
     }

@@ -92,11 +92,20 @@ public static class IceCellRunner
             .Select(r => ApplyExpected(r, selection.ExpectedFailures))
             .ToList();
 
+        var worst = IceCellReport.Worst(cases.Select(c => c.Outcome));
+        // A failed or known-failing cell, or one where ICE did not connect (also as predicted), is diagnosed from its
+        // captures: the report links each to why.
+        var diagnosis = result.Outcome != IcePairOutcome.Unsupported
+            && (worst is CaseOutcome.Failed or CaseOutcome.ExpectedFailure || result.Outcome != IcePairOutcome.Connected)
+            ? CellDiagnoser.Diagnose(directory, cellName) : null;
         return new IceCellReport(scenario.Name, controlling.Name, controlled.Name, nomination,
-            IceCellReport.Worst(cases.Select(c => c.Outcome)), $"{result.Outcome}: {FirstLine(result.Detail)} [{pcapSummary}]",
+            worst, $"{result.Outcome}: {FirstLine(result.Detail)} [{pcapSummary}]",
             scenario.Prediction.Kind, observed, result.ControllingPair?.ToString(), result.ControlledPair?.ToString(),
             result.Outcome == IcePairOutcome.Connected ? result.TimeToConnected : null,
-            cases, [.. artifacts.Where(f => File.Exists(Path.Combine(directory, f))).Select(f => Path.Combine(cellName, f))]);
+            cases, [.. artifacts.Concat(CellDiagnoser.Files).Where(f => File.Exists(Path.Combine(directory, f))).Select(f => Path.Combine(cellName, f))])
+        {
+            Diagnosis = diagnosis,
+        };
     }
 
     /// <summary>The cases judged from what the drivers reported (all of them unsupported when a driver could not do a step).</summary>

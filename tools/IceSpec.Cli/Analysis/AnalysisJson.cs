@@ -2,7 +2,9 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using System.Text.Json.Nodes;
 using IceSpec.Captures.Analysis;
+using IceSpec.Captures.Diagnosis;
 
 namespace IceSpec.Cli.Analysis;
 
@@ -22,6 +24,14 @@ public static class AnalysisJson
     }.GetTypeInfo(typeof(AnalysisReport));
 
     public static string Render(AnalysisReport report) => JsonSerializer.Serialize(report, ReportInfo);
+
+    /// <summary>The report with the diagnosis (<see cref="DiagnosisJson"/>) as its last property, <c>diagnosis</c> (null when not run).</summary>
+    public static string Render(AnalysisReport report, DiagnosisReport? diagnosis)
+    {
+        var node = JsonNode.Parse(Render(report))!.AsObject();
+        node["diagnosis"] = diagnosis is null ? null : JsonNode.Parse(DiagnosisJson.Render(diagnosis));
+        return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using IceSpec.Captures.Analysis;
+using IceSpec.Captures.Diagnosis;
 
 namespace IceSpec.Cli.Analysis;
 
@@ -86,19 +87,22 @@ public static class SequenceDiagram
         return s.ToString();
     }
 
-    public static string Html(AnalysisReport report, string title)
+    /// <summary>The page: the diagnosis first when there is one (why), then the diagram and the violations (what).</summary>
+    public static string Html(AnalysisReport report, string title, DiagnosisReport? diagnosis = null)
     {
         var s = new StringBuilder();
         s.AppendLine("<!DOCTYPE html>");
         s.AppendLine($"<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{Escape(title)}: icespec analyze</title>");
         s.AppendLine("<style>body{font-family:'DejaVu Sans',Arial,sans-serif;margin:16px;color:#1f2328} .legend span{display:inline-block;margin-right:18px} " +
-                     ".swatch{display:inline-block;width:22px;height:4px;vertical-align:middle;margin-right:6px} li{margin-bottom:8px} .rfc{color:#57606a}</style></head><body>");
+                     ".swatch{display:inline-block;width:22px;height:4px;vertical-align:middle;margin-right:6px} li{margin-bottom:8px} .rfc{color:#57606a} " +
+                     DiagnosisHtml.Style + "</style></head><body>");
         s.AppendLine($"<h1>{Escape(title)}</h1>");
         s.AppendLine($"<p>{report.Frames} frames, {report.StunMessages} STUN and {report.ChannelDataMessages} ChannelData messages; " +
                      $"{report.Transactions.Count} transactions ({report.Transactions.Unanswered} unanswered); {report.Violations.Count} violation(s).</p>");
         s.Append("<p class=\"legend\">");
         foreach (var (_, colour, name) in Classes) s.Append($"<span><i class=\"swatch\" style=\"background:{colour}\"></i>{name}</span>");
         s.AppendLine($"<span style=\"color:{ViolationColour}\">⚠ violation</span><span style=\"color:{WarningColour}\">⚠ warning</span></p>");
+        if (diagnosis is not null) s.AppendLine(DiagnosisHtml.Section(diagnosis));
         s.AppendLine(Svg(report, ""));
         if (report.Violations.Count > 0)
         {

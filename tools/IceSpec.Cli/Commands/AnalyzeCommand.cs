@@ -1,6 +1,8 @@
 using System.CommandLine;
 using IceSpec.Captures;
 using IceSpec.Captures.Analysis;
+using IceSpec.Captures.Credentials;
+using IceSpec.Captures.Diagnosis;
 using IceSpec.Cli.Analysis;
 
 namespace IceSpec.Cli.Commands;
@@ -42,9 +44,16 @@ public static class AnalyzeCommand
             {
                 return console.UsageError(e.Message);
             }
-            if (parse.GetValue(json)) console.Out.WriteLine(AnalysisJson.Render(report));
-            else AnalysisText.Write(console.Out, path, report, parse.GetValue(timeline));
-            foreach (var (target, render) in new[] { (parse.GetValue(html), (Func<AnalysisReport, string, string>)SequenceDiagram.Html), (parse.GetValue(svg), SequenceDiagram.Svg) })
+            var diagnosis = Diagnose(path, report, credentials);
+            if (parse.GetValue(json)) console.Out.WriteLine(AnalysisJson.Render(report, diagnosis));
+            else
+            {
+                AnalysisText.Write(console.Out, path, report, parse.GetValue(timeline));
+                console.Out.WriteLine();
+                if (diagnosis is null) console.Out.WriteLine(NotDiagnosed(report));
+                else DiagnosisText.Write(console.Out, diagnosis);
+            }
+            foreach (var (target, render) in new[] { (parse.GetValue(html), (Func<AnalysisReport, string, string>)((r, t) => SequenceDiagram.Html(r, t, diagnosis))), (parse.GetValue(svg), SequenceDiagram.Svg) })
             {
                 if (target is null) continue;
                 try
@@ -66,4 +75,19 @@ public static class AnalyzeCommand
         return command;
     }
 
+    /// <summary>
+    /// The diagnosis section (see <see cref="Diagnoser"/>), for a capture of a session: one with ICE checks or a TURN
+    /// allocation, of at most <see cref="SessionEvidence.MaxMessagesPerCapture"/> messages (a diagnosis keeps every
+    /// message; analyze alone streams, which large captures need: bench/RESULTS.md). Null otherwise.
+    /// </summary>
+    private static DiagnosisReport? Diagnose(string path, AnalysisReport report, CaptureCredentials credentials) =>
+        (report.IceSessions.Count > 0 || report.TurnAllocations.Count > 0)
+        && report.StunMessages + report.ChannelDataMessages + report.ClassicStunMessages <= SessionEvidence.MaxMessagesPerCapture
+            ? Diagnoser.Diagnose([new DiagnosisInput(Path.GetFileName(path), path)], credentials)
+            : null;
+
+    private static string NotDiagnosed(AnalysisReport report) =>
+        report.IceSessions.Count == 0 && report.TurnAllocations.Count == 0
+            ? "diagnosis: none (no ICE checks and no TURN allocation in the capture)"
+            : $"diagnosis: not run on {report.StunMessages + report.ChannelDataMessages + report.ClassicStunMessages} messages (more than {SessionEvidence.MaxMessagesPerCapture}): run icespec diagnose on a capture of the session";
 }

@@ -26,7 +26,7 @@ public static class DiagnoseCommand
         {
             if (!keys.TryRead(parse, out var credentials, out var error)) return console.UsageError(error);
             if (!TryInputs(parse.GetValue(files)!, out var inputs, out error)) return console.UsageError(error);
-            Diagnosis diagnosis;
+            DiagnosisReport diagnosis;
             try
             {
                 diagnosis = Diagnoser.Diagnose(inputs, credentials);

@@ -89,9 +89,20 @@ public sealed class PairOutcomes : IDiagnosisRule
         }
         var succeeded = pairs.Where(p => p.Outcome == "succeeded").ToList();
         var controlling = evidence.Agents.Where(a => a.Role == "controlling").Select(a => a.Ufrag).ToHashSet();
-        if (!succeeded.Any(p => p.Nominated) && controlling.Count > 0)
+        if (succeeded.Any(p => p.Nominated) || controlling.Count == 0) yield break;
+        // RFC 8445 §8.1.1: the controlling agent nominates by sending a check with USE-CANDIDATE on a valid pair; the pair
+        // is nominated when that check succeeds (§7.2.5.3.4). Tell a nomination never tried from one whose check failed.
+        var nominating = evidence.Transactions.Values.Where(t => t.IsIceCheck && t.Request.Stun!.UseCandidate && controlling.Contains(t.SenderUfrag!))
+            .OrderBy(t => t.Request.Time).Select(t => (Check: t, Outcome: Judge(evidence, t))).ToList();
+        if (nominating.Count > 0)
+            yield return new Finding("nomination-failed", FindingCategory.Pairs, FindingSeverity.Cause,
+                $"the controlling agent ({string.Join(", ", controlling)}) tried to nominate with {nominating.Count} USE-CANDIDATE check{(nominating.Count == 1 ? "" : "s")}, none succeeded ({string.Join(", ", nominating.Select(n => n.Outcome.Outcome).Distinct())}), although {succeeded.Count} pair{(succeeded.Count == 1 ? "" : "s")} succeeded without it",
+                [.. nominating.Select(n => n.Check.Request.Ref).Take(8)], "RFC 8445 §8.1.1, §7.2.5.3.4",
+                "a nominating check must itself succeed (symmetric success response) for the pair to be nominated: fix what the outcome names, then nominate again on a valid pair",
+                [.. nominating.Select(n => $"{n.Check.Request.Source} → {n.Check.Request.Destination} ({evidence.Describe(n.Check.Request.Ref)}): {n.Outcome.Outcome}; {n.Outcome.Detail}")]);
+        else
             yield return new Finding("no-nomination", FindingCategory.Pairs, FindingSeverity.Cause,
-                $"{succeeded.Count} pair{(succeeded.Count == 1 ? "" : "s")} succeeded but the controlling agent ({string.Join(", ", controlling)}) never nominated one (no answered check with USE-CANDIDATE)",
+                $"{succeeded.Count} pair{(succeeded.Count == 1 ? "" : "s")} succeeded but the controlling agent ({string.Join(", ", controlling)}) never sent a check with USE-CANDIDATE",
                 [.. succeeded.Select(p => p.Frames[^1]).Take(8)], "RFC 8445 §8.1.1",
                 "the controlling agent must nominate a valid pair: send a check with USE-CANDIDATE on it (RFC 8445 §8.1.1); check that its nomination is not waiting on pairs that cannot succeed",
                 [.. succeeded.Select(p => $"{p.Agent}: {p.Local} → {p.Remote} succeeded ({p.Detail})")]);

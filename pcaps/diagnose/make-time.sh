@@ -6,7 +6,7 @@
 #             nat-mapping-deleted, turn-restart (the last two with the kit's ICE restart after the fault); each agent's
 #             own pcap (pcapng, capture comment), trimmed with editcap when large, and the cell's credentials.
 # Needs root (ip netns, tcpdump), the .NET SDK, tcpdump, editcap; the lab also coturn and conntrack.
-# Usage: pcaps/diagnose/make-time.sh [loopback|lab|all]
+# Usage: pcaps/diagnose/make-time.sh [loopback|lab|all]   (or: one CASE MODE CONTROLLING_COMMAND CONTROLLED_COMMAND)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 which=${1:-all}
@@ -44,15 +44,28 @@ netns_capture() { # FILE COMMENT COMMAND...
   echo "make-time: wrote $file ($(stat -c %s "$file") bytes)" >&2
 }
 
+# CASE MODE CONTROLLING CONTROLLED: one time_pair.py session recorded into CASE/capture.pcapng.
+loopback_case() {
+  local case=$1 mode=$2
+  mkdir -p "$here/$case"
+  netns_capture "$here/$case/capture.pcapng" \
+    "time_pair.py $mode on 127.0.0.1 (pcaps/diagnose/make-time.sh loopback): controlling '$3', controlled '$4' (drivers of conformance/drivers); credentials in the case's credentials file" \
+    python3 "$here/time_pair.py" "$mode" "$here/$case/credentials" "$3" "$4"
+}
+
 loopback() {
   build_cli
-  local driver="dotnet $cli/icespec-driver.dll" mode
-  for mode in regular-wait peer-killed; do
-    mkdir -p "$here/$mode"
-    netns_capture "$here/$mode/capture.pcapng" \
-      "IceSpec <-> IceSpec (conformance/drivers/icespec) on 127.0.0.1: pcaps/diagnose/time_pair.py $mode; credentials in the case's credentials file" \
-      python3 "$here/time_pair.py" "$mode" "$here/$mode/credentials" "$driver" "$driver"
-  done
+  sh "$here/../../conformance/drivers/pion/build.sh" "$tmp/pion" >&2
+  local icespec="dotnet $cli/icespec-driver.dll" pion="$tmp/pion/pion-driver"
+  defect() { echo "env ICESPEC_SEEDED_DEFECT=$1 $icespec"; }
+  loopback_case time-regular-wait regular-wait "$icespec" "$icespec"
+  loopback_case time-unpaced unpaced "$(defect UnpacedChecks)" "$icespec"
+  loopback_case time-pion-unpaced paced-pion "$pion" "$icespec"
+  loopback_case live-peer-killed peer-killed "$icespec" "$icespec"
+  loopback_case live-data-after-expiry data-after-expiry "$(defect DataAfterConsentExpired)" "$icespec"
+  loopback_case live-consent-2s consent-2s "$(defect ConsentEveryTwoSeconds)" "$icespec"
+  loopback_case live-idle-silent idle-silent "$(defect IdleSelectedPairSilent)" "$(defect IdleSelectedPairSilent)"
+  loopback_case live-restart-old-credentials restart "$icespec" "$(defect OldCredentialsAfterRestart)"
 }
 
 lab() {
@@ -62,20 +75,22 @@ lab() {
     --scenario lossy-30,nat-timeout-idle,nat-mapping-deleted,turn-restart --server coturn --agent-cases none \
     --server-cases none --out "$report" >&2 || true  # a failed cell is still a capture; the case's review says what it shows
   for scenario in lossy-30 nat-timeout-idle nat-mapping-deleted turn-restart; do
-    local cell="$report/$scenario/icespec-icespec-regular"
-    mkdir -p "$here/$scenario"
+    local cell="$report/$scenario/icespec-icespec-regular" case=live-$scenario
+    [ $scenario = lossy-30 ] && case=time-$scenario
+    mkdir -p "$here/$case"
     for side in controlling controlled; do
       editcap -F pcapng --capture-comment "NAT lab cell $scenario/icespec-icespec-regular (pcaps/diagnose/make-time.sh lab: icespec conformance run, coturn as STUN/TURN server): the $side agent's namespace" \
-        "$cell/$side.pcap" "$here/$scenario/$side.pcapng"
+        "$cell/$side.pcap" "$here/$case/$side.pcapng"
     done
-    cp "$cell/credentials" "$here/$scenario/credentials"
+    cp "$cell/credentials" "$here/$case/credentials"
     echo "make-time: $scenario: $(grep -o '"outcome": *"[a-z ]*"' "$report/report.json" | head -1)" >&2
   done
 }
 
 case $which in
   loopback) loopback ;;
+  one) shift; build_cli; loopback_case "$@" ;;  # one CASE MODE CONTROLLING CONTROLLED: re-make one loopback case
   lab) lab ;;
   all) loopback; lab ;;
-  *) echo "usage: $0 [loopback|lab|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [loopback|lab|all] | one CASE MODE CONTROLLING CONTROLLED" >&2; exit 2 ;;
 esac

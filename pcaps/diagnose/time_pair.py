@@ -8,6 +8,14 @@ Usage: python3 time_pair.py MODE CREDENTIALS_FILE CONTROLLING_COMMAND CONTROLLED
   MODE peer-killed: aggressive nomination; 3 datagrams each way, then the controlled driver is killed (SIGKILL, no
        close) and the controlling agent is asked to send a datagram every second for 40 s: RFC 7675 §5.1 consent expires
        30 s after the last answer and §5.2 says it must stop sending then.
+  MODE data-after-expiry: peer-killed with the controlling IceSpec driver run with ICESPEC_SEEDED_DEFECT=DataAfterConsentExpired.
+  MODE consent-2s: aggressive, 3 datagrams each way, 13 s up (the controlling driver with ConsentEveryTwoSeconds).
+  MODE unpaced: aggressive, host candidates on 127.0.0.1-4 on both sides (16 pairs; the controlling driver with UnpacedChecks).
+  MODE paced-pion: regular nomination, host candidates on 127.0.0.1-4 on both sides (pion controlling: its 200 ms ticker).
+  MODE idle-silent: aggressive, 3 datagrams each way, 20 s without data, 3 more (both drivers with IdleSelectedPairSilent).
+  MODE restart: aggressive; after the datagrams an ICE restart driven as the kit does it (controlling first), then 3 more
+       datagrams each way (the controlled driver with OldCredentialsAfterRestart: its new checks keep the old password).
+  (The seeded defects are given by make-time.sh in the commands: `env ICESPEC_SEEDED_DEFECT=NAME dotnet …`.)
 Exits 0 when the session went as described; every wait has a timeout; both drivers are stopped by PID.
 """
 import os
@@ -22,15 +30,16 @@ from driver_pair import Driver  # noqa: E402
 PAYLOAD = "aGVsbG8taWNlc3BlYw=="  # "hello-icespec"
 
 
-def setup(mode, credentials_path, controlling, controlled, nomination):
+def setup(mode, credentials_path, controlling, controlled, nomination, addresses=("127.0.0.1",), stun=None):
     for driver, role in ((controlling, "controlling"), (controlled, "controlled")):
         ready = driver.wait_for("ready", 30)
         driver.label = f"{ready.get('name')} {ready.get('version')}"
-        driver.send("configure", role=role, nomination=nomination, addresses=["127.0.0.1"])
+        extra = {"stun": stun} if stun and driver is controlling else {}
+        driver.send("configure", role=role, nomination=nomination, addresses=list(addresses), **extra)
     descriptions = {}
     for driver in (controlling, controlled):
         driver.send("gather")
-        descriptions[driver.name] = driver.wait_for("local-description", 10)
+        descriptions[driver.name] = driver.wait_for("local-description", 60)
         driver.credentials = (descriptions[driver.name]["ufrag"], descriptions[driver.name]["pwd"])
     with open(credentials_path, "w") as out:
         out.write(f"# time_pair.py {mode}: {controlling.label} (controlling, {nomination} nomination), {controlled.label} (controlled)\n")
@@ -91,8 +100,8 @@ def regular_wait(credentials_path, controlling, controlled):
     sink.close()
 
 
-def peer_killed(credentials_path, controlling, controlled):
-    descriptions = setup("peer-killed", credentials_path, controlling, controlled, "aggressive")
+def peer_killed(credentials_path, controlling, controlled, mode="peer-killed"):
+    descriptions = setup(mode, credentials_path, controlling, controlled, "aggressive")
     exchange(controlling, controlled, descriptions)
     datagrams(controlling, controlled)
     time.sleep(1)
@@ -116,15 +125,71 @@ def peer_killed(credentials_path, controlling, controlled):
         raise RuntimeError("the controlling agent never reported the lost peer")
 
 
+def drain(driver, seconds):
+    """Print DRIVER's events for SECONDS (states, selected pairs, errors), without failing on them."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            event = driver.events.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return
+        print(f"time_pair: {driver.name}: {event}", file=sys.stderr)
+
+
+def session(mode, credentials_path, controlling, controlled, nomination="aggressive", addresses=("127.0.0.1",), stay=2.0, idle=0.0, stun=None):
+    """A plain session: descriptions, selection, 3 datagrams each way; IDLE s without data then 3 more; STAY s up at the end."""
+    descriptions = setup(mode, credentials_path, controlling, controlled, nomination, addresses, stun)
+    exchange(controlling, controlled, descriptions)
+    datagrams(controlling, controlled)
+    if idle:
+        time.sleep(idle)
+        datagrams(controlling, controlled)
+    time.sleep(stay)
+
+
+def restart(credentials_path, controlling, controlled):
+    """Connect, then an ICE restart (RFC 8445 §9) as the kit drives it: the controlling agent restarts, its new description
+    goes to the controlled agent (which restarts too), the controlled agent's new one comes back; then datagrams."""
+    descriptions = setup("restart", credentials_path, controlling, controlled, "aggressive")
+    exchange(controlling, controlled, descriptions)
+    datagrams(controlling, controlled)
+    controlling.send("restart")
+    mine = controlling.wait_for("local-description", 10)
+    controlled.send("remote-description", ufrag=mine["ufrag"], pwd=mine["pwd"], candidates=mine["candidates"], **{"end-of-candidates": True})
+    theirs = controlled.wait_for("local-description", 10)
+    controlling.send("remote-description", ufrag=theirs["ufrag"], pwd=theirs["pwd"], candidates=theirs["candidates"], **{"end-of-candidates": True})
+    with open(credentials_path, "a") as out:
+        for d in (mine, theirs):
+            out.write(f"ice-credentials {d['ufrag']}:{d['pwd']}\n")
+    drain(controlling, 3)
+    for _ in range(3):
+        controlling.send("send", data=PAYLOAD)
+        controlled.send("send", data=PAYLOAD)
+    drain(controlled, 3)
+
+
+FOUR = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
+MODES = {
+    "regular-wait": regular_wait,
+    "peer-killed": peer_killed,
+    "data-after-expiry": lambda c, a, b: peer_killed(c, a, b, "data-after-expiry"),
+    "consent-2s": lambda c, a, b: session("consent-2s", c, a, b, stay=13),
+    "unpaced": lambda c, a, b: session("unpaced", c, a, b, addresses=FOUR),
+    "paced-pion": lambda c, a, b: session("paced-pion", c, a, b, nomination="regular", addresses=FOUR),
+    "idle-silent": lambda c, a, b: session("idle-silent", c, a, b, idle=20, stay=1),
+    "restart": restart,
+}
+
+
 def main(argv):
-    if len(argv) != 5 or argv[1] not in ("regular-wait", "peer-killed"):
+    if len(argv) < 5 or argv[1] not in MODES:
         print(__doc__, file=sys.stderr)
         return 2
     drivers = []
     try:
         drivers.append(Driver("A", argv[3]))
         drivers.append(Driver("B", argv[4]))
-        (regular_wait if argv[1] == "regular-wait" else peer_killed)(argv[2], *drivers)
+        MODES[argv[1]](argv[2], *drivers)
         return 0
     except RuntimeError as e:
         print(f"time_pair: {e}", file=sys.stderr)

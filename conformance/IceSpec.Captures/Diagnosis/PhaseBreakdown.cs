@@ -170,16 +170,24 @@ public sealed class AgentTimeline
         }
         else
         {
-            // RFC 8445 §7.3.1.5: the controlled agent's pair is nominated when it answers a USE-CANDIDATE check with success.
-            nomination = received.Where(t => t.Request.Stun!.UseCandidate && t.Responses.Any(r => r.Stun?.Class == StunClass.Success))
-                .MinBy(t => t.Responses.First(r => r.Stun?.Class == StunClass.Success).Time);
-            if (nomination is not null)
+            // RFC 8445 §7.3.1.5: the controlled agent's pair is nominated when it answers a USE-CANDIDATE check with
+            // success, and selected once that pair is valid — its own check on it succeeded (before or after).
+            var candidates = received.Where(t => t.Request.Stun!.UseCandidate && t.Responses.Any(r => r.Stun?.Class == StunClass.Success))
+                .OrderBy(t => t.Responses.First(r => r.Stun?.Class == StunClass.Success).Time).ToList();
+            nomination = candidates.FirstOrDefault();
+            foreach (var candidate in candidates)
             {
-                var arrived = nomination.Requests.FirstOrDefault(r => vantage.Contains(r.Capture) && !r.AtSender)
-                    ?? nomination.Requests.FirstOrDefault(r => vantage.Contains(r.Capture)) ?? nomination.Request;
+                var arrived = candidate.Requests.FirstOrDefault(r => vantage.Contains(r.Capture) && !r.AtSender)
+                    ?? candidate.Requests.FirstOrDefault(r => vantage.Contains(r.Capture)) ?? candidate.Request;
+                var answer = candidate.Responses.FirstOrDefault(r => r.Capture == arrived.Capture && r.Stun?.Class == StunClass.Success)
+                    ?? candidate.Responses.First(r => r.Stun?.Class == StunClass.Success);
+                var valid = mine.Where(t => Sent(t).Source.Equals(arrived.Destination) && Sent(t).Destination.Equals(arrived.Source) && Succeeded(evidence, t))
+                    .Select(t => Answer(evidence, t)!.Time).DefaultIfEmpty(DateTime.MaxValue).Min();
+                if (valid == DateTime.MaxValue) continue;
+                nomination = candidate;
                 (local, remote, relay) = (arrived.Destination, arrived.Source, arrived.Captured.Relay);
-                var answer = nomination.Responses.FirstOrDefault(r => r.Capture == arrived.Capture) ?? nomination.Responses[0];
-                selectedAt = answer.Time;
+                selectedAt = valid > answer.Time ? valid : answer.Time;
+                break;
             }
         }
 

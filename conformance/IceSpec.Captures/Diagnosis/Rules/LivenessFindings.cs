@@ -159,7 +159,8 @@ public sealed class LivenessFindings : IDiagnosisRule
                 .Concat(previous.Data.Where(d => !d.Sent).Select(d => d.Time)).Concat(previous.SelectedAt is { } s ? [s] : []).Where(t => t <= restartedAt).DefaultIfEmpty(restartedAt).Max();
             var first = next.SentSighting(next.Checks[0]);
             var dataAgain = next.Data.FirstOrDefault(d => !d.Sent);
-            if (next.SelectedAt is { } selected)
+            // Succeeded: a new pair selected and data arriving on it again.
+            if (next.SelectedAt is { } selected && dataAgain.Frame is not null)
             {
                 var details = new List<string>
                 {
@@ -170,15 +171,20 @@ public sealed class LivenessFindings : IDiagnosisRule
                 yield return new Finding("ice-restart", FindingCategory.Liveness, FindingSeverity.Note,
                     $"{previous.Ufrag} ({next.Role}) restarted ICE as {next.Ufrag} {Ms(restartedAt, lastGood) / 1000:0.0} s after the old pair's last sign of life; the new pair {next.Local} → {next.Remote} was selected {Ms(selected, restartedAt):0} ms after the first new check" +
                     (dataAgain.Frame is null ? "" : $", data flowed again {Ms(dataAgain.Time, lastGood) / 1000:0.0} s after the break"),
-                    [first.Ref, .. next.Nomination is { } n ? [AgentTimeline.Answer(evidence, n)?.Ref ?? n.Request.Ref] : Array.Empty<FrameRef>(), .. dataAgain.Frame is null ? [] : new[] { dataAgain.Frame }],
+                    [first.Ref, SelectionFrame(evidence, next), dataAgain.Frame!],
                     "RFC 8445 §9", "nothing: the restart worked; to shorten the break, restart as soon as consent checks go unanswered (RFC 7675 §5.1) rather than after the 30 s expiry", details);
             }
             else
                 yield return new Finding("ice-restart-failed", FindingCategory.Liveness, FindingSeverity.Cause,
-                    $"{previous.Ufrag} ({next.Role}) restarted ICE as {next.Ufrag} at {evidence.Ms(restartedAt) / 1000:0.0} s, but the new generation selected no pair ({next.Checks.Count} checks, {next.Checks.Count(c => AgentTimeline.Succeeded(evidence, c))} answered with success)",
-                    [first.Ref], "RFC 8445 §9",
-                    "see why the new checks failed (the pair findings): after a NAT or TURN fault the restart needs fresh candidates — a new relayed address (RFC 8656 §7) or the peer-reflexive address the NAT gives now",
-                    [$"old generation {previous.Ufrag}: selected {previous.Local} → {previous.Remote}"]);
+                    $"{previous.Ufrag} ({next.Role}) restarted ICE as {next.Ufrag} at {evidence.Ms(restartedAt) / 1000:0.0} s, but " +
+                    (next.SelectedAt is null
+                        ? $"the new generation selected no pair ({next.Checks.Count} checks, {next.Checks.Count(c => AgentTimeline.Succeeded(evidence, c))} answered with success)"
+                        : $"no data arrived on its new pair {next.Local} → {next.Remote} (selected at {evidence.Ms(next.SelectedAt.Value) / 1000:0.0} s)"),
+                    [.. new[] { first.Ref }.Concat(next.Checks.Where(c => !AgentTimeline.Succeeded(evidence, c)).Take(3).Select(c => next.SentSighting(c).Ref)).Distinct()], "RFC 8445 §9",
+                    "see why the new checks failed (the pair and credential findings): the restart needs the peer's new ufrag and password (RFC 8445 §9), and after a NAT or TURN fault fresh candidates — a new relayed address (RFC 8656 §7) or the peer-reflexive address the NAT gives now",
+                    [$"old generation {previous.Ufrag}: selected {previous.Local} → {previous.Remote}",
+                     .. next.Checks.Take(6).Select(c => $"{next.SentSighting(c).Source} → {next.SentSighting(c).Destination} ({evidence.Describe(next.SentSighting(c).Ref)}): " +
+                         (AgentTimeline.Answer(evidence, c)?.Stun is { } a ? (a.Class == IceSpec.Stun.StunClass.Success ? "success" : $"error {a.ErrorCode}") : "no answer"))]);
         }
     }
 }

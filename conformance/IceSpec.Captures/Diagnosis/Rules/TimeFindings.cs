@@ -120,7 +120,9 @@ public sealed class TimeFindings : IDiagnosisRule
     private static Finding? Retransmissions(SessionEvidence evidence, AgentTimeline t)
     {
         var until = t.SelectedAt ?? DateTime.MaxValue;
-        var answered = t.Checks.Where(c => t.SentSighting(c).Time <= until && AgentTimeline.Answer(evidence, c) is not null).ToList();
+        // Answered with success: a check answered with an error each time it was sent is the credentials' or the role's
+        // problem (see those findings), not loss.
+        var answered = t.Checks.Where(c => t.SentSighting(c).Time <= until && AgentTimeline.Succeeded(evidence, c)).ToList();
         var retransmitted = answered.Where(c => AgentTimeline.Transmissions(c, t.SentSighting(c).Capture) > 1 && !ReceiverHeldIt(evidence, c)).ToList();
         if (retransmitted.Count == 0) return null;
         // The path's round trip: the fastest check answered at its first transmission.
@@ -165,11 +167,13 @@ public sealed class TimeFindings : IDiagnosisRule
         return $"; {arrived} arrived at {check.ReceiverUfrag}, {answers} answer{(answers == 1 ? "" : "s")} sent, {back} came back";
     }
 
-    /// <summary>New checks (first transmissions, before selection) paced slower than Ta, or faster than RFC 8445 §14.2 allows.</summary>
+    /// <summary>The first checks of the agent's pairs paced slower than Ta, or faster than RFC 8445 §14.2 allows.</summary>
     private static IEnumerable<Finding> Pacing(SessionEvidence evidence, AgentTimeline t)
     {
-        var until = t.Nomination is { } n && t.Role == "controlling" ? t.SentSighting(n).Time : t.SelectedAt ?? DateTime.MaxValue;
-        var sent = t.Checks.Select(t.SentSighting).Where(s => s.Time < until).OrderBy(s => s.Time).ToList();
+        // RFC 8445 §6.1.4.2 paces the checks of the checklist's pairs: the first check of each pair (later ones on the same
+        // pair are triggered again by the peer's checks or retries, paced by what they answer).
+        var sent = t.Checks.Select(t.SentSighting).OrderBy(s => s.Time)
+            .DistinctBy(s => (s.Source, s.Destination)).ToList();
         if (sent.Count < 2) yield break;
         var gaps = sent.Zip(sent.Skip(1), (a, b) => Ms(b.Time, a.Time)).ToList();
         // Faster than allowed: FastBurst checks in a row, each gap under 5 ms.
@@ -180,7 +184,7 @@ public sealed class TimeFindings : IDiagnosisRule
             while (end < gaps.Count && gaps[end] < MinPacingMs) end++;
             var burst = sent.Skip(i).Take(end - i + 1).ToList();
             yield return new Finding("checks-paced-too-fast", FindingCategory.Time, FindingSeverity.Defect,
-                $"{t.Ufrag} ({t.Role}) sent {burst.Count} new checks in {Ms(burst[^1].Time, burst[0].Time):0.0} ms, each less than {MinPacingMs:0} ms after the one before: no pacing (RFC 8445 §14.2 floor: one transaction per 5 ms)",
+                $"{t.Ufrag} ({t.Role}) sent the first checks of {burst.Count} pairs in {Ms(burst[^1].Time, burst[0].Time):0.0} ms, each less than {MinPacingMs:0} ms after the one before: no pacing (RFC 8445 §14.2 floor: one transaction per 5 ms)",
                 [burst[0].Ref, burst[^1].Ref], "RFC 8445 §14.2",
                 "pace checks (ordinary and triggered) at Ta, 50 ms by default and never under 5 ms (RFC 8445 §6.1.4.2, §14.2): a burst of checks through a NAT can overflow its binding table and loses more to congestion",
                 [.. burst.Take(8).Select(s => $"{evidence.Describe(s.Ref)} at {evidence.Ms(s.Time):0.0} ms: {s.Source} → {s.Destination}")]);
@@ -191,10 +195,10 @@ public sealed class TimeFindings : IDiagnosisRule
         if (median <= SlowPacingMs) yield break;
         var cost = (median - TaMs) * gaps.Count;
         yield return new Finding("checks-paced-slowly", FindingCategory.Time, FindingSeverity.Delay,
-            $"{t.Ufrag} ({t.Role}) paced its {sent.Count} checks {median:0} ms apart (median), not Ta's {TaMs:0} ms: about {cost:0} ms more than RFC 8445's pacing needs for {sent.Count} pairs",
+            $"{t.Ufrag} ({t.Role}) paced the first checks of its {sent.Count} pairs {median:0} ms apart (median), not Ta's {TaMs:0} ms: about {cost:0} ms more than RFC 8445's pacing needs for {sent.Count} pairs",
             [sent[0].Ref, sent[^1].Ref], "RFC 8445 §14.2",
             $"use Ta = {TaMs:0} ms (RFC 8445 §14.2 default); a larger Ta must be announced (a=ice-pacing, RFC 8839 §5.5) and costs Ta per pair",
-            [$"{sent.Count} new checks from {evidence.Ms(sent[0].Time):0.0} to {evidence.Ms(sent[^1].Time):0.0} ms; gaps (ms): {string.Join(", ", gaps.Take(12).Select(g => g.ToString("0")))}"]);
+            [$"{sent.Count} pairs first checked from {evidence.Ms(sent[0].Time):0.0} to {evidence.Ms(sent[^1].Time):0.0} ms; gaps (ms): {string.Join(", ", gaps.Take(12).Select(g => g.ToString("0")))}"]);
     }
 
     /// <summary>Checks whose receiver held them before answering (its own capture shows the arrival and the late answer).</summary>
@@ -214,7 +218,7 @@ public sealed class TimeFindings : IDiagnosisRule
                 if (held <= SlowAnswerMs) continue;
                 var tries = check.Requests.Count(r => r.Capture == arrived.Capture);
                 yield return new Finding("slow-first-answer", FindingCategory.Time, FindingSeverity.Delay,
-                    $"{t.Ufrag} ({t.Role}) answered the check from {arrived.Source} {held:0} ms after it arrived ({tries} transmission{(tries == 1 ? "" : "s")} reached it): it was not ready to answer",
+                    $"{t.Ufrag} ({t.Role}) answered the check from {arrived.Source} {held:0} ms after it arrived ({tries} transmission{(tries == 1 ? "" : "s")} reached it): the first answer waited on the agent (not yet ready for checks, or busy), not on the network",
                     [arrived.Ref, answer.Ref], "RFC 8445 §7.3",
                     "answer checks as soon as the local credentials exist, before the peer's candidates arrive (RFC 8445 §7.3: \"the agent MUST immediately generate a response\"); start the agent before signalling its description",
                     [$"arrived {evidence.Describe(arrived.Ref)} at {evidence.Ms(arrived.Time):0.0} ms, answered {evidence.Describe(answer.Ref)} at {evidence.Ms(answer.Time):0.0} ms"]);

@@ -66,6 +66,7 @@ loopback() {
   loopback_case live-consent-2s consent-2s "$(defect ConsentEveryTwoSeconds)" "$icespec"
   loopback_case live-idle-silent idle-silent "$(defect IdleSelectedPairSilent)" "$(defect IdleSelectedPairSilent)"
   loopback_case live-restart-old-credentials restart "$icespec" "$(defect OldCredentialsAfterRestart)"
+  loopback_case time-slow-stun slow-stun "$icespec" "$icespec"
 }
 
 lab() {

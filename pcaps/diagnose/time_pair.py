@@ -15,6 +15,7 @@ Usage: python3 time_pair.py MODE CREDENTIALS_FILE CONTROLLING_COMMAND CONTROLLED
   MODE idle-silent: aggressive, 3 datagrams each way, 20 s without data, 3 more (both drivers with IdleSelectedPairSilent).
   MODE restart: aggressive; after the datagrams an ICE restart driven as the kit does it (controlling first), then 3 more
        datagrams each way (the controlled driver with OldCredentialsAfterRestart: its new checks keep the old password).
+  MODE slow-stun: aggressive; the controlling agent's STUN server (a socket this script binds) never answers.
   (The seeded defects are given by make-time.sh in the commands: `env ICESPEC_SEEDED_DEFECT=NAME dotnet …`.)
 Exits 0 when the session went as described; every wait has a timeout; both drivers are stopped by PID.
 """
@@ -168,6 +169,15 @@ def restart(credentials_path, controlling, controlled):
     drain(controlled, 3)
 
 
+def slow_stun(credentials_path, controlling, controlled):
+    """The controlling agent's STUN server is a socket that never answers: its gathering waits for the Binding
+    transaction to time out (RFC 8489 §6.2.1) before it describes its host candidate and checks start."""
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    session("slow-stun", credentials_path, controlling, controlled, stun=f"127.0.0.1:{sink.getsockname()[1]}")
+    sink.close()
+
+
 FOUR = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
 MODES = {
     "regular-wait": regular_wait,
@@ -178,6 +188,7 @@ MODES = {
     "paced-pion": lambda c, a, b: session("paced-pion", c, a, b, nomination="regular", addresses=FOUR),
     "idle-silent": lambda c, a, b: session("idle-silent", c, a, b, idle=20, stay=1),
     "restart": restart,
+    "slow-stun": slow_stun,
 }
 
 

@@ -74,6 +74,20 @@ public sealed class AgentTimeline
 
     public static bool Succeeded(SessionEvidence evidence, EvidenceTransaction t) => Answer(evidence, t)?.Stun?.Class == StunClass.Success;
 
+    /// <summary>
+    /// When gathering ended: the last answer of its transactions, or for one never answered when the agent gave up on it —
+    /// at the earliest one RTO after its last transmission (RFC 8489 §6.2.1: the RTO doubles with each retransmission, so
+    /// twice the last interval; 500 ms after a single transmission, RFC 8445 §14.3's minimum) — and the frame that marks it.
+    /// </summary>
+    public (DateTime End, FrameRef Frame) GatheringEnd(SessionEvidence evidence) =>
+        Gathering.Select(g =>
+        {
+            if (Answer(evidence, g) is { } answer) return (answer.Time, answer.Ref);
+            var sent = g.Requests.Where(r => r.Capture == g.Request.Capture).ToList();
+            var wait = sent.Count >= 2 ? 2 * (sent[^1].Time - sent[^2].Time) : TimeSpan.FromMilliseconds(500);
+            return (sent[^1].Time + wait, sent[^1].Ref);
+        }).MaxBy(x => x.Item1);
+
     public DateTime? FirstCheckAt => Checks.Count > 0 ? SentSighting(Checks[0]).Time : null;
 
     public IReadOnlyList<Phase> Phases()
@@ -84,8 +98,9 @@ public sealed class AgentTimeline
         var phases = new List<Phase>();
         if (Gathering.Count > 0)
         {
-            var last = Gathering.Select(t => Answer(e, t)).Where(a => a is not null).MaxBy(a => a!.Time);
-            phases.Add(Of("gathering", SentSighting(Gathering[0]), last));
+            var start = SentSighting(Gathering[0]);
+            var (end, frame) = GatheringEnd(e);
+            phases.Add(new Phase("gathering", e.Ms(start.Time), e.Ms(end), start.Ref, frame));
         }
         phases.Add(Checks.Count > 0 ? Of("first check", SentSighting(Checks[0]), Answer(e, Checks[0])) : new Phase("first check", null, null, null, null));
         phases.Add(FirstSuccess is { } s ? Of("first success", SentSighting(s), Answer(e, s)) : new Phase("first success", null, null, null, null));

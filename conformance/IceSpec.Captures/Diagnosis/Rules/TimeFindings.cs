@@ -73,25 +73,24 @@ public sealed class TimeFindings : IDiagnosisRule
     {
         if (t.Gathering.Count == 0 || t.FirstCheckAt is not { } firstCheck) return null;
         var start = t.SentSighting(t.Gathering[0]);
-        // The end of gathering: the last answer, or the last transmission of a request never answered.
-        var ends = t.Gathering.Select(g => AgentTimeline.Answer(evidence, g) ?? g.Requests[^1]).ToList();
-        var end = ends.MaxBy(s => s.Time)!;
-        var took = Ms(end.Time, start.Time);
+        // The end of gathering: the last answer, or when the agent gave up on a request never answered.
+        var (endTime, endFrame) = t.GatheringEnd(evidence);
+        var took = Ms(endTime, start.Time);
         // RFC 8445 §5.1.1.1: host candidates exist before any server is asked (they are the sockets the requests leave
         // from); §6.1.4 / RFC 8838 §2: checks on them need not wait for the server-reflexive and relayed ones.
         // Held back: the first check came only after the last answer, and right after it (within what signalling the
         // description takes, bounded by the same 500 ms); a check long after gathering waited for something else (a restart).
-        if (took <= SlowGatheringMs || firstCheck < end.Time || Ms(firstCheck, end.Time) > SlowGatheringMs) return null;
+        if (took <= SlowGatheringMs || firstCheck < endTime || Ms(firstCheck, endTime) > SlowGatheringMs) return null;
         var slow = t.Gathering.Where(g => g.Requests.Count(r => r.Capture == g.Request.Capture) > 1 || AgentTimeline.Answer(evidence, g) is null).ToList();
         var turn = t.Gathering.Any(g => g.Request.Stun!.Method == TurnMethods.Allocate);
         return new Finding("checks-held-back-by-gathering", FindingCategory.Time, FindingSeverity.Delay,
             $"{t.Ufrag} ({t.Role}) started checking only after gathering finished: gathering {(turn ? "(with a TURN allocation) " : "")}took {took:0} ms " +
-            $"({evidence.Describe(start.Ref)} … {evidence.Describe(end.Ref)}), its first check {Ms(firstCheck, end.Time):0} ms later, while its host candidates ({string.Join(", ", t.Gathering.Select(g => g.Request.Source).Distinct())}) existed from the start",
-            [start.Ref, end.Ref, t.SentSighting(t.Checks[0]).Ref], "RFC 8445 §5.1.1, RFC 8838 §2",
+            $"({evidence.Describe(start.Ref)} … {evidence.Describe(endFrame)}), its first check {Ms(firstCheck, endTime):0} ms later, while its host candidates ({string.Join(", ", t.Gathering.Select(g => g.Request.Source).Distinct())}) existed from the start",
+            [.. new[] { start.Ref, endFrame, t.SentSighting(t.Checks[0]).Ref }.Distinct()], "RFC 8445 §5.1.1, RFC 8838 §2",
             "send the host candidates as soon as they exist and start their checks (trickle ICE, RFC 8838), or bound the wait for slow servers; a server that needs retransmissions is unreachable or overloaded",
             [$"cost: about {took:0} ms before the first check, against the {2 * TaMs:0}–{SlowGatheringMs:0} ms a Binding and an Allocate need",
              .. slow.Select(g => $"{g.Request.Stun!.MethodName} {g.Request.Source} → {g.Request.Destination}: {g.Requests.Count(r => r.Capture == g.Request.Capture)} transmission(s), " +
-                 (AgentTimeline.Answer(evidence, g) is { } a ? $"answered after {Ms(a.Time, g.Request.Time):0} ms ({evidence.Describe(a.Ref)})" : "never answered"))]);
+                 (AgentTimeline.Answer(evidence, g) is { } a ? $"answered after {Ms(a.Time, g.Request.Time):0} ms ({evidence.Describe(a.Ref)})" : "never answered: the agent waited for its time-out"))]);
     }
 
     /// <summary>Regular nomination sent long after the controlling agent had a valid pair.</summary>

@@ -69,6 +69,8 @@ loopback() {
   loopback_case time-slow-stun slow-stun "$icespec" "$icespec"
 }
 
+# Loss is random: a lossy-30 run may connect without losing a check (the case needs one that did: the corpus's came from
+# the third of three runs, 8 s to connect); run `lab` again, or the kit's lossy-30 alone, until one does.
 lab() {
   build_cli
   local report="$tmp/lab" scenario side

@@ -133,6 +133,8 @@ public sealed class DiagnosisTimeTests : IDisposable
         Assert.Equal(23, nomination.StartMs);
         Assert.Equal(24, nomination.EndMs);
         Assert.Equal(5025, left.Phases.Single(p => p.Name == "consent").StartMs);
+        var data = left.Phases.Single(p => p.Name == "first data");
+        Assert.Equal((34, 35), (data.StartMs, data.EndMs)); // L's first datagram, then R's back
         var text = new StringWriter();
         DiagnosisText.Write(text, diagnosis);
         Assert.Contains("phases of LLLL (controlling)", text.ToString());

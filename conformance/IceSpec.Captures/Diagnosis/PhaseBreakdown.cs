@@ -108,9 +108,10 @@ public sealed class AgentTimeline
             phases.Add(Role == "controlling" ? Of("nomination", SentSighting(n), Answer(e, n))
                 : Of("nomination", n.Requests.FirstOrDefault(r => Vantage.Contains(r.Capture)) ?? n.Request, n.Responses.FirstOrDefault(r => Vantage.Contains(r.Capture)) ?? n.Responses.FirstOrDefault()));
         else phases.Add(new Phase("nomination", null, null, null, null));
-        var sent = Data.FirstOrDefault(d => d.Sent);
-        var received = Data.FirstOrDefault(d => !d.Sent);
-        phases.Add(new Phase("first data", sent.Frame is null ? null : e.Ms(sent.Time), received.Frame is null ? null : e.Ms(received.Time), sent.Frame, received.Frame));
+        // First data: the first datagram on the selected pair either way, to the first one the other way (data both ways).
+        var first = Data.FirstOrDefault();
+        var back = first.Frame is null ? default : Data.FirstOrDefault(d => d.Sent != first.Sent);
+        phases.Add(new Phase("first data", first.Frame is null ? null : e.Ms(first.Time), back.Frame is null ? null : e.Ms(back.Time), first.Frame, back.Frame));
         phases.Add(Consent.Count > 0 ? Of("consent", SentSighting(Consent[0]), Answer(e, Consent[0])) : new Phase("consent", null, null, null, null));
         return phases;
     }

@@ -7,7 +7,7 @@
 # two NAT-lab cells, IceSpec <-> libnice through a port-restricted NAT and through symmetric NATs via TURN (lab_captures).
 # Needs root (tcpdump, ip netns), coturn, tcpdump, libnice-dev + libjson-glib-dev + gcc + pkg-config, python3-aioice,
 # editcap (tshark), stun-client + stun-server, the .NET SDK.
-# Usage: pcaps/make-captures.sh [OUTDIR] [coturn|ice|icespec|classic|lab|broken|all]   (default: the folder of this script, all)
+# Usage: pcaps/make-captures.sh [OUTDIR] [coturn|ice|icespec|classic|lab|broken|diagnose-nat|all]   (default: the folder of this script, all)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(cd "${1:-$here}" && pwd)
@@ -215,4 +215,6 @@ fi
 if [[ $which == all || $which == icespec ]]; then icespec_captures; fi
 if [[ $which == all || $which == classic ]]; then classic_captures; fi
 if [[ $which == all || $which == lab ]]; then lab_captures; fi
+# The NAT family of the diagnosis corpus (pcaps/diagnose/README.md): its own script, into OUTDIR/diagnose.
+if [[ $which == diagnose-nat ]]; then "$here/diagnose/make-nat.sh" "$out/diagnose"; fi
 if [[ $which == all || $which == broken ]]; then /usr/bin/python3 "$here/make-broken.py" "$out" "$out/broken"; fi

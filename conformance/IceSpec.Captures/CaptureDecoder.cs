@@ -112,7 +112,15 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         }
         else if (ClassicStun.IsClassic(payload))
             Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.ClassicStun, payload.ToArray()) { Ttl = _frameTtl });
-        else OtherDatagrams?.Invoke(new CapturedDatagram(frame, time, source, destination, payload.Length, _frameTtl));
+        else OtherDatagrams?.Invoke(new CapturedDatagram(frame, time, source, destination, payload.Length, _frameTtl) { UnboundChannel = UnboundChannel(payload) });
+    }
+
+    /// <summary>The channel number of a payload shaped like ChannelData (RFC 8656 §12.4, RFC 5766's wider range included), else null.</summary>
+    private static ushort? UnboundChannel(ReadOnlySpan<byte> payload)
+    {
+        if (!ChannelData.LooksLikeChannelData(payload)) return null;
+        var padding = payload.Length - ChannelData.HeaderLength - BinaryPrimitives.ReadUInt16BigEndian(payload[2..]);
+        return padding is >= 0 and <= 3 ? BinaryPrimitives.ReadUInt16BigEndian(payload) : null;
     }
 
     private void AddSegment(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, uint sequence, bool syn, ReadOnlySpan<byte> payload)

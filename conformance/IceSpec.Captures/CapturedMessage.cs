@@ -43,7 +43,16 @@ public sealed record CapturedMessage(
 }
 
 /// <summary>A UDP datagram that is no STUN message (application data): where and when, and its payload length.</summary>
-public sealed record CapturedDatagram(int Frame, DateTime Time, IPEndPoint Source, IPEndPoint Destination, int Length, byte Ttl);
+public sealed record CapturedDatagram(int Frame, DateTime Time, IPEndPoint Source, IPEndPoint Destination, int Length, byte Ttl)
+{
+    /// <summary>
+    /// When the payload is shaped like ChannelData (RFC 8656 §12.4: a channel number 0x4000-0x7FFF, then a length that
+    /// the datagram holds, up to 3 bytes of padding after it) on a 5-tuple where no ChannelBind bound that channel:
+    /// the channel number. The diagnosis reads it as ChannelData sent on an unbound channel when the 5-tuple is a TURN
+    /// client's; elsewhere it is application data that happens to start so.
+    /// </summary>
+    public ushort? UnboundChannel { get; init; }
+}
 
 /// <summary>The TURN message that carried a relayed one: "Send indication", "Data indication" or "ChannelData 0xNNNN", on the client's 5-tuple.</summary>
 public sealed record CapturedRelay(string Carrier, string Transport, IPEndPoint Client, IPEndPoint Server)

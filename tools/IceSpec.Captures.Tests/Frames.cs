@@ -42,14 +42,15 @@ internal static class Frames
         return data;
     }
 
-    public static byte[] Udp(IPEndPoint source, IPEndPoint destination, byte[] payload)
+    /// <summary>A UDP datagram in an Ethernet frame, its IP TTL <paramref name="ttl"/> (64: captured on the sender's host; lower: after routers).</summary>
+    public static byte[] Udp(IPEndPoint source, IPEndPoint destination, byte[] payload, byte ttl = 64)
     {
         var udp = new byte[8 + payload.Length];
         BinaryPrimitives.WriteUInt16BigEndian(udp, (ushort)source.Port);
         BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(2), (ushort)destination.Port);
         BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(4), (ushort)udp.Length);
         payload.CopyTo(udp, 8);
-        return Ethernet(source.Address, destination.Address, 17, udp);
+        return Ethernet(source.Address, destination.Address, 17, udp, ttl);
     }
 
     public static byte[] Tcp(IPEndPoint source, IPEndPoint destination, uint sequence, byte[] payload, bool syn = false)
@@ -109,7 +110,7 @@ internal static class Frames
         BinaryPrimitives.WriteUInt16BigEndian(header[10..], (ushort)~sum);
     }
 
-    private static byte[] Ethernet(IPAddress source, IPAddress destination, byte protocol, byte[] transport)
+    private static byte[] Ethernet(IPAddress source, IPAddress destination, byte protocol, byte[] transport, byte ttl = 64)
     {
         var v6 = source.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
         var ipHeader = v6 ? 40 : 20;
@@ -121,7 +122,7 @@ internal static class Frames
             ip[0] = 0x60;
             BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)transport.Length);
             ip[6] = protocol;
-            ip[7] = 64;
+            ip[7] = ttl;
             source.GetAddressBytes().CopyTo(ip[8..]);
             destination.GetAddressBytes().CopyTo(ip[24..]);
         }
@@ -129,7 +130,7 @@ internal static class Frames
         {
             ip[0] = 0x45;
             BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + transport.Length));
-            ip[8] = 64;
+            ip[8] = ttl;
             ip[9] = protocol;
             source.GetAddressBytes().CopyTo(ip[12..]);
             destination.GetAddressBytes().CopyTo(ip[16..]);
@@ -154,6 +155,18 @@ internal static class Frames
         writer.Open(new DeviceConfiguration { LinkLayerType = LinkLayers.Ethernet });
         for (var i = 0; i < frames.Length; i++)
             writer.Write(new RawCapture(LinkLayers.Ethernet, new PosixTimeval((ulong)(1_700_000_000 + i), 0), frames[i]));
+    }
+
+    /// <summary>Writes frames with their capture times (seconds after 1 700 000 000, microsecond resolution).</summary>
+    public static void WritePcap(string path, IEnumerable<(double Seconds, byte[] Frame)> frames)
+    {
+        using var writer = new CaptureFileWriterDevice(path);
+        writer.Open(new DeviceConfiguration { LinkLayerType = LinkLayers.Ethernet });
+        foreach (var (seconds, frame) in frames)
+        {
+            var micros = (ulong)Math.Round(seconds * 1e6);
+            writer.Write(new RawCapture(LinkLayers.Ethernet, new PosixTimeval(1_700_000_000 + micros / 1_000_000, micros % 1_000_000), frame));
+        }
     }
 
     public static string RepositoryRoot()

@@ -10,7 +10,7 @@ namespace IceSpec.Captures.Diagnosis;
 public static class Diagnoser
 {
     /// <summary>The rule families, each in its own file under Rules/.</summary>
-    public static IReadOnlyList<IDiagnosisRule> Rules { get; } = [new PairOutcomes(), new TimeFindings(), new LivenessFindings()];
+    public static IReadOnlyList<IDiagnosisRule> Rules { get; } = [new PairOutcomes(), new NatBehaviour(), new TurnFindings(), new TimeFindings(), new LivenessFindings()];
 
     public static DiagnosisReport Diagnose(IReadOnlyList<DiagnosisInput> captures, CaptureCredentials credentials) =>
         Diagnose(SessionEvidence.Read(captures, credentials));

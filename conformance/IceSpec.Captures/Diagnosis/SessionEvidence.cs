@@ -64,9 +64,8 @@ public sealed class SessionEvidence
         Transactions = transactions.Where(t => t.Value.Requests.Count > 0).ToDictionary();
         foreach (var sighting in sightings.Where(s => s.Stun is { IsIceCheck: true }))
         {
-            var parts = sighting.Stun!.Username!.Split(':');
-            if (parts.Length != 2) continue;
-            var agent = Agent(parts[1]);
+            if (EvidenceTransaction.Ufrags(sighting.Stun!.Username!) is not { } ufrags) continue;
+            var agent = Agent(ufrags.Sender);
             agent.SentFrom.Add(sighting.Source);
             if (sighting.AtSender) { agent.HostAddresses.Add(sighting.Source); agent.HomeCaptures.Add(sighting.Capture); }
             var role = sighting.Stun.IceControlling is not null ? "controlling" : "controlled";

@@ -46,13 +46,21 @@ public sealed class EvidenceTransaction(TransactionKey id)
     /// <summary>The request's first sighting (the sender's own, when a capture was taken there).</summary>
     public Sighting Request => Requests.FirstOrDefault(r => r.AtSender) ?? Requests[0];
 
-    public bool IsIceCheck => Requests.Count > 0 && Requests[0].Stun!.IsIceCheck;
+    /// <summary>
+    /// An ICE check (RFC 8445 §7.2.2) whose USERNAME is RFRAG:LFRAG, two non-empty ufrags (one that is not is reported by
+    /// analyze as <c>username-not-remote-local</c>; it names no agent to diagnose).
+    /// </summary>
+    public bool IsIceCheck => Requests.Count > 0 && Requests[0].Stun!.IsIceCheck && Ufrags(Requests[0].Stun!.Username!) is not null;
 
     /// <summary>For a check: the sender's ufrag (the part of USERNAME after the colon, RFC 8445 §7.2.2), else null.</summary>
-    public string? SenderUfrag => IsIceCheck && Requests[0].Stun!.Username!.Split(':') is [_, var sender] ? sender : null;
+    public string? SenderUfrag => IsIceCheck ? Ufrags(Requests[0].Stun!.Username!)!.Value.Sender : null;
 
     /// <summary>For a check: the receiver's ufrag (before the colon), else null.</summary>
-    public string? ReceiverUfrag => IsIceCheck && Requests[0].Stun!.Username!.Split(':') is [var receiver, _] ? receiver : null;
+    public string? ReceiverUfrag => IsIceCheck ? Ufrags(Requests[0].Stun!.Username!)!.Value.Receiver : null;
+
+    /// <summary>RFRAG:LFRAG split, or null when it is not two non-empty parts.</summary>
+    public static (string Receiver, string Sender)? Ufrags(string username) =>
+        username.Split(':') is [{ Length: > 0 } receiver, { Length: > 0 } sender] ? (receiver, sender) : null;
 }
 
 /// <summary>

@@ -119,6 +119,19 @@ public static class IceCellRunner
             yield break;
         }
         var connected = result.Outcome == IcePairOutcome.Connected && result.ControllingPair is not null && result.ControlledPair is not null;
+        var prediction = scenario.Prediction;
+        if (prediction.Kind == PairKind.None)
+        {
+            // Predicted to fail (RFC 4787 §4.1 + RFC 8445 §2: no pair can work without a relayed candidate): every ICE
+            // case passes when neither agent selected a pair within the cell timeout, fails when either did.
+            var none = result.ControllingPair is null && result.ControlledPair is null;
+            var verdict = none
+                ? $"predicted to fail ({prediction.Section}); neither agent selected a pair: {FirstLine(result.Detail)}"
+                : $"predicted to fail ({prediction.Section}: {prediction.Reason}); selected: controlling {result.ControllingPair?.ToString() ?? "none"}, controlled {result.ControlledPair?.ToString() ?? "none"}";
+            foreach (var info in (CaseInfo[])[IceCases.Completes, IceCases.DataFlows, IceCases.PredictedPair])
+                yield return Make(info, none ? CaseOutcome.Passed : CaseOutcome.Failed, verdict);
+            yield break;
+        }
         yield return Make(IceCases.Completes, connected ? CaseOutcome.Passed : CaseOutcome.Failed,
             connected ? $"controlling {result.ControllingPair}; controlled {result.ControlledPair}; {result.TimeToConnected.TotalMilliseconds:0} ms"
                 : $"no pair selected on both sides: {FirstLine(result.Detail)}");
@@ -137,7 +150,6 @@ public static class IceCellRunner
             if (phase.RestartAfter) yield return RestartAfterFault.Judge(restartNotApplicable, connected ? result.MidCall?.Restart : null, duration);
         }
 
-        var prediction = scenario.Prediction;
         yield return Make(IceCases.PredictedPair, observed == prediction.Kind ? CaseOutcome.Passed : CaseOutcome.Failed,
             observed is null ? $"predicted {prediction.Kind} ({prediction.Section}); no pair selected"
                 : $"predicted {prediction.Kind} ({prediction.Section}: {prediction.Reason}); selected {observed}");

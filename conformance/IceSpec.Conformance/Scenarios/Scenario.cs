@@ -12,6 +12,8 @@ public enum PairKind : byte
     Reflexive,
     /// <summary>Through a TURN relay: a relayed candidate on either side.</summary>
     Relay,
+    /// <summary>No pair: ICE is predicted to fail (neither agent selects a pair within the cell timeout).</summary>
+    None,
 }
 
 /// <summary>What RFC 8445 predicts for the selected pair in a scenario, with the section that says why.</summary>

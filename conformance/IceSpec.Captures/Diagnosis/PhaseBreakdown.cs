@@ -139,7 +139,8 @@ public sealed class AgentTimeline
     }
 
     /// <summary>
-    /// RFC 8445 §9: an ICE restart is the same agent checking with a new ufrag. The same agent: the same role (§9 keeps
+    /// RFC 8445 §9: an ICE restart is the same agent checking with a new ufrag ("the agent MUST change both the password
+    /// and the username fragment for the data stream being restarted"). The same agent: the same role (§9 keeps
     /// roles), started earlier, and the same sockets on its own host — or, when no socket matches, the same home captures
     /// when no agent of the other role shares them (a capture of one host with both agents on it, e.g. loopback, tells
     /// nothing by itself). The latest such agent is the generation this one replaced.

@@ -54,7 +54,12 @@ public sealed class LivenessFindings : IDiagnosisRule
 
     private static double Ms(DateTime later, DateTime earlier) => Math.Round((later - earlier).TotalMilliseconds, 1);
 
-    /// <summary>Consent checks on the selected pair unanswered from some point to the end: when consent was lost, and when it expired.</summary>
+    /// <summary>
+    /// Consent checks on the selected pair unanswered from some point to the end: when consent was lost, and when it
+    /// expired. RFC 7675 §5.1: "Consent expires after 30 seconds. That is, if a valid STUN Binding response corresponding to
+    /// one of the STUN requests sent in the last 30 seconds has not been received …, the endpoint MUST cease transmission on
+    /// that 5-tuple."
+    /// </summary>
     private static (Finding? Finding, DateTime? ExpiredAt) ConsentLost(SessionEvidence evidence, AgentTimeline t, DateTime end)
     {
         if (t.Consent.Count == 0) return (null, null);

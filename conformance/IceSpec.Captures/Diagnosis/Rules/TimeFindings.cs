@@ -93,7 +93,11 @@ public sealed class TimeFindings : IDiagnosisRule
                  (AgentTimeline.Answer(evidence, g) is { } a ? $"answered after {Ms(a.Time, g.Request.Time):0} ms ({evidence.Describe(a.Ref)})" : "never answered: the agent waited for its time-out"))]);
     }
 
-    /// <summary>Regular nomination sent long after the controlling agent had a valid pair.</summary>
+    /// <summary>
+    /// Regular nomination sent long after the controlling agent had a valid pair. RFC 8445 §8.1.1: "Once the controlling
+    /// agent has picked a valid pair for nomination, it repeats the connectivity check that produced this valid pair …
+    /// this time with the USE-CANDIDATE attribute"; when it picks is its choice, the time it took is what this measures.
+    /// </summary>
     private static Finding? NominationDelayed(SessionEvidence evidence, AgentTimeline t)
     {
         if (t.Role != "controlling" || t.Nomination is not { } nomination || t.FirstSuccess is not { } first) return null;
@@ -115,7 +119,11 @@ public sealed class TimeFindings : IDiagnosisRule
                  (AgentTimeline.Answer(evidence, c) is { } a ? $"answered {Ms(a.Time, valid.Time):0} ms later" : "never answered"))]);
     }
 
-    /// <summary>Checks (before the pair was selected) answered only after the agent retransmitted them.</summary>
+    /// <summary>
+    /// Checks (before the pair was selected) answered only after the agent retransmitted them. RFC 8489 §6.2.1: "the client
+    /// SHOULD retransmit a STUN request message starting with an interval of RTO, doubling after each retransmission";
+    /// RFC 8445 §14.3 sets that RTO for checks to at least 500 ms, so each loss costs at least that.
+    /// </summary>
     private static Finding? Retransmissions(SessionEvidence evidence, AgentTimeline t)
     {
         var until = t.SelectedAt ?? DateTime.MaxValue;

@@ -150,7 +150,11 @@ public sealed class TimeFindings : IDiagnosisRule
                  $"({evidence.Describe(t.SentSighting(c.Check).Ref)}), answered {evidence.Describe(AgentTimeline.Answer(evidence, c.Check)!.Ref)}, {c.Cost:0} ms late{Where(evidence, c.Check)}")]);
     }
 
-    /// <summary>Whether the receiver's own capture shows every transmission arriving and the answer only after the last: not loss, a slow answer.</summary>
+    /// <summary>
+    /// Whether the receiver's own capture shows every transmission arriving and its first answer only after the last of
+    /// them: nothing was lost, the receiver answered late (the sender's RTO was shorter than its answer took; see
+    /// slow-first-answer) — not a retransmission after loss.
+    /// </summary>
     private static bool ReceiverHeldIt(SessionEvidence evidence, EvidenceTransaction check)
     {
         var home = evidence.AgentByUfrag(check.ReceiverUfrag!)?.HomeCaptures;
@@ -159,7 +163,7 @@ public sealed class TimeFindings : IDiagnosisRule
         var arrived = check.Requests.Where(r => home.Contains(r.Capture)).ToList();
         var answer = check.Responses.FirstOrDefault(r => home.Contains(r.Capture));
         return answer is not null && arrived.Count > 0 && arrived.Count >= check.Requests.Count(r => r.Capture == capture)
-            && answer.Time >= arrived[^1].Time && answer.Time - arrived[0].Time > TimeSpan.FromMilliseconds(SlowAnswerMs);
+            && answer.Time >= arrived[^1].Time;
     }
 
     /// <summary>Which way the loss was, when the receiver's capture is there: how many transmissions arrived, how many answers.</summary>

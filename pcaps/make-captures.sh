@@ -218,3 +218,5 @@ if [[ $which == all || $which == lab ]]; then lab_captures; fi
 # The NAT family of the diagnosis corpus (pcaps/diagnose/README.md): its own script, into OUTDIR/diagnose.
 if [[ $which == diagnose-nat ]]; then "$here/diagnose/make-nat.sh" "$out/diagnose"; fi
 if [[ $which == all || $which == broken ]]; then /usr/bin/python3 "$here/make-broken.py" "$out" "$out/broken"; fi
+# The signalling and credentials cases of pcaps/diagnose/ (not in all: they are made once and reviewed by hand).
+if [[ $which == diagnose-signalling ]]; then mkdir -p "$out/diagnose"; bash "$here/diagnose/make-signalling.sh" "$out/diagnose"; fi

@@ -20,7 +20,9 @@ public class DiagnosisCorpusTests
     /// <summary>One expected finding: its kind, frames ("label#N") and section.</summary>
     public sealed record ExpectedFinding(string Kind, IReadOnlyList<string> Frames, string Section);
 
-    public sealed record CaseFile(IReadOnlyList<string> Captures, string? Credentials, IReadOnlyList<ExpectedFinding> Findings, string Reviewed, string MadeBy);
+    /// <summary>A case: its captures and signalling (<c>[label=]file</c>, relative to the case folder), credentials, findings, and how it was made and reviewed.</summary>
+    public sealed record CaseFile(IReadOnlyList<string> Captures, string? Credentials, IReadOnlyList<ExpectedFinding> Findings, string Reviewed, string MadeBy,
+        IReadOnlyList<string>? Signalling = null);
 
     public static (CaseFile Case, DiagnosisReport Diagnosis) Diagnose(string name)
     {
@@ -28,9 +30,11 @@ public class DiagnosisCorpusTests
         var file = JsonSerializer.Deserialize<CaseFile>(File.ReadAllText(Path.Combine(folder, "expected.json")), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         var credentials = new CaptureCredentials();
         if (file.Credentials is { } path) Assert.True(credentials.TryLoad(Path.Combine(folder, path), out var error), error);
-        var inputs = file.Captures.Select(c => c.Split('=', 2) is [var label, var capture]
-            ? new DiagnosisInput(label, Path.Combine(folder, capture)) : new DiagnosisInput(Path.GetFileName(c), Path.Combine(folder, c))).ToList();
-        return (file, Diagnoser.Diagnose(inputs, credentials));
+        (string Label, string Path) Labelled(string value) => value.Split('=', 2) is [var label, var path]
+            ? (label, Path.Combine(folder, path)) : (Path.GetFileName(value), Path.Combine(folder, value));
+        var inputs = file.Captures.Select(Labelled).Select(c => new DiagnosisInput(c.Label, c.Path)).ToList();
+        var signalling = (file.Signalling ?? []).Select(Labelled).Select(s => new SignallingInput(s.Label, s.Path)).ToList();
+        return (file, Diagnoser.Diagnose(inputs, credentials, signalling));
     }
 
     [Theory]

@@ -10,10 +10,15 @@ namespace IceSpec.Captures.Diagnosis;
 public static class Diagnoser
 {
     /// <summary>The rule families, each in its own file under Rules/.</summary>
-    public static IReadOnlyList<IDiagnosisRule> Rules { get; } = [new PairOutcomes(), new NatBehaviour(), new TurnFindings(), new TimeFindings(), new LivenessFindings()];
+    public static IReadOnlyList<IDiagnosisRule> Rules { get; } =
+        [new PairOutcomes(), new NatBehaviour(), new CredentialFindings(), new SignallingFindings(), new TurnFindings(), new TimeFindings(), new LivenessFindings()];
 
     public static DiagnosisReport Diagnose(IReadOnlyList<DiagnosisInput> captures, CaptureCredentials credentials) =>
         Diagnose(SessionEvidence.Read(captures, credentials));
+
+    /// <summary>With signalling (<c>--signalling</c>): its passwords verify integrity too, its candidates and times feed the signalling findings.</summary>
+    public static DiagnosisReport Diagnose(IReadOnlyList<DiagnosisInput> captures, CaptureCredentials credentials, IReadOnlyList<SignallingInput> signalling) =>
+        Diagnose(SessionEvidence.Read(captures, credentials, SignallingReader.Read(signalling)));
 
     public static DiagnosisReport Diagnose(SessionEvidence evidence, IReadOnlyList<IDiagnosisRule>? rules = null)
     {

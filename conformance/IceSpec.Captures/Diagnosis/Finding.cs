@@ -8,8 +8,11 @@ namespace IceSpec.Captures.Diagnosis;
 /// </summary>
 public enum FindingSeverity { Cause, Defect, Delay, Note }
 
-/// <summary>What a finding is about; also the order of findings of equal severity.</summary>
-public enum FindingCategory { Pairs, Nat, Credentials, Signalling, Turn, Time, Liveness }
+/// <summary>
+/// What a finding is about; also the order of findings of equal severity: what explains the pairs' fate (the NAT, the
+/// credentials, signalling, TURN) before the pairs' own outcome, then time and liveness.
+/// </summary>
+public enum FindingCategory { Nat, Credentials, Signalling, Turn, Pairs, Time, Liveness }
 
 /// <summary>
 /// A frame of one of the diagnosed captures: <see cref="Capture"/> is the capture's label (its file name, or the name

@@ -39,6 +39,8 @@ public sealed class SessionEvidence
     public IReadOnlyDictionary<TransactionKey, EvidenceTransaction> Transactions { get; }
     public IReadOnlyCollection<IceAgentEvidence> Agents => _agents.Values;
     public CaptureCredentials Credentials { get; }
+    /// <summary>The agents as signalling showed them (<c>--signalling</c>: SDPs, adapter logs); empty when none was given.</summary>
+    public IReadOnlyList<SignalledAgent> Signalling { get; private init; } = [];
     public DateTime Epoch { get; }
     /// <summary>What the reader skipped or cut, for the report.</summary>
     public IReadOnlyList<string> Notes { get; }
@@ -93,6 +95,26 @@ public sealed class SessionEvidence
 
     /// <summary>"frame 12" for a single capture, "controlling#12" for several.</summary>
     public string Describe(FrameRef frame) => Captures.Count == 1 ? $"frame {frame.Frame}" : frame.ToString();
+
+    /// <summary>
+    /// As <see cref="Read(IReadOnlyList{DiagnosisInput}, CaptureCredentials)"/>, with what signalling gave each agent: the
+    /// passwords it carries verify integrity too (for ufrags <paramref name="credentials"/> has no password for; the
+    /// agents' own word first).
+    /// </summary>
+    public static SessionEvidence Read(IReadOnlyList<DiagnosisInput> inputs, CaptureCredentials credentials, IReadOnlyList<SignalledAgent> signalling)
+    {
+        var known = new CaptureCredentials();
+        foreach (var (ufrag, password) in credentials.IcePasswords) known.TryAddIce($"{ufrag}:{password}", out _);
+        foreach (var user in credentials.TurnUsers) known.TryAddTurnUser($"{user.Username}:{user.Realm}:{user.Password}", out _);
+        SignallingReader.AddPasswords(known, signalling);
+        return new SessionEvidence(Read(inputs, known)) { Signalling = signalling };
+    }
+
+    private SessionEvidence(SessionEvidence read)
+    {
+        (Captures, Sightings, Data, Transactions, Credentials, Notes, Epoch) = (read.Captures, read.Sightings, read.Data, read.Transactions, read.Credentials, read.Notes, read.Epoch);
+        _agents = read._agents;
+    }
 
     /// <summary>Reads the captures (their labels must differ), checks integrity with <paramref name="credentials"/>, merges them.</summary>
     public static SessionEvidence Read(IReadOnlyList<DiagnosisInput> inputs, CaptureCredentials credentials)

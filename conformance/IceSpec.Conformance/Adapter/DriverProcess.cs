@@ -16,6 +16,7 @@ public sealed class DriverProcess : IAsyncDisposable
     private readonly DriverSpec _driver;
     private readonly Process _process;
     private readonly StreamWriter? _log;
+    private readonly StreamWriter? _transcript;
     private readonly object _gate = new();
     private readonly List<JsonObject> _events = [];
     private readonly Dictionary<string, int> _consumed = new(StringComparer.Ordinal);
@@ -25,11 +26,12 @@ public sealed class DriverProcess : IAsyncDisposable
     private readonly Task _readers;
     private int? _exitCode;
 
-    private DriverProcess(DriverSpec driver, Process process, StreamWriter? log)
+    private DriverProcess(DriverSpec driver, Process process, StreamWriter? log, StreamWriter? transcript)
     {
         _driver = driver;
         _process = process;
         _log = log;
+        _transcript = transcript;
         var stdout = Task.Run(ReadEventsAsync);
         var stderr = Task.Run(ReadLogAsync);
         _readers = Task.Run(async () =>
@@ -70,14 +72,16 @@ public sealed class DriverProcess : IAsyncDisposable
         foreach (var a in launch.Arguments) info.ArgumentList.Add(a);
         foreach (var (k, v) in launch.Environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
         var log = options.LogPath is { } path ? new StreamWriter(path, append: false) { AutoFlush = true } : null;
+        var transcript = options.TranscriptPath is { } lines ? new StreamWriter(lines, append: false) { AutoFlush = true } : null;
         try
         {
             var process = Process.Start(info) ?? throw new InvalidOperationException("Process.Start returned null");
-            return new DriverProcess(driver, process, log);
+            return new DriverProcess(driver, process, log, transcript);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             log?.Dispose();
+            transcript?.Dispose();
             var hint = driver.Requires is null ? "" : " " + driver.Requires;
             throw new DriverException(driver.Name, $"cannot start '{launch.FileName}': {e.Message}.{hint}", inner: e);
         }
@@ -107,6 +111,12 @@ public sealed class DriverProcess : IAsyncDisposable
         await _stdin.WaitAsync(ct);
         try
         {
+            if (_transcript is not null)
+            {
+                var sent = command.DeepClone().AsObject();
+                sent["sentAt"] = DateTimeOffset.UtcNow.ToString("O");
+                Transcribe(sent);
+            }
             await _process.StandardInput.WriteLineAsync(line.AsMemory(), ct);
             await _process.StandardInput.FlushAsync(ct);
         }
@@ -197,6 +207,7 @@ public sealed class DriverProcess : IAsyncDisposable
             }
             e["receivedAt"] = DateTimeOffset.UtcNow.ToString("O");
             lock (_gate) _events.Add(e);
+            Transcribe(e);
             Pulse();
         }
     }
@@ -208,6 +219,13 @@ public sealed class DriverProcess : IAsyncDisposable
             lock (_gate) _stderr.Append(line).Append('\n');
             _log?.WriteLine(line);
         }
+    }
+
+    private void Transcribe(JsonObject message)
+    {
+        if (_transcript is null) return;
+        var line = message.ToJsonString();
+        lock (_transcript) _transcript.WriteLine(line);
     }
 
     private void Pulse()
@@ -234,6 +252,8 @@ public sealed class DriverProcess : IAsyncDisposable
         await _readers.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
         _process.Dispose();
         if (_log is not null) await _log.DisposeAsync();
+        if (_transcript is not null)
+            lock (_transcript) _transcript.Dispose();
         _stdin.Dispose();
     }
 }

@@ -26,7 +26,12 @@ public sealed record DriverLaunch(string FileName, IReadOnlyList<string> Argumen
     string? WorkingDirectory = null);
 
 /// <summary>Where a driver runs (a network namespace made by the lab, else this one) and where its stderr is copied.</summary>
-public sealed record DriverStartOptions(string? NetworkNamespace = null, string? LogPath = null);
+/// <summary>
+/// How a driver is started: in <see cref="NetworkNamespace"/>, its stderr written to <see cref="LogPath"/>, and every
+/// command sent (with <c>sentAt</c>) and event printed (with <c>receivedAt</c>) written to <see cref="TranscriptPath"/> as
+/// JSON lines in order (what <c>icespec diagnose --signalling</c> reads).
+/// </summary>
+public sealed record DriverStartOptions(string? NetworkNamespace = null, string? LogPath = null, string? TranscriptPath = null);
 
 /// <summary>A driver failed: it exited, timed out, reported <c>unsupported</c> or could not be built.</summary>
 public sealed class DriverException : Exception

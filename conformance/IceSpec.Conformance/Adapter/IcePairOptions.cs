@@ -23,6 +23,10 @@ public sealed record IcePairOptions(
     string? ControlledOffersTcpType = null,
     IceMidCallOptions? MidCall = null)
 {
+    /// <summary>Where each driver's adapter transcript goes (<see cref="DriverStartOptions.TranscriptPath"/>); none when null.</summary>
+    public string? ControllingTranscript { get; init; }
+    public string? ControlledTranscript { get; init; }
+
     public static readonly IReadOnlyList<string> Loopback = ["127.0.0.1"];
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 }

@@ -18,8 +18,8 @@ public static class IcePairRun
         DriverProcess? a = null, b = null;
         try
         {
-            a = await DriverProcess.StartAsync(controlling, new DriverStartOptions(options.ControllingNamespace), ct);
-            b = await DriverProcess.StartAsync(controlled, new DriverStartOptions(options.ControlledNamespace), ct);
+            a = await DriverProcess.StartAsync(controlling, new DriverStartOptions(options.ControllingNamespace, TranscriptPath: options.ControllingTranscript), ct);
+            b = await DriverProcess.StartAsync(controlled, new DriverStartOptions(options.ControlledNamespace, TranscriptPath: options.ControlledTranscript), ct);
             await Task.WhenAll(a.WaitForEventAsync("ready", StartTimeout, ct), b.WaitForEventAsync("ready", StartTimeout, ct));
             var session = await IcePairSession.ConnectAsync(a, b, options, ct);
             var result = await session.ExchangeAsync(ct);

@@ -8,7 +8,8 @@ namespace IceSpec.Conformance.Runner;
 /// <summary>
 /// Links a failed ICE cell to its diagnosis: <c>icespec diagnose</c>'s engine (<see cref="Diagnoser"/>) over the cell's
 /// three captures merged (each agent's namespace and the public network, labelled <c>controlling</c>, <c>controlled</c>,
-/// <c>public</c>) with the cell's credentials; writes <c>diagnosis.txt</c>, <c>diagnosis.json</c> and <c>diagnosis.html</c>
+/// <c>public</c>) with the cell's credentials and the drivers' transcripts (<c>controlling.jsonl</c>, <c>controlled.jsonl</c>)
+/// as signalling; writes <c>diagnosis.txt</c>, <c>diagnosis.json</c> and <c>diagnosis.html</c>
 /// beside them.
 /// </summary>
 public static class CellDiagnoser
@@ -26,12 +27,16 @@ public static class CellDiagnoser
         var credentialsPath = Path.Combine(directory, "credentials");
         if (File.Exists(credentialsPath) && !credentials.TryLoad(credentialsPath, out var error))
             return new CellDiagnosis($"not diagnosed: {error}", [], null);
+        // The drivers' transcripts (every command and event, timed): the signalling the agents exchanged.
+        var signalling = new[] { "controlling", "controlled" }
+            .Select(label => new SignallingInput(label, Path.Combine(directory, label + ".jsonl")))
+            .Where(input => File.Exists(input.Path)).ToList();
         DiagnosisReport diagnosis;
         try
         {
-            diagnosis = Diagnoser.Diagnose(inputs, credentials);
+            diagnosis = Diagnoser.Diagnose(inputs, credentials, signalling);
         }
-        catch (CaptureException e)
+        catch (Exception e) when (e is CaptureException or SignallingException)
         {
             return new CellDiagnosis($"not diagnosed: {e.Message}", [], null);
         }

@@ -44,7 +44,12 @@ public static class IceCellRunner
                         // After a TURN server restart the TURN clients get the observation time to allocate again.
                         ? new IceRestartOptions(phase.Fault == MidCallFault.TurnServerRestarted ? phase.Observe : TimeSpan.Zero, RestartAfterFault.Bound)
                         : null)
-                : null);
+                : null)
+        {
+            // The adapter messages each driver exchanged, timed: icespec diagnose --signalling reads them.
+            ControllingTranscript = Path.Combine(directory, "controlling.jsonl"),
+            ControlledTranscript = Path.Combine(directory, "controlled.jsonl"),
+        };
 
         var captures = new List<PacketCapture>();
         IcePairResult result;
@@ -66,7 +71,7 @@ public static class IceCellRunner
         await File.WriteAllTextAsync(Path.Combine(directory, "controlled.log"), result.ControlledLog, CancellationToken.None);
         await File.WriteAllTextAsync(Path.Combine(directory, "credentials"), CredentialsFile(cellName, controlling, controlled, result, server), CancellationToken.None);
 
-        var artifacts = (string[])["public.pcap", "controlling.pcap", "controlled.pcap", "controlling.log", "controlled.log", "credentials"];
+        var artifacts = (string[])["public.pcap", "controlling.pcap", "controlled.pcap", "controlling.log", "controlled.log", "controlling.jsonl", "controlled.jsonl", "credentials"];
         var pcapSummary = string.Join("; ", captures.Select(c => Summarise(c.PcapPath)));
         var observed = result.ControllingPair is null || result.ControlledPair is null ? (PairKind?)null
             : Scenario.Classify(result.ControllingPair, result.ControlledPair, a.Address, b.Address);

@@ -16,10 +16,15 @@ public static class DiagnoseCommand
     {
         var files = new Argument<string[]>("file") { Description = "Captures of one session (.pcap or .pcapng), each PATH or LABEL=PATH; several are merged by transaction IDs.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "The diagnosis as one JSON object." };
+        var signalling = new Option<string[]>("--signalling")
+        {
+            Description = "What signalling gave the agents, [LABEL=]FILE (repeatable): an SDP (a=ice-ufrag, a=ice-pwd, a=candidate, a=end-of-candidates) or a driver's adapter log (JSON lines, conformance/ADAPTER.md); its passwords verify integrity too.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var keys = new CredentialOptions();
         var command = new Command("diagnose", "Say why ICE failed or was slow: NAT behaviour, pairs, credentials, TURN, time, liveness — each finding with its frames, RFC section and fix.")
         {
-            files, json,
+            files, json, signalling,
         };
         foreach (var option in keys.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -29,7 +34,7 @@ public static class DiagnoseCommand
             DiagnosisReport diagnosis;
             try
             {
-                diagnosis = Diagnoser.Diagnose(inputs, credentials);
+                diagnosis = Diagnoser.Diagnose(inputs, credentials, [.. (parse.GetValue(signalling) ?? []).Select(Signalling)]);
             }
             catch (MissingLibraryException e)
             {
@@ -39,11 +44,22 @@ public static class DiagnoseCommand
             {
                 return console.UsageError(e.Message);
             }
+            catch (SignallingException e)
+            {
+                return console.UsageError(e.Message);
+            }
             if (parse.GetValue(json)) console.Out.WriteLine(DiagnosisJson.Render(diagnosis));
             else DiagnosisText.Write(console.Out, diagnosis);
             return diagnosis.Findings.Any(f => f.Severity == FindingSeverity.Cause) ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>PATH or LABEL=PATH; the label defaults to the file name.</summary>
+    private static SignallingInput Signalling(string value)
+    {
+        var equals = value.IndexOf('=');
+        return equals > 0 && !File.Exists(value) ? new SignallingInput(value[..equals], value[(equals + 1)..]) : new SignallingInput(Path.GetFileName(value), value);
     }
 
     /// <summary>PATH or LABEL=PATH each; labels default to the file name and must differ.</summary>

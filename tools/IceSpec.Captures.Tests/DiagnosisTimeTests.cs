@@ -255,6 +255,10 @@ public sealed class DiagnosisTimeTests : IDisposable
         Assert.Empty(Kind(Diagnose(Consent(answeredUntil: 41_000)), "consent-lost"));
         // The capture ends before the 30 s expiry: consent failing, not yet lost (a Delay, not the Cause).
         Assert.Equal(FindingSeverity.Delay, Assert.Single(Kind(Diagnose(Consent(until: 20_000, answeredUntil: 6000)), "consent-lost")).Severity);
+        // … unless the peer is still heard on the pair: its data arrive, the checks or their answers were lost (a lossy path).
+        var lossy = Consent(until: 20_000, answeredUntil: 6000);
+        for (var t = 7000.0; t <= 20_000; t += 1000) lossy.Data(t, R, L);
+        Assert.Empty(Kind(Diagnose(lossy), "consent-lost"));
     }
 
     [Fact]

@@ -69,6 +69,14 @@ public sealed class LivenessFindings : IDiagnosisRule
         if (unanswered.Count < ConsentLostChecks) return (null, null);
         var expiry = since.AddMilliseconds(ConsentTimeoutMs);
         var reached = end >= expiry;
+        // Before the 30 s are up, unanswered checks are lost consent only when the peer fell silent on the pair too: a
+        // peer still heard on the 5-tuple after them (its checks, answers or data) means the path works and the checks or
+        // their answers were lost on the way (a lossy path), which RFC 7675's 30 s window is there to ride out.
+        var firstUnanswered = t.SentSighting(unanswered[0]).Time;
+        var peerHeard = evidence.Sightings.Any(s => t.Vantage.Contains(s.Capture) && s.Time > firstUnanswered && s.Time < t.Until
+                && s.Source.Equals(t.Remote) && s.Destination.Equals(t.Local))
+            || t.Data.Any(d => !d.Sent && d.Time > firstUnanswered);
+        if (!reached && peerHeard) return (null, null);
         var lastSent = t.SentOnPair.LastOrDefault();
         var data = t.Data.Where(d => d.Sent).ToList();
         var lastData = data.LastOrDefault();

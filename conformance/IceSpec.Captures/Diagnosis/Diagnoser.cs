@@ -11,7 +11,7 @@ public static class Diagnoser
 {
     /// <summary>The rule families, each in its own file under Rules/.</summary>
     public static IReadOnlyList<IDiagnosisRule> Rules { get; } =
-        [new PairOutcomes(), new NatBehaviour(), new CredentialFindings(), new SignallingFindings(), new TurnFindings()];
+        [new PairOutcomes(), new NatBehaviour(), new CredentialFindings(), new SignallingFindings(), new TurnFindings(), new TimeFindings(), new LivenessFindings()];
 
     public static DiagnosisReport Diagnose(IReadOnlyList<DiagnosisInput> captures, CaptureCredentials credentials) =>
         Diagnose(SessionEvidence.Read(captures, credentials));
@@ -27,7 +27,7 @@ public static class Diagnoser
             .ThenBy(f => f.Frames.Count == 0 ? double.MaxValue : FirstTime(evidence, f.Frames))
             .ToList();
         var pairs = PairOutcomes.Compute(evidence);
-        return new DiagnosisReport([.. evidence.Captures.Select(c => c.Label)], Summary(evidence, pairs), findings, pairs, [], evidence.Notes);
+        return new DiagnosisReport([.. evidence.Captures.Select(c => c.Label)], Summary(evidence, pairs), findings, pairs, PhaseBreakdown.Compute(evidence), evidence.Notes);
     }
 
     private static double FirstTime(SessionEvidence evidence, IReadOnlyList<FrameRef> frames) =>

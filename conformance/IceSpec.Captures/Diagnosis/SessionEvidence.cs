@@ -188,9 +188,13 @@ public sealed class SessionEvidence
         foreach (var s in first)
             if (s.Stun is { } stun) firstSeen.TryAdd((stun.TransactionId, stun.Class), s);
         TimeSpan? forward = null, backward = null;
+        // The first sighting of each message in both captures: a retransmission (same transaction ID) paired with the
+        // other capture's first copy would make the delay negative by the retransmission interval.
+        var otherSeen = new HashSet<(TransactionKey, StunClass)>();
         foreach (var s in other)
         {
-            if (s.Stun is not { } stun || !firstSeen.TryGetValue((stun.TransactionId, stun.Class), out var mine)) continue;
+            if (s.Stun is not { } stun || !otherSeen.Add((stun.TransactionId, stun.Class))
+                || !firstSeen.TryGetValue((stun.TransactionId, stun.Class), out var mine)) continue;
             if (mine.AtSender && !s.AtSender && (forward is null || s.Time - mine.Time < forward)) forward = s.Time - mine.Time;
             if (s.AtSender && !mine.AtSender && (backward is null || mine.Time - s.Time < backward)) backward = mine.Time - s.Time;
         }

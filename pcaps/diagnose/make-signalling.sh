@@ -13,15 +13,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(cd "${1:-$here}" && pwd)
 shift || true
-tmp=$(mktemp -d)
-pids=()
-namespaces=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/scratch.sh"
 
 dotnet build "$here/../../conformance/drivers/icespec" -c Release -o "$tmp/icespec-driver" -m:2 -v q -nologo >&2
 sh "$here/../../conformance/drivers/libnice/build.sh" "$tmp" >&2

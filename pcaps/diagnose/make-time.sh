@@ -10,15 +10,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 which=${1:-all}
-tmp=$(mktemp -d)
-pids=()
-namespaces=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/scratch.sh"
 
 # The icespec CLI (and the icespec driver beside it) in Release, built once; ICESPEC_CLI_DIR: one built already.
 cli=${ICESPEC_CLI_DIR:-$tmp/cli}

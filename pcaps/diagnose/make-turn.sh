@@ -74,15 +74,7 @@ if [[ ${1:-} == --inner ]]; then
 fi
 
 [[ $(id -u) == 0 ]] || { echo "make-turn: needs root (ip netns, tcpdump)" >&2; exit 1; }
-tmp=$(mktemp -d)
-pids=()
-namespaces=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/scratch.sh"
 
 if [[ -z ${ICESPEC_DLL:-} ]]; then
   dotnet build "$root/tools/IceSpec.Cli" -c Release -v q -nologo -o "$tmp/cli" >&2

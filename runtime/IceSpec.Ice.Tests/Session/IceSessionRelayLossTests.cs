@@ -34,6 +34,9 @@ public sealed class IceSessionRelayLossTests(ITestOutputHelper output)
         await IceSessionTests.Exchange(a, b);
         var before = await a.ConnectAsync().WaitAsync(Limit);
         Assert.Equal(IceCandidateType.Relayed, before.Local.Type);
+        // RFC 8445 §7.3.1.5: the controlled side selects once its own check on the nominated pair succeeded, which can come
+        // after the controlling side's selection (through the relay): wait for it before sending from it.
+        await b.ConnectAsync().WaitAsync(Limit);
         await IceSessionTests.AssertDataFlows(a, b);
         while (events.TryRead(out var earlier)) output.WriteLine($"before the restart: {earlier}"); // evidence if the test fails
 
@@ -93,6 +96,8 @@ public sealed class IceSessionRelayLossTests(ITestOutputHelper output)
         var events = Watch(a);
         await IceSessionTests.Exchange(a, b);
         await a.ConnectAsync().WaitAsync(Limit);
+        // As above: the controlled side may select after the controlling one.
+        await b.ConnectAsync().WaitAsync(Limit);
         await IceSessionTests.AssertDataFlows(a, b);
 
         await server.RestartAsync();

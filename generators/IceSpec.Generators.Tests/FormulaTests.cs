@@ -13,7 +13,8 @@ public sealed class FormulaTests
     private static readonly Lazy<Assembly> IceAssembly = new(() =>
     {
         var run = GeneratorHarness.RunWithRuntime([new SpecInput("/specs/stun.spec", SpecFiles.Stun, Emit: false), new SpecInput("/specs/ice.spec", SpecFiles.Ice)], GuardImplementations);
-        Assert.Empty(run.Diagnostics);
+        // ISPEC013 (a const no C# here names) is the runtime's to answer: DiagnosticTests.TheBaseSpecsConstsAreUsedByTheirRuntime.
+        Assert.Empty(run.Diagnostics.Where(d => d.Id != "ISPEC013"));
         using var image = new MemoryStream();
         var emitted = run.Output.Emit(image);
         Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));

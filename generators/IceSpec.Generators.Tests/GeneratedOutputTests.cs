@@ -136,8 +136,20 @@ public sealed class GeneratedOutputTests
         Assert.Contains("case 0x0011: return TryValidateBindingIndication(message, out violation);", Validator);
         Assert.Contains("case 0x0101: return TryValidateBindingSuccess(message, out violation);", Validator);
         Assert.Contains("case 0x0111: return TryValidateBindingError(message, out violation);", Validator);
-        Assert.Contains("case (\"ice-check\", 0x0001): return TryValidateBindingRequestIceCheck(message, out violation);", Validator);
+        Assert.Contains("case (Profile.IceCheck, 0x0001): return TryValidateBindingRequestIceCheck(message, out violation);", Validator);
         Assert.Contains("public static global::System.Collections.Generic.IReadOnlyList<string> Profiles { get; } = new string[] { \"ice-check\" };", Validator);
+    }
+
+    [Fact]
+    public void ValidatorProfilesAreTypedHandlesWithTheirSpecNames()
+    {
+        // Call sites name a profile by a generated enum member, so a profile renamed in the spec breaks their build; the
+        // string form exists only to map a name typed by a user (icespec decode --profile) to that handle.
+        Assert.Contains("public enum Profile\n    {\n        /// <summary>ice-check</summary>\n        IceCheck,\n    }", Validator);
+        Assert.Contains("Profile.IceCheck => \"ice-check\",", Validator);
+        Assert.Contains("case \"ice-check\": profile = Profile.IceCheck; return true;", Validator);
+        Assert.Contains("public static bool TryValidate(in global::IceSpec.Stun.StunMessage message, Profile profile, out global::IceSpec.Stun.StunViolation violation)", Validator);
+        Assert.DoesNotContain("string profile", Validator);
     }
 
     [Fact]

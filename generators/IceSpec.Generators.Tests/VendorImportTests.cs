@@ -63,7 +63,7 @@ public sealed class VendorImportTests
         Assert.Contains("if (!message.Contains(0xC001)) { violation = new(\"BindingRequestAcme.Requires.AcmeToken\"", validator);
         Assert.Contains($"if (message.Contains(0x4001) && !message.Contains({StunCode("MESSAGE-INTEGRITY")}))", validator);
         // Binding (0x001) request (0b00) is message type 0x0001.
-        Assert.Contains("case (\"acme\", 0x0001): return TryValidateBindingRequestAcme(message, out violation);", validator);
+        Assert.Contains("case (Profile.Acme, 0x0001): return TryValidateBindingRequestAcme(message, out violation);", validator);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class VendorImportTests
                     public static bool Check(in global::IceSpec.Stun.StunMessage message) =>
                         message.TryGetAcmeFlags(out uint flags) && flags != 0
                         && message.TryGetAcmeToken(out var token) && token.Length > 0
-                        && AcmeValidator.TryValidate(message, "acme", out _);
+                        && AcmeValidator.TryValidate(message, AcmeValidator.Profile.Acme, out _);
 
                     public static void Add(ref global::IceSpec.Stun.StunMessageBuilder builder) => builder.AddAcmeFlags(7u);
                 }

@@ -52,14 +52,14 @@ public sealed class VendorSpecTests
     public void GeneratedRulesApplyWithTheImportedStunAttributes()
     {
         StunMessage.TryParse(Build(), out var good);
-        Assert.True(AcmeValidator.TryValidate(good, "acme", out _));
+        Assert.True(AcmeValidator.TryValidate(good, AcmeValidator.Profile.Acme, out _));
 
         StunMessage.TryParse(Build(withSession: false), out var missing);
-        Assert.False(AcmeValidator.TryValidate(missing, "acme", out var violation));
+        Assert.False(AcmeValidator.TryValidate(missing, AcmeValidator.Profile.Acme, out var violation));
         Assert.Equal("BindingRequestAcme.Requires.AcmeSessionId", violation.Rule);
 
         StunMessage.TryParse(Build(withHops: true), out var forbidden);
-        Assert.False(AcmeValidator.TryValidate(forbidden, "acme", out violation));
+        Assert.False(AcmeValidator.TryValidate(forbidden, AcmeValidator.Profile.Acme, out violation));
         Assert.Equal("BindingRequestAcme.Forbids.AcmeHops", violation.Rule);
     }
 

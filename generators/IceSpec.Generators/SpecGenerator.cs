@@ -46,6 +46,28 @@ public sealed class SpecGenerator : IIncrementalGenerator
             foreach (var diagnostic in diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
         });
 
+        // ISPEC013: a const no formula or const of the spec names is still used when the project's C# code names it
+        // (IceFormulas.MaxTcpFrameLength). Each C# file is read once (an edit re-reads only that file) and kept as the
+        // names of those consts it contains, so C# that names none of them leaves the report step Cached.
+        var constNames = bundle.Select(static (b, _) =>
+            b.UnusedConsts.Select(u => u.Identifier).Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray());
+        var named = context.SyntaxProvider
+            .CreateSyntaxProvider(
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax,
+                static (syntax, _) => syntax.Node.DescendantNodes()
+                    .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>()
+                    .Select(n => n.Identifier.ValueText).Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray())
+            .Combine(constNames)
+            .Select(static (pair, _) => pair.Left.Where(n => pair.Right.Contains(n)).ToEquatableArray())
+            .Collect()
+            .Select(static (files, _) => files.SelectMany(f => f).Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray());
+        context.RegisterSourceOutput(bundle.Select(static (b, _) => b.UnusedConsts).Combine(named), static (spc, pair) =>
+        {
+            var (unused, names) = pair;
+            foreach (var constant in unused)
+                if (!names.Contains(constant.Identifier)) spc.ReportDiagnostic(constant.ToDiagnostic().ToDiagnostic());
+        });
+
         var protocols = bundle.SelectMany(static (b, _) => b.Protocols).WithTrackingName(TrackingNames.Protocols);
         context.RegisterSourceOutput(protocols, static (spc, protocol) =>
         {

@@ -109,7 +109,7 @@ public sealed class CaptureAnalyzer
     private void Validate(StunEvent stun, in StunMessage message)
     {
         var iceCheck = stun.IsIceCheck || (stun.IsResponse && _transactions.WasIceCheck(stun.TransactionId) == true);
-        var valid = iceCheck ? StunValidator.TryValidate(message, "ice-check", out var violation) : StunValidator.TryValidate(message, out violation);
+        var valid = iceCheck ? StunValidator.TryValidate(message, StunValidator.Profile.IceCheck, out var violation) : StunValidator.TryValidate(message, out violation);
         if (valid && TurnMethods.NameOf(message.Method) is not null) valid = TurnValidator.TryValidate(message, out violation);
         // USE-CANDIDATE with ICE-CONTROLLED is reported by the ICE tracker, with the agent named.
         if (valid || violation.Rule.Contains("UseCandidate", StringComparison.Ordinal)) return;

@@ -1,4 +1,5 @@
 using System.Net;
+using IceSpec.Ice;
 using IceSpec.Stun;
 
 namespace IceSpec.Captures.Analysis;
@@ -139,7 +140,7 @@ public sealed class IceTracker(Action<Violation> report)
         var symmetric = response.Source.Equals(check.Destination) && response.Destination.Equals(check.Source);
         if (!symmetric)
             report(SpecCitations.FromEdge("non-symmetric-response", response.Frame, SpecCitations.CandidatePair,
-                SpecCitations.Edge(SpecCitations.CandidatePair, "InProgress", "Failed", "AsymmetricResponse"),
+                SpecCitations.Edge(SpecCitations.CandidatePair, CandidatePairMachine.Table, CandidatePairState.InProgress, CandidatePairState.Failed, CandidatePairEvent.AsymmetricResponse),
                 $"the check {check.Source} → {check.Destination} (frame {check.Frame}) was answered {response.Source} → {response.Destination}"));
         if (check.UseCandidate && check.IceControlling is not null && response.Class == StunClass.Success) AcceptNomination(check);
         var wasNominated = pair.NominatedFrame is not null;

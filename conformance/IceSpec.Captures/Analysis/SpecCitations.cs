@@ -26,10 +26,23 @@ public static class SpecCitations
     public static RequirementInfo Requirement(string subject) =>
         All.FirstOrDefault(r => r.Subject == subject) ?? throw new InvalidOperationException($"the spec has no requirement '{subject}'");
 
-    /// <summary>The edge <paramref name="from"/> → <paramref name="to"/> on <paramref name="trigger"/> of a generated machine.</summary>
-    public static MachineEdge Edge(MachineDefinition machine, string from, string to, string trigger) =>
-        machine.Edges.FirstOrDefault(e => e.From == from && e.To == to && e.Event == trigger)
-        ?? throw new InvalidOperationException($"{machine.Name} has no edge {from} -> {to} on {trigger}");
+    /// <summary>
+    /// The edge <paramref name="from"/> → <paramref name="to"/> on <paramref name="trigger"/> of a generated machine, named
+    /// with the machine's generated state and event enums (so a state or event renamed in the spec breaks the build):
+    /// the typed <paramref name="table"/> and the named <paramref name="machine"/> list the same transitions in the same order.
+    /// </summary>
+    public static MachineEdge Edge<TState, TEvent>(MachineDefinition machine, MachineTable<TState, TEvent> table, TState from, TState to, TEvent trigger)
+        where TState : struct, Enum where TEvent : struct, Enum
+    {
+        for (var i = 0; i < table.Transitions.Count; i++)
+        {
+            var t = table.Transitions[i];
+            if (EqualityComparer<TState>.Default.Equals(t.From, from) && EqualityComparer<TState>.Default.Equals(t.To, to)
+                && EqualityComparer<TEvent>.Default.Equals(t.Event, trigger))
+                return machine.Edges[i];
+        }
+        throw new InvalidOperationException($"{machine.Name} has no edge {from} -> {to} on {trigger}");
+    }
 
     /// <summary>Builds a violation citing a catalog entry.</summary>
     public static Violation FromRequirement(string name, int frame, string subject, string detail, string severity = "violation")

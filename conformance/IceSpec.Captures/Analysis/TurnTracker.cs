@@ -48,7 +48,7 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
         {
             allocation.ExpiredBeforeRefreshReported = true;
             var machine = TurnAllocationMachine.Definition;
-            report(SpecCitations.FromEdge("refresh-after-expiry", request.Frame, machine, SpecCitations.Edge(machine, "Active", "Deleted", "Expiry"),
+            report(SpecCitations.FromEdge("refresh-after-expiry", request.Frame, machine, SpecCitations.Edge(machine, TurnAllocationMachine.Table, TurnAllocationState.Active, TurnAllocationState.Deleted, TurnAllocationEvent.Expiry),
                 $"Refresh from {request.Source} {allocation.Clock(request.Time).TotalSeconds:0.###} s into the capture, after the allocation's " +
                 $"{allocation.LifetimesGranted[^1]} s lifetime had run out"));
         }
@@ -166,8 +166,8 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
         if (permission.State == TurnPermissionState.Installed) return;
         var machine = TurnPermissionMachine.Definition;
         var edge = permission.State == TurnPermissionState.Expired
-            ? SpecCitations.Edge(machine, "Installed", "Expired", "Expiry")
-            : SpecCitations.Edge(machine, "None", "Installed", "Install");
+            ? SpecCitations.Edge(machine, TurnPermissionMachine.Table, TurnPermissionState.Installed, TurnPermissionState.Expired, TurnPermissionEvent.Expiry)
+            : SpecCitations.Edge(machine, TurnPermissionMachine.Table, TurnPermissionState.None, TurnPermissionState.Installed, TurnPermissionEvent.Install);
         report(SpecCitations.FromEdge("data-without-permission", message.Frame, machine, edge,
             $"{(indication is null ? $"ChannelData 0x{message.Channel:X4}" : "Send indication")} from {message.Source} for peer {peer} " +
             $"whose permission is {permission.State} (the server discards it)"));

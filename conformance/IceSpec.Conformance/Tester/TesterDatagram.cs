@@ -89,7 +89,7 @@ public sealed class TesterStun
         var unknown = new List<ushort>();
         if (message.TryGetUnknownAttributes(out var list))
             foreach (var type in list) unknown.Add(type);
-        var valid = StunValidator.TryValidate(message, "ice-check", out var violation);
+        var valid = StunValidator.TryValidate(message, StunValidator.Profile.IceCheck, out var violation);
         return new TesterStun(bytes)
         {
             Method = message.Method,

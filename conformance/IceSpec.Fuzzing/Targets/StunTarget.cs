@@ -25,7 +25,7 @@ public sealed class StunTarget : FuzzTarget
         var plain = StunMessageChecker.Check(input, null, out var message);
         StunMessageChecker.Check(input, ShortTerm, out _);
         StunMessageChecker.Check(input, LongTerm, out _);
-        StunMessageChecker.Check(input, ShortTerm, out _, "ice-check");
+        StunMessageChecker.Check(input, ShortTerm, out _, StunValidator.Profile.IceCheck);
         if (plain.Outcome == StunCheckOutcome.Malformed) return;
         TurnValidator.TryValidate(message, out _);
         IceValidator.TryValidate(message, out _);

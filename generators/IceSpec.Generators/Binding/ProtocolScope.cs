@@ -161,6 +161,32 @@ internal sealed class ProtocolScope
     private IEnumerable<RangeDecl> Ranges => Visible().SelectMany(s => s.Declarations.OfType<RangeDecl>());
 
     /// <summary>Builds the model, or returns null when an error makes emitting pointless.</summary>
+    /// <summary>After <see cref="Build"/>: the consts no formula or const of this spec names (ISPEC013 if no code names them either).</summary>
+    public EquatableArray<UnusedConst> UnusedInSpec { get; private set; } = EquatableArray<UnusedConst>.Empty;
+
+    private EquatableArray<UnusedConst> UnusedConsts(EquatableArray<ConstModel> constants)
+    {
+        var named = new HashSet<string>();
+        foreach (var c in Declarations.OfType<ConstDecl>()) NamesIn(c.Value, named);
+        foreach (var f in Declarations.OfType<FormulaDecl>()) NamesIn(f.Body, named);
+        var bound = new HashSet<string>(constants.Select(c => c.Name));
+        return Declarations.OfType<ConstDecl>()
+            .Where(c => bound.Contains(c.Name) && !named.Contains(c.Name))
+            .Select(c => new UnusedConst(c.Name, Names.ToIdentifier(c.Name), Names.ToIdentifier(Protocol.Name) + "Formulas", File.Path, c.Span))
+            .ToEquatableArray();
+    }
+
+    private static void NamesIn(Expr expr, HashSet<string> names)
+    {
+        switch (expr)
+        {
+            case NameExpr n: names.Add(n.Name); break;
+            case BinaryExpr b: NamesIn(b.Left, names); NamesIn(b.Right, names); break;
+            case NotExpr n: NamesIn(n.Operand, names); break;
+            case CallExpr c: foreach (var a in c.Arguments) NamesIn(a, names); break;
+        }
+    }
+
     public ProtocolModel? Build(List<DiagnosticInfo> diagnostics)
     {
         var before = diagnostics.Count;
@@ -248,6 +274,7 @@ internal sealed class ProtocolScope
         }).Where(f => f is not null).Select(f => f!).ToEquatableArray();
 
         var machines = Declarations.OfType<MachineDecl>().Select(m => new MachineBinder(this, m, diagnostics).Bind(Require)).Where(m => m is not null).Select(m => m!).ToEquatableArray();
+        UnusedInSpec = UnusedConsts(constants);
 
         if (_hasDeclarationErrors || diagnostics.Skip(before).Any(d => DiagnosticDescriptors.ById[d.Id].DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error) || ns is null)
             return null;

@@ -40,14 +40,29 @@ public static class SpecBinder
         foreach (var scope in scopes.Values) scope.ResolveImports(scopes, someFileFailed, diagnostics);
 
         var protocols = new List<ProtocolModel>();
+        var unused = new List<UnusedConst>();
         foreach (var scope in scopes.Values)
         {
             var model = scope.Build(diagnostics);
-            if (model is not null && scope.File.Emit) protocols.Add(model);
+            if (model is not null && scope.File.Emit)
+            {
+                protocols.Add(model);
+                unused.AddRange(scope.UnusedInSpec);
+            }
         }
-        return new SpecBundle(protocols.OrderBy(p => p.Name).ToEquatableArray(), diagnostics.ToEquatableArray());
+        return new SpecBundle(protocols.OrderBy(p => p.Name).ToEquatableArray(), diagnostics.ToEquatableArray(),
+            unused.OrderBy(u => u.Path, System.StringComparer.Ordinal).ThenBy(u => u.Span.Start).ToEquatableArray());
     }
 }
 
-/// <summary>What the generator emits: protocols to generate code for and the diagnostics to report.</summary>
-public sealed record SpecBundle(EquatableArray<ProtocolModel> Protocols, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// What the generator emits: protocols to generate code for, the diagnostics to report, and the consts of those
+/// protocols that nothing in the spec names (reported as ISPEC013 unless the project's C# code names them).
+/// </summary>
+public sealed record SpecBundle(EquatableArray<ProtocolModel> Protocols, EquatableArray<DiagnosticInfo> Diagnostics, EquatableArray<UnusedConst> UnusedConsts);
+
+/// <summary>A const no formula or const of its spec names: its spec name, its generated member (<c>{Class}.{Identifier}</c>) and where it is declared.</summary>
+public sealed record UnusedConst(string Name, string Identifier, string Class, string Path, SourceSpan Span)
+{
+    public DiagnosticInfo ToDiagnostic() => DiagnosticInfo.Create(DiagnosticDescriptors.UnusedConst, Path, Span, Name, Class, Identifier);
+}

@@ -54,9 +54,12 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MissingNamespace = Error("ISPEC012", "Spec without namespace",
         "Protocol '{0}' declares no namespace for its generated code; add a line such as: namespace Acme.Stun;");
 
+    public static readonly DiagnosticDescriptor UnusedConst = Warning("ISPEC013", "Unused spec constant",
+        "Const '{0}' is used by no formula or const of the spec and named by no code of this project ({1}.{2}); use it, or remove it from the spec");
+
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         SyntaxError, MissingCitation, MalformedCitation, Duplicate, UnknownName, CodeOutOfRange, MissingProtocol,
-        MissingInitialState, InvalidFormat, UnreachableState, InvalidExpression, MissingNamespace,
+        MissingInitialState, InvalidFormat, UnreachableState, InvalidExpression, MissingNamespace, UnusedConst,
     }.ToDictionary(d => d.Id);
 }

@@ -116,23 +116,40 @@ internal static class ValidatorEmitter
         }
         w.Line();
         var profiles = p.Messages.Where(m => m.Profile is not null).Select(m => m.Profile!).Distinct().ToArray();
-        w.Summary("The profiles (message variants) the spec defines rules for, e.g. \"ice-check\".");
+        w.Summary("The profiles (message variants) the spec defines rules for, e.g. \"ice-check\", by their spec names (what a command line offers).");
         w.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> Profiles {{ get; }} = new string[] {{ {string.Join(", ", profiles.Select(CodeWriter.Str))} }};");
         w.Line();
         if (profiles.Length == 0) return;
-        w.Summary("Like TryValidate, but with the rules of a profile (e.g. \"ice-check\") where the spec has one for this method and class; otherwise the plain rules of the method and class.");
-        using (w.Block($"public static bool TryValidate(in {Message} message, string profile, out {Violation} violation)"))
+        string Handle(string profile) => "Profile." + Binding.Names.ToIdentifier(profile);
+        w.Summary("The profiles the spec defines rules for, as typed handles: a profile renamed in the spec breaks the build of code that names it.");
+        using (w.Block("public enum Profile"))
+            foreach (var profile in profiles) { w.Summary(profile); w.Line(Binding.Names.ToIdentifier(profile) + ","); }
+        w.Line();
+        w.Summary("The spec's name of a profile, e.g. \"ice-check\".");
+        using (w.Block("public static string NameOf(Profile profile) => profile switch", "};"))
+        {
+            foreach (var profile in profiles) w.Line($"{Handle(profile)} => {CodeWriter.Str(profile)},");
+            w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(profile)),");
+        }
+        w.Line();
+        w.Summary("The profile the spec calls name (e.g. given on a command line); false if the spec has none of that name.");
+        using (w.Block("public static bool TryParseProfile(string name, out Profile profile)"))
+        {
+            using (w.Block("switch (name)"))
+            {
+                foreach (var profile in profiles) w.Line($"case {CodeWriter.Str(profile)}: profile = {Handle(profile)}; return true;");
+                w.Line("default: profile = default; return false;");
+            }
+        }
+        w.Line();
+        w.Summary("Like TryValidate, but with the rules of a profile where the spec has one for this method and class; otherwise the plain rules of the method and class.");
+        using (w.Block($"public static bool TryValidate(in {Message} message, Profile profile, out {Violation} violation)"))
         {
             w.Line("if (!TryValidateStructure(message, out violation)) return false;");
             using (w.Block("switch (profile, message.RawType)"))
             {
-                foreach (var m in p.Messages)
-                {
-                    var type = EncodeType(m.MethodCode, m.ClassBits);
-                    var profile = m.Profile is null ? "_" : CodeWriter.Str(m.Profile);
-                    if (m.Profile is null) continue;
-                    w.Line($"case ({profile}, {CodeWriter.Hex(type, 4)}): return TryValidate{m.Identifier}(message, out violation);");
-                }
+                foreach (var m in p.Messages.Where(m => m.Profile is not null))
+                    w.Line($"case ({Handle(m.Profile!)}, {CodeWriter.Hex(EncodeType(m.MethodCode, m.ClassBits), 4)}): return TryValidate{m.Identifier}(message, out violation);");
                 foreach (var m in p.Messages.Where(m => m.Profile is null))
                     w.Line($"case (_, {CodeWriter.Hex(EncodeType(m.MethodCode, m.ClassBits), 4)}): return TryValidate{m.Identifier}(message, out violation);");
                 w.Line("default: return true;");

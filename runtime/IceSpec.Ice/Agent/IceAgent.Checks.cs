@@ -171,7 +171,7 @@ public sealed partial class IceAgent
         // RFC 8445 §7.2.5.1 / RFC 8489 §9.1.4: a response that fails the integrity check is discarded.
         if (_remoteKey is null || StunIntegrity.VerifyMessageIntegrity(response, _remoteKey) != IntegrityStatus.Valid) return;
         // spec/stun.spec "Binding success/error as ice-check": XOR-MAPPED-ADDRESS, ERROR-CODE and MESSAGE-INTEGRITY rules.
-        if (!StunValidator.TryValidate(response, "ice-check", out _)) return;
+        if (!StunValidator.TryValidate(response, StunValidator.Profile.IceCheck, out _)) return;
         request.Transaction.HandleResponse(now, response);
         _requests.Remove(IcePendingRequest.Key(response.TransactionId));
         var pair = request.Pair!;

@@ -116,7 +116,7 @@ public sealed partial class IceAgent
         }
         _authenticatedSources.Add((local.Transport, local.Socket, source));
         // RFC 8489 §6.3.1: unknown comprehension-required attributes get 420 listing them; then the usage's rules (400).
-        if (!StunValidator.TryValidate(request, "ice-check", out var violation))
+        if (!StunValidator.TryValidate(request, StunValidator.Profile.IceCheck, out var violation))
         {
             if (violation.Rule == StunValidator.UnknownComprehensionRequiredRule) SendUnknownAttributes(now, local, source, request);
             else SendError(now, local, source, request, StunErrorCodes.BadRequest, "Bad Request: " + violation.Rule, authenticated: true);

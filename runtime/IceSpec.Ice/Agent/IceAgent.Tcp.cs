@@ -35,14 +35,22 @@ public sealed partial class IceAgent
         listener = Normalize(listener);
         var otherPreference = IceFormulas.MaxTcpOtherPreference - InterfaceIndex(target, IceTransport.Tcp, listener.Address);
         var passive = NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference,
-            IceFormulas.TcpLocalPreference(IceFormulas.HostPassiveDirectionPreference, otherPreference), listener, listener, listener, null, null, tcpType: IceTcpType.Passive);
+            IceFormulas.TcpLocalPreference(HostDirectionPreference(IceTcpType.Passive), otherPreference), listener, listener, listener, null, null, tcpType: IceTcpType.Passive);
         var discard = new IPEndPoint(listener.Address, _options.SeededDefect == IceSeededDefect.ActiveTcpPortNotNine ? listener.Port : (int)IceFormulas.TcpActiveCandidatePort);
         var active = NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference,
-            IceFormulas.TcpLocalPreference(IceFormulas.HostActiveDirectionPreference, otherPreference), discard, discard, discard, null, null, tcpType: IceTcpType.Active);
+            IceFormulas.TcpLocalPreference(HostDirectionPreference(IceTcpType.Active), otherPreference), discard, discard, discard, null, null, tcpType: IceTcpType.Active);
         target.LocalCandidates.Add(passive);
         target.LocalCandidates.Add(active);
         return (passive, active);
     }
+
+    /// <summary>RFC 6544 §4.2: the RECOMMENDED direction-pref of a host candidate of this tcptype (S-O ones are not gathered, see README).</summary>
+    internal static long HostDirectionPreference(IceTcpType type) => type switch
+    {
+        IceTcpType.Active => IceFormulas.HostActiveDirectionPreference,
+        IceTcpType.Passive => IceFormulas.HostPassiveDirectionPreference,
+        _ => IceFormulas.HostSimultaneousOpenDirectionPreference,
+    };
 
     /// <summary>
     /// The connection a <see cref="IceTcpTransmitKind.Connect"/> transmit asked for is open, from

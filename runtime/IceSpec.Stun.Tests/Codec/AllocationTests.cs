@@ -25,7 +25,7 @@ public sealed class AllocationTests
             && StunIntegrity.VerifyFingerprint(message) == IntegrityStatus.Valid
             && message.TryGetUsername(out _)
             && message.TryGetPriority(out _)
-            && StunValidator.TryValidate(message, "ice-check", out _);
+            && StunValidator.TryValidate(message, StunValidator.Profile.IceCheck, out _);
     }
 
     [Fact]

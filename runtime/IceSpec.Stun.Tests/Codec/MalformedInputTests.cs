@@ -171,7 +171,7 @@ public sealed class MalformedInputTests
         builder.AddIceControlled(2);
         builder.AddUseCandidate();
         builder.AddMessageIntegrity(Key);
-        var result = StunMessageChecker.Check(builder.Written.ToArray(), Key, out _, "ice-check");
+        var result = StunMessageChecker.Check(builder.Written.ToArray(), Key, out _, StunValidator.Profile.IceCheck);
         Assert.Equal("BindingRequestIceCheck.UseCandidate.OnlyWith.IceControlling", result.Violation.Rule);
     }
 
@@ -185,7 +185,7 @@ public sealed class MalformedInputTests
         builder.AddIceControlled(2);
         builder.AddIceControlling(3);
         builder.AddMessageIntegrity(Key);
-        var result = StunMessageChecker.Check(builder.Written.ToArray(), Key, out _, "ice-check");
+        var result = StunMessageChecker.Check(builder.Written.ToArray(), Key, out _, StunValidator.Profile.IceCheck);
         Assert.Equal("BindingRequestIceCheck.OneOf.IceControllingOrIceControlled", result.Violation.Rule);
     }
 

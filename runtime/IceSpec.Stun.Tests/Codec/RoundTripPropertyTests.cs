@@ -42,7 +42,7 @@ public sealed class RoundTripPropertyTests
         if (input.Sha256) builder.AddMessageIntegritySha256(key); // allowed after it (RFC 8489 §14.5), and preferred by receivers
         builder.AddFingerprint();
 
-        var result = StunMessageChecker.Check(builder.Written, key, out var message, "ice-check");
+        var result = StunMessageChecker.Check(builder.Written, key, out var message, StunValidator.Profile.IceCheck);
         Assert.Equal(StunCheckOutcome.Valid, result.Outcome);
         Assert.Equal(input.TransactionId, message.TransactionId.ToArray());
         Assert.Equal(input.Software, message.GetSoftwareString());
@@ -85,7 +85,7 @@ public sealed class RoundTripPropertyTests
     public void RandomBytes_NeverThrow() => Gen.Byte.Array[0, 120].Sample(bytes =>
     {
         StunMessageChecker.Check(bytes, StunKey.ShortTerm("x"), out _);
-        StunMessageChecker.Check(bytes, null, out _, "ice-check");
+        StunMessageChecker.Check(bytes, null, out _, StunValidator.Profile.IceCheck);
     }, iter: 20000);
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class RoundTripPropertyTests
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), (ushort)body.Length);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), StunHeader.MagicCookie);
         body.CopyTo(bytes, 20);
-        StunMessageChecker.Check(bytes, StunKey.ShortTerm("x"), out _, "ice-check");
+        StunMessageChecker.Check(bytes, StunKey.ShortTerm("x"), out _, StunValidator.Profile.IceCheck);
     }, iter: 20000);
 
     [Fact]

@@ -101,7 +101,7 @@ public sealed class LibniceDifferentialTests : IClassFixture<LibniceStunPeer>
         Assert.Equal(0, exit);
         var bytes = Convert.FromHexString(lines[0]);
 
-        var result = StunMessageChecker.Check(bytes, StunKey.ShortTerm(password), out var message, "ice-check");
+        var result = StunMessageChecker.Check(bytes, StunKey.ShortTerm(password), out var message, StunValidator.Profile.IceCheck);
         Assert.Equal(StunCheckOutcome.Valid, result.Outcome);
         Assert.Equal(username, message.GetUsernameString());
         Assert.True(message.TryGetPriority(out var gotPriority));
@@ -130,7 +130,7 @@ public sealed class LibniceDifferentialTests : IClassFixture<LibniceStunPeer>
 
         var (exit, lines) = _libnice.Invoke("build-response", Hex(builder.Written), password, address, port.ToString());
         Assert.Equal(0, exit);
-        var result = StunMessageChecker.Check(Convert.FromHexString(lines[0]), StunKey.ShortTerm(password), out var response, "ice-check");
+        var result = StunMessageChecker.Check(Convert.FromHexString(lines[0]), StunKey.ShortTerm(password), out var response, StunValidator.Profile.IceCheck);
         Assert.Equal(StunCheckOutcome.Valid, result.Outcome);
         Assert.Equal(StunClass.Success, response.Class);
         Assert.True(response.TransactionId.SequenceEqual(builder.TransactionId));

@@ -16,7 +16,7 @@ public sealed class Rfc5769VectorTests
     public void SampleRequest_DecodesToTheStatedValues()
     {
         var bytes = Rfc5769.SampleRequest.Bytes;
-        var result = StunMessageChecker.Check(bytes, ShortTermKey, out var message, profile: "ice-check");
+        var result = StunMessageChecker.Check(bytes, ShortTermKey, out var message, profile: StunValidator.Profile.IceCheck);
         Assert.Equal(StunCheckOutcome.Valid, result.Outcome);
         Assert.Equal(StunMethods.Binding, message.Method);
         Assert.Equal(StunClass.Request, message.Class);

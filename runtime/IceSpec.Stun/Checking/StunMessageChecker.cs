@@ -39,12 +39,12 @@ public readonly record struct StunCheckResult(StunCheckOutcome Outcome, StunPars
 /// </summary>
 public static class StunMessageChecker
 {
-    public static StunCheckResult Check(ReadOnlySpan<byte> buffer, StunKey? key, out StunMessage message, string? profile = null)
+    public static StunCheckResult Check(ReadOnlySpan<byte> buffer, StunKey? key, out StunMessage message, StunValidator.Profile? profile = null)
     {
         var status = StunMessage.TryParse(buffer, out message);
         if (status != StunParseStatus.Ok) return new(StunCheckOutcome.Malformed, status, default);
 
-        var valid = profile is null ? StunValidator.TryValidate(message, out var violation) : StunValidator.TryValidate(message, profile, out violation);
+        var valid = profile is null ? StunValidator.TryValidate(message, out var violation) : StunValidator.TryValidate(message, profile.Value, out violation);
         if (!valid)
         {
             var outcome = violation.Rule == StunValidator.UnknownComprehensionRequiredRule ? StunCheckOutcome.UnknownComprehensionRequired : StunCheckOutcome.RuleViolation;

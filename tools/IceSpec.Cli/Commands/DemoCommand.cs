@@ -47,7 +47,7 @@ public static class DemoCommand
         var bytes = DemoRequest.Build();
         output.WriteLine("== Binding request built with StunMessageBuilder ==");
         output.WriteLine("hex: " + Convert.ToHexStringLower(bytes));
-        var report = MessageInspector.Inspect(bytes, "ice-check", DemoRequest.Credential);
+        var report = MessageInspector.Inspect(bytes, StunValidator.NameOf(StunValidator.Profile.IceCheck), DemoRequest.Credential);
         TextRenderer.Write(output, report);
         output.WriteLine();
         return report.Passed;

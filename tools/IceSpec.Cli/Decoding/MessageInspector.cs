@@ -27,9 +27,11 @@ public static class MessageInspector
         if (status != StunParseStatus.Ok)
             return new MessageReport(bytes, header, status, ParseStatusText.Describe(status, bytes), [], profile, null, null, null);
 
-        var valid = profile is null
-            ? StunValidator.TryValidate(message, out var violation)
-            : StunValidator.TryValidate(message, profile, out violation);
+        // The profile name comes from the command line (--profile accepts only StunValidator.Profiles); a name the spec
+        // does not define gets the plain rules, as it always did.
+        var valid = profile is not null && StunValidator.TryParseProfile(profile, out var handle)
+            ? StunValidator.TryValidate(message, handle, out var violation)
+            : StunValidator.TryValidate(message, out violation);
         // TURN's own rules (turn.spec: attribute formats and each request/response's attributes) for TURN methods.
         if (valid && IceSpec.Turn.TurnMethods.NameOf(message.Method) is not null)
             valid = IceSpec.Turn.TurnValidator.TryValidate(message, out violation);

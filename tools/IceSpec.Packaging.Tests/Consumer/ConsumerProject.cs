@@ -101,7 +101,7 @@ internal static class ConsumerProject
             }
             var found = message.TryGetAcmeFlags(out var flags);
             Console.WriteLine(found ? $"ACME-FLAGS 0x{flags:X8}" : "ACME-FLAGS absent");
-            Console.WriteLine(AcmeValidator.TryValidate(message, "acme", out var violation) ? "acme rules: kept" : $"acme rules: broken {violation.Rule}");
+            Console.WriteLine(AcmeValidator.TryValidate(message, AcmeValidator.Profile.Acme, out var violation) ? "acme rules: kept" : $"acme rules: broken {violation.Rule}");
             if (!found) continue;
             var buffer = new byte[64];
             var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), message.TransactionId);

@@ -4,6 +4,7 @@ namespace IceSpec.Ice.Tests.Machines;
 /// The ICE machines and formulas generated from spec/ice.spec, driven on a virtual clock on their own (the agent in
 /// runtime/IceSpec.Ice/Agent fires them; its tests are under Agent/): these pin the RFC 8445 / RFC 7675 behaviour the spec states.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class IceMachineTests
 {
     [Fact]

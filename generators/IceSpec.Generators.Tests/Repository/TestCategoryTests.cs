@@ -8,7 +8,7 @@ namespace IceSpec.Generators.Tests.Repository;
 /// <summary>
 /// Every test class of the repository carries exactly one <c>[Trait("Category", …)]</c>: <c>unit</c> (in-process, or
 /// only our own processes on loopback), <c>interop</c> (starts a third-party peer or program: coturn, libnice, aioice,
-/// pion, werift, chromium, tshark/editcap, a conformance driver) or <c>lab</c> (the <c>lab</c> collection, the NAT lab,
+/// pion, werift, chromium, tshark/editcap, coturn's turnutils, a conformance driver) or <c>lab</c> (the <c>lab</c> collection, the NAT lab,
 /// network namespaces), so <c>dotnet test --filter Category=unit</c> runs the fast ones alone (README "Tests").
 /// A class whose source uses a peer-starting construct (<see cref="InteropMarkers"/>, <see cref="LabMarkers"/>) and is
 /// filed lower fails here. Source-level (Roslyn syntax) rather than reflection: one test sees every test project.
@@ -20,8 +20,8 @@ public sealed class TestCategoryTests
 
     /// <summary>What starts a third-party process in the tests: the fixtures and helpers that do, and the programs' names.</summary>
     private static readonly Regex InteropMarkers = new(
-        @"\b(CoturnFixture|CoturnCollection|CoturnProcess|LoopbackCoturn|LabServerKind\s*\.\s*Coturn|LibniceStunPeer|LibniceSdpPeer|AioiceDriver|PeerProcess|DriverRegistry\s*\.\s*Get|IcePairRun|HeadlessChromium|TsharkDifferentialTests|AgentCaseCiRun|SeededDefectRun|PackedFeed)\b" +
-        @"|""(chromium|tshark|editcap|turnserver)""|""--impl""\s*,\s*(""(libnice|aioice|pion|werift|coturn)""|agent)",
+        @"\b(CoturnFixture|CoturnCollection|CoturnProcess|LoopbackCoturn|LabServerKind\s*\.\s*Coturn|LibniceStunPeer|LibniceSdpPeer|AioiceDriver|PeerProcess|ExternalProcess|DriverRegistry\s*\.\s*Get|IcePairRun|HeadlessChromium|TsharkDifferentialTests|AgentCaseCiRun|SeededDefectRun|PackedFeed)\b" +
+        @"|""(chromium|tshark|editcap|turnserver|turnutils_\w+)""|""--impl""\s*,\s*(""(libnice|aioice|pion|werift|coturn)""|agent)",
         RegexOptions.CultureInvariant);
 
     /// <summary>What needs the NAT lab (root, network namespaces).</summary>
@@ -34,24 +34,32 @@ public sealed class TestCategoryTests
     internal static IEnumerable<TestClass> Scan(string file, string source)
     {
         var root = CSharpSyntaxTree.ParseText(source).GetRoot();
-        foreach (var type in root.DescendantNodes().OfType<ClassDeclarationSyntax>())
+        var classes = root.DescendantNodes().OfType<ClassDeclarationSyntax>().ToList();
+        // The file's other classes (helpers such as CoturnInterop, fixtures): a test class that names one is judged with it.
+        var helpers = classes.Where(c => !HasTests(c)).GroupBy(c => c.Identifier.Text, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => string.Join('\n', g.Select(Code)), StringComparer.Ordinal);
+        foreach (var type in classes.Where(HasTests))
         {
-            var hasTests = type.Members.OfType<MethodDeclarationSyntax>()
-                .Any(m => m.AttributeLists.SelectMany(l => l.Attributes).Any(a => Name(a) is "Fact" or "Theory"));
-            if (!hasTests) continue;
             var categories = type.AttributeLists.SelectMany(l => l.Attributes)
                 .Where(a => Name(a) == "Trait" && a.ArgumentList?.Arguments.Count == 2 && Literal(a.ArgumentList.Arguments[0]) == "Category")
                 .Select(a => Literal(a.ArgumentList!.Arguments[1]) ?? "?")
                 .ToList();
-            // Its code without comments, verbatim and raw strings (a marker quoted in prose or a pattern is not a use), tokens spaced.
-            var text = string.Join(' ', type.DescendantTokens()
-                .Where(t => !t.IsKind(SyntaxKind.MultiLineRawStringLiteralToken) && !t.IsKind(SyntaxKind.SingleLineRawStringLiteralToken) && !t.Text.StartsWith("@\"", StringComparison.Ordinal))
-                .Select(t => t.Text));
+            var code = Code(type);
+            var text = string.Join('\n', helpers.Where(h => Regex.IsMatch(code, $@"\b{h.Key}\b")).Select(h => h.Value).Prepend(code));
             var required = LabMarkers.IsMatch(text) ? "lab" : InteropMarkers.IsMatch(text) ? "interop" : "unit";
             var line = type.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
             yield return new TestClass(file, line, type.Identifier.Text, categories, required);
         }
     }
+
+    private static bool HasTests(ClassDeclarationSyntax type) =>
+        type.Members.OfType<MethodDeclarationSyntax>().Any(m => m.AttributeLists.SelectMany(l => l.Attributes).Any(a => Name(a) is "Fact" or "Theory"));
+
+    /// <summary>A class's code without comments, verbatim and raw strings (a marker quoted in prose or a pattern is not a use), tokens spaced.</summary>
+    private static string Code(ClassDeclarationSyntax type) =>
+        string.Join(' ', type.DescendantTokens()
+            .Where(t => !t.IsKind(SyntaxKind.MultiLineRawStringLiteralToken) && !t.IsKind(SyntaxKind.SingleLineRawStringLiteralToken) && !t.Text.StartsWith("@\"", StringComparison.Ordinal))
+            .Select(t => t.Text));
 
     private static string Name(AttributeSyntax attribute) => attribute.Name.ToString() switch
     {
@@ -92,7 +100,7 @@ public sealed class TestCategoryTests
     }
 
     [Fact]
-    public void ThisTestFindsAnUnfiledClassAndAPeerStartingUnitClass()
+    public void ThisTestFindsAnUnfiledClassAndPeerStartingUnitClasses()
     {
         const string Source = """
             [Trait("Category", "unit")]
@@ -109,12 +117,18 @@ public sealed class TestCategoryTests
 
             [Trait("Category", "unit")]
             public sealed class FineTests { [Fact] public void Fine() { } }
+
+            public static class Uclient { public static void Run() => ExternalProcess.Start("turnutils_uclient"); }
+
+            [Trait("Category", "unit")]
+            public sealed class ThroughAHelperTests { [Fact] public void Channel() => Uclient.Run(); }
             """;
         var problems = Scan("seeded.cs", Source).Select(Problem).ToList();
-        Assert.Equal(4, problems.Count);
+        Assert.Equal(5, problems.Count);
         Assert.Contains("DriverTests: Category 'unit' but it starts peers of the interop kind", problems[0]);
         Assert.Contains("CellTests: Category 'interop' but it starts peers of the lab kind", problems[1]);
         Assert.Contains("PlainTests: 0 Category traits", problems[2]);
         Assert.Null(problems[3]);
+        Assert.Contains("ThroughAHelperTests: Category 'unit' but it starts peers of the interop kind", problems[4]);
     }
 }

@@ -5,6 +5,7 @@ using IceSpec.Conformance.Runner;
 
 namespace IceSpec.Conformance.Tests;
 
+[Trait("Category", "unit")]
 public sealed class CaseModelTests
 {
     [Theory]

@@ -7,6 +7,7 @@ namespace IceSpec.Generators.Tests;
 /// Each ISPECnnn the generator can report, triggered by a small spec: ID, file, exact span (computed from the test's own
 /// text), and message. A diagnostic is what a spec author sees; a span off by one column sends them to the wrong place.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class DiagnosticTests
 {
     private const string Path = "/specs/acme.spec";

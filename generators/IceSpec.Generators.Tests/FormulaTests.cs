@@ -8,6 +8,7 @@ namespace IceSpec.Generators.Tests;
 /// Top-level consts and formulas (ice.spec's candidate and pair priorities): the generated code is compiled against the
 /// runtime, loaded, and run on the RFC's own numbers.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class FormulaTests
 {
     private static readonly Lazy<Assembly> IceAssembly = new(() =>

@@ -10,6 +10,7 @@ namespace IceSpec.Generators.Tests;
 /// the spec (a code, a type, a guard). IceSpec.Stun itself compiles this output (this project references it), so these
 /// checks are about meaning, not about compiling.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class GeneratedOutputTests
 {
     private static readonly GeneratorRun Stun = GeneratorHarness.Run(new SpecInput("/specs/stun.spec", SpecFiles.Stun));

@@ -11,6 +11,7 @@ namespace IceSpec.Generators.Tests;
 /// The pipeline's named steps (<see cref="SpecGenerator.TrackingNames"/>) stay Cached or Unchanged when what they read did
 /// not change: a C# edit must not re-parse or re-emit the spec, and an edit to one spec must not re-parse another.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class IncrementalCachingTests
 {
     private const string StunPath = "/specs/stun.spec";

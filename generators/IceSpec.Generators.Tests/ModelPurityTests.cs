@@ -13,6 +13,7 @@ namespace IceSpec.Generators.Tests;
 /// compilation, a location…) is kept in it, or the driver would hold whole compilations alive and never see two runs'
 /// outputs as equal.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ModelPurityTests
 {
     private static readonly Type[] Forbidden =

@@ -9,6 +9,7 @@ namespace IceSpec.Generators.Tests;
 /// Every construct of the spec language parses into the expected model. Structure is compared with spans stripped
 /// (<see cref="WithoutSpans"/>); <see cref="ParserSpanTests"/> checks the spans themselves.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ParserTests
 {
     private static readonly SourceSpan N = SourceSpan.None;
@@ -374,6 +375,7 @@ public sealed class ParserTests
 }
 
 /// <summary>Spans in the parsed model: 0-based lines and columns, from the first character of a construct to its last.</summary>
+[Trait("Category", "unit")]
 public sealed class ParserSpanTests
 {
     private const string Text = """

@@ -12,6 +12,7 @@ namespace IceSpec.Generators.Tests;
 /// unsupported formats, mixed durations and numbers, reachability, span ends): each says what a spec author sees and
 /// asserts the behaviour the fix gave, so the bugs stay fixed.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class SpecEdgeCaseTests
 {
     private const string Path = "/specs/acme.spec";

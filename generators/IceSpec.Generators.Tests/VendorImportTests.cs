@@ -10,6 +10,7 @@ namespace IceSpec.Generators.Tests;
 /// A vendor spec in its own assembly: it imports stun (given with IceSpecEmit=false, its code already lives in IceSpec.Stun),
 /// declares its own attributes and a message rule over STUN's USERNAME, and gets only its own code.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class VendorImportTests
 {
     public const string Acme = """

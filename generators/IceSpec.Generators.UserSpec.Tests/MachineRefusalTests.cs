@@ -9,6 +9,7 @@ namespace IceSpec.Generators.UserSpec.Tests;
 /// one whose only transition's guard is false, are refused with the state, the event, the guard and what the spec cites
 /// — the citations read here from acme.spec itself.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class MachineRefusalTests
 {
     private static readonly string Spec = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "acme.spec"));

@@ -4,6 +4,7 @@ using IceSpec.Stun;
 namespace IceSpec.Generators.UserSpec.Tests;
 
 /// <summary>Everything here is generated from acme.spec; the test writes no codec code of its own.</summary>
+[Trait("Category", "unit")]
 public sealed class VendorSpecTests
 {
     private static readonly byte[] SessionId = Enumerable.Range(0, 16).Select(i => (byte)(0xA0 + i)).ToArray();

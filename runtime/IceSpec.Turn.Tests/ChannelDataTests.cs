@@ -1,6 +1,7 @@
 namespace IceSpec.Turn.Tests;
 
 /// <summary>ChannelData framing (RFC 8656 §12.4, §12.5) and stream cutting.</summary>
+[Trait("Category", "unit")]
 public sealed class ChannelDataTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using IceSpec.Cli;
 namespace IceSpec.Captures.Tests;
 
 /// <summary><c>icespec analyze</c> run in-process: text, timeline, SVG/HTML diagrams, and bad input.</summary>
+[Trait("Category", "unit")]
 public class AnalyzeCommandTests
 {
     private static string Pcap(string name) => Path.Combine(Frames.Pcaps, name);

@@ -5,6 +5,7 @@ using IceSpec.Captures.Credentials;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>The analyzer on hand-built exchanges: retransmissions, timeouts (RFC 8489 §6.2.1) driving the pair machine, RTT.</summary>
+[Trait("Category", "unit")]
 public class AnalyzerTests
 {
     private static readonly IPEndPoint Left = IPEndPoint.Parse("10.0.0.1:5000");

@@ -9,6 +9,7 @@ namespace IceSpec.Captures.Tests;
 /// timestamps, and pcapng (written by Wireshark's editcap) with its if_tsresol; cut-short and foreign files.
 /// The base file is written by SharpPcap's writer; the variants are that file converted by editcap or byte-swapped.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class CaptureFormatTests : IDisposable
 {
     private static readonly byte[] Frame = Frames.Udp(IPEndPoint.Parse("10.0.0.1:5000"), IPEndPoint.Parse("10.0.0.2:3478"), Frames.Stun(0x0001, 7));

@@ -4,6 +4,7 @@ using IceSpec.Cli;
 namespace IceSpec.Captures.Tests;
 
 /// <summary><c>icespec decode</c> on classic STUN (RFC 3489): stund's capture in text and JSON, the filters, and hex input.</summary>
+[Trait("Category", "unit")]
 public class ClassicDecodeCommandTests
 {
     private static readonly string Stund = Path.Combine(Frames.Pcaps, "classic-stun-stund.pcapng");

@@ -9,6 +9,7 @@ namespace IceSpec.Captures.Tests;
 /// The classic STUN (RFC 3489) recognizer: what it accepts and rejects, its attribute reading (on stund's and coturn's
 /// real answers from pcaps/classic-stun-*.pcapng), the decoder's use of it, and request/response pairing by 16-byte ID.
 /// </summary>
+[Trait("Category", "unit")]
 public class ClassicStunTests
 {
     private static readonly IPEndPoint Client = IPEndPoint.Parse("10.0.0.1:50000");

@@ -8,6 +8,7 @@ namespace IceSpec.Captures.Tests;
 /// expected analysis (NAME.expected.json, reviewed by hand): every field the expected file names must be there with that
 /// value; arrays must have the same length. Each broken capture breaks exactly one named rule.
 /// </summary>
+[Trait("Category", "unit")]
 public class CorpusAnalysisTests
 {
     public static TheoryData<string> Captures() => new(CaptureNames());

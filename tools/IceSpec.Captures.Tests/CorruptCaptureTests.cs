@@ -3,6 +3,7 @@ using IceSpec.Cli;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>Bad input gives a clear answer, never a crash: every capture of the corpus (but broken/) with random bytes flipped, decoded, analysed and diagnosed.</summary>
+[Trait("Category", "unit")]
 public class CorruptCaptureTests
 {
     /// <summary>The captures of pcaps/ and pcaps/lab/ (Linux cooked headers), relative to pcaps/.</summary>

@@ -6,6 +6,7 @@ using IceSpec.Cli;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>Per-message keys: ICE short-term by USERNAME's receiver ufrag and transaction, TURN long-term by user; the CLI options and file.</summary>
+[Trait("Category", "unit")]
 public class CredentialTests
 {
     private static readonly IPEndPoint Left = IPEndPoint.Parse("10.0.0.1:5000");

@@ -4,6 +4,7 @@ using IceSpec.Cli;
 namespace IceSpec.Captures.Tests;
 
 /// <summary><c>icespec decode FILE.pcap</c> run in-process: integrity with coturn's credentials, filters, JSON, bad files.</summary>
+[Trait("Category", "unit")]
 public class DecodeCaptureCommandTests
 {
     private static readonly string Udp = Path.Combine(Frames.Pcaps, "coturn-uclient-udp.pcap");

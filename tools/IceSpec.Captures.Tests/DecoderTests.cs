@@ -3,6 +3,7 @@ using System.Net;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>The decoder on hand-built frames: TCP reassembly, ChannelData after ChannelBind, IPv6, non-STUN traffic.</summary>
+[Trait("Category", "unit")]
 public class DecoderTests
 {
     private static readonly IPEndPoint Client = IPEndPoint.Parse("10.0.0.1:50000");

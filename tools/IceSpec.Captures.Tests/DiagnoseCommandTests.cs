@@ -4,6 +4,7 @@ using IceSpec.Cli;
 namespace IceSpec.Captures.Tests;
 
 /// <summary><c>icespec diagnose</c> on the command line (text, JSON, labels, exit codes, bad input) and the diagnosis section of <c>icespec analyze</c>.</summary>
+[Trait("Category", "unit")]
 public class DiagnoseCommandTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args)

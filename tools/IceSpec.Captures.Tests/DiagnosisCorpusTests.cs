@@ -10,6 +10,7 @@ namespace IceSpec.Captures.Tests;
 /// fires where it should not fails the case — and each expected finding names its frames (among those reported) and its
 /// RFC section.
 /// </summary>
+[Trait("Category", "unit")]
 public class DiagnosisCorpusTests
 {
     private static readonly string Corpus = Path.Combine(Frames.Pcaps, "diagnose");

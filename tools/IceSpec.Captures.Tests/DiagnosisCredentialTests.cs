@@ -14,6 +14,7 @@ namespace IceSpec.Captures.Tests;
 /// doctored (a seeded defect: the same capture with its candidates withheld, delayed, its end-of-candidates removed, a
 /// password taken away) and not on the same capture undoctored; and hand-built exchanges for what the corpus lacks.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class DiagnosisCredentialTests : IDisposable
 {
     private static readonly string Corpus = Path.Combine(Frames.Pcaps, "diagnose");

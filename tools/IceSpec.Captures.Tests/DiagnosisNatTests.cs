@@ -11,6 +11,7 @@ namespace IceSpec.Captures.Tests;
 /// captures that have the behaviour and not on the same captures doctored to lack it (the seeded defects); the NAT-lab
 /// corpus cases (pcaps/diagnose/nat-*, run by DiagnosisCorpusTests) say which pairs can work; clean loopback captures give no NAT finding.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class DiagnosisNatTests : IDisposable
 {
     private static readonly IPEndPoint HostA = IPEndPoint.Parse("10.1.1.2:5000");

@@ -10,6 +10,7 @@ namespace IceSpec.Captures.Tests;
 /// with TTL 64, those it receives lower), B's host ("b") or a router ("pub"). Each test changes one sighting from its
 /// neighbour and the outcome changes with it.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class DiagnosisPairTests : IDisposable
 {
     private const string PasswordA = "AgentAPasswordAAAAAAAAAA", PasswordB = "AgentBPasswordBBBBBBBBBB";

@@ -13,6 +13,7 @@ namespace IceSpec.Captures.Tests;
 /// on the same session without it (the doctored evidence that a rule without its key condition would get wrong); the
 /// corpus cases (pcaps/diagnose/time-*, live-*, run by <see cref="DiagnosisCorpusTests"/>) show them on real captures.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class DiagnosisTimeTests : IDisposable
 {
     private sealed record Agent(string Ufrag, string Password, IPEndPoint Address, bool Controlling);

@@ -14,6 +14,7 @@ namespace IceSpec.Captures.Tests;
 /// time: the one condition each finding rests on changed) the finding appears, disappears or turns into another; and
 /// hand-built exchanges give the refusals no capture has (440, 442, 443, 508 on CreatePermission, 437 on Allocate).
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class DiagnosisTurnTests : IDisposable
 {
     private static readonly string Corpus = Path.Combine(Frames.Pcaps, "diagnose");

@@ -3,6 +3,7 @@ using System.Net;
 namespace IceSpec.Captures.Tests;
 
 /// <summary>IP fragment reassembly (RFC 791 §3.2, RFC 8200 §4.5) on hand-built fragments, and tshark's reading of the same file.</summary>
+[Trait("Category", "interop")]
 public class FragmentTests
 {
     private static readonly IPEndPoint Client4 = IPEndPoint.Parse("10.0.0.1:50000");

@@ -10,6 +10,7 @@ namespace IceSpec.Captures.Tests;
 /// moves as RFC 8445 forbids are reported as refused by the machine, with the citation spec/ice.spec gives the state;
 /// the same exchanges with what the RFC asks for in between are not.
 /// </summary>
+[Trait("Category", "unit")]
 public class PairMonitorTests
 {
     private static readonly IPEndPoint Left = IPEndPoint.Parse("10.0.0.1:5000");

@@ -7,6 +7,7 @@ namespace IceSpec.Captures.Tests;
 /// STUN carried by a TURN server (RFC 8656 §11 Send/Data indications, §12.4 ChannelData) is decoded too, between the
 /// allocation's relayed address and the peer — what an ICE check through a relayed candidate looks like to the peer.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class RelayedMessageTests
 {
     private static readonly IPEndPoint Client = IPEndPoint.Parse("10.0.0.2:40000");

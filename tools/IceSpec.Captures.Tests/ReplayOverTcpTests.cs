@@ -11,6 +11,7 @@ namespace IceSpec.Captures.Tests;
 /// through a <see cref="TcpTap"/> whose port answers nothing over UDP: a replay that gets its answers can only have got
 /// them over TCP, and the tap counts the connections and bytes.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class ReplayOverTcpTests : IAsyncLifetime
 {
     private readonly DirectoryInfo _logs = Directory.CreateTempSubdirectory("icespec-replay-tcp-test-");

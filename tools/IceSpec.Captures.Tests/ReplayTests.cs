@@ -9,6 +9,7 @@ namespace IceSpec.Captures.Tests;
 /// agents the tool starts itself (<c>--impl</c>): <see cref="ReplayToStartedServerTests"/>, <see cref="ReplayToStartedAgentTests"/>;
 /// over TCP: <see cref="ReplayOverTcpTests"/>.
 /// </summary>
+[Trait("Category", "interop")]
 public class ReplayTests
 {
     private static string AioiceTarget => Path.Combine(Frames.Pcaps, "peers", "aioice_target.py");

@@ -9,6 +9,7 @@ namespace IceSpec.Captures.Tests;
 /// its host candidate with USERNAME <c>AGENTUFRAG:SIDEUFRAG</c> and its password; its own checks are answered. Values
 /// that must differ (XOR-MAPPED-ADDRESS, USERNAME) are not compared; class, error code and attribute types in order are.
 /// </summary>
+[Trait("Category", "interop")]
 public class ReplayToStartedAgentTests
 {
     /// <summary>The two checks of AioC (the first, nominating one; a consent check 4.5 s later), replayed at 20× speed.</summary>

@@ -8,6 +8,7 @@ namespace IceSpec.Captures.Tests;
 /// servers: free ports on 127.0.0.1, loopback peers allowed) with the capture's user alice@example.org, replays
 /// turnutils_uclient's second allocation (the one with channels) and stops the server by PID.
 /// </summary>
+[Trait("Category", "interop")]
 public class ReplayToStartedServerTests
 {
     [Theory]

@@ -8,6 +8,7 @@ namespace IceSpec.Captures.Tests;
 /// segment 2^31 bytes from the expected sequence number once stopped decode and analyze with an internal error and lost
 /// the rest of the capture; now it is a note and every later message is still decoded.
 /// </summary>
+[Trait("Category", "unit")]
 public class SequenceWindowTests
 {
     private static readonly IPEndPoint Client = IPEndPoint.Parse("10.0.0.1:50000");

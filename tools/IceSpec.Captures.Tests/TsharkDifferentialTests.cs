@@ -10,6 +10,7 @@ namespace IceSpec.Captures.Tests;
 /// with commas; so do we). Classic STUN (RFC 3489) is a protocol of its own in Wireshark ("classicstun", the messages
 /// without magic cookie): its fields are compared with our <see cref="CapturedKind.ClassicStun"/> messages.
 /// </summary>
+[Trait("Category", "interop")]
 public class TsharkDifferentialTests
 {
     /// <summary>tshark field, and how to compute the same text from one of our messages (null: the message has none).</summary>

@@ -11,6 +11,7 @@ namespace IceSpec.Captures.Tests;
 /// the client's authentication machine, whose refusals were once ignored), and a permission created again after it
 /// expired is a new permission (RFC 8656 §9), not a refused install that leaves the peer without one.
 /// </summary>
+[Trait("Category", "unit")]
 public class TurnMonitorTests
 {
     private static readonly IPEndPoint Client = IPEndPoint.Parse("10.0.0.1:5000");

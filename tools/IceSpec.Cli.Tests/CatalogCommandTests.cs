@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace IceSpec.Cli.Tests;
 
 /// <summary><c>icespec catalog [--json]</c>: the STUN, TURN and ICE catalogs with the cases that check each row.</summary>
+[Trait("Category", "unit")]
 public class CatalogCommandTests
 {
     [Fact]

@@ -1,6 +1,7 @@
 namespace IceSpec.Cli.Tests;
 
 /// <summary>RFC 3489 ("classic STUN") messages are recognised and labelled, not just called malformed.</summary>
+[Trait("Category", "unit")]
 public class ClassicStunTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace IceSpec.Cli.Tests;
 /// declaration is a usage error (exit 2) naming the file and entry, never a stack trace. (Names are padded to the longest
 /// registered one, and other tests register drivers in the same process: the listing is matched with that in mind.)
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ConformanceDriverOptionsTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("icespec-cli-implementations-").FullName;

@@ -1,6 +1,7 @@
 namespace IceSpec.Cli.Tests;
 
 /// <summary>Verifying MESSAGE-INTEGRITY(-SHA256) with short-term and long-term keys given on the command line.</summary>
+[Trait("Category", "unit")]
 public class DecodeIntegrityTests
 {
     [Theory]

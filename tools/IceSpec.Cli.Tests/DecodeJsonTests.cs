@@ -3,6 +3,7 @@ using System.Text.Json;
 namespace IceSpec.Cli.Tests;
 
 /// <summary><c>icespec decode --json</c>: one parseable object per message with the documented property names.</summary>
+[Trait("Category", "unit")]
 public class DecodeJsonTests
 {
     [Fact]

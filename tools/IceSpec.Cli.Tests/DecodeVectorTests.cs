@@ -1,6 +1,7 @@
 namespace IceSpec.Cli.Tests;
 
 /// <summary><c>icespec decode</c> on the RFC 5769 vectors prints the values RFC 5769 says each one carries.</summary>
+[Trait("Category", "unit")]
 public class DecodeVectorTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 namespace IceSpec.Cli.Tests;
 
 /// <summary><c>icespec demo</c>: every vector verified, a request built and read back, the retransmission schedule.</summary>
+[Trait("Category", "unit")]
 public class DemoCommandTests
 {
     private static readonly Lazy<CliResult> Demo = new(() => CliRunner.Run("demo"));

@@ -1,6 +1,7 @@
 namespace IceSpec.Cli.Tests;
 
 /// <summary>Hex from the argument or standard input: spaces, newlines and 0x ignored; bad hex is a usage error.</summary>
+[Trait("Category", "unit")]
 public class HexInputTests
 {
     [Fact]

@@ -1,6 +1,7 @@
 namespace IceSpec.Cli.Tests;
 
 /// <summary><c>icespec ice offer|answer</c>: two instances connect on loopback through a signalling directory and swap lines.</summary>
+[Trait("Category", "unit")]
 public sealed class IceCommandTests
 {
     [Theory]

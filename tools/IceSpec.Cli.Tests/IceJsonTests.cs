@@ -41,6 +41,7 @@ public sealed class IceJsonRun : IAsyncLifetime
 /// <c>icespec ice offer|answer --json</c>: every line is JSON with the fields docs/ice-json.md documents, in
 /// the documented order; and the same validator refuses broken streams made from the real ones.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class IceJsonTests(IceJsonRun run) : IClassFixture<IceJsonRun>
 {
     private static readonly IceJsonSchema Schema = IceJsonSchema.FromMarkdown(Repository.File("docs", "ice-json.md"));

@@ -8,6 +8,7 @@ namespace IceSpec.Cli.Tests;
 /// <c>icespec ice offer|answer --timeout S</c> bounds every stage, and the error names it (stderr, and the JSON
 /// <c>error</c> line's <c>stage</c>): gathering, the peer's description, the checks, the exchange.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class IceTimeoutTests
 {
     [Fact]
@@ -108,6 +109,7 @@ public sealed class IceTimeoutTests
 /// say end after --timeout without a line sent or received. 10 s: under heavy load (two cores, load average 27) the
 /// checks alone took 3 s.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class IceExchangeTimeoutTests
 {
     [Fact]

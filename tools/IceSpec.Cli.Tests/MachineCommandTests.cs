@@ -1,6 +1,7 @@
 namespace IceSpec.Cli.Tests;
 
 /// <summary><c>icespec machine NAME --format mermaid|dot</c>.</summary>
+[Trait("Category", "unit")]
 public class MachineCommandTests
 {
     [Fact]

@@ -4,6 +4,7 @@ namespace IceSpec.Cli.Tests;
 /// Each kind of broken message gets its own sentence, exit code 1 and no exception text. The inputs are the RFC 5769
 /// §2.2 response with one thing changed.
 /// </summary>
+[Trait("Category", "unit")]
 public class MalformedInputTests
 {
     private static readonly string Good = RfcText.Compact(RfcText.SampleIPv4Response);

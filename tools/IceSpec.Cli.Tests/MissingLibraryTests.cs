@@ -7,6 +7,7 @@ namespace IceSpec.Cli.Tests;
 /// the built tool runs in a private mount namespace where /dev/null is bind-mounted over every libpcap shared object
 /// (needs root, as the tests run). The same commands outside the namespace still work, so the message cannot fire wrongly.
 /// </summary>
+[Trait("Category", "lab")]
 public sealed class MissingLibraryTests
 {
     private static readonly string Capture = Repository.File("pcaps", "coturn-uclient-udp.pcap");

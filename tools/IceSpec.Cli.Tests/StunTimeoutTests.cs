@@ -5,6 +5,7 @@ using System.Net.Sockets;
 namespace IceSpec.Cli.Tests;
 
 /// <summary><c>icespec stun --timeout S</c> bounds the whole request, whatever stage it is in, and names the stage.</summary>
+[Trait("Category", "unit")]
 public sealed class StunTimeoutTests
 {
     [Fact]

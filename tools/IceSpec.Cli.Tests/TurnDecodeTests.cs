@@ -4,6 +4,7 @@ using IceSpec.Turn;
 namespace IceSpec.Cli.Tests;
 
 /// <summary>TURN messages in <c>icespec decode</c>: named, their attributes understood, turn.spec's rules applied.</summary>
+[Trait("Category", "unit")]
 public class TurnDecodeTests
 {
     private static string Hex(bool withRequestedTransport)

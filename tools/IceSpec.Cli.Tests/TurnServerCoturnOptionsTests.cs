@@ -8,6 +8,7 @@ namespace IceSpec.Cli.Tests;
 /// <c>icespec turn-server</c> takes a coturn command line: the built tool started with coturn's short options serves an
 /// allocation with what they say (port, realm, user, relay range); coturn options it lacks are refused naming the equivalent.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class TurnServerCoturnOptionsTests
 {
     [Fact]

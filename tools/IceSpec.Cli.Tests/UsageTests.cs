@@ -1,6 +1,7 @@
 namespace IceSpec.Cli.Tests;
 
 /// <summary>Command-line mistakes exit 2 with a message, never a stack trace.</summary>
+[Trait("Category", "unit")]
 public class UsageTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// the capabilities, commands and environment they had when they were C# (no environment, sources beside the assembly,
 /// builds in the cache).
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class BundledImplementationsTests
 {
     private static readonly string Kit = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory);

@@ -6,6 +6,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// <c>--driver NAME=COMMAND</c> with its <c>--capabilities</c> and <c>--description</c> after it: commands split like a
 /// shell (quotes, escapes, variables; no command substitution or operators), and each misuse named.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class CommandLineDriversTests
 {
     private static IReadOnlyList<DriverDeclaration> Parse(params string[] optionsAndValues) =>

@@ -7,6 +7,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// <c>.complete</c>), placeholders and the environment reach the driver, and each step that fails says what failed with
 /// the <c>requires</c> hint.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class DeclaredDriverPreparationTests : IDisposable
 {
     private const string Hint = "Needs the fake toolchain (apt-get install fake).";

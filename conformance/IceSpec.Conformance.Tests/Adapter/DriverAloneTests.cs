@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace IceSpec.Conformance.Tests.Adapter;
 
 /// <summary>Each bundled driver on its own: the start, gathering on loopback and bad commands (conformance/ADAPTER.md).</summary>
+[Trait("Category", "interop")]
 public sealed class DriverAloneTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(15);

@@ -5,6 +5,7 @@ using IceSpec.Conformance.Adapter;
 namespace IceSpec.Conformance.Tests.Adapter;
 
 /// <summary>Drivers that die, and names that do not exist: clear errors, no hangs.</summary>
+[Trait("Category", "interop")]
 public sealed class DriverFailureTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// only, in both roles; each side's selected pair must be a TCP host pair whose local ends are one active and one passive
 /// candidate of the same connection, and the datagrams must cross it byte for byte both ways.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class DriverIceTcpTests(ITestOutputHelper output)
 {
     /// <summary>

@@ -5,6 +5,7 @@ using IceSpec.Conformance.Adapter;
 namespace IceSpec.Conformance.Tests.Adapter;
 
 /// <summary>Drivers started inside a network namespace (the NAT lab's way): they run there, and connect there.</summary>
+[Trait("Category", "lab")]
 public sealed class DriverNamespaceTests : IAsyncLifetime
 {
     private readonly string _namespace = $"icespec-drv-{Environment.ProcessId}-{Random.Shared.Next(100000)}";

@@ -7,6 +7,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// Every ordered pair of bundled drivers connects over loopback with host candidates (RFC 8445), each checked from both
 /// ends: the selected pairs mirror each other and the datagrams arrive byte for byte. One class, so pairs run in sequence.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class DriverPairTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string> AllOrderedPairs()

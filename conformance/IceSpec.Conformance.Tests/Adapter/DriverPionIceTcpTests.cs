@@ -10,6 +10,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// peer-reflexive (RFC 8445 §7.3.1.3). Both selected pairs must name that one connection, and the datagrams must cross it
 /// byte for byte both ways (<see cref="DriverIceTcpTests.AssertConnected"/>).
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class DriverPionIceTcpTests(ITestOutputHelper output)
 {
     [Fact]

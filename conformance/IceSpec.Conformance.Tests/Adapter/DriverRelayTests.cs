@@ -9,6 +9,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// Each driver with itself through a real coturn with <c>policy: relay</c> (RFC 8656 allocations over UDP and TCP):
 /// both sides must select a relayed local candidate and still pass the datagrams.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class DriverRelayTests(LoopbackCoturn coturn, ITestOutputHelper output) : IClassFixture<LoopbackCoturn>
 {
     public static TheoryData<string, string> DriversAndTransports()

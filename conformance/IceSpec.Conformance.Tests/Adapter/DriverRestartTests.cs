@@ -12,6 +12,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// credentials after the restart (the seeded defect <c>OldCredentialsAfterRestart</c>) and a driver that declares restart
 /// but answers <c>unsupported</c> make the case fail, naming the side.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class DriverRestartTests(ITestOutputHelper output)
 {
     /// <summary>On loopback the checks take milliseconds: a shorter bound than the lab's keeps the failing runs short.</summary>

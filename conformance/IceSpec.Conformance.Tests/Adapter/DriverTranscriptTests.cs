@@ -8,6 +8,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// event printed, timed, in the form <c>icespec diagnose --signalling</c> reads — each side's own agent from its events,
 /// the peer as it was told from its commands, trickled candidates with the time each was given, end-of-candidates.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class DriverTranscriptTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("icespec-transcript-").FullName;

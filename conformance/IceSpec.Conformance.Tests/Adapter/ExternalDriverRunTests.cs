@@ -10,6 +10,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// declared in a file outside the repository gets its cells in the report next to libnice's; one whose command is wrong is
 /// reported as not prepared while the run goes on; one without a nomination capability gets unsupported cells.
 /// </summary>
+[Trait("Category", "lab")]
 [Collection("lab")]
 public sealed class ExternalDriverRunTests(ITestOutputHelper output) : IDisposable
 {

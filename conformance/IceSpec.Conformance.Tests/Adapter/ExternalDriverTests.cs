@@ -9,6 +9,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// implementations file there (registered as <c>--implementations</c> registers it) or with <c>--driver NAME=COMMAND
 /// --capabilities …</c> through the CLI, runs a real ICE pair against a bundled driver over loopback.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class ExternalDriverTests(ITestOutputHelper output) : IDisposable
 {
     private const string Requires = "Needs Debian's python3-aioice for /usr/bin/python3.";

@@ -3,6 +3,7 @@ using IceSpec.Conformance.Adapter;
 namespace IceSpec.Conformance.Tests.Adapter;
 
 /// <summary>Implementations files (conformance/ADAPTER.md "Declaring a driver"): what a good one gives, and each mistake's message naming the file and the entry.</summary>
+[Trait("Category", "unit")]
 public sealed class ImplementationsFileTests : IDisposable
 {
     private const string Good = "'name': 'ext', 'description': 'an external stack', 'capabilities': ['aggressive', 'stun'], 'command': ['python3', 'driver.py']";

@@ -12,6 +12,7 @@ namespace IceSpec.Conformance.Tests.AgentCases;
 /// third-party implementation with the kit's known-failures list applied (a new failure, or a listed failure that
 /// passes for good, fails the test).
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class AgentCaseSuiteTests(AgentCaseCiRun run, ITestOutputHelper output) : IClassFixture<AgentCaseCiRun>
 {
     [Theory]

@@ -10,6 +10,7 @@ namespace IceSpec.Conformance.Tests.AgentCases;
 /// tester on the controlled host; the tester sees the IUT's checks from the NAT's address, so a case that matches sources
 /// to the IUT's candidates is inconclusive there, never failed; the lab's namespaces are gone afterwards.
 /// </summary>
+[Trait("Category", "lab")]
 public sealed class AgentCasesInTheLabTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("icespec-agent-lab-").FullName;

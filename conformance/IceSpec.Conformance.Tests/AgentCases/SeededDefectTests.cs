@@ -12,6 +12,7 @@ namespace IceSpec.Conformance.Tests.AgentCases;
 /// the agent without the defect. Every row is judged on one shared run (<see cref="SeededDefectRun"/>). The kill rate
 /// (defects caught / defects planted) is printed, with the agent cases nothing shows failing: none may be left.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class SeededDefectTests(SeededDefectRun run, ITestOutputHelper output) : IClassFixture<SeededDefectRun>
 {
     /// <summary>

@@ -5,6 +5,7 @@ using IceSpec.Conformance.Lab;
 namespace IceSpec.Conformance.Tests.Lab;
 
 /// <summary>Ctrl-C (SIGINT) during <c>icespec conformance run</c> tears the lab down: no namespace of that run is left.</summary>
+[Trait("Category", "lab")]
 [Collection("lab")]
 public sealed class InterruptTests : IDisposable
 {

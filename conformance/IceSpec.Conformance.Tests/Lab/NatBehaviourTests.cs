@@ -3,6 +3,7 @@ using IceSpec.Conformance.Lab;
 namespace IceSpec.Conformance.Tests.Lab;
 
 /// <summary>Each NAT the lab builds shows, measured with UDP probes, the RFC 4787 behaviour its type claims.</summary>
+[Trait("Category", "lab")]
 [Collection("lab")]
 public sealed class NatBehaviourTests
 {

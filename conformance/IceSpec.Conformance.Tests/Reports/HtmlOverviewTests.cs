@@ -12,6 +12,7 @@ namespace IceSpec.Conformance.Tests.Reports;
 /// "failures only" filter hides what passed and keeps what failed, and a failing mark's link opens its details.
 /// Screenshots are saved beside the test assembly: report-overview.png, report-failures-only.png, report-arrived.png.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class HtmlOverviewTests(ITestOutputHelper output) : IDisposable
 {
     private const int Width = 1366;

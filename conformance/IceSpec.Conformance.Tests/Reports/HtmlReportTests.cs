@@ -4,6 +4,7 @@ using IceSpec.Conformance.Reports;
 namespace IceSpec.Conformance.Tests.Reports;
 
 /// <summary>The HTML report, opened in headless Chromium, renders one matrix per scenario with every cell, and the server cases.</summary>
+[Trait("Category", "interop")]
 public sealed class HtmlReportTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("icespec-html-").FullName;

@@ -6,6 +6,7 @@ using IceSpec.Conformance.Reports;
 namespace IceSpec.Conformance.Tests.Reports;
 
 /// <summary>The JSON, JUnit, Markdown and console renderings are well-formed and count what the report holds.</summary>
+[Trait("Category", "unit")]
 public sealed class ReportFormatTests
 {
     private readonly ConformanceReport _report = SampleReport.Create();

@@ -10,6 +10,7 @@ namespace IceSpec.Conformance.Tests.Reports;
 /// *Seconds; <c>conformance merge</c> reads a schema 1 report (no schemaVersion, TimeSpan strings, milliseconds; the
 /// fixture is written as that version wrote it) and refuses a schema it does not know, naming the file.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ReportSchemaTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("icespec-schema-").FullName;

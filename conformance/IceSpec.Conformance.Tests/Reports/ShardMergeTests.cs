@@ -11,6 +11,7 @@ namespace IceSpec.Conformance.Tests.Reports;
 /// reports into the report of the whole run: exactly (a report split by the shard function and merged back), and end to
 /// end (two real shards against a real single run: the same cases, implementations and outcomes, in the same order).
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ShardMergeTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("icespec-shards-").FullName;

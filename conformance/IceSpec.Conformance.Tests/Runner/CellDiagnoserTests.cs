@@ -11,6 +11,7 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// captures (pcaps/lab, both-symmetric-turn), once whole (it connected) and once cut before the relayed pair's first answer
 /// (it failed), and the reports that show the diagnosis.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class CellDiagnoserTests : IDisposable
 {
     private readonly string _out = Directory.CreateTempSubdirectory("icespec-celldiag-").FullName;

@@ -10,6 +10,7 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// is the controlling and the controlled agent at least once. Each cell must pass against its prediction, or fail only
 /// where the kit's known-failures list (what ./run.sh passes) says an implementation does, with its evidence.
 /// </summary>
+[Trait("Category", "lab")]
 [Collection("lab")]
 public sealed class CiSubsetTests : IDisposable
 {

@@ -6,6 +6,7 @@ using IceSpec.Conformance.Scenarios;
 namespace IceSpec.Conformance.Tests.Runner;
 
 /// <summary><c>icespec conformance list|run</c> in-process: the listing, and clear usage errors for bad input (exit 2).</summary>
+[Trait("Category", "unit")]
 public sealed class ConformanceCommandTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("icespec-conformance-cli-").FullName;

@@ -7,6 +7,7 @@ using IceSpec.Stun;
 namespace IceSpec.Conformance.Tests.Runner;
 
 /// <summary>The wire case on hand-made pcaps: a check built as RFC 8445 §7 says passes; each missing attribute fails with its rule.</summary>
+[Trait("Category", "unit")]
 public sealed class ConnectivityCheckCaseTests : IDisposable
 {
     private static readonly IPEndPoint Server = new(IPAddress.Parse("203.0.113.1"), 3478);

@@ -4,6 +4,7 @@ using IceSpec.Conformance.Runner;
 namespace IceSpec.Conformance.Tests.Runner;
 
 /// <summary>The machine-monitor case on the capture corpus: a real session passes, a rewritten one fails by name.</summary>
+[Trait("Category", "unit")]
 public sealed class MachineMonitorCaseTests
 {
     private static string Pcaps => RepositoryFiles.Pcaps;

@@ -8,6 +8,7 @@ using IceSpec.Conformance.Scenarios;
 namespace IceSpec.Conformance.Tests.Runner;
 
 /// <summary>A small real matrix: libnice and aioice in the lab, without NAT and behind two symmetric NATs with TURN.</summary>
+[Trait("Category", "lab")]
 [Collection("lab")]
 public sealed class MatrixRunnerTests : IDisposable
 {

@@ -9,6 +9,7 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// The mid-call case (rfc7675-5.1-10) on made-up observations: each way it can pass, and the behaviours it must fail —
 /// a dead call in a scenario that should survive, a loss reported too late, a silent black hole.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class MidCallJudgementTests
 {
     private static readonly TimeSpan S = TimeSpan.FromSeconds(1);

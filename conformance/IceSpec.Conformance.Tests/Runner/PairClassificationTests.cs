@@ -4,6 +4,7 @@ using IceSpec.Conformance.Scenarios;
 namespace IceSpec.Conformance.Tests.Runner;
 
 /// <summary>The path of a selected pair, from what both agents report (pairs as libnice, aioice, werift and pion reported them in the lab).</summary>
+[Trait("Category", "unit")]
 public sealed class PairClassificationTests
 {
     private static readonly System.Net.IPAddress ControllingHost = System.Net.IPAddress.Parse("10.1.1.2");

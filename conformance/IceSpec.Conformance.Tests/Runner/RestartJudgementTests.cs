@@ -9,6 +9,7 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// unsupported, kept its credentials, selected nothing or too late, or lost the datagrams fails it, naming the side; a
 /// pair with a driver that declares no restart is not applicable.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class RestartJudgementTests
 {
     private static readonly TimeSpan S = TimeSpan.FromSeconds(1);

@@ -12,6 +12,7 @@ namespace IceSpec.Conformance.Tests.ServerCases;
 /// silent one, a real server behind a proxy that breaks TCP framing — and against bad input: each must fail or report
 /// clearly, within its time limits.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class BrokenServerCaseTests(ITestOutputHelper output)
 {
     /// <summary>The cases a server answering success to everything passes: Binding over UDP and ignoring an optional attribute.</summary>

@@ -4,6 +4,7 @@ using IceSpec.Conformance.Cases.Server;
 
 namespace IceSpec.Conformance.Tests.ServerCases;
 
+[Trait("Category", "unit")]
 public sealed class ExpectedFailuresTests
 {
     [Fact]

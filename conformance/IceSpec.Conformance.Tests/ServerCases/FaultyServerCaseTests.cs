@@ -10,6 +10,7 @@ namespace IceSpec.Conformance.Tests.ServerCases;
 /// against <see cref="FaultyTurnServer"/>: passed when it has no fault, and each fault fails exactly the cases that check it,
 /// with a detail that names what came back — so none of them is a case that cannot fail.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class FaultyServerCaseTests(ITestOutputHelper output)
 {
     private static readonly string[] Cases = ["rfc8489-14.8-1", "rfc8489-6.3-4", "rfc8656-12-1", "rfc8656-7.2-13", "rfc8656-7.2-14", "rfc8656-7.2-15"];

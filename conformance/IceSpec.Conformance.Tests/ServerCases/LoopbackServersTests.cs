@@ -5,6 +5,7 @@ using IceSpec.Conformance.Runner;
 namespace IceSpec.Conformance.Tests.ServerCases;
 
 /// <summary>What the kit's server starter refuses, and how the quota instance is laid out; starting real servers is <see cref="ServerCaseSuiteTests"/>'s.</summary>
+[Trait("Category", "unit")]
 public sealed class LoopbackServersTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 
 namespace IceSpec.Conformance.Tests.ServerCases;
 
+[Trait("Category", "unit")]
 public sealed class RequirementCoverageTests(ITestOutputHelper output)
 {
     [Fact]

@@ -16,6 +16,7 @@ namespace IceSpec.Conformance.Tests.ServerCases;
 /// Every case's outcome per server is stated below, from the RFC; where a server violates a MUST the expected outcome is
 /// Failed and known-failures.txt says why, with the evidence.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class ServerCaseSuiteTests(ITestOutputHelper output)
 {
     /// <summary>The verdict each case must reach against the servers the kit starts.</summary>

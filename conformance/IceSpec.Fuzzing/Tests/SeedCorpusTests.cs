@@ -4,6 +4,7 @@ using IceSpec.Stun;
 namespace IceSpec.Fuzzing.Tests;
 
 /// <summary>The seeds reach what they are meant to reach: otherwise a target fuzzes only its error paths.</summary>
+[Trait("Category", "unit")]
 public sealed class SeedCorpusTests
 {
     /// <summary>

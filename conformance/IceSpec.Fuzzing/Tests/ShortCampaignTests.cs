@@ -9,6 +9,7 @@ namespace IceSpec.Fuzzing.Tests;
 /// <c>ICESPEC_FUZZ_SEEDED_CRASH=TARGET</c> puts a seeded crash into that target (see <see cref="SeededCrash"/>): the
 /// short run must then fail.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ShortCampaignTests(ITestOutputHelper output)
 {
     /// <summary>Mutations per target: at most this many, for at most <see cref="Budget"/> (6 targets).</summary>

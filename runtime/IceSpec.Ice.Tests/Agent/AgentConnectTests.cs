@@ -5,6 +5,7 @@ using IceSpec.Stun;
 namespace IceSpec.Ice.Tests.Agent;
 
 /// <summary>Two sans-IO agents on one virtual clock: connecting, nominating, pacing, data.</summary>
+[Trait("Category", "unit")]
 public sealed class AgentConnectTests
 {
     [Theory]

@@ -10,6 +10,7 @@ namespace IceSpec.Ice.Tests.Agent;
 /// so the agent does not cancel the triggered check and start yet another one. Under loss a peer with a short RTO
 /// (werift's 50 ms) retransmits often, and each copy used to cancel the agent's check in flight.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class AgentRetransmittedCheckTests
 {
     private static readonly IPEndPoint SocketA = IPEndPoint.Parse("192.0.2.1:5000");

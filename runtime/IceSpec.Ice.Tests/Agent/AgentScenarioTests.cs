@@ -6,6 +6,7 @@ using IceSpec.Stun;
 namespace IceSpec.Ice.Tests.Agent;
 
 /// <summary>Role conflicts, consent, restart, trickle, lite, NATs: two agents on one virtual clock.</summary>
+[Trait("Category", "unit")]
 public sealed class AgentScenarioTests
 {
     private static AgentPair HostPair(IceAgentOptions a, IceAgentOptions b, int seed = 7)

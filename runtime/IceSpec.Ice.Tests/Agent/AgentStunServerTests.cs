@@ -8,6 +8,7 @@ namespace IceSpec.Ice.Tests.Agent;
 /// The agent as the STUN server of checks (RFC 8445 §7.3, RFC 8489 §6.3) and its answer to a 487 (RFC 8445 §7.2.5.1),
 /// driven with crafted messages on the virtual clock.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class AgentStunServerTests
 {
     private static readonly IPEndPoint SocketA = IPEndPoint.Parse("192.0.2.1:5000");

@@ -6,6 +6,7 @@ using IceSpec.Stun;
 namespace IceSpec.Ice.Tests.Agent;
 
 /// <summary>ICE-TCP (RFC 6544) between two sans-IO agents on the simulated network's TCP model.</summary>
+[Trait("Category", "unit")]
 public sealed class AgentTcpTests
 {
     private static readonly IPEndPoint ListenerA = IPEndPoint.Parse("192.0.2.1:7000");

@@ -7,6 +7,7 @@ namespace IceSpec.Ice.Tests.Interop;
 /// Parses candidate lines aioice 0.8.0 really produces (Candidate.to_sdp() after gathering on loopback) and compares them
 /// with aioice's own candidate fields; the reverse direction has aioice's Candidate.from_sdp read lines we format.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class AioiceSdpTests
 {
     public static TheoryData<string[]> Variants()

@@ -9,6 +9,7 @@ namespace IceSpec.Ice.Tests.Interop;
 /// compares every value with what libnice's API reports (nice_agent_get_local_credentials / _get_local_candidates);
 /// then checks that formatting reproduces every line. Nothing is hard-coded: ports, ufrag, pwd are fresh each run.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class LibniceSdpTests : IClassFixture<LibniceSdpPeer>
 {
     private readonly LibniceSdpPeer _libnice;

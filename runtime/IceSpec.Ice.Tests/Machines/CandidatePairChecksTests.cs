@@ -9,6 +9,7 @@ namespace IceSpec.Ice.Tests.Machines;
 /// succeeded (§6.1.4.2), the controlling agent's nomination (§8.1.1) or a consent check (RFC 7675 §5.1). And the one
 /// classification of a check's response (§7.2.5) the agent and the capture monitors share.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class CandidatePairChecksTests
 {
     private static readonly TimeSpan T = TimeSpan.Zero;

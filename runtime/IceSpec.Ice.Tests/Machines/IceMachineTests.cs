@@ -1,9 +1,10 @@
 namespace IceSpec.Ice.Tests.Machines;
 
 /// <summary>
-/// The ICE machines and formulas generated from spec/ice.spec, driven on a virtual clock. The agent that fires them is
-/// still to come; these pin the RFC 8445 / RFC 7675 behaviour the spec states.
+/// The ICE machines and formulas generated from spec/ice.spec, driven on a virtual clock on their own (the agent in
+/// runtime/IceSpec.Ice/Agent fires them; its tests are under Agent/): these pin the RFC 8445 / RFC 7675 behaviour the spec states.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class IceMachineTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using IceSpec.Tests.Observability;
 namespace IceSpec.Ice.Tests.Observability;
 
 /// <summary>The meter <c>IceSpec.Ice.Session</c> and the session's log events, on loopback.</summary>
+[Trait("Category", "unit")]
 public sealed class IceSessionObservabilityTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);

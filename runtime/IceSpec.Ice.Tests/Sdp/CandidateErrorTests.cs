@@ -3,6 +3,7 @@ using IceSpec.Ice.Sdp;
 namespace IceSpec.Ice.Tests.Sdp;
 
 /// <summary>Every rejection names the field, says why, and quotes the grammar rule it breaks. No input throws.</summary>
+[Trait("Category", "unit")]
 public sealed class CandidateErrorTests
 {
     private const string Good = "a=candidate:1 1 UDP 2130706431 203.0.113.141 8998 typ host";

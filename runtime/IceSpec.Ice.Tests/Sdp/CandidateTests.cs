@@ -3,6 +3,7 @@ using IceSpec.Ice.Sdp;
 
 namespace IceSpec.Ice.Tests.Sdp;
 
+[Trait("Category", "unit")]
 public sealed class CandidateTests
 {
     // The candidates of the RFC 8839 §4.2.6 SDP example, RFC 6544 §4.5 TCP candidates, and other valid forms.

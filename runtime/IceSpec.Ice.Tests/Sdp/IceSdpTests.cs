@@ -2,6 +2,7 @@ using IceSpec.Ice.Sdp;
 
 namespace IceSpec.Ice.Tests.Sdp;
 
+[Trait("Category", "unit")]
 public sealed class IceSdpTests
 {
     // The SDP example of RFC 8839 §4.2.6 (session-level ice-options/pacing/pwd/ufrag, one audio section).

@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 
 namespace IceSpec.Ice.Tests.Session;
 
+[Trait("Category", "unit")]
 public sealed class IceHostAddressesTests
 {
     /// <summary>RFC 8445 §5.1.1.1: loopback addresses are not host candidates (unless the machine has nothing else).</summary>

@@ -14,6 +14,7 @@ public sealed class WholeProcess;
 /// minutes and measures it (runtime/IceSpec.Ice.Benchmarks, "soak"). About 45 s: one fleet carries the healthy
 /// sessions and the seeded faults that show each check can fail.
 /// </summary>
+[Trait("Category", "unit")]
 [Collection(nameof(WholeProcess))]
 public sealed class IceSessionFleetTests
 {

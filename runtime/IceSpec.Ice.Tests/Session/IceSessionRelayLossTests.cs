@@ -15,6 +15,7 @@ namespace IceSpec.Ice.Tests.Session;
 /// then <see cref="IceRelayReallocated"/>; an ICE restart (RFC 8445 §9) with the new relayed candidate brings data back.
 /// With the TURN client's detection off the same restart is not reported.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class IceSessionRelayLossTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);

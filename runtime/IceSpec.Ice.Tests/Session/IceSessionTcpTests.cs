@@ -6,6 +6,7 @@ using IceSpec.Ice.Sdp;
 namespace IceSpec.Ice.Tests.Session;
 
 /// <summary>ICE-TCP (RFC 6544) between real sessions on loopback: listeners, connections, RFC 4571 frames, clean-up.</summary>
+[Trait("Category", "unit")]
 public sealed class IceSessionTcpTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);

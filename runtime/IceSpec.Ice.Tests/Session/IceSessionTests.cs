@@ -6,6 +6,7 @@ using IceSpec.Turn.Transports;
 namespace IceSpec.Ice.Tests.Session;
 
 /// <summary>The high-level API over real UDP sockets on loopback, and through a real coturn relay.</summary>
+[Trait("Category", "interop")]
 public sealed class IceSessionTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);

@@ -1,6 +1,7 @@
 namespace IceSpec.Ice.Tests.Tcp;
 
 /// <summary>RFC 4571 §2 framing as RFC 6544 §3 uses it: a 16-bit length before each message.</summary>
+[Trait("Category", "unit")]
 public sealed class IceTcpFramingTests
 {
     [Fact]

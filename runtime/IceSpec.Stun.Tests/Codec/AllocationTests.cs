@@ -3,6 +3,7 @@ using IceSpec.Conformance.Vectors;
 namespace IceSpec.Stun.Tests.Codec;
 
 /// <summary>The hot paths allocate nothing (measured with the GC's per-thread counter, not with time).</summary>
+[Trait("Category", "unit")]
 public sealed class AllocationTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using IceSpec.Conformance.Vectors;
 
 namespace IceSpec.Stun.Tests.Codec;
 
+[Trait("Category", "unit")]
 public sealed class BufferWriterTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using IceSpec.Conformance.Vectors;
 namespace IceSpec.Stun.Tests.Codec;
 
 /// <summary>Integrity computations against .NET's own HMAC, whichever HMAC implementation the key uses.</summary>
+[Trait("Category", "unit")]
 public sealed class IntegrityTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using IceSpec.Conformance.Vectors;
 namespace IceSpec.Stun.Tests.Codec;
 
 /// <summary>Each kind of malformed input has its own result; none throws.</summary>
+[Trait("Category", "unit")]
 public sealed class MalformedInputTests
 {
     private static readonly StunKey Key = StunKey.ShortTerm(Rfc5769.ShortTermPassword);

@@ -4,6 +4,7 @@ using IceSpec.Conformance.Vectors;
 namespace IceSpec.Stun.Tests.Codec;
 
 /// <summary>The generated per-message views: they exist only for a message that keeps its rules.</summary>
+[Trait("Category", "unit")]
 public sealed class MessageViewTests
 {
     [Fact]

@@ -1,5 +1,6 @@
 namespace IceSpec.Stun.Tests.Codec;
 
+[Trait("Category", "unit")]
 public sealed class PasswordPreparationTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using CsCheck;
 namespace IceSpec.Stun.Tests.Codec;
 
 /// <summary>Build → parse round-trips: whatever typed values go in come out, integrity and fingerprint verify.</summary>
+[Trait("Category", "unit")]
 public sealed class RoundTripPropertyTests
 {
     private sealed record Input(

@@ -7,6 +7,7 @@ namespace IceSpec.Stun.Tests.Interop;
 /// Differential tests against libnice's STUN library (a real, independent implementation): libnice validates what our
 /// builder makes, and our parser validates what libnice builds. Neither side's output is hard-coded.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class LibniceDifferentialTests : IClassFixture<LibniceStunPeer>
 {
     private readonly LibniceStunPeer _libnice;

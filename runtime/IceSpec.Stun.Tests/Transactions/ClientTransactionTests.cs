@@ -1,6 +1,7 @@
 namespace IceSpec.Stun.Tests.Transactions;
 
 /// <summary>RFC 8489 §6.2: the schedule the generated machine produces, driven on a virtual clock.</summary>
+[Trait("Category", "unit")]
 public sealed class ClientTransactionTests
 {
     private static byte[] Request()

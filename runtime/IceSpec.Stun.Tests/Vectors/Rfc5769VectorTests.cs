@@ -4,6 +4,7 @@ using IceSpec.Conformance.Vectors;
 namespace IceSpec.Stun.Tests.Vectors;
 
 /// <summary>RFC 5769: every vector decodes to the values the RFC states, verifies, and re-encodes byte for byte.</summary>
+[Trait("Category", "unit")]
 public sealed class Rfc5769VectorTests
 {
     private static readonly StunKey ShortTermKey = StunKey.ShortTerm(Rfc5769.ShortTermPassword);

@@ -11,6 +11,7 @@ namespace IceSpec.Stun.Tests.Vectors;
 /// OpaqueString cannot produce "TheMatrIX" from the printed password (that is RFC 5769's SASLprep result), so the key
 /// is made from "TheMatrIX". We test the corrected bytes, and that the published bytes are rejected for their length.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class Rfc8489AppendixBTests
 {
     private static StunKey Sha256Key() =>

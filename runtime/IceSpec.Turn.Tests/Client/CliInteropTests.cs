@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace IceSpec.Turn.Tests.Client;
 
 /// <summary><c>icespec stun</c> and <c>icespec turn-client</c> against coturn, run in-process with captured streams.</summary>
+[Trait("Category", "interop")]
 [Collection(CoturnCollection.Name)]
 public sealed class CliInteropTests(CoturnFixture coturn, ITestOutputHelper output)
 {

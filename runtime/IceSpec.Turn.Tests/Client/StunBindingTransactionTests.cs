@@ -5,6 +5,7 @@ using IceSpec.Turn.Client;
 namespace IceSpec.Turn.Tests.Client;
 
 /// <summary>The sans-IO Binding transaction on a virtual clock (RFC 8489 §6.2, §6.3).</summary>
+[Trait("Category", "unit")]
 public sealed class StunBindingTransactionTests
 {
     private static readonly IPEndPoint Mapped = IPEndPoint.Parse("192.0.2.1:32853");

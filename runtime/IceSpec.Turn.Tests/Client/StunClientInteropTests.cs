@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 namespace IceSpec.Turn.Tests.Client;
 
 /// <summary>Our Binding client against coturn over UDP, TCP and TLS (RFC 8489 §6).</summary>
+[Trait("Category", "interop")]
 [Collection(CoturnCollection.Name)]
 public sealed class StunClientInteropTests(CoturnFixture coturn, ITestOutputHelper output)
 {

@@ -10,6 +10,7 @@ namespace IceSpec.Turn.Tests.Client;
 /// The sans-IO TURN client on a virtual clock: what it sends, when, and what it makes of the answers. No sockets, no
 /// sleeps; <see cref="FakeTurnServer"/> builds the answers.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class TurnClientCoreTests
 {
     private static readonly IPEndPoint Mapped = IPEndPoint.Parse("192.0.2.1:40000");

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace IceSpec.Turn.Tests.Client;
 
 /// <summary>Our TURN client (RFC 8656) against coturn, relaying to turnutils_peer, which echoes.</summary>
+[Trait("Category", "interop")]
 [Collection(CoturnCollection.Name)]
 public sealed class TurnClientInteropTests(CoturnFixture coturn, ITestOutputHelper output)
 {

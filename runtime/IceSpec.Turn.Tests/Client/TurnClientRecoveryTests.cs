@@ -10,6 +10,7 @@ namespace IceSpec.Turn.Tests.Client;
 /// A lost allocation on the virtual clock: the liveness probe, 437 and time-outs to refreshes, a closed TCP connection,
 /// re-allocation with backoff. Each detection has a twin with it turned off showing the same script then goes unnoticed.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class TurnClientRecoveryTests
 {
     private static readonly IPEndPoint Mapped = IPEndPoint.Parse("192.0.2.1:40000");

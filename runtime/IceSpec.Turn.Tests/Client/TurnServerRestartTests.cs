@@ -15,6 +15,7 @@ namespace IceSpec.Turn.Tests.Client;
 /// <see cref="TurnAllocationLost"/>, allocates again and relays through the new relayed address; with it off (no probe,
 /// no re-allocation) the same restart goes unnoticed over UDP and ends the allocation over TCP.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class TurnServerRestartTests(ITestOutputHelper output)
 {
     /// <summary>Short, so the test is quick: the default is 15 s (TurnClientOptions.LivenessProbeInterval).</summary>

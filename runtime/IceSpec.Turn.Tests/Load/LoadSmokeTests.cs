@@ -19,6 +19,7 @@ public sealed class LoadSmokeCollection
 /// deleted; then the checks the soak uses. Two seeded defects show the checks failing: refreshes scheduled after the
 /// lifetime ends (lost allocations) and allocations never deleted (relay ports and sockets left open).
 /// </summary>
+[Trait("Category", "unit")]
 [Collection(LoadSmokeCollection.Name)]
 public sealed class LoadSmokeTests(ITestOutputHelper output)
 {

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace IceSpec.Turn.Tests.Observability;
 
 /// <summary>Client data in the server's log lines: control and bidirectional characters escaped, in both formats.</summary>
+[Trait("Category", "unit")]
 public sealed class LogEscapingTests
 {
     /// <summary>NUL, ESC (a terminal colour sequence) and U+202E RIGHT-TO-LEFT OVERRIDE in a USERNAME.</summary>

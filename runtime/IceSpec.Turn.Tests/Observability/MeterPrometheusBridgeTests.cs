@@ -9,6 +9,7 @@ namespace IceSpec.Turn.Tests.Observability;
 /// <see cref="MeterPrometheusBridge"/> on a meter holding one instrument of each kind: the registry's text has the names
 /// and types of the OpenTelemetry → Prometheus conventions and the values the instruments were given.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class MeterPrometheusBridgeTests
 {
     [Fact]

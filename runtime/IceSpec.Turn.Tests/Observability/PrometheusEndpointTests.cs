@@ -7,6 +7,7 @@ using IceSpec.Turn.Tests.Server;
 namespace IceSpec.Turn.Tests.Observability;
 
 /// <summary><c>prometheus=IP:PORT</c> on a running server: <c>/metrics</c> follows real traffic through the repository's TURN client; <c>/health</c> answers.</summary>
+[Trait("Category", "unit")]
 public sealed class PrometheusEndpointTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);

@@ -3,6 +3,7 @@ using IceSpec.Turn.Server;
 namespace IceSpec.Turn.Tests.Observability;
 
 /// <summary>Names after the OpenTelemetry specification "Prometheus and OpenMetrics Compatibility" (its examples and rules).</summary>
+[Trait("Category", "unit")]
 public sealed class PrometheusNamesTests
 {
     [Theory]

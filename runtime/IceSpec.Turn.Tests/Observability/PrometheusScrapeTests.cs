@@ -1,6 +1,7 @@
 namespace IceSpec.Turn.Tests.Observability;
 
 /// <summary>The scrape reader used by the endpoint tests objects to each thing it is meant to catch, and to nothing in a clean scrape.</summary>
+[Trait("Category", "unit")]
 public sealed class PrometheusScrapeTests
 {
     [Theory]

@@ -6,6 +6,7 @@ using IceSpec.Turn.Server;
 namespace IceSpec.Turn.Tests.Observability;
 
 /// <summary>The <c>prometheus</c> setting: ours (<c>IP:PORT</c>) and coturn's bare switch with <c>prometheus-port</c>, loopback unless an address is given.</summary>
+[Trait("Category", "unit")]
 public sealed class PrometheusSettingTests
 {
     [Theory]

@@ -6,6 +6,7 @@ using IceSpec.Turn.Tests.Server;
 namespace IceSpec.Turn.Tests.Observability;
 
 /// <summary>The meter <c>IceSpec.Turn.Server</c>, driven through the sans-IO core on a virtual clock: each instrument moves by what the traffic did.</summary>
+[Trait("Category", "unit")]
 public sealed class TurnServerMetricsTests
 {
     private static readonly StunAddress Peer = TurnEndpoint.Parse("203.0.113.50:5000").ToStunAddress();

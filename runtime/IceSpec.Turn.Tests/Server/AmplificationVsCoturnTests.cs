@@ -9,6 +9,7 @@ namespace IceSpec.Turn.Tests.Server;
 /// coturn's in the same run, same realm. "Minimal Allocate" is the issue's: a 20-byte header without attributes; the
 /// smallest Allocate that can be challenged adds REQUESTED-TRANSPORT (28 bytes). Neither carries FINGERPRINT.
 /// </summary>
+[Trait("Category", "interop")]
 [Collection(CoturnCollection.Name)]
 public sealed class AmplificationVsCoturnTests(CoturnFixture coturn, ITestOutputHelper output)
 {

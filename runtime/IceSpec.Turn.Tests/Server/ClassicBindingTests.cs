@@ -7,6 +7,7 @@ namespace IceSpec.Turn.Tests.Server;
 /// RFC 5389 §12.2: Binding requests from RFC 3489 clients (no magic cookie). The answers are read byte by byte, as an
 /// RFC 3489 client reads them: 16-byte transaction ID echoed, attributes whose lengths are multiples of 4.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ClassicBindingTests
 {
     private const ushort BindingRequest = 0x0001, BindingResponse = 0x0101, BindingErrorResponse = 0x0111;

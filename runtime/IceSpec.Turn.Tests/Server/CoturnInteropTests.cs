@@ -56,18 +56,21 @@ public static partial class CoturnInterop
 
 // One class per case: xunit runs classes in parallel, so the cases (each ~5 s of uclient) overlap.
 
+[Trait("Category", "interop")]
 public sealed class UclientUdpChannelTests
 {
     [Fact]
     public Task Uclient_Udp_Channels_AllRelayed() => CoturnInterop.RelayAsync([], clients: 1);
 }
 
+[Trait("Category", "interop")]
 public sealed class UclientUdpSendIndicationTests
 {
     [Fact]
     public Task Uclient_Udp_SendIndications_AllRelayed() => CoturnInterop.RelayAsync(["-s"], clients: 1);
 }
 
+[Trait("Category", "interop")]
 public sealed class UclientTcpChannelTests
 {
     [Fact]
@@ -76,18 +79,21 @@ public sealed class UclientTcpChannelTests
         CoturnInterop.RelayAsync(["-t"], clients: 1, length: 101);
 }
 
+[Trait("Category", "interop")]
 public sealed class UclientTcpSendIndicationTests
 {
     [Fact]
     public Task Uclient_Tcp_SendIndications_AllRelayed() => CoturnInterop.RelayAsync(["-t", "-s"], clients: 1);
 }
 
+[Trait("Category", "interop")]
 public sealed class UclientThreeClientsTests
 {
     [Fact]
     public Task Uclient_Udp_ThreeClients_AllRelayed() => CoturnInterop.RelayAsync([], clients: 3);
 }
 
+[Trait("Category", "interop")]
 public sealed class UclientPortableSocketsTests
 {
     [Fact]
@@ -96,6 +102,7 @@ public sealed class UclientPortableSocketsTests
         CoturnInterop.RelayAsync([], clients: 2, serverSettings: ["portable-sockets"]);
 }
 
+[Trait("Category", "interop")]
 public sealed class UclientRestApiTests
 {
     [Fact]
@@ -104,6 +111,7 @@ public sealed class UclientRestApiTests
         CoturnInterop.RelayAsync(["-W", "north-secret"], clients: 1, serverSettings: ["static-auth-secret=north-secret"], user: "erin", password: "unused");
 }
 
+[Trait("Category", "interop")]
 public sealed class StunClientTests
 {
     [Fact]

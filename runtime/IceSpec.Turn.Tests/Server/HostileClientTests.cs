@@ -10,6 +10,7 @@ namespace IceSpec.Turn.Tests.Server;
 /// protection off (its setting 0), which must succeed — so every check is shown able to fail. Clients spread over
 /// 127.0.0.0/8 source addresses to be distinct sources.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class HostileClientTests
 {
     /// <summary>A TCP connection from <paramref name="source"/>; true when the server answers a Binding on it (it was served, not refused).</summary>

@@ -10,6 +10,7 @@ namespace IceSpec.Turn.Tests.Server;
 /// Our server over real sockets on loopback, driven with raw messages built by <see cref="StunMessageBuilder"/>: the
 /// error responses of RFC 8489 and RFC 8656, the policies, and that nothing is relayed without a permission.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class ServerSocketTests
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(400);

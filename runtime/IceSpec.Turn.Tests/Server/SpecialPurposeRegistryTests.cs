@@ -9,6 +9,7 @@ namespace IceSpec.Turn.Tests.Server;
 /// Registry/iana-special-purpose.tsv with a decision and a reason per entry (not generated from the policy): a block
 /// missing from <see cref="TurnPeerPolicy.SpecialPurpose"/> fails here.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class SpecialPurposeRegistryTests
 {
     private sealed record Row(string Registry, string Block, string Name, string Reference, string Decision, string Reason)

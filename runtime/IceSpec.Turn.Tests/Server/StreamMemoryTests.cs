@@ -12,6 +12,7 @@ namespace IceSpec.Turn.Tests.Server;
 /// close; the server's resident memory (VmRSS of /proc/PID/status) after each round against its baseline before the first.
 /// The CI size is 200 connections × 3 rounds; bench/stream-memory.sh runs the 1,000 × 5 (RESULTS.md).
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class StreamMemoryTests(ITestOutputHelper output)
 {
     /// <summary>Grown on demand, given back, heap trimmed after the load: within 20 % of the baseline.</summary>
@@ -20,6 +21,7 @@ public sealed class StreamMemoryTests(ITestOutputHelper output)
 }
 
 /// <summary>The seeded variant, in its own class so that it runs beside the other: the old rent-128KB-and-keep stays over the bound.</summary>
+[Trait("Category", "unit")]
 public sealed class StreamMemoryPreallocateTests(ITestOutputHelper output)
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace IceSpec.Turn.Tests.Server;
 /// The host's timer loop sleeps until the core's next deadline in whole milliseconds rounded up: a deadline 0.3 ms away
 /// must not read as "no wait" (Task.Delay truncates to milliseconds), or the loop spins on the core's lock.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class TimerWaitTests
 {
     private static readonly TimeSpan Now = TimeSpan.FromSeconds(100);

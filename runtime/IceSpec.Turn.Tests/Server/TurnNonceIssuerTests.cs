@@ -8,6 +8,7 @@ namespace IceSpec.Turn.Tests.Server;
 /// The stateless nonce (RFC 8489 §9.2.4, §9.2): 28 characters starting with the nonce cookie; valid only from the address
 /// it was issued to, unaltered, until its expiry (second granularity).
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class TurnNonceIssuerTests
 {
     private static readonly TurnEndpoint Alice = TurnEndpoint.From(IPAddress.Parse("192.0.2.10"), 5000);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace IceSpec.Turn.Tests.Server;
 
 /// <summary>The settings table shared by flags and config files, the users file formats, and the runner.</summary>
+[Trait("Category", "unit")]
 public sealed class TurnServerConfigTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("icespec-turn-config-").FullName;

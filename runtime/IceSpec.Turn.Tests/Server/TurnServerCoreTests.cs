@@ -7,6 +7,7 @@ namespace IceSpec.Turn.Tests.Server;
 /// The sans-IO core on a virtual clock: lifetimes come from the generated machines (allocation, permission, channel),
 /// and expiry releases what it holds. No sockets, no sleeping: minutes pass in microseconds.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class TurnServerCoreTests
 {
     private static readonly StunAddress Peer = TurnEndpoint.Parse("203.0.113.50:5000").ToStunAddress();

@@ -5,6 +5,7 @@ using IceSpec.Turn.Server;
 namespace IceSpec.Turn.Tests.Server;
 
 /// <summary>The per-source token buckets: their table is bounded however many sources send, and full buckets are forgotten.</summary>
+[Trait("Category", "unit")]
 public sealed class UnauthenticatedRateLimiterTests
 {
     private static TurnEndpoint Source(int i) => TurnEndpoint.From(new IPAddress([10, 0, (byte)(i >> 8), (byte)i]), 5000);

@@ -6,6 +6,7 @@ namespace IceSpec.Packaging.Tests.Consumer;
 /// Issue 12, "Packages": a console project outside the repository that references only the packages gets code generated
 /// from its own spec (importing stun from the package's base specs), and the tool installs from the feed and decodes.
 /// </summary>
+[Trait("Category", "interop")]
 public sealed class PackageConsumerTests(PackedFeed feed, ITestOutputHelper output) : IClassFixture<PackedFeed>
 {
     private static readonly TimeSpan BuildLimit = TimeSpan.FromMinutes(4);

@@ -1,6 +1,7 @@
 namespace IceSpec.Packaging.Tests.Snippets;
 
 /// <summary>Issue 12: "The README's C# snippets are compiled by a test" — every ```csharp block, as written, with its usings.</summary>
+[Trait("Category", "unit")]
 public sealed class ReadmeSnippetTests
 {
     public static TheoryData<string, int> Snippets()

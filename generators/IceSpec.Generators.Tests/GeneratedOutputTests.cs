@@ -177,6 +177,13 @@ public sealed class GeneratedOutputTests
         Assert.Contains("public StunClientTransactionState State { get; private set; } = StunClientTransactionState.Idle;", Machine);
         Assert.Contains("public bool IsFinal => State is StunClientTransactionState.Succeeded or StunClientTransactionState.Failed or StunClientTransactionState.TimedOut;", Machine);
         Assert.Contains("partial void Transmit();", Machine);
+        // Reset: what the initializers say, again (a reused transaction allocates nothing, issue 14).
+        Assert.Contains("State = StunClientTransactionState.Idle;", Machine);
+        Assert.Contains("Rto = global::System.TimeSpan.FromMilliseconds(500);", Machine);
+        Assert.Contains("Rc = 7L;", Machine);
+        Assert.Contains("Sends = 0;", Machine);
+        Assert.Contains("RetransmitDeadline = null;", Machine);
+        Assert.Contains("GiveUpDeadline = null;", Machine);
         // Retransmitting -> Retransmitting on Retransmit when Sends < Rc - 1 / …, start Retransmit after Rto * 2 ^ (Sends - 1)
         Assert.Contains("if (trigger == StunClientTransactionEvent.Retransmit && (Sends < (Rc - 1L)))", Machine);
         Assert.Contains("RetransmitDeadline = Now + (Rto * (double)(IntPow(2L, (Sends - 1L))));", Machine);

@@ -71,6 +71,19 @@ internal static class MachineEmitter
             w.Line($"public {Time}? NextDeadline => " + (m.Timers.Count == 0 ? "null;" : Min(m.Timers.Select(t => Names.ToIdentifier(t.Name) + "Deadline").ToArray()) + ";"));
             w.Line();
 
+            w.Summary("Back to what a new machine is: the initial state, the spec's values, counters at zero, no timer running (so that an object can be reused without allocating); OnReset clears what a hand-written part adds.");
+            using (w.Block("public void Reset()"))
+            {
+                w.Line($"State = {stateType}.{Names.ToIdentifier(initial)};");
+                w.Line("Now = default;");
+                foreach (var v in m.Values.Where(v => v.Settable)) w.Line($"{Names.ToIdentifier(v.Name)} = {exprs.Emit(v.Value)};");
+                foreach (var c in m.Counters) w.Line($"{Names.ToIdentifier(c.Name)} = 0;");
+                foreach (var t in m.Timers) w.Line($"{Names.ToIdentifier(t.Name)}Deadline = null;");
+                w.Line("OnReset();");
+            }
+            w.Line("partial void OnReset();");
+            w.Line();
+
             foreach (var call in m.Calls) w.Line($"partial void {Names.ToIdentifier(call)}();");
             foreach (var guard in m.NamedGuards) w.Line($"private partial bool {Names.ToIdentifier(guard)}();");
             w.Line($"partial void OnTransition({stateType} from, {stateType} to, {eventType} trigger);");

@@ -59,13 +59,15 @@ public sealed partial class IceAgent
         }
         var active = ActiveFoundations();
         foreach (var stream in _streams)
-            if (stream.CheckList.Machine.State == CheckListState.Running && stream.CheckList.PairsToUnfreeze(active).Any()) return true;
+            if (stream.CheckList.Machine.State == CheckListState.Running && stream.CheckList.HasPairToUnfreeze(active)) return true;
         return false;
     }
 
+    /// <summary>The foundations with a Waiting or In-Progress pair (a reused set: valid until the next call).</summary>
     private HashSet<string> ActiveFoundations()
     {
-        var active = new HashSet<string>();
+        var active = _activeFoundations;
+        active.Clear();
         foreach (var stream in _streams)
             foreach (var pair in stream.CheckList.Pairs)
                 if (pair.State is CandidatePairState.Waiting or CandidatePairState.InProgress) active.Add(pair.Foundation);
@@ -79,21 +81,22 @@ public sealed partial class IceAgent
                                            || _options.SeededDefect == IceSeededDefect.NominateBeforeSuccess);
         pair.TriggeredWithUseCandidate = false;
         var priority = CheckPriority(pair);
-        var request = BuildCheck(priority, useCandidate, out var id);
+        var request = BuildCheck(priority, useCandidate);
         var transaction = new StunClientTransaction(request, TransportOf(pair), CheckRto()) { Settings = { Rc = _options.CheckRequestCount } };
         if (pair.Check is { } previous) CancelRequest(previous);
         pair.Check = transaction;
-        _requests[IcePendingRequest.Key(id)] = new IcePendingRequest(IceRequestKind.Check, transaction)
+        var pending = new IcePendingRequest(IceRequestKind.Check, transaction)
         {
             Pair = pair, UseCandidate = useCandidate, SentPriority = priority, SentRole = Role,
         };
+        _requests[IcePendingRequest.Key(transaction.TransactionId)] = pending;
         pair.Machine.SendingNomination = useCandidate;
         FirePair(now, pair, CandidatePairEvent.CheckSent);
         if (useCandidate) pair.Nomination.Fire(PairNominationEvent.UseCandidateSent, now);
         _lastCheckAt = now;
         transaction.Start(now);
         Emit(new IceCheckSent(now, pair, useCandidate, triggered));
-        FlushTransaction(now, _requests[IcePendingRequest.Key(id)]);
+        FlushTransaction(now, pending);
     }
 
     /// <summary>RFC 8445 §7.1.1: PRIORITY is what a peer-reflexive candidate of the pair's base would get (§5.1.2).</summary>
@@ -108,15 +111,20 @@ public sealed partial class IceAgent
             IceConnectionAddress.FromIP(address.Address), address.Port, type,
             @base is null ? null : IceConnectionAddress.FromIP(@base.Address), @base?.Port, tcpType);
 
-    private byte[] BuildCheck(uint priority, bool useCandidate, out byte[] transactionId)
+    /// <summary>The request, built in the scratch buffer: valid until the next message is built (the transaction keeps a copy).</summary>
+    private ReadOnlySpan<byte> BuildCheck(uint priority, bool useCandidate)
     {
-        transactionId = new byte[StunHeader.TransactionIdLength];
+        Span<byte> transactionId = stackalloc byte[StunHeader.TransactionIdLength];
         _random(transactionId);
-        var buffer = new byte[512];
-        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), transactionId);
+        var builder = new StunMessageBuilder(_scratch, new StunMessageType(StunMethods.Binding, StunClass.Request), transactionId);
         var (remote, remoteKey) = _options.SeededDefect == IceSeededDefect.OldCredentialsAfterRestart && _firstRemote is { } first
             ? (first, StunKey.ShortTerm(first.Password)) : (_remote!, _remoteKey!);
-        builder.AddUsername(_options.SeededDefect == IceSeededDefect.SwappedUsername ? _local.Ufrag + ":" + remote.Ufrag : remote.Ufrag + ":" + _local.Ufrag);
+        var (before, after) = _options.SeededDefect == IceSeededDefect.SwappedUsername ? (_local.Ufrag, remote.Ufrag) : (remote.Ufrag, _local.Ufrag);
+        Span<char> username = stackalloc char[before.Length + 1 + after.Length];
+        before.CopyTo(username);
+        username[before.Length] = ':';
+        after.CopyTo(username[(before.Length + 1)..]);
+        builder.AddUsername(username);
         builder.AddPriority(priority);
         var withRole = _options.SeededDefect != IceSeededDefect.NoRoleAttribute;
         if (withRole && Controlling) builder.AddIceControlling(_role.OurTieBreaker);
@@ -124,7 +132,7 @@ public sealed partial class IceAgent
         if (useCandidate || (!Controlling && _options.SeededDefect == IceSeededDefect.UseCandidateWhenControlled)) builder.AddUseCandidate();
         builder.AddMessageIntegrity(_options.SeededDefect == IceSeededDefect.IntegrityWithOwnPassword ? _localKey : remoteKey);
         if (_options.SeededDefect != IceSeededDefect.NoFingerprint) builder.AddFingerprint();
-        return buffer.AsSpan(0, builder.Length).ToArray();
+        return _scratch.AsSpan(0, builder.Length);
     }
 
     /// <summary>
@@ -161,7 +169,7 @@ public sealed partial class IceAgent
         {
             if (request.Cancelled && _options.SeededDefect != IceSeededDefect.RetransmitCancelled) continue;
             if (request.Kind == IceRequestKind.Gather) _transmits.Enqueue(new IceTransmit(request.Host!.Socket, request.Server!, datagram));
-            else SendFrom(now, request.Pair!.Local, request.Pair.Remote.Address, datagram);
+            else SendFrom(now, request.Pair!.Local, request.Pair.Remote.Address, datagram.Span);
         }
     }
 
@@ -182,6 +190,7 @@ public sealed partial class IceAgent
                 consent.Fire(ConsentFreshnessEvent.ResponseReceived, now);
                 Emit(new IceConsentRefreshed(now, pair));
             }
+            _finishedConsentRequests.Push(request);
             return;
         }
         if (pair.Check == request.Transaction) pair.Check = null;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using IceSpec.Stun;
 
 namespace IceSpec.Ice;
@@ -96,6 +97,7 @@ public sealed partial class IceAgent
     {
         _local = _options.SeededDefect == IceSeededDefect.RestartKeepsPassword ? _local with { Ufrag = IceCredentials.RandomIceChars(_random, 8) } : NewCredentials();
         _localKey = StunKey.ShortTerm(_local.Password);
+        _localUfragBytes = Encoding.UTF8.GetBytes(_local.Ufrag);
         _remote = null;
         _remoteKey = null;
         _restartedSinceRemote = true;

@@ -31,9 +31,11 @@ public sealed partial class IceAgent
                 AfterInput(now);
                 return;
             }
-        var host = _streams.Select(s => s.HostFor(socket)).FirstOrDefault(c => c is not null);
+        IceLocalCandidate? host = null;
+        foreach (var stream in _streams)
+            if ((host = stream.HostFor(socket)) is not null) break;
         if (host is null) return;
-        HandleDatagram(now, host, source, packet.ToArray());
+        HandleDatagram(now, host, source, packet);
         AfterInput(now);
     }
 
@@ -54,7 +56,7 @@ public sealed partial class IceAgent
     }
 
     /// <summary>A datagram that arrived on a local candidate (a host socket, or a relayed candidate via TURN).</summary>
-    private void HandleDatagram(TimeSpan now, IceLocalCandidate local, IPEndPoint source, byte[] packet)
+    private void HandleDatagram(TimeSpan now, IceLocalCandidate local, IPEndPoint source, ReadOnlySpan<byte> packet)
     {
         if (!StunMessage.LooksLikeStun(packet))
         {
@@ -87,11 +89,12 @@ public sealed partial class IceAgent
     /// address that sent an authenticated check (the controlling agent may send data once its nomination succeeded,
     /// before this agent has even read the peer's candidates). Anything else is dropped.
     /// </summary>
-    private void DeliverData(TimeSpan now, IceLocalCandidate local, IPEndPoint source, byte[] packet)
+    private void DeliverData(TimeSpan now, IceLocalCandidate local, IPEndPoint source, ReadOnlySpan<byte> packet)
     {
         var stream = Stream(local.Stream);
         if (stream.RemoteAt(local.Component, local.Transport, source) is null && !_authenticatedSources.Contains((local.Transport, local.Socket, source))) return;
-        Emit(new IceDataReceived(now, local.Stream, local.Component, packet));
+        // The event outlives the driver's receive buffer: it gets its own copy (the one allocation of a data packet).
+        Emit(new IceDataReceived(now, local.Stream, local.Component, packet.ToArray()));
     }
 
     /// <summary>RFC 8445 §7.3: authenticate, resolve a role conflict, answer, then learn and trigger.</summary>
@@ -106,9 +109,9 @@ public sealed partial class IceAgent
             SendError(now, local, source, request, StunErrorCodes.BadRequest, "Bad Request: USERNAME and MESSAGE-INTEGRITY are required");
             return;
         }
-        var username = Encoding.UTF8.GetString(usernameBytes);
-        var colon = username.IndexOf(':');
-        if (colon < 0 || username[..colon] != _local.Ufrag
+        // USERNAME is "ours:theirs" (RFC 8445 §7.2.2); compared as UTF-8 bytes (':' is one byte in UTF-8).
+        var colon = usernameBytes.IndexOf((byte)':');
+        if (colon < 0 || !usernameBytes[..colon].SequenceEqual(_localUfragBytes)
             || (StunIntegrity.VerifyMessageIntegrity(request, _localKey) != IntegrityStatus.Valid && _options.SeededDefect != IceSeededDefect.NoIntegrityCheck))
         {
             SendError(now, local, source, request, StunErrorCodes.Unauthenticated, "Unauthenticated");
@@ -207,15 +210,17 @@ public sealed partial class IceAgent
     /// <summary>RFC 8445 §7.3.1.2: a success response with XOR-MAPPED-ADDRESS = the request's source, integrity with our password.</summary>
     private void SendSuccess(TimeSpan now, IceLocalCandidate local, IPEndPoint source, in StunMessage request)
     {
-        var buffer = new byte[128];
-        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Success), request.TransactionId);
+        var builder = new StunMessageBuilder(_scratch.AsSpan(0, 128), new StunMessageType(StunMethods.Binding, StunClass.Success), request.TransactionId);
         builder.AddXorMappedAddress(new StunAddress(_options.SeededDefect == IceSeededDefect.WrongMappedAddress ? local.Socket : source));
         builder.AddMessageIntegrity(_options.SeededDefect == IceSeededDefect.ResponseSignedWithPeerPassword && _remoteKey is { } peerKey ? peerKey : _localKey);
         if (_options.SeededDefect != IceSeededDefect.ResponsesWithoutFingerprint) builder.AddFingerprint();
-        var destination = _options.SeededDefect == IceSeededDefect.ResponseToSignalledCandidate
-            && Stream(local.Stream).RemoteCandidates.Find(r => r.Component == local.Component && r.Transport == local.Transport) is { } signalled ? signalled.Address : source;
-        SendFrom(now, local, destination, buffer.AsMemory(0, builder.Length));
+        var destination = _options.SeededDefect == IceSeededDefect.ResponseToSignalledCandidate && SignalledFor(local) is { } signalled ? signalled.Address : source;
+        SendFrom(now, local, destination, _scratch.AsSpan(0, builder.Length));
     }
+
+    /// <summary>Where the ResponseToSignalledCandidate seeded defect answers (a method of its own: its lambda allocates).</summary>
+    private IceRemoteCandidate? SignalledFor(IceLocalCandidate local) =>
+        Stream(local.Stream).RemoteCandidates.Find(r => r.Component == local.Component && r.Transport == local.Transport);
 
     /// <summary>
     /// RFC 8489 §9.1.3: an error response to an authenticated request carries MESSAGE-INTEGRITY with our password; one to a
@@ -223,10 +228,9 @@ public sealed partial class IceAgent
     /// </summary>
     private void SendError(TimeSpan now, IceLocalCandidate local, IPEndPoint source, in StunMessage request, int code, string reason, bool authenticated = false)
     {
-        var buffer = new byte[256];
-        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Error), request.TransactionId);
+        var builder = new StunMessageBuilder(_scratch.AsSpan(0, 256), new StunMessageType(StunMethods.Binding, StunClass.Error), request.TransactionId);
         builder.AddErrorCode(code, reason);
-        FinishError(now, local, source, ref builder, buffer, authenticated);
+        FinishError(now, local, source, ref builder, authenticated);
     }
 
     /// <summary>RFC 8489 §6.3.1.1 / §14.13: 420 with an UNKNOWN-ATTRIBUTES listing the request's unknown comprehension-required attributes.</summary>
@@ -234,18 +238,17 @@ public sealed partial class IceAgent
     {
         Span<ushort> unknown = stackalloc ushort[32];
         var count = StunValidator.CollectUnknownComprehensionRequired(request, unknown);
-        var buffer = new byte[256];
-        var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Error), request.TransactionId);
+        var builder = new StunMessageBuilder(_scratch.AsSpan(0, 256), new StunMessageType(StunMethods.Binding, StunClass.Error), request.TransactionId);
         builder.AddErrorCode(StunErrorCodes.UnknownAttribute, "Unknown Attribute");
         builder.AddUnknownAttributes(unknown[..count]);
-        FinishError(now, local, source, ref builder, buffer, authenticated: true);
+        FinishError(now, local, source, ref builder, authenticated: true);
     }
 
-    private void FinishError(TimeSpan now, IceLocalCandidate local, IPEndPoint source, ref StunMessageBuilder builder, byte[] buffer, bool authenticated)
+    private void FinishError(TimeSpan now, IceLocalCandidate local, IPEndPoint source, ref StunMessageBuilder builder, bool authenticated)
     {
         if (authenticated && _options.SeededDefect != IceSeededDefect.UnsignedErrorsAfterAuthentication) builder.AddMessageIntegrity(_localKey);
         if (_options.SeededDefect != IceSeededDefect.ResponsesWithoutFingerprint) builder.AddFingerprint();
-        SendFrom(now, local, source, buffer.AsMemory(0, builder.Length));
+        SendFrom(now, local, source, _scratch.AsSpan(0, builder.Length));
     }
 
     /// <summary>RFC 8489 §14: an attribute of type 0x8000–0xFFFF this agent does not understand (only a seeded defect asks).</summary>

@@ -92,7 +92,7 @@ public sealed partial class IceAgent
             connection = new IceTcpConnection(passive, remote, localEndPoint);
             _tcpConnections.Add(connection);
         }
-        HandleDatagram(now, connection.Local, remote, message.ToArray());
+        HandleDatagram(now, connection.Local, remote, message);
         AfterInput(now);
     }
 
@@ -108,7 +108,7 @@ public sealed partial class IceAgent
     /// Sends from a TCP candidate on its connection to <paramref name="destination"/>. An active candidate without one
     /// asks the driver to open it first (RFC 6544 §7.1); a passive candidate only answers on connections it accepted.
     /// </summary>
-    private void SendOverTcp(IceLocalCandidate local, IPEndPoint destination, ReadOnlyMemory<byte> data)
+    private void SendOverTcp(IceLocalCandidate local, IPEndPoint destination, ReadOnlySpan<byte> data)
     {
         var connection = _tcpConnections.Find(c => c.Local == local && c.Remote.Equals(destination));
         if (connection is null)
@@ -118,8 +118,8 @@ public sealed partial class IceAgent
             _tcpConnections.Add(connection);
             _transmits.Enqueue(new IceTransmit(local.Socket, destination, ReadOnlyMemory<byte>.Empty, IceTcp: IceTcpTransmitKind.Connect));
         }
-        if (connection.LocalEndPoint is null) connection.Waiting.Add(data);
-        else Write(connection, data);
+        if (connection.LocalEndPoint is null) connection.Waiting.Add(data.ToArray());
+        else Write(connection, Stage(data));
     }
 
     /// <summary>RFC 6544 §7.2: the peer's end of a connection is active where ours is passive, and passive where ours is active.</summary>

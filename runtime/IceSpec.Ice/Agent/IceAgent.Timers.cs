@@ -30,24 +30,32 @@ public sealed partial class IceAgent
     public void HandleTimeout(TimeSpan now)
     {
         if (_connection.State == IceConnectionState.Closed) return;
-        foreach (var (key, request) in _requests.ToList())
+        // A copy of the entries (reused, not allocated): handling one may remove or add others.
+        _dueRequests.Clear();
+        foreach (var entry in _requests) _dueRequests.Add(entry);
+        foreach (var (key, request) in _dueRequests)
         {
             request.Transaction.HandleTimeout(now);
             FlushTransaction(now, request);
             if (request.Transaction.Outcome != Stun.StunTransactionOutcome.TimedOut) continue;
             _requests.Remove(key);
             if (request.Kind == IceRequestKind.Check) OnCheckTimeout(now, request);
+            else if (request.Kind == IceRequestKind.Consent) _finishedConsentRequests.Push(request);
             else if (request.Kind == IceRequestKind.Gather)
             {
                 Emit(new IceServerFailed(now, request.Server!, "no response (RFC 8489 §6.2.1 time-out)"));
                 GatherAnswered(now);
             }
         }
-        foreach (var relay in _relays.ToList())
+        _dueRelays.Clear();
+        _dueRelays.AddRange(_relays);
+        foreach (var relay in _dueRelays)
         {
             relay.Core.HandleTimeout(now);
             DrainRelay(now, relay);
         }
+        _dueRequests.Clear();
+        _dueRelays.Clear();
         foreach (var stream in _streams)
             for (var c = 1; c <= stream.Components; c++) RunDataTimers(now, stream, c);
         AfterInput(now);
@@ -63,8 +71,15 @@ public sealed partial class IceAgent
         if (_options.SeededDefect == IceSeededDefect.UnpacedChecks)
             for (var sent = 0; sent < IceFormulas.MaxCandidatePairs && HasCheckToSend(); sent++) SendPacedCheck(now);
         else if (HasCheckToSend() && (_lastCheckAt is not { } last || now >= last + _pacing)) SendPacedCheck(now);
-        if (_connection.State == IceConnectionState.Connected && !_requests.Values.Any(r => r.Kind == IceRequestKind.Check && !r.Cancelled) && !HasCheckToSend())
+        if (_connection.State == IceConnectionState.Connected && !HasCheckInFlight() && !HasCheckToSend())
             FireConnection(now, IceConnectionEvent.ChecksFinished);
+    }
+
+    private bool HasCheckInFlight()
+    {
+        foreach (var request in _requests.Values)
+            if (request.Kind == IceRequestKind.Check && !request.Cancelled) return true;
+        return false;
     }
 
     /// <summary>
@@ -86,13 +101,18 @@ public sealed partial class IceAgent
         }
         if (best is null) return;
         if (higherPending && now < list.FirstValidAt[component] + _options.NominationWait) return;
-        if (_options.SeededDefect == IceSeededDefect.NominateEveryValidPair)
-            foreach (var valid in list.Pairs.Where(p => p.Component == component && p.State == CandidatePairState.Succeeded).ToList())
-            {
-                valid.TriggeredWithUseCandidate = true;
-                SendCheck(now, valid, triggered: true);
-            }
+        if (_options.SeededDefect == IceSeededDefect.NominateEveryValidPair) NominateEveryValidPair(now, list, component);
         else list.EnqueueTriggered(best, useCandidate: true);
+    }
+
+    /// <summary>The NominateEveryValidPair seeded defect (a method of its own: its lambda's closure would be allocated on every <see cref="MaybeNominate"/>).</summary>
+    private void NominateEveryValidPair(TimeSpan now, IceCheckList list, int component)
+    {
+        foreach (var valid in list.Pairs.Where(p => p.Component == component && p.State == CandidatePairState.Succeeded).ToList())
+        {
+            valid.TriggeredWithUseCandidate = true;
+            SendCheck(now, valid, triggered: true);
+        }
     }
 
     private TimeSpan? NominationDeadline(IceCheckList list, int component)
@@ -151,13 +171,16 @@ public sealed partial class IceAgent
     /// <summary>RFC 7675 §5.1: every 5 s, randomized between 0.8 and 1.2 times that.</summary>
     private TimeSpan ConsentInterval()
     {
-        if (_options.SeededDefect == IceSeededDefect.ConsentFixedPeriod) return new ConsentFreshnessMachine().Interval;
+        if (_options.SeededDefect == IceSeededDefect.ConsentFixedPeriod) return DefaultConsentInterval;
         if (_options.SeededDefect == IceSeededDefect.ConsentEveryTwoSeconds) return TimeSpan.FromSeconds(2);
         Span<byte> jitter = stackalloc byte[2];
         _random(jitter);
         var fraction = 0.8 + 0.4 * (jitter[0] | jitter[1] << 8) / 65535.0;
-        return TimeSpan.FromMilliseconds(new ConsentFreshnessMachine().Interval.TotalMilliseconds * fraction);
+        return TimeSpan.FromMilliseconds(DefaultConsentInterval.TotalMilliseconds * fraction);
     }
+
+    /// <summary>The ConsentFreshness machine's Interval as spec/ice.spec sets it (RFC 7675 §5.1: 5 s).</summary>
+    private static readonly TimeSpan DefaultConsentInterval = new ConsentFreshnessMachine().Interval;
 
     private ConsentFreshnessMachine? ConsentOf(IceCandidatePair pair)
     {
@@ -191,10 +214,18 @@ public sealed partial class IceAgent
     private void SendConsentCheck(TimeSpan now, IceCandidatePair pair)
     {
         var priority = CheckPriority(pair);
-        var request = BuildCheck(priority, useCandidate: false, out var id);
-        var transaction = new Stun.StunClientTransaction(request, TransportOf(pair));
-        var pending = new IcePendingRequest(IceRequestKind.Consent, transaction) { Pair = pair, SentPriority = priority, SentRole = Role };
-        _requests[IcePendingRequest.Key(id)] = pending;
+        var request = BuildCheck(priority, useCandidate: false);
+        IcePendingRequest pending;
+        if (_finishedConsentRequests.TryPop(out var finished))
+        {
+            // A finished consent request and its transaction, made new (consent checks go on for the whole call: no allocation).
+            finished.Transaction.Reuse(request, TransportOf(pair));
+            (finished.Pair, finished.SentPriority, finished.SentRole, finished.Cancelled) = (pair, priority, Role, false);
+            pending = finished;
+        }
+        else pending = new IcePendingRequest(IceRequestKind.Consent, new Stun.StunClientTransaction(request, TransportOf(pair))) { Pair = pair, SentPriority = priority, SentRole = Role };
+        var transaction = pending.Transaction;
+        _requests[IcePendingRequest.Key(transaction.TransactionId)] = pending;
         transaction.Start(now);
         FlushTransaction(now, pending);
     }
@@ -204,9 +235,8 @@ public sealed partial class IceAgent
     {
         Span<byte> id = stackalloc byte[Stun.StunHeader.TransactionIdLength];
         _random(id);
-        var buffer = new byte[28];
-        var builder = new Stun.StunMessageBuilder(buffer, new Stun.StunMessageType(Stun.StunMethods.Binding, Stun.StunClass.Indication), id);
+        var builder = new Stun.StunMessageBuilder(_scratch.AsSpan(0, 28), new Stun.StunMessageType(Stun.StunMethods.Binding, Stun.StunClass.Indication), id);
         builder.AddFingerprint();
-        SendFrom(now, pair.Local, pair.Remote.Address, buffer.AsMemory(0, builder.Length));
+        SendFrom(now, pair.Local, pair.Remote.Address, _scratch.AsSpan(0, builder.Length));
     }
 }

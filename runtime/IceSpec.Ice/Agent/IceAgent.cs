@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using IceSpec.Stun;
 
 namespace IceSpec.Ice;
@@ -24,6 +25,7 @@ public sealed partial class IceAgent
     private RemoteCandidatesMachine _remoteCandidates = new();
     private IceCredentials _local;
     private StunKey _localKey;
+    private byte[] _localUfragBytes;
     private IceCredentials? _remote;
     private IceCredentials? _firstRemote;   // only the OldCredentialsAfterRestart seeded defect reads it
     private StunKey? _remoteKey;
@@ -31,6 +33,16 @@ public sealed partial class IceAgent
     private int _nextCheckList;
     private bool _restartedSinceRemote;
     private TimeSpan _pacing;
+    private byte[] _outgoing = new byte[4096];
+    private int _outgoingUsed;
+    /// <summary>Where STUN messages are built before <see cref="SendFrom"/> copies them out (or a transaction keeps them).</summary>
+    private readonly byte[] _scratch = new byte[512];
+    /// <summary>What <see cref="HandleTimeout"/> walks (reused: it must not walk the collections it changes).</summary>
+    private readonly List<KeyValuePair<UInt128, IcePendingRequest>> _dueRequests = [];
+    private readonly List<IceRelay> _dueRelays = [];
+    private readonly HashSet<string> _activeFoundations = [];
+    /// <summary>Consent requests answered or timed out, out of <see cref="_requests"/>: the next consent check reuses one.</summary>
+    private readonly Stack<IcePendingRequest> _finishedConsentRequests = new();
 
     public IceAgent(IceAgentOptions options)
     {
@@ -42,6 +54,7 @@ public sealed partial class IceAgent
         _random = options.Random;
         _local = options.Credentials ?? NewCredentials();
         _localKey = StunKey.ShortTerm(_local.Password);
+        _localUfragBytes = Encoding.UTF8.GetBytes(_local.Ufrag);
         _role.OurTieBreaker = NewTieBreaker(null);
         _role.Lite = options.Lite;
         _role.Fire(options.Lite || options.Role == IceRole.Controlled ? AgentRoleEvent.TakeControlled : AgentRoleEvent.TakeControlling, TimeSpan.Zero);
@@ -85,7 +98,7 @@ public sealed partial class IceAgent
         var slot = Stream(stream).Data[component];
         var expired = slot.Consent?.State == ConsentFreshnessState.Expired && _options.SeededDefect != IceSeededDefect.DataAfterConsentExpired;
         if (slot.Selected is not { } pair || expired || _connection.State == IceConnectionState.Closed) return false;
-        SendFrom(now, pair.Local, pair.Remote.Address, data.ToArray());
+        SendFrom(now, pair.Local, pair.Remote.Address, data);
         slot.Keepalive.Fire(KeepaliveEvent.PacketSent, now);
         return true;
     }
@@ -149,7 +162,7 @@ public sealed partial class IceAgent
     /// Sends from a local candidate: directly from its socket, through its TURN allocation (RFC 8656 §11/§12), or on its
     /// TCP connection to the destination (RFC 6544).
     /// </summary>
-    private void SendFrom(TimeSpan now, IceLocalCandidate local, IPEndPoint destination, ReadOnlyMemory<byte> data)
+    private void SendFrom(TimeSpan now, IceLocalCandidate local, IPEndPoint destination, ReadOnlySpan<byte> data)
     {
         if (local.Transport == IceTransport.Tcp)
         {
@@ -160,10 +173,28 @@ public sealed partial class IceAgent
         {
             // A lost allocation's candidate sends nothing (its pairs die; consent tells); nor through the one that replaced it.
             if (relay.State != TurnClientState.Allocated || RelayOf(relay).Relayed != local) return;
-            relay.Send(destination, data.Span);
+            relay.Send(destination, data);
             DrainRelay(now, RelayOf(relay));
             return;
         }
-        _transmits.Enqueue(new IceTransmit(local.Socket, destination, data));
+        _transmits.Enqueue(new IceTransmit(local.Socket, destination, Stage(data)));
+    }
+
+    /// <summary>
+    /// Copies an outgoing message into the reused outgoing buffer (no allocation per datagram). The buffer restarts only
+    /// when every transmit was polled; when full, a new one takes over and the queued transmits keep the old one.
+    /// </summary>
+    private ReadOnlyMemory<byte> Stage(ReadOnlySpan<byte> data)
+    {
+        if (_transmits.Count == 0) _outgoingUsed = 0;
+        if (_outgoingUsed + data.Length > _outgoing.Length)
+        {
+            _outgoing = new byte[Math.Max(_outgoing.Length * 2, data.Length)];
+            _outgoingUsed = 0;
+        }
+        var staged = _outgoing.AsMemory(_outgoingUsed, data.Length);
+        data.CopyTo(staged.Span);
+        _outgoingUsed += data.Length;
+        return staged;
     }
 }

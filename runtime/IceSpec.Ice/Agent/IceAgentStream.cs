@@ -23,11 +23,19 @@ internal sealed class IceAgentStream
     public IceComponentData[] Data { get; }
 
     /// <summary>The UDP host candidate of a socket (TCP candidates are reached through their connections).</summary>
-    public IceLocalCandidate? HostFor(IPEndPoint socket) =>
-        LocalCandidates.Find(c => c.Type == IceCandidateType.Host && c.Transport == IceTransport.Udp && c.Socket.Equals(socket));
+    public IceLocalCandidate? HostFor(IPEndPoint socket)
+    {
+        foreach (var c in LocalCandidates)
+            if (c.Type == IceCandidateType.Host && c.Transport == IceTransport.Udp && c.Socket.Equals(socket)) return c;
+        return null;
+    }
 
-    public IceRemoteCandidate? RemoteAt(int component, IceTransport transport, IPEndPoint address) =>
-        RemoteCandidates.Find(c => c.Component == component && c.Transport == transport && c.Address.Equals(address));
+    public IceRemoteCandidate? RemoteAt(int component, IceTransport transport, IPEndPoint address)
+    {
+        foreach (var c in RemoteCandidates)
+            if (c.Component == component && c.Transport == transport && c.Address.Equals(address)) return c;
+        return null;
+    }
 }
 
 /// <summary>What carries data for one component: the selected pair (kept across an ICE restart until a new one is selected, RFC 8445 §9.1.1.1).</summary>

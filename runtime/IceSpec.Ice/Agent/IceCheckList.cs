@@ -8,6 +8,7 @@ internal sealed class IceCheckList
 {
     private readonly List<IceCandidatePair> _pairs = [];
     private readonly Queue<IceCandidatePair> _triggered = new();
+    private readonly Dictionary<string, IceCandidatePair> _toUnfreeze = [];
 
     public IceCheckList(int stream, int components, RemoteCandidatesMachine remoteCandidates)
     {
@@ -21,7 +22,8 @@ internal sealed class IceCheckList
     public int Stream { get; }
     public int Components { get; }
     public CheckListMachine Machine { get; } = new();
-    public IReadOnlyList<IceCandidatePair> Pairs => _pairs;
+    /// <summary>The pairs in priority order; read-only by convention (a List, so that walking them allocates no enumerator).</summary>
+    public List<IceCandidatePair> Pairs => _pairs;
     /// <summary>Index = component ID (1-based).</summary>
     public IceCandidatePair?[] Selected { get; }
     /// <summary>When the first valid pair of each component appeared (regular nomination waits from there).</summary>
@@ -77,17 +79,26 @@ internal sealed class IceCheckList
 
     /// <summary>
     /// RFC 8445 §6.1.2.6 / §6.1.4.2: for each foundation with no Waiting or In-Progress pair, the Frozen pair with the
-    /// lowest component ID and the highest priority (this list is in priority order).
+    /// lowest component ID and the highest priority (this list is in priority order). A reused collection: valid until the next call.
     /// </summary>
-    public IEnumerable<IceCandidatePair> PairsToUnfreeze(ISet<string> activeFoundations)
+    public Dictionary<string, IceCandidatePair>.ValueCollection PairsToUnfreeze(ISet<string> activeFoundations)
     {
-        var chosen = new Dictionary<string, IceCandidatePair>();
+        var chosen = _toUnfreeze;
+        chosen.Clear();
         foreach (var pair in _pairs)
         {
             if (pair.State != CandidatePairState.Frozen || activeFoundations.Contains(pair.Foundation)) continue;
             if (!chosen.TryGetValue(pair.Foundation, out var best) || pair.Component < best.Component) chosen[pair.Foundation] = pair;
         }
         return chosen.Values;
+    }
+
+    /// <summary>Whether <see cref="PairsToUnfreeze"/> would name a pair (without building the list).</summary>
+    public bool HasPairToUnfreeze(ISet<string> activeFoundations)
+    {
+        foreach (var pair in _pairs)
+            if (pair.State == CandidatePairState.Frozen && !activeFoundations.Contains(pair.Foundation)) return true;
+        return false;
     }
 
     /// <summary>RFC 8445 §8.1.2: once a component is nominated, its Frozen and Waiting pairs are removed.</summary>

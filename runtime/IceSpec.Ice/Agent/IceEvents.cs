@@ -25,6 +25,8 @@ public enum IceTcpTransmitKind : byte
 /// address to a TURN server (RFC 8656 §3.1). What arrives on that connection goes back through
 /// <see cref="IceAgent.HandlePacket"/> message by message, with <see cref="Source"/> as the socket and the server as the source.
 /// An ICE-TCP transmit (RFC 6544) says what to do in <see cref="IceTcp"/>.
+/// <see cref="Data"/> may lie in a buffer the agent reuses (its hot paths allocate nothing): send it, or copy it, before
+/// giving the agent more input (the buffer is rewritten only once every queued transmit has been polled).
 /// </summary>
 public readonly record struct IceTransmit(IPEndPoint Source, IPEndPoint Destination, ReadOnlyMemory<byte> Data, bool OverTcp = false,
     IceTcpTransmitKind IceTcp = IceTcpTransmitKind.None);

@@ -18,10 +18,11 @@ internal sealed class IcePendingRequest(IceRequestKind kind, StunClientTransacti
 {
     public IceRequestKind Kind { get; } = kind;
     public StunClientTransaction Transaction { get; } = transaction;
-    public IceCandidatePair? Pair { get; init; }
+    // Settable: a finished consent request is reused for the next one (IceAgent.SendConsentCheck).
+    public IceCandidatePair? Pair { get; set; }
     public bool UseCandidate { get; init; }
-    public uint SentPriority { get; init; }
-    public IceRole SentRole { get; init; }
+    public uint SentPriority { get; set; }
+    public IceRole SentRole { get; set; }
     /// <summary>RFC 8445 §7.3.1.4: a cancelled check is not retransmitted and its timeout is not a failure.</summary>
     public bool Cancelled { get; set; }
     /// <summary>Gather: the host candidate the request left from, and the server.</summary>

@@ -43,6 +43,28 @@ public sealed class ClientTransactionTests
     }
 
     [Fact]
+    public void Reuse_MakesAFinishedTransactionNew_WithTheNewRequestAndTheSpecsSchedule()
+    {
+        // A transaction that ran to its end with other settings, reused (issue 14: a consent check every 5 s).
+        var transaction = new StunClientTransaction(Request(), StunTransport.Reliable, TimeSpan.FromMilliseconds(100));
+        transaction.Settings.Rc = 3;
+        RunWithoutResponse(transaction);
+        var other = Request();
+        other[8] = 0xEE;   // another transaction ID
+        transaction.Reuse(other, StunTransport.Unreliable);
+
+        Assert.Equal(StunTransactionOutcome.Pending, transaction.Outcome);
+        Assert.Equal(0, transaction.Sends);
+        Assert.Null(transaction.PollTimeout());
+        Assert.False(transaction.TryPollTransmit(out _));
+        Assert.Equal(other, transaction.Request.ToArray());
+        var (sends, end) = RunWithoutResponse(transaction);
+        Assert.Equal(new double[] { 0, 500, 1500, 3500, 7500, 15500, 31500 }, sends);
+        Assert.Equal(39500, end);
+        Assert.Equal(StunTransactionOutcome.TimedOut, transaction.Outcome);
+    }
+
+    [Fact]
     public void Udp_ScheduleFollowsConfiguredRtoAndRc()
     {
         var transaction = new StunClientTransaction(Request(), StunTransport.Unreliable, TimeSpan.FromMilliseconds(100));

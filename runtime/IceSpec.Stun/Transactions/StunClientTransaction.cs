@@ -24,16 +24,36 @@ public enum StunTransactionOutcome : byte
 public sealed class StunClientTransaction
 {
     private readonly StunClientTransactionMachine _machine = new();
-    private readonly byte[] _request;
-    private readonly StunTransport _transport;
+    private byte[] _request;
+    private StunTransport _transport;
 
     public StunClientTransaction(ReadOnlySpan<byte> request, StunTransport transport, TimeSpan? rto = null)
     {
-        if (StunMessage.TryParse(request, out var parsed) != StunParseStatus.Ok || parsed.Class != StunClass.Request)
-            throw new ArgumentException("A client transaction starts with a well-formed STUN request.", nameof(request));
+        Validate(request);
         _request = request.ToArray();
         _transport = transport;
         if (rto is { } value) _machine.Rto = value;
+    }
+
+    /// <summary>
+    /// Makes this finished (or abandoned) transaction a new one, as the constructor would, reusing its buffer when the
+    /// request fits (no allocation: a consent check every 5 s, RFC 7675). Whatever <see cref="Request"/> or
+    /// <see cref="TryPollTransmit"/> handed out before is overwritten.
+    /// </summary>
+    public void Reuse(ReadOnlySpan<byte> request, StunTransport transport, TimeSpan? rto = null)
+    {
+        Validate(request);
+        if (_request.Length != request.Length) _request = new byte[request.Length];
+        request.CopyTo(_request);
+        _transport = transport;
+        _machine.Reset();
+        if (rto is { } value) _machine.Rto = value;
+    }
+
+    private static void Validate(ReadOnlySpan<byte> request)
+    {
+        if (StunMessage.TryParse(request, out var parsed) != StunParseStatus.Ok || parsed.Class != StunClass.Request)
+            throw new ArgumentException("A client transaction starts with a well-formed STUN request.", nameof(request));
     }
 
     public ReadOnlySpan<byte> TransactionId => _request.AsSpan(StunHeader.TransactionIdOffset, StunHeader.TransactionIdLength);

@@ -6,4 +6,6 @@ public sealed partial class StunClientTransactionMachine
     internal int PendingTransmits { get; set; }
 
     partial void Transmit() => PendingTransmits++;
+
+    partial void OnReset() => PendingTransmits = 0;
 }

@@ -11,6 +11,7 @@ namespace IceSpec.Ice.Tests.Agent;
 /// each data packet with its own copy of the payload (the driver's receive buffer is reused once HandlePacket returns).
 /// Their exact size is measured below and subtracted, event by event.
 /// </summary>
+[Trait("Category", "unit")]
 public sealed class AgentAllocationTests
 {
     [Fact]

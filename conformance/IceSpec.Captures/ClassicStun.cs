@@ -26,8 +26,6 @@ public static class ClassicStun
 {
     public const int TransactionIdLength = 16;
 
-    /// <summary>FINGERPRINT (RFC 8489 §14.7), which no classic message carries.</summary>
-    private const ushort FingerprintType = 0x8028;
 
     /// <summary>RFC 3489 §11.1's message types: Binding Request 0x0001, Response 0x0101, Error Response 0x0111; Shared
     /// Secret Request 0x0002, Response 0x0102, Error Response 0x0112 (methods 0x001 and 0x002 in RFC 5389's layout).</summary>
@@ -44,7 +42,7 @@ public static class ClassicStun
         while (offset < datagram.Length)
         {
             if (datagram.Length - offset < StunHeader.AttributeHeaderLength) return false;
-            if (BinaryPrimitives.ReadUInt16BigEndian(datagram[offset..]) == FingerprintType) return false;
+            if (BinaryPrimitives.ReadUInt16BigEndian(datagram[offset..]) == StunAttributeTypes.Fingerprint) return false;   // RFC 8489 §14.7: no classic message carries it
             // RFC 3489's attributes are all multiples of 4 long; what RFC 5389 servers add to their answers (SOFTWARE)
             // is padded to 4 (RFC 5389 §15): either way the next attribute starts at the next multiple of 4.
             var valueLength = BinaryPrimitives.ReadUInt16BigEndian(datagram[(offset + 2)..]);

@@ -138,16 +138,16 @@ public static class SeedCorpus
             Send(builder.Written.ToArray());
         }
 
-        Request(TurnMethods.Allocate, (ref StunMessageBuilder b) => b.AddRequestedTransport(new RequestedTransportValue(17, new byte[3])), authenticated: false);
+        Request(TurnMethods.Allocate, (ref StunMessageBuilder b) => b.AddRequestedTransport(new RequestedTransportValue((byte)TurnFormulas.RequestedTransportUdp, new byte[3])), authenticated: false);
         var challenge = session.Sent.Single();
         StunMessage.TryParse(challenge.Bytes, out var response);
-        response.TryGetAttribute(0x0015, out var nonceBytes);
+        response.TryGetAttribute(StunAttributeTypes.Nonce, out var nonceBytes);
         nonce = Encoding.UTF8.GetString(nonceBytes);
-        Request(TurnMethods.Allocate, (ref StunMessageBuilder b) => b.AddRequestedTransport(new RequestedTransportValue(17, new byte[3])));
+        Request(TurnMethods.Allocate, (ref StunMessageBuilder b) => b.AddRequestedTransport(new RequestedTransportValue((byte)TurnFormulas.RequestedTransportUdp, new byte[3])));
         Request(TurnMethods.CreatePermission, (ref StunMessageBuilder b) => b.AddXorPeerAddress(peer));
         Request(TurnMethods.ChannelBind, (ref StunMessageBuilder b) =>
         {
-            b.AddChannelNumber(new ChannelNumberValue(0x4000, 0));
+            b.AddChannelNumber(new ChannelNumberValue(TurnRanges.ChannelNumbersLow, 0));
             b.AddXorPeerAddress(otherPeer);
         });
         var indication = new byte[256];
@@ -156,7 +156,7 @@ public static class SeedCorpus
         send.AddData("hello peer"u8);
         Send(send.Written.ToArray());
         var channelData = new byte[16];
-        Send(channelData[..ChannelData.Write(channelData, 0x4000, "to peer 1"u8, padForStream: client >= 2)]);
+        Send(channelData[..ChannelData.Write(channelData, TurnRanges.ChannelNumbersLow, "to peer 1"u8, padForStream: client >= 2)]);
         Event([TurnScript.PeerDatagram, 0, 0, 0, 5, .. "hello"u8]);
         Event([TurnScript.PeerDatagram, 0, 1, 0, 5, .. "world"u8]);
         Request(StunMethods.Binding, null, authenticated: false);

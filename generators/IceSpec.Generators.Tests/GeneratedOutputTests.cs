@@ -34,7 +34,7 @@ public sealed class GeneratedOutputTests
     {
         Assert.Empty(Stun.Diagnostics);
         Assert.Empty(Stun.DriverDiagnostics);
-        Assert.Equal(new[] { "Stun.Attributes.g.cs", "Stun.MessageViews.g.cs", "Stun.Registry.g.cs", "Stun.Requirements.g.cs", "Stun.StunClientTransactionMachine.g.cs", "Stun.Validator.g.cs" },
+        Assert.Equal(new[] { "Stun.Attributes.g.cs", "Stun.Formulas.g.cs", "Stun.MessageViews.g.cs", "Stun.Registry.g.cs", "Stun.Requirements.g.cs", "Stun.StunClientTransactionMachine.g.cs", "Stun.Validator.g.cs" },
             Stun.HintNames);
     }
 
@@ -248,7 +248,7 @@ public sealed class GeneratedOutputTests
         var run = GeneratorHarness.Run(new SpecInput("/specs/stun.spec", SpecFiles.Stun, Emit: false), new SpecInput("/specs/turn.spec", SpecFiles.Turn));
         Assert.Empty(run.Diagnostics);
         var machines = Regex.Matches(SpecFiles.Turn, @"^machine (\w+)", RegexOptions.Multiline).Select(m => $"Turn.{m.Groups[1].Value}Machine.g.cs");
-        Assert.Equal(new[] { "Turn.Attributes.g.cs", "Turn.MessageViews.g.cs", "Turn.Registry.g.cs", "Turn.Requirements.g.cs", "Turn.Validator.g.cs" }.Concat(machines).OrderBy(n => n, StringComparer.Ordinal),
+        Assert.Equal(new[] { "Turn.Attributes.g.cs", "Turn.Formulas.g.cs", "Turn.MessageViews.g.cs", "Turn.Registry.g.cs", "Turn.Requirements.g.cs", "Turn.Validator.g.cs" }.Concat(machines).OrderBy(n => n, StringComparer.Ordinal),
             run.HintNames);
         Assert.Contains("    public const ushort XorRelayedAddress = 0x0016;\n", run.Source("Turn.Registry.g.cs"));
     }

@@ -168,7 +168,7 @@ public sealed class IncrementalCachingTests
         var text = new InMemoryAdditionalText(StunPath, SpecFiles.Stun);
         var compilation = GeneratorHarness.CreateCompilation(new[] { "class A { }" });
         var driver = GeneratorHarness.CreateDriver(new[] { text }, TestOptionsProvider.Empty).RunGenerators(compilation);
-        Assert.Equal(6, driver.GetRunResult().GeneratedTrees.Length); // registry, attributes, validator, message views, requirements, one machine
+        Assert.Equal(7, driver.GetRunResult().GeneratedTrees.Length); // registry, attributes, validator, message views, requirements, formulas (FingerprintXor), one machine
 
         var importOnly = new TestOptionsProvider(ImmutableDictionary<string, ImmutableDictionary<string, string>>.Empty
             .Add(StunPath, ImmutableDictionary<string, string>.Empty.Add(TestOptionsProvider.EmitKey, "False")));

@@ -354,14 +354,14 @@ public sealed class ParserTests
     public void RealStunSpecParsesCompletely()
     {
         var spec = ParseClean(SpecFiles.Stun);
-        var keywords = Regex.Matches(SpecFiles.Stun, @"^(protocol|namespace|import|class|method|range|attribute|struct|error|password-algorithm|rule|message|machine)\b",
+        var keywords = Regex.Matches(SpecFiles.Stun, @"^(protocol|namespace|import|class|method|range|attribute|const|struct|error|password-algorithm|rule|message|machine)\b",
             RegexOptions.Multiline).Select(m => m.Value).ToArray();
         var kinds = spec.Declarations.Select(d => d switch
         {
             ProtocolDecl => "protocol", NamespaceDecl => "namespace", ImportDecl => "import", ClassDecl => "class",
             MethodDecl => "method", RangeDecl => "range", AttributeDecl => "attribute", StructDecl => "struct",
             ErrorDecl => "error", AlgorithmDecl => "password-algorithm", RuleDecl => "rule", MessageDecl => "message",
-            MachineDecl => "machine", _ => "?",
+            MachineDecl => "machine", ConstDecl => "const", _ => "?",
         }).ToArray();
         Assert.Equal(keywords, kinds);
 

@@ -1,14 +1,16 @@
+using IceSpec.Stun;
+
 namespace IceSpec.Captures.Analysis;
 
 /// <summary>
 /// Pairs requests with responses by transaction ID (RFC 8489 §6.2, §6.3): a request seen again in the same direction is
 /// a retransmission (RFC 8489 §6.2.1); the RTT runs from the first transmission to the first response. A request with no
-/// response after <see cref="GiveUpAfter"/> of capture time is unanswered (RFC 8489 §6.2.1: 39.5 s with the default RTO,
-/// Rc and Rm; §6.2.2: Ti = 39.5 s over TCP), which keeps the set of open transactions bounded.
+/// response after <see cref="GiveUpAfter"/> of capture time is unanswered (RFC 8489 §6.2.2: Ti over TCP, which the spec's
+/// defaults of RTO, Rc and Rm also give over UDP, §6.2.1), which keeps the set of open transactions bounded.
 /// </summary>
 public sealed class TransactionTracker
 {
-    public static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(39.5);
+    public static readonly TimeSpan GiveUpAfter = new StunClientTransactionMachine().Ti;
 
     /// <summary>An open or answered transaction; <see cref="Request"/> is its first transmission.</summary>
     public sealed class Exchange(StunEvent request)

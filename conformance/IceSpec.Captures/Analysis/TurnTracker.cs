@@ -131,8 +131,8 @@ public sealed class TurnTracker(Action<Violation> report, DateTime epoch)
     /// <summary>RFC 8656 §12: channel numbers 0x4000 through 0x4FFF (RFC 5766 §11 allowed up to 0x7FFF: a warning).</summary>
     private void CheckChannelRange(StunEvent request, ushort channel)
     {
-        if (channel is >= 0x4000 and <= 0x4FFF || !_rangeReported.Add((request.Source.ToString(), channel))) return;
-        var old = channel is >= 0x4000 and <= 0x7FFF;
+        if (TurnRanges.IsChannelNumbers(channel) || !_rangeReported.Add((request.Source.ToString(), channel))) return;
+        var old = TurnRanges.IsChannelNumbersRfc5766(channel);
         report(SpecCitations.FromRequirement("channel-number-out-of-range", request.Frame, "channel-numbers",
             $"ChannelBind for channel 0x{channel:X4}" + (old ? " (inside RFC 5766's 0x4000-0x7FFF, which RFC 8656 narrowed)" : ""),
             old ? "warning" : "violation"));

@@ -13,8 +13,6 @@ namespace IceSpec.Captures.Replay;
 /// </summary>
 public sealed class UdpReplaySocket : IAsyncDisposable
 {
-    /// <summary>RFC 8489 §6.2.1: the first retransmission after RTO (500 ms is its recommended initial value), doubling after each.</summary>
-    private static readonly TimeSpan InitialRto = TimeSpan.FromMilliseconds(500);
     private readonly Socket _socket;
     private readonly Func<byte[], IPEndPoint, byte[]?>? _answerRequest;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<byte[]>> _pending = new(StringComparer.Ordinal);
@@ -46,7 +44,11 @@ public sealed class UdpReplaySocket : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
-    /// <summary>Sends <paramref name="request"/> to <paramref name="target"/> and retransmits it until its answer comes or <paramref name="timeout"/> passes (answer null).</summary>
+    /// <summary>
+    /// Sends <paramref name="request"/> to <paramref name="target"/> and retransmits it on the schedule of a
+    /// <see cref="StunClientTransaction"/> (RFC 8489 §6.2.1: RTO, doubling, Rc requests, then Rm times RTO) until its answer
+    /// comes, the transaction gives up or <paramref name="timeout"/> passes (answer null).
+    /// </summary>
     public async Task<(byte[]? Answer, TimeSpan Rtt)> ExchangeAsync(IPEndPoint target, byte[] request, byte[] transactionId, TimeSpan timeout,
         CancellationToken cancel)
     {
@@ -55,21 +57,22 @@ public sealed class UdpReplaySocket : IAsyncDisposable
         _pending[id] = answer;
         try
         {
+            var transaction = new StunClientTransaction(request, StunTransport.Unreliable);
             var started = Stopwatch.StartNew();
-            var rto = InitialRto;
-            while (started.Elapsed < timeout)
+            transaction.Start(started.Elapsed);
+            while (started.Elapsed < timeout && transaction.Outcome == StunTransactionOutcome.Pending)
             {
-                await _socket.SendToAsync(request, SocketFlags.None, target, cancel);
-                var nextSend = started.Elapsed + rto;
-                rto *= 2;
-                var wait = (nextSend < timeout ? nextSend : timeout) - started.Elapsed;
+                while (transaction.TryPollTransmit(out var datagram))
+                    await _socket.SendToAsync(datagram, SocketFlags.None, target, cancel);
+                var next = transaction.PollTimeout() is { } due && due < timeout ? due : timeout;
+                var wait = next - started.Elapsed;
                 try
                 {
                     return (await answer.Task.WaitAsync(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, cancel), started.Elapsed);
                 }
                 catch (TimeoutException)
                 {
-                    // This wait is over: retransmit or give up.
+                    transaction.HandleTimeout(started.Elapsed);   // this wait is over: retransmit, or the transaction gives up
                 }
             }
             return (null, started.Elapsed);

@@ -33,14 +33,15 @@ public sealed class StunTarget : FuzzTarget
         {
             switch (attribute.Type)
             {
-                case 0x0001 or 0x0002 or 0x0003 or 0x0004 or 0x0005 or 0x8023 or 0x802B or 0x802C: // RFC 3489 §11.2, RFC 5780 §7
+                case StunAttributeTypes.MappedAddress or StunAttributeTypes.ResponseAddress or StunAttributeTypes.ChangeRequest or StunAttributeTypes.SourceAddress or StunAttributeTypes.ChangedAddress
+                    or StunAttributeTypes.AlternateServer or StunAttributeTypes.ResponseOrigin or StunAttributeTypes.OtherAddress: // RFC 3489 §11.2, RFC 5780 §7
                     StunAddress.TryRead(attribute.Value, false, message.TransactionId, out _);
                     break;
-                case 0x0020 or 0x0012 or 0x0016: // XOR-MAPPED-ADDRESS, XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS
+                case StunAttributeTypes.XorMappedAddress or TurnAttributeTypes.XorPeerAddress or TurnAttributeTypes.XorRelayedAddress: // XOR-MAPPED-ADDRESS, XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS
                     if (StunAddress.TryRead(attribute.Value, true, message.TransactionId, out var address))
                         _ = address.ToString();
                     break;
-                case 0x0009:
+                case StunAttributeTypes.ErrorCode:
                     StunErrorCode.TryRead(attribute.Value, out _, out _);
                     break;
             }

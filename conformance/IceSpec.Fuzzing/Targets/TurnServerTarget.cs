@@ -174,13 +174,13 @@ public static class TurnScript
         foreach (var attribute in message.Attributes)
         {
             var value = packet.AsSpan(attribute.Offset + StunHeader.AttributeHeaderLength, attribute.Value.Length);
-            if (attribute.Type == 0x0008 && value.Length == 20) Alice.ComputeSha1(packet.AsSpan(0, length), attribute.Offset, 20, value);
-            else if (attribute.Type == 0x001C && value.Length is >= 16 and <= 32)
+            if (attribute.Type == StunAttributeTypes.MessageIntegrity && value.Length == 20) Alice.ComputeSha1(packet.AsSpan(0, length), attribute.Offset, 20, value);
+            else if (attribute.Type == StunAttributeTypes.MessageIntegritySha256 && value.Length is >= 16 and <= 32)
             {
                 AliceSha256.ComputeSha256(packet.AsSpan(0, length), attribute.Offset, value.Length, hmac);
                 hmac[..value.Length].CopyTo(value);
             }
-            else if (attribute.Type == 0x8028 && value.Length == 4 && attribute.Offset + 8 == length)
+            else if (attribute.Type == StunAttributeTypes.Fingerprint && value.Length == 4 && attribute.Offset + 8 == length)
                 BinaryPrimitives.WriteUInt32BigEndian(value, StunIntegrity.ComputeFingerprint(packet.AsSpan(0, attribute.Offset)));
         }
     }

@@ -255,7 +255,7 @@ public sealed partial class IceAgent
     private static bool HasUnknownComprehensionOptional(in StunMessage message)
     {
         foreach (var attribute in message.Attributes)
-            if (attribute.Type >= 0x8000 && !StunAttributeRegistry.IsUnderstood(attribute.Type)) return true;
+            if (StunRanges.IsComprehensionOptional(attribute.Type) && !StunAttributeRegistry.IsUnderstood(attribute.Type)) return true;
         return false;
     }
 }

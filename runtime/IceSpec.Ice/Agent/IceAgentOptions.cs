@@ -100,8 +100,8 @@ public record IceAgentOptions
     /// </summary>
     public TimeSpan NominationWait { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Rc for connectivity checks (RFC 8489 §6.2.1; 7 by default). The RTO follows RFC 8445 §14.3.</summary>
-    public int CheckRequestCount { get; init; } = 7;
+    /// <summary>Rc for connectivity checks (RFC 8489 §6.2.1; the spec's default Rc). The RTO follows RFC 8445 §14.3.</summary>
+    public int CheckRequestCount { get; init; } = (int)new IceSpec.Stun.StunClientTransactionMachine().Rc;
 
     /// <summary>
     /// Rc and Rm of the Binding requests sent to STUN servers while gathering (RFC 8489 §6.2.1 makes both configurable).

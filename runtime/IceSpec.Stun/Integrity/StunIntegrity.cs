@@ -24,8 +24,8 @@ public static class StunIntegrity
     public const int Sha1Length = 20;
     public const int Sha256Length = 32;
 
-    /// <summary>RFC 8489 §14.7: the CRC-32 is XOR-ed with 0x5354554E ("STUN").</summary>
-    public const uint FingerprintXor = 0x5354554E;
+    /// <summary>RFC 8489 §14.7: the CRC-32 is XOR-ed with this value ("STUN"); spec/stun.spec's FingerprintXor.</summary>
+    public const uint FingerprintXor = (uint)StunFormulas.FingerprintXor;
 
     /// <summary>MESSAGE-INTEGRITY (HMAC-SHA1, RFC 8489 §14.5).</summary>
     public static IntegrityStatus VerifyMessageIntegrity(in StunMessage message, StunKey key)

@@ -13,7 +13,7 @@ public sealed record StunAttributeInfo(
     ushort Type, string Name, string Protocol, string Format, bool Reserved, string Citation,
     AttributeValueCheck IsValid, AttributeValueFormatter Describe)
 {
-    public bool IsComprehensionRequired => Type < 0x8000;
+    public bool IsComprehensionRequired => StunRanges.IsComprehensionRequired(Type);
 }
 
 /// <summary>

@@ -17,8 +17,8 @@ public readonly ref struct StunAttribute
     /// <summary>Offset of the attribute's type field from the start of the message.</summary>
     public int Offset { get; }
 
-    /// <summary>RFC 8489 §14: types 0x0000–0x7FFF must be understood by the receiver.</summary>
-    public bool IsComprehensionRequired => Type < 0x8000;
+    /// <summary>RFC 8489 §14: types in the comprehension-required range must be understood by the receiver.</summary>
+    public bool IsComprehensionRequired => StunRanges.IsComprehensionRequired(Type);
 }
 
 /// <summary>Walks the attributes of a message that <see cref="StunMessage.TryParse"/> accepted (so lengths are already checked).</summary>

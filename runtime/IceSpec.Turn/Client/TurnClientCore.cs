@@ -22,9 +22,9 @@ namespace IceSpec.Turn.Client;
 /// </summary>
 public sealed partial class TurnClientCore
 {
-    /// <summary>RFC 8656 §18.8: the protocol numbers of REQUESTED-TRANSPORT.</summary>
-    private const byte ProtocolUdp = 17;
-    private const byte ProtocolTcp = 6;
+    /// <summary>RFC 8656 §18.8 (RFC 6062 §5.1 for TCP): the protocol numbers of REQUESTED-TRANSPORT, from the spec.</summary>
+    private const byte ProtocolUdp = (byte)TurnFormulas.RequestedTransportUdp;
+    private const byte ProtocolTcp = (byte)TurnFormulas.RequestedTransportTcp;
 
     /// <summary>How many times one request may be answered 438 (Stale Nonce) and resent, so a broken server cannot loop us.</summary>
     private const int MaxStaleNonceRetries = 4;

@@ -26,7 +26,7 @@ public static class ClassicMessageInspector
             return new AttributeReport(a.Offset, a.Type, ClassicStun.AttributeName(a.Type), false, a.Value.Length,
                 ClassicStun.Describe(a.Type, a.Value, transactionId.Span), hex, ClassicStun.IsValid(a.Type, a.Value, transactionId.Span));
         }).ToList();
-        var integrity = attributes.Any(a => a.Type == 0x0008) ? IntegrityOutcome.NoKey : IntegrityOutcome.Missing;
+        var integrity = attributes.Any(a => a.Type == StunAttributeTypes.MessageIntegrity) ? IntegrityOutcome.NoKey : IntegrityOutcome.Missing;
         return new MessageReport(bytes, header, StunParseStatus.Ok, null, attributes, null, null, null,
             new IntegrityReport(integrity, null, null, null)) { Classic = true };
     }

@@ -9,7 +9,7 @@ public sealed record MessageHeader(ushort RawType, string? MethodName, ushort Me
 public sealed record AttributeReport(
     int Offset, ushort Type, string? Name, bool Reserved, int Length, string Value, string Hex, bool? Valid)
 {
-    public bool IsComprehensionRequired => Type < 0x8000;
+    public bool IsComprehensionRequired => StunRanges.IsComprehensionRequired(Type);
 
     /// <summary>Known and not merely reserved (RFC 8489 §14: what a receiver "understands").</summary>
     public bool Understood => Name is not null && !Reserved;

@@ -142,7 +142,7 @@ public sealed class CredentialFindings : IDiagnosisRule
         // RFC 8489 §9.1.3: a request without both MESSAGE-INTEGRITY and USERNAME is rejected with 400; one whose USERNAME
         // is not valid, or whose MESSAGE-INTEGRITY does not match, with 401 (RFC 8445 §7.3 applies it to checks).
         var rejected = evidence.Transactions.Values.Where(t => t.IsIceCheck)
-            .Select(t => (Check: t, Error: t.Responses.FirstOrDefault(r => r.Stun!.ErrorCode is 401 or 400)))
+            .Select(t => (Check: t, Error: t.Responses.FirstOrDefault(r => r.Stun!.ErrorCode is StunErrorCodes.Unauthenticated or StunErrorCodes.BadRequest)))
             .Where(x => x.Error is not null)
             .GroupBy(x => (Code: x.Error!.Stun!.ErrorCode!.Value, Checker: x.Check.SenderUfrag!, Responder: x.Check.ReceiverUfrag!));
         foreach (var group in rejected)
@@ -166,7 +166,7 @@ public sealed class CredentialFindings : IDiagnosisRule
                 },
                 succeeded ? $"other checks of {checker} to {responder} succeeded" : $"none of {checker}'s checks to {responder} succeeded",
             };
-            yield return code == 401
+            yield return code == StunErrorCodes.Unauthenticated
                 ? new Finding("check-unauthorized", FindingCategory.Credentials, succeeded ? FindingSeverity.Defect : FindingSeverity.Cause,
                     $"{responder} ({from}) answered {checker}'s checks with 401 Unauthorized: it could not verify their MESSAGE-INTEGRITY with its password or did not know their USERNAME",
                     [first.Check.Request.Ref, first.Error.Ref], "RFC 8489 §9.1.3",

@@ -183,17 +183,17 @@ public sealed class SignallingFindings : IDiagnosisRule
                      ? (A: t.SenderUfrag!, B: t.ReceiverUfrag!) : (A: t.ReceiverUfrag!, B: t.SenderUfrag!)))
         {
             var list = session.ToList();
-            var conflicts = list.Where(t => t.Responses.Any(r => r.Stun!.ErrorCode == 487)).ToList();
+            var conflicts = list.Where(t => t.Responses.Any(r => r.Stun!.ErrorCode == StunErrorCodes.RoleConflict)).ToList();
             string Role(EvidenceTransaction t) => t.Request.Stun!.IceControlling is not null ? "controlling" : "controlled";
             if (conflicts.Count > 0)
             {
                 var first = conflicts[0];
                 var loser = first.SenderUfrag!;
-                var answer = first.Responses.First(r => r.Stun!.ErrorCode == 487);
+                var answer = first.Responses.First(r => r.Stun!.ErrorCode == StunErrorCodes.RoleConflict);
                 var claimed = Role(first);
                 var after = list.FirstOrDefault(t => t.SenderUfrag == loser && t.Request.Time > answer.Time && Role(t) != claimed);
                 var cost = list.Count(t => t.SenderUfrag == loser && t.Request.Time <= (after?.Request.Time ?? DateTime.MaxValue) && Role(t) == claimed
-                    && t.Responses.Any(r => r.Stun!.ErrorCode == 487));
+                    && t.Responses.Any(r => r.Stun!.ErrorCode == StunErrorCodes.RoleConflict));
                 var tieBreaker = TieBreaker(first);
                 var otherTieBreaker = list.Where(t => t.SenderUfrag == first.ReceiverUfrag).Select(TieBreaker).FirstOrDefault() ?? "unknown";
                 var details = new List<string>

@@ -260,9 +260,9 @@ public sealed class TurnFindings : IDiagnosisRule
             {
                 var expired = ExpiryOf(list, e.Time) is { } expiry && expiry < e.Time ? expiry : (DateTime?)null;
                 var reported = e.Stun.Method == TurnMethods.Refresh && context.Violations.Any(v => v.Violation.Name == "refresh-after-expiry" && v.Capture == e.Request.Capture && v.Violation.Frame == e.Request.Captured.Frame);
-                if (e.Stun.Method != TurnMethods.Allocate && (reported || expired is not null && e.Error == 437))
+                if (e.Stun.Method != TurnMethods.Allocate && (reported || expired is not null && e.Error == TurnErrorCodes.AllocationMismatch))
                     Add(late, flow.Key, (e, expired ?? ExpiryOf(list, e.Time) ?? e.Time));
-                else if (e.Error == 437)
+                else if (e.Error == TurnErrorCodes.AllocationMismatch)
                     Add(lost, flow.Key, e);
             }
         }
@@ -271,7 +271,7 @@ public sealed class TurnFindings : IDiagnosisRule
             var (first, expiry) = list[0];
             var grant = LastGrant(context.Exchanges.Where(e => e.Flow == flow).ToList(), first.Time);
             var lifetime = grant is null ? (uint?)null : Lifetime(grant);
-            var late437 = list.Where(l => l.Exchange.Error == 437).ToList();
+            var late437 = list.Where(l => l.Exchange.Error == TurnErrorCodes.AllocationMismatch).ToList();
             // A late Refresh with LIFETIME 0 meant to delete: the relay had already stopped before the client meant to
             // end it (a Defect, not what broke the session).
             var closing = first.Stun.Method == TurnMethods.Refresh && first.Stun.Lifetime == 0;
@@ -320,7 +320,7 @@ public sealed class TurnFindings : IDiagnosisRule
                 [.. grant is null ? [] : new[] { $"allocation granted by {grant.Stun.MethodName} ({context.At(grant.Response!)}), lifetime {Lifetime(grant)} s{(grant.Answer!.RelayedAddress is { } r ? $", relayed {r}" : "")}" },
                  .. stale is null ? [] : new[] { $"{stale.Stun.MethodName} answered 438 Stale Nonce ({context.At(stale.Response!)}): the nonce it had issued was unknown" },
                  .. list.Select(e => $"{e.Stun.MethodName}{Peers(e.Stun)} ({context.At(e.Request)}) answered 437 ({context.At(e.Response!)})"),
-                 .. all.Where(e => e.Time > first.Time && e.Error is { } c && c != 437).Select(e => $"{e.Stun.MethodName}{Peers(e.Stun)} ({context.At(e.Request)}) answered {e.Error} afterwards")]);
+                 .. all.Where(e => e.Time > first.Time && e.Error is { } c && c != TurnErrorCodes.AllocationMismatch).Select(e => $"{e.Stun.MethodName}{Peers(e.Stun)} ({context.At(e.Request)}) answered {e.Error} afterwards")]);
         }
     }
 
@@ -355,7 +355,7 @@ public sealed class TurnFindings : IDiagnosisRule
     /// </summary>
     private static IEnumerable<Finding> DataWithoutPermission(Context context)
     {
-        var refused = context.Exchanges.Where(e => e.Error is 403 or 443 && e.Stun.Method is TurnMethods.CreatePermission or TurnMethods.ChannelBind)
+        var refused = context.Exchanges.Where(e => e.Error is TurnErrorCodes.Forbidden or TurnErrorCodes.PeerAddressFamilyMismatch && e.Stun.Method is TurnMethods.CreatePermission or TurnMethods.ChannelBind)
             .SelectMany(e => e.Stun.PeerAddresses.Select(p => (e.Flow, p.Address))).ToHashSet();
         foreach (var group in DataViolations(context).Where(d => d.Peer is null || !refused.Contains((d.Flow, d.Peer.Address)))
                      .GroupBy(d => (d.Flow, Peer: d.Peer?.Address, d.Expired)))
@@ -399,7 +399,7 @@ public sealed class TurnFindings : IDiagnosisRule
     private static IEnumerable<Finding> UnboundChannels(Context context)
     {
         var flows = context.Exchanges.Where(e => e.Flow.Transport == "udp").Select(e => e.Flow).ToHashSet();
-        var refused = context.Exchanges.Where(e => e.Error is 403 or 443 && e.Stun.Method == TurnMethods.ChannelBind && e.Stun.ChannelNumber is not null)
+        var refused = context.Exchanges.Where(e => e.Error is TurnErrorCodes.Forbidden or TurnErrorCodes.PeerAddressFamilyMismatch && e.Stun.Method == TurnMethods.ChannelBind && e.Stun.ChannelNumber is not null)
             .Select(e => (e.Flow, e.Stun.ChannelNumber!.Value)).ToHashSet();
         var unbound = context.Evidence.Data
             .Where(d => d.Datagram.UnboundChannel is not null)

@@ -3,6 +3,7 @@ using IceSpec.Conformance.Adapter;
 using IceSpec.Conformance.Tester;
 using IceSpec.Ice;
 using IceSpec.Ice.Sdp;
+using IceSpec.Stun;
 
 namespace IceSpec.Conformance.Cases.Agent;
 
@@ -95,7 +96,7 @@ public sealed class AgentCaseContext
 
     /// <summary>
     /// A STUN client transaction over UDP (RFC 8489 §6.2.1): sends <paramref name="request"/> from <paramref name="from"/> to
-    /// <paramref name="to"/> (default: the IUT's host candidate) and retransmits the same bytes after 500 ms, then at doubling
+    /// <paramref name="to"/> (default: the IUT's host candidate) and retransmits the same bytes after the spec's initial RTO (500 ms), then at doubling
     /// intervals, until a response with its transaction ID arrives or <paramref name="timeout"/> (default
     /// <see cref="StepTimeout"/>) passes. Request: the first transmission; Response: the first response, or null.
     /// </summary>
@@ -105,7 +106,7 @@ public sealed class AgentCaseContext
         var deadline = DateTime.UtcNow + (timeout ?? StepTimeout);
         var first = Tester.Send(from, destination, request);
         var id = first.Stun!.TransactionId;
-        for (var rto = TimeSpan.FromMilliseconds(500); ; rto *= 2)
+        for (var rto = new StunClientTransactionMachine().Rto; ; rto *= 2)   // the spec's initial RTO (RFC 8489 §6.2.1)
         {
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) return (first, null);

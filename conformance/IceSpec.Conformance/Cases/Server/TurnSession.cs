@@ -13,7 +13,7 @@ public sealed record RelayedMessage(bool IsChannelData, ushort Channel, IPEndPoi
 /// </summary>
 public sealed class TurnSession : IAsyncDisposable
 {
-    public const byte UdpProtocol = 17;
+    public const byte UdpProtocol = (byte)TurnFormulas.RequestedTransportUdp;
     private readonly ServerCaseContext _context;
 
     private TurnSession(ServerCaseContext context, ServerConnection connection, LongTermCredential credential)

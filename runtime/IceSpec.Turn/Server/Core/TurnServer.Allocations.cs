@@ -9,7 +9,7 @@ namespace IceSpec.Turn.Server;
 public sealed partial class TurnServer
 {
     /// <summary>RFC 8656 §18.8 (and RFC 6062 §6.2): the IP protocol numbers REQUESTED-TRANSPORT carries.</summary>
-    private const byte ProtocolUdp = 17;
+    private const byte ProtocolUdp = (byte)TurnFormulas.RequestedTransportUdp;
 
     /// <summary>RFC 8656 §18.7: the R bit of EVEN-PORT.</summary>
     private const byte EvenPortReserveBit = 0x80;
@@ -46,7 +46,7 @@ public sealed partial class TurnServer
         message.TryGetRequestedTransport(out var transport);
         if (transport.Protocol != ProtocolUdp)
         {
-            SendError(flow, message, TurnErrorCodes.UnsupportedTransportProtocol, transport.Protocol == 6 ? "TCP relaying (RFC 6062) is not offered" : null, credential);
+            SendError(flow, message, TurnErrorCodes.UnsupportedTransportProtocol, transport.Protocol == TurnFormulas.RequestedTransportTcp ? "TCP relaying (RFC 6062) is not offered" : null, credential);
             return;
         }
 

@@ -233,7 +233,7 @@ public sealed partial class TurnServer
             if (StunHeader.AttributeHeaderLength + length > body.Length) return false;
             var refused = type == StunAttributeTypes.ChangeRequest
                 ? length != 4 || (BinaryPrimitives.ReadUInt32BigEndian(body[StunHeader.AttributeHeaderLength..]) & (ChangeIpFlag | ChangePortFlag)) != 0
-                : type < 0x8000 && !StunAttributeRegistry.IsUnderstood(type);
+                : StunRanges.IsComprehensionRequired(type) && !StunAttributeRegistry.IsUnderstood(type);
             if (refused &&
                 count < unknown.Length - 1 && !unknown[..count].Contains(type))
                 unknown[count++] = type;

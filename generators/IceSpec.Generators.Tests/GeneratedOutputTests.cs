@@ -32,8 +32,9 @@ public sealed class GeneratedOutputTests
     [Fact]
     public void NoDiagnosticsAndOneFilePerKindAndMachine()
     {
-        Assert.Empty(Stun.Diagnostics);
-        Assert.Empty(Stun.DriverDiagnostics);
+        // ISPEC013 (a const no C# here names) is the runtime's to answer: DiagnosticTests.TheBaseSpecsConstsAreUsedByTheirRuntime.
+        Assert.Empty(Stun.Diagnostics.Where(d => d.Id != "ISPEC013"));
+        Assert.Empty(Stun.DriverDiagnostics.Where(d => d.Id != "ISPEC013"));
         Assert.Equal(new[] { "Stun.Attributes.g.cs", "Stun.Formulas.g.cs", "Stun.MessageViews.g.cs", "Stun.Registry.g.cs", "Stun.Requirements.g.cs", "Stun.StunClientTransactionMachine.g.cs", "Stun.Validator.g.cs" },
             Stun.HintNames);
     }
@@ -246,7 +247,7 @@ public sealed class GeneratedOutputTests
     public void TurnSpecImportingStunGeneratesWithoutDiagnostics()
     {
         var run = GeneratorHarness.Run(new SpecInput("/specs/stun.spec", SpecFiles.Stun, Emit: false), new SpecInput("/specs/turn.spec", SpecFiles.Turn));
-        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.Diagnostics.Where(d => d.Id != "ISPEC013")); // as above: the runtime's to answer
         var machines = Regex.Matches(SpecFiles.Turn, @"^machine (\w+)", RegexOptions.Multiline).Select(m => $"Turn.{m.Groups[1].Value}Machine.g.cs");
         Assert.Equal(new[] { "Turn.Attributes.g.cs", "Turn.Formulas.g.cs", "Turn.MessageViews.g.cs", "Turn.Registry.g.cs", "Turn.Requirements.g.cs", "Turn.Validator.g.cs" }.Concat(machines).OrderBy(n => n, StringComparer.Ordinal),
             run.HintNames);

@@ -38,7 +38,8 @@ public sealed class ModelPurityTests
     public void TrackedStepsHoldNoRoslynOrParserObjects()
     {
         var result = RunEverything();
-        Assert.Equal(4, result.Diagnostics.Length);
+        // The broken specs' errors; ISPEC013 (stun.spec consts only its runtime's C# names) is DiagnosticTests' to judge.
+        Assert.Equal(4, result.Diagnostics.Count(d => d.Id != "ISPEC013"));
         var problems = new List<string>();
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
         var types = new HashSet<Type>();

@@ -10,6 +10,7 @@ namespace IceSpec.Captures.Tests;
 /// The replay's UDP exchange retransmits on <see cref="StunClientTransaction"/>'s schedule (RFC 8489 §6.2.1: the first
 /// retransmission after RTO, 500 ms by default), not on a schedule of its own.
 /// </summary>
+[Trait("Category", "unit")]
 public class UdpReplaySocketTests
 {
     [Fact]

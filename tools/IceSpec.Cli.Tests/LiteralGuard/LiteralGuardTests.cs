@@ -7,6 +7,7 @@ namespace IceSpec.Cli.Tests.LiteralGuard;
 /// registry codes and RFC constants they stand for. Reviewed exceptions are listed, each with its reason, in
 /// allowed-literals.txt next to this file.
 /// </summary>
+[Trait("Category", "unit")]
 public class LiteralGuardTests
 {
     // One scan of the repository for the two tests that read it (~1 s).

@@ -31,7 +31,7 @@ public static class Diagnoser
     }
 
     private static double FirstTime(SessionEvidence evidence, IReadOnlyList<FrameRef> frames) =>
-        frames.Min(f => evidence.Sightings.FirstOrDefault(s => s.Capture == f.Capture && s.Captured.Frame == f.Frame)?.Time is { } t ? evidence.Ms(t) : double.MaxValue);
+        frames.Min(f => evidence.SightingAt(f)?.Time is { } t ? evidence.Ms(t) : double.MaxValue);
 
     private static string Summary(SessionEvidence evidence, IReadOnlyList<PairOutcome> pairs)
     {

@@ -83,6 +83,19 @@ public sealed class SessionEvidence
 
     public IceAgentEvidence? AgentByUfrag(string ufrag) => _agents.GetValueOrDefault(ufrag);
 
+    private Dictionary<FrameRef, Sighting>? _byFrame;
+
+    /// <summary>The (first) message a frame holds, or null when the frame holds none that was kept.</summary>
+    public Sighting? SightingAt(FrameRef frame)
+    {
+        if (_byFrame is null)
+        {
+            _byFrame = [];
+            foreach (var sighting in Sightings) _byFrame.TryAdd(sighting.Ref, sighting);
+        }
+        return _byFrame.GetValueOrDefault(frame);
+    }
+
     /// <summary>Milliseconds from the diagnosis epoch (the first message seen).</summary>
     public double Ms(DateTime time) => Math.Round((time - Epoch).TotalMilliseconds, 3);
 

@@ -1,3 +1,5 @@
+using IceSpec.Ice;
+
 namespace IceSpec.Captures.Diagnosis.Rules;
 
 /// <summary>
@@ -8,11 +10,12 @@ namespace IceSpec.Captures.Diagnosis.Rules;
 /// </summary>
 public sealed class LivenessFindings : IDiagnosisRule
 {
-    /// <summary>RFC 7675 §5.1: "Consent expires after 30 seconds" without an authenticated answer.</summary>
-    public const double ConsentTimeoutMs = 30_000;
+    /// <summary>RFC 7675 §5.1: "Consent expires after 30 seconds" without an authenticated answer (ice.spec's ConsentFreshness machine).</summary>
+    public static readonly double ConsentTimeoutMs = new ConsentFreshnessMachine().ConsentTimeout.TotalMilliseconds;
 
-    /// <summary>RFC 7675 §5.1: checks every 5 s "randomized … between 0.8 and 1.2 times the basic period": 4–6 s on average.</summary>
-    public const double ConsentMinMs = 4_000, ConsentMaxMs = 6_000;
+    /// <summary>RFC 7675 §5.1: checks every Interval (5 s) "randomized … between 0.8 and 1.2 times the basic period": 4–6 s on average.</summary>
+    public static readonly double ConsentMinMs = 0.8 * new ConsentFreshnessMachine().Interval.TotalMilliseconds,
+        ConsentMaxMs = 1.2 * new ConsentFreshnessMachine().Interval.TotalMilliseconds;
 
     /// <summary>
     /// Averages over fewer intervals are noise; and a timer that fires 100 ms late is not a broken one (under load the
@@ -21,8 +24,9 @@ public sealed class LivenessFindings : IDiagnosisRule
     public const int ConsentMinIntervals = 2;
     public const double ConsentSlackMs = 100;
 
-    /// <summary>RFC 8445 §11: "Tr SHOULD be configurable and SHOULD have a default of 15 seconds"; 1 s of slack for timers and load.</summary>
-    public const double KeepaliveMs = 15_000, KeepaliveSlackMs = 1_000;
+    /// <summary>RFC 8445 §11: "Tr SHOULD be configurable and SHOULD have a default of 15 seconds" (the Keepalive machine's Tr); 1 s of slack for timers and load.</summary>
+    public static readonly double KeepaliveMs = new KeepaliveMachine().Tr.TotalMilliseconds;
+    public const double KeepaliveSlackMs = 1_000;
 
     /// <summary>
     /// Checks sent within this time after selection are the nomination's trailing triggered checks (RFC 8445 §7.3.1.4),

@@ -1,3 +1,5 @@
+using IceSpec.Ice;
+using IceSpec.Stun;
 using IceSpec.Turn;
 
 namespace IceSpec.Captures.Diagnosis.Rules;
@@ -11,18 +13,19 @@ namespace IceSpec.Captures.Diagnosis.Rules;
 public sealed class TimeFindings : IDiagnosisRule
 {
     /// <summary>RFC 8445 §14.2: "ICE agents SHOULD use a default Ta value, 50 ms".</summary>
-    public const double TaMs = 50;
+    public const double TaMs = IceFormulas.DefaultPacingMilliseconds;
 
     /// <summary>RFC 8445 §14.2: all transactions "MUST NOT be sent more often than once every 5 ms".</summary>
-    public const double MinPacingMs = 5;
+    public const double MinPacingMs = IceFormulas.MinimumPacingMilliseconds;
 
     /// <summary>
     /// Gathering slower than this held the checks back by more than the transactions need: a STUN Binding is one round
     /// trip, a TURN Allocate two (its 401 challenge, RFC 8656 §7.2), and paced at Ta (RFC 8445 §5.1.1) a handful of them
-    /// fit in well under 500 ms on any path ICE runs on; RFC 8489 §6.2.1's first retransmission alone comes after 500 ms,
-    /// so gathering that lasted longer lost a request or waited on a server that did not answer.
+    /// fit in well under 500 ms on any path ICE runs on; RFC 8489 §6.2.1's first retransmission alone comes after the
+    /// initial RTO (500 ms, stun.spec's StunClientTransaction machine), so gathering that lasted longer lost a request or
+    /// waited on a server that did not answer.
     /// </summary>
-    public const double SlowGatheringMs = 500;
+    public static readonly double SlowGatheringMs = new StunClientTransactionMachine().Rto.TotalMilliseconds;
 
     /// <summary>
     /// After the first valid pair, a nomination that is not waiting for anything needs one Ta (RFC 8445 §6.1.4.2: the

@@ -75,8 +75,7 @@ public sealed class TurnFindings : IDiagnosisRule
 
         public string At(Sighting sighting) => $"{Evidence.Describe(sighting.Ref)}, {Evidence.Ms(sighting.Time) / 1000:0.###} s";
 
-        public Sighting? Find(string capture, int frame) =>
-            Evidence.Sightings.FirstOrDefault(s => s.Capture == capture && s.Captured.Frame == frame);
+        public Sighting? Find(string capture, int frame) => Evidence.SightingAt(new FrameRef(capture, frame));
     }
 
     // ---- 401: credentials the server refuses ----------------------------------------------------------------------

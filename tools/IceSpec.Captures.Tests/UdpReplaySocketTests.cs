@@ -45,7 +45,9 @@ public class UdpReplaySocketTests
         Assert.NotNull(reply);
         Assert.Equal(2, arrivals.Count);
         var rto = new StunClientTransactionMachine().Rto;
-        Assert.InRange(arrivals[1] - arrivals[0], rto - TimeSpan.FromMilliseconds(50), rto * 2);
+        // The first retransmission: not before RTO, and before the second would be due (RTO + 2·RTO after the first send).
+        // The upper bound is loose on purpose: on a loaded machine (CI runs test projects side by side) timers fire late.
+        Assert.InRange(arrivals[1] - arrivals[0], rto - TimeSpan.FromMilliseconds(50), rto * 3);
         Assert.True(rtt >= rto - TimeSpan.FromMilliseconds(50), $"rtt {rtt}");
     }
 

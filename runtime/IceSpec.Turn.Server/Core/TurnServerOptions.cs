@@ -3,7 +3,7 @@ namespace IceSpec.Turn.Server;
 /// <summary>
 /// What the core needs to know; the socket side (ports, certificates, files) lives in <c>TurnServerHostOptions</c> (IceSpec.Turn.Server.Hosting).
 /// Defaults are safe: authentication always required for TURN, special-purpose peers refused, a per-user allocation
-/// quota, unauthenticated answers rate-limited per source (Server/README.md, "Security defaults").
+/// quota, unauthenticated answers rate-limited per source (IceSpec.Turn.Server.Hosting/README.md, "Security defaults").
 /// </summary>
 public sealed class TurnServerOptions
 {

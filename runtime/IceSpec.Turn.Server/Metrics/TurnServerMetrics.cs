@@ -5,7 +5,7 @@ namespace IceSpec.Turn.Server;
 
 /// <summary>
 /// The meter <c>IceSpec.Turn.Server</c> of one <see cref="TurnServer"/> (System.Diagnostics.Metrics; names and units after
-/// the OpenTelemetry conventions; listed in Server/README.md, "Logs and metrics"). The core counts in plain fields (it is
+/// the OpenTelemetry conventions; listed in IceSpec.Turn.Server.Hosting/README.md, "Logs and metrics"). The core counts in plain fields (it is
 /// single-threaded: one writer) and every instrument is observable, read when a listener collects: the relay path costs
 /// an addition, and an exporter always sees the current totals, however long a counter stands still.
 /// </summary>

@@ -37,7 +37,7 @@ rm -rf "$bin"; mkdir -p "$out"
 dotnet publish "$harness" -c Release -o "$bin" --nologo -v quiet >/dev/null
 dotnet tool restore >/dev/null
 # SharpFuzz rewrites IL in place, adding AFL's edge counters: IceSpec's own assemblies, not the framework or packages.
-for assembly in IceSpec.Stun IceSpec.Turn IceSpec.Ice IceSpec.Captures IceSpec.Generators; do
+for assembly in IceSpec.Stun IceSpec.Turn IceSpec.Turn.Server IceSpec.Turn.Server.Hosting IceSpec.Ice IceSpec.Captures IceSpec.Generators; do
   dotnet sharpfuzz "$bin/$assembly.dll" >/dev/null
 done
 

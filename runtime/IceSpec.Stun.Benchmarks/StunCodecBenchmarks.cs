@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
-using IceSpec.Conformance.Vectors;
+using IceSpec.TestVectors;
 
 namespace IceSpec.Stun.Benchmarks;
 

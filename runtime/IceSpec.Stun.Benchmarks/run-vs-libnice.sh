@@ -28,7 +28,7 @@ JOB=${JOB:-short}
 STAT=${STAT:-min}
 case $STAT in min|median|mean) ;; *) echo "run-vs-libnice: STAT must be min, median or mean" >&2; exit 2 ;; esac
 
-# RFC 5769 §2.1 (conformance/IceSpec.Conformance/Vectors/Rfc5769.cs); the benchmarks check their output against it too.
+# RFC 5769 §2.1 (runtime/IceSpec.TestVectors/Rfc5769.cs); the benchmarks check their output against it too.
 HEX=000100582112a442b7e7a701bc34d686fa87dfae802200105354554e207465737420636c69656e74002400046e0001ff80290008932ff9b151263b36000600096576746a3a68367659202020000800149aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a280280004e57a3bcf
 USERNAME='evtj:h6vY'
 PASSWORD='VOkJxbRl1RmTxUk/WvJxBt'

@@ -51,9 +51,9 @@ public class DecodeIntegrityTests
     [Fact]
     public void LongTermSha256_VerifiesRfc8489AppendixB1Corrected()
     {
-        var b1 = IceSpec.Conformance.Vectors.Rfc8489.AppendixB1Corrected;
+        var b1 = IceSpec.TestVectors.Rfc8489.AppendixB1Corrected;
         var result = CliRunner.Run("decode", b1.Hex, "--username", b1.Username!, "--realm", b1.Realm!,
-            "--password", IceSpec.Conformance.Vectors.Rfc8489.PreparedPassword, "--password-algorithm", "sha256");
+            "--password", IceSpec.TestVectors.Rfc8489.PreparedPassword, "--password-algorithm", "sha256");
 
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
         Assert.Contains("integrity: verified (MESSAGE-INTEGRITY-SHA256 valid", result.Stdout);

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using IceSpec.Ice;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Captures.Replay;
 

@@ -3,7 +3,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using IceSpec.Stun;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
+using IceSpec.Turn;
 
 namespace IceSpec.Captures.Replay;
 
@@ -44,7 +45,7 @@ public sealed class TcpReplayConnection : IAsyncDisposable
         try
         {
             MessageTransport transport = iceTcp is null
-                ? await StreamMessageTransport.ConnectTcpAsync(target, null, limit.Token)
+                ? await StreamMessageTransport.ConnectTcpAsync(target, null, limit.Token, StreamFraming.StunAndChannelData)
                 : await IceTcpMessageTransport.ConnectAsync(target, limit.Token);
             return (new TcpReplayConnection(transport, iceTcp?.AnswerRequest), null);
         }

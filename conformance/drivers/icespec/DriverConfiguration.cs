@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using IceSpec.Ice;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Conformance.Driver;
 

@@ -21,12 +21,6 @@ public sealed class ProjectReferenceTests
             "generated code is compiled against the real runtime API (StunMessage, StunMessageBuilder, MachineDefinition…)",
         [("generators/IceSpec.Generators.UserSpec.Tests/IceSpec.Generators.UserSpec.Tests.csproj", "runtime/IceSpec.Stun/IceSpec.Stun.csproj")] =
             "a user project: its vendor .spec is generated and run against the runtime package it would use",
-        [("runtime/IceSpec.Stun.Tests/IceSpec.Stun.Tests.csproj", "conformance/IceSpec.Conformance/IceSpec.Conformance.csproj")] =
-            "the RFC 5769/8489 test vectors live in IceSpec.Conformance/Vectors (issue 14: move them to a small test-data project)",
-        [("runtime/IceSpec.Stun.Benchmarks/IceSpec.Stun.Benchmarks.csproj", "conformance/IceSpec.Conformance/IceSpec.Conformance.csproj")] =
-            "benchmarks decode the same RFC vectors (IceSpec.Conformance/Vectors)",
-        [("runtime/IceSpec.Turn.Tests/IceSpec.Turn.Tests.csproj", "tools/IceSpec.Cli/IceSpec.Cli.csproj")] =
-            "the icespec CLI run in-process (CliApp.Run) against coturn and our server: CliInteropTests, PrometheusSettingTests",
         [("conformance/IceSpec.Conformance.Tests/IceSpec.Conformance.Tests.csproj", "tools/IceSpec.Cli/IceSpec.Cli.csproj")] =
             "the server cases start `icespec turn-server` (the built icespec.dll); the conformance command's tests run CliApp",
     };

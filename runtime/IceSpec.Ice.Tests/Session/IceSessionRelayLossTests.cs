@@ -4,7 +4,7 @@ using System.Text;
 using System.Threading.Channels;
 using IceSpec.Ice.Sdp;
 using IceSpec.Turn.Server;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 using Xunit.Abstractions;
 
 namespace IceSpec.Ice.Tests.Session;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using IceSpec.Ice.Sdp;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Ice.Tests.Session;
 

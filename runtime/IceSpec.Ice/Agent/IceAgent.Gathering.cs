@@ -132,7 +132,7 @@ public sealed partial class IceAgent
             LivenessProbeInterval = turn.LivenessProbeInterval,
             ReallocateOnLoss = turn.ReallocateOnLoss,
         });
-        var relay = new IceRelay(core, Normalize(turn.Server), host, turn.Transport != Turn.Transports.TransportProtocol.Udp);
+        var relay = new IceRelay(core, Normalize(turn.Server), host, turn.Transport != Stun.Transports.TransportProtocol.Udp);
         _relays.Add(relay);
         _gathering.Fire(CandidateGatheringEvent.ServerRequest, now);
         core.Allocate(now);

@@ -38,7 +38,7 @@ public enum IceCandidatePolicy : byte
 /// over TCP gets a site whose UDP is blocked to a UDP relay).
 /// </summary>
 public sealed record IceTurnServer(IPEndPoint Server, string Username, string Password, string? Realm = null,
-    IceSpec.Turn.Transports.TransportProtocol Transport = IceSpec.Turn.Transports.TransportProtocol.Udp)
+    IceSpec.Stun.Transports.TransportProtocol Transport = IceSpec.Stun.Transports.TransportProtocol.Udp)
 {
     /// <summary>The TURN client's liveness probe (<see cref="TurnClientOptions.LivenessProbeInterval"/>, 15 s); null turns it off.</summary>
     public TimeSpan? LivenessProbeInterval { get; init; } = TimeSpan.FromSeconds(15);

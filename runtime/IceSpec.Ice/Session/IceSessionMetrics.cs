@@ -4,7 +4,7 @@ namespace IceSpec.Ice;
 
 /// <summary>
 /// The meter <c>IceSpec.Ice.Session</c> of one <see cref="IceSession"/> (System.Diagnostics.Metrics, OpenTelemetry-style
-/// names and units; listed in runtime/IceSpec.Turn/Server/README.md, "Logs and metrics"). Fed from the agent's events on
+/// names and units; listed in runtime/IceSpec.Turn.Server.Hosting/README.md, "Logs and metrics"). Fed from the agent's events on
 /// the session's loop.
 /// </summary>
 public sealed class IceSessionMetrics : IDisposable

@@ -1,4 +1,4 @@
-using IceSpec.Conformance.Vectors;
+using IceSpec.TestVectors;
 
 namespace IceSpec.Stun.Tests.Codec;
 

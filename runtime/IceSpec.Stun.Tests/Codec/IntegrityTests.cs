@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using IceSpec.Conformance.Vectors;
+using IceSpec.TestVectors;
 
 namespace IceSpec.Stun.Tests.Codec;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using IceSpec.Conformance.Vectors;
+using IceSpec.TestVectors;
 
 namespace IceSpec.Stun.Tests.Codec;
 

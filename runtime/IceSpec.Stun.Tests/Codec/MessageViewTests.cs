@@ -1,5 +1,5 @@
 using System.Net;
-using IceSpec.Conformance.Vectors;
+using IceSpec.TestVectors;
 
 namespace IceSpec.Stun.Tests.Codec;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using IceSpec.Conformance.Vectors;
+using IceSpec.TestVectors;
 
 namespace IceSpec.Stun.Tests.Vectors;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using IceSpec.Stun;
+using IceSpec.Stun.Client;
 using IceSpec.Turn.Client;
 
 namespace IceSpec.Turn.Tests.Client;

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Security.Authentication;
+using IceSpec.Stun.Client;
 using IceSpec.Turn.Client;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 using Xunit.Abstractions;
 
 namespace IceSpec.Turn.Tests.Client;

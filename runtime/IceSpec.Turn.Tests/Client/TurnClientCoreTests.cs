@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using IceSpec.Stun;
 using IceSpec.Turn.Client;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Turn.Tests.Client;
 

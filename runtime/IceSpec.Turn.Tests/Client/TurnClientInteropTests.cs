@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using IceSpec.Stun;
 using IceSpec.Turn.Client;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 using Xunit.Abstractions;
 
 namespace IceSpec.Turn.Tests.Client;

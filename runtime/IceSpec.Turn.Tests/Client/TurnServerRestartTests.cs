@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using IceSpec.Turn.Client;
 using IceSpec.Turn.Tests.Server;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 using Xunit.Abstractions;
 
 namespace IceSpec.Turn.Tests.Client;

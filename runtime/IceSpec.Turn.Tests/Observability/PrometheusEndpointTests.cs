@@ -12,13 +12,13 @@ public sealed class PrometheusEndpointTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(5);
 
-    // The OpenTelemetry → Prometheus names of Server/README.md's instruments: no meter prefix, counters with _total.
+    // The OpenTelemetry → Prometheus names of the server README's instruments (IceSpec.Turn.Server.Hosting): no meter prefix, counters with _total.
     private const string Created = "icespec_turn_allocations_created_total";
     private const string Active = "icespec_turn_allocations_active";
     private const string BytesToPeer = "icespec_turn_relayed_bytes_total{direction=\"client-to-peer\"}";
     private const string BytesToClient = "icespec_turn_relayed_bytes_total{direction=\"peer-to-client\"}";
 
-    /// <summary>The families a Prometheus server finds, by the instrument kinds in Server/README.md ("Meters").</summary>
+    /// <summary>The families a Prometheus server finds, by the instrument kinds in IceSpec.Turn.Server.Hosting/README.md ("Meters").</summary>
     private static readonly Dictionary<string, string> Families = new()
     {
         ["icespec_turn_allocations_active"] = "gauge",

@@ -140,14 +140,14 @@ public sealed class TurnServerConfigTests : IDisposable
     [Fact]
     public void EveryKey_IsDocumentedInTheServerReadme()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "runtime", "IceSpec.Turn", "Server", "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "runtime", "IceSpec.Turn.Server.Hosting", "README.md"));
         foreach (var key in TurnServerConfig.Keys) Assert.Contains($"`{key.Name}`", readme);
     }
 
     [Fact]
     public void EveryAlias_IsDocumentedInTheServerReadme_AndNamesOneSetting()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "runtime", "IceSpec.Turn", "Server", "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "runtime", "IceSpec.Turn.Server.Hosting", "README.md"));
         var aliases = TurnServerConfig.Keys.SelectMany(k => k.Aliases).ToList();
         Assert.Equal(aliases.Count, aliases.Distinct(StringComparer.Ordinal).Count());
         foreach (var alias in aliases)

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Turn.Client;
 
@@ -91,7 +91,7 @@ public sealed class TurnAllocation : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var core = new TurnClientCore(options);
-        var transport = await MessageTransport.ConnectAsync(server, options.Transport, tls, cancellationToken).ConfigureAwait(false);
+        var transport = await MessageTransport.ConnectAsync(server, options.Transport, tls, cancellationToken, framing: StreamFraming.StunAndChannelData).ConfigureAwait(false);
         var allocation = new TurnAllocation(core, transport, options, tls);
         try
         {
@@ -174,7 +174,7 @@ public sealed class TurnAllocation : IAsyncDisposable
         });
         var bind = await created.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-        var transport = (StreamMessageTransport)await MessageTransport.ConnectAsync(_server, _options.Transport, _tls, cancellationToken)
+        var transport = (StreamMessageTransport)await MessageTransport.ConnectAsync(_server, _options.Transport, _tls, cancellationToken, framing: StreamFraming.StunAndChannelData)
             .ConfigureAwait(false);
         try
         {
@@ -419,7 +419,7 @@ public sealed class TurnAllocation : IAsyncDisposable
         if (!_core.Reallocating) throw new IOException($"the TURN server {_server} closed the connection and the allocation is not being replaced");
         try
         {
-            _transport = await MessageTransport.ConnectAsync(_server, _options.Transport, _tls, stop).ConfigureAwait(false);
+            _transport = await MessageTransport.ConnectAsync(_server, _options.Transport, _tls, stop, framing: StreamFraming.StunAndChannelData).ConfigureAwait(false);
             _localEndPoint = _transport.LocalEndPoint;
             return _transport.ReceiveAsync(buffer, stop).AsTask();
         }

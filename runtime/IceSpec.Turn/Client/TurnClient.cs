@@ -1,5 +1,5 @@
 using IceSpec.Stun;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Turn.Client;
 

@@ -1,3 +1,4 @@
+using IceSpec.Stun.Client;
 using System.Net;
 
 namespace IceSpec.Turn.Client;

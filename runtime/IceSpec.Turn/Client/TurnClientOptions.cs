@@ -1,4 +1,4 @@
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Client;

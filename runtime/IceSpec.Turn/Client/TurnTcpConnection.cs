@@ -1,5 +1,5 @@
 using System.Net;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Turn.Client;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using IceSpec.Stun;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Turn;
 
@@ -9,6 +10,12 @@ namespace IceSpec.Turn;
 /// </summary>
 public static class StreamFraming
 {
+    /// <summary>
+    /// <see cref="NextMessageLength"/> as the framing of a <see cref="StreamMessageTransport"/> to a TURN server (STUN and
+    /// ChannelData, RFC 8656 §12.5).
+    /// </summary>
+    public static MessageFraming StunAndChannelData { get; } = buffer => NextMessageLength(buffer);
+
     /// <summary>
     /// The length of the first whole message in <paramref name="buffer"/>: a positive length when one is complete,
     /// 0 when more bytes are needed, -1 when the stream does not start with STUN or ChannelData (close the connection).

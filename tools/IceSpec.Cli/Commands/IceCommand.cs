@@ -91,7 +91,7 @@ public static class IceCommand
             var credentials = parse.GetValue(user)?.Split(':', 2);
             if (credentials is not { Length: 2 }) { error = "--turn needs --turn-user USER:PASSWORD"; return false; }
             turnServers.Add(new IceTurnServer(endPoint, credentials[0], credentials[1],
-                Transport: parse.GetValue(turnTcp) ? Turn.Transports.TransportProtocol.Tcp : Turn.Transports.TransportProtocol.Udp));
+                Transport: parse.GetValue(turnTcp) ? Stun.Transports.TransportProtocol.Tcp : Stun.Transports.TransportProtocol.Udp));
         }
         if (parse.GetValue(relayOnly) && turnServers.Count == 0) { error = "--relay-only needs --turn"; return false; }
         var addresses = new List<IPAddress>();

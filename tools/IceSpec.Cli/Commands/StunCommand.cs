@@ -4,8 +4,9 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using IceSpec.Stun.Client;
 using IceSpec.Turn.Client;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Cli.Commands;
 

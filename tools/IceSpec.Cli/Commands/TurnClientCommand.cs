@@ -3,8 +3,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using IceSpec.Stun.Client;
 using IceSpec.Turn.Client;
-using IceSpec.Turn.Transports;
+using IceSpec.Stun.Transports;
 
 namespace IceSpec.Cli.Commands;
 

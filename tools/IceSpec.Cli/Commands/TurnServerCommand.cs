@@ -8,7 +8,7 @@ namespace IceSpec.Cli.Commands;
 /// also a config-file key of the same name (<see cref="TurnServerConfig.Keys"/>, one table for both); flags win over the
 /// file. coturn's short options are aliases in that table, and its settings this server lacks are rows that refuse with
 /// the equivalent, so a coturn command line runs or says what to change. Runs until SIGINT or SIGTERM. See
-/// runtime/IceSpec.Turn/Server/README.md.
+/// runtime/IceSpec.Turn.Server.Hosting/README.md.
 /// </summary>
 public static class TurnServerCommand
 {

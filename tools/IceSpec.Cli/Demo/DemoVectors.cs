@@ -1,5 +1,5 @@
 using IceSpec.Cli.Decoding;
-using IceSpec.Conformance.Vectors;
+using IceSpec.TestVectors;
 using IceSpec.Stun;
 
 namespace IceSpec.Cli.Demo;

@@ -30,7 +30,7 @@ public sealed class TurnConfigException(string message) : Exception(message);
 /// <summary>
 /// The settings of <c>icespec turn-server</c>: one table for flags and config-file keys (coturn's names where coturn has
 /// the setting, so its <c>turnserver.conf</c> lines mostly carry over), the file reader, and the translation into
-/// <see cref="TurnServerHostOptions"/>. Documented in Server/README.md.
+/// <see cref="TurnServerHostOptions"/>. Documented in this project's README.md.
 /// </summary>
 public static class TurnServerConfig
 {

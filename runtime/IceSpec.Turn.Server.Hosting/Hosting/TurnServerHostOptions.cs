@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
 
-/// <summary>The socket side of a server: where to listen, which relay addresses and ports, TLS, logs. See Server/README.md.</summary>
+/// <summary>The socket side of a server: where to listen, which relay addresses and ports, TLS, logs. See this project's README.md.</summary>
 public sealed class TurnServerHostOptions
 {
     /// <summary>The core's options (realm, credentials, quotas, peer policy…).</summary>

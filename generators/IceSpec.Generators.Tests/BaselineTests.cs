@@ -1,0 +1,98 @@
+using IceSpec.Generators.Tests.Infrastructure;
+using IceSpec.Generators.Tests.Repository;
+
+namespace IceSpec.Generators.Tests;
+
+/// <summary>
+/// The generator's whole output for the base specs (stun, turn, ice) is committed under <c>Baselines/</c>; this
+/// test regenerates it and compares, so a changed emitter shows as a diff in review. After an intended change, rewrite
+/// the baselines with <c>ICESPEC_UPDATE_BASELINES=1 dotnet test generators/IceSpec.Generators.Tests --filter
+/// FullyQualifiedName~BaselineTests</c> and commit them with the emitter.
+/// </summary>
+[Trait("Category", "unit")]
+public sealed class BaselineTests
+{
+    public const string UpdateVariable = "ICESPEC_UPDATE_BASELINES";
+
+    private static string Directory => Path.Combine(RepositoryFiles.Root, "generators", "IceSpec.Generators.Tests", "Baselines");
+
+    /// <summary>Every file the generator emits for the base specs, by hint name.</summary>
+    internal static IReadOnlyDictionary<string, string> Generate()
+    {
+        var run = GeneratorHarness.Run(
+            new SpecInput("/specs/stun.spec", SpecFiles.Stun),
+            new SpecInput("/specs/turn.spec", SpecFiles.Turn),
+            new SpecInput("/specs/ice.spec", SpecFiles.Ice));
+        return run.Generator.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString(), StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public void GeneratedSourcesMatchTheCommittedBaselines()
+    {
+        var generated = Generate();
+        Assert.True(generated.Count > 10, $"only {generated.Count} generated files");
+        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            foreach (var stale in System.IO.Directory.EnumerateFiles(Directory, "*.g.cs")) File.Delete(stale);
+            foreach (var (name, text) in generated) File.WriteAllText(Path.Combine(Directory, name), text);
+        }
+        var committed = System.IO.Directory.EnumerateFiles(Directory, "*.g.cs")
+            .ToDictionary(p => Path.GetFileName(p), File.ReadAllText, StringComparer.Ordinal);
+        var problems = Compare(committed, generated);
+        Assert.True(problems.Count == 0,
+            $"The generator's output differs from generators/IceSpec.Generators.Tests/Baselines ({problems.Count} files). If the change is intended, " +
+            $"run {UpdateVariable}=1 dotnet test generators/IceSpec.Generators.Tests --filter FullyQualifiedName~BaselineTests and commit the baselines.\n\n" +
+            string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void ThisTestShowsAChangedLineAsADiff()
+    {
+        var before = new Dictionary<string, string> { ["A.g.cs"] = "one\ntwo\nthree\nfour\n", ["Gone.g.cs"] = "x\n" };
+        var after = new Dictionary<string, string> { ["A.g.cs"] = "one\ntwo\nTHREE\nfour\n", ["New.g.cs"] = "y\n" };
+        var problems = Compare(before, after);
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("--- Baselines/A.g.cs", StringComparison.Ordinal) && p.Contains("\n@@ line 3 @@\n  one\n  two\n- three\n+ THREE\n  four\n"));
+        Assert.Contains(problems, p => p.Contains("Gone.g.cs") && p.Contains("no longer generated"));
+        Assert.Contains(problems, p => p.Contains("New.g.cs") && p.Contains("no baseline"));
+        Assert.Empty(Compare(before, before));
+    }
+
+    /// <summary>One message per differing file: missing, extra, or the changed lines with context.</summary>
+    internal static List<string> Compare(IReadOnlyDictionary<string, string> committed, IReadOnlyDictionary<string, string> generated)
+    {
+        var problems = new List<string>();
+        foreach (var name in committed.Keys.Union(generated.Keys).Order(StringComparer.Ordinal))
+        {
+            if (!generated.TryGetValue(name, out var now)) problems.Add($"Baselines/{name}: no longer generated");
+            else if (!committed.TryGetValue(name, out var then)) problems.Add($"{name}: generated, but no baseline");
+            else if (then.ReplaceLineEndings("\n") != now) problems.Add(Diff(name, then.ReplaceLineEndings("\n"), now));
+        }
+        return problems;
+    }
+
+    /// <summary>The lines between the common head and the common tail, with 2 lines of context (at most 40 each side).</summary>
+    private static string Diff(string name, string then, string now)
+    {
+        const int Context = 2, Max = 40;
+        var a = then.Split('\n');
+        var b = now.Split('\n');
+        var head = 0;
+        while (head < a.Length && head < b.Length && a[head] == b[head]) head++;
+        var tail = 0;
+        while (tail < a.Length - head && tail < b.Length - head && a[^(tail + 1)] == b[^(tail + 1)]) tail++;
+        var text = new System.Text.StringBuilder($"--- Baselines/{name}\n+++ generated\n@@ line {head + 1} @@\n");
+        for (var i = Math.Max(0, head - Context); i < head; i++) text.Append("  ").Append(a[i]).Append('\n');
+        Lines(text, "- ", a, head, a.Length - tail, Max);
+        Lines(text, "+ ", b, head, b.Length - tail, Max);
+        for (var i = a.Length - tail; i < Math.Min(a.Length, a.Length - tail + Context); i++) text.Append("  ").Append(a[i]).Append('\n');
+        return text.ToString();
+    }
+
+    private static void Lines(System.Text.StringBuilder text, string mark, string[] lines, int from, int to, int max)
+    {
+        for (var i = from; i < Math.Min(to, from + max); i++) text.Append(mark).Append(lines[i]).Append('\n');
+        if (to - from > max) text.Append(mark).Append($"… {to - from - max} more lines\n");
+    }
+}

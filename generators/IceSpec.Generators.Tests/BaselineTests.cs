@@ -53,7 +53,7 @@ public sealed class BaselineTests
         var after = new Dictionary<string, string> { ["A.g.cs"] = "one\ntwo\nTHREE\nfour\n", ["New.g.cs"] = "y\n" };
         var problems = Compare(before, after);
         Assert.Equal(3, problems.Count);
-        Assert.Contains(problems, p => p.StartsWith("--- Baselines/A.g.cs", StringComparison.Ordinal) && p.Contains("\n@@ line 3 @@\n  one\n  two\n- three\n+ THREE\n  four\n"));
+        Assert.Equal("--- Baselines/A.g.cs\n+++ generated\n@@ line 1 @@\n  one\n  two\n- three\n+ THREE\n  four\n  \n", problems[0]);
         Assert.Contains(problems, p => p.Contains("Gone.g.cs") && p.Contains("no longer generated"));
         Assert.Contains(problems, p => p.Contains("New.g.cs") && p.Contains("no baseline"));
         Assert.Empty(Compare(before, before));
@@ -72,27 +72,57 @@ public sealed class BaselineTests
         return problems;
     }
 
-    /// <summary>The lines between the common head and the common tail, with 2 lines of context (at most 40 each side).</summary>
+    /// <summary>
+    /// A line diff of the two texts (longest common subsequence of the lines between the common head and tail), in
+    /// hunks with 2 lines of context and at most 200 changed lines shown.
+    /// </summary>
     private static string Diff(string name, string then, string now)
     {
-        const int Context = 2, Max = 40;
+        const int Context = 2, MaxShown = 200;
         var a = then.Split('\n');
         var b = now.Split('\n');
         var head = 0;
         while (head < a.Length && head < b.Length && a[head] == b[head]) head++;
         var tail = 0;
         while (tail < a.Length - head && tail < b.Length - head && a[^(tail + 1)] == b[^(tail + 1)]) tail++;
-        var text = new System.Text.StringBuilder($"--- Baselines/{name}\n+++ generated\n@@ line {head + 1} @@\n");
-        for (var i = Math.Max(0, head - Context); i < head; i++) text.Append("  ").Append(a[i]).Append('\n');
-        Lines(text, "- ", a, head, a.Length - tail, Max);
-        Lines(text, "+ ", b, head, b.Length - tail, Max);
-        for (var i = a.Length - tail; i < Math.Min(a.Length, a.Length - tail + Context); i++) text.Append("  ").Append(a[i]).Append('\n');
-        return text.ToString();
-    }
+        int n = a.Length - head - tail, m = b.Length - head - tail;
+        // Edit script over the middle: ' ' kept, '-' removed from the baseline, '+' added by the generator.
+        var script = new List<(char Mark, int Line, string Text)>();
+        if ((long)n * m <= 4_000_000)
+        {
+            var lcs = new int[n + 1, m + 1];
+            for (var i = n - 1; i >= 0; i--)
+                for (var j = m - 1; j >= 0; j--)
+                    lcs[i, j] = a[head + i] == b[head + j] ? lcs[i + 1, j + 1] + 1 : Math.Max(lcs[i + 1, j], lcs[i, j + 1]);
+            int x = 0, y = 0;
+            while (x < n || y < m)
+            {
+                if (x < n && y < m && a[head + x] == b[head + y]) { script.Add((' ', head + x, a[head + x])); x++; y++; }
+                else if (x < n && (y == m || lcs[x + 1, y] >= lcs[x, y + 1])) { script.Add(('-', head + x, a[head + x])); x++; }
+                else { script.Add(('+', head + x, b[head + y])); y++; }
+            }
+        }
+        else
+        {
+            for (var i = 0; i < n; i++) script.Add(('-', head + i, a[head + i]));
+            for (var j = 0; j < m; j++) script.Add(('+', head + n, b[head + j]));
+        }
+        for (var i = Math.Max(0, head - Context); i < head; i++) script.Insert(i - Math.Max(0, head - Context), (' ', i, a[i]));
+        for (var i = a.Length - tail; i < Math.Min(a.Length, a.Length - tail + Context); i++) script.Add((' ', i, a[i]));
 
-    private static void Lines(System.Text.StringBuilder text, string mark, string[] lines, int from, int to, int max)
-    {
-        for (var i = from; i < Math.Min(to, from + max); i++) text.Append(mark).Append(lines[i]).Append('\n');
-        if (to - from > max) text.Append(mark).Append($"… {to - from - max} more lines\n");
+        var text = new System.Text.StringBuilder($"--- Baselines/{name}\n+++ generated\n");
+        var shown = 0;
+        var lastPrinted = -2;
+        for (var k = 0; k < script.Count; k++)
+        {
+            var near = false;
+            for (var d = Math.Max(0, k - Context); d <= Math.Min(script.Count - 1, k + Context) && !near; d++) near = script[d].Mark != ' ';
+            if (!near) continue;
+            if (lastPrinted != k - 1) text.Append($"@@ line {script[k].Line + 1} @@\n");
+            lastPrinted = k;
+            if (script[k].Mark != ' ' && ++shown > MaxShown) { text.Append("… more changes\n"); break; }
+            text.Append(script[k].Mark).Append(' ').Append(script[k].Text).Append('\n');
+        }
+        return text.ToString();
     }
 }

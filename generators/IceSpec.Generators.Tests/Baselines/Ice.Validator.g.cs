@@ -14,6 +14,15 @@ public static partial class IceValidator
     /// <summary>The rule name of an attribute value that is not of its declared wire format.</summary>
     public const string MalformedValueRule = "MalformedValue";
 
+    /// <summary>The names of the rules a violation carries (StunViolation.Rule), as constants: a rule renamed in the spec breaks the build of code that names it.</summary>
+    public static class Rules
+    {
+        /// <summary>An unknown comprehension-required attribute (answer 420).</summary>
+        public const string UnknownComprehensionRequired = UnknownComprehensionRequiredRule;
+        /// <summary>An attribute value that is not of its declared wire format.</summary>
+        public const string MalformedValue = MalformedValueRule;
+    }
+
     /// <summary>Order rules, value formats and comprehension-required attributes: what every message of this protocol must satisfy.</summary>
     public static bool TryValidateStructure(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {

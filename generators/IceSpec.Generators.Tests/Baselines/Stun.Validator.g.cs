@@ -14,6 +14,75 @@ public static partial class StunValidator
     /// <summary>The rule name of an attribute value that is not of its declared wire format.</summary>
     public const string MalformedValueRule = "MalformedValue";
 
+    /// <summary>The names of the rules a violation carries (StunViolation.Rule), as constants: a rule renamed in the spec breaks the build of code that names it.</summary>
+    public static class Rules
+    {
+        /// <summary>An unknown comprehension-required attribute (answer 420).</summary>
+        public const string UnknownComprehensionRequired = UnknownComprehensionRequiredRule;
+        /// <summary>An attribute value that is not of its declared wire format.</summary>
+        public const string MalformedValue = MalformedValueRule;
+        /// <summary>RFC 8489 §14.7: this attribute, if present, MUST be the last attribute in the message</summary>
+        public const string FingerprintLast = "FingerprintLast";
+        /// <summary>RFC 8489 §14.5: with the exception of the MESSAGE-INTEGRITY-SHA256 and FINGERPRINT attributes, agents MUST ignore all other attributes that follow MESSAGE-INTEGRITY</summary>
+        public const string OnlyAfterMessageIntegrity = "OnlyAfterMessageIntegrity";
+        /// <summary>RFC 8489 §14.6: with the exception of the FINGERPRINT attribute, agents MUST ignore all other attributes that follow MESSAGE-INTEGRITY-SHA256</summary>
+        public const string OnlyAfterMessageIntegritySha256 = "OnlyAfterMessageIntegritySha256";
+        /// <summary>The rules of Binding request.</summary>
+        public static class BindingRequest
+        {
+            /// <summary>RFC 8489 §14.8: the ERROR-CODE attribute is used in error response messages</summary>
+            public const string ForbidsErrorCode = "BindingRequest.Forbids.ErrorCode";
+        }
+        /// <summary>The rules of Binding success.</summary>
+        public static class BindingSuccess
+        {
+            /// <summary>RFC 8489 §6.3.1.1: the server MUST add a XOR-MAPPED-ADDRESS attribute to a successful Binding response</summary>
+            public const string RequiresXorMappedAddress = "BindingSuccess.Requires.XorMappedAddress";
+            /// <summary>RFC 8489 §14.8: the ERROR-CODE attribute is used in error response messages</summary>
+            public const string ForbidsErrorCode = "BindingSuccess.Forbids.ErrorCode";
+        }
+        /// <summary>The rules of Binding error.</summary>
+        public static class BindingError
+        {
+            /// <summary>RFC 8489 §6.3.4: the response MUST contain an ERROR-CODE attribute</summary>
+            public const string RequiresErrorCode = "BindingError.Requires.ErrorCode";
+        }
+        /// <summary>The rules of Binding indication.</summary>
+        public static class BindingIndication
+        {
+            /// <summary>RFC 8489 §14.8: the ERROR-CODE attribute is used in error response messages</summary>
+            public const string ForbidsErrorCode = "BindingIndication.Forbids.ErrorCode";
+        }
+        /// <summary>The rules of Binding request as ice-check.</summary>
+        public static class BindingRequestIceCheck
+        {
+            /// <summary>RFC 8445 §7.2.2: the request MUST include a USERNAME attribute in the form RFRAG:LFRAG</summary>
+            public const string RequiresUsername = "BindingRequestIceCheck.Requires.Username";
+            /// <summary>RFC 8445 §7.1.1: the request MUST contain the PRIORITY attribute</summary>
+            public const string RequiresPriority = "BindingRequestIceCheck.Requires.Priority";
+            /// <summary>RFC 8445 §7.2.2: the request MUST include a MESSAGE-INTEGRITY attribute</summary>
+            public const string RequiresMessageIntegrity = "BindingRequestIceCheck.Requires.MessageIntegrity";
+            /// <summary>RFC 8445 §7.1.3: the controlling agent MUST include ICE-CONTROLLING; the controlled agent MUST include ICE-CONTROLLED</summary>
+            public const string OneOfIceControllingOrIceControlled = "BindingRequestIceCheck.OneOf.IceControllingOrIceControlled";
+            /// <summary>RFC 8445 §7.1.2: the controlled agent MUST NOT include the USE-CANDIDATE attribute</summary>
+            public const string UseCandidateOnlyWithIceControlling = "BindingRequestIceCheck.UseCandidate.OnlyWith.IceControlling";
+        }
+        /// <summary>The rules of Binding success as ice-check.</summary>
+        public static class BindingSuccessIceCheck
+        {
+            /// <summary>RFC 8445 §7.3.1.4: the response MUST carry a XOR-MAPPED-ADDRESS attribute</summary>
+            public const string RequiresXorMappedAddress = "BindingSuccessIceCheck.Requires.XorMappedAddress";
+            /// <summary>RFC 8445 §7.2.2: the response MUST include a MESSAGE-INTEGRITY attribute</summary>
+            public const string RequiresMessageIntegrity = "BindingSuccessIceCheck.Requires.MessageIntegrity";
+        }
+        /// <summary>The rules of Binding error as ice-check.</summary>
+        public static class BindingErrorIceCheck
+        {
+            /// <summary>RFC 8445 §7.3.1.1: the agent MUST generate a Binding error response with a 487 (Role Conflict)</summary>
+            public const string RequiresErrorCode = "BindingErrorIceCheck.Requires.ErrorCode";
+        }
+    }
+
     /// <summary>Order rules, value formats and comprehension-required attributes: what every message of this protocol must satisfy.</summary>
     public static bool TryValidateStructure(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
@@ -23,11 +92,11 @@ public static partial class StunValidator
         foreach (var attribute in message.Attributes)
         {
             var type = attribute.Type;
-            if (seenFingerprintLast) { violation = new("FingerprintLast", "RFC 8489 §14.7: this attribute, if present, MUST be the last attribute in the message", "an attribute follows FINGERPRINT", type); return false; }
+            if (seenFingerprintLast) { violation = new(Rules.FingerprintLast, "RFC 8489 §14.7: this attribute, if present, MUST be the last attribute in the message", "an attribute follows FINGERPRINT", type); return false; }
             if (type == 0x8028) seenFingerprintLast = true;
-            if (seenOnlyAfterMessageIntegrity && type != 0x001C && type != 0x8028) { violation = new("OnlyAfterMessageIntegrity", "RFC 8489 §14.5: with the exception of the MESSAGE-INTEGRITY-SHA256 and FINGERPRINT attributes, agents MUST ignore all other attributes that follow MESSAGE-INTEGRITY", "only MESSAGE-INTEGRITY-SHA256 or FINGERPRINT may follow MESSAGE-INTEGRITY", type); return false; }
+            if (seenOnlyAfterMessageIntegrity && type != 0x001C && type != 0x8028) { violation = new(Rules.OnlyAfterMessageIntegrity, "RFC 8489 §14.5: with the exception of the MESSAGE-INTEGRITY-SHA256 and FINGERPRINT attributes, agents MUST ignore all other attributes that follow MESSAGE-INTEGRITY", "only MESSAGE-INTEGRITY-SHA256 or FINGERPRINT may follow MESSAGE-INTEGRITY", type); return false; }
             if (type == 0x0008) seenOnlyAfterMessageIntegrity = true;
-            if (seenOnlyAfterMessageIntegritySha256 && type != 0x8028) { violation = new("OnlyAfterMessageIntegritySha256", "RFC 8489 §14.6: with the exception of the FINGERPRINT attribute, agents MUST ignore all other attributes that follow MESSAGE-INTEGRITY-SHA256", "only FINGERPRINT may follow MESSAGE-INTEGRITY-SHA256", type); return false; }
+            if (seenOnlyAfterMessageIntegritySha256 && type != 0x8028) { violation = new(Rules.OnlyAfterMessageIntegritySha256, "RFC 8489 §14.6: with the exception of the FINGERPRINT attribute, agents MUST ignore all other attributes that follow MESSAGE-INTEGRITY-SHA256", "only FINGERPRINT may follow MESSAGE-INTEGRITY-SHA256", type); return false; }
             if (type == 0x001C) seenOnlyAfterMessageIntegritySha256 = true;
             switch (type)
             {
@@ -187,7 +256,7 @@ public static partial class StunValidator
     /// <summary>The rules of a Binding request (RFC 8489 §6.1).</summary>
     public static bool TryValidateBindingRequest(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (message.Contains(0x0009)) { violation = new("BindingRequest.Forbids.ErrorCode", "RFC 8489 §14.8: the ERROR-CODE attribute is used in error response messages", "a Binding request must not carry ERROR-CODE", 0x0009); return false; }
+        if (message.Contains(0x0009)) { violation = new(Rules.BindingRequest.ForbidsErrorCode, "RFC 8489 §14.8: the ERROR-CODE attribute is used in error response messages", "a Binding request must not carry ERROR-CODE", 0x0009); return false; }
         violation = default;
         return true;
     }
@@ -195,8 +264,8 @@ public static partial class StunValidator
     /// <summary>The rules of a Binding success (RFC 8489 §6.3.1).</summary>
     public static bool TryValidateBindingSuccess(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0020)) { violation = new("BindingSuccess.Requires.XorMappedAddress", "RFC 8489 §6.3.1.1: the server MUST add a XOR-MAPPED-ADDRESS attribute to a successful Binding response", "a Binding success must carry XOR-MAPPED-ADDRESS", 0x0020); return false; }
-        if (message.Contains(0x0009)) { violation = new("BindingSuccess.Forbids.ErrorCode", "RFC 8489 §14.8: the ERROR-CODE attribute is used in error response messages", "a Binding success must not carry ERROR-CODE", 0x0009); return false; }
+        if (!message.Contains(0x0020)) { violation = new(Rules.BindingSuccess.RequiresXorMappedAddress, "RFC 8489 §6.3.1.1: the server MUST add a XOR-MAPPED-ADDRESS attribute to a successful Binding response", "a Binding success must carry XOR-MAPPED-ADDRESS", 0x0020); return false; }
+        if (message.Contains(0x0009)) { violation = new(Rules.BindingSuccess.ForbidsErrorCode, "RFC 8489 §14.8: the ERROR-CODE attribute is used in error response messages", "a Binding success must not carry ERROR-CODE", 0x0009); return false; }
         violation = default;
         return true;
     }
@@ -204,7 +273,7 @@ public static partial class StunValidator
     /// <summary>The rules of a Binding error (RFC 8489 §6.3.4).</summary>
     public static bool TryValidateBindingError(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0009)) { violation = new("BindingError.Requires.ErrorCode", "RFC 8489 §6.3.4: the response MUST contain an ERROR-CODE attribute", "a Binding error must carry ERROR-CODE", 0x0009); return false; }
+        if (!message.Contains(0x0009)) { violation = new(Rules.BindingError.RequiresErrorCode, "RFC 8489 §6.3.4: the response MUST contain an ERROR-CODE attribute", "a Binding error must carry ERROR-CODE", 0x0009); return false; }
         violation = default;
         return true;
     }
@@ -212,7 +281,7 @@ public static partial class StunValidator
     /// <summary>The rules of a Binding indication (RFC 8489 §6.3.2).</summary>
     public static bool TryValidateBindingIndication(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (message.Contains(0x0009)) { violation = new("BindingIndication.Forbids.ErrorCode", "RFC 8489 §14.8: the ERROR-CODE attribute is used in error response messages", "a Binding indication must not carry ERROR-CODE", 0x0009); return false; }
+        if (message.Contains(0x0009)) { violation = new(Rules.BindingIndication.ForbidsErrorCode, "RFC 8489 §14.8: the ERROR-CODE attribute is used in error response messages", "a Binding indication must not carry ERROR-CODE", 0x0009); return false; }
         violation = default;
         return true;
     }
@@ -220,11 +289,11 @@ public static partial class StunValidator
     /// <summary>The rules of a Binding request as ice-check (RFC 8445 §7.1.2).</summary>
     public static bool TryValidateBindingRequestIceCheck(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0006)) { violation = new("BindingRequestIceCheck.Requires.Username", "RFC 8445 §7.2.2: the request MUST include a USERNAME attribute in the form RFRAG:LFRAG", "a Binding request as ice-check must carry USERNAME", 0x0006); return false; }
-        if (!message.Contains(0x0024)) { violation = new("BindingRequestIceCheck.Requires.Priority", "RFC 8445 §7.1.1: the request MUST contain the PRIORITY attribute", "a Binding request as ice-check must carry PRIORITY", 0x0024); return false; }
-        if (!message.Contains(0x0008)) { violation = new("BindingRequestIceCheck.Requires.MessageIntegrity", "RFC 8445 §7.2.2: the request MUST include a MESSAGE-INTEGRITY attribute", "a Binding request as ice-check must carry MESSAGE-INTEGRITY", 0x0008); return false; }
-        if ((message.Contains(0x802A) ? 1 : 0) + (message.Contains(0x8029) ? 1 : 0) != 1) { violation = new("BindingRequestIceCheck.OneOf.IceControllingOrIceControlled", "RFC 8445 §7.1.3: the controlling agent MUST include ICE-CONTROLLING; the controlled agent MUST include ICE-CONTROLLED", "a Binding request as ice-check must carry exactly one of ICE-CONTROLLING, ICE-CONTROLLED", 0); return false; }
-        if (message.Contains(0x0025) && !message.Contains(0x802A)) { violation = new("BindingRequestIceCheck.UseCandidate.OnlyWith.IceControlling", "RFC 8445 §7.1.2: the controlled agent MUST NOT include the USE-CANDIDATE attribute", "USE-CANDIDATE is allowed in a Binding request as ice-check only with ICE-CONTROLLING", 0x0025); return false; }
+        if (!message.Contains(0x0006)) { violation = new(Rules.BindingRequestIceCheck.RequiresUsername, "RFC 8445 §7.2.2: the request MUST include a USERNAME attribute in the form RFRAG:LFRAG", "a Binding request as ice-check must carry USERNAME", 0x0006); return false; }
+        if (!message.Contains(0x0024)) { violation = new(Rules.BindingRequestIceCheck.RequiresPriority, "RFC 8445 §7.1.1: the request MUST contain the PRIORITY attribute", "a Binding request as ice-check must carry PRIORITY", 0x0024); return false; }
+        if (!message.Contains(0x0008)) { violation = new(Rules.BindingRequestIceCheck.RequiresMessageIntegrity, "RFC 8445 §7.2.2: the request MUST include a MESSAGE-INTEGRITY attribute", "a Binding request as ice-check must carry MESSAGE-INTEGRITY", 0x0008); return false; }
+        if ((message.Contains(0x802A) ? 1 : 0) + (message.Contains(0x8029) ? 1 : 0) != 1) { violation = new(Rules.BindingRequestIceCheck.OneOfIceControllingOrIceControlled, "RFC 8445 §7.1.3: the controlling agent MUST include ICE-CONTROLLING; the controlled agent MUST include ICE-CONTROLLED", "a Binding request as ice-check must carry exactly one of ICE-CONTROLLING, ICE-CONTROLLED", 0); return false; }
+        if (message.Contains(0x0025) && !message.Contains(0x802A)) { violation = new(Rules.BindingRequestIceCheck.UseCandidateOnlyWithIceControlling, "RFC 8445 §7.1.2: the controlled agent MUST NOT include the USE-CANDIDATE attribute", "USE-CANDIDATE is allowed in a Binding request as ice-check only with ICE-CONTROLLING", 0x0025); return false; }
         violation = default;
         return true;
     }
@@ -232,8 +301,8 @@ public static partial class StunValidator
     /// <summary>The rules of a Binding success as ice-check (RFC 8445 §7.3.1.4).</summary>
     public static bool TryValidateBindingSuccessIceCheck(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0020)) { violation = new("BindingSuccessIceCheck.Requires.XorMappedAddress", "RFC 8445 §7.3.1.4: the response MUST carry a XOR-MAPPED-ADDRESS attribute", "a Binding success as ice-check must carry XOR-MAPPED-ADDRESS", 0x0020); return false; }
-        if (!message.Contains(0x0008)) { violation = new("BindingSuccessIceCheck.Requires.MessageIntegrity", "RFC 8445 §7.2.2: the response MUST include a MESSAGE-INTEGRITY attribute", "a Binding success as ice-check must carry MESSAGE-INTEGRITY", 0x0008); return false; }
+        if (!message.Contains(0x0020)) { violation = new(Rules.BindingSuccessIceCheck.RequiresXorMappedAddress, "RFC 8445 §7.3.1.4: the response MUST carry a XOR-MAPPED-ADDRESS attribute", "a Binding success as ice-check must carry XOR-MAPPED-ADDRESS", 0x0020); return false; }
+        if (!message.Contains(0x0008)) { violation = new(Rules.BindingSuccessIceCheck.RequiresMessageIntegrity, "RFC 8445 §7.2.2: the response MUST include a MESSAGE-INTEGRITY attribute", "a Binding success as ice-check must carry MESSAGE-INTEGRITY", 0x0008); return false; }
         violation = default;
         return true;
     }
@@ -241,7 +310,7 @@ public static partial class StunValidator
     /// <summary>The rules of a Binding error as ice-check (RFC 8445 §7.3.1.1).</summary>
     public static bool TryValidateBindingErrorIceCheck(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0009)) { violation = new("BindingErrorIceCheck.Requires.ErrorCode", "RFC 8445 §7.3.1.1: the agent MUST generate a Binding error response with a 487 (Role Conflict)", "a Binding error as ice-check must carry ERROR-CODE", 0x0009); return false; }
+        if (!message.Contains(0x0009)) { violation = new(Rules.BindingErrorIceCheck.RequiresErrorCode, "RFC 8445 §7.3.1.1: the agent MUST generate a Binding error response with a 487 (Role Conflict)", "a Binding error as ice-check must carry ERROR-CODE", 0x0009); return false; }
         violation = default;
         return true;
     }

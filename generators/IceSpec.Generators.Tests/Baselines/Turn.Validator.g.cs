@@ -14,6 +14,113 @@ public static partial class TurnValidator
     /// <summary>The rule name of an attribute value that is not of its declared wire format.</summary>
     public const string MalformedValueRule = "MalformedValue";
 
+    /// <summary>The names of the rules a violation carries (StunViolation.Rule), as constants: a rule renamed in the spec breaks the build of code that names it.</summary>
+    public static class Rules
+    {
+        /// <summary>An unknown comprehension-required attribute (answer 420).</summary>
+        public const string UnknownComprehensionRequired = UnknownComprehensionRequiredRule;
+        /// <summary>An attribute value that is not of its declared wire format.</summary>
+        public const string MalformedValue = MalformedValueRule;
+        /// <summary>The rules of Allocate request.</summary>
+        public static class AllocateRequest
+        {
+            /// <summary>RFC 8656 §7.1: the client MUST include a REQUESTED-TRANSPORT attribute</summary>
+            public const string RequiresRequestedTransport = "AllocateRequest.Requires.RequestedTransport";
+            /// <summary>RFC 8656 §7.1</summary>
+            public const string ForbidsXorPeerAddress = "AllocateRequest.Forbids.XorPeerAddress";
+            /// <summary>RFC 8656 §7.1</summary>
+            public const string ForbidsData = "AllocateRequest.Forbids.Data";
+            /// <summary>RFC 8656 §7.1</summary>
+            public const string ForbidsChannelNumber = "AllocateRequest.Forbids.ChannelNumber";
+        }
+        /// <summary>The rules of Allocate success.</summary>
+        public static class AllocateSuccess
+        {
+            /// <summary>RFC 8656 §7.3: the response MUST contain the XOR-RELAYED-ADDRESS attribute</summary>
+            public const string RequiresXorRelayedAddress = "AllocateSuccess.Requires.XorRelayedAddress";
+            /// <summary>RFC 8656 §7.3: the response MUST contain a LIFETIME attribute</summary>
+            public const string RequiresLifetime = "AllocateSuccess.Requires.Lifetime";
+            /// <summary>RFC 8656 §7.3: the response MUST contain an XOR-MAPPED-ADDRESS attribute</summary>
+            public const string RequiresXorMappedAddress = "AllocateSuccess.Requires.XorMappedAddress";
+        }
+        /// <summary>The rules of Allocate error.</summary>
+        public static class AllocateError
+        {
+            /// <summary>RFC 8489 §6.3.4</summary>
+            public const string RequiresErrorCode = "AllocateError.Requires.ErrorCode";
+        }
+        /// <summary>The rules of Refresh request.</summary>
+        public static class RefreshRequest
+        {
+            /// <summary>RFC 8656 §8.1</summary>
+            public const string ForbidsRequestedTransport = "RefreshRequest.Forbids.RequestedTransport";
+        }
+        /// <summary>The rules of Refresh success.</summary>
+        public static class RefreshSuccess
+        {
+            /// <summary>RFC 8656 §8.3: the response MUST contain the LIFETIME attribute</summary>
+            public const string RequiresLifetime = "RefreshSuccess.Requires.Lifetime";
+        }
+        /// <summary>The rules of CreatePermission request.</summary>
+        public static class CreatePermissionRequest
+        {
+            /// <summary>RFC 8656 §10.1: the request MUST contain at least one XOR-PEER-ADDRESS attribute</summary>
+            public const string RequiresXorPeerAddress = "CreatePermissionRequest.Requires.XorPeerAddress";
+        }
+        /// <summary>The rules of Send indication.</summary>
+        public static class SendIndication
+        {
+            /// <summary>RFC 8656 §11.1: the client MUST include an XOR-PEER-ADDRESS attribute</summary>
+            public const string RequiresXorPeerAddress = "SendIndication.Requires.XorPeerAddress";
+            /// <summary>RFC 8656 §11.1: the client MUST include a DATA attribute</summary>
+            public const string RequiresData = "SendIndication.Requires.Data";
+            /// <summary>RFC 8656 §11: indications cannot be authenticated using the long-term credential mechanism</summary>
+            public const string ForbidsMessageIntegrity = "SendIndication.Forbids.MessageIntegrity";
+        }
+        /// <summary>The rules of Data indication.</summary>
+        public static class DataIndication
+        {
+            /// <summary>RFC 8656 §11.3: the server MUST include an XOR-PEER-ADDRESS attribute</summary>
+            public const string RequiresXorPeerAddress = "DataIndication.Requires.XorPeerAddress";
+            /// <summary>RFC 8656 §11: indications cannot be authenticated using the long-term credential mechanism</summary>
+            public const string ForbidsMessageIntegrity = "DataIndication.Forbids.MessageIntegrity";
+        }
+        /// <summary>The rules of ChannelBind request.</summary>
+        public static class ChannelBindRequest
+        {
+            /// <summary>RFC 8656 §12.1: the request MUST contain a CHANNEL-NUMBER attribute</summary>
+            public const string RequiresChannelNumber = "ChannelBindRequest.Requires.ChannelNumber";
+            /// <summary>RFC 8656 §12.1: the request MUST contain an XOR-PEER-ADDRESS attribute</summary>
+            public const string RequiresXorPeerAddress = "ChannelBindRequest.Requires.XorPeerAddress";
+        }
+        /// <summary>The rules of Connect request.</summary>
+        public static class ConnectRequest
+        {
+            /// <summary>RFC 6062 §4.3: the client MUST include an XOR-PEER-ADDRESS attribute</summary>
+            public const string RequiresXorPeerAddress = "ConnectRequest.Requires.XorPeerAddress";
+        }
+        /// <summary>The rules of Connect success.</summary>
+        public static class ConnectSuccess
+        {
+            /// <summary>RFC 6062 §5.2: the server MUST include a CONNECTION-ID attribute</summary>
+            public const string RequiresConnectionId = "ConnectSuccess.Requires.ConnectionId";
+        }
+        /// <summary>The rules of ConnectionBind request.</summary>
+        public static class ConnectionBindRequest
+        {
+            /// <summary>RFC 6062 §4.4: the client MUST include the CONNECTION-ID attribute</summary>
+            public const string RequiresConnectionId = "ConnectionBindRequest.Requires.ConnectionId";
+        }
+        /// <summary>The rules of ConnectionAttempt indication.</summary>
+        public static class ConnectionAttemptIndication
+        {
+            /// <summary>RFC 6062 §5.3: the server MUST include the CONNECTION-ID attribute</summary>
+            public const string RequiresConnectionId = "ConnectionAttemptIndication.Requires.ConnectionId";
+            /// <summary>RFC 6062 §5.3: the server MUST include the XOR-PEER-ADDRESS attribute</summary>
+            public const string RequiresXorPeerAddress = "ConnectionAttemptIndication.Requires.XorPeerAddress";
+        }
+    }
+
     /// <summary>Order rules, value formats and comprehension-required attributes: what every message of this protocol must satisfy.</summary>
     public static bool TryValidateStructure(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
@@ -99,10 +206,10 @@ public static partial class TurnValidator
     /// <summary>The rules of a Allocate request (RFC 8656 §7.1).</summary>
     public static bool TryValidateAllocateRequest(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0019)) { violation = new("AllocateRequest.Requires.RequestedTransport", "RFC 8656 §7.1: the client MUST include a REQUESTED-TRANSPORT attribute", "a Allocate request must carry REQUESTED-TRANSPORT", 0x0019); return false; }
-        if (message.Contains(0x0012)) { violation = new("AllocateRequest.Forbids.XorPeerAddress", "RFC 8656 §7.1", "a Allocate request must not carry XOR-PEER-ADDRESS", 0x0012); return false; }
-        if (message.Contains(0x0013)) { violation = new("AllocateRequest.Forbids.Data", "RFC 8656 §7.1", "a Allocate request must not carry DATA", 0x0013); return false; }
-        if (message.Contains(0x000C)) { violation = new("AllocateRequest.Forbids.ChannelNumber", "RFC 8656 §7.1", "a Allocate request must not carry CHANNEL-NUMBER", 0x000C); return false; }
+        if (!message.Contains(0x0019)) { violation = new(Rules.AllocateRequest.RequiresRequestedTransport, "RFC 8656 §7.1: the client MUST include a REQUESTED-TRANSPORT attribute", "a Allocate request must carry REQUESTED-TRANSPORT", 0x0019); return false; }
+        if (message.Contains(0x0012)) { violation = new(Rules.AllocateRequest.ForbidsXorPeerAddress, "RFC 8656 §7.1", "a Allocate request must not carry XOR-PEER-ADDRESS", 0x0012); return false; }
+        if (message.Contains(0x0013)) { violation = new(Rules.AllocateRequest.ForbidsData, "RFC 8656 §7.1", "a Allocate request must not carry DATA", 0x0013); return false; }
+        if (message.Contains(0x000C)) { violation = new(Rules.AllocateRequest.ForbidsChannelNumber, "RFC 8656 §7.1", "a Allocate request must not carry CHANNEL-NUMBER", 0x000C); return false; }
         violation = default;
         return true;
     }
@@ -110,9 +217,9 @@ public static partial class TurnValidator
     /// <summary>The rules of a Allocate success (RFC 8656 §7.3).</summary>
     public static bool TryValidateAllocateSuccess(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0016)) { violation = new("AllocateSuccess.Requires.XorRelayedAddress", "RFC 8656 §7.3: the response MUST contain the XOR-RELAYED-ADDRESS attribute", "a Allocate success must carry XOR-RELAYED-ADDRESS", 0x0016); return false; }
-        if (!message.Contains(0x000D)) { violation = new("AllocateSuccess.Requires.Lifetime", "RFC 8656 §7.3: the response MUST contain a LIFETIME attribute", "a Allocate success must carry LIFETIME", 0x000D); return false; }
-        if (!message.Contains(0x0020)) { violation = new("AllocateSuccess.Requires.XorMappedAddress", "RFC 8656 §7.3: the response MUST contain an XOR-MAPPED-ADDRESS attribute", "a Allocate success must carry XOR-MAPPED-ADDRESS", 0x0020); return false; }
+        if (!message.Contains(0x0016)) { violation = new(Rules.AllocateSuccess.RequiresXorRelayedAddress, "RFC 8656 §7.3: the response MUST contain the XOR-RELAYED-ADDRESS attribute", "a Allocate success must carry XOR-RELAYED-ADDRESS", 0x0016); return false; }
+        if (!message.Contains(0x000D)) { violation = new(Rules.AllocateSuccess.RequiresLifetime, "RFC 8656 §7.3: the response MUST contain a LIFETIME attribute", "a Allocate success must carry LIFETIME", 0x000D); return false; }
+        if (!message.Contains(0x0020)) { violation = new(Rules.AllocateSuccess.RequiresXorMappedAddress, "RFC 8656 §7.3: the response MUST contain an XOR-MAPPED-ADDRESS attribute", "a Allocate success must carry XOR-MAPPED-ADDRESS", 0x0020); return false; }
         violation = default;
         return true;
     }
@@ -120,7 +227,7 @@ public static partial class TurnValidator
     /// <summary>The rules of a Allocate error (RFC 8656 §7.4).</summary>
     public static bool TryValidateAllocateError(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0009)) { violation = new("AllocateError.Requires.ErrorCode", "RFC 8489 §6.3.4", "a Allocate error must carry ERROR-CODE", 0x0009); return false; }
+        if (!message.Contains(0x0009)) { violation = new(Rules.AllocateError.RequiresErrorCode, "RFC 8489 §6.3.4", "a Allocate error must carry ERROR-CODE", 0x0009); return false; }
         violation = default;
         return true;
     }
@@ -128,7 +235,7 @@ public static partial class TurnValidator
     /// <summary>The rules of a Refresh request (RFC 8656 §8.1).</summary>
     public static bool TryValidateRefreshRequest(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (message.Contains(0x0019)) { violation = new("RefreshRequest.Forbids.RequestedTransport", "RFC 8656 §8.1", "a Refresh request must not carry REQUESTED-TRANSPORT", 0x0019); return false; }
+        if (message.Contains(0x0019)) { violation = new(Rules.RefreshRequest.ForbidsRequestedTransport, "RFC 8656 §8.1", "a Refresh request must not carry REQUESTED-TRANSPORT", 0x0019); return false; }
         violation = default;
         return true;
     }
@@ -136,7 +243,7 @@ public static partial class TurnValidator
     /// <summary>The rules of a Refresh success (RFC 8656 §8.3).</summary>
     public static bool TryValidateRefreshSuccess(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x000D)) { violation = new("RefreshSuccess.Requires.Lifetime", "RFC 8656 §8.3: the response MUST contain the LIFETIME attribute", "a Refresh success must carry LIFETIME", 0x000D); return false; }
+        if (!message.Contains(0x000D)) { violation = new(Rules.RefreshSuccess.RequiresLifetime, "RFC 8656 §8.3: the response MUST contain the LIFETIME attribute", "a Refresh success must carry LIFETIME", 0x000D); return false; }
         violation = default;
         return true;
     }
@@ -144,7 +251,7 @@ public static partial class TurnValidator
     /// <summary>The rules of a CreatePermission request (RFC 8656 §10.1).</summary>
     public static bool TryValidateCreatePermissionRequest(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0012)) { violation = new("CreatePermissionRequest.Requires.XorPeerAddress", "RFC 8656 §10.1: the request MUST contain at least one XOR-PEER-ADDRESS attribute", "a CreatePermission request must carry XOR-PEER-ADDRESS", 0x0012); return false; }
+        if (!message.Contains(0x0012)) { violation = new(Rules.CreatePermissionRequest.RequiresXorPeerAddress, "RFC 8656 §10.1: the request MUST contain at least one XOR-PEER-ADDRESS attribute", "a CreatePermission request must carry XOR-PEER-ADDRESS", 0x0012); return false; }
         violation = default;
         return true;
     }
@@ -152,9 +259,9 @@ public static partial class TurnValidator
     /// <summary>The rules of a Send indication (RFC 8656 §11.1).</summary>
     public static bool TryValidateSendIndication(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0012)) { violation = new("SendIndication.Requires.XorPeerAddress", "RFC 8656 §11.1: the client MUST include an XOR-PEER-ADDRESS attribute", "a Send indication must carry XOR-PEER-ADDRESS", 0x0012); return false; }
-        if (!message.Contains(0x0013)) { violation = new("SendIndication.Requires.Data", "RFC 8656 §11.1: the client MUST include a DATA attribute", "a Send indication must carry DATA", 0x0013); return false; }
-        if (message.Contains(0x0008)) { violation = new("SendIndication.Forbids.MessageIntegrity", "RFC 8656 §11: indications cannot be authenticated using the long-term credential mechanism", "a Send indication must not carry MESSAGE-INTEGRITY", 0x0008); return false; }
+        if (!message.Contains(0x0012)) { violation = new(Rules.SendIndication.RequiresXorPeerAddress, "RFC 8656 §11.1: the client MUST include an XOR-PEER-ADDRESS attribute", "a Send indication must carry XOR-PEER-ADDRESS", 0x0012); return false; }
+        if (!message.Contains(0x0013)) { violation = new(Rules.SendIndication.RequiresData, "RFC 8656 §11.1: the client MUST include a DATA attribute", "a Send indication must carry DATA", 0x0013); return false; }
+        if (message.Contains(0x0008)) { violation = new(Rules.SendIndication.ForbidsMessageIntegrity, "RFC 8656 §11: indications cannot be authenticated using the long-term credential mechanism", "a Send indication must not carry MESSAGE-INTEGRITY", 0x0008); return false; }
         violation = default;
         return true;
     }
@@ -162,8 +269,8 @@ public static partial class TurnValidator
     /// <summary>The rules of a Data indication (RFC 8656 §11.3).</summary>
     public static bool TryValidateDataIndication(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0012)) { violation = new("DataIndication.Requires.XorPeerAddress", "RFC 8656 §11.3: the server MUST include an XOR-PEER-ADDRESS attribute", "a Data indication must carry XOR-PEER-ADDRESS", 0x0012); return false; }
-        if (message.Contains(0x0008)) { violation = new("DataIndication.Forbids.MessageIntegrity", "RFC 8656 §11: indications cannot be authenticated using the long-term credential mechanism", "a Data indication must not carry MESSAGE-INTEGRITY", 0x0008); return false; }
+        if (!message.Contains(0x0012)) { violation = new(Rules.DataIndication.RequiresXorPeerAddress, "RFC 8656 §11.3: the server MUST include an XOR-PEER-ADDRESS attribute", "a Data indication must carry XOR-PEER-ADDRESS", 0x0012); return false; }
+        if (message.Contains(0x0008)) { violation = new(Rules.DataIndication.ForbidsMessageIntegrity, "RFC 8656 §11: indications cannot be authenticated using the long-term credential mechanism", "a Data indication must not carry MESSAGE-INTEGRITY", 0x0008); return false; }
         violation = default;
         return true;
     }
@@ -171,8 +278,8 @@ public static partial class TurnValidator
     /// <summary>The rules of a ChannelBind request (RFC 8656 §12.1).</summary>
     public static bool TryValidateChannelBindRequest(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x000C)) { violation = new("ChannelBindRequest.Requires.ChannelNumber", "RFC 8656 §12.1: the request MUST contain a CHANNEL-NUMBER attribute", "a ChannelBind request must carry CHANNEL-NUMBER", 0x000C); return false; }
-        if (!message.Contains(0x0012)) { violation = new("ChannelBindRequest.Requires.XorPeerAddress", "RFC 8656 §12.1: the request MUST contain an XOR-PEER-ADDRESS attribute", "a ChannelBind request must carry XOR-PEER-ADDRESS", 0x0012); return false; }
+        if (!message.Contains(0x000C)) { violation = new(Rules.ChannelBindRequest.RequiresChannelNumber, "RFC 8656 §12.1: the request MUST contain a CHANNEL-NUMBER attribute", "a ChannelBind request must carry CHANNEL-NUMBER", 0x000C); return false; }
+        if (!message.Contains(0x0012)) { violation = new(Rules.ChannelBindRequest.RequiresXorPeerAddress, "RFC 8656 §12.1: the request MUST contain an XOR-PEER-ADDRESS attribute", "a ChannelBind request must carry XOR-PEER-ADDRESS", 0x0012); return false; }
         violation = default;
         return true;
     }
@@ -180,7 +287,7 @@ public static partial class TurnValidator
     /// <summary>The rules of a Connect request (RFC 6062 §4.3).</summary>
     public static bool TryValidateConnectRequest(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x0012)) { violation = new("ConnectRequest.Requires.XorPeerAddress", "RFC 6062 §4.3: the client MUST include an XOR-PEER-ADDRESS attribute", "a Connect request must carry XOR-PEER-ADDRESS", 0x0012); return false; }
+        if (!message.Contains(0x0012)) { violation = new(Rules.ConnectRequest.RequiresXorPeerAddress, "RFC 6062 §4.3: the client MUST include an XOR-PEER-ADDRESS attribute", "a Connect request must carry XOR-PEER-ADDRESS", 0x0012); return false; }
         violation = default;
         return true;
     }
@@ -188,7 +295,7 @@ public static partial class TurnValidator
     /// <summary>The rules of a Connect success (RFC 6062 §5.2).</summary>
     public static bool TryValidateConnectSuccess(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x002A)) { violation = new("ConnectSuccess.Requires.ConnectionId", "RFC 6062 §5.2: the server MUST include a CONNECTION-ID attribute", "a Connect success must carry CONNECTION-ID", 0x002A); return false; }
+        if (!message.Contains(0x002A)) { violation = new(Rules.ConnectSuccess.RequiresConnectionId, "RFC 6062 §5.2: the server MUST include a CONNECTION-ID attribute", "a Connect success must carry CONNECTION-ID", 0x002A); return false; }
         violation = default;
         return true;
     }
@@ -196,7 +303,7 @@ public static partial class TurnValidator
     /// <summary>The rules of a ConnectionBind request (RFC 6062 §4.4).</summary>
     public static bool TryValidateConnectionBindRequest(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x002A)) { violation = new("ConnectionBindRequest.Requires.ConnectionId", "RFC 6062 §4.4: the client MUST include the CONNECTION-ID attribute", "a ConnectionBind request must carry CONNECTION-ID", 0x002A); return false; }
+        if (!message.Contains(0x002A)) { violation = new(Rules.ConnectionBindRequest.RequiresConnectionId, "RFC 6062 §4.4: the client MUST include the CONNECTION-ID attribute", "a ConnectionBind request must carry CONNECTION-ID", 0x002A); return false; }
         violation = default;
         return true;
     }
@@ -204,8 +311,8 @@ public static partial class TurnValidator
     /// <summary>The rules of a ConnectionAttempt indication (RFC 6062 §5.3).</summary>
     public static bool TryValidateConnectionAttemptIndication(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        if (!message.Contains(0x002A)) { violation = new("ConnectionAttemptIndication.Requires.ConnectionId", "RFC 6062 §5.3: the server MUST include the CONNECTION-ID attribute", "a ConnectionAttempt indication must carry CONNECTION-ID", 0x002A); return false; }
-        if (!message.Contains(0x0012)) { violation = new("ConnectionAttemptIndication.Requires.XorPeerAddress", "RFC 6062 §5.3: the server MUST include the XOR-PEER-ADDRESS attribute", "a ConnectionAttempt indication must carry XOR-PEER-ADDRESS", 0x0012); return false; }
+        if (!message.Contains(0x002A)) { violation = new(Rules.ConnectionAttemptIndication.RequiresConnectionId, "RFC 6062 §5.3: the server MUST include the CONNECTION-ID attribute", "a ConnectionAttempt indication must carry CONNECTION-ID", 0x002A); return false; }
+        if (!message.Contains(0x0012)) { violation = new(Rules.ConnectionAttemptIndication.RequiresXorPeerAddress, "RFC 6062 §5.3: the server MUST include the XOR-PEER-ADDRESS attribute", "a ConnectionAttempt indication must carry XOR-PEER-ADDRESS", 0x0012); return false; }
         violation = default;
         return true;
     }

@@ -4,7 +4,7 @@ using IceSpec.Generators.Tests.Repository;
 namespace IceSpec.Generators.Tests;
 
 /// <summary>
-/// The generator's whole output for the base specs (stun, turn, ice) is committed under <c>Baselines/</c>; this
+/// The generator's whole output for the base specs (stun, turn, ice, classic) is committed under <c>Baselines/</c>; this
 /// test regenerates it and compares, so a changed emitter shows as a diff in review. After an intended change, rewrite
 /// the baselines with <c>ICESPEC_UPDATE_BASELINES=1 dotnet test generators/IceSpec.Generators.Tests --filter
 /// FullyQualifiedName~BaselineTests</c> and commit them with the emitter.
@@ -22,7 +22,8 @@ public sealed class BaselineTests
         var run = GeneratorHarness.Run(
             new SpecInput("/specs/stun.spec", SpecFiles.Stun),
             new SpecInput("/specs/turn.spec", SpecFiles.Turn),
-            new SpecInput("/specs/ice.spec", SpecFiles.Ice));
+            new SpecInput("/specs/ice.spec", SpecFiles.Ice),
+            new SpecInput("/specs/classic.spec", SpecFiles.Classic));
         return run.Generator.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString(), StringComparer.Ordinal);
     }
 

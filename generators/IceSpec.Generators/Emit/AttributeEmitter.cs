@@ -52,6 +52,7 @@ internal static class AttributeEmitter
             w.Line("    return string.Join(\", \", items);");
             w.Line("}");
         }
+        if (p.Standalone) return w.ToString();   // no accessors on StunMessage: its messages are not RFC 8489 messages
         w.Line();
 
         w.Summary($"Typed readers and writers of the attributes of protocol {p.Name}.");

@@ -142,9 +142,23 @@ internal static class RegistryEmitter
                 foreach (var a in p.Attributes)
                     w.Line($"new({CodeWriter.Hex(a.Code, 4)}, {CodeWriter.Str(a.Name)}, Protocol, {CodeWriter.Str(FormatText.Describe(a.Format))}, {(a.Reserved ? "true" : "false")}, {CodeWriter.Str(a.Citation)}, {pf}AttributeFormats.IsValid{a.Identifier}, {pf}AttributeFormats.Describe{a.Identifier}),");
             }
+            // A standalone protocol's codes coincide with STUN's (RFC 3489's RESPONSE-ADDRESS is reserved in RFC 8489):
+            // registering them would change what a STUN message "understands", so it has a look-up of its own instead.
             w.Line();
-            w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-            w.Line("internal static void RegisterAttributes() => global::IceSpec.Stun.StunAttributeRegistry.Register(Attributes);");
+            if (p.Standalone)
+            {
+                w.Summary("The attribute of this protocol with that code, or null (its attributes are not in StunAttributeRegistry).");
+                using (w.Block("public static global::IceSpec.Stun.StunAttributeInfo? Find(ushort type)"))
+                {
+                    w.Line("foreach (var attribute in Attributes) if (attribute.Type == type) return attribute;");
+                    w.Line("return null;");
+                }
+            }
+            else
+            {
+                w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+                w.Line("internal static void RegisterAttributes() => global::IceSpec.Stun.StunAttributeRegistry.Register(Attributes);");
+            }
         }
         return w.ToString();
     }

@@ -98,11 +98,6 @@ public static partial class ClassicErrorCodes
         600 => "Global Failure",
         _ => null,
     };
-    /// <summary>The reason phrase an older RFC gave the code (e.g. RFC 5389's "Unauthorized" for 401), or null.</summary>
-    public static string? FormerReasonPhrase(int code) => code switch
-    {
-        _ => null,
-    };
 }
 
 /// <summary>Code ranges of protocol classic.</summary>

@@ -45,5 +45,4 @@ public static partial class IceFormulas
     public static long PairPriority(long controlling, long controlled) => (((4294967296L * global::System.Math.Min(controlling, controlled)) + (2L * global::System.Math.Max(controlling, controlled))) + global::System.Math.Min(1L, global::System.Math.Max(0L, (controlling - controlled))));
     /// <summary>TcpLocalPreference(directionPreference, otherPreference) = ((2 ^ 13) * directionPreference) + otherPreference: RFC 6544 §4.2: local preference = (2^13) * direction-pref + other-pref</summary>
     public static long TcpLocalPreference(long directionPreference, long otherPreference) => ((8192L * directionPreference) + otherPreference);
-    private static long IntPow(long value, long exponent) { var result = 1L; for (var i = 0L; i < exponent; i++) result *= value; return result; }
 }

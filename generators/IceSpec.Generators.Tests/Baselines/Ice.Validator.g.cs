@@ -26,10 +26,6 @@ public static partial class IceValidator
     /// <summary>Order rules, value formats and comprehension-required attributes: what every message of this protocol must satisfy.</summary>
     public static bool TryValidateStructure(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
-        foreach (var attribute in message.Attributes)
-        {
-            var type = attribute.Type;
-        }
         violation = default;
         return true;
     }
@@ -38,10 +34,7 @@ public static partial class IceValidator
     public static bool TryValidate(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
         if (!TryValidateStructure(message, out violation)) return false;
-        switch (message.RawType)
-        {
-            default: return true;
-        }
+        return true;
     }
 
     /// <summary>The profiles (message variants) the spec defines rules for, e.g. "ice-check", by their spec names (what a command line offers).</summary>

@@ -487,13 +487,6 @@ public static partial class TurnAttributeFormats
     public static string DescribeConnectionId(global::System.ReadOnlySpan<byte> value, global::System.ReadOnlySpan<byte> transactionId) => IsValidConnectionId(value) ? global::System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(value).ToString(global::System.Globalization.CultureInfo.InvariantCulture) + " (0x" + global::System.Convert.ToHexString(value) + ")" : Invalid(value);
 
     private static string Invalid(global::System.ReadOnlySpan<byte> value) => "(malformed) " + global::System.Convert.ToHexString(value).ToLowerInvariant();
-
-    private static string DescribeList(global::System.ReadOnlySpan<byte> value, int size)
-    {
-        var items = new string[value.Length / size];
-        for (var i = 0; i < items.Length; i++) items[i] = "0x" + global::System.Convert.ToHexString(value.Slice(i * size, size));
-        return string.Join(", ", items);
-    }
 }
 
 /// <summary>Typed readers and writers of the attributes of protocol turn.</summary>

@@ -116,11 +116,6 @@ public static partial class TurnErrorCodes
         447 => "Connection Timeout or Failure",
         _ => null,
     };
-    /// <summary>The reason phrase an older RFC gave the code (e.g. RFC 5389's "Unauthorized" for 401), or null.</summary>
-    public static string? FormerReasonPhrase(int code) => code switch
-    {
-        _ => null,
-    };
 }
 
 /// <summary>Code ranges of protocol turn.</summary>

@@ -180,6 +180,4 @@ public sealed partial class TurnChannelBindingMachine
         }
         return fired;
     }
-
-    private static long IntPow(long value, long exponent) { var result = 1L; for (var i = 0L; i < exponent; i++) result *= value; return result; }
 }

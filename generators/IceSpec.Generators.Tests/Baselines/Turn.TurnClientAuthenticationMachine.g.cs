@@ -50,7 +50,6 @@ public sealed partial class TurnClientAuthenticationMachine
 
     public static string ToMermaid() => global::IceSpec.Machines.MachineDiagram.ToMermaid(Definition);
     public static string ToDot() => global::IceSpec.Machines.MachineDiagram.ToDot(Definition);
-    private static global::System.TimeSpan? Earliest(global::System.TimeSpan? a, global::System.TimeSpan? b) => a is null ? b : b is null ? a : (a < b ? a : b);
 
     /// <summary>The machine as typed data: its transitions with the state and event enums, and each state's citation (what TryFire reports a refusal with).</summary>
     public static global::IceSpec.Machines.MachineTable<TurnClientAuthenticationState, TurnClientAuthenticationEvent> Table { get; } = new(
@@ -166,17 +165,6 @@ public sealed partial class TurnClientAuthenticationMachine
         OnTransition(from, to, trigger);
     }
 
-    /// <summary>Fires every timer whose deadline is at or before now, earliest first. True if any fired.</summary>
-    public bool HandleTimeout(global::System.TimeSpan now)
-    {
-        var fired = false;
-        for (var guard = 0; guard < 1024; guard++)
-        {
-            var next = NextDeadline;
-            if (next is null || next.Value > now) break;
-        }
-        return fired;
-    }
-
-    private static long IntPow(long value, long exponent) { var result = 1L; for (var i = 0L; i < exponent; i++) result *= value; return result; }
+    /// <summary>The machine has no timer: nothing is ever due (false).</summary>
+    public bool HandleTimeout(global::System.TimeSpan now) => false;
 }

@@ -46,7 +46,6 @@ public sealed partial class TurnClientRefreshMachine
 
     public static string ToMermaid() => global::IceSpec.Machines.MachineDiagram.ToMermaid(Definition);
     public static string ToDot() => global::IceSpec.Machines.MachineDiagram.ToDot(Definition);
-    private static global::System.TimeSpan? Earliest(global::System.TimeSpan? a, global::System.TimeSpan? b) => a is null ? b : b is null ? a : (a < b ? a : b);
 
     /// <summary>The machine as typed data: its transitions with the state and event enums, and each state's citation (what TryFire reports a refusal with).</summary>
     public static global::IceSpec.Machines.MachineTable<TurnClientRefreshState, TurnClientRefreshEvent> Table { get; } = new(
@@ -170,6 +169,4 @@ public sealed partial class TurnClientRefreshMachine
         }
         return fired;
     }
-
-    private static long IntPow(long value, long exponent) { var result = 1L; for (var i = 0L; i < exponent; i++) result *= value; return result; }
 }

@@ -77,11 +77,14 @@ internal static class RegistryEmitter
                     foreach (var e in p.Errors) w.Line($"{e.Code} => {CodeWriter.Str(e.Reason)},");
                     w.Line("_ => null,");
                 }
-                w.Summary("The reason phrase an older RFC gave the code (e.g. RFC 5389's \"Unauthorized\" for 401), or null.");
-                using (w.Block("public static string? FormerReasonPhrase(int code) => code switch", "};"))
+                if (p.Errors.Any(e => e.FormerReason is not null))
                 {
-                    foreach (var e in p.Errors.Where(e => e.FormerReason is not null)) w.Line($"{e.Code} => {CodeWriter.Str(e.FormerReason!)},");
-                    w.Line("_ => null,");
+                    w.Summary("The reason phrase an older RFC gave the code (e.g. RFC 5389's \"Unauthorized\" for 401), or null.");
+                    using (w.Block("public static string? FormerReasonPhrase(int code) => code switch", "};"))
+                    {
+                        foreach (var e in p.Errors.Where(e => e.FormerReason is not null)) w.Line($"{e.Code} => {CodeWriter.Str(e.FormerReason!)},");
+                        w.Line("_ => null,");
+                    }
                 }
             }
             w.Line();

@@ -101,6 +101,8 @@ internal static class ValidatorEmitter
         using (w.Block($"public static bool TryValidateStructure(in {Message} message, out {Violation} violation)"))
         {
             foreach (var rule in p.OrderRules) w.Line($"var seen{rule.Name} = false;");
+            // A protocol with no order rule, no attribute and no comprehension range has nothing to check per attribute.
+            if (p.OrderRules.Count > 0 || p.Attributes.Any(a => !a.Reserved) || required is not null)
             using (w.Block("foreach (var attribute in message.Attributes)"))
             {
                 w.Line("var type = attribute.Type;");
@@ -162,6 +164,8 @@ internal static class ValidatorEmitter
         using (w.Block($"public static bool TryValidate(in {Message} message, out {Violation} violation)"))
         {
             w.Line("if (!TryValidateStructure(message, out violation)) return false;");
+            if (!p.Messages.Any(m => m.Profile is null)) w.Line("return true;");
+            else
             using (w.Block("switch (message.RawType)"))
             {
                 foreach (var m in p.Messages.Where(m => m.Profile is null))

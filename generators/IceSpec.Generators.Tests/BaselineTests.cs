@@ -16,8 +16,12 @@ public sealed class BaselineTests
 
     private static string Directory => Path.Combine(RepositoryFiles.Root, "generators", "IceSpec.Generators.Tests", "Baselines");
 
-    /// <summary>Every file the generator emits for the base specs, by hint name.</summary>
-    internal static IReadOnlyDictionary<string, string> Generate()
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> Generated = new(Run);
+
+    /// <summary>Every file the generator emits for the base specs, by hint name (one run, shared by the tests that read it).</summary>
+    internal static IReadOnlyDictionary<string, string> Generate() => Generated.Value;
+
+    private static IReadOnlyDictionary<string, string> Run()
     {
         var run = GeneratorHarness.Run(
             new SpecInput("/specs/stun.spec", SpecFiles.Stun),

@@ -122,8 +122,8 @@ public static class ClassicStun
             case ClassicAttributeTypes.ChangeRequest when ClassicAttributeFormats.IsValidChangeRequest(value): // RFC 3489 §11.2.4: flags A (change IP) and B (change port)
                 var flags = BinaryPrimitives.ReadUInt32BigEndian(value);
                 return $"change IP {((flags & ChangeIpFlag) != 0 ? "yes" : "no")}, change port {((flags & ChangePortFlag) != 0 ? "yes" : "no")}";
-            case ClassicAttributeTypes.ErrorCode when value.Length >= 4: // RFC 3489 §11.2.9: class (hundreds) in bits 21-23, number in the low byte
-                return $"{(value[2] & 7) * 100 + value[3]} {System.Text.Encoding.UTF8.GetString(value[4..]).TrimEnd('\0')}".TrimEnd();
+            case ClassicAttributeTypes.ErrorCode when StunErrorCode.TryReadAsSent(value, out var code, out var reason): // RFC 3489 §11.2.9
+                return $"{code} {System.Text.Encoding.UTF8.GetString(reason).TrimEnd('\0')}".TrimEnd();
             case ClassicAttributeTypes.UnknownAttributes when ClassicAttributeFormats.IsValidUnknownAttributes(value):
                 var types = new List<string>();
                 for (var i = 0; i < value.Length; i += 2) types.Add($"0x{BinaryPrimitives.ReadUInt16BigEndian(value[i..]):X4}");
@@ -149,7 +149,7 @@ public static class ClassicStun
         ClassicAttributeTypes.ChangeRequest => ClassicAttributeFormats.IsValidChangeRequest(value),
         ClassicAttributeTypes.MessageIntegrity => ClassicAttributeFormats.IsValidMessageIntegrity(value),
         // Not the spec's error-code check (class 3-6, RFC 8489 §14.8): RFC 3489 allows classes 1-6, and captures are read as sent.
-        ClassicAttributeTypes.ErrorCode => value.Length >= 4,
+        ClassicAttributeTypes.ErrorCode => StunErrorCode.TryReadAsSent(value, out _, out _),
         ClassicAttributeTypes.UnknownAttributes => ClassicAttributeFormats.IsValidUnknownAttributes(value),
         _ => null,
     };

@@ -28,7 +28,7 @@ public static class ClassicStunEvent
             {
                 case ClassicAttributeTypes.Username: username ??= System.Text.Encoding.UTF8.GetString(value); break;
                 case ClassicAttributeTypes.MessageIntegrity: integrity = IntegrityCheck.NoKey; break;
-                case ClassicAttributeTypes.ErrorCode when value.Length >= 4: errorCode ??= (value[2] & 7) * 100 + value[3]; break;
+                case ClassicAttributeTypes.ErrorCode when StunErrorCode.TryReadAsSent(value, out var code, out _): errorCode ??= code; break;
                 case ClassicAttributeTypes.MappedAddress when mapped is null && ClassicStun.TryReadAddress(attribute, value, transactionId, out var address): mapped = address; break;
                 case var _ when ClassicStun.IsXorAddress(attribute) && xorMapped is null && ClassicStun.TryReadAddress(attribute, value, transactionId, out var address): xorMapped = address; break;
             }

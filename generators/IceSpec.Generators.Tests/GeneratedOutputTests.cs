@@ -157,13 +157,18 @@ public sealed class GeneratedOutputTests
     [Fact]
     public void ValidatorRulesFollowTheSpecClauses()
     {
-        Assert.Contains("if (seenFingerprintLast) { violation = new(\"FingerprintLast\", \"RFC 8489 §14.7: this attribute, if present, MUST be the last attribute in the message\", \"an attribute follows FINGERPRINT\", type); return false; }", Validator);
+        Assert.Contains("if (seenFingerprintLast) { violation = new(Rules.FingerprintLast, \"RFC 8489 §14.7: this attribute, if present, MUST be the last attribute in the message\", \"an attribute follows FINGERPRINT\", type); return false; }", Validator);
         Assert.Contains("if (seenOnlyAfterMessageIntegrity && type != 0x001C && type != 0x8028)", Validator);
-        Assert.Contains("if (!message.Contains(0x0020)) { violation = new(\"BindingSuccess.Requires.XorMappedAddress\"", Validator);
-        Assert.Contains("if (message.Contains(0x0009)) { violation = new(\"BindingRequest.Forbids.ErrorCode\"", Validator);
-        Assert.Contains("if ((message.Contains(0x802A) ? 1 : 0) + (message.Contains(0x8029) ? 1 : 0) != 1) { violation = new(\"BindingRequestIceCheck.OneOf.IceControllingOrIceControlled\"", Validator);
-        Assert.Contains("if (message.Contains(0x0025) && !message.Contains(0x802A)) { violation = new(\"BindingRequestIceCheck.UseCandidate.OnlyWith.IceControlling\", \"RFC 8445 §7.1.2: the controlled agent MUST NOT include the USE-CANDIDATE attribute\"", Validator);
+        Assert.Contains("if (!message.Contains(0x0020)) { violation = new(Rules.BindingSuccess.RequiresXorMappedAddress,", Validator);
+        Assert.Contains("if (message.Contains(0x0009)) { violation = new(Rules.BindingRequest.ForbidsErrorCode,", Validator);
+        Assert.Contains("if ((message.Contains(0x802A) ? 1 : 0) + (message.Contains(0x8029) ? 1 : 0) != 1) { violation = new(Rules.BindingRequestIceCheck.OneOfIceControllingOrIceControlled,", Validator);
+        Assert.Contains("if (message.Contains(0x0025) && !message.Contains(0x802A)) { violation = new(Rules.BindingRequestIceCheck.UseCandidateOnlyWithIceControlling, \"RFC 8445 §7.1.2: the controlled agent MUST NOT include the USE-CANDIDATE attribute\"", Validator);
         Assert.Contains("if (type >= 0x0000 && type <= 0x7FFF && !global::IceSpec.Stun.StunAttributeRegistry.IsUnderstood(type))", Validator);
+        // The names a violation carries are the constants of Rules, one per clause: what code that tells rules apart names.
+        Assert.Contains("public const string FingerprintLast = \"FingerprintLast\";", Validator);
+        Assert.Contains("public static class BindingRequestIceCheck\n        {", Validator);
+        Assert.Contains("public const string UseCandidateOnlyWithIceControlling = \"BindingRequestIceCheck.UseCandidate.OnlyWith.IceControlling\";", Validator);
+        Assert.Contains("public const string OneOfIceControllingOrIceControlled = \"BindingRequestIceCheck.OneOf.IceControllingOrIceControlled\";", Validator);
     }
 
     [Fact]

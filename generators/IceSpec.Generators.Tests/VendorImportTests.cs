@@ -60,8 +60,9 @@ public sealed class VendorImportTests
         var validator = GeneratorHarness.Run(Specs).Source("Acme.Validator.g.cs");
         var username = StunCode("USERNAME");
         Assert.Equal("0x0006", username);
-        Assert.Contains($"if (!message.Contains({username})) {{ violation = new(\"BindingRequestAcme.Requires.Username\", \"RFC 8489 §14.3\", \"a Binding request as acme must carry USERNAME\", {username}); return false; }}", validator);
-        Assert.Contains("if (!message.Contains(0xC001)) { violation = new(\"BindingRequestAcme.Requires.AcmeToken\"", validator);
+        Assert.Contains($"if (!message.Contains({username})) {{ violation = new(Rules.BindingRequestAcme.RequiresUsername, \"RFC 8489 §14.3\", \"a Binding request as acme must carry USERNAME\", {username}); return false; }}", validator);
+        Assert.Contains("public const string RequiresUsername = \"BindingRequestAcme.Requires.Username\";", validator);
+        Assert.Contains("if (!message.Contains(0xC001)) { violation = new(Rules.BindingRequestAcme.RequiresAcmeToken,", validator);
         Assert.Contains($"if (message.Contains(0x4001) && !message.Contains({StunCode("MESSAGE-INTEGRITY")}))", validator);
         // Binding (0x001) request (0b00) is message type 0x0001.
         Assert.Contains("case (Profile.Acme, 0x0001): return TryValidateBindingRequestAcme(message, out violation);", validator);

@@ -72,9 +72,15 @@ public sealed class SpecGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(protocols, static (spc, protocol) =>
         {
             spc.AddSource($"{protocol.Prefix}.Registry.g.cs", RegistryEmitter.Emit(protocol));
-            spc.AddSource($"{protocol.Prefix}.Attributes.g.cs", AttributeEmitter.Emit(protocol));
-            spc.AddSource($"{protocol.Prefix}.Validator.g.cs", ValidatorEmitter.Emit(protocol));
-            spc.AddSource($"{protocol.Prefix}.MessageViews.g.cs", MessageViewEmitter.Emit(protocol));
+            if (protocol.Attributes.Count + protocol.Structs.Count > 0)
+                spc.AddSource($"{protocol.Prefix}.Attributes.g.cs", AttributeEmitter.Emit(protocol));
+            // A standalone protocol's messages are not StunMessages: nothing validates or views them as such.
+            if (!protocol.Standalone)
+            {
+                spc.AddSource($"{protocol.Prefix}.Validator.g.cs", ValidatorEmitter.Emit(protocol));
+                if (protocol.Messages.Count > 0)
+                    spc.AddSource($"{protocol.Prefix}.MessageViews.g.cs", MessageViewEmitter.Emit(protocol));
+            }
             spc.AddSource($"{protocol.Prefix}.Requirements.g.cs", CatalogEmitter.Emit(protocol));
             if (protocol.Constants.Count + protocol.Formulas.Count > 0)
                 spc.AddSource($"{protocol.Prefix}.Formulas.g.cs", FormulaEmitter.Emit(protocol));

@@ -112,8 +112,8 @@ public sealed class CaptureAnalyzer
         var valid = iceCheck ? StunValidator.TryValidate(message, StunValidator.Profile.IceCheck, out var violation) : StunValidator.TryValidate(message, out violation);
         if (valid && TurnMethods.NameOf(message.Method) is not null) valid = TurnValidator.TryValidate(message, out violation);
         // USE-CANDIDATE with ICE-CONTROLLED is reported by the ICE tracker, with the agent named.
-        if (valid || violation.Rule.Contains("UseCandidate", StringComparison.Ordinal)) return;
-        Report(SpecCitations.FromValidator(violation.Rule == "FingerprintLast" ? "attribute-after-fingerprint" : "message-rule", stun.Frame, violation));
+        if (valid || violation.Rule == StunValidator.Rules.BindingRequestIceCheck.UseCandidateOnlyWithIceControlling) return;
+        Report(SpecCitations.FromValidator(violation.Rule == StunValidator.Rules.FingerprintLast ? "attribute-after-fingerprint" : "message-rule", stun.Frame, violation));
     }
 
     /// <summary>Whether the timeline keeps another entry (checked before its label is built: labels cost more than the rest of a ChannelData's analysis).</summary>

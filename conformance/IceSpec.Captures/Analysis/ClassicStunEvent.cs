@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using IceSpec.Stun;
+using IceSpec.Stun.Classic;
 
 namespace IceSpec.Captures.Analysis;
 
@@ -25,11 +26,11 @@ public static class ClassicStunEvent
         {
             switch (attribute)
             {
-                case 0x0006: username ??= System.Text.Encoding.UTF8.GetString(value); break;
-                case 0x0008: integrity = IntegrityCheck.NoKey; break;
-                case 0x0009 when value.Length >= 4: errorCode ??= (value[2] & 7) * 100 + value[3]; break;
-                case 0x0001 when mapped is null && ClassicStun.TryReadAddress(attribute, value, transactionId, out var address): mapped = address; break;
-                case 0x0020 or 0x8020 when xorMapped is null && ClassicStun.TryReadAddress(attribute, value, transactionId, out var address): xorMapped = address; break;
+                case ClassicAttributeTypes.Username: username ??= System.Text.Encoding.UTF8.GetString(value); break;
+                case ClassicAttributeTypes.MessageIntegrity: integrity = IntegrityCheck.NoKey; break;
+                case ClassicAttributeTypes.ErrorCode when StunErrorCode.TryReadAsSent(value, out var code, out _): errorCode ??= code; break;
+                case ClassicAttributeTypes.MappedAddress when mapped is null && ClassicStun.TryReadAddress(attribute, value, transactionId, out var address): mapped = address; break;
+                case var _ when ClassicStun.IsXorAddress(attribute) && xorMapped is null && ClassicStun.TryReadAddress(attribute, value, transactionId, out var address): xorMapped = address; break;
             }
         }
         return new StunEvent

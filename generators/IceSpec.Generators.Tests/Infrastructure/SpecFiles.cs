@@ -8,4 +8,6 @@ public static class SpecFiles
     public static string Turn { get; } = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Specs", "turn.spec"));
 
     public static string Ice { get; } = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Specs", "ice.spec"));
+
+    public static string Classic { get; } = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Specs", "classic.spec"));
 }

@@ -281,7 +281,7 @@ internal sealed class ProtocolScope
 
         return new ProtocolModel(Protocol.Name, ns.Name, Names.ToIdentifier(Protocol.Name), Text(Protocol.Citation),
             methods, classes, attributes, structs, errors, algorithms, ranges, orderRules, messages, machines, requirements.ToEquatableArray(),
-            constants, formulas);
+            constants, formulas) { Standalone = Protocol.Standalone };
     }
 
     private MessageRuleModel? BindMessage(MessageDecl m, List<DiagnosticInfo> diagnostics, System.Action<string, string, Citation?> require)

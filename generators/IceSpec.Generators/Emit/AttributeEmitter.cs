@@ -32,26 +32,35 @@ internal static class AttributeEmitter
             if (a.Format is ListType { Element: InlineStructType element }) { EmitList(w, a, ValueType(a, element)); w.Line(); }
         }
 
+        if (p.Attributes.Count == 0) return w.ToString();
         w.Summary($"Format checks and renderings of the attribute values of protocol {p.Name}.");
         w.Line(CodeWriter.GeneratedCode);
         using (w.Block($"public static partial class {pf}AttributeFormats"))
         {
-            foreach (var a in p.Attributes)
+            var describes = p.Attributes.Select(Describe).ToArray();
+            for (var i = 0; i < p.Attributes.Count; i++)
             {
+                var a = p.Attributes[i];
                 w.Summary($"Whether a {a.Name} value is {FormatText.Describe(a.Format)} ({a.Citation}).");
                 w.Line($"public static bool IsValid{a.Identifier}({Span} value) => {Check(a)};");
-                w.Line($"public static string Describe{a.Identifier}({Span} value, {Span} transactionId) => {Describe(a)};");
+                w.Line($"public static string Describe{a.Identifier}({Span} value, {Span} transactionId) => {describes[i]};");
                 w.Line();
             }
-            w.Line($"private static string Invalid({Span} value) => \"(malformed) \" + global::System.Convert.ToHexString(value).ToLowerInvariant();");
-            w.Line();
-            w.Line($"private static string DescribeList({Span} value, int size)");
-            w.Line("{");
-            w.Line("    var items = new string[value.Length / size];");
-            w.Line("    for (var i = 0; i < items.Length; i++) items[i] = \"0x\" + global::System.Convert.ToHexString(value.Slice(i * size, size));");
-            w.Line("    return string.Join(\", \", items);");
-            w.Line("}");
+            // The helpers the renderings above call, and only those.
+            if (describes.Any(d => d.Contains("Invalid(value)")))
+                w.Line($"private static string Invalid({Span} value) => \"(malformed) \" + global::System.Convert.ToHexString(value).ToLowerInvariant();");
+            if (describes.Any(d => d.Contains("DescribeList(value")))
+            {
+                w.Line();
+                using (w.Block($"private static string DescribeList({Span} value, int size)"))
+                {
+                    w.Line("var items = new string[value.Length / size];");
+                    w.Line("for (var i = 0; i < items.Length; i++) items[i] = \"0x\" + global::System.Convert.ToHexString(value.Slice(i * size, size));");
+                    w.Line("return string.Join(\", \", items);");
+                }
+            }
         }
+        if (p.Standalone) return w.ToString();   // no accessors on StunMessage: its messages are not RFC 8489 messages
         w.Line();
 
         w.Summary($"Typed readers and writers of the attributes of protocol {p.Name}.");
@@ -116,12 +125,12 @@ internal static class AttributeEmitter
         {
             case PrimitiveType { Name: "u8" or "u16" or "u32" or "u64" } p:
                 var t = StructEmitter.IntType(p.Name);
-                w.Line($"{get}out {t} value)");
-                w.Line("{");
-                w.Line($"    if ({read} && raw.Length == {StructEmitter.IntSize(p.Name)}) {{ value = {StructEmitter.ReadInt(p.Name, "raw")}; return true; }}");
-                w.Line("    value = default;");
-                w.Line("    return false;");
-                w.Line("}");
+                using (w.Block($"{get}out {t} value)"))
+                {
+                    w.Line($"if ({read} && raw.Length == {StructEmitter.IntSize(p.Name)}) {{ value = {StructEmitter.ReadInt(p.Name, "raw")}; return true; }}");
+                    w.Line("value = default;");
+                    w.Line("return false;");
+                }
                 if (!a.Reserved) w.Line($"{add}{t} value) => {StructEmitter.WriteInt(p.Name, $"builder.Reserve({code}, {StructEmitter.IntSize(p.Name)})", "value")};");
                 break;
             case PrimitiveType { Name: "empty" }:
@@ -130,114 +139,114 @@ internal static class AttributeEmitter
                 break;
             case PrimitiveType { Name: "address" or "xor-address" } p:
                 var xor = p.Name == "xor-address" ? "true" : "false";
-                w.Line($"{get}out {Address} value)");
-                w.Line("{");
-                w.Line($"    if ({read}) return {Address}.TryRead(raw, {xor}, message.TransactionId, out value);");
-                w.Line("    value = default;");
-                w.Line("    return false;");
-                w.Line("}");
+                using (w.Block($"{get}out {Address} value)"))
+                {
+                    w.Line($"if ({read}) return {Address}.TryRead(raw, {xor}, message.TransactionId, out value);");
+                    w.Line("value = default;");
+                    w.Line("return false;");
+                }
                 if (!a.Reserved)
                 {
-                    w.Line($"{add}in {Address} value)");
-                    w.Line("{");
-                    w.Line($"    var destination = builder.Reserve({code}, value.EncodedLength);");
-                    w.Line($"    value.Write(destination, {xor}, builder.TransactionId);");
-                    w.Line("}");
+                    using (w.Block($"{add}in {Address} value)"))
+                    {
+                        w.Line($"var destination = builder.Reserve({code}, value.EncodedLength);");
+                        w.Line($"value.Write(destination, {xor}, builder.TransactionId);");
+                    }
                 }
                 break;
             case PrimitiveType { Name: "error-code" }:
-                w.Line($"{get}out int code, out {Span} reason)");
-                w.Line("{");
-                w.Line($"    if ({read}) return global::IceSpec.Stun.StunErrorCode.TryRead(raw, out code, out reason);");
-                w.Line("    code = 0;");
-                w.Line("    reason = default;");
-                w.Line("    return false;");
-                w.Line("}");
+                using (w.Block($"{get}out int code, out {Span} reason)"))
+                {
+                    w.Line($"if ({read}) return global::IceSpec.Stun.StunErrorCode.TryRead(raw, out code, out reason);");
+                    w.Line("code = 0;");
+                    w.Line("reason = default;");
+                    w.Line("return false;");
+                }
                 w.Line($"{add}int code, scoped global::System.ReadOnlySpan<char> reason, byte padding = 0) =>");
-                w.Line($"    global::IceSpec.Stun.StunErrorCode.Write(builder.Reserve({code}, global::IceSpec.Stun.StunErrorCode.EncodedLength(reason), padding), code, reason);");
+                w.Continued($"global::IceSpec.Stun.StunErrorCode.Write(builder.Reserve({code}, global::IceSpec.Stun.StunErrorCode.EncodedLength(reason), padding), code, reason);");
                 break;
             case PrimitiveType:
                 // hmac-sha1, hmac-sha256, fingerprint: written by the builder's integrity methods, read raw here.
                 w.Line($"{get}out {Span} value) => message.TryGetAttribute({code}, out value);");
                 break;
             case Utf8Type u:
-                w.Line($"{get}out {Span} utf8)");
-                w.Line("{");
-                w.Line($"    if ({read} && {isValid}(raw)) {{ utf8 = raw; return true; }}");
-                w.Line("    utf8 = default;");
-                w.Line("    return false;");
-                w.Line("}");
+                using (w.Block($"{get}out {Span} utf8)"))
+                {
+                    w.Line($"if ({read} && {isValid}(raw)) {{ utf8 = raw; return true; }}");
+                    w.Line("utf8 = default;");
+                    w.Line("return false;");
+                }
                 w.Line($"/// <remarks>Allocates the string; use TryGet{x} on hot paths.</remarks>");
                 w.Line($"public static string? Get{x}String(this {Message} message) =>");
-                w.Line($"    message.TryGet{x}(out var utf8) ? global::System.Text.Encoding.UTF8.GetString(utf8) : null;");
+                w.Continued($"message.TryGet{x}(out var utf8) ? global::System.Text.Encoding.UTF8.GetString(utf8) : null;");
                 if (!a.Reserved)
                 {
-                    w.Line($"{add}scoped global::System.ReadOnlySpan<char> value, byte padding = 0)");
-                    w.Line("{");
-                    w.Line("    var length = global::System.Text.Encoding.UTF8.GetByteCount(value);");
-                    w.Line($"    if (length > {u.Max}) throw new global::System.ArgumentException(\"{a.Name} is at most {u.Max} bytes of UTF-8 ({a.Citation.Split(':')[0]}).\", nameof(value));");
-                    w.Line($"    global::System.Text.Encoding.UTF8.GetBytes(value, builder.Reserve({code}, length, padding));");
-                    w.Line("}");
-                    w.Line($"{add}scoped {Span} utf8, byte padding = 0)");
-                    w.Line("{");
-                    w.Line($"    if (!{isValid}(utf8)) throw new global::System.ArgumentException(\"{a.Name} must be valid UTF-8 of at most {u.Max} bytes.\", nameof(utf8));");
-                    w.Line($"    builder.Add({code}, utf8, padding);");
-                    w.Line("}");
+                    using (w.Block($"{add}scoped global::System.ReadOnlySpan<char> value, byte padding = 0)"))
+                    {
+                        w.Line("var length = global::System.Text.Encoding.UTF8.GetByteCount(value);");
+                        w.Line($"if (length > {u.Max}) throw new global::System.ArgumentException(\"{a.Name} is at most {u.Max} bytes of UTF-8 ({a.Citation.Split(':')[0]}).\", nameof(value));");
+                        w.Line($"global::System.Text.Encoding.UTF8.GetBytes(value, builder.Reserve({code}, length, padding));");
+                    }
+                    using (w.Block($"{add}scoped {Span} utf8, byte padding = 0)"))
+                    {
+                        w.Line($"if (!{isValid}(utf8)) throw new global::System.ArgumentException(\"{a.Name} must be valid UTF-8 of at most {u.Max} bytes.\", nameof(utf8));");
+                        w.Line($"builder.Add({code}, utf8, padding);");
+                    }
                 }
                 break;
             case BytesType:
-                w.Line($"{get}out {Span} value)");
-                w.Line("{");
-                w.Line($"    if ({read} && {isValid}(raw)) {{ value = raw; return true; }}");
-                w.Line("    value = default;");
-                w.Line("    return false;");
-                w.Line("}");
+                using (w.Block($"{get}out {Span} value)"))
+                {
+                    w.Line($"if ({read} && {isValid}(raw)) {{ value = raw; return true; }}");
+                    w.Line("value = default;");
+                    w.Line("return false;");
+                }
                 if (!a.Reserved)
                 {
-                    w.Line($"{add}scoped {Span} value, byte padding = 0)");
-                    w.Line("{");
-                    w.Line($"    if (!{isValid}(value)) throw new global::System.ArgumentException(\"{a.Name} must be {FormatText.Describe(a.Format)}.\", nameof(value));");
-                    w.Line($"    builder.Add({code}, value, padding);");
-                    w.Line("}");
+                    using (w.Block($"{add}scoped {Span} value, byte padding = 0)"))
+                    {
+                        w.Line($"if (!{isValid}(value)) throw new global::System.ArgumentException(\"{a.Name} must be {FormatText.Describe(a.Format)}.\", nameof(value));");
+                        w.Line($"builder.Add({code}, value, padding);");
+                    }
                 }
                 break;
             case ListType { Element: PrimitiveType e }:
-                w.Line($"{get}out global::IceSpec.Stun.StunUInt16List value)");
-                w.Line("{");
-                w.Line($"    if ({read} && {isValid}(raw)) {{ value = new global::IceSpec.Stun.StunUInt16List(raw); return true; }}");
-                w.Line("    value = default;");
-                w.Line("    return false;");
-                w.Line("}");
+                using (w.Block($"{get}out global::IceSpec.Stun.StunUInt16List value)"))
+                {
+                    w.Line($"if ({read} && {isValid}(raw)) {{ value = new global::IceSpec.Stun.StunUInt16List(raw); return true; }}");
+                    w.Line("value = default;");
+                    w.Line("return false;");
+                }
                 if (e.Name != "u16") break;
-                w.Line($"{add}scoped global::System.ReadOnlySpan<ushort> values, byte padding = 0)");
-                w.Line("{");
-                w.Line($"    var destination = builder.Reserve({code}, values.Length * 2, padding);");
-                w.Line("    for (var i = 0; i < values.Length; i++) global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[(i * 2)..], values[i]);");
-                w.Line("}");
+                using (w.Block($"{add}scoped global::System.ReadOnlySpan<ushort> values, byte padding = 0)"))
+                {
+                    w.Line($"var destination = builder.Reserve({code}, values.Length * 2, padding);");
+                    w.Line("for (var i = 0; i < values.Length; i++) global::System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[(i * 2)..], values[i]);");
+                }
                 break;
             case ListType { Element: InlineStructType e }:
                 var listType = ValueType(a, e) + "List";
-                w.Line($"{get}out {listType} value)");
-                w.Line("{");
-                w.Line($"    if ({read} && {isValid}(raw)) {{ value = new {listType}(raw); return true; }}");
-                w.Line("    value = default;");
-                w.Line("    return false;");
-                w.Line("}");
+                using (w.Block($"{get}out {listType} value)"))
+                {
+                    w.Line($"if ({read} && {isValid}(raw)) {{ value = new {listType}(raw); return true; }}");
+                    w.Line("value = default;");
+                    w.Line("return false;");
+                }
                 w.Line($"/// <summary>Appends {a.Name} from already-encoded items (each item's Write output, concatenated).</summary>");
-                w.Line($"{add}scoped {Span} encodedItems)");
-                w.Line("{");
-                w.Line($"    if (!{isValid}(encodedItems)) throw new global::System.ArgumentException(\"{a.Name} items are malformed.\", nameof(encodedItems));");
-                w.Line($"    builder.Add({code}, encodedItems);");
-                w.Line("}");
+                using (w.Block($"{add}scoped {Span} encodedItems)"))
+                {
+                    w.Line($"if (!{isValid}(encodedItems)) throw new global::System.ArgumentException(\"{a.Name} items are malformed.\", nameof(encodedItems));");
+                    w.Line($"builder.Add({code}, encodedItems);");
+                }
                 break;
             case InlineStructType s:
                 var vt = ValueType(a, s);
-                w.Line($"{get}out {vt} value)");
-                w.Line("{");
-                w.Line($"    if ({read} && {vt}.TryRead(raw, out value, out var read) && read == raw.Length) return true;");
-                w.Line("    value = default;");
-                w.Line("    return false;");
-                w.Line("}");
+                using (w.Block($"{get}out {vt} value)"))
+                {
+                    w.Line($"if ({read} && {vt}.TryRead(raw, out value, out var read) && read == raw.Length) return true;");
+                    w.Line("value = default;");
+                    w.Line("return false;");
+                }
                 if (!a.Reserved) w.Line($"{add}scoped {vt} value) => value.Write(builder.Reserve({code}, value.EncodedLength));");
                 break;
         }
@@ -254,35 +263,35 @@ internal static class AttributeEmitter
         {
             w.Line($"private readonly {Span} _value;");
             w.Line($"public {listType}({Span} value) => _value = value;");
-            w.Line("public bool IsWellFormed");
-            w.Line("{");
-            w.Line("    get");
-            w.Line("    {");
-            w.Line("        var rest = _value;");
-            w.Line($"        while (rest.Length > 0) {{ if (!{itemType}.TryRead(rest, out _, out var read) || read == 0) return false; rest = rest[read..]; }}");
-            w.Line("        return true;");
-            w.Line("    }");
-            w.Line("}");
+            using (w.Block("public bool IsWellFormed"))
+            {
+                using (w.Block("get"))
+                {
+                    w.Line("var rest = _value;");
+                    w.Line($"while (rest.Length > 0) {{ if (!{itemType}.TryRead(rest, out _, out var read) || read == 0) return false; rest = rest[read..]; }}");
+                    w.Line("return true;");
+                }
+            }
             w.Line("public Enumerator GetEnumerator() => new(_value);");
-            w.Line("public string Describe()");
-            w.Line("{");
-            w.Line("    if (!IsWellFormed) return \"(malformed) \" + global::System.Convert.ToHexString(_value);");
-            w.Line("    var items = new global::System.Collections.Generic.List<string>();");
-            w.Line("    foreach (var item in this) items.Add(\"{\" + item.ToString() + \"}\");");
-            w.Line("    return string.Join(\", \", items);");
-            w.Line("}");
+            using (w.Block("public string Describe()"))
+            {
+                w.Line("if (!IsWellFormed) return \"(malformed) \" + global::System.Convert.ToHexString(_value);");
+                w.Line("var items = new global::System.Collections.Generic.List<string>();");
+                w.Line("foreach (var item in this) items.Add(\"{\" + item.ToString() + \"}\");");
+                w.Line("return string.Join(\", \", items);");
+            }
             using (w.Block("public ref struct Enumerator"))
             {
                 w.Line($"private {Span} _rest;");
                 w.Line($"internal Enumerator({Span} value) {{ _rest = value; Current = default; }}");
                 w.Line($"public {itemType} Current {{ get; private set; }}");
-                w.Line("public bool MoveNext()");
-                w.Line("{");
-                w.Line($"    if (_rest.Length == 0 || !{itemType}.TryRead(_rest, out var item, out var read) || read == 0) return false;");
-                w.Line("    Current = item;");
-                w.Line("    _rest = _rest[read..];");
-                w.Line("    return true;");
-                w.Line("}");
+                using (w.Block("public bool MoveNext()"))
+                {
+                    w.Line($"if (_rest.Length == 0 || !{itemType}.TryRead(_rest, out var item, out var read) || read == 0) return false;");
+                    w.Line("Current = item;");
+                    w.Line("_rest = _rest[read..];");
+                    w.Line("return true;");
+                }
             }
         }
     }

@@ -30,6 +30,15 @@ internal sealed class CodeWriter
         return this;
     }
 
+    /// <summary>A line one level deeper than the current one: the continuation of an expression-bodied member.</summary>
+    public CodeWriter Continued(string text)
+    {
+        _indent++;
+        Line(text);
+        _indent--;
+        return this;
+    }
+
     public IDisposable Block(string header)
     {
         Line(header);

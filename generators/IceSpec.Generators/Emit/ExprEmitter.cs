@@ -23,6 +23,9 @@ internal sealed class ExprEmitter
 
     public bool IsValue(string name) => _isDuration.ContainsKey(name);
 
+    /// <summary>Whether an emitted expression calls IntPow (the machine then needs the helper).</summary>
+    public bool UsesPower { get; private set; }
+
     public bool IsDuration(Expr e) => e switch
     {
         NumberExpr n => n.Unit is not null,
@@ -41,12 +44,18 @@ internal sealed class ExprEmitter
         NotExpr n => $"!({Emit(n.Operand)})",
         BinaryExpr { Operator: "and" } b => $"({Emit(b.Left)} && {Emit(b.Right)})",
         BinaryExpr { Operator: "or" } b => $"({Emit(b.Left)} || {Emit(b.Right)})",
-        BinaryExpr { Operator: "^" } b => $"IntPow({Emit(b.Left)}, {Emit(b.Right)})",
+        BinaryExpr { Operator: "^" } b => Power(b),
         BinaryExpr { Operator: "*" } b when IsDuration(b.Left) && !IsDuration(b.Right) => $"({Emit(b.Left)} * (double)({Emit(b.Right)}))",
         BinaryExpr { Operator: "*" } b when IsDuration(b.Right) && !IsDuration(b.Left) => $"({Emit(b.Right)} * (double)({Emit(b.Left)}))",
         BinaryExpr b => $"({Emit(b.Left)} {b.Operator} {Emit(b.Right)})",
         _ => "default",
     };
+
+    private string Power(BinaryExpr b)
+    {
+        UsesPower = true;
+        return $"IntPow({Emit(b.Left)}, {Emit(b.Right)})";
+    }
 
     /// <summary>The expression as the spec wrote it, for the transition table and diagrams.</summary>
     public static string Text(Expr? e) => e switch

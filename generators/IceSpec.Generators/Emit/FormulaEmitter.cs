@@ -24,13 +24,16 @@ internal static class FormulaEmitter
                 w.Summary($"{c.Name}: {c.Citation}");
                 w.Line($"public const long {c.Identifier} = {c.Value.ToString(CultureInfo.InvariantCulture)}L;");
             }
+            var usesPower = false;
             foreach (var f in p.Formulas)
             {
                 w.Summary($"{f.Name}({string.Join(", ", f.Parameters)}) = {ExprEmitter.Text(f.Body)}: {f.Citation}");
                 var parameters = string.Join(", ", f.Parameters.Select(n => "long " + StructEmitter.Camel(Names.ToIdentifier(n))));
-                w.Line($"public static long {f.Identifier}({parameters}) => {Emit(f.Body, f, constants)};");
+                var body = Emit(f.Body, f, constants);
+                usesPower |= body.Contains("IntPow(");
+                w.Line($"public static long {f.Identifier}({parameters}) => {body};");
             }
-            if (p.Formulas.Count > 0)
+            if (usesPower)   // a power whose operands were not folded at generation time
                 w.Line("private static long IntPow(long value, long exponent) { var result = 1L; for (var i = 0L; i < exponent; i++) result *= value; return result; }");
         }
         return w.ToString();

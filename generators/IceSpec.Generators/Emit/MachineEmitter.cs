@@ -134,26 +134,41 @@ internal static class MachineEmitter
             }
             w.Line();
 
-            w.Summary("Fires every timer whose deadline is at or before now, earliest first. True if any fired.");
-            using (w.Block($"public bool HandleTimeout({Time} now)"))
+            EmitHandleTimeout(w, m, eventType);
+            if (exprs.UsesPower)
             {
-                w.Line("var fired = false;");
-                using (w.Block("for (var guard = 0; guard < 1024; guard++)"))
-                {
-                    w.Line("var next = NextDeadline;");
-                    w.Line("if (next is null || next.Value > now) break;");
-                    foreach (var t in m.Timers)
-                    {
-                        var name = Names.ToIdentifier(t.Name);
-                        w.Line($"if ({name}Deadline == next) {{ {name}Deadline = null; Fire({eventType}.{name}, next.Value); fired = true; continue; }}");
-                    }
-                }
-                w.Line("return fired;");
+                w.Line();
+                w.Line("private static long IntPow(long value, long exponent) { var result = 1L; for (var i = 0L; i < exponent; i++) result *= value; return result; }");
             }
-            w.Line();
-            w.Line("private static long IntPow(long value, long exponent) { var result = 1L; for (var i = 0L; i < exponent; i++) result *= value; return result; }");
         }
         return w.ToString();
+    }
+
+    /// <summary>HandleTimeout: fires the due timers, earliest first; a machine without timers has nothing to fire.</summary>
+    private static void EmitHandleTimeout(CodeWriter w, MachineModel m, string eventType)
+    {
+        if (m.Timers.Count == 0)
+        {
+            w.Summary("The machine has no timer: nothing is ever due (false).");
+            w.Line($"public bool HandleTimeout({Time} now) => false;");
+            return;
+        }
+        w.Summary("Fires every timer whose deadline is at or before now, earliest first. True if any fired.");
+        using (w.Block($"public bool HandleTimeout({Time} now)"))
+        {
+            w.Line("var fired = false;");
+            using (w.Block("for (var guard = 0; guard < 1024; guard++)"))
+            {
+                w.Line("var next = NextDeadline;");
+                w.Line("if (next is null || next.Value > now) break;");
+                foreach (var t in m.Timers)
+                {
+                    var name = Names.ToIdentifier(t.Name);
+                    w.Line($"if ({name}Deadline == next) {{ {name}Deadline = null; Fire({eventType}.{name}, next.Value); fired = true; continue; }}");
+                }
+            }
+            w.Line("return fired;");
+        }
     }
 
     private static string Action(MachineAction a, ExprEmitter exprs)
@@ -211,7 +226,8 @@ internal static class MachineEmitter
         w.Line();
         w.Line("public static string ToMermaid() => global::IceSpec.Machines.MachineDiagram.ToMermaid(Definition);");
         w.Line("public static string ToDot() => global::IceSpec.Machines.MachineDiagram.ToDot(Definition);");
-        w.Line($"private static {Time}? Earliest({Time}? a, {Time}? b) => a is null ? b : b is null ? a : (a < b ? a : b);");
+        if (m.Timers.Count > 1)   // NextDeadline of two timers or more
+            w.Line($"private static {Time}? Earliest({Time}? a, {Time}? b) => a is null ? b : b is null ? a : (a < b ? a : b);");
         w.Line();
     }
 }

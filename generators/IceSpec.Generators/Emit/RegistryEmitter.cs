@@ -77,11 +77,14 @@ internal static class RegistryEmitter
                     foreach (var e in p.Errors) w.Line($"{e.Code} => {CodeWriter.Str(e.Reason)},");
                     w.Line("_ => null,");
                 }
-                w.Summary("The reason phrase an older RFC gave the code (e.g. RFC 5389's \"Unauthorized\" for 401), or null.");
-                using (w.Block("public static string? FormerReasonPhrase(int code) => code switch", "};"))
+                if (p.Errors.Any(e => e.FormerReason is not null))
                 {
-                    foreach (var e in p.Errors.Where(e => e.FormerReason is not null)) w.Line($"{e.Code} => {CodeWriter.Str(e.FormerReason!)},");
-                    w.Line("_ => null,");
+                    w.Summary("The reason phrase an older RFC gave the code (e.g. RFC 5389's \"Unauthorized\" for 401), or null.");
+                    using (w.Block("public static string? FormerReasonPhrase(int code) => code switch", "};"))
+                    {
+                        foreach (var e in p.Errors.Where(e => e.FormerReason is not null)) w.Line($"{e.Code} => {CodeWriter.Str(e.FormerReason!)},");
+                        w.Line("_ => null,");
+                    }
                 }
             }
             w.Line();
@@ -142,9 +145,23 @@ internal static class RegistryEmitter
                 foreach (var a in p.Attributes)
                     w.Line($"new({CodeWriter.Hex(a.Code, 4)}, {CodeWriter.Str(a.Name)}, Protocol, {CodeWriter.Str(FormatText.Describe(a.Format))}, {(a.Reserved ? "true" : "false")}, {CodeWriter.Str(a.Citation)}, {pf}AttributeFormats.IsValid{a.Identifier}, {pf}AttributeFormats.Describe{a.Identifier}),");
             }
+            // A standalone protocol's codes coincide with STUN's (RFC 3489's RESPONSE-ADDRESS is reserved in RFC 8489):
+            // registering them would change what a STUN message "understands", so it has a look-up of its own instead.
             w.Line();
-            w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
-            w.Line("internal static void RegisterAttributes() => global::IceSpec.Stun.StunAttributeRegistry.Register(Attributes);");
+            if (p.Standalone)
+            {
+                w.Summary("The attribute of this protocol with that code, or null (its attributes are not in StunAttributeRegistry).");
+                using (w.Block("public static global::IceSpec.Stun.StunAttributeInfo? Find(ushort type)"))
+                {
+                    w.Line("foreach (var attribute in Attributes) if (attribute.Type == type) return attribute;");
+                    w.Line("return null;");
+                }
+            }
+            else
+            {
+                w.Line("[global::System.Runtime.CompilerServices.ModuleInitializer]");
+                w.Line("internal static void RegisterAttributes() => global::IceSpec.Stun.StunAttributeRegistry.Register(Attributes);");
+            }
         }
         return w.ToString();
     }

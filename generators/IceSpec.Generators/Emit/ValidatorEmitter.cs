@@ -26,6 +26,7 @@ internal static class ValidatorEmitter
             w.Line("/// <summary>The rule name of an attribute value that is not of its declared wire format.</summary>");
             w.Line("public const string MalformedValueRule = \"MalformedValue\";");
             w.Line();
+            EmitRuleNames(w, p);
             EmitStructure(w, p);
             EmitDispatch(w, p);
             foreach (var m in p.Messages) EmitMessage(w, m);
@@ -35,6 +36,63 @@ internal static class ValidatorEmitter
 
     private static string Attr(AttributeRef a) => CodeWriter.Hex(a.Code, 4);
 
+    private static string OrderRule(OrderRuleModel rule) => Binding.Names.ToIdentifier(rule.Name);
+
+    /// <summary>
+    /// A message clause's rule: the name a violation carries (e.g. <c>BindingRequestIceCheck.UseCandidate.OnlyWith.IceControlling</c>)
+    /// and its member in <c>Rules.{message}</c> (<c>UseCandidateOnlyWithIceControlling</c>); null for a clause that checks nothing.
+    /// <paramref name="a"/> is the clause's attribute (null for one-of, which names them all).
+    /// </summary>
+    private static (string Member, string Name)? ClauseRule(ClauseModel clause, AttributeRef? a)
+    {
+        string Id(AttributeRef x) => Binding.Names.ToIdentifier(x.Name);
+        string[]? parts = clause.Kind switch
+        {
+            "required" => new[] { "Requires", Id(a!) },
+            "forbidden" => new[] { "Forbids", Id(a!) },
+            "one-of" => new[] { "OneOf", string.Join("Or", clause.Attributes.Select(Id)) },
+            "optional" when clause.When is not null => new[] { Id(a!), "OnlyWith", Id(clause.When) },
+            _ => null,
+        };
+        return parts is null ? null : (string.Concat(parts), string.Join(".", parts));
+    }
+
+    /// <summary>
+    /// <c>Rules</c>: every rule name a violation can carry, as constants (as <c>Profile</c> is for profiles), so code that
+    /// tells one rule from another names a member the spec generates, and a rule renamed in the spec breaks its build.
+    /// </summary>
+    private static void EmitRuleNames(CodeWriter w, ProtocolModel p)
+    {
+        w.Summary("The names of the rules a violation carries (StunViolation.Rule), as constants: a rule renamed in the spec breaks the build of code that names it.");
+        using (w.Block("public static class Rules"))
+        {
+            w.Summary("An unknown comprehension-required attribute (answer 420).");
+            w.Line("public const string UnknownComprehensionRequired = UnknownComprehensionRequiredRule;");
+            w.Summary("An attribute value that is not of its declared wire format.");
+            w.Line("public const string MalformedValue = MalformedValueRule;");
+            foreach (var rule in p.OrderRules)
+            {
+                w.Summary(rule.Citation);
+                w.Line($"public const string {OrderRule(rule)} = {CodeWriter.Str(rule.Name)};");
+            }
+            foreach (var m in p.Messages)
+            {
+                var rules = m.Clauses
+                    .SelectMany(c => c.Kind == "one-of" ? new[] { (c, ClauseRule(c, null)) } : c.Attributes.Select(a => (c, ClauseRule(c, a))).ToArray())
+                    .Where(r => r.Item2 is not null).ToArray();
+                if (rules.Length == 0) continue;
+                w.Summary($"The rules of {m.MethodName} {m.ClassName}{(m.Profile is null ? "" : " as " + m.Profile)}.");
+                using (w.Block($"public static class {m.Identifier}"))
+                    foreach (var (clause, rule) in rules)
+                    {
+                        w.Summary(clause.Citation);
+                        w.Line($"public const string {rule!.Value.Member} = {CodeWriter.Str(m.Identifier + "." + rule.Value.Name)};");
+                    }
+            }
+        }
+        w.Line();
+    }
+
     /// <summary>Rules that hold for every message: order, value formats, comprehension.</summary>
     private static void EmitStructure(CodeWriter w, ProtocolModel p)
     {
@@ -43,6 +101,8 @@ internal static class ValidatorEmitter
         using (w.Block($"public static bool TryValidateStructure(in {Message} message, out {Violation} violation)"))
         {
             foreach (var rule in p.OrderRules) w.Line($"var seen{rule.Name} = false;");
+            // A protocol with no order rule, no attribute and no comprehension range has nothing to check per attribute.
+            if (p.OrderRules.Count > 0 || p.Attributes.Any(a => !a.Reserved) || required is not null)
             using (w.Block("foreach (var attribute in message.Attributes)"))
             {
                 w.Line("var type = attribute.Type;");
@@ -50,12 +110,12 @@ internal static class ValidatorEmitter
                 {
                     if (rule.Allowed.Count == 0)
                     {
-                        w.Line($"if (seen{rule.Name}) {{ violation = new({CodeWriter.Str(rule.Name)}, {CodeWriter.Str(rule.Citation)}, {CodeWriter.Str($"an attribute follows {rule.Attribute.Name}")}, type); return false; }}");
+                        w.Line($"if (seen{rule.Name}) {{ violation = new(Rules.{OrderRule(rule)}, {CodeWriter.Str(rule.Citation)}, {CodeWriter.Str($"an attribute follows {rule.Attribute.Name}")}, type); return false; }}");
                     }
                     else
                     {
                         var allowed = string.Join(" && ", rule.Allowed.Select(a => $"type != {Attr(a)}"));
-                        w.Line($"if (seen{rule.Name} && {allowed}) {{ violation = new({CodeWriter.Str(rule.Name)}, {CodeWriter.Str(rule.Citation)}, {CodeWriter.Str($"only {string.Join(" or ", rule.Allowed.Select(a => a.Name))} may follow {rule.Attribute.Name}")}, type); return false; }}");
+                        w.Line($"if (seen{rule.Name} && {allowed}) {{ violation = new(Rules.{OrderRule(rule)}, {CodeWriter.Str(rule.Citation)}, {CodeWriter.Str($"only {string.Join(" or ", rule.Allowed.Select(a => a.Name))} may follow {rule.Attribute.Name}")}, type); return false; }}");
                     }
                     w.Line($"if (type == {Attr(rule.Attribute)}) seen{rule.Name} = true;");
                 }
@@ -104,6 +164,8 @@ internal static class ValidatorEmitter
         using (w.Block($"public static bool TryValidate(in {Message} message, out {Violation} violation)"))
         {
             w.Line("if (!TryValidateStructure(message, out violation)) return false;");
+            if (!p.Messages.Any(m => m.Profile is null)) w.Line("return true;");
+            else
             using (w.Block("switch (message.RawType)"))
             {
                 foreach (var m in p.Messages.Where(m => m.Profile is null))
@@ -171,20 +233,20 @@ internal static class ValidatorEmitter
                 {
                     case "required":
                         foreach (var a in clause.Attributes)
-                            w.Line($"if (!message.Contains({Attr(a)})) {{ violation = new({CodeWriter.Str($"{m.Identifier}.Requires.{Binding.Names.ToIdentifier(a.Name)}")}, {citation}, {CodeWriter.Str($"a {title} must carry {a.Name}")}, {Attr(a)}); return false; }}");
+                            w.Line($"if (!message.Contains({Attr(a)})) {{ violation = new(Rules.{m.Identifier}.{ClauseRule(clause, a)!.Value.Member}, {citation}, {CodeWriter.Str($"a {title} must carry {a.Name}")}, {Attr(a)}); return false; }}");
                         break;
                     case "forbidden":
                         foreach (var a in clause.Attributes)
-                            w.Line($"if (message.Contains({Attr(a)})) {{ violation = new({CodeWriter.Str($"{m.Identifier}.Forbids.{Binding.Names.ToIdentifier(a.Name)}")}, {citation}, {CodeWriter.Str($"a {title} must not carry {a.Name}")}, {Attr(a)}); return false; }}");
+                            w.Line($"if (message.Contains({Attr(a)})) {{ violation = new(Rules.{m.Identifier}.{ClauseRule(clause, a)!.Value.Member}, {citation}, {CodeWriter.Str($"a {title} must not carry {a.Name}")}, {Attr(a)}); return false; }}");
                         break;
                     case "one-of":
                         var count = string.Join(" + ", clause.Attributes.Select(a => $"(message.Contains({Attr(a)}) ? 1 : 0)"));
                         var names = string.Join(", ", clause.Attributes.Select(a => a.Name));
-                        w.Line($"if ({count} != 1) {{ violation = new({CodeWriter.Str($"{m.Identifier}.OneOf.{string.Join("Or", clause.Attributes.Select(a => Binding.Names.ToIdentifier(a.Name)))}")}, {citation}, {CodeWriter.Str($"a {title} must carry exactly one of {names}")}, 0); return false; }}");
+                        w.Line($"if ({count} != 1) {{ violation = new(Rules.{m.Identifier}.{ClauseRule(clause, null)!.Value.Member}, {citation}, {CodeWriter.Str($"a {title} must carry exactly one of {names}")}, 0); return false; }}");
                         break;
                     case "optional" when clause.When is not null:
                         foreach (var a in clause.Attributes)
-                            w.Line($"if (message.Contains({Attr(a)}) && !message.Contains({Attr(clause.When)})) {{ violation = new({CodeWriter.Str($"{m.Identifier}.{Binding.Names.ToIdentifier(a.Name)}.OnlyWith.{Binding.Names.ToIdentifier(clause.When.Name)}")}, {citation}, {CodeWriter.Str($"{a.Name} is allowed in a {title} only with {clause.When.Name}")}, {Attr(a)}); return false; }}");
+                            w.Line($"if (message.Contains({Attr(a)}) && !message.Contains({Attr(clause.When)})) {{ violation = new(Rules.{m.Identifier}.{ClauseRule(clause, a)!.Value.Member}, {citation}, {CodeWriter.Str($"{a.Name} is allowed in a {title} only with {clause.When.Name}")}, {Attr(a)}); return false; }}");
                         break;
                 }
             }

@@ -10,7 +10,11 @@ public sealed record ProtocolModel(
     EquatableArray<ErrorModel> Errors, EquatableArray<AlgorithmModel> Algorithms,
     EquatableArray<RangeModel> Ranges, EquatableArray<OrderRuleModel> OrderRules,
     EquatableArray<MessageRuleModel> Messages, EquatableArray<MachineModel> Machines,
-    EquatableArray<RequirementModel> Requirements, EquatableArray<ConstModel> Constants, EquatableArray<FormulaModel> Formulas);
+    EquatableArray<RequirementModel> Requirements, EquatableArray<ConstModel> Constants, EquatableArray<FormulaModel> Formulas)
+{
+    /// <summary>Declared <c>standalone</c> (see <see cref="ProtocolDecl.Standalone"/>).</summary>
+    public bool Standalone { get; init; }
+}
 
 /// <summary>A protocol constant, its value folded at generation time.</summary>
 public sealed record ConstModel(string Name, string Identifier, long Value, string Citation);

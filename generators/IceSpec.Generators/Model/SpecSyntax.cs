@@ -14,7 +14,16 @@ public sealed record Citation(string Text, SourceSpan Span);
 
 public abstract record Declaration(SourceSpan Span, Citation? Citation);
 
-public sealed record ProtocolDecl(string Name, SourceSpan Span, Citation? Citation) : Declaration(Span, Citation);
+/// <param name="Name">The protocol's name; its generated types start with it.</param>
+public sealed record ProtocolDecl(string Name, SourceSpan Span, Citation? Citation) : Declaration(Span, Citation)
+{
+    /// <summary>
+    /// <c>protocol classic standalone</c>: a code table of its own whose messages are not RFC 8489 messages (RFC 3489's
+    /// have no magic cookie). Its codes, names and value formats are generated, but its attributes are not registered with
+    /// the STUN runtime and get no accessors on StunMessage, and it has no validator or message views.
+    /// </summary>
+    public bool Standalone { get; init; }
+}
 
 public sealed record NamespaceDecl(string Name, SourceSpan Span) : Declaration(Span, null);
 

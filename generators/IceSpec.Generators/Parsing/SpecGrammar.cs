@@ -25,10 +25,11 @@ internal static class SpecGrammar
     private static readonly Parser<Declaration> Protocol = Decl(
         from kw in Keyword("protocol")
         from name in Identifier.Tok()
+        from standalone in Keyword("standalone").Optional()
         from citation in OptionalCitation
         from end in Semicolon
-        select (name, citation),
-        (v, span) => new ProtocolDecl(v.name, span, v.citation));
+        select (name, standalone: standalone.IsDefined, citation),
+        (v, span) => new ProtocolDecl(v.name, span, v.citation) { Standalone = v.standalone });
 
     private static readonly Parser<string> DottedName =
         Identifier.DelimitedBy(Parse.Char('.')).Select(parts => string.Join(".", parts)).Tok();

@@ -25,6 +25,39 @@ public sealed class IanaRegistryTests
         }
     }
 
+    /// <summary>spec/classic.spec (RFC 3489 §11.2) against IANA, which keeps RFC 3489's codes: still in use, or "Reserved; was X".</summary>
+    [Fact]
+    public void EveryClassicAttributeHasItsRfc3489CodeInTheRegistry()
+    {
+        Assert.Equal(11, IceSpec.Stun.Classic.ClassicRegistry.Attributes.Count);   // RFC 3489 §11.2.1 – §11.2.11
+        foreach (var attribute in IceSpec.Stun.Classic.ClassicRegistry.Attributes)
+        {
+            var registered = Registered("attribute", attribute.Type);
+            Assert.True(registered == attribute.Name || registered == "Reserved-was-" + attribute.Name,
+                $"classic {attribute.Name} 0x{attribute.Type:X4}: IANA has {registered ?? "nothing"}");
+            Assert.StartsWith("RFC 3489 §11.2.", attribute.Citation, StringComparison.Ordinal);
+            Assert.Same(attribute, IceSpec.Stun.Classic.ClassicRegistry.Find(attribute.Type));
+        }
+    }
+
+    /// <summary>classic.spec is standalone: its codes are RFC 8489's too (RESPONSE-ADDRESS is reserved there), so it must
+    /// not register with the runtime, or a STUN message would "understand" RFC 3489's attributes. Which module initializer
+    /// of the assembly runs last is not specified, so the registry's contents alone cannot show it: no initializer may exist.</summary>
+    [Fact]
+    public void ClassicAttributesDoNotReplaceTheStunOnesInTheRuntimeRegistry()
+    {
+        Assert.DoesNotContain(typeof(IceSpec.Stun.Classic.ClassicRegistry).GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic),
+            m => m.IsDefined(typeof(System.Runtime.CompilerServices.ModuleInitializerAttribute), false));
+        Assert.Contains(typeof(StunRegistry).GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic),
+            m => m.IsDefined(typeof(System.Runtime.CompilerServices.ModuleInitializerAttribute), false));
+        foreach (var attribute in IceSpec.Stun.Classic.ClassicRegistry.Attributes)
+        {
+            Assert.True(StunAttributeRegistry.TryGet(attribute.Type, out var info));
+            Assert.Equal(StunRegistry.Protocol, info.Protocol);
+        }
+        Assert.False(StunAttributeRegistry.IsUnderstood(IceSpec.Stun.Classic.ClassicAttributeTypes.ResponseAddress));
+    }
+
     [Fact]
     public void EveryIceAndNatBehaviourAttributeIsInTheSpec()
     {

@@ -33,6 +33,20 @@ public static class StunErrorCode
         return true;
     }
 
+    /// <summary>
+    /// The same layout read as RFC 3489 §11.2.9 states it: the class bits (as sent) times 100 plus the number, and the
+    /// reason phrase as sent, without RFC 8489's ranges or UTF-8 check (classic messages and captures are read as they are).
+    /// </summary>
+    public static bool TryReadAsSent(ReadOnlySpan<byte> value, out int code, out ReadOnlySpan<byte> reason)
+    {
+        code = 0;
+        reason = default;
+        if (value.Length < 4) return false;
+        code = (value[2] & 0x07) * 100 + value[3];
+        reason = value[4..];
+        return true;
+    }
+
     public static int EncodedLength(ReadOnlySpan<char> reason) => 4 + Encoding.UTF8.GetByteCount(reason);
 
     public static void Write(Span<byte> destination, int code, ReadOnlySpan<char> reason)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using IceSpec.Stun;
+using IceSpec.Stun.Classic;
 using Microsoft.Extensions.Logging;
 
 namespace IceSpec.Turn.Server;
@@ -205,7 +206,7 @@ public sealed partial class TurnServer
             builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Error), transactionId);
             // RFC 3489 §11.2.9: a reason phrase whose length is a multiple of 4 ("Unknown Attribute" + 3 spaces);
             // §11.2.10: an even number of UNKNOWN-ATTRIBUTES entries, one repeated if need be.
-            builder.AddErrorCode(StunErrorCodes.UnknownAttribute, "Unknown Attribute   ");
+            builder.AddErrorCode(ClassicErrorCodes.UnknownAttribute, ClassicUnknownAttributePhrase);
             if (count % 2 == 1)
             {
                 unknown[count] = unknown[count - 1];
@@ -217,6 +218,11 @@ public sealed partial class TurnServer
         packet.Slice(StunHeader.CookieOffset, 4).CopyTo(buffer.AsSpan(StunHeader.CookieOffset));
         EnqueueAnswer(flow, default, flow.Local, flow.Remote, buffer, length);
     }
+
+    /// <summary>RFC 3489 §11.2.9: classic.spec's reason phrase of 420, padded with spaces to a multiple of 4 bytes.</summary>
+    private static readonly string ClassicUnknownAttributePhrase = PadToMultipleOf4(ClassicErrorCodes.ReasonPhrase(ClassicErrorCodes.UnknownAttribute)!);
+
+    private static string PadToMultipleOf4(string phrase) => phrase.PadRight(StunHeader.Padded(phrase.Length));
 
     /// <summary>
     /// Walks an RFC 3489 request's attributes (which must fill its body exactly) and lists the comprehension-required
@@ -231,9 +237,10 @@ public sealed partial class TurnServer
             var type = BinaryPrimitives.ReadUInt16BigEndian(body);
             var length = BinaryPrimitives.ReadUInt16BigEndian(body[2..]);
             if (StunHeader.AttributeHeaderLength + length > body.Length) return false;
-            var refused = type == StunAttributeTypes.ChangeRequest
-                ? length != 4 || (BinaryPrimitives.ReadUInt32BigEndian(body[StunHeader.AttributeHeaderLength..]) & (ChangeIpFlag | ChangePortFlag)) != 0
-                : StunRanges.IsComprehensionRequired(type) && !StunAttributeRegistry.IsUnderstood(type);
+            var refused = type == ClassicAttributeTypes.ChangeRequest
+                ? !ClassicAttributeFormats.IsValidChangeRequest(body.Slice(StunHeader.AttributeHeaderLength, length)) ||
+                  (BinaryPrimitives.ReadUInt32BigEndian(body[StunHeader.AttributeHeaderLength..]) & (ChangeIpFlag | ChangePortFlag)) != 0
+                : ClassicRanges.IsComprehensionRequired(type) && !StunAttributeRegistry.IsUnderstood(type);
             if (refused &&
                 count < unknown.Length - 1 && !unknown[..count].Contains(type))
                 unknown[count++] = type;

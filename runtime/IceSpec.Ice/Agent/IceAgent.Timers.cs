@@ -86,8 +86,8 @@ public sealed partial class IceAgent
     /// <summary>
     /// RFC 8445 §8.1.1, regular nomination. The RFC leaves the stopping criterion to the agent; ours: once a component has
     /// a valid pair, nominate the best valid pair as soon as no higher-priority pair can still win, where a pair can still
-    /// win while it is queued for a triggered check (the peer's check reached us on it), or while its check is In-Progress
-    /// and younger than <see cref="NominationBound"/> = max(2 × the component's measured RTT, Ta). Why that bound: a path
+    /// win while it is queued for a triggered check (the peer's check reached us on it) or waits for its TCP connection
+    /// (RFC 6544 §7.1), or while its check is In-Progress and younger than <see cref="NominationBound"/> = max(2 × the component's measured RTT, Ta). Why that bound: a path
     /// that answers more than twice as slowly as the one that already answered is not worth holding the call for, and
     /// checks leave one per Ta (§14.2) anyway, so waiting less than Ta gains no earlier slot. Pairs not yet checked
     /// (Frozen, Waiting) are not waited for: each would cost at least a Ta more. <see cref="IceAgentOptions.NominationWait"/>
@@ -126,6 +126,8 @@ public sealed partial class IceAgent
         if (pair.State is CandidatePairState.Succeeded or CandidatePairState.Failed) return null;
         if (pair.Triggered) return TimeSpan.MaxValue;
         if (pair.State != CandidatePairState.InProgress) return null;
+        // RFC 6544 §7.1: an active TCP pair's check leaves once its connection is open; until then it has not been tried.
+        if (pair.Local.TcpType == IceTcpType.Active && TcpConnectionOf(pair) is { LocalEndPoint: null }) return TimeSpan.MaxValue;
         if (list.Rtt[pair.Component] is not { } rtt || pair.CheckSentAt is not { } sent) return TimeSpan.MaxValue;
         var until = sent + NominationBound(rtt);
         return now < until ? until : null;

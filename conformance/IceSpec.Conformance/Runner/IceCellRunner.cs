@@ -35,6 +35,7 @@ public static class IceCellRunner
             Turn: scenario.TurnTransport is { } transport
                 ? new TurnServerOptions(server.Endpoint.ToString(), server.Username, server.Password, transport)
                 : null,
+            Trickle: selection.Trickle && controlling.Supports("trickle") && controlled.Supports("trickle"),
             Timeout: selection.CellTimeout ?? TimeSpan.FromSeconds(20),
             Datagrams: DatagramsSent(scenario),
             MidCall: scenario.MidCall is { } phase

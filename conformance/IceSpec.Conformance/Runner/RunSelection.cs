@@ -40,6 +40,12 @@ public sealed record RunSelection(
 {
     public IReadOnlyList<string> AgentNominations { get; init; } = AgentNominations ?? ["default", "aggressive"];
 
+    /// <summary>
+    /// ICE cells trickle (RFC 8838) where both drivers declare <c>trickle</c> (<see cref="Adapter.IcePairOptions.Trickle"/>):
+    /// the time to connected then runs from the credentials, so the drivers' gathering is in it. Off by default.
+    /// </summary>
+    public bool Trickle { get; init; }
+
     /// <summary>This run's slice of the work (<c>--shard K/N</c>, K from 1); 1/1 is everything.</summary>
     public Shard Shard { get; init; } = Shard.Whole;
 

@@ -87,8 +87,9 @@ public sealed partial class IceAgent
         pair.Check = transaction;
         var pending = new IcePendingRequest(IceRequestKind.Check, transaction)
         {
-            Pair = pair, UseCandidate = useCandidate, SentPriority = priority, SentRole = Role,
+            Pair = pair, UseCandidate = useCandidate, SentPriority = priority, SentRole = Role, SentAt = now,
         };
+        pair.CheckSentAt = now;
         _requests[IcePendingRequest.Key(transaction.TransactionId)] = pending;
         pair.Machine.SendingNomination = useCandidate;
         FirePair(now, pair, CandidatePairEvent.CheckSent);
@@ -232,6 +233,10 @@ public sealed partial class IceAgent
         }
         pair.MappedLocal = local;
         pair.TcpConnectionLocal = TcpConnectionOf(pair)?.LocalEndPoint;
+        // The round-trip time regular nomination bounds its wait with (IceAgent.Timers.cs, NominationBound): from a check
+        // sent once only (RFC 6298 §3, Karn: a response to a retransmitted request could answer any of its sends).
+        if (request.Transaction.Sends == 1 && now - request.SentAt is var rtt && (stream.CheckList.Rtt[pair.Component] is not { } known || rtt < known))
+            stream.CheckList.Rtt[pair.Component] = rtt;
         FirePair(now, pair, CandidatePairEvent.SuccessResponse);
         stream.CheckList.FirstValidAt[pair.Component] ??= now;
         if (!Controlling && _options.SeededDefect == IceSeededDefect.SelectBeforeNomination) Select(now, stream, pair);

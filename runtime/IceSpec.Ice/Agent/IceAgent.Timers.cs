@@ -21,7 +21,7 @@ public sealed partial class IceAgent
             {
                 Consider(stream.Data[c].Consent?.NextDeadline);
                 Consider(stream.Data[c].Keepalive.NextDeadline);
-                if (NominationDeadline(stream.CheckList, c) is { } deadline) Consider(deadline);
+                if (NominationDeadline(stream.CheckList, c, _lastInputAt) is { } deadline) Consider(deadline);
             }
         }
         return next;
@@ -65,6 +65,7 @@ public sealed partial class IceAgent
     private void AfterInput(TimeSpan now)
     {
         if (_connection.State == IceConnectionState.Closed) return;
+        if (now > _lastInputAt) _lastInputAt = now;
         if (Controlling && !_options.Lite && _options.Nomination == IceNomination.Regular)
             foreach (var stream in _streams)
                 for (var c = 1; c <= stream.Components; c++) MaybeNominate(now, stream.CheckList, c);
@@ -83,8 +84,15 @@ public sealed partial class IceAgent
     }
 
     /// <summary>
-    /// RFC 8445 §8.1.1, regular nomination: once a component has a valid pair, nominate the best valid pair when no
-    /// higher-priority pair is still being checked, or when <see cref="IceAgentOptions.NominationWait"/> has passed.
+    /// RFC 8445 §8.1.1, regular nomination. The RFC leaves the stopping criterion to the agent; ours: once a component has
+    /// a valid pair, nominate the best valid pair as soon as no higher-priority pair can still win, where a pair can still
+    /// win while it is queued for a triggered check (the peer's check reached us on it) or waits for its TCP connection
+    /// (RFC 6544 §7.1), or while its check is In-Progress and younger than <see cref="NominationBound"/> = max(2 × the component's measured RTT, Ta). Why that bound: a path
+    /// that answers more than twice as slowly as the one that already answered is not worth holding the call for, and
+    /// checks leave one per Ta (§14.2) anyway, so waiting less than Ta gains no earlier slot. Pairs not yet checked
+    /// (Frozen, Waiting) are not waited for: each would cost at least a Ta more. <see cref="IceAgentOptions.NominationWait"/>
+    /// caps the wait after the first valid pair, and is the wait when no RTT was measured (every answer came to a
+    /// retransmission). Before, the agent waited NominationWait (500 ms) whenever any higher-priority pair was pending.
     /// </summary>
     private void MaybeNominate(TimeSpan now, IceCheckList list, int component)
     {
@@ -96,14 +104,37 @@ public sealed partial class IceAgent
             if (pair.Component != component) continue;
             if (pair.Nomination.State != PairNominationState.NotNominated || pair.TriggeredWithUseCandidate) return;
             if (pair.State == CandidatePairState.Succeeded) { best ??= pair; continue; }
-            if ((best is null || _options.SeededDefect == IceSeededDefect.NominateEveryValidPair)
-                && pair.State is CandidatePairState.Frozen or CandidatePairState.Waiting or CandidatePairState.InProgress) higherPending = true;
+            if (_options.SeededDefect == IceSeededDefect.NominateEveryValidPair)
+            {
+                if (pair.State is CandidatePairState.Frozen or CandidatePairState.Waiting or CandidatePairState.InProgress) higherPending = true;
+            }
+            else if (best is null && CanStillWin(now, list, pair) is not null) higherPending = true;
         }
         if (best is null) return;
         if (higherPending && now < list.FirstValidAt[component] + _options.NominationWait) return;
         if (_options.SeededDefect == IceSeededDefect.NominateEveryValidPair) NominateEveryValidPair(now, list, component);
         else list.EnqueueTriggered(best, useCandidate: true);
     }
+
+    /// <summary>
+    /// Whether a pair ranked above the best valid one can still win (see <see cref="MaybeNominate"/>): null when it
+    /// cannot; otherwise until when it can (<see cref="TimeSpan.MaxValue"/> for a queued triggered check, which is decided
+    /// by its answer, not by time).
+    /// </summary>
+    private TimeSpan? CanStillWin(TimeSpan now, IceCheckList list, IceCandidatePair pair)
+    {
+        if (pair.State is CandidatePairState.Succeeded or CandidatePairState.Failed) return null;
+        if (pair.Triggered) return TimeSpan.MaxValue;
+        if (pair.State != CandidatePairState.InProgress) return null;
+        // RFC 6544 §7.1: an active TCP pair's check leaves once its connection is open; until then it has not been tried.
+        if (pair.Local.TcpType == IceTcpType.Active && TcpConnectionOf(pair) is { LocalEndPoint: null }) return TimeSpan.MaxValue;
+        if (list.Rtt[pair.Component] is not { } rtt || pair.CheckSentAt is not { } sent) return TimeSpan.MaxValue;
+        var until = sent + NominationBound(rtt);
+        return now < until ? until : null;
+    }
+
+    /// <summary>How long an In-Progress check may still win (<see cref="MaybeNominate"/>): max(2 × RTT, Ta).</summary>
+    private TimeSpan NominationBound(TimeSpan rtt) => Max(rtt * 2, _pacing);
 
     /// <summary>The NominateEveryValidPair seeded defect (a method of its own: its lambda's closure would be allocated on every <see cref="MaybeNominate"/>).</summary>
     private void NominateEveryValidPair(TimeSpan now, IceCheckList list, int component)
@@ -115,13 +146,23 @@ public sealed partial class IceAgent
         }
     }
 
-    private TimeSpan? NominationDeadline(IceCheckList list, int component)
+    /// <summary>When <see cref="MaybeNominate"/> must look again: the first of the cap after the first valid pair and the
+    /// moments the higher-priority In-Progress checks stop being able to win.</summary>
+    private TimeSpan? NominationDeadline(IceCheckList list, int component, TimeSpan now)
     {
         if (!Controlling || _options.Lite || _options.Nomination != IceNomination.Regular || list.Machine.State != CheckListState.Running) return null;
         if (list.Selected[component] is not null || list.FirstValidAt[component] is not { } first) return null;
+        var deadline = first + _options.NominationWait;
+        var sawValid = false;
         foreach (var pair in list.Pairs)
-            if (pair.Component == component && (pair.Nomination.State != PairNominationState.NotNominated || pair.TriggeredWithUseCandidate)) return null;
-        return first + _options.NominationWait;
+        {
+            if (pair.Component != component) continue;
+            if (pair.Nomination.State != PairNominationState.NotNominated || pair.TriggeredWithUseCandidate) return null;
+            if (pair.State == CandidatePairState.Succeeded) sawValid = true;
+            if (sawValid || _options.SeededDefect == IceSeededDefect.NominateEveryValidPair) continue;
+            if (CanStillWin(now, list, pair) is { } until && until < deadline) deadline = until;
+        }
+        return deadline;
     }
 
     /// <summary>

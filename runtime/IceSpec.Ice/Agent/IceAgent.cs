@@ -30,6 +30,8 @@ public sealed partial class IceAgent
     private IceCredentials? _firstRemote;   // only the OldCredentialsAfterRestart seeded defect reads it
     private StunKey? _remoteKey;
     private TimeSpan? _lastCheckAt;
+    /// <summary>The time of the latest input (<see cref="AfterInput"/>): deadlines from <see cref="PollTimeout"/> lie after it.</summary>
+    private TimeSpan _lastInputAt;
     private int _nextCheckList;
     private bool _restartedSinceRemote;
     private TimeSpan _pacing;

@@ -94,9 +94,11 @@ public record IceAgentOptions
     public bool ConsentFreshness { get; init; } = true;
 
     /// <summary>
-    /// Regular nomination: how long the controlling agent waits after the first valid pair of a component for a
-    /// higher-priority pair still being checked before it nominates the best valid pair (RFC 8445 §8.1.1 leaves this to
-    /// the agent).
+    /// Regular nomination: the longest the controlling agent waits after the first valid pair of a component for a
+    /// higher-priority pair that can still win before it nominates the best valid pair (RFC 8445 §8.1.1 leaves this to
+    /// the agent). It usually waits far less: a pair can still win only while queued for a triggered check or while its
+    /// check is younger than max(2 × measured RTT, Ta) (README "When the controlling agent nominates"); this cap is the
+    /// wait when no RTT was measured.
     /// </summary>
     public TimeSpan NominationWait { get; init; } = TimeSpan.FromMilliseconds(500);
 

@@ -38,6 +38,8 @@ public sealed class IceCandidatePair
     internal PairNominationMachine Nomination { get; } = new();
     /// <summary>The check in flight for this pair, if any (RFC 8445 §7.2.4).</summary>
     internal StunClientTransaction? Check { get; set; }
+    /// <summary>When the pair's latest check (a new transaction, not a retransmission) was sent; null before its first.</summary>
+    internal TimeSpan? CheckSentAt { get; set; }
     /// <summary>A triggered check is queued; with USE-CANDIDATE when the controlling agent nominates (§8.1.1).</summary>
     internal bool Triggered { get; set; }
     internal bool TriggeredWithUseCandidate { get; set; }

@@ -8,6 +8,11 @@ internal sealed class IceCheckList
 {
     private readonly List<IceCandidatePair> _pairs = [];
     private readonly Queue<IceCandidatePair> _triggered = new();
+    /// <summary>
+    /// Nominating triggered checks (USE-CANDIDATE from the controlling agent, RFC 8445 §8.1.1): they leave before the
+    /// ordinary triggered checks of <see cref="_triggered"/>, still one per Ta (§6.1.4.2, §14.2).
+    /// </summary>
+    private readonly Queue<IceCandidatePair> _nominating = new();
     private readonly Dictionary<string, IceCandidatePair> _toUnfreeze = [];
 
     public IceCheckList(int stream, int components, RemoteCandidatesMachine remoteCandidates)
@@ -16,6 +21,7 @@ internal sealed class IceCheckList
         Components = components;
         Selected = new IceCandidatePair?[components + 1];
         FirstValidAt = new TimeSpan?[components + 1];
+        Rtt = new TimeSpan?[components + 1];
         Machine.RemoteCandidates = remoteCandidates;
     }
 
@@ -28,8 +34,10 @@ internal sealed class IceCheckList
     public IceCandidatePair?[] Selected { get; }
     /// <summary>When the first valid pair of each component appeared (regular nomination waits from there).</summary>
     public TimeSpan?[] FirstValidAt { get; }
+    /// <summary>The shortest round-trip time measured on a check of each component (index = component ID); null before one.</summary>
+    public TimeSpan?[] Rtt { get; }
 
-    public bool HasTriggered => _triggered.Count > 0;
+    public bool HasTriggered => _triggered.Count > 0 || _nominating.Count > 0;
 
     /// <summary>RFC 8445 §6.1.2.2–6.1.2.5: adds the pair in priority order unless an equal one exists.</summary>
     public bool TryAdd(IceCandidatePair pair)
@@ -55,9 +63,20 @@ internal sealed class IceCheckList
         _pairs.Sort((a, b) => b.Priority.CompareTo(a.Priority));
     }
 
+    /// <summary>
+    /// RFC 8445 §6.1.4.1: queues a triggered check. A nominating one (<paramref name="useCandidate"/>) goes to the front
+    /// queue, also when the pair already waits in the ordinary queue (that entry is then skipped): the nomination is not
+    /// held behind checks that nominate nothing.
+    /// </summary>
     public void EnqueueTriggered(IceCandidatePair pair, bool useCandidate)
     {
         pair.TriggeredWithUseCandidate |= useCandidate;
+        if (useCandidate)
+        {
+            pair.Triggered = true;
+            _nominating.Enqueue(pair);
+            return;
+        }
         if (pair.Triggered) return;
         pair.Triggered = true;
         _triggered.Enqueue(pair);
@@ -65,6 +84,12 @@ internal sealed class IceCheckList
 
     public IceCandidatePair? DequeueTriggered()
     {
+        while (_nominating.TryDequeue(out var pair))
+        {
+            if (!pair.Triggered) continue;
+            pair.Triggered = false;
+            return pair;
+        }
         while (_triggered.TryDequeue(out var pair))
         {
             if (!pair.Triggered) continue;

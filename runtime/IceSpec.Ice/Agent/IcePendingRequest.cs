@@ -21,6 +21,8 @@ internal sealed class IcePendingRequest(IceRequestKind kind, StunClientTransacti
     // Settable: a finished consent request is reused for the next one (IceAgent.SendConsentCheck).
     public IceCandidatePair? Pair { get; set; }
     public bool UseCandidate { get; init; }
+    /// <summary>When the request was first sent (a check's round-trip time is measured from here, RFC 6298 §3 Karn: only when it was sent once).</summary>
+    public TimeSpan SentAt { get; init; }
     public uint SentPriority { get; set; }
     public IceRole SentRole { get; set; }
     /// <summary>RFC 8445 §7.3.1.4: a cancelled check is not retransmitted and its timeout is not a failure.</summary>

@@ -122,6 +122,20 @@ public sealed class IceSession : IAsyncDisposable
     /// <summary>The local description once gathering is complete: credentials, candidates, end-of-candidates, options.</summary>
     public Task<IceDescription> GetLocalDescriptionAsync(CancellationToken ct = default) => _gathered.Task.WaitAsync(ct);
 
+    /// <summary>
+    /// Trickle (RFC 8838): the local description as it stands — credentials, options and the candidates gathered so far
+    /// (the host candidates at once), with end-of-candidates only once gathering is done. It is taken on the session's
+    /// loop, so a handler of <see cref="LocalCandidate"/> subscribed before the call gets every candidate gathered after
+    /// it (and may get some of those in it again: compare lines). The checks need not wait for the rest: send this to the
+    /// peer, then each candidate as <see cref="LocalCandidate"/> reports it, then end-of-candidates (its null).
+    /// </summary>
+    public Task<IceDescription> GetCurrentDescriptionAsync(CancellationToken ct = default)
+    {
+        var taken = new TaskCompletionSource<IceDescription>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!Post(() => taken.TrySetResult(Describe()))) taken.TrySetCanceled(ct);
+        return taken.Task.WaitAsync(ct);
+    }
+
     /// <summary>The peer's description: credentials, candidates, ice-lite, end-of-candidates (RFC 8839).</summary>
     public void SetRemoteDescription(IceDescription description)
     {

@@ -29,16 +29,17 @@ public static class ConformanceCommand
         var pair = new Option<string[]>("--pair") { Description = "Only these ordered pairs CONTROLLING>CONTROLLED (comma-separated); default: every pair of --impl.", AllowMultipleArgumentsPerToken = true };
         var timeout = new Option<int>("--timeout") { Description = "Seconds each ICE cell may take to connect.", DefaultValueFactory = _ => 20 };
         var shard = new Option<string>("--shard") { Description = "Run only slice K of N (e.g. 2/4): each cell, agent case run and server case run belongs to one slice; join the slices' --out directories with 'conformance merge'.", DefaultValueFactory = _ => "1/1" };
+        var trickle = new Option<bool>("--trickle") { Description = "ICE cells trickle candidates (RFC 8838) when both drivers can: credentials and each candidate are passed on as they come, and the time to connected runs from the credentials, gathering included. Default: whole descriptions once gathering is done." };
         var agentCases = new Option<string>("--agent-cases") { Description = "Where the ICE agent cases (the tester against each implementation) run: loopback (default), a scenario's lab, or none.", DefaultValueFactory = _ => AgentCaseRunner.Loopback };
         var drivers = new ConformanceDriverOptions();
 
         var run = new Command("run", "Run the selected cells in the NAT lab and write the reports (needs root).")
-            { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout, agentCases, shard };
+            { impl, scenario, caseId, nomination, strict, expectedFail, output, server, serverCases, pair, timeout, agentCases, shard, trickle };
         drivers.AddTo(run);
         run.SetAction((parse, ct) => drivers.Register(parse, console) is { } bad ? Task.FromResult(bad) : RunAsync(console, new RunArguments(List(parse.GetValue(impl)), List(parse.GetValue(scenario)),
             List(parse.GetValue(caseId)), List(parse.GetValue(nomination)), parse.GetValue(strict), parse.GetValue(expectedFail),
             parse.GetValue(output)!, parse.GetValue(server)!, List([parse.GetValue(serverCases)!]), List(parse.GetValue(pair)), parse.GetValue(timeout),
-            parse.GetValue(agentCases)!, parse.GetValue(shard)!), ct));
+            parse.GetValue(agentCases)!, parse.GetValue(shard)!, parse.GetValue(trickle)), ct));
 
         var list = new Command("list", "List the implementations, scenarios and cases the kit knows.");
         drivers.AddTo(list);
@@ -55,7 +56,7 @@ public static class ConformanceCommand
     private sealed record RunArguments(
         IReadOnlyList<string> Impls, IReadOnlyList<string> Scenarios, IReadOnlyList<string> Cases, IReadOnlyList<string> Nominations,
         bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, IReadOnlyList<string> Pairs, int TimeoutSeconds,
-        string AgentCases, string Shard);
+        string AgentCases, string Shard, bool Trickle);
 
     private static async Task<int> RunAsync(CliConsole console, RunArguments args, CancellationToken ct)
     {
@@ -88,7 +89,7 @@ public static class ConformanceCommand
                 CellTimeout: TimeSpan.FromSeconds(args.TimeoutSeconds),
                 Pairs: args.Pairs.Count == 0 ? null : new Dictionary<string, IReadOnlyList<string>> { ["*"] = args.Pairs },
                 AgentPlacement: args.AgentCases,
-                AgentNominations: args.Nominations.Count > 0 ? args.Nominations : null) { Shard = slice };
+                AgentNominations: args.Nominations.Count > 0 ? args.Nominations : null) { Shard = slice, Trickle = args.Trickle };
         }
         catch (Exception e) when (e is FormatException or IOException)
         {

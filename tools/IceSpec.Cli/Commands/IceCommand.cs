@@ -54,13 +54,21 @@ public static class IceCommand
             DefaultValueFactory = _ => 120,
         };
         var json = new Option<bool>("--json") { Description = "Print every step as one JSON object per line on stdout (schema: docs/ice-json.md)." };
-        var command = new Command(name, description) { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, timeout, json };
+        var trickle = new Option<bool>("--trickle")
+        {
+            Description = "Trickle (RFC 8838, stdin/stdout only): print the credentials and host candidates at once and each further candidate " +
+                          "as it is gathered, then a=end-of-candidates; apply the peer's lines as they come. Checks on host candidates then run " +
+                          "while server-reflexive and relayed ones are still gathered. A peer without --trickle still connects.",
+        };
+        var command = new Command(name, description) { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, timeout, json, trickle };
         command.SetAction(parse =>
         {
             if (!TryOptions(parse, role, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, out var options, out var error)) return console.UsageError(error);
             if (parse.GetValue(timeout) is < 1 or > 86400) return console.UsageError("--timeout is 1 to 86400 seconds");
+            if (parse.GetValue(trickle) && (parse.GetValue(signal) is not null || parse.GetValue(json)))
+                return console.UsageError("--trickle prints and reads RFC 8839 lines on stdin/stdout: not with --signal or --json");
             IIceReport report = parse.GetValue(json) ? new IceJsonReport(console, name, TimeProvider.System) : new IceTextReport(console, name);
-            var side = new IceSide(console, name, options, parse.GetValue(signal), TimeSpan.FromSeconds(parse.GetValue(timeout)), report);
+            var side = new IceSide(console, name, options, parse.GetValue(signal), TimeSpan.FromSeconds(parse.GetValue(timeout)), report, parse.GetValue(trickle));
             return side.RunAsync().GetAwaiter().GetResult();
         });
         return command;

@@ -81,6 +81,15 @@ internal sealed class IceJsonReport(CliConsole console, string side, TimeProvide
             lock (_gate) console.Error.WriteLine($"paste the {peerSide}'s lines, ending with a=end-of-candidates:");
     }
 
+    // --trickle prints RFC 8839 lines for a person or a pipe; with --json it is refused (IceCommand), so these never run.
+    public void TrickleStarted(IceDescription head, string peerSide) { }
+
+    public void TrickledLine(string line) { }
+
+    public void TrickleEnded() { }
+
+    public void RemoteCandidate(IceCandidate candidate) => Line("remote-candidate", json => Candidate(json, "candidate", candidate, EndPoint(candidate)));
+
     public void RemoteDescription(IceDescription description, string source)
     {
         Line("remote-description", json =>

@@ -27,6 +27,18 @@ internal interface IIceReport
     /// <summary>Our description, complete (gathering done): written to <paramref name="file"/>, or to be printed when null.</summary>
     void LocalDescription(IceDescription description, string peerSide, string? file);
 
+    /// <summary>Trickle: our description so far (credentials, options, the candidates gathered yet), to be printed now.</summary>
+    void TrickleStarted(IceDescription head, string peerSide);
+
+    /// <summary>Trickle: one more line of our description (a candidate, or a=end-of-candidates).</summary>
+    void TrickledLine(string line);
+
+    /// <summary>Trickle: our description is complete.</summary>
+    void TrickleEnded();
+
+    /// <summary>Trickle: one more candidate of the peer's, just before it is applied.</summary>
+    void RemoteCandidate(IceCandidate candidate);
+
     /// <summary>The peer's description, as read from <paramref name="source"/> (a file, or stdin), just before it is applied.</summary>
     void RemoteDescription(IceDescription description, string source);
 

@@ -9,7 +9,14 @@ namespace IceSpec.Cli.Ice;
 /// One side of <c>icespec ice offer|answer</c>, stage by stage: gather; write our description and read the peer's;
 /// run the checks; exchange lines. <c>--timeout</c> bounds each stage, and a stage that runs out names itself.
 /// </summary>
-internal sealed class IceSide(CliConsole console, string side, IceSessionOptions options, DirectoryInfo? signal, TimeSpan timeout, IIceReport report)
+/// <remarks>
+/// With <c>trickle</c> (RFC 8838; stdin/stdout only) the stages overlap: our description's head (credentials, options,
+/// the host candidates) is printed at once and each further candidate as it is gathered, then a=end-of-candidates; the
+/// peer's lines are applied as they come, so the checks on host candidates run while server-reflexive and relayed ones
+/// are still gathered on either side. A peer that prints its whole description at once reads and writes the same lines.
+/// </remarks>
+internal sealed class IceSide(CliConsole console, string side, IceSessionOptions options, DirectoryInfo? signal, TimeSpan timeout, IIceReport report,
+    bool trickle = false)
 {
     private string PeerSide => side == "offer" ? "answer" : "offer";
 
@@ -24,6 +31,7 @@ internal sealed class IceSide(CliConsole console, string side, IceSessionOptions
     {
         report.Started(options.Role, options.Nomination, timeout);
         await using var session = IceSession.Create(options, report.Event);
+        if (trickle) return await RunTrickleAsync(session);
         var stage = IceStage.Gathering;
         try
         {
@@ -56,6 +64,120 @@ internal sealed class IceSide(CliConsole console, string side, IceSessionOptions
         }
 
         return await ExchangeLinesAsync(session);
+    }
+
+    /// <summary>
+    /// The stages with trickle (see the class remarks): "connected" is printed as soon as it is, while the peer's lines
+    /// may still come; the exchange starts once both descriptions are complete (stdin carries the peer's lines first).
+    /// </summary>
+    private async Task<int> RunTrickleAsync(IceSession session)
+    {
+        var stage = IceStage.Description;
+        var ours = WriteTrickledDescriptionAsync(session);
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var reading = ReadTrickledDescriptionAsync(session);
+            var connecting = session.ConnectAsync();
+            if (await Task.WhenAny(reading, connecting) == reading)
+            {
+                if (await reading is null)
+                {
+                    report.Failed(stage, $"no {PeerSide} description on stdin: expected a=ice-ufrag, a=ice-pwd and a=candidate lines ending with a=end-of-candidates");
+                    return ExitCodes.Usage;
+                }
+                stage = IceStage.Connectivity;
+            }
+            var pair = await connecting.WaitAsync(timeout);
+            report.Connected(pair, session.Role, Stopwatch.GetElapsedTime(Volatile.Read(ref _checksStarted)));
+            stage = IceStage.Description;
+            if (await reading is null) return ExitCodes.Usage;
+            stage = IceStage.Gathering;
+            var left = timeout - Stopwatch.GetElapsedTime(started);
+            await ours.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+        catch (TimeoutException e)
+        {
+            report.Failed(stage, e is StageTimeoutException ? e.Message : $"timed out after {Seconds} s {Doing(stage, session)}");
+            return ExitCodes.Failed;
+        }
+        catch (Exception e) when (e is IceSessionException or IOException)
+        {
+            report.Failed(stage, e.Message);
+            return ExitCodes.Failed;
+        }
+        return await ExchangeLinesAsync(session);
+    }
+
+    /// <summary>When the peer's description was first applied (trickle): the checks' start.</summary>
+    private long _checksStarted = Stopwatch.GetTimestamp();
+
+    /// <summary>Prints our description's head now, then each candidate as it is gathered, then a=end-of-candidates.</summary>
+    private async Task WriteTrickledDescriptionAsync(IceSession session)
+    {
+        var later = System.Threading.Channels.Channel.CreateUnbounded<IceCandidate?>();
+        session.LocalCandidate += candidate => later.Writer.TryWrite(candidate);   // subscribed before the head is taken
+        var head = await session.GetCurrentDescriptionAsync();
+        var printed = head.Candidates.Select(c => c.FormatLine()).ToHashSet(StringComparer.Ordinal);
+        report.TrickleStarted(head, PeerSide);
+        if (head.EndOfCandidates) return;
+        await foreach (var candidate in later.Reader.ReadAllAsync())
+        {
+            if (candidate is null) break;
+            if (printed.Add(candidate.FormatLine())) report.TrickledLine(candidate.FormatLine());
+        }
+        report.TrickledLine("a=end-of-candidates");
+        report.TrickleEnded();
+    }
+
+    /// <summary>
+    /// Reads the peer's lines from stdin as they come: the head is applied at its first a=candidate line (or at
+    /// a=end-of-candidates), each later candidate is added at once, a=end-of-candidates ends the reading.
+    /// </summary>
+    private async Task<IceDescription?> ReadTrickledDescriptionAsync(IceSession session)
+    {
+        var head = new StringBuilder();
+        IceDescription? applied = null;
+        try
+        {
+            while (await ReadLineAsync().WaitAsync(timeout) is { } raw)
+            {
+                var line = raw.Trim();
+                if (!line.StartsWith("a=", StringComparison.Ordinal)) continue;   // a terminal's headings, blank lines
+                var end = line == "a=end-of-candidates";
+                if (applied is null)
+                {
+                    head.AppendLine(line);
+                    if (!end && !line.StartsWith("a=candidate", StringComparison.Ordinal)) continue;
+                    var parsed = IceSdp.Parse(head.ToString());
+                    foreach (var error in parsed.Errors) console.Error.WriteLine($"icespec: {PeerSide} description {error}");
+                    applied = parsed.Session;
+                    if (applied.Ufrag is null || applied.Password is null) return null;
+                    Volatile.Write(ref _checksStarted, Stopwatch.GetTimestamp());
+                    report.RemoteDescription(applied, "stdin");
+                    session.SetRemoteDescription(applied);
+                    if (end) break;
+                    continue;
+                }
+                if (end)
+                {
+                    session.EndOfRemoteCandidates();
+                    break;
+                }
+                if (!IceCandidate.TryParse(line, out var candidate, out var bad))
+                {
+                    console.Error.WriteLine($"icespec: {PeerSide} candidate {bad}");
+                    continue;
+                }
+                report.RemoteCandidate(candidate!);
+                session.AddRemoteCandidate(candidate!);
+            }
+        }
+        catch (TimeoutException)
+        {
+            throw new StageTimeoutException($"timed out after {Seconds} s waiting for the {PeerSide} on stdin (its lines up to a=end-of-candidates)");
+        }
+        return applied;
     }
 
     private string Seconds => timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);

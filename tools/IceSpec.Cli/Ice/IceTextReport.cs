@@ -24,6 +24,16 @@ internal sealed class IceTextReport(CliConsole console, string side) : IIceRepor
         Out($"--- {side} (paste into the {peerSide} side) ---\n{description.Format()}--- end ---\npaste the {peerSide}'s lines, ending with a=end-of-candidates:");
     }
 
+    public void TrickleStarted(IceDescription head, string peerSide) =>
+        Out($"--- {side} (paste into the {peerSide} side; its candidates follow as gathered) ---\n{head.Format().TrimEnd()}\n" +
+            $"(paste the {peerSide}'s lines meanwhile, ending with a=end-of-candidates)");
+
+    public void TrickledLine(string line) => Out(line);
+
+    public void TrickleEnded() => Out("--- end ---");
+
+    public void RemoteCandidate(IceCandidate candidate) { }
+
     public void RemoteDescription(IceDescription description, string source) { }
 
     public void Connected(IceCandidatePair pair, IceRole role, TimeSpan sinceRemoteDescription)

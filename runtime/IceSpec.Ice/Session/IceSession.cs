@@ -322,11 +322,19 @@ public sealed class IceSession : IAsyncDisposable
                 if (_tcpConnections.TryGetValue((transmit.Source, transmit.Destination), out var connection)) connection.Send(transmit.Data);
                 continue;
             }
-            var socket = _sockets.Find(s => s.LocalEndPoint!.Equals(transmit.Source));
+            var socket = SocketAt(transmit.Source);
             try { socket?.SendTo(transmit.Data.Span, SocketFlags.None, transmit.Destination); }
             catch (SocketException) { } // an unreachable candidate: the check times out (RFC 8445 §7.2.5.2.2)
         }
         while (_agent.TryPollEvent(out var iceEvent)) Dispatch(iceEvent!);
+    }
+
+    /// <summary>The UDP socket bound to <paramref name="local"/> (a loop: List.Find's lambda would allocate per datagram).</summary>
+    private Socket? SocketAt(IPEndPoint local)
+    {
+        foreach (var socket in _sockets)
+            if (socket.LocalEndPoint!.Equals(local)) return socket;
+        return null;
     }
 
     private IceTcpRelayConnection TcpRelay(IPEndPoint socket, IPEndPoint server)

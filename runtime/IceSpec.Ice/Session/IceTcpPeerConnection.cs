@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -14,8 +13,9 @@ namespace IceSpec.Ice;
 internal sealed class IceTcpPeerConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    /// <summary>Frames waiting to be written, each in an array rented from <see cref="ArrayPool{T}.Shared"/> and returned once written.</summary>
+    /// <summary>Frames waiting to be written, each in a buffer from <see cref="_buffers"/>, returned once written.</summary>
     private readonly Channel<(byte[] Buffer, int Length)> _outbox = Channel.CreateUnbounded<(byte[], int)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IceSendBuffers _buffers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly int _maxFrameLength;
     private Task _pump = Task.CompletedTask;
@@ -63,8 +63,8 @@ internal sealed class IceTcpPeerConnection : IAsyncDisposable
     /// </summary>
     public void Send(ReadOnlyMemory<byte> message)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(IceTcpFraming.HeaderLength + message.Length);
-        if (!_outbox.Writer.TryWrite((buffer, IceTcpFraming.Frame(message.Span, buffer)))) ArrayPool<byte>.Shared.Return(buffer);
+        var buffer = _buffers.Rent(IceTcpFraming.HeaderLength + message.Length);
+        if (!_outbox.Writer.TryWrite((buffer, IceTcpFraming.Frame(message.Span, buffer)))) _buffers.Return(buffer);
     }
 
     private async Task Pump(Action<byte[]> onMessage, Action<string> onClosed)
@@ -100,7 +100,7 @@ internal sealed class IceTcpPeerConnection : IAsyncDisposable
         {
             await foreach (var (buffer, length) in _outbox.Reader.ReadAllAsync(_stop.Token))
                 try { await _socket.SendAsync(buffer.AsMemory(0, length), SocketFlags.None, _stop.Token); }
-                finally { ArrayPool<byte>.Shared.Return(buffer); }
+                finally { _buffers.Return(buffer); }
         }
         catch (OperationCanceledException) { }
         catch (ObjectDisposedException) { }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -13,8 +12,9 @@ namespace IceSpec.Ice;
 internal sealed class IceTcpRelayConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    /// <summary>Messages waiting to be written, each copied into an array rented from <see cref="ArrayPool{T}.Shared"/> and returned once written.</summary>
+    /// <summary>Messages waiting to be written, each copied into a buffer from <see cref="_buffers"/>, returned once written.</summary>
     private readonly Channel<(byte[] Buffer, int Length)> _outbox = Channel.CreateUnbounded<(byte[], int)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IceSendBuffers _buffers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
 
@@ -32,9 +32,9 @@ internal sealed class IceTcpRelayConnection : IAsyncDisposable
     /// </summary>
     public void Send(ReadOnlyMemory<byte> message)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(message.Length);
+        var buffer = _buffers.Rent(message.Length);
         message.Span.CopyTo(buffer);
-        if (!_outbox.Writer.TryWrite((buffer, message.Length))) ArrayPool<byte>.Shared.Return(buffer);
+        if (!_outbox.Writer.TryWrite((buffer, message.Length))) _buffers.Return(buffer);
     }
 
     private async Task Pump(IPEndPoint server, Action<byte[]> onMessage, Action<string> onClosed)
@@ -46,7 +46,7 @@ internal sealed class IceTcpRelayConnection : IAsyncDisposable
             {
                 await foreach (var (message, length) in _outbox.Reader.ReadAllAsync(_stop.Token))
                     try { await _socket.SendAsync(message.AsMemory(0, length), SocketFlags.None, _stop.Token); }
-                    finally { ArrayPool<byte>.Shared.Return(message); }
+                    finally { _buffers.Return(message); }
             });
             var buffer = new byte[65536 + 8];
             var filled = 0;

@@ -41,6 +41,10 @@ public sealed class IceSession : IAsyncDisposable
     private readonly List<Socket> _tcpListeners = [];
     /// <summary>ICE-TCP connections by (local, remote) address; touched on the loop task only.</summary>
     private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), IceTcpPeerConnection> _tcpConnections = new();
+    /// <summary>Destinations' socket addresses (<see cref="SendDatagram"/>); emptied when it reaches <see cref="MaxSocketAddresses"/>.</summary>
+    private readonly Dictionary<IPEndPoint, SocketAddress> _socketAddresses = new();
+    /// <summary>Room for every remote candidate and server of a usual session; more only costs a re-serialisation.</summary>
+    private const int MaxSocketAddresses = 256;
 
     private IceSession(IceSessionOptions options, Action<IceEvent>? onEvent)
     {
@@ -322,11 +326,26 @@ public sealed class IceSession : IAsyncDisposable
                 if (_tcpConnections.TryGetValue((transmit.Source, transmit.Destination), out var connection)) connection.Send(transmit.Data);
                 continue;
             }
-            var socket = SocketAt(transmit.Source);
-            try { socket?.SendTo(transmit.Data.Span, SocketFlags.None, transmit.Destination); }
-            catch (SocketException) { } // an unreachable candidate: the check times out (RFC 8445 §7.2.5.2.2)
+            SendDatagram(transmit);
         }
         while (_agent.TryPollEvent(out var iceEvent)) Dispatch(iceEvent!);
+    }
+
+    /// <summary>
+    /// Sends a UDP transmit (direct, or to a TURN server with relayed data inside) from its socket. Through the
+    /// destination's <see cref="SocketAddress"/>, kept per destination: <c>SendTo</c> with an <see cref="EndPoint"/>
+    /// serialises it again and allocates (72 B) on every datagram. Called on the loop task only.
+    /// </summary>
+    internal void SendDatagram(in IceTransmit transmit)
+    {
+        if (SocketAt(transmit.Source) is not { } socket) return;
+        if (!_socketAddresses.TryGetValue(transmit.Destination, out var address))
+        {
+            if (_socketAddresses.Count >= MaxSocketAddresses) _socketAddresses.Clear();
+            _socketAddresses[transmit.Destination] = address = transmit.Destination.Serialize();
+        }
+        try { socket.SendTo(transmit.Data.Span, SocketFlags.None, address); }
+        catch (SocketException) { } // an unreachable candidate: the check times out (RFC 8445 §7.2.5.2.2)
     }
 
     /// <summary>The UDP socket bound to <paramref name="local"/> (a loop: List.Find's lambda would allocate per datagram).</summary>

@@ -4,17 +4,38 @@ using System.Net.Sockets;
 namespace IceSpec.Ice.Tests.Session;
 
 /// <summary>
-/// Issue 14, the session's side of TCP: queueing a message on an ICE-TCP connection (RFC 4571 framing, RFC 6544) or
-/// on the TCP connection to a TURN server (RFC 8656 §3.1) allocates nothing in steady state on the session loop's
-/// thread (the caller of Send). Real loopback connections; each message is sent once the one before it has arrived,
+/// Issue 14, the session's side of sending: a UDP datagram (direct, or relayed data to a TURN server), and a message
+/// queued on an ICE-TCP connection (RFC 4571 framing, RFC 6544) or on the TCP connection to a TURN server (RFC 8656
+/// §3.1) allocate nothing in steady state on the session loop's thread (the caller). Real loopback connections; each message is sent once the one before it has arrived,
 /// as a paced stream would; allocations are counted with <see cref="GC.GetAllocatedBytesForCurrentThread"/> around
 /// Send only, after a warm-up.
 /// </summary>
 [Trait("Category", "unit")]
-public sealed class IceTcpSendAllocationTests
+public sealed class IceSessionSendAllocationTests
 {
     private const int WarmUp = 200;
     private const int Measured = 1000;
+
+    [Fact]
+    public async Task Udp_datagrams_allocate_nothing()
+    {
+        await using var session = IceSession.Create(new IceSessionOptions { Addresses = [IPAddress.Loopback] });
+        var local = (await session.GetLocalDescriptionAsync()).Candidates.Single();
+        using var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var transmit = new IceTransmit(new IPEndPoint(local.Address.IPAddress!, local.Port), (IPEndPoint)receiver.LocalEndPoint!, new byte[160]);
+        long allocated = 0;
+        var buffer = new byte[2048];
+        for (var i = 0; i < WarmUp + Measured; i++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            session.SendDatagram(transmit);
+            var after = GC.GetAllocatedBytesForCurrentThread();
+            if (i >= WarmUp) allocated += after - before;
+            Assert.Equal(160, receiver.Receive(buffer)); // it was sent (loopback: never lost)
+        }
+        Assert.Equal(0, allocated);
+    }
 
     [Fact]
     public async Task Ice_tcp_connection_sends_allocate_nothing()

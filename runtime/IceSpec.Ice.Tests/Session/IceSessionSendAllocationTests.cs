@@ -37,6 +37,34 @@ public sealed class IceSessionSendAllocationTests
         Assert.Equal(0, allocated);
     }
 
+    /// <summary>
+    /// <see cref="IceSession.TrySend"/> between two connected sessions: nothing allocated on the caller's thread per
+    /// datagram (each one is awaited at the far end before the next, outside the measurement).
+    /// </summary>
+    [Fact]
+    public async Task TrySend_allocates_nothing()
+    {
+        await using var a = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlling, Addresses = [IPAddress.Loopback] });
+        await using var b = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlled, Addresses = [IPAddress.Loopback] });
+        await IceSessionTests.Exchange(a, b);
+        await a.ConnectAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await b.ConnectAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var payload = new byte[160];
+        long allocated = 0;
+        for (var i = 0; i < WarmUp + Measured; i++)
+        {
+            payload[0] = (byte)i;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var queued = a.TrySend(payload);
+            var after = GC.GetAllocatedBytesForCurrentThread();
+            if (i >= WarmUp) allocated += after - before;
+            Assert.True(queued);
+            var (component, data) = await b.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal((1, 160, (byte)i), (component, data.Length, data[0]));
+        }
+        Assert.Equal(0, allocated);
+    }
+
     [Fact]
     public async Task Ice_tcp_connection_sends_allocate_nothing()
     {

@@ -20,7 +20,12 @@ internal sealed class IceSendBuffers
     {
         if (length > BufferSize) return ArrayPool<byte>.Shared.Rent(length);
         lock (_free)
+        {
             if (_free.TryPop(out var buffer)) return buffer;
+            // None free: one more than needed now. The writer returns a buffer only after its message left, so the next
+            // Send, made as soon as that message arrived, may find it still on its way back.
+            if (_free.Count < MaxKept) _free.Push(new byte[BufferSize]);
+        }
         return new byte[BufferSize];
     }
 

@@ -15,6 +15,8 @@
 #   median, mean     BenchmarkDotNet's other statistics; mean is its headline figure and the most load-sensitive.
 # The table shows mean and median next to the compared figure whatever STAT is.
 #
+# BenchmarkDotNet builds its own project first; on a loaded machine that took over its default 2 minutes, hence --buildTimeout.
+#
 # Usage: runtime/IceSpec.Stun.Benchmarks/run-vs-libnice.sh
 # Environment: N (default 1000000), RUNS (default 3), JOB (short|medium|long|default; default short),
 #              STAT (min|median|mean; default min).
@@ -33,9 +35,11 @@ HEX=000100582112a442b7e7a701bc34d686fa87dfae802200105354554e207465737420636c6965
 USERNAME='evtj:h6vY'
 PASSWORD='VOkJxbRl1RmTxUk/WvJxBt'
 
-# Goals: ParseOnly below an absolute bound; ParseVerify and Build at most this fraction of libnice's time; 0 B each.
+# Goals: ParseOnly below an absolute bound; ParseVerify and Build at most this fraction of libnice's time and at most
+# VERIFY_BUILD_GOAL_NS (issue 16: "≤ 200 ns for each, 0 B"); 0 B each.
 PARSE_GOAL_NS=50
 RATIO_GOAL=0.75
+VERIFY_BUILD_GOAL_NS=${VERIFY_BUILD_GOAL_NS:-200}
 
 fail() { echo "run-vs-libnice: $*" >&2; exit 2; }
 
@@ -71,7 +75,7 @@ NICE_BUILD=$(best "$TMP/build.out" bench-build "$N" "$USERNAME" "$PASSWORD")
 echo "== IceSpec: BenchmarkDotNet, job $JOB (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 ARTIFACTS=$HERE/BenchmarkDotNet.Artifacts
 rm -rf "$ARTIFACTS/results"
-(cd "$HERE" && dotnet run -c Release -- --filter '*StunCodecBenchmarks*' --job "$JOB" --artifacts "$ARTIFACTS") >"$TMP/bdn.log" 2>&1 || {
+(cd "$HERE" && dotnet run -c Release -- --filter '*StunCodecBenchmarks*' --job "$JOB" --buildTimeout 900 --artifacts "$ARTIFACTS") >"$TMP/bdn.log" 2>&1 || {
   tail -40 "$TMP/bdn.log" >&2; fail "the BenchmarkDotNet run failed (log above)"; }
 grep -E '^\|' "$TMP/bdn.log" || true
 CSV=$ARTIFACTS/results/IceSpec.Stun.Benchmarks.StunCodecBenchmarks-report-raw.csv
@@ -79,11 +83,11 @@ CSV=$ARTIFACTS/results/IceSpec.Stun.Benchmarks.StunCodecBenchmarks-report-raw.cs
 
 echo
 echo "IceSpec figure compared: BenchmarkDotNet $STAT; libnice: best of $RUNS runs of $N. Load now: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$CSV" "$STAT" "$NICE_VALIDATE" "$NICE_BUILD" "$PARSE_GOAL_NS" "$RATIO_GOAL" <<'PY'
+python3 - "$CSV" "$STAT" "$NICE_VALIDATE" "$NICE_BUILD" "$PARSE_GOAL_NS" "$RATIO_GOAL" "$VERIFY_BUILD_GOAL_NS" <<'PY'
 import csv, sys
 
 path, stat = sys.argv[1], sys.argv[2]
-nice_validate, nice_build, parse_goal, ratio_goal = map(float, sys.argv[3:7])
+nice_validate, nice_build, parse_goal, ratio_goal, absolute_goal = map(float, sys.argv[3:8])
 rows = {r["Method"]: r for r in csv.DictReader(open(path, newline=""))}
 column = {"min": "Min [ns]", "median": "Median [ns]", "mean": "Mean [ns]"}[stat]
 
@@ -105,7 +109,9 @@ for method, nice in (("ParseOnly", None), ("ParseVerify", nice_validate), ("Buil
     if nice is None:
         ratio, goal, ok, nice_text = "-", f"< {parse_goal:g} ns, 0 B", ns < parse_goal, "-"
     else:
-        ratio, goal, ok = f"{ns / nice:.2f}", f"<= {ratio_goal:g} x libnice = {ratio_goal * nice:.0f} ns, 0 B", ns <= ratio_goal * nice
+        ratio = f"{ns / nice:.2f}"
+        goal = f"<= {ratio_goal:g} x libnice = {ratio_goal * nice:.0f} ns and <= {absolute_goal:g} ns, 0 B"
+        ok = ns <= ratio_goal * nice and ns <= absolute_goal
         nice_text = f"{nice:.1f}"
     ok = ok and allocated == 0
     failed |= not ok

@@ -232,7 +232,13 @@ public sealed partial class IceAgent
         DrainRelay(now, relay);
     }
 
-    private IceRelay RelayOf(TurnClientCore core) => _relays.Find(r => r.Core == core)!;
+    /// <summary>The relay of a TURN client (a loop, not List.Find: a lambda capturing <paramref name="core"/> would allocate per data packet).</summary>
+    private IceRelay RelayOf(TurnClientCore core)
+    {
+        foreach (var relay in _relays)
+            if (relay.Core == core) return relay;
+        return null!;
+    }
 
     private void CloseRelays(TimeSpan now)
     {

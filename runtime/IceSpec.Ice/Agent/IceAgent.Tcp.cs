@@ -110,7 +110,9 @@ public sealed partial class IceAgent
     /// </summary>
     private void SendOverTcp(IceLocalCandidate local, IPEndPoint destination, ReadOnlySpan<byte> data)
     {
-        var connection = _tcpConnections.Find(c => c.Local == local && c.Remote.Equals(destination));
+        IceTcpConnection? connection = null;
+        foreach (var open in _tcpConnections) // not List.Find: its lambda would capture and allocate per data packet
+            if (open.Local == local && open.Remote.Equals(destination)) { connection = open; break; }
         if (connection is null)
         {
             if (local.TcpType != IceTcpType.Active) return;

@@ -174,9 +174,14 @@ public sealed partial class IceAgent
         if (local.Relay is { } relay)
         {
             // A lost allocation's candidate sends nothing (its pairs die; consent tells); nor through the one that replaced it.
-            if (relay.State != TurnClientState.Allocated || RelayOf(relay).Relayed != local) return;
-            relay.Send(destination, data);
-            DrainRelay(now, RelayOf(relay));
+            var owner = RelayOf(relay);
+            if (relay.State != TurnClientState.Allocated || owner.Relayed != local) return;
+            // ChannelData or a Send indication (RFC 8656 §12.5, §10.1) written straight into the outgoing buffer.
+            var space = StageSpace(TurnClientCore.MaxDataMessageLength(data.Length));
+            var length = relay.WriteData(destination, data, space.Span);
+            _outgoingUsed += length;
+            _transmits.Enqueue(new IceTransmit(owner.Host.Socket, owner.Server, space[..length], owner.OverTcp));
+            DrainRelay(now, owner);
             return;
         }
         _transmits.Enqueue(new IceTransmit(local.Socket, destination, Stage(data)));
@@ -188,15 +193,21 @@ public sealed partial class IceAgent
     /// </summary>
     private ReadOnlyMemory<byte> Stage(ReadOnlySpan<byte> data)
     {
-        if (_transmits.Count == 0) _outgoingUsed = 0;
-        if (_outgoingUsed + data.Length > _outgoing.Length)
-        {
-            _outgoing = new byte[Math.Max(_outgoing.Length * 2, data.Length)];
-            _outgoingUsed = 0;
-        }
-        var staged = _outgoing.AsMemory(_outgoingUsed, data.Length);
+        var staged = StageSpace(data.Length);
         data.CopyTo(staged.Span);
         _outgoingUsed += data.Length;
         return staged;
+    }
+
+    /// <summary>Room for <paramref name="length"/> bytes in the outgoing buffer; the caller adds what it wrote to <see cref="_outgoingUsed"/>.</summary>
+    private Memory<byte> StageSpace(int length)
+    {
+        if (_transmits.Count == 0) _outgoingUsed = 0;
+        if (_outgoingUsed + length > _outgoing.Length)
+        {
+            _outgoing = new byte[Math.Max(_outgoing.Length * 2, length)];
+            _outgoingUsed = 0;
+        }
+        return _outgoing.AsMemory(_outgoingUsed, length);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
@@ -41,6 +42,15 @@ public sealed class IceSession : IAsyncDisposable
     private readonly List<Socket> _tcpListeners = [];
     /// <summary>ICE-TCP connections by (local, remote) address; touched on the loop task only.</summary>
     private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), IceTcpPeerConnection> _tcpConnections = new();
+    /// <summary>Datagrams queued by <see cref="TrySend"/> for the loop, each in a buffer from <see cref="_sendBuffers"/>.</summary>
+    private readonly ConcurrentQueue<(byte[] Buffer, int Length, int Component)> _queuedSends = new();
+    private readonly IceSendBuffers _sendBuffers = new();
+    /// <summary><see cref="SendQueued"/>, posted as one delegate made once (a new lambda per datagram would allocate).</summary>
+    private readonly Action _sendQueued;
+    /// <summary>Destinations' socket addresses (<see cref="SendDatagram"/>); emptied when it reaches <see cref="MaxSocketAddresses"/>.</summary>
+    private readonly Dictionary<IPEndPoint, SocketAddress> _socketAddresses = new();
+    /// <summary>Room for every remote candidate and server of a usual session; more only costs a re-serialisation.</summary>
+    private const int MaxSocketAddresses = 256;
 
     private IceSession(IceSessionOptions options, Action<IceEvent>? onEvent)
     {
@@ -72,6 +82,7 @@ public sealed class IceSession : IAsyncDisposable
                     _receivers.Add(Task.Run(() => AcceptLoop(listener)));
                 }
             }
+        _sendQueued = SendQueued;
         WarmUpCheckSigning();
         Action fired = () => _wakeSet = false;
         _wakeTimer = options.TimeProvider.CreateTimer(_ => Post(fired), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -164,6 +175,33 @@ public sealed class IceSession : IAsyncDisposable
         var copy = data.ToArray();
         Post(() => sent.TrySetResult(_agent.Send(Now, 0, component, copy)));
         return sent.Task;
+    }
+
+    /// <summary>
+    /// Queues a datagram for the selected pair of a component without waiting for the loop, and without allocating in
+    /// steady state (<see cref="SendAsync"/> allocates its task, a copy and a callback per call): <paramref name="data"/>
+    /// is copied into a reused buffer. False only when the session is closing. What the agent cannot send — before
+    /// selection, or after consent expired (RFC 7675 §5.1) — is dropped, as a datagram network would.
+    /// </summary>
+    public bool TrySend(ReadOnlySpan<byte> data, int component = 1)
+    {
+        if (component < 1 || component > _options.Components)
+            throw new ArgumentOutOfRangeException(nameof(component), $"The session has components 1..{_options.Components}.");
+        if (data.Length > MaxDatagram) throw new ArgumentException($"A datagram carries at most {MaxDatagram} bytes.", nameof(data));
+        var buffer = _sendBuffers.Rent(data.Length);
+        data.CopyTo(buffer);
+        _queuedSends.Enqueue((buffer, data.Length, component));
+        return Post(_sendQueued);
+    }
+
+    /// <summary>On the loop: hands the datagrams <see cref="TrySend"/> queued to the agent, in order.</summary>
+    private void SendQueued()
+    {
+        while (_queuedSends.TryDequeue(out var queued))
+        {
+            _agent.Send(Now, 0, queued.Component, queued.Buffer.AsSpan(0, queued.Length));
+            _sendBuffers.Return(queued.Buffer);
+        }
     }
 
     /// <summary>The next datagram from the peer, with its component.</summary>
@@ -336,11 +374,34 @@ public sealed class IceSession : IAsyncDisposable
                 if (_tcpConnections.TryGetValue((transmit.Source, transmit.Destination), out var connection)) connection.Send(transmit.Data);
                 continue;
             }
-            var socket = _sockets.Find(s => s.LocalEndPoint!.Equals(transmit.Source));
-            try { socket?.SendTo(transmit.Data.Span, SocketFlags.None, transmit.Destination); }
-            catch (SocketException) { } // an unreachable candidate: the check times out (RFC 8445 §7.2.5.2.2)
+            SendDatagram(transmit);
         }
         while (_agent.TryPollEvent(out var iceEvent)) Dispatch(iceEvent!);
+    }
+
+    /// <summary>
+    /// Sends a UDP transmit (direct, or to a TURN server with relayed data inside) from its socket. Through the
+    /// destination's <see cref="SocketAddress"/>, kept per destination: <c>SendTo</c> with an <see cref="EndPoint"/>
+    /// serialises it again and allocates (72 B) on every datagram. Called on the loop task only.
+    /// </summary>
+    internal void SendDatagram(in IceTransmit transmit)
+    {
+        if (SocketAt(transmit.Source) is not { } socket) return;
+        if (!_socketAddresses.TryGetValue(transmit.Destination, out var address))
+        {
+            if (_socketAddresses.Count >= MaxSocketAddresses) _socketAddresses.Clear();
+            _socketAddresses[transmit.Destination] = address = transmit.Destination.Serialize();
+        }
+        try { socket.SendTo(transmit.Data.Span, SocketFlags.None, address); }
+        catch (SocketException) { } // an unreachable candidate: the check times out (RFC 8445 §7.2.5.2.2)
+    }
+
+    /// <summary>The UDP socket bound to <paramref name="local"/> (a loop: List.Find's lambda would allocate per datagram).</summary>
+    private Socket? SocketAt(IPEndPoint local)
+    {
+        foreach (var socket in _sockets)
+            if (socket.LocalEndPoint!.Equals(local)) return socket;
+        return null;
     }
 
     private IceTcpRelayConnection TcpRelay(IPEndPoint socket, IPEndPoint server)

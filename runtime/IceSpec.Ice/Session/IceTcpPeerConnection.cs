@@ -13,7 +13,9 @@ namespace IceSpec.Ice;
 internal sealed class IceTcpPeerConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly Channel<ReadOnlyMemory<byte>> _outbox = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Frames waiting to be written, each in a buffer from <see cref="_buffers"/>, returned once written.</summary>
+    private readonly Channel<(byte[] Buffer, int Length)> _outbox = Channel.CreateUnbounded<(byte[], int)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IceSendBuffers _buffers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly int _maxFrameLength;
     private Task _pump = Task.CompletedTask;
@@ -55,8 +57,15 @@ internal sealed class IceTcpPeerConnection : IAsyncDisposable
     /// <summary>Starts reading: each message goes to <paramref name="onMessage"/>; the end, with its reason, to <paramref name="onClosed"/>.</summary>
     public void Start(Action<byte[]> onMessage, Action<string> onClosed) => _pump = Task.Run(() => Pump(onMessage, onClosed));
 
-    /// <summary>Queues one message; it is written as one frame after those queued before it.</summary>
-    public void Send(ReadOnlyMemory<byte> message) => _outbox.Writer.TryWrite(IceTcpFraming.Frame(message.Span));
+    /// <summary>
+    /// Queues one message; it is written as one frame after those queued before it. The frame goes into a pooled buffer
+    /// (nothing allocated per message in steady state), so <paramref name="message"/> may be reused once this returns.
+    /// </summary>
+    public void Send(ReadOnlyMemory<byte> message)
+    {
+        var buffer = _buffers.Rent(IceTcpFraming.HeaderLength + message.Length);
+        if (!_outbox.Writer.TryWrite((buffer, IceTcpFraming.Frame(message.Span, buffer)))) _buffers.Return(buffer);
+    }
 
     private async Task Pump(Action<byte[]> onMessage, Action<string> onClosed)
     {
@@ -89,7 +98,9 @@ internal sealed class IceTcpPeerConnection : IAsyncDisposable
     {
         try
         {
-            await foreach (var frame in _outbox.Reader.ReadAllAsync(_stop.Token)) await _socket.SendAsync(frame, SocketFlags.None, _stop.Token);
+            await foreach (var (buffer, length) in _outbox.Reader.ReadAllAsync(_stop.Token))
+                try { await _socket.SendAsync(buffer.AsMemory(0, length), SocketFlags.None, _stop.Token); }
+                finally { _buffers.Return(buffer); }
         }
         catch (OperationCanceledException) { }
         catch (ObjectDisposedException) { }

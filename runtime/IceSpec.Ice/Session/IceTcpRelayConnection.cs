@@ -12,7 +12,9 @@ namespace IceSpec.Ice;
 internal sealed class IceTcpRelayConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly Channel<ReadOnlyMemory<byte>> _outbox = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>Messages waiting to be written, each copied into a buffer from <see cref="_buffers"/>, returned once written.</summary>
+    private readonly Channel<(byte[] Buffer, int Length)> _outbox = Channel.CreateUnbounded<(byte[], int)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly IceSendBuffers _buffers = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
 
@@ -23,7 +25,17 @@ internal sealed class IceTcpRelayConnection : IAsyncDisposable
         _pump = Task.Run(() => Pump(server, onMessage, onClosed));
     }
 
-    public void Send(ReadOnlyMemory<byte> message) => _outbox.Writer.TryWrite(message);
+    /// <summary>
+    /// Queues one message (STUN or ChannelData, already framed by its own length, RFC 8656 §12.5). It is copied into a
+    /// pooled buffer: the agent's transmits may lie in a buffer it reuses (<see cref="IceTransmit"/>), and nothing is
+    /// allocated per message in steady state.
+    /// </summary>
+    public void Send(ReadOnlyMemory<byte> message)
+    {
+        var buffer = _buffers.Rent(message.Length);
+        message.Span.CopyTo(buffer);
+        if (!_outbox.Writer.TryWrite((buffer, message.Length))) _buffers.Return(buffer);
+    }
 
     private async Task Pump(IPEndPoint server, Action<byte[]> onMessage, Action<string> onClosed)
     {
@@ -32,7 +44,9 @@ internal sealed class IceTcpRelayConnection : IAsyncDisposable
             await _socket.ConnectAsync(server, _stop.Token);
             var writer = Task.Run(async () =>
             {
-                await foreach (var message in _outbox.Reader.ReadAllAsync(_stop.Token)) await _socket.SendAsync(message, SocketFlags.None, _stop.Token);
+                await foreach (var (message, length) in _outbox.Reader.ReadAllAsync(_stop.Token))
+                    try { await _socket.SendAsync(message.AsMemory(0, length), SocketFlags.None, _stop.Token); }
+                    finally { _buffers.Return(message); }
             });
             var buffer = new byte[65536 + 8];
             var filled = 0;

@@ -20,12 +20,22 @@ public static class IceTcpFraming
     /// <summary>The frame for one message: LENGTH, then the message. Messages over 65535 bytes cannot be framed.</summary>
     public static byte[] Frame(ReadOnlySpan<byte> message)
     {
+        var frame = new byte[HeaderLength + message.Length];
+        Frame(message, frame);
+        return frame;
+    }
+
+    /// <summary>
+    /// Writes the frame for one message into <paramref name="destination"/> (at least <see cref="HeaderLength"/> + its
+    /// length) and returns the frame's length: the allocation-free form of <see cref="Frame(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    public static int Frame(ReadOnlySpan<byte> message, Span<byte> destination)
+    {
         if (message.Length > IceFormulas.MaxTcpFrameLength)
             throw new ArgumentException($"RFC 4571 §2: a frame carries at most {IceFormulas.MaxTcpFrameLength} bytes, not {message.Length}", nameof(message));
-        var frame = new byte[HeaderLength + message.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(frame, (ushort)message.Length);
-        message.CopyTo(frame.AsSpan(HeaderLength));
-        return frame;
+        BinaryPrimitives.WriteUInt16BigEndian(destination, (ushort)message.Length);
+        message.CopyTo(destination[HeaderLength..]);
+        return HeaderLength + message.Length;
     }
 }
 

@@ -1,96 +1,162 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Threading;
 
 namespace IceSpec.Stun;
 
 /// <summary>
-/// An HMAC whose key schedule is done once and reused for every message of one credential. Two implementations:
-/// OpenSSL's HMAC_CTX called directly (Linux; the same libcrypto .NET itself uses), and .NET's
-/// <see cref="IncrementalHash"/> elsewhere. Measured here (RFC 5769 §2.1 request): .NET's HMAC costs ~430–460 ns, of
-/// which ~40 % is the error-queue clearing its native shim does on each of its three calls; OpenSSL's own HMAC with a
-/// reused context ~170 ns. Set ICESPEC_MANAGED_HMAC=1 to force the .NET path.
+/// An HMAC (RFC 2104) whose key is processed once per credential and reused for every message. Two implementations:
+/// <list type="bullet">
+/// <item><see cref="PadStateHmac"/> (Linux, libcrypto.so.3, the library .NET's own crypto uses there): the SHA state
+/// after the inner pad (key ⊕ ipad) and after the outer pad (key ⊕ opad) is computed once and kept; a message costs
+/// copying the inner state, hashing the message, copying the outer state, hashing the inner digest — the compression
+/// blocks of the message plus one, OpenSSL's SHA-NI code, four plain calls and nothing allocated or freed.</item>
+/// <item><see cref="ManagedHmac"/> elsewhere, or with ICESPEC_MANAGED_HMAC=1: a kept .NET <see cref="IncrementalHash"/>.</item>
+/// </list>
+/// The measurements that chose this (OpenSSL HMAC_CTX re-initialised per message, .NET's IncrementalHash, HMACSHA1,
+/// IncrementalHash.Clone) are in runtime/IceSpec.Stun.Benchmarks (HmacOptionsBenchmarks, RESULTS.md).
 /// </summary>
-internal abstract class KeyedHmac : IDisposable
+internal abstract class KeyedHmac
 {
-    public static KeyedHmac Create(HashAlgorithmName algorithm, byte[] key) =>
-        OpenSslHmac.IsAvailable ? new OpenSslHmac(algorithm, key) : new ManagedHmac(algorithm, key);
+    public static KeyedHmac Create(HashAlgorithmName algorithm, ReadOnlySpan<byte> key) =>
+        PadStateHmac.IsAvailable ? new PadStateHmac(algorithm, key) : new ManagedHmac(algorithm, key.ToArray());
 
-    /// <summary>HMAC of <paramref name="data"/> into <paramref name="destination"/> (the full digest length); the key stays set.</summary>
-    public abstract void Compute(ReadOnlySpan<byte> data, Span<byte> destination);
+    /// <summary>Digest length in bytes (20 or 32).</summary>
+    public abstract int Length { get; }
 
-    public abstract void Dispose();
+    /// <summary>
+    /// HMAC of <paramref name="head"/> followed by <paramref name="rest"/> into the first <see cref="Length"/> bytes of
+    /// <paramref name="destination"/>. Two parts, so that a message whose length field must differ is hashed without
+    /// copying it: a patched copy of its 20-byte header, then the rest in place. Safe to call from many threads at once.
+    /// </summary>
+    public abstract void Compute(ReadOnlySpan<byte> head, ReadOnlySpan<byte> rest, Span<byte> destination);
 
-    private sealed class ManagedHmac(HashAlgorithmName algorithm, byte[] key) : KeyedHmac
+    /// <summary>.NET's HMAC, one kept instance (a thread finding it taken makes its own and drops it after).</summary>
+    internal sealed class ManagedHmac(HashAlgorithmName algorithm, byte[] key) : KeyedHmac
     {
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHMAC(algorithm, key);
+        private IncrementalHash? _kept;
 
-        public override void Compute(ReadOnlySpan<byte> data, Span<byte> destination)
+        public override int Length { get; } = algorithm == HashAlgorithmName.SHA256 ? 32 : 20;
+
+        public override void Compute(ReadOnlySpan<byte> head, ReadOnlySpan<byte> rest, Span<byte> destination)
         {
-            _hash.AppendData(data);
-            _hash.GetHashAndReset(destination);
+            var hash = Interlocked.Exchange(ref _kept, null) ?? IncrementalHash.CreateHMAC(algorithm, key);
+            hash.AppendData(head);
+            if (!rest.IsEmpty) hash.AppendData(rest);
+            hash.GetHashAndReset(destination);
+            if (Interlocked.CompareExchange(ref _kept, hash, null) is not null) hash.Dispose();
         }
-
-        public override void Dispose() => _hash.Dispose();
     }
 }
 
-/// <summary>OpenSSL's HMAC_CTX (libcrypto.so.3): initialised once with the key, re-initialised per message with a NULL key.</summary>
-internal sealed unsafe partial class OpenSslHmac : KeyedHmac
+/// <summary>
+/// RFC 2104 HMAC over OpenSSL's SHA-1/SHA-256 with the two pad states kept (see <see cref="KeyedHmac"/>). The states are
+/// OpenSSL's public <c>SHA_CTX</c> (96 bytes) and <c>SHA256_CTX</c> (112 bytes), plain structs that hold no pointer and
+/// may be copied byte for byte; they live in this object (managed memory, nothing native to free), are written once in
+/// the constructor and only read afterwards, so one instance serves any number of threads without locking.
+/// </summary>
+internal sealed unsafe partial class PadStateHmac : KeyedHmac
 {
     private const string Library = "libcrypto.so.3";
+    /// <summary>Room for either context (≥ sizeof(SHA256_CTX) = 112 = 28 × 4 bytes, the larger).</summary>
+    private const int ContextSize = 128;
+    /// <summary>RFC 2104 §2: B, the block size of SHA-1 and SHA-256.</summary>
+    private const int BlockSize = 64;
+    /// <summary>
+    /// Up to this many message bytes the SHA calls skip the GC transition (<see cref="SuppressGCTransitionAttribute"/>:
+    /// only for calls well under a microsecond; SHA-NI hashes 2 kB in about that). Longer messages (STUN over TCP may be
+    /// 64 kB) take the ordinary calls.
+    /// </summary>
+    private const int FastCallLimit = 2048;
 
     public static readonly bool IsAvailable = Probe();
 
-    private readonly ContextHandle _context;
+    private readonly bool _sha256;
+    /// <summary>The inner state (after key ⊕ ipad) at 0, the outer (after key ⊕ opad) at <see cref="ContextSize"/>.</summary>
+    private readonly byte[] _states = new byte[2 * ContextSize];
 
-    public OpenSslHmac(HashAlgorithmName algorithm, byte[] key)
+    public PadStateHmac(HashAlgorithmName algorithm, ReadOnlySpan<byte> key)
     {
-        var digest = algorithm == HashAlgorithmName.SHA256 ? EVP_sha256() : algorithm == HashAlgorithmName.SHA1 ? EVP_sha1()
+        _sha256 = algorithm == HashAlgorithmName.SHA256 ? true : algorithm == HashAlgorithmName.SHA1 ? false
             : throw new ArgumentException($"Unsupported HMAC algorithm {algorithm}.", nameof(algorithm));
-        _context = HMAC_CTX_new();
-        if (_context.IsInvalid) throw new CryptographicException("HMAC_CTX_new failed.");
-        fixed (byte* k = key)
-            if (HMAC_Init_ex(_context, k, key.Length, digest, IntPtr.Zero) != 1)
-                throw new CryptographicException("HMAC_Init_ex failed.");
-    }
-
-    public override void Compute(ReadOnlySpan<byte> data, Span<byte> destination)
-    {
-        uint length;
-        int ok;
-        fixed (byte* input = data)
-        fixed (byte* output = destination)
+        Length = _sha256 ? 32 : 20;
+        // RFC 2104 §2: a key longer than B is hashed first; then it is zero-padded to B bytes.
+        Span<byte> padded = stackalloc byte[BlockSize];
+        padded.Clear();
+        if (key.Length > BlockSize)
         {
-            ok = HMAC_Init_ex(_context, null, 0, IntPtr.Zero, IntPtr.Zero) & HMAC_Update(_context, input, (nuint)data.Length) & HMAC_Final(_context, output, out length);
+            if (_sha256) SHA256.HashData(key, padded);
+            else SHA1.HashData(key, padded);
         }
-        if (ok != 1 || length != destination.Length) throw new CryptographicException("OpenSSL HMAC failed.");
+        else key.CopyTo(padded);
+        Span<byte> pad = stackalloc byte[BlockSize];
+        fixed (byte* states = _states)
+        fixed (byte* p = pad)
+        {
+            for (var i = 0; i < BlockSize; i++) pad[i] = (byte)(padded[i] ^ 0x36);   // ipad
+            Start(states, p);
+            for (var i = 0; i < BlockSize; i++) pad[i] = (byte)(padded[i] ^ 0x5c);   // opad
+            Start(states + ContextSize, p);
+        }
+        CryptographicOperations.ZeroMemory(padded);
+        CryptographicOperations.ZeroMemory(pad);
     }
 
-    public override void Dispose() => _context.Dispose();
+    public override int Length { get; }
+
+    private void Start(byte* context, byte* pad)
+    {
+        var ok = _sha256 ? SHA256_Init(context) & SHA256_Update(context, pad, BlockSize) : SHA1_Init(context) & SHA1_Update(context, pad, BlockSize);
+        if (ok != 1) throw new CryptographicException("OpenSSL SHA init failed.");
+    }
+
+    [SkipLocalsInit]
+    public override void Compute(ReadOnlySpan<byte> head, ReadOnlySpan<byte> rest, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Length, nameof(destination));
+        var work = stackalloc byte[ContextSize];
+        var inner = stackalloc byte[32];
+        int ok;
+        fixed (byte* states = _states)
+        fixed (byte* h = head)
+        fixed (byte* r = rest)
+        fixed (byte* d = destination)
+        {
+            Unsafe.CopyBlockUnaligned(work, states, ContextSize);
+            if (head.Length + rest.Length <= FastCallLimit)
+                ok = _sha256
+                    ? SHA256_Update(work, h, (nuint)head.Length) & SHA256_Update(work, r, (nuint)rest.Length) & SHA256_Final(inner, work)
+                    : SHA1_Update(work, h, (nuint)head.Length) & SHA1_Update(work, r, (nuint)rest.Length) & SHA1_Final(inner, work);
+            else
+                ok = _sha256
+                    ? SHA256_UpdateLong(work, h, (nuint)head.Length) & SHA256_UpdateLong(work, r, (nuint)rest.Length) & SHA256_Final(inner, work)
+                    : SHA1_UpdateLong(work, h, (nuint)head.Length) & SHA1_UpdateLong(work, r, (nuint)rest.Length) & SHA1_Final(inner, work);
+            Unsafe.CopyBlockUnaligned(work, states + ContextSize, ContextSize);
+            ok &= _sha256
+                ? SHA256_Update(work, inner, 32) & SHA256_Final(d, work)
+                : SHA1_Update(work, inner, 20) & SHA1_Final(d, work);
+        }
+        if (ok != 1) throw new CryptographicException("OpenSSL SHA failed.");
+    }
 
     private static bool Probe()
     {
         if (Environment.GetEnvironmentVariable("ICESPEC_MANAGED_HMAC") == "1" || !OperatingSystem.IsLinux()) return false;
         if (!NativeLibrary.TryLoad(Library, out var library)) return false;
-        return NativeLibrary.TryGetExport(library, "HMAC_CTX_new", out _) && NativeLibrary.TryGetExport(library, "HMAC_Init_ex", out _);
+        foreach (var name in (ReadOnlySpan<string>)["SHA1_Init", "SHA1_Update", "SHA1_Final", "SHA256_Init", "SHA256_Update", "SHA256_Final"])
+            if (!NativeLibrary.TryGetExport(library, name, out _)) return false;
+        return true;
     }
 
-    private sealed class ContextHandle() : SafeHandle(IntPtr.Zero, ownsHandle: true)
-    {
-        public override bool IsInvalid => handle == IntPtr.Zero;
-
-        protected override bool ReleaseHandle()
-        {
-            HMAC_CTX_free(handle);
-            return true;
-        }
-    }
-
-    [LibraryImport(Library)] private static partial ContextHandle HMAC_CTX_new();
-    [LibraryImport(Library)] private static partial void HMAC_CTX_free(IntPtr context);
-    [LibraryImport(Library)] private static partial int HMAC_Init_ex(ContextHandle context, byte* key, int keyLength, IntPtr digest, IntPtr engine);
-    [LibraryImport(Library)] private static partial int HMAC_Update(ContextHandle context, byte* data, nuint length);
-    [LibraryImport(Library)] private static partial int HMAC_Final(ContextHandle context, byte* digest, out uint length);
-    [LibraryImport(Library)] private static partial IntPtr EVP_sha1();
-    [LibraryImport(Library)] private static partial IntPtr EVP_sha256();
+    // OpenSSL 3's SHA1_*/SHA256_* (declared deprecated in its headers, exported by libcrypto.so.3 for the whole 3.x ABI).
+    // SHA1_Update(NULL-length) is a no-op returning 1. Calls on at most FastCallLimit bytes skip the GC transition.
+    [LibraryImport(Library), SuppressGCTransition] private static partial int SHA1_Init(byte* context);
+    [LibraryImport(Library), SuppressGCTransition] private static partial int SHA1_Update(byte* context, byte* data, nuint length);
+    [LibraryImport(Library, EntryPoint = "SHA1_Update")] private static partial int SHA1_UpdateLong(byte* context, byte* data, nuint length);
+    [LibraryImport(Library), SuppressGCTransition] private static partial int SHA1_Final(byte* digest, byte* context);
+    [LibraryImport(Library), SuppressGCTransition] private static partial int SHA256_Init(byte* context);
+    [LibraryImport(Library), SuppressGCTransition] private static partial int SHA256_Update(byte* context, byte* data, nuint length);
+    [LibraryImport(Library, EntryPoint = "SHA256_Update")] private static partial int SHA256_UpdateLong(byte* context, byte* data, nuint length);
+    [LibraryImport(Library), SuppressGCTransition] private static partial int SHA256_Final(byte* digest, byte* context);
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.Security.Cryptography;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace IceSpec.Stun;
 
@@ -36,7 +37,7 @@ public static class StunIntegrity
         if (received.Length != Sha1Length) return IntegrityStatus.BadLength;
         Span<byte> computed = stackalloc byte[Sha1Length];
         key.ComputeSha1(message.Buffer, offset, Sha1Length, computed);
-        return CryptographicOperations.FixedTimeEquals(computed, received) ? IntegrityStatus.Valid : IntegrityStatus.Mismatch;
+        return FixedTimeEquals(computed, received) ? IntegrityStatus.Valid : IntegrityStatus.Mismatch;
     }
 
     /// <summary>MESSAGE-INTEGRITY-SHA256 (RFC 8489 §14.6), possibly truncated to 16..32 bytes.</summary>
@@ -48,7 +49,7 @@ public static class StunIntegrity
         if (received.Length < 16 || received.Length > Sha256Length || (received.Length & 3) != 0) return IntegrityStatus.BadLength;
         Span<byte> computed = stackalloc byte[Sha256Length];
         key.ComputeSha256(message.Buffer, offset, received.Length, computed);
-        return CryptographicOperations.FixedTimeEquals(computed[..received.Length], received) ? IntegrityStatus.Valid : IntegrityStatus.Mismatch;
+        return FixedTimeEquals(computed[..received.Length], received) ? IntegrityStatus.Valid : IntegrityStatus.Mismatch;
     }
 
     /// <summary>FINGERPRINT (RFC 8489 §14.7): last attribute, CRC-32 of everything before it XOR 0x5354554E.</summary>
@@ -65,6 +66,28 @@ public static class StunIntegrity
 
     public static uint ComputeFingerprint(ReadOnlySpan<byte> messageBeforeFingerprint) =>
         Crc32.HashToUInt32(messageBeforeFingerprint) ^ FingerprintXor;
+
+    /// <summary>
+    /// Whether two MACs are equal, in a time that depends on their length only: every byte is read, the differences are
+    /// OR-ed together eight bytes at a time and tested once at the end (no branch on the data before that). Same
+    /// contract as <see cref="System.Security.Cryptography.CryptographicOperations.FixedTimeEquals"/>, which does it one
+    /// byte at a time and is compiled without optimisation: ~40 ns for 20 bytes here, against ~2 ns
+    /// (runtime/IceSpec.Stun.Benchmarks, HmacOptionsBenchmarks). Not inlined, so no caller's code is fused with it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static bool FixedTimeEquals(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+    {
+        if (left.Length != right.Length) return false;
+        ref var l = ref MemoryMarshal.GetReference(left);
+        ref var r = ref MemoryMarshal.GetReference(right);
+        ulong difference = 0;
+        var i = 0;
+        for (; i + sizeof(ulong) <= left.Length; i += sizeof(ulong))
+            difference |= Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref l, i)) ^ Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref r, i));
+        for (; i < left.Length; i++)
+            difference |= (uint)(Unsafe.Add(ref l, i) ^ Unsafe.Add(ref r, i));
+        return difference == 0;
+    }
 
     private static ReadOnlySpan<byte> ValueAt(ReadOnlySpan<byte> message, int offset) =>
         message.Slice(offset + StunHeader.AttributeHeaderLength, BinaryPrimitives.ReadUInt16BigEndian(message[(offset + 2)..]));

@@ -6,10 +6,12 @@ using System.Threading;
 namespace IceSpec.Stun;
 
 /// <summary>
-/// The key of one credential (RFC 8489 §9): the short-term password, or the long-term MD5/SHA-256 key. It keeps a keyed
-/// HMAC state per algorithm and reuses it (<see cref="KeyedHmac"/>): re-deriving the key pads for every message costs
-/// ~1 µs with .NET's one-shot HMAC here. Safe to share between threads: a thread takes the kept state, or makes its own
-/// if another thread holds it.
+/// The key of one credential (RFC 8489 §9): the short-term password, or the long-term MD5/SHA-256 key. It keeps at most
+/// one keyed HMAC state per algorithm (SHA-1 for MESSAGE-INTEGRITY, SHA-256 for MESSAGE-INTEGRITY-SHA256), made on first
+/// use and reused for every message (<see cref="KeyedHmac"/>): the key pads are hashed once per credential, not per
+/// message. With OpenSSL that state is 256 bytes of managed memory per algorithm (nothing native, nothing to dispose), so
+/// a key costs at most ~0.6 kB; how many keys exist is bounded by whoever caches them (one per ICE credential in the
+/// agent; the TURN server's users, and at most 10,000 REST keys). Safe to share between threads.
 /// </summary>
 public sealed class StunKey
 {
@@ -45,40 +47,30 @@ public sealed class StunKey
     public void ComputeSha256(ReadOnlySpan<byte> message, int attributeOffset, int valueLength, Span<byte> destination) =>
         Compute(ref _sha256, HashAlgorithmName.SHA256, message, attributeOffset, valueLength, destination);
 
-    /// <summary>Messages whose covered part is at most this long are hashed from one stack copy (see <see cref="Compute"/>).</summary>
-    private const int StackCopyLimit = 1536;
-
     /// <summary>
     /// RFC 8489 §14.5: the HMAC covers the message up to the attribute, with the header's length field set as if the
-    /// integrity attribute were the last one (attributes after it excluded, it included).
+    /// integrity attribute were the last one (attributes after it excluded, it included). No copy of the message: when
+    /// the length field already has that value (a message being built, or one whose integrity attribute is last) the
+    /// covered bytes are hashed as they are; otherwise a copy of the 20-byte header with the length patched, then the
+    /// rest in place.
     /// </summary>
-    /// <remarks>
-    /// Each call into the native HMAC costs more than the SHA rounds of a STUN-sized message, so the covered bytes go in
-    /// with one call: as they are when the length field already has the right value (a message being built, or one
-    /// whose integrity attribute is last), else from a stack copy with the length field patched.
-    /// </remarks>
     [SkipLocalsInit]
     private void Compute(ref KeyedHmac? slot, HashAlgorithmName algorithm, ReadOnlySpan<byte> message, int attributeOffset, int valueLength, Span<byte> destination)
     {
         var coveredLength = (ushort)(attributeOffset + StunHeader.AttributeHeaderLength + valueLength - StunHeader.Length);
-        var hmac = Interlocked.Exchange(ref slot, null) ?? KeyedHmac.Create(algorithm, _key);
+        var hmac = slot ?? Keyed(ref slot, algorithm);
         if (BinaryPrimitives.ReadUInt16BigEndian(message[StunHeader.LengthOffset..]) == coveredLength)
         {
-            hmac.Compute(message[..attributeOffset], destination);
+            hmac.Compute(message[..attributeOffset], default, destination);
+            return;
         }
-        else if (attributeOffset <= StackCopyLimit)
-        {
-            Span<byte> copy = stackalloc byte[StackCopyLimit];
-            message[..attributeOffset].CopyTo(copy);
-            BinaryPrimitives.WriteUInt16BigEndian(copy[StunHeader.LengthOffset..], coveredLength);
-            hmac.Compute(copy[..attributeOffset], destination);
-        }
-        else
-        {
-            var copy = message[..attributeOffset].ToArray(); // rare: a message over 1.5 kB (STUN over TCP)
-            BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(StunHeader.LengthOffset), coveredLength);
-            hmac.Compute(copy, destination);
-        }
-        if (Interlocked.CompareExchange(ref slot, hmac, null) is not null) hmac.Dispose();
+        Span<byte> header = stackalloc byte[StunHeader.Length];
+        message[..StunHeader.Length].CopyTo(header);
+        BinaryPrimitives.WriteUInt16BigEndian(header[StunHeader.LengthOffset..], coveredLength);
+        hmac.Compute(header, message[StunHeader.Length..attributeOffset], destination);
     }
+
+    /// <summary>The key's HMAC state for <paramref name="algorithm"/>, made on first use; a race makes two and keeps one.</summary>
+    private KeyedHmac Keyed(ref KeyedHmac? slot, HashAlgorithmName algorithm) =>
+        Interlocked.CompareExchange(ref slot, KeyedHmac.Create(algorithm, _key), null) ?? slot!;
 }

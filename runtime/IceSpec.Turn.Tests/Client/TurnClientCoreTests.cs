@@ -381,6 +381,41 @@ public sealed class TurnClientCoreTests
         Assert.Equal(data, parsed.Data.ToArray());
     }
 
+    [Theory]
+    [InlineData(false, TransportProtocol.Udp)]
+    [InlineData(true, TransportProtocol.Udp)]
+    [InlineData(true, TransportProtocol.Tcp)]
+    public void WriteData_writes_what_Send_queues_into_the_callers_buffer_and_allocates_nothing(bool channel, TransportProtocol transport)
+    {
+        var client = Allocated(TimeSpan.Zero, transport: transport);
+        if (channel)
+        {
+            client.BindChannel(TimeSpan.Zero, Peer);
+            client.HandlePacket(TimeSpan.Zero, _server.Success(Transmit(client)));
+        }
+        var data = new byte[161];
+        new Random(1).NextBytes(data);
+        client.Send(Peer, data);
+        var queued = Transmit(client);
+        var buffer = new byte[TurnClientCore.MaxDataMessageLength(data.Length)];
+        var written = client.WriteData(Peer, data, buffer);
+        NothingToSend(client);
+        Assert.Equal(queued.Length, written);
+        if (channel)
+            Assert.Equal(queued, buffer[..written]);
+        else
+        {
+            // A Send indication: only the transaction ID differs (a new random one per indication).
+            Assert.Equal(queued[..8], buffer[..8]);
+            Assert.Equal(queued[StunHeader.Length..^8], buffer[StunHeader.Length..(written - 8)]);
+            Assert.Equal(IntegrityStatus.Valid, StunIntegrity.VerifyFingerprint(FakeTurnServer.Parse(buffer[..written])));
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++) client.WriteData(Peer, data, buffer);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void Over_TCP_ChannelData_is_padded_to_four_bytes()
     {

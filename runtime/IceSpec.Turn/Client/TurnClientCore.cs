@@ -168,29 +168,45 @@ public sealed partial class TurnClientCore
 
     /// <summary>
     /// Sends application data to <paramref name="peer"/>: as ChannelData when a channel is bound to it (RFC 8656 §12.5;
-    /// padded to 4 bytes over TCP/TLS), else in a Send indication (§10.1). The peer needs a permission (§9).
+    /// padded to 4 bytes over TCP/TLS), else in a Send indication (§10.1). The peer needs a permission (§9). The message
+    /// is a new array handed out by <see cref="TryPollTransmit"/>; <see cref="WriteData"/> writes it into the caller's buffer instead.
     /// </summary>
     public void Send(IPEndPoint peer, ReadOnlySpan<byte> data)
+    {
+        var message = new byte[MaxDataMessageLength(data.Length)];
+        _outbox.Enqueue(message.AsMemory(0, WriteData(peer, data, message)));
+    }
+
+    /// <summary>
+    /// The most bytes <see cref="WriteData"/> writes for <paramref name="dataLength"/> bytes of data: a Send indication's
+    /// header, XOR-PEER-ADDRESS (IPv6), DATA padded to 4, DONT-FRAGMENT and FINGERPRINT (RFC 8656 §10.1), which is more
+    /// than ChannelData's 4-byte header and padding (§12.5).
+    /// </summary>
+    public static int MaxDataMessageLength(int dataLength) =>
+        StunHeader.Length + StunHeader.AttributeHeaderLength + 20 + StunHeader.AttributeHeaderLength + StunHeader.Padded(dataLength)
+        + StunHeader.AttributeHeaderLength + StunHeader.AttributeHeaderLength + 4;
+
+    /// <summary>
+    /// What <see cref="Send"/> queues, written into <paramref name="destination"/> (at least
+    /// <see cref="MaxDataMessageLength"/> bytes) instead: ChannelData when a channel is bound to the peer (RFC 8656 §12.5;
+    /// padded to 4 bytes over TCP/TLS), else a Send indication (§10.1). Nothing is queued or allocated: the caller sends
+    /// the bytes to the server. Returns their length.
+    /// </summary>
+    public int WriteData(IPEndPoint peer, ReadOnlySpan<byte> data, Span<byte> destination)
     {
         if (State != TurnClientState.Allocated) throw new InvalidOperationException($"Data needs an allocation (the client is {State}).");
         peer = Normalize(peer);
         if (_channelsByPeer.TryGetValue(peer, out var channel) && channel.Bound)
-        {
-            var message = new byte[ChannelData.HeaderLength + StunHeader.Padded(data.Length)];
-            var length = ChannelData.Write(message, channel.Number, data, padForStream: _stream);
-            _outbox.Enqueue(message.AsMemory(0, length));
-            return;
-        }
+            return ChannelData.Write(destination, channel.Number, data, padForStream: _stream);
 
         Span<byte> id = stackalloc byte[StunHeader.TransactionIdLength];
         _random(id);
-        var buffer = new byte[StunHeader.Length + 4 + 20 + 4 + StunHeader.Padded(data.Length) + 4 + 8];
-        var builder = new StunMessageBuilder(buffer, new StunMessageType(TurnMethods.Send, StunClass.Indication), id);
+        var builder = new StunMessageBuilder(destination, new StunMessageType(TurnMethods.Send, StunClass.Indication), id);
         builder.AddXorPeerAddress(new StunAddress(peer));
         builder.AddData(data);
         if (_options.DontFragment) builder.AddDontFragment();
         if (_options.Fingerprint) builder.AddFingerprint();
-        _outbox.Enqueue(buffer.AsMemory(0, builder.Length));
+        return builder.Length;
     }
 
     // ---------------------------------------------------------------- inputs

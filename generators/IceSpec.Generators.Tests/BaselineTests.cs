@@ -32,7 +32,7 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public void GeneratedSourcesMatchTheCommittedBaselines()
+    public void Generated_sources_match_the_committed_baselines()
     {
         var generated = Generate();
         Assert.True(generated.Count > 10, $"only {generated.Count} generated files");
@@ -52,7 +52,7 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public void ThisTestShowsAChangedLineAsADiff()
+    public void This_test_shows_a_changed_line_as_a_diff()
     {
         var before = new Dictionary<string, string> { ["A.g.cs"] = "one\ntwo\nthree\nfour\n", ["Gone.g.cs"] = "x\n" };
         var after = new Dictionary<string, string> { ["A.g.cs"] = "one\ntwo\nTHREE\nfour\n", ["New.g.cs"] = "y\n" };

@@ -32,14 +32,14 @@ public sealed class DeadScaffoldingTests
     }
 
     [Fact]
-    public void TheBaseSpecsOutputHasNoDeadScaffolding()
+    public void The_base_specs_output_has_no_dead_scaffolding()
     {
         var problems = BaselineTests.Generate().SelectMany(file => Problems(file.Key, file.Value)).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
     [Fact]
-    public void ThisTestFindsTheScaffoldingTheEmitterUsedToWrite()
+    public void This_test_finds_the_scaffolding_the_emitter_used_to_write()
     {
         const string Old = """
             public bool HandleTimeout(global::System.TimeSpan now)

@@ -36,7 +36,7 @@ public sealed class DiagnosticTests
     // ---- ISPEC001: syntax errors point at the character where reading stopped ----
 
     [Fact]
-    public void MissingSemicolonInTheMiddleOfALinePointsAtTheNextToken()
+    public void Missing_semicolon_in_the_middle_of_a_line_points_at_the_next_token()
     {
         var text = Header + """
             method Foo 0x001 "RFC 8489 §18.2" method Bar 0x002 "RFC 8489 §18.2";
@@ -46,7 +46,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void StrayCharacterPointsAtThatCharacter()
+    public void Stray_character_points_at_that_character()
     {
         var text = Header + """
             attribute FOO 0x0001 : u32 $ "RFC 8489 §14.1";
@@ -59,7 +59,7 @@ public sealed class DiagnosticTests
     [InlineData('\u07C7')] // NKo digit seven: char.IsDigit, but not a digit BigInteger.Parse reads (fuzz regression)
     [InlineData('\u0663')] // Arabic-Indic digit three
     [InlineData('\uFF11')] // fullwidth digit one
-    public void ANonAsciiDigitIsASyntaxErrorAtThatCharacter(char digit)
+    public void A_non_ascii_digit_is_a_syntax_error_at_that_character(char digit)
     {
         var text = Header + "method Foo " + digit + "1 \"RFC 8489 §18.2\";\n";
         var diagnostic = Single(text);
@@ -68,7 +68,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void StrayCharacterInsideAMachineGuardPointsAtThatCharacter()
+    public void Stray_character_inside_a_machine_guard_points_at_that_character()
     {
         var text = Machine(TwoStates + """
               A -> B on E when A # 1 "RFC 8489 §6.2";
@@ -78,14 +78,14 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnterminatedDeclarationAtTheEndOfTheFileIsAnEmptySpanAtTheEnd()
+    public void Unterminated_declaration_at_the_end_of_the_file_is_an_empty_span_at_the_end()
     {
         var text = Header + "attribute FOO 0x0001 : u32 \"RFC 8489 §14.1\"\n";
         DiagnosticAssert.IsError(Single(text), "ISPEC001", Path, text, ExpectedSpan.At(text, text.Length, 0), Syntax("the end of the file", "';'"));
     }
 
     [Fact]
-    public void SyntaxErrorPositionsAreRightWithCrLfLineEndingsAndTabs()
+    public void Syntax_error_positions_are_right_with_cr_lf_line_endings_and_tabs()
     {
         var text = "protocol acme \"RFC 8489 §18.3\";\r\nnamespace Acme.Stun;\r\n\tattribute\tFOO 0x0001 : u32 ! \"RFC 8489 §14.1\";\r\n";
         var diagnostic = Single(text);
@@ -95,7 +95,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void ASyntaxErrorStopsTheFileAndEmitsNothing()
+    public void A_syntax_error_stops_the_file_and_emits_nothing()
     {
         var text = Header + "class request 0b00 \"RFC 8489 §5\" ?\nmethod Binding 0x1000;\n";
         var run = GeneratorHarness.Run(new SpecInput(Path, text));
@@ -106,7 +106,7 @@ public sealed class DiagnosticTests
     // ---- ISPEC002 / ISPEC003: citations ----
 
     [Fact]
-    public void MissingCitationCoversTheDeclaration()
+    public void Missing_citation_covers_the_declaration()
     {
         var text = Header + """
             attribute FOO 0x0001 : u32;  // no citation
@@ -117,7 +117,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void MissingCitationOfAMachineMemberCoversThatMember()
+    public void Missing_citation_of_a_machine_member_covers_that_member()
     {
         var text = Machine("""
               state A initial "RFC 8489 §6.2";
@@ -131,7 +131,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void MalformedCitationPointsAtTheCitationStringWithItsQuotes()
+    public void Malformed_citation_points_at_the_citation_string_with_its_quotes()
     {
         var text = Header + """
             attribute FOO 0x0001 : u32 "see RFC 8489";
@@ -147,7 +147,7 @@ public sealed class DiagnosticTests
     [InlineData("RFC 8489 §14.7.1")]
     [InlineData("RFC 8489 §A: appendix text")]
     [InlineData("RFC 5389 §15.6: \u201cquoted\u201d text: with colons")]
-    public void WellFormedCitationsAreAccepted(string citation)
+    public void Well_formed_citations_are_accepted(string citation)
     {
         var run = GeneratorHarness.Run(new SpecInput(Path, Header + $"attribute FOO 0x0001 : u32 \"{citation}\";\n"));
         Assert.Empty(run.Diagnostics);
@@ -160,7 +160,7 @@ public sealed class DiagnosticTests
     [InlineData("RFC 8489 §14.7 trailing")]
     [InlineData("RFC 8489 §14.7:")]
     [InlineData("")]
-    public void MalformedCitationsAreRejected(string citation)
+    public void Malformed_citations_are_rejected(string citation)
     {
         var text = Header + $"attribute FOO 0x0001 : u32 \"{citation}\";\n";
         DiagnosticAssert.IsError(Single(text), "ISPEC003", Path, text, ExpectedSpan.Of(text, $"\"{citation}\""),
@@ -170,7 +170,7 @@ public sealed class DiagnosticTests
     // ---- ISPEC004: duplicates ----
 
     [Fact]
-    public void DuplicateAttributeCodeCoversTheSecondDeclaration()
+    public void Duplicate_attribute_code_covers_the_second_declaration()
     {
         var text = Header + """
             attribute FOO 0x0001 : u32 "RFC 8489 §14.1";
@@ -182,7 +182,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void DuplicateAttributeNameCoversTheSecondDeclaration()
+    public void Duplicate_attribute_name_covers_the_second_declaration()
     {
         var text = Header + """
             attribute FOO 0x0001 : u32 "RFC 8489 §14.1";
@@ -194,7 +194,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void DuplicateMethodCodeNamesTheFirstMethod()
+    public void Duplicate_method_code_names_the_first_method()
     {
         var text = Header + """
             method Foo 0x001 "RFC 8489 §18.2";
@@ -206,7 +206,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void DuplicateStructName()
+    public void Duplicate_struct_name()
     {
         var text = Header + """
             struct S "RFC 8489 §14.11" { a : u16; }
@@ -218,7 +218,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void DuplicateMachineMember()
+    public void Duplicate_machine_member()
     {
         var text = Machine(TwoStates + """
               counter N "RFC 8489 §6.2";
@@ -233,7 +233,7 @@ public sealed class DiagnosticTests
     // ---- ISPEC005: unknown names point at the name ----
 
     [Fact]
-    public void UnknownAttributeInAMessageClausePointsAtThatName()
+    public void Unknown_attribute_in_a_message_clause_points_at_that_name()
     {
         var text = Header + """
             class request 0b00 "RFC 8489 §5";
@@ -249,7 +249,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnknownWhenAttributePointsAtThatName()
+    public void Unknown_when_attribute_points_at_that_name()
     {
         var text = Header + """
             class request 0b00 "RFC 8489 §5";
@@ -265,7 +265,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnknownMethodAndClassOfAMessagePointAtEachName()
+    public void Unknown_method_and_class_of_a_message_point_at_each_name()
     {
         var text = Header + """
             message Bindin requst "RFC 8489 §6.1" {
@@ -281,7 +281,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnknownAttributeInAnOrderRulePointsAtThatName()
+    public void Unknown_attribute_in_an_order_rule_points_at_that_name()
     {
         var text = Header + """
             rule FingerprintLast "RFC 8489 §14.7" : FINGER-PRINT last;
@@ -292,7 +292,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnknownStructTypePointsAtTheTypeName()
+    public void Unknown_struct_type_points_at_the_type_name()
     {
         var text = Header + """
             attribute FOO 0x0001 : PasswordAlgorithmEntri "RFC 8489 §14.12";
@@ -303,7 +303,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnknownStructTypeAsListElementPointsAtTheTypeName()
+    public void Unknown_struct_type_as_list_element_points_at_the_type_name()
     {
         var text = Header + """
             attribute FOO 0x8002 : list of Entry "RFC 8489 §14.11";
@@ -314,7 +314,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void ImportOfAnUnknownProtocolCoversTheImport()
+    public void Import_of_an_unknown_protocol_covers_the_import()
     {
         var text = Header + """
             import stun;
@@ -325,7 +325,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void ImportOfItselfIsAnUnknownProtocol()
+    public void Import_of_itself_is_an_unknown_protocol()
     {
         var text = Header + "import acme;\n";
         DiagnosticAssert.IsError(Single(text), "ISPEC005", Path, text, ExpectedSpan.Of(text, "import acme;"),
@@ -333,7 +333,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnknownStateEventCounterTimerAndValueInAMachinePointAtEachName()
+    public void Unknown_state_event_counter_timer_and_value_in_a_machine_point_at_each_name()
     {
         var text = Machine(TwoStates + """
               A -> B on E "RFC 8489 §6.2";
@@ -354,7 +354,7 @@ public sealed class DiagnosticTests
     // ---- ISPEC006: codes out of range ----
 
     [Fact]
-    public void MethodCodeBeyondTwelveBitsCoversTheDeclaration()
+    public void Method_code_beyond_twelve_bits_covers_the_declaration()
     {
         var text = Header + """
             method Binding 0x1000 "RFC 8489 §18.2";
@@ -369,7 +369,7 @@ public sealed class DiagnosticTests
     [InlineData("error 700 \"Too Far\" \"RFC 8489 §14.8\";", "Error code 700 is outside 300..699 (RFC 8489 §14.8); use a value in that range")]
     [InlineData("error 299 \"Too Low\" \"RFC 8489 §14.8\";", "Error code 299 is outside 300..699 (RFC 8489 §14.8); use a value in that range")]
     [InlineData("attribute BIG 0x10000 : u8 \"RFC 8489 §14\";", "Attribute 0x10000 is outside 0x0000..0xFFFF; use a value in that range")]
-    public void OtherCodesOutOfRangeCoverTheDeclaration(string declaration, string message)
+    public void Other_codes_out_of_range_cover_the_declaration(string declaration, string message)
     {
         var text = Header + declaration + "\n";
         DiagnosticAssert.IsError(Single(text), "ISPEC006", Path, text, ExpectedSpan.Of(text, declaration), message);
@@ -378,7 +378,7 @@ public sealed class DiagnosticTests
     // ---- ISPEC007 / ISPEC012: protocol and namespace ----
 
     [Fact]
-    public void FileWithoutProtocolIsReportedAtItsStart()
+    public void File_without_protocol_is_reported_at_its_start()
     {
         var text = "// a vendor spec\nnamespace Acme.Stun;\n";
         DiagnosticAssert.IsError(Single(text), "ISPEC007", Path, text, ExpectedSpan.At(text, 0, 0),
@@ -386,7 +386,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void ProtocolWithoutNamespaceCoversTheProtocolDeclaration()
+    public void Protocol_without_namespace_covers_the_protocol_declaration()
     {
         var text = """
             // no namespace line
@@ -401,7 +401,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void ImportOnlySpecNeedsNoNamespace()
+    public void Import_only_spec_needs_no_namespace()
     {
         var run = GeneratorHarness.Run(new SpecInput(Path, "protocol acme \"RFC 8489 §18.3\";\n", Emit: false));
         Assert.Empty(run.Diagnostics);
@@ -411,7 +411,7 @@ public sealed class DiagnosticTests
     // ---- ISPEC008 / ISPEC010 / ISPEC011: machines ----
 
     [Fact]
-    public void MachineWithoutInitialStateCoversTheMachine()
+    public void Machine_without_initial_state_covers_the_machine()
     {
         var text = Machine("""
               state A "RFC 8489 §6.2";
@@ -424,7 +424,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void MachineWithTwoInitialStates()
+    public void Machine_with_two_initial_states()
     {
         var text = Machine("""
               state A initial "RFC 8489 §6.2";
@@ -436,7 +436,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void UnreachableStateIsAWarningOnThatStateAndTheMachineIsStillEmitted()
+    public void Unreachable_state_is_a_warning_on_that_state_and_the_machine_is_still_emitted()
     {
         var text = Machine(TwoStates + """
               state Lost final "RFC 8489 §6.2";
@@ -451,7 +451,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void ArithmeticUsedAsAGuardCoversTheGuardExpression()
+    public void Arithmetic_used_as_a_guard_covers_the_guard_expression()
     {
         var text = Machine(TwoStates + """
               const Rc = 7 "RFC 8489 §6.2.1";
@@ -464,7 +464,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void AValueUsedAloneAsAGuardIsNotAGuardName()
+    public void A_value_used_alone_as_a_guard_is_not_a_guard_name()
     {
         var text = Machine(TwoStates + """
               const Rc = 7 "RFC 8489 §6.2.1";
@@ -477,7 +477,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void ComparisonUsedAsADurationCoversThatComparison()
+    public void Comparison_used_as_a_duration_covers_that_comparison()
     {
         var text = Machine(TwoStates + """
               param Rto = 500 ms "RFC 8489 §6.2.1";
@@ -493,7 +493,7 @@ public sealed class DiagnosticTests
     // ---- ISPEC009: wire formats ----
 
     [Fact]
-    public void WholeValueFormatAsAStructFieldPointsAtTheFormat()
+    public void Whole_value_format_as_a_struct_field_points_at_the_format()
     {
         var text = Header + """
             struct S "RFC 8489 §14.11" {
@@ -506,7 +506,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void PaddingOtherThanFourPointsAtTheFormat()
+    public void Padding_other_than_four_points_at_the_format()
     {
         var text = Header + """
             struct S "RFC 8489 §14.11" { value : bytes length u16 pad 8; }
@@ -517,7 +517,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void ListOfListsPointsAtTheOuterList()
+    public void List_of_lists_points_at_the_outer_list()
     {
         // The citation follows without a space: see SpecEdgeCaseTests for the span with one.
         var text = Header + """
@@ -529,7 +529,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void LengthPrefixOnAWholeAttributeValueIsRejected()
+    public void Length_prefix_on_a_whole_attribute_value_is_rejected()
     {
         // The citation follows without a space: see SpecEdgeCaseTests for the span with one.
         var text = Header + """
@@ -546,7 +546,7 @@ public sealed class DiagnosticTests
         "Const 'Limit' is used by no formula or const of the spec and named by no code of this project (AcmeFormulas.Limit); use it, or remove it from the spec";
 
     [Fact]
-    public void AConstNothingUsesIsAWarningOnThatConstAndIsStillEmitted()
+    public void A_const_nothing_uses_is_a_warning_on_that_const_and_is_still_emitted()
     {
         var text = Header + """
             const Limit = 3 "RFC 8489 §6.2.1";
@@ -563,7 +563,7 @@ public sealed class DiagnosticTests
     [InlineData("const Twice = 2 * Limit \"RFC 8489 §6.2.1\";\nformula F(a) = a + Twice \"RFC 8489 §6.2.1\";\n", "")]
     [InlineData("", "namespace User { public static class Use { public static long N => Acme.Stun.AcmeFormulas.Limit; } }")]
     [InlineData("", "using static Acme.Stun.AcmeFormulas; namespace User { public static class Use { public static long N => Limit; } }")]
-    public void AConstAFormulaAnotherConstOrTheProjectsCodeNamesIsUsed(string spec, string source)
+    public void A_const_a_formula_another_const_or_the_projects_code_names_is_used(string spec, string source)
     {
         var text = Header + "const Limit = 3 \"RFC 8489 §6.2.1\";\n" + spec;
         var sources = source.Length == 0 ? new[] { "namespace User { public sealed class Program { } }" } : new[] { source };
@@ -571,14 +571,14 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void AConstOfASpecEmittedElsewhereIsNotThisProjectsToUse()
+    public void A_const_of_a_spec_emitted_elsewhere_is_not_this_projects_to_use()
     {
         var text = Header + "const Limit = 3 \"RFC 8489 §6.2.1\";\n";
         Assert.Empty(GeneratorHarness.Run(new SpecInput(Path, text, Emit: false)).Diagnostics);
     }
 
     [Fact]
-    public void TheBaseSpecsConstsAreUsedByTheirRuntime()
+    public void The_base_specs_consts_are_used_by_their_runtime()
     {
         // Each base spec with the hand-written C# of the project that emits it: what its build reports (nothing: ice.spec's
         // KeepaliveSeconds, which repeated the Keepalive machine's Tr and which this found, is gone).
@@ -604,7 +604,7 @@ public sealed class DiagnosticTests
     // ---- several diagnostics at once, several files ----
 
     [Fact]
-    public void DiagnosticsOfTwoFilesNameTheirOwnFile()
+    public void Diagnostics_of_two_files_name_their_own_file()
     {
         const string Other = "/specs/other.spec";
         var acme = Header + "attribute FOO 0x0001 : u32;\n";
@@ -618,7 +618,7 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void EveryDescriptorIsInTheCatalogAndTheShippedReleaseNotes()
+    public void Every_descriptor_is_in_the_catalog_and_the_shipped_release_notes()
     {
         var ids = Diagnostics.DiagnosticDescriptors.ById.Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
         Assert.Equal(Enumerable.Range(1, 13).Select(i => $"ISPEC{i:000}"), ids);

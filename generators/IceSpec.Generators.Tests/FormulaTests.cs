@@ -14,7 +14,7 @@ public sealed class FormulaTests
     private static readonly Lazy<Assembly> IceAssembly = new(() =>
     {
         var run = GeneratorHarness.RunWithRuntime([new SpecInput("/specs/stun.spec", SpecFiles.Stun, Emit: false), new SpecInput("/specs/ice.spec", SpecFiles.Ice)], GuardImplementations);
-        // ISPEC013 (a const no C# here names) is the runtime's to answer: DiagnosticTests.TheBaseSpecsConstsAreUsedByTheirRuntime.
+        // ISPEC013 (a const no C# here names) is the runtime's to answer: DiagnosticTests.The_base_specs_consts_are_used_by_their_runtime.
         Assert.Empty(run.Diagnostics.Where(d => d.Id != "ISPEC013"));
         using var image = new MemoryStream();
         var emitted = run.Output.Emit(image);
@@ -40,7 +40,7 @@ public sealed class FormulaTests
         (long)IceAssembly.Value.GetType("IceSpec.Ice.IceFormulas")!.GetField(name)!.GetRawConstantValue()!;
 
     [Fact]
-    public void CandidatePriority_OfAHostCandidate_IsTheWellKnown2130706431()
+    public void Candidate_priority_of_a_host_candidate_is_the_well_known_2130706431()
     {
         // RFC 8445 §5.1.2.1 with type preference 126, local preference 65535, component 1: 2^24*126 + 2^8*65535 + 255.
         Assert.Equal(2130706431, Call("CandidatePriority", Const("HostTypePreference"), Const("SingleAddressLocalPreference"), 1));
@@ -52,14 +52,14 @@ public sealed class FormulaTests
     [InlineData(2130706431L, 1694498815L)]
     [InlineData(1694498815L, 2130706431L)]
     [InlineData(100L, 100L)]
-    public void PairPriority_FollowsRfc8445Section6_1_2_3(long controlling, long controlled)
+    public void Pair_priority_follows_rfc8445_section_6_1_2_3(long controlling, long controlled)
     {
         var expected = (1L << 32) * Math.Min(controlling, controlled) + 2 * Math.Max(controlling, controlled) + (controlling > controlled ? 1 : 0);
         Assert.Equal(expected, Call("PairPriority", controlling, controlled));
     }
 
     [Fact]
-    public void ConstantsAreFoldedIntoTheGeneratedCode()
+    public void Constants_are_folded_into_the_generated_code()
     {
         var run = GeneratorHarness.Run(new SpecInput("/specs/stun.spec", SpecFiles.Stun, Emit: false), new SpecInput("/specs/ice.spec", SpecFiles.Ice));
         var source = run.Source("Ice.Formulas.g.cs");
@@ -68,7 +68,7 @@ public sealed class FormulaTests
     }
 
     [Fact]
-    public void UnknownFunction_IsAnExpressionError()
+    public void Unknown_function_is_an_expression_error()
     {
         const string text = """
             protocol acme "RFC 8489 §18.3";
@@ -81,7 +81,7 @@ public sealed class FormulaTests
     }
 
     [Fact]
-    public void UnknownNameInAFormula_IsReported()
+    public void Unknown_name_in_a_formula_is_reported()
     {
         const string text = """
             protocol acme "RFC 8489 §18.3";

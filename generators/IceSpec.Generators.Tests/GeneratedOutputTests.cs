@@ -30,9 +30,9 @@ public sealed class GeneratedOutputTests
             .Select(m => (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value, m.Groups[4].Success));
 
     [Fact]
-    public void NoDiagnosticsAndOneFilePerKindAndMachine()
+    public void No_diagnostics_and_one_file_per_kind_and_machine()
     {
-        // ISPEC013 (a const no C# here names) is the runtime's to answer: DiagnosticTests.TheBaseSpecsConstsAreUsedByTheirRuntime.
+        // ISPEC013 (a const no C# here names) is the runtime's to answer: DiagnosticTests.The_base_specs_consts_are_used_by_their_runtime.
         Assert.Empty(Stun.Diagnostics.Where(d => d.Id != "ISPEC013"));
         Assert.Empty(Stun.DriverDiagnostics.Where(d => d.Id != "ISPEC013"));
         Assert.Equal(new[] { "Stun.Attributes.g.cs", "Stun.Formulas.g.cs", "Stun.MessageViews.g.cs", "Stun.Registry.g.cs", "Stun.Requirements.g.cs", "Stun.StunClientTransactionMachine.g.cs", "Stun.Validator.g.cs" },
@@ -40,7 +40,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void EveryFileHasTheGeneratedHeaderAndTheSpecsNamespace()
+    public void Every_file_has_the_generated_header_and_the_specs_namespace()
     {
         foreach (var source in Stun.Generator.GeneratedSources)
         {
@@ -53,7 +53,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void XorMappedAddressCodeComesFromTheSpec()
+    public void Xor_mapped_address_code_comes_from_the_spec()
     {
         Assert.Matches(@"\nattribute XOR-MAPPED-ADDRESS\s+0x0020\s*:\s*xor-address\s", SpecFiles.Stun);
         Assert.Contains("    public const ushort XorMappedAddress = 0x0020;\n", Registry);
@@ -62,7 +62,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void EveryAttributeOfTheSpecHasItsCodeConstantAndRegistryEntry()
+    public void Every_attribute_of_the_spec_has_its_code_constant_and_registry_entry()
     {
         var attributes = SpecAttributes().ToArray();
         Assert.Equal(Regex.Matches(SpecFiles.Stun, @"^attribute ", RegexOptions.Multiline).Count, attributes.Length);
@@ -80,7 +80,7 @@ public sealed class GeneratedOutputTests
     [InlineData("ICE-CONTROLLING", "ulong")]
     [InlineData("ICE-CONTROLLED", "ulong")]
     [InlineData("CHANGE-REQUEST", "uint")]
-    public void IntegerAttributesGetTypedAccessors(string name, string type)
+    public void Integer_attributes_get_typed_accessors(string name, string type)
     {
         Assert.Matches($@"^attribute\s+{name}\s+0x[0-9A-F]{{4}}\s*:\s*u{(type == "uint" ? 32 : 64)}\s", SpecFiles.Stun.Split('\n').Single(l => l.StartsWith($"attribute {name} ")));
         Assert.Contains($"public static bool TryGet{Pascal(name)}(this global::IceSpec.Stun.StunMessage message, out {type} value)", Attributes);
@@ -88,7 +88,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void EmptyUtf8AndListAttributesGetTheirAccessors()
+    public void Empty_utf8_and_list_attributes_get_their_accessors()
     {
         Assert.Contains("public static bool HasUseCandidate(this global::IceSpec.Stun.StunMessage message) => message.Contains(StunAttributeTypes.UseCandidate);", Attributes);
         Assert.Contains("public static bool TryGetUsername(this global::IceSpec.Stun.StunMessage message, out global::System.ReadOnlySpan<byte> utf8)", Attributes);
@@ -101,7 +101,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void ReservedAttributesHaveAReaderButNoWriter()
+    public void Reserved_attributes_have_a_reader_but_no_writer()
     {
         foreach (var (name, _, _, reserved) in SpecAttributes().Where(a => a.Reserved))
         {
@@ -112,7 +112,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void MethodsClassesErrorsAndAlgorithms()
+    public void Methods_classes_errors_and_algorithms()
     {
         Assert.Contains("    public const ushort Binding = 0x001;\n", Registry);
         Assert.Contains("        0x002 => \"SharedSecret\",\n", Registry);
@@ -131,7 +131,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void ValidatorDispatchesOnTheRfcMessageTypes()
+    public void Validator_dispatches_on_the_rfc_message_types()
     {
         // RFC 8489 §5/§6: Binding request 0x0001, indication 0x0011, success response 0x0101, error response 0x0111.
         Assert.Contains("case 0x0001: return TryValidateBindingRequest(message, out violation);", Validator);
@@ -143,7 +143,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void ValidatorProfilesAreTypedHandlesWithTheirSpecNames()
+    public void Validator_profiles_are_typed_handles_with_their_spec_names()
     {
         // Call sites name a profile by a generated enum member, so a profile renamed in the spec breaks their build; the
         // string form exists only to map a name typed by a user (icespec decode --profile) to that handle.
@@ -155,7 +155,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void ValidatorRulesFollowTheSpecClauses()
+    public void Validator_rules_follow_the_spec_clauses()
     {
         Assert.Contains("if (seenFingerprintLast) { violation = new(Rules.FingerprintLast, \"RFC 8489 §14.7: this attribute, if present, MUST be the last attribute in the message\", \"an attribute follows FINGERPRINT\", type); return false; }", Validator);
         Assert.Contains("if (seenOnlyAfterMessageIntegrity && type != 0x001C && type != 0x8028)", Validator);
@@ -172,7 +172,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void MachineMembersFollowTheSpec()
+    public void Machine_members_follow_the_spec()
     {
         Assert.Contains("public global::System.TimeSpan Rto { get; set; } = global::System.TimeSpan.FromMilliseconds(500);", Machine); // param Rto = 500 ms
         Assert.Contains("public long Rc { get; set; } = 7L;", Machine);                                                       // param Rc = 7
@@ -198,7 +198,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void TypedTableHasEveryEdgeOfTheSpecWithItsEnumsAndEveryStateWithItsCitation()
+    public void Typed_table_has_every_edge_of_the_spec_with_its_enums_and_every_state_with_its_citation()
     {
         var machine = ParserTests.ParseClean(SpecFiles.Stun).Declarations.OfType<MachineDecl>().Single();
         var edges = machine.Members.OfType<TransitionMember>().Sum(t => t.From.Count * t.Events.Count);
@@ -210,7 +210,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void MachineEnumsListStatesInSpecOrderAndTimersAsEvents()
+    public void Machine_enums_list_states_in_spec_order_and_timers_as_events()
     {
         var states = Regex.Matches(SpecFiles.Stun, @"^\s+state (\w+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value);
         var stateEnum = Regex.Match(Machine, @"public enum StunClientTransactionState\n\{\n(.*?)\n\}", RegexOptions.Singleline).Groups[1].Value;
@@ -222,7 +222,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void RequirementCatalogHasOneEntryPerTransitionEdge()
+    public void Requirement_catalog_has_one_entry_per_transition_edge()
     {
         var machine = ParserTests.ParseClean(SpecFiles.Stun).Declarations.OfType<MachineDecl>().Single();
         var edges = machine.Members.OfType<TransitionMember>().Sum(t => t.From.Count * t.Events.Count);
@@ -233,7 +233,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void EmissionDoesNotDependOnTheCurrentCulture()
+    public void Emission_does_not_depend_on_the_current_culture()
     {
         var previous = CultureInfo.CurrentCulture;
         try
@@ -249,7 +249,7 @@ public sealed class GeneratedOutputTests
     }
 
     [Fact]
-    public void TurnSpecImportingStunGeneratesWithoutDiagnostics()
+    public void Turn_spec_importing_stun_generates_without_diagnostics()
     {
         var run = GeneratorHarness.Run(new SpecInput("/specs/stun.spec", SpecFiles.Stun, Emit: false), new SpecInput("/specs/turn.spec", SpecFiles.Turn));
         Assert.Empty(run.Diagnostics.Where(d => d.Id != "ISPEC013")); // as above: the runtime's to answer

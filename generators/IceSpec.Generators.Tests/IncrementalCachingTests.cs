@@ -76,7 +76,7 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
-    public void MovingTheSpecTextDownALine_ReParsesButLeavesTheEmitInputUnchanged()
+    public void Moving_the_spec_text_down_a_line_re_parses_but_leaves_the_emit_input_unchanged()
     {
         // Positions live in the parse output (for diagnostics) but not in the bound model the emitters read.
         var session = new Session((StunPath, SpecFiles.Stun));
@@ -89,7 +89,7 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
-    public void FirstRunProducesEveryTrackedStepAsNew()
+    public void First_run_produces_every_tracked_step_as_new()
     {
         var first = new Session((StunPath, SpecFiles.Stun)).Run();
         Assert.Equal(TrackedNames.OrderBy(n => n), first.TrackedSteps.Keys.Intersect(TrackedNames).OrderBy(n => n));
@@ -100,7 +100,7 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
-    public void AddingACSharpClassLeavesEveryStepAndOutputCached()
+    public void Adding_a_CSharp_class_leaves_every_step_and_output_cached()
     {
         var session = new Session((StunPath, SpecFiles.Stun));
         var first = session.Run();
@@ -116,7 +116,7 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
-    public void EditingASecondSpecLeavesTheFirstSpecsParseAndModelAlone()
+    public void Editing_a_second_spec_leaves_the_first_specs_parse_and_model_alone()
     {
         var session = new Session((StunPath, SpecFiles.Stun), (OtherPath, Other));
         session.Run();
@@ -135,7 +135,7 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
-    public void EditingATrailingCommentReParsesToAnEqualModelAndEmitsNothingAgain()
+    public void Editing_a_trailing_comment_re_parses_to_an_equal_model_and_emits_nothing_again()
     {
         var session = new Session((StunPath, SpecFiles.Stun));
         session.Run();
@@ -148,7 +148,7 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
-    public void EditingTheSpecItselfReEmitsIt()
+    public void Editing_the_spec_itself_re_emits_it()
     {
         // The other side of caching: a real change must get through every step.
         var declaration = System.Text.RegularExpressions.Regex.Match(SpecFiles.Stun, @"attribute XOR-MAPPED-ADDRESS\s+0x0020").Value;
@@ -163,7 +163,7 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
-    public void ChangingOnlyTheEmitMetadataReParses()
+    public void Changing_only_the_emit_metadata_re_parses()
     {
         var text = new InMemoryAdditionalText(StunPath, SpecFiles.Stun);
         var compilation = GeneratorHarness.CreateCompilation(new[] { "class A { }" });

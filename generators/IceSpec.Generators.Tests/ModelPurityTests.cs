@@ -35,7 +35,7 @@ public sealed class ModelPurityTests
             result.TrackedSteps[name].SelectMany(step => step.Outputs).Select(o => (name, o.Value)));
 
     [Fact]
-    public void TrackedStepsHoldNoRoslynOrParserObjects()
+    public void Tracked_steps_hold_no_roslyn_or_parser_objects()
     {
         var result = RunEverything();
         // The broken specs' errors; ISPEC013 (stun.spec consts only its runtime's C# names) is DiagnosticTests' to judge.
@@ -53,7 +53,7 @@ public sealed class ModelPurityTests
     }
 
     [Fact]
-    public void EveryModelTypeIsImmutableWithValueEquality()
+    public void Every_model_type_is_immutable_with_value_equality()
     {
         var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
         var types = new HashSet<Type>();

@@ -36,11 +36,11 @@ public sealed class ParserTests
         Assert.Equal(new ProtocolDecl("stun", N, C("RFC 8489")), Single("protocol stun \"RFC 8489\";"));
 
     [Fact]
-    public void ProtocolWithoutCitationHasNullCitation() =>
+    public void Protocol_without_citation_has_null_citation() =>
         Assert.Equal(new ProtocolDecl("stun", N, null), Single("protocol stun;"));
 
     [Fact]
-    public void DottedNamespace() =>
+    public void Dotted_namespace() =>
         Assert.Equal(new NamespaceDecl("IceSpec.Stun.Vendor", N), Single("namespace IceSpec.Stun.Vendor;"));
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class ParserTests
     [InlineData("0b10", 2)]
     [InlineData("0b11", 3)]
     [InlineData("1", 1)]
-    public void ClassBitsInBinaryOrDecimal(string bits, int value) =>
+    public void Class_bits_in_binary_or_decimal(string bits, int value) =>
         Assert.Equal(new ClassDecl("success", value, N, C("RFC 8489 §5")), Single($"class success {bits} \"RFC 8489 §5\";"));
 
     [Theory]
@@ -59,7 +59,7 @@ public sealed class ParserTests
     [InlineData("0X00a", 10)]
     [InlineData("0xFFF", 0xFFF)]
     [InlineData("42", 42)]
-    public void MethodCodeInHexOrDecimal(string code, int value) =>
+    public void Method_code_in_hex_or_decimal(string code, int value) =>
         Assert.Equal(new MethodDecl("Binding", value, N, C("RFC 8489 §18.2")), Single($"method Binding {code} \"RFC 8489 §18.2\";"));
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class ParserTests
 
     [Theory]
     [MemberData(nameof(FormatNames))]
-    public void AttributeWireFormat(string format) =>
+    public void Attribute_wire_format(string format) =>
         Assert.Equal(new AttributeDecl("ATTR-1", 0x0001, Formats[format], false, N, C("RFC 8489 §14")),
             Single($"attribute ATTR-1 0x0001 : {format} \"RFC 8489 §14\";"));
 
@@ -116,7 +116,7 @@ public sealed class ParserTests
     [InlineData("bytes")]
     [InlineData("bytes max 255")]
     [InlineData("PasswordAlgorithmEntry")]
-    public void ReservedFlagAfterTheFormat(string format) =>
+    public void Reserved_flag_after_the_format(string format) =>
         Assert.Equal(new AttributeDecl("PASSWORD", 0x0007, Formats[format], true, N, C("RFC 5389 §18.2: reserved")),
             Single($"attribute PASSWORD 0x0007 : {format} reserved \"RFC 5389 §18.2: reserved\";"));
 
@@ -138,26 +138,26 @@ public sealed class ParserTests
                 """));
 
     [Fact]
-    public void ErrorWithFormerReason() =>
+    public void Error_with_former_reason() =>
         Assert.Equal(new ErrorDecl(401, "Unauthenticated", "Unauthorized", C("RFC 5389 §15.6"), N, C("RFC 8489 §14.8")),
             Single("error 401 \"Unauthenticated\" \"RFC 8489 §14.8\" was \"Unauthorized\" \"RFC 5389 §15.6\";"));
 
     [Fact]
-    public void ErrorWithFormerReasonWithoutItsCitation() =>
+    public void Error_with_former_reason_without_its_citation() =>
         Assert.Equal(new ErrorDecl(401, "Unauthenticated", "Unauthorized", null, N, C("RFC 8489 §14.8")),
             Single("error 401 \"Unauthenticated\" \"RFC 8489 §14.8\" was \"Unauthorized\";"));
 
     [Fact]
-    public void ErrorWithoutFormerReason() =>
+    public void Error_without_former_reason() =>
         Assert.Equal(new ErrorDecl(487, "Role Conflict", null, null, N, C("RFC 8445 §7.3.1.1")),
             Single("error 487 \"Role Conflict\" \"RFC 8445 §7.3.1.1\";"));
 
     [Fact]
-    public void PasswordAlgorithmWithHyphenatedName() =>
+    public void Password_algorithm_with_hyphenated_name() =>
         Assert.Equal(new AlgorithmDecl("SHA-256", 2, N, C("RFC 8489 §18.5")), Single("password-algorithm SHA-256 0x0002 \"RFC 8489 §18.5\";"));
 
     [Fact]
-    public void RuleLast()
+    public void Rule_last()
     {
         var rule = Assert.IsType<RuleDecl>(Single("rule FingerprintLast \"RFC 8489 §14.7: MUST be the last attribute\" :\n  FINGERPRINT last;"));
         Assert.Equal(new RuleDecl("FingerprintLast", "FINGERPRINT", N, EquatableArray<NameRef>.Empty, N, C("RFC 8489 §14.7: MUST be the last attribute")), rule);
@@ -165,7 +165,7 @@ public sealed class ParserTests
     }
 
     [Fact]
-    public void RuleAfterOnly()
+    public void Rule_after_only()
     {
         var rule = Assert.IsType<RuleDecl>(Single("rule OnlyAfter \"RFC 8489 §14.5\" : after MESSAGE-INTEGRITY only MESSAGE-INTEGRITY-SHA256, FINGERPRINT;"));
         Assert.Equal(new RuleDecl("OnlyAfter", "MESSAGE-INTEGRITY", N, A(R("MESSAGE-INTEGRITY-SHA256"), R("FINGERPRINT")), N, C("RFC 8489 §14.5")), rule);
@@ -173,7 +173,7 @@ public sealed class ParserTests
     }
 
     [Fact]
-    public void MessageWithProfileAndEveryClauseKind() =>
+    public void Message_with_profile_and_every_clause_kind() =>
         Assert.Equal(new MessageDecl(R("Binding"), R("request"), "ice-check",
                 A(new MessageClause("required", A(R("USERNAME"), R("PRIORITY")), null, N, C("RFC 8445 §7.2.2")),
                   new MessageClause("optional", A(R("USE-CANDIDATE")), R("ICE-CONTROLLING"), N, C("RFC 8445 §7.1.2")),
@@ -190,7 +190,7 @@ public sealed class ParserTests
                 """));
 
     [Fact]
-    public void MessageWithoutProfileOrClauses() =>
+    public void Message_without_profile_or_clauses() =>
         Assert.Equal(new MessageDecl(R("Binding"), R("indication"), null, EquatableArray<MessageClause>.Empty, N, C("RFC 8489 §6.3.2")),
             Single("message Binding indication \"RFC 8489 §6.3.2\" { }"));
 
@@ -203,7 +203,7 @@ public sealed class ParserTests
     private static BinaryExpr Bin(string op, Expr left, Expr right) => new(op, left, right, N);
 
     [Fact]
-    public void MachineWithEveryMemberAndActionKind()
+    public void Machine_with_every_member_and_action_kind()
     {
         var machine = Single("""
             machine StunClientTransaction "RFC 8489 §6.2.1" {
@@ -288,10 +288,10 @@ public sealed class ParserTests
     [InlineData("Sends < 0x10", "(< Sends 16)")]
     [InlineData("android or nothing", "(or android nothing)")] // keywords only as whole words
     [InlineData("Ready", "Ready")]
-    public void GuardPrecedenceAndAssociativity(string guard, string expected) => Assert.Equal(expected, Guard(guard));
+    public void Guard_precedence_and_associativity(string guard, string expected) => Assert.Equal(expected, Guard(guard));
 
     [Fact]
-    public void HyphenInsideANameIsPartOfTheName() =>
+    public void Hyphen_inside_a_name_is_part_of_the_name() =>
         // Documented: "Rc-1" is one identifier; arithmetic needs spaces ("Rc - 1").
         Assert.Equal("(< Sends Rc-1)", Guard("Sends < Rc-1"));
 
@@ -300,7 +300,7 @@ public sealed class ParserTests
     [InlineData("A -> B on E;", new[] { "A" }, "B", new[] { "E" })]
     [InlineData("A-B->C-D on E-F;", new[] { "A-B" }, "C-D", new[] { "E-F" })]
     [InlineData("A-1, B_2->C on E|F | G;", new[] { "A-1", "B_2" }, "C", new[] { "E", "F", "G" })]
-    public void HyphenatedNamesAndArrows(string transition, string[] from, string to, string[] events)
+    public void Hyphenated_names_and_arrows(string transition, string[] from, string to, string[] events)
     {
         var machine = (MachineDecl)Single($"machine M {{ {transition} }}");
         var t = Assert.IsType<TransitionMember>(Assert.Single(machine.Members));
@@ -310,7 +310,7 @@ public sealed class ParserTests
     }
 
     [Fact]
-    public void CommentsAndWhitespaceAreAllowedBetweenAnyTokens()
+    public void Comments_and_whitespace_are_allowed_between_any_tokens()
     {
         var text = """
             // leading comment
@@ -335,10 +335,10 @@ public sealed class ParserTests
     }
 
     [Fact]
-    public void EmptyFileParsesToNoDeclarations() => Assert.Empty(ParseClean("  // nothing here\n\n").Declarations);
+    public void Empty_file_parses_to_no_declarations() => Assert.Empty(ParseClean("  // nothing here\n\n").Declarations);
 
     [Fact]
-    public void ParsingIsDeterministicAndStructurallyEqual()
+    public void Parsing_is_deterministic_and_structurally_equal()
     {
         var first = SpecParser.Parse("/specs/stun.spec", SpecFiles.Stun, emit: true);
         var second = SpecParser.Parse("/specs/stun.spec", new string(SpecFiles.Stun.ToCharArray()), emit: true);
@@ -351,7 +351,7 @@ public sealed class ParserTests
 
     /// <summary>The real spec: every declaration the text has at the start of a line is in the model, in order.</summary>
     [Fact]
-    public void RealStunSpecParsesCompletely()
+    public void Real_stun_spec_parses_completely()
     {
         var spec = ParseClean(SpecFiles.Stun);
         var keywords = Regex.Matches(SpecFiles.Stun, @"^(protocol|namespace|import|class|method|range|attribute|const|struct|error|password-algorithm|rule|message|machine)\b",
@@ -401,7 +401,7 @@ public sealed class ParserSpanTests
     private static SourceSpan Of(string needle, int occurrence = 1) => Expected(ExpectedSpan.Of(Text, needle, occurrence));
 
     [Fact]
-    public void DeclarationSpanEndsAtItsSemicolonBeforeTrailingComments()
+    public void Declaration_span_ends_at_its_semicolon_before_trailing_comments()
     {
         Assert.Equal(Of("protocol acme \"RFC 8489 §18.3\";"), Parsed.Declarations[0].Span);
         Assert.Equal(Of("namespace Acme.Stun;"), Parsed.Declarations[1].Span);
@@ -409,14 +409,14 @@ public sealed class ParserSpanTests
     }
 
     [Fact]
-    public void CitationSpanIncludesItsQuotes()
+    public void Citation_span_includes_its_quotes()
     {
         Assert.Equal(Of("\"RFC 8489 §18.3\""), Parsed.Declarations[0].Citation!.Span);
         Assert.Equal(Of("\"RFC 8489 §14.1\""), Parsed.Declarations[2].Citation!.Span);
     }
 
     [Fact]
-    public void NamedAndInlineStructTypeSpans()
+    public void Named_and_inline_struct_type_spans()
     {
         Assert.Equal(Of("PasswordAlgorithmEntry"), ((AttributeDecl)Parsed.Declarations[2]).Format.Span);
         var inline = (InlineStructType)((AttributeDecl)Parsed.Declarations[3]).Format;
@@ -425,7 +425,7 @@ public sealed class ParserSpanTests
     }
 
     [Fact]
-    public void MultiLineMessageSpanAndItsNames()
+    public void Multi_line_message_span_and_its_names()
     {
         var message = (MessageDecl)Parsed.Declarations[4];
         Assert.Equal(Expected(ExpectedSpan.FromThrough(Text, "message Binding", "}")), message.Span);
@@ -439,7 +439,7 @@ public sealed class ParserSpanTests
     }
 
     [Fact]
-    public void MachineMemberAndTransitionSpans()
+    public void Machine_member_and_transition_spans()
     {
         var machine = (MachineDecl)Parsed.Declarations[5];
         Assert.Equal(Expected(ExpectedSpan.FromThrough(Text, "machine M", "\n}")), machine.Span);

@@ -48,7 +48,7 @@ public sealed class SpecEdgeCaseTests
     /// before Span()), so an expression ending in a number underlines one column too many.
     /// </summary>
     [Fact]
-    public void GuardEndingInANumberIsUnderlinedWithoutTheSpaceAfterIt()
+    public void Guard_ending_in_a_number_is_underlined_without_the_space_after_it()
     {
         var text = Machine(Members + "  A -> B on E when Sends + 1 / count Sends \"RFC 8489 §6.2\";\n");
         DiagnosticAssert.IsError(Assert.Single(Run(text).Diagnostics), "ISPEC011", Path, text, ExpectedSpan.Of(text, "Sends + 1"),
@@ -57,7 +57,7 @@ public sealed class SpecEdgeCaseTests
 
     /// <summary>Regression: keyword-built wire formats (bytes, utf8, list, primitives) include the trailing whitespace.</summary>
     [Fact]
-    public void InvalidBytesFormatIsUnderlinedWithoutTheSpaceAfterIt()
+    public void Invalid_bytes_format_is_underlined_without_the_space_after_it()
     {
         var text = Header + "attribute FOO 0x0001 : bytes 4 max 8 \"RFC 8489 §14\";\n";
         DiagnosticAssert.IsError(Assert.Single(Run(text).Diagnostics), "ISPEC009", Path, text, ExpectedSpan.Of(text, "bytes 4 max 8"),
@@ -66,7 +66,7 @@ public sealed class SpecEdgeCaseTests
 
     /// <summary>Regression: a parenthesised operand keeps its inner span, so "2 * (Sends + 1)" is underlined without its ')'.</summary>
     [Fact]
-    public void GuardEndingInAParenthesisIsUnderlinedWithTheParenthesis()
+    public void Guard_ending_in_a_parenthesis_is_underlined_with_the_parenthesis()
     {
         var text = Machine(Members + "  A -> B on E when 2 * (Sends + 1)\"RFC 8489 §6.2\";\n");
         DiagnosticAssert.IsError(Assert.Single(Run(text).Diagnostics), "ISPEC011", Path, text, ExpectedSpan.Of(text, "2 * (Sends + 1)"),
@@ -82,7 +82,7 @@ public sealed class SpecEdgeCaseTests
     [Theory]
     [InlineData("99999999999999999999")]
     [InlineData("0x1FFFFFFFFFFFFFFFF")]
-    public void OversizedNumberIsADiagnosticNotACrash(string number)
+    public void Oversized_number_is_a_diagnostic_not_a_crash(string number)
     {
         var text = Header + $"method Binding {number} \"RFC 8489 §18.2\";\n";
         var run = Run(text);
@@ -95,7 +95,7 @@ public sealed class SpecEdgeCaseTests
 
     /// <summary>Regression: Lexical.Int casts long to int, so 0x100000001 silently becomes method 0x001 (no ISPEC006).</summary>
     [Fact]
-    public void CodeBeyondThirtyTwoBitsIsOutOfRangeNotTruncated()
+    public void Code_beyond_thirty_two_bits_is_out_of_range_not_truncated()
     {
         var text = Header + "method Binding 0x100000001 \"RFC 8489 §18.2\";\n";
         var run = Run(text);
@@ -112,7 +112,7 @@ public sealed class SpecEdgeCaseTests
     /// Run in a child process: in-process, the stack overflow would end the whole test run.
     /// </summary>
     [Fact]
-    public void ImportCycleIsReportedInsteadOfOverflowingTheStack()
+    public void Import_cycle_is_reported_instead_of_overflowing_the_stack()
     {
         var a = "protocol a \"RFC 8489\";\nnamespace A;\nimport b;\nrule R \"RFC 8489 §14\" : NOPE last;\n";
         var b = "protocol b \"RFC 8489\";\nnamespace B;\nimport a;\n";
@@ -125,7 +125,7 @@ public sealed class SpecEdgeCaseTests
 
     /// <summary>Regression: two files declaring the same protocol: the binder keeps the last and silently drops the other file.</summary>
     [Fact]
-    public void TwoFilesDeclaringTheSameProtocolAreADuplicate()
+    public void Two_files_declaring_the_same_protocol_are_a_duplicate()
     {
         var first = Header + "method Ping 0x050 \"RFC 8489 §18.2\";\n";
         var second = "protocol acme \"RFC 8489 §18.3\";\nnamespace Other;\nmethod Pong 0x051 \"RFC 8489 §18.2\";\n";
@@ -141,7 +141,7 @@ public sealed class SpecEdgeCaseTests
     /// importers (six errors in acme.spec for one missing ';' in stun.spec).
     /// </summary>
     [Fact]
-    public void SyntaxErrorInAnImportedSpecDoesNotCascadeIntoItsImporters()
+    public void Syntax_error_in_an_imported_spec_does_not_cascade_into_its_importers()
     {
         var broken = SpecFiles.Stun.Replace("class error      0b11 \"RFC 8489 §5\";", "class error      0b11 \"RFC 8489 §5\"");
         var run = GeneratorHarness.Run(new SpecInput("/specs/stun.spec", broken, Emit: false), new SpecInput("/specs/acme.spec", VendorImportTests.Acme));
@@ -153,7 +153,7 @@ public sealed class SpecEdgeCaseTests
     /// (turn.spec's channel-numbers 0x4000..0x4FFF) makes 0x4001 comprehension-optional despite stun's 0x0000..0x7FFF.
     /// </summary>
     [Fact]
-    public void OnlyComprehensionRangesDecideComprehension()
+    public void Only_comprehension_ranges_decide_comprehension()
     {
         var vendor = """
             protocol acme "RFC 8489 §18.3";
@@ -185,7 +185,7 @@ public sealed class SpecEdgeCaseTests
     /// <summary>Regression: only attributes, methods, structs, error codes and machine members are checked for duplicates.</summary>
     [Theory]
     [MemberData(nameof(Duplicates))]
-    public void DuplicateIsReportedOnTheSecondDeclaration(string kind, string declarations)
+    public void Duplicate_is_reported_on_the_second_declaration(string kind, string declarations)
     {
         var text = Header + declarations;
         var run = Run(text);
@@ -197,7 +197,7 @@ public sealed class SpecEdgeCaseTests
 
     /// <summary>Regression: the ISPEC004 of a duplicate error code names the duplicate's reason instead of the first definition's.</summary>
     [Fact]
-    public void DuplicateErrorCodeNamesTheFirstDefinition()
+    public void Duplicate_error_code_names_the_first_definition()
     {
         var text = Header + "error 400 \"Bad Request\" \"RFC 8489 §14.8\";\nerror 400 \"Very Bad\" \"RFC 8489 §14.8\";\n";
         DiagnosticAssert.IsError(Assert.Single(Run(text).Diagnostics), "ISPEC004", Path, text, ExpectedSpan.Of(text, "error 400 \"Very Bad\" \"RFC 8489 §14.8\";"),
@@ -220,7 +220,7 @@ public sealed class SpecEdgeCaseTests
     [InlineData("u64")]
     [InlineData("bytes 4")]
     [InlineData("utf8 max 8")]
-    public void UnsupportedListElementIsAnInvalidFormat(string element)
+    public void Unsupported_list_element_is_an_invalid_format(string element)
     {
         var text = Header + $"attribute FOO 0xC001 : list of {element}\"RFC 8489 §14\";\n";
         var run = Run(text);
@@ -242,7 +242,7 @@ public sealed class SpecEdgeCaseTests
     [InlineData("list of u16")]
     [InlineData("struct { a : u8; }")]
     [InlineData("Inner")]
-    public void UnsupportedStructFieldIsAnInvalidFormat(string field)
+    public void Unsupported_struct_field_is_an_invalid_format(string field)
     {
         var text = Header + "struct Inner \"RFC 8489 §14\" { a : u8; }\n" + $"attribute FOO 0xC001 : struct {{ f : {field}; }} \"RFC 8489 §14\";\n";
         var run = Run(text);
@@ -260,7 +260,7 @@ public sealed class SpecEdgeCaseTests
     [InlineData("A -> B on E / start T after 5 \"RFC 8489 §6.2\";", "5")]
     [InlineData("A -> B on E / start T after Rc\"RFC 8489 §6.2\";", "Rc")]
     [InlineData("A -> B on E when Sends < Rto / count Sends \"RFC 8489 §6.2\";", "Sends < Rto")]
-    public void DurationAndIntegerAreNotMixed(string transition, string culprit)
+    public void Duration_and_integer_are_not_mixed(string transition, string culprit)
     {
         var text = Machine(Members + "  " + transition + "\n");
         var run = Run(text);
@@ -278,7 +278,7 @@ public sealed class SpecEdgeCaseTests
     /// another unreachable state is never reported. Reachability should be searched from the initial state.
     /// </summary>
     [Fact]
-    public void StatesNotReachableFromTheInitialStateAreWarned()
+    public void States_not_reachable_from_the_initial_state_are_warned()
     {
         var text = Machine("""
               state A initial "RFC 8489 §6.2";
@@ -304,7 +304,7 @@ public sealed class SpecEdgeCaseTests
     /// End()'s: "Unexpected 'a'; expected end of input". It should say which declarations may start there.
     /// </summary>
     [Fact]
-    public void MisspeltKeywordSaysADeclarationWasExpected()
+    public void Misspelt_keyword_says_a_declaration_was_expected()
     {
         var text = Header + "atribute FOO 0x0001 : u32 \"RFC 8489 §14.1\";\n";
         var diagnostic = Assert.Single(Run(text).Diagnostics);

@@ -12,7 +12,7 @@ public sealed class StandaloneProtocolTests
     private static readonly GeneratorRun Classic = GeneratorHarness.RunWithRuntime(new[] { new SpecInput("/specs/classic.spec", SpecFiles.Classic) });
 
     [Fact]
-    public void ClassicSpecGeneratesCodesNamesAndFormatsOnly()
+    public void Classic_spec_generates_codes_names_and_formats_only()
     {
         Assert.Empty(Classic.Diagnostics.Where(d => d.Id != "ISPEC013"));
         Assert.Empty(Classic.CompileErrors);
@@ -28,7 +28,7 @@ public sealed class StandaloneProtocolTests
     }
 
     [Fact]
-    public void AProtocolWithoutTheKeywordRegistersAndHasAccessors()
+    public void A_protocol_without_the_keyword_registers_and_has_accessors()
     {
         var run = GeneratorHarness.RunWithRuntime(new[] { new SpecInput("/specs/classic.spec", SpecFiles.Classic.Replace("protocol classic standalone", "protocol classic")) });
         Assert.Contains("ModuleInitializer", run.Source("Classic.Registry.g.cs"));

@@ -40,7 +40,7 @@ public sealed class VendorImportTests
         Regex.Match(SpecFiles.Stun, $@"^attribute\s+{Regex.Escape(attribute)}\s+(0x[0-9A-F]{{4}})", RegexOptions.Multiline).Groups[1].Value;
 
     [Fact]
-    public void EmitsOnlyAcmeSourcesAndNoDiagnostics()
+    public void Emits_only_acme_sources_and_no_diagnostics()
     {
         var run = GeneratorHarness.Run(Specs);
         Assert.Empty(run.Diagnostics);
@@ -55,7 +55,7 @@ public sealed class VendorImportTests
     }
 
     [Fact]
-    public void MessageRuleChecksTheImportedUsernameByItsStunCode()
+    public void Message_rule_checks_the_imported_username_by_its_stun_code()
     {
         var validator = GeneratorHarness.Run(Specs).Source("Acme.Validator.g.cs");
         var username = StunCode("USERNAME");
@@ -69,7 +69,7 @@ public sealed class VendorImportTests
     }
 
     [Fact]
-    public void VendorAttributesAreRegisteredWithTheirCodesAndFormats()
+    public void Vendor_attributes_are_registered_with_their_codes_and_formats()
     {
         var registry = GeneratorHarness.Run(Specs).Source("Acme.Registry.g.cs");
         Assert.Contains("public const ushort AcmeToken = 0xC001;", registry);
@@ -80,7 +80,7 @@ public sealed class VendorImportTests
     }
 
     [Fact]
-    public void ImportedStructIsUsedByItsStunTypeName()
+    public void Imported_struct_is_used_by_its_stun_type_name()
     {
         var attributes = GeneratorHarness.Run(Specs).Source("Acme.Attributes.g.cs");
         Assert.Contains("public static bool TryGetAcmeAlgorithm(this global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.PasswordAlgorithmEntry value)", attributes);
@@ -88,7 +88,7 @@ public sealed class VendorImportTests
     }
 
     [Fact]
-    public void ComprehensionFollowsTheImportedRanges()
+    public void Comprehension_follows_the_imported_ranges()
     {
         var files = Specs.Select(s => SpecParser.Parse(s.Path, s.Text, s.Emit ?? true)).OrderBy(f => f.Path, StringComparer.Ordinal).ToEquatableArray();
         var bundle = SpecBinder.Bind(files);
@@ -101,7 +101,7 @@ public sealed class VendorImportTests
     }
 
     [Fact]
-    public void GeneratedVendorCodeCompilesAgainstTheRuntime()
+    public void Generated_vendor_code_compiles_against_the_runtime()
     {
         var run = GeneratorHarness.RunWithRuntime(Specs, """
             using Acme.Stun;
@@ -123,7 +123,7 @@ public sealed class VendorImportTests
     }
 
     [Fact]
-    public void WithoutTheImportedSpecTheImportIsUnknown()
+    public void Without_the_imported_spec_the_import_is_unknown()
     {
         var run = GeneratorHarness.Run(new SpecInput("/specs/acme.spec", Acme));
         Assert.Equal(new[] { "ISPEC005" }, run.Diagnostics.Select(d => d.Id).Distinct());

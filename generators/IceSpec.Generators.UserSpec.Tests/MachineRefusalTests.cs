@@ -18,7 +18,7 @@ public sealed class MachineRefusalTests
     private static string Cited(string declaration) => Regex.Match(Spec, Regex.Escape(declaration) + @"[^""]*""([^""]*)""").Groups[1].Value;
 
     [Fact]
-    public void AnEventWithNoTransitionFromTheStateIsRefusedWithTheStatesCitation()
+    public void An_event_with_no_transition_from_the_state_is_refused_with_the_states_citation()
     {
         var probe = new AcmeProbeMachine();
         Assert.False(probe.TryFire(AcmeProbeEvent.Answered, TimeSpan.Zero, out var refusal));
@@ -34,7 +34,7 @@ public sealed class MachineRefusalTests
     }
 
     [Fact]
-    public void AnEventWhoseGuardsAreFalseIsRefusedNamingTheGuards()
+    public void An_event_whose_guards_are_false_is_refused_naming_the_guards()
     {
         var probe = new AcmeProbeMachine();
         for (var sent = 0; sent < AcmeProbeMachine.MaxProbes; sent++) Assert.True(probe.TryFire(AcmeProbeEvent.Send, TimeSpan.Zero, out _));
@@ -50,7 +50,7 @@ public sealed class MachineRefusalTests
     }
 
     [Fact]
-    public void TryFireAllocatesNothingWhenATransitionIsTaken()
+    public void Try_fire_allocates_nothing_when_a_transition_is_taken()
     {
         var probe = new AcmeProbeMachine();
         probe.TryFire(AcmeProbeEvent.Send, TimeSpan.Zero, out _);   // JIT and static tables before measuring

@@ -23,7 +23,7 @@ public sealed class VendorSpecTests
     }
 
     [Fact]
-    public void GeneratedAccessorsRoundTripTheVendorAttributes()
+    public void Generated_accessors_round_trip_the_vendor_attributes()
     {
         Assert.Equal(StunParseStatus.Ok, StunMessage.TryParse(Build(), out var message));
         Assert.True(message.TryGetAcmeSessionId(out var session));
@@ -38,7 +38,7 @@ public sealed class VendorSpecTests
     }
 
     [Fact]
-    public void GeneratedWriterRejectsAValueOfTheWrongSize()
+    public void Generated_writer_rejects_a_value_of_the_wrong_size()
     {
         var buffer = new byte[64];
         var error = Assert.Throws<ArgumentException>(() =>
@@ -50,7 +50,7 @@ public sealed class VendorSpecTests
     }
 
     [Fact]
-    public void GeneratedRulesApplyWithTheImportedStunAttributes()
+    public void Generated_rules_apply_with_the_imported_stun_attributes()
     {
         StunMessage.TryParse(Build(), out var good);
         Assert.True(AcmeValidator.TryValidate(good, AcmeValidator.Profile.Acme, out _));
@@ -65,7 +65,7 @@ public sealed class VendorSpecTests
     }
 
     [Fact]
-    public void TheVendorAttributesAreRegisteredWithTheRuntime()
+    public void The_vendor_attributes_are_registered_with_the_runtime()
     {
         Assert.True(StunAttributeRegistry.TryGet(0xC0E0, out var route));
         Assert.Equal("ACME-ROUTE", route.Name);

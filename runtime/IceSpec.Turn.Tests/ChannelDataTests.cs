@@ -5,7 +5,7 @@ namespace IceSpec.Turn.Tests;
 public sealed class ChannelDataTests
 {
     [Fact]
-    public void RoundTrips_WithPaddingOnStreams()
+    public void Round_trips_with_padding_on_streams()
     {
         var buffer = new byte[32];
         var written = ChannelData.Write(buffer, 0x4001, [1, 2, 3, 4, 5], padForStream: true);
@@ -20,14 +20,14 @@ public sealed class ChannelDataTests
     [InlineData(0x3FFF, false)]
     [InlineData(0x5000, false)]
     [InlineData(0x8000, true)]
-    public void ChannelOutsideTheRange_IsNotChannelData(int channel, bool acceptRfc5766Range)
+    public void Channel_outside_the_range_is_not_channel_data(int channel, bool acceptRfc5766Range)
     {
         byte[] bytes = [(byte)(channel >> 8), (byte)channel, 0, 0];
         Assert.Equal(ChannelDataStatus.NotAChannel, ChannelData.TryParse(bytes, out _, acceptRfc5766Range));
     }
 
     [Fact]
-    public void Rfc5766Channels_AreAcceptedOnlyWhenAsked()
+    public void Rfc5766_channels_are_accepted_only_when_asked()
     {
         byte[] bytes = [0x6E, 0x43, 0, 1, 7, 0, 0, 0];
         Assert.Equal(ChannelDataStatus.NotAChannel, ChannelData.TryParse(bytes, out _));
@@ -40,15 +40,15 @@ public sealed class ChannelDataTests
     [Theory]
     [InlineData(0x3FFF)]
     [InlineData(0x8000)]
-    public void WritingANonChannelNumber_Throws(int channel) =>
+    public void Writing_a_non_channel_number_throws(int channel) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => ChannelData.Write(new byte[8], (ushort)channel, [], false));
 
     [Fact]
-    public void LengthBeyondTheBuffer_IsRejected() =>
+    public void Length_beyond_the_buffer_is_rejected() =>
         Assert.Equal(ChannelDataStatus.LengthOverrun, ChannelData.TryParse(new byte[] { 0x40, 0x00, 0x00, 0x08, 1, 2 }, out _));
 
     [Fact]
-    public void StreamFraming_CutsStunAndChannelData()
+    public void Stream_framing_cuts_stun_and_channel_data()
     {
         var stream = new byte[64];
         var channel = ChannelData.Write(stream, 0x4FFF, [9, 9, 9], padForStream: true);

@@ -19,7 +19,7 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
-    public void Text_RoleConflictCapture_ShowsThe487AndTheRoleSwitch()
+    public void Text_role_conflict_capture_shows_the_487_and_the_role_switch()
     {
         var (code, output, _) = Run("analyze", Pcap("libnice-role-conflict.pcapng"), "--credentials", Pcap("libnice-role-conflict.credentials"), "--timeline");
         Assert.Equal(ExitCodes.Ok, code);
@@ -30,7 +30,7 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
-    public void Svg_IsWellFormed_OneArrowPerMessage_ViolationsMarked()
+    public void Svg_is_well_formed_one_arrow_per_message_violations_marked()
     {
         using var svg = new TempFile(".svg");
         var capture = Pcap("broken/libnice-use-candidate-from-controlled.pcapng");
@@ -46,7 +46,7 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
-    public void Html_ListsEachViolationWithItsRfcSentence()
+    public void Html_lists_each_violation_with_its_rfc_sentence()
     {
         using var html = new TempFile(".html");
         Run("analyze", Pcap("broken/coturn-refresh-after-expiry.pcapng"), "--html", html.Path);
@@ -60,7 +60,7 @@ public class AnalyzeCommandTests
     [Theory]
     [InlineData("/nonexistent/file.pcap", "no such file")]
     [InlineData("/etc/hostname", "not a readable pcap/pcapng capture")]
-    public void UnreadableFile_IsAUsageError(string path, string message)
+    public void Unreadable_file_is_a_usage_error(string path, string message)
     {
         var (code, _, err) = Run("analyze", path);
         Assert.Equal(ExitCodes.Usage, code);
@@ -68,7 +68,7 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
-    public void TruncatedCapture_IsAnalysedUpToTheBreak_AndSaysSo()
+    public void Truncated_capture_is_analysed_up_to_the_break_and_says_so()
     {
         using var cut = new TempFile(".pcap");
         var bytes = File.ReadAllBytes(Pcap("coturn-uclient-udp.pcap"));
@@ -80,7 +80,7 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
-    public void UnwritableDiagramPath_IsAUsageError()
+    public void Unwritable_diagram_path_is_a_usage_error()
     {
         var (code, _, err) = Run("analyze", Pcap("aioice.pcapng"), "--svg", "/nonexistent/dir/out.svg");
         Assert.Equal(ExitCodes.Usage, code);

@@ -22,7 +22,7 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public void RetransmittedCheckWithoutResponse_TimesOutAfter39Point5Seconds_AndFailsThePair()
+    public void Retransmitted_check_without_response_times_out_after_39_point_5_seconds_and_fails_the_pair()
     {
         var check = IceMessages.Check(1, "rfrg:lfrg", RightPassword, controlling: true);
         // The last message only moves capture time on; sent to another port of Left, it retriggers none of lfrg's pairs.
@@ -42,7 +42,7 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public void ResponseToARetransmission_MeasuresRttFromTheFirstTransmission()
+    public void Response_to_a_retransmission_measures_rtt_from_the_first_transmission()
     {
         var check = IceMessages.Check(3, "rfrg:lfrg", RightPassword, controlling: true, useCandidate: true);
         var report = Analyze((0.0, Left, Right, check), (0.5, Left, Right, check), (0.6, Right, Left, IceMessages.Success(3, Left, RightPassword)));
@@ -56,7 +56,7 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public void DuplicateResponseToAnAnsweredCheck_IsNotMatchedAgain()
+    public void Duplicate_response_to_an_answered_check_is_not_matched_again()
     {
         var success = IceMessages.Success(5, Left, RightPassword);
         var report = Analyze((0.0, Left, Right, IceMessages.Check(5, "rfrg:lfrg", RightPassword, controlling: true)),
@@ -68,7 +68,7 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public void TransactionIdUsedAgainAfterTheAnsweredOneAgedOut_IsANewTransaction()
+    public void Transaction_id_used_again_after_the_answered_one_aged_out_is_a_new_transaction()
     {
         var check = IceMessages.Check(6, "rfrg:lfrg", RightPassword, controlling: true);
         var report = Analyze((0.0, Left, Right, check), (0.1, Right, Left, IceMessages.Success(6, Left, RightPassword)),
@@ -82,7 +82,7 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public void UsernameWithoutColon_IsAViolationCitingRfc8445()
+    public void Username_without_colon_is_a_violation_citing_rfc8445()
     {
         var report = Analyze((0.0, Left, Right, IceMessages.Check(4, "nocolon", RightPassword, controlling: true)));
         var violation = Assert.Single(report.Violations);
@@ -92,7 +92,7 @@ public class AnalyzerTests
     }
 
     [Fact]
-    public void UsernamesThatDoNotMirror_AreAViolation_UnlessAnIceRestartChangedBothUfrags()
+    public void Usernames_that_do_not_mirror_are_a_violation_unless_an_ice_restart_changed_both_ufrags()
     {
         static bool Mirrors(AnalysisReport report) => !report.Violations.Any(v => v.Name == "username-not-remote-local");
         // RFC 8445 §7.2.2: "RFRAG:LFRAG" one way, "LFRAG:RFRAG" the other.

@@ -78,7 +78,7 @@ public sealed class CaptureFormatTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void EveryFormat_GivesTheFrameAndItsTime(string name, bool nanoseconds)
+    public void Every_format_gives_the_frame_and_its_time(string name, bool nanoseconds)
     {
         var little = nanoseconds ? NanosecondPcap() : MicrosecondPcap();
         var pcap = Write(name.Replace(".pcapng", ".pcap"), name.Contains("-big") ? BigEndian(little) : little);
@@ -95,7 +95,7 @@ public sealed class CaptureFormatTests : IDisposable
     }
 
     [Fact]
-    public void CutShortFile_StopsWithLibpcapsReason()
+    public void Cut_short_file_stops_with_libpcaps_reason()
     {
         var path = Write("cut.pcap", MicrosecondPcap()[..^10]);
         var capture = CaptureFile.Read(path);
@@ -105,7 +105,7 @@ public sealed class CaptureFormatTests : IDisposable
     }
 
     [Fact]
-    public void TimestampPastTheYear9999_StopsWithAClearError()
+    public void Timestamp_past_the_year_9999_stops_with_a_clear_error()
     {
         var pcapng = File.ReadAllBytes(Pcapng(Write("far.pcap", MicrosecondPcap())));
         // The Enhanced Packet Block (type 6): interface ID (4) then the timestamp's upper 32 bits, in microseconds here.
@@ -122,7 +122,7 @@ public sealed class CaptureFormatTests : IDisposable
     }
 
     [Fact]
-    public void NotACapture_IsRefused()
+    public void Not_a_capture_is_refused()
     {
         var path = Write("zeros.pcap", new byte[40]);
         var error = Assert.Throws<CaptureException>(() => CaptureFile.Read(path));

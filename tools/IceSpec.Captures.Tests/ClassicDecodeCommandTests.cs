@@ -26,7 +26,7 @@ public class ClassicDecodeCommandTests
             .Select(a => a.GetProperty("value").GetString()).FirstOrDefault();
 
     [Fact]
-    public void Json_LabelsEveryMessageClassic_WithA32DigitIdAndNoFingerprintCheck()
+    public void Json_labels_every_message_classic_with_a_32_digit_id_and_no_fingerprint_check()
     {
         var (code, output, _) = Run("decode", Stund, "--json");
 
@@ -50,7 +50,7 @@ public class ClassicDecodeCommandTests
     }
 
     [Fact]
-    public void Text_SaysClassicStunOnTheHeaderLine()
+    public void Text_says_classic_stun_on_the_header_line()
     {
         var (code, output, _) = Run("decode", Stund);
         Assert.Equal(ExitCodes.Ok, code);
@@ -60,7 +60,7 @@ public class ClassicDecodeCommandTests
     }
 
     [Fact]
-    public void Filters_TransactionOf32Digits_AndMethod()
+    public void Filters_transaction_of_32_digits_and_method()
     {
         var first = Json(Run("decode", Stund, "--json").Out)[0].GetProperty("transactionId").GetString()!;
 
@@ -75,7 +75,7 @@ public class ClassicDecodeCommandTests
     }
 
     [Fact]
-    public void Hex_ClassicMessage_IsDecodedAsClassic_AndAnRfc5389OneIsNot()
+    public void Hex_classic_message_is_decoded_as_classic_and_an_rfc5389_one_is_not()
     {
         var (code, output, _) = Run("decode", "0001000801b06d10539e9c4b3fbbe11742941e7a0003000400000000", "--json");
         Assert.Equal(ExitCodes.Ok, code);

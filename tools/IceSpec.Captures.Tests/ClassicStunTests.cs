@@ -42,7 +42,7 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void ACookielessBindingRequest_IsClassic()
+    public void A_cookieless_binding_request_is_classic()
     {
         Assert.True(ClassicStun.IsClassic(Classic(0x0001, 7)));
         Assert.True(ClassicStun.IsClassic(Classic(0x0001, 7, (0x0003, [0, 0, 0, 6]))));
@@ -57,16 +57,16 @@ public class ClassicStunTests
     [InlineData((ushort)0x0002)]
     [InlineData((ushort)0x0102)]
     [InlineData((ushort)0x0112)]
-    public void EveryRfc3489MessageType_IsClassic(ushort type) => Assert.True(ClassicStun.IsClassic(Classic(type, 1)));
+    public void Every_rfc3489_message_type_is_classic(ushort type) => Assert.True(ClassicStun.IsClassic(Classic(type, 1)));
 
     [Theory]
     [InlineData((ushort)0x0011)] // a Binding indication: RFC 5389 only
     [InlineData((ushort)0x0003)] // Allocate request: TURN, never cookie-less
     [InlineData((ushort)0x4001)] // a ChannelData-like first byte
-    public void OtherMessageTypes_AreNotClassic(ushort type) => Assert.False(ClassicStun.IsClassic(Classic(type, 1)));
+    public void Other_message_types_are_not_classic(ushort type) => Assert.False(ClassicStun.IsClassic(Classic(type, 1)));
 
     [Fact]
-    public void AnRfc5389Message_IsNotClassic()
+    public void An_rfc5389_message_is_not_classic()
     {
         var withCookie = Frames.Stun(0x0001, 3, (0x0024, [0, 0, 0, 1]));
         Assert.True(IceSpec.Stun.StunMessage.LooksLikeStun(withCookie));
@@ -74,11 +74,11 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void ACookielessMessageWithFingerprint_IsNotClassic() =>
+    public void A_cookieless_message_with_fingerprint_is_not_classic() =>
         Assert.False(ClassicStun.IsClassic(Classic(0x0101, 7, (0x0001, [0, 1, 0xC3, 0x50, 10, 0, 0, 1]), (0x8028, [1, 2, 3, 4]))));
 
     [Fact]
-    public void ALengthThatIsNotTheRestOfTheDatagram_IsNotClassic()
+    public void A_length_that_is_not_the_rest_of_the_datagram_is_not_classic()
     {
         var message = Classic(0x0001, 7, (0x0003, [0, 0, 0, 0]));
         Assert.False(ClassicStun.IsClassic(message.Concat(new byte[4]).ToArray())); // 4 bytes after the message
@@ -89,7 +89,7 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void AttributesThatDoNotFillTheBodyExactly_AreNotClassic()
+    public void Attributes_that_do_not_fill_the_body_exactly_are_not_classic()
     {
         var message = Classic(0x0001, 7, (0x0003, [0, 0, 0, 0]));
         BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(22), 8); // CHANGE-REQUEST claims 8 bytes of a 4-byte body
@@ -102,7 +102,7 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void RandomPayloads_WithARequestTypeButAWrongLength_AreNotClassic()
+    public void Random_payloads_with_a_request_type_but_a_wrong_length_are_not_classic()
     {
         var random = new Random(3489);
         for (var i = 0; i < 10_000; i++)
@@ -117,7 +117,7 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void StundsXorMappedAddress_IsXoredWithTheFirst32BitsOfTheId_AndEqualsMappedAddress()
+    public void Stunds_xor_mapped_address_is_xored_with_the_first_32_bits_of_the_id_and_equals_mapped_address()
     {
         var id = StundResponse.AsSpan(4, 16);
         var attributes = ClassicStun.Attributes(StundResponse);
@@ -133,7 +133,7 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void ErrorCodeAndChangeRequest_AreDescribed()
+    public void Error_code_and_change_request_are_described()
     {
         var error = ClassicStun.Attributes(Coturn420)[0];
         Assert.Equal("420 Unknown attribute: TURN server was configured without RFC 5780 support", ClassicStun.Describe(error.Type, error.Value, Coturn420.AsSpan(4, 16)));
@@ -141,7 +141,7 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void Decoder_KeepsClassicDatagramsAsClassicStun_AndSkipsLookalikes()
+    public void Decoder_keeps_classic_datagrams_as_classic_stun_and_skips_lookalikes()
     {
         var bad = (byte[])StundRequest.Clone();
         bad[3] = 12; // length no longer the rest of the datagram
@@ -156,7 +156,7 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void Analyzer_PairsClassicRequestAndResponseBy16ByteId_EvenFromAnotherAddress()
+    public void Analyzer_pairs_classic_request_and_response_by_16_byte_id_even_from_another_address()
     {
         var analyzer = new CaptureAnalyzer(new CaptureCredentials());
         var t = DateTime.UnixEpoch;

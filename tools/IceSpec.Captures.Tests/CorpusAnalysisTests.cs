@@ -33,7 +33,7 @@ public class CorpusAnalysisTests
 
     [Theory]
     [MemberData(nameof(Captures))]
-    public void AnalysisMatchesTheExpectedFile(string capture)
+    public void Analysis_matches_the_expected_file(string capture)
     {
         var expectedPath = Base(capture) + ".expected.json";
         Assert.True(File.Exists(expectedPath), $"{capture} has no expected analysis {expectedPath}");
@@ -47,7 +47,7 @@ public class CorpusAnalysisTests
 
     [Theory]
     [MemberData(nameof(Captures))]
-    public void BrokenCapturesBreakExactlyOneNamedRule_RealOnesNone(string capture)
+    public void Broken_captures_break_exactly_one_named_rule_real_ones_none(string capture)
     {
         var (_, report) = Analyze(capture);
         var names = report.GetProperty("violations").EnumerateArray()
@@ -66,7 +66,7 @@ public class CorpusAnalysisTests
     }
 
     [Fact]
-    public void TheCorpusHasRealLibniceAndAioiceSessionsAndTenBrokenCaptures()
+    public void The_corpus_has_real_libnice_and_aioice_sessions_and_ten_broken_captures()
     {
         var names = CaptureNames();
         Assert.Contains("libnice-aggressive.pcapng", names);
@@ -77,7 +77,7 @@ public class CorpusAnalysisTests
     }
 
     [Fact]
-    public void TheCorpusHasClassicStunCapturesAndNatLabCells_EachLabCaptureUnder1MB()
+    public void The_corpus_has_classic_stun_captures_and_nat_lab_cells_each_lab_capture_under_1_MB()
     {
         var names = CaptureNames();
         foreach (var server in new[] { "coturn", "icespec", "stund" }) Assert.Contains($"classic-stun-{server}.pcapng", names);

@@ -14,7 +14,7 @@ public class CorruptCaptureTests
 
     [Theory]
     [MemberData(nameof(Captures))]
-    public void RandomlyCorruptedCapture_IsDecodedAndAnalysedWithoutCrashing(string name)
+    public void Randomly_corrupted_capture_is_decoded_and_analysed_without_crashing(string name)
     {
         var original = File.ReadAllBytes(Path.Combine(Frames.Pcaps, name));
         var random = new Random(name.Sum(c => c) ^ 20261124); // the same flips on every run

@@ -33,7 +33,7 @@ public class CredentialTests
     private static string[] Integrity(List<JsonElement> messages) => messages.Select(m => m.GetProperty("integrity").GetString()!).ToArray();
 
     [Fact]
-    public void IceChecksAndResponses_AreVerifiedWithTheReceivingAgentsPassword()
+    public void Ice_checks_and_responses_are_verified_with_the_receiving_agents_password()
     {
         using var file = new TempFile(".pcap");
         Frames.WritePcap(file.Path, IceExchange());
@@ -47,7 +47,7 @@ public class CredentialTests
     }
 
     [Fact]
-    public void OnlyOneAgentsPassword_LeavesTheOtherDirectionWithNoKey()
+    public void Only_one_agents_password_leaves_the_other_direction_with_no_key()
     {
         using var file = new TempFile(".pcap");
         Frames.WritePcap(file.Path, IceExchange());
@@ -57,7 +57,7 @@ public class CredentialTests
     }
 
     [Fact]
-    public void SwappedPasswords_FailIntegrity()
+    public void Swapped_passwords_fail_integrity()
     {
         using var file = new TempFile(".pcap");
         Frames.WritePcap(file.Path, IceExchange());
@@ -69,7 +69,7 @@ public class CredentialTests
     [Theory]
     [InlineData("coturn-uclient-udp.pcap")]
     [InlineData("coturn-uclient-tcp.pcap")]
-    public void TurnUser_VerifiesCoturnsCapture_FromTheOptionAndFromAFile(string name)
+    public void Turn_user_verifies_coturns_capture_from_the_option_and_from_a_file(string name)
     {
         var path = Path.Combine(Frames.Pcaps, name);
         var (code, messages, _) = Decode(path, "--turn-user", "alice:example.org:secret");
@@ -91,7 +91,7 @@ public class CredentialTests
     [InlineData("--ice-credentials", "a:b:c", "is not ufrag:password")]
     [InlineData("--turn-user", "alice:secret", "is not user:realm:password")]
     [InlineData("--credentials", "/nonexistent/creds", "--credentials: /nonexistent/creds")]
-    public void BadCredentialOptions_AreUsageErrors(string option, string value, string message)
+    public void Bad_credential_options_are_usage_errors(string option, string value, string message)
     {
         var (code, _, err) = Decode(Path.Combine(Frames.Pcaps, "coturn-stunclient.pcap"), option, value);
         Assert.Equal(ExitCodes.Usage, code);
@@ -99,7 +99,7 @@ public class CredentialTests
     }
 
     [Fact]
-    public void CredentialsFile_BadLine_NamesFileAndLine()
+    public void Credentials_file_bad_line_names_file_and_line()
     {
         using var file = new TempFile(".credentials");
         File.WriteAllText(file.Path, "ice-credentials a:b\nturn-password x\n");

@@ -28,7 +28,7 @@ public class DecodeCaptureCommandTests
     [Theory]
     [InlineData("coturn-uclient-udp.pcap")]
     [InlineData("coturn-uclient-tcp.pcap")]
-    public void CoturnCapture_EveryAuthenticatedMessageVerifiesWithAliceLongTermMd5(string name)
+    public void Coturn_capture_every_authenticated_message_verifies_with_alice_long_term_md5(string name)
     {
         var (code, output, _) = Run(["decode", Path.Combine(Frames.Pcaps, name), "--json", .. LongTerm]);
 
@@ -43,7 +43,7 @@ public class DecodeCaptureCommandTests
     }
 
     [Fact]
-    public void WrongPassword_FailsIntegrity()
+    public void Wrong_password_fails_integrity()
     {
         var (code, output, _) = Run("decode", Udp, "--username", "alice", "--realm", "example.org", "--password", "wrong");
         Assert.Equal(ExitCodes.Failed, code);
@@ -51,7 +51,7 @@ public class DecodeCaptureCommandTests
     }
 
     [Fact]
-    public void Text_PrefixesEachMessageWithFrameTimeTransportAndAddresses()
+    public void Text_prefixes_each_message_with_frame_time_transport_and_addresses()
     {
         var (code, output, _) = Run("decode", Tcp);
         Assert.Equal(ExitCodes.Ok, code);
@@ -62,7 +62,7 @@ public class DecodeCaptureCommandTests
     }
 
     [Fact]
-    public void Json_HasTheCaptureFieldsFirstThenTheDecodeFields()
+    public void Json_has_the_capture_fields_first_then_the_decode_fields()
     {
         var (_, output, _) = Run("decode", Udp, "--json");
         var first = Json(output)[0];
@@ -73,7 +73,7 @@ public class DecodeCaptureCommandTests
     }
 
     [Fact]
-    public void Filters_MethodTransactionPortAddress()
+    public void Filters_method_transaction_port_address()
     {
         var all = Json(Run("decode", Udp, "--json").Out);
 
@@ -102,7 +102,7 @@ public class DecodeCaptureCommandTests
     }
 
     [Fact]
-    public void BadFilterValues_AreUsageErrors()
+    public void Bad_filter_values_are_usage_errors()
     {
         Assert.Equal(ExitCodes.Usage, Run("decode", Udp, "--address", "not-an-ip").Code);
         Assert.Equal(ExitCodes.Usage, Run("decode", Udp, "--transaction", "abc").Code);
@@ -110,7 +110,7 @@ public class DecodeCaptureCommandTests
     }
 
     [Fact]
-    public void MissingFile_IsExit2WithAClearMessage()
+    public void Missing_file_is_exit_2_with_a_clear_message()
     {
         var (code, _, err) = Run("decode", "/nonexistent/file.pcap");
         Assert.Equal(ExitCodes.Usage, code);
@@ -118,7 +118,7 @@ public class DecodeCaptureCommandTests
     }
 
     [Fact]
-    public void NotACapture_IsExit2WithAClearMessage()
+    public void Not_a_capture_is_exit_2_with_a_clear_message()
     {
         var path = Path.Combine(Path.GetTempPath(), $"icespec-{Guid.NewGuid():N}.pcap");
         File.WriteAllText(path, "this is not a capture file, just some text long enough to have a header\n");
@@ -135,7 +135,7 @@ public class DecodeCaptureCommandTests
     }
 
     [Fact]
-    public void TruncatedCapture_PrintsWhatWasReadThenExit2()
+    public void Truncated_capture_prints_what_was_read_then_exit_2()
     {
         var bytes = File.ReadAllBytes(Udp);
         var path = Path.Combine(Path.GetTempPath(), $"icespec-{Guid.NewGuid():N}.pcap");

@@ -16,7 +16,7 @@ public class DecoderTests
     private static byte[] BindSuccess(byte id) => Frames.Stun(0x0109, id);
 
     [Fact]
-    public void Tcp_MessagesSplitAcrossSegments_AreReassembled()
+    public void Tcp_messages_split_across_segments_are_reassembled()
     {
         var stream = Binding(1).Concat(Binding(2)).ToArray(); // 2 × 44 bytes
         uint isn = 0xFFFF_FFF0; // the sequence number wraps inside the stream
@@ -36,7 +36,7 @@ public class DecoderTests
     }
 
     [Fact]
-    public void Tcp_OutOfOrderAndRetransmittedSegments_AreReassembledOnce()
+    public void Tcp_out_of_order_and_retransmitted_segments_are_reassembled_once()
     {
         var stream = Binding(1).Concat(Binding(2)).ToArray();
         var messages = Frames.Decode(
@@ -53,7 +53,7 @@ public class DecoderTests
     }
 
     [Fact]
-    public void Tcp_ChannelData_IsCutWithItsPadding()
+    public void Tcp_channel_data_is_cut_with_its_padding()
     {
         var stream = BindRequest(7, 0x4001).Concat(Binding(8)).ToArray();
         var back = BindSuccess(7);
@@ -73,7 +73,7 @@ public class DecoderTests
     }
 
     [Fact]
-    public void Tcp_Rfc4571FramedStun_IceTcp_IsCutFrameByFrame()
+    public void Tcp_rfc4571_framed_stun_ice_tcp_is_cut_frame_by_frame()
     {
         // RFC 6544 §3: ICE-TCP frames every packet with RFC 4571's 16-bit length; RTP frames in between are skipped.
         static byte[] Framed(byte[] packet) => [(byte)(packet.Length >> 8), (byte)packet.Length, .. packet];
@@ -89,7 +89,7 @@ public class DecoderTests
     }
 
     [Fact]
-    public void Tcp_AStreamThatIsNotStun_IsGivenUp()
+    public void Tcp_a_stream_that_is_not_stun_is_given_up()
     {
         var http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
         var messages = Frames.Decode(
@@ -99,7 +99,7 @@ public class DecoderTests
     }
 
     [Fact]
-    public void Udp_ChannelData_IsRecognisedOnlyAfterItsChannelBindSucceeded()
+    public void Udp_channel_data_is_recognised_only_after_its_channel_bind_succeeded()
     {
         var data = Frames.ChannelData(0x4000, 8, padded: false);
         var messages = Frames.Decode(
@@ -119,7 +119,7 @@ public class DecoderTests
     }
 
     [Fact]
-    public void Udp_AnErrorResponseToChannelBind_BindsNothing()
+    public void Udp_an_error_response_to_channel_bind_binds_nothing()
     {
         var data = Frames.ChannelData(0x4000, 8, padded: false);
         var messages = Frames.Decode(
@@ -130,7 +130,7 @@ public class DecoderTests
     }
 
     [Fact]
-    public void Udp_StunIsFoundOnAnyPort_AndOtherTrafficIsNot()
+    public void Udp_stun_is_found_on_any_port_and_other_traffic_is_not()
     {
         var a = IPEndPoint.Parse("192.0.2.1:9");
         var b = IPEndPoint.Parse("192.0.2.2:53");
@@ -146,7 +146,7 @@ public class DecoderTests
     }
 
     [Fact]
-    public void IPv6_UdpAndTcp()
+    public void IPv6_udp_and_tcp()
     {
         var c = IPEndPoint.Parse("[2001:db8::1]:40000");
         var s = IPEndPoint.Parse("[2001:db8::2]:3478");
@@ -162,7 +162,7 @@ public class DecoderTests
     }
 
     [Fact]
-    public void APcapWrittenBySharpPcap_IsReadBack()
+    public void A_pcap_written_by_SharpPcap_is_read_back()
     {
         var path = Path.Combine(Path.GetTempPath(), $"icespec-{Guid.NewGuid():N}.pcap");
         try

@@ -40,7 +40,7 @@ public class DiagnosisCorpusTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void FindingsAreTheExpectedOnes(string name)
+    public void Findings_are_the_expected_ones(string name)
     {
         var (expected, diagnosis) = Diagnose(name);
         Assert.False(string.IsNullOrWhiteSpace(expected.Reviewed), $"{name}: expected.json says nothing of what was reviewed in the frames");

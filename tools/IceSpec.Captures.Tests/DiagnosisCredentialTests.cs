@@ -52,7 +52,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void CorpusCaseGivesItsExpectedFindings(string name)
+    public void Corpus_case_gives_its_expected_findings(string name)
     {
         var folder = Path.Combine(Corpus, name);
         var expected = Load(folder);
@@ -89,11 +89,11 @@ public sealed class DiagnosisCredentialTests : IDisposable
     private static bool Is(JsonObject line, string command) => (string?)line["command"] == command;
 
     [Fact]
-    public void TheCleanSessionUndoctoredHasNoSignallingFinding() =>
+    public void The_clean_session_undoctored_has_no_signalling_finding() =>
         Assert.Empty(Doctored("controlled.jsonl", Same).Findings);
 
     [Fact]
-    public void ACandidateWithheldFromThePeerIsNotSignalled()
+    public void A_candidate_withheld_from_the_peer_is_not_signalled()
     {
         // libnice is told IceSpec's credentials without its candidate: IceSpec's checks come from an address libnice never got.
         var diagnosis = Doctored("controlled.jsonl", l => [Is(l, "remote-description") ? With(l, "candidates", new JsonArray()) : l]);
@@ -104,7 +104,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void ACandidateGivenTwoSecondsLateIsSignalledLate()
+    public void A_candidate_given_two_seconds_late_is_signalled_late()
     {
         // IceSpec gets libnice's description without candidates, and the candidate 2 s later: libnice's check (frame 3) came first.
         var diagnosis = Doctored("controlling.jsonl", l => !Is(l, "remote-description") ? [l] :
@@ -119,14 +119,14 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void AHalfSecondWithinTheThresholdIsNotLate()
+    public void A_half_second_within_the_threshold_is_not_late()
     {
         var diagnosis = Doctored("controlling.jsonl", l => [Is(l, "remote-description") ? With(l, "sentAt", Later((string)l["sentAt"]!, 0.2)) : l]);
         Assert.DoesNotContain(diagnosis.Findings, f => f.Kind == "candidate-signalled-late");
     }
 
     [Fact]
-    public void ADescriptionWithoutEndOfCandidatesIsFound()
+    public void A_description_without_end_of_candidates_is_found()
     {
         var diagnosis = Doctored("controlled.jsonl", l => [Is(l, "remote-description") ? With(l, "end-of-candidates", false) : l]);
         var finding = Assert.Single(diagnosis.Findings);
@@ -136,7 +136,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void ACheckToAnAddressNeverSignalledIsFound()
+    public void A_check_to_an_address_never_signalled_is_found()
     {
         // IceSpec is told libnice is at port 9 (a discard port nobody listens on): its checks to libnice's real port are unexplained.
         var diagnosis = Doctored("controlling.jsonl", l => [Is(l, "remote-description")
@@ -147,7 +147,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void TheWrongPasswordFindingRestsOnTheSignalledPassword()
+    public void The_wrong_password_finding_rests_on_the_signalled_password()
     {
         // Without the signalling, the password IceSpec was given is unknown: the failure is one no known password explains.
         var folder = Path.Combine(Corpus, "sig-wrong-password");
@@ -160,7 +160,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void TheStalePasswordFindingNeedsTheEarlierGeneration()
+    public void The_stale_password_finding_needs_the_earlier_generation()
     {
         // The credentials and the signalling without the first generation: nothing known verifies libnice's checks any more.
         var folder = Path.Combine(Corpus, "sig-restart-stale-password");
@@ -191,7 +191,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void ChecksSignedWithTheSendersOwnPasswordAreSwappedCredentials()
+    public void Checks_signed_with_the_senders_own_password_are_swapped_credentials()
     {
         var swapped = Exchange(null,
             (Left, Right, IceMessages.Check(1, "rfrg:lfrg", LeftPassword, controlling: true)),
@@ -208,7 +208,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void AnAnswerSignedWithNoKnownPasswordFailsIntegrity()
+    public void An_answer_signed_with_no_known_password_fails_integrity()
     {
         var diagnosis = Exchange(null,
             (Left, Right, IceMessages.Check(1, "rfrg:lfrg", RightPassword, controlling: true)),
@@ -218,7 +218,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void ABadRequestAnswerIsFound()
+    public void A_bad_request_answer_is_found()
     {
         var diagnosis = Exchange(null,
             (Left, Right, IceMessages.Check(1, "rfrg:lfrg", RightPassword, controlling: true)),
@@ -229,7 +229,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void AUsernameWithTheSendersUfragFirstIsNamedWhenTheAnswersTellWhoIsWho()
+    public void A_username_with_the_senders_ufrag_first_is_named_when_the_answers_tell_who_is_who()
     {
         // Right writes lfrg:rfrg to Left (correct); Left writes lfrg:rfrg to Right too (its own ufrag first). Each answers with its own password.
         var diagnosis = Exchange(null,
@@ -243,7 +243,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void A487WithoutASwitchIsAnUnresolvedConflict()
+    public void A_487_without_a_switch_is_an_unresolved_conflict()
     {
         var unresolved = Exchange(null,
             (Left, Right, IceMessages.Check(1, "rfrg:lfrg", RightPassword, controlling: true, tieBreaker: 1)),
@@ -263,7 +263,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void AnAgentThatSwitchesWithout487ResolvedTheConflict()
+    public void An_agent_that_switches_without_487_resolved_the_conflict()
     {
         // Right, controlling with the smaller tie-breaker, answers Left's controlling check and switches (RFC 8445 §7.3.1.1).
         var diagnosis = Exchange(null,
@@ -277,7 +277,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void TwoControlledAgentsWithout487AreFound()
+    public void Two_controlled_agents_without_487_are_found()
     {
         var diagnosis = Exchange(null,
             (Left, Right, IceMessages.Check(1, "rfrg:lfrg", RightPassword, controlling: false, tieBreaker: 1)),
@@ -289,7 +289,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void AnSdpPasswordVerifiesAndItsCandidatesAreCompared()
+    public void An_sdp_password_verifies_and_its_candidates_are_compared()
     {
         // Right's SDP, given to Left, names 10.0.0.2:7000 only; Right checks from :6000 (an mDNS-hidden host would look so): a note.
         var sdp = Path.Combine(_directory, "right.sdp");
@@ -314,7 +314,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void AnAdapterLogGivesTheOwnAgentAndTheToldPeerWithTimes()
+    public void An_adapter_log_gives_the_own_agent_and_the_told_peer_with_times()
     {
         var agents = SignallingReader.Read(new SignallingInput("a", Path.Combine(Corpus, "sig-trickled-late", "controlling.jsonl")));
         var own = Assert.Single(agents, a => a.View == SignalledView.Own);
@@ -328,7 +328,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void AnSdpWithTrickleAndNoEndOfCandidatesIsOpen()
+    public void An_sdp_with_trickle_and_no_end_of_candidates_is_open()
     {
         var path = Write("t.sdp", "a=ice-options:trickle\na=ice-ufrag:abcd\na=ice-pwd:0123456789012345678901\na=candidate:1 1 udp 1 192.0.2.1 9 typ host\n");
         var agent = Assert.Single(SignallingReader.Read(new SignallingInput("t", path)));
@@ -350,7 +350,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     [InlineData("bad.sdp", "v=0\na=ice-ufrag:abcd\na=ice-pwd:0123456789012345678901\na=candidate:1 1 udp 1 192.0.2.1 99999 typ host\n", "bad.sdp:4: ")]
     [InlineData("bad.sdp", "v=0\na=candidate:1 1 udp 1 192.0.2.1 9 typ host\n", "bad.sdp: a=ice-ufrag missing")]
     [InlineData("bad.sdp", "v=0\ns=-\n", "bad.sdp: no a=ice-ufrag and a=ice-pwd")]
-    public void ABadLineIsAnErrorNamingTheFileAndLine(string name, string text, string message)
+    public void A_bad_line_is_an_error_naming_the_file_and_line(string name, string text, string message)
     {
         var path = Write(name, text);
         var error = Assert.Throws<SignallingException>(() => SignallingReader.Read(new SignallingInput("x", path)));
@@ -358,7 +358,7 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
-    public void TheCliReadsSignallingAndRejectsABadFile()
+    public void The_cli_reads_signalling_and_rejects_a_bad_file()
     {
         var folder = Path.Combine(Corpus, "sig-wrong-password");
         var output = new StringWriter();

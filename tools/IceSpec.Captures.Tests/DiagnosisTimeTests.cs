@@ -121,7 +121,7 @@ public sealed class DiagnosisTimeTests : IDisposable
         Assert.True(!diagnosis.Findings.Any(f => Mine.Contains(f.Kind)), string.Join("\n", diagnosis.Findings.Select(f => $"{f.Kind}: {f.Verdict}")));
 
     [Fact]
-    public void CleanSessionHasPhasesAndNoTimeOrLivenessFinding()
+    public void Clean_session_has_phases_and_no_time_or_liveness_finding()
     {
         var session = Session.Connected();
         for (var s = 5; s <= 40; s += 5) session.Exchange(25 + s * 1000, L, R).Exchange(26 + s * 1000 + 500, R, L);
@@ -142,7 +142,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void NominationDelayedFiresBeyondThreeTaOnly()
+    public void Nomination_delayed_fires_beyond_three_ta_only()
     {
         var late = Assert.Single(Kind(Diagnose(Session.Connected(nominateAfter: 600)), "nomination-delayed"));
         Assert.Equal("RFC 8445 §8.1.1", late.Section);
@@ -153,7 +153,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void RetransmissionsFireWhenASuccessCameOnlyAfterOne()
+    public void Retransmissions_fire_when_a_success_came_only_after_one()
     {
         // L's check lost once: sent at 2 and 502 ms, answered at 503 ms.
         var lossy = new Session().Exchange(0, R, L).Check(2, 50, L, R, lost: true).Check(502, 50, L, R).Success(503, 50, R, L).Exchange(600, L, R, useCandidate: true);
@@ -186,7 +186,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void PacingFindingsFireOutsideTa()
+    public void Pacing_findings_fire_outside_ta()
     {
         var fast = Assert.Single(Kind(Diagnose(FourPairs(0.2)), "checks-paced-too-fast"));
         Assert.Equal("RFC 8445 §14.2", fast.Section);
@@ -199,7 +199,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void SlowFirstAnswerFiresWhenTheReceiverHeldTheCheck()
+    public void Slow_first_answer_fires_when_the_receiver_held_the_check()
     {
         Session Held(double answerAfter) => new Session().Check(0, 60, R, L).Success(answerAfter, 60, L, R).Exchange(answerAfter + 2, L, R, useCandidate: true);
         var slow = Assert.Single(Kind(Diagnose(Held(300)), "slow-first-answer"));
@@ -209,7 +209,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void ChecksHeldBackByGatheringFiresWhenChecksFollowASlowGathering()
+    public void Checks_held_back_by_gathering_fires_when_checks_follow_a_slow_gathering()
     {
         // L's STUN server never answers: 0, 500, 1500 ms, given up ~3.5 s; the checks start right after.
         Session Gathering(bool answered, double checksAt)
@@ -242,7 +242,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void ConsentLostFiresWhenChecksGoUnansweredToTheEnd()
+    public void Consent_lost_fires_when_checks_go_unanswered_to_the_end()
     {
         var lost = Assert.Single(Kind(Diagnose(Consent(answeredUntil: 6000, dataUntil: 35_000)), "consent-lost"));
         Assert.Equal(FindingSeverity.Cause, lost.Severity);
@@ -263,7 +263,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void ConsentIntervalFiresOutsideFourToSixSeconds()
+    public void Consent_interval_fires_outside_four_to_six_seconds()
     {
         var fast = Assert.Single(Kind(Diagnose(Consent(every: 2000, until: 12_000)), "consent-interval"));
         Assert.Contains("every 2.00 s on average", fast.Verdict);
@@ -272,7 +272,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void KeepaliveGapFiresBeyondTr()
+    public void Keepalive_gap_fires_beyond_tr()
     {
         Session Quiet(double gap) => Session.Connected().Data(34 + gap, L, R).Data(35 + gap, R, L);
         var gap = Diagnose(Quiet(20_000));
@@ -282,7 +282,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void IceRestartIsTheSameAgentWithANewUfrag()
+    public void Ice_restart_is_the_same_agent_with_a_new_ufrag()
     {
         Session Restart(bool works)
         {
@@ -307,14 +307,14 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void TheCorpusShowsEveryFindingOnARealCaptureAndNoneOnTheCleanOnes()
+    public void The_corpus_shows_every_finding_on_a_real_capture_and_none_on_the_clean_ones()
     {
         var expected = Directory.GetDirectories(Path.Combine(Frames.Pcaps, "diagnose"))
             .Where(d => File.Exists(Path.Combine(d, "expected.json")))
             .SelectMany(d => System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(d, "expected.json"))).RootElement.GetProperty("findings").EnumerateArray()
                 .Select(f => f.GetProperty("kind").GetString()!)).ToHashSet();
         // checks-paced-slowly: no agent at hand paces its checks slower than Ta (pion's ticker sends every pair at once);
-        // it is shown on the synthetic session of PacingFindingsFireOutsideTa only.
+        // it is shown on the synthetic session of Pacing_findings_fire_outside_ta only.
         foreach (var kind in Mine.Where(k => k != "checks-paced-slowly")) Assert.Contains(kind, expected);
         // The real clean captures of pcaps/ (third-party stacks and IceSpec with no higher-priority pair to wait for).
         foreach (var name in new[] { "libnice-aggressive", "libnice-regular", "libnice-role-conflict", "libnice-tcp", "aioice", "icespec-libnice" })
@@ -326,7 +326,7 @@ public sealed class DiagnosisTimeTests : IDisposable
     }
 
     [Fact]
-    public void PhasesOfTheLossyCellShowWhereTheTimeWent()
+    public void Phases_of_the_lossy_cell_show_where_the_time_went()
     {
         var (_, diagnosis) = DiagnosisCorpusTests.Diagnose("time-lossy-30");
         var controlling = Assert.Single(diagnosis.Phases, p => p.Role == "controlling");

@@ -75,7 +75,7 @@ public sealed class DiagnosisTurnTests : IDisposable
 
     [Theory]
     [MemberData(nameof(CleanCaptures))]
-    public void ACleanCapture_HasNoTurnFinding(string capture)
+    public void A_clean_capture_has_no_turn_finding(string capture)
     {
         var path = Path.Combine(Frames.Pcaps, capture);
         var credentials = new CaptureCredentials();
@@ -88,7 +88,7 @@ public sealed class DiagnosisTurnTests : IDisposable
     // ---- 401 loop -----------------------------------------------------------------------------------------------
 
     [Fact]
-    public void WrongPassword_SaysWhetherTheGivenPasswordVerifiesTheRequests()
+    public void Wrong_password_says_whether_the_given_password_verifies_the_requests()
     {
         var path = Case("turn-icespec-wrong-password");
         // The server's password (the corpus' credentials): the client's requests fail with it — the client is wrong.
@@ -109,7 +109,7 @@ public sealed class DiagnosisTurnTests : IDisposable
     }
 
     [Fact]
-    public void A401ToTheFirstRequest_IsTheChallenge_NotARejection()
+    public void A_401_to_the_first_request_is_the_challenge_not_a_rejection()
     {
         // Seeded: the wrong-password capture cut after the challenge (frames 1-2) is a clean start; with the first
         // rejected request and its 401 it is a finding.
@@ -121,7 +121,7 @@ public sealed class DiagnosisTurnTests : IDisposable
     // ---- 438 ------------------------------------------------------------------------------------------------------
 
     [Fact]
-    public void A438_IsAFinding_OnlyWhenTheNewNonceIsNeverUsed()
+    public void A_438_is_a_finding_only_when_the_new_nonce_is_never_used()
     {
         var retried = Case("turn-coturn-stale-nonce-retried");
         Assert.Empty(Turn(retried));
@@ -134,7 +134,7 @@ public sealed class DiagnosisTurnTests : IDisposable
     // ---- 437: lost vs too late ------------------------------------------------------------------------------------
 
     [Fact]
-    public void A437_WithinTheLifetime_IsALostAllocation_AfterIt_ALateRefresh()
+    public void A_437_within_the_lifetime_is_a_lost_allocation_after_it_a_late_refresh()
     {
         var restart = Case("turn-icespec-restart");
         var lost = Assert.Single(Turn(restart));
@@ -149,7 +149,7 @@ public sealed class DiagnosisTurnTests : IDisposable
     }
 
     [Fact]
-    public void ALateClosingRefresh_IsADefect_ALateRefreshThatLostTheAllocation_ACause()
+    public void A_late_closing_refresh_is_a_defect_a_late_refresh_that_lost_the_allocation_a_cause()
     {
         var closing = Assert.Single(Turn(Path.Combine(Frames.Pcaps, "broken", "coturn-refresh-after-expiry.pcapng"), Credentials("alice:example.org:secret")));
         Assert.Equal(("turn-refresh-too-late", FindingSeverity.Defect), (closing.Kind, closing.Severity));
@@ -162,7 +162,7 @@ public sealed class DiagnosisTurnTests : IDisposable
     // ---- permissions ----------------------------------------------------------------------------------------------
 
     [Fact]
-    public void DataAfterThePermissionsLifetime_IsAnExpiredPermission()
+    public void Data_after_the_permissions_lifetime_is_an_expired_permission()
     {
         // Seeded: the clean session's Send indications (7 on) moved 400 s later, past the 300 s of the permission
         // installed in frame 6 (the Refresh 0 at the end stays within the 600 s allocation).
@@ -174,7 +174,7 @@ public sealed class DiagnosisTurnTests : IDisposable
     }
 
     [Fact]
-    public void DataToARefusedPeer_IsSaidInThe403_DataWithNoPermissionAtAll_IsItsOwnFinding()
+    public void Data_to_a_refused_peer_is_said_in_the_403_data_with_no_permission_at_all_is_its_own_finding()
     {
         var denied = Assert.Single(Turn(Case("turn-coturn-peer-denied")));
         Assert.Equal(("turn-peer-forbidden", "RFC 8656 §10.2"), (denied.Kind, denied.Section));
@@ -186,7 +186,7 @@ public sealed class DiagnosisTurnTests : IDisposable
     }
 
     [Fact]
-    public void ChannelDataBeforeItsChannelBind_IsAnUnboundChannel()
+    public void Channel_data_before_its_channel_bind_is_an_unbound_channel()
     {
         var path = Case("turn-icespec-channel-before-bind");
         var finding = Assert.Single(Turn(path));
@@ -228,7 +228,7 @@ public sealed class DiagnosisTurnTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Refusals))]
-    public void ARefusal_IsNamedByItsCodeAndRequest(ushort method, int code, string kind, string section)
+    public void A_refusal_is_named_by_its_code_and_request(ushort method, int code, string kind, string section)
     {
         var peer = method == TurnMethods.Allocate ? null : Peer;
         var path = Path.Combine(_dir, $"{method}-{code}.pcap");

@@ -17,7 +17,7 @@ public class FragmentTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void FragmentedDatagram_IsReassembledIntoOneMessage_AtTheLastFragment(bool v6)
+    public void Fragmented_datagram_is_reassembled_into_one_message_at_the_last_fragment(bool v6)
     {
         var (client, server) = v6 ? (Client6, Server6) : (Client4, Server4);
         var fragments = Frames.UdpFragments(client, server, BigBinding(1), 512, id: 77);
@@ -33,7 +33,7 @@ public class FragmentTests
     }
 
     [Fact]
-    public void FragmentsOutOfOrderAndDuplicated_StillReassembleOnce()
+    public void Fragments_out_of_order_and_duplicated_still_reassemble_once()
     {
         var f = Frames.UdpFragments(Client4, Server4, BigBinding(3), 400, id: 9);
         var messages = Frames.Decode(f[3], f[1], f[1], f[0], f[2]);
@@ -43,7 +43,7 @@ public class FragmentTests
     }
 
     [Fact]
-    public void InterleavedPacketsWithDifferentIdentifications_AreKeptApart()
+    public void Interleaved_packets_with_different_identifications_are_kept_apart()
     {
         var a = Frames.UdpFragments(Client4, Server4, BigBinding(4), 512, id: 1);
         var b = Frames.UdpFragments(Client4, Server4, BigBinding(5), 512, id: 2);
@@ -52,14 +52,14 @@ public class FragmentTests
     }
 
     [Fact]
-    public void MissingFragment_GivesNoMessage()
+    public void Missing_fragment_gives_no_message()
     {
         var f = Frames.UdpFragments(Client4, Server4, BigBinding(6), 512, id: 3);
         Assert.Empty(Frames.Decode(f[0], f[2]));
     }
 
     [Fact]
-    public void TsharkReassemblesTheSameFragmentsToTheSameMessages()
+    public void Tshark_reassembles_the_same_fragments_to_the_same_messages()
     {
         var path = Path.Combine(Path.GetTempPath(), $"icespec-fragments-{Guid.NewGuid():N}.pcap");
         try

@@ -48,7 +48,7 @@ public class PairMonitorTests
     private static IcePairReport LeftPair(AnalysisReport report) => report.IceSessions.Single().Pairs.Single(p => p.Agent == "lfrg");
 
     [Fact]
-    public void APairThatFailedOnA400_CheckedAgainWithoutACheckFromThePeer_IsRefused()
+    public void A_pair_that_failed_on_a_400_checked_again_without_a_check_from_the_peer_is_refused()
     {
         // RFC 8445 §7.2.5.2.4: the unrecoverable error fails the pair; only a check from the peer (§7.3.1.4) makes it Waiting again.
         var report = Analyze(
@@ -65,7 +65,7 @@ public class PairMonitorTests
     }
 
     [Fact]
-    public void APairThatFailedOnA400_CheckedAgainAfterThePeersCheck_IsNotRefused()
+    public void A_pair_that_failed_on_a_400_checked_again_after_the_peers_check_is_not_refused()
     {
         var report = Analyze(
             (0.0, Left, Right, LeftCheck(1)), (0.1, Right, Left, IceMessages.Error(1, BadRequest, RightPassword)),
@@ -79,7 +79,7 @@ public class PairMonitorTests
     }
 
     [Fact]
-    public void ANewCheckOnAnotherSucceededPairAfterSelection_IsRefusedNamingTheGuards()
+    public void A_new_check_on_another_succeeded_pair_after_selection_is_refused_naming_the_guards()
     {
         // lfrg validates two pairs, nominates the first (RFC 8445 §8.1.1), then checks the second again: no triggered check
         // was queued, it does not nominate, and after selection data (and consent) go on the selected pair only (§12.1).
@@ -100,7 +100,7 @@ public class PairMonitorTests
     }
 
     [Fact]
-    public void ConsentChecksBeforeSelection_ANominationAndConsentChecksAfter_AreNotRefused()
+    public void Consent_checks_before_selection_a_nomination_and_consent_checks_after_are_not_refused()
     {
         // RFC 7675 §5.1 consent checks on a valid pair data may use before selection (RFC 8445 §12.1), the nomination
         // (§8.1.1: the check repeated with USE-CANDIDATE), then consent checks on the selected pair.
@@ -115,7 +115,7 @@ public class PairMonitorTests
     }
 
     [Fact]
-    public void ACheckCancelledByThePeersCheck_ThatIsNeverAnswered_DoesNotFailThePair()
+    public void A_check_cancelled_by_the_peers_check_that_is_never_answered_does_not_fail_the_pair()
     {
         // RFC 8445 §7.3.1.4: the In-Progress transaction is cancelled; the agent "will not treat the lack of response to be a failure".
         var report = Analyze(
@@ -132,7 +132,7 @@ public class PairMonitorTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void AConsentCheckOnTheSelectedPairThatIsNeverAnswered_IsNoPairTransition(bool repeatsUseCandidate)
+    public void A_consent_check_on_the_selected_pair_that_is_never_answered_is_no_pair_transition(bool repeatsUseCandidate)
     {
         // RFC 7675 §5.1: after a mid-call fault consent checks go unanswered and consent expires; the pair stays Succeeded.
         // libnice's consent checks repeat USE-CANDIDATE.
@@ -148,7 +148,7 @@ public class PairMonitorTests
     }
 
     [Fact]
-    public void AnUnansweredCheckOnAPairThatWasNeverValid_StillFailsIt()
+    public void An_unanswered_check_on_a_pair_that_was_never_valid_still_fails_it()
     {
         var report = Analyze((0.0, Left, Right, LeftCheck(1)), (45.0, Right, IPEndPoint.Parse("10.0.0.1:5001"), RightCheck(8)));
         Assert.Empty(report.Violations);
@@ -158,7 +158,7 @@ public class PairMonitorTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void APeersCheckTheAgentAnswersOnlyAfterItsOwnCheck_RetriggersThatCheck(bool answeredAfterTheCheck)
+    public void A_peers_check_the_agent_answers_only_after_its_own_check_retriggers_that_check(bool answeredAfterTheCheck)
     {
         // The peer's check 8 arrives while the pair is Waiting (check 7 retriggered it). When the agent answers it only after
         // sending its triggered check 2, it processed it then: In-Progress, so it cancels 2 and checks again (RFC 8445

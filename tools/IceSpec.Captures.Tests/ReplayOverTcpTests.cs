@@ -29,7 +29,7 @@ public sealed class ReplayOverTcpTests : IAsyncLifetime
     private IPEndPoint Coturn => new(IPAddress.Loopback, _coturn.Target.TcpPort!.Value);
 
     [Fact]
-    public async Task TcpCapture_IsReplayedOverOneTcpConnection()
+    public async Task Tcp_capture_is_replayed_over_one_tcp_connection()
     {
         var client = await ChannelClientAsync("coturn-uclient-tcp.pcap");
         await using var tap = new TcpTap(Coturn);
@@ -47,7 +47,7 @@ public sealed class ReplayOverTcpTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UdpCapture_WithTransportTcp_GoesOverTcp()
+    public async Task Udp_capture_with_transport_tcp_goes_over_tcp()
     {
         var client = await ChannelClientAsync("coturn-uclient-udp.pcap");
         await using var tap = new TcpTap(Coturn);
@@ -64,7 +64,7 @@ public sealed class ReplayOverTcpTests : IAsyncLifetime
 
     /// <summary>The capture's second Allocate succeeded with alice's password; signed with another, coturn answers 401.</summary>
     [Fact]
-    public async Task WrongPassword_DivergesAtTheAuthenticatedAllocate_AndNamesItsFrame()
+    public async Task Wrong_password_diverges_at_the_authenticated_allocate_and_names_its_frame()
     {
         var client = await ChannelClientAsync("coturn-uclient-udp.pcap");
 

@@ -29,7 +29,7 @@ public class ReplayTests
     }
 
     [Fact]
-    public async Task ControllingAgentsChecks_ReplayedToALiveAioiceAgent_AreAnsweredAsCaptured()
+    public async Task Controlling_agents_checks_replayed_to_a_live_aioice_agent_are_answered_as_captured()
     {
         var (peer, port) = await StartAioiceAsync("AioiceControlledPass002");
         await using var _ = peer;
@@ -43,7 +43,7 @@ public class ReplayTests
     }
 
     [Fact]
-    public async Task TargetWithAnotherPassword_DivergesAtTheFirstCheck()
+    public async Task Target_with_another_password_diverges_at_the_first_check()
     {
         var (peer, port) = await StartAioiceAsync("SomeOtherPasswordForAioD");
         await using var _ = peer;
@@ -58,7 +58,7 @@ public class ReplayTests
     [Theory]
     [InlineData("--target", "nowhere", "--target: 'nowhere' is not HOST:PORT")]
     [InlineData("--side", "NoSuchUfrag", "--side: no address or ICE ufrag 'NoSuchUfrag' sends requests in the capture")]
-    public async Task BadOptions_AreUsageErrors(string option, string value, string message)
+    public async Task Bad_options_are_usage_errors(string option, string value, string message)
     {
         var args = new List<string> { "replay", Pcap("aioice.pcapng"), "--side", "AioC", "--target", "127.0.0.1:9" };
         args[args.IndexOf(option) + 1] = value;
@@ -82,7 +82,7 @@ public class ReplayTests
     [InlineData("aioice.pcapng AioC --impl aioice --transport tcp --credentials aioice.credentials",
         "--impl aioice: the side's checks went over TCP and aioice's driver offers no ICE-TCP (RFC 6544) candidates")]
     [InlineData("aioice.pcapng AioC --target 127.0.0.1:9 --transport sctp", "Argument 'sctp' not recognized. Must be one of:")]
-    public async Task ImplAndTransportMisuse_AreUsageErrors_NamingTheFix(string arguments, string message)
+    public async Task Impl_and_transport_misuse_are_usage_errors_naming_the_fix(string arguments, string message)
     {
         // Words are: capture, side, then options; a file name after --credentials is one of pcaps/.
         var words = arguments.Split(' ');
@@ -98,7 +98,7 @@ public class ReplayTests
 
     /// <summary>SIGTERM (as Ctrl-C) in the 5.7 s pause before the capture's last Refresh: the replay stops coturn by PID and says so.</summary>
     [Fact]
-    public async Task InterruptedReplay_StopsTheImplementationItStarted()
+    public async Task Interrupted_replay_stops_the_implementation_it_started()
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "icespec.dll");
         await using var run = PeerProcess.Start(PeerProcess.DotnetHost, cli, "replay", Pcap("coturn-uclient-udp.pcap"), "--side", "127.0.0.1:57735",
@@ -119,7 +119,7 @@ public class ReplayTests
 
     /// <summary>Run as its own process with a PATH that has no turnserver: the error says what to install.</summary>
     [Fact]
-    public async Task ImplCoturn_NotInstalled_SaysWhatToInstall()
+    public async Task Impl_coturn_not_installed_says_what_to_install()
     {
         var empty = Directory.CreateTempSubdirectory("icespec-empty-path-");
         try

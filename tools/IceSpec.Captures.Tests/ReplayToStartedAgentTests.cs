@@ -21,7 +21,7 @@ public class ReplayToStartedAgentTests
     [InlineData("werift")]
     [InlineData("pion")]
     [InlineData("icespec")]
-    public async Task AioiceControllingChecks_AnsweredAsAioiceAnsweredThem(string agent)
+    public async Task Aioice_controlling_checks_answered_as_aioice_answered_them(string agent)
     {
         var (code, output, err) = await ReplayAioControllingAsync(agent);
 
@@ -37,7 +37,7 @@ public class ReplayToStartedAgentTests
 
     /// <summary>A real difference between implementations, shown: libnice 0.1.21 puts USERNAME in its success responses, aioice does not.</summary>
     [Fact]
-    public async Task AioiceControllingChecks_ToLibnice_DivergeByTheUsernameInLibnicesResponses()
+    public async Task Aioice_controlling_checks_to_libnice_diverge_by_the_username_in_libnices_responses()
     {
         var (code, output, _) = await ReplayAioControllingAsync("libnice");
 
@@ -55,7 +55,7 @@ public class ReplayToStartedAgentTests
     /// connection to libnice's passive one, in RFC 4571 frames: answered as libnice answered it in the capture.
     /// </summary>
     [Fact]
-    public async Task LibniceTcpCheck_ToLibnice_AnsweredOverTheConnectionAsCaptured()
+    public async Task Libnice_tcp_check_to_libnice_answered_over_the_connection_as_captured()
     {
         var (code, output, err) = await RunAsync("replay", Pcap("libnice-tcp.pcapng"), "--side", "LnL1", "--impl", "libnice",
             "--credentials", Pcap("libnice-tcp.credentials"), "--speed", "20");
@@ -70,7 +70,7 @@ public class ReplayToStartedAgentTests
 
     /// <summary>The same capture's controlled side replayed to IceSpec over ICE-TCP: it answers without libnice's USERNAME, shown as the divergence.</summary>
     [Fact]
-    public async Task LibniceTcpChecks_ToIceSpec_DivergeByTheUsernameOnlyLibniceSends()
+    public async Task Libnice_tcp_checks_to_IceSpec_diverge_by_the_username_only_libnice_sends()
     {
         var (code, output, _) = await RunAsync("replay", Pcap("libnice-tcp.pcapng"), "--side", "LnR2", "--impl", "icespec",
             "--credentials", Pcap("libnice-tcp.credentials"), "--speed", "20");
@@ -86,7 +86,7 @@ public class ReplayToStartedAgentTests
 
     /// <summary>The other way round: libnice's controlling checks replayed to aioice, which answers without the USERNAME libnice's peer sent.</summary>
     [Fact]
-    public async Task LibniceControllingChecks_ToAioice_DivergeByTheMissingUsername()
+    public async Task Libnice_controlling_checks_to_aioice_diverge_by_the_missing_username()
     {
         var (code, output, _) = await RunAsync("replay", Pcap("libnice-aggressive.pcapng"), "--side", "LnL1", "--impl", "aioice",
             "--credentials", Pcap("libnice-aggressive.credentials"), "--speed", "20");
@@ -99,7 +99,7 @@ public class ReplayToStartedAgentTests
 
     /// <summary>The controlled side's checks: the agent is started controlling (the role opposite to the side's).</summary>
     [Fact]
-    public async Task AioiceControlledChecks_ToAControllingPion_AreAnsweredAsCaptured()
+    public async Task Aioice_controlled_checks_to_a_controlling_pion_are_answered_as_captured()
     {
         var (code, output, err) = await RunAsync("replay", Pcap("aioice.pcapng"), "--side", "AioD", "--impl", "pion",
             "--credentials", Pcap("aioice.credentials"), "--speed", "20");

@@ -14,7 +14,7 @@ public class ReplayToStartedServerTests
     [Theory]
     [InlineData("coturn-uclient-udp.pcap", "udp")]
     [InlineData("coturn-uclient-tcp.pcap", "tcp")]
-    public async Task Coturn_TheCapturesOwnServer_AnswersEveryRequestAsCaptured(string pcap, string transport)
+    public async Task Coturn_the_captures_own_server_answers_every_request_as_captured(string pcap, string transport)
     {
         var client = await ChannelClientAsync(pcap);
 
@@ -33,7 +33,7 @@ public class ReplayToStartedServerTests
 
     /// <summary>A capture without authentication (one Binding request of turnutils_stunclient): the server is started with the kit's own user.</summary>
     [Fact]
-    public async Task Coturn_AnswersAnUnauthenticatedBinding_AsCaptured()
+    public async Task Coturn_answers_an_unauthenticated_binding_as_captured()
     {
         var (code, output, err) = await RunAsync("replay", Pcap("coturn-stunclient.pcap"), "--side", "127.0.0.1:60325", "--impl", "coturn");
 
@@ -55,7 +55,7 @@ public class ReplayToStartedServerTests
     /// </list>
     /// </summary>
     [Fact]
-    public async Task IceSpecServer_OverUdp_DivergesAtThe401_AndRefusesChannelNumbersAbove0x4FFF()
+    public async Task IceSpec_server_over_udp_diverges_at_the_401_and_refuses_channel_numbers_above_0x4FFF()
     {
         var client = await ChannelClientAsync("coturn-uclient-udp.pcap");
 
@@ -75,7 +75,7 @@ public class ReplayToStartedServerTests
     }
 
     [Fact]
-    public async Task IceSpecServer_OverTcp_AcceptsChannel0x41B1_AndRefuses0x6C5A()
+    public async Task IceSpec_server_over_tcp_accepts_channel_0x41B1_and_refuses_0x6C5A()
     {
         var client = await ChannelClientAsync("coturn-uclient-tcp.pcap");
 

@@ -35,7 +35,7 @@ public class SequenceWindowTests
     [InlineData(0u)]          // exactly 2^31: RFC 1982 leaves the comparison undefined
     [InlineData(1u)]          // just past it: "behind" by 2^31 - 1, further than any window
     [InlineData(0xFFFF_FFFFu)] // 2^31 - 1 ahead: further ahead than any window
-    public void DecodeAndAnalyze_AFarSegment_IsANote_AndTheRestIsDecoded(uint offset)
+    public void Decode_and_analyze_a_far_segment_is_a_note_and_the_rest_is_decoded(uint offset)
     {
         using var file = new TempFile(".pcap");
         Frames.WritePcap(file.Path, CaptureWithFarSegment(offset));
@@ -52,7 +52,7 @@ public class SequenceWindowTests
     }
 
     [Fact]
-    public void Decoder_CountsTheFarSegment_AndReassemblesAroundIt()
+    public void Decoder_counts_the_far_segment_and_reassembles_around_it()
     {
         var decoder = new CaptureDecoder();
         var frames = CaptureWithFarSegment(0);
@@ -73,7 +73,7 @@ public class SequenceWindowTests
     [InlineData(0x8000_0000u, 0u, null)]         // RFC 1982 §3.2: undefined
     [InlineData(0xC000_0000u, 0u, -0x4000_0000)]
     [InlineData(0xBFFF_FFFFu, 0u, null)]
-    public void SequenceDistance_IsSerialArithmeticWithinAWindow(uint sequence, uint next, int? expected) =>
+    public void Sequence_distance_is_serial_arithmetic_within_a_window(uint sequence, uint next, int? expected) =>
         Assert.Equal(expected, CaptureDecoder.SequenceDistance(sequence, next));
 
     private static (int Code, string Out, string Err) Run(params string[] args)

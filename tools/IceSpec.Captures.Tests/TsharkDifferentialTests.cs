@@ -86,7 +86,7 @@ public class TsharkDifferentialTests
     }
 
     [Fact]
-    public void TheCorpusHasTheThreeCoturnCaptures()
+    public void The_corpus_has_the_three_coturn_captures()
     {
         var names = Directory.GetFiles(Frames.Pcaps).Select(f => Path.GetFileName(f)).ToList();
         Assert.Contains("coturn-uclient-udp.pcap", names);
@@ -115,7 +115,7 @@ public class TsharkDifferentialTests
 
     [Theory]
     [MemberData(nameof(Captures))]
-    public void OurDecodingEqualsTsharks(string name) => AssertDecodingEqualsTsharks(Path.Combine(Frames.Pcaps, name));
+    public void Our_decoding_equals_tsharks(string name) => AssertDecodingEqualsTsharks(Path.Combine(Frames.Pcaps, name));
 
     /// <summary>Decodes <paramref name="path"/> with us and with tshark and compares every field of every frame.</summary>
     internal static void AssertDecodingEqualsTsharks(string path)

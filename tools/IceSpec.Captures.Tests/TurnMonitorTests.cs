@@ -63,7 +63,7 @@ public class TurnMonitorTests
     }
 
     [Fact]
-    public void AnAllocateAcceptedAfterTheCredentialsWereRejected_IsRefusedByTheAuthenticationMachine()
+    public void An_allocate_accepted_after_the_credentials_were_rejected_is_refused_by_the_authentication_machine()
     {
         // RFC 8489 §9.2.5: a 401 to a request that carried credentials is final (TurnClientAuthentication's Rejected).
         var report = Analyze(
@@ -78,7 +78,7 @@ public class TurnMonitorTests
     }
 
     [Fact]
-    public void APermissionCreatedAgainAfterItExpired_LetsTheClientsDataThrough()
+    public void A_permission_created_again_after_it_expired_lets_the_clients_data_through()
     {
         // RFC 8656 §9: permissions last 300 s; the second CreatePermission, 400 s in, installs a new one.
         var report = Analyze(

@@ -7,7 +7,7 @@ namespace IceSpec.Cli.Tests;
 public class CatalogCommandTests
 {
     [Fact]
-    public void Text_ListsRequirementsWithCitations()
+    public void Text_lists_requirements_with_citations()
     {
         var result = CliRunner.Run("catalog");
 
@@ -23,7 +23,7 @@ public class CatalogCommandTests
     }
 
     [Fact]
-    public void Json_IsAnArrayOfRequirements()
+    public void Json_is_an_array_of_requirements()
     {
         var result = CliRunner.Run("catalog", "--json");
 

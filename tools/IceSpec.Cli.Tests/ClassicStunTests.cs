@@ -5,7 +5,7 @@ namespace IceSpec.Cli.Tests;
 public class ClassicStunTests
 {
     [Fact]
-    public void Rfc3489BindingRequest_IsLabelled()
+    public void Rfc3489_binding_request_is_labelled()
     {
         // RFC 3489 §11.1: type 0x0001, length 8, 128-bit transaction ID, then CHANGE-REQUEST (0x0003) with no flags.
         const string hex = "00010008" + "0123456789abcdef0123456789abcdef" + "0003000400000000";
@@ -20,7 +20,7 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void WrongCookieWithFingerprint_IsADamagedRfc8489Message()
+    public void Wrong_cookie_with_fingerprint_is_a_damaged_rfc8489_message()
     {
         // FINGERPRINT (0x8028) belongs with the magic cookie (RFC 8489 §7): this is not a classic message.
         const string hex = "00010008" + "0123456789abcdef0123456789abcdef" + "8028000400000000";
@@ -32,7 +32,7 @@ public class ClassicStunTests
     }
 
     [Fact]
-    public void WrongCookieWithAnUnknownType_IsStillABadCookie()
+    public void Wrong_cookie_with_an_unknown_type_is_still_a_bad_cookie()
     {
         const string hex = "00170000" + "0123456789abcdef0123456789abcdef";
         var result = CliRunner.Run("decode", hex);

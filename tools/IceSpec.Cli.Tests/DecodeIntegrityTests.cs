@@ -8,7 +8,7 @@ public class DecodeIntegrityTests
     [InlineData(RfcText.SampleRequest)]
     [InlineData(RfcText.SampleIPv4Response)]
     [InlineData(RfcText.SampleIPv6Response)]
-    public void ShortTermPassword_VerifiesTheRfc5769Vectors(string hex)
+    public void Short_term_password_verifies_the_rfc5769_vectors(string hex)
     {
         var result = CliRunner.Run("decode", hex, "--password", RfcText.ShortTermPassword);
 
@@ -17,7 +17,7 @@ public class DecodeIntegrityTests
     }
 
     [Fact]
-    public void WrongPassword_Fails()
+    public void Wrong_password_fails()
     {
         var result = CliRunner.Run("decode", RfcText.SampleRequest, "--password", "not-the-password");
 
@@ -27,7 +27,7 @@ public class DecodeIntegrityTests
     }
 
     [Fact]
-    public void LongTermWithSaslPrep_VerifiesSection24()
+    public void Long_term_with_SaslPrep_verifies_section_24()
     {
         var result = CliRunner.Run("decode", RfcText.SampleLongTermRequest,
             "--username", RfcText.LongTermUsername, "--realm", "example.org", "--password", RfcText.LongTermPassword, "--saslprep");
@@ -38,7 +38,7 @@ public class DecodeIntegrityTests
     }
 
     [Fact]
-    public void LongTermWithoutSaslPrep_IsAUsageErrorBecauseOpaqueStringRejectsTheSoftHyphen()
+    public void Long_term_without_SaslPrep_is_a_usage_error_because_opaque_string_rejects_the_soft_hyphen()
     {
         var result = CliRunner.Run("decode", RfcText.SampleLongTermRequest,
             "--username", RfcText.LongTermUsername, "--realm", "example.org", "--password", RfcText.LongTermPassword);
@@ -49,7 +49,7 @@ public class DecodeIntegrityTests
     }
 
     [Fact]
-    public void LongTermSha256_VerifiesRfc8489AppendixB1Corrected()
+    public void Long_term_sha256_verifies_rfc8489_appendix_b_1_corrected()
     {
         var b1 = IceSpec.TestVectors.Rfc8489.AppendixB1Corrected;
         var result = CliRunner.Run("decode", b1.Hex, "--username", b1.Username!, "--realm", b1.Realm!,
@@ -60,7 +60,7 @@ public class DecodeIntegrityTests
     }
 
     [Fact]
-    public void KeyGivenButNoIntegrityAttribute_Fails()
+    public void Key_given_but_no_integrity_attribute_fails()
     {
         // §2.2 cut before MESSAGE-INTEGRITY: SOFTWARE and XOR-MAPPED-ADDRESS only (length 0x1c).
         var hex = "0101001c" + RfcText.Compact(RfcText.SampleIPv4Response)[8..(40 + 56)];
@@ -76,7 +76,7 @@ public class DecodeIntegrityTests
     [InlineData("--username", "u", "--realm", "r")]
     [InlineData("--password", "p", "--password-algorithm", "sha256")]
     [InlineData("--password", "p", "--password-algorithm", "sha1")]
-    public void CredentialOptionsThatDoNotFit_AreUsageErrors(params string[] options)
+    public void Credential_options_that_do_not_fit_are_usage_errors(params string[] options)
     {
         var result = CliRunner.Run(["decode", RfcText.SampleRequest, .. options]);
 

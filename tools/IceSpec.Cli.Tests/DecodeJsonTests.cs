@@ -7,7 +7,7 @@ namespace IceSpec.Cli.Tests;
 public class DecodeJsonTests
 {
     [Fact]
-    public void SampleIPv4Response_HasEveryField()
+    public void Sample_IPv4_response_has_every_field()
     {
         var result = CliRunner.Run("decode", "--json", "--password", RfcText.ShortTermPassword, RfcText.SampleIPv4Response);
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
@@ -34,7 +34,7 @@ public class DecodeJsonTests
     }
 
     [Fact]
-    public void Violation_HasRuleCitationDescriptionAndAttributeType()
+    public void Violation_has_rule_citation_description_and_attribute_type()
     {
         var result = CliRunner.Run("decode", "--json", MalformedInputTests.UnknownComprehensionRequired);
         Assert.Equal(ExitCodes.Failed, result.ExitCode);
@@ -51,7 +51,7 @@ public class DecodeJsonTests
     }
 
     [Fact]
-    public void SeveralMessagesOnStdin_GiveOneObjectPerLine()
+    public void Several_messages_on_stdin_give_one_object_per_line()
     {
         var stdin = RfcText.SampleRequest + "\n" + RfcText.SampleIPv6Response + "\n" + "0001000c\n";
         var result = CliRunner.RunWithStdin(stdin, "decode", "--json");

@@ -5,7 +5,7 @@ namespace IceSpec.Cli.Tests;
 public class DecodeVectorTests
 {
     [Fact]
-    public void SampleRequest_PrintsTheRfc5769Section21Values()
+    public void Sample_request_prints_the_rfc5769_section_21_values()
     {
         var result = CliRunner.Run("decode", RfcText.SampleRequest);
 
@@ -25,7 +25,7 @@ public class DecodeVectorTests
     }
 
     [Fact]
-    public void SampleIPv4Response_UnXorsTheMappedAddress()
+    public void Sample_IPv4_response_un_xors_the_mapped_address()
     {
         var result = CliRunner.Run("decode", RfcText.SampleIPv4Response);
 
@@ -36,7 +36,7 @@ public class DecodeVectorTests
     }
 
     [Fact]
-    public void SampleIPv6Response_UnXorsTheMappedAddressWithTheTransactionId()
+    public void Sample_IPv6_response_un_xors_the_mapped_address_with_the_transaction_id()
     {
         var result = CliRunner.Run("decode", RfcText.SampleIPv6Response);
 
@@ -45,7 +45,7 @@ public class DecodeVectorTests
     }
 
     [Fact]
-    public void SampleLongTermRequest_PrintsUsernameNonceAndRealm()
+    public void Sample_long_term_request_prints_username_nonce_and_realm()
     {
         var result = CliRunner.Run("decode", RfcText.SampleLongTermRequest);
 
@@ -57,7 +57,7 @@ public class DecodeVectorTests
     }
 
     [Fact]
-    public void EachAttributeLine_ShowsTypeLengthAndValidity()
+    public void Each_attribute_line_shows_type_length_and_validity()
     {
         var line = Line(CliRunner.Run("decode", RfcText.SampleRequest), "USERNAME");
 
@@ -65,7 +65,7 @@ public class DecodeVectorTests
     }
 
     [Fact]
-    public void IceCheckProfile_AcceptsTheSampleRequestAndNamesTheMissingPriorityOtherwise()
+    public void Ice_check_profile_accepts_the_sample_request_and_names_the_missing_priority_otherwise()
     {
         var ok = CliRunner.Run("decode", RfcText.SampleRequest, "--profile", "ice-check");
         Assert.Equal(ExitCodes.Ok, ok.ExitCode);
@@ -79,7 +79,7 @@ public class DecodeVectorTests
     }
 
     [Fact]
-    public void ControlCharactersInAString_AreEscapedOnOneLine()
+    public void Control_characters_in_a_string_are_escaped_on_one_line()
     {
         // SOFTWARE "a\nb" (61 0a 62, one byte of padding).
         var result = CliRunner.Run("decode", "00010008 2112a442 b7e7a701bc34d686fa87dfae 80220003 610a6200");

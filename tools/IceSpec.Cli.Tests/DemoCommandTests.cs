@@ -9,7 +9,7 @@ public class DemoCommandTests
     private static readonly Lazy<CliResult> Demo = new(() => CliRunner.Run("demo"));
 
     [Fact]
-    public void Demo_ExitsZeroWithEveryVectorVerified()
+    public void Demo_exits_zero_with_every_vector_verified()
     {
         Assert.Equal(ExitCodes.Ok, Demo.Value.ExitCode);
         Assert.Contains("vectors verified: 5 of 5; built request verified", Demo.Value.Stdout);
@@ -18,7 +18,7 @@ public class DemoCommandTests
     }
 
     [Fact]
-    public void Demo_PrintsTheRfc8489RetransmissionSchedule()
+    public void Demo_prints_the_rfc8489_retransmission_schedule()
     {
         // RFC 8489 §6.2.1: RTO 500 ms doubling, Rc = 7 requests, then Rm·RTO = 8 s after the last one.
         var sends = Regex.Matches(Demo.Value.Stdout, @"request \d+ sent at (\d+) ms").Select(m => int.Parse(m.Groups[1].Value));
@@ -27,7 +27,7 @@ public class DemoCommandTests
     }
 
     [Fact]
-    public void Demo_BuildsAnIceCheckAndPrintsItsHexAndTheMachine()
+    public void Demo_builds_an_ice_check_and_prints_its_hex_and_the_machine()
     {
         var stdout = Demo.Value.Stdout;
         Assert.Matches(@"hex: 0001[0-9a-f]{4}2112a442", stdout);

@@ -5,7 +5,7 @@ namespace IceSpec.Cli.Tests;
 public class HexInputTests
 {
     [Fact]
-    public void StdinWithoutArgument_IsDecoded()
+    public void Stdin_without_argument_is_decoded()
     {
         var result = CliRunner.RunWithStdin(RfcText.SampleIPv4Response + "\n", "decode");
 
@@ -14,7 +14,7 @@ public class HexInputTests
     }
 
     [Fact]
-    public void RfcStyleDumpOnStdin_FourBytesALineWithPrefixes_IsOneMessage()
+    public void Rfc_style_dump_on_stdin_four_bytes_a_line_with_prefixes_is_one_message()
     {
         var compact = RfcText.Compact(RfcText.SampleIPv6Response);
         var lines = Enumerable.Range(0, compact.Length / 8).Select(i => "0x" + compact.Substring(i * 8, 8));
@@ -26,7 +26,7 @@ public class HexInputTests
     }
 
     [Fact]
-    public void SeveralMessagesOnSeveralLines_AreEachDecoded()
+    public void Several_messages_on_several_lines_are_each_decoded()
     {
         var stdin = string.Join("\n", RfcText.SampleRequest, RfcText.SampleIPv4Response, "", RfcText.SampleIPv6Response);
         var result = CliRunner.RunWithStdin(stdin, "decode", "--password", RfcText.ShortTermPassword);
@@ -38,7 +38,7 @@ public class HexInputTests
     }
 
     [Fact]
-    public void ZeroXPrefixesInTheArgument_AreIgnored()
+    public void Zero_x_prefixes_in_the_argument_are_ignored()
     {
         var prefixed = "0x" + RfcText.SampleIPv4Response.Replace("  ", " 0x");
         var result = CliRunner.Run("decode", prefixed);
@@ -48,7 +48,7 @@ public class HexInputTests
     }
 
     [Fact]
-    public void NotHex_IsAUsageErrorNamingTheCharactersAndOffset()
+    public void Not_hex_is_a_usage_error_naming_the_characters_and_offset()
     {
         var result = CliRunner.Run("decode", "0001zz58");
 
@@ -59,7 +59,7 @@ public class HexInputTests
     }
 
     [Fact]
-    public void NotHexOnStdin_NamesTheLine()
+    public void Not_hex_on_stdin_names_the_line()
     {
         var result = CliRunner.RunWithStdin(RfcText.SampleRequest + "\n00 01 g0\n", "decode");
 
@@ -68,7 +68,7 @@ public class HexInputTests
     }
 
     [Fact]
-    public void OddNumberOfDigits_IsAUsageError()
+    public void Odd_number_of_digits_is_a_usage_error()
     {
         var result = CliRunner.Run("decode", "000100582");
 
@@ -77,7 +77,7 @@ public class HexInputTests
     }
 
     [Fact]
-    public void EmptyStdin_IsAUsageError()
+    public void Empty_stdin_is_a_usage_error()
     {
         var result = CliRunner.RunWithStdin("\n  \n", "decode");
 

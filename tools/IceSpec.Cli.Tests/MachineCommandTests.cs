@@ -5,7 +5,7 @@ namespace IceSpec.Cli.Tests;
 public class MachineCommandTests
 {
     [Fact]
-    public void Dot_StartsWithDigraph()
+    public void Dot_starts_with_digraph()
     {
         var result = CliRunner.Run("machine", "StunClientTransaction", "--format", "dot");
 
@@ -15,7 +15,7 @@ public class MachineCommandTests
     }
 
     [Fact]
-    public void Mermaid_IsTheDefault()
+    public void Mermaid_is_the_default()
     {
         var result = CliRunner.Run("machine", "StunClientTransaction");
 
@@ -30,7 +30,7 @@ public class MachineCommandTests
     [InlineData("CandidatePair", "InProgress --> Waiting : RoleConflict")]
     [InlineData("CandidatePair", "Succeeded --> Succeeded : CheckSent [CheckNominates]")]
     [InlineData("ConsentFreshness", "Granted --> Expired : Expiry")]
-    public void MachinesOfTurnAndIceSpecs_ArePrintable(string machine, string edge)
+    public void Machines_of_the_turn_and_ice_specs_are_printable(string machine, string edge)
     {
         var result = CliRunner.Run("machine", machine);
 
@@ -39,7 +39,7 @@ public class MachineCommandTests
     }
 
     [Fact]
-    public void UnknownMachine_IsAUsageErrorListingTheKnownOnes()
+    public void Unknown_machine_is_a_usage_error_listing_the_known_ones()
     {
         var result = CliRunner.Run("machine", "IceAgent");
 
@@ -49,7 +49,7 @@ public class MachineCommandTests
     }
 
     [Fact]
-    public void UnknownFormat_IsAUsageError()
+    public void Unknown_format_is_a_usage_error()
     {
         var result = CliRunner.Run("machine", "StunClientTransaction", "--format", "svg");
 

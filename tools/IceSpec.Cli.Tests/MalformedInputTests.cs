@@ -30,7 +30,7 @@ public class MalformedInputTests
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void EachMalformation_PrintsItsOwnSentenceAndExits1(string name)
+    public void Each_malformation_prints_its_own_sentence_and_exits_1(string name)
     {
         var (hex, expected) = Cases[name];
         var result = CliRunner.Run("decode", hex);
@@ -42,7 +42,7 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void NoTwoMalformations_ShareASentence()
+    public void No_two_malformations_share_a_sentence()
     {
         var outputs = Cases.ToDictionary(c => c.Key, c => CliRunner.Run("decode", c.Value.Hex).Stdout);
         foreach (var (name, (_, expected)) in Cases)
@@ -51,7 +51,7 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void AttributeAfterFingerprint_AlsoReportsTheFingerprintNotLast()
+    public void Attribute_after_fingerprint_also_reports_the_fingerprint_not_last()
     {
         var result = CliRunner.Run("decode", Cases["attribute after FINGERPRINT"].Hex);
 
@@ -60,7 +60,7 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void UnknownAttribute_IsNamedWithItsComprehensionRange()
+    public void Unknown_attribute_is_named_with_its_comprehension_range()
     {
         var result = CliRunner.Run("decode", UnknownComprehensionRequired);
 
@@ -69,7 +69,7 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void UnknownOptionalAttribute_IsNamedButAccepted()
+    public void Unknown_optional_attribute_is_named_but_accepted()
     {
         var result = CliRunner.Run("decode", "00010008 2112a442 b7e7a701bc34d686fa87dfae ff000004 01020304");
 
@@ -78,7 +78,7 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void NotStun_SaysWhatItMayBe()
+    public void Not_stun_says_what_it_may_be()
     {
         var result = CliRunner.Run("decode", "c1" + Good[2..]);
 

@@ -17,7 +17,7 @@ public sealed class StreamMemoryTests(ITestOutputHelper output)
 {
     /// <summary>Grown on demand, given back, heap trimmed after the load: within 20 % of the baseline.</summary>
     [Fact]
-    public Task ResidentMemory_ReturnsToItsBaseline_AfterPartialMessageRounds() => StreamMemoryExperiment.RunAsync(output, preallocate: false);
+    public Task Resident_memory_returns_to_its_baseline_after_partial_message_rounds() => StreamMemoryExperiment.RunAsync(output, preallocate: false);
 }
 
 /// <summary>The seeded variant, in its own class so that it runs beside the other: the old rent-128KB-and-keep stays over the bound.</summary>
@@ -25,7 +25,7 @@ public sealed class StreamMemoryTests(ITestOutputHelper output)
 public sealed class StreamMemoryPreallocateTests(ITestOutputHelper output)
 {
     [Fact]
-    public Task ResidentMemory_StaysHigh_WithStreamBufferPreallocate() => StreamMemoryExperiment.RunAsync(output, preallocate: true);
+    public Task Resident_memory_stays_high_with_stream_buffer_preallocate() => StreamMemoryExperiment.RunAsync(output, preallocate: true);
 }
 
 public static partial class StreamMemoryExperiment

@@ -18,7 +18,7 @@ public class TurnDecodeTests
     }
 
     [Fact]
-    public void AllocateRequest_IsNamedAndValid()
+    public void Allocate_request_is_named_and_valid()
     {
         var result = CliRunner.Run("decode", Hex(withRequestedTransport: true));
 
@@ -30,7 +30,7 @@ public class TurnDecodeTests
     }
 
     [Fact]
-    public void AllocateWithoutRequestedTransport_BreaksTurnSpecsRule()
+    public void Allocate_without_requested_transport_breaks_turn_specs_rule()
     {
         var result = CliRunner.Run("decode", Hex(withRequestedTransport: false));
 

@@ -5,7 +5,7 @@ namespace IceSpec.Cli.Tests;
 public class UsageTests
 {
     [Fact]
-    public void NoCommand_IsAUsageError()
+    public void No_command_is_a_usage_error()
     {
         var result = CliRunner.Run();
 
@@ -14,7 +14,7 @@ public class UsageTests
     }
 
     [Fact]
-    public void UnknownProfile_IsAUsageError()
+    public void Unknown_profile_is_a_usage_error()
     {
         var result = CliRunner.Run("decode", RfcText.SampleRequest, "--profile", "turn");
 
@@ -23,7 +23,7 @@ public class UsageTests
     }
 
     [Fact]
-    public void Help_ExitsZeroAndListsTheCommands()
+    public void Help_exits_zero_and_lists_the_commands()
     {
         var result = CliRunner.Run("--help");
 

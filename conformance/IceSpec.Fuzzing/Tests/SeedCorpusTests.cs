@@ -16,7 +16,7 @@ public sealed class SeedCorpusTests
     [InlineData("udp-exchange")]
     [InlineData("tcp-exchange")]
     [InlineData("ipv6-exchange")]
-    public void TurnScripts_AllocateWithAliceCredentials(string seed)
+    public void Turn_scripts_allocate_with_alice_credentials(string seed)
     {
         var script = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "corpus", "turn-server", seed));
         Assert.Contains(0x0103, Responses(script)); // Allocate success (RFC 8656 §7.3)

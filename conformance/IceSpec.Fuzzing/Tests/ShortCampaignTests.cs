@@ -20,7 +20,7 @@ public sealed class ShortCampaignTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Targets))]
-    public void SeedsAndRegressions_RunWithoutCrashWithin100Ms(string name)
+    public void Seeds_and_regressions_run_without_crash_within_100_ms(string name)
     {
         var target = Target(name);
         var files = Corpus.Files(name).ToList();
@@ -31,7 +31,7 @@ public sealed class ShortCampaignTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Targets))]
-    public void MutatedSeeds_RunWithoutCrashWithin100Ms(string name)
+    public void Mutated_seeds_run_without_crash_within_100_ms(string name)
     {
         var target = Target(name);
         var mutator = new Mutator(Corpus.Inputs(name), randomSeed: 20261206);
@@ -46,7 +46,7 @@ public sealed class ShortCampaignTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ASeededCrash_IsFoundByTheShortRun()
+    public void A_seeded_crash_is_found_by_the_short_run()
     {
         var target = new SeededCrash(new StunTarget());
         Assert.Empty(Replay.Run(target, Corpus.Files("stun"))); // not in the seeds: the mutations must find it
@@ -56,7 +56,7 @@ public sealed class ShortCampaignTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AnInputOver100MsOfCpu_IsReported_AndOneUnderIsNot()
+    public void An_input_over_100_ms_of_cpu_is_reported_and_one_under_is_not()
     {
         var target = new Spinning();
         Assert.Null(Replay.Check(target, [50], "50 ms"));

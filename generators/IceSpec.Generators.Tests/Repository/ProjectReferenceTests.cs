@@ -50,7 +50,7 @@ public sealed class ProjectReferenceTests
             .ToList();
 
     [Fact]
-    public void ProjectReferencesNeverGoBackInThePipeline()
+    public void Project_references_never_go_back_in_the_pipeline()
     {
         var references = References();
         Assert.True(references.Count > 20, $"only {references.Count} ProjectReferences found under {RepositoryFiles.Root}");
@@ -61,7 +61,7 @@ public sealed class ProjectReferenceTests
     }
 
     [Fact]
-    public void ASeededBackReferenceFails()
+    public void A_seeded_back_reference_fails()
     {
         (string, string)[] references =
         [

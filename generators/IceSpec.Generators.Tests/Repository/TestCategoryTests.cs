@@ -89,7 +89,7 @@ public sealed class TestCategoryTests
             .ToList();
 
     [Fact]
-    public void EveryTestClassHasOneCategoryAtLeastWhatItStarts()
+    public void Every_test_class_has_one_category_at_least_what_it_starts()
     {
         var classes = AllTestClasses();
         Assert.True(classes.Count > 100, $"only {classes.Count} test classes found under {RepositoryFiles.Root}");
@@ -100,7 +100,7 @@ public sealed class TestCategoryTests
     }
 
     [Fact]
-    public void ThisTestFindsAnUnfiledClassAndPeerStartingUnitClasses()
+    public void This_test_finds_an_unfiled_class_and_peer_starting_unit_classes()
     {
         const string Source = """
             [Trait("Category", "unit")]

@@ -19,7 +19,7 @@ public sealed class AioiceSdpTests
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void ParsedLinesEqualAioiceCandidates(string[] arguments)
+    public void Parsed_lines_equal_aioice_candidates(string[] arguments)
     {
         var report = AioiceDriver.Run(arguments);
         var sdp = IceSdp.Parse(report.Sdp);
@@ -39,7 +39,7 @@ public sealed class AioiceSdpTests
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void BareToSdpValuesParse(string[] arguments)
+    public void Bare_to_sdp_values_parse(string[] arguments)
     {
         var report = AioiceDriver.Run(arguments);
         foreach (var line in report.SdpLines.Where(l => l.StartsWith("a=candidate:", StringComparison.Ordinal)))
@@ -52,7 +52,7 @@ public sealed class AioiceSdpTests
     }
 
     [Fact]
-    public void AioiceParsesWhatWeFormat()
+    public void Aioice_parses_what_we_format()
     {
         var candidates = new[]
         {

@@ -36,7 +36,7 @@ public sealed class LibniceSdpTests : IClassFixture<LibniceSdpPeer>
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void ParsedSdpEqualsLibniceApi(string[] arguments)
+    public void Parsed_sdp_equals_libnice_api(string[] arguments)
     {
         var report = _libnice.Run(arguments);
         var sdp = IceSdp.Parse(report.Sdp);
@@ -78,7 +78,7 @@ public sealed class LibniceSdpTests : IClassFixture<LibniceSdpPeer>
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void FormatReproducesEveryLibniceLine(string[] arguments)
+    public void Format_reproduces_every_libnice_line(string[] arguments)
     {
         var report = _libnice.Run(arguments);
         foreach (var line in report.SdpLines.Where(l => l.StartsWith("a=candidate:", StringComparison.Ordinal)))

@@ -23,7 +23,7 @@ public sealed class CandidatePairChecksTests
     }
 
     [Fact]
-    public void AFailedPair_IsNotCheckedAgainUntilRetriggered()
+    public void A_failed_pair_is_not_checked_again_until_retriggered()
     {
         var pair = new CandidatePairMachine();
         pair.Fire(CandidatePairEvent.CheckSent, T);
@@ -37,7 +37,7 @@ public sealed class CandidatePairChecksTests
     }
 
     [Fact]
-    public void ASucceededPair_RefusesAPlainNewCheck_NamingEveryGuardThatWasFalse()
+    public void A_succeeded_pair_refuses_a_plain_new_check_naming_every_guard_that_was_false()
     {
         var pair = Succeeded();
         Assert.True(pair.TryFire(CandidatePairEvent.Retrigger, T, out _));   // §7.3.1.4: "nothing further is done"
@@ -49,7 +49,7 @@ public sealed class CandidatePairChecksTests
     }
 
     [Fact]
-    public void ASucceededPair_AcceptsTheNominationAndConsentChecks()
+    public void A_succeeded_pair_accepts_the_nomination_and_consent_checks()
     {
         var pair = Succeeded();
         pair.SendingNomination = true;
@@ -62,7 +62,7 @@ public sealed class CandidatePairChecksTests
     }
 
     [Fact]
-    public void ATriggeredCheckEnqueuedWhileInProgress_IsSentOnceAfterTheCancelledCheckSucceeded()
+    public void A_triggered_check_enqueued_while_in_progress_is_sent_once_after_the_cancelled_check_succeeded()
     {
         var pair = new CandidatePairMachine();
         pair.Fire(CandidatePairEvent.CheckSent, T);
@@ -81,6 +81,6 @@ public sealed class CandidatePairChecksTests
     [InlineData(StunClass.Error, 487, true, CandidatePairEvent.RoleConflict)]
     [InlineData(StunClass.Error, 400, true, CandidatePairEvent.ErrorResponse)]
     [InlineData(StunClass.Error, null, true, CandidatePairEvent.ErrorResponse)]
-    public void TheResponseToACheck_IsClassifiedAsRfc8445Section7_2_5Says(StunClass responseClass, int? errorCode, bool symmetric, CandidatePairEvent expected) =>
+    public void The_response_to_a_check_is_classified_as_rfc8445_section_7_2_5_says(StunClass responseClass, int? errorCode, bool symmetric, CandidatePairEvent expected) =>
         Assert.Equal(expected, CheckResponseClassification.PairEventOf(responseClass, errorCode, symmetric));
 }

@@ -8,12 +8,12 @@ namespace IceSpec.Ice.Tests.Machines;
 public sealed class IceMachineTests
 {
     [Fact]
-    public void HostCandidatePriority_IsTheWellKnownValue() =>
+    public void Host_candidate_priority_is_the_well_known_value() =>
         // RFC 8445 §5.1.2.1 with the RECOMMENDED host type preference 126 and local preference 65535, component 1.
         Assert.Equal(2130706431, IceFormulas.CandidatePriority(IceFormulas.HostTypePreference, IceFormulas.SingleAddressLocalPreference, 1));
 
     [Fact]
-    public void PairPriority_PrefersTheControllingSideOnTies()
+    public void Pair_priority_prefers_the_controlling_side_on_ties()
     {
         var g = IceFormulas.CandidatePriority(126, 65535, 1);
         var d = IceFormulas.CandidatePriority(100, 65535, 1);
@@ -22,7 +22,7 @@ public sealed class IceMachineTests
     }
 
     [Fact]
-    public void TcpCandidatePriorities_FollowRfc6544DirectionPreferences()
+    public void Tcp_candidate_priorities_follow_rfc6544_direction_preferences()
     {
         // RFC 6544 §4.2: local preference = 2^13 * direction-pref + other-pref; host active 6, passive 4, S-O 2.
         Assert.Equal(6 * 8192 + 8191, IceFormulas.TcpLocalPreference(IceFormulas.HostActiveDirectionPreference, IceFormulas.MaxTcpOtherPreference));
@@ -33,7 +33,7 @@ public sealed class IceMachineTests
     }
 
     [Fact]
-    public void CandidatePair_ConnectionFailed_AppliesOnlyToACheckInFlight()
+    public void Candidate_pair_connection_failed_applies_only_to_a_check_in_flight()
     {
         var pair = new CandidatePairMachine();
         Assert.False(pair.Fire(CandidatePairEvent.ConnectionFailed, TimeSpan.Zero)); // Frozen: no connection was asked for
@@ -43,7 +43,7 @@ public sealed class IceMachineTests
     }
 
     [Fact]
-    public void CandidatePair_RunsFrozenWaitingInProgressSucceeded()
+    public void Candidate_pair_runs_frozen_waiting_in_progress_succeeded()
     {
         var pair = new CandidatePairMachine();
         Assert.Equal(CandidatePairState.Frozen, pair.State);
@@ -60,7 +60,7 @@ public sealed class IceMachineTests
     [InlineData(CandidatePairEvent.ErrorResponse)]
     [InlineData(CandidatePairEvent.Timeout)]
     [InlineData(CandidatePairEvent.ConnectionFailed)]
-    public void CandidatePair_FailsAndCanBeRetriggered(CandidatePairEvent failure)
+    public void Candidate_pair_fails_and_can_be_retriggered(CandidatePairEvent failure)
     {
         var pair = new CandidatePairMachine();
         pair.Fire(CandidatePairEvent.CheckSent, TimeSpan.Zero); // a triggered check straight from Frozen
@@ -71,7 +71,7 @@ public sealed class IceMachineTests
     }
 
     [Fact]
-    public void CandidatePair_RoleConflictPutsThePairBackToWaiting()
+    public void Candidate_pair_role_conflict_puts_the_pair_back_to_waiting()
     {
         var pair = new CandidatePairMachine();
         pair.Fire(CandidatePairEvent.Unfreeze, TimeSpan.Zero);
@@ -81,7 +81,7 @@ public sealed class IceMachineTests
     }
 
     [Fact]
-    public void ConsentExpires30SecondsAfterTheLastResponse()
+    public void Consent_expires_30_seconds_after_the_last_response()
     {
         var consent = new ConsentFreshnessMachine();
         Assert.True(consent.Fire(ConsentFreshnessEvent.Start, TimeSpan.Zero));
@@ -102,7 +102,7 @@ public sealed class IceMachineTests
     }
 
     [Fact]
-    public void CheckList_CompletesOrFails()
+    public void Check_list_completes_or_fails()
     {
         var completed = new CheckListMachine();
         Assert.True(completed.Fire(CheckListEvent.Nominated, TimeSpan.Zero));

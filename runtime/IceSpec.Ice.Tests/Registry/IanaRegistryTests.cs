@@ -16,7 +16,7 @@ public sealed class IanaRegistryTests
 
     /// <summary>Every row IANA registers for ICE (RFC 8445) is in the specs with its code, name and reason phrase.</summary>
     [Fact]
-    public void EveryRegisteredIceCodeIsInTheSpecs()
+    public void Every_registered_ice_code_is_in_the_specs()
     {
         var rows = IanaStunRegistry.Rows.Where(r => r.Reference == "RFC 8445").ToList();
         Assert.Equal(["PRIORITY", "USE-CANDIDATE", "ICE-CONTROLLED", "ICE-CONTROLLING"], rows.Where(r => r.Registry == "attribute").Select(r => r.Name));
@@ -29,6 +29,6 @@ public sealed class IanaRegistryTests
 
     /// <summary>What ice.spec declares itself (nothing today: its attributes live in stun.spec) has its registered code.</summary>
     [Fact]
-    public void EveryAttributeOfIceSpecHasItsRegisteredCode() =>
+    public void Every_attribute_of_IceSpec_has_its_registered_code() =>
         Assert.All(IceRegistry.Attributes, a => Assert.Equal(a.Name, IanaStunRegistry.Registered("attribute", a.Type)));
 }

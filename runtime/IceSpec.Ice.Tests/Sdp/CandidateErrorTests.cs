@@ -64,7 +64,7 @@ public sealed class CandidateErrorTests
 
     [Theory]
     [MemberData(nameof(Bad))]
-    public void RejectsWithFieldReasonAndRule(string line, IceSdpField field, string reason, string rule)
+    public void Rejects_with_field_reason_and_rule(string line, IceSdpField field, string reason, string rule)
     {
         Assert.False(IceCandidate.TryParse(line, out var candidate, out var error));
         Assert.Null(candidate);
@@ -78,7 +78,7 @@ public sealed class CandidateErrorTests
     }
 
     [Fact]
-    public void ColumnPointsAtTheOffendingToken()
+    public void Column_points_at_the_offending_token()
     {
         const string line = "a=candidate:1 1 UDP 1 192.0.2.1 99999 typ host";
         Assert.False(IceCandidate.TryParse(line, out _, out var error));
@@ -87,14 +87,14 @@ public sealed class CandidateErrorTests
     }
 
     [Fact]
-    public void NullIsAnErrorNotAnException()
+    public void Null_is_an_error_not_an_exception()
     {
         Assert.False(IceCandidate.TryParse(null, out _, out var error));
         Assert.NotNull(error);
     }
 
     [Fact]
-    public void NoMutationOfAValidLineThrows()
+    public void No_mutation_of_a_valid_line_throws()
     {
         var random = new Random(8839);
         const string alphabet = " :.0123456789abcdefTCPUDtypraddrrportcptype/+-\u00e9\t\r\n%[]";

@@ -22,7 +22,7 @@ public sealed class CandidateTests
 
     [Theory]
     [MemberData(nameof(RfcLines))]
-    public void RfcExamplesRoundTrip(string line)
+    public void Rfc_examples_round_trip(string line)
     {
         Assert.True(IceCandidate.TryParse(line, out var candidate, out var error), error?.ToString());
         Assert.Equal(line, candidate!.FormatLine());
@@ -32,7 +32,7 @@ public sealed class CandidateTests
     }
 
     [Fact]
-    public void ServerReflexiveFields()
+    public void Server_reflexive_fields()
     {
         var c = IceCandidate.Parse("a=candidate:2 1 UDP 1694498815 192.0.2.3 45664 typ srflx raddr 203.0.113.141 rport 8998");
         Assert.Equal("2", c.Foundation);
@@ -50,7 +50,7 @@ public sealed class CandidateTests
     }
 
     [Fact]
-    public void TcpTypesAndExtensionsInOrder()
+    public void Tcp_types_and_extensions_in_order()
     {
         var c = IceCandidate.Parse("candidate:5 1 tcp 1015022591 ::1 9 typ host tcptype active generation 0 ufrag EsAw network-id 1");
         Assert.Equal(IceTransport.Tcp, c.Transport);
@@ -64,7 +64,7 @@ public sealed class CandidateTests
     }
 
     [Fact]
-    public void MdnsAndFqdnAddressesStayText()
+    public void Mdns_and_fqdn_addresses_stay_text()
     {
         var c = IceCandidate.Parse("candidate:1 1 udp 2122260223 4f5e3c2a-1b0d-4c9e-8f7a-6b5d4c3b2a19.local 58427 typ host");
         Assert.Equal(IceAddressKind.Fqdn, c.Address.Kind);
@@ -81,14 +81,14 @@ public sealed class CandidateTests
     [InlineData("  a=candidate:1  1 UDP\t2130706431 203.0.113.141   8998 typ host \r\n", "a=candidate:1 1 UDP 2130706431 203.0.113.141 8998 typ host")]
     [InlineData("candidate:1 1 UDP 2130706431 203.0.113.141 8998 typ host", "a=candidate:1 1 UDP 2130706431 203.0.113.141 8998 typ host")]
     [InlineData("CANDIDATE:1 1 UDP 1 10.0.0.1 1 TYP HOST", "a=candidate:1 1 UDP 1 10.0.0.1 1 typ HOST")]
-    public void AcceptedFormsNormalise(string input, string normalised)
+    public void Accepted_forms_normalise(string input, string normalised)
     {
         Assert.True(IceCandidate.TryParse(input, out var c, out var error), error?.ToString());
         Assert.Equal(normalised, c!.FormatLine());
     }
 
     [Fact]
-    public void ExtensionTransportAndTypeAreKept()
+    public void Extension_transport_and_type_are_kept()
     {
         var c = IceCandidate.Parse("a=candidate:1 1 DTLS 1 10.0.0.1 1 typ future");
         Assert.Equal(IceTransport.Other, c.Transport);
@@ -98,7 +98,7 @@ public sealed class CandidateTests
     }
 
     [Fact]
-    public void BoundaryValues()
+    public void Boundary_values()
     {
         var c = IceCandidate.Parse("a=candidate:abcdefghijklmnopqrstuvwxyz+/0123 256 UDP 2147483647 0.0.0.0 0 typ host");
         Assert.Equal(32, c.Foundation.Length);
@@ -109,7 +109,7 @@ public sealed class CandidateTests
     }
 
     [Fact]
-    public void CreateFormatsRfcForm()
+    public void Create_formats_rfc_form()
     {
         var c = IceCandidate.Create("2", 1, IceTransport.Tcp, 2124414975, IceConnectionAddress.FromIP(IPAddress.Parse("10.0.1.1")), 8998,
             IceCandidateType.Host, tcpType: IceTcpType.Passive, extensions: [new("generation", "0")]);
@@ -117,7 +117,7 @@ public sealed class CandidateTests
     }
 
     [Fact]
-    public void RoundTripProperty()
+    public void Round_trip_property()
     {
         var random = new Random(5245);
         const string ice = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";

@@ -24,7 +24,7 @@ public sealed class IceSdpTests
         "a=candidate:2 1 UDP 1694498815 192.0.2.3 45664 typ srflx raddr 203.0.113.141 rport 8998\r\n";
 
     [Fact]
-    public void Rfc8839Offer_SessionAndMediaLevels()
+    public void Rfc8839_offer_session_and_media_levels()
     {
         var sdp = IceSdp.Parse(Rfc8839Offer);
         Assert.Empty(sdp.Errors);
@@ -49,7 +49,7 @@ public sealed class IceSdpTests
     }
 
     [Fact]
-    public void BundledWebRtcStyleSections()
+    public void Bundled_WebRtc_style_sections()
     {
         const string text = """
             v=0
@@ -89,7 +89,7 @@ public sealed class IceSdpTests
     }
 
     [Fact]
-    public void AttributeBlockWithoutPrefixes_WeriftForm()
+    public void Attribute_block_without_prefixes_werift_form()
     {
         const string text = "ice-ufrag:abcd\nice-pwd:0123456789abcdefghijkl\n" +
                             "4271b5a48a8e4b5b8b3c0d8d1f7c9d51 1 udp 2130706431 192.168.1.5 53421 typ host\n" +
@@ -129,7 +129,7 @@ public sealed class IceSdpTests
 
     [Theory]
     [MemberData(nameof(BadBlocks))]
-    public void BadAttributesAreReportedPerLine(string text, IceSdpField field, string reason)
+    public void Bad_attributes_are_reported_per_line(string text, IceSdpField field, string reason)
     {
         var sdp = IceSdp.Parse("v=0\n" + text + "\na=candidate:9 1 UDP 1 10.0.0.9 9 typ host");
         var error = Assert.Single(sdp.Errors);
@@ -143,7 +143,7 @@ public sealed class IceSdpTests
     }
 
     [Fact]
-    public void BoundaryLengthsAccepted()
+    public void Boundary_lengths_accepted()
     {
         var sdp = IceSdp.Parse($"a=ice-ufrag:{new string('u', 256)}\na=ice-pwd:{new string('p', 22)}");
         Assert.Empty(sdp.Errors);
@@ -153,7 +153,7 @@ public sealed class IceSdpTests
     }
 
     [Fact]
-    public void NullAndEmptyAreEmpty()
+    public void Null_and_empty_are_empty()
     {
         Assert.True(IceSdp.Parse(null).Session.IsEmpty);
         Assert.Empty(IceSdp.Parse("").Errors);

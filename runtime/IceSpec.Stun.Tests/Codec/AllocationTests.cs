@@ -7,7 +7,7 @@ namespace IceSpec.Stun.Tests.Codec;
 public sealed class AllocationTests
 {
     [Fact]
-    public void ParseVerifyAndRead_AllocateNothing()
+    public void Parse_verify_and_read_allocate_nothing()
     {
         var bytes = Rfc5769.SampleRequest.Bytes;
         var key = StunKey.ShortTerm(Rfc5769.ShortTermPassword);
@@ -30,7 +30,7 @@ public sealed class AllocationTests
     }
 
     [Fact]
-    public void Build_AllocatesNothing()
+    public void Build_allocates_nothing()
     {
         var key = StunKey.ShortTerm(Rfc5769.ShortTermPassword);
         var buffer = new byte[256];

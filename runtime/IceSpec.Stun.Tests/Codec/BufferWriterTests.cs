@@ -7,7 +7,7 @@ namespace IceSpec.Stun.Tests.Codec;
 public sealed class BufferWriterTests
 {
     [Fact]
-    public void BuildingIntoAnIBufferWriter_ProducesTheRfc5769Request()
+    public void Building_into_an_IBufferWriter_produces_the_rfc5769_request()
     {
         var writer = new ArrayBufferWriter<byte>();
         writer.Write(new byte[] { 0xEE }); // something already in the writer stays in front
@@ -24,7 +24,7 @@ public sealed class BufferWriterTests
     }
 
     [Fact]
-    public void RunningOutOfRoom_SaysHowMuchWasNeeded()
+    public void Running_out_of_room_says_how_much_was_needed()
     {
         var buffer = new byte[24];
         var error = Assert.Throws<InvalidOperationException>(() =>

@@ -8,7 +8,7 @@ namespace IceSpec.Stun.Tests.Codec;
 public sealed class ErrorCodeReadingTests
 {
     [Fact]
-    public void AsSentReadsClassTimesHundredPlusNumberAndTheReasonAsItIs()
+    public void As_sent_reads_class_times_hundred_plus_number_and_the_reason_as_it_is()
     {
         byte[] value = [0, 0, 4, 20, (byte)'U', (byte)'n', 0, 0];
         Assert.True(StunErrorCode.TryReadAsSent(value, out var code, out var reason));
@@ -17,7 +17,7 @@ public sealed class ErrorCodeReadingTests
     }
 
     [Fact]
-    public void AsSentTakesWhatRfc8489Refuses()
+    public void As_sent_takes_what_rfc8489_refuses()
     {
         byte[] classOne = [0, 0, 1, 0];          // 100: RFC 3489 §11.2.9 allows 100..699, RFC 8489 §14.8 only 300..699
         Assert.False(StunErrorCode.TryRead(classOne, out _, out _));

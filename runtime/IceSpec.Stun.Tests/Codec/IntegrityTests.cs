@@ -8,7 +8,7 @@ namespace IceSpec.Stun.Tests.Codec;
 public sealed class IntegrityTests
 {
     [Fact]
-    public void MessageIntegrity_EqualsHmacSha1OfTheCoveredBytes()
+    public void Message_integrity_equals_hmac_sha1_of_the_covered_bytes()
     {
         var bytes = Rfc5769.SampleRequest.Bytes;
         var key = System.Text.Encoding.UTF8.GetBytes(Rfc5769.ShortTermPassword);
@@ -23,7 +23,7 @@ public sealed class IntegrityTests
     }
 
     [Fact]
-    public void MessageIntegritySha256_OfALargeMessage_MatchesAcrossTheStackCopyLimit()
+    public void Message_integrity_sha256_of_a_large_message_matches_across_the_stack_copy_limit()
     {
         // A 40 kB attribute (STUN over TCP allows messages up to 64 kB): offsets beyond 32767 must work.
         var buffer = new byte[41_000];
@@ -37,7 +37,7 @@ public sealed class IntegrityTests
     }
 
     [Fact]
-    public void OneKey_UsedFromManyThreads_GivesTheSameMac()
+    public void One_key_used_from_many_threads_gives_the_same_mac()
     {
         var bytes = Rfc5769.SampleRequest.Bytes;
         var key = StunKey.ShortTerm(Rfc5769.ShortTermPassword);

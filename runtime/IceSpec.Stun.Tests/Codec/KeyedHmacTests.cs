@@ -20,7 +20,7 @@ public sealed class KeyedHmacTests
     };
 
     [Fact]
-    public void OnLinux_ThePadStateImplementationIsTheOneInUse()
+    public void On_linux_the_pad_state_implementation_is_the_one_in_use()
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("ICESPEC_MANAGED_HMAC") == "1") return;
         Assert.True(PadStateHmac.IsAvailable, "libcrypto.so.3's SHA1_*/SHA256_* did not load: StunKey falls back to .NET's HMAC");
@@ -29,7 +29,7 @@ public sealed class KeyedHmacTests
 
     [Theory]
     [MemberData(nameof(Implementations))]
-    public void Hmac_EqualsDotNetsOneShotHmac_ForEveryKeyLengthDataLengthAndSplit(string implementation, string algorithmName)
+    public void Hmac_equals_dot_nets_one_shot_hmac_for_every_key_length_data_length_and_split(string implementation, string algorithmName)
     {
         if (implementation == "openssl-pads" && !PadStateHmac.IsAvailable) return;
         var algorithm = new HashAlgorithmName(algorithmName);
@@ -57,7 +57,7 @@ public sealed class KeyedHmacTests
     }
 
     [Fact]
-    public void FixedTimeEquals_FindsADifferenceInAnyBitOfAnyByte_AndDifferentLengthsUnequal()
+    public void Fixed_time_equals_finds_a_difference_in_any_bit_of_any_byte_and_different_lengths_unequal()
     {
         for (var length = 0; length <= 40; length++)
         {
@@ -76,7 +76,7 @@ public sealed class KeyedHmacTests
     }
 
     [Fact]
-    public void MessageIntegrity_OfAMessageOverTheFastCallLimit_WithAttributesAfterIt_IsHmacOfThePatchedMessage()
+    public void Message_integrity_of_a_message_over_the_fast_call_limit_with_attributes_after_it_is_hmac_of_the_patched_message()
     {
         // 3 kB of PADDING, MESSAGE-INTEGRITY, then a SOFTWARE: the covered part is longer than the fast-call limit and the
         // header's length field must be patched (hashed as a 20-byte copy, the rest in place).

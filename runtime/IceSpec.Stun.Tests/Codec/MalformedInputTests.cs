@@ -14,11 +14,11 @@ public sealed class MalformedInputTests
     private static StunCheckResult Check(byte[] bytes, StunKey? key = null) => StunMessageChecker.Check(bytes, key, out _);
 
     [Fact]
-    public void TruncatedHeader() =>
+    public void Truncated_header() =>
         Assert.Equal(StunParseStatus.TruncatedHeader, Check(Request[..19]).ParseStatus);
 
     [Fact]
-    public void TopBitsSet_IsNotStun()
+    public void Top_bits_set_is_not_stun()
     {
         var bytes = Request;
         bytes[0] |= 0x40; // ChannelData / RTP start with 01 or 10
@@ -26,7 +26,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void WrongMagicCookie()
+    public void Wrong_magic_cookie()
     {
         var bytes = Request;
         bytes[4] ^= 0xFF;
@@ -34,7 +34,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void LengthNotAMultipleOf4()
+    public void Length_not_a_multiple_of_4()
     {
         var bytes = Request;
         BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), (ushort)(bytes.Length - 20 - 2));
@@ -42,7 +42,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void LengthNotMatchingTheBytes()
+    public void Length_not_matching_the_bytes()
     {
         var bytes = Request;
         BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), (ushort)(bytes.Length - 20 - 4));
@@ -50,7 +50,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void AttributeOverrunningTheMessage()
+    public void Attribute_overrunning_the_message()
     {
         var bytes = Request;
         BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(22), 0x0100); // SOFTWARE claims 256 bytes
@@ -58,7 +58,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void AttributeAfterFingerprint()
+    public void Attribute_after_fingerprint()
     {
         var bytes = Request.Concat(new byte[] { 0x80, 0x22, 0x00, 0x04, 0x61, 0x62, 0x63, 0x64 }).ToArray();
         BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), (ushort)(bytes.Length - 20));
@@ -69,7 +69,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void AttributeAfterMessageIntegrityOtherThanFingerprint()
+    public void Attribute_after_message_integrity_other_than_fingerprint()
     {
         // Build: PRIORITY, MESSAGE-INTEGRITY, then SOFTWARE (not allowed after MESSAGE-INTEGRITY).
         var buffer = new byte[256];
@@ -83,7 +83,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void BadMessageIntegrity()
+    public void Bad_message_integrity()
     {
         var bytes = Request;
         bytes[^20] ^= 0x01; // inside the MESSAGE-INTEGRITY value; FINGERPRINT then also fails, so fix it up
@@ -92,11 +92,11 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void WrongPassword() =>
+    public void Wrong_password() =>
         Assert.Equal(StunCheckOutcome.IntegrityMismatch, Check(Request, StunKey.ShortTerm("not the password")).Outcome);
 
     [Fact]
-    public void MissingIntegrityWhenAKeyIsExpected()
+    public void Missing_integrity_when_a_key_is_expected()
     {
         var buffer = new byte[64];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), new byte[12]);
@@ -105,7 +105,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void BadFingerprint()
+    public void Bad_fingerprint()
     {
         var bytes = Request;
         bytes[^1] ^= 0x01;
@@ -113,7 +113,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void UnknownComprehensionRequiredAttribute()
+    public void Unknown_comprehension_required_attribute()
     {
         var buffer = new byte[64];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), new byte[12]);
@@ -132,7 +132,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void ReservedRfc3489AttributeIsNotUnderstood()
+    public void Reserved_rfc3489_attribute_is_not_understood()
     {
         var buffer = new byte[64];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), new byte[12]);
@@ -141,7 +141,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void MalformedAttributeValue()
+    public void Malformed_attribute_value()
     {
         var buffer = new byte[64];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), new byte[12]);
@@ -152,7 +152,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void BindingSuccessWithoutXorMappedAddress()
+    public void Binding_success_without_xor_mapped_address()
     {
         var buffer = new byte[64];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Success), new byte[12]);
@@ -163,7 +163,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void IceCheckFromTheControlledSideWithUseCandidate()
+    public void Ice_check_from_the_controlled_side_with_use_candidate()
     {
         var buffer = new byte[128];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), new byte[12]);
@@ -177,7 +177,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void IceCheckWithBothRoles()
+    public void Ice_check_with_both_roles()
     {
         var buffer = new byte[128];
         var builder = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Request), new byte[12]);
@@ -191,7 +191,7 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
-    public void EveryPrefixAndEveryBitFlipOfAVector_IsRejectedWithoutThrowing()
+    public void Every_prefix_and_every_bit_flip_of_a_vector_is_rejected_without_throwing()
     {
         var longTerm = StunKey.LongTerm(Rfc5769.SampleLongTermRequest.Username!, "example.org", Rfc5769.SampleLongTermRequest.Password!,
             StunPasswordAlgorithm.Md5, PasswordPreparation.Profile.SaslPrep);

@@ -8,7 +8,7 @@ namespace IceSpec.Stun.Tests.Codec;
 public sealed class MessageViewTests
 {
     [Fact]
-    public void IceCheckView_ExposesRequiredAttributesAsProperties()
+    public void Ice_check_view_exposes_required_attributes_as_properties()
     {
         Assert.True(BindingRequestIceCheckView.TryParse(Rfc5769.SampleRequest.Bytes, out var check, out var status, out var violation),
             $"{status} {violation}");
@@ -23,14 +23,14 @@ public sealed class MessageViewTests
     }
 
     [Fact]
-    public void SuccessView_ExposesTheMappedAddress()
+    public void Success_view_exposes_the_mapped_address()
     {
         Assert.True(BindingSuccessView.TryParse(Rfc5769.SampleIPv6Response.Bytes, out var success, out _, out _));
         Assert.Equal(new IPEndPoint(IPAddress.Parse("2001:db8:1234:5678:11:2233:4455:6677"), 32853), success.XorMappedAddress.ToEndPoint());
     }
 
     [Fact]
-    public void ViewOfTheWrongKind_IsRefusedWithTheReason()
+    public void View_of_the_wrong_kind_is_refused_with_the_reason()
     {
         Assert.False(BindingSuccessView.TryParse(Rfc5769.SampleRequest.Bytes, out _, out var status, out var violation));
         Assert.Equal(StunParseStatus.Ok, status);

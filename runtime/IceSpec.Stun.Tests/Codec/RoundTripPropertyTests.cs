@@ -29,7 +29,7 @@ public sealed class RoundTripPropertyTests
         select new Input(transactionId, username, password, priority, tieBreaker, controlling, useCandidate, software, address, port, errorCode, sha256);
 
     [Fact]
-    public void IceCheckRequest_RoundTrips() => Inputs.Sample(input =>
+    public void Ice_check_request_round_trips() => Inputs.Sample(input =>
     {
         var key = StunKey.ShortTerm(input.Password);
         var buffer = new byte[512];
@@ -56,7 +56,7 @@ public sealed class RoundTripPropertyTests
     });
 
     [Fact]
-    public void Responses_RoundTrip() => Inputs.Sample(input =>
+    public void Responses_round_trip() => Inputs.Sample(input =>
     {
         var endPoint = new IPEndPoint(new IPAddress(input.Address), input.Port);
         var buffer = new byte[512];
@@ -83,14 +83,14 @@ public sealed class RoundTripPropertyTests
     });
 
     [Fact]
-    public void RandomBytes_NeverThrow() => Gen.Byte.Array[0, 120].Sample(bytes =>
+    public void Random_bytes_never_throw() => Gen.Byte.Array[0, 120].Sample(bytes =>
     {
         StunMessageChecker.Check(bytes, StunKey.ShortTerm("x"), out _);
         StunMessageChecker.Check(bytes, null, out _, StunValidator.Profile.IceCheck);
     }, iter: 20000);
 
     [Fact]
-    public void RandomAttributesAfterAValidHeader_NeverThrow() => Gen.Byte.Array[0, 100].Select(b => b.Length - b.Length % 4 is var n ? b[..n] : b).Sample(body =>
+    public void Random_attributes_after_a_valid_header_never_throw() => Gen.Byte.Array[0, 100].Select(b => b.Length - b.Length % 4 is var n ? b[..n] : b).Sample(body =>
     {
         var bytes = new byte[20 + body.Length];
         bytes[1] = 0x01;
@@ -101,7 +101,7 @@ public sealed class RoundTripPropertyTests
     }, iter: 20000);
 
     [Fact]
-    public void AddressEquality_AndHashing_UseTheWholeAddress()
+    public void Address_equality_and_hashing_use_the_whole_address()
     {
         var a = new StunAddress(new IPEndPoint(IPAddress.Parse("10.0.0.1"), 3478));
         var b = new StunAddress(new IPEndPoint(IPAddress.Parse("10.0.0.2"), 3478));

@@ -25,7 +25,7 @@ public sealed class LibniceDifferentialTests : IClassFixture<LibniceStunPeer>
 
     [Theory]
     [MemberData(nameof(IceChecks))]
-    public void LibniceValidatesOurIceChecks(string username, uint priority, ulong tieBreaker, bool controlling, bool useCandidate)
+    public void Libnice_validates_our_ice_checks(string username, uint priority, ulong tieBreaker, bool controlling, bool useCandidate)
     {
         const string password = "our-password-1234567";
         var buffer = new byte[512];
@@ -55,7 +55,7 @@ public sealed class LibniceDifferentialTests : IClassFixture<LibniceStunPeer>
     [InlineData("192.0.2.1", 32853)]
     [InlineData("2001:db8:1234:5678:11:2233:4455:6677", 32853)]
     [InlineData("10.1.2.3", 1)]
-    public void LibniceValidatesOurBindingResponses(string address, int port)
+    public void Libnice_validates_our_binding_responses(string address, int port)
     {
         const string password = "response-password";
         var buffer = new byte[256];
@@ -71,7 +71,7 @@ public sealed class LibniceDifferentialTests : IClassFixture<LibniceStunPeer>
     }
 
     [Fact]
-    public void LibniceValidatesOurLongTermRequest()
+    public void Libnice_validates_our_long_term_request()
     {
         const string username = "alice", realm = "example.org", password = "secret-pass";
         var buffer = new byte[256];
@@ -91,7 +91,7 @@ public sealed class LibniceDifferentialTests : IClassFixture<LibniceStunPeer>
     [Theory]
     [InlineData("controlling", true)]
     [InlineData("controlled", false)]
-    public void WeValidateLibniceIceChecks(string role, bool useCandidate)
+    public void We_validate_libnice_ice_checks(string role, bool useCandidate)
     {
         const string username = "remoteufrag:localufrag", password = "libnice-password-xyz";
         const uint priority = 1853824767;
@@ -118,7 +118,7 @@ public sealed class LibniceDifferentialTests : IClassFixture<LibniceStunPeer>
     [Theory]
     [InlineData("198.51.100.7", 40000)]
     [InlineData("2001:db8::1", 3478)]
-    public void WeValidateLibniceResponsesToOurRequest(string address, int port)
+    public void We_validate_libnice_responses_to_our_request(string address, int port)
     {
         const string password = "shared-password";
         var buffer = new byte[256];
@@ -140,7 +140,7 @@ public sealed class LibniceDifferentialTests : IClassFixture<LibniceStunPeer>
     }
 
     [Fact]
-    public void BothAgreeOnEveryRfc5769Vector()
+    public void Both_agree_on_every_rfc5769_vector()
     {
         foreach (var vector in new[] { Rfc5769.SampleRequest, Rfc5769.SampleIPv4Response, Rfc5769.SampleIPv6Response })
         {

@@ -12,7 +12,7 @@ public sealed class IanaRegistryTests
     private static string? Registered(string registry, int code) => IanaStunRegistry.Registered(registry, code);
 
     [Fact]
-    public void EveryAttributeOfTheSpecHasItsRegisteredCode()
+    public void Every_attribute_of_the_spec_has_its_registered_code()
     {
         Assert.NotEmpty(StunRegistry.Attributes);
         foreach (var attribute in StunRegistry.Attributes)
@@ -27,7 +27,7 @@ public sealed class IanaRegistryTests
 
     /// <summary>spec/classic.spec (RFC 3489 §11.2) against IANA, which keeps RFC 3489's codes: still in use, or "Reserved; was X".</summary>
     [Fact]
-    public void EveryClassicAttributeHasItsRfc3489CodeInTheRegistry()
+    public void Every_classic_attribute_has_its_rfc3489_code_in_the_registry()
     {
         Assert.Equal(11, IceSpec.Stun.Classic.ClassicRegistry.Attributes.Count);   // RFC 3489 §11.2.1 – §11.2.11
         foreach (var attribute in IceSpec.Stun.Classic.ClassicRegistry.Attributes)
@@ -44,7 +44,7 @@ public sealed class IanaRegistryTests
     /// not register with the runtime, or a STUN message would "understand" RFC 3489's attributes. Which module initializer
     /// of the assembly runs last is not specified, so the registry's contents alone cannot show it: no initializer may exist.</summary>
     [Fact]
-    public void ClassicAttributesDoNotReplaceTheStunOnesInTheRuntimeRegistry()
+    public void Classic_attributes_do_not_replace_the_stun_ones_in_the_runtime_registry()
     {
         Assert.DoesNotContain(typeof(IceSpec.Stun.Classic.ClassicRegistry).GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic),
             m => m.IsDefined(typeof(System.Runtime.CompilerServices.ModuleInitializerAttribute), false));
@@ -59,7 +59,7 @@ public sealed class IanaRegistryTests
     }
 
     [Fact]
-    public void EveryIceAndNatBehaviourAttributeIsInTheSpec()
+    public void Every_ice_and_nat_behaviour_attribute_is_in_the_spec()
     {
         string[] required =
         [
@@ -78,7 +78,7 @@ public sealed class IanaRegistryTests
     }
 
     [Fact]
-    public void MethodCodesMatch()
+    public void Method_codes_match()
     {
         Assert.Equal("Binding", Registered("method", StunMethods.Binding));
         Assert.Equal("Reserved-was-SharedSecret", Registered("method", StunMethods.SharedSecret));
@@ -86,7 +86,7 @@ public sealed class IanaRegistryTests
     }
 
     [Fact]
-    public void EveryMethodOfTheSpecHasItsRegisteredName()
+    public void Every_method_of_the_spec_has_its_registered_name()
     {
         var methods = IanaStunRegistry.Constants(typeof(StunMethods)).ToList();
         Assert.NotEmpty(methods);
@@ -96,7 +96,7 @@ public sealed class IanaRegistryTests
 
     /// <summary>Every error code of stun.spec — RFC 8489's and ICE's 487 Role Conflict (RFC 8445 §16.2) — with IANA's reason phrase.</summary>
     [Fact]
-    public void EveryErrorCodeOfTheSpecHasItsRegisteredReasonPhrase()
+    public void Every_error_code_of_the_spec_has_its_registered_reason_phrase()
     {
         var codes = IanaStunRegistry.Constants(typeof(StunErrorCodes)).ToList();
         Assert.Contains(codes, c => c.Code == 487);
@@ -104,16 +104,16 @@ public sealed class IanaRegistryTests
     }
 
     [Fact]
-    public void Rfc5389ReasonPhraseFor401IsKept() => Assert.Equal("Unauthorized", StunErrorCodes.FormerReasonPhrase(401));
+    public void Rfc5389_reason_phrase_for_401_is_kept() => Assert.Equal("Unauthorized", StunErrorCodes.FormerReasonPhrase(401));
 
     [Fact]
-    public void PasswordAlgorithmsMatch()
+    public void Password_algorithms_match()
     {
         Assert.Equal("MD5", Registered("password-algorithm", (int)StunPasswordAlgorithm.Md5));
         Assert.Equal("SHA-256", Registered("password-algorithm", (int)StunPasswordAlgorithm.Sha256));
     }
 
     [Fact]
-    public void ComprehensionRangesFollowRfc8489Section14() =>
+    public void Comprehension_ranges_follow_rfc8489_section_14() =>
         Assert.All(StunRegistry.Attributes, a => Assert.Equal(a.Type < 0x8000, a.IsComprehensionRequired));
 }

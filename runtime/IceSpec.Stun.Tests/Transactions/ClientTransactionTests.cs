@@ -29,7 +29,7 @@ public sealed class ClientTransactionTests
     }
 
     [Fact]
-    public void Udp_RetransmitsWithDoublingRto_ThenGivesUpAfterRmTimesRto()
+    public void Udp_retransmits_with_doubling_rto_then_gives_up_after_rm_times_rto()
     {
         // RFC 8489 §6.2.1: "with an RTO of 500 ms, requests would be sent at times 0 ms, 500 ms, 1500 ms, 3500 ms,
         // 7500 ms, 15500 ms, and 31500 ms. If the client has not received a response after 39500 ms, the client will
@@ -43,7 +43,7 @@ public sealed class ClientTransactionTests
     }
 
     [Fact]
-    public void Reuse_MakesAFinishedTransactionNew_WithTheNewRequestAndTheSpecsSchedule()
+    public void Reuse_makes_a_finished_transaction_new_with_the_new_request_and_the_specs_schedule()
     {
         // A transaction that ran to its end with other settings, reused (issue 14: a consent check every 5 s).
         var transaction = new StunClientTransaction(Request(), StunTransport.Reliable, TimeSpan.FromMilliseconds(100));
@@ -65,7 +65,7 @@ public sealed class ClientTransactionTests
     }
 
     [Fact]
-    public void Udp_ScheduleFollowsConfiguredRtoAndRc()
+    public void Udp_schedule_follows_configured_rto_and_rc()
     {
         var transaction = new StunClientTransaction(Request(), StunTransport.Unreliable, TimeSpan.FromMilliseconds(100));
         transaction.Settings.Rc = 3;
@@ -75,7 +75,7 @@ public sealed class ClientTransactionTests
     }
 
     [Fact]
-    public void Tcp_SendsOnce_ThenGivesUpAfterTi()
+    public void Tcp_sends_once_then_gives_up_after_ti()
     {
         var transaction = new StunClientTransaction(Request(), StunTransport.Reliable);
         var (sends, end) = RunWithoutResponse(transaction);
@@ -85,7 +85,7 @@ public sealed class ClientTransactionTests
     }
 
     [Fact]
-    public void Response_StopsRetransmissions()
+    public void Response_stops_retransmissions()
     {
         var request = Request();
         var transaction = new StunClientTransaction(request, StunTransport.Unreliable);
@@ -108,7 +108,7 @@ public sealed class ClientTransactionTests
     }
 
     [Fact]
-    public void ErrorResponse_Fails()
+    public void Error_response_fails()
     {
         var transaction = new StunClientTransaction(Request(), StunTransport.Unreliable);
         transaction.Start(TimeSpan.Zero);
@@ -121,7 +121,7 @@ public sealed class ClientTransactionTests
     }
 
     [Fact]
-    public void NotARequest_IsRejectedClearly()
+    public void Not_a_request_is_rejected_clearly()
     {
         var buffer = new byte[64];
         var indication = new StunMessageBuilder(buffer, new StunMessageType(StunMethods.Binding, StunClass.Indication), new byte[12]).Written.ToArray();
@@ -130,7 +130,7 @@ public sealed class ClientTransactionTests
     }
 
     [Fact]
-    public void Diagrams_ComeFromTheTransitionTable()
+    public void Diagrams_come_from_the_transition_table()
     {
         var mermaid = StunClientTransactionMachine.ToMermaid();
         Assert.StartsWith("stateDiagram-v2", mermaid);

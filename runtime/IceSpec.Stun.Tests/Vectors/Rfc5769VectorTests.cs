@@ -14,7 +14,7 @@ public sealed class Rfc5769VectorTests
             StunPasswordAlgorithm.Md5, PasswordPreparation.Profile.SaslPrep);
 
     [Fact]
-    public void SampleRequest_DecodesToTheStatedValues()
+    public void Sample_request_decodes_to_the_stated_values()
     {
         var bytes = Rfc5769.SampleRequest.Bytes;
         var result = StunMessageChecker.Check(bytes, ShortTermKey, out var message, profile: StunValidator.Profile.IceCheck);
@@ -31,7 +31,7 @@ public sealed class Rfc5769VectorTests
     }
 
     [Fact]
-    public void SampleIPv4Response_DecodesToTheStatedAddress()
+    public void Sample_IPv4_response_decodes_to_the_stated_address()
     {
         var result = StunMessageChecker.Check(Rfc5769.SampleIPv4Response.Bytes, ShortTermKey, out var message);
         Assert.Equal(StunCheckOutcome.Valid, result.Outcome);
@@ -42,7 +42,7 @@ public sealed class Rfc5769VectorTests
     }
 
     [Fact]
-    public void SampleIPv6Response_DecodesToTheStatedAddress()
+    public void Sample_IPv6_response_decodes_to_the_stated_address()
     {
         var result = StunMessageChecker.Check(Rfc5769.SampleIPv6Response.Bytes, ShortTermKey, out var message);
         Assert.Equal(StunCheckOutcome.Valid, result.Outcome);
@@ -51,7 +51,7 @@ public sealed class Rfc5769VectorTests
     }
 
     [Fact]
-    public void SampleLongTermRequest_VerifiesWithTheSaslPreppedPassword()
+    public void Sample_long_term_request_verifies_with_the_SaslPrep_ped_password()
     {
         var result = StunMessageChecker.Check(Rfc5769.SampleLongTermRequest.Bytes, LongTermKey(), out var message);
         Assert.Equal(StunCheckOutcome.Valid, result.Outcome);
@@ -62,7 +62,7 @@ public sealed class Rfc5769VectorTests
     }
 
     [Fact]
-    public void SampleLongTermRequest_FailsWithTheUnpreparedPassword()
+    public void Sample_long_term_request_fails_with_the_unprepared_password()
     {
         // Without SASLprep the soft hyphen stays in and U+2168 is not "IX": the key differs. OpaqueString (RFC 8489)
         // rejects the soft hyphen outright (RFC 8264: default-ignorable code points are disallowed).
@@ -76,7 +76,7 @@ public sealed class Rfc5769VectorTests
 
     [Theory]
     [MemberData(nameof(VectorNames))]
-    public void EveryVector_ReencodesByteForByte(string section)
+    public void Every_vector_reencodes_byte_for_byte(string section)
     {
         var vector = Rfc5769.All.Single(v => v.Source.EndsWith(section));
         var key = section == "2.4" ? LongTermKey() : ShortTermKey;

@@ -18,7 +18,7 @@ public sealed class Rfc8489AppendixBTests
         StunKey.LongTerm(Rfc8489.Username, Rfc8489.Realm, Rfc8489.PreparedPassword, StunPasswordAlgorithm.Sha256);
 
     [Fact]
-    public void CorrectedVector_Verifies()
+    public void Corrected_vector_verifies()
     {
         var result = StunMessageChecker.Check(Rfc8489.AppendixB1Corrected.Bytes, Sha256Key(), out var message);
         Assert.Equal(StunCheckOutcome.Valid, result.Outcome);
@@ -30,7 +30,7 @@ public sealed class Rfc8489AppendixBTests
     }
 
     [Fact]
-    public void CorrectedVector_UserhashIsSha256OfUsernameAndRealm()
+    public void Corrected_vector_userhash_is_sha256_of_username_and_realm()
     {
         // RFC 8489 §14.4: userhash = SHA-256(OpaqueString(username) ":" OpaqueString(realm)).
         StunMessage.TryParse(Rfc8489.AppendixB1Corrected.Bytes, out var message);
@@ -41,12 +41,12 @@ public sealed class Rfc8489AppendixBTests
     }
 
     [Fact]
-    public void CorrectedVector_ReencodesByteForByte() =>
+    public void Corrected_vector_reencodes_byte_for_byte() =>
         Assert.Equal(Convert.ToHexString(Rfc8489.AppendixB1Corrected.Bytes),
             Convert.ToHexString(Reencoder.Rebuild(Rfc8489.AppendixB1Corrected.Bytes, Sha256Key())));
 
     [Fact]
-    public void PublishedVector_IsRejectedForItsLengthField()
+    public void Published_vector_is_rejected_for_its_length_field()
     {
         var result = StunMessageChecker.Check(Rfc8489.AppendixB1Published.Bytes, Sha256Key(), out _);
         Assert.Equal(StunCheckOutcome.Malformed, result.Outcome);
@@ -54,7 +54,7 @@ public sealed class Rfc8489AppendixBTests
     }
 
     [Fact]
-    public void CorrectedVector_FailsWithAnMd5Key() =>
+    public void Corrected_vector_fails_with_an_md5_key() =>
         Assert.Equal(StunCheckOutcome.IntegrityMismatch, StunMessageChecker.Check(Rfc8489.AppendixB1Corrected.Bytes,
             StunKey.LongTerm(Rfc8489.Username, Rfc8489.Realm, Rfc8489.PreparedPassword, StunPasswordAlgorithm.Md5), out _).Outcome);
 }

@@ -231,7 +231,7 @@ public sealed class TurnClientInteropTests(CoturnFixture coturn, ITestOutputHelp
     }
 
     [Fact]
-    public async Task A_TCP_allocation_accepts_a_peer_connection_announced_by_ConnectionAttempt()
+    public async Task A_TCP_allocation_accepts_a_peer_connection_announced_by_CONNECTION_ATTEMPT()
     {
         using var timeout = new CancellationTokenSource(Patience);
         var options = coturn.Options(TransportProtocol.Tcp) with { TcpRelay = true };

@@ -160,7 +160,7 @@ public sealed class TurnClientRecoveryTests
     }
 
     [Fact]
-    public void A_437_to_a_ChannelBind_refresh_loses_the_allocation_too()
+    public void A_437_to_a_channel_bind_refresh_loses_the_allocation_too()
     {
         var client = Allocated(Defaults);
         client.BindChannel(TimeSpan.Zero, Peer);

@@ -15,7 +15,7 @@ namespace IceSpec.Turn.Tests.Client;
 public sealed class TurnStreamFramingTests
 {
     [Fact]
-    public async Task ChannelData_IsRelayedBothWays_OverTcp()
+    public async Task Channel_data_is_relayed_both_ways_over_tcp()
     {
         await using var server = TestServer.Start("allow-loopback-peers");
         using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);

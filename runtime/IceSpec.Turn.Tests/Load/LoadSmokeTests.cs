@@ -28,7 +28,7 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
     private static readonly IPAddress RelayIp = IPAddress.Parse("127.0.0.77");
 
     [Fact]
-    public async Task ThreeHundredAllocations_RefreshedAndRelaying_NoneLost_PortsAndSocketsFreed()
+    public async Task Three_hundred_allocations_refreshed_and_relaying_none_lost_ports_and_sockets_freed()
     {
         await using var server = Start(lifetimeSeconds: 6);
         var report = await Run(server, allocations: 300, hold: TimeSpan.FromSeconds(12), lifetime: TimeSpan.FromSeconds(6));
@@ -45,7 +45,7 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task RefreshesAfterTheLifetime_AreReportedAsLostAllocations()
+    public async Task Refreshes_after_the_lifetime_are_reported_as_lost_allocations()
     {
         // Seeded defect in the load: a negative refresh margin schedules each Refresh 2 s after the 4 s lifetime ended.
         await using var server = Start(lifetimeSeconds: 4);
@@ -58,7 +58,7 @@ public sealed class LoadSmokeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task AllocationsNotDeleted_LeaveRelayPortsAndSocketsTheChecksCatch()
+    public async Task Allocations_not_deleted_leave_relay_ports_and_sockets_the_checks_catch()
     {
         // Seeded defect in the load: no Refresh LIFETIME 0 at the end, so the server still holds every relay port.
         await using var server = Start(lifetimeSeconds: 600);

@@ -10,14 +10,14 @@ namespace IceSpec.Turn.Tests.Registry;
 public sealed class IanaRegistryTests
 {
     [Fact]
-    public void EveryAttributeOfTurnSpecHasItsRegisteredCodeAndName()
+    public void Every_attribute_of_turn_spec_has_its_registered_code_and_name()
     {
         Assert.NotEmpty(TurnRegistry.Attributes);
         Assert.All(TurnRegistry.Attributes, a => Assert.Equal(a.Name, IanaStunRegistry.Registered("attribute", a.Type)));
     }
 
     [Fact]
-    public void EveryMethodOfTurnSpecHasItsRegisteredCodeAndName()
+    public void Every_method_of_turn_spec_has_its_registered_code_and_name()
     {
         var methods = IanaStunRegistry.Constants(typeof(TurnMethods)).ToList();
         Assert.Equal(9, methods.Count); // RFC 8656 §17: 6, RFC 6062 §6.1: 3
@@ -26,7 +26,7 @@ public sealed class IanaRegistryTests
     }
 
     [Fact]
-    public void EveryErrorCodeOfTurnSpecHasItsRegisteredReasonPhrase()
+    public void Every_error_code_of_turn_spec_has_its_registered_reason_phrase()
     {
         var codes = IanaStunRegistry.Constants(typeof(TurnErrorCodes)).ToList();
         Assert.Equal(10, codes.Count); // RFC 8656 §19: 8, RFC 6062 §6.3: 2
@@ -35,7 +35,7 @@ public sealed class IanaRegistryTests
 
     /// <summary>Every TURN row IANA has (RFC 8656, RFC 6062) is in turn.spec, except those IANA lists as reserved.</summary>
     [Fact]
-    public void EveryRegisteredTurnCodeIsInTurnSpec()
+    public void Every_registered_turn_code_is_in_turn_spec()
     {
         var references = IanaStunRegistry.Rows
             .Where(r => r.Reference is "RFC 8656" or "RFC 6062" && !r.Name.StartsWith("Reserved", StringComparison.Ordinal))

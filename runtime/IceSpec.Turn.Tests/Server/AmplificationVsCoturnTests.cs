@@ -21,7 +21,7 @@ public sealed class AmplificationVsCoturnTests(CoturnFixture coturn, ITestOutput
     }
 
     [Fact]
-    public async Task UnauthenticatedAllocate_IsAnsweredWithAtMostThreeTimesItsSize_AndLessThanCoturn()
+    public async Task Unauthenticated_allocate_is_answered_with_at_most_three_times_its_size_and_less_than_coturn()
     {
         await using var server = TestServer.Start(); // realm example.org, as the coturn fixture
         using var client = new UdpTestClient();

@@ -60,21 +60,21 @@ public static partial class CoturnInterop
 public sealed class UclientUdpChannelTests
 {
     [Fact]
-    public Task Uclient_Udp_Channels_AllRelayed() => CoturnInterop.RelayAsync([], clients: 1);
+    public Task Uclient_udp_channels_all_relayed() => CoturnInterop.RelayAsync([], clients: 1);
 }
 
 [Trait("Category", "interop")]
 public sealed class UclientUdpSendIndicationTests
 {
     [Fact]
-    public Task Uclient_Udp_SendIndications_AllRelayed() => CoturnInterop.RelayAsync(["-s"], clients: 1);
+    public Task Uclient_udp_send_indications_all_relayed() => CoturnInterop.RelayAsync(["-s"], clients: 1);
 }
 
 [Trait("Category", "interop")]
 public sealed class UclientTcpChannelTests
 {
     [Fact]
-    public Task Uclient_Tcp_Channels_AllRelayed() =>
+    public Task Uclient_tcp_channels_all_relayed() =>
         // 101 bytes: ChannelData on the stream is padded to 104 both ways (RFC 8656 §12.5).
         CoturnInterop.RelayAsync(["-t"], clients: 1, length: 101);
 }
@@ -83,21 +83,21 @@ public sealed class UclientTcpChannelTests
 public sealed class UclientTcpSendIndicationTests
 {
     [Fact]
-    public Task Uclient_Tcp_SendIndications_AllRelayed() => CoturnInterop.RelayAsync(["-t", "-s"], clients: 1);
+    public Task Uclient_tcp_send_indications_all_relayed() => CoturnInterop.RelayAsync(["-t", "-s"], clients: 1);
 }
 
 [Trait("Category", "interop")]
 public sealed class UclientThreeClientsTests
 {
     [Fact]
-    public Task Uclient_Udp_ThreeClients_AllRelayed() => CoturnInterop.RelayAsync([], clients: 3);
+    public Task Uclient_udp_three_clients_all_relayed() => CoturnInterop.RelayAsync([], clients: 3);
 }
 
 [Trait("Category", "interop")]
 public sealed class UclientPortableSocketsTests
 {
     [Fact]
-    public Task Uclient_Udp_PortableSocketPath_AllRelayed() =>
+    public Task Uclient_udp_portable_socket_path_all_relayed() =>
         // The .NET asynchronous socket path (used off Linux) instead of the epoll engine.
         CoturnInterop.RelayAsync([], clients: 2, serverSettings: ["portable-sockets"]);
 }
@@ -106,7 +106,7 @@ public sealed class UclientPortableSocketsTests
 public sealed class UclientRestApiTests
 {
     [Fact]
-    public Task Uclient_RestApiSecret_AllRelayed() =>
+    public Task Uclient_rest_api_secret_all_relayed() =>
         // -W: uclient mints "<timestamp>:<user>" and base64(HMAC-SHA1(secret, username)) itself, as coturn's REST API clients do.
         CoturnInterop.RelayAsync(["-W", "north-secret"], clients: 1, serverSettings: ["static-auth-secret=north-secret"], user: "erin", password: "unused");
 }
@@ -115,7 +115,7 @@ public sealed class UclientRestApiTests
 public sealed class StunClientTests
 {
     [Fact]
-    public async Task Stunclient_ReportsTheClientsMappedAddress()
+    public async Task Stunclient_reports_the_clients_mapped_address()
     {
         await using var server = TestServer.Start("stun-only");
         using var stunclient = ExternalProcess.Start("turnutils_stunclient", "-p", server.Udp.Port.ToString(), "-L", "127.0.0.1", "127.0.0.1");
@@ -127,7 +127,7 @@ public sealed class StunClientTests
     }
 
     [Fact]
-    public async Task Stunclient_Rfc5780_SeesResponseOriginAndOtherAddress()
+    public async Task Stunclient_rfc5780_sees_response_origin_and_other_address()
     {
         await using var server = TestServer.Start("stun-only", "alt-listening-ip=127.0.0.2", "alt-listening-port=0");
         using var stunclient = ExternalProcess.Start("turnutils_stunclient", "-f", "-p", server.Udp.Port.ToString(), "-L", "127.0.0.1", "127.0.0.1");

@@ -34,7 +34,7 @@ public sealed class HostileClientTests
     [Theory]
     [InlineData(8, false)] // max-connections-per-source=8: 127.0.0.2 gets 8, 127.0.0.3 is still served
     [InlineData(0, true)]  // off: 127.0.0.2 takes all of max-connections and locks 127.0.0.3 out (the attack)
-    public async Task OneSource_CannotHoldEveryConnection(int perSource, bool lockedOut)
+    public async Task One_source_cannot_hold_every_connection(int perSource, bool lockedOut)
     {
         await using var server = TestServer.Start("max-connections=12", $"max-connections-per-source={perSource}");
         var held = new List<TcpClient>();
@@ -62,7 +62,7 @@ public sealed class HostileClientTests
     [Theory]
     [InlineData(10, false)] // unauthenticated-rate=1, burst 10: ~10 of 40 answered, a second source still answered
     [InlineData(0, true)]   // off: all 40 answered
-    public async Task UnauthenticatedRequests_AreRateLimitedPerSource_AndDropped(int burst, bool allAnswered)
+    public async Task Unauthenticated_requests_are_rate_limited_per_source_and_dropped(int burst, bool allAnswered)
     {
         await using var server = TestServer.Start(burst == 0 ? "unauthenticated-rate=0" : "unauthenticated-rate=1", $"unauthenticated-burst={Math.Max(1, burst)}");
         using var flooder = new UdpTestClient("127.0.0.4");
@@ -90,7 +90,7 @@ public sealed class HostileClientTests
     }
 
     [Fact]
-    public async Task UnauthenticatedRequests_OverTcp_AreRateLimitedToo()
+    public async Task Unauthenticated_requests_over_tcp_are_rate_limited_too()
     {
         await using var server = TestServer.Start("unauthenticated-rate=1", "unauthenticated-burst=3");
         using var tcp = new TcpClient(new IPEndPoint(IPAddress.Parse("127.0.0.6"), 0));
@@ -106,7 +106,7 @@ public sealed class HostileClientTests
     [Theory]
     [InlineData(1, true)]  // message-deadline=1: a header trickled a byte at a time is closed within ~2 s
     [InlineData(0, false)] // off: the trickle keeps it open (the idle timeout never fires: bytes keep arriving)
-    public async Task TrickledMessage_IsClosedAtTheMessageDeadline(int deadline, bool closed)
+    public async Task Trickled_message_is_closed_at_the_message_deadline(int deadline, bool closed)
     {
         await using var server = TestServer.Start($"message-deadline={deadline}", "idle-connection-timeout=2");
         using var tcp = new TcpClient();
@@ -134,7 +134,7 @@ public sealed class HostileClientTests
     [Theory]
     [InlineData(1, 15)]   // stream-buffer-memory=1 MB: 15 large buffers of 65,560 bytes; the other 5 connections are closed
     [InlineData(256, 20)] // the default: all 20 partial messages held
-    public async Task LargeReadBuffers_AreBoundedInTotal(int megabytes, int held)
+    public async Task Large_read_buffers_are_bounded_in_total(int megabytes, int held)
     {
         await using var server = TestServer.Start($"stream-buffer-memory={megabytes}");
         var clients = new List<TcpClient>();
@@ -181,7 +181,7 @@ public sealed class HostileClientTests
 
     [Theory]
     [MemberData(nameof(NotStun))]
-    public async Task FirstBytes_ThatAreNotStun_CloseTheConnectionAtOnce(string what, byte[] bytes, string reason)
+    public async Task First_bytes_that_are_not_stun_close_the_connection_at_once(string what, byte[] bytes, string reason)
     {
         await using var server = TestServer.Start("idle-connection-timeout=30");
         using var tcp = new TcpClient();
@@ -204,7 +204,7 @@ public sealed class HostileClientTests
     }
 
     [Fact]
-    public async Task BareAllocate_Gets400_AndTheChallenge_IsAsSmallAsTheRfcAllows()
+    public async Task Bare_allocate_gets_400_and_the_challenge_is_as_small_as_the_rfc_allows()
     {
         await using var server = TestServer.Start("realm=icespec");
         using var client = new UdpTestClient();
@@ -235,7 +235,7 @@ public sealed class HostileClientTests
     [Theory]
     [InlineData(null, 486)] // the default user-quota (1000) is on: a third allocation of alice with user-quota=2 is refused
     [InlineData("user-quota=0", 0)]
-    public async Task UserQuota_RefusesAllocationsBeyondIt(string? off, int thirdCode)
+    public async Task User_quota_refuses_allocations_beyond_it(string? off, int thirdCode)
     {
         Assert.Equal(TurnServerOptions.DefaultUserQuota, TurnServerConfig.Build([]).Server.UserQuota);
         await using var server = TestServer.Start(off ?? "user-quota=2");

@@ -31,7 +31,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task Binding_ReturnsTheMappedAddress_WithSoftwareAndFingerprint()
+    public async Task Binding_returns_the_mapped_address_with_software_and_fingerprint()
     {
         await using var server = TestServer.Start();
         using var client = new UdpTestClient();
@@ -43,7 +43,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task UnauthenticatedAllocate_Gets401_WithRealmAndNonce()
+    public async Task Unauthenticated_allocate_gets_401_with_realm_and_nonce()
     {
         await using var server = TestServer.Start();
         using var client = new UdpTestClient();
@@ -56,7 +56,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task WrongPassword_Gets401()
+    public async Task Wrong_password_gets_401()
     {
         await using var server = TestServer.Start();
         using var client = new UdpTestClient();
@@ -69,7 +69,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task ExpiredNonce_Gets438_WithANewNonce()
+    public async Task Expired_nonce_gets_438_with_a_new_nonce()
     {
         await using var server = TestServer.Start("stale-nonce=1");
         using var client = new UdpTestClient();
@@ -83,7 +83,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task Refresh_WithoutAllocation_OrFromAnotherFiveTuple_Gets437()
+    public async Task Refresh_without_allocation_or_from_another_five_tuple_gets_437()
     {
         await using var server = TestServer.Start();
         using var owner = new UdpTestClient();
@@ -96,7 +96,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task AllocateTwice_OnTheSameFiveTuple_Gets437()
+    public async Task Allocate_twice_on_the_same_five_tuple_gets_437()
     {
         await using var server = TestServer.Start();
         using var client = new UdpTestClient();
@@ -108,7 +108,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task PeerData_WithoutPermission_IsNotDelivered_UntilCreatePermission()
+    public async Task Peer_data_without_permission_is_not_delivered_until_create_permission()
     {
         await using var server = TestServer.Start("allow-loopback-peers");
         using var client = new UdpTestClient();
@@ -142,7 +142,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task LoopbackPeer_IsRefused403_ByDefault()
+    public async Task Loopback_peer_is_refused_403_by_default()
     {
         await using var server = TestServer.Start();
         using var client = new UdpTestClient();
@@ -159,7 +159,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task UserQuota_Exceeded_Gets486()
+    public async Task User_quota_exceeded_gets_486()
     {
         await using var server = TestServer.Start("user-quota=1");
         using var first = new UdpTestClient();
@@ -173,7 +173,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task MalformedMessages_AreDropped_Or400_Or420()
+    public async Task Malformed_messages_are_dropped_or_400_or_420()
     {
         await using var server = TestServer.Start();
         using var client = new UdpTestClient();
@@ -220,7 +220,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task ChannelBind_NumberOutside4000To4FFF_Gets400()
+    public async Task Channel_bind_number_outside_4000_to_4FFF_gets_400()
     {
         await using var server = TestServer.Start("allow-loopback-peers");
         using var client = new UdpTestClient();
@@ -232,7 +232,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task RestApiCredentials_Valid_AndExpired()
+    public async Task Rest_api_credentials_valid_and_expired()
     {
         await using var server = TestServer.Start("static-auth-secret=north", "static-auth-secret=south");
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -252,7 +252,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task Rfc5780_OtherAddress_ResponseOrigin_ChangeRequest()
+    public async Task Rfc5780_other_address_response_origin_change_request()
     {
         await using var server = TestServer.Start("alt-listening-ip=127.0.0.2", "alt-listening-port=0");
         using var client = new UdpTestClient();
@@ -278,7 +278,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task ChangeRequest_WithoutASecondAddress_Gets420()
+    public async Task Change_request_without_a_second_address_gets_420()
     {
         await using var server = TestServer.Start();
         using var client = new UdpTestClient();
@@ -288,7 +288,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task TlsListener_AllocatesOverTls_AndRelaysChannelData()
+    public async Task Tls_listener_allocates_over_tls_and_relays_channel_data()
     {
         using var certificate = new SelfSignedCertificate();
         await using var server = TestServer.Start("allow-loopback-peers", $"cert={certificate.CertificateFile}", $"pkey={certificate.KeyFile}", "tls-listening-port=0");
@@ -320,7 +320,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task TcpListener_AllocatesAndRefreshes()
+    public async Task Tcp_listener_allocates_and_refreshes()
     {
         await using var server = TestServer.Start();
         using var tcp = new TcpClient();
@@ -335,7 +335,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task TcpConnection_WithoutAllocation_IsClosedWhenIdle()
+    public async Task Tcp_connection_without_allocation_is_closed_when_idle()
     {
         await using var server = TestServer.Start("idle-connection-timeout=1");
         using var tcp = new TcpClient();
@@ -350,7 +350,7 @@ public sealed class ServerSocketTests
     [Theory]
     [InlineData(0)] // the 5 bytes the length claims
     [InlineData(3)] // padded to 8, the length not: following the length would leave 3 bytes before the next message
-    public async Task TcpStunHeader_WithALengthNotAMultipleOf4_ClosesTheConnection(int padding)
+    public async Task Tcp_stun_header_with_a_length_not_a_multiple_of_4_closes_the_connection(int padding)
     {
         await using var server = TestServer.Start();
         using var tcp = new TcpClient();
@@ -364,7 +364,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task TcpBytes_ThatAreNeitherStunNorChannelData_CloseTheConnection()
+    public async Task Tcp_bytes_that_are_neither_stun_nor_channel_data_close_the_connection()
     {
         await using var server = TestServer.Start();
         using var tcp = new TcpClient();
@@ -382,11 +382,11 @@ public sealed class ServerSocketTests
     [InlineData(new byte[] { 0x00, 0x01, 0x00, 0x08 }, false)]
     [InlineData(new byte[] { 0x40, 0x00, 0x00, 0x05 }, false)] // ChannelData: any length, padded on streams
     [InlineData(new byte[] { 0x00, 0x01, 0x00 }, false)]      // not enough bytes to tell yet
-    public void UnpaddedStunLength_IsRecognisedFromTheFirstFourBytes(byte[] start, bool unpadded) =>
+    public void Unpadded_stun_length_is_recognised_from_the_first_four_bytes(byte[] start, bool unpadded) =>
         Assert.Equal(unpadded, TurnServerHost.HasUnpaddedStunLength(start));
 
     [Fact]
-    public async Task AlternateServer_RedirectsAllocate_With300()
+    public async Task Alternate_server_redirects_allocate_with_300()
     {
         await using var server = TestServer.Start("alternate-server=192.0.2.77:3478");
         using var client = new UdpTestClient();
@@ -397,7 +397,7 @@ public sealed class ServerSocketTests
     }
 
     [Fact]
-    public async Task Stopping_ReleasesEveryRelayPort()
+    public async Task Stopping_releases_every_relay_port()
     {
         var server = TestServer.Start();
         using var client = new UdpTestClient();

@@ -45,7 +45,7 @@ public sealed class SpecialPurposeRegistryTests
     private static bool Allowed(IPAddress address) => Policy.IsAllowed(TurnEndpoint.From(address, 3478));
 
     [Fact]
-    public void TheTranscriptionCoversBothRegistries()
+    public void The_transcription_covers_both_registries()
     {
         Assert.Equal(25, Rows.Count(r => r.Registry == "ipv4"));
         Assert.Equal(25, Rows.Count(r => r.Registry == "ipv6"));
@@ -55,7 +55,7 @@ public sealed class SpecialPurposeRegistryTests
     }
 
     [Fact]
-    public void EveryRefusedBlock_IsRefusedWholly()
+    public void Every_refused_block_is_refused_wholly()
     {
         foreach (var row in Rows.Where(r => r.Decision == "refuse"))
             foreach (var address in Samples(row.Block))
@@ -65,7 +65,7 @@ public sealed class SpecialPurposeRegistryTests
     [Theory]
     [InlineData("::ffff:{0}")]
     [InlineData("64:ff9b::{0}")]
-    public void EmbeddingBlocks_AreJudgedByTheIPv4AddressInside(string form)
+    public void Embedding_blocks_are_judged_by_the_IPv4_address_inside(string form)
     {
         // Every refused IPv4 block stays refused in the embedding form; a public address is allowed in it.
         foreach (var row in Rows.Where(r => r.Registry == "ipv4" && r.Decision == "refuse"))
@@ -81,10 +81,10 @@ public sealed class SpecialPurposeRegistryTests
     [InlineData("2606:4700::1111")]
     [InlineData("2001:200::1")]    // just past 2001::/23
     [InlineData("64:ff9b:2::1")]   // just past the local-use NAT64 /48
-    public void PublicUnicast_IsAllowed(string address) => Assert.True(Allowed(IPAddress.Parse(address)));
+    public void Public_unicast_is_allowed(string address) => Assert.True(Allowed(IPAddress.Parse(address)));
 
     [Fact]
-    public void LocalUseNat64_IsRefused_UnlessExplicitlyAllowed()
+    public void Local_use_Nat64_is_refused_unless_explicitly_allowed()
     {
         var peer = TurnEndpoint.From(IPAddress.Parse("64:ff9b:1::a00:1"), 3478);
         Assert.False(Policy.IsAllowed(peer));

@@ -18,7 +18,7 @@ public sealed class TimerWaitTests
     [InlineData(4.2, 5)]
     [InlineData(999.5, 1000)]
     [InlineData(5000, 1000)] // at most a second: the loop also sweeps connections and trims stream memory
-    public void AFutureDeadline_IsWaitedForInWholeMillisecondsRoundedUp(double inMilliseconds, double expectedMilliseconds)
+    public void A_future_deadline_is_waited_for_in_whole_milliseconds_rounded_up(double inMilliseconds, double expectedMilliseconds)
     {
         var wait = TurnServerHost.TimerWait(Now + TimeSpan.FromMilliseconds(inMilliseconds), Now);
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMilliseconds), wait);
@@ -27,7 +27,7 @@ public sealed class TimerWaitTests
     }
 
     [Fact]
-    public void APastDeadline_IsHandledAtOnce_AndNoDeadline_WaitsASecond()
+    public void A_past_deadline_is_handled_at_once_and_no_deadline_waits_a_second()
     {
         Assert.Equal(TimeSpan.Zero, TurnServerHost.TimerWait(Now - TimeSpan.FromMilliseconds(3), Now));
         Assert.Equal(TimeSpan.Zero, TurnServerHost.TimerWait(Now, Now));

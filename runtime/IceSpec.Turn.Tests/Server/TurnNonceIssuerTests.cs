@@ -18,7 +18,7 @@ public sealed class TurnNonceIssuerTests
     private static TurnNonceStatus Check(string nonce, TimeSpan now, TurnEndpoint from) => Issuer.Check(Encoding.ASCII.GetBytes(nonce), now, from, out _);
 
     [Fact]
-    public void ANonce_Is28Characters_WithTheCookieAndThePasswordAlgorithmsBit()
+    public void A_nonce_is_28_characters_with_the_cookie_and_the_password_algorithms_bit()
     {
         var nonce = Issuer.Issue(TimeSpan.FromSeconds(5), Alice);
         Assert.Equal(28, nonce.Length);
@@ -32,7 +32,7 @@ public sealed class TurnNonceIssuerTests
     [InlineData(599, true)]    // a second before the lifetime ends
     [InlineData(600, false)]   // at the end of the lifetime
     [InlineData(86_400, false)]
-    public void ANonce_IsValidForItsLifetimeOnly(int secondsLater, bool valid)
+    public void A_nonce_is_valid_for_its_lifetime_only(int secondsLater, bool valid)
     {
         var issuedAt = TimeSpan.FromSeconds(1000.4);
         var nonce = Issuer.Issue(issuedAt, Alice);
@@ -40,11 +40,11 @@ public sealed class TurnNonceIssuerTests
     }
 
     [Fact]
-    public void ANonce_FromAnotherAddress_IsStale() =>
+    public void A_nonce_from_another_address_is_stale() =>
         Assert.Equal(TurnNonceStatus.Stale, Check(Issuer.Issue(TimeSpan.Zero, Alice), TimeSpan.FromSeconds(1), Mallory));
 
     [Fact]
-    public void EveryAlteredCharacter_MakesTheNonceStale()
+    public void Every_altered_character_makes_the_nonce_stale()
     {
         var nonce = Issuer.Issue(TimeSpan.Zero, Alice);
         for (var i = 0; i < nonce.Length; i++)
@@ -58,7 +58,7 @@ public sealed class TurnNonceIssuerTests
     }
 
     [Fact]
-    public void OnlyTheCanonicalSpelling_IsValid()
+    public void Only_the_canonical_spelling_is_valid()
     {
         // 11 bytes in 15 base64url characters: the last one carries 2 unused bits, so 4 spellings decode alike.
         var nonce = Issuer.Issue(TimeSpan.Zero, Alice);
@@ -68,7 +68,7 @@ public sealed class TurnNonceIssuerTests
     }
 
     [Fact]
-    public void ANonce_FromAnotherServerProcess_IsStale()
+    public void A_nonce_from_another_server_process_is_stale()
     {
         var other = new TurnNonceIssuer(Encoding.ASCII.GetBytes("fedcba9876543210"), TimeSpan.FromMinutes(10), passwordAlgorithms: true);
         Assert.Equal(TurnNonceStatus.Stale, Check(other.Issue(TimeSpan.Zero, Alice), TimeSpan.FromSeconds(1), Alice));

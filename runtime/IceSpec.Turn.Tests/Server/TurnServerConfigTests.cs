@@ -21,7 +21,7 @@ public sealed class TurnServerConfigTests : IDisposable
     }
 
     [Fact]
-    public void ConfigFile_UsesTheFlagNames_AndCoturnLinesLoad()
+    public void Config_file_uses_the_flag_names_and_coturn_lines_load()
     {
         var users = Write("users", "# users\nalice:secret\nuser=bob:pa:ss\ncarol:0x" + Convert.ToHexString(StunKey.LongTerm("carol", "example.org", "pw").Bytes) + "\n\n");
         var config = Write("turnserver.conf", $"""
@@ -90,7 +90,7 @@ public sealed class TurnServerConfigTests : IDisposable
     [InlineData("userdb=/var/lib/turn/turndb", "coturn's SQLite user database is not supported: put the users in a file")]
     [InlineData("no-auth", "TURN requests are always authenticated")]
     [InlineData("relay-threads=many", "not a number from 0 to 1024")]
-    public void BadSettings_SayWhereAndWhy(string line, string message)
+    public void Bad_settings_say_where_and_why(string line, string message)
     {
         var config = Write("bad.conf", "# first line\n" + line + "\n");
         var error = Assert.Throws<TurnConfigException>(() => TurnServerConfig.Build(TurnServerConfig.ReadFile(config)));
@@ -99,7 +99,7 @@ public sealed class TurnServerConfigTests : IDisposable
     }
 
     [Fact]
-    public void RestApiUsernames_TimestampFirstOrLast_AsCoturn()
+    public void Rest_api_usernames_timestamp_first_or_last_as_coturn()
     {
         Assert.True(TurnCredentials.TryReadRestExpiry("1700000000:alice", ':', out var first));
         Assert.Equal(1700000000, first);
@@ -113,7 +113,7 @@ public sealed class TurnServerConfigTests : IDisposable
     }
 
     [Fact]
-    public async Task Runner_PrintsListeningAddresses_AndStopsOnCancellation()
+    public async Task Runner_prints_listening_addresses_and_stops_on_cancellation()
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -129,7 +129,7 @@ public sealed class TurnServerConfigTests : IDisposable
     }
 
     [Fact]
-    public void Runner_BadSetting_IsAUsageError()
+    public void Runner_bad_setting_is_a_usage_error()
     {
         var stderr = new StringWriter();
         var exit = TurnServerRunner.Run(null, [new TurnConfigSetting("min-port", "x", "--min-port")], new StringWriter(), stderr, CancellationToken.None);
@@ -138,14 +138,14 @@ public sealed class TurnServerConfigTests : IDisposable
     }
 
     [Fact]
-    public void EveryKey_IsDocumentedInTheServerReadme()
+    public void Every_key_is_documented_in_the_server_readme()
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "runtime", "IceSpec.Turn.Server.Hosting", "README.md"));
         foreach (var key in TurnServerConfig.Keys) Assert.Contains($"`{key.Name}`", readme);
     }
 
     [Fact]
-    public void EveryAlias_IsDocumentedInTheServerReadme_AndNamesOneSetting()
+    public void Every_alias_is_documented_in_the_server_readme_and_names_one_setting()
     {
         var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "runtime", "IceSpec.Turn.Server.Hosting", "README.md"));
         var aliases = TurnServerConfig.Keys.SelectMany(k => k.Aliases).ToList();

@@ -14,7 +14,7 @@ public sealed class TurnServerCoreTests
     private static readonly StunAddress OtherPeer = TurnEndpoint.Parse("203.0.113.51:6000").ToStunAddress();
 
     [Fact]
-    public void Allocation_ExpiresAfterItsLifetime_AndItsRelayPortIsReleased()
+    public void Allocation_expires_after_its_lifetime_and_its_relay_port_is_released()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -40,7 +40,7 @@ public sealed class TurnServerCoreTests
     [InlineData(30u, 600u)]      // below the default: the default (RFC 8656 §7.2)
     [InlineData(1200u, 1200u)]   // between default and maximum: as asked
     [InlineData(99999u, 3600u)]  // above the maximum: the maximum
-    public void Allocate_Lifetime_IsTheMachinesChoice(uint requested, uint granted)
+    public void Allocate_lifetime_is_the_machines_choice(uint requested, uint granted)
     {
         var harness = new CoreHarness();
         var response = harness.NewClient().Allocate((ref StunMessageBuilder b) => b.AddLifetime(requested));
@@ -48,7 +48,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void Refresh_ExtendsTheLifetime_AndZeroDeletes()
+    public void Refresh_extends_the_lifetime_and_zero_deletes()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -71,7 +71,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void Permission_ExpiresAfter300Seconds_ThenPeerDataIsDropped()
+    public void Permission_expires_after_300_seconds_then_peer_data_is_dropped()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -92,7 +92,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void Data_FromAPeerWithoutPermission_IsNeverRelayed()
+    public void Data_from_a_peer_without_permission_is_never_relayed()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -110,7 +110,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void Channel_RelaysBothWays_PaddedOnStreams()
+    public void Channel_relays_both_ways_padded_on_streams()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient(transport: TurnTransport.Tcp);
@@ -127,7 +127,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void ChannelBinding_RebindingRules_AndQuarantine()
+    public void Channel_binding_rebinding_rules_and_quarantine()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -156,7 +156,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void ChannelBinding_SamePeerWithinQuarantine_IsRebound()
+    public void Channel_binding_same_peer_within_quarantine_is_rebound()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -173,7 +173,7 @@ public sealed class TurnServerCoreTests
     [InlineData(0x5000)]
     [InlineData(0x7FFF)]
     [InlineData(0xFFFF)]
-    public void ChannelBind_NumberOutsideTheRange_Is400(int number)
+    public void Channel_bind_number_outside_the_range_is_400(int number)
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -184,7 +184,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void ChannelBind_Rfc5766Numbers_WhenAccepted()
+    public void Channel_bind_rfc5766_numbers_when_accepted()
     {
         var harness = new CoreHarness(o => o.AcceptRfc5766ChannelNumbers = true);
         var client = harness.NewClient();
@@ -198,7 +198,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void Nonce_ExpiresInto438_WithANewNonce()
+    public void Nonce_expires_into_438_with_a_new_nonce()
     {
         var harness = new CoreHarness(o => o.NonceLifetime = TimeSpan.FromSeconds(30));
         var client = harness.NewClient();
@@ -217,7 +217,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void Nonce_FromAnotherAddressOrAltered_IsStale()
+    public void Nonce_from_another_address_or_altered_is_stale()
     {
         var harness = new CoreHarness();
         var first = harness.NewClient("203.0.113.7:40000");
@@ -231,7 +231,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void RestApiCredentials_ValidUntilTheirTimestamp()
+    public void Rest_api_credentials_valid_until_their_timestamp()
     {
         var harness = new CoreHarness();
         var expiry = harness.Options.WallClockAtZero.ToUnixTimeSeconds() + 100;
@@ -249,7 +249,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void AnotherUsersRequest_OnAnAllocation_Is441()
+    public void Another_users_request_on_an_allocation_is_441()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -262,7 +262,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void AddressFamilies_440_443_AndDualAllocation()
+    public void Address_families_440_443_and_dual_allocation()
     {
         var harness = new CoreHarness(relays: new FakeRelayPorts(ipv6: false));
         var client = harness.NewClient();
@@ -286,7 +286,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void EvenPort_WithReservation_IsClaimedByTheToken_OrExpires()
+    public void Even_port_with_reservation_is_claimed_by_the_token_or_expires()
     {
         var harness = new CoreHarness();
         var first = harness.NewClient();
@@ -314,7 +314,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void Quotas_PerUser486_Total508_AndRelayPortsExhausted508()
+    public void Quotas_per_user_486_total_508_and_relay_ports_exhausted_508()
     {
         var harness = new CoreHarness(o =>
         {
@@ -343,7 +343,7 @@ public sealed class TurnServerCoreTests
     [InlineData("[fd00::1]:5000")]
     [InlineData("[fe80::1]:5000")]
     [InlineData("[::ffff:127.0.0.1]:5000")]
-    public void SpecialPurposePeers_AreRefused403(string peer)
+    public void Special_purpose_peers_are_refused_403(string peer)
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -355,7 +355,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void Permissions_PerAllocation_AreCapped508()
+    public void Permissions_per_allocation_are_capped_508()
     {
         var harness = new CoreHarness(o => o.MaxPermissionsPerAllocation = 3);
         var client = harness.NewClient();
@@ -369,7 +369,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void CreatePermission_IsAllOrNothing()
+    public void Create_permission_is_all_or_nothing()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -380,7 +380,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void AlternateServer_Redirects300_RoundRobin()
+    public void Alternate_server_redirects_300_round_robin()
     {
         var harness = new CoreHarness(o =>
         {
@@ -398,7 +398,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void TcpConnectionClosed_DeletesItsAllocation()
+    public void Tcp_connection_closed_deletes_its_allocation()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient(transport: TurnTransport.Tcp);
@@ -409,7 +409,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void Sha256Credentials_AreAccepted_WhenThePasswordAlgorithmIsNegotiated()
+    public void Sha256_credentials_are_accepted_when_the_password_algorithm_is_negotiated()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -433,7 +433,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void RetransmittedAllocate_GetsTheSameSuccess_ButANewOneIs437()
+    public void Retransmitted_allocate_gets_the_same_success_but_a_new_one_is_437()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -448,7 +448,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void HostileInput_NeverThrows_NeverAllocates_NeverRelays()
+    public void Hostile_input_never_throws_never_allocates_never_relays()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();
@@ -485,7 +485,7 @@ public sealed class TurnServerCoreTests
     }
 
     [Fact]
-    public void RelayPath_AllocatesNothing()
+    public void Relay_path_allocates_nothing()
     {
         var harness = new CoreHarness();
         var client = harness.NewClient();

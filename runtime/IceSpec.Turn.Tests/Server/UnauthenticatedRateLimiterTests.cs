@@ -13,7 +13,7 @@ public sealed class UnauthenticatedRateLimiterTests
     [Theory]
     [InlineData(64, true)]            // bounded: 5000 sources, 64 buckets; the rest share the overflow bucket
     [InlineData(int.MaxValue, false)] // unbounded (the seeded variant): one bucket per source, the table grows with the attack
-    public void ManySources_DoNotGrowTheTableBeyondItsBound(int maxSources, bool bounded)
+    public void Many_sources_do_not_grow_the_table_beyond_its_bound(int maxSources, bool bounded)
     {
         using var limiter = new UnauthenticatedRateLimiter(ratePerSecond: 1, burst: 2, maxSources);
         var answered = 0;
@@ -35,7 +35,7 @@ public sealed class UnauthenticatedRateLimiterTests
     }
 
     [Fact]
-    public void Buckets_AreForgotten_OnceFullAgain()
+    public void Buckets_are_forgotten_once_full_again()
     {
         using var limiter = new UnauthenticatedRateLimiter(ratePerSecond: 1000, burst: 2, maxSources: 16);
         for (var i = 0; i < 16; i++) limiter.TryAcquire(Source(i), out _);
@@ -46,7 +46,7 @@ public sealed class UnauthenticatedRateLimiterTests
     }
 
     [Fact]
-    public void IPv6Sources_ShareABucketPerSlash64()
+    public void IPv6_sources_share_a_bucket_per_slash_64()
     {
         using var limiter = new UnauthenticatedRateLimiter(ratePerSecond: 1, burst: 2);
         Assert.True(limiter.TryAcquire(TurnEndpoint.From(IPAddress.Parse("2001:db8:1:2::1"), 1), out _));

@@ -25,7 +25,7 @@ public sealed class PackageConsumerTests(PackedFeed feed, ITestOutputHelper outp
     private static readonly string[] Rfc5769SampleAttributes = ["SOFTWARE", "PRIORITY", "ICE-CONTROLLED", "USERNAME", "MESSAGE-INTEGRITY", "FINGERPRINT"];
 
     [Fact]
-    public async Task AVendorSpecImportingStunIsGeneratedFromThePackagesAlone()
+    public async Task A_vendor_spec_importing_stun_is_generated_from_the_packages_alone()
     {
         output.WriteLine($"packed {string.Join(", ", PackedFeed.PackedProjects)} as {feed.Version} in {feed.PackTime.TotalSeconds:0.0} s");
         using var project = NewConsumerDirectory();
@@ -54,7 +54,7 @@ public sealed class PackageConsumerTests(PackedFeed feed, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task TheToolInstallsFromTheFeedDecodesAndCarriesItsDrivers()
+    public async Task The_tool_installs_from_the_feed_decodes_and_carries_its_drivers()
     {
         // As a user types it: the feed given on the command line (--add-source cannot be combined with the consumer's
         // source mapping), the machine's NuGet configuration for the rest.

@@ -122,14 +122,14 @@ public sealed partial class PackageListTests
         File.Exists(Repository.PathOf(relative)) ? File.ReadAllText(Repository.PathOf(relative)) : null;
 
     [Fact]
-    public void ThePackagesAreTheExpectedOnesWithTheirMetadata()
+    public void The_packages_are_the_expected_ones_with_their_metadata()
     {
         var problems = Problems(RepositoryProjects(), Expected, ReadRepositoryFile);
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
 
     [Fact]
-    public void SeededDefectsAreFound()
+    public void Seeded_defects_are_found()
     {
         var projects = RepositoryProjects();
         // IceSpec.Ice referencing the server again, as before the split.

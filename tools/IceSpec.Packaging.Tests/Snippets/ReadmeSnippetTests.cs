@@ -13,7 +13,7 @@ public sealed class ReadmeSnippetTests
 
     [Theory]
     [MemberData(nameof(Snippets))]
-    public void TheSnippetCompilesAsWritten(string file, int line)
+    public void The_snippet_compiles_as_written(string file, int line)
     {
         var snippet = ReadmeSnippet.All.Single(s => s.File == file && s.Line == line);
         var errors = SnippetCompiler.Errors(snippet);
@@ -21,14 +21,14 @@ public sealed class ReadmeSnippetTests
     }
 
     [Fact]
-    public void TheTopLevelReadmeHasSnippets()
+    public void The_top_level_readme_has_snippets()
     {
         // The theory above would pass with nothing to compile if the extraction broke.
         Assert.Contains(ReadmeSnippet.All, s => s.File == "README.md" && s.Code.Contains("IceSession.Create", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void ABlockIsTakenWithItsFirstLine()
+    public void A_block_is_taken_with_its_first_line()
     {
         var text = "# T\n\ntext\n```csharp\nusing System.Net;\nvar a = 1;\n```\n```sh\nls\n```\n";
         var snippet = Assert.Single(ReadmeSnippet.In("X.md", text));

@@ -120,8 +120,7 @@ public static class ClassicStun
         switch (type)
         {
             case ClassicAttributeTypes.ChangeRequest when ClassicAttributeFormats.IsValidChangeRequest(value): // RFC 3489 §11.2.4: flags A (change IP) and B (change port)
-                var flags = BinaryPrimitives.ReadUInt32BigEndian(value);
-                return $"change IP {((flags & ChangeIpFlag) != 0 ? "yes" : "no")}, change port {((flags & ChangePortFlag) != 0 ? "yes" : "no")}";
+                return StunChangeRequest.Read(value).ToString();
             case ClassicAttributeTypes.ErrorCode when StunErrorCode.TryReadAsSent(value, out var code, out var reason): // RFC 3489 §11.2.9
                 return $"{code} {System.Text.Encoding.UTF8.GetString(reason).TrimEnd('\0')}".TrimEnd();
             case ClassicAttributeTypes.UnknownAttributes when ClassicAttributeFormats.IsValidUnknownAttributes(value):
@@ -134,12 +133,6 @@ public static class ClassicStun
                 return value.IsEmpty ? "(empty)" : Convert.ToHexStringLower(value);
         }
     }
-
-    /// <summary>RFC 3489 §11.2.4: CHANGE-REQUEST's flag A, change IP.</summary>
-    public const uint ChangeIpFlag = 0x4;
-
-    /// <summary>RFC 3489 §11.2.4: CHANGE-REQUEST's flag B, change port.</summary>
-    public const uint ChangePortFlag = 0x2;
 
     /// <summary>Whether the value has its RFC 3489 format (classic.spec's formats: 8 or 20 bytes for addresses, 4 for
     /// CHANGE-REQUEST, 20 for MESSAGE-INTEGRITY, an even length for UNKNOWN-ATTRIBUTES), ≥ 4 bytes for ERROR-CODE; null when unchecked.</summary>

@@ -11,4 +11,8 @@ public static partial class StunFormulas
 {
     /// <summary>FingerprintXor: RFC 8489 §14.7: the CRC-32 of the STUN message up to (but excluding) the FINGERPRINT attribute itself, XOR'ed with the 32-bit value 0x5354554e</summary>
     public const long FingerprintXor = 1398035790L;
+    /// <summary>ChangeIpFlag: RFC 5780 §7.2: A: This is the 'change IP' flag (0x4 in the CHANGE-REQUEST value; RFC 3489 §11.2.4 lays it out the same)</summary>
+    public const long ChangeIpFlag = 4L;
+    /// <summary>ChangePortFlag: RFC 5780 §7.2: B: This is the 'change port' flag (0x2 in the CHANGE-REQUEST value)</summary>
+    public const long ChangePortFlag = 2L;
 }

@@ -78,6 +78,8 @@ public static partial class StunRequirements
         new("stun.message.019", "message", "Binding error as ice-check: required ERROR-CODE", "RFC 8445 §7.3.1.1: the agent MUST generate a Binding error response with a 487 (Role Conflict)"),
         new("stun.message.020", "message", "Binding error as ice-check: optional MESSAGE-INTEGRITY, SOFTWARE, FINGERPRINT, UNKNOWN-ATTRIBUTES", "RFC 8445 §7.2.2"),
         new("stun.const.001", "const", "FingerprintXor", "RFC 8489 §14.7: the CRC-32 of the STUN message up to (but excluding) the FINGERPRINT attribute itself, XOR'ed with the 32-bit value 0x5354554e"),
+        new("stun.const.002", "const", "ChangeIpFlag", "RFC 5780 §7.2: A: This is the 'change IP' flag (0x4 in the CHANGE-REQUEST value; RFC 3489 §11.2.4 lays it out the same)"),
+        new("stun.const.003", "const", "ChangePortFlag", "RFC 5780 §7.2: B: This is the 'change port' flag (0x2 in the CHANGE-REQUEST value)"),
         new("stun.transition.001", "transition", "StunClientTransaction: Idle -> Retransmitting on StartUnreliable", "RFC 8489 §6.2.1: the client SHOULD retransmit a STUN request message starting with an interval of RTO"),
         new("stun.transition.002", "transition", "StunClientTransaction: Retransmitting -> Retransmitting on Retransmit", "RFC 8489 §6.2.1: doubling after each retransmission"),
         new("stun.transition.003", "transition", "StunClientTransaction: Retransmitting -> AwaitingLastResponse on Retransmit", "RFC 8489 §6.2.1: retransmissions continue until a response is received, or until a total of Rc requests have been sent"),

@@ -9,11 +9,6 @@ namespace IceSpec.Turn.Server;
 /// <summary>STUN processing: framing and rules, dispatch, Binding (RFC 8489 §6.3, RFC 5780 §6), and response building.</summary>
 public sealed partial class TurnServer
 {
-    /// <summary>RFC 5780 §7.2: CHANGE-REQUEST flag A, change IP.</summary>
-    private const uint ChangeIpFlag = 0x4;
-
-    /// <summary>RFC 5780 §7.2: CHANGE-REQUEST flag B, change port.</summary>
-    private const uint ChangePortFlag = 0x2;
 
     private void HandleStun(TimeSpan now, in TurnFlow flow, ReadOnlySpan<byte> packet)
     {
@@ -142,7 +137,7 @@ public sealed partial class TurnServer
         var source = flow.Local;
         var destination = flow.Remote;
         var rfc5780 = _options.Rfc5780;
-        if (message.TryGetChangeRequest(out var flags) && (flags & (ChangeIpFlag | ChangePortFlag)) != 0)
+        if (message.TryGetChangeRequest(out var value) && new StunChangeRequest(value) is { AsksForChange: true } change)
         {
             if (rfc5780 is not { } addresses)
             {
@@ -155,7 +150,7 @@ public sealed partial class TurnServer
                 SendError(flow, message, StunErrorCodes.BadRequest, "CHANGE-REQUEST is for UDP");
                 return;
             }
-            source = addresses.Swap(flow.Local, (flags & ChangeIpFlag) != 0, (flags & ChangePortFlag) != 0);
+            source = addresses.Swap(flow.Local, change.ChangeIp, change.ChangePort);
         }
         // RFC 5780 §6.1: RESPONSE-PORT names the port the response goes to (UDP only).
         if (message.TryGetResponsePort(out var responsePort) && !flow.IsStream) destination = flow.Remote.WithPort(responsePort.Port);
@@ -239,7 +234,7 @@ public sealed partial class TurnServer
             if (StunHeader.AttributeHeaderLength + length > body.Length) return false;
             var refused = type == ClassicAttributeTypes.ChangeRequest
                 ? !ClassicAttributeFormats.IsValidChangeRequest(body.Slice(StunHeader.AttributeHeaderLength, length)) ||
-                  (BinaryPrimitives.ReadUInt32BigEndian(body[StunHeader.AttributeHeaderLength..]) & (ChangeIpFlag | ChangePortFlag)) != 0
+                  StunChangeRequest.Read(body[StunHeader.AttributeHeaderLength..]).AsksForChange
                 : ClassicRanges.IsComprehensionRequired(type) && !StunAttributeRegistry.IsUnderstood(type);
             if (refused &&
                 count < unknown.Length - 1 && !unknown[..count].Contains(type))

@@ -48,6 +48,16 @@ public sealed class UdpLoopTests
         Assert.True(client.Request(server.Udp, TestMessages.Binding())!.IsSuccess);
     }
 
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("relay-threads=0", 1)]
+    [InlineData("relay-threads=3", 3)]
+    public void Relay_threads_default_is_the_cpus_the_process_may_run_on_and_0_is_1(string? setting, int? expected)
+    {
+        var options = TurnServerConfig.Build(setting is null ? [] : [new TurnConfigSetting(setting[..setting.IndexOf('=')], setting[(setting.IndexOf('=') + 1)..], "test")]);
+        Assert.Equal(expected ?? Environment.ProcessorCount, options.EffectiveRelayThreads());
+    }
+
     [Fact]
     public async Task Relay_threads_1_binds_one_socket()
     {

@@ -19,7 +19,8 @@ public readonly record struct TurnListenerInfo(TurnTransport Transport, TurnEndp
 
 /// <summary>
 /// The socket driver around <see cref="TurnServer"/>: UDP listeners, TCP and TLS listeners, one UDP socket per relay
-/// port, and a timer loop. Every call into the core is made under one lock, followed by sending what the core queued.
+/// port, and a timer loop. Every call into the core is made under one lock, followed by sending what the core queued
+/// (on Linux, the <c>relay-threads</c> UDP loops of <see cref="EpollUdpEngine"/> send after releasing the lock).
 /// UDP receives use <see cref="Socket.ReceiveFromAsync(Memory{byte}, SocketFlags, SocketAddress, CancellationToken)"/> into
 /// one pinned buffer per socket with a reused <see cref="SocketAddress"/>, and sends use the <see cref="SocketAddress"/>
 /// overload of SendTo: the relay path allocates nothing per packet.

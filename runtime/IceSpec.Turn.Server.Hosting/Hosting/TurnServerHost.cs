@@ -211,6 +211,9 @@ public sealed class TurnServerHost : IAsyncDisposable
     private TurnEndpoint BindUdp(IPAddress ip, int port)
     {
         var count = Math.Max(1, _engines.Length);
+        // Port 0 with SO_REUSEPORT: Linux's automatic port choice treats a port held by another SO_REUSEPORT group of the
+        // same user as free, and would join it (another server of this user). A port chosen without the option is ours alone.
+        if (count > 1 && port == 0) port = FreeUdpPort(ip);
         var sockets = new Socket[count];
         var descriptors = new int[count];
         TurnEndpoint local = default;
@@ -236,6 +239,14 @@ public sealed class TurnServerHost : IAsyncDisposable
         }
         else _loops.Add(Task.Run(() => UdpListenerLoop(sockets[0], endpoint)));
         return local;
+    }
+
+    private static int FreeUdpPort(IPAddress ip)
+    {
+        using var probe = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (ip.AddressFamily == AddressFamily.InterNetworkV6) probe.DualMode = false;
+        Bind(probe, ip, 0, "udp");
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     /// <summary>The UDP loops (<c>relay-threads</c>; none with the portable sockets).</summary>

@@ -94,7 +94,7 @@ public static class TurnServerConfig
         new("no-dtls", TurnConfigKind.Flag, "Accepted for coturn compatibility: there is no DTLS."),
         new("simple-log", TurnConfigKind.Flag, "Accepted for coturn compatibility: the log is one file."),
         new("no-stdout-log", TurnConfigKind.Flag, "Accepted for coturn compatibility: with log-file the log goes to that file only."),
-        new("relay-threads", TurnConfigKind.Value, "Accepted for coturn compatibility (a number): the server sizes its own relay threads.", "m"),
+        new("relay-threads", TurnConfigKind.Value, "UDP relay loops (threads, each with its own SO_REUSEPORT listener socket), 0-1024; 0 is 1. Default: the number of CPUs the process may run on.", "m"),
         // coturn settings this server does not have: refused with what to use instead.
         new("userdb", TurnConfigKind.UnsupportedValue, "coturn's SQLite user database is not supported: put the users in a file of 'name:password' (or 'name:0x<key>') lines and give users-file FILE, or give user NAME:PASSWORD.", "b", "db"),
         new("psql-userdb", TurnConfigKind.UnsupportedValue, "coturn's PostgreSQL user database is not supported: give users-file FILE ('name:password' lines), user NAME:PASSWORD, or static-auth-secret S for TURN REST API credentials.", "e", "sql-userdb"),
@@ -246,7 +246,7 @@ public static class TurnServerConfig
                 case "alt-listening-ip": alternateIp = value; break;
                 case "alt-listening-port": alternatePort = value; break;
                 case "stun-only": server.StunOnly = true; break;
-                case "relay-threads": _ = Integer(setting, 0, 1024); break; // a number, as coturn reads it; the server sizes its own threads
+                case "relay-threads": host.RelayThreads = Integer(setting, 0, 1024); break;
                 case "rfc5766-channel-numbers": server.AcceptRfc5766ChannelNumbers = true; break;
                 case "no-password-algorithms": server.OfferPasswordAlgorithms = false; break;
                 case "software": server.Software = value; break;

@@ -81,6 +81,9 @@ internal static class LinuxSockets
     [DllImport("libc", SetLastError = true)]
     public static extern int close(int fd);
 
+    /// <summary>SO_REUSEPORT (Linux: SOL_SOCKET 1, option 15), set before bind: several sockets share one address.</summary>
+    public static void SetReusePort(Socket socket) => socket.SetRawSocketOption(1, 15, BitConverter.GetBytes(1));
+
     public static int Descriptor(Socket socket) => (int)socket.SafeHandle.DangerousGetHandle();
 
     /// <summary>Writes a sockaddr_in / sockaddr_in6 for <paramref name="endpoint"/>; returns its length.</summary>

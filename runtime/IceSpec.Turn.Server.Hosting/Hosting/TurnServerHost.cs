@@ -19,7 +19,8 @@ public readonly record struct TurnListenerInfo(TurnTransport Transport, TurnEndp
 
 /// <summary>
 /// The socket driver around <see cref="TurnServer"/>: UDP listeners, TCP and TLS listeners, one UDP socket per relay
-/// port, and a timer loop. Every call into the core is made under one lock, followed by sending what the core queued.
+/// port, and a timer loop. Every call into the core is made under one lock, followed by sending what the core queued
+/// (on Linux, the <c>relay-threads</c> UDP loops of <see cref="EpollUdpEngine"/> send after releasing the lock).
 /// UDP receives use <see cref="Socket.ReceiveFromAsync(Memory{byte}, SocketFlags, SocketAddress, CancellationToken)"/> into
 /// one pinned buffer per socket with a reused <see cref="SocketAddress"/>, and sends use the <see cref="SocketAddress"/>
 /// overload of SendTo: the relay path allocates nothing per packet.
@@ -32,7 +33,8 @@ public sealed class TurnServerHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private readonly List<Socket> _sockets = [];
-    private readonly List<(TurnEndpoint Endpoint, Socket Socket, int Descriptor)> _udpListeners = [];
+    /// <summary>Each UDP listening address: one socket per loop (SO_REUSEPORT when there are several), and their descriptors.</summary>
+    private readonly List<(TurnEndpoint Endpoint, Socket[] Sockets, int[] Descriptors)> _udpListeners = [];
     private UdpSendBatch? _sendBatch;
     private readonly List<TurnListenerInfo> _listening = [];
     private readonly ConcurrentDictionary<(TurnEndpoint Local, TurnEndpoint Remote), StreamConnection> _connections = new();
@@ -41,7 +43,8 @@ public sealed class TurnServerHost : IAsyncDisposable
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
     private TurnServer _core = null!;
     private UdpRelayPortProvider _relays = null!;
-    private EpollUdpEngine? _engine;
+    private EpollUdpEngine[] _engines = [];
+    private int _nextLoop;
     private X509Certificate2? _certificate;
     private TextWriter? _logFile;
     private TurnMetricsEndpoint? _prometheus;
@@ -142,9 +145,13 @@ public sealed class TurnServerHost : IAsyncDisposable
         if (_options.MinPort < 1 || _options.MaxPort > 65535 || _options.MinPort > _options.MaxPort)
             throw new InvalidOperationException($"The relay port range {_options.MinPort}-{_options.MaxPort} is not valid.");
         var linux = LinuxSockets.IsSupported && !_options.PortableSockets;
-        if (linux) _sendBatch = new UdpSendBatch();
         if (linux)
-            _engine = new EpollUdpEngine(_gate, Flush, () => Now, (what, e) => Log.UdpEngineError(what, e?.GetType().Name, e?.Message));
+        {
+            _sendBatch = new UdpSendBatch();
+            _engines = new EpollUdpEngine[_options.EffectiveRelayThreads()];
+            for (var i = 0; i < _engines.Length; i++)
+                _engines[i] = new EpollUdpEngine(i, _gate, DrainTransmits, () => Now, (what, e) => Log.UdpEngineError(what, e?.GetType().Name, e?.Message));
+        }
         _relays = new UdpRelayPortProvider(relay4, relay6, _options.ExternalIps, _options.MinPort, _options.MaxPort, _options.SocketBufferSize,
             StartRelayLoop, StopRelayLoop);
 
@@ -197,20 +204,56 @@ public sealed class TurnServerHost : IAsyncDisposable
         return X509CertificateLoader.LoadPkcs12(exported, null);
     }
 
+    /// <summary>
+    /// Binds a UDP listening address: one socket per loop. With several loops they share the address with SO_REUSEPORT:
+    /// the kernel hashes each datagram's 4-tuple to one of them, so a client's datagrams always reach the same loop.
+    /// </summary>
     private TurnEndpoint BindUdp(IPAddress ip, int port)
     {
-        var socket = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _sockets.Add(socket);
-        if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
-        Bind(socket, ip, port, "udp");
-        UdpRelayPortProvider.TrySetBuffers(socket, _options.ListenerSocketBufferSize);
-        var local = TurnEndpoint.From((IPEndPoint)socket.LocalEndPoint!);
-        _udpListeners.Add((local, socket, _engine is not null ? LinuxSockets.Descriptor(socket) : -1));
+        var count = Math.Max(1, _engines.Length);
+        // Port 0 with SO_REUSEPORT: Linux's automatic port choice treats a port held by another SO_REUSEPORT group of the
+        // same user as free, and would join it (another server of this user). A port chosen without the option is ours alone.
+        if (count > 1 && port == 0) port = FreeUdpPort(ip);
+        var sockets = new Socket[count];
+        var descriptors = new int[count];
+        TurnEndpoint local = default;
+        for (var i = 0; i < count; i++)
+        {
+            var socket = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            _sockets.Add(socket);
+            if (ip.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+            if (count > 1) LinuxSockets.SetReusePort(socket);
+            Bind(socket, ip, i == 0 ? port : local.Port, "udp");
+            UdpRelayPortProvider.TrySetBuffers(socket, _options.ListenerSocketBufferSize);
+            if (i == 0) local = TurnEndpoint.From((IPEndPoint)socket.LocalEndPoint!);
+            sockets[i] = socket;
+            descriptors[i] = _engines.Length > 0 ? LinuxSockets.Descriptor(socket) : -1;
+        }
+        _udpListeners.Add((local, sockets, descriptors));
         _listening.Add(new TurnListenerInfo(TurnTransport.Udp, local));
-        if (_engine is not null) _engine.Add(socket, (TimeSpan now, in TurnEndpoint from, ReadOnlySpan<byte> data) => _core.HandlePacket(now, TurnTransport.Udp, local, from, data));
-        else _loops.Add(Task.Run(() => UdpListenerLoop(socket, local)));
+        var endpoint = local;
+        if (_engines.Length > 0)
+        {
+            for (var i = 0; i < count; i++)
+                _engines[i].Add(sockets[i], (TimeSpan now, in TurnEndpoint from, ReadOnlySpan<byte> data) => _core.HandlePacket(now, TurnTransport.Udp, endpoint, from, data), listener: true);
+        }
+        else _loops.Add(Task.Run(() => UdpListenerLoop(sockets[0], endpoint)));
         return local;
     }
+
+    private static int FreeUdpPort(IPAddress ip)
+    {
+        using var probe = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (ip.AddressFamily == AddressFamily.InterNetworkV6) probe.DualMode = false;
+        Bind(probe, ip, 0, "udp");
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    /// <summary>The UDP loops (<c>relay-threads</c>; none with the portable sockets).</summary>
+    internal IReadOnlyList<EpollUdpEngine> UdpLoops => _engines;
+
+    /// <summary>The sockets bound to each UDP listening address (one per loop).</summary>
+    internal IEnumerable<(TurnEndpoint Endpoint, Socket[] Sockets)> UdpListenerSockets => _udpListeners.Select(l => (l.Endpoint, l.Sockets));
 
     private TurnEndpoint BindStream(IPAddress ip, int port, TurnTransport transport)
     {
@@ -275,16 +318,26 @@ public sealed class TurnServerHost : IAsyncDisposable
     }
 
     // Relay loops are not tracked: each ends when its port is closed (with its allocation) or the host stops.
+    /// <summary>
+    /// Registers a new relay port on the loop whose core call opened it (the loop of the client's Allocate, whose
+    /// listener socket the client's datagrams reach): both directions of the allocation then run on one thread. A port
+    /// opened elsewhere (an Allocate over TCP or TLS) goes to the loops in turn. Called under the lock.
+    /// </summary>
     private void StartRelayLoop(UdpRelayPort relay)
     {
-        if (_engine is not null)
-            relay.Registration = _engine.Add(relay.Socket, (TimeSpan now, in TurnEndpoint from, ReadOnlySpan<byte> data) => _core.HandleRelayPacket(now, relay, from, data));
+        if (_engines.Length > 0)
+        {
+            var engine = EpollUdpEngine.Current is { } current && current.Index < _engines.Length && ReferenceEquals(_engines[current.Index], current)
+                ? current
+                : _engines[_nextLoop++ % _engines.Length];
+            relay.Registration = engine.Add(relay.Socket, (TimeSpan now, in TurnEndpoint from, ReadOnlySpan<byte> data) => _core.HandleRelayPacket(now, relay, from, data), listener: false);
+        }
         else _ = Task.Run(() => RelayLoop(relay));
     }
 
-    private void StopRelayLoop(UdpRelayPort relay)
+    private static void StopRelayLoop(UdpRelayPort relay)
     {
-        if (relay.Registration is { } registration) _engine?.Remove(registration);
+        if (relay.Registration is { } registration) registration.Engine.Remove(registration);
     }
 
     private async Task RelayLoop(UdpRelayPort relay)
@@ -419,23 +472,34 @@ public sealed class TurnServerHost : IAsyncDisposable
     /// <summary>Sends everything the core queued. Called under the lock; UDP sends do not block, stream sends are queued.</summary>
     private void Flush()
     {
+        DrainTransmits(_sendBatch, 0);
+        _sendBatch?.Flush();
+    }
+
+    /// <summary>
+    /// Takes everything the core queued (under the lock): UDP datagrams into <paramref name="batch"/> (sent by the caller;
+    /// an engine loop sends after releasing the lock), or sent at once without one (portable sockets); stream messages
+    /// queued on their connection. Datagrams from a listening address leave through loop <paramref name="loop"/>'s socket.
+    /// </summary>
+    private void DrainTransmits(UdpSendBatch? batch, int loop)
+    {
         while (_core.PollTransmit(out var transmit))
         {
             if (transmit.Target == TurnTransmitTarget.Peer)
             {
                 var relay = (UdpRelayPort)transmit.Relay!;
                 if (relay.Closed) { }
-                else if (_sendBatch is not null) _sendBatch.Add(relay.Descriptor, relay.Address.IsIPv6, transmit);
+                else if (batch is not null) batch.Add(relay.Socket.SafeHandle, relay.Descriptor, relay.Address.IsIPv6, transmit);
                 else SendDatagram(relay.Socket, transmit);
                 TurnServer.ReturnBuffer(transmit);
             }
             else if (transmit.Transport == TurnTransport.Udp)
             {
-                foreach (var (endpoint, socket, descriptor) in _udpListeners)
+                foreach (var (endpoint, sockets, descriptors) in _udpListeners)
                 {
                     if (endpoint != transmit.Source) continue;
-                    if (_sendBatch is not null) _sendBatch.Add(descriptor, endpoint.IsIPv6, transmit);
-                    else SendDatagram(socket, transmit);
+                    if (batch is not null) batch.Add(null, descriptors[loop], endpoint.IsIPv6, transmit);
+                    else SendDatagram(sockets[0], transmit);
                     break;
                 }
                 TurnServer.ReturnBuffer(transmit);
@@ -449,7 +513,6 @@ public sealed class TurnServerHost : IAsyncDisposable
                 TurnServer.ReturnBuffer(transmit);
             }
         }
-        _sendBatch?.Flush();
     }
 
     private void SendDatagram(Socket socket, in TurnTransmit transmit)
@@ -712,7 +775,7 @@ public sealed class TurnServerHost : IAsyncDisposable
         if (_stopping.IsCancellationRequested) return;
         _stopping.Cancel();
         if (_prometheus is not null) await _prometheus.DisposeAsync().ConfigureAwait(false);
-        _engine?.Dispose();
+        foreach (var engine in _engines) engine.Dispose();
         foreach (var socket in _sockets) socket.Dispose();
         foreach (var connection in _connections.Values) connection.Abort();
         if (_core is not null)

@@ -70,6 +70,18 @@ public sealed class TurnServerHostOptions
     /// </summary>
     public int ListenerSocketBufferSize { get; set; } = 4 << 20;
 
+    /// <summary>
+    /// UDP loops of the Linux engine (<c>relay-threads</c>, coturn's name): each has its own thread, its own
+    /// SO_REUSEPORT socket on every UDP listening address, and reads the relay ports of the allocations it created. Null
+    /// (the default): one per core the process may run on (<see cref="Environment.ProcessorCount"/>, which counts the
+    /// CPUs of the process's affinity mask, taskset, and a cgroup CPU limit rounded up). 0 is 1, as in coturn (relaying in
+    /// the listener's thread). Not used with <see cref="PortableSockets"/>.
+    /// </summary>
+    public int? RelayThreads { get; set; }
+
+    /// <summary>The number of UDP loops <see cref="RelayThreads"/> asks for.</summary>
+    public int EffectiveRelayThreads() => RelayThreads is { } n ? Math.Max(1, n) : Math.Max(1, Environment.ProcessorCount);
+
     /// <summary>Use .NET's asynchronous sockets for UDP even on Linux (instead of the epoll/recvmmsg/sendmmsg engine).</summary>
     public bool PortableSockets { get; set; }
 

@@ -6,7 +6,10 @@ namespace IceSpec.Turn.Server;
 /// Datagrams queued during one round of the Linux engine and sent with <c>sendmmsg</c>, one call per socket: the
 /// replies to a batch of peers (all through the client listener) leave in one system call. Payloads are copied into a
 /// pinned arena (the core's buffers go back to their pool at once); a datagram larger than a slot goes alone with
-/// <c>sendto</c>. Used under the host's lock only.
+/// <c>sendto</c>. Each engine loop has its own, filled under the host's lock and sent outside it; the host's other
+/// threads (timer, TCP) share one, used under the lock only. A relay socket (which another thread may close) is held
+/// by a reference on its handle from <see cref="Add"/> to the <see cref="Flush"/> that sends it: its descriptor cannot
+/// be closed and reused meanwhile.
 /// </summary>
 internal sealed class UdpSendBatch
 {
@@ -21,7 +24,11 @@ internal sealed class UdpSendBatch
     private readonly LinuxSockets.MMsgHdr[] _group = GC.AllocateArray<LinuxSockets.MMsgHdr>(Capacity, pinned: true);
     private readonly int[] _descriptors = new int[Capacity];
     private readonly byte[] _single = new byte[NameSize];
+    private readonly List<System.Runtime.InteropServices.SafeHandle> _held = [];
     private int _count;
+
+    /// <summary>Whether queued datagrams hold references on relay sockets (sent and released by <see cref="Flush"/>).</summary>
+    public bool HoldsReferences => _held.Count > 0;
 
     public UdpSendBatch()
     {
@@ -34,10 +41,27 @@ internal sealed class UdpSendBatch
         }
     }
 
-    /// <summary>Queues a datagram (or sends it at once if it is too large for a slot). The caller returns the buffer.</summary>
-    public void Add(int descriptor, bool ipv6Socket, in TurnTransmit transmit)
+    /// <summary>
+    /// Queues a datagram (or sends it at once if it is too large for a slot). The caller returns the buffer.
+    /// <paramref name="handle"/>: the socket's handle when it may be closed by another thread before the flush (a relay
+    /// port), null for a listener.
+    /// </summary>
+    public void Add(SafeHandle? handle, int descriptor, bool ipv6Socket, in TurnTransmit transmit)
     {
         if (transmit.Destination.IsIPv6 && !ipv6Socket) return;
+        if (handle is not null && (_held.Count == 0 || !ReferenceEquals(_held[^1], handle)))
+        {
+            var added = false;
+            try
+            {
+                handle.DangerousAddRef(ref added);
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // closed: the datagram is dropped, as it would be a moment later
+            }
+            _held.Add(handle);
+        }
         if (transmit.Length > SlotSize)
         {
             var length = LinuxSockets.WriteSockaddr(_single, transmit.Destination, ipv6Socket);
@@ -76,5 +100,7 @@ internal sealed class UdpSendBatch
                 if (grouped > 0) Array.Copy(_group, sent, _group, 0, grouped);
             }
         }
+        foreach (var handle in _held) handle.DangerousRelease();
+        _held.Clear();
     }
 }

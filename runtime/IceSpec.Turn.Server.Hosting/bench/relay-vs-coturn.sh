@@ -3,6 +3,11 @@
 #
 #   runtime/IceSpec.Turn.Server.Hosting/bench/relay-vs-coturn.sh            # defaults: -m 10 -n 5000 -l 100 -z 0 -c, 3 rounds
 #   CLIENTS=10 MESSAGES=5000 LENGTH=100 INTERVAL=0 ROUNDS=5 runtime/IceSpec.Turn.Server.Hosting/bench/relay-vs-coturn.sh
+#   SERVER_CPUS=0 PARALLEL=3 .../relay-vs-coturn.sh      # both servers on CPU 0 (taskset), relay-threads 1; 3 uclients at once
+#   SERVER_CPUS=0,1 PARALLEL=3 .../relay-vs-coturn.sh    # both servers on CPUs 0 and 1, relay-threads 2
+#
+# SERVER_CPUS (a taskset list) pins both servers to the same CPUs and gives both relay-threads = that many CPUs;
+# PARALLEL runs that many uclient processes at once per run (uclient is single-threaded), their counts summed.
 #
 # Both servers listen on loopback with the same user, relay range size and loopback peers allowed; one turnutils_peer
 # echoes. Each round runs uclient (UDP, channels) against coturn, then against ours, alternating, after one warm-up run
@@ -21,6 +26,18 @@ MESSAGES=${MESSAGES:-5000}
 LENGTH=${LENGTH:-100}
 INTERVAL=${INTERVAL:-0}
 ROUNDS=${ROUNDS:-3}
+PARALLEL=${PARALLEL:-1}
+SERVER_CPUS=${SERVER_CPUS:-}
+pin=()
+threads=()
+if [ -n "$SERVER_CPUS" ]; then
+  pin=(taskset -c "$SERVER_CPUS")
+  cpus=$(python3 -c "import sys; n=0
+for part in sys.argv[1].split(','):
+    a, _, b = part.partition('-'); n += int(b or a) - int(a) + 1
+print(n)" "$SERVER_CPUS")
+  threads=(--relay-threads="$cpus")
+fi
 
 for tool in turnserver turnutils_uclient turnutils_peer python3; do
   command -v "$tool" >/dev/null || { echo "relay-vs-coturn: '$tool' is missing (apt-get install coturn python3)" >&2; exit 1; }
@@ -50,14 +67,14 @@ turnutils_peer -L 127.0.0.1 -p "$peer_port" >"$work/peer.log" 2>&1 &
 pids+=($!)
 
 # coturn as PITFALLS.md runs it: foreground, loopback, long-term user, loopback peers allowed.
-turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port="$coturn_port" --min-port=62000 --max-port=62999 \
+"${pin[@]}" turnserver "${threads[@]}" -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port="$coturn_port" --min-port=62000 --max-port=62999 \
   --lt-cred-mech --user=alice:secret --realm=example.org --allow-loopback-peers --no-tls --no-dtls --no-cli \
   --userdb="$work/turndb" --pidfile="$work/turnserver.pid" --log-file="$work/coturn.log" --simple-log >"$work/coturn.out" 2>&1 &
 coturn_pid=$!
 pids+=($coturn_pid)
 
 # Ours, the same set-up. uclient picks channel numbers up to 0x7FFF (RFC 5766), hence rfc5766-channel-numbers.
-$ICESPEC_TURN_SERVER --listening-ip 127.0.0.1 --listening-port "$ours_port" --min-port 63000 --max-port 63999 \
+"${pin[@]}" $ICESPEC_TURN_SERVER "${threads[@]}" --listening-ip 127.0.0.1 --listening-port "$ours_port" --min-port 63000 --max-port 63999 \
   --user alice:secret --realm example.org --allow-loopback-peers --rfc5766-channel-numbers --log-file "$work/ours.log" >"$work/ours.out" 2>&1 &
 ours_pid=$!
 pids+=($ours_pid)
@@ -77,19 +94,28 @@ run() {
   local before after start end
   before=$(cpu_ticks "$pid")
   start=$(date +%s.%N)
-  turnutils_uclient -m "$CLIENTS" -n "$messages" -l "$LENGTH" -z "$INTERVAL" -c -p "$port" -u alice -w secret \
-    -e 127.0.0.1 -r "$peer_port" 127.0.0.1 >"$out" 2>&1 || true
+  local clients=()
+  for k in $(seq 1 "$PARALLEL"); do
+    turnutils_uclient -m "$CLIENTS" -n "$messages" -l "$LENGTH" -z "$INTERVAL" -c -p "$port" -u alice -w secret \
+      -e 127.0.0.1 -r "$peer_port" 127.0.0.1 >"$out.$k" 2>&1 &
+    clients+=($!)
+  done
+  for client in "${clients[@]}"; do wait "$client" || true; done
   end=$(date +%s.%N)
   after=$(cpu_ticks "$pid")
-  local totals sent recv lost
-  totals=$(grep -E 'start_mclient: tot_send_msgs=[0-9]+, tot_recv_msgs=[0-9]+ *$' "$out" | tail -1)
-  sent=$(sed -E 's/.*tot_send_msgs=([0-9]+).*/\1/' <<<"$totals")
-  recv=$(sed -E 's/.*tot_recv_msgs=([0-9]+).*/\1/' <<<"$totals")
-  lost=$(grep -oE 'Total lost packets [0-9]+' "$out" | tail -1 | awk '{print $4}')
+  local totals sent=0 recv=0 lost=0 k
+  for k in $(seq 1 "$PARALLEL"); do
+    # A uclient that failed before its totals line counts 0 (and must not end the script under set -e).
+    totals=$(grep -E 'start_mclient: tot_send_msgs=[0-9]+, tot_recv_msgs=[0-9]+ *$' "$out.$k" | tail -1 || true)
+    sent=$((sent + $(sed -E 's/.*tot_send_msgs=([0-9]+).*/\1/' <<<"${totals:-tot_send_msgs=0}")))
+    recv=$((recv + $(sed -E 's/.*tot_recv_msgs=([0-9]+).*/\1/' <<<"${totals:-tot_recv_msgs=0}")))
+    lost=$((lost + $(awk '/Total lost packets/ {for (i = 1; i < NF; i++) if ($i == "packets") n = $(i + 1)} END {print n + 0}' "$out.$k")))
+  done
   echo "${sent:-0} ${recv:-0} ${lost:-?} $(echo "$end - $start" | bc -l) $(echo "($after - $before) / $ticks" | bc -l)"
 }
 
-echo "relay-vs-coturn: uclient -m $CLIENTS -n $MESSAGES -l $LENGTH -z $INTERVAL -c (UDP, channels), $ROUNDS rounds; $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "relay-vs-coturn: $PARALLEL x uclient -m $CLIENTS -n $MESSAGES -l $LENGTH -z $INTERVAL -c (UDP, channels), $ROUNDS rounds; $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "servers pinned to CPUs: ${SERVER_CPUS:-none} ${threads[*]}"
 echo "coturn: $(turnserver --version 2>/dev/null | head -1 || true)   ours: $ICESPEC_TURN_SERVER"
 # Warm-up at full load, not counted: .NET tiers its JIT code up during the first ~100k packets; coturn gets the same.
 run warm-coturn "$coturn_port" "$coturn_pid" "$MESSAGES" >/dev/null

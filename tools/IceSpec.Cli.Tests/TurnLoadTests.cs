@@ -154,7 +154,7 @@ public sealed class TurnLoadTests
     [Fact]
     public void Json_report_has_the_counters_percentiles_and_score()
     {
-        var report = new TurnLoadReport(2, 0, null, 0.5, 100, 97, 1, 0, 1.0, 0.2, true, new LatencyHistogram());
+        var report = new TurnLoadReport(2, 0, null, 0.5, 100, 97, 1, 0, 1.0, 0.2, true, true, new LatencyHistogram());
         var plan = new TurnLoadPlan(new IPEndPoint(IPAddress.Loopback, 3478), new TurnClientOptions { Username = "a", Password = "b" },
             2, true, 1, 100, TimeSpan.FromSeconds(1), 100, null, TimeSpan.Zero, 64, 1, false);
         var stdout = new StringWriter();

@@ -39,12 +39,13 @@ public static class TurnLoadCommand
         var allocateOnly = new Option<bool>("--allocate-only") { Description = "Only allocate (until --allocations or the server's relay range is used) and report allocations/s." };
         var hold = new Option<double>("--hold") { Description = "With --allocate-only: seconds to keep the allocations before deleting them (to read the server's memory).", DefaultValueFactory = _ => 0 };
         var portable = new Option<bool>("--portable") { Description = "One datagram per socket call, no epoll (what other platforms get)." };
+        var noGso = new Option<bool>("--no-gso") { Description = "Do not send a socket's batch as one UDP GSO datagram (UDP_SEGMENT), even where the kernel has it." };
         var json = new Option<bool>("--json") { Description = "One JSON object instead of text." };
 
         var command = new Command("turn-load", "Load a TURN server: many allocations relaying to echo peers; report loss, RTT percentiles, rate and score.")
         {
             server, user, password, realm, tcp, allocations, channel, sendIndication, threads, rate, openLoop, duration, size, peer, drain, batch,
-            concurrency, allocateOnly, hold, portable, json,
+            concurrency, allocateOnly, hold, portable, noGso, json,
         };
         command.SetAction(parse =>
         {
@@ -87,7 +88,7 @@ public static class TurnLoadCommand
                 var plan = new TurnLoadPlan(serverEndpoint, client, parse.GetValue(allocations), !parse.GetValue(sendIndication), parse.GetValue(threads),
                     parse.GetValue(openLoop) ? 0 : parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(size), peerEndpoint,
                     TimeSpan.FromMilliseconds(parse.GetValue(drain)), parse.GetValue(batch), parse.GetValue(concurrency), parse.GetValue(allocateOnly),
-                    TimeSpan.FromSeconds(parse.GetValue(hold)), parse.GetValue(portable));
+                    TimeSpan.FromSeconds(parse.GetValue(hold)), parse.GetValue(portable), !parse.GetValue(noGso));
                 var asJson = parse.GetValue(json);
                 var report = TurnLoadGenerator.Run(plan, line =>
                 {
@@ -129,7 +130,7 @@ public static class TurnLoadCommand
                 if (plan.AllocateOnly) return;
                 w.WriteNumber("threads", plan.Threads);
                 w.WriteBoolean("batched", report.Batched);
-                w.WriteBoolean("gso", false);
+                w.WriteBoolean("gso", report.Gso);
                 w.WriteNumber("offeredRate", plan.Rate);
                 w.WriteNumber("size", plan.Size);
                 w.WriteNumber("seconds", Math.Round(report.Seconds, 3));
@@ -156,7 +157,7 @@ public static class TurnLoadCommand
                     + (report.AllocationFailures > 0 ? $"; {report.AllocationFailures} failed ({report.FirstFailure})" : ""));
         if (plan.AllocateOnly) return;
         o.WriteLine($"load          {mode}, {plan.Size} bytes, {(plan.Rate > 0 ? plan.Rate.ToString(CultureInfo.InvariantCulture) + " msg/s offered" : "open loop")}, {plan.Threads} thread(s), "
-                    + $"{(report.Batched ? "recvmmsg/sendmmsg batches of " + plan.Batch : "one datagram per call")}, no GSO, {report.Seconds:0.0} s");
+                    + $"{(report.Batched ? "recvmmsg/sendmmsg batches of " + plan.Batch : "one datagram per call")}, {(report.Gso ? "UDP GSO" : "no GSO")}, {report.Seconds:0.0} s");
         o.WriteLine($"sent          {report.Sent} ({report.SentPerSecond:0} /s)");
         o.WriteLine($"received      {report.Received} ({report.ReceivedPerSecond:0} /s)" + (report.Duplicates > 0 ? $", {report.Duplicates} duplicates" : "") + (report.Corrupt > 0 ? $", {report.Corrupt} corrupt" : ""));
         o.WriteLine($"lost          {report.Lost} ({report.LossPercent:0.###} %)");

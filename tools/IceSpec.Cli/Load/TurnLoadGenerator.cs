@@ -11,16 +11,17 @@ namespace IceSpec.Cli.Load;
 /// <summary>
 /// What to load the server with. Rate: messages per second offered in all (0: open loop, as fast as the workers go).
 /// Peer: an echoing peer to relay to; null: the generator's own echo peers, one per worker. Hold: with AllocateOnly,
-/// how long to keep the allocations before deleting them.
+/// how long to keep the allocations before deleting them. Gso: send a socket's batch as one UDP GSO datagram where the
+/// kernel has it.
 /// </summary>
 public sealed record TurnLoadPlan(
     IPEndPoint Server, TurnClientOptions Client, int Allocations, bool Channel, int Threads, int Rate, TimeSpan Duration, int Size,
-    IPEndPoint? Peer, TimeSpan Drain, int Batch, int Concurrency, bool AllocateOnly, TimeSpan Hold = default, bool Portable = false);
+    IPEndPoint? Peer, TimeSpan Drain, int Batch, int Concurrency, bool AllocateOnly, TimeSpan Hold = default, bool Portable = false, bool Gso = true);
 
 /// <summary>What the load did.</summary>
 public sealed record TurnLoadReport(
     int Allocated, int AllocationFailures, string? FirstFailure, double AllocationSeconds,
-    long Sent, long Received, long Duplicates, long Corrupt, double Seconds, double GeneratorCpuSeconds, bool Batched,
+    long Sent, long Received, long Duplicates, long Corrupt, double Seconds, double GeneratorCpuSeconds, bool Batched, bool Gso,
     LatencyHistogram RoundTrips)
 {
     public long Lost => Sent - Received;
@@ -48,7 +49,10 @@ public sealed record TurnLoadReport(
 /// for <see cref="TurnLoadPlan.Duration"/>, then draining for <see cref="TurnLoadPlan.Drain"/>. On Linux (x64, arm64)
 /// a worker waits with epoll and moves datagrams with recvmmsg/sendmmsg, <see cref="TurnLoadPlan.Batch"/> per call, through the
 /// server's own P/Invoke layer (<see cref="LinuxSockets"/>); elsewhere, or with <see cref="TurnLoadPlan.Portable"/>, one
-/// datagram per call. UDP GSO is not used: every datagram of a batch would need the same destination and size.
+/// datagram per call. UDP GSO (Linux 4.18+): the messages one allocation sends in a round all go to the server and, for
+/// one payload size, have one length, so they leave as one datagram with a UDP_SEGMENT control message that the
+/// kernel cuts into segments (one trip through the stack instead of one per message; the server receives ordinary
+/// datagrams, since neither server turns UDP_GRO on). The echo peer's replies go to many relayed addresses: no GSO there.
 /// </summary>
 public static class TurnLoadGenerator
 {
@@ -92,7 +96,7 @@ public static class TurnLoadGenerator
             // Held so that the server's memory can be read with every allocation in place (bench/relay-saturation.sh).
             if (plan.AllocateOnly && plan.Hold > TimeSpan.Zero) Thread.Sleep(plan.Hold);
             foreach (var connection in allocated) connection.Dispose();
-            return new TurnLoadReport(allocated.Length, failures, firstFailure, allocationSeconds, 0, 0, 0, 0, 0, 0, false, new LatencyHistogram());
+            return new TurnLoadReport(allocated.Length, failures, firstFailure, allocationSeconds, 0, 0, 0, 0, 0, 0, false, false, new LatencyHistogram());
         }
 
         var batched = !plan.Portable && LinuxSockets.IsSupported;
@@ -127,7 +131,7 @@ public static class TurnLoadGenerator
                 total.Merge(worker.Tally);
             }
             return new TurnLoadReport(allocated.Length, failures, firstFailure, allocationSeconds, total.Sent, total.Received, total.Duplicates,
-                total.Corrupt, seconds, cpu, batched, total.RoundTrips);
+                total.Corrupt, seconds, cpu, batched, workers.Any(w => w.GsoUsed), total.RoundTrips);
         }
         finally
         {
@@ -156,6 +160,17 @@ internal sealed class LoadWorker : IDisposable
     private readonly int _batch;
     private readonly byte[] _payload;
     private int _epoll = -1;
+    private bool _gso;
+
+    // UDP GSO: SOL_UDP 17, UDP_SEGMENT 103; a cmsghdr (len 8, level 4, type 4) then the u16 segment size: CMSG_SPACE(2) 24.
+    private const int SolUdp = 17;
+    private const int UdpSegment = 103;
+    private const int GsoControlSize = 24;
+    private const int GsoMaxBytes = 65000;
+    private readonly LinuxSockets.MMsgHdr[] _gsoMessage = GC.AllocateArray<LinuxSockets.MMsgHdr>(1, pinned: true);
+    private readonly LinuxSockets.IoVec[] _gsoIov = GC.AllocateArray<LinuxSockets.IoVec>(1, pinned: true);
+    private readonly byte[] _gsoBuffer = GC.AllocateArray<byte>(GsoMaxBytes + SlotSize, pinned: true);
+    private readonly byte[] _gsoControl = GC.AllocateArray<byte>(GsoControlSize, pinned: true);
 
     // Batched I/O (Linux): pinned message headers, iovecs, names and buffers, for sending and for receiving.
     private readonly LinuxSockets.MMsgHdr[] _send;
@@ -189,6 +204,15 @@ internal sealed class LoadWorker : IDisposable
         _receiveIov = GC.AllocateArray<LinuxSockets.IoVec>(_batch, pinned: true);
         _receiveArena = GC.AllocateArray<byte>(_batch * SlotSize, pinned: true);
         _receiveNames = GC.AllocateArray<byte>(_batch * NameSize, pinned: true);
+        _gso = batched && plan.Gso;
+        _gsoIov[0].Base = Marshal.UnsafeAddrOfPinnedArrayElement(_gsoBuffer, 0);
+        _gsoMessage[0].Iov = Marshal.UnsafeAddrOfPinnedArrayElement(_gsoIov, 0);
+        _gsoMessage[0].IovLength = 1;
+        _gsoMessage[0].Control = Marshal.UnsafeAddrOfPinnedArrayElement(_gsoControl, 0);
+        _gsoMessage[0].ControlLength = GsoControlSize;
+        BitConverter.TryWriteBytes(_gsoControl.AsSpan(0), 18L); // CMSG_LEN(2)
+        BitConverter.TryWriteBytes(_gsoControl.AsSpan(8), SolUdp);
+        BitConverter.TryWriteBytes(_gsoControl.AsSpan(12), UdpSegment);
         for (var i = 0; i < _batch; i++)
         {
             _sendIov[i].Base = Marshal.UnsafeAddrOfPinnedArrayElement(_sendArena, i * SlotSize);
@@ -202,6 +226,9 @@ internal sealed class LoadWorker : IDisposable
     }
 
     public LoadTally Tally { get; } = new();
+
+    /// <summary>At least one batch left as a GSO datagram (the kernel accepted UDP_SEGMENT).</summary>
+    public bool GsoUsed { get; private set; }
 
     public Exception? Failure { get; private set; }
 
@@ -288,6 +315,7 @@ internal sealed class LoadWorker : IDisposable
             SendStream(connection, allocation, count, now);
             return;
         }
+        if (_gso && count > 1 && SendGso(connection, allocation, count, now)) return;
         for (var i = 0; i < count; i++)
         {
             LoadPayload.Write(_payload, allocation, Tally.NextSequence(), now);
@@ -309,6 +337,46 @@ internal sealed class LoadWorker : IDisposable
         }
         var sent = LinuxSockets.sendmmsg(connection.Descriptor, _send, (uint)count, LinuxSockets.MsgDontWait);
         if (sent < count) Tally.Unsend(count - Math.Max(sent, 0)); // a full socket buffer: those never left
+    }
+
+    /// <summary>
+    /// The messages back to back in one buffer, sent as one datagram with UDP_SEGMENT = their length (all equal); false
+    /// when they are not of one length or the kernel refuses GSO (then GSO is off for this worker and nothing was counted).
+    /// </summary>
+    private bool SendGso(LoadConnection connection, int allocation, int count, long now)
+    {
+        var first = Tally.Sent;
+        var segment = 0;
+        var end = 0;
+        var written = 0;
+        for (; written < count; written++)
+        {
+            if (end + SlotSize > GsoMaxBytes || written == 64) break; // UDP_MAX_SEGMENTS is 64 before Linux 6.2
+            LoadPayload.Write(_payload, allocation, Tally.NextSequence(), now);
+            var length = connection.Core.WriteData(_peer, _payload, _gsoBuffer.AsSpan(end, SlotSize));
+            if (segment == 0) segment = length;
+            else if (length != segment)
+            {
+                Tally.Unsend(written + 1);
+                _gso = false;
+                return false;
+            }
+            end += length;
+        }
+        BitConverter.TryWriteBytes(_gsoControl.AsSpan(16), (ushort)segment);
+        _gsoIov[0].Length = (nuint)end;
+        var sent = LinuxSockets.sendmmsg(connection.Descriptor, _gsoMessage, 1, LinuxSockets.MsgDontWait);
+        if (sent == 1)
+        {
+            GsoUsed = true;
+            if (written < count) Send(connection, allocation, count - written, now);
+            return true;
+        }
+        Tally.Unsend(Tally.Sent - first);
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == LinuxSockets.EAgain) return true; // a full socket buffer: those never left, as with sendmmsg
+        _gso = false; // EINVAL/EIO/ENOPROTOOPT: no UDP GSO on this kernel or route; batches go by sendmmsg
+        return false;
     }
 
     /// <summary>TCP: the messages (ChannelData padded to 4, or Send indications) written back to back, one send.</summary>

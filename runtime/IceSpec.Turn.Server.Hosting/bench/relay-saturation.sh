@@ -7,7 +7,7 @@
 #   SERVER_CORES=2 runtime/IceSpec.Turn.Server.Hosting/bench/relay-saturation.sh          # needs more CPUs than 2 to keep the generator apart
 #
 # 1. Allocation rate and memory: each server's relay range is RANGE ports (default 2000); `turn-load --allocate-only`
-#    asks for RANGE+100 allocations, CONCURRENCY at a time, and holds them; allocations/s = allocated / time to allocate,
+#    asks for ASK allocations (default RANGE+100), CONCURRENCY at a time, and holds them; allocations/s = allocated / time to allocate,
 #    memory per allocation = (VmRSS while held − VmRSS before) / allocated. Ours runs with coturn's defaults for what
 #    would otherwise stop a single source: user-quota 0 and unauthenticated-rate 0 (ours limits both by default).
 # 2. Relay at saturation: for each offered rate in RATES (messages/s, each echoed, so 2 relayed datagrams per message),
@@ -33,6 +33,7 @@ MAX_LOSS=${MAX_LOSS:-0.1}
 SERVER_CORES=${SERVER_CORES:-1}
 RANGE=${RANGE:-2000}
 CONCURRENCY=${CONCURRENCY:-32}
+ASK=${ASK:-$((RANGE + 100))}   # allocations asked for: more than the range, so that it is used up
 SKIP_ALLOCATION=${SKIP_ALLOCATION:-0}
 
 for tool in turnserver taskset python3 bc; do
@@ -92,7 +93,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 port_of() { [ "$1" = coturn ] && echo "$coturn_port" || echo "$ours_port"; }
 pid_of() { [ "$1" = coturn ] && echo "$coturn_pid" || echo "$ours_pid"; }
-field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d.get(sys.argv[2], 0))" "$1" "$2"; }
+field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d.get(sys.argv[2], "-"))" "$1" "$2"; }
 # shellcheck disable=SC2086
 load() { taskset -c "$generator_cpus" $ICESPEC_CLI turn-load -s "127.0.0.1:$1" -u alice -w secret "${@:2}"; }
 
@@ -101,14 +102,14 @@ echo "coturn: $(turnserver --version 2>/dev/null | head -1 || true)   ours: $ICE
 
 if [ "$SKIP_ALLOCATION" != 1 ]; then
   echo
-  echo "== allocation rate and memory per allocation: relay range $RANGE ports, $((RANGE + 100)) asked, $CONCURRENCY at a time"
+  echo "== allocation rate and memory per allocation: relay range $RANGE ports, $ASK asked, $CONCURRENCY at a time"
   printf '%-8s %9s %7s %10s %12s %12s %14s\n' server allocated failed seconds allocs_per_s rss_delta_kb bytes_per_alloc
   for server in coturn ours; do
     pid=$(pid_of $server)
     load "$(port_of $server)" --allocate-only --allocations 50 --json >/dev/null 2>&1 || true   # warm-up (JIT, first buffers)
     sleep 1
     before=$(rss_kb "$pid")
-    load "$(port_of $server)" --allocate-only --allocations $((RANGE + 100)) --concurrency "$CONCURRENCY" --hold 3 --json \
+    load "$(port_of $server)" --allocate-only --allocations "$ASK" --concurrency "$CONCURRENCY" --hold 3 --json \
       >"$work/alloc-$server.json" 2>"$work/alloc-$server.err" &
     gen=$!
     for _ in $(seq 1 600); do grep -q "allocated" "$work/alloc-$server.err" 2>/dev/null && break; sleep 0.1; done

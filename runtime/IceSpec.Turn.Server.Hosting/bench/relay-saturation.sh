@@ -63,8 +63,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.
 coturn_port=$(free_port)
 ours_port=$(free_port)
 ticks=$(getconf CLK_TCK)
-# Relay ranges above Linux's ephemeral range (32768-60999): the generator's own sockets never take them.
-coturn_min=61000; coturn_max=$((coturn_min + RANGE - 1))
+# Relay ranges from BASE_PORT (61000), above Linux's ephemeral range (32768-60999): the generator's own sockets never take
+# them; relay-vs-coturn.sh uses 62000-63999, so do not run both at once (or move BASE_PORT).
+coturn_min=${BASE_PORT:-61000}; coturn_max=$((coturn_min + RANGE - 1))
 ours_min=$((coturn_max + 1)); ours_max=$((ours_min + RANGE - 1))
 [ "$ours_max" -le 65535 ] || { echo "relay-saturation: RANGE $RANGE is too large for two ranges above 61000" >&2; exit 2; }
 

@@ -22,6 +22,7 @@ public static class CliApp
             StunCommand.Create(console),
             TurnClientCommand.Create(console),
             TurnServerCommand.Create(console),
+            TurnLoadCommand.Create(console),
             IceCommand.Create(console),
             ConformanceCommand.Create(console),
         };

@@ -20,4 +20,10 @@ internal static class RepositoryFiles
             .Order(StringComparer.Ordinal);
 
     public static string Read(string relativePath) => File.ReadAllText(Path.Combine(Root, relativePath));
+
+    /// <summary>The C# files that hold xUnit tests (a <c>[Fact</c> or <c>[Theory</c> in their text), with their source.</summary>
+    public static IEnumerable<(string File, string Source)> TestSources() =>
+        Enumerate("cs")
+            .Select(file => (file, Read(file)))
+            .Where(f => f.Item2.Contains("[Fact", StringComparison.Ordinal) || f.Item2.Contains("[Theory", StringComparison.Ordinal));
 }

@@ -82,10 +82,8 @@ public sealed class TestCategoryTests
     }
 
     private static List<TestClass> AllTestClasses() =>
-        RepositoryFiles.Enumerate("cs")
-            .Select(file => (file, source: RepositoryFiles.Read(file)))
-            .Where(f => f.source.Contains("[Fact") || f.source.Contains("[Theory"))
-            .SelectMany(f => Scan(f.file, f.source))
+        RepositoryFiles.TestSources()
+            .SelectMany(f => Scan(f.File, f.Source))
             .ToList();
 
     [Fact]

@@ -22,6 +22,7 @@
 # default: the icespec CLI built in Release.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."   # the repository root
+. runtime/IceSpec.Turn.Server.Hosting/bench/lib.sh
 
 RATES=${RATES:-"10000 20000 40000 60000 80000 100000 130000 160000"}
 ROUNDS=${ROUNDS:-3}
@@ -36,9 +37,7 @@ CONCURRENCY=${CONCURRENCY:-32}
 ASK=${ASK:-$((RANGE + 100))}   # allocations asked for: more than the range, so that it is used up
 SKIP_ALLOCATION=${SKIP_ALLOCATION:-0}
 
-for tool in turnserver taskset python3 bc; do
-  command -v "$tool" >/dev/null || { echo "relay-saturation: '$tool' is missing (apt-get install coturn python3 bc util-linux)" >&2; exit 1; }
-done
+require_tools relay-saturation "coturn python3 bc util-linux" turnserver taskset python3 bc
 cpus=$(nproc)
 server_cpus="0-$((SERVER_CORES - 1))"
 if [ "$cpus" -gt "$SERVER_CORES" ]; then generator_cpus="$SERVER_CORES-$((cpus - 1))"
@@ -50,16 +49,7 @@ if [ -z "${ICESPEC_CLI:-}" ]; then
 fi
 ICESPEC_TURN_SERVER=${ICESPEC_TURN_SERVER:-"$ICESPEC_CLI turn-server"}
 
-work=$(mktemp -d /tmp/icespec-relay-saturation.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bench_workdir icespec-relay-saturation
 coturn_port=$(free_port)
 ours_port=$(free_port)
 ticks=$(getconf CLK_TCK)
@@ -90,7 +80,6 @@ done
 grep -q "listening udp" "$work/ours.out" || { echo "our server did not start:"; cat "$work/ours.out"; exit 1; }
 ss -lun | grep -q ":$coturn_port " || { echo "coturn did not start:"; cat "$work/coturn.out"; exit 1; }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 port_of() { [ "$1" = coturn ] && echo "$coturn_port" || echo "$ours_port"; }
 pid_of() { [ "$1" = coturn ] && echo "$coturn_pid" || echo "$ours_pid"; }
@@ -156,7 +145,6 @@ print(d["sent"], d["received"], d["lossPercent"], d["rttP50Ms"], d["rttP99Ms"], 
   done
 done
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print 0; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'; }
 echo
 printf '%-8s %8s %10s %10s %10s %9s %9s\n' median offered loss_pct recv_per_s us_per_pkt srv_cpu% gen_cpu%
 declare -A best best_cpu

@@ -20,6 +20,7 @@
 # built in Release (dotnet tools/IceSpec.Cli/bin/Release/net10.0/icespec.dll turn-server).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."   # the repository root
+. runtime/IceSpec.Turn.Server.Hosting/bench/lib.sh
 
 CLIENTS=${CLIENTS:-10}
 MESSAGES=${MESSAGES:-5000}
@@ -39,25 +40,14 @@ print(n)" "$SERVER_CPUS")
   threads=(--relay-threads="$cpus")
 fi
 
-for tool in turnserver turnutils_uclient turnutils_peer python3; do
-  command -v "$tool" >/dev/null || { echo "relay-vs-coturn: '$tool' is missing (apt-get install coturn python3)" >&2; exit 1; }
-done
+require_tools relay-vs-coturn "coturn python3" turnserver turnutils_uclient turnutils_peer python3
 
 if [ -z "${ICESPEC_TURN_SERVER:-}" ]; then
   dotnet build -c Release tools/IceSpec.Cli -v quiet -nologo >/dev/null
   ICESPEC_TURN_SERVER="dotnet tools/IceSpec.Cli/bin/Release/net10.0/icespec.dll turn-server"
 fi
 
-work=$(mktemp -d /tmp/icespec-relay-bench.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bench_workdir icespec-relay-bench
 peer_port=$(free_port)
 coturn_port=$(free_port)
 ours_port=$(free_port)
@@ -85,8 +75,6 @@ for _ in $(seq 1 100); do
 done
 grep -q "listening udp" "$work/ours.out" || { echo "our server did not start:"; cat "$work/ours.out"; exit 1; }
 ss -lun | grep -q ":$coturn_port " || { echo "coturn did not start:"; cat "$work/coturn.out"; exit 1; }
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # run NAME PORT PID MESSAGES -> prints "sent recv lost wall_seconds cpu_seconds"
 run() {
@@ -136,7 +124,6 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'; }
 coturn_rate=$(awk '$1=="coturn"{print $2}' "$results" | median)
 ours_rate=$(awk '$1=="ours"{print $2}' "$results" | median)
 coturn_cpu=$(awk '$1=="coturn"{print $3}' "$results" | median)

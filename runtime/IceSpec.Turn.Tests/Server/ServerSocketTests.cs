@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using IceSpec.Stun;
 using IceSpec.Turn.Server;
+using static IceSpec.Turn.Tests.Server.UdpTurnExchanges;
 
 namespace IceSpec.Turn.Tests.Server;
 
@@ -14,21 +15,6 @@ namespace IceSpec.Turn.Tests.Server;
 public sealed class ServerSocketTests
 {
     private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(400);
-
-    private static LongTermCredentials Authenticate(UdpTestClient client, IPEndPoint server, string user = "alice", string password = "secret")
-    {
-        var challenge = client.Request(server, TestMessages.Allocate()) ?? throw new InvalidOperationException("no response to Allocate");
-        Assert.Equal(401, challenge.ErrorCode);
-        return LongTermCredentials.For(user, password, challenge.Realm!, challenge.Nonce!);
-    }
-
-    private static (LongTermCredentials Credentials, StunAddress Relay) Allocate(UdpTestClient client, IPEndPoint server)
-    {
-        var credentials = Authenticate(client, server);
-        var response = client.Request(server, TestMessages.Allocate(credentials))!;
-        Assert.True(response.IsSuccess, response.ToString());
-        return (credentials, response.RelayedAddresses[0]);
-    }
 
     [Fact]
     public async Task Binding_returns_the_mapped_address_with_software_and_fingerprint()

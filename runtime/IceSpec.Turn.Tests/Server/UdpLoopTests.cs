@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using IceSpec.Stun;
 using IceSpec.Turn.Server;
+using static IceSpec.Turn.Tests.Server.UdpTurnExchanges;
 
 namespace IceSpec.Turn.Tests.Server;
 
@@ -13,21 +14,6 @@ namespace IceSpec.Turn.Tests.Server;
 [Trait("Category", "unit")]
 public sealed class UdpLoopTests
 {
-    private static LongTermCredentials Authenticate(UdpTestClient client, IPEndPoint server, string user = "alice", string password = "secret")
-    {
-        var challenge = client.Request(server, TestMessages.Allocate()) ?? throw new InvalidOperationException("no response to Allocate");
-        Assert.Equal(401, challenge.ErrorCode);
-        return LongTermCredentials.For(user, password, challenge.Realm!, challenge.Nonce!);
-    }
-
-    private static (LongTermCredentials Credentials, StunAddress Relay) Allocate(UdpTestClient client, IPEndPoint server)
-    {
-        var credentials = Authenticate(client, server);
-        var response = client.Request(server, TestMessages.Allocate(credentials))!;
-        Assert.True(response.IsSuccess, response.ToString());
-        return (credentials, response.RelayedAddresses[0]);
-    }
-
     /// <summary>Sockets bound to a local UDP port, from /proc/net/udp (the kernel's view: the SO_REUSEPORT group).</summary>
     private static int KernelSocketsOn(int port)
     {

@@ -39,6 +39,12 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     /// </summary>
     public Action<CapturedDatagram>? OtherDatagrams { get; init; }
 
+    /// <summary>
+    /// Where ICMP/ICMPv6 errors about UDP datagrams go (destination unreachable, packet too big: <see cref="CapturedUnreachable"/>;
+    /// <c>icespec diagnose</c> reads a port unreachable as "nothing listens there any more"); null: they are skipped.
+    /// </summary>
+    public Action<CapturedUnreachable>? Unreachables { get; init; }
+
     // The TTL (hop limit) of the frame being decoded: given to the messages it completes.
     private byte _frameTtl;
 
@@ -94,7 +100,54 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
                 _endpoints.Get(destination, BinaryPrimitives.ReadUInt16BigEndian(payload[2..])),
                 BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), (payload[13] & syn) != 0, payload[header..]);
         }
+        else if (protocol is IpPacket.ProtocolIcmp or IpPacket.ProtocolIcmpV6 && Unreachables is { } unreachables)
+            AddIcmpError(frame, time, source, protocol == IpPacket.ProtocolIcmpV6, payload, unreachables);
     }
+
+    // RFC 792 (Destination Unreachable, type 3) and RFC 4443 §3.1 / §3.2 (Destination Unreachable 1, Packet Too Big 2):
+    //  0                   1                   2                   3
+    // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+    // |     Type      |     Code      |          Checksum             |
+    // |             unused (ICMPv6 Packet Too Big: the MTU)           |
+    // |      Internet Header + 64 bits of Original Data Datagram      |
+    // |      (ICMPv6: as much of the invoking packet as fits)         |
+    private void AddIcmpError(int frame, DateTime time, ReadOnlySpan<byte> reporter, bool v6, ReadOnlySpan<byte> icmp, Action<CapturedUnreachable> unreachables)
+    {
+        if (icmp.Length < IcmpHeaderLength) { MalformedFrames++; return; }
+        if (ReasonOf(v6, icmp[0], icmp[1]) is not { } reason) return;
+        // The quoted packet: an IP header and at least the UDP header's ports (RFC 792: 64 bits of data).
+        if (!IpPacket.TryReadIp(icmp[IcmpHeaderLength..], out var quoted) || quoted.Payload.Length < 4) { MalformedFrames++; return; }
+        if (quoted.Protocol != IpPacket.ProtocolUdp || quoted.FragmentOffset != 0) return;
+        unreachables(new CapturedUnreachable(frame, time, new System.Net.IPAddress(reporter),
+            _endpoints.Get(quoted.SourceBytes, BinaryPrimitives.ReadUInt16BigEndian(quoted.Payload)),
+            _endpoints.Get(quoted.DestinationBytes, BinaryPrimitives.ReadUInt16BigEndian(quoted.Payload[2..])), reason, _frameTtl));
+    }
+
+    private const int IcmpHeaderLength = 8;
+
+    /// <summary>The reason an ICMP (RFC 792) or ICMPv6 (RFC 4443 §3.1, §3.2) error gives; null for other ICMP messages.</summary>
+    internal static UnreachableReason? ReasonOf(bool v6, byte type, byte code) => (v6, type) switch
+    {
+        (false, 3) => code switch
+        {
+            3 => UnreachableReason.Port,
+            1 or 7 => UnreachableReason.Host,
+            0 or 6 => UnreachableReason.Network,
+            9 or 10 or 13 => UnreachableReason.Prohibited,
+            4 => UnreachableReason.TooBig,
+            _ => UnreachableReason.Other,
+        },
+        (true, 1) => code switch
+        {
+            4 => UnreachableReason.Port,
+            3 => UnreachableReason.Host,
+            0 => UnreachableReason.Network,
+            1 or 5 or 6 => UnreachableReason.Prohibited,
+            _ => UnreachableReason.Other,
+        },
+        (true, 2) => UnreachableReason.TooBig,
+        _ => null,
+    };
 
     private const int UdpHeaderLength = 8;
 

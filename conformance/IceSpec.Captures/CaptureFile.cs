@@ -26,16 +26,17 @@ public static class CaptureFile
     /// memory stays bounded whatever the file's size. Returns the frame count and why reading stopped early (or null).
     /// Throws <see cref="CaptureException"/> as <see cref="Read"/> does. What the decoder skipped (a TCP segment outside
     /// any window: <see cref="CaptureDecoder.Notes"/>) goes to <paramref name="note"/> once the file is read; UDP datagrams
-    /// that are no STUN go to <paramref name="otherDatagrams"/> when given.
+    /// that are no STUN go to <paramref name="otherDatagrams"/>, ICMP errors about UDP datagrams to
+    /// <paramref name="unreachables"/>, when given.
     /// </summary>
     public static (int Frames, string? Error) Stream(string path, Action<CapturedMessage> sink, Action<string>? note = null,
-        Action<CapturedDatagram>? otherDatagrams = null)
+        Action<CapturedDatagram>? otherDatagrams = null, Action<CapturedUnreachable>? unreachables = null)
     {
         if (!OperatingSystem.IsLinux() || IntPtr.Size != 8)
             throw new CaptureException("reading captures is implemented for 64-bit Linux (libpcap's packet header layout there)");
         using var device = Open(path);
         var linkType = (int)device.LinkType;
-        var decoder = new CaptureDecoder(sink) { OtherDatagrams = otherDatagrams };
+        var decoder = new CaptureDecoder(sink) { OtherDatagrams = otherDatagrams, Unreachables = unreachables };
         var (frames, error) = Decode(device, path, linkType, decoder);
         foreach (var text in decoder.Notes) note?.Invoke(text);
         if (decoder.OutOfWindowSegments > decoder.Notes.Count)

@@ -74,3 +74,41 @@ public sealed class MissingLibraryException(string library, string debianPackage
 
     public string DebianPackage { get; } = debianPackage;
 }
+
+/// <summary>Why a datagram did not reach its destination, as an ICMP error says it (RFC 792, RFC 4443 §3).</summary>
+public enum UnreachableReason
+{
+    /// <summary>ICMP type 3 code 3, ICMPv6 type 1 code 4: nothing listens on the destination port.</summary>
+    Port,
+    /// <summary>Type 3 codes 1 and 7, ICMPv6 type 1 code 3: the destination host does not answer (ARP/ND failed).</summary>
+    Host,
+    /// <summary>Type 3 codes 0 and 6, ICMPv6 type 1 code 0: no route to the destination network.</summary>
+    Network,
+    /// <summary>Type 3 codes 9, 10 and 13, ICMPv6 type 1 codes 1, 5 and 6: a firewall refused it.</summary>
+    Prohibited,
+    /// <summary>Type 3 code 4, ICMPv6 type 2: larger than the path's MTU with Don't Fragment set.</summary>
+    TooBig,
+    /// <summary>Any other destination-unreachable code (protocol unreachable, source route failed, beyond scope…).</summary>
+    Other,
+}
+
+/// <summary>
+/// An ICMP or ICMPv6 error about a UDP datagram (destination unreachable, packet too big): the frame that held it, who
+/// sent it (<see cref="Reporter"/>: the destination host itself, or a router or NAT on the way), and the datagram it
+/// quotes — <see cref="Source"/> and <see cref="Destination"/> as the quoted headers give them (a NAT rewrites the quoted
+/// header on its way back, so behind a NAT they are the inside host's addresses).
+/// </summary>
+public sealed record CapturedUnreachable(int Frame, DateTime Time, IPAddress Reporter, IPEndPoint Source, IPEndPoint Destination,
+    UnreachableReason Reason, byte Ttl)
+{
+    /// <summary>"port unreachable", "host unreachable", … as a sentence fragment.</summary>
+    public string Describe() => Reason switch
+    {
+        UnreachableReason.Port => "ICMP port unreachable",
+        UnreachableReason.Host => "ICMP host unreachable",
+        UnreachableReason.Network => "ICMP network unreachable",
+        UnreachableReason.Prohibited => "ICMP administratively prohibited",
+        UnreachableReason.TooBig => "ICMP packet too big",
+        _ => "ICMP destination unreachable",
+    } + $" from {Reporter}";
+}

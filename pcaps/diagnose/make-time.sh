@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the diagnose corpus's time and liveness cases (pcaps/diagnose/README.md, "Where the time went, liveness"):
 #   loopback  regular-wait and peer-killed: two IceSpec drivers (conformance/drivers/icespec) driven by time_pair.py in
-#             a network namespace of its own (only lo: nothing else recorded), saved as pcapng with a capture comment;
+#             a network namespace of its own (only lo: UDP and ICMP recorded), saved as pcapng with a capture comment;
 #   lab       NAT-lab cells icespec>icespec through the kit (icespec conformance run): lossy-30, nat-timeout-idle,
 #             nat-mapping-deleted, turn-restart (the last two with the kit's ICE restart after the fault); each agent's
 #             own pcap (pcapng, capture comment), trimmed with editcap when large, and the cell's credentials.
@@ -24,7 +24,7 @@ netns_capture() { # FILE COMMENT COMMAND...
   local ns="icespec-time-$$-$RANDOM"
   ip netns add "$ns"; namespaces+=("$ns")
   ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" tcpdump -i lo -U --immediate-mode -s 0 -w "$tmp/ns.pcap" udp >"$tmp/tcpdump.log" 2>&1 &
+  ip netns exec "$ns" tcpdump -i lo -U --immediate-mode -s 0 -w "$tmp/ns.pcap" udp or icmp or icmp6 >"$tmp/tcpdump.log" 2>&1 &
   local tcpdump_pid=$!; pids+=("$tcpdump_pid")
   for _ in $(seq 50); do grep -q 'listening on' "$tmp/tcpdump.log" && break; sleep 0.1; done
   timeout 90 ip netns exec "$ns" "$@" >&2

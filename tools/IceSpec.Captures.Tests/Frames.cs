@@ -53,6 +53,25 @@ internal static class Frames
         return Ethernet(source.Address, destination.Address, 17, udp, ttl);
     }
 
+    /// <summary>
+    /// An ICMP error from <paramref name="reporter"/> about a datagram frame (RFC 792 type 3, RFC 4443 type 1 for IPv6):
+    /// type, code, checksum, 4 unused bytes, then the datagram's IP header and its first <paramref name="quoted"/> bytes
+    /// of data. Sent to the datagram's source.
+    /// </summary>
+    public static byte[] IcmpError(IPAddress reporter, byte[] datagram, byte code, byte? type = null, int quoted = 8, byte ttl = 64)
+    {
+        var v6 = reporter.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        var ip = datagram.AsSpan(14);
+        var header = v6 ? 40 : (ip[0] & 0x0F) * 4;
+        var quote = ip[..Math.Min(ip.Length, header + quoted)];
+        var icmp = new byte[8 + quote.Length];
+        icmp[0] = type ?? (byte)(v6 ? 1 : 3);
+        icmp[1] = code;
+        quote.CopyTo(icmp.AsSpan(8));
+        var source = new IPAddress(v6 ? ip.Slice(8, 16) : ip.Slice(12, 4));
+        return Ethernet(reporter, source, v6 ? (byte)58 : (byte)1, icmp, ttl);
+    }
+
     public static byte[] Tcp(IPEndPoint source, IPEndPoint destination, uint sequence, byte[] payload, bool syn = false)
     {
         var tcp = new byte[20 + payload.Length];

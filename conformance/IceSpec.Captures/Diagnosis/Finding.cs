@@ -45,7 +45,7 @@ public sealed record AgentPhases(string Agent, string Role, IReadOnlyList<Phase>
 /// <summary>
 /// What happened to one pair, as the capture(s) show it (RFC 8445 §6.1.2.6 states, told from the wire): the last thing
 /// seen of its checks — <c>succeeded</c>, <c>error NNN</c>, <c>non-symmetric</c>, <c>answer-lost</c> (answered, the
-/// answer never reached the checking agent), <c>arrived-no-answer</c>, <c>left-never-arrived</c>, <c>left-no-answer</c>
+/// answer never reached the checking agent), <c>arrived-no-answer</c>, <c>unreachable</c> (answered by an ICMP error), <c>left-never-arrived</c>, <c>left-no-answer</c>
 /// (one vantage point: whether it arrived cannot be told), or <c>never-sent</c> (a signalled pair never checked).
 /// </summary>
 public sealed record PairOutcome(string Agent, string Local, string Remote, string Transport, string Outcome, int Checks,

@@ -36,6 +36,8 @@ public sealed class SessionEvidence
     public IReadOnlyList<CaptureEvidence> Captures { get; }
     public IReadOnlyList<Sighting> Sightings { get; }
     public IReadOnlyList<DataSighting> Data { get; }
+    /// <summary>ICMP errors about UDP datagrams (destination unreachable, packet too big), on the diagnosis clock.</summary>
+    public IReadOnlyList<UnreachableSighting> Unreachables { get; private init; } = [];
     public IReadOnlyDictionary<TransactionKey, EvidenceTransaction> Transactions { get; }
     public IReadOnlyCollection<IceAgentEvidence> Agents => _agents.Values;
     public CaptureCredentials Credentials { get; }
@@ -126,6 +128,7 @@ public sealed class SessionEvidence
     private SessionEvidence(SessionEvidence read)
     {
         (Captures, Sightings, Data, Transactions, Credentials, Notes, Epoch) = (read.Captures, read.Sightings, read.Data, read.Transactions, read.Credentials, read.Notes, read.Epoch);
+        Unreachables = read.Unreachables;
         _agents = read._agents;
     }
 
@@ -133,13 +136,14 @@ public sealed class SessionEvidence
     public static SessionEvidence Read(IReadOnlyList<DiagnosisInput> inputs, CaptureCredentials credentials)
     {
         var notes = new List<string>();
-        var perCapture = new List<(DiagnosisInput Input, List<Sighting> Sightings, List<DataSighting> Data, int Frames, string? Error, AnalysisReport Analysis)>();
+        var perCapture = new List<(DiagnosisInput Input, List<Sighting> Sightings, List<DataSighting> Data, List<UnreachableSighting> Unreachables, int Frames, string? Error, AnalysisReport Analysis)>();
         foreach (var input in inputs)
         {
             var keys = new MessageKeys(credentials);
             var analyzer = new CaptureAnalyzer(credentials);
             var sightings = new List<Sighting>();
             var data = new List<DataSighting>();
+            var unreachables = new List<UnreachableSighting>();
             var cut = false;
             var (frames, error) = CaptureFile.Stream(input.Path, message =>
             {
@@ -150,10 +154,13 @@ public sealed class SessionEvidence
             }, note => notes.Add($"{input.Label}: {note}"), datagram =>
             {
                 if (data.Count < MaxMessagesPerCapture) data.Add(new DataSighting(input.Label, datagram, datagram.Time));
+            }, error =>
+            {
+                if (unreachables.Count < MaxMessagesPerCapture) unreachables.Add(new UnreachableSighting(input.Label, error, error.Time));
             });
             if (cut) notes.Add($"{input.Label}: only the first {MaxMessagesPerCapture} messages are diagnosed");
             if (error is not null) notes.Add(error);
-            perCapture.Add((input, sightings, data, frames, error, analyzer.Finish(frames)));
+            perCapture.Add((input, sightings, data, unreachables, frames, error, analyzer.Finish(frames)));
         }
 
         var offsets = perCapture.Select(c => Offset(perCapture[0].Sightings, c.Sightings)).ToList();
@@ -162,10 +169,22 @@ public sealed class SessionEvidence
                 : new Sighting { Capture = s.Capture, Captured = s.Captured, Stun = s.Stun, Time = s.Time - offsets[i] }))
             .OrderBy(s => s.Time).ThenBy(s => s.Capture, StringComparer.Ordinal).ThenBy(s => s.Captured.Frame).ToList();
         var datagrams = perCapture.SelectMany((c, i) => c.Data.Select(d => d with { Time = d.Time - offsets[i] })).OrderBy(d => d.Time).ToList();
+        var unreachable = perCapture.SelectMany((c, i) => c.Unreachables.Select(u => u with { Time = u.Time - offsets[i] })).OrderBy(u => u.Time).ToList();
         for (var i = 1; i < offsets.Count; i++)
             if (offsets[i] != TimeSpan.Zero) notes.Add($"{captures[i].Label}: clock {offsets[i].TotalMilliseconds:0.###} ms ahead of {captures[0].Label}'s (aligned by transaction IDs)");
-        return new SessionEvidence(captures, all, datagrams, credentials, notes);
+        return new SessionEvidence(captures, all, datagrams, credentials, notes) { Unreachables = unreachable };
     }
+
+    /// <summary>How long after a datagram an ICMP error about it is taken to be its answer.</summary>
+    public static readonly TimeSpan UnreachableWindow = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The ICMP error (in the same capture, within <see cref="UnreachableWindow"/>) that answered a datagram sent from
+    /// <paramref name="source"/> to <paramref name="destination"/> at <paramref name="time"/>, or null.
+    /// </summary>
+    public UnreachableSighting? UnreachableAfter(string capture, IPEndPoint source, IPEndPoint destination, DateTime time) =>
+        Unreachables.FirstOrDefault(u => u.Capture == capture && u.Time >= time && u.Time - time <= UnreachableWindow
+            && u.Error.Source.Equals(source) && u.Error.Destination.Equals(destination));
 
     /// <summary>The STUN fields of a message, its integrity checked (RFC 8489 §9.1.3) with the key the credentials give.</summary>
     private static StunEvent? Read(CapturedMessage message, MessageKeys keys)

@@ -33,6 +33,12 @@ public sealed record DataSighting(string Capture, CapturedDatagram Datagram, Dat
     public FrameRef Ref => new(Capture, Datagram.Frame);
 }
 
+/// <summary>An ICMP error about a UDP datagram (<see cref="CapturedUnreachable"/>) as one capture saw it.</summary>
+public sealed record UnreachableSighting(string Capture, CapturedUnreachable Error, DateTime Time)
+{
+    public FrameRef Ref => new(Capture, Error.Frame);
+}
+
 /// <summary>
 /// Every sighting of one transaction (RFC 8489 §6: one transaction ID) in every capture: the request's transmissions
 /// (retransmissions included) and the responses, in time order.

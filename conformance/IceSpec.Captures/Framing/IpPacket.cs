@@ -11,6 +11,8 @@ public readonly ref struct IpPacket
 {
     public const byte ProtocolTcp = 6;
     public const byte ProtocolUdp = 17;
+    public const byte ProtocolIcmp = 1;
+    public const byte ProtocolIcmpV6 = 58;
 
     /// <summary>The source address as on the wire (4 or 16 bytes).</summary>
     public ReadOnlySpan<byte> SourceBytes { get; init; }
@@ -34,12 +36,22 @@ public readonly ref struct IpPacket
     public static bool TryRead(int linkType, ReadOnlySpan<byte> frame, out IpPacket packet)
     {
         packet = default;
-        return LinkLayer.TryFindIp(linkType, frame, out var ip) && (ip.Length > 0 && (ip[0] >> 4) switch
+        return LinkLayer.TryFindIp(linkType, frame, out var ip) && TryReadIp(ip, out packet);
+    }
+
+    /// <summary>
+    /// Reads an IPv4 or IPv6 packet from its first byte; a packet cut short after its headers (as an ICMP error quotes
+    /// one) gives the payload that is there.
+    /// </summary>
+    public static bool TryReadIp(ReadOnlySpan<byte> ip, out IpPacket packet)
+    {
+        packet = default;
+        return ip.Length > 0 && (ip[0] >> 4) switch
         {
             4 => TryReadV4(ip, out packet),
             6 => TryReadV6(ip, out packet),
             _ => false,
-        });
+        };
     }
 
     // RFC 791 §3.1:

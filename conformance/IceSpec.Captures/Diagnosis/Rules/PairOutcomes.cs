@@ -12,7 +12,7 @@ public sealed class PairOutcomes : IDiagnosisRule
 {
     // Best first: a pair's outcome is the furthest any of its checks got.
     private static readonly string[] Order =
-        ["succeeded", "non-symmetric", "error", "answer-lost", "arrived-no-answer", "left-never-arrived", "left-no-answer", "never-sent"];
+        ["succeeded", "non-symmetric", "error", "answer-lost", "arrived-no-answer", "unreachable", "left-never-arrived", "left-no-answer", "never-sent"];
 
     private sealed record PairKey(string Agent, string Transport, string Local, string Remote);
 
@@ -87,12 +87,21 @@ public sealed class PairOutcomes : IDiagnosisRule
         var transit = check.Requests.FirstOrDefault(r => !senderHome.Contains(r.Capture) && !receiverHome.Contains(r.Capture));
         var tries = check.Requests.Count(r => r.Capture == request.Capture);
         var sent = $"sent {tries} time{(tries == 1 ? "" : "s")} ({evidence.Describe(request.Ref)})";
+        // RFC 1122 §4.1.3.1: a UDP datagram to a port nothing listens on gets an ICMP port unreachable (RFC 792); a router
+        // or NAT that cannot forward it may send another destination unreachable.
+        if (Unreachable(evidence, check) is { } icmp)
+            return ("unreachable", $"{sent}; answered by {icmp.Error.Describe()} ({evidence.Describe(icmp.Ref)})");
         if (receiverHome.Count > 0)
             return ("left-never-arrived", transit is null
                 ? $"{sent}; not seen at {receiver}'s host" + (evidence.TransitCaptures.Any() ? " nor on the way" : "")
                 : $"{sent}; seen on the way ({evidence.Describe(transit.Ref)}), not at {receiver}'s host");
         return ("left-no-answer", $"{sent}; no answer (whether it arrived, a capture on {receiver}'s host would tell)");
     }
+
+    /// <summary>The first ICMP error that answered one of the check's transmissions, in the capture that saw it leave.</summary>
+    internal static UnreachableSighting? Unreachable(SessionEvidence evidence, EvidenceTransaction check) =>
+        check.Requests.Where(r => r.Captured.Relay is null)
+            .Select(r => evidence.UnreachableAfter(r.Capture, r.Source, r.Destination, r.Time)).FirstOrDefault(u => u is not null);
 
     public IEnumerable<Finding> Diagnose(SessionEvidence evidence)
     {
@@ -138,6 +147,7 @@ public sealed class PairOutcomes : IDiagnosisRule
         "non-symmetric" => "answered from another address (non-symmetric)",
         "answer-lost" => "answered, the answer lost on the way back",
         "arrived-no-answer" => "arrived and were never answered",
+        "unreachable" => "answered by an ICMP error (unreachable)",
         "left-never-arrived" => "left and never arrived",
         "left-no-answer" => "sent and never answered",
         "never-sent" => "signalled and never checked",
@@ -149,6 +159,7 @@ public sealed class PairOutcomes : IDiagnosisRule
     {
         "left-never-arrived" or "left-no-answer" or "answer-lost" =>
             "the path drops the checks (see the NAT findings): give the agents a relayed candidate (TURN, RFC 8445 §5.1.1.2, RFC 8656) or fix the filtering",
+        "unreachable" => "nothing listens where the checks went, or a router refused them (see the ICMP errors): check that the peer's agent is still running on the candidates it signalled, and that no firewall rejects the flow",
         "arrived-no-answer" => "the receiving agent drops checks it gets: check the credentials it was given (USERNAME, password) and that it had started ICE for this session",
         "never-sent" => "the agent never checked the candidates it was given: it must pair every remote candidate with its local ones and check them (RFC 8445 §6.1.2, §6.1.4); check that the candidates reached it and were not pruned",
         "non-symmetric" => "answer each check from the address it was sent to (RFC 8445 §7.2.5.2.1); a multihomed host must send from the socket that received",

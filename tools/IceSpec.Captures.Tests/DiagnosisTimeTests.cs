@@ -113,7 +113,7 @@ public sealed class DiagnosisTimeTests : IDisposable
 
     private static readonly string[] Mine =
     [
-        "checks-held-back-by-gathering", "nomination-delayed", "check-retransmissions", "checks-paced-too-fast", "checks-paced-slowly",
+        "checks-held-back-by-gathering", "nomination-delayed", "check-retransmissions", "checks-retransmitted-early", "checks-paced-too-fast", "checks-paced-slowly",
         "slow-first-answer", "consent-lost", "sent-after-consent-expired", "consent-interval", "keepalive-gap", "ice-restart", "ice-restart-failed",
     ];
 
@@ -170,6 +170,20 @@ public sealed class DiagnosisTimeTests : IDisposable
         // Retransmitted and answered with an error every time: the credentials' problem, not loss.
         var unauthorized = new Session().Exchange(0, R, L).Check(2, 50, L, R).Error(3, 50, R, L, 401).Check(502, 50, L, R).Error(503, 50, R, L, 401);
         Assert.Empty(Kind(Diagnose(unauthorized), "check-retransmissions"));
+    }
+
+    [Fact]
+    public void A_check_sent_again_before_the_500_ms_rto_floor_is_retransmitted_early()
+    {
+        // L's check sent at 2 ms and again at 60 ms (as werift does), answered at 61 ms.
+        var hasty = new Session().Exchange(0, R, L).Check(2, 50, L, R).Check(60, 50, L, R).Success(61, 50, R, L).Exchange(100, L, R, useCandidate: true);
+        var finding = Assert.Single(Kind(Diagnose(hasty), "checks-retransmitted-early"));
+        Assert.Equal(("RFC 8445 §14.3", FindingSeverity.Defect), (finding.Section, finding.Severity));
+        Assert.Equal([new FrameRef("l", 3), new FrameRef("l", 4)], finding.Frames);
+        Assert.Contains("LLLL (controlling) retransmitted 1 check after 58–58 ms, below the 500 ms RTO floor", finding.Verdict);
+        // The same retransmission at the floor (500 ms later) is no finding.
+        var paced = new Session().Exchange(0, R, L).Check(2, 50, L, R).Check(502, 50, L, R).Success(503, 50, R, L).Exchange(600, L, R, useCandidate: true);
+        Assert.Empty(Kind(Diagnose(paced), "checks-retransmitted-early"));
     }
 
     /// <summary>L checks four of R's addresses, the first checks <paramref name="gap"/> ms apart.</summary>

@@ -56,6 +56,13 @@ public sealed class TimeFindings : IDiagnosisRule
     /// </summary>
     public const double SlowAnswerMs = 200;
 
+    /// <summary>
+    /// RFC 8445 §14.3: "For connectivity checks, RTO SHOULD be configurable and SHOULD have a default of: RTO = MAX (500ms,
+    /// Ta * (Num-Waiting + Num-In-Progress))" — a check sent again sooner than 500 ms retransmits below the floor. A tenth
+    /// of it is left for timer and capture jitter (an agent at exactly 500 ms is not early).
+    /// </summary>
+    public const double EarlyRetransmissionMs = 0.9 * IceFormulas.MinimumCheckRtoMilliseconds;
+
     public IEnumerable<Finding> Diagnose(SessionEvidence evidence)
     {
         var timelines = AgentTimeline.All(evidence);
@@ -64,6 +71,7 @@ public sealed class TimeFindings : IDiagnosisRule
             if (HeldBackByGathering(evidence, t) is { } held) yield return held;
             if (NominationDelayed(evidence, t) is { } late) yield return late;
             if (Retransmissions(evidence, t) is { } lost) yield return lost;
+            if (EarlyRetransmissions(evidence, t) is { } early) yield return early;
             foreach (var pacing in Pacing(evidence, t)) yield return pacing;
         }
         foreach (var slow in SlowAnswers(evidence, timelines)) yield return slow;
@@ -151,6 +159,32 @@ public sealed class TimeFindings : IDiagnosisRule
             [rtts.Count > 0 ? $"round trip of checks answered at once: {rtt:0.0} ms" : "no check was answered at its first transmission: the costs include the round trip",
              .. costs.Take(8).Select(c => $"{t.SentSighting(c.Check).Source} → {t.SentSighting(c.Check).Destination}: sent {AgentTimeline.Transmissions(c.Check, t.SentSighting(c.Check).Capture)} times " +
                  $"({evidence.Describe(t.SentSighting(c.Check).Ref)}), answered {evidence.Describe(AgentTimeline.Answer(evidence, c.Check)!.Ref)}, {c.Cost:0} ms late{Where(evidence, c.Check)}")]);
+    }
+
+    /// <summary>
+    /// Checks (before the pair was selected) sent a second time sooner than RFC 8445 §14.3's RTO floor allows
+    /// (<see cref="EarlyRetransmissionMs"/>): the agent retransmits faster than the RFC's congestion safety assumes
+    /// (§14.1: the formulas keep the rate of STUN transactions constant whatever the number of pairs).
+    /// </summary>
+    private static Finding? EarlyRetransmissions(SessionEvidence evidence, AgentTimeline t)
+    {
+        var until = t.SelectedAt ?? DateTime.MaxValue;
+        var early = new List<(Sighting First, Sighting Again)>();
+        foreach (var check in t.Checks)
+        {
+            var first = t.SentSighting(check);
+            if (first.Time > until) continue;
+            var again = check.Requests.Where(r => r.Capture == first.Capture && r.Time > first.Time).MinBy(r => r.Time);
+            if (again is not null && Ms(again.Time, first.Time) < EarlyRetransmissionMs) early.Add((first, again));
+        }
+        if (early.Count == 0) return null;
+        var gaps = early.Select(e => Ms(e.Again.Time, e.First.Time)).ToList();
+        return new Finding("checks-retransmitted-early", FindingCategory.Time, FindingSeverity.Defect,
+            $"{t.Ufrag} ({t.Role}) retransmitted {early.Count} check{(early.Count == 1 ? "" : "s")} after {gaps.Min():0}–{gaps.Max():0} ms, " +
+            $"below the {IceFormulas.MinimumCheckRtoMilliseconds:0} ms RTO floor for connectivity checks",
+            [early[0].First.Ref, early[0].Again.Ref], "RFC 8445 §14.3",
+            $"retransmit a check no sooner than RTO = MAX({IceFormulas.MinimumCheckRtoMilliseconds:0} ms, Ta × (Num-Waiting + Num-In-Progress)) after it was sent (RFC 8445 §14.3), doubling after each retransmission (RFC 8489 §6.2.1)",
+            [.. early.Take(8).Select(e => $"{e.First.Source} → {e.First.Destination}: sent at {evidence.Ms(e.First.Time):0.0} ms ({evidence.Describe(e.First.Ref)}), again {Ms(e.Again.Time, e.First.Time):0} ms later ({evidence.Describe(e.Again.Ref)})")]);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using IceSpec.Conformance.Lab;
 
 namespace IceSpec.Conformance.Scenarios;
@@ -97,6 +98,26 @@ public static class ScenarioCatalog
                 "and the agents must report it; a TURN client that notices (437 to its next request) may allocate again, but the call " +
                 "comes back only with an ICE restart carrying the new relayed address (RFC 8445 §9)",
                 RestartAfter: true)),
+        // IPv6 (issue 15): the NATs translate IPv4 only; IPv6 is routed untranslated, as in most IPv6 networks.
+        new("dual-stack", "Both hosts dual-stack: IPv4 behind port-restricted NATs, global IPv6 without NAT",
+            new LabTopology([new(NatType.PortRestricted, Families: LabFamilies.DualStack), new(NatType.PortRestricted, Families: LabFamilies.DualStack)]),
+            SiteOne, SiteTwo, null,
+            new(PairKind.Host, "RFC 8445 §5.1.2.2, §6.1.2.3, §8.1.1, RFC 8421 §4",
+                "The IPv6 host candidates reach each other untranslated. A host pair (type preference 126 on both sides) outranks every pair " +
+                "through the IPv4 NATs (server-reflexive 100, peer-reflexive 110), whatever the local preferences, and RFC 8421 puts IPv6 " +
+                "first among the hosts: the IPv6 host pair is checked first and is the highest-priority valid pair, so it is nominated.",
+                AddressFamily.InterNetworkV6)),
+        new("ipv6-only", "Both hosts IPv6-only: global addresses, no NAT, the servers reached over IPv6",
+            new LabTopology([new(NatType.None, Families: LabFamilies.IPv6), new(NatType.None, Families: LabFamilies.IPv6)]), SiteOne, SiteTwo, null,
+            new(PairKind.Host, "RFC 8445 §5.1.1.1, §6.1.2.2",
+                "Both agents have IPv6 host candidates only; they reach each other directly and the host pair has the highest priority.",
+                AddressFamily.InterNetworkV6)),
+        new("family-mismatch-turn", "IPv4-only host behind a NAT, IPv6-only host; a dual-stack TURN server over UDP",
+            new LabTopology([new(NatType.PortRestricted), new(NatType.None, Families: LabFamilies.IPv6)]), SiteOne, SiteTwo, "udp",
+            new(PairKind.Relay, "RFC 8445 §6.1.2.2, RFC 8656 §7.1, §18.11",
+                "Candidates pair only within an address family and the hosts share none: only a relayed candidate of the other family " +
+                "makes a pair — an IPv6 relayed address the IPv4 host asks for with ADDITIONAL-ADDRESS-FAMILY, or an IPv4 one the IPv6 " +
+                "host asks for. An agent that asks only for its own family's relay leaves no pair: ICE fails.")),
     ];
 
 

@@ -9,6 +9,9 @@ namespace IceSpec.Ice;
 /// One unicast address of an up, non-loopback interface, with the kernel's IPv6 address state (Linux
 /// <c>/proc/net/if_inet6</c> flags; all false elsewhere or for IPv4).
 /// </summary>
+/// <param name="Address">The address (with its scope for a link-local IPv6 one).</param>
+/// <param name="Interface">The interface's name.</param>
+/// <param name="PrefixLength">The on-link prefix length (RFC 8445 §5.1.1.1's "same network prefix").</param>
 /// <param name="Temporary">A temporary (privacy, RFC 8981) address: IFA_F_TEMPORARY.</param>
 /// <param name="Unusable">Deprecated (preferred lifetime over: not for new communications, RFC 4862 §5.5.4), tentative
 /// (duplicate address detection still running: binding to it fails) or DAD-failed.</param>

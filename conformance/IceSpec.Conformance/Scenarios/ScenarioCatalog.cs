@@ -116,8 +116,9 @@ public static class ScenarioCatalog
             new LabTopology([new(NatType.PortRestricted), new(NatType.None, Families: LabFamilies.IPv6)]), SiteOne, SiteTwo, "udp",
             new(PairKind.Relay, "RFC 8445 §6.1.2.2, RFC 8656 §7.1, §18.11",
                 "Candidates pair only within an address family and the hosts share none: only a relayed candidate of the other family " +
-                "makes a pair — an IPv6 relayed address the IPv4 host asks for with ADDITIONAL-ADDRESS-FAMILY, or an IPv4 one the IPv6 " +
-                "host asks for. An agent that asks only for its own family's relay leaves no pair: ICE fails.")),
+                "makes a pair — an IPv6 relayed address the IPv4 host asks for with ADDITIONAL-ADDRESS-FAMILY, or the IPv4 one an IPv6 " +
+                "host gets from an Allocate without REQUESTED-ADDRESS-FAMILY (IPv4 is the default family). A client that asks for its " +
+                "own family only (REQUESTED-ADDRESS-FAMILY IPv6 from the IPv6 host) or gets no relay leaves no pair: ICE fails.")),
     ];
 
 

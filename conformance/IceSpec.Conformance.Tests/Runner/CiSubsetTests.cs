@@ -36,9 +36,10 @@ public sealed class CiSubsetTests : IDisposable
     /// lossy-30 because third-party pairs fail them at times (werift starts two checks on one pair; IceSpec's own
     /// in-flight finding is settled, see conformance/README.md). ./run.sh runs them. nat-mapping-deleted here includes
     /// its ICE restart (rfc8445-9-10). both-symmetric-no-turn for the budget: it passes only after the whole cell
-    /// timeout (20 s) without a pair; pcaps/diagnose keeps its captures.
+    /// timeout (20 s) without a pair; pcaps/diagnose keeps its captures. Of the IPv6 scenarios only dual-stack runs in CI
+    /// (issue 15's budget: one IPv6 cell); ipv6-only and family-mismatch-turn run on demand (conformance/README.md).
     /// </summary>
-    public static readonly HashSet<string> NotInCi = ["turn-restart", "lossy-20", "lossy-30", "both-symmetric-no-turn"];
+    public static readonly HashSet<string> NotInCi = ["turn-restart", "lossy-20", "lossy-30", "both-symmetric-no-turn", "ipv6-only", "family-mismatch-turn"];
 
     private static IEnumerable<Scenario> CiScenarios => ScenarioCatalog.All.Where(s => !NotInCi.Contains(s.Name));
 

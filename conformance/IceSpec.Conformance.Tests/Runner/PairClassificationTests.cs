@@ -7,8 +7,20 @@ namespace IceSpec.Conformance.Tests.Runner;
 [Trait("Category", "unit")]
 public sealed class PairClassificationTests
 {
-    private static readonly System.Net.IPAddress ControllingHost = System.Net.IPAddress.Parse("10.1.1.2");
-    private static readonly System.Net.IPAddress ControlledHost = System.Net.IPAddress.Parse("10.2.1.2");
+    private static readonly System.Net.IPAddress[] ControllingHost = [System.Net.IPAddress.Parse("10.1.1.2")];
+    private static readonly System.Net.IPAddress[] ControlledHost = [System.Net.IPAddress.Parse("10.2.1.2")];
+
+    [Fact]
+    public void Dual_stack_hosts_talking_over_their_IPv6_addresses_are_a_host_pair_of_the_IPv6_family()
+    {
+        System.Net.IPAddress[] controllingHost = [System.Net.IPAddress.Parse("10.1.1.2"), System.Net.IPAddress.Parse("2001:db8:1:1::2")];
+        System.Net.IPAddress[] controlledHost = [System.Net.IPAddress.Parse("10.2.1.2"), System.Net.IPAddress.Parse("2001:db8:2:1::2")];
+        var controlling = new SelectedPair("[2001:db8:1:1::2]:40000", "[2001:db8:2:1::2]:41000", "host", "host");
+        var controlled = new SelectedPair("[2001:db8:2:1::2]:41000", "[2001:db8:1:1::2]:40000", "host", "host");
+
+        Assert.Equal(PairKind.Host, Scenario.Classify(controlling, controlled, controllingHost, controlledHost));
+        Assert.Equal(System.Net.Sockets.AddressFamily.InterNetworkV6, Scenario.FamilyOf(controlling));
+    }
 
     [Fact]
     public void A_local_server_reflexive_address_is_reflexive_even_when_both_agents_agree_on_it()

@@ -23,6 +23,13 @@ public sealed record IcePairOptions(
     string? ControlledOffersTcpType = null,
     IceMidCallOptions? MidCall = null)
 {
+    /// <summary>
+    /// The controlled driver's own STUN server and TURN server, when they differ from the controlling driver's
+    /// (<see cref="StunServer"/>, <see cref="Turn"/>): e.g. the server's IPv6 address for an IPv6-only host; null: the same.
+    /// </summary>
+    public string? ControlledStunServer { get; init; }
+    public TurnServerOptions? ControlledTurn { get; init; }
+
     /// <summary>Where each driver's adapter transcript goes (<see cref="DriverStartOptions.TranscriptPath"/>); none when null.</summary>
     public string? ControllingTranscript { get; init; }
     public string? ControlledTranscript { get; init; }

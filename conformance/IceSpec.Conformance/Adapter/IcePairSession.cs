@@ -21,7 +21,11 @@ internal sealed partial class IcePairSession
     {
         var timeout = options.Timeout ?? IcePairOptions.DefaultTimeout;
         await a.SendAsync(Configure("controlling", options.ControllingAddresses, options), ct);
-        await b.SendAsync(Configure("controlled", options.ControlledAddresses, options), ct);
+        await b.SendAsync(Configure("controlled", options.ControlledAddresses, options with
+        {
+            StunServer = options.ControlledStunServer ?? options.StunServer,
+            Turn = options.ControlledTurn ?? options.Turn,
+        }), ct);
         await a.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
         await b.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
         // The forwarders read each driver's events from the first, so starting them after `gather` loses nothing.

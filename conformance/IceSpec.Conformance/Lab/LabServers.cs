@@ -14,6 +14,16 @@ public enum LabServerKind : byte
 /// <summary>A running STUN/TURN server of the lab with the long-term credentials it accepts (RFC 8489 §9.2).</summary>
 public sealed record LabServer(LabServerKind Kind, IPEndPoint Endpoint, string Username, string Password, string Realm, string LogPath)
 {
+    /// <summary>
+    /// The server's IPv6 endpoint when the lab has IPv6 (it then listens and relays on both families, so that it can
+    /// allocate a relayed address of either family, RFC 8656 §7.1); null otherwise.
+    /// </summary>
+    public IPEndPoint? Endpoint6 { get; init; }
+
+    /// <summary>The endpoint a host with only <paramref name="family"/> reaches: IPv6 for an IPv6-only host, else IPv4.</summary>
+    public IPEndPoint EndpointFor(System.Net.Sockets.AddressFamily family) =>
+        family == System.Net.Sockets.AddressFamily.InterNetworkV6 && Endpoint6 is { } six ? six : Endpoint;
+
     /// <summary>The server's process (replaced by <see cref="LabServers.RestartAsync"/>).</summary>
     public LabServerProcess Running { get; init; } = new();
 }
@@ -50,8 +60,12 @@ public static class LabServers
     {
         var address = LabAddressPlan.CoturnAddress;
         var work = Directory.CreateDirectory(Path.Combine(logDirectory, "coturn")).FullName;
+        string[] ipv6 = lab.Topology.HasIPv6
+            ? [$"--listening-ip={LabAddressPlan.CoturnAddress6}", $"--relay-ip={LabAddressPlan.CoturnAddress6}", "--allowed-peer-ip=2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"]
+            : [];
         string[] args =
         [
+            .. ipv6,
             "-n", $"--listening-ip={address}", $"--relay-ip={address}", $"--listening-port={LabAddressPlan.TurnPort}",
             "--min-port=49152", "--max-port=65535", "--lt-cred-mech", $"--user={LabAddressPlan.TurnUser}:{LabAddressPlan.TurnPassword}",
             $"--realm={LabAddressPlan.TurnRealm}", "--no-tls", "--no-dtls", "--no-cli", $"--userdb={work}/turndb",
@@ -62,27 +76,29 @@ public static class LabServers
         ];
         var logPath = Path.Combine(logDirectory, "coturn.log");
         var process = lab.Start(lab.PublicNamespace, "turnserver", args, logPath);
-        return await ReadyAsync(lab, process, LabServerKind.Coturn, address, logPath, ct);
+        return await ReadyAsync(lab, process, LabServerKind.Coturn, address, lab.Topology.HasIPv6 ? LabAddressPlan.CoturnAddress6 : null, logPath, ct);
     }
 
     private static async Task<LabServer> StartIceSpecAsync(NatLab lab, string logDirectory, CancellationToken ct)
     {
         var address = LabAddressPlan.IceSpecServerAddress;
         var (file, prefix) = IceSpecTool.Command();
+        var six = LabAddressPlan.IceSpecServerAddress6.ToString();
+        string[] ipv6 = lab.Topology.HasIPv6 ? ["--listening-ip", six, "--relay-ip", six] : [];
         string[] args =
         [
-            .. prefix, "turn-server", "--listening-ip", address.ToString(), "--relay-ip", address.ToString(),
+            .. prefix, "turn-server", .. ipv6, "--listening-ip", address.ToString(), "--relay-ip", address.ToString(),
             "--listening-port", LabAddressPlan.TurnPort.ToString(), "--realm", LabAddressPlan.TurnRealm,
             "--user", $"{LabAddressPlan.TurnUser}:{LabAddressPlan.TurnPassword}", "--verbose",
             .. LabAddressPlan.PeerPrefixes.SelectMany(p => (string[])["--allowed-peer-ip", p]),
         ];
         var logPath = Path.Combine(logDirectory, "icespec-turn-server.log");
         var process = lab.Start(lab.PublicNamespace, file, args, logPath);
-        return await ReadyAsync(lab, process, LabServerKind.IceSpec, address, logPath, ct);
+        return await ReadyAsync(lab, process, LabServerKind.IceSpec, address, lab.Topology.HasIPv6 ? LabAddressPlan.IceSpecServerAddress6 : null, logPath, ct);
     }
 
     /// <summary>Ready once its TCP listener accepts a connection (both servers open TCP and UDP together).</summary>
-    private static async Task<LabServer> ReadyAsync(NatLab lab, LabProcess process, LabServerKind kind, IPAddress address, string logPath, CancellationToken ct)
+    private static async Task<LabServer> ReadyAsync(NatLab lab, LabProcess process, LabServerKind kind, IPAddress address, IPAddress? address6, string logPath, CancellationToken ct)
     {
         var endpoint = new IPEndPoint(address, LabAddressPlan.TurnPort);
         var deadline = DateTime.UtcNow + StartTimeout;
@@ -95,6 +111,7 @@ public static class LabServers
                 return new LabServer(kind, endpoint, LabAddressPlan.TurnUser, LabAddressPlan.TurnPassword, LabAddressPlan.TurnRealm, logPath)
                 {
                     Running = new LabServerProcess { Process = process },
+                    Endpoint6 = address6 is null ? null : new IPEndPoint(address6, LabAddressPlan.TurnPort),
                 };
             await Task.Delay(200, ct);
         }

@@ -18,7 +18,7 @@ public static class NamespaceSockets
     /// <summary>A UDP socket bound to <paramref name="local"/> inside <paramref name="netns"/>.</summary>
     public static Socket Udp(string netns, IPEndPoint local) => InNamespace(netns, () =>
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var socket = new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(local);
         return socket;
     });

@@ -2,8 +2,14 @@ using System.Net;
 
 namespace IceSpec.Conformance.Lab;
 
-/// <summary>A host of the lab: its namespace and its one address.</summary>
-public sealed record LabHost(string Namespace, IPAddress Address, int Site);
+/// <summary>
+/// A host of the lab: its namespace and its address (IPv4, or IPv6 on an IPv6-only site); <see cref="Addresses"/> has
+/// every address of a dual-stack host, IPv4 first.
+/// </summary>
+public sealed record LabHost(string Namespace, IPAddress Address, int Site)
+{
+    public IReadOnlyList<IPAddress> Addresses { get; init; } = [Address];
+}
 
 /// <summary>A built site: its router namespace, the NAT's external address, the hosts behind it.</summary>
 public sealed record LabSite(int Number, SiteSpec Spec, string RouterNamespace, IPAddress WanAddress, IReadOnlyList<LabHost> Hosts);
@@ -43,6 +49,7 @@ public sealed class NatLab : IAsyncDisposable
         try
         {
             lab.BuildPublic();
+            if (topology.HasIPv6) lab.BuildPublic6();
             lab.Sites = [.. topology.Sites.Select((spec, i) => lab.BuildSite(i + 1, spec))];
             if (topology.LossPercent > 0) LabShell.Nft(lab.PublicNamespace, NatRules.Loss(topology.LossPercent));
             return lab;
@@ -94,6 +101,10 @@ public sealed class NatLab : IAsyncDisposable
             _namespaces.Add(netns);
         }
         LabShell.Ip("-n", netns, "link", "set", "lo", "up");
+        if (Topology.HasIPv6)
+            // No duplicate address detection on any link made later (link-local addresses included): tentative addresses
+            // would drop the first 1–2 s of IPv6 traffic (the NAT probe's), not only the nodad global ones.
+            foreach (var scope in (string[])["all", "default"]) LabShell.Sysctl(netns, $"net.ipv6.conf.{scope}.accept_dad", "0");
         return netns;
     }
 
@@ -113,8 +124,29 @@ public sealed class NatLab : IAsyncDisposable
         LabShell.Sysctl(sink, "net.ipv4.ip_forward", "0");
     }
 
+    /// <summary>
+    /// The public namespace's IPv6: the servers' IPv6 addresses on lo and a default route to the sink (as for IPv4:
+    /// unroutable destinations are dropped there rather than failing at once).
+    /// </summary>
+    private void BuildPublic6()
+    {
+        var pub = PublicNamespace;
+        var sink = Prefix + "sink";
+        AddAddress6(pub, "lo", LabAddressPlan.CoturnAddress6, 128);
+        AddAddress6(pub, "lo", LabAddressPlan.IceSpecServerAddress6, 128);
+        AddAddress6(pub, "sink0", LabAddressPlan.PublicToSink6, 64);
+        AddAddress6(sink, "up0", LabAddressPlan.Sink6, 64);
+        LabShell.Ip("-n", pub, "-6", "route", "add", "default", "via", LabAddressPlan.Sink6.ToString());
+        LabShell.Sysctl(pub, "net.ipv6.conf.all.forwarding", "1");
+    }
+
+    /// <summary>An IPv6 address without duplicate address detection (nodad): usable at once instead of tentative for 1–2 s.</summary>
+    private static void AddAddress6(string netns, string device, IPAddress address, int prefixLength) =>
+        LabShell.Ip("-n", netns, "-6", "addr", "add", $"{address}/{prefixLength}", "dev", device, "nodad");
+
     private LabSite BuildSite(int number, SiteSpec spec)
     {
+        if (spec.Families == LabFamilies.IPv6 && spec.Nat != NatType.None) throw new ArgumentException("an IPv6-only site has no NAT (NatType.None)");
         var router = AddNamespace($"r{number}");
         var wan = LabAddressPlan.WanAddress(number);
         var gateway = LabAddressPlan.WanGateway(number);
@@ -127,6 +159,14 @@ public sealed class NatLab : IAsyncDisposable
             LabShell.Sysctl(router, "net.netfilter.nf_conntrack_udp_timeout", seconds.ToString());
             LabShell.Sysctl(router, "net.netfilter.nf_conntrack_udp_timeout_stream", seconds.ToString());
         }
+        if (spec.HasIPv6)
+        {
+            AddAddress6(PublicNamespace, $"site{number}", LabAddressPlan.WanGateway6(number), 64);
+            AddAddress6(router, "wan0", LabAddressPlan.WanAddress6(number), 64);
+            LabShell.Ip("-n", router, "-6", "route", "add", "default", "via", LabAddressPlan.WanGateway6(number).ToString());
+            LabShell.Ip("-n", PublicNamespace, "-6", "route", "add", LabAddressPlan.SitePrefix6(number), "via", LabAddressPlan.WanAddress6(number).ToString());
+            LabShell.Sysctl(router, "net.ipv6.conf.all.forwarding", "1");
+        }
         var hosts = new List<LabHost>();
         for (var j = 1; j <= spec.Hosts; j++)
         {
@@ -135,11 +175,28 @@ public sealed class NatLab : IAsyncDisposable
             var lanGateway = LabAddressPlan.LanGateway(number, j);
             Link(router, $"lan{j}", $"{lanGateway}/24", host, "eth0", $"{address}/24");
             LabShell.Ip("-n", host, "route", "add", "default", "via", lanGateway.ToString());
-            hosts.Add(new LabHost(host, address, number));
+            if (!spec.HasIPv4)
+                // IPv6-only: the veth link keeps no IPv4 address (the lab's IPv4 plan stays, unused).
+                foreach (var (netns, device, a) in ((string, string, IPAddress)[])[(router, $"lan{j}", lanGateway), (host, "eth0", address)])
+                    LabShell.Ip("-n", netns, "addr", "del", $"{a}/24", "dev", device);
+            IPAddress? address6 = null;
+            if (spec.HasIPv6)
+            {
+                address6 = LabAddressPlan.HostAddress6(number, j);
+                AddAddress6(router, $"lan{j}", LabAddressPlan.LanGateway6(number, j), 64);
+                AddAddress6(host, "eth0", address6, 64);
+                LabShell.Ip("-n", host, "-6", "route", "add", "default", "via", LabAddressPlan.LanGateway6(number, j).ToString());
+            }
+            hosts.Add(spec.Families switch
+            {
+                LabFamilies.IPv6 => new LabHost(host, address6!, number),
+                LabFamilies.DualStack => new LabHost(host, address, number) { Addresses = [address, address6!] },
+                _ => new LabHost(host, address, number),
+            });
         }
         if (spec.Nat == NatType.None)
             LabShell.Ip("-n", PublicNamespace, "route", "add", $"10.{number}.0.0/16", "via", wan.ToString());
-        LabShell.Nft(router, NatRules.Router(spec, wan, [.. hosts.Select(h => h.Address)]));
+        LabShell.Nft(router, NatRules.Router(spec, wan, [.. hosts.SelectMany(h => h.Addresses).Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)]));
         return new LabSite(number, spec, router, spec.Nat == NatType.None ? hosts[0].Address : wan, hosts);
     }
 

@@ -25,9 +25,13 @@ public static class NatProbe
 
     public static async Task<NatMeasurement> MeasureAsync(NatLab lab, LabHost host, CancellationToken ct = default)
     {
-        using var a1 = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(LabAddressPlan.CoturnAddress, 0));
-        using var a2 = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(LabAddressPlan.CoturnAddress, 0));
-        using var b = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(LabAddressPlan.IceSpecServerAddress, 0));
+        // An IPv6-only host is measured over IPv6 (from the servers' IPv6 addresses): there is no NAT, so nothing translates.
+        var (addressA, addressB) = host.Address.AddressFamily == AddressFamily.InterNetworkV6
+            ? (LabAddressPlan.CoturnAddress6, LabAddressPlan.IceSpecServerAddress6)
+            : (LabAddressPlan.CoturnAddress, LabAddressPlan.IceSpecServerAddress);
+        using var a1 = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(addressA, 0));
+        using var a2 = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(addressA, 0));
+        using var b = NamespaceSockets.Udp(lab.PublicNamespace, new IPEndPoint(addressB, 0));
 
         // Mapping (RFC 5780 §4.3): the same mapped address towards every remote endpoint, or per address, or per address and port.
         using var inside = NamespaceSockets.Udp(host.Namespace, new IPEndPoint(host.Address, 0));
@@ -103,7 +107,8 @@ public static class NatProbe
         {
             while (true)
             {
-                var result = await socket.ReceiveFromAsync(buffer, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
+                var any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+                var result = await socket.ReceiveFromAsync(buffer, new IPEndPoint(any, 0), timeout.Token);
                 if (tag is null || System.Text.Encoding.ASCII.GetString(buffer, 0, result.ReceivedBytes) == tag)
                     return (IPEndPoint)result.RemoteEndPoint;
             }

@@ -21,8 +21,8 @@ public static class ConnectivityCheckCase
 
     /// <summary>Passed when every check seen keeps the rules, failed on the first that does not or when no check is seen.</summary>
     /// <param name="pcaps">Both agents' captures.</param>
-    /// <param name="server">The STUN/TURN server: plain Binding requests to it gather candidates, they are not checks.</param>
-    public static (CaseOutcome Outcome, string Detail) Judge(IEnumerable<string> pcaps, IPEndPoint server)
+    /// <param name="servers">The STUN/TURN server's endpoints (IPv4, and IPv6 in a lab with IPv6): plain Binding requests to them gather candidates, they are not checks.</param>
+    public static (CaseOutcome Outcome, string Detail) Judge(IEnumerable<string> pcaps, params IPEndPoint[] servers)
     {
         var checks = 0;
         foreach (var pcap in pcaps.Where(File.Exists))
@@ -38,7 +38,7 @@ public static class ConnectivityCheckCase
             }
             foreach (var captured in capture.Messages)
             {
-                var payload = Carried(captured, server);
+                var payload = Carried(captured, servers);
                 if (payload.IsEmpty || StunMessage.TryParse(payload.Span, out var message) != StunParseStatus.Ok) continue;
                 if (message.Method != StunMethods.Binding || message.Class != StunClass.Request) continue;
                 checks++;
@@ -55,13 +55,13 @@ public static class ConnectivityCheckCase
     /// The bytes that may be a check: a plain STUN message not addressed to the server, the payload of ChannelData
     /// (RFC 8656 §12.4), or the DATA of a Send or Data indication (RFC 8656 §11).
     /// </summary>
-    private static ReadOnlyMemory<byte> Carried(CapturedMessage captured, IPEndPoint server)
+    private static ReadOnlyMemory<byte> Carried(CapturedMessage captured, IPEndPoint[] servers)
     {
         if (captured.Kind == CapturedKind.ChannelData)
             return captured.Bytes.AsMemory(4, Math.Min(captured.DataLength ?? 0, captured.Bytes.Length - 4));
         if (StunMessage.TryParse(captured.Bytes, out var message) != StunParseStatus.Ok) return default;
         if (message.Class == StunClass.Indication && message.Method is TurnMethods.Send or TurnMethods.Data)
             return message.TryGetData(out var data) ? data.ToArray() : default;
-        return captured.Destination.Equals(server) ? default : captured.Bytes;
+        return servers.Contains(captured.Destination) ? default : captured.Bytes;
     }
 }

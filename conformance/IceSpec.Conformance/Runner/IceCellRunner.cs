@@ -25,16 +25,19 @@ public static class IceCellRunner
         var cellName = $"{scenario.Name}/{controlling.Name}-{controlled.Name}-{nomination}";
         var directory = Directory.CreateDirectory(Path.Combine(selection.OutputDirectory, cellName)).FullName;
         var (a, b) = (scenario.ControllingHost(lab), scenario.ControlledHost(lab));
+        // Each agent gets the server's address of its own host's family: IPv6 for an IPv6-only host, IPv4 otherwise.
+        var (serverA, serverB) = (server.EndpointFor(a.Address.AddressFamily).ToString(), server.EndpointFor(b.Address.AddressFamily).ToString());
+        TurnServerOptions? Turn(string endpoint) => scenario.TurnTransport is { } transport
+            ? new TurnServerOptions(endpoint, server.Username, server.Password, transport)
+            : null;
         var options = new IcePairOptions(
             Nomination: nomination,
-            ControllingAddresses: [a.Address.ToString()],
-            ControlledAddresses: [b.Address.ToString()],
+            ControllingAddresses: [.. a.Addresses.Select(x => x.ToString())],
+            ControlledAddresses: [.. b.Addresses.Select(x => x.ToString())],
             ControllingNamespace: a.Namespace,
             ControlledNamespace: b.Namespace,
-            StunServer: server.Endpoint.ToString(),
-            Turn: scenario.TurnTransport is { } transport
-                ? new TurnServerOptions(server.Endpoint.ToString(), server.Username, server.Password, transport)
-                : null,
+            StunServer: serverA,
+            Turn: Turn(serverA),
             Trickle: selection.Trickle && controlling.Supports("trickle") && controlled.Supports("trickle"),
             Timeout: selection.CellTimeout ?? TimeSpan.FromSeconds(20),
             Datagrams: DatagramsSent(scenario),
@@ -47,6 +50,8 @@ public static class IceCellRunner
                         : null)
                 : null)
         {
+            ControlledStunServer = serverB,
+            ControlledTurn = Turn(serverB),
             // The adapter messages each driver exchanged, timed: icespec diagnose --signalling reads them.
             ControllingTranscript = Path.Combine(directory, "controlling.jsonl"),
             ControlledTranscript = Path.Combine(directory, "controlled.jsonl"),
@@ -75,12 +80,13 @@ public static class IceCellRunner
         var artifacts = (string[])["public.pcap", "controlling.pcap", "controlled.pcap", "controlling.log", "controlled.log", "controlling.jsonl", "controlled.jsonl", "credentials"];
         var pcapSummary = string.Join("; ", captures.Select(c => Summarise(c.PcapPath)));
         var observed = result.ControllingPair is null || result.ControlledPair is null ? (PairKind?)null
-            : Scenario.Classify(result.ControllingPair, result.ControlledPair, a.Address, b.Address);
+            : Scenario.Classify(result.ControllingPair, result.ControlledPair, a.Addresses, b.Addresses);
         var implementation = $"{controlling.Name}>{controlled.Name}";
-        var judged = Judge(scenario, result, observed, RestartAfterFault.NotApplicable(controlling, controlled), duration);
+        var family = result.ControllingPair is null ? null : Scenario.FamilyOf(result.ControllingPair);
+        var judged = Judge(scenario, result, observed, family, RestartAfterFault.NotApplicable(controlling, controlled), duration);
         if (result.Outcome != IcePairOutcome.Unsupported)
         {
-            var (outcome, detail) = ConnectivityCheckCase.Judge(captures.Skip(1).Select(c => c.PcapPath), server.Endpoint);
+            var (outcome, detail) = ConnectivityCheckCase.Judge(captures.Skip(1).Select(c => c.PcapPath), [server.Endpoint, .. server.Endpoint6 is { } six ? [six] : (System.Net.IPEndPoint[])[]]);
             judged = judged.Append(new CaseResult(ConnectivityCheckCase.Info, "", "", outcome, detail, duration));
             var (monitored, monitorDetail) = MachineMonitorCase.Judge(captures.Skip(1).Select(c => c.PcapPath),
                 AllIceCredentials(result), $"{server.Username}:{server.Realm}:{server.Password}");
@@ -115,7 +121,8 @@ public static class IceCellRunner
     }
 
     /// <summary>The cases judged from what the drivers reported (all of them unsupported when a driver could not do a step).</summary>
-    private static IEnumerable<CaseResult> Judge(Scenario scenario, IcePairResult result, PairKind? observed, string? restartNotApplicable, TimeSpan duration)
+    private static IEnumerable<CaseResult> Judge(Scenario scenario, IcePairResult result, PairKind? observed, System.Net.Sockets.AddressFamily? family,
+        string? restartNotApplicable, TimeSpan duration)
     {
         CaseResult Make(CaseInfo info, CaseOutcome outcome, string detail) => new(info, "", "", outcome, detail, duration);
 
@@ -156,10 +163,19 @@ public static class IceCellRunner
             if (phase.RestartAfter) yield return RestartAfterFault.Judge(restartNotApplicable, connected ? result.MidCall?.Restart : null, duration);
         }
 
-        yield return Make(IceCases.PredictedPair, observed == prediction.Kind ? CaseOutcome.Passed : CaseOutcome.Failed,
-            observed is null ? $"predicted {prediction.Kind} ({prediction.Section}); no pair selected"
-                : $"predicted {prediction.Kind} ({prediction.Section}: {prediction.Reason}); selected {observed}");
+        // The family too where the scenario predicts one (dual-stack, RFC 8421): a host pair of the wrong family fails.
+        var familyHolds = prediction.Family is not { } predictedFamily || family == predictedFamily;
+        yield return Make(IceCases.PredictedPair, observed == prediction.Kind && familyHolds ? CaseOutcome.Passed : CaseOutcome.Failed,
+            observed is null ? $"predicted {Describe(prediction.Kind, prediction.Family)} ({prediction.Section}); no pair selected"
+                : $"predicted {Describe(prediction.Kind, prediction.Family)} ({prediction.Section}: {prediction.Reason}); selected {Describe(observed.Value, family)}");
     }
+
+    private static string Describe(PairKind kind, System.Net.Sockets.AddressFamily? family) => family switch
+    {
+        System.Net.Sockets.AddressFamily.InterNetworkV6 => $"{kind} over IPv6",
+        System.Net.Sockets.AddressFamily.InterNetwork => $"{kind} over IPv4",
+        _ => kind.ToString(),
+    };
 
     /// <summary>What a cell needs that a driver does not declare (DriverSpec capabilities), or null: such a cell is unsupported, not run.</summary>
     private static string? MissingCapability(Scenario scenario, DriverSpec controlling, DriverSpec controlled, string nomination)

@@ -16,8 +16,11 @@ public enum PairKind : byte
     None,
 }
 
-/// <summary>What RFC 8445 predicts for the selected pair in a scenario, with the section that says why.</summary>
-public sealed record ScenarioPrediction(PairKind Kind, string Section, string Reason);
+/// <summary>
+/// What RFC 8445 predicts for the selected pair in a scenario, with the section that says why; <paramref name="Family"/>,
+/// when set, is the address family the controlling agent's selected pair must have (dual-stack scenarios, RFC 8421).
+/// </summary>
+public sealed record ScenarioPrediction(PairKind Kind, string Section, string Reason, System.Net.Sockets.AddressFamily? Family = null);
 
 /// <summary>What a mid-call fault does to the lab once the call is up.</summary>
 public enum MidCallFault : byte
@@ -87,13 +90,17 @@ public sealed record Scenario(
     /// candidate, RFC 8445 §5.1.3, still talks host to host); otherwise Reflexive (a NAT translated — an agent may
     /// report its server-reflexive address as local, as libnice does — or the agents do not agree on one 5-tuple).
     /// </summary>
-    public static PairKind Classify(SelectedPair controlling, SelectedPair controlled, System.Net.IPAddress controllingHost, System.Net.IPAddress controlledHost)
+    public static PairKind Classify(SelectedPair controlling, SelectedPair controlled, IReadOnlyList<System.Net.IPAddress> controllingHost, IReadOnlyList<System.Net.IPAddress> controlledHost)
     {
         string[] types = [controlling.LocalType, controlling.RemoteType, controlled.LocalType, controlled.RemoteType];
         if (types.Contains("relay")) return PairKind.Relay;
-        var untranslated = AddressOf(controlling.Local).Equals(controllingHost) && AddressOf(controlled.Local).Equals(controlledHost);
+        var untranslated = controllingHost.Contains(AddressOf(controlling.Local)) && controlledHost.Contains(AddressOf(controlled.Local));
         return untranslated && controlling.Remote == controlled.Local && controlled.Remote == controlling.Local ? PairKind.Host : PairKind.Reflexive;
     }
+
+    /// <summary>The address family of the controlling agent's selected pair (its remote address), or null when unreadable.</summary>
+    public static System.Net.Sockets.AddressFamily? FamilyOf(SelectedPair controlling) =>
+        System.Net.IPEndPoint.TryParse(controlling.Remote, out var parsed) ? parsed.AddressFamily : null;
 
     private static System.Net.IPAddress AddressOf(string endPoint) =>
         System.Net.IPEndPoint.TryParse(endPoint, out var parsed) ? parsed.Address : System.Net.IPAddress.None;

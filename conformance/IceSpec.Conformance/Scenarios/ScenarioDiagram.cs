@@ -11,7 +11,8 @@ public static class ScenarioDiagram
         var topology = scenario.Topology;
         var servers = scenario.TurnTransport is null ? "STUN" : $"STUN, TURN over {scenario.TurnTransport.ToUpperInvariant()}";
         var loss = topology.LossPercent > 0 ? $", {topology.LossPercent} % loss" : "";
-        var publicLabel = $"public ({servers} at {LabAddressPlan.CoturnAddress}|{LabAddressPlan.IceSpecServerAddress}{loss})";
+        var ipv6 = topology.HasIPv6 ? $", {LabAddressPlan.CoturnAddress6}|{LabAddressPlan.IceSpecServerAddress6}" : "";
+        var publicLabel = $"public ({servers} at {LabAddressPlan.CoturnAddress}|{LabAddressPlan.IceSpecServerAddress}{ipv6}{loss})";
 
         // Several hosts behind one router fan into the router; one host per site: the sites fan into the public side.
         if (topology.Sites.Count == 1)
@@ -28,12 +29,19 @@ public static class ScenarioDiagram
     {
         var slot = new HostSlot(site, host);
         var role = slot == scenario.Controlling ? "controlling" : slot == scenario.Controlled ? "controlled" : "idle";
-        return $"{role,-11} {LabAddressPlan.HostAddress(site, host)}";
+        var families = scenario.Topology.Sites[site - 1].Families;
+        var address = families switch
+        {
+            LabFamilies.IPv6 => LabAddressPlan.HostAddress6(site, host).ToString(),
+            LabFamilies.DualStack => $"{LabAddressPlan.HostAddress(site, host)} + {LabAddressPlan.HostAddress6(site, host)}",
+            _ => LabAddressPlan.HostAddress(site, host).ToString(),
+        };
+        return $"{role,-11} {address}";
     }
 
     private static string Router(SiteSpec site, int number) =>
         (site.Nat == NatType.None ? "router, no NAT" : $"NAT {site.Nat.Name()} {LabAddressPlan.WanAddress(number)}") +
-        (site.UdpBlocked ? ", UDP blocked" : "");
+        (site.UdpBlocked ? ", UDP blocked" : "") + (site.HasIPv6 ? ", IPv6 routed" : "");
 
     /// <summary>Rows joined by a bracket whose middle arm carries <paramref name="target"/>.</summary>
     private static string FanIn(IReadOnlyList<string> rows, string target)

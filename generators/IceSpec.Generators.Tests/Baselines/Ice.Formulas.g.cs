@@ -27,6 +27,10 @@ public static partial class IceFormulas
     public const long MinimumCheckRtoMilliseconds = 500L;
     /// <summary>MaxCandidatePairs: RFC 8445 §6.1.2.5: the agent SHOULD limit the number of candidate pairs (a default of 100 is RECOMMENDED)</summary>
     public const long MaxCandidatePairs = 100L;
+    /// <summary>Ipv6FamilyRank: RFC 8421 §4: IPv6 candidates are preferred: the first candidate of the interleaved order is an IPv6 one</summary>
+    public const long Ipv6FamilyRank = 0L;
+    /// <summary>Ipv4FamilyRank: RFC 8421 §4: IPv4 candidates are interleaved with the IPv6 ones rather than all placed after them</summary>
+    public const long Ipv4FamilyRank = 1L;
     /// <summary>TcpActiveCandidatePort: RFC 6544 §4.5: an active candidate has no listening port; it is signalled with port 9, the discard port</summary>
     public const long TcpActiveCandidatePort = 9L;
     /// <summary>HostActiveDirectionPreference: RFC 6544 §4.2: for host, UDP-tunneled and relayed TCP candidates the RECOMMENDED direction-pref is 6 for active</summary>
@@ -43,6 +47,8 @@ public static partial class IceFormulas
     public static long CandidatePriority(long typePreference, long localPreference, long componentId) => (((16777216L * typePreference) + (256L * localPreference)) + (256L - componentId));
     /// <summary>PairPriority(controlling, controlled) = (((2 ^ 32) * min(controlling, controlled)) + (2 * max(controlling, controlled))) + min(1, max(0, controlling - controlled)): RFC 8445 §6.1.2.3: pair priority = 2^32*MIN(G,D) + 2*MAX(G,D) + (G&gt;D?1:0)</summary>
     public static long PairPriority(long controlling, long controlled) => (((4294967296L * global::System.Math.Min(controlling, controlled)) + (2L * global::System.Math.Max(controlling, controlled))) + global::System.Math.Min(1L, global::System.Math.Max(0L, (controlling - controlled))));
+    /// <summary>InterleavedLocalPreference(indexInFamily, familyRank, families) = SingleAddressLocalPreference - ((families * indexInFamily) + familyRank): RFC 8421 §4: local preferences that interleave IPv6 and IPv4 candidates, IPv6 first (RFC 8445 §5.1.2.1: a multihomed agent SHOULD follow RFC 8421; local preferences MUST be unique)</summary>
+    public static long InterleavedLocalPreference(long indexInFamily, long familyRank, long families) => (65535L - ((families * indexInFamily) + familyRank));
     /// <summary>TcpLocalPreference(directionPreference, otherPreference) = ((2 ^ 13) * directionPreference) + otherPreference: RFC 6544 §4.2: local preference = (2^13) * direction-pref + other-pref</summary>
     public static long TcpLocalPreference(long directionPreference, long otherPreference) => ((8192L * directionPreference) + otherPreference);
 }

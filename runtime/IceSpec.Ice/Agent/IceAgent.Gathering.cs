@@ -17,27 +17,64 @@ public sealed partial class IceAgent
         public TurnClientCore Core { get; } = core;
         public IPEndPoint Server { get; } = server;
         public IceLocalCandidate Host { get; } = host;
-        public IceLocalCandidate? Relayed { get; set; }
+        /// <summary>The allocation's relayed candidates: one per relayed address (two for a dual allocation, RFC 8656 §7.1).</summary>
+        public List<IceLocalCandidate> Relayed { get; } = [];
         public bool Answered { get; set; }
         public bool OverTcp { get; } = overTcp;
-        /// <summary>The relayed candidate whose allocation was lost, until a new one replaces it.</summary>
-        public IceLocalCandidate? Lost { get; set; }
+        /// <summary>The relayed candidates whose allocation was lost, until a new one replaces them.</summary>
+        public List<IceLocalCandidate> Lost { get; } = [];
+
+        /// <summary>The relayed candidate of that family (data from a peer arrives on the relayed address of its family), or null.</summary>
+        public IceLocalCandidate? RelayedFor(AddressFamily family)
+        {
+            foreach (var candidate in Relayed)
+                if (candidate.Address.AddressFamily == family) return candidate;
+            return null;
+        }
     }
 
     /// <summary>
-    /// Declares a socket the driver bound for a component: it becomes a host candidate (RFC 8445 §5.1.1.1) whose local
-    /// preference orders the interfaces in the order they are added (§5.1.2.1).
+    /// Declares a socket the driver bound for a component: it becomes a host candidate (RFC 8445 §5.1.1.1). Local
+    /// preferences (§5.1.2.1) follow RFC 8421 §4: IPv6 first, the families interleaved, each family's interfaces in the
+    /// order they are added. Declaring another address re-ranks the stream's UDP host candidates (the returned candidate
+    /// of an earlier call may be replaced by one with a new priority); they are final once gathering starts.
     /// </summary>
     public IceLocalCandidate AddHostCandidate(int stream, int component, IPEndPoint socket)
     {
         if (!_options.Transports.HasFlag(IceTransports.Udp)) throw new InvalidOperationException("UDP candidates need IceAgentOptions.Transports to include Udp.");
+        if (_gathering.State != CandidateGatheringState.New) throw new InvalidOperationException("Host candidates are declared before gathering starts (their local preferences are ranked together, RFC 8421 §4).");
         var target = Stream(stream);
         if (component < 1 || component > target.Components) throw new ArgumentOutOfRangeException(nameof(component), $"Stream {stream} has components 1..{target.Components}.");
         socket = Normalize(socket);
-        var localPreference = IceFormulas.SingleAddressLocalPreference - InterfaceIndex(target, IceTransport.Udp, socket.Address);
-        var host = NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference, localPreference, socket, socket, socket, null, null);
-        target.LocalCandidates.Add(host);
-        return host;
+        target.LocalCandidates.Add(NewLocal(target, component, IceCandidateType.Host, IceFormulas.HostTypePreference, IceFormulas.SingleAddressLocalPreference, socket, socket, socket, null, null));
+        RankHostCandidates(target);
+        return target.LocalCandidates.Last(c => c.Type == IceCandidateType.Host && c.Transport == IceTransport.Udp && c.Component == component && c.Socket.Equals(socket));
+    }
+
+    /// <summary>
+    /// RFC 8421 §4 via the spec's InterleavedLocalPreference: a UDP host candidate's local preference from its address's
+    /// index among the stream's host addresses of its family (in the order added) and its family's rank (IPv6 first);
+    /// with one family present, ranks and steps collapse to 65535, 65534, … (RFC 8445 §5.1.2.1).
+    /// </summary>
+    private void RankHostCandidates(IceAgentStream stream)
+    {
+        var addresses = stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host && c.Transport == IceTransport.Udp)
+            .Select(c => c.Address.Address).Distinct().ToList();
+        var families = addresses.Select(a => a.AddressFamily).Distinct().Count();
+        for (var i = 0; i < stream.LocalCandidates.Count; i++)
+        {
+            var host = stream.LocalCandidates[i];
+            if (host.Type != IceCandidateType.Host || host.Transport != IceTransport.Udp) continue;
+            var family = host.Address.AddressFamily;
+            var indexInFamily = addresses.Where(a => a.AddressFamily == family).ToList().IndexOf(host.Address.Address);
+            var familyRank = families == 1 ? IceFormulas.Ipv6FamilyRank
+                : family == AddressFamily.InterNetworkV6 ? IceFormulas.Ipv6FamilyRank : IceFormulas.Ipv4FamilyRank;
+            var localPreference = IceFormulas.InterleavedLocalPreference(indexInFamily, familyRank, families);
+            var priority = (uint)IceFormulas.CandidatePriority(IceFormulas.HostTypePreference, localPreference, host.Component);
+            if (priority != host.Priority)
+                stream.LocalCandidates[i] = NewLocal(stream, host.Component, IceCandidateType.Host, IceFormulas.HostTypePreference, localPreference,
+                    host.Address, host.Base, host.Socket, null, null);
+        }
     }
 
     /// <summary>The order in which an address's first host candidate of that transport was added: 0, 1, … (new ones last).</summary>
@@ -127,7 +164,7 @@ public sealed partial class IceAgent
             Realm = turn.Realm,
             Random = _random,
             Software = _options.Software,
-            AddressFamily = host.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? TurnAddressFamily.IPv6 : TurnAddressFamily.IPv4,
+            AddressFamily = RelayFamilies(Stream(host.Stream), host),
             Transport = turn.Transport,
             LivenessProbeInterval = turn.LivenessProbeInterval,
             ReallocateOnLoss = turn.ReallocateOnLoss,
@@ -138,6 +175,21 @@ public sealed partial class IceAgent
         core.Allocate(now);
     }
 
+    /// <summary>
+    /// Which relayed addresses to ask for (RFC 8656 §7.1): an agent whose host candidates are all of one family asks for
+    /// both families (IPv4 plus ADDITIONAL-ADDRESS-FAMILY IPv6, §18.11), since a peer of only the other family can reach it
+    /// through a relayed address of that family alone (issue 15's family mismatch); a dual-stack agent's own host
+    /// candidates already cover both families, so it asks for its host's family (REQUESTED-ADDRESS-FAMILY for IPv6, §18.6).
+    /// A server without the other family answers with the one it has and an ADDRESS-ERROR-CODE (§7.2).
+    /// </summary>
+    private static TurnAddressFamily RelayFamilies(IceAgentStream stream, IceLocalCandidate host)
+    {
+        var families = stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host && c.Transport == IceTransport.Udp)
+            .Select(c => c.Address.AddressFamily).Distinct().Count();
+        if (families == 1) return TurnAddressFamily.Dual;
+        return host.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? TurnAddressFamily.IPv6 : TurnAddressFamily.IPv4;
+    }
+
     /// <summary>Sends what a TURN client queued and acts on its events (allocation, data from peers, failures).</summary>
     private void DrainRelay(TimeSpan now, IceRelay relay)
     {
@@ -145,21 +197,21 @@ public sealed partial class IceAgent
         while (relay.Core.TryPollEvent(out var turnEvent))
             switch (turnEvent)
             {
-                case TurnAllocated { Reallocated: true } allocated when relay.Lost is { } lost:
-                    OnReallocated(now, relay, lost, allocated);
+                case TurnAllocated { Reallocated: true } allocated when relay.Lost.Count > 0:
+                    OnReallocated(now, relay, allocated);
                     break;
-                case TurnAllocated allocated when relay.Relayed is null:
+                case TurnAllocated allocated when relay.Relayed.Count == 0:
                     OnAllocated(now, relay, allocated);
                     break;
-                case TurnAllocationLost lost when relay.Relayed is { } relayed:
-                    OnRelayLost(now, relay, relayed, lost);
+                case TurnAllocationLost lost when relay.Relayed.Count > 0:
+                    OnRelayLost(now, relay, lost);
                     break;
                 case TurnRequestFailed { Kind: TurnRequestKind.Allocate } failed when !relay.Answered:
                     relay.Answered = true;
                     Emit(new IceServerFailed(now, relay.Server, $"TURN Allocate failed: {failed.ErrorCode} {failed.Reason}"));
                     GatherAnswered(now);
                     break;
-                case TurnDataReceived data when relay.Relayed is { } relayed:
+                case TurnDataReceived data when relay.RelayedFor(data.Peer.AddressFamily) is { } relayed:
                     HandleDatagram(now, relayed, Normalize(data.Peer), data.Data);
                     break;
             }
@@ -169,43 +221,68 @@ public sealed partial class IceAgent
     {
         relay.Answered = true;
         var stream = Stream(relay.Host.Stream);
-        var address = Normalize(allocated.RelayedAddresses[0]);
-        var localPreference = (int)((relay.Host.Priority >> 8) & 0xFFFF);
-        var relayed = NewLocal(stream, relay.Host.Component, IceCandidateType.Relayed, IceFormulas.RelayedTypePreference, localPreference,
-            address, address, relay.Host.Socket, relay.Core, relay.Server.Address, Normalize(allocated.MappedAddress));
-        relay.Relayed = relayed;
-        stream.LocalCandidates.Add(relayed);
-        Emit(new IceCandidateGathered(now, relayed));
+        foreach (var relayed in NewRelayed(stream, relay, allocated))
+        {
+            relay.Relayed.Add(relayed);
+            stream.LocalCandidates.Add(relayed);
+            Emit(new IceCandidateGathered(now, relayed));
+        }
         // RFC 8445 §5.1.1.2: the Allocate response's XOR-MAPPED-ADDRESS is also a server-reflexive candidate.
         AddServerReflexive(now, relay.Host, Normalize(allocated.MappedAddress), relay.Server);
-        PermitRemotes(now, relay, stream.RemoteCandidates.Where(r => r.Component == relayed.Component).Select(r => r.Address.Address));
-        foreach (var remote in stream.RemoteCandidates) TryPair(stream, relayed, remote);
+        PermitRemotes(now, relay, stream.RemoteCandidates.Where(r => r.Component == relay.Host.Component).Select(r => r.Address.Address));
+        foreach (var relayed in relay.Relayed)
+            foreach (var remote in stream.RemoteCandidates) TryPair(stream, relayed, remote);
         GatherAnswered(now);
     }
 
-    /// <summary>The allocation is gone: its candidate leaves the local candidates (it relays nothing any more).</summary>
-    private void OnRelayLost(TimeSpan now, IceRelay relay, IceLocalCandidate relayed, TurnAllocationLost lost)
+    /// <summary>
+    /// One relayed candidate per relayed address. With one address it keeps the host's local preference (RFC 8445
+    /// §5.1.2.1: unique, as the hosts' are); a dual allocation's two are ranked by the spec's InterleavedLocalPreference
+    /// from the host's place (RFC 8421 §4: IPv6 first, then IPv4), so that they stay unique across hosts too.
+    /// </summary>
+    private List<IceLocalCandidate> NewRelayed(IceAgentStream stream, IceRelay relay, TurnAllocated allocated)
     {
-        var stream = Stream(relayed.Stream);
-        stream.LocalCandidates.Remove(relayed);
-        relay.Relayed = null;
-        relay.Lost = relayed;
-        var selected = stream.Data[relayed.Component].Selected?.Local == relayed;
-        Emit(new IceRelayLost(now, relayed, lost.Reason, selected, lost.Reallocating));
+        var hostLocalPreference = (relay.Host.Priority >> 8) & 0xFFFF;
+        var relayed = new List<IceLocalCandidate>();
+        foreach (var endPoint in allocated.RelayedAddresses)
+        {
+            var address = Normalize(endPoint);
+            var localPreference = allocated.RelayedAddresses.Count == 1 ? hostLocalPreference
+                : IceFormulas.InterleavedLocalPreference(IceFormulas.SingleAddressLocalPreference - hostLocalPreference,
+                    address.AddressFamily == AddressFamily.InterNetworkV6 ? IceFormulas.Ipv6FamilyRank : IceFormulas.Ipv4FamilyRank, 2);
+            relayed.Add(NewLocal(stream, relay.Host.Component, IceCandidateType.Relayed, IceFormulas.RelayedTypePreference, localPreference,
+                address, address, relay.Host.Socket, relay.Core, relay.Server.Address, Normalize(allocated.MappedAddress)));
+        }
+        return relayed;
     }
 
-    /// <summary>The new allocation's candidate takes the old one's place; permissions for the known remote addresses (RFC 8656 §9).</summary>
-    private void OnReallocated(TimeSpan now, IceRelay relay, IceLocalCandidate lost, TurnAllocated allocated)
+    /// <summary>The allocation is gone: its candidates leave the local candidates (they relay nothing any more).</summary>
+    private void OnRelayLost(TimeSpan now, IceRelay relay, TurnAllocationLost lost)
     {
         var stream = Stream(relay.Host.Stream);
-        var address = Normalize(allocated.RelayedAddresses[0]);
-        var relayed = NewLocal(stream, relay.Host.Component, IceCandidateType.Relayed, IceFormulas.RelayedTypePreference, (int)((relay.Host.Priority >> 8) & 0xFFFF),
-            address, address, relay.Host.Socket, relay.Core, relay.Server.Address, Normalize(allocated.MappedAddress));
-        relay.Relayed = relayed;
-        relay.Lost = null;
-        stream.LocalCandidates.Add(relayed);
-        Emit(new IceRelayReallocated(now, lost, relayed));
-        PermitRemotes(now, relay, stream.RemoteCandidates.Where(r => r.Component == relayed.Component).Select(r => r.Address.Address));
+        var selected = stream.Data[relay.Host.Component].Selected?.Local;
+        foreach (var relayed in relay.Relayed)
+        {
+            stream.LocalCandidates.Remove(relayed);
+            relay.Lost.Add(relayed);
+            Emit(new IceRelayLost(now, relayed, lost.Reason, selected == relayed, lost.Reallocating));
+        }
+        relay.Relayed.Clear();
+    }
+
+    /// <summary>The new allocation's candidates take the old ones' places (by family); permissions for the known remote addresses (RFC 8656 §9).</summary>
+    private void OnReallocated(TimeSpan now, IceRelay relay, TurnAllocated allocated)
+    {
+        var stream = Stream(relay.Host.Stream);
+        foreach (var relayed in NewRelayed(stream, relay, allocated))
+        {
+            relay.Relayed.Add(relayed);
+            stream.LocalCandidates.Add(relayed);
+            var lost = relay.Lost.Find(l => l.Address.AddressFamily == relayed.Address.AddressFamily) ?? relay.Lost[0];
+            Emit(new IceRelayReallocated(now, lost, relayed));
+        }
+        relay.Lost.Clear();
+        PermitRemotes(now, relay, stream.RemoteCandidates.Where(r => r.Component == relay.Host.Component).Select(r => r.Address.Address));
     }
 
     /// <summary>
@@ -226,7 +303,7 @@ public sealed partial class IceAgent
     /// <summary>RFC 8656 §9: the relay forwards only from peers with a permission; ICE installs one per remote address.</summary>
     private void PermitRemotes(TimeSpan now, IceRelay relay, IEnumerable<IPAddress> peers)
     {
-        var wanted = peers.Where(p => p.AddressFamily == relay.Relayed!.Address.AddressFamily && !relay.Core.HasPermission(p)).Distinct().ToArray();
+        var wanted = peers.Where(p => relay.RelayedFor(p.AddressFamily) is not null && !relay.Core.HasPermission(p)).Distinct().ToArray();
         if (wanted.Length == 0) return;
         relay.Core.CreatePermission(now, wanted);
         DrainRelay(now, relay);

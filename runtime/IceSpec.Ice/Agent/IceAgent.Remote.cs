@@ -61,7 +61,7 @@ public sealed partial class IceAgent
         }
         target.RemoteCandidates.Add(remote);
         if (remote.Transport == IceTransport.Udp)
-            foreach (var relay in _relays.Where(r => r.Relayed is { } c && c.Stream == stream && c.Component == remote.Component))
+            foreach (var relay in _relays.Where(r => r.Relayed.Count > 0 && r.Host.Stream == stream && r.Host.Component == remote.Component))
                 PermitRemotes(now, relay, [address.Address]);
         foreach (var local in target.LocalCandidates.ToList()) TryPair(target, local, remote);
         return true;

@@ -175,7 +175,7 @@ public sealed partial class IceAgent
         {
             // A lost allocation's candidate sends nothing (its pairs die; consent tells); nor through the one that replaced it.
             var owner = RelayOf(relay);
-            if (relay.State != TurnClientState.Allocated || owner.Relayed != local) return;
+            if (relay.State != TurnClientState.Allocated || !owner.Relayed.Contains(local)) return;
             // ChannelData or a Send indication (RFC 8656 §12.5, §10.1) written straight into the outgoing buffer.
             var space = StageSpace(TurnClientCore.MaxDataMessageLength(data.Length));
             var length = relay.WriteData(destination, data, space.Span);

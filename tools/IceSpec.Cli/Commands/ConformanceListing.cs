@@ -25,8 +25,9 @@ internal static class ConformanceListing
         {
             output.WriteLine($"  {scenario.Name}: {scenario.Title}");
             if (!ScenarioCatalog.Default.Contains(scenario))
-                output.WriteLine(scenario.MidCall is null ? "    predicted to fail (each cell waits the cell timeout): runs when named or with --scenario all"
-                    : "    mid-call fault: runs when named or with --scenario all");
+                output.WriteLine(scenario.MidCall is not null ? "    mid-call fault: runs when named or with --scenario all"
+                    : scenario.Topology.HasIPv6 ? "    IPv6 lab: runs when named or with --scenario all"
+                    : "    predicted to fail (each cell waits the cell timeout): runs when named or with --scenario all");
             output.WriteLine($"    predicts {scenario.Prediction.Kind} ({scenario.Prediction.Section}): {scenario.Prediction.Reason}");
             foreach (var line in ScenarioDiagram.Render(scenario).TrimEnd().Split('\n')) output.WriteLine("    " + line);
         }

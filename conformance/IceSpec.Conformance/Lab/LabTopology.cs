@@ -6,7 +6,8 @@ namespace IceSpec.Conformance.Lab;
 /// <param name="Nat">The NAT of the site's router.</param>
 /// <param name="Hosts">Host namespaces behind the router.</param>
 /// <param name="UdpBlocked">The router forwards no UDP and only TCP to the TURN servers' port 3478.</param>
-public sealed record SiteSpec(NatType Nat, int Hosts = 1, bool UdpBlocked = false);
+/// <param name="TcpOpen">With <paramref name="UdpBlocked"/>: the router drops UDP only and lets TCP to anywhere leave (a firewall that blocks UDP).</param>
+public sealed record SiteSpec(NatType Nat, int Hosts = 1, bool UdpBlocked = false, bool TcpOpen = false);
 
 /// <summary>What the lab builds: sites hanging off one public namespace, and the loss injected in it.</summary>
 /// <param name="Sites">The sites, numbered from 1 in this order.</param>

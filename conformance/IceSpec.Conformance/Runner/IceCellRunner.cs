@@ -38,6 +38,7 @@ public static class IceCellRunner
             Trickle: selection.Trickle && controlling.Supports("trickle") && controlled.Supports("trickle"),
             Timeout: selection.CellTimeout ?? TimeSpan.FromSeconds(20),
             Datagrams: DatagramsSent(scenario),
+            Transports: scenario.Transports,
             MidCall: scenario.MidCall is { } phase
                 ? new IceMidCallOptions(c => MidCallFaults.ApplyAsync(lab, server, phase.Fault, Path.Combine(directory, "restarted-server"), c),
                     phase.Observe, Idle: phase.Fault == MidCallFault.Idle, StopWhenBroken: phase.Expect == MidCallExpectation.ConsentFails,
@@ -167,6 +168,8 @@ public static class IceCellRunner
         var needs = new List<(DriverSpec Driver, string Capability)> { (controlling, nomination), (controlling, "stun"), (controlled, "stun") };
         if (scenario.TurnTransport is { } transport)
             needs.AddRange([(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
+        if (scenario.Transports.Contains("tcp", StringComparison.Ordinal))
+            needs.AddRange([(controlling, "ice-tcp"), (controlled, "ice-tcp")]);
         return needs.FirstOrDefault(n => !n.Driver.Supports(n.Capability)) is { Driver: { } driver } need
             ? $"{driver.Name} does not support {need.Capability}" + (need.Capability == nomination ? " nomination as the controlling agent" : "")
             : null;

@@ -97,6 +97,21 @@ public static class ScenarioCatalog
                 "and the agents must report it; a TURN client that notices (437 to its next request) may allocate again, but the call " +
                 "comes back only with an ICE restart carrying the new relayed address (RFC 8445 §9)",
                 RestartAfter: true)),
+        // ICE-TCP (RFC 6544): the agents offer TCP candidates (host, active and passive); the cells need the capability ice-tcp.
+        new("tcp-no-nat", "No NAT, ICE-TCP only: host TCP candidates, active and passive",
+            new LabTopology([new(NatType.None), new(NatType.None)]), SiteOne, SiteTwo, null,
+            new(PairKind.Host, "RFC 6544 §6.2, §7.1, §7.2",
+                "Active pairs with passive only: whichever side's active candidate connects to the other's passive listener, the check and its answer travel on that connection, and nothing translates the addresses."))
+        {
+            Transports = "tcp",
+        },
+        new("udp-blocked-ice-tcp", "UDP blocked at the controlling site behind a port-restricted NAT (TCP passes); the controlled host is public",
+            new LabTopology([new(NatType.PortRestricted, UdpBlocked: true, TcpOpen: true), new(NatType.None)]), SiteOne, SiteTwo, null,
+            new(PairKind.Reflexive, "RFC 6544 §6.2, §7.1, §7.2, RFC 8445 §7.3.1.3",
+                "No UDP leaves the blocked site and its NAT drops unsolicited inbound TCP: only its active candidate's connection to the public side's passive candidate works; the public side learns the NAT's mapping of that connection as a peer-reflexive active candidate."))
+        {
+            Transports = "udp,tcp",
+        },
     ];
 
 

@@ -13,6 +13,15 @@ public enum IceTcpTransmitKind : byte
     /// </summary>
     Connect,
     /// <summary>
+    /// Open a TCP connection from exactly <see cref="IceTransmit.Source"/>, an S-O candidate (its address and port, bound
+    /// with port reuse beside whatever else holds that port), to the peer's S-O candidate <see cref="IceTransmit.Destination"/>,
+    /// whose agent does the same at the same time (RFC 6544 §7.2: TCP simultaneous open); then report
+    /// <see cref="IceAgent.HandleTcpConnected"/> or <see cref="IceAgent.HandleTcpConnectFailed"/>. A connection the peer
+    /// opened to that port first serves the pair instead: the driver reports it as the open's result (connected, from the
+    /// S-O port) when its own open fails on the taken 4-tuple, and its messages through <see cref="IceAgent.HandleTcpMessage"/>.
+    /// </summary>
+    SimultaneousOpen,
+    /// <summary>
     /// Write <see cref="IceTransmit.Data"/> as one RFC 4571 frame on the connection from <see cref="IceTransmit.Source"/>
     /// (the connection's own local address) to <see cref="IceTransmit.Destination"/>.
     /// </summary>

@@ -35,17 +35,41 @@ internal sealed class IceTcpPeerConnection : IAsyncDisposable
 
     public static IceTcpPeerConnection Accepted(Socket socket, int maxFrameLength) => new(socket, maxFrameLength);
 
-    /// <summary>RFC 6544 §7.1: opens a connection from <paramref name="localAddress"/> (any port) to the peer's passive candidate.</summary>
-    public static async Task<IceTcpPeerConnection> ConnectAsync(IPAddress localAddress, IPEndPoint remote, TimeSpan timeout, int maxFrameLength, CancellationToken ct)
+    /// <summary>
+    /// Opens a connection from <paramref name="local"/> to the peer: from an active candidate's address and port 0 (any
+    /// port) to a passive candidate (RFC 6544 §7.1), or from an S-O candidate's own port to the peer's S-O candidate
+    /// (§7.2), bound with port reuse beside that port's listener.
+    /// </summary>
+    public static async Task<IceTcpPeerConnection> ConnectAsync(IPEndPoint local, IPEndPoint remote, TimeSpan timeout, int maxFrameLength, CancellationToken ct)
     {
-        var socket = new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        var socket = local.Port == 0 ? new Socket(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp) : ReusablePort(local);
         try
         {
-            socket.Bind(new IPEndPoint(localAddress, 0));
+            if (local.Port == 0) socket.Bind(local);
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
             limit.CancelAfter(timeout);
             await socket.ConnectAsync(remote, limit.Token);
             return new IceTcpPeerConnection(socket, maxFrameLength);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A TCP socket bound to <paramref name="local"/> with SO_REUSEADDR (which .NET sets with SO_REUSEPORT on Linux): an
+    /// S-O candidate's listener and each connect from that same port (RFC 6544 §7.2) can hold the port together.
+    /// </summary>
+    public static Socket ReusablePort(IPEndPoint local)
+    {
+        var socket = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(local);
+            return socket;
         }
         catch
         {

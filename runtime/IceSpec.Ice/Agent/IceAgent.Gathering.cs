@@ -20,6 +20,9 @@ public sealed partial class IceAgent
         public IceLocalCandidate? Relayed { get; set; }
         public bool Answered { get; set; }
         public bool OverTcp { get; } = overTcp;
+        /// <summary>An RFC 6062 TCP allocation: <see cref="Relayed"/> is its passive TCP candidate, <see cref="RelayedActive"/> its active one.</summary>
+        public bool TcpRelay { get; init; }
+        public IceLocalCandidate? RelayedActive { get; set; }
         /// <summary>The relayed candidate whose allocation was lost, until a new one replaces it.</summary>
         public IceLocalCandidate? Lost { get; set; }
     }
@@ -59,9 +62,14 @@ public sealed partial class IceAgent
                 if (_options.Policy == IceCandidatePolicy.All)
                     foreach (var server in _options.StunServers.Where(s => s.AddressFamily == host.Socket.AddressFamily))
                         SendGatherRequest(now, host, Normalize(server));
-                foreach (var turn in _options.TurnServers.Where(s => s.Server.AddressFamily == host.Socket.AddressFamily))
+                foreach (var turn in _options.TurnServers.Where(s => !s.TcpRelay && s.Server.AddressFamily == host.Socket.AddressFamily))
                     StartAllocation(now, host, turn);
             }
+        // RFC 6062 TCP allocations, one per passive host TCP candidate: its relayed candidates are TCP ones (RFC 6544).
+        foreach (var stream in _streams)
+            foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host && c.TcpType == IceTcpType.Passive).ToList())
+                foreach (var turn in _options.TurnServers.Where(s => s.TcpRelay && !_options.Lite && s.Server.AddressFamily == host.Socket.AddressFamily))
+                    StartAllocation(now, host, turn);
         _gathering.Fire(CandidateGatheringEvent.Start, now);
         foreach (var stream in _streams)
             foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host))
@@ -131,8 +139,9 @@ public sealed partial class IceAgent
             Transport = turn.Transport,
             LivenessProbeInterval = turn.LivenessProbeInterval,
             ReallocateOnLoss = turn.ReallocateOnLoss,
+            TcpRelay = turn.TcpRelay,
         });
-        var relay = new IceRelay(core, Normalize(turn.Server), host, turn.Transport != Stun.Transports.TransportProtocol.Udp);
+        var relay = new IceRelay(core, Normalize(turn.Server), host, turn.Transport != Stun.Transports.TransportProtocol.Udp) { TcpRelay = turn.TcpRelay };
         _relays.Add(relay);
         _gathering.Fire(CandidateGatheringEvent.ServerRequest, now);
         core.Allocate(now);
@@ -162,12 +171,20 @@ public sealed partial class IceAgent
                 case TurnDataReceived data when relay.Relayed is { } relayed:
                     HandleDatagram(now, relayed, Normalize(data.Peer), data.Data);
                     break;
+                case TurnConnected or TurnConnectionAttempt or TurnRequestFailed { Kind: TurnRequestKind.Connect } when relay.TcpRelay:
+                    HandleTcpRelayEvent(now, relay, turnEvent);
+                    break;
             }
     }
 
     private void OnAllocated(TimeSpan now, IceRelay relay, TurnAllocated allocated)
     {
         relay.Answered = true;
+        if (relay.TcpRelay)
+        {
+            OnTcpAllocated(now, relay, allocated);
+            return;
+        }
         var stream = Stream(relay.Host.Stream);
         var address = Normalize(allocated.RelayedAddresses[0]);
         var localPreference = (int)((relay.Host.Priority >> 8) & 0xFFFF);

@@ -60,9 +60,8 @@ public sealed partial class IceAgent
             return true;
         }
         target.RemoteCandidates.Add(remote);
-        if (remote.Transport == IceTransport.Udp)
-            foreach (var relay in _relays.Where(r => r.Relayed is { } c && c.Stream == stream && c.Component == remote.Component))
-                PermitRemotes(now, relay, [address.Address]);
+        foreach (var relay in _relays.Where(r => r.Relayed is { } c && c.Transport == remote.Transport && c.Stream == stream && c.Component == remote.Component))
+            PermitRemotes(now, relay, [address.Address]);
         foreach (var local in target.LocalCandidates.ToList()) TryPair(target, local, remote);
         return true;
     }

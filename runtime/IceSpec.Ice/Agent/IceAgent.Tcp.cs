@@ -12,11 +12,20 @@ public sealed partial class IceAgent
     /// One TCP connection of a local TCP candidate: opened by us from an active candidate (RFC 6544 §7.1), or accepted on
     /// a passive candidate's listener (§7.2). <see cref="LocalEndPoint"/> is null while the connection is being opened.
     /// </summary>
-    private sealed class IceTcpConnection(IceLocalCandidate local, IPEndPoint remote, IPEndPoint? localEndPoint)
+    private sealed class IceTcpConnection(IceLocalCandidate local, IPEndPoint remote, IPEndPoint? localEndPoint, IPEndPoint? server = null)
     {
         public IceLocalCandidate Local { get; } = local;
+        /// <summary>The peer: its candidate's address, or the address it connected from.</summary>
         public IPEndPoint Remote { get; } = remote;
+        /// <summary>The driver's end of the connection: the peer, or for a relayed candidate the TURN server its data connection goes to (RFC 6062 §4.3).</summary>
+        public IPEndPoint Wire { get; } = server ?? remote;
+        public bool ThroughRelay { get; } = server is not null;
         public IPEndPoint? LocalEndPoint { get; set; } = localEndPoint;
+        /// <summary>A relayed candidate's data connection: its ConnectionBind (RFC 6062 §4.3, §4.4), and the Connect that asked for it.</summary>
+        public TurnConnectionBind? Bind { get; set; }
+        public long? ConnectRequest { get; set; }
+        /// <summary>Open, and for a data connection bound: messages go out on it.</summary>
+        public bool IsOpen => LocalEndPoint is not null && Bind is null or { Outcome: TurnConnectionBindOutcome.Succeeded };
         /// <summary>Messages sent before the connection was open, in order.</summary>
         public List<ReadOnlyMemory<byte>> Waiting { get; } = [];
     }
@@ -96,7 +105,8 @@ public sealed partial class IceAgent
     public void HandleTcpConnected(TimeSpan now, IPEndPoint activeCandidate, IPEndPoint remote, IPEndPoint localEndPoint)
     {
         if (_connection.State == IceConnectionState.Closed || Connecting(Normalize(activeCandidate), Normalize(remote)) is not { } connection) return;
-        Opened(connection, Normalize(localEndPoint));
+        if (connection.Bind is not null) connection.LocalEndPoint = Normalize(localEndPoint); // open once the ConnectionBind succeeds
+        else Opened(connection, Normalize(localEndPoint));
         AfterInput(now);
     }
 
@@ -142,7 +152,8 @@ public sealed partial class IceAgent
                 _tcpConnections.Add(connection);
             }
         }
-        HandleDatagram(now, connection.Local, remote, message);
+        if (connection.Bind is { Outcome: TurnConnectionBindOutcome.Pending } bind) HandleConnectionBindAnswer(now, connection, bind, message);
+        else HandleDatagram(now, connection.Local, connection.Remote, message);
         AfterInput(now);
     }
 
@@ -159,7 +170,7 @@ public sealed partial class IceAgent
     /// asks the driver to open it first (RFC 6544 §7.1), an S-O candidate to open it from its own port (§7.2); a passive
     /// candidate only answers on connections it accepted.
     /// </summary>
-    private void SendOverTcp(IceLocalCandidate local, IPEndPoint destination, ReadOnlySpan<byte> data)
+    private void SendOverTcp(TimeSpan now, IceLocalCandidate local, IPEndPoint destination, ReadOnlySpan<byte> data)
     {
         IceTcpConnection? connection = null;
         foreach (var open in _tcpConnections) // not List.Find: its lambda would capture and allocate per data packet
@@ -167,12 +178,20 @@ public sealed partial class IceAgent
         if (connection is null)
         {
             if (local.TcpType == IceTcpType.Passive) return;
-            connection = new IceTcpConnection(local, destination, null);
-            _tcpConnections.Add(connection);
-            var kind = local.TcpType == IceTcpType.SimultaneousOpen ? IceTcpTransmitKind.SimultaneousOpen : IceTcpTransmitKind.Connect;
-            _transmits.Enqueue(new IceTransmit(local.Socket, destination, ReadOnlyMemory<byte>.Empty, IceTcp: kind));
+            if (local.Relay is { } relay)
+            {
+                if (RelayTcpConnect(now, RelayOf(relay), local, destination) is not { } relayed) return;
+                connection = relayed;
+            }
+            else
+            {
+                connection = new IceTcpConnection(local, destination, null);
+                _tcpConnections.Add(connection);
+                var kind = local.TcpType == IceTcpType.SimultaneousOpen ? IceTcpTransmitKind.SimultaneousOpen : IceTcpTransmitKind.Connect;
+                _transmits.Enqueue(new IceTransmit(local.Socket, destination, ReadOnlyMemory<byte>.Empty, IceTcp: kind));
+            }
         }
-        if (connection.LocalEndPoint is null) connection.Waiting.Add(data.ToArray());
+        if (!connection.IsOpen) connection.Waiting.Add(data.ToArray());
         else Write(connection, Stage(data));
     }
 
@@ -185,16 +204,17 @@ public sealed partial class IceAgent
     };
 
     private void Write(IceTcpConnection connection, ReadOnlyMemory<byte> data) =>
-        _transmits.Enqueue(new IceTransmit(connection.LocalEndPoint!, connection.Remote, data, IceTcp: IceTcpTransmitKind.Message));
+        _transmits.Enqueue(new IceTransmit(connection.LocalEndPoint!, connection.Wire, data, IceTcp: IceTcpTransmitKind.Message));
 
     private IceTcpConnection? TcpConnectionOf(IceCandidatePair pair) =>
         pair.Local.Transport == IceTransport.Tcp ? _tcpConnections.Find(c => c.Local == pair.Local && c.Remote.Equals(pair.Remote.Address)) : null;
 
-    private IceTcpConnection? Connecting(IPEndPoint activeCandidate, IPEndPoint remote) =>
-        _tcpConnections.Find(c => c.LocalEndPoint is null && c.Local.Socket.Equals(activeCandidate) && c.Remote.Equals(remote));
+    /// <summary>The connection waiting for the driver's open from that candidate's socket to <paramref name="wire"/>; for data connections to one TURN server, the first (they are alike until bound).</summary>
+    private IceTcpConnection? Connecting(IPEndPoint activeCandidate, IPEndPoint wire) =>
+        _tcpConnections.Find(c => c.LocalEndPoint is null && c.Local.Socket.Equals(activeCandidate) && c.Wire.Equals(wire) && (!c.ThroughRelay || c.Bind is not null));
 
-    private IceTcpConnection? Open(IPEndPoint localEndPoint, IPEndPoint remote) =>
-        _tcpConnections.Find(c => localEndPoint.Equals(c.LocalEndPoint) && c.Remote.Equals(remote));
+    private IceTcpConnection? Open(IPEndPoint localEndPoint, IPEndPoint wire) =>
+        _tcpConnections.Find(c => localEndPoint.Equals(c.LocalEndPoint) && c.Wire.Equals(wire));
 
     /// <summary>RFC 6544 §7.1: the pairs whose check needed this connection fail; their transactions end unanswered.</summary>
     private void DropConnection(TimeSpan now, IceTcpConnection connection)

@@ -22,6 +22,15 @@ public enum IceTcpTransmitKind : byte
     /// </summary>
     SimultaneousOpen,
     /// <summary>
+    /// RFC 6062 §4.3, §4.4: open a data connection from <see cref="IceTransmit.Source"/>'s address (any port) to the TURN
+    /// server <see cref="IceTransmit.Destination"/> and write <see cref="IceTransmit.Data"/>, a ConnectionBind request, as
+    /// it is (STUN over TCP, no RFC 4571 frame); hand each STUN message that comes back to
+    /// <see cref="IceAgent.HandleTcpMessage"/> as it is until a ConnectionBind success response, then read and write RFC
+    /// 4571 frames as on any ICE-TCP connection (the server relays the peer's stream). Report
+    /// <see cref="IceAgent.HandleTcpConnected"/> or <see cref="IceAgent.HandleTcpConnectFailed"/> as for <see cref="Connect"/>.
+    /// </summary>
+    TurnDataConnection,
+    /// <summary>
     /// Write <see cref="IceTransmit.Data"/> as one RFC 4571 frame on the connection from <see cref="IceTransmit.Source"/>
     /// (the connection's own local address) to <see cref="IceTransmit.Destination"/>.
     /// </summary>

@@ -301,6 +301,25 @@ public sealed class IceSession : IAsyncDisposable
         }
     }
 
+    /// <summary>RFC 6062 §4.3, §4.4: a relayed TCP candidate's data connection to the TURN server, opened with its ConnectionBind.</summary>
+    private async Task ConnectToTurn(IPEndPoint host, IPEndPoint server, byte[] connectionBind)
+    {
+        try
+        {
+            var connection = await IceTcpPeerConnection.ConnectToTurnAsync(host.Address, server, connectionBind, _options.TcpConnectTimeout, _options.MaxTcpFrameLength, _stop.Token);
+            if (!Post(() =>
+                {
+                    Register(connection);
+                    _agent.HandleTcpConnected(Now, host, server, connection.Local);
+                }))
+                await connection.DisposeAsync();
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            Post(() => _agent.HandleTcpConnectFailed(Now, host, server));
+        }
+    }
+
     /// <summary>
     /// RFC 6544 §7.2: our open from the S-O port failed because the connection between the two ports exists — the peer's
     /// open reached the listening S-O port first. Its accept may still be on its way to the loop: that connection is the
@@ -410,6 +429,12 @@ public sealed class IceSession : IAsyncDisposable
             {
                 var (source, destination, simultaneousOpen) = (transmit.Source, transmit.Destination, transmit.IceTcp == IceTcpTransmitKind.SimultaneousOpen);
                 _receivers.Add(Task.Run(() => ConnectTcp(source, destination, simultaneousOpen)));
+                continue;
+            }
+            if (transmit.IceTcp == IceTcpTransmitKind.TurnDataConnection)
+            {
+                var (source, server, bind) = (transmit.Source, transmit.Destination, transmit.Data.ToArray());
+                _receivers.Add(Task.Run(() => ConnectToTurn(source, server, bind)));
                 continue;
             }
             if (transmit.IceTcp == IceTcpTransmitKind.Message)

@@ -33,7 +33,8 @@ public static class IceCellRunner
             ControlledNamespace: b.Namespace,
             StunServer: server.Endpoint.ToString(),
             Turn: scenario.TurnTransport is { } transport
-                ? new TurnServerOptions(server.Endpoint.ToString(), server.Username, server.Password, transport)
+                ? new TurnServerOptions(server.Endpoint.ToString(), server.Username, server.Password, transport, scenario.TurnRelay,
+                    ControllingOnly: scenario.TurnRelay == "tcp")
                 : null,
             Trickle: selection.Trickle && controlling.Supports("trickle") && controlled.Supports("trickle"),
             Timeout: selection.CellTimeout ?? TimeSpan.FromSeconds(20),
@@ -167,7 +168,9 @@ public static class IceCellRunner
     {
         var needs = new List<(DriverSpec Driver, string Capability)> { (controlling, nomination), (controlling, "stun"), (controlled, "stun") };
         if (scenario.TurnTransport is { } transport)
-            needs.AddRange([(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
+            needs.AddRange(scenario.TurnRelay == "tcp"
+                ? [(controlling, $"turn-{transport}"), (controlling, "turn-tcp-relay")]
+                : [(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
         if (scenario.Transports.Contains("tcp", StringComparison.Ordinal))
             needs.AddRange([(controlling, "ice-tcp"), (controlled, "ice-tcp")]);
         return needs.FirstOrDefault(n => !n.Driver.Supports(n.Capability)) is { Driver: { } driver } need

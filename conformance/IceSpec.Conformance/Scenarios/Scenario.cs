@@ -82,6 +82,12 @@ public sealed record Scenario(
     /// </summary>
     public string Transports { get; init; } = "udp";
 
+    /// <summary>
+    /// "tcp": the controlling agent alone gets the TURN server, with an RFC 6062 TCP allocation (relayed TCP candidates,
+    /// capability <c>turn-tcp-relay</c>); "udp" (default): both agents get it with an ordinary UDP allocation.
+    /// </summary>
+    public string TurnRelay { get; init; } = "udp";
+
     public LabHost ControllingHost(NatLab lab) => lab.Sites[Controlling.Site - 1].Hosts[Controlling.Host - 1];
 
     public LabHost ControlledHost(NatLab lab) => lab.Sites[Controlled.Site - 1].Hosts[Controlled.Host - 1];

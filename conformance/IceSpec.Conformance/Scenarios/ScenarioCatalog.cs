@@ -112,6 +112,14 @@ public static class ScenarioCatalog
         {
             Transports = "udp,tcp",
         },
+        new("udp-blocked-turn-tcp-relay", "UDP blocked at the controlling site (only TCP to the TURN server passes); ICE-TCP only; the controlling agent has a TCP allocation (RFC 6062); the controlled host is public",
+            new LabTopology([new(NatType.PortRestricted, UdpBlocked: true), new(NatType.None)]), SiteOne, SiteTwo, "tcp",
+            new(PairKind.Relay, "RFC 6544 §6.2, §7.1, RFC 6062 §4.3, §4.4",
+                "The blocked site reaches nothing but the TURN server: its host TCP candidates cannot connect out, so its relayed TCP candidates are the way. Its relayed active candidate asks the server to Connect to the public side's passive candidate, or the public side's active candidate connects to its relayed passive address (ConnectionAttempt); a data connection bound with ConnectionBind then carries the checks and data."))
+        {
+            Transports = "tcp",
+            TurnRelay = "tcp",
+        },
     ];
 
 

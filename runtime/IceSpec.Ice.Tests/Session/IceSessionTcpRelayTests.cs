@@ -9,6 +9,7 @@ namespace IceSpec.Ice.Tests.Session;
 /// offers only its relayed TCP candidates, the other only host TCP ones, so the call must go through the relay.
 /// </summary>
 [Trait("Category", "interop")]
+[Collection(nameof(CoturnProcess))]
 public sealed class IceSessionTcpRelayTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
@@ -29,9 +30,11 @@ public sealed class IceSessionTcpRelayTests
     {
         await using var coturn = await CoturnProcess.StartAsync();
         var turn = new IceTurnServer(coturn.Server, CoturnProcess.Username, CoturnProcess.Password, Transport: TransportProtocol.Tcp) { TcpRelay = true };
+        // Both sessions' events, to tell in a failure which step (allocation, Connect, ConnectionAttempt, bind, check) went wrong.
         var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        await using var relayed = IceSession.Create(TcpOnly(IceRole.Controlling) with { TurnServers = [turn], Policy = IceCandidatePolicy.RelayOnly }, e => events.Enqueue(e.ToString()));
-        await using var host = IceSession.Create(TcpOnly(IceRole.Controlled), e => events.Enqueue("HOST " + e));
+        await using var relayed = IceSession.Create(TcpOnly(IceRole.Controlling) with { TurnServers = [turn], Policy = IceCandidatePolicy.RelayOnly },
+            e => events.Enqueue("relayed side: " + e));
+        await using var host = IceSession.Create(TcpOnly(IceRole.Controlled), e => events.Enqueue("host side: " + e));
         var relayedDescription = await relayed.GetLocalDescriptionAsync().WaitAsync(Limit);
         var hostDescription = await host.GetLocalDescriptionAsync().WaitAsync(Limit);
         var relayedCandidates = relayedDescription.Candidates.Where(c => c.Type == IceCandidateType.Relayed).ToList();

@@ -74,4 +74,17 @@ public sealed class IceCommandTests
         Assert.Equal(2, code);
         Assert.Contains(message, errors);
     }
+
+    /// <summary>RFC 6544 simultaneous-open and RFC 6062 relayed TCP candidates need TCP candidates, and the TCP allocation a TCP connection (RFC 6062 §4.1).</summary>
+    [Theory]
+    [InlineData("--tcp-so needs tcp in --transports", "--tcp-so")]
+    [InlineData("--turn-tcp-relay needs tcp in --transports", "--turn-tcp-relay", "--turn=127.0.0.1:3478", "--turn-user=u:p", "--turn-tcp")]
+    [InlineData("--turn-tcp-relay needs --turn with --turn-tcp", "--turn-tcp-relay", "--transports=tcp")]
+    [InlineData("--turn-tcp-relay needs --turn with --turn-tcp", "--turn-tcp-relay", "--transports=tcp", "--turn=127.0.0.1:3478", "--turn-user=u:p")]
+    public void Ice_tcp_options_beyond_host_candidates_are_checked(string message, params string[] options)
+    {
+        var (code, _, errors) = CliRunner.Run(["ice", "offer", .. options]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, errors);
+    }
 }

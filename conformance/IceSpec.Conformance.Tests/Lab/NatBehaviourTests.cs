@@ -47,6 +47,20 @@ public sealed class NatBehaviourTests
         Assert.False(await NamespaceSockets.CanConnectAsync(host.Namespace, new(LabAddressPlan.CoturnAddress, 8080), TimeSpan.FromSeconds(1)));
     }
 
+    /// <summary>SiteSpec.TcpOpen: UDP still goes nowhere, TCP reaches any port (ICE-TCP's way out, scenario udp-blocked-ice-tcp).</summary>
+    [Fact]
+    public async Task Udp_blocked_site_with_tcp_open_passes_tcp_to_any_port_and_no_udp()
+    {
+        await using var lab = NatLab.Build(new LabTopology([new SiteSpec(NatType.PortRestricted, UdpBlocked: true, TcpOpen: true)]));
+        var host = lab.Sites[0].Hosts[0];
+        using var otherPort = NamespaceSockets.Tcp(lab.PublicNamespace, new(LabAddressPlan.CoturnAddress, 8080));
+
+        var udp = await NatProbe.MeasureAsync(lab, host);
+
+        Assert.Equal(NatBehaviour.Blocked, udp.Mapping);
+        Assert.True(await NamespaceSockets.CanConnectAsync(host.Namespace, new(LabAddressPlan.CoturnAddress, 8080), TimeSpan.FromSeconds(2)));
+    }
+
     [Fact]
     public async Task Loss_drops_about_the_given_share_of_packets()
     {

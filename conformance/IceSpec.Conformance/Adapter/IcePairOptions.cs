@@ -86,8 +86,15 @@ public sealed record IceRestartResult(IceRestartSide Controlling, IceRestartSide
 public sealed record IceRestartSide(string Name, string? OldCredentials, string? NewCredentials, IReadOnlyList<string> OldRelayed,
     IReadOnlyList<string>? NewRelayed, bool Reallocated, SelectedPair? Selected, TimeSpan? SelectedAfter, IReadOnlyList<string> Events);
 
-/// <summary>A TURN server for both sides (RFC 8656); <see cref="Transport"/> is "udp" or "tcp".</summary>
-public sealed record TurnServerOptions(string Server, string Username, string Password, string Transport = "udp");
+/// <summary>A TURN server for both sides (RFC 8656) unless <paramref name="ControllingOnly"/>.</summary>
+/// <param name="Server">"ip:port".</param>
+/// <param name="Username">Long-term credential user.</param>
+/// <param name="Password">Long-term credential password.</param>
+/// <param name="Transport">"udp" or "tcp": how the agents reach the server.</param>
+/// <param name="Relay">"udp", or "tcp" for an RFC 6062 TCP allocation (relayed TCP candidates, capability turn-tcp-relay).</param>
+/// <param name="ControllingOnly">Only the controlling driver gets the server (the other side of the scenario needs none).</param>
+public sealed record TurnServerOptions(string Server, string Username, string Password, string Transport = "udp", string Relay = "udp",
+    bool ControllingOnly = false);
 
 /// <summary>
 /// A driver's selected pair as it reported it: addresses as "ip:port", types host/srflx/prflx/relay; the transport

@@ -134,8 +134,12 @@ internal sealed partial class IcePairSession
         };
         if (o.Transports != "udp") command["transports"] = o.Transports;
         if (o.StunServer is not null) command["stun"] = o.StunServer;
-        if (o.Turn is { } t)
-            command["turn"] = new JsonObject { ["server"] = t.Server, ["username"] = t.Username, ["password"] = t.Password, ["transport"] = t.Transport };
+        if (o.Turn is { } t && (role == "controlling" || !t.ControllingOnly))
+        {
+            var turn = new JsonObject { ["server"] = t.Server, ["username"] = t.Username, ["password"] = t.Password, ["transport"] = t.Transport };
+            if (t.Relay != "udp") turn["relay"] = t.Relay;
+            command["turn"] = turn;
+        }
         return command;
     }
 

@@ -17,8 +17,9 @@ public enum LabFamilies : byte
 /// <param name="Nat">The NAT of the site's router (IPv4; IPv6 is never translated).</param>
 /// <param name="Hosts">Host namespaces behind the router.</param>
 /// <param name="UdpBlocked">The router forwards no UDP and only TCP to the TURN servers' port 3478.</param>
+/// <param name="TcpOpen">With <paramref name="UdpBlocked"/>: the router drops UDP only and lets TCP to anywhere leave (a firewall that blocks UDP).</param>
 /// <param name="Families">The hosts' address families; an IPv6-only site has no NAT (<see cref="NatType.None"/>).</param>
-public sealed record SiteSpec(NatType Nat, int Hosts = 1, bool UdpBlocked = false, LabFamilies Families = LabFamilies.IPv4)
+public sealed record SiteSpec(NatType Nat, int Hosts = 1, bool UdpBlocked = false, bool TcpOpen = false, LabFamilies Families = LabFamilies.IPv4)
 {
     public bool HasIPv4 => Families != LabFamilies.IPv6;
     public bool HasIPv6 => Families != LabFamilies.IPv4;

@@ -23,8 +23,12 @@ public static class NatRules
         script.Append("  chain forward { type filter hook forward priority filter; policy accept;\n");
         if (site.UdpBlocked)
         {
-            // Only TCP to the TURN servers leaves the site: TURN over TCP (RFC 8656 §3.1) is the way out.
-            script.Append($"    iifname \"lan*\" ip daddr {{ {LabAddressPlan.CoturnAddress}, {LabAddressPlan.IceSpecServerAddress} }} tcp dport {LabAddressPlan.TurnPort} accept\n");
+            if (site.TcpOpen)
+                // Any TCP leaves (and its answers come back through the NAT): ICE-TCP (RFC 6544) and TURN over TCP are the ways out.
+                script.Append("    iifname \"lan*\" meta l4proto tcp accept\n");
+            else
+                // Only TCP to the TURN servers leaves the site: TURN over TCP (RFC 8656 §3.1) is the way out.
+                script.Append($"    iifname \"lan*\" ip daddr {{ {LabAddressPlan.CoturnAddress}, {LabAddressPlan.IceSpecServerAddress} }} tcp dport {LabAddressPlan.TurnPort} accept\n");
             script.Append("    iifname \"lan*\" drop\n");
         }
         if (nat == NatType.AddressRestricted)

@@ -28,7 +28,8 @@ public static class IceCellRunner
         // Each agent gets the server's address of its own host's family: IPv6 for an IPv6-only host, IPv4 otherwise.
         var (serverA, serverB) = (server.EndpointFor(a.Address.AddressFamily).ToString(), server.EndpointFor(b.Address.AddressFamily).ToString());
         TurnServerOptions? Turn(string endpoint) => scenario.TurnTransport is { } transport
-            ? new TurnServerOptions(endpoint, server.Username, server.Password, transport)
+            ? new TurnServerOptions(endpoint, server.Username, server.Password, transport, scenario.TurnRelay,
+                ControllingOnly: scenario.TurnRelay == "tcp")
             : null;
         var options = new IcePairOptions(
             Nomination: nomination,
@@ -41,6 +42,7 @@ public static class IceCellRunner
             Trickle: selection.Trickle && controlling.Supports("trickle") && controlled.Supports("trickle"),
             Timeout: selection.CellTimeout ?? TimeSpan.FromSeconds(20),
             Datagrams: DatagramsSent(scenario),
+            Transports: scenario.Transports,
             MidCall: scenario.MidCall is { } phase
                 ? new IceMidCallOptions(c => MidCallFaults.ApplyAsync(lab, server, phase.Fault, Path.Combine(directory, "restarted-server"), c),
                     phase.Observe, Idle: phase.Fault == MidCallFault.Idle, StopWhenBroken: phase.Expect == MidCallExpectation.ConsentFails,
@@ -182,7 +184,11 @@ public static class IceCellRunner
     {
         var needs = new List<(DriverSpec Driver, string Capability)> { (controlling, nomination), (controlling, "stun"), (controlled, "stun") };
         if (scenario.TurnTransport is { } transport)
-            needs.AddRange([(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
+            needs.AddRange(scenario.TurnRelay == "tcp"
+                ? [(controlling, $"turn-{transport}"), (controlling, "turn-tcp-relay")]
+                : [(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
+        if (scenario.Transports.Contains("tcp", StringComparison.Ordinal))
+            needs.AddRange([(controlling, "ice-tcp"), (controlled, "ice-tcp")]);
         return needs.FirstOrDefault(n => !n.Driver.Supports(n.Capability)) is { Driver: { } driver } need
             ? $"{driver.Name} does not support {need.Capability}" + (need.Capability == nomination ? " nomination as the controlling agent" : "")
             : null;

@@ -79,6 +79,18 @@ public sealed record Scenario(
     ScenarioPrediction Prediction,
     MidCallPhase? MidCall = null)
 {
+    /// <summary>
+    /// The agents' transports (conformance/ADAPTER.md <c>transports</c>): "udp", "tcp" or "udp,tcp". With TCP both drivers
+    /// need the capability <c>ice-tcp</c> (RFC 6544 host candidates, active and passive).
+    /// </summary>
+    public string Transports { get; init; } = "udp";
+
+    /// <summary>
+    /// "tcp": the controlling agent alone gets the TURN server, with an RFC 6062 TCP allocation (relayed TCP candidates,
+    /// capability <c>turn-tcp-relay</c>); "udp" (default): both agents get it with an ordinary UDP allocation.
+    /// </summary>
+    public string TurnRelay { get; init; } = "udp";
+
     public LabHost ControllingHost(NatLab lab) => lab.Sites[Controlling.Site - 1].Hosts[Controlling.Host - 1];
 
     public LabHost ControlledHost(NatLab lab) => lab.Sites[Controlled.Site - 1].Hosts[Controlled.Host - 1];

@@ -119,6 +119,29 @@ public static class ScenarioCatalog
                 "makes a pair — an IPv6 relayed address the IPv4 host asks for with ADDITIONAL-ADDRESS-FAMILY, or the IPv4 one an IPv6 " +
                 "host gets from an Allocate without REQUESTED-ADDRESS-FAMILY (IPv4 is the default family). A client that asks for its " +
                 "own family only (REQUESTED-ADDRESS-FAMILY IPv6 from the IPv6 host) or gets no relay leaves no pair: ICE fails.")),
+        // ICE-TCP (RFC 6544): the agents offer TCP candidates (host, active and passive); the cells need the capability ice-tcp.
+        new("tcp-no-nat", "No NAT, ICE-TCP only: host TCP candidates, active and passive",
+            new LabTopology([new(NatType.None), new(NatType.None)]), SiteOne, SiteTwo, null,
+            new(PairKind.Host, "RFC 6544 §6.2, §7.1, §7.2",
+                "Active pairs with passive only: whichever side's active candidate connects to the other's passive listener, the check and its answer travel on that connection, and nothing translates the addresses."))
+        {
+            Transports = "tcp",
+        },
+        new("udp-blocked-ice-tcp", "UDP blocked at the controlling site behind a port-restricted NAT (TCP passes); the controlled host is public",
+            new LabTopology([new(NatType.PortRestricted, UdpBlocked: true, TcpOpen: true), new(NatType.None)]), SiteOne, SiteTwo, null,
+            new(PairKind.Reflexive, "RFC 6544 §6.2, §7.1, §7.2, RFC 8445 §7.3.1.3",
+                "No UDP leaves the blocked site and its NAT drops unsolicited inbound TCP: only its active candidate's connection to the public side's passive candidate works; the public side learns the NAT's mapping of that connection as a peer-reflexive active candidate."))
+        {
+            Transports = "udp,tcp",
+        },
+        new("udp-blocked-turn-tcp-relay", "UDP blocked at the controlling site (only TCP to the TURN server passes); ICE-TCP only; the controlling agent has a TCP allocation (RFC 6062); the controlled host is public",
+            new LabTopology([new(NatType.PortRestricted, UdpBlocked: true), new(NatType.None)]), SiteOne, SiteTwo, "tcp",
+            new(PairKind.Relay, "RFC 6544 §6.2, §7.1, RFC 6062 §4.3, §4.4",
+                "The blocked site reaches nothing but the TURN server: its host TCP candidates cannot connect out, so its relayed TCP candidates are the way. Its relayed active candidate asks the server to Connect to the public side's passive candidate, or the public side's active candidate connects to its relayed passive address (ConnectionAttempt); a data connection bound with ConnectionBind then carries the checks and data."))
+        {
+            Transports = "tcp",
+            TurnRelay = "tcp",
+        },
     ];
 
 

@@ -41,7 +41,7 @@ public static class ScenarioDiagram
 
     private static string Router(SiteSpec site, int number) =>
         (site.Nat == NatType.None ? "router, no NAT" : $"NAT {site.Nat.Name()} {LabAddressPlan.WanAddress(number)}") +
-        (site.UdpBlocked ? ", UDP blocked" : "") + (site.HasIPv6 ? ", IPv6 routed" : "");
+        (site.UdpBlocked ? site.TcpOpen ? ", UDP blocked (TCP open)" : ", UDP blocked" : "") + (site.HasIPv6 ? ", IPv6 routed" : "");
 
     /// <summary>Rows joined by a bracket whose middle arm carries <paramref name="target"/>.</summary>
     private static string FanIn(IReadOnlyList<string> rows, string target)

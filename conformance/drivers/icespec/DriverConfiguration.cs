@@ -59,8 +59,15 @@ internal static class DriverConfiguration
                 "tcp" => TransportProtocol.Tcp,
                 var other => throw new CommandException($"configure: turn.transport must be \"udp\" or \"tcp\", got '{other}'"),
             };
+            var tcpRelay = ((string?)t["relay"] ?? "udp") switch
+            {
+                "udp" => false,
+                "tcp" when transport == TransportProtocol.Tcp => true,
+                "tcp" => throw new CommandException("configure: turn.relay tcp (RFC 6062) needs turn.transport tcp"),
+                var other => throw new CommandException($"configure: turn.relay must be \"udp\" or \"tcp\", got '{other}'"),
+            };
             turn = [new IceTurnServer(EndPoint((string?)t["server"], "turn.server"), (string?)t["username"] ?? throw new CommandException("configure: turn.username is required"),
-                (string?)t["password"] ?? throw new CommandException("configure: turn.password is required"), Transport: transport)];
+                (string?)t["password"] ?? throw new CommandException("configure: turn.password is required"), Transport: transport) { TcpRelay = tcpRelay }];
         }
         return new IceSessionOptions
         {

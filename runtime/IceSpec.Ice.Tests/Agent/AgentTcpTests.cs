@@ -150,7 +150,7 @@ public sealed class AgentTcpTests
         Assert.Equal(IceTransport.Udp, pair.B.Agent.SelectedPair(0)!.Local.Transport);
     }
 
-    /// <summary>A TCP candidate is ignored by a UDP-only agent, a UDP one by a TCP-only agent, and S-O by both (not supported).</summary>
+    /// <summary>A TCP candidate (S-O included) is ignored by a UDP-only agent, a UDP one by a TCP-only agent.</summary>
     [Fact]
     public void Remote_candidates_of_a_transport_not_in_use_are_ignored()
     {
@@ -164,7 +164,8 @@ public sealed class AgentTcpTests
         Assert.False(udpOnly.AddRemoteCandidate(TimeSpan.Zero, 0, tcp));
         Assert.True(udpOnly.AddRemoteCandidate(TimeSpan.Zero, 0, udp));
         Assert.False(tcpOnly.AddRemoteCandidate(TimeSpan.Zero, 0, udp));
-        Assert.False(tcpOnly.AddRemoteCandidate(TimeSpan.Zero, 0, so));
+        Assert.False(udpOnly.AddRemoteCandidate(TimeSpan.Zero, 0, so));
+        Assert.True(tcpOnly.AddRemoteCandidate(TimeSpan.Zero, 0, so));
         Assert.True(tcpOnly.AddRemoteCandidate(TimeSpan.Zero, 0, tcp));
         Assert.Throws<InvalidOperationException>(() => udpOnly.AddTcpHostCandidates(0, 1, ListenerA));
         Assert.Throws<InvalidOperationException>(() => tcpOnly.AddHostCandidate(0, 1, ListenerA));

@@ -7,7 +7,9 @@ namespace IceSpec.Ice.Tests.Agent;
 /// A network on a virtual clock for sans-IO agents: datagrams arrive after a latency (plus seeded jitter, which
 /// reorders them), may be dropped by a seeded loss rate or a rule, and may cross a NAT. A STUN server answers Binding
 /// requests. TCP (RFC 6544): a connect reaches a peer's listener after the latency, or is refused (no listener, or
-/// <see cref="RefuseTcp"/>); each message is framed (RFC 4571), delivered in two reads to exercise the deframer, and cut
+/// <see cref="RefuseTcp"/>); a simultaneous open (RFC 6544 §7.2) from an S-O port connects when the peer's own open
+/// from the remote port is in flight at the same time (the SYNs cross) or when the remote port listens, and fails when
+/// that connection exists already (its 4-tuple is taken) or nothing answers; each message is framed (RFC 4571), delivered in two reads to exercise the deframer, and cut
 /// back into messages on the other end. NATs, loss and <see cref="Drop"/> apply to UDP only.
 /// Nothing sleeps: <see cref="RunUntil"/> jumps from one deadline to the next.
 /// </summary>
@@ -18,6 +20,8 @@ internal sealed class SimulatedNetwork
     private readonly List<(TimeSpan At, long Order, Action Act)> _tcpInFlight = [];
     /// <summary>Each end of an open connection, keyed by (its local, its remote) address: its owner and its deframer.</summary>
     private readonly Dictionary<(IPEndPoint Local, IPEndPoint Remote), (SimulatedPeer Owner, IceTcpDeframer Deframer)> _tcpEnds = new();
+    /// <summary>Simultaneous opens in flight, by (S-O port, remote port): the peer that opened each.</summary>
+    private readonly Dictionary<(IPEndPoint From, IPEndPoint To), SimulatedPeer> _simultaneousOpens = new();
     private int _nextEphemeralPort = 50000;
     private readonly Random _random;
     private long _order;
@@ -105,6 +109,7 @@ internal sealed class SimulatedNetwork
                 {
                     moved = true;
                     if (transmit.IceTcp == IceTcpTransmitKind.Connect) Connect(peer, transmit.Source, transmit.Destination);
+                    else if (transmit.IceTcp == IceTcpTransmitKind.SimultaneousOpen) SimultaneousOpen(peer, transmit.Source, transmit.Destination);
                     else if (transmit.IceTcp == IceTcpTransmitKind.Message) Write(transmit.Source, transmit.Destination, transmit.Data.ToArray());
                     else Send(transmit.Source, transmit.Destination, transmit.Data.ToArray());
                 }
@@ -141,6 +146,35 @@ internal sealed class SimulatedNetwork
             _tcpEnds[(listener, local)] = (acceptor!, new IceTcpDeframer());
             from.Agent.HandleTcpConnected(Now, activeCandidate, listener, local);
         });
+    }
+
+    /// <summary>RFC 6544 §7.2: a connect from the S-O port <paramref name="port"/> itself to the peer's S-O candidate.</summary>
+    private void SimultaneousOpen(SimulatedPeer from, IPEndPoint port, IPEndPoint remote)
+    {
+        _simultaneousOpens[(port, remote)] = from;
+        Schedule(() =>
+        {
+            if (!_simultaneousOpens.Remove((port, remote))) return; // the peer's crossing open completed it already
+            if (_tcpEnds.ContainsKey((port, remote))) { from.Agent.HandleTcpConnectFailed(Now, port, remote); return; } // the 4-tuple is taken
+            if (_simultaneousOpens.Remove((remote, port), out var other))
+            {
+                // The SYNs crossed: one connection, and both connects succeed on it.
+                Open(from, port, other, remote);
+                from.Agent.HandleTcpConnected(Now, port, remote, port);
+                other.Agent.HandleTcpConnected(Now, remote, port, remote);
+                return;
+            }
+            var acceptor = _peers.Find(p => p.TcpListeners.Contains(remote));
+            if (acceptor is null || RefuseTcp?.Invoke(remote) == true) { from.Agent.HandleTcpConnectFailed(Now, port, remote); return; }
+            Open(from, port, acceptor, remote);
+            from.Agent.HandleTcpConnected(Now, port, remote, port);
+        });
+    }
+
+    private void Open(SimulatedPeer one, IPEndPoint oneEnd, SimulatedPeer other, IPEndPoint otherEnd)
+    {
+        _tcpEnds[(oneEnd, otherEnd)] = (one, new IceTcpDeframer());
+        _tcpEnds[(otherEnd, oneEnd)] = (other, new IceTcpDeframer());
     }
 
     /// <summary>Writes one RFC 4571 frame; it arrives after the latency, in two reads, at the connection's other end.</summary>
@@ -200,6 +234,15 @@ internal sealed class SimulatedPeer(string name, IceAgent agent)
         TcpListeners.Add(listener);
         Agent.AddTcpHostCandidates(stream, component, listener);
         return listener;
+    }
+
+    /// <summary>A simultaneous-open host candidate (RFC 6544 §4.5 tcptype so) on that port, which listens too unless <paramref name="listening"/> is false.</summary>
+    public IPEndPoint AddTcpSimultaneousOpen(string address, int port, bool listening = true, int stream = 0, int component = 1)
+    {
+        var endPoint = new IPEndPoint(IPAddress.Parse(address), port);
+        if (listening) TcpListeners.Add(endPoint);
+        Agent.AddTcpSimultaneousOpenCandidate(stream, component, endPoint);
+        return endPoint;
     }
 
     public override string ToString() => Name;

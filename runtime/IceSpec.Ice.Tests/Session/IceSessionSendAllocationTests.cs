@@ -69,7 +69,7 @@ public sealed class IceSessionSendAllocationTests
     public async Task Ice_tcp_connection_sends_allocate_nothing()
     {
         using var listener = Listen();
-        var connecting = IceTcpPeerConnection.ConnectAsync(IPAddress.Loopback, (IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(5),
+        var connecting = IceTcpPeerConnection.ConnectAsync(new IPEndPoint(IPAddress.Loopback, 0), (IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(5),
             (int)IceFormulas.MaxTcpFrameLength, CancellationToken.None);
         using var accepted = await listener.AcceptAsync();
         await using var connection = await connecting;

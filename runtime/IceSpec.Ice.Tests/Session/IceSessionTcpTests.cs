@@ -65,6 +65,38 @@ public sealed class IceSessionTcpTests
         await AssertDataFlowsIncludingALargeMessage(a, b);
     }
 
+    /// <summary>
+    /// RFC 6544 §7.2 on real sockets: each session offers only its S-O candidate, so each opens a connection from its S-O
+    /// port to the other's while that port listens (SO_REUSEADDR/SO_REUSEPORT). Whichever open lands first (or a real
+    /// simultaneous open) gives the one connection between the two S-O ports; the other side's open fails on the taken
+    /// 4-tuple or completes the same connection, and both select the S-O pair.
+    /// </summary>
+    [Fact]
+    public async Task Sessions_offering_only_simultaneous_open_candidates_connect_between_their_ports()
+    {
+        await using var a = IceSession.Create(TcpOnly(IceRole.Controlling) with { TcpSimultaneousOpen = true });
+        await using var b = IceSession.Create(TcpOnly(IceRole.Controlled) with { TcpSimultaneousOpen = true });
+        var descriptionA = await a.GetLocalDescriptionAsync().WaitAsync(Limit);
+        var descriptionB = await b.GetLocalDescriptionAsync().WaitAsync(Limit);
+        var soA = Assert.Single(descriptionA.Candidates, c => c.TcpType == IceTcpType.SimultaneousOpen);
+        var soB = Assert.Single(descriptionB.Candidates, c => c.TcpType == IceTcpType.SimultaneousOpen);
+        Assert.NotEqual(9, soA.Port);
+        descriptionA.Candidates.RemoveAll(c => c.TcpType != IceTcpType.SimultaneousOpen);
+        descriptionB.Candidates.RemoveAll(c => c.TcpType != IceTcpType.SimultaneousOpen);
+        b.SetRemoteDescription(descriptionA);
+        a.SetRemoteDescription(descriptionB);
+
+        var pairA = await a.ConnectAsync().WaitAsync(Limit);
+        var pairB = await b.ConnectAsync().WaitAsync(Limit);
+        Assert.Equal((IceTcpType.SimultaneousOpen, IceTcpType.SimultaneousOpen, soB.Port), (pairA.Local.TcpType, pairA.Remote.TcpType, pairA.Remote.Address.Port));
+        Assert.Equal((IceTcpType.SimultaneousOpen, IceTcpType.SimultaneousOpen, soA.Port), (pairB.Local.TcpType, pairB.Remote.TcpType, pairB.Remote.Address.Port));
+        await AssertDataFlowsIncludingALargeMessage(a, b);
+        // One connection, between the two S-O ports.
+        var connections = IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpConnections()
+            .Where(c => c.State == TcpState.Established && c.LocalEndPoint.Port == soA.Port && c.RemoteEndPoint.Port == soB.Port).ToList();
+        Assert.Single(connections);
+    }
+
     private static async Task AssertDataFlowsIncludingALargeMessage(IceSession a, IceSession b)
     {
         await IceSessionTests.AssertDataFlows(a, b);

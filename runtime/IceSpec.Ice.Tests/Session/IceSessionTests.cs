@@ -7,6 +7,7 @@ namespace IceSpec.Ice.Tests.Session;
 
 /// <summary>The high-level API over real UDP sockets on loopback, and through a real coturn relay.</summary>
 [Trait("Category", "interop")]
+[Collection(nameof(CoturnProcess))] // one coturn at a time: on a loaded machine parallel ones missed their 5 s start
 public sealed class IceSessionTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);

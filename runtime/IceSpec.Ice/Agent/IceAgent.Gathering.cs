@@ -31,6 +31,9 @@ public sealed partial class IceAgent
                 if (candidate.Address.AddressFamily == family) return candidate;
             return null;
         }
+        /// <summary>An RFC 6062 TCP allocation: <see cref="Relayed"/> holds its passive TCP candidate, <see cref="RelayedActive"/> is its active one.</summary>
+        public bool TcpRelay { get; init; }
+        public IceLocalCandidate? RelayedActive { get; set; }
     }
 
     /// <summary>
@@ -96,9 +99,14 @@ public sealed partial class IceAgent
                 if (_options.Policy == IceCandidatePolicy.All)
                     foreach (var server in _options.StunServers.Where(s => s.AddressFamily == host.Socket.AddressFamily))
                         SendGatherRequest(now, host, Normalize(server));
-                foreach (var turn in _options.TurnServers.Where(s => s.Server.AddressFamily == host.Socket.AddressFamily))
+                foreach (var turn in _options.TurnServers.Where(s => !s.TcpRelay && s.Server.AddressFamily == host.Socket.AddressFamily))
                     StartAllocation(now, host, turn);
             }
+        // RFC 6062 TCP allocations, one per passive host TCP candidate: its relayed candidates are TCP ones (RFC 6544).
+        foreach (var stream in _streams)
+            foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host && c.TcpType == IceTcpType.Passive).ToList())
+                foreach (var turn in _options.TurnServers.Where(s => s.TcpRelay && !_options.Lite && s.Server.AddressFamily == host.Socket.AddressFamily))
+                    StartAllocation(now, host, turn);
         _gathering.Fire(CandidateGatheringEvent.Start, now);
         foreach (var stream in _streams)
             foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host))
@@ -164,12 +172,13 @@ public sealed partial class IceAgent
             Realm = turn.Realm,
             Random = _random,
             Software = _options.Software,
-            AddressFamily = RelayFamilies(Stream(host.Stream), host),
+            AddressFamily = RelayFamilies(Stream(host.Stream), host, turn.TcpRelay),
             Transport = turn.Transport,
             LivenessProbeInterval = turn.LivenessProbeInterval,
             ReallocateOnLoss = turn.ReallocateOnLoss,
+            TcpRelay = turn.TcpRelay,
         });
-        var relay = new IceRelay(core, Normalize(turn.Server), host, turn.Transport != Stun.Transports.TransportProtocol.Udp);
+        var relay = new IceRelay(core, Normalize(turn.Server), host, turn.Transport != Stun.Transports.TransportProtocol.Udp) { TcpRelay = turn.TcpRelay };
         _relays.Add(relay);
         _gathering.Fire(CandidateGatheringEvent.ServerRequest, now);
         core.Allocate(now);
@@ -180,10 +189,12 @@ public sealed partial class IceAgent
     /// both families (IPv4 plus ADDITIONAL-ADDRESS-FAMILY IPv6, §18.11), since a peer of only the other family can reach it
     /// through a relayed address of that family alone (issue 15's family mismatch); a dual-stack agent's own host
     /// candidates already cover both families, so it asks for its host's family (REQUESTED-ADDRESS-FAMILY for IPv6, §18.6).
-    /// A server without the other family answers with the one it has and an ADDRESS-ERROR-CODE (§7.2).
+    /// A server without the other family answers with the one it has and an ADDRESS-ERROR-CODE (§7.2). An RFC 6062 TCP
+    /// allocation asks for its host's family only (RFC 6062 relays TCP between one client and its peers of that family).
     /// </summary>
-    private static TurnAddressFamily RelayFamilies(IceAgentStream stream, IceLocalCandidate host)
+    private static TurnAddressFamily RelayFamilies(IceAgentStream stream, IceLocalCandidate host, bool tcpRelay)
     {
+        if (tcpRelay) return host.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? TurnAddressFamily.IPv6 : TurnAddressFamily.IPv4;
         var families = stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host && c.Transport == IceTransport.Udp)
             .Select(c => c.Address.AddressFamily).Distinct().Count();
         if (families == 1) return TurnAddressFamily.Dual;
@@ -214,12 +225,20 @@ public sealed partial class IceAgent
                 case TurnDataReceived data when relay.RelayedFor(data.Peer.AddressFamily) is { } relayed:
                     HandleDatagram(now, relayed, Normalize(data.Peer), data.Data);
                     break;
+                case TurnConnected or TurnConnectionAttempt or TurnRequestFailed { Kind: TurnRequestKind.Connect } when relay.TcpRelay:
+                    HandleTcpRelayEvent(now, relay, turnEvent);
+                    break;
             }
     }
 
     private void OnAllocated(TimeSpan now, IceRelay relay, TurnAllocated allocated)
     {
         relay.Answered = true;
+        if (relay.TcpRelay)
+        {
+            OnTcpAllocated(now, relay, allocated);
+            return;
+        }
         var stream = Stream(relay.Host.Stream);
         foreach (var relayed in NewRelayed(stream, relay, allocated))
         {

@@ -42,7 +42,7 @@ public sealed partial class IceAgent
     /// Adds a candidate of the peer (from its description or trickled). Ignored (false): candidates after the peer's
     /// end-of-candidates (RFC 8838 §14: "it MUST ignore any newly received candidates"; an ICE restart starts a new
     /// session), mDNS candidates, candidates of a transport not in <see cref="IceAgentOptions.Transports"/>, and TCP
-    /// candidates without tcptype active or passive (simultaneous-open is not supported).
+    /// candidates without a tcptype (RFC 6544 §4.5: active, passive or so).
     /// </summary>
     public bool AddRemoteCandidate(TimeSpan now, int stream, IceCandidate candidate)
     {
@@ -60,9 +60,8 @@ public sealed partial class IceAgent
             return true;
         }
         target.RemoteCandidates.Add(remote);
-        if (remote.Transport == IceTransport.Udp)
-            foreach (var relay in _relays.Where(r => r.Relayed.Count > 0 && r.Host.Stream == stream && r.Host.Component == remote.Component))
-                PermitRemotes(now, relay, [address.Address]);
+        foreach (var relay in _relays.Where(r => r.Relayed.Any(c => c.Transport == remote.Transport) && r.Host.Stream == stream && r.Host.Component == remote.Component))
+            PermitRemotes(now, relay, [address.Address]);
         foreach (var local in target.LocalCandidates.ToList()) TryPair(target, local, remote);
         return true;
     }
@@ -117,15 +116,13 @@ public sealed partial class IceAgent
     private bool Accepts(IceCandidate candidate) => candidate.Transport switch
     {
         IceTransport.Udp => _options.Transports.HasFlag(IceTransports.Udp),
-        IceTransport.Tcp => _options.Transports.HasFlag(IceTransports.Tcp) && candidate.TcpType is IceTcpType.Active or IceTcpType.Passive,
+        IceTransport.Tcp => _options.Transports.HasFlag(IceTransports.Tcp) && candidate.TcpType is not null,
         _ => false,
     };
 
     /// <summary>
     /// RFC 8445 §6.1.2.2: pairs local with remote of the same component and address family (srflx replaced by its base,
-    /// §6.1.2.4). RFC 6544 §6.2: and of the same transport; over TCP a local active candidate pairs with a remote passive
-    /// one. The other TCP pairing (local passive, remote active) is left out, as §6.2 asks: this agent cannot send a check
-    /// from a passive candidate; such a pair appears when the peer's check arrives on an accepted connection (§7.2).
+    /// §6.1.2.4). RFC 6544 §6.2: and of the same transport, with tcptypes that pair (<see cref="TcpTypesPair"/>).
     /// </summary>
     private void TryPair(IceAgentStream stream, IceLocalCandidate local, IceRemoteCandidate remote)
     {
@@ -133,8 +130,7 @@ public sealed partial class IceAgent
         if (_options.Policy == IceCandidatePolicy.RelayOnly && local.Type != IceCandidateType.Relayed) return;
         if (local.Component != remote.Component || local.Address.AddressFamily != remote.Address.AddressFamily) return;
         if (local.Transport != remote.Transport) return;
-        if (local.Transport == IceTransport.Tcp && (local.TcpType != IceTcpType.Active
-            || (remote.TcpType != IceTcpType.Passive && _options.SeededDefect != IceSeededDefect.ActivePairsWithActive))) return;
+        if (local.Transport == IceTransport.Tcp && !TcpTypesPair(local.TcpType, remote.TcpType)) return;
         var pair = new IceCandidatePair(local, remote, _options.Lite);
         pair.UpdatePriority(Controlling);
         stream.CheckList.TryAdd(pair);

@@ -127,7 +127,7 @@ public sealed partial class IceAgent
         if (pair.Triggered) return TimeSpan.MaxValue;
         if (pair.State != CandidatePairState.InProgress) return null;
         // RFC 6544 §7.1: an active TCP pair's check leaves once its connection is open; until then it has not been tried.
-        if (pair.Local.TcpType == IceTcpType.Active && TcpConnectionOf(pair) is { LocalEndPoint: null }) return TimeSpan.MaxValue;
+        if (pair.Local.TcpType is IceTcpType.Active or IceTcpType.SimultaneousOpen && TcpConnectionOf(pair) is { IsOpen: false }) return TimeSpan.MaxValue;
         if (list.Rtt[pair.Component] is not { } rtt || pair.CheckSentAt is not { } sent) return TimeSpan.MaxValue;
         var until = sent + NominationBound(rtt);
         return now < until ? until : null;

@@ -168,7 +168,7 @@ public sealed partial class IceAgent
     {
         if (local.Transport == IceTransport.Tcp)
         {
-            SendOverTcp(local, destination, data);
+            SendOverTcp(now, local, destination, data);
             return;
         }
         if (local.Relay is { } relay)

@@ -43,6 +43,13 @@ public sealed record IceTurnServer(IPEndPoint Server, string Username, string Pa
     /// <summary>The TURN client's liveness probe (<see cref="TurnClientOptions.LivenessProbeInterval"/>, 15 s); null turns it off.</summary>
     public TimeSpan? LivenessProbeInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// RFC 6062 TCP allocation (REQUESTED-TRANSPORT TCP; needs <see cref="Transport"/> TCP or TLS and the agent's
+    /// <see cref="IceTransports.Tcp"/>): the relayed candidates are TCP ones (RFC 6544), passive at the relayed address
+    /// and active (port 9), gathered from each passive host TCP candidate's address.
+    /// </summary>
+    public bool TcpRelay { get; init; }
+
     /// <summary>Allocate again when the allocation is lost (<see cref="TurnClientOptions.ReallocateOnLoss"/>): reported as <see cref="IceRelayReallocated"/>.</summary>
     public bool ReallocateOnLoss { get; init; } = true;
 }

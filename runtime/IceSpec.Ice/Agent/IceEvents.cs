@@ -13,6 +13,24 @@ public enum IceTcpTransmitKind : byte
     /// </summary>
     Connect,
     /// <summary>
+    /// Open a TCP connection from exactly <see cref="IceTransmit.Source"/>, an S-O candidate (its address and port, bound
+    /// with port reuse beside whatever else holds that port), to the peer's S-O candidate <see cref="IceTransmit.Destination"/>,
+    /// whose agent does the same at the same time (RFC 6544 §7.2: TCP simultaneous open); then report
+    /// <see cref="IceAgent.HandleTcpConnected"/> or <see cref="IceAgent.HandleTcpConnectFailed"/>. A connection the peer
+    /// opened to that port first serves the pair instead: the driver reports it as the open's result (connected, from the
+    /// S-O port) when its own open fails on the taken 4-tuple, and its messages through <see cref="IceAgent.HandleTcpMessage"/>.
+    /// </summary>
+    SimultaneousOpen,
+    /// <summary>
+    /// RFC 6062 §4.3, §4.4: open a data connection from <see cref="IceTransmit.Source"/>'s address (any port) to the TURN
+    /// server <see cref="IceTransmit.Destination"/> and write <see cref="IceTransmit.Data"/>, a ConnectionBind request, as
+    /// it is (STUN over TCP, no RFC 4571 frame); hand each STUN message that comes back to
+    /// <see cref="IceAgent.HandleTcpMessage"/> as it is until a ConnectionBind success response, then read and write RFC
+    /// 4571 frames as on any ICE-TCP connection (the server relays the peer's stream). Report
+    /// <see cref="IceAgent.HandleTcpConnected"/> or <see cref="IceAgent.HandleTcpConnectFailed"/> as for <see cref="Connect"/>.
+    /// </summary>
+    TurnDataConnection,
+    /// <summary>
     /// Write <see cref="IceTransmit.Data"/> as one RFC 4571 frame on the connection from <see cref="IceTransmit.Source"/>
     /// (the connection's own local address) to <see cref="IceTransmit.Destination"/>.
     /// </summary>

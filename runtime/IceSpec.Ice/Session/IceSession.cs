@@ -80,6 +80,15 @@ public sealed class IceSession : IAsyncDisposable
                     _tcpListeners.Add(listener);
                     _agent.AddTcpHostCandidates(0, component, (IPEndPoint)listener.LocalEndPoint!);
                     _receivers.Add(Task.Run(() => AcceptLoop(listener)));
+                    if (options.TcpSimultaneousOpen)
+                    {
+                        // RFC 6544 §7.2: the S-O port listens (the peer's connect may come first) and is the source of our own connects.
+                        var port = IceTcpPeerConnection.ReusablePort(new IPEndPoint(address, 0));
+                        port.Listen();
+                        _tcpListeners.Add(port);
+                        _agent.AddTcpSimultaneousOpenCandidate(0, component, (IPEndPoint)port.LocalEndPoint!);
+                        _receivers.Add(Task.Run(() => AcceptLoop(port)));
+                    }
                 }
             }
         _sendQueued = SendQueued;
@@ -265,12 +274,16 @@ public sealed class IceSession : IAsyncDisposable
         }
     }
 
-    /// <summary>RFC 6544 §7.1: the connection a Connect transmit asked for; its outcome goes back to the agent.</summary>
-    private async Task ConnectTcp(IPEndPoint activeCandidate, IPEndPoint remote)
+    /// <summary>
+    /// RFC 6544 §7.1: the connection a Connect transmit asked for (from the active candidate's address, any port), or
+    /// §7.2: a SimultaneousOpen one (from the S-O candidate's own port); its outcome goes back to the agent.
+    /// </summary>
+    private async Task ConnectTcp(IPEndPoint activeCandidate, IPEndPoint remote, bool simultaneousOpen)
     {
         try
         {
-            var connection = await IceTcpPeerConnection.ConnectAsync(activeCandidate.Address, remote, _options.TcpConnectTimeout, _options.MaxTcpFrameLength, _stop.Token);
+            var from = simultaneousOpen ? activeCandidate : new IPEndPoint(activeCandidate.Address, 0);
+            var connection = await IceTcpPeerConnection.ConnectAsync(from, remote, _options.TcpConnectTimeout, _options.MaxTcpFrameLength, _stop.Token);
             if (!Post(() =>
                 {
                     Register(connection);
@@ -278,9 +291,58 @@ public sealed class IceSession : IAsyncDisposable
                 }))
                 await connection.DisposeAsync();
         }
+        catch (SocketException e) when (simultaneousOpen && e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressAlreadyInUse)
+        {
+            await TakeAcceptedConnection(activeCandidate, remote);
+        }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             Post(() => _agent.HandleTcpConnectFailed(Now, activeCandidate, remote));
+        }
+    }
+
+    /// <summary>RFC 6062 §4.3, §4.4: a relayed TCP candidate's data connection to the TURN server, opened with its ConnectionBind.</summary>
+    private async Task ConnectToTurn(IPEndPoint host, IPEndPoint server, byte[] connectionBind)
+    {
+        try
+        {
+            var connection = await IceTcpPeerConnection.ConnectToTurnAsync(host.Address, server, connectionBind, _options.TcpConnectTimeout, _options.MaxTcpFrameLength, _stop.Token);
+            if (!Post(() =>
+                {
+                    Register(connection);
+                    _agent.HandleTcpConnected(Now, host, server, connection.Local);
+                }))
+                await connection.DisposeAsync();
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            Post(() => _agent.HandleTcpConnectFailed(Now, host, server));
+        }
+    }
+
+    /// <summary>
+    /// RFC 6544 §7.2: our open from the S-O port failed because the connection between the two ports exists — the peer's
+    /// open reached the listening S-O port first. Its accept may still be on its way to the loop: that connection is the
+    /// open's result once registered (within <see cref="IceSessionOptions.TcpConnectTimeout"/>), else the open failed.
+    /// </summary>
+    private async Task TakeAcceptedConnection(IPEndPoint port, IPEndPoint remote)
+    {
+        var deadline = _options.TimeProvider.GetTimestamp() + (long)(_options.TcpConnectTimeout.TotalSeconds * _options.TimeProvider.TimestampFrequency);
+        while (!_stop.IsCancellationRequested)
+        {
+            var known = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var late = _options.TimeProvider.GetTimestamp() >= deadline;
+            if (!Post(() =>
+                {
+                    var accepted = _tcpConnections.ContainsKey((port, remote));
+                    if (accepted) _agent.HandleTcpConnected(Now, port, remote, port);
+                    else if (late) _agent.HandleTcpConnectFailed(Now, port, remote);
+                    known.TrySetResult(accepted || late);
+                }))
+                return;
+            if (await known.Task) return;
+            try { await Task.Delay(TimeSpan.FromMilliseconds(10), _options.TimeProvider, _stop.Token); }
+            catch (OperationCanceledException) { return; }
         }
     }
 
@@ -363,10 +425,16 @@ public sealed class IceSession : IAsyncDisposable
                 TcpRelay(transmit.Source, transmit.Destination).Send(transmit.Data);
                 continue;
             }
-            if (transmit.IceTcp == IceTcpTransmitKind.Connect)
+            if (transmit.IceTcp is IceTcpTransmitKind.Connect or IceTcpTransmitKind.SimultaneousOpen)
             {
-                var (source, destination) = (transmit.Source, transmit.Destination);
-                _receivers.Add(Task.Run(() => ConnectTcp(source, destination)));
+                var (source, destination, simultaneousOpen) = (transmit.Source, transmit.Destination, transmit.IceTcp == IceTcpTransmitKind.SimultaneousOpen);
+                _receivers.Add(Task.Run(() => ConnectTcp(source, destination, simultaneousOpen)));
+                continue;
+            }
+            if (transmit.IceTcp == IceTcpTransmitKind.TurnDataConnection)
+            {
+                var (source, server, bind) = (transmit.Source, transmit.Destination, transmit.Data.ToArray());
+                _receivers.Add(Task.Run(() => ConnectToTurn(source, server, bind)));
                 continue;
             }
             if (transmit.IceTcp == IceTcpTransmitKind.Message)

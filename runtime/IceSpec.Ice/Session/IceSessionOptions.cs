@@ -16,6 +16,13 @@ public sealed record IceSessionOptions : IceAgentOptions
 
     public int Components { get; init; } = 1;
 
+    /// <summary>
+    /// With <see cref="IceTransports.Tcp"/>: also a simultaneous-open host candidate per address and component (RFC 6544
+    /// §4.5 tcptype so), on a port of its own where the session listens and from which it connects to the peer's S-O
+    /// candidates (SO_REUSEADDR/SO_REUSEPORT, §7.2). Off by default: few peers pair S-O (libnice offers none).
+    /// </summary>
+    public bool TcpSimultaneousOpen { get; init; }
+
     /// <summary>How long opening an ICE-TCP connection may take before its check fails (RFC 6544 §7.1).</summary>
     public TimeSpan TcpConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

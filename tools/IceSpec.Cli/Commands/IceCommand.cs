@@ -47,6 +47,12 @@ public static class IceCommand
         {
             Description = "Host candidates on udp (default), tcp (RFC 6544 active and passive) or udp,tcp.", DefaultValueFactory = _ => "udp",
         };
+        var tcpOptions = new IceTcpOptions(
+            new Option<bool>("--tcp-so") { Description = "Also a simultaneous-open TCP candidate per address (RFC 6544 §4.5, §7.2; needs tcp in --transports)." },
+            new Option<bool>("--turn-tcp-relay")
+            {
+                Description = "A TCP allocation (RFC 6062) instead of a UDP one: relayed TCP candidates, passive and active (RFC 6544; needs --turn, --turn-tcp and tcp in --transports).",
+            });
         var timeout = new Option<int>("--timeout")
         {
             Description = "Seconds each stage may take: gathering, waiting for the peer's description, the checks, and in the exchange the " +
@@ -60,10 +66,12 @@ public static class IceCommand
                           "as it is gathered, then a=end-of-candidates; apply the peer's lines as they come. Checks on host candidates then run " +
                           "while server-reflexive and relayed ones are still gathered. A peer without --trickle still connects.",
         };
-        var command = new Command(name, description) { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, timeout, json, trickle };
+        var command = new Command(name, description)
+            { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, tcpOptions.SimultaneousOpen, tcpOptions.TurnTcpRelay, timeout, json, trickle };
         command.SetAction(parse =>
         {
             if (!TryOptions(parse, role, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, out var options, out var error)) return console.UsageError(error);
+            if (!tcpOptions.TryApply(parse, options, out options, out error)) return console.UsageError(error);
             if (parse.GetValue(timeout) is < 1 or > 86400) return console.UsageError("--timeout is 1 to 86400 seconds");
             if (parse.GetValue(trickle) && (parse.GetValue(signal) is not null || parse.GetValue(json)))
                 return console.UsageError("--trickle prints and reads RFC 8839 lines on stdin/stdout: not with --signal or --json");

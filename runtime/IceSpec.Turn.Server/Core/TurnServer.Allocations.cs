@@ -52,7 +52,7 @@ public sealed partial class TurnServer
         }
         if (tcp)
         {
-            // RFC 6062 §5.1: "If the value is TCP, and the request is sent over UDP, the server MUST reject the request with a
+            // RFC 6062 §5.1: "If the client connection transport is not TCP or TLS, the server MUST reject the request with a
             // 400 (Bad Request) error": the data connections of §5.4 belong to a TCP or TLS control connection.
             if (!flow.IsStream)
             {

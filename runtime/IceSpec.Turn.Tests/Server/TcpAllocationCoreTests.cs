@@ -19,7 +19,7 @@ public sealed class TcpAllocationCoreTests
     {
         var harness = new CoreHarness();
         var response = AllocateTcp(harness.NewClient());
-        // RFC 6062 §5.1: "If the value is TCP, and the request is sent over UDP, the server MUST reject the request with a 400".
+        // RFC 6062 §5.1: "If the client connection transport is not TCP or TLS, the server MUST reject the request with a 400".
         Assert.Equal(400, response.ErrorCode);
         Assert.Empty(harness.Relays.Open);
     }

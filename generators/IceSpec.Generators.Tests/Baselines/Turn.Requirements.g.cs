@@ -78,7 +78,7 @@ public static partial class TurnRequirements
         new("turn.message.030", "message", "ConnectionBind request: required CONNECTION-ID", "RFC 6062 §4.4: the client MUST include the CONNECTION-ID attribute"),
         new("turn.message.031", "message", "ConnectionBind request: optional USERNAME, REALM, NONCE, MESSAGE-INTEGRITY, SOFTWARE, FINGERPRINT", "RFC 6062 §4.4"),
         new("turn.message.032", "message", "Allocate request as tcp-allocation: required REQUESTED-TRANSPORT", "RFC 8656 §7.1"),
-        new("turn.message.033", "message", "Allocate request as tcp-allocation: forbidden DONT-FRAGMENT, EVEN-PORT, RESERVATION-TOKEN", "RFC 6062 §5.1: if the value is TCP, the request MUST NOT contain a DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN attribute (400)"),
+        new("turn.message.033", "message", "Allocate request as tcp-allocation: forbidden DONT-FRAGMENT, EVEN-PORT, RESERVATION-TOKEN", "RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error"),
         new("turn.message.034", "message", "Allocate request as tcp-allocation: forbidden ADDITIONAL-ADDRESS-FAMILY", "RFC 6062 §5.1: the server allocates one relayed transport address for TCP (a TCP allocation is not dual-stack: ADDITIONAL-ADDRESS-FAMILY of RFC 8656 §7.2 is refused with 400)"),
         new("turn.message.035", "message", "Connect error: required ERROR-CODE", "RFC 6062 §5.2: 400, 403, 437, 446 or 447"),
         new("turn.message.036", "message", "Connect error: optional REALM, NONCE, SOFTWARE, MESSAGE-INTEGRITY, FINGERPRINT", "RFC 8489 §6.3.4"),

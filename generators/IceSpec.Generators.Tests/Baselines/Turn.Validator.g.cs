@@ -116,11 +116,11 @@ public static partial class TurnValidator
         {
             /// <summary>RFC 8656 §7.1</summary>
             public const string RequiresRequestedTransport = "AllocateRequestTcpAllocation.Requires.RequestedTransport";
-            /// <summary>RFC 6062 §5.1: if the value is TCP, the request MUST NOT contain a DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN attribute (400)</summary>
+            /// <summary>RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error</summary>
             public const string ForbidsDontFragment = "AllocateRequestTcpAllocation.Forbids.DontFragment";
-            /// <summary>RFC 6062 §5.1: if the value is TCP, the request MUST NOT contain a DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN attribute (400)</summary>
+            /// <summary>RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error</summary>
             public const string ForbidsEvenPort = "AllocateRequestTcpAllocation.Forbids.EvenPort";
-            /// <summary>RFC 6062 §5.1: if the value is TCP, the request MUST NOT contain a DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN attribute (400)</summary>
+            /// <summary>RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error</summary>
             public const string ForbidsReservationToken = "AllocateRequestTcpAllocation.Forbids.ReservationToken";
             /// <summary>RFC 6062 §5.1: the server allocates one relayed transport address for TCP (a TCP allocation is not dual-stack: ADDITIONAL-ADDRESS-FAMILY of RFC 8656 §7.2 is refused with 400)</summary>
             public const string ForbidsAdditionalAddressFamily = "AllocateRequestTcpAllocation.Forbids.AdditionalAddressFamily";
@@ -384,9 +384,9 @@ public static partial class TurnValidator
     public static bool TryValidateAllocateRequestTcpAllocation(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
         if (!message.Contains(0x0019)) { violation = new(Rules.AllocateRequestTcpAllocation.RequiresRequestedTransport, "RFC 8656 §7.1", "a Allocate request as tcp-allocation must carry REQUESTED-TRANSPORT", 0x0019); return false; }
-        if (message.Contains(0x001A)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsDontFragment, "RFC 6062 §5.1: if the value is TCP, the request MUST NOT contain a DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN attribute (400)", "a Allocate request as tcp-allocation must not carry DONT-FRAGMENT", 0x001A); return false; }
-        if (message.Contains(0x0018)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsEvenPort, "RFC 6062 §5.1: if the value is TCP, the request MUST NOT contain a DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN attribute (400)", "a Allocate request as tcp-allocation must not carry EVEN-PORT", 0x0018); return false; }
-        if (message.Contains(0x0022)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsReservationToken, "RFC 6062 §5.1: if the value is TCP, the request MUST NOT contain a DONT-FRAGMENT, EVEN-PORT or RESERVATION-TOKEN attribute (400)", "a Allocate request as tcp-allocation must not carry RESERVATION-TOKEN", 0x0022); return false; }
+        if (message.Contains(0x001A)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsDontFragment, "RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error", "a Allocate request as tcp-allocation must not carry DONT-FRAGMENT", 0x001A); return false; }
+        if (message.Contains(0x0018)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsEvenPort, "RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error", "a Allocate request as tcp-allocation must not carry EVEN-PORT", 0x0018); return false; }
+        if (message.Contains(0x0022)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsReservationToken, "RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error", "a Allocate request as tcp-allocation must not carry RESERVATION-TOKEN", 0x0022); return false; }
         if (message.Contains(0x8000)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsAdditionalAddressFamily, "RFC 6062 §5.1: the server allocates one relayed transport address for TCP (a TCP allocation is not dual-stack: ADDITIONAL-ADDRESS-FAMILY of RFC 8656 §7.2 is refused with 400)", "a Allocate request as tcp-allocation must not carry ADDITIONAL-ADDRESS-FAMILY", 0x8000); return false; }
         violation = default;
         return true;

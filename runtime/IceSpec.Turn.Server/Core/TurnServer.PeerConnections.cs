@@ -99,7 +99,7 @@ public sealed partial class TurnServer
             : null;
         if (refusal is not null)
         {
-            Counters.DroppedNoPermission += refusal == "no-permission" ? 1 : 0;
+            if (refusal == "no-permission") Counters.DroppedNoPermission++;
             _log.PeerConnection("refused-" + refusal, allocation.Flow.Remote, 0, peer);
             return false;
         }

@@ -94,6 +94,29 @@ public sealed class TcpAllocationInteropTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_peer_connection_nobody_binds_is_closed_after_the_bind_timeout()
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        await using var server = TestServer.Start("allow-loopback-peers", "tcp-bind-timeout=1");
+        await using var allocation = await TurnClient.AllocateAsync(Options(server, TransportProtocol.Tcp, null), timeout.Token);
+        var attempts = new TaskCompletionSource<TurnConnectionAttempt>(TaskCreationOptions.RunContinuationsAsynchronously);
+        allocation.EventRaised += e => { if (e is TurnConnectionAttempt a) attempts.TrySetResult(a); };
+        await allocation.CreatePermissionAsync(IPAddress.Loopback, timeout.Token);
+
+        using var peer = new TcpClient(AddressFamily.InterNetwork);
+        await peer.ConnectAsync(allocation.RelayedAddress, timeout.Token);
+        var attempt = await attempts.Task.WaitAsync(timeout.Token);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // RFC 6062 §5.3: no ConnectionBind within the timeout (1 s here, 30 s by default): the peer data connection is closed.
+        Assert.Equal(0, await peer.GetStream().ReadAsync(new byte[1], timeout.Token));
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        Assert.True(waited > TimeSpan.FromSeconds(0.5), $"closed after {waited.TotalMilliseconds:0} ms, before the bind timeout");
+        await WaitUntil(() => server.Host.PeerDataConnectionCount == 0, timeout.Token);
+        var late = await Assert.ThrowsAsync<TurnClientException>(() => allocation.AcceptTcpConnectionAsync(attempt, timeout.Token));
+        Assert.Equal(StunErrorCodes.BadRequest, late.ErrorCode);
+    }
+
+    [Fact]
     public async Task A_Connect_to_a_closed_port_is_answered_447()
     {
         using var timeout = new CancellationTokenSource(Patience);

@@ -139,14 +139,14 @@ public sealed partial class TurnServer
             return;
         }
         // §5.2: an invalid XOR-PEER-ADDRESS is a 400; a peer the local policy forbids a 403 (never an open relay).
-        if (!message.TryGetXorPeerAddress(out var address))
+        if (!message.TryGetXorPeerAddress(out var address) || address.Port == 0)
         {
-            SendError(flow, message, StunErrorCodes.BadRequest, "malformed XOR-PEER-ADDRESS", credential);
+            SendError(flow, message, StunErrorCodes.BadRequest, "malformed XOR-PEER-ADDRESS (or port 0)", credential);
             return;
         }
         var peer = TurnEndpoint.From(address);
         if (!CheckPeer(flow, message, credential, allocation, peer)) return;
-        if (IsOwnEndpoint(peer) || peer.Port == 0)
+        if (IsOwnEndpoint(peer))
         {
             SendError(flow, message, TurnErrorCodes.Forbidden, "peer address not allowed", credential);
             return;

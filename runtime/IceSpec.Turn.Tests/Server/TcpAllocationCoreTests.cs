@@ -104,6 +104,16 @@ public sealed class TcpAllocationCoreTests
     }
 
     [Fact]
+    public void Connect_to_port_0_is_refused_with_400()
+    {
+        var (harness, client) = TcpAllocation();
+        Permit(client, Peer);
+        // RFC 6062 §5.2: an invalid XOR-PEER-ADDRESS is a 400; no TCP connection can go to port 0.
+        Assert.Equal(400, client.Request(Connect(client, Peer.WithPort(0)))!.ErrorCode);
+        Assert.Empty(Commands(harness));
+    }
+
+    [Fact]
     public void Connect_on_a_UDP_allocation_is_refused_with_400_and_without_an_allocation_with_437()
     {
         var harness = new CoreHarness();

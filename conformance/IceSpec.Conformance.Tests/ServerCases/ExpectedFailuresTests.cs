@@ -61,7 +61,7 @@ public sealed class ExpectedFailuresTests
     {
         Assert.All(ServerCaseSuite.Cases, c =>
         {
-            Assert.Matches(@"^rfc(5389|8489|8656)-[0-9.]+-[0-9]+$", c.Id);
+            Assert.Matches(@"^rfc(5389|6062|8489|8656)-[0-9.]+-[0-9]+$", c.Id);
             Assert.StartsWith($"rfc{c.Rfc}-{c.Section}-", c.Id);
             Assert.True(c.RequirementText.Length > 40, c.Id);
             if (c.Level == RequirementLevel.Should) Assert.Matches("SHOULD|RECOMMENDED", c.RequirementText);

@@ -147,6 +147,8 @@ public static class TurnScript
                 if (!WellFramed(bytes))
                     throw new InvariantViolation($"the server sent a client {Convert.ToHexString(bytes)}, neither STUN nor ChannelData");
             }
+            // RFC 6062 connects are never completed here: they time out (447) or close with their allocation.
+            while (_server.PollPeerConnectionCommand(out _)) { }
         }
 
         /// <summary>

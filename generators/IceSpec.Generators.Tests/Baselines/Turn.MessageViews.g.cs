@@ -555,6 +555,113 @@ public readonly ref struct ConnectionBindRequestView
     public bool TryGetFingerprint(out global::System.ReadOnlySpan<byte> value) => global::IceSpec.Stun.StunAttributeAccessors.TryGetFingerprint(Message, out value);
 }
 
+/// <summary>A Allocate request as tcp-allocation that keeps the spec's rules (RFC 6062 §5.1).</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("IceSpec.Generators", "1.0")]
+public readonly ref struct AllocateRequestTcpAllocationView
+{
+    private AllocateRequestTcpAllocationView(global::IceSpec.Stun.StunMessage message) => Message = message;
+
+    public global::IceSpec.Stun.StunMessage Message { get; }
+
+    /// <summary>A view of message if it is a Allocate request as tcp-allocation and keeps every rule the spec states for it; otherwise the rule it breaks.</summary>
+    public static bool TryFrom(global::IceSpec.Stun.StunMessage message, out AllocateRequestTcpAllocationView view, out global::IceSpec.Stun.StunViolation violation)
+    {
+        view = default;
+        if (message.RawType != 0x0003) { violation = new("MessageType", "RFC 6062 §5.1", "not a Allocate request", 0); return false; }
+        if (!TurnValidator.TryValidateStructure(message, out violation) || !TurnValidator.TryValidateAllocateRequestTcpAllocation(message, out violation)) return false;
+        view = new AllocateRequestTcpAllocationView(message);
+        return true;
+    }
+
+    /// <summary>Parses buffer and returns the view; false with the parse status or the broken rule otherwise.</summary>
+    public static bool TryParse(global::System.ReadOnlySpan<byte> buffer, out AllocateRequestTcpAllocationView view, out global::IceSpec.Stun.StunParseStatus status, out global::IceSpec.Stun.StunViolation violation)
+    {
+        view = default;
+        violation = default;
+        status = global::IceSpec.Stun.StunMessage.TryParse(buffer, out var message);
+        return status == global::IceSpec.Stun.StunParseStatus.Ok && TryFrom(message, out view, out violation);
+    }
+
+    /// <summary>REQUESTED-TRANSPORT (optional in this message).</summary>
+    public bool HasRequestedTransport => Message.Contains(0x0019);
+}
+
+/// <summary>A Connect error that keeps the spec's rules (RFC 6062 §5.2).</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("IceSpec.Generators", "1.0")]
+public readonly ref struct ConnectErrorView
+{
+    private ConnectErrorView(global::IceSpec.Stun.StunMessage message) => Message = message;
+
+    public global::IceSpec.Stun.StunMessage Message { get; }
+
+    /// <summary>A view of message if it is a Connect error and keeps every rule the spec states for it; otherwise the rule it breaks.</summary>
+    public static bool TryFrom(global::IceSpec.Stun.StunMessage message, out ConnectErrorView view, out global::IceSpec.Stun.StunViolation violation)
+    {
+        view = default;
+        if (message.RawType != 0x011A) { violation = new("MessageType", "RFC 6062 §5.2", "not a Connect error", 0); return false; }
+        if (!TurnValidator.TryValidateStructure(message, out violation) || !TurnValidator.TryValidateConnectError(message, out violation)) return false;
+        view = new ConnectErrorView(message);
+        return true;
+    }
+
+    /// <summary>Parses buffer and returns the view; false with the parse status or the broken rule otherwise.</summary>
+    public static bool TryParse(global::System.ReadOnlySpan<byte> buffer, out ConnectErrorView view, out global::IceSpec.Stun.StunParseStatus status, out global::IceSpec.Stun.StunViolation violation)
+    {
+        view = default;
+        violation = default;
+        status = global::IceSpec.Stun.StunMessage.TryParse(buffer, out var message);
+        return status == global::IceSpec.Stun.StunParseStatus.Ok && TryFrom(message, out view, out violation);
+    }
+
+    /// <summary>ERROR-CODE (optional in this message).</summary>
+    public bool HasErrorCode => Message.Contains(0x0009);
+    /// <summary>REALM (optional in this message).</summary>
+    public bool TryGetRealm(out global::System.ReadOnlySpan<byte> value) => global::IceSpec.Stun.StunAttributeAccessors.TryGetRealm(Message, out value);
+    /// <summary>NONCE (optional in this message).</summary>
+    public bool TryGetNonce(out global::System.ReadOnlySpan<byte> value) => global::IceSpec.Stun.StunAttributeAccessors.TryGetNonce(Message, out value);
+    /// <summary>SOFTWARE (optional in this message).</summary>
+    public bool TryGetSoftware(out global::System.ReadOnlySpan<byte> value) => global::IceSpec.Stun.StunAttributeAccessors.TryGetSoftware(Message, out value);
+    /// <summary>MESSAGE-INTEGRITY (optional in this message).</summary>
+    public bool TryGetMessageIntegrity(out global::System.ReadOnlySpan<byte> value) => global::IceSpec.Stun.StunAttributeAccessors.TryGetMessageIntegrity(Message, out value);
+    /// <summary>FINGERPRINT (optional in this message).</summary>
+    public bool TryGetFingerprint(out global::System.ReadOnlySpan<byte> value) => global::IceSpec.Stun.StunAttributeAccessors.TryGetFingerprint(Message, out value);
+}
+
+/// <summary>A ConnectionBind success that keeps the spec's rules (RFC 6062 §5.4).</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("IceSpec.Generators", "1.0")]
+public readonly ref struct ConnectionBindSuccessView
+{
+    private ConnectionBindSuccessView(global::IceSpec.Stun.StunMessage message) => Message = message;
+
+    public global::IceSpec.Stun.StunMessage Message { get; }
+
+    /// <summary>A view of message if it is a ConnectionBind success and keeps every rule the spec states for it; otherwise the rule it breaks.</summary>
+    public static bool TryFrom(global::IceSpec.Stun.StunMessage message, out ConnectionBindSuccessView view, out global::IceSpec.Stun.StunViolation violation)
+    {
+        view = default;
+        if (message.RawType != 0x010B) { violation = new("MessageType", "RFC 6062 §5.4", "not a ConnectionBind success", 0); return false; }
+        if (!TurnValidator.TryValidateStructure(message, out violation) || !TurnValidator.TryValidateConnectionBindSuccess(message, out violation)) return false;
+        view = new ConnectionBindSuccessView(message);
+        return true;
+    }
+
+    /// <summary>Parses buffer and returns the view; false with the parse status or the broken rule otherwise.</summary>
+    public static bool TryParse(global::System.ReadOnlySpan<byte> buffer, out ConnectionBindSuccessView view, out global::IceSpec.Stun.StunParseStatus status, out global::IceSpec.Stun.StunViolation violation)
+    {
+        view = default;
+        violation = default;
+        status = global::IceSpec.Stun.StunMessage.TryParse(buffer, out var message);
+        return status == global::IceSpec.Stun.StunParseStatus.Ok && TryFrom(message, out view, out violation);
+    }
+
+    /// <summary>SOFTWARE (optional in this message).</summary>
+    public bool TryGetSoftware(out global::System.ReadOnlySpan<byte> value) => global::IceSpec.Stun.StunAttributeAccessors.TryGetSoftware(Message, out value);
+    /// <summary>MESSAGE-INTEGRITY (optional in this message).</summary>
+    public bool TryGetMessageIntegrity(out global::System.ReadOnlySpan<byte> value) => global::IceSpec.Stun.StunAttributeAccessors.TryGetMessageIntegrity(Message, out value);
+    /// <summary>FINGERPRINT (optional in this message).</summary>
+    public bool TryGetFingerprint(out global::System.ReadOnlySpan<byte> value) => global::IceSpec.Stun.StunAttributeAccessors.TryGetFingerprint(Message, out value);
+}
+
 /// <summary>A ConnectionAttempt indication that keeps the spec's rules (RFC 6062 §5.3).</summary>
 [global::System.CodeDom.Compiler.GeneratedCode("IceSpec.Generators", "1.0")]
 public readonly ref struct ConnectionAttemptIndicationView

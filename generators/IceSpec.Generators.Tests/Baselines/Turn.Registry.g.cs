@@ -136,7 +136,7 @@ public static partial class TurnRanges
 [global::System.CodeDom.Compiler.GeneratedCode("IceSpec.Generators", "1.0")]
 public static partial class TurnMachines
 {
-    public static global::System.Collections.Generic.IReadOnlyList<global::IceSpec.Machines.MachineDefinition> All { get; } = new global::IceSpec.Machines.MachineDefinition[] { TurnAllocationMachine.Definition, TurnPermissionMachine.Definition, TurnChannelBindingMachine.Definition, TurnClientAuthenticationMachine.Definition, TurnClientRefreshMachine.Definition };
+    public static global::System.Collections.Generic.IReadOnlyList<global::IceSpec.Machines.MachineDefinition> All { get; } = new global::IceSpec.Machines.MachineDefinition[] { TurnAllocationMachine.Definition, TurnPermissionMachine.Definition, TurnChannelBindingMachine.Definition, TurnPeerConnectionMachine.Definition, TurnClientAuthenticationMachine.Definition, TurnClientRefreshMachine.Definition };
 }
 
 /// <summary>Registers the attributes of protocol turn with the runtime when the assembly loads.</summary>

@@ -111,6 +111,26 @@ public static partial class TurnValidator
             /// <summary>RFC 6062 §4.4: the client MUST include the CONNECTION-ID attribute</summary>
             public const string RequiresConnectionId = "ConnectionBindRequest.Requires.ConnectionId";
         }
+        /// <summary>The rules of Allocate request as tcp-allocation.</summary>
+        public static class AllocateRequestTcpAllocation
+        {
+            /// <summary>RFC 8656 §7.1</summary>
+            public const string RequiresRequestedTransport = "AllocateRequestTcpAllocation.Requires.RequestedTransport";
+            /// <summary>RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error</summary>
+            public const string ForbidsDontFragment = "AllocateRequestTcpAllocation.Forbids.DontFragment";
+            /// <summary>RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error</summary>
+            public const string ForbidsEvenPort = "AllocateRequestTcpAllocation.Forbids.EvenPort";
+            /// <summary>RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error</summary>
+            public const string ForbidsReservationToken = "AllocateRequestTcpAllocation.Forbids.ReservationToken";
+            /// <summary>RFC 6062 §5.1: the server allocates one relayed transport address for TCP (a TCP allocation is not dual-stack: ADDITIONAL-ADDRESS-FAMILY of RFC 8656 §7.2 is refused with 400)</summary>
+            public const string ForbidsAdditionalAddressFamily = "AllocateRequestTcpAllocation.Forbids.AdditionalAddressFamily";
+        }
+        /// <summary>The rules of Connect error.</summary>
+        public static class ConnectError
+        {
+            /// <summary>RFC 6062 §5.2: 400, 403, 437, 446 or 447</summary>
+            public const string RequiresErrorCode = "ConnectError.Requires.ErrorCode";
+        }
         /// <summary>The rules of ConnectionAttempt indication.</summary>
         public static class ConnectionAttemptIndication
         {
@@ -195,13 +215,65 @@ public static partial class TurnValidator
             case 0x000A: return TryValidateConnectRequest(message, out violation);
             case 0x010A: return TryValidateConnectSuccess(message, out violation);
             case 0x000B: return TryValidateConnectionBindRequest(message, out violation);
+            case 0x011A: return TryValidateConnectError(message, out violation);
+            case 0x010B: return TryValidateConnectionBindSuccess(message, out violation);
             case 0x001C: return TryValidateConnectionAttemptIndication(message, out violation);
             default: return true;
         }
     }
 
     /// <summary>The profiles (message variants) the spec defines rules for, e.g. "ice-check", by their spec names (what a command line offers).</summary>
-    public static global::System.Collections.Generic.IReadOnlyList<string> Profiles { get; } = new string[] {  };
+    public static global::System.Collections.Generic.IReadOnlyList<string> Profiles { get; } = new string[] { "tcp-allocation" };
+
+    /// <summary>The profiles the spec defines rules for, as typed handles: a profile renamed in the spec breaks the build of code that names it.</summary>
+    public enum Profile
+    {
+        /// <summary>tcp-allocation</summary>
+        TcpAllocation,
+    }
+
+    /// <summary>The spec's name of a profile, e.g. "ice-check".</summary>
+    public static string NameOf(Profile profile) => profile switch
+    {
+        Profile.TcpAllocation => "tcp-allocation",
+        _ => throw new global::System.ArgumentOutOfRangeException(nameof(profile)),
+    };
+
+    /// <summary>The profile the spec calls name (e.g. given on a command line); false if the spec has none of that name.</summary>
+    public static bool TryParseProfile(string name, out Profile profile)
+    {
+        switch (name)
+        {
+            case "tcp-allocation": profile = Profile.TcpAllocation; return true;
+            default: profile = default; return false;
+        }
+    }
+
+    /// <summary>Like TryValidate, but with the rules of a profile where the spec has one for this method and class; otherwise the plain rules of the method and class.</summary>
+    public static bool TryValidate(in global::IceSpec.Stun.StunMessage message, Profile profile, out global::IceSpec.Stun.StunViolation violation)
+    {
+        if (!TryValidateStructure(message, out violation)) return false;
+        switch (profile, message.RawType)
+        {
+            case (Profile.TcpAllocation, 0x0003): return TryValidateAllocateRequestTcpAllocation(message, out violation);
+            case (_, 0x0003): return TryValidateAllocateRequest(message, out violation);
+            case (_, 0x0103): return TryValidateAllocateSuccess(message, out violation);
+            case (_, 0x0113): return TryValidateAllocateError(message, out violation);
+            case (_, 0x0004): return TryValidateRefreshRequest(message, out violation);
+            case (_, 0x0104): return TryValidateRefreshSuccess(message, out violation);
+            case (_, 0x0008): return TryValidateCreatePermissionRequest(message, out violation);
+            case (_, 0x0016): return TryValidateSendIndication(message, out violation);
+            case (_, 0x0017): return TryValidateDataIndication(message, out violation);
+            case (_, 0x0009): return TryValidateChannelBindRequest(message, out violation);
+            case (_, 0x000A): return TryValidateConnectRequest(message, out violation);
+            case (_, 0x010A): return TryValidateConnectSuccess(message, out violation);
+            case (_, 0x000B): return TryValidateConnectionBindRequest(message, out violation);
+            case (_, 0x011A): return TryValidateConnectError(message, out violation);
+            case (_, 0x010B): return TryValidateConnectionBindSuccess(message, out violation);
+            case (_, 0x001C): return TryValidateConnectionAttemptIndication(message, out violation);
+            default: return true;
+        }
+    }
 
     /// <summary>The rules of a Allocate request (RFC 8656 §7.1).</summary>
     public static bool TryValidateAllocateRequest(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
@@ -304,6 +376,33 @@ public static partial class TurnValidator
     public static bool TryValidateConnectionBindRequest(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
     {
         if (!message.Contains(0x002A)) { violation = new(Rules.ConnectionBindRequest.RequiresConnectionId, "RFC 6062 §4.4: the client MUST include the CONNECTION-ID attribute", "a ConnectionBind request must carry CONNECTION-ID", 0x002A); return false; }
+        violation = default;
+        return true;
+    }
+
+    /// <summary>The rules of a Allocate request as tcp-allocation (RFC 6062 §5.1).</summary>
+    public static bool TryValidateAllocateRequestTcpAllocation(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
+    {
+        if (!message.Contains(0x0019)) { violation = new(Rules.AllocateRequestTcpAllocation.RequiresRequestedTransport, "RFC 8656 §7.1", "a Allocate request as tcp-allocation must carry REQUESTED-TRANSPORT", 0x0019); return false; }
+        if (message.Contains(0x001A)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsDontFragment, "RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error", "a Allocate request as tcp-allocation must not carry DONT-FRAGMENT", 0x001A); return false; }
+        if (message.Contains(0x0018)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsEvenPort, "RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error", "a Allocate request as tcp-allocation must not carry EVEN-PORT", 0x0018); return false; }
+        if (message.Contains(0x0022)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsReservationToken, "RFC 6062 §5.1: If the request contains the DONT-FRAGMENT, EVEN-PORT, or RESERVATION-TOKEN attribute, the server MUST reject the request with a 400 (Bad Request) error", "a Allocate request as tcp-allocation must not carry RESERVATION-TOKEN", 0x0022); return false; }
+        if (message.Contains(0x8000)) { violation = new(Rules.AllocateRequestTcpAllocation.ForbidsAdditionalAddressFamily, "RFC 6062 §5.1: the server allocates one relayed transport address for TCP (a TCP allocation is not dual-stack: ADDITIONAL-ADDRESS-FAMILY of RFC 8656 §7.2 is refused with 400)", "a Allocate request as tcp-allocation must not carry ADDITIONAL-ADDRESS-FAMILY", 0x8000); return false; }
+        violation = default;
+        return true;
+    }
+
+    /// <summary>The rules of a Connect error (RFC 6062 §5.2).</summary>
+    public static bool TryValidateConnectError(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
+    {
+        if (!message.Contains(0x0009)) { violation = new(Rules.ConnectError.RequiresErrorCode, "RFC 6062 §5.2: 400, 403, 437, 446 or 447", "a Connect error must carry ERROR-CODE", 0x0009); return false; }
+        violation = default;
+        return true;
+    }
+
+    /// <summary>The rules of a ConnectionBind success (RFC 6062 §5.4).</summary>
+    public static bool TryValidateConnectionBindSuccess(in global::IceSpec.Stun.StunMessage message, out global::IceSpec.Stun.StunViolation violation)
+    {
         violation = default;
         return true;
     }

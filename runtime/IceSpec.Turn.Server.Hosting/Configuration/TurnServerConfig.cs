@@ -73,6 +73,10 @@ public static class TurnServerConfig
         new("alt-listening-ip", TurnConfigKind.Value, "RFC 5780: second IP address (OTHER-ADDRESS, CHANGE-REQUEST); with alt-listening-port."),
         new("alt-listening-port", TurnConfigKind.Value, "RFC 5780: second port."),
         new("stun-only", TurnConfigKind.Flag, "Answer STUN Binding only; no TURN.", "S"),
+        new("no-tcp-relay", TurnConfigKind.Flag, "Refuse TCP allocations (RFC 6062) with 442; by default they are offered over TCP and TLS."),
+        new("max-tcp-peer-connections", TurnConfigKind.Value, "RFC 6062 peer data connections per TCP allocation (Connect beyond it: 508; default 64)."),
+        new("tcp-bind-timeout", TurnConfigKind.Value, "Seconds a peer data connection waits for its ConnectionBind before it is closed (RFC 6062 §5.2; default 30)."),
+        new("tcp-connect-timeout", TurnConfigKind.Value, "Seconds a Connect waits for the peer before 447 (RFC 6062 §5.2: at least 30; default 30)."),
         new("rfc5766-channel-numbers", TurnConfigKind.Flag, "Accept channel numbers 0x4000-0x7FFF as coturn does (RFC 5766), not only 0x4000-0x4FFF."),
         new("no-password-algorithms", TurnConfigKind.Flag, "Do not offer PASSWORD-ALGORITHMS (SHA-256 keys) in the nonce cookie (RFC 8489 §9.2)."),
         new("software", TurnConfigKind.Value, "SOFTWARE attribute value (default 'IceSpec TURN server')."),
@@ -247,6 +251,10 @@ public static class TurnServerConfig
                 case "alt-listening-port": alternatePort = value; break;
                 case "stun-only": server.StunOnly = true; break;
                 case "relay-threads": host.RelayThreads = Integer(setting, 0, 1024); break;
+                case "no-tcp-relay": server.NoTcpRelay = true; break;
+                case "max-tcp-peer-connections": server.MaxPeerConnectionsPerAllocation = Integer(setting, 1, int.MaxValue); break;
+                case "tcp-bind-timeout": server.PeerConnectionBindTimeout = TimeSpan.FromSeconds(Integer(setting, 1, int.MaxValue)); break;
+                case "tcp-connect-timeout": server.PeerConnectTimeout = TimeSpan.FromSeconds(Integer(setting, 30, int.MaxValue)); break;
                 case "rfc5766-channel-numbers": server.AcceptRfc5766ChannelNumbers = true; break;
                 case "no-password-algorithms": server.OfferPasswordAlgorithms = false; break;
                 case "software": server.Software = value; break;

@@ -44,6 +44,12 @@ internal sealed class StreamConnection
 
     private long _messageStartedAt;
 
+    /// <summary>The peer data connection this client connection was bound to by a ConnectionBind (RFC 6062 §5.4), or null.</summary>
+    public PeerDataConnection? BoundPeer { get; set; }
+
+    /// <summary>Ends once <see cref="Complete"/> was called and everything queued before it is written (or the connection failed).</summary>
+    public Task Written => _writer;
+
     /// <summary>Closes the connection from outside its read loop (which then ends and cleans up).</summary>
     public void Close()
     {

@@ -25,7 +25,7 @@ public readonly record struct TurnListenerInfo(TurnTransport Transport, TurnEndp
 /// one pinned buffer per socket with a reused <see cref="SocketAddress"/>, and sends use the <see cref="SocketAddress"/>
 /// overload of SendTo: the relay path allocates nothing per packet.
 /// </summary>
-public sealed class TurnServerHost : IAsyncDisposable
+public sealed partial class TurnServerHost : IAsyncDisposable
 {
     private const int DatagramBufferSize = 65536;
     private readonly TurnServerHostOptions _options;
@@ -153,7 +153,7 @@ public sealed class TurnServerHost : IAsyncDisposable
                 _engines[i] = new EpollUdpEngine(i, _gate, DrainTransmits, () => Now, (what, e) => Log.UdpEngineError(what, e?.GetType().Name, e?.Message));
         }
         _relays = new UdpRelayPortProvider(relay4, relay6, _options.ExternalIps, _options.MinPort, _options.MaxPort, _options.SocketBufferSize,
-            StartRelayLoop, StopRelayLoop);
+            StartRelayLoop, StopRelayLoop, StartAcceptingPeers);
 
         var serverOptions = _options.Server;
         serverOptions.WallClockAtZero = DateTimeOffset.UtcNow;
@@ -513,6 +513,7 @@ public sealed class TurnServerHost : IAsyncDisposable
                 TurnServer.ReturnBuffer(transmit);
             }
         }
+        while (_core.PollPeerConnectionCommand(out var command)) Execute(command);
     }
 
     private void SendDatagram(Socket socket, in TurnTransmit transmit)
@@ -603,7 +604,15 @@ public sealed class TurnServerHost : IAsyncDisposable
             connection = new StreamConnection(stream, new TurnFlow(transport, local, remote), Log);
             _connections[(local, remote)] = connection;
             Log.ConnectionOpened(transport, remote, local);
-            await ReadStream(stream, connection, token).ConfigureAwait(false);
+            var unread = await ReadStream(stream, connection, token).ConfigureAwait(false);
+            if (connection.BoundPeer is { } peer)
+            {
+                // RFC 6062 §5.4: a client data connection now; the ConnectionBind response goes first, then bytes as-is.
+                _connections.TryRemove((local, remote), out _);
+                connection.Complete();
+                await connection.Written.ConfigureAwait(false);
+                await RelayDataConnection(stream, peer, unread, token).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
         {
@@ -658,7 +667,8 @@ public sealed class TurnServerHost : IAsyncDisposable
     /// The buffer starts small and grows only for a message larger than it (<see cref="StreamBufferPool"/>); a message
     /// whose first byte has arrived is timed by <c>message-deadline</c> (<see cref="StreamConnection.MessageStartedAt"/>).
     /// </summary>
-    private async Task ReadStream(Stream stream, StreamConnection connection, CancellationToken token)
+    /// <returns>Bytes read after a ConnectionBind that bound this connection (RFC 6062 §5.4: they are the peer's), else empty.</returns>
+    private async Task<byte[]> ReadStream(Stream stream, StreamConnection connection, CancellationToken token)
     {
         var (transport, local, remote) = connection.Flow;
         // The measured comparison of stream-buffer-preallocate: the largest buffer rented up front and kept.
@@ -671,7 +681,7 @@ public sealed class TurnServerHost : IAsyncDisposable
             while (true)
             {
                 var read = await stream.ReadAsync(buffer.AsMemory(filled), token).ConfigureAwait(false);
-                if (read == 0) return;
+                if (read == 0) return [];
                 connection.LastActivity = Environment.TickCount64;
                 if (filled == 0) connection.MessageStartedAt = connection.LastActivity;
                 filled += read;
@@ -682,7 +692,7 @@ public sealed class TurnServerHost : IAsyncDisposable
                     if (StreamStartRejection(pending, first) is { } rejection)
                     {
                         Log.ConnectionClosed(LogLevel.Warning, rejection, remote, transport);
-                        return;
+                        return [];
                     }
                     if (HasUnpaddedStunLength(pending))
                     {
@@ -690,13 +700,13 @@ public sealed class TurnServerHost : IAsyncDisposable
                         // cannot be cut after it: whether the sender padded what follows is unknowable. Closing tells the
                         // client; following the length would leave the connection silently out of step.
                         Log.ConnectionClosed(LogLevel.Warning, "stun-length-not-multiple-of-4", remote, transport);
-                        return;
+                        return [];
                     }
                     var length = StreamFraming.NextMessageLength(pending, legacyChannels);
                     if (length < 0)
                     {
                         Log.ConnectionClosed(LogLevel.Warning, "not-stun-or-channeldata", remote, transport);
-                        return;
+                        return [];
                     }
                     if (length == 0) break;
                     first = false;
@@ -707,6 +717,7 @@ public sealed class TurnServerHost : IAsyncDisposable
                         Flush();
                     }
                     consumed += length;
+                    if (connection.BoundPeer is not null) return buffer.AsSpan(consumed, filled - consumed).ToArray();
                     // The next message's first byte is already here: its deadline starts now.
                     connection.MessageStartedAt = Environment.TickCount64;
                 }
@@ -720,7 +731,7 @@ public sealed class TurnServerHost : IAsyncDisposable
                     if (large is null)
                     {
                         Log.ConnectionClosed(LogLevel.Warning, "stream-buffer-memory", remote, transport, limit_bytes: _options.StreamBufferMemory);
-                        return;
+                        return [];
                     }
                     buffer.AsSpan(consumed, left).CopyTo(large);
                     _streamBuffers.Return(buffer);
@@ -778,6 +789,7 @@ public sealed class TurnServerHost : IAsyncDisposable
         foreach (var engine in _engines) engine.Dispose();
         foreach (var socket in _sockets) socket.Dispose();
         foreach (var connection in _connections.Values) connection.Abort();
+        ClosePeerDataConnections();
         if (_core is not null)
         {
             lock (_gate) _core.Shutdown(Now);

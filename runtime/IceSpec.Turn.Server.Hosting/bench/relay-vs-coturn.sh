@@ -5,7 +5,11 @@
 #   CLIENTS=10 MESSAGES=5000 LENGTH=100 INTERVAL=0 ROUNDS=5 runtime/IceSpec.Turn.Server.Hosting/bench/relay-vs-coturn.sh
 #   SERVER_CPUS=0 PARALLEL=3 .../relay-vs-coturn.sh      # both servers on CPU 0 (taskset), relay-threads 1; 3 uclients at once
 #   SERVER_CPUS=0,1 PARALLEL=3 .../relay-vs-coturn.sh    # both servers on CPUs 0 and 1, relay-threads 2
+#   MODE=tcp-relay .../relay-vs-coturn.sh                # TCP allocations (RFC 6062): uclient -T over TCP
 #
+# MODE udp (default): uclient over UDP with channels to turnutils_peer. MODE tcp-relay: uclient -T, which makes each client
+# a pair of TCP allocations over TCP that Connect to each other's relayed address (ConnectionAttempt, two ConnectionBinds)
+# and streams its messages through both; a "relayed packet" is then one message through the server's data connections.
 # SERVER_CPUS (a taskset list) pins both servers to the same CPUs and gives both relay-threads = that many CPUs;
 # PARALLEL runs that many uclient processes at once per run (uclient is single-threaded), their counts summed.
 #
@@ -29,6 +33,12 @@ INTERVAL=${INTERVAL:-0}
 ROUNDS=${ROUNDS:-3}
 PARALLEL=${PARALLEL:-1}
 SERVER_CPUS=${SERVER_CPUS:-}
+MODE=${MODE:-udp}
+case "$MODE" in
+  udp) uclient_mode=(); describe="UDP, channels" ;;
+  tcp-relay) uclient_mode=(-T); describe="TCP allocations, RFC 6062" ;;
+  *) echo "relay-vs-coturn: MODE is udp or tcp-relay, not '$MODE'" >&2; exit 2 ;;
+esac
 pin=()
 threads=()
 if [ -n "$SERVER_CPUS" ]; then
@@ -84,7 +94,7 @@ run() {
   start=$(date +%s.%N)
   local clients=()
   for k in $(seq 1 "$PARALLEL"); do
-    turnutils_uclient -m "$CLIENTS" -n "$messages" -l "$LENGTH" -z "$INTERVAL" -c -p "$port" -u alice -w secret \
+    turnutils_uclient "${uclient_mode[@]}" -m "$CLIENTS" -n "$messages" -l "$LENGTH" -z "$INTERVAL" -c -p "$port" -u alice -w secret \
       -e 127.0.0.1 -r "$peer_port" 127.0.0.1 >"$out.$k" 2>&1 &
     clients+=($!)
   done
@@ -102,7 +112,7 @@ run() {
   echo "${sent:-0} ${recv:-0} ${lost:-?} $(echo "$end - $start" | bc -l) $(echo "($after - $before) / $ticks" | bc -l)"
 }
 
-echo "relay-vs-coturn: $PARALLEL x uclient -m $CLIENTS -n $MESSAGES -l $LENGTH -z $INTERVAL -c (UDP, channels), $ROUNDS rounds; $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "relay-vs-coturn: $PARALLEL x uclient ${uclient_mode[*]} -m $CLIENTS -n $MESSAGES -l $LENGTH -z $INTERVAL -c ($describe), $ROUNDS rounds; $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "servers pinned to CPUs: ${SERVER_CPUS:-none} ${threads[*]}"
 echo "coturn: $(turnserver --version 2>/dev/null | head -1 || true)   ours: $ICESPEC_TURN_SERVER"
 # Warm-up at full load, not counted: .NET tiers its JIT code up during the first ~100k packets; coturn gets the same.

@@ -65,6 +65,12 @@ internal sealed class Allocation : TimedEntry
         return 0;
     }
 
+    /// <summary>A TCP allocation (RFC 6062 §5.1): its relay port is a TCP listener, its data flows on peer data connections.</summary>
+    public bool IsTcp { get; init; }
+
+    /// <summary>The peer data connections of a TCP allocation by CONNECTION-ID (RFC 6062 §5.2, §5.3).</summary>
+    public Dictionary<uint, PeerConnection> PeerConnections { get; } = new();
+
     public long PacketsToPeers;
     public long PacketsFromPeers;
     public long BytesToPeers;
@@ -86,11 +92,34 @@ internal sealed class Allocation : TimedEntry
             var next = Machine.NextDeadline;
             foreach (var permission in Permissions.Values) next = Earliest(next, permission.NextDeadline);
             foreach (var channel in ChannelsByNumber.Values) next = Earliest(next, channel.NextDeadline);
+            foreach (var connection in PeerConnections.Values) next = Earliest(next, connection.Machine.NextDeadline);
             return next;
         }
     }
 
     private static TimeSpan? Earliest(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
+}
+
+/// <summary>
+/// One peer data connection of a TCP allocation (RFC 6062 §5.2–§5.5): its <see cref="TurnPeerConnectionMachine"/>, the
+/// Connect request still to be answered (its transaction and credential) while the machine is Connecting, and the client
+/// data connection once bound.
+/// </summary>
+internal sealed class PeerConnection(Allocation allocation, TurnPeerConnectionMachine machine)
+{
+    public Allocation Allocation { get; } = allocation;
+
+    public TurnPeerConnectionMachine Machine { get; } = machine;
+
+    public uint Id => Machine.ConnectionId;
+
+    /// <summary>The transaction ID of the Connect request answered once the TCP handshake ends (RFC 6062 §5.2); null for an accepted peer.</summary>
+    public byte[]? ConnectTransactionId { get; init; }
+
+    public Credential ConnectCredential { get; init; }
+
+    /// <summary>The client data connection (RFC 6062 §5.4), once bound.</summary>
+    public TurnFlow? DataFlow { get; set; }
 }
 
 /// <summary>A port held for the RESERVATION-TOKEN of a later Allocate (RFC 8656 §7.2, EVEN-PORT with the R bit).</summary>

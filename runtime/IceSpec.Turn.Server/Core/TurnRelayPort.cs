@@ -2,7 +2,7 @@ namespace IceSpec.Turn.Server;
 
 /// <summary>
 /// A relayed transport address the driver has opened for an allocation (RFC 8656 §7.2: a UDP port from the server's
-/// relay range). The core only reads <see cref="Address"/> and tags the port with its allocation; the driver subclasses
+/// relay range; RFC 6062 §5.1: a TCP port for a TCP allocation). The core only reads <see cref="Address"/> and tags the port with its allocation; the driver subclasses
 /// it with the socket.
 /// </summary>
 public abstract class TurnRelayPort
@@ -21,12 +21,17 @@ public abstract class TurnRelayPort
     public override string ToString() => Address.ToString();
 }
 
-/// <summary>What an Allocate asks of a relay port (RFC 8656 §7.2, §18.7, §18.9).</summary>
+/// <summary>
+/// What an Allocate asks of a relay port (RFC 8656 §7.2, §18.7, §18.9). <paramref name="Tcp"/>: a TCP relayed transport
+/// address (RFC 6062 §5.1), on which the driver accepts peer connections (§5.3, <see cref="TurnServer.HandlePeerAccepted"/>)
+/// and from which it connects to peers (§5.2); no datagrams go through it.
+/// </summary>
 public readonly record struct TurnRelayPortRequest(
     byte Family,
     bool EvenPort = false,
     bool ReserveNext = false,
-    bool DontFragment = false);
+    bool DontFragment = false,
+    bool Tcp = false);
 
 /// <summary>
 /// Opens and closes relay ports: the one side effect the sans-IO core cannot avoid, injected like a clock. The socket

@@ -42,12 +42,29 @@ public sealed partial class TurnServer
             return;
         }
 
-        // Step 3: REQUESTED-TRANSPORT (present: the spec's rule); only UDP relaying (RFC 6062 TCP relaying is not offered).
+        // Step 3: REQUESTED-TRANSPORT (present: the spec's rule): UDP, or TCP (RFC 6062 §5.1) unless no-tcp-relay; else 442.
         message.TryGetRequestedTransport(out var transport);
-        if (transport.Protocol != ProtocolUdp)
+        var tcp = transport.Protocol == TurnFormulas.RequestedTransportTcp && !_options.NoTcpRelay;
+        if (transport.Protocol != ProtocolUdp && !tcp)
         {
             SendError(flow, message, TurnErrorCodes.UnsupportedTransportProtocol, transport.Protocol == TurnFormulas.RequestedTransportTcp ? "TCP relaying (RFC 6062) is not offered" : null, credential);
             return;
+        }
+        if (tcp)
+        {
+            // RFC 6062 §5.1: "If the client connection transport is not TCP or TLS, the server MUST reject the request with a
+            // 400 (Bad Request) error": the data connections of §5.4 belong to a TCP or TLS control connection.
+            if (!flow.IsStream)
+            {
+                SendError(flow, message, StunErrorCodes.BadRequest, "a TCP allocation needs a TCP or TLS connection", credential);
+                return;
+            }
+            // The attributes a TCP allocation cannot honour: spec/turn.spec's "Allocate request as tcp-allocation".
+            if (!TurnValidator.TryValidate(message, TurnValidator.Profile.TcpAllocation, out var violation))
+            {
+                SendError(flow, message, StunErrorCodes.BadRequest, violation.Rule, credential);
+                return;
+            }
         }
 
         // Steps 5–7: RESERVATION-TOKEN, EVEN-PORT, REQUESTED-ADDRESS-FAMILY, ADDITIONAL-ADDRESS-FAMILY.
@@ -115,7 +132,7 @@ public sealed partial class TurnServer
             reservation.Claimed = true;
             _reservations.Remove(reservation.Token);
         }
-        else if (!_relays.TryOpen(new TurnRelayPortRequest(family, hasEvenPort, hasEvenPort && (evenPort & EvenPortReserveBit) != 0, message.HasDontFragment()), out primary, out reserved))
+        else if (!_relays.TryOpen(new TurnRelayPortRequest(family, hasEvenPort, hasEvenPort && (evenPort & EvenPortReserveBit) != 0, message.HasDontFragment(), tcp), out primary, out reserved))
         {
             _log.AllocationRefused("no-relay-port", username, flow.Remote, null);
             SendError(flow, message, TurnErrorCodes.InsufficientCapacity, "no relay port", credential);
@@ -142,6 +159,7 @@ public sealed partial class TurnServer
         var allocation = new Allocation(flow, username, credential.Key!, credential.Sha256Integrity, machine)
         {
             ClientUsesFingerprint = message.HasFingerprint,
+            IsTcp = tcp,
         };
         message.TransactionId.CopyTo(allocation.AllocateTransactionId);
         if (primary!.Address.IsIPv6) allocation.RelayIPv6 = primary;

@@ -44,6 +44,12 @@ public sealed partial class TurnServer
     private void HandleChannelBind(TimeSpan now, in TurnFlow flow, in StunMessage message, in Credential credential)
     {
         if (!TryGetOwnAllocation(flow, message, credential, out var allocation)) return;
+        if (allocation.IsTcp)
+        {
+            // RFC 6062 §4.3: a TCP allocation's data travels on data connections, never in ChannelData.
+            SendError(flow, message, StunErrorCodes.BadRequest, "channels are for UDP allocations", credential);
+            return;
+        }
         message.TryGetChannelNumber(out var channelNumber);
         var number = channelNumber.Number;
         // RFC 8656 §12.2: the channel number must be in 0x4000–0x4FFF (0x7FFF under RFC 5766, when accepted).
@@ -93,8 +99,9 @@ public sealed partial class TurnServer
     /// <summary>RFC 8656 §11.2: relay DATA to XOR-PEER-ADDRESS if the 5-tuple has an allocation and the peer a permission; else drop.</summary>
     private void HandleSend(in TurnFlow flow, in StunMessage message)
     {
-        if (!_allocations.TryGetValue(flow, out var allocation))
+        if (!_allocations.TryGetValue(flow, out var allocation) || allocation.IsTcp)
         {
+            // A TCP allocation relays on data connections (RFC 6062 §4.3), never from Send indications.
             Counters.DroppedNoAllocation++;
             return;
         }

@@ -74,9 +74,10 @@ public sealed partial class TurnServer
             HandleBinding(flow, message, unknownRequired);
             return;
         }
-        if (_options.StunOnly || method is not (TurnMethods.Allocate or TurnMethods.Refresh or TurnMethods.CreatePermission or TurnMethods.ChannelBind))
+        if (_options.StunOnly || !(method is TurnMethods.Allocate or TurnMethods.Refresh or TurnMethods.CreatePermission or TurnMethods.ChannelBind ||
+                                   (method is TurnMethods.Connect or TurnMethods.ConnectionBind && !_options.NoTcpRelay)))
         {
-            // RFC 8489 §6.3.1: an unknown (or disabled, or unsupported: RFC 6062 Connect) method.
+            // RFC 8489 §6.3.1: an unknown (or disabled: RFC 6062 Connect and ConnectionBind with no-tcp-relay) method.
             SendError(flow, message, StunErrorCodes.BadRequest, "unsupported method");
             return;
         }
@@ -117,6 +118,12 @@ public sealed partial class TurnServer
                 break;
             case TurnMethods.ChannelBind:
                 HandleChannelBind(now, flow, message, credential);
+                break;
+            case TurnMethods.Connect:
+                HandleConnect(now, flow, message, credential);
+                break;
+            case TurnMethods.ConnectionBind:
+                HandleConnectionBind(now, flow, message, credential);
                 break;
         }
     }

@@ -170,12 +170,17 @@ public sealed partial class TurnServer
         _transmits.Enqueue(new TurnTransmit(TurnTransmitTarget.Client, flow.Transport, flow.Local, flow.Remote, null, buffer, length));
     }
 
-    /// <summary>A client's TCP or TLS connection closed: its allocation goes with it (RFC 8656 §3.1, RFC 6062 §5).</summary>
+    /// <summary>
+    /// A client's TCP or TLS connection closed: its allocation goes with it (RFC 8656 §3.1, RFC 6062 §5), or, for a client
+    /// data connection, its peer data connection (RFC 6062 §5.5).
+    /// </summary>
     public void HandleConnectionClosed(TimeSpan now, TurnTransport transport, in TurnEndpoint local, in TurnEndpoint remote)
     {
         if (now >= _nextTimer) HandleTimeout(now);
-        if (_allocations.TryGetValue(new TurnFlow(transport, local, remote), out var allocation))
+        var flow = new TurnFlow(transport, local, remote);
+        if (_allocations.TryGetValue(flow, out var allocation))
             DeleteAllocation(allocation, now, "connection-closed");
+        else CloseDataConnection(flow, now);
     }
 
     /// <summary>Deletes every allocation and reservation (their relay ports are closed): the server is stopping.</summary>
@@ -300,6 +305,7 @@ public sealed partial class TurnServer
             DeleteAllocation(allocation, now, "expired");
             return;
         }
+        TickPeerConnections(allocation, now);
         foreach (var (address, permission) in allocation.Permissions)
         {
             permission.HandleTimeout(now);
@@ -338,6 +344,7 @@ public sealed partial class TurnServer
     {
         _allocations.Remove(allocation.Flow);
         allocation.ScheduledAt = null;
+        ClosePeerConnections(allocation, now);
         foreach (var relay in (ReadOnlySpan<TurnRelayPort?>)[allocation.RelayIPv4, allocation.RelayIPv6])
         {
             if (relay is null) continue;
@@ -402,6 +409,8 @@ public sealed class TurnServerCounters
     public long AllocationsCreated;
     public long AllocationsDeleted;
     public long InternalErrors;
+    /// <summary>RFC 6062 peer data connections made by Connect or accepted on a relayed address.</summary>
+    public long PeerConnectionsOpened;
     /// <summary>Requests left unanswered by unauthenticated-rate (no valid credentials, the source's bucket empty).</summary>
     public long DroppedRateLimited;
 }

@@ -62,6 +62,23 @@ public sealed class TurnServerOptions
     /// <summary>Permissions one allocation may hold (a CreatePermission beyond it is 508): hostile clients cannot grow the tables without bound.</summary>
     public int MaxPermissionsPerAllocation { get; set; } = 1000;
 
+    /// <summary>
+    /// Refuse TCP allocations (RFC 6062) with 442, as coturn's <c>no-tcp-relay</c>; by default a REQUESTED-TRANSPORT of TCP
+    /// over a TCP or TLS control connection gets a TCP relayed address.
+    /// </summary>
+    public bool NoTcpRelay { get; set; }
+
+    /// <summary>Peer data connections (RFC 6062) one TCP allocation may have at once, connecting, pending or bound; a Connect beyond it is 508, an incoming peer connection is closed.</summary>
+    public int MaxPeerConnectionsPerAllocation { get; set; } = DefaultMaxPeerConnectionsPerAllocation;
+
+    public const int DefaultMaxPeerConnectionsPerAllocation = 64;
+
+    /// <summary>TurnPeerConnection's BindTimeout: how long a peer data connection waits for its ConnectionBind (RFC 6062 §5.2: 30 s).</summary>
+    public TimeSpan? PeerConnectionBindTimeout { get; set; }
+
+    /// <summary>TurnPeerConnection's ConnectTimeout: how long a Connect waits for the peer's TCP handshake before 447 (RFC 6062 §5.2: at least 30 s).</summary>
+    public TimeSpan? PeerConnectTimeout { get; set; }
+
     /// <summary>Servers to redirect every Allocate to with 300 (Try Alternate) and ALTERNATE-SERVER (RFC 8489 §10), in turn.</summary>
     public IList<TurnEndpoint> AlternateServers { get; } = new List<TurnEndpoint>();
 

@@ -77,6 +77,13 @@ internal static partial class TurnServerLog
     [LoggerMessage(119, LogLevel.Debug, "client={client} user={user} lifetime={lifetime}", EventName = "allocation.refreshed")]
     public static partial void AllocationRefreshed(this ILogger logger, TurnEndpoint client, string? user, uint lifetime);
 
+    /// <summary>RFC 6062 peer data connections: connecting, connected, accepted, bound, refused-…, and why one closed.</summary>
+    [LoggerMessage(120, LogLevel.Debug, "event={event} client={client} connection_id={connection_id} peer={peer}", EventName = "peer-connection")]
+    public static partial void PeerConnection(this ILogger logger, string @event, TurnEndpoint client, uint connection_id, TurnEndpoint peer);
+
+    [LoggerMessage(215, LogLevel.Debug, "connection_id={connection_id} relay={relay} peer={peer} exception={exception} message={message}", EventName = "peer-connection.error")]
+    public static partial void PeerConnectionError(this ILogger logger, uint connection_id, TurnEndpoint relay, TurnEndpoint peer, string exception, string message);
+
     // The socket host (Hosting/).
 
     [LoggerMessage(200, LogLevel.Error, "what={what} exception={exception} message={message}", EventName = "udp-engine.error")]

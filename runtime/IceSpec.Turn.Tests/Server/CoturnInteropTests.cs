@@ -22,7 +22,7 @@ public static partial class CoturnInterop
         await using var server = TestServer.Start([.. (serverSettings ?? []), "allow-loopback-peers", "rfc5766-channel-numbers"]);
         var peerPort = FreePort.UdpPair();
         using var peer = ExternalProcess.Start("turnutils_peer", "-L", "127.0.0.1", "-p", peerPort.ToString());
-        var useTcp = uclientFlags.Contains("-t");
+        var useTcp = uclientFlags.Contains("-t") || uclientFlags.Contains("-T");
         var port = (useTcp ? server.Tcp : server.Udp).Port;
         string[] arguments =
         [
@@ -33,7 +33,9 @@ public static partial class CoturnInterop
         var exited = await uclient.WaitForExitAsync(TimeSpan.FromSeconds(45));
         var report = $"turnutils_uclient {string.Join(' ', arguments)}\n{uclient.Output}\n--- server log ---\n{string.Join('\n', server.Log.TakeLast(30))}";
         Assert.True(exited, "uclient did not finish in 45 s:\n" + report);
-        AssertAllRelayed(uclient.Output, Messages * clients, report);
+        // With -T (RFC 6062) each client is a pair of TCP allocations that connect to each other's relayed address: twice the messages.
+        var streams = uclientFlags.Contains("-T") ? 2 : 1;
+        AssertAllRelayed(uclient.Output, Messages * clients * streams, report);
         Assert.Equal(0, server.Host.Counters.InternalErrors);
     }
 
@@ -84,6 +86,16 @@ public sealed class UclientTcpSendIndicationTests
 {
     [Fact]
     public Task Uclient_tcp_send_indications_all_relayed() => CoturnInterop.RelayAsync(["-t", "-s"], clients: 1);
+}
+
+[Trait("Category", "interop")]
+public sealed class UclientTcpRelayTests
+{
+    [Fact]
+    public Task Uclient_tcp_relay_rfc6062_all_relayed() =>
+        // -T: TCP allocations (RFC 6062) in pairs: one Connects to the other's relayed address (Connect, ConnectionAttempt,
+        // two ConnectionBinds), then raw bytes both ways.
+        CoturnInterop.RelayAsync(["-T"], clients: 1);
 }
 
 [Trait("Category", "interop")]

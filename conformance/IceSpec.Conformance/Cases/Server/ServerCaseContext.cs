@@ -63,6 +63,9 @@ public sealed class ServerCaseContext : IAsyncDisposable
         return session;
     }
 
+    /// <summary>A TCP peer listening on the local address <paramref name="session"/> reaches the server from (RFC 6062 cases).</summary>
+    public TcpPeer OpenTcpPeer(TurnSession session) => Own(new TcpPeer(session.Connection.Local.Address));
+
     /// <summary>A UDP peer on the local address <paramref name="session"/> reaches the server from.</summary>
     public UdpPeer OpenPeer(TurnSession session) => Own(new UdpPeer(session.Connection.Local.Address));
 

@@ -20,7 +20,7 @@ public static class ServerCaseSuite
     public static IReadOnlyList<ServerCase> All { get; } =
     [
         .. BindingCases.All, .. FormatCases.All, .. AuthenticationCases.All, .. AllocateCases.All, .. AddressFamilyCases.All, .. LifetimeCases.All,
-        .. PermissionCases.All, .. ChannelCases.All, .. QuotaCases.All,
+        .. PermissionCases.All, .. ChannelCases.All, .. TcpAllocationCases.All, .. QuotaCases.All,
     ];
 
     public static IReadOnlyList<CaseInfo> Cases { get; } = [.. All.Select(c => c.Info)];

@@ -51,6 +51,9 @@ public sealed class StunReply
 
     public byte[]? Data { get; private init; }
 
+    /// <summary>CONNECTION-ID (RFC 6062 §6.2.1), when present.</summary>
+    public uint? ConnectionId { get; private init; }
+
     public IReadOnlyList<ushort> UnknownAttributes { get; private init; } = [];
 
     public bool IsSuccess => Class == StunClass.Success;
@@ -104,6 +107,7 @@ public sealed class StunReply
             Realm = message.GetRealmString(),
             Nonce = message.GetNonceString(),
             Data = message.TryGetData(out var data) ? data.ToArray() : null,
+            ConnectionId = message.TryGetConnectionId(out var connectionId) ? connectionId : null,
             UnknownAttributes = unknown,
         };
     }

@@ -100,6 +100,40 @@ public sealed class TcpServerConnection : ServerConnection
         }
     }
 
+    /// <summary>
+    /// Exactly <paramref name="count"/> bytes as they come, unframed (an RFC 6062 data connection after its ConnectionBind),
+    /// or null when they have not all come within <paramref name="timeout"/> (or the server closed the connection first).
+    /// </summary>
+    public async Task<byte[]?> ReceiveRawAsync(int count, TimeSpan timeout, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (_pendingLength < count)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return null;
+            _read ??= _stream.ReadAsync(_pending, _pendingLength, _pending.Length - _pendingLength, CancellationToken.None);
+            var done = await Task.WhenAny(_read, Task.Delay(left, cancel));
+            cancel.ThrowIfCancellationRequested();
+            if (done != _read) return null;
+            int read;
+            try
+            {
+                read = await _read;
+            }
+            catch (IOException)
+            {
+                read = 0;
+            }
+            _read = null;
+            if (read == 0) return null;
+            _pendingLength += read;
+        }
+        var bytes = _pending.AsSpan(0, count).ToArray();
+        _pending.AsSpan(count, _pendingLength - count).CopyTo(_pending);
+        _pendingLength -= count;
+        return bytes;
+    }
+
     /// <summary>Bytes of the first message in the buffer once its header is in, else 0.</summary>
     private int WholeMessageLength()
     {

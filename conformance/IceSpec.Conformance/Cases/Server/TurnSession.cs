@@ -14,6 +14,7 @@ public sealed record RelayedMessage(bool IsChannelData, ushort Channel, IPEndPoi
 public sealed class TurnSession : IAsyncDisposable
 {
     public const byte UdpProtocol = (byte)TurnFormulas.RequestedTransportUdp;
+    public const byte TcpProtocol = (byte)TurnFormulas.RequestedTransportTcp;
     private readonly ServerCaseContext _context;
 
     private TurnSession(ServerCaseContext context, ServerConnection connection, LongTermCredential credential)
@@ -81,6 +82,21 @@ public sealed class TurnSession : IAsyncDisposable
         RequestedTransport(UdpProtocol)(ref b);
         if (lifetime is { } seconds) b.AddLifetime(seconds);
     }, lifetime is null ? "an authenticated Allocate" : $"an authenticated Allocate with LIFETIME {lifetime}");
+
+    /// <summary>A TCP allocation (RFC 6062 §4.1: REQUESTED-TRANSPORT 6).</summary>
+    public Task<StunReply> AllocateTcpAsync() =>
+        RequestAsync(TurnMethods.Allocate, RequestedTransport(TcpProtocol), "an authenticated Allocate with REQUESTED-TRANSPORT TCP");
+
+    /// <summary>A Connect to <paramref name="peer"/> (RFC 6062 §4.3).</summary>
+    public Task<StunReply> ConnectAsync(IPEndPoint peer) =>
+        RequestAsync(TurnMethods.Connect, (ref StunMessageBuilder b) => b.AddXorPeerAddress(new StunAddress(peer)), $"a Connect to {peer}");
+
+    /// <summary>A ConnectionBind of <paramref name="connectionId"/> on <paramref name="data"/> (a new connection), with this session's credential (RFC 6062 §4.3).</summary>
+    public async Task<StunReply> ConnectionBindAsync(ServerConnection data, uint connectionId)
+    {
+        var request = StunRequest.Build(TurnMethods.ConnectionBind, StunRequest.NewTransactionId(), (ref StunMessageBuilder b) => b.AddConnectionId(connectionId), Credential);
+        return await StunExchange.RequireAsync(data, request, _context.ResponseTimeout, $"a ConnectionBind of CONNECTION-ID {connectionId}", _context.Cancel);
+    }
 
     /// <summary>Allocates, or fails the case's setup with what came back.</summary>
     public async Task<IPEndPoint> RequireAllocationAsync()

@@ -4,9 +4,12 @@ using IceSpec.Turn.Server;
 namespace IceSpec.Turn.Tests.Server;
 
 /// <summary>An in-memory relay port for the sans-IO core tests.</summary>
-public sealed class FakeRelayPort(TurnEndpoint address) : TurnRelayPort(address)
+public sealed class FakeRelayPort(TurnEndpoint address, bool tcp = false) : TurnRelayPort(address)
 {
     public bool Closed { get; set; }
+
+    /// <summary>A TCP relayed transport address (RFC 6062 §5.1).</summary>
+    public bool Tcp { get; } = tcp;
 }
 
 /// <summary>Relay ports without sockets: 198.51.100.1 and 2001:db8::1, ports from 50000 up, with the open set visible.</summary>
@@ -42,17 +45,17 @@ public sealed class FakeRelayPorts : ITurnRelayPortProvider
             if (_used.Contains(number)) continue;
             if ((request.EvenPort || request.ReserveNext) && (number & 1) != 0) continue;
             if (request.ReserveNext && (_used.Contains(number + 1) || number + 1 > _max)) continue;
-            port = Add(request.Family, number);
+            port = Add(request.Family, number, request.Tcp);
             if (request.ReserveNext) reserved = Add(request.Family, number + 1);
             return true;
         }
         return false;
     }
 
-    private FakeRelayPort Add(byte family, int number)
+    private FakeRelayPort Add(byte family, int number, bool tcp = false)
     {
         _used.Add(number);
-        var port = new FakeRelayPort((family == StunAddress.FamilyIPv6 ? IPv6 : IPv4).WithPort((ushort)number));
+        var port = new FakeRelayPort((family == StunAddress.FamilyIPv6 ? IPv6 : IPv4).WithPort((ushort)number), tcp);
         Open.Add(port);
         return port;
     }

@@ -5,8 +5,9 @@ using IceSpec.Stun.Transports;
 namespace IceSpec.Ice.Tests.Session;
 
 /// <summary>
-/// Relayed TCP candidates (RFC 6544 with an RFC 6062 TCP allocation) through a real coturn on loopback: one session
-/// offers only its relayed TCP candidates, the other only host TCP ones, so the call must go through the relay.
+/// Relayed TCP candidates (RFC 6544 with an RFC 6062 TCP allocation) through a real coturn on loopback, and through
+/// IceSpec's own TURN server: one session offers only its relayed TCP candidates, the other only host TCP ones, so the
+/// call must go through the relay.
 /// </summary>
 [Trait("Category", "interop")]
 [Collection(nameof(CoturnProcess))]
@@ -29,7 +30,21 @@ public sealed class IceSessionTcpRelayTests
     public async Task A_relayed_tcp_candidate_connects_through_coturns_tcp_allocation(IceTcpType relayedType)
     {
         await using var coturn = await CoturnProcess.StartAsync();
-        var turn = new IceTurnServer(coturn.Server, CoturnProcess.Username, CoturnProcess.Password, Transport: TransportProtocol.Tcp) { TcpRelay = true };
+        await ConnectsThrough(new IceTurnServer(coturn.Server, CoturnProcess.Username, CoturnProcess.Password, Transport: TransportProtocol.Tcp) { TcpRelay = true }, relayedType);
+    }
+
+    /// <summary>The same through IceSpec's TURN server (its RFC 6062 side: Connect, ConnectionAttempt, ConnectionBind).</summary>
+    [Theory]
+    [InlineData(IceTcpType.Passive)]
+    [InlineData(IceTcpType.Active)]
+    public async Task A_relayed_tcp_candidate_connects_through_icespecs_own_tcp_allocation(IceTcpType relayedType)
+    {
+        await using var server = RelayServer.Start(0);
+        await ConnectsThrough(new IceTurnServer(server.TcpEndpoint, "alice", "secret", Transport: TransportProtocol.Tcp) { TcpRelay = true }, relayedType);
+    }
+
+    private static async Task ConnectsThrough(IceTurnServer turn, IceTcpType relayedType)
+    {
         // Both sessions' events, to tell in a failure which step (allocation, Connect, ConnectionAttempt, bind, check) went wrong.
         var events = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var relayed = IceSession.Create(TcpOnly(IceRole.Controlling) with { TurnServers = [turn], Policy = IceCandidatePolicy.RelayOnly },

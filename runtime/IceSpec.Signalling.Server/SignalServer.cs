@@ -69,11 +69,12 @@ public sealed class SignalServer : IAsyncDisposable
         }
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var peer = new SignalPeer(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), socket);
-        var refusal = RoomNameProblem(room) ?? SignalToken.Verify(_options.Secret, room, context.Request.Query["token"], _time.GetUtcNow().ToUnixTimeSeconds());
+        var refusal = RoomNameProblem(room)
+                      ?? (SignalToken.Verify(_options.Secret, room, context.Request.Query["token"], _time.GetUtcNow().ToUnixTimeSeconds()) is { } bad ? "bad token: " + bad : null);
         if (refusal is not null)
         {
             _log($"refused a peer of room '{room}': {refusal}");
-            await peer.CloseAsync(WebSocketCloseStatus.PolicyViolation, "bad token: " + refusal);
+            await peer.CloseAsync(WebSocketCloseStatus.PolicyViolation, refusal);
             return;
         }
         var others = _rooms.TryJoin(room, peer, out var full);
@@ -101,7 +102,7 @@ public sealed class SignalServer : IAsyncDisposable
     /// <summary>Room names are path segments of 1 to 64 letters, digits, '.', '_' or '-'.</summary>
     private static string? RoomNameProblem(string room) =>
         room.Length is >= 1 and <= 64 && room.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-') ? null
-            : "the room (the URL's path) must be 1 to 64 letters, digits, '.', '_' or '-'";
+            : "bad room: the URL's path must be 1 to 64 letters, digits, '.', '_' or '-'";
 
     /// <summary>The welcome: TURN REST API credentials (username EXPIRY:PEER, password base64(HMAC-SHA1(secret, username))).</summary>
     private SignalMessage Welcome(SignalPeer peer, string room, IReadOnlyList<SignalPeer> others)

@@ -45,3 +45,9 @@ public sealed class StaticTurnServerDirectory(IReadOnlyList<string> servers) : I
 {
     public IReadOnlyList<string> Servers() => servers;
 }
+
+/// <summary>Servers from elsewhere, asked at every welcome (e.g. the fleet's live servers, least loaded first).</summary>
+public sealed class DelegateTurnServerDirectory(Func<IReadOnlyList<string>> servers) : ITurnServerDirectory
+{
+    public IReadOnlyList<string> Servers() => servers();
+}

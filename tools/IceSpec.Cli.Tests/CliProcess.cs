@@ -84,8 +84,13 @@ internal sealed class CliProcess : IAsyncDisposable
         : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists)
           ?? throw new InvalidOperationException("no dotnet on PATH");
 
+    private bool _disposed;
+
+    /// <summary>Kills it (once: disposing again does nothing, e.g. a test that killed a server its fixture also stops).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         try
         {
             if (!_process.HasExited) _process.Kill(entireProcessTree: true);

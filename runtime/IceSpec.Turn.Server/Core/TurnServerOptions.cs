@@ -62,6 +62,13 @@ public sealed class TurnServerOptions
     /// <summary>Permissions one allocation may hold (a CreatePermission beyond it is 508): hostile clients cannot grow the tables without bound.</summary>
     public int MaxPermissionsPerAllocation { get; set; } = 1000;
 
+    /// <summary>
+    /// The fleet this server belongs to (null: it stands alone). With one, the per-user quota counts the user's
+    /// allocations on every server, a full server (TotalQuota) or a draining one redirects an Allocate with 300 to the
+    /// fleet's least-loaded live server (508 when there is none).
+    /// </summary>
+    public ITurnFleet? Fleet { get; set; }
+
     /// <summary>Servers to redirect every Allocate to with 300 (Try Alternate) and ALTERNATE-SERVER (RFC 8489 §10), in turn.</summary>
     public IList<TurnEndpoint> AlternateServers { get; } = new List<TurnEndpoint>();
 

@@ -27,12 +27,14 @@ public static class SignalServerCommand
         var maxPeers = new Option<int>("--max-peers") { Description = "Peers per room (default 2; a join beyond is closed with 1008).", DefaultValueFactory = _ => 2 };
         var maxMessage = new Option<int>("--max-message-bytes") { Description = "Largest message a peer may send (default 16384; a larger one closes it with 1009).", DefaultValueFactory = _ => 16384 };
         var idle = new Option<int>("--idle-timeout") { Description = "Seconds a peer may send nothing, not even a ping, before it is closed (default 60).", DefaultValueFactory = _ => 60 };
+        var fleet = new Option<string?>("--fleet") { Description = "Hand out the TURN fleet's live servers (turn-server fleet=redis://HOST:PORT), least loaded first, instead of --turn-server." };
+        var fleetRealm = new Option<string>("--fleet-realm") { Description = "The fleet's realm (default icespec).", DefaultValueFactory = _ => "icespec" };
         var command = new Command("signal-server",
             "Signalling server for 'icespec ice offer|answer --signal ws://HOST:PORT/ROOM': peers join a room over WebSocket with a token signed by --secret, " +
             "exchange descriptions and trickled candidates (JSON messages, runtime/IceSpec.Signalling.Server/README.md), and get TURN REST credentials " +
             "for the --turn-server list. Prints 'listening ws://IP:PORT'; runs until SIGINT/SIGTERM.")
         {
-            listen, secret, turnSecret, turnServers, turnTtl, maxRooms, maxPeers, maxMessage, idle,
+            listen, secret, turnSecret, turnServers, turnTtl, maxRooms, maxPeers, maxMessage, idle, fleet, fleetRealm,
         };
         command.SetAction(parse =>
         {
@@ -41,7 +43,11 @@ public static class SignalServerCommand
             var servers = parse.GetValue(turnServers) ?? [];
             foreach (var server in servers)
                 if (!IPEndPoint.TryParse(server, out var turn) || turn.Port == 0) return console.UsageError($"--turn-server: '{server}' is not IP:PORT");
-            if (servers.Length > 0 && parse.GetValue(turnSecret) is null) return console.UsageError("--turn-server needs --turn-secret (the TURN servers' static-auth-secret)");
+            if ((servers.Length > 0 || parse.GetValue(fleet) is not null) && parse.GetValue(turnSecret) is null)
+                return console.UsageError("--turn-server and --fleet need --turn-secret (the TURN servers' static-auth-secret)");
+            if (servers.Length > 0 && parse.GetValue(fleet) is not null) return console.UsageError("--turn-server or --fleet, not both");
+            string? redis = null;
+            if (parse.GetValue(fleet) is { } fleetUrl && (redis = Turn.Server.TurnFleetStore.TryParseUrl(fleetUrl, out var fleetError)) is null) return console.UsageError("--fleet: " + fleetError);
             if (parse.GetValue(turnTtl) is < 60 or > 86400) return console.UsageError("--turn-ttl is 60 to 86400 seconds");
             if (parse.GetValue(maxRooms) < 1 || parse.GetValue(maxPeers) < 2) return console.UsageError("--max-rooms is at least 1 and --max-peers at least 2");
             if (parse.GetValue(maxMessage) is < 1024 or > 1 << 20) return console.UsageError("--max-message-bytes is 1024 to 1048576");
@@ -52,13 +58,15 @@ public static class SignalServerCommand
                 TurnCredentialLifetime = TimeSpan.FromSeconds(parse.GetValue(turnTtl)), MaxRooms = parse.GetValue(maxRooms),
                 MaxPeersPerRoom = parse.GetValue(maxPeers), MaxMessageBytes = parse.GetValue(maxMessage), IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(idle)),
             };
-            return Run(console, options);
+            return Run(console, options, redis, parse.GetValue(fleetRealm)!);
         });
         return command;
     }
 
-    private static int Run(CliConsole console, SignalServerOptions options)
+    private static int Run(CliConsole console, SignalServerOptions options, string? redis, string realm)
     {
+        var directory = redis is null ? null : Turn.Server.TurnFleetDirectory.StartAsync(redis, realm, TimeSpan.FromSeconds(1)).GetAwaiter().GetResult();
+        if (directory is not null) options = options with { TurnServers = new DelegateTurnServerDirectory(directory.LeastLoadedFirst) };
         using var stopping = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopping.Cancel(); });
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopping.Cancel(); });
@@ -82,6 +90,7 @@ public static class SignalServerCommand
         finally
         {
             server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            directory?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         console.Out.WriteLine("stopped");
         console.Out.Flush();

@@ -34,7 +34,7 @@ public sealed class TurnFleetTests
         await using var a1 = await AllocateAsync(s1, "alice");
         await using var a2 = await AllocateAsync(s2, "alice");   // s2 knows the secret from Redis only
         // alice holds 2 = her quota: a third Allocate on the third server is 486 once its view has her two.
-        var refused = await EventuallyAsync(async () =>
+        var refused = await EventuallyAsync("alice refused on the third server", async () =>
         {
             try { await (await AllocateAsync(fleet[2], "alice")).DisposeAsync(); return null; }
             catch (TurnClientException e) { return e; }
@@ -62,16 +62,16 @@ public sealed class TurnFleetTests
             await using var client = await SignalClient.ConnectAsync(new Uri($"{url}/r?token={SignalToken.Mint("s", "r", DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds())}"));
             return [.. client.Welcome.IceServers!.Select(s => s.Urls["turn:".Length..])];
         }
-        await EventuallyAsync(async () => (await HandedOut()).Count == 3 ? "" : null);
+        await EventuallyAsync("three servers handed out", async () => (await HandedOut()).Count == 3 ? "" : null);
 
         // Least loaded first: an allocation on s1 puts it last.
         await using var kept = await AllocateAsync(fleet[0], "dave");
-        Assert.Equal(fleet[0].Address, (await EventuallyAsync(async () => (await HandedOut()) is [_, _, var last] && last == fleet[0].Address ? last : null)));
+        Assert.Equal(fleet[0].Address, (await EventuallyAsync("the loaded server handed out last", async () => (await HandedOut()) is [_, _, var last] && last == fleet[0].Address ? last : null)));
 
         // s3 killed (SIGKILL: no goodbye): gone from the welcome within its key's TTL (2 heartbeats) and one read.
         await fleet[2].Process.DisposeAsync();
         var killedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-        await EventuallyAsync(async () => (await HandedOut()).Contains(fleet[2].Address) ? null : "");
+        await EventuallyAsync("the killed server no longer handed out", async () => (await HandedOut()).Contains(fleet[2].Address) ? null : "");
         var dropped = System.Diagnostics.Stopwatch.GetElapsedTime(killedAt);
         Assert.True(dropped < TimeSpan.FromMilliseconds(HeartbeatMs * 2 + 1000 + 1500), $"dropped after {dropped.TotalMilliseconds:0} ms");
 
@@ -79,11 +79,11 @@ public sealed class TurnFleetTests
         // Prometheus metric says it drains.
         var db = (await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}")).GetDatabase();
         await db.StringSetAsync(TurnFleetStore.Drain(Realm, fleet[0].Address), "1");
-        await EventuallyAsync(async () => Regex.IsMatch(await fleet[0].MetricsAsync(), "^icespec_turn_fleet_draining 1$", RegexOptions.Multiline) ? "" : null);
+        await EventuallyAsync("icespec_turn_fleet_draining 1", async () => Regex.IsMatch(await fleet[0].MetricsAsync(), "^icespec_turn_fleet_draining 1$", RegexOptions.Multiline) ? "" : null);
         await using var moved = await AllocateAsync(fleet[0], "erin");
         Assert.True(fleet[1].OwnsRelay(moved.RelayedAddress), $"relayed {moved.RelayedAddress}, expected s2's ports {fleet[1].RelayPorts}");
         Assert.True(await kept.RefreshAsync() > TimeSpan.Zero);
-        await EventuallyAsync(async () => (await HandedOut()).Contains(fleet[0].Address) ? null : "");   // no longer handed out
+        await EventuallyAsync("the drained server no longer handed out", async () => (await HandedOut()).Contains(fleet[0].Address) ? null : "");   // no longer handed out
     }
 
     [Fact]
@@ -93,11 +93,11 @@ public sealed class TurnFleetTests
         await using var fleet = await Fleet.StartAsync(redis, 2);
         await redis.StopAsync();
         await using var during = await AllocateAsync(fleet[1], "frank");   // the secret it took from Redis at start still works
-        await EventuallyAsync(() => Task.FromResult(fleet[1].Process.Stderr.Contains("Redis unreachable") ? "" : null));
+        await EventuallyAsync("Redis unreachable logged", () => Task.FromResult(fleet[1].Process.Stderr.Contains("Redis unreachable") ? "" : null));
 
         await redis.StartAgainAsync();   // empty: no persistence
         var db = (await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port},abortConnect=false")).GetDatabase();
-        await EventuallyAsync(async () => (await TurnFleetStore.ReadServersAsync(db, Realm)).Count == 2 ? "" : null);
+        await EventuallyAsync("both servers back in the restarted Redis", async () => (await TurnFleetStore.ReadServersAsync(db, Realm)).Count == 2 ? "" : null);
         var s2 = (await TurnFleetStore.ReadServersAsync(db, Realm)).Single(s => s.Id == fleet[1].Address);
         Assert.Equal(1, s2.Allocations);   // republished with the allocation made while Redis was down
         Assert.Contains("resynchronised", fleet[1].Process.Stderr);
@@ -112,14 +112,15 @@ public sealed class TurnFleetTests
         });
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe) where T : class
+    /// <summary>Probes every 100 ms until it answers non-null (10 s at most; the fleet's views are a heartbeat old).</summary>
+    private static async Task<T> EventuallyAsync<T>(string what, Func<Task<T?>> probe) where T : class
     {
         for (var i = 0; i < 100; i++)
         {
             if (await probe() is { } done) return done;
             await Task.Delay(100);
         }
-        throw new TimeoutException("not within 10 s");
+        throw new TimeoutException($"not within 10 s: {what}");
     }
 
     private sealed record FleetServer(CliProcess Process, string Address, int RelayPorts, int Prometheus)

@@ -59,6 +59,27 @@ public sealed class SignalServerProcessTests
         stays.CloseInput();
     }
 
+    [Theory]
+    [InlineData("--listen=nonsense", "--listen: 'nonsense' is not IP:PORT")]
+    [InlineData("--listen=203.0.113.5:9000", "cannot listen on 203.0.113.5:9000")]
+    [InlineData("--turn-server=127.0.0.1:3478", "need --turn-secret")]
+    [InlineData("--max-message-bytes=10", "--max-message-bytes is 1024 to 1048576")]
+    [InlineData("--fleet=http://redis:6379 --turn-secret=t", "--fleet: 'http://redis:6379' is not redis://HOST:PORT")]
+    public void Bad_options_are_refused_with_a_message_that_names_them(string options, string message)
+    {
+        var (code, _, errors) = CliRunner.Run(["signal-server", "--secret", "s", .. options.Split(' ')]);
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, errors);
+    }
+
+    [Fact]
+    public void The_signal_server_needs_a_secret()
+    {
+        var (code, _, errors) = CliRunner.Run("signal-server", "--listen", "127.0.0.1:0");
+        Assert.Equal(2, code);
+        Assert.Contains("--secret is required", errors);
+    }
+
     private static async Task<(string Offer, string Answer)> ConnectAsync(string url, string[] extra)
     {
         string[] Args(string side) => ["ice", side, "--signal", url, "--signal-secret", "room-secret", "--address", "127.0.0.1", "--timeout", "20", .. extra];

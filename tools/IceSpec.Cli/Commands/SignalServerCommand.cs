@@ -76,9 +76,10 @@ public static class SignalServerCommand
         {
             server.StartAsync().GetAwaiter().GetResult();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
         {
             console.Error.WriteLine($"icespec signal-server: cannot listen on {options.Listen}: {e.Message}");
+            directory?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return ExitCodes.Failed;
         }
         try

@@ -16,7 +16,7 @@ namespace IceSpec.Cli.Tests;
 /// the realm in Redis. Per-user quota 2 and total quota 3 per server.
 /// </summary>
 [Trait("Category", "interop")]
-public sealed class TurnFleetTests
+public sealed class TurnFleetTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Realm = "fleet-test";
     private const string Secret = "fleet-rest-secret";
@@ -73,7 +73,12 @@ public sealed class TurnFleetTests
         var killedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         await EventuallyAsync("the killed server no longer handed out", async () => (await HandedOut()).Contains(fleet[2].Address) ? null : "");
         var dropped = System.Diagnostics.Stopwatch.GetElapsedTime(killedAt);
+        output.WriteLine($"the killed server left the signal server's list {dropped.TotalMilliseconds:0} ms after SIGKILL (heartbeat {HeartbeatMs} ms, key TTL {2 * HeartbeatMs} ms, list read every 1000 ms)");
         Assert.True(dropped < TimeSpan.FromMilliseconds(HeartbeatMs * 2 + 1000 + 1500), $"dropped after {dropped.TotalMilliseconds:0} ms");
+        // Its clients fail over by allocating again at the server the signal server hands out first.
+        var first = (await HandedOut())[0];
+        await using var failedOver = await AllocateAsync(fleet.Single(s => s.Address == first), "s3-client");
+        Assert.False(fleet[2].OwnsRelay(failedOver.RelayedAddress));
 
         // Drain s1 (its Redis flag): a new Allocate goes to s2 (300), dave's allocation on s1 still refreshes, and the
         // Prometheus metric says it drains.
@@ -137,6 +142,8 @@ public sealed class TurnFleetTests
     private sealed class Fleet(List<FleetServer> servers) : IAsyncDisposable
     {
         public FleetServer this[int i] => servers[i];
+
+        public FleetServer Single(Func<FleetServer, bool> which) => servers.Single(which);
 
         public static async Task<Fleet> StartAsync(RedisProcess redis, int count)
         {

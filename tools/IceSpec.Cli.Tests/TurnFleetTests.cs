@@ -20,7 +20,7 @@ public sealed class TurnFleetTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Realm = "fleet-test";
     private const string Secret = "fleet-rest-secret";
-    private const int HeartbeatMs = 300;
+    private const int HeartbeatMs = 500;
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(20);
 
     [Fact]
@@ -45,7 +45,10 @@ public sealed class TurnFleetTests(Xunit.Abstractions.ITestOutputHelper output)
         // server (300 + ALTERNATE-SERVER, followed by the client): s3, which holds none (s2 holds alice's).
         await using var b1 = await AllocateAsync(s1, "bob");
         await using var b2 = await AllocateAsync(s1, "bob-2");
-        await Task.Delay(3 * HeartbeatMs);
+        var db = (await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}")).GetDatabase();
+        await EventuallyAsync("s3's probe allocation gone from Redis", async () =>
+            (await TurnFleetStore.ReadServersAsync(db, Realm)).Single(s => s.Id == fleet[2].Address).Allocations == 0 ? "" : null);
+        await Task.Delay(2 * HeartbeatMs);   // s1 reads it
         await using var redirected = await AllocateAsync(s1, "carol");
         Assert.True(fleet[2].OwnsRelay(redirected.RelayedAddress), $"relayed {redirected.RelayedAddress}, expected s3's ports {fleet[2].RelayPorts}");
     }

@@ -12,8 +12,32 @@ internal sealed class SignalPeer(string id, WebSocket socket)
 
     public WebSocket Socket { get; } = socket;
 
-    /// <summary>Sends one message; a peer whose connection is gone just misses it (its own loop ends it).</summary>
+    private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// The welcome, the peer's first message: the others may see the peer in the room before it is sent (and send it
+    /// peer-joined, or relay to it), so <see cref="SendAsync"/> waits for this one.
+    /// </summary>
+    public async Task SendWelcomeAsync(SignalMessage welcome)
+    {
+        try
+        {
+            await SendNowAsync(welcome);
+        }
+        finally
+        {
+            _welcomed.TrySetResult();
+        }
+    }
+
+    /// <summary>Sends one message after the welcome; a peer whose connection is gone just misses it (its own loop ends it).</summary>
     public async Task SendAsync(SignalMessage message)
+    {
+        await _welcomed.Task;
+        await SendNowAsync(message);
+    }
+
+    private async Task SendNowAsync(SignalMessage message)
     {
         var bytes = Encoding.UTF8.GetBytes(message.ToJson());
         await _sending.WaitAsync();

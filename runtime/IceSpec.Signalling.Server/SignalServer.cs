@@ -87,7 +87,7 @@ public sealed class SignalServer : IAsyncDisposable
         _log($"peer {peer.Id} joined room '{room}' ({others.Count + 1} there)");
         try
         {
-            await peer.SendAsync(Welcome(peer, room, others));
+            await peer.SendWelcomeAsync(Welcome(peer, room, others));
             foreach (var other in others) await other.SendAsync(new SignalMessage { Type = SignalMessageTypes.PeerJoined, Peer = peer.Id });
             await RelayAsync(peer, room, context.RequestAborted);
         }

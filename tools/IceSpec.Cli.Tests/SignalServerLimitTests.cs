@@ -100,6 +100,20 @@ public sealed class SignalServerLimitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_peer_that_sends_nothing_for_the_idle_timeout_is_closed_and_one_that_pings_is_not()
+    {
+        await using var server = new SignalServer(new SignalServerOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), Secret = Secret, IdleTimeout = TimeSpan.FromSeconds(1) });
+        await server.StartAsync();
+        var url = new Uri($"ws://{server.EndPoint}/idle?token={Valid("idle")}");
+        await using var quiet = await SignalClient.ConnectAsync(url, keepAlive: TimeSpan.FromMinutes(5));
+        await using var pinging = await SignalClient.ConnectAsync(url, keepAlive: TimeSpan.FromMilliseconds(300));
+        var closed = await Assert.ThrowsAsync<SignalException>(async () => { while (true) await quiet.ReceiveAsync(); }).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((WebSocketCloseStatus.EndpointUnavailable, "idle for 1 s (send a ping)"), (closed.CloseStatus, closed.CloseReason));
+        var told = await pinging.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(10));   // still there: told that the quiet one left
+        Assert.Equal((SignalMessageTypes.PeerLeft, quiet.PeerId), (told.Type, told.Peer));
+    }
+
+    [Fact]
     public async Task The_welcome_carries_TURN_REST_credentials_the_TURN_server_accepts()
     {
         await using var client = await SignalClient.ConnectAsync(Url("r8", Valid("r8")));

@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests need (real peers and capture tools; stun-client and stun-server are stund 0.97,
 # the RFC 3489 peers of pcaps/make-captures.sh classic). Idempotent: skips what is present.
 set -euo pipefail
-packages=(gcc pkg-config libnice-dev libpcap0.8 coturn stun-client stun-server openssl tshark tcpdump python3-aioice libjson-glib-dev golang-go golang-github-pion-ice.v2-dev nodejs iproute2 nftables chromium conntrack)
+packages=(gcc pkg-config libnice-dev libpcap0.8 coturn stun-client stun-server openssl tshark tcpdump python3-aioice libjson-glib-dev golang-go golang-github-pion-ice.v2-dev nodejs iproute2 nftables chromium conntrack redis-server)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -15,7 +15,9 @@ internal sealed class CliProcess : IAsyncDisposable
     private CliProcess(Process process) => _process = process;
 
     /// <summary>Starts <c>dotnet icespec.dll ARGS</c>, after <paramref name="wrapper"/> (a program and its arguments that exec the rest).</summary>
-    public static CliProcess Start(IReadOnlyList<string> args, IReadOnlyList<string>? wrapper = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <paramref name="input"/>: lines written to its stdin, which then stays open until <see cref="CloseInput"/> (else it is closed at once).
+    public static CliProcess Start(IReadOnlyList<string> args, IReadOnlyList<string>? wrapper = null, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? input = null)
     {
         var command = new List<string>(wrapper ?? []) { DotnetHost, typeof(CliApp).Assembly.Location };
         command.AddRange(args);
@@ -30,7 +32,12 @@ internal sealed class CliProcess : IAsyncDisposable
         child._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (child._stderr) child._stderr.Add(e.Data); };
         child._process.BeginOutputReadLine();
         child._process.BeginErrorReadLine();
-        child._process.StandardInput.Close();
+        if (input is null) child._process.StandardInput.Close();
+        else
+        {
+            foreach (var line in input) child._process.StandardInput.WriteLine(line);
+            child._process.StandardInput.Flush();
+        }
         return child;
     }
 
@@ -42,6 +49,10 @@ internal sealed class CliProcess : IAsyncDisposable
         var code = await child.WaitForExitAsync(timeout ?? TimeSpan.FromSeconds(60));
         return new CliResult(code, child.Stdout, child.Stderr);
     }
+
+    public int Id => _process.Id;
+
+    public void CloseInput() => _process.StandardInput.Close();
 
     public string Stdout { get { lock (_stdout) return string.Join("\n", _stdout); } }
 
@@ -73,8 +84,13 @@ internal sealed class CliProcess : IAsyncDisposable
         : (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists)
           ?? throw new InvalidOperationException("no dotnet on PATH");
 
+    private bool _disposed;
+
+    /// <summary>Kills it (once: disposing again does nothing, e.g. a test that killed a server its fixture also stops).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         try
         {
             if (!_process.HasExited) _process.Kill(entireProcessTree: true);

@@ -24,6 +24,7 @@ public static class CliApp
             TurnServerCommand.Create(console),
             TurnLoadCommand.Create(console),
             IceCommand.Create(console),
+            SignalServerCommand.Create(console),
             ConformanceCommand.Create(console),
         };
 

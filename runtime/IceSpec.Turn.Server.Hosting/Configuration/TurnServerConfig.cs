@@ -69,6 +69,9 @@ public static class TurnServerConfig
         new("allow-loopback-peers", TurnConfigKind.Flag, "Allow peers on loopback addresses (refused by default)."),
         new("allowed-peer-ip", TurnConfigKind.Values, "Allow peers in this address or CIDR prefix even if special-purpose (repeatable).", "allow-peer"),
         new("denied-peer-ip", TurnConfigKind.Values, "Refuse peers in this address or CIDR prefix (repeatable).", "deny-peer"),
+        new("fleet", TurnConfigKind.Value, "Join the fleet of this realm on Redis, redis://HOST:PORT: shared users and REST secrets, per-user quota across the fleet, load published every heartbeat, a full or draining server redirects Allocate (300) to the least-loaded live one (README: A fleet on Redis). Default: stand alone."),
+        new("fleet-id", TurnConfigKind.Value, "This server's id in the fleet (default: its listening IP:PORT); its drain flag is the Redis key icespec:turn:REALM:drain:ID."),
+        new("fleet-heartbeat", TurnConfigKind.Value, "Milliseconds between fleet heartbeats (default 1000, 100 to 60000); a server whose heartbeat stops drops out after two."),
         new("alternate-server", TurnConfigKind.Values, "Redirect Allocate requests to IP:PORT with 300 Try Alternate (repeatable, round robin)."),
         new("alt-listening-ip", TurnConfigKind.Value, "RFC 5780: second IP address (OTHER-ADDRESS, CHANGE-REQUEST); with alt-listening-port."),
         new("alt-listening-port", TurnConfigKind.Value, "RFC 5780: second port."),
@@ -282,6 +285,11 @@ public static class TurnServerConfig
                 case "portable-sockets": host.PortableSockets = true; break;
                 case "prometheus": prometheus = setting; break;
                 case "prometheus-port": prometheusPort = Port(setting, allowZero: false); break;
+                case "fleet":
+                    host.Fleet = TurnFleetStore.TryParseUrl(value!, out var fleetError) ?? throw Error(setting, "fleet: " + fleetError);
+                    break;
+                case "fleet-id": host.FleetId = value; break;
+                case "fleet-heartbeat": host.FleetHeartbeat = TimeSpan.FromMilliseconds(Integer(setting, 100, 60_000)); break;
                 default: break; // coturn switches that describe fixed behaviour
             }
         }

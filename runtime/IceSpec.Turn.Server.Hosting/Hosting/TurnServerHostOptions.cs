@@ -60,6 +60,15 @@ public sealed class TurnServerHostOptions
     /// </summary>
     public IPEndPoint? Prometheus { get; set; }
 
+    /// <summary>The fleet's Redis, HOST:PORT (<c>fleet=redis://HOST:PORT</c>); null: the server stands alone.</summary>
+    public string? Fleet { get; set; }
+
+    /// <summary>This server's id in the fleet; null: its listening IP:PORT.</summary>
+    public string? FleetId { get; set; }
+
+    /// <summary>Time between fleet heartbeats; a server key lives <see cref="TurnFleetStore.HeartbeatsToLive"/> of them.</summary>
+    public TimeSpan FleetHeartbeat { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Kernel socket buffer sizes asked for on listeners and relay ports (bursts on the relay path).</summary>
     public int SocketBufferSize { get; set; } = 1 << 20;
 

@@ -34,11 +34,15 @@ public sealed partial class TurnServer
         // RFC 8489 §10 / RFC 8656 §7.2: redirect to another server (load spreading), authenticated.
         if (TryPickAlternate(flow.Remote.Family, out var alternate))
         {
-            var redirect = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
-            var builder = BeginError(redirect, message, StunErrorCodes.TryAlternate, null);
-            builder.AddAlternateServer(alternate.ToStunAddress());
-            Finish(ref builder, redirect, flow, credential);
-            _log.AllocationRedirected(flow.Remote, credential.Username, alternate);
+            Redirect(flow, message, credential, alternate);
+            return;
+        }
+
+        // A draining member of a fleet takes no new allocation: the fleet's least-loaded live server does.
+        if (_options.Fleet is { Draining: true } draining)
+        {
+            if (draining.TryLeastLoaded(flow.Remote.Family, out var elsewhere)) Redirect(flow, message, credential, elsewhere);
+            else SendError(flow, message, TurnErrorCodes.InsufficientCapacity, "draining, and no other server in the fleet", credential);
             return;
         }
 
@@ -103,10 +107,11 @@ public sealed partial class TurnServer
             }
         }
 
-        // Quotas: per username (486), per server (508).
+        // Quotas: per username (486; across the fleet: its allocations on the other servers count), per server (508; a
+        // full member of a fleet redirects to the least-loaded live server instead, RFC 8489 §10).
         var username = credential.Username!;
         var userCount = _allocationsPerUser.GetValueOrDefault(username);
-        if (_options.UserQuota > 0 && userCount >= _options.UserQuota)
+        if (_options.UserQuota > 0 && userCount + (_options.Fleet?.AllocationsElsewhere(username) ?? 0) >= _options.UserQuota)
         {
             _log.AllocationRefused("user-quota", username, flow.Remote, _options.UserQuota);
             SendError(flow, message, TurnErrorCodes.AllocationQuotaReached, null, credential);
@@ -114,6 +119,11 @@ public sealed partial class TurnServer
         }
         if (_options.TotalQuota > 0 && _allocations.Count >= _options.TotalQuota)
         {
+            if (_options.Fleet is { } fleet && fleet.TryLeastLoaded(flow.Remote.Family, out var lessLoaded))
+            {
+                Redirect(flow, message, credential, lessLoaded);
+                return;
+            }
             _log.AllocationRefused("total-quota", username, flow.Remote, _options.TotalQuota);
             SendError(flow, message, TurnErrorCodes.InsufficientCapacity, "allocation quota", credential);
             return;
@@ -169,6 +179,7 @@ public sealed partial class TurnServer
         if (secondary is not null) secondary.Owner = allocation;
         _allocations[flow] = allocation;
         _allocationsPerUser[username] = userCount + 1;
+        _options.Fleet?.AllocationOpened(username);
         Counters.AllocationsCreated++;
         _metrics.AllocationCreated();
         Schedule(allocation);
@@ -268,6 +279,16 @@ public sealed partial class TurnServer
             return false;
         }
         return true;
+    }
+
+    /// <summary>300 (Try Alternate) with ALTERNATE-SERVER (RFC 8489 §10), authenticated like the request.</summary>
+    private void Redirect(in TurnFlow flow, in StunMessage message, in Credential credential, TurnEndpoint alternate)
+    {
+        var redirect = ArrayPool<byte>.Shared.Rent(ControlBufferSize);
+        var builder = BeginError(redirect, message, StunErrorCodes.TryAlternate, null);
+        builder.AddAlternateServer(alternate.ToStunAddress());
+        Finish(ref builder, redirect, flow, credential);
+        _log.AllocationRedirected(flow.Remote, credential.Username, alternate);
     }
 
     private TurnAllocationMachine NewAllocationMachine()

@@ -55,6 +55,7 @@ public sealed partial class TurnServer
         _relays = relays;
         _log = log ?? NullLogger.Instance;
         _metrics = new TurnServerMetrics(options.MeterFactory);
+        if (options.Fleet is { } fleet) _metrics.ObserveFleet(fleet);
         _random = random ?? RandomNumberGenerator.Fill;
         Span<byte> secret = stackalloc byte[32];
         _random(secret);
@@ -351,6 +352,7 @@ public sealed partial class TurnServer
             relay.Owner = null;
             _relays.Close(relay);
         }
+        _options.Fleet?.AllocationClosed(allocation.Username);
         if (_allocationsPerUser.TryGetValue(allocation.Username, out var count))
         {
             if (count <= 1) _allocationsPerUser.Remove(allocation.Username);

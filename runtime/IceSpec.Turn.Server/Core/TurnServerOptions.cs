@@ -79,6 +79,13 @@ public sealed class TurnServerOptions
     /// <summary>TurnPeerConnection's ConnectTimeout: how long a Connect waits for the peer's TCP handshake before 447 (RFC 6062 §5.2: at least 30 s).</summary>
     public TimeSpan? PeerConnectTimeout { get; set; }
 
+    /// <summary>
+    /// The fleet this server belongs to (null: it stands alone). With one, the per-user quota counts the user's
+    /// allocations on every server, a full server (TotalQuota) or a draining one redirects an Allocate with 300 to the
+    /// fleet's least-loaded live server (508 when there is none).
+    /// </summary>
+    public ITurnFleet? Fleet { get; set; }
+
     /// <summary>Servers to redirect every Allocate to with 300 (Try Alternate) and ALTERNATE-SERVER (RFC 8489 §10), in turn.</summary>
     public IList<TurnEndpoint> AlternateServers { get; } = new List<TurnEndpoint>();
 

@@ -91,6 +91,14 @@ public sealed class TurnServerMetrics : IDisposable
 
     internal void ChannelsChanged(int delta) => _channelsActive += delta;
 
+    /// <summary>Application data bytes relayed so far, both directions (a fleet publishes the bit rate from it).</summary>
+    public long RelayedBytes => Volatile.Read(ref _bytesToPeers) + Volatile.Read(ref _bytesToClients);
+
+    /// <summary>A member of a fleet: <c>icespec.turn.fleet.draining</c> is 1 while it drains (Prometheus <c>icespec_turn_fleet_draining</c>).</summary>
+    internal void ObserveFleet(ITurnFleet fleet) =>
+        Meter.CreateObservableGauge("icespec.turn.fleet.draining", () => fleet.Draining ? 1 : 0, "{server}",
+            "1 while this server drains (takes no new allocation, redirects them with 300; keeps the existing ones), else 0.");
+
     internal void RelayedToPeer(int bytes)
     {
         _packetsToPeers++;

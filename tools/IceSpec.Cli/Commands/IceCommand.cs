@@ -34,12 +34,17 @@ public static class IceCommand
 
     private static Command CreateSide(CliConsole console, string name, IceRole role, string description)
     {
-        var signal = new Option<DirectoryInfo?>("--signal") { Description = "Exchange descriptions as files offer.sdp / answer.sdp in this directory instead of stdin/stdout." };
+        var signal = new Option<string?>("--signal")
+        {
+            Description = "Exchange descriptions as files offer.sdp / answer.sdp in this directory instead of stdin/stdout; or, given ws://HOST:PORT/ROOM, " +
+                          "through 'icespec signal-server' (trickled, with the TURN servers and credentials it hands out).",
+        };
+        var signalSecret = new Option<string?>("--signal-secret") { Description = "With --signal ws://…: the signal server's --secret, to mint the room token (else the URL carries ?token=)." };
         var stun = new Option<string[]>("--stun") { Description = "STUN server HOST:PORT for server-reflexive candidates (repeatable).", AllowMultipleArgumentsPerToken = true };
         var turn = new Option<string?>("--turn") { Description = "TURN server HOST:PORT for a relayed candidate (UDP; --turn-tcp for TCP)." };
         var user = new Option<string?>("--turn-user") { Description = "TURN credentials USER:PASSWORD." };
         var turnTcp = new Option<bool>("--turn-tcp") { Description = "Reach the TURN server over TCP (RFC 8656 §3.1), e.g. where UDP is blocked." };
-        var relayOnly = new Option<bool>("--relay-only") { Description = "Use relayed candidates only (needs --turn)." };
+        var relayOnly = new Option<bool>("--relay-only") { Description = "Use relayed candidates only (needs --turn, or --signal ws://… whose server hands out TURN servers)." };
         var aggressive = new Option<bool>("--aggressive") { Description = "Aggressive nomination (RFC 5245 §8.1.1.2) instead of regular (RFC 8445 §8.1.1)." };
         var address = new Option<string[]>("--address") { Description = "Local IP to gather host candidates on (repeatable; default: every up interface).", AllowMultipleArgumentsPerToken = true };
         var pacing = new Option<int?>("--pacing") { Description = "Ta in ms (RFC 8445 §14.2; default 50, at least 5), announced as a=ice-pacing." };
@@ -67,7 +72,7 @@ public static class IceCommand
                           "while server-reflexive and relayed ones are still gathered. A peer without --trickle still connects.",
         };
         var command = new Command(name, description)
-            { signal, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, tcpOptions.SimultaneousOpen, tcpOptions.TurnTcpRelay, timeout, json, trickle };
+            { signal, signalSecret, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, tcpOptions.SimultaneousOpen, tcpOptions.TurnTcpRelay, timeout, json, trickle };
         command.SetAction(parse =>
         {
             if (!TryOptions(parse, role, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, out var options, out var error)) return console.UsageError(error);
@@ -75,11 +80,43 @@ public static class IceCommand
             if (parse.GetValue(timeout) is < 1 or > 86400) return console.UsageError("--timeout is 1 to 86400 seconds");
             if (parse.GetValue(trickle) && (parse.GetValue(signal) is not null || parse.GetValue(json)))
                 return console.UsageError("--trickle prints and reads RFC 8839 lines on stdin/stdout: not with --signal or --json");
+            if (!TrySignal(parse.GetValue(signal), parse.GetValue(signalSecret), out var directory, out var url, out error)) return console.UsageError(error);
             IIceReport report = parse.GetValue(json) ? new IceJsonReport(console, name, TimeProvider.System) : new IceTextReport(console, name);
-            var side = new IceSide(console, name, options, parse.GetValue(signal), TimeSpan.FromSeconds(parse.GetValue(timeout)), report, parse.GetValue(trickle));
+            var side = new IceSide(console, name, options, directory, TimeSpan.FromSeconds(parse.GetValue(timeout)), report, parse.GetValue(trickle), url);
             return side.RunAsync().GetAwaiter().GetResult();
         });
         return command;
+    }
+
+    /// <summary>--signal: a directory, or a ws:// URL of a signal server (its room token from the URL or minted with --signal-secret).</summary>
+    private static bool TrySignal(string? signal, string? secret, out DirectoryInfo? directory, out Uri? url, out string error)
+    {
+        directory = null;
+        url = null;
+        error = "";
+        if (signal is null)
+        {
+            if (secret is not null) error = "--signal-secret goes with --signal ws://HOST:PORT/ROOM";
+            return secret is null;
+        }
+        if (!signal.StartsWith("ws://", StringComparison.Ordinal) && !signal.StartsWith("wss://", StringComparison.Ordinal))
+        {
+            if (secret is not null) { error = "--signal-secret goes with --signal ws://HOST:PORT/ROOM, not a directory"; return false; }
+            directory = new DirectoryInfo(signal);
+            return true;
+        }
+        if (!Uri.TryCreate(signal, UriKind.Absolute, out var parsed) || parsed.AbsolutePath.Trim('/') is not { Length: > 0 } room || room.Contains('/'))
+        {
+            error = $"--signal: '{signal}' is not ws://HOST:PORT/ROOM";
+            return false;
+        }
+        var hasToken = System.Web.HttpUtility.ParseQueryString(parsed.Query)["token"] is not null;
+        if (!hasToken && secret is null) { error = "--signal ws://…: give --signal-secret or a ?token= in the URL"; return false; }
+        url = hasToken ? parsed : new UriBuilder(parsed)
+        {
+            Query = "token=" + Signalling.SignalToken.Mint(secret!, room, DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()),
+        }.Uri;
+        return true;
     }
 
     private static bool TryOptions(ParseResult parse, IceRole role, Option<string[]> stun, Option<string?> turn, Option<string?> user, Option<bool> turnTcp, Option<bool> relayOnly,
@@ -109,7 +146,8 @@ public static class IceCommand
             turnServers.Add(new IceTurnServer(endPoint, credentials[0], credentials[1],
                 Transport: parse.GetValue(turnTcp) ? Stun.Transports.TransportProtocol.Tcp : Stun.Transports.TransportProtocol.Udp));
         }
-        if (parse.GetValue(relayOnly) && turnServers.Count == 0) { error = "--relay-only needs --turn"; return false; }
+        var turnFromSignal = parse.GetValue<string?>("--signal")?.StartsWith("ws", StringComparison.Ordinal) == true;
+        if (parse.GetValue(relayOnly) && turnServers.Count == 0 && !turnFromSignal) { error = "--relay-only needs --turn (or --signal ws://…, whose server hands out TURN servers)"; return false; }
         var addresses = new List<IPAddress>();
         foreach (var text in parse.GetValue(address) ?? [])
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using IceSpec.Ice;
 using IceSpec.Ice.Sdp;
+using IceSpec.Signalling;
 
 namespace IceSpec.Cli.Ice;
 
@@ -16,7 +17,7 @@ namespace IceSpec.Cli.Ice;
 /// are still gathered on either side. A peer that prints its whole description at once reads and writes the same lines.
 /// </remarks>
 internal sealed class IceSide(CliConsole console, string side, IceSessionOptions options, DirectoryInfo? signal, TimeSpan timeout, IIceReport report,
-    bool trickle = false)
+    bool trickle = false, Uri? signalUrl = null)
 {
     private string PeerSide => side == "offer" ? "answer" : "offer";
 
@@ -30,6 +31,7 @@ internal sealed class IceSide(CliConsole console, string side, IceSessionOptions
     private async Task<int> RunStagesAsync()
     {
         report.Started(options.Role, options.Nomination, timeout);
+        if (signalUrl is not null) return await RunSignalledAsync(signalUrl);
         await using var session = IceSession.Create(options, report.Event);
         if (trickle) return await RunTrickleAsync(session);
         var stage = IceStage.Gathering;
@@ -102,6 +104,68 @@ internal sealed class IceSide(CliConsole console, string side, IceSessionOptions
             return ExitCodes.Failed;
         }
         catch (Exception e) when (e is IceSessionException or IOException)
+        {
+            report.Failed(stage, e.Message);
+            return ExitCodes.Failed;
+        }
+        return await ExchangeLinesAsync(session);
+    }
+
+    /// <summary>
+    /// Through <c>icespec signal-server</c> (<see cref="IceSignalledSession"/>): join the room, trickle both ways, connect,
+    /// exchange lines. The peer leaving the room is told on stderr; the ICE connection goes on while consent holds.
+    /// </summary>
+    private async Task<int> RunSignalledAsync(Uri url)
+    {
+        var room = SignalClient.Describe(url);
+        var stage = IceStage.Description;
+        IceSignalledSession signalled;
+        try
+        {
+            signalled = await IceSignalledSession.JoinAsync(url, options, report.Event, subscribe: joined =>
+            {
+                joined.RemoteDescriptionReceived += description =>
+                {
+                    Volatile.Write(ref _checksStarted, Stopwatch.GetTimestamp());
+                    report.RemoteDescription(description, room);
+                };
+                joined.RemoteCandidate += report.RemoteCandidate;
+                joined.Problem += problem => console.Error.WriteLine("icespec: " + problem);
+                joined.PeerLeft.ContinueWith(left => console.Error.WriteLine($"icespec: signal: peer {left.Result} left the room"), TaskContinuationOptions.OnlyOnRanToCompletion);
+            }).WaitAsync(timeout);
+        }
+        catch (SignalException e)
+        {
+            report.Failed(stage, e.Message);
+            return ExitCodes.Failed;
+        }
+        catch (TimeoutException)
+        {
+            report.Failed(stage, $"timed out after {Seconds} s joining {room}");
+            return ExitCodes.Failed;
+        }
+        await using var leaving = signalled;
+        var turn = string.Join(", ", signalled.TurnServers.Select(t => $"{t.Server} as {t.Username}"));
+        console.Error.WriteLine($"icespec: signal: joined {room} as peer {signalled.PeerId}; TURN servers: {(turn.Length > 0 ? turn : "none")}");
+        var session = signalled.Session;
+        try
+        {
+            var remote = await Task.WhenAny(signalled.RemoteDescription, signalled.Closed).WaitAsync(timeout);
+            if (remote != signalled.RemoteDescription)
+            {
+                report.Failed(stage, await signalled.Closed);
+                return ExitCodes.Failed;
+            }
+            stage = IceStage.Connectivity;
+            var pair = await session.ConnectAsync().WaitAsync(timeout);
+            report.Connected(pair, session.Role, Stopwatch.GetElapsedTime(Volatile.Read(ref _checksStarted)));
+        }
+        catch (TimeoutException)
+        {
+            report.Failed(stage, stage == IceStage.Description ? $"timed out after {Seconds} s waiting for the {PeerSide} in {room}" : $"timed out after {Seconds} s {Doing(stage, session)}");
+            return ExitCodes.Failed;
+        }
+        catch (IceSessionException e)
         {
             report.Failed(stage, e.Message);
             return ExitCodes.Failed;

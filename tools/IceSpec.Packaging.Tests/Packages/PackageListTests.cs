@@ -22,6 +22,8 @@ public sealed partial class PackageListTests
         ["IceSpec.Turn.Server"] = "runtime/IceSpec.Turn.Server/IceSpec.Turn.Server.csproj",
         ["IceSpec.Turn.Server.Hosting"] = "runtime/IceSpec.Turn.Server.Hosting/IceSpec.Turn.Server.Hosting.csproj",
         ["IceSpec.Ice"] = "runtime/IceSpec.Ice/IceSpec.Ice.csproj",
+        ["IceSpec.Signalling"] = "runtime/IceSpec.Signalling/IceSpec.Signalling.csproj",
+        ["IceSpec.Signalling.Server"] = "runtime/IceSpec.Signalling.Server/IceSpec.Signalling.Server.csproj",
         ["IceSpec.Captures"] = "conformance/IceSpec.Captures/IceSpec.Captures.csproj",
         ["IceSpec.Conformance"] = "conformance/IceSpec.Conformance/IceSpec.Conformance.csproj",
         ["icespec"] = "tools/IceSpec.Cli/IceSpec.Cli.csproj",

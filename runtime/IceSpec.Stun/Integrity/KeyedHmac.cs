@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -11,7 +12,8 @@ namespace IceSpec.Stun;
 /// <item><see cref="PadStateHmac"/> (Linux, libcrypto.so.3, the library .NET's own crypto uses there): the SHA state
 /// after the inner pad (key ⊕ ipad) and after the outer pad (key ⊕ opad) is computed once and kept; a message costs
 /// copying the inner state, hashing the message, copying the outer state, hashing the inner digest — the compression
-/// blocks of the message plus one, OpenSSL's SHA-NI code, four plain calls and nothing allocated or freed.</item>
+/// blocks of the message plus one, OpenSSL's SHA-NI code, plain calls and nothing allocated or freed. SHA-1 messages up
+/// to 2 kB go block by block (SHA1_Transform, the padding done here): no context copies or buffering beyond that.</item>
 /// <item><see cref="ManagedHmac"/> elsewhere, or with ICESPEC_MANAGED_HMAC=1: a kept .NET <see cref="IncrementalHash"/>.</item>
 /// </list>
 /// The measurements that chose this (OpenSSL HMAC_CTX re-initialised per message, .NET's IncrementalHash, HMACSHA1,
@@ -69,6 +71,9 @@ internal sealed unsafe partial class PadStateHmac : KeyedHmac
     /// 64 kB) take the ordinary calls.
     /// </summary>
     private const int FastCallLimit = 2048;
+    /// <summary>SHA-1's chaining value h0..h4 (RFC 3174 §6.1): the first 20 bytes of OpenSSL's SHA_CTX; also the digest length.</summary>
+    private const int Sha1ChainLength = 20;
+    private const int Sha1Length = Sha1ChainLength;
 
     public static readonly bool IsAvailable = Probe();
 
@@ -115,6 +120,11 @@ internal sealed unsafe partial class PadStateHmac : KeyedHmac
     public override void Compute(ReadOnlySpan<byte> head, ReadOnlySpan<byte> rest, Span<byte> destination)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Length, nameof(destination));
+        if (!_sha256 && head.Length + rest.Length <= FastCallLimit)
+        {
+            ComputeSha1ByBlocks(head, rest, destination);
+            return;
+        }
         var work = stackalloc byte[ContextSize];
         var inner = stackalloc byte[32];
         int ok;
@@ -140,11 +150,80 @@ internal sealed unsafe partial class PadStateHmac : KeyedHmac
         if (ok != 1) throw new CryptographicException("OpenSSL SHA failed.");
     }
 
+    /// <summary>
+    /// HMAC-SHA1 of a message up to <see cref="FastCallLimit"/> bytes (every STUN check) block by block: the kept pad
+    /// states' chaining values (h0..h4, the first 20 bytes of a SHA_CTX) copied into a work context, the message's
+    /// 64-byte blocks hashed in place by SHA1_Transform, and the last bytes, the padding and the length (RFC 3174 §4: 0x80,
+    /// zeros to 56 mod 64, the length in bits as 64 bits big-endian; the pad block counted in it) in a block on the stack;
+    /// then the outer hash: its single block is the inner digest and its padding. The same compressions as
+    /// SHA1_Update/SHA1_Final (two for a 76-byte check, one for the outer hash), without copying whole contexts, OpenSSL's
+    /// per-call buffering of partial blocks and the clearing of its buffer in SHA1_Final. RFC 5769's vectors and
+    /// KeyedHmacTests (every padding boundary) check it against .NET's HMAC.
+    /// </summary>
+    [SkipLocalsInit]
+    private void ComputeSha1ByBlocks(ReadOnlySpan<byte> head, ReadOnlySpan<byte> rest, Span<byte> destination)
+    {
+        var work = stackalloc byte[ContextSize];
+        var block = stackalloc byte[2 * BlockSize];
+        fixed (byte* states = _states)
+        fixed (byte* h = head)
+        fixed (byte* r = rest)
+        fixed (byte* d = destination)
+        {
+            Unsafe.CopyBlockUnaligned(work, states, Sha1ChainLength);
+            var buffered = 0;
+            Absorb(work, block, ref buffered, h, head.Length);
+            Absorb(work, block, ref buffered, r, rest.Length);
+            FinishSha1(work, block, buffered, BlockSize + head.Length + rest.Length);
+            Sha1Digest(work, block);
+            Unsafe.CopyBlockUnaligned(work, states + ContextSize, Sha1ChainLength);
+            FinishSha1(work, block, Sha1Length, BlockSize + Sha1Length);
+            Sha1Digest(work, d);
+        }
+    }
+
+    /// <summary>Hashes the whole 64-byte blocks of <paramref name="data"/> (after completing a partly filled <paramref name="block"/>); keeps the rest in <paramref name="block"/>.</summary>
+    private static void Absorb(byte* context, byte* block, ref int buffered, byte* data, int length)
+    {
+        if (buffered > 0 && length > 0)
+        {
+            var take = Math.Min(BlockSize - buffered, length);
+            Unsafe.CopyBlockUnaligned(block + buffered, data, (uint)take);
+            buffered += take;
+            data += take;
+            length -= take;
+            if (buffered < BlockSize) return;
+            SHA1_Transform(context, block);
+            buffered = 0;
+        }
+        for (; length >= BlockSize; data += BlockSize, length -= BlockSize) SHA1_Transform(context, data);
+        Unsafe.CopyBlockUnaligned(block + buffered, data, (uint)length);
+        buffered += length;
+    }
+
+    /// <summary>RFC 3174 §4's padding after the <paramref name="buffered"/> bytes in <paramref name="block"/>, then its last one or two blocks hashed.</summary>
+    private static void FinishSha1(byte* context, byte* block, int buffered, int hashedLength)
+    {
+        block[buffered++] = 0x80;
+        var end = buffered <= BlockSize - sizeof(ulong) ? BlockSize : 2 * BlockSize;
+        new Span<byte>(block + buffered, end - sizeof(ulong) - buffered).Clear();
+        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(block + end - sizeof(ulong), sizeof(ulong)), (ulong)hashedLength * 8);
+        SHA1_Transform(context, block);
+        if (end > BlockSize) SHA1_Transform(context, block + BlockSize);
+    }
+
+    /// <summary>The digest: h0..h4 (host-order 32-bit words in the SHA_CTX) big-endian.</summary>
+    private static void Sha1Digest(byte* context, byte* digest)
+    {
+        for (var i = 0; i < Sha1ChainLength / sizeof(uint); i++)
+            BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(digest + i * sizeof(uint), sizeof(uint)), ((uint*)context)[i]);
+    }
+
     private static bool Probe()
     {
         if (Environment.GetEnvironmentVariable("ICESPEC_MANAGED_HMAC") == "1" || !OperatingSystem.IsLinux()) return false;
         if (!NativeLibrary.TryLoad(Library, out var library)) return false;
-        foreach (var name in (ReadOnlySpan<string>)["SHA1_Init", "SHA1_Update", "SHA1_Final", "SHA256_Init", "SHA256_Update", "SHA256_Final"])
+        foreach (var name in (ReadOnlySpan<string>)["SHA1_Init", "SHA1_Update", "SHA1_Final", "SHA1_Transform", "SHA256_Init", "SHA256_Update", "SHA256_Final"])
             if (!NativeLibrary.TryGetExport(library, name, out _)) return false;
         return true;
     }
@@ -155,6 +234,8 @@ internal sealed unsafe partial class PadStateHmac : KeyedHmac
     [LibraryImport(Library), SuppressGCTransition] private static partial int SHA1_Update(byte* context, byte* data, nuint length);
     [LibraryImport(Library, EntryPoint = "SHA1_Update")] private static partial int SHA1_UpdateLong(byte* context, byte* data, nuint length);
     [LibraryImport(Library), SuppressGCTransition] private static partial int SHA1_Final(byte* digest, byte* context);
+    /// <summary>One 64-byte block into the context's h0..h4 (OpenSSL: sha1_block_data_order, SHA-NI where the CPU has it).</summary>
+    [LibraryImport(Library), SuppressGCTransition] private static partial void SHA1_Transform(byte* context, byte* block);
     [LibraryImport(Library), SuppressGCTransition] private static partial int SHA256_Init(byte* context);
     [LibraryImport(Library), SuppressGCTransition] private static partial int SHA256_Update(byte* context, byte* data, nuint length);
     [LibraryImport(Library, EntryPoint = "SHA256_Update")] private static partial int SHA256_UpdateLong(byte* context, byte* data, nuint length);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using System.Threading;
 
@@ -152,72 +153,80 @@ internal sealed unsafe partial class PadStateHmac : KeyedHmac
 
     /// <summary>
     /// HMAC-SHA1 of a message up to <see cref="FastCallLimit"/> bytes (every STUN check) block by block: the kept pad
-    /// states' chaining values (h0..h4, the first 20 bytes of a SHA_CTX) copied into a work context, the message's
-    /// 64-byte blocks hashed in place by SHA1_Transform, and the last bytes, the padding and the length (RFC 3174 §4: 0x80,
-    /// zeros to 56 mod 64, the length in bits as 64 bits big-endian; the pad block counted in it) in a block on the stack;
-    /// then the outer hash: its single block is the inner digest and its padding. The same compressions as
-    /// SHA1_Update/SHA1_Final (two for a 76-byte check, one for the outer hash), without copying whole contexts, OpenSSL's
-    /// per-call buffering of partial blocks and the clearing of its buffer in SHA1_Final. RFC 5769's vectors and
-    /// KeyedHmacTests (every padding boundary) check it against .NET's HMAC.
+    /// states' chaining values (h0..h4, the first 20 bytes of a SHA_CTX) copied into a work context, the message's whole
+    /// 64-byte blocks hashed in place by SHA1_Transform, its last bytes with the padding and the length (RFC 3174 §4:
+    /// 0x80, zeros to 56 mod 64, the length in bits, the pad block counted, as 64 bits big-endian) in a block on the stack,
+    /// then the outer hash's single block: the inner digest and its padding. The same compressions as SHA1_Update and
+    /// SHA1_Final (two for a 76-byte check, one for the outer hash) without copying whole contexts, OpenSSL's buffering of
+    /// partial blocks or the clearing of its buffer. The padding, the lengths and the one block that straddles
+    /// <paramref name="head"/> and <paramref name="rest"/> are written before the first compression, and the inner digest
+    /// is stored 16 bytes at once, so that the SHA code's 16-byte loads do not wait on narrower stores still in flight.
+    /// RFC 5769's vectors and KeyedHmacTests (every padding boundary, every split) check it against .NET's HMAC.
     /// </summary>
     [SkipLocalsInit]
     private void ComputeSha1ByBlocks(ReadOnlySpan<byte> head, ReadOnlySpan<byte> rest, Span<byte> destination)
     {
+        var total = head.Length + rest.Length;
+        var whole = total & ~(BlockSize - 1);                  // bytes hashed as whole blocks
         var work = stackalloc byte[ContextSize];
-        var block = stackalloc byte[2 * BlockSize];
+        var last = stackalloc byte[2 * BlockSize];            // the inner hash's last one or two blocks
+        var straddling = stackalloc byte[BlockSize];          // the whole block across head and rest, if there is one
+        var outer = stackalloc byte[BlockSize];               // the outer hash's block
         fixed (byte* states = _states)
         fixed (byte* h = head)
         fixed (byte* r = rest)
         fixed (byte* d = destination)
         {
+            var lastBlocks = Pad(last, total - whole, BlockSize + total);
+            CopyFrom(last, whole, total - whole, h, head.Length, r);
+            var straddleAt = head.Length & ~(BlockSize - 1);  // the block holding head's last byte straddles when rest goes on within it
+            if (straddleAt != head.Length && straddleAt + BlockSize <= whole) CopyFrom(straddling, straddleAt, BlockSize, h, head.Length, r);
+            Pad(outer, Sha1Length, BlockSize + Sha1Length);
             Unsafe.CopyBlockUnaligned(work, states, Sha1ChainLength);
-            var buffered = 0;
-            Absorb(work, block, ref buffered, h, head.Length);
-            Absorb(work, block, ref buffered, r, rest.Length);
-            FinishSha1(work, block, buffered, BlockSize + head.Length + rest.Length);
-            Sha1Digest(work, block);
+
+            for (var at = 0; at < whole; at += BlockSize)
+                SHA1_Transform(work, at + BlockSize <= head.Length ? h + at : at >= head.Length ? r + (at - head.Length) : straddling);
+            SHA1_Transform(work, last);
+            if (lastBlocks == 2) SHA1_Transform(work, last + BlockSize);
+
+            Sha1Digest(work, outer);
             Unsafe.CopyBlockUnaligned(work, states + ContextSize, Sha1ChainLength);
-            FinishSha1(work, block, Sha1Length, BlockSize + Sha1Length);
+            SHA1_Transform(work, outer);
             Sha1Digest(work, d);
         }
     }
 
-    /// <summary>Hashes the whole 64-byte blocks of <paramref name="data"/> (after completing a partly filled <paramref name="block"/>); keeps the rest in <paramref name="block"/>.</summary>
-    private static void Absorb(byte* context, byte* block, ref int buffered, byte* data, int length)
+    /// <summary>Bytes [<paramref name="from"/>, +<paramref name="count"/>) of head followed by rest, into <paramref name="to"/>.</summary>
+    private static void CopyFrom(byte* to, int from, int count, byte* head, int headLength, byte* rest)
     {
-        if (buffered > 0 && length > 0)
-        {
-            var take = Math.Min(BlockSize - buffered, length);
-            Unsafe.CopyBlockUnaligned(block + buffered, data, (uint)take);
-            buffered += take;
-            data += take;
-            length -= take;
-            if (buffered < BlockSize) return;
-            SHA1_Transform(context, block);
-            buffered = 0;
-        }
-        for (; length >= BlockSize; data += BlockSize, length -= BlockSize) SHA1_Transform(context, data);
-        Unsafe.CopyBlockUnaligned(block + buffered, data, (uint)length);
-        buffered += length;
+        var fromHead = Math.Clamp(headLength - from, 0, count);
+        Unsafe.CopyBlockUnaligned(to, head + from, (uint)fromHead);
+        Unsafe.CopyBlockUnaligned(to + fromHead, rest + Math.Max(from - headLength, 0), (uint)(count - fromHead));
     }
 
-    /// <summary>RFC 3174 §4's padding after the <paramref name="buffered"/> bytes in <paramref name="block"/>, then its last one or two blocks hashed.</summary>
-    private static void FinishSha1(byte* context, byte* block, int buffered, int hashedLength)
+    /// <summary>
+    /// RFC 3174 §4's padding after the first <paramref name="kept"/> bytes of <paramref name="block"/> (copied in
+    /// separately): 0x80, zeros, and <paramref name="hashedLength"/> in bits; returns the number of blocks it takes (1 or 2).
+    /// </summary>
+    private static int Pad(byte* block, int kept, int hashedLength)
     {
-        block[buffered++] = 0x80;
-        var end = buffered <= BlockSize - sizeof(ulong) ? BlockSize : 2 * BlockSize;
-        new Span<byte>(block + buffered, end - sizeof(ulong) - buffered).Clear();
+        var blocks = kept < BlockSize - sizeof(ulong) ? 1 : 2;
+        var end = blocks * BlockSize;
+        block[kept] = 0x80;
+        new Span<byte>(block + kept + 1, end - sizeof(ulong) - kept - 1).Clear();
         BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(block + end - sizeof(ulong), sizeof(ulong)), (ulong)hashedLength * 8);
-        SHA1_Transform(context, block);
-        if (end > BlockSize) SHA1_Transform(context, block + BlockSize);
+        return blocks;
     }
 
-    /// <summary>The digest: h0..h4 (host-order 32-bit words in the SHA_CTX) big-endian.</summary>
+    /// <summary>The digest: h0..h4 (host-order 32-bit words in the SHA_CTX) big-endian, h0..h3 in one 16-byte store.</summary>
     private static void Sha1Digest(byte* context, byte* digest)
     {
-        for (var i = 0; i < Sha1ChainLength / sizeof(uint); i++)
-            BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(digest + i * sizeof(uint), sizeof(uint)), ((uint*)context)[i]);
+        var words = Vector128.Load((uint*)context);
+        (BitConverter.IsLittleEndian ? Vector128.Shuffle(words.AsByte(), ByteSwap) : words.AsByte()).Store(digest);
+        BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(digest + 4 * sizeof(uint), sizeof(uint)), ((uint*)context)[4]);
     }
+
+    private static readonly Vector128<byte> ByteSwap = Vector128.Create((byte)3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
 
     private static bool Probe()
     {

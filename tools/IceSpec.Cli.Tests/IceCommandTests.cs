@@ -64,6 +64,20 @@ public sealed class IceCommandTests
     }
 
     [Theory]
+    [InlineData(new string[0], "a=ice-pacing:20")]          // the CLI proposes Ta 20 ms, announced (RFC 8839 §5.5)
+    [InlineData(new[] { "--pacing", "35" }, "a=ice-pacing:35")]
+    [InlineData(new[] { "--pacing", "50" }, null)]            // RFC 8445 §14.2's default is not announced
+    public void The_offer_announces_its_Ta_as_ice_pacing(string[] pacing, string? line)
+    {
+        // No answer on stdin: the offer is printed, then the side stops with a usage error naming the missing answer.
+        var (_, output, errors) = CliRunner.Run(["ice", "offer", "--address", "127.0.0.1", "--timeout", "5", .. pacing]);
+        var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("a=ice-pacing", StringComparison.Ordinal)).ToList();
+        Assert.Contains("a=ice-ufrag:", output);
+        Assert.Equal(line is null ? [] : [line], lines);
+        Assert.Contains("no answer description in stdin", errors);
+    }
+
+    [Theory]
     [InlineData("--relay-only", "--relay-only needs --turn")]
     [InlineData("--pacing=2", "at least 5 ms")]
     [InlineData("--stun=nowhere", "is not HOST:PORT")]

@@ -101,6 +101,23 @@ public sealed class DriverAloneTests(ITestOutputHelper output)
         await driver.WaitForEventAsync("closed", Step);
     }
 
+    /// <summary>The IceSpec driver reads `pacing` (the peer's announced Ta, ADAPTER.md): a value that is not a whole number of ms is named.</summary>
+    [Fact]
+    public async Task The_icespec_driver_names_a_pacing_that_is_not_a_number_and_keeps_running()
+    {
+        await using var driver = await DriverProcess.StartAsync(DriverRegistry.Get("icespec"), new DriverStartOptions(), CancellationToken.None);
+        await driver.WaitForEventAsync("ready", Step);
+        await driver.SendAsync(new JsonObject { ["command"] = "configure", ["role"] = "controlled", ["addresses"] = new JsonArray("127.0.0.1") });
+        await driver.SendAsync(new JsonObject
+        {
+            ["command"] = "remote-description", ["ufrag"] = "peer", ["pwd"] = "peerpasswordpeerpassword", ["candidates"] = new JsonArray(), ["pacing"] = "fast",
+        });
+        var error = await driver.WaitForEventAsync("error", Step);
+        Assert.Contains("pacing must be a whole number of milliseconds, got \"fast\"", (string?)error["message"]);
+        await driver.SendAsync(new JsonObject { ["command"] = "close" });
+        await driver.WaitForEventAsync("closed", Step);
+    }
+
     private static async Task WaitForExitAsync(DriverProcess driver)
     {
         for (var i = 0; i < 100 && driver.ExitCode is null; i++) await Task.Delay(50);

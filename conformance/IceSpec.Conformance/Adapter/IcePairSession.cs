@@ -183,14 +183,24 @@ internal sealed partial class IcePairSession
     private static bool Offered(string line, string? tcpType) =>
         tcpType is null || !line.Contains(" tcptype ", StringComparison.Ordinal) || line.Contains(" tcptype " + tcpType, StringComparison.Ordinal);
 
-    private static JsonObject Description(JsonObject e, IEnumerable<string> candidates, bool endOfCandidates) => new()
+    /// <summary>
+    /// The <c>remote-description</c> command from the peer's <c>local-credentials</c> or <c>local-description</c>; its
+    /// <c>pacing</c> (the Ta it announces, a=ice-pacing, RFC 8839 §5.5) is passed on when it has one, so that both agents
+    /// use the larger Ta (RFC 8445 §14.2) as they would over SDP.
+    /// </summary>
+    private static JsonObject Description(JsonObject e, IEnumerable<string> candidates, bool endOfCandidates)
     {
-        ["command"] = "remote-description",
-        ["ufrag"] = (string?)e["ufrag"],
-        ["pwd"] = (string?)e["pwd"],
-        ["candidates"] = new JsonArray(candidates.Select(c => (JsonNode?)c).ToArray()),
-        ["end-of-candidates"] = endOfCandidates,
-    };
+        var command = new JsonObject
+        {
+            ["command"] = "remote-description",
+            ["ufrag"] = (string?)e["ufrag"],
+            ["pwd"] = (string?)e["pwd"],
+            ["candidates"] = new JsonArray(candidates.Select(c => (JsonNode?)c).ToArray()),
+            ["end-of-candidates"] = endOfCandidates,
+        };
+        if (e["pacing"] is { } pacing) command["pacing"] = pacing.DeepClone();
+        return command;
+    }
 
     /// <summary>The first <c>selected-pair</c> event; a <c>failed</c> state before it ends the session.</summary>
     private static async Task<JsonObject> WaitForSelectedPairAsync(DriverProcess driver, TimeSpan timeout, CancellationToken ct)

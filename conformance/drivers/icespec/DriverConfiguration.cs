@@ -73,7 +73,9 @@ internal static class DriverConfiguration
         {
             Role = role, Nomination = nomination, Policy = policy, Components = components, Addresses = addresses, StunServers = stun, TurnServers = turn,
             Transports = transports,
-            Pacing = command["pacing"] is { } ta ? TimeSpan.FromMilliseconds((int)ta) : TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds),
+            // Ta 20 ms unless configure says otherwise, announced (local-description's "pacing"): it takes effect only
+            // against a peer that announces 20 ms too (IceAgentOptions.ProposedPacing, RFC 8445 §14.2).
+            Pacing = command["pacing"] is { } ta ? TimeSpan.FromMilliseconds((int)ta) : IceAgentOptions.ProposedPacing,
             SeededDefect = SeededDefect(),
         };
     }

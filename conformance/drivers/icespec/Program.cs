@@ -8,6 +8,7 @@ var output = new DriverOutput(Console.Out);
 output.Write(new JsonObject { ["event"] = "ready", ["name"] = "icespec", ["version"] = typeof(IceSession).Assembly.GetName().Version?.ToString() });
 IceSession? session = null;
 var localLines = new List<string>();   // the candidate lines of the last local-description, reprinted with new credentials after a restart
+var pacing = 0UL;                       // the Ta this agent announces (ms; a=ice-pacing, RFC 8839 §5.5): the "pacing" of local-credentials and local-description
 try
 {
     while (Console.In.ReadLine() is { } line)
@@ -21,12 +22,14 @@ try
             if (name == "configure")
             {
                 if (session is not null) throw new CommandException("configure: only once");
-                session = IceSession.Create(DriverConfiguration.Parse(command) with { });
-                Attach(session, output, localLines);
+                var options = DriverConfiguration.Parse(command);
+                pacing = (ulong)options.Pacing.TotalMilliseconds;
+                session = IceSession.Create(options);
+                Attach(session, output, localLines, pacing);
                 continue;
             }
             if (session is null) throw new CommandException($"{name}: configure first");
-            Handle(session, name, command, output, localLines);
+            Handle(session, name, command, output, localLines, pacing);
         }
         catch (CommandException e) { output.Error(e.Message); }
         catch (System.Text.Json.JsonException e) { output.Error("not JSON: " + e.Message); }
@@ -45,17 +48,17 @@ output.Write(new JsonObject { ["event"] = "state", ["state"] = "closed" });
 output.Write(new JsonObject { ["event"] = "closed" });
 return 0;
 
-static void Handle(IceSession session, string name, JsonObject command, DriverOutput output, List<string> localLines)
+static void Handle(IceSession session, string name, JsonObject command, DriverOutput output, List<string> localLines, ulong pacing)
 {
     switch (name)
     {
         case "gather":
-            output.Write(new JsonObject { ["event"] = "local-credentials", ["ufrag"] = session.LocalCredentials.Ufrag, ["pwd"] = session.LocalCredentials.Password });
+            output.Write(new JsonObject { ["event"] = "local-credentials", ["ufrag"] = session.LocalCredentials.Ufrag, ["pwd"] = session.LocalCredentials.Password, ["pacing"] = pacing });
             _ = session.GetLocalDescriptionAsync().ContinueWith(t =>
             {
                 if (!t.IsCompletedSuccessfully) return;
                 lock (localLines) localLines.AddRange(t.Result.Candidates.Select(c => c.FormatLine()));
-                WriteLocalDescription(output, new IceCredentials(t.Result.Ufrag!, t.Result.Password!), localLines);
+                WriteLocalDescription(output, new IceCredentials(t.Result.Ufrag!, t.Result.Password!), localLines, pacing);
             });
             break;
         case "restart":
@@ -69,6 +72,10 @@ static void Handle(IceSession session, string name, JsonObject command, DriverOu
                 Password = (string?)command["pwd"] ?? throw new CommandException("remote-description: pwd is required"),
                 IceLite = (bool?)command["lite"] ?? false,
                 EndOfCandidates = (bool?)command["end-of-candidates"] ?? false,
+                // The peer's a=ice-pacing, absent when it announced none (then RFC 8445 §14.2's 50 ms counts for it).
+                Pacing = command["pacing"] is not { } announced ? null
+                    : announced is JsonValue value && value.TryGetValue<ulong>(out var ms) ? ms
+                    : throw new CommandException($"remote-description: pacing must be a whole number of milliseconds, got {announced.ToJsonString()}"),
             };
             foreach (var line in command["candidates"] as JsonArray ?? []) description.Candidates.Add(ParseCandidate((string?)line));
             session.SetRemoteDescription(description);
@@ -96,17 +103,17 @@ static IceCandidate ParseCandidate(string? line)
     return IceCandidate.TryParse(text, out var candidate, out var error) ? candidate! : throw new CommandException($"bad candidate line '{line}': {error}");
 }
 
-static void WriteLocalDescription(DriverOutput output, IceCredentials credentials, List<string> lines)
+static void WriteLocalDescription(DriverOutput output, IceCredentials credentials, List<string> lines, ulong pacing)
 {
     lock (lines)
         output.Write(new JsonObject
         {
             ["event"] = "local-description", ["ufrag"] = credentials.Ufrag, ["pwd"] = credentials.Password,
-            ["candidates"] = new JsonArray(lines.Select(l => (JsonNode)l).ToArray()),
+            ["candidates"] = new JsonArray(lines.Select(l => (JsonNode)l).ToArray()), ["pacing"] = pacing,
         });
 }
 
-static void Attach(IceSession session, DriverOutput output, List<string> localLines)
+static void Attach(IceSession session, DriverOutput output, List<string> localLines, ulong pacing)
 {
     session.LocalCandidate += candidate =>
     {
@@ -134,8 +141,8 @@ static void Attach(IceSession session, DriverOutput output, List<string> localLi
             case IceRestarted restarted:
                 // Our restart (the restart command) or the peer's (new remote credentials, RFC 8445 §9): the new
                 // generation's credentials, then its description (the same host candidates).
-                output.Write(new JsonObject { ["event"] = "local-credentials", ["ufrag"] = restarted.LocalCredentials.Ufrag, ["pwd"] = restarted.LocalCredentials.Password });
-                WriteLocalDescription(output, restarted.LocalCredentials, localLines);
+                output.Write(new JsonObject { ["event"] = "local-credentials", ["ufrag"] = restarted.LocalCredentials.Ufrag, ["pwd"] = restarted.LocalCredentials.Password, ["pacing"] = pacing });
+                WriteLocalDescription(output, restarted.LocalCredentials, localLines, pacing);
                 break;
             case IceRelayLost lost:
                 output.Write(new JsonObject { ["event"] = "relay-lost", ["reason"] = lost.Reason, ["selected"] = lost.SelectedPairAffected });

@@ -64,6 +64,35 @@ public sealed class AgentConnectTests
         static bool IsRequest(byte[] data) => StunMessage.TryParse(data, out var m) == StunParseStatus.Ok && m.Class == StunClass.Request;
     }
 
+    [Theory]
+    [InlineData(20, 20)]   // both announce a=ice-pacing:20: Ta 20 ms
+    [InlineData(null, 50)] // the peer announces none: it counts as RFC 8445 §14.2's 50 ms, the larger value wins
+    [InlineData(80, 80)]   // the peer announces more: its Ta
+    public void An_agent_paces_its_checks_by_the_larger_of_its_own_and_the_announced_Ta(int? peerAnnounced, int expectedMs)
+    {
+        var proposed = TimeSpan.FromMilliseconds(20);
+        var pair = new AgentPair(AgentPair.Options(IceRole.Controlling) with { Pacing = proposed }, AgentPair.Options(IceRole.Controlled) with { Pacing = proposed });
+        foreach (var address in new[] { "192.0.2.1", "192.0.2.3", "192.0.2.5" }) pair.A.AddSocket(address, 5000);
+        foreach (var address in new[] { "192.0.2.2", "192.0.2.4" }) pair.B.AddSocket(address, 6000);
+        var fromA = pair.A.Sockets.Select(s => s.Address).ToHashSet();
+        pair.Network.Drop = (_, to, _) => fromA.Contains(to.Address); // nothing reaches A: its 6 pairs stay unanswered
+        // What IceSession.SetRemoteDescription does with the peer's a=ice-pacing (RFC 8839 §5.5), before its credentials.
+        pair.A.Agent.SetRemotePacing(peerAnnounced is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
+        pair.GatherAndExchange();
+        pair.Network.RunUntil(() => false, TimeSpan.FromSeconds(1));
+
+        var firstSends = pair.Network.Log
+            .Where(p => fromA.Contains(p.From.Address) && IsRequest(p.Data))
+            .GroupBy(p => Convert.ToHexString(p.Data, 8, 12))
+            .Select(g => g.Min(p => p.At)).Order().ToList();
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), pair.A.Agent.Pacing);
+        Assert.Equal(6, firstSends.Count);
+        var gaps = firstSends.Zip(firstSends.Skip(1), (a, b) => (b - a).TotalMilliseconds).ToList();
+        Assert.All(gaps, gap => Assert.InRange(gap, expectedMs, expectedMs + 5));
+
+        static bool IsRequest(byte[] data) => StunMessage.TryParse(data, out var m) == StunParseStatus.Ok && m.Class == StunClass.Request;
+    }
+
     [Fact]
     public void Two_streams_with_two_components_each_select_a_pair_per_component()
     {

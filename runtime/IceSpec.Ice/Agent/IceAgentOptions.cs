@@ -79,8 +79,22 @@ public record IceAgentOptions
 
     public IceNomination Nomination { get; init; } = IceNomination.Regular;
 
-    /// <summary>Ta (RFC 8445 §14.2): at least 5 ms. A value other than 50 ms is announced with a=ice-pacing (RFC 8839 §5.5).</summary>
+    /// <summary>
+    /// Ta (RFC 8445 §14.2): at least 5 ms. A value other than 50 ms is announced with a=ice-pacing (RFC 8839 §5.5), and both
+    /// agents then use the larger of the two (<see cref="IceAgent.SetRemotePacing"/>; a peer that announces none counts as
+    /// 50 ms). The library keeps the RFC's default, 50 ms; the CLI and the conformance kit's driver propose
+    /// <see cref="ProposedPacing"/>.
+    /// </summary>
     public TimeSpan Pacing { get; init; } = TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds);
+
+    /// <summary>
+    /// 20 ms: the Ta the <c>icespec ice</c> CLI and the conformance kit's IceSpec driver propose by default, announced with
+    /// a=ice-pacing:20. RFC 8445 §14.2 lets an agent choose another Ta than 50 ms "based on the characteristics of the
+    /// associated data"; libnice uses 20 ms without announcing it. Announced, it only takes effect when the peer announces
+    /// 20 ms or less too (the larger value wins); against a peer that announces none both keep 50 ms. Not the library's
+    /// default: an application that embeds the agent chooses its own pacing for its own traffic.
+    /// </summary>
+    public static readonly TimeSpan ProposedPacing = TimeSpan.FromMilliseconds(20);
 
     public IReadOnlyList<IPEndPoint> StunServers { get; init; } = [];
 

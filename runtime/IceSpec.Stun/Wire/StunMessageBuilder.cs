@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace IceSpec.Stun;
 
@@ -64,14 +65,27 @@ public ref struct StunMessageBuilder
         var total = StunHeader.AttributeHeaderLength + StunHeader.Padded(valueLength);
         if (_length + total > _buffer.Length || _length + total - StunHeader.Length > ushort.MaxValue)
             throw new InvalidOperationException($"The message does not fit: {_length + total} bytes needed, {_buffer.Length} available.");
-        var at = _buffer[_length..];
-        BinaryPrimitives.WriteUInt16BigEndian(at, type);
-        BinaryPrimitives.WriteUInt16BigEndian(at[2..], (ushort)valueLength);
-        at.Slice(StunHeader.AttributeHeaderLength + valueLength, StunHeader.Padded(valueLength) - valueLength).Fill(padding);
+        // Bounds checked once above; the writes below go through one reference.
+        //  0                   1                   2                   3
+        //  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+        // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+        // |         Type                  |            Length             |   RFC 8489 §14
+        // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+        // |                         Value (variable)                ....  |   padded to 4 bytes
+        // +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+        ref var at = ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), _length);
+        Unsafe.WriteUnaligned(ref at, BigEndian(((uint)type << 16) | (uint)valueLength));
+        // Padding: the value's last 4-byte word is filled with the padding byte first; the value written into the
+        // returned span then covers its leading bytes.
+        if ((valueLength & 3) != 0)
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref at, total - 4), padding * 0x01010101u);
         _length += total;
         SetLengthField(_length);
-        return at.Slice(StunHeader.AttributeHeaderLength, valueLength);
+        return MemoryMarshal.CreateSpan(ref Unsafe.Add(ref at, StunHeader.AttributeHeaderLength), valueLength);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint BigEndian(uint value) => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value;
 
     /// <summary>Appends MESSAGE-INTEGRITY: HMAC-SHA1 over the message so far with the length field covering it (RFC 8489 §14.5).</summary>
     public void AddMessageIntegrity(StunKey key)

@@ -47,7 +47,8 @@ public static class IceCommand
         var relayOnly = new Option<bool>("--relay-only") { Description = "Use relayed candidates only (needs --turn, or --signal ws://… whose server hands out TURN servers)." };
         var aggressive = new Option<bool>("--aggressive") { Description = "Aggressive nomination (RFC 5245 §8.1.1.2) instead of regular (RFC 8445 §8.1.1)." };
         var address = new Option<string[]>("--address") { Description = "Local IP to gather host candidates on (repeatable; default: every up interface).", AllowMultipleArgumentsPerToken = true };
-        var pacing = new Option<int?>("--pacing") { Description = "Ta in ms (RFC 8445 §14.2; default 50, at least 5), announced as a=ice-pacing." };
+        var pacing = new Option<int?>("--pacing") { Description = "Ta in ms (RFC 8445 §14.2; at least 5), announced as a=ice-pacing; default 20. Both sides use the larger of the two " +
+                          "announced values; a peer that announces none counts as 50 ms (the RFC default)." };
         var transports = new Option<string>("--transports")
         {
             Description = "Host candidates on udp (default), tcp (RFC 6544 active and passive) or udp,tcp.", DefaultValueFactory = _ => "udp",
@@ -163,7 +164,7 @@ public static class IceCommand
             TurnServers = turnServers,
             Policy = parse.GetValue(relayOnly) ? IceCandidatePolicy.RelayOnly : IceCandidatePolicy.All,
             Addresses = addresses.Count > 0 ? addresses : null,
-            Pacing = TimeSpan.FromMilliseconds(parse.GetValue(pacing) ?? (int)IceFormulas.DefaultPacingMilliseconds),
+            Pacing = parse.GetValue(pacing) is { } ta ? TimeSpan.FromMilliseconds(ta) : IceAgentOptions.ProposedPacing,
             Transports = chosen.Value,
         };
         error = "";

@@ -81,12 +81,15 @@ public static partial class LabSweep
                         // exit code is known before the teardown: the run, failing on its vanished namespaces, may
                         // reach its own end first and must report the interruption, not its result (InterruptedExitCode).
                         context.Cancel = true;
-                        InterruptedExitCode = 128 + (context.Signal == PosixSignal.SIGINT ? 2 : 15);
+                        // Under Live's lock: a lab registering from now on is refused (Register), one registered before
+                        // is in TeardownAll's snapshot — none is built unseen while the process exits.
+                        lock (Live) InterruptedExitCode = 128 + (context.Signal == PosixSignal.SIGINT ? 2 : 15);
                         TeardownAll();
                         TeardownAfterInterrupt.Set();
                         Environment.Exit(InterruptedExitCode.Value);
                     }));
             }
+            if (InterruptedExitCode is not null) throw new LabException("interrupted (SIGINT/SIGTERM): no new lab is built");
             Live.Add(lab);
         }
     }

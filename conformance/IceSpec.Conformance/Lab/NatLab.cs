@@ -25,6 +25,8 @@ public sealed class NatLab : IAsyncDisposable
     private readonly List<string> _namespaces = [];
     private readonly List<LabProcess> _processes = [];
     private int _disposed;
+    /// <summary>Set once <see cref="Teardown"/> has deleted every namespace: a second caller waits for the first.</summary>
+    private readonly ManualResetEventSlim _tornDown = new();
 
     private NatLab(string prefix, LabTopology topology)
     {
@@ -77,18 +79,28 @@ public sealed class NatLab : IAsyncDisposable
         Teardown();
     }
 
-    /// <summary>Kills what still runs in the lab's namespaces (by PID) and deletes them. Safe to call twice and from signal handlers.</summary>
+    /// <summary>
+    /// Kills what still runs in the lab's namespaces (by PID) and deletes them. Safe to call twice and from signal
+    /// handlers: a second caller (the SIGINT handler while the run disposes the lab) returns only once the first has
+    /// deleted every namespace (bounded), so the process never exits halfway through a teardown.
+    /// </summary>
     internal void Teardown()
     {
-        string[] namespaces;
+        string[]? namespaces;
         lock (_namespaces)
         {
             // Under the lock: a namespace being added right now is either in the list or will never be created.
-            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            namespaces = [.. _namespaces];
+            namespaces = Interlocked.Exchange(ref _disposed, 1) == 0 ? [.. _namespaces] : null;
         }
-        LabSweep.Unregister(this);
+        if (namespaces is null)
+        {
+            _tornDown.Wait(TimeSpan.FromSeconds(30));
+            return;
+        }
         foreach (var netns in namespaces) LabSweep.Delete(netns);
+        // Unregistered only once its namespaces are gone: until then a signal's teardown finds it and waits (above).
+        LabSweep.Unregister(this);
+        _tornDown.Set();
     }
 
     private string AddNamespace(string role)

@@ -190,6 +190,60 @@ public sealed class TurnFleetTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("resynchronised", fleet[1].Process.Stderr);
     }
 
+    [Fact]
+    public async Task The_bit_rates_a_server_publishes_add_up_to_the_bytes_sent_through_its_relay()
+    {
+        await using var redis = await RedisProcess.StartAsync();
+        await using var fleet = await Fleet.StartAsync(redis, 1);
+        var db = (await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}")).GetDatabase();
+        await using var allocation = await AllocateAsync(fleet[0], "gina");
+        using var peer = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var peerAddress = (IPEndPoint)peer.Client.LocalEndPoint!;
+        await allocation.CreatePermissionAsync(peerAddress.Address);
+        const int Datagrams = 50, Size = 1000;
+        // A sample that misses a beat (the reader stalled on a loaded machine) cannot add up: measured again, 3 times at most.
+        for (var attempt = 1; ; attempt++)
+        {
+            var rates = await SampleBitRatesAsync(db, TurnFleetStore.Server(Realm, fleet[0].Address), async () =>
+            {
+                for (var i = 0; i < Datagrams; i++) await allocation.SendAsync(peerAddress, new byte[Size]);
+                for (var i = 0; i < Datagrams; i++) Assert.Equal(Size, (await peer.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(5))).Buffer.Length);
+            });
+            var beats = rates.Keys.ToArray();
+            // bitrate = bytes relayed since the last beat · 8 / H: summed over the beats, times H / 8, the bytes relayed.
+            var relayed = rates.Values.Sum(bitRate => bitRate * HeartbeatMs / 8000);
+            output.WriteLine($"attempt {attempt}: published bit rates (bit/s) by beat: {string.Join(", ", rates.Select(r => $"{r.Key}:{r.Value}"))}; {relayed} bytes relayed");
+            if (beats[^1] - beats[0] + 1 != beats.Length && attempt < 3) continue;
+            Assert.True(beats[^1] - beats[0] + 1 == beats.Length, $"a beat was missed: {string.Join(",", beats)}");
+            Assert.Equal(Datagrams * Size, relayed);
+            return;
+        }
+    }
+
+    /// <summary>Every beat's published bit rate from before <paramref name="traffic"/> to two beats after it (read every 50 ms, a tenth of a heartbeat).</summary>
+    private static async Task<SortedDictionary<long, long>> SampleBitRatesAsync(IDatabase db, string key, Func<Task> traffic)
+    {
+        var rates = new SortedDictionary<long, long>();
+        long LastBeat() { lock (rates) return rates.Keys.LastOrDefault(); }
+        using var stop = new CancellationTokenSource();
+        var sampling = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var fields = (await db.HashGetAsync(key, ["beat", "bitrate"])).Select(v => (long)v).ToArray();
+                lock (rates) rates[fields[0]] = fields[1];
+                await Task.Delay(50);
+            }
+        });
+        await EventuallyAsync("a first sample", () => Task.FromResult(LastBeat() > 0 ? "" : null));
+        await traffic();
+        var afterTraffic = LastBeat();
+        await EventuallyAsync("two beats after the traffic", () => Task.FromResult(LastBeat() >= afterTraffic + 2 ? "" : null));
+        await stop.CancelAsync();
+        await sampling;
+        return rates;
+    }
+
     private static Task<TurnAllocation> AllocateAsync(FleetServer server, string user)
     {
         var username = $"{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds() / 3600 * 3600}:{user}";   // one username per user in the test

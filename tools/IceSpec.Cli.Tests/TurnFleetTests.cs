@@ -20,7 +20,7 @@ public sealed class TurnFleetTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Realm = "fleet-test";
     private const string Secret = "fleet-rest-secret";
-    private const int HeartbeatMs = 500;
+    private const int HeartbeatMs = 500;   // the servers' fleet-heartbeat (H)
     private static readonly TimeSpan Startup = TimeSpan.FromSeconds(20);
 
     [Fact]
@@ -71,27 +71,106 @@ public sealed class TurnFleetTests(Xunit.Abstractions.ITestOutputHelper output)
         await using var kept = await AllocateAsync(fleet[0], "dave");
         Assert.Equal(fleet[0].Address, (await EventuallyAsync("the loaded server handed out last", async () => (await HandedOut()) is [_, _, var last] && last == fleet[0].Address ? last : null)));
 
-        // s3 killed (SIGKILL: no goodbye): gone from the welcome within its key's TTL (2 heartbeats) and one read.
+        // s3 killed (SIGKILL: no goodbye): left out once its beat is overdue. Bound (README, "A fleet on Redis"): the
+        // directory first saw its last beat at most a read interval (H/4) after it was written, leaves it out at the first
+        // read (every H/4) more than H + J (J = H/4 + 50 ms) after that, and the kill came after that beat: at most
+        // 1.75·H + 50 ms after the kill; plus this probe (every 100 ms, a WebSocket join) 250 ms. The key's TTL (4 H,
+        // the garbage collector) alone would take at least 3 H after the kill.
         await fleet[2].Process.DisposeAsync();
         var killedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         await EventuallyAsync("the killed server no longer handed out", async () => (await HandedOut()).Contains(fleet[2].Address) ? null : "");
         var dropped = System.Diagnostics.Stopwatch.GetElapsedTime(killedAt);
-        output.WriteLine($"the killed server left the signal server's list {dropped.TotalMilliseconds:0} ms after SIGKILL (heartbeat {HeartbeatMs} ms, key TTL {2 * HeartbeatMs} ms, list read every 1000 ms)");
-        Assert.True(dropped < TimeSpan.FromMilliseconds(HeartbeatMs * 2 + 1000 + 1500), $"dropped after {dropped.TotalMilliseconds:0} ms");
+        var bound = TimeSpan.FromMilliseconds(1.75 * HeartbeatMs + 50 + 250);
+        output.WriteLine($"the killed server left the signal server's list {dropped.TotalMilliseconds:0} ms after SIGKILL (heartbeat {HeartbeatMs} ms, bound {bound.TotalMilliseconds:0} ms, key TTL {TurnFleetStore.HeartbeatsToLive * HeartbeatMs} ms)");
+        Assert.True(dropped < bound, $"dropped after {dropped.TotalMilliseconds:0} ms, bound {bound.TotalMilliseconds:0} ms");
         // Its clients fail over by allocating again at the server the signal server hands out first.
         var first = (await HandedOut())[0];
         await using var failedOver = await AllocateAsync(fleet.Single(s => s.Address == first), "s3-client");
         Assert.False(fleet[2].OwnsRelay(failedOver.RelayedAddress));
 
-        // Drain s1 (its Redis flag): a new Allocate goes to s2 (300), dave's allocation on s1 still refreshes, and the
-        // Prometheus metric says it drains.
-        var db = (await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}")).GetDatabase();
-        await db.StringSetAsync(TurnFleetStore.Drain(Realm, fleet[0].Address), "1");
+        // Drain s1 with the CLI: a new Allocate goes to s2 (300), dave's allocation on s1 still refreshes, and the
+        // Prometheus metric says it drains; --undo: s1 takes allocations again.
+        var drain = CliRunner.Run("turn-server", "drain", "--fleet", redis.Url, "--realm", Realm, "--id", fleet[0].Address);
+        Assert.True(drain.ExitCode == 0, drain.All);
+        Assert.Equal($"draining {fleet[0].Address} (realm {Realm})\n", drain.Stdout);
         await EventuallyAsync("icespec_turn_fleet_draining 1", async () => Regex.IsMatch(await fleet[0].MetricsAsync(), "^icespec_turn_fleet_draining 1$", RegexOptions.Multiline) ? "" : null);
         await using var moved = await AllocateAsync(fleet[0], "erin");
         Assert.True(fleet[1].OwnsRelay(moved.RelayedAddress), $"relayed {moved.RelayedAddress}, expected s2's ports {fleet[1].RelayPorts}");
         Assert.True(await kept.RefreshAsync() > TimeSpan.Zero);
-        await EventuallyAsync("the drained server no longer handed out", async () => (await HandedOut()).Contains(fleet[0].Address) ? null : "");   // no longer handed out
+        await EventuallyAsync("the drained server no longer handed out", async () => (await HandedOut()).Contains(fleet[0].Address) ? null : "");
+        Assert.Equal(0, CliRunner.Run("turn-server", "drain", "--fleet", redis.Url, "--realm", Realm, "--id", fleet[0].Address, "--undo").ExitCode);
+        await EventuallyAsync("icespec_turn_fleet_draining 0", async () => Regex.IsMatch(await fleet[0].MetricsAsync(), "^icespec_turn_fleet_draining 0$", RegexOptions.Multiline) ? "" : null);
+        await using var back = await AllocateAsync(fleet[0], "fred");
+        Assert.True(fleet[0].OwnsRelay(back.RelayedAddress), $"relayed {back.RelayedAddress}, expected s1's ports {fleet[0].RelayPorts}");
+    }
+
+    [Fact]
+    public void The_drain_command_names_a_bad_fleet_url_and_an_unreachable_Redis()
+    {
+        var bad = CliRunner.Run("turn-server", "drain", "--fleet", "http://127.0.0.1:1", "--id", "x");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--fleet: 'http://127.0.0.1:1' is not redis://HOST:PORT", bad.Stderr);
+        var closed = FreePorts.Find([IPAddress.Loopback], 1, 1)[0];
+        var down = CliRunner.Run("turn-server", "drain", "--fleet", $"redis://127.0.0.1:{closed}", "--id", "x");
+        Assert.NotEqual(0, down.ExitCode);
+        Assert.Contains($"fleet Redis 127.0.0.1:{closed} unreachable", down.Stderr);
+        down.AssertNoExceptionText();
+    }
+
+    [Fact]
+    public async Task Users_and_secrets_changed_in_Redis_reach_a_running_server()
+    {
+        await using var redis = await RedisProcess.StartAsync();
+        await using var fleet = await Fleet.StartAsync(redis, 1);
+        var db = (await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}")).GetDatabase();
+        Task<TurnAllocation> AllocateZoe() => TurnClient.AllocateAsync(new TurnClientOptions { Server = fleet[0].Address, Username = "zoe", Password = "zoe-pw", ReallocateOnLoss = false });
+
+        await db.HashSetAsync(TurnFleetStore.Accounts(Realm), "zoe", "zoe-pw");
+        await (await EventuallyAsync("zoe, added in Redis, allocates", async () =>
+        {
+            try { return await AllocateZoe(); }
+            catch (TurnClientException e) when (e.ErrorCode == StunErrorCodes.Unauthenticated) { return null; }
+        })).DisposeAsync();
+        await db.HashDeleteAsync(TurnFleetStore.Accounts(Realm), "zoe");
+        var refused = await EventuallyAsync("zoe, removed from Redis, refused", async () =>
+        {
+            try { await (await AllocateZoe()).DisposeAsync(); return null; }
+            catch (TurnClientException e) { return e; }
+        });
+        Assert.Equal(StunErrorCodes.Unauthenticated, refused.ErrorCode);
+
+        // A REST secret added in Redis (rotation): credentials minted with it allocate.
+        await db.SetAddAsync(TurnFleetStore.Secrets(Realm), "rotated-secret");
+        var username = $"{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()}:yann";
+        await (await EventuallyAsync("the rotated secret accepted", async () =>
+        {
+            try { return await TurnClient.AllocateAsync(new TurnClientOptions { Server = fleet[0].Address, Username = username, Password = TurnCredentials.RestPassword("rotated-secret", username), ReallocateOnLoss = false }); }
+            catch (TurnClientException e) when (e.ErrorCode == StunErrorCodes.Unauthenticated) { return null; }
+        })).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task When_every_live_server_is_at_its_total_quota_an_Allocate_gets_508_not_a_redirect()
+    {
+        await using var redis = await RedisProcess.StartAsync();
+        await using var fleet = await Fleet.StartAsync(redis, 2);
+        var held = new List<TurnAllocation>();
+        try
+        {
+            for (var i = 0; i < 6; i++) held.Add(await AllocateAsync(fleet[i / 3], $"full-{i}"));   // 3 each: both at --total-quota 3
+            var db = (await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}")).GetDatabase();
+            await EventuallyAsync("both servers full in Redis", async () => (await TurnFleetStore.ReadServersAsync(db, Realm)).All(s => s.Allocations == 3) ? "" : null);
+            await Task.Delay(HeartbeatMs);   // each server's view reads it (every quarter heartbeat)
+            foreach (var server in new[] { fleet[0], fleet[1] })
+            {
+                var refused = await Assert.ThrowsAsync<TurnClientException>(() => AllocateAsync(server, "one-too-many"));
+                Assert.True(refused.ErrorCode == TurnErrorCodes.InsufficientCapacity, $"{server.Address}: {refused.Message}");
+            }
+        }
+        finally
+        {
+            foreach (var allocation in held) await allocation.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -109,6 +188,60 @@ public sealed class TurnFleetTests(Xunit.Abstractions.ITestOutputHelper output)
         var s2 = (await TurnFleetStore.ReadServersAsync(db, Realm)).Single(s => s.Id == fleet[1].Address);
         Assert.Equal(1, s2.Allocations);   // republished with the allocation made while Redis was down
         Assert.Contains("resynchronised", fleet[1].Process.Stderr);
+    }
+
+    [Fact]
+    public async Task The_bit_rates_a_server_publishes_add_up_to_the_bytes_sent_through_its_relay()
+    {
+        await using var redis = await RedisProcess.StartAsync();
+        await using var fleet = await Fleet.StartAsync(redis, 1);
+        var db = (await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redis.Port}")).GetDatabase();
+        await using var allocation = await AllocateAsync(fleet[0], "gina");
+        using var peer = new System.Net.Sockets.UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var peerAddress = (IPEndPoint)peer.Client.LocalEndPoint!;
+        await allocation.CreatePermissionAsync(peerAddress.Address);
+        const int Datagrams = 50, Size = 1000;
+        // A sample that misses a beat (the reader stalled on a loaded machine) cannot add up: measured again, 3 times at most.
+        for (var attempt = 1; ; attempt++)
+        {
+            var rates = await SampleBitRatesAsync(db, TurnFleetStore.Server(Realm, fleet[0].Address), async () =>
+            {
+                for (var i = 0; i < Datagrams; i++) await allocation.SendAsync(peerAddress, new byte[Size]);
+                for (var i = 0; i < Datagrams; i++) Assert.Equal(Size, (await peer.ReceiveAsync().WaitAsync(TimeSpan.FromSeconds(5))).Buffer.Length);
+            });
+            var beats = rates.Keys.ToArray();
+            // bitrate = bytes relayed since the last beat · 8 / H: summed over the beats, times H / 8, the bytes relayed.
+            var relayed = rates.Values.Sum(bitRate => bitRate * HeartbeatMs / 8000);
+            output.WriteLine($"attempt {attempt}: published bit rates (bit/s) by beat: {string.Join(", ", rates.Select(r => $"{r.Key}:{r.Value}"))}; {relayed} bytes relayed");
+            if (beats[^1] - beats[0] + 1 != beats.Length && attempt < 3) continue;
+            Assert.True(beats[^1] - beats[0] + 1 == beats.Length, $"a beat was missed: {string.Join(",", beats)}");
+            Assert.Equal(Datagrams * Size, relayed);
+            return;
+        }
+    }
+
+    /// <summary>Every beat's published bit rate from before <paramref name="traffic"/> to two beats after it (read every 50 ms, a tenth of a heartbeat).</summary>
+    private static async Task<SortedDictionary<long, long>> SampleBitRatesAsync(IDatabase db, string key, Func<Task> traffic)
+    {
+        var rates = new SortedDictionary<long, long>();
+        long LastBeat() { lock (rates) return rates.Keys.LastOrDefault(); }
+        using var stop = new CancellationTokenSource();
+        var sampling = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var fields = (await db.HashGetAsync(key, ["beat", "bitrate"])).Select(v => (long)v).ToArray();
+                lock (rates) rates[fields[0]] = fields[1];
+                await Task.Delay(50);
+            }
+        });
+        await EventuallyAsync("a first sample", () => Task.FromResult(LastBeat() > 0 ? "" : null));
+        await traffic();
+        var afterTraffic = LastBeat();
+        await EventuallyAsync("two beats after the traffic", () => Task.FromResult(LastBeat() >= afterTraffic + 2 ? "" : null));
+        await stop.CancelAsync();
+        await sampling;
+        return rates;
     }
 
     private static Task<TurnAllocation> AllocateAsync(FleetServer server, string user)

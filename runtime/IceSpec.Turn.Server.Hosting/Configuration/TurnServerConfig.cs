@@ -71,7 +71,7 @@ public static class TurnServerConfig
         new("denied-peer-ip", TurnConfigKind.Values, "Refuse peers in this address or CIDR prefix (repeatable).", "deny-peer"),
         new("fleet", TurnConfigKind.Value, "Join the fleet of this realm on Redis, redis://HOST:PORT: shared users and REST secrets, per-user quota across the fleet, load published every heartbeat, a full or draining server redirects Allocate (300) to the least-loaded live one (README: A fleet on Redis). Default: stand alone."),
         new("fleet-id", TurnConfigKind.Value, "This server's id in the fleet (default: its listening IP:PORT); its drain flag is the Redis key icespec:turn:REALM:drain:ID."),
-        new("fleet-heartbeat", TurnConfigKind.Value, "Milliseconds between fleet heartbeats (default 1000, 100 to 60000); a server whose heartbeat stops drops out after two."),
+        new("fleet-heartbeat", TurnConfigKind.Value, "Milliseconds between fleet heartbeats (default 1000, 100 to 60000); the others leave out a server whose beat is H + H/4 + 50 ms overdue."),
         new("alternate-server", TurnConfigKind.Values, "Redirect Allocate requests to IP:PORT with 300 Try Alternate (repeatable, round robin)."),
         new("alt-listening-ip", TurnConfigKind.Value, "RFC 5780: second IP address (OTHER-ADDRESS, CHANGE-REQUEST); with alt-listening-port."),
         new("alt-listening-port", TurnConfigKind.Value, "RFC 5780: second port."),

@@ -3,8 +3,10 @@ using StackExchange.Redis;
 namespace IceSpec.Turn.Server;
 
 /// <summary>
-/// The fleet's live servers as the signalling server hands them out: read from Redis every heartbeat, least loaded
-/// first, those that take no allocation (draining, full) left out. Redis down: the last list.
+/// The fleet's live servers as the signalling server hands them out: read from Redis every quarter of the shortest
+/// heartbeat its members publish (the one given to StartAsync until one does), those whose beat is overdue
+/// (<see cref="TurnFleetLiveness"/>) and those that take no allocation (draining, full) left out, least loaded first.
+/// Redis down: the last list.
 /// </summary>
 public sealed class TurnFleetDirectory : IAsyncDisposable
 {
@@ -12,6 +14,7 @@ public sealed class TurnFleetDirectory : IAsyncDisposable
     private readonly string _realm;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reading;
+    private readonly TurnFleetLiveness _liveness = new();
     private IReadOnlyList<string> _servers = [];
 
     private TurnFleetDirectory(ConnectionMultiplexer redis, string realm, TimeSpan heartbeat)
@@ -29,6 +32,7 @@ public sealed class TurnFleetDirectory : IAsyncDisposable
 
     private async Task ReadForeverAsync(TimeSpan heartbeat)
     {
+        var wait = TurnFleetLiveness.ReadInterval(heartbeat);
         try
         {
             while (!_stop.IsCancellationRequested)
@@ -36,10 +40,11 @@ public sealed class TurnFleetDirectory : IAsyncDisposable
                 try
                 {
                     var servers = await TurnFleetStore.ReadServersAsync(_redis.GetDatabase(), _realm);
-                    Volatile.Write(ref _servers, [.. servers.Where(s => s.TakesAllocations).Select(s => s.Address.ToIPEndPoint().ToString())]);
+                    Volatile.Write(ref _servers, [.. _liveness.Alive(servers).Where(s => s.TakesAllocations).Select(s => s.Address.ToIPEndPoint().ToString())]);
+                    wait = TurnFleetLiveness.ReadInterval(servers.Count == 0 ? heartbeat : servers.Min(s => s.Heartbeat));
                 }
                 catch (Exception e) when (e is RedisException or TimeoutException) { }
-                await Task.Delay(heartbeat, _stop.Token);
+                await Task.Delay(wait, _stop.Token);
             }
         }
         catch (OperationCanceledException) { }

@@ -7,8 +7,9 @@ namespace IceSpec.Turn.Server;
 /// The fleet's records in Redis, per realm R (README.md, "A fleet on Redis"):
 /// <code>
 /// icespec:turn:R:servers          set   ids of the members (a member whose server key expired is removed by readers)
-/// icespec:turn:R:server:ID        hash  address, allocations, bitrate (bit/s relayed), draining (0|1), capacity (0 = none)
-///                                       — expires HeartbeatTtl after the member's last heartbeat
+/// icespec:turn:R:server:ID        hash  address, allocations, bitrate (bit/s relayed), draining (0|1), capacity (0 = none),
+///                                       beat (counter, +1 per heartbeat), heartbeat (ms) — readers judge liveness by
+///                                       beat (TurnFleetLiveness); expires HeartbeatsToLive heartbeats after the last
 /// icespec:turn:R:users:ID         hash  username → allocations on that member (same expiry)
 /// icespec:turn:R:drain:ID         any   present: that member drains
 /// icespec:turn:R:secrets          set   TURN REST API secrets shared by the realm
@@ -24,8 +25,11 @@ public static class TurnFleetStore
     public static string Secrets(string realm) => $"icespec:turn:{realm}:secrets";
     public static string Accounts(string realm) => $"icespec:turn:{realm}:accounts";
 
-    /// <summary>A server key lives this many heartbeats after the last one: a stopped member drops out within it.</summary>
-    public const int HeartbeatsToLive = 2;
+    /// <summary>
+    /// A server key lives this many heartbeats after the last one: the garbage collector of members that stopped. Readers
+    /// leave a member out sooner, when its beat is overdue (<see cref="TurnFleetLiveness"/>).
+    /// </summary>
+    public const int HeartbeatsToLive = 4;
 
     /// <summary>Parses <c>redis://HOST:PORT</c>; null with <paramref name="error"/> otherwise.</summary>
     public static string? TryParseUrl(string url, out string? error)
@@ -44,10 +48,18 @@ public static class TurnFleetStore
         ConnectionMultiplexer.ConnectAsync($"{hostPort},abortConnect=false,connectTimeout=2000,syncTimeout=2000,asyncTimeout=2000,connectRetry=1");
 
     /// <summary>
-    /// Publishes this server's REST secrets and users to the realm, and returns every secret and user the realm has (as
-    /// settings, <c>static-auth-secret</c> and <c>user</c>). Read once, at start.
+    /// Sets (or, <paramref name="drain"/> false, clears) member <paramref name="id"/>'s drain flag; false when no member
+    /// of that id is in the realm (the flag is set all the same: a member that joins later drains).
     /// </summary>
-    public static async Task<IReadOnlyList<TurnConfigSetting>> ShareCredentialsAsync(IDatabase redis, string realm, IEnumerable<string> secrets, IEnumerable<string> users)
+    public static async Task<bool> SetDrainAsync(IDatabase redis, string realm, string id, bool drain)
+    {
+        if (drain) await redis.StringSetAsync(Drain(realm, id), "1");
+        else await redis.KeyDeleteAsync(Drain(realm, id));
+        return await redis.KeyExistsAsync(Server(realm, id));
+    }
+
+    /// <summary>Adds this server's REST secrets and users (<c>user</c> values, NAME:PASSWORD) to the realm's.</summary>
+    public static async Task PublishCredentialsAsync(IDatabase redis, string realm, IEnumerable<string> secrets, IEnumerable<string> users)
     {
         foreach (var secret in secrets) await redis.SetAddAsync(Secrets(realm), secret);
         foreach (var user in users)
@@ -55,15 +67,23 @@ public static class TurnFleetStore
             var colon = user.IndexOf(':');
             if (colon > 0) await redis.HashSetAsync(Accounts(realm), user[..colon], user[(colon + 1)..]);
         }
+    }
+
+    /// <summary>Every secret and user the realm has, as settings (<c>static-auth-secret</c>, <c>user</c>), in a stable order.</summary>
+    public static async Task<IReadOnlyList<TurnConfigSetting>> ReadCredentialsAsync(IDatabase redis, string realm)
+    {
         var shared = new List<TurnConfigSetting>();
-        foreach (var secret in await redis.SetMembersAsync(Secrets(realm)))
-            shared.Add(new TurnConfigSetting("static-auth-secret", secret.ToString(), "fleet"));
-        foreach (var account in await redis.HashGetAllAsync(Accounts(realm)))
-            shared.Add(new TurnConfigSetting("user", $"{account.Name}:{account.Value}", "fleet"));
+        foreach (var secret in (await redis.SetMembersAsync(Secrets(realm))).Select(s => s.ToString()).Order(StringComparer.Ordinal))
+            shared.Add(new TurnConfigSetting("static-auth-secret", secret, "fleet"));
+        foreach (var account in (await redis.HashGetAllAsync(Accounts(realm))).Select(a => $"{a.Name}:{a.Value}").Order(StringComparer.Ordinal))
+            shared.Add(new TurnConfigSetting("user", account, "fleet"));
         return shared;
     }
 
-    /// <summary>The live members of the realm (their server key has not expired), least loaded first; drops the dead from the set.</summary>
+    /// <summary>
+    /// The members of the realm whose server key has not expired, least loaded first (drops the expired from the set);
+    /// a reader keeps those its <see cref="TurnFleetLiveness"/> judges alive.
+    /// </summary>
     public static async Task<IReadOnlyList<TurnFleetServer>> ReadServersAsync(IDatabase redis, string realm)
     {
         var servers = new List<TurnFleetServer>();
@@ -78,7 +98,11 @@ public static class TurnFleetStore
             if (!System.Net.IPEndPoint.TryParse(fields.GetValueOrDefault("address") ?? "", out var endPoint)) continue;
             var address = TurnEndpoint.From(endPoint);
             servers.Add(new TurnFleetServer(id.ToString(), address, Number(fields, "allocations"), Number(fields, "bitrate"),
-                fields.GetValueOrDefault("draining") == "1", Number(fields, "capacity")));
+                fields.GetValueOrDefault("draining") == "1", Number(fields, "capacity"))
+            {
+                Beat = Number(fields, "beat"),
+                Heartbeat = Number(fields, "heartbeat") is > 0 and var ms ? TimeSpan.FromMilliseconds(ms) : TimeSpan.FromSeconds(1),
+            });
         }
         servers.Sort(TurnFleetServer.ByLoad);
         return servers;
@@ -91,6 +115,12 @@ public static class TurnFleetStore
 /// <summary>One member of a fleet as its heartbeat last said.</summary>
 public sealed record TurnFleetServer(string Id, TurnEndpoint Address, long Allocations, long BitRate, bool Draining, long Capacity)
 {
+    /// <summary>Its heartbeat counter: it advances once per heartbeat while the member lives.</summary>
+    public long Beat { get; init; }
+
+    /// <summary>Its heartbeat interval.</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Whether it takes a new allocation: not draining, and below its capacity (TotalQuota; 0 is none).</summary>
     public bool TakesAllocations => !Draining && (Capacity == 0 || Allocations < Capacity);
 

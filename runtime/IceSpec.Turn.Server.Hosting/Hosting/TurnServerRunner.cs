@@ -25,8 +25,10 @@ public static class TurnServerRunner
             options = TurnServerConfig.Build(settings);
             if (options.Fleet is { } redis)
             {
-                fleet = JoinFleet(redis, options, settings, stderr);
-                options = TurnServerConfig.Build(settings);   // with the realm's shared users and secrets
+                TurnServerOptions? server = null;
+                fleet = JoinFleet(redis, options, settings, () => Volatile.Read(ref server), stderr);
+                options = TurnServerConfig.Build(settings);
+                Volatile.Write(ref server, options.Server);   // with the realm's shared users and secrets
                 options.Server.Fleet = fleet;
             }
         }
@@ -85,26 +87,48 @@ public static class TurnServerRunner
 
     /// <summary>
     /// Connects to the fleet's Redis, shares this server's REST secrets and users with the realm and appends the realm's
-    /// to <paramref name="settings"/>. Redis down at start: a warning, and the server starts with its own credentials
-    /// (its heartbeat joins the fleet once Redis is up).
+    /// to <paramref name="settings"/>; later changes in Redis replace the credentials of <paramref name="server"/> (read
+    /// every heartbeat). Redis down at start: a warning, and the server starts with its own credentials (its heartbeat
+    /// joins the fleet once Redis is up).
     /// </summary>
-    private static TurnFleetMember JoinFleet(string redis, TurnServerHostOptions options, List<TurnConfigSetting> settings, TextWriter stderr)
+    private static TurnFleetMember JoinFleet(string redis, TurnServerHostOptions options, List<TurnConfigSetting> settings, Func<TurnServerOptions?> server, TextWriter stderr)
     {
         var connection = TurnFleetStore.ConnectAsync(redis).GetAwaiter().GetResult();
         string KeyName(TurnConfigSetting setting) => TurnServerConfig.TryGetKey(setting.Key, out var key) ? key.Name : setting.Key;
+        TurnConfigSetting[] own = [.. settings];
+        string[] secrets = [.. own.Where(s => KeyName(s) == "static-auth-secret").Select(s => s.Value!)];
+        string[] users = [.. own.Where(s => KeyName(s) == "user").Select(s => s.Value!)];
         try
         {
-            var shared = TurnFleetStore.ShareCredentialsAsync(connection.GetDatabase(), options.Server.Realm,
-                settings.Where(s => KeyName(s) == "static-auth-secret").Select(s => s.Value!).ToArray(),
-                settings.Where(s => KeyName(s) == "user").Select(s => s.Value!).ToArray()).GetAwaiter().GetResult();
-            settings.AddRange(shared);
+            var db = connection.GetDatabase();
+            TurnFleetStore.PublishCredentialsAsync(db, options.Server.Realm, secrets, users).GetAwaiter().GetResult();
+            settings.AddRange(TurnFleetStore.ReadCredentialsAsync(db, options.Server.Realm).GetAwaiter().GetResult());
         }
         catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
         {
             stderr.WriteLine($"icespec turn-server: warning: fleet Redis {redis} unreachable ({e.GetType().Name}): starting with this server's own users and secrets");
         }
         var log = new Lock();
-        return new TurnFleetMember(connection, options.Server.Realm, options.FleetHeartbeat, options.Server.TotalQuota,
-            line => { lock (log) { stderr.WriteLine("icespec turn-server: " + line); stderr.Flush(); } });
+        void Log(string line)
+        {
+            lock (log)
+            {
+                stderr.WriteLine("icespec turn-server: " + line);
+                stderr.Flush();
+            }
+        }
+        // This server's own credentials stay; the realm's are replaced (the core reads Credentials on every request).
+        void CredentialsChanged(IReadOnlyList<TurnConfigSetting> shared)
+        {
+            try
+            {
+                if (server() is { } running) running.Credentials = TurnServerConfig.Build([.. own, .. shared]).Server.Credentials;
+            }
+            catch (TurnConfigException e)
+            {
+                Log($"fleet: the realm's users in Redis are refused ({e.Message}): keeping the previous ones");
+            }
+        }
+        return new TurnFleetMember(connection, options.Server.Realm, options.FleetHeartbeat, options.Server.TotalQuota, secrets, users, CredentialsChanged, Log);
     }
 }

@@ -17,6 +17,7 @@ public static class TurnServerCommand
         var config = new Option<string?>("--config", "-c") { Description = "Config file of key=value lines (the flags' names, without --)." };
         var noConfig = new Option<bool>("-n") { Description = "coturn's 'no configuration file': accepted; a file is read only when --config (-c) names one." };
         var command = new Command("turn-server", "Run a STUN/TURN server (UDP, TCP, TLS) until SIGINT/SIGTERM. coturn's common options are accepted, or refused naming what to use instead.") { config, noConfig };
+        command.Subcommands.Add(TurnServerDrainCommand.Create(console));
         var options = new List<(TurnConfigKey Key, Option Option)>();
         foreach (var key in TurnServerConfig.Keys)
         {

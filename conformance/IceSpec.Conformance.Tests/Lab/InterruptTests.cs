@@ -20,11 +20,21 @@ public sealed class InterruptTests : IDisposable
     [Fact]
     public async Task Sigint_during_a_run_deletes_the_runs_namespaces()
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "icespec.dll"), "conformance", "run", "--impl", "aioice",
+        // Through env --default-signal=INT (coreutils), which execs dotnet in place (same PID): a test host started in the
+        // background by a non-interactive shell has SIGINT ignored, and an ignored signal stays ignored across exec — the
+        // run would never see the Ctrl-C this test sends (as a shell's background job does not).
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])["--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "icespec.dll"), "conformance", "run", "--impl", "aioice",
                      "--scenario", "both-port-restricted,no-nat,one-nat,both-full-cone,same-nat,lossy-10", "--server-cases", "none", "--out", _out])
             info.ArgumentList.Add(arg);
         using var run = Process.Start(info)!;
+        // Read both pipes as the run writes them: a full pipe would block the run (and its exit) on a write.
+        var output = new System.Text.StringBuilder();
+        run.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        run.BeginOutputReadLine();
+        run.BeginErrorReadLine();
+        string Said() { lock (output) return output.ToString(); }
         var mine = $"{LabSweep.NamePrefix}{run.Id}-";
         try
         {
@@ -32,7 +42,7 @@ public sealed class InterruptTests : IDisposable
             while (!LabSweep.ListLabNamespaces().Any(n => n.StartsWith(mine)))
             {
                 if (run.HasExited)
-                    Assert.Fail($"the run ended (exit {run.ExitCode}) before building its lab: {await run.StandardError.ReadToEndAsync()}");
+                    Assert.Fail($"the run ended (exit {run.ExitCode}) before building its lab: {Said()}");
                 Assert.True(DateTime.UtcNow < deadline, "the run built no lab within 60 s");
                 await Task.Delay(100);
             }
@@ -41,13 +51,18 @@ public sealed class InterruptTests : IDisposable
             // Six scenarios: the run is still busy when the signal comes (two finished once before a 500 ms signal).
             if (run.HasExited) Assert.Fail($"the run ended (exit {run.ExitCode}) before it could be interrupted");
             kill(run.Id, SigInt);
-            using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await run.WaitForExitAsync(exit.Token);
+            // The process itself (not the EOF of its pipes, which WaitForExitAsync also waits for: an orphan could hold them).
+            var signalled = DateTime.UtcNow;
+            while (!run.HasExited)
+            {
+                if (DateTime.UtcNow - signalled > TimeSpan.FromSeconds(30)) Assert.Fail($"the run did not end within 30 s of SIGINT; it said: {Said()}");
+                await Task.Delay(100);
+            }
 
             Assert.Equal(128 + SigInt, run.ExitCode);
             await Task.Delay(1000);
             var left = LabSweep.ListLabNamespaces().Where(n => n.StartsWith(mine)).ToList();
-            Assert.True(left.Count == 0, $"left behind: {string.Join(", ", left)}; the run said: {await run.StandardError.ReadToEndAsync()}");
+            Assert.True(left.Count == 0, $"left behind: {string.Join(", ", left)}; the run said: {Said()}");
         }
         finally
         {

@@ -21,6 +21,17 @@ bench_cleanup() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# wait_for_servers OURS_OUT COTURN_PORT COTURN_OUT: up to 10 s for our server's "listening udp" line and coturn's UDP
+# port; exits naming the one that did not start, with its output.
+wait_for_servers() {
+  for _ in $(seq 1 100); do
+    grep -q "listening udp" "$1" 2>/dev/null && ss -lun | grep -q ":$2 " && break
+    sleep 0.1
+  done
+  grep -q "listening udp" "$1" || { echo "our server did not start:"; cat "$1"; exit 1; }
+  ss -lun | grep -q ":$2 " || { echo "coturn did not start:"; cat "$3"; exit 1; }
+}
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print 0; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2] + a[NR/2+1]) / 2}'; }

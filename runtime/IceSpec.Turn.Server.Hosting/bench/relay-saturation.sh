@@ -108,12 +108,7 @@ taskset -c "$server_cpus" $ICESPEC_TURN_SERVER --listening-ip 127.0.0.1 --listen
 ours_pid=$!
 pids+=($ours_pid)
 
-for _ in $(seq 1 100); do
-  grep -q "listening udp" "$work/ours.out" 2>/dev/null && ss -lun | grep -q ":$coturn_port " && break
-  sleep 0.1
-done
-grep -q "listening udp" "$work/ours.out" || { echo "our server did not start:"; cat "$work/ours.out"; exit 1; }
-ss -lun | grep -q ":$coturn_port " || { echo "coturn did not start:"; cat "$work/coturn.out"; exit 1; }
+wait_for_servers "$work/ours.out" "$coturn_port" "$work/coturn.out"
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 port_of() { [ "$1" = coturn ] && echo "$coturn_port" || echo "$ours_port"; }

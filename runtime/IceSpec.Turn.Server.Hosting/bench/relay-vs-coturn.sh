@@ -79,12 +79,7 @@ pids+=($coturn_pid)
 ours_pid=$!
 pids+=($ours_pid)
 
-for _ in $(seq 1 100); do
-  grep -q "listening udp" "$work/ours.out" 2>/dev/null && ss -lun | grep -q ":$coturn_port " && break
-  sleep 0.1
-done
-grep -q "listening udp" "$work/ours.out" || { echo "our server did not start:"; cat "$work/ours.out"; exit 1; }
-ss -lun | grep -q ":$coturn_port " || { echo "coturn did not start:"; cat "$work/coturn.out"; exit 1; }
+wait_for_servers "$work/ours.out" "$coturn_port" "$work/coturn.out"
 
 # run NAME PORT PID MESSAGES -> prints "sent recv lost wall_seconds cpu_seconds"
 run() {

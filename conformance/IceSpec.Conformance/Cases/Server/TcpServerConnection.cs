@@ -70,33 +70,14 @@ public sealed class TcpServerConnection : ServerConnection
             var whole = WholeMessageLength();
             if (whole > 0 && whole <= _pendingLength)
             {
-                var message = _pending.AsSpan(0, whole).ToArray();
-                _pending.AsSpan(whole, _pendingLength - whole).CopyTo(_pending);
-                _pendingLength -= whole;
+                var message = Take(whole);
                 if (message.Length >= 4 && (message[0] & 0xC0) == 0x40)
                     return message[..(4 + BinaryPrimitives.ReadUInt16BigEndian(message.AsSpan(2)))]; // ChannelData without its stream padding
                 return message;
             }
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) return null;
-            // A read that timed out stays pending and is awaited by the next receive, so no byte is lost.
-            _read ??= _stream.ReadAsync(_pending, _pendingLength, _pending.Length - _pendingLength, CancellationToken.None);
-            var done = await Task.WhenAny(_read, Task.Delay(left, cancel));
-            cancel.ThrowIfCancellationRequested();
-            if (done != _read) return null;
-            int count;
-            try
-            {
-                count = await _read;
-            }
-            catch (IOException e)
-            {
-                _read = null;
-                throw new ServerClosedConnectionException($"the server reset the TCP connection from {_local} ({e.InnerException?.Message ?? e.Message})");
-            }
-            _read = null;
-            if (count == 0) throw new ServerClosedConnectionException($"the server closed the TCP connection from {_local}");
-            _pendingLength += count;
+            var (read, closed) = await ReadMoreAsync(deadline, cancel);
+            if (closed is not null) throw new ServerClosedConnectionException(closed);
+            if (!read) return null;
         }
     }
 
@@ -109,25 +90,44 @@ public sealed class TcpServerConnection : ServerConnection
         var deadline = DateTime.UtcNow + timeout;
         while (_pendingLength < count)
         {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) return null;
-            _read ??= _stream.ReadAsync(_pending, _pendingLength, _pending.Length - _pendingLength, CancellationToken.None);
-            var done = await Task.WhenAny(_read, Task.Delay(left, cancel));
-            cancel.ThrowIfCancellationRequested();
-            if (done != _read) return null;
-            int read;
-            try
-            {
-                read = await _read;
-            }
-            catch (IOException)
-            {
-                read = 0;
-            }
-            _read = null;
-            if (read == 0) return null;
-            _pendingLength += read;
+            var (read, closed) = await ReadMoreAsync(deadline, cancel);
+            if (!read || closed is not null) return null;
         }
+        return Take(count);
+    }
+
+    /// <summary>
+    /// Reads more bytes into the buffer before <paramref name="deadline"/>: Read true when some came; Closed says how the
+    /// server closed or reset the connection; both false/null on time-out. A read that timed out stays pending and is
+    /// awaited by the next receive, so no byte is lost.
+    /// </summary>
+    private async Task<(bool Read, string? Closed)> ReadMoreAsync(DateTime deadline, CancellationToken cancel)
+    {
+        var left = deadline - DateTime.UtcNow;
+        if (left <= TimeSpan.Zero) return (false, null);
+        _read ??= _stream.ReadAsync(_pending, _pendingLength, _pending.Length - _pendingLength, CancellationToken.None);
+        var done = await Task.WhenAny(_read, Task.Delay(left, cancel));
+        cancel.ThrowIfCancellationRequested();
+        if (done != _read) return (false, null);
+        int count;
+        try
+        {
+            count = await _read;
+        }
+        catch (IOException e)
+        {
+            _read = null;
+            return (false, $"the server reset the TCP connection from {_local} ({e.InnerException?.Message ?? e.Message})");
+        }
+        _read = null;
+        if (count == 0) return (false, $"the server closed the TCP connection from {_local}");
+        _pendingLength += count;
+        return (true, null);
+    }
+
+    /// <summary>The first <paramref name="count"/> buffered bytes, removed from the buffer.</summary>
+    private byte[] Take(int count)
+    {
         var bytes = _pending.AsSpan(0, count).ToArray();
         _pending.AsSpan(count, _pendingLength - count).CopyTo(_pending);
         _pendingLength -= count;

@@ -20,7 +20,12 @@ public sealed class TurnServerRestartTests(ITestOutputHelper output)
 {
     /// <summary>Short, so the test is quick: the default is 15 s (TurnClientOptions.LivenessProbeInterval).</summary>
     private static readonly TimeSpan Probe = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(12);
+    /// <summary>
+    /// Long enough for the client's fourth re-allocation attempt (TurnClientOptions.ReallocateBackoff 1 s, doubling: 1, 3,
+    /// 7, 15 s after the loss) plus two probe intervals: an attempt made while the restarted server is still coming up
+    /// fails, and under load (a full CI run) the third one came too late for the 12 s this used to be.
+    /// </summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15) + 2 * Probe;
     /// <summary>How long the detection-off twin watches for a loss: over twice the probe interval the tests use.</summary>
     private static readonly TimeSpan WatchTime = TimeSpan.FromSeconds(5);
 

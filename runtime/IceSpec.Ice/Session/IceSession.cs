@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using IceSpec.Ice.Mdns;
 using IceSpec.Ice.Sdp;
 using IceSpec.Stun;
 using Microsoft.Extensions.Logging;
@@ -51,6 +52,18 @@ public sealed class IceSession : IAsyncDisposable
     private readonly Dictionary<IPEndPoint, SocketAddress> _socketAddresses = new();
     /// <summary>Room for every remote candidate and server of a usual session; more only costs a re-serialisation.</summary>
     private const int MaxSocketAddresses = 256;
+    /// <summary>The host addresses ICE uses: where mDNS is spoken.</summary>
+    private readonly IReadOnlyList<IPAddress> _hostAddresses;
+    /// <summary>Opened on the first mDNS need (offering names, or a remote name to resolve); null before, or when it failed.</summary>
+    private IceMdnsEndpoint? _mdns;
+    private bool _mdnsFailed;
+    /// <summary>The names of local host addresses as signalled (<see cref="IceSessionOptions.OfferMdnsHostNames"/>); empty otherwise.</summary>
+    private readonly Dictionary<IPAddress, string> _hostNames = new();
+    /// <summary>Remote candidates waiting for their name to resolve, by name; touched on the loop task only.</summary>
+    private readonly Dictionary<string, List<IceCandidate>> _awaitingName = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>The peer's end-of-candidates came while names were being resolved: the agent hears it once they are.</summary>
+    private bool _endOfCandidatesDeferred;
+    private IceCredentials? _remoteCredentials;
 
     private IceSession(IceSessionOptions options, Action<IceEvent>? onEvent)
     {
@@ -60,7 +73,8 @@ public sealed class IceSession : IAsyncDisposable
         _start = options.TimeProvider.GetTimestamp();
         _agent = new IceAgent(options);
         _agent.AddStream(options.Components);
-        foreach (var address in options.Addresses ?? IceHostAddresses.Discover())
+        _hostAddresses = [.. options.Addresses ?? IceHostAddresses.Discover()];
+        foreach (var address in _hostAddresses)
             for (var component = 1; component <= options.Components; component++)
             {
                 if (options.Transports.HasFlag(IceTransports.Udp))
@@ -96,6 +110,7 @@ public sealed class IceSession : IAsyncDisposable
         Action fired = () => _wakeSet = false;
         _wakeTimer = options.TimeProvider.CreateTimer(_ => Post(fired), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         Event += onEvent; // before the loop runs: the handler sees every event from the first
+        if (options.OfferMdnsHostNames) OfferHostNames();
         _loop = Task.Run(RunLoop);
         Post(() => _agent.StartGathering(Now));
     }
@@ -163,16 +178,111 @@ public sealed class IceSession : IAsyncDisposable
             throw new ArgumentException("a remote description needs a=ice-ufrag and a=ice-pwd (RFC 8839 §5.4)", nameof(description));
         Post(() =>
         {
+            var credentials = new IceCredentials(description.Ufrag, description.Password);
+            if (_remoteCredentials is { } known && known != credentials)
+            {
+                // A restart (RFC 8445 §9): names of the old generation that resolve late are no longer wanted.
+                _awaitingName.Clear();
+                _endOfCandidatesDeferred = false;
+            }
+            _remoteCredentials = credentials;
             _agent.SetRemotePacing(description.Pacing is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
-            _agent.SetRemoteCredentials(Now, new IceCredentials(description.Ufrag, description.Password), description.IceLite);
-            foreach (var candidate in description.Candidates) _agent.AddRemoteCandidate(Now, 0, candidate);
-            if (description.EndOfCandidates) _agent.EndOfRemoteCandidates(Now);
+            _agent.SetRemoteCredentials(Now, credentials, description.IceLite);
+            foreach (var candidate in description.Candidates) AddRemote(candidate);
+            if (description.EndOfCandidates) EndOfRemote();
         });
     }
 
-    public void AddRemoteCandidate(IceCandidate candidate) => Post(() => _agent.AddRemoteCandidate(Now, 0, candidate));
+    public void AddRemoteCandidate(IceCandidate candidate) => Post(() => AddRemote(candidate));
 
-    public void EndOfRemoteCandidates() => Post(() => _agent.EndOfRemoteCandidates(Now));
+    public void EndOfRemoteCandidates() => Post(EndOfRemote);
+
+    /// <summary>
+    /// On the loop: a remote candidate goes to the agent, unless its address is a name. draft-ietf-mmusic-mdns-ice-candidates
+    /// §3.2.1: a "name.local" is resolved with mDNS first (the candidate waits; every candidate with that name is added
+    /// once it resolves, step 3, or dropped, step 4); any other name is not resolved (RFC 8445 takes IP addresses) and the
+    /// candidate is dropped. Each drop is reported (<see cref="IceRemoteCandidateDropped"/>) with its reason.
+    /// </summary>
+    private void AddRemote(IceCandidate candidate)
+    {
+        if (candidate.Address.Kind != IceAddressKind.Fqdn)
+        {
+            _agent.AddRemoteCandidate(Now, 0, candidate);
+            return;
+        }
+        var name = candidate.Address.Text;
+        if (!MdnsNames.IsCandidateName(name)) { Dropped(candidate, $"'{name}' is a name but not an mDNS candidate name (<name>.local, draft §3.2.1): only those are resolved"); return; }
+        if (!_options.ResolveMdnsCandidates) { Dropped(candidate, "mDNS resolution is off (IceSessionOptions.ResolveMdnsCandidates)"); return; }
+        if (Mdns() is not { } mdns) { Dropped(candidate, "no mDNS socket (see the ice.mdns.unavailable event)"); return; }
+        if (_awaitingName.TryGetValue(name, out var waiting)) { waiting.Add(candidate); return; }
+        _awaitingName[name] = [candidate];
+        mdns.Resolve(name);
+    }
+
+    private void EndOfRemote()
+    {
+        if (_awaitingName.Count > 0) _endOfCandidatesDeferred = true; // RFC 8838 §13 waits for the names still resolving
+        else _agent.EndOfRemoteCandidates(Now);
+    }
+
+    /// <summary>On the loop: a name resolved or failed; its candidates are added or dropped.</summary>
+    private void Resolved(MdnsResolution resolution)
+    {
+        if (!_awaitingName.Remove(resolution.Name, out var candidates)) return;
+        foreach (var candidate in candidates)
+        {
+            if (resolution.Address is { } address)
+            {
+                Event?.Invoke(new IceRemoteCandidateResolved(Now, candidate, address));
+                IceSessionLog.Event(_log, new IceRemoteCandidateResolved(Now, candidate, address));
+                _agent.AddResolvedRemoteCandidate(Now, 0, candidate, address);
+            }
+            else Dropped(candidate, resolution.Failure ?? "not resolved");
+        }
+        if (_awaitingName.Count == 0 && _endOfCandidatesDeferred)
+        {
+            _endOfCandidatesDeferred = false;
+            _agent.EndOfRemoteCandidates(Now);
+        }
+    }
+
+    private void Dropped(IceCandidate candidate, string reason)
+    {
+        var dropped = new IceRemoteCandidateDropped(Now, candidate, reason);
+        IceSessionLog.Event(_log, dropped);
+        Event?.Invoke(dropped);
+    }
+
+    /// <summary>The mDNS endpoint, opened on first use; null (reported once) when the host cannot speak mDNS.</summary>
+    private IceMdnsEndpoint? Mdns()
+    {
+        if (_mdns is not null || _mdnsFailed) return _mdns;
+        try
+        {
+            _mdns = IceMdnsEndpoint.Open(_hostAddresses, _options.MdnsResolutionTimeout, _options.MaxPendingMdnsResolutions, _options.TimeProvider,
+                resolution => Post(() => Resolved(resolution)));
+        }
+        catch (SocketException e)
+        {
+            _mdnsFailed = true;
+            var unavailable = new IceMdnsUnavailable(Now, $"224.0.0.251:5353 on {string.Join(", ", _hostAddresses)}: {e.Message}");
+            IceSessionLog.Event(_log, unavailable);
+            Event?.Invoke(unavailable);
+        }
+        return _mdns;
+    }
+
+    /// <summary>
+    /// draft §3.1.1 steps 3–5 for every IPv4 host address, before gathering: the names are made and registered with the
+    /// responder, and announced. §3.1.1: the names are offered "even if ... mDNS registration fails" (no socket).
+    /// </summary>
+    private void OfferHostNames()
+    {
+        var mdns = Mdns();
+        foreach (var address in _hostAddresses.Where(a => a.AddressFamily == AddressFamily.InterNetwork))
+            _hostNames[address] = mdns?.Responder.NameOf(address) ?? MdnsNames.New();
+        mdns?.Announce();
+    }
 
     /// <summary>Completes when every component has a selected pair (the pair of component 1 is returned); throws when ICE fails.</summary>
     public Task<IceCandidatePair> ConnectAsync(CancellationToken ct = default) => _connected.Task.WaitAsync(ct);
@@ -241,6 +351,7 @@ public sealed class IceSession : IAsyncDisposable
         _stop.Cancel();
         _inbox.Writer.TryComplete();
         foreach (var socket in _sockets.Concat(_tcpListeners)) socket.Dispose();
+        if (_mdns is not null) await _mdns.DisposeAsync();
         foreach (var connection in _tcpRelays.Values) await connection.DisposeAsync();
         await _loop.ContinueWith(_ => { });
         await _wakeTimer.DisposeAsync();
@@ -492,7 +603,7 @@ public sealed class IceSession : IAsyncDisposable
         switch (iceEvent)
         {
             case IceCandidateGathered gathered:
-                LocalCandidate?.Invoke(gathered.Candidate.Candidate);
+                LocalCandidate?.Invoke(MdnsCandidates.Conceal(gathered.Candidate.Candidate, _hostNames));
                 break;
             case IceGatheringComplete:
                 LocalCandidate?.Invoke(null);
@@ -520,7 +631,7 @@ public sealed class IceSession : IAsyncDisposable
         if (_options.Pacing != TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds)) description.Pacing = (ulong)_options.Pacing.TotalMilliseconds;
         foreach (var candidate in _agent.LocalCandidates(0))
             if (candidate.Type != IceCandidateType.PeerReflexive && (_options.Policy == IceCandidatePolicy.All || candidate.Type == IceCandidateType.Relayed))
-                description.Candidates.Add(candidate.Candidate);
+                description.Candidates.Add(MdnsCandidates.Conceal(candidate.Candidate, _hostNames));
         description.EndOfCandidates = _agent.GatheringState == CandidateGatheringState.Complete;
         return description;
     }

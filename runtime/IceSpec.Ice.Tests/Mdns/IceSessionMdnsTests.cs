@@ -55,6 +55,38 @@ public sealed class IceSessionMdnsTests
         Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public async Task Names_a_peer_never_answers_are_dropped_and_its_checks_still_connect_through_a_peer_reflexive_candidate()
+    {
+        // The peer signals its host candidate under a name nobody answers; its checks reach this session, which learns
+        // the address from them (RFC 8445 §7.3.1.3; the draft's §5.3 example of slow resolution).
+        var address = MulticastAddress();
+        var dropped = new TaskCompletionSource<IceRemoteCandidateDropped>();
+        await using var peer = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlling, Addresses = [address] });
+        await using var session = IceSession.Create(new IceSessionOptions { Role = IceRole.Controlled, Addresses = [address], MdnsResolutionTimeout = TimeSpan.FromSeconds(1) },
+            e => { if (e is IceRemoteCandidateDropped d) dropped.TrySetResult(d); });
+        var offer = await peer.GetLocalDescriptionAsync().WaitAsync(Limit);
+        var unanswered = new IceDescription { Ufrag = offer.Ufrag, Password = offer.Password, EndOfCandidates = true };
+        foreach (var c in offer.Candidates)
+            unanswered.Candidates.Add(new IceCandidate(c.Foundation, c.ComponentId, c.TransportToken, c.Priority, Name(),
+                c.Port, c.TypeToken, c.RelatedAddress, c.RelatedPort, c.Extensions));
+        session.SetRemoteDescription(unanswered);
+        peer.SetRemoteDescription(await session.GetLocalDescriptionAsync().WaitAsync(Limit));
+
+        var pair = await session.ConnectAsync().WaitAsync(Limit);
+        Assert.Equal(IceCandidateType.PeerReflexive, pair.Remote.Type);
+        Assert.Equal(address, pair.Remote.Address.Address);
+        var drop = await dropped.Task.WaitAsync(Limit);
+        Assert.Contains("no mDNS answer within 1 s", drop.Reason);
+        Assert.True(drop.Candidate.Address.IsMdnsName);
+    }
+
+    private static IceConnectionAddress Name()
+    {
+        Assert.True(IceConnectionAddress.TryParse($"{Guid.NewGuid()}.local", out var name, out var reason), reason);
+        return name;
+    }
+
     [Theory]
     [InlineData("host.example.com", "not an mDNS candidate name")]
     [InlineData("a.b.local", "not an mDNS candidate name")]

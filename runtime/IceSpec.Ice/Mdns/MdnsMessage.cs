@@ -49,6 +49,7 @@ public sealed record MdnsMessage(ushort Id, bool IsResponse, IReadOnlyList<MdnsQ
 {
     private const int HeaderLength = 12;
     private const ushort ClassIn = 1;
+    /// <summary>The top bit of a 16-bit field: QU in QCLASS (RFC 6762 §5.4), cache-flush in CLASS (§10.2), QR in the flags (RFC 1035 §4.1.1).</summary>
     private const ushort TopBit = 0x8000;
     private const ushort ResponseFlags = 0x8400; // QR and AA (RFC 6762 §18.2, §18.4)
     /// <summary>RFC 1035 §2.3.4: a name is at most 255 octets on the wire, a label at most 63.</summary>
@@ -155,7 +156,7 @@ public sealed record MdnsMessage(ushort Id, bool IsResponse, IReadOnlyList<MdnsQ
             };
             records.Add(new MdnsRecord(name, type, (rclass & TopBit) != 0, ttl, address));
         }
-        message = new MdnsMessage(id, (flags & 0x8000) != 0, questions, records, an);
+        message = new MdnsMessage(id, (flags & TopBit) != 0, questions, records, an);
         error = "";
         return true;
     }

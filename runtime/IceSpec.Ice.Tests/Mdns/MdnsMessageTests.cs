@@ -72,9 +72,18 @@ public sealed class MdnsMessageTests
     [MemberData(nameof(Broken))]
     public void A_broken_message_is_refused_with_its_reason(string what, byte[] bytes, string reason)
     {
-        Assert.False(MdnsMessage.TryParse(bytes, out var message, out var error), what);
+        var (parsed, message, error) = ParseWithin(bytes);
+        Assert.False(parsed, what);
         Assert.Null(message);
         Assert.Contains(reason, error);
+    }
+
+    /// <summary>Parses on another thread and fails after 5 s: a compression loop followed blindly never returns.</summary>
+    private static (bool Parsed, MdnsMessage? Message, string Error) ParseWithin(byte[] bytes)
+    {
+        var parsing = Task.Run(() => (MdnsMessage.TryParse(bytes, out var message, out var error), message, error));
+        Assert.True(parsing.Wait(TimeSpan.FromSeconds(5)), "TryParse did not return within 5 s");
+        return parsing.Result;
     }
 
     [Fact]
@@ -82,7 +91,8 @@ public sealed class MdnsMessageTests
     {
         // offset 12: label "a", then a pointer back to 12: each round adds a label, never a zero octet.
         var bytes = Concat([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0], [1, 0x61, 0xC0, 12, 0, 1, 0, 1]);
-        Assert.False(MdnsMessage.TryParse(bytes, out _, out var error));
+        var (parsed, _, error) = ParseWithin(bytes);
+        Assert.False(parsed);
         Assert.Contains("255", error);
     }
 

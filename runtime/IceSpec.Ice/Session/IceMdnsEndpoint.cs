@@ -26,7 +26,7 @@ internal sealed class IceMdnsEndpoint : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _receiving;
 
-    public MdnsResponder Responder { get; } = new();
+    private readonly MdnsResponder _responder = new();
 
     private IceMdnsEndpoint(Socket socket, IReadOnlyList<IPAddress> interfaces, TimeSpan timeout, int maxPending, TimeProvider time, Action<MdnsResolution> resolved)
     {
@@ -81,11 +81,17 @@ internal sealed class IceMdnsEndpoint : IAsyncDisposable
         Pump();
     }
 
+    /// <summary>Draft §3.1.1 steps 2–5: the name of a host address, made and registered with the responder the first time.</summary>
+    public string Register(IPAddress address)
+    {
+        lock (_lock) return _responder.NameOf(address);
+    }
+
     /// <summary>Draft §3.1.1 step 4: announces the names (RFC 6762 §8.3); probing is skipped as the draft says.</summary>
     public void Announce()
     {
         lock (_lock)
-            if (Responder.Announcement() is { } announcement) Multicast(announcement);
+            if (_responder.Announcement() is { } announcement) Multicast(announcement);
     }
 
     private void Pump()
@@ -133,7 +139,7 @@ internal sealed class IceMdnsEndpoint : IAsyncDisposable
             var source = (IPEndPoint)received.RemoteEndPoint;
             lock (_lock)
             {
-                if (Responder.Answer(message!, source) is { } reply)
+                if (_responder.Answer(message!, source) is { } reply)
                 {
                     if (reply.UnicastTo is { } to) TrySend(reply.Message.Encode(), to);
                     else Multicast(reply.Message);
@@ -156,7 +162,7 @@ internal sealed class IceMdnsEndpoint : IAsyncDisposable
     {
         lock (_lock)
         {
-            if (Responder.Goodbye() is { } goodbye) Multicast(goodbye);
+            if (_responder.Goodbye() is { } goodbye) Multicast(goodbye);
             _resolver.Cancel("the session closed");
             _stop.Cancel();
         }

@@ -280,7 +280,7 @@ public sealed class IceSession : IAsyncDisposable
     {
         var mdns = Mdns();
         foreach (var address in _hostAddresses.Where(a => a.AddressFamily == AddressFamily.InterNetwork))
-            _hostNames[address] = mdns?.Responder.NameOf(address) ?? MdnsNames.New();
+            _hostNames[address] = mdns?.Register(address) ?? MdnsNames.New();
         mdns?.Announce();
     }
 

@@ -45,6 +45,19 @@ public sealed class ResolvedCandidateTests
         Assert.Equal(before + 1, run.A.Pairs(0).Count); // the same candidate with an address pairs with the relay
     }
 
+    [Theory]
+    [InlineData("candidate:2 1 UDP 1694498815 198.51.100.6 50000 typ srflx raddr 0.0.0.0 rport 9")]
+    [InlineData("candidate:2 1 UDP 1694498815 198.51.100.6 50000 typ srflx raddr 1f0c6e36-4b5f-4b6f-9d77-3c9a2f1e8b10.local rport 40000")]
+    public void A_server_reflexive_candidate_with_a_concealed_or_named_related_address_is_added_at_its_own_address(string line)
+    {
+        // Draft §3.1.2.2: the peer hides its host address in raddr; the related address is informational (RFC 8445 §5.1.1.3), nothing to resolve.
+        var agent = new IceAgent(AgentPair.Options(IceRole.Controlling));
+        agent.AddStream();
+        agent.SetRemoteCredentials(TimeSpan.Zero, new IceCredentials("abcd", "0123456789abcdef01234567"));
+        Assert.True(agent.AddRemoteCandidate(TimeSpan.Zero, 0, IceCandidate.Parse(line)));
+        Assert.Equal(IPEndPoint.Parse("198.51.100.6:50000"), agent.RemoteCandidates(0).Single().Address);
+    }
+
     [Fact]
     public void Only_a_candidate_with_an_mDNS_name_is_added_as_resolved()
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 
 namespace IceSpec.Ice.Mdns;
@@ -114,7 +115,7 @@ public sealed class MdnsResolver(TimeSpan timeout, int maxPending)
     {
         var expired = _pending.Where(p => now >= p.Value.Started + Timeout).Select(p => p.Key).ToList();
         foreach (var name in expired) _pending.Remove(name);
-        return [.. expired.Select(name => new MdnsResolution(name, null, $"no mDNS answer within {Timeout.TotalSeconds:0.###} s"))];
+        return [.. expired.Select(name => new MdnsResolution(name, null, string.Create(CultureInfo.InvariantCulture, $"no mDNS answer within {Timeout.TotalSeconds:0.###} s")))];
     }
 
     /// <summary>Ends every lookup (the session closes): each fails with <paramref name="reason"/>.</summary>

@@ -147,6 +147,17 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
+    public void A_check_to_the_address_behind_a_signalled_mDNS_name_is_not_unexplained()
+    {
+        // draft-ietf-mmusic-mdns-ice-candidates §3.2: libnice's candidates signalled under an mDNS name at their real
+        // ports; IceSpec checks the address the name resolved to.
+        var diagnosis = Doctored("controlling.jsonl", l => [Is(l, "remote-description")
+            ? With(l, "candidates", new JsonArray([.. l["candidates"]!.AsArray().Select(c => (JsonNode?)((string)c!).Replace(" 127.0.0.1 ", " 1f0c6e36-4b5f-4b6f-9d77-3c9a2f1e8b10.local "))]))
+            : l]);
+        Assert.DoesNotContain(diagnosis.Findings, f => f.Kind == "check-to-unsignalled-address");
+    }
+
+    [Fact]
     public void The_wrong_password_finding_rests_on_the_signalled_password()
     {
         // Without the signalling, the password IceSpec was given is unknown: the failure is one no known password explains.

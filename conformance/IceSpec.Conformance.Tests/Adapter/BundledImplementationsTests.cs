@@ -21,11 +21,11 @@ public sealed class BundledImplementationsTests
         string[] full = ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"];
         var expected = new Dictionary<string, string[]>
         {
-            ["icespec"] = ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "turn-tcp-relay", "relay-policy", "ice-tcp", "restart"],
+            ["icespec"] = ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "turn-tcp-relay", "relay-policy", "ice-tcp", "restart", "mdns"],
             ["libnice"] = [.. full, "ice-tcp", "restart"],
             ["aioice"] = ["aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"],
             ["werift"] = [.. full, "restart"],
-            ["pion"] = ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-passive", "restart"],
+            ["pion"] = ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-passive", "restart", "mdns"],
         };
 
         Assert.Equal(BundledDriverNames.All, Bundled.Select(d => d.Name));

@@ -28,6 +28,9 @@ public sealed record IcePairOptions(
     /// (<see cref="StunServer"/>, <see cref="Turn"/>): e.g. the server's IPv6 address for an IPv6-only host; null: the same.
     /// </summary>
     public string? ControlledStunServer { get; init; }
+
+    /// <summary>Both drivers offer their host candidates as mDNS names (configure <c>mdns: true</c>; capability <c>mdns</c>).</summary>
+    public bool Mdns { get; init; }
     public TurnServerOptions? ControlledTurn { get; init; }
 
     /// <summary>Where each driver's adapter transcript goes (<see cref="DriverStartOptions.TranscriptPath"/>); none when null.</summary>
@@ -135,6 +138,11 @@ public sealed record IcePairResult(
     public string? ControllingCredentials { get; init; }
 
     public string? ControlledCredentials { get; init; }
+
+    /// <summary>The <c>a=candidate:</c> lines each driver signalled (first generation).</summary>
+    public IReadOnlyList<string> ControllingCandidates { get; init; } = [];
+
+    public IReadOnlyList<string> ControlledCandidates { get; init; } = [];
     /// <summary>The mid-call phase, when the options asked for one and the call connected.</summary>
     public IceMidCallResult? MidCall { get; init; }
 }

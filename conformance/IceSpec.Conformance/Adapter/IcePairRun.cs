@@ -46,6 +46,7 @@ public static class IcePairRun
         new(outcome, detail, LastSelectedPair(a), LastSelectedPair(b), 0, 0, TimeSpan.Zero, a?.StandardError ?? "", b?.StandardError ?? "")
         {
             ControllingStates = States(a), ControlledStates = States(b), ControllingCredentials = Credentials(a), ControlledCredentials = Credentials(b),
+            ControllingCandidates = SignalledCandidates(a), ControlledCandidates = SignalledCandidates(b),
         };
 
     internal static IReadOnlyList<string> States(DriverProcess? driver) =>
@@ -55,6 +56,16 @@ public static class IcePairRun
     {
         var e = driver?.Events.FirstOrDefault(x => (string?)x["event"] is "local-credentials" or "local-description");
         return e is null ? null : $"{(string?)e["ufrag"]}:{(string?)e["pwd"]}";
+    }
+
+    /// <summary>The candidate lines the driver signalled: trickled ones and those of its first <c>local-description</c>.</summary>
+    internal static IReadOnlyList<string> SignalledCandidates(DriverProcess? driver)
+    {
+        if (driver is null) return [];
+        var lines = driver.Events.Where(e => (string?)e["event"] == "candidate").Select(e => (string?)e["line"] ?? "").ToList();
+        if (driver.Events.FirstOrDefault(e => (string?)e["event"] == "local-description")?["candidates"] is System.Text.Json.Nodes.JsonArray all)
+            lines.AddRange(all.Select(c => (string?)c ?? "").Where(c => !lines.Contains(c)));
+        return lines;
     }
 
     internal static SelectedPair? LastSelectedPair(DriverProcess? driver) =>

@@ -70,6 +70,7 @@ internal sealed partial class IcePairSession
             _a.StandardError, _b.StandardError) {
             ControllingStates = IcePairRun.States(_a), ControlledStates = IcePairRun.States(_b),
             ControllingCredentials = IcePairRun.Credentials(_a), ControlledCredentials = IcePairRun.Credentials(_b),
+            ControllingCandidates = IcePairRun.SignalledCandidates(_a), ControlledCandidates = IcePairRun.SignalledCandidates(_b),
         };
     }
 
@@ -133,6 +134,7 @@ internal sealed partial class IcePairSession
             ["policy"] = o.Policy,
         };
         if (o.Transports != "udp") command["transports"] = o.Transports;
+        if (o.Mdns) command["mdns"] = true;
         if (o.StunServer is not null) command["stun"] = o.StunServer;
         if (o.Turn is { } t && (role == "controlling" || !t.ControllingOnly))
         {

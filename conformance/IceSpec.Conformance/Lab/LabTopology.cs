@@ -19,7 +19,13 @@ public enum LabFamilies : byte
 /// <param name="UdpBlocked">The router forwards no UDP and only TCP to the TURN servers' port 3478.</param>
 /// <param name="TcpOpen">With <paramref name="UdpBlocked"/>: the router drops UDP only and lets TCP to anywhere leave (a firewall that blocks UDP).</param>
 /// <param name="Families">The hosts' address families; an IPv6-only site has no NAT (<see cref="NatType.None"/>).</param>
-public sealed record SiteSpec(NatType Nat, int Hosts = 1, bool UdpBlocked = false, bool TcpOpen = false, LabFamilies Families = LabFamilies.IPv4)
+/// <param name="SharedLan">
+/// The hosts share one L2 segment: a bridge <c>lan0</c> in the router (10.k.0.1/24) with every host's link as a port,
+/// so that link-local multicast (mDNS, 224.0.0.251) reaches the other hosts (RFC 6762 §3: it is not routed). IPv4 only.
+/// Without it each host has a /24 of its own (<see cref="LabAddressPlan.HostAddress"/>) and only the router hears it.
+/// </param>
+public sealed record SiteSpec(NatType Nat, int Hosts = 1, bool UdpBlocked = false, bool TcpOpen = false, LabFamilies Families = LabFamilies.IPv4,
+    bool SharedLan = false)
 {
     public bool HasIPv4 => Families != LabFamilies.IPv6;
     public bool HasIPv6 => Families != LabFamilies.IPv4;
@@ -66,6 +72,12 @@ public static class LabAddressPlan
     public static IPAddress LanGateway(int site, int host) => IPAddress.Parse($"10.{site}.{host}.1");
 
     public static IPAddress HostAddress(int site, int host) => IPAddress.Parse($"10.{site}.{host}.2");
+
+    /// <summary>The router's address on a shared LAN (<see cref="SiteSpec.SharedLan"/>), the bridge <c>lan0</c>.</summary>
+    public static IPAddress SharedLanGateway(int site) => IPAddress.Parse($"10.{site}.0.1");
+
+    /// <summary>Host k.j's address on a shared LAN: 10.k.0.(j+1)/24.</summary>
+    public static IPAddress SharedLanHost(int site, int host) => IPAddress.Parse($"10.{site}.0.{host + 1}");
 
     public static readonly IPAddress CoturnAddress6 = IPAddress.Parse("2001:db8:ffff::1");
     public static readonly IPAddress IceSpecServerAddress6 = IPAddress.Parse("2001:db8:ffff::2");

@@ -180,6 +180,7 @@ public sealed class NatLab : IAsyncDisposable
             LabShell.Sysctl(router, "net.ipv6.conf.all.forwarding", "1");
         }
         var hosts = new List<LabHost>();
+        if (spec.SharedLan) return FinishSite(number, spec, router, wan, BuildSharedLan(number, spec, router));
         for (var j = 1; j <= spec.Hosts; j++)
         {
             var host = AddNamespace($"h{number}{(char)('a' + j - 1)}");
@@ -206,10 +207,44 @@ public sealed class NatLab : IAsyncDisposable
                 _ => new LabHost(host, address, number),
             });
         }
+        return FinishSite(number, spec, router, wan, hosts);
+    }
+
+    private LabSite FinishSite(int number, SiteSpec spec, string router, IPAddress wan, List<LabHost> hosts)
+    {
         if (spec.Nat == NatType.None)
             LabShell.Ip("-n", PublicNamespace, "route", "add", $"10.{number}.0.0/16", "via", wan.ToString());
         LabShell.Nft(router, NatRules.Router(spec, wan, [.. hosts.SelectMany(h => h.Addresses).Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)]));
         return new LabSite(number, spec, router, spec.Nat == NatType.None ? hosts[0].Address : wan, hosts);
+    }
+
+    /// <summary>
+    /// <see cref="SiteSpec.SharedLan"/>: the bridge <c>lan0</c> (the router's LAN address) with one veth port <c>lanJ</c>
+    /// per host; each host's <c>eth0</c> (MULTICAST, as every veth) is on 10.k.0.0/24 with its default route to the router,
+    /// which also carries 224.0.0.0/4. Bridged frames skip the router's nftables (bridge-nf-call-iptables 0 where
+    /// br_netfilter is loaded): host-to-host traffic is a LAN's, never NATed or filtered.
+    /// </summary>
+    private List<LabHost> BuildSharedLan(int number, SiteSpec spec, string router)
+    {
+        if (spec.HasIPv6) throw new ArgumentException("a shared LAN is IPv4 only");
+        LabShell.Ip("-n", router, "link", "add", "lan0", "type", "bridge");
+        LabShell.Ip("-n", router, "addr", "add", $"{LabAddressPlan.SharedLanGateway(number)}/24", "dev", "lan0");
+        LabShell.Ip("-n", router, "link", "set", "lan0", "up");
+        if (File.Exists("/proc/sys/net/bridge/bridge-nf-call-iptables")) LabShell.Sysctl(router, "net.bridge.bridge-nf-call-iptables", "0");
+        var hosts = new List<LabHost>();
+        for (var j = 1; j <= spec.Hosts; j++)
+        {
+            var host = AddNamespace($"h{number}{(char)('a' + j - 1)}");
+            var address = LabAddressPlan.SharedLanHost(number, j);
+            LabShell.Ip("-n", router, "link", "add", $"lan{j}", "type", "veth", "peer", "name", "eth0", "netns", host);
+            LabShell.Ip("-n", router, "link", "set", $"lan{j}", "master", "lan0");
+            LabShell.Ip("-n", router, "link", "set", $"lan{j}", "up");
+            LabShell.Ip("-n", host, "addr", "add", $"{address}/24", "dev", "eth0");
+            LabShell.Ip("-n", host, "link", "set", "eth0", "up");
+            LabShell.Ip("-n", host, "route", "add", "default", "via", LabAddressPlan.SharedLanGateway(number).ToString());
+            hosts.Add(new LabHost(host, address, number));
+        }
+        return hosts;
     }
 
     /// <summary>A veth pair created directly in its two namespaces (names need only be unique per namespace), both ends up.</summary>

@@ -54,6 +54,7 @@ public static class IceCellRunner
         {
             ControlledStunServer = serverB,
             ControlledTurn = Turn(serverB),
+            Mdns = scenario.Mdns,
             // The adapter messages each driver exchanged, timed: icespec diagnose --signalling reads them.
             ControllingTranscript = Path.Combine(directory, "controlling.jsonl"),
             ControlledTranscript = Path.Combine(directory, "controlled.jsonl"),
@@ -167,9 +168,14 @@ public static class IceCellRunner
 
         // The family too where the scenario predicts one (dual-stack, RFC 8421): a host pair of the wrong family fails.
         var familyHolds = prediction.Family is not { } predictedFamily || family == predictedFamily;
-        yield return Make(IceCases.PredictedPair, observed == prediction.Kind && familyHolds ? CaseOutcome.Passed : CaseOutcome.Failed,
+        // mDNS (draft-ietf-mmusic-mdns-ice-candidates §3.1.1 step 6): with mdns: true each side signals its host candidates
+        // under names, never its host address; the host path is then reached through a resolved name or, when the
+        // peer's check comes first, a peer-reflexive candidate at that address (the draft's §5.3 example): both are Host.
+        var unconcealed = scenario.Mdns ? MdnsScenario.Unconcealed(("controlling", result.ControllingCandidates), ("controlled", result.ControlledCandidates)) : "";
+        yield return Make(IceCases.PredictedPair, observed == prediction.Kind && familyHolds && unconcealed.Length == 0 ? CaseOutcome.Passed : CaseOutcome.Failed,
             observed is null ? $"predicted {Describe(prediction.Kind, prediction.Family)} ({prediction.Section}); no pair selected"
-                : $"predicted {Describe(prediction.Kind, prediction.Family)} ({prediction.Section}: {prediction.Reason}); selected {Describe(observed.Value, family)}");
+                : $"predicted {Describe(prediction.Kind, prediction.Family)} ({prediction.Section}: {prediction.Reason}); selected {Describe(observed.Value, family)}"
+                  + (unconcealed.Length > 0 ? $"; mdns: true not honoured: {unconcealed}" : ""));
     }
 
     private static string Describe(PairKind kind, System.Net.Sockets.AddressFamily? family) => family switch
@@ -189,6 +195,7 @@ public static class IceCellRunner
                 : [(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
         if (scenario.Transports.Contains("tcp", StringComparison.Ordinal))
             needs.AddRange([(controlling, "ice-tcp"), (controlled, "ice-tcp")]);
+        if (scenario.Mdns) needs.AddRange([(controlling, "mdns"), (controlled, "mdns")]);
         return needs.FirstOrDefault(n => !n.Driver.Supports(n.Capability)) is { Driver: { } driver } need
             ? $"{driver.Name} does not support {need.Capability}" + (need.Capability == nomination ? " nomination as the controlling agent" : "")
             : null;

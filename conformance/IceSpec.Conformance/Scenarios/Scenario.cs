@@ -91,6 +91,12 @@ public sealed record Scenario(
     /// </summary>
     public string TurnRelay { get; init; } = "udp";
 
+    /// <summary>
+    /// Both agents offer their host candidates as mDNS names (configure <c>mdns: true</c>, draft-ietf-mmusic-mdns-ice-candidates
+    /// §3.1.1) and resolve the other's (§3.2): both drivers need the capability <c>mdns</c>.
+    /// </summary>
+    public bool Mdns { get; init; }
+
     public LabHost ControllingHost(NatLab lab) => lab.Sites[Controlling.Site - 1].Hosts[Controlling.Host - 1];
 
     public LabHost ControlledHost(NatLab lab) => lab.Sites[Controlled.Site - 1].Hosts[Controlled.Host - 1];

@@ -142,6 +142,14 @@ public static class ScenarioCatalog
             Transports = "tcp",
             TurnRelay = "tcp",
         },
+        new("same-lan-mdns", "Both hosts on one LAN segment behind one NAT, host candidates offered as mDNS names",
+            new LabTopology([new(NatType.PortRestricted, Hosts: 2, SharedLan: true)]), SiteOne, new HostSlot(1, 2), null,
+            new(PairKind.Host, "draft-ietf-mmusic-mdns-ice-candidates §3.2, RFC 6762 §5, §6",
+                "Each agent signals its host address as a UUID .local name; the other resolves it by a multicast query that the LAN carries to the owner, which answers: the host pair, at the resolved addresses, works and has the highest priority. A check that arrives before its name resolves teaches the same address as peer-reflexive (the draft's §5.3 example): the same host path."))
+        {
+            // draft-ietf-mmusic-mdns-ice-candidates §3.1.1: both drivers configured with mdns: true (capability mdns).
+            Mdns = true,
+        },
     ];
 
 

@@ -29,8 +29,8 @@ public static class ScenarioDiagram
     {
         var slot = new HostSlot(site, host);
         var role = slot == scenario.Controlling ? "controlling" : slot == scenario.Controlled ? "controlled" : "idle";
-        var families = scenario.Topology.Sites[site - 1].Families;
-        var address = families switch
+        var spec = scenario.Topology.Sites[site - 1];
+        var address = spec.SharedLan ? LabAddressPlan.SharedLanHost(site, host).ToString() : spec.Families switch
         {
             LabFamilies.IPv6 => LabAddressPlan.HostAddress6(site, host).ToString(),
             LabFamilies.DualStack => $"{LabAddressPlan.HostAddress(site, host)} + {LabAddressPlan.HostAddress6(site, host)}",
@@ -41,7 +41,8 @@ public static class ScenarioDiagram
 
     private static string Router(SiteSpec site, int number) =>
         (site.Nat == NatType.None ? "router, no NAT" : $"NAT {site.Nat.Name()} {LabAddressPlan.WanAddress(number)}") +
-        (site.UdpBlocked ? site.TcpOpen ? ", UDP blocked (TCP open)" : ", UDP blocked" : "") + (site.HasIPv6 ? ", IPv6 routed" : "");
+        (site.UdpBlocked ? site.TcpOpen ? ", UDP blocked (TCP open)" : ", UDP blocked" : "") + (site.HasIPv6 ? ", IPv6 routed" : "") +
+        (site.SharedLan ? ", hosts on one LAN (bridge)" : "");
 
     /// <summary>Rows joined by a bracket whose middle arm carries <paramref name="target"/>.</summary>
     private static string FanIn(IReadOnlyList<string> rows, string target)

@@ -44,6 +44,13 @@ internal static class DriverConfiguration
             "udp,tcp" => IceTransports.UdpAndTcp,
             var other => throw new CommandException($"configure: transports must be \"udp\", \"tcp\" or \"udp,tcp\", got '{other}'"),
         };
+        // "mdns": true offers host candidates as mDNS names (ADAPTER.md); the peer's names are resolved either way.
+        var mdns = command["mdns"] switch
+        {
+            null => false,
+            JsonValue v when v.TryGetValue<bool>(out var b) => b,
+            _ => throw new CommandException("configure: mdns must be true or false"),
+        };
         var components = (int?)command["components"] ?? 1;
         if (components is < 1 or > 256) throw new CommandException("configure: components must be 1 to 256");
         var addresses = command["addresses"] is JsonArray list && list.Count > 0
@@ -72,7 +79,7 @@ internal static class DriverConfiguration
         return new IceSessionOptions
         {
             Role = role, Nomination = nomination, Policy = policy, Components = components, Addresses = addresses, StunServers = stun, TurnServers = turn,
-            Transports = transports,
+            Transports = transports, OfferMdnsHostNames = mdns,
             // Ta 20 ms unless configure says otherwise, announced (local-description's "pacing"): it takes effect only
             // against a peer that announces 20 ms too (IceAgentOptions.ProposedPacing, RFC 8445 §14.2).
             Pacing = command["pacing"] is { } ta ? TimeSpan.FromMilliseconds((int)ta) : IceAgentOptions.ProposedPacing,

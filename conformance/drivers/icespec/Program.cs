@@ -158,6 +158,10 @@ static void Attach(IceSession session, DriverOutput output, List<string> localLi
                 }
                 output.Write(new JsonObject { ["event"] = "relay-reallocated", ["line"] = newLine });
                 break;
+            case IceRemoteCandidateDropped dropped:
+                // draft-ietf-mmusic-mdns-ice-candidates §3.2.1 step 4: a name that did not resolve; the reason says why.
+                output.Write(new JsonObject { ["event"] = "candidate-dropped", ["line"] = dropped.Candidate.FormatLine(), ["reason"] = dropped.Reason });
+                break;
             case IceDataReceived data:
                 output.Write(new JsonObject { ["event"] = "received", ["data"] = Convert.ToBase64String(data.Data.Span) });
                 break;

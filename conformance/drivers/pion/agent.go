@@ -27,6 +27,9 @@ type driver struct {
 	// agent's task loop) deadlocks when the loop is meanwhile sending a state change (Dial right after gathering).
 	ufrag, pwd string
 	gathered   []string
+	// The configured host addresses: what a local host candidate stands for when pion signals it as an mDNS name
+	// (pion/ice v2 keeps the address it resolved to unexported).
+	hostIPs []net.IP
 	// The peer's credentials in force: new ones in a later remote-description mean it restarted (RFC 8445 §9).
 	remoteUfrag, remotePwd string
 	restarted              bool // this agent restarted since the peer's last credentials
@@ -53,7 +56,7 @@ func (d *driver) configure(command map[string]interface{}) error {
 	}
 	config := &ice.AgentConfig{
 		NetworkTypes:     networkTypes(ips, c.udp, c.tcp),
-		MulticastDNSMode: ice.MulticastDNSModeDisabled,
+		MulticastDNSMode: multicastDNSMode(c.mdns),
 		Urls:             c.urls,
 		// A controlled agent takes a later USE-CANDIDATE over its selected pair only with this (aggressive peers).
 		AcceptAggressiveNomination: c.nomination == "aggressive",
@@ -81,7 +84,7 @@ func (d *driver) configure(command map[string]interface{}) error {
 		d.closeTCPMux()
 		return badInput("configure: pion rejected the configuration: %v", err)
 	}
-	d.agent, d.controlling, d.connected = agent, c.controlling, make(chan struct{})
+	d.agent, d.controlling, d.connected, d.hostIPs = agent, c.controlling, make(chan struct{}), ips
 	must(agent.OnCandidate(d.onCandidate))
 	must(agent.OnConnectionStateChange(func(s ice.ConnectionState) {
 		if name, ok := stateNames[s]; ok {
@@ -90,7 +93,7 @@ func (d *driver) configure(command map[string]interface{}) error {
 	}))
 	must(agent.OnSelectedCandidatePairChange(func(local, remote ice.Candidate) {
 		pair := pairTransport(local, remote)
-		pair["local"], pair["remote"] = hostPort(local), hostPort(remote)
+		pair["local"], pair["remote"] = d.localHostPort(local), hostPort(remote)
 		pair["localType"], pair["remoteType"] = local.Type().String(), remote.Type().String()
 		emit("selected-pair", pair)
 	}))
@@ -116,6 +119,19 @@ func must(err error) {
 
 func hostPort(c ice.Candidate) string {
 	return net.JoinHostPort(c.Address(), fmt.Sprint(c.Port()))
+}
+
+// localHostPort: the adapter's selected-pair "local" is "ip:port"; a host candidate pion offered under its mDNS name
+// (mdns: true) is reported at the configured IPv4 address it was gathered on (the kit configures one per family).
+func (d *driver) localHostPort(c ice.Candidate) string {
+	if strings.HasSuffix(c.Address(), ".local") {
+		for _, ip := range d.hostIPs {
+			if ip.To4() != nil {
+				return net.JoinHostPort(ip.String(), fmt.Sprint(c.Port()))
+			}
+		}
+	}
+	return hostPort(c)
 }
 
 // onCandidate: a gathered candidate (trickle), or nil when gathering is done. It must not call the agent (see driver).
@@ -289,4 +305,15 @@ func (d *driver) closeTCPMux() {
 		}
 		d.tcpMux = nil
 	}
+}
+
+// multicastDNSMode: draft-ietf-mmusic-mdns-ice-candidates in pion/ice v2. QueryOnly resolves the peer's ".local" host
+// candidates (§3.2) and offers addresses; QueryAndGather also offers one "UUIDv4.local" name for the host candidates
+// (§3.1.1; pion v2 uses one name per agent) and answers queries for it. pion binds 224.0.0.251:5353 for either; when it
+// cannot, it logs and goes on with mDNS disabled.
+func multicastDNSMode(offerNames bool) ice.MulticastDNSMode {
+	if offerNames {
+		return ice.MulticastDNSModeQueryAndGather
+	}
+	return ice.MulticastDNSModeQueryOnly
 }

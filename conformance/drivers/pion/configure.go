@@ -16,6 +16,7 @@ type configuration struct {
 	urls        []*ice.URL
 	relayOnly   bool
 	udp, tcp    bool // the host candidates to gather: `transports` (tcp: RFC 6544 passive only, see tcp.go)
+	mdns        bool // offer host candidates as mDNS names (`mdns`); the peer's names are resolved either way
 }
 
 func parseConfigure(command map[string]interface{}) (configuration, error) {
@@ -43,6 +44,13 @@ func parseConfigure(command map[string]interface{}) (configuration, error) {
 		c.tcp = transports != "udp"
 	default:
 		return c, badInput(`configure: transports must be "udp", "tcp" or "udp,tcp"`)
+	}
+	switch mdns := command["mdns"].(type) {
+	case nil:
+	case bool:
+		c.mdns = mdns
+	default:
+		return c, badInput(`configure: mdns must be true or false`)
 	}
 	var err error
 	if c.addresses, err = stringArray(command["addresses"], "configure: addresses"); err != nil {

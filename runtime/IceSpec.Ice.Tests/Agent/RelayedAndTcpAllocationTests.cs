@@ -113,27 +113,30 @@ public sealed class RelayedAndTcpAllocationTests
         public IceAgent A { get; }
         public IceAgent B { get; }
 
-        public static RelayedRun Connect(bool bindChannels)
+        /// <summary>Connects A and B; without <paramref name="endOfCandidates"/> neither hears the other's end-of-candidates, so more may be added.</summary>
+        public static RelayedRun Connect(bool bindChannels, bool endOfCandidates = true)
         {
             var run = new RelayedRun(bindChannels);
             run.A.StartGathering(run._now);
             run.B.StartGathering(run._now);
             run.RunUntil(() => run.A.GatheringState == CandidateGatheringState.Complete && run.B.GatheringState == CandidateGatheringState.Complete);
-            Describe(run._now, run.A, run.B);
-            Describe(run._now, run.B, run.A);
+            Describe(run._now, run.A, run.B, endOfCandidates);
+            Describe(run._now, run.B, run.A, endOfCandidates);
             run.RunUntil(() => run.A.ConnectionState == IceConnectionState.Completed && run.B.ConnectionState == IceConnectionState.Completed
                                && (!bindChannels || run._channels.Count == 1));
             Assert.Equal(IceCandidateType.Relayed, run.A.SelectedPair(0)!.Local.Type);
             return run;
         }
 
-        private static void Describe(TimeSpan now, IceAgent from, IceAgent to)
+        public TimeSpan Now => _now;
+
+        private static void Describe(TimeSpan now, IceAgent from, IceAgent to, bool endOfCandidates)
         {
             to.SetRemoteCredentials(now, from.LocalCredentials);
             foreach (var candidate in from.LocalCandidates(0))
                 if (candidate.Type != IceCandidateType.PeerReflexive && (from.Options.Policy == IceCandidatePolicy.All || candidate.Type == IceCandidateType.Relayed))
                     to.AddRemoteCandidate(now, 0, candidate.Candidate);
-            to.EndOfRemoteCandidates(now);
+            if (endOfCandidates) to.EndOfRemoteCandidates(now);
         }
 
         public Measured SendData(byte[] payload, int count)

@@ -47,9 +47,28 @@ public sealed partial class IceAgent
     public bool AddRemoteCandidate(TimeSpan now, int stream, IceCandidate candidate)
     {
         ArgumentNullException.ThrowIfNull(candidate);
+        return AddRemote(now, stream, candidate, candidate.Address.IPAddress);
+    }
+
+    /// <summary>
+    /// draft-ietf-mmusic-mdns-ice-candidates §3.2.1 step 3: a candidate whose mDNS name the host resolved to
+    /// <paramref name="resolved"/> (resolving is I/O: <see cref="IceSession"/> does it). The candidate keeps its name (what
+    /// statistics show, §3.3.1); its pairs use the address, never with a local relayed candidate (§3.3.2: the TURN server
+    /// would learn the peer's host address). Otherwise as <see cref="AddRemoteCandidate"/>.
+    /// </summary>
+    public bool AddResolvedRemoteCandidate(TimeSpan now, int stream, IceCandidate candidate, IPAddress resolved)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(resolved);
+        if (!candidate.Address.IsMdnsName) throw new ArgumentException("only a candidate with an mDNS name (….local) is resolved", nameof(candidate));
+        return AddRemote(now, stream, candidate, resolved);
+    }
+
+    private bool AddRemote(TimeSpan now, int stream, IceCandidate candidate, IPAddress? ip)
+    {
         var target = Stream(stream);
         if (_remoteCandidates.State == RemoteCandidatesState.Ended && _options.SeededDefect != IceSeededDefect.CandidatesAfterEndOfCandidates) return false;
-        if (!Accepts(candidate) || candidate.Address.IPAddress is not { } ip) return false;
+        if (!Accepts(candidate) || ip is null) return false;
         if (candidate.ComponentId < 1 || candidate.ComponentId > target.Components) return false;
         var address = Normalize(new IPEndPoint(ip, candidate.Port));
         var remote = new IceRemoteCandidate(stream, candidate, address);
@@ -123,6 +142,7 @@ public sealed partial class IceAgent
     /// <summary>
     /// RFC 8445 §6.1.2.2: pairs local with remote of the same component and address family (srflx replaced by its base,
     /// §6.1.2.4). RFC 6544 §6.2: and of the same transport, with tcptypes that pair (<see cref="TcpTypesPair"/>).
+    /// draft-ietf-mmusic-mdns-ice-candidates §3.3.2: never a local relayed candidate with a remote mDNS candidate.
     /// </summary>
     private void TryPair(IceAgentStream stream, IceLocalCandidate local, IceRemoteCandidate remote)
     {
@@ -130,6 +150,7 @@ public sealed partial class IceAgent
         if (_options.Policy == IceCandidatePolicy.RelayOnly && local.Type != IceCandidateType.Relayed) return;
         if (local.Component != remote.Component || local.Address.AddressFamily != remote.Address.AddressFamily) return;
         if (local.Transport != remote.Transport) return;
+        if (local.Type == IceCandidateType.Relayed && remote.Candidate.Address.IsMdnsName) return;
         if (local.Transport == IceTransport.Tcp && !TcpTypesPair(local.TcpType, remote.TcpType)) return;
         var pair = new IceCandidatePair(local, remote, _options.Lite);
         pair.UpdatePriority(Controlling);

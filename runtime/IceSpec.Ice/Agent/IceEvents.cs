@@ -97,4 +97,19 @@ public sealed record IceRestarted(TimeSpan Time, IceCredentials LocalCredentials
 /// <summary>An ICE-TCP connection ended (the peer closed it, it failed, or it carried a frame over the limit); reported by <see cref="IceSession"/>.</summary>
 public sealed record IceTcpConnectionClosed(TimeSpan Time, IPEndPoint Local, IPEndPoint Remote, string Reason) : IceEvent(Time);
 
+/// <summary>
+/// A remote candidate's mDNS name resolved (draft-ietf-mmusic-mdns-ice-candidates §3.2.1 step 3): the candidate was added
+/// with <paramref name="Address"/>; reported by <see cref="IceSession"/>.
+/// </summary>
+public sealed record IceRemoteCandidateResolved(TimeSpan Time, Sdp.IceCandidate Candidate, IPAddress Address) : IceEvent(Time);
+
+/// <summary>
+/// A remote candidate with a name was not added, and why: its mDNS name got no answer within the timeout or an ambiguous
+/// one (draft §3.2.1 step 4, §3.2.2), or the name is no mDNS candidate name; reported by <see cref="IceSession"/>.
+/// </summary>
+public sealed record IceRemoteCandidateDropped(TimeSpan Time, Sdp.IceCandidate Candidate, string Reason) : IceEvent(Time);
+
+/// <summary>The session could not open its mDNS socket (224.0.0.251:5353): names are neither answered nor resolved.</summary>
+public sealed record IceMdnsUnavailable(TimeSpan Time, string Reason) : IceEvent(Time);
+
 public sealed record IceDataReceived(TimeSpan Time, int Stream, int Component, ReadOnlyMemory<byte> Data) : IceEvent(Time);

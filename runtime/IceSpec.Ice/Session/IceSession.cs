@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using IceSpec.Ice.Mdns;
 using IceSpec.Ice.Sdp;
 using IceSpec.Stun;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,7 @@ namespace IceSpec.Ice;
 /// component it binds one UDP socket and, with <see cref="IceTransports.Tcp"/>, one TCP listener (a passive candidate;
 /// the active one opens connections on demand, RFC 6544), and runs the sans-IO <see cref="IceAgent"/> on a single loop task.
 /// </summary>
-public sealed class IceSession : IAsyncDisposable
+public sealed partial class IceSession : IAsyncDisposable
 {
     /// <summary>Room for any UDP payload (RFC 768: the length field, header included, is 16 bits).</summary>
     private const int MaxDatagram = 65536;
@@ -51,6 +52,8 @@ public sealed class IceSession : IAsyncDisposable
     private readonly Dictionary<IPEndPoint, SocketAddress> _socketAddresses = new();
     /// <summary>Room for every remote candidate and server of a usual session; more only costs a re-serialisation.</summary>
     private const int MaxSocketAddresses = 256;
+    /// <summary>The host addresses ICE uses: where mDNS is spoken.</summary>
+    private readonly IReadOnlyList<IPAddress> _hostAddresses;
 
     private IceSession(IceSessionOptions options, Action<IceEvent>? onEvent)
     {
@@ -60,7 +63,8 @@ public sealed class IceSession : IAsyncDisposable
         _start = options.TimeProvider.GetTimestamp();
         _agent = new IceAgent(options);
         _agent.AddStream(options.Components);
-        foreach (var address in options.Addresses ?? IceHostAddresses.Discover())
+        _hostAddresses = [.. options.Addresses ?? IceHostAddresses.Discover()];
+        foreach (var address in _hostAddresses)
             for (var component = 1; component <= options.Components; component++)
             {
                 if (options.Transports.HasFlag(IceTransports.Udp))
@@ -96,6 +100,7 @@ public sealed class IceSession : IAsyncDisposable
         Action fired = () => _wakeSet = false;
         _wakeTimer = options.TimeProvider.CreateTimer(_ => Post(fired), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         Event += onEvent; // before the loop runs: the handler sees every event from the first
+        if (options.OfferMdnsHostNames) OfferHostNames();
         _loop = Task.Run(RunLoop);
         Post(() => _agent.StartGathering(Now));
     }
@@ -163,16 +168,25 @@ public sealed class IceSession : IAsyncDisposable
             throw new ArgumentException("a remote description needs a=ice-ufrag and a=ice-pwd (RFC 8839 §5.4)", nameof(description));
         Post(() =>
         {
+            var credentials = new IceCredentials(description.Ufrag, description.Password);
+            if (_remoteCredentials is { } known && known != credentials)
+            {
+                // A restart (RFC 8445 §9): names of the old generation that resolve late are no longer wanted.
+                _awaitingName.Clear();
+                _endOfCandidatesDeferred = false;
+            }
+            _remoteCredentials = credentials;
             _agent.SetRemotePacing(description.Pacing is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
-            _agent.SetRemoteCredentials(Now, new IceCredentials(description.Ufrag, description.Password), description.IceLite);
-            foreach (var candidate in description.Candidates) _agent.AddRemoteCandidate(Now, 0, candidate);
-            if (description.EndOfCandidates) _agent.EndOfRemoteCandidates(Now);
+            _agent.SetRemoteCredentials(Now, credentials, description.IceLite);
+            foreach (var candidate in description.Candidates) AddRemote(candidate);
+            if (description.EndOfCandidates) EndOfRemote();
         });
     }
 
-    public void AddRemoteCandidate(IceCandidate candidate) => Post(() => _agent.AddRemoteCandidate(Now, 0, candidate));
+    public void AddRemoteCandidate(IceCandidate candidate) => Post(() => AddRemote(candidate));
 
-    public void EndOfRemoteCandidates() => Post(() => _agent.EndOfRemoteCandidates(Now));
+    public void EndOfRemoteCandidates() => Post(EndOfRemote);
+
 
     /// <summary>Completes when every component has a selected pair (the pair of component 1 is returned); throws when ICE fails.</summary>
     public Task<IceCandidatePair> ConnectAsync(CancellationToken ct = default) => _connected.Task.WaitAsync(ct);
@@ -241,6 +255,7 @@ public sealed class IceSession : IAsyncDisposable
         _stop.Cancel();
         _inbox.Writer.TryComplete();
         foreach (var socket in _sockets.Concat(_tcpListeners)) socket.Dispose();
+        if (_mdns is not null) await _mdns.DisposeAsync();
         foreach (var connection in _tcpRelays.Values) await connection.DisposeAsync();
         await _loop.ContinueWith(_ => { });
         await _wakeTimer.DisposeAsync();
@@ -492,7 +507,7 @@ public sealed class IceSession : IAsyncDisposable
         switch (iceEvent)
         {
             case IceCandidateGathered gathered:
-                LocalCandidate?.Invoke(gathered.Candidate.Candidate);
+                LocalCandidate?.Invoke(MdnsCandidates.Conceal(gathered.Candidate.Candidate, _hostNames));
                 break;
             case IceGatheringComplete:
                 LocalCandidate?.Invoke(null);
@@ -520,7 +535,7 @@ public sealed class IceSession : IAsyncDisposable
         if (_options.Pacing != TimeSpan.FromMilliseconds(IceFormulas.DefaultPacingMilliseconds)) description.Pacing = (ulong)_options.Pacing.TotalMilliseconds;
         foreach (var candidate in _agent.LocalCandidates(0))
             if (candidate.Type != IceCandidateType.PeerReflexive && (_options.Policy == IceCandidatePolicy.All || candidate.Type == IceCandidateType.Relayed))
-                description.Candidates.Add(candidate.Candidate);
+                description.Candidates.Add(MdnsCandidates.Conceal(candidate.Candidate, _hostNames));
         description.EndOfCandidates = _agent.GatheringState == CandidateGatheringState.Complete;
         return description;
     }

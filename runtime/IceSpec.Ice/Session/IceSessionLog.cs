@@ -26,6 +26,9 @@ internal static partial class IceSessionLog
             case IceRelayReallocated e: RelayReallocated(logger, e.Lost, e.Candidate); break;
             case IceRestarted: Restarted(logger); break;
             case IceTcpConnectionClosed e: TcpConnectionClosed(logger, e.Local, e.Remote, e.Reason); break;
+            case IceRemoteCandidateResolved e: CandidateResolved(logger, e.Candidate.Address.Text, e.Address); break;
+            case IceRemoteCandidateDropped e: CandidateDropped(logger, e.Candidate.Address.Text, e.Reason); break;
+            case IceMdnsUnavailable e: MdnsUnavailable(logger, e.Reason); break;
         }
     }
 
@@ -65,4 +68,13 @@ internal static partial class IceSessionLog
 
     [LoggerMessage(411, LogLevel.Debug, "local={local} remote={remote} reason={reason}", EventName = "ice.tcp.closed")]
     private static partial void TcpConnectionClosed(ILogger logger, System.Net.IPEndPoint local, System.Net.IPEndPoint remote, string reason);
+
+    [LoggerMessage(412, LogLevel.Debug, "name={name} address={address}", EventName = "ice.mdns.resolved")]
+    private static partial void CandidateResolved(ILogger logger, string name, System.Net.IPAddress address);
+
+    [LoggerMessage(413, LogLevel.Warning, "name={name} reason={reason}", EventName = "ice.candidate.dropped")]
+    private static partial void CandidateDropped(ILogger logger, string name, string reason);
+
+    [LoggerMessage(414, LogLevel.Warning, "reason={reason}", EventName = "ice.mdns.unavailable")]
+    private static partial void MdnsUnavailable(ILogger logger, string reason);
 }

@@ -29,6 +29,28 @@ public sealed record IceSessionOptions : IceAgentOptions
     /// <summary>The longest RFC 4571 frame accepted on an ICE-TCP connection; a longer one closes that connection.</summary>
     public int MaxTcpFrameLength { get; init; } = (int)IceFormulas.MaxTcpFrameLength;
 
+    /// <summary>
+    /// Offer host candidates under mDNS names instead of their addresses (draft-ietf-mmusic-mdns-ice-candidates §3.1.1): one
+    /// fresh "UUIDv4.local" name per IPv4 host address, answered on 224.0.0.251:5353 (RFC 6762 §6) on that address's
+    /// interface for as long as the session lives (across restarts, §3.1.1 step 5), with a goodbye when it ends; a
+    /// server-reflexive candidate then signals raddr 0.0.0.0 rport 9 (§3.1.2.2). IPv6 host addresses stay as they are
+    /// (the responder speaks IPv4 only; §3.1.2.3 lets RFC 4941 addresses go unconcealed). Off by default, as a library
+    /// whose users are not web pages (browsers turn it on for privacy).
+    /// </summary>
+    public bool OfferMdnsHostNames { get; init; }
+
+    /// <summary>
+    /// Resolve the peer's mDNS host candidates ("name.local", draft §3.2): on by default. Off, such candidates are dropped
+    /// (reported as <see cref="IceRemoteCandidateDropped"/>).
+    /// </summary>
+    public bool ResolveMdnsCandidates { get; init; } = true;
+
+    /// <summary>How long a name may go unanswered before its candidates are dropped (draft §3.2.1 step 4); 5 s (<see cref="Mdns.MdnsResolver.DefaultTimeout"/>).</summary>
+    public TimeSpan MdnsResolutionTimeout { get; init; } = Mdns.MdnsResolver.DefaultTimeout;
+
+    /// <summary>At most this many names are resolved at once; a candidate with one more is dropped with the reason. 32.</summary>
+    public int MaxPendingMdnsResolutions { get; init; } = Mdns.MdnsResolver.DefaultMaxPending;
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where the session logs the agent's events (<c>IceSessionLog</c>); null logs nothing.</summary>

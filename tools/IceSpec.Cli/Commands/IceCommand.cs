@@ -65,6 +65,11 @@ public static class IceCommand
                           "time with no line sent or received. The error names the stage (exit 1).",
             DefaultValueFactory = _ => 120,
         };
+        var mdns = new Option<bool>("--mdns")
+        {
+            Description = "Offer host candidates as mDNS names (<uuid>.local, draft-ietf-mmusic-mdns-ice-candidates §3.1) and answer queries for " +
+                          "them on 224.0.0.251:5353; the peer's .local candidates are resolved with or without it.",
+        };
         var json = new Option<bool>("--json") { Description = "Print every step as one JSON object per line on stdout (schema: docs/ice-json.md)." };
         var trickle = new Option<bool>("--trickle")
         {
@@ -73,11 +78,12 @@ public static class IceCommand
                           "while server-reflexive and relayed ones are still gathered. A peer without --trickle still connects.",
         };
         var command = new Command(name, description)
-            { signal, signalSecret, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, tcpOptions.SimultaneousOpen, tcpOptions.TurnTcpRelay, timeout, json, trickle };
+            { signal, signalSecret, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, tcpOptions.SimultaneousOpen, tcpOptions.TurnTcpRelay, mdns, timeout, json, trickle };
         command.SetAction(parse =>
         {
             if (!TryOptions(parse, role, stun, turn, user, turnTcp, relayOnly, aggressive, address, pacing, transports, out var options, out var error)) return console.UsageError(error);
             if (!tcpOptions.TryApply(parse, options, out options, out error)) return console.UsageError(error);
+            if (parse.GetValue(mdns)) options = options with { OfferMdnsHostNames = true };
             if (parse.GetValue(timeout) is < 1 or > 86400) return console.UsageError("--timeout is 1 to 86400 seconds");
             if (parse.GetValue(trickle) && (parse.GetValue(signal) is not null || parse.GetValue(json)))
                 return console.UsageError("--trickle prints and reads RFC 8839 lines on stdin/stdout: not with --signal or --json");

@@ -58,6 +58,13 @@ internal sealed class IceJsonReport(CliConsole console, string side, TimeProvide
             case IceRoleChanged r:
                 Line("role-change", json => json.WriteString("role", Token(r.Role)));
                 break;
+            case IceRemoteCandidateDropped d:
+                Line("candidate-dropped", json =>
+                {
+                    json.WriteString("candidate", d.Candidate.FormatLine());
+                    json.WriteString("reason", d.Reason);
+                });
+                break;
             case IceServerFailed f:
                 Line("server-failed", json =>
                 {

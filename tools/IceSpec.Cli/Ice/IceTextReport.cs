@@ -77,6 +77,9 @@ internal sealed class IceTextReport(CliConsole console, string side) : IIceRepor
         IceRoleChanged r => $"role conflict: now {r.Role.ToString().ToLowerInvariant()}",
         IceConnectionStateChanged s => $"state {s.State.ToString().ToLowerInvariant()}",
         IceServerFailed f => $"server {f.Server}: {f.Reason}",
+        IceRemoteCandidateResolved r => $"resolved {r.Candidate.Address} to {r.Address}",
+        IceRemoteCandidateDropped d => $"dropped remote candidate {d.Candidate.FormatLine()}: {d.Reason}",
+        IceMdnsUnavailable m => $"no mDNS: {m.Reason}",
         _ => null,
     };
 }

@@ -86,6 +86,9 @@ public sealed class SignallingFindings : IDiagnosisRule
             var first = group.First();
             // Over TCP a check also travels back on the connection the peer opened, to its ephemeral port.
             if (Told(evidence, receiver) is not { } told || Advertises(told, destination, first.Request.Transport)) continue;
+            // draft-ietf-mmusic-mdns-ice-candidates §3.2: a host candidate signalled as an mDNS name is checked at the
+            // address the name resolved to; the name hides the address, not the port.
+            if (told.Candidates.Exists(c => c.Candidate.Address.IsMdnsName && c.Candidate.Port == destination.Port)) continue;
             var learnt = checks.Any(t => t.SenderUfrag == receiver && t.Request.Time <= first.Request.Time
                 && t.Requests.Any(r => r.Source.Equals(destination)));
             if (learnt) continue;

@@ -1,0 +1,95 @@
+using System.Net;
+using IceSpec.Ice.Mdns;
+
+namespace IceSpec.Ice.Tests.Mdns;
+
+/// <summary>The querier (draft-ietf-mmusic-mdns-ice-candidates §3.2, RFC 6762 §5) on a virtual clock.</summary>
+[Trait("Category", "unit")]
+public sealed class MdnsResolverTests
+{
+    private const string Name = "1f0c6e36-4b5f-4b6f-9d77-3c9a2f1e8b10.local";
+    private static readonly TimeSpan S = TimeSpan.FromSeconds(1);
+
+    private static MdnsMessage Answer(string name, params string[] addresses) =>
+        MdnsMessage.Response(0, [.. addresses.Select(a => new MdnsRecord(name, MdnsRecordTypes.A, true, 120, IPAddress.Parse(a)))]);
+
+    [Fact]
+    public void The_first_query_asks_A_and_AAAA_with_the_QU_bit_and_the_repeats_without_it()
+    {
+        var resolver = new MdnsResolver(TimeSpan.FromSeconds(5), 4);
+        Assert.True(resolver.Start(Name, TimeSpan.Zero, out _));
+        var first = resolver.PollQuery(TimeSpan.Zero)!;
+        Assert.Equal([new(Name, MdnsRecordTypes.A, true), new(Name, MdnsRecordTypes.Aaaa, true)], first.Questions);
+        Assert.Null(resolver.PollQuery(0.9 * S));
+        Assert.Equal(S, resolver.NextDeadline);
+        Assert.All(resolver.PollQuery(S)!.Questions, q => Assert.False(q.UnicastResponse));
+        Assert.Equal(3 * S, resolver.NextDeadline);
+        Assert.NotNull(resolver.PollQuery(3 * S));
+        Assert.Equal(5 * S, resolver.NextDeadline);
+    }
+
+    [Fact]
+    public void An_answer_resolves_the_name_to_its_address()
+    {
+        var resolver = new MdnsResolver(TimeSpan.FromSeconds(5), 4);
+        resolver.Start(Name, TimeSpan.Zero, out _);
+        resolver.PollQuery(TimeSpan.Zero);
+        var done = resolver.Handle(Answer(Name.ToUpperInvariant(), "10.1.0.3"));
+        Assert.Equal(new MdnsResolution(Name.ToUpperInvariant(), IPAddress.Parse("10.1.0.3"), null), done.Single());
+        Assert.Equal(0, resolver.PendingCount);
+    }
+
+    [Fact]
+    public void No_answer_within_the_timeout_fails_the_name_with_the_timeout_in_the_reason()
+    {
+        var resolver = new MdnsResolver(TimeSpan.FromSeconds(2), 4);
+        resolver.Start(Name, TimeSpan.Zero, out _);
+        Assert.Empty(resolver.Expire(1.9 * S));
+        var expired = resolver.Expire(2 * S).Single();
+        Assert.Null(expired.Address);
+        Assert.Contains("no mDNS answer within 2 s", expired.Failure);
+        Assert.Null(resolver.NextDeadline);
+    }
+
+    [Fact]
+    public void Two_addresses_for_one_name_fail_it()
+    {
+        var resolver = new MdnsResolver(TimeSpan.FromSeconds(5), 4);
+        resolver.Start(Name, TimeSpan.Zero, out _);
+        var done = resolver.Handle(Answer(Name, "10.1.0.3", "10.1.0.4")).Single();
+        Assert.Null(done.Address);
+        Assert.Contains("§3.2.2", done.Failure);
+    }
+
+    [Fact]
+    public void Queries_goodbyes_and_other_names_resolve_nothing()
+    {
+        var resolver = new MdnsResolver(TimeSpan.FromSeconds(5), 4);
+        resolver.Start(Name, TimeSpan.Zero, out _);
+        Assert.Empty(resolver.Handle(MdnsMessage.Query(new MdnsQuestion(Name, MdnsRecordTypes.A, false))));
+        Assert.Empty(resolver.Handle(MdnsMessage.Response(0, [new MdnsRecord(Name, MdnsRecordTypes.A, true, 0, IPAddress.Parse("10.1.0.3"))])));
+        Assert.Empty(resolver.Handle(Answer("other.local", "10.1.0.3")));
+        Assert.Equal(1, resolver.PendingCount);
+    }
+
+    [Theory]
+    [InlineData("host.example.com")]
+    [InlineData("a.b.local")]
+    [InlineData(".local")]
+    [InlineData("10.0.0.1")]
+    public void Only_a_single_label_dot_local_name_is_looked_up(string name)
+    {
+        var resolver = new MdnsResolver(TimeSpan.FromSeconds(5), 4);
+        Assert.False(resolver.Start(name, TimeSpan.Zero, out var refused));
+        Assert.Contains("§3.2.1", refused);
+    }
+
+    [Fact]
+    public void A_lookup_past_the_limit_is_refused()
+    {
+        var resolver = new MdnsResolver(TimeSpan.FromSeconds(5), 1);
+        Assert.True(resolver.Start(Name, TimeSpan.Zero, out _));
+        Assert.False(resolver.Start("x" + Name, TimeSpan.Zero, out var refused));
+        Assert.Contains("1 mDNS lookups are already pending", refused);
+    }
+}

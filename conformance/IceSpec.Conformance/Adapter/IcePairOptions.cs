@@ -28,6 +28,13 @@ public sealed record IcePairOptions(
     /// (<see cref="StunServer"/>, <see cref="Turn"/>): e.g. the server's IPv6 address for an IPv6-only host; null: the same.
     /// </summary>
     public string? ControlledStunServer { get; init; }
+
+    /// <summary>
+    /// Which driver is configured with <c>tcp-so: true</c> (simultaneous-open TCP candidates and their server reflexive
+    /// ones, RFC 6544 §4.5, §5.2): the kit sets it for a driver that declares <c>ice-tcp-so</c>.
+    /// </summary>
+    public bool ControllingTcpSimultaneousOpen { get; init; }
+    public bool ControlledTcpSimultaneousOpen { get; init; }
     public TurnServerOptions? ControlledTurn { get; init; }
 
     /// <summary>Where each driver's adapter transcript goes (<see cref="DriverStartOptions.TranscriptPath"/>); none when null.</summary>

@@ -53,6 +53,8 @@ public static class IceCellRunner
                 : null)
         {
             ControlledStunServer = serverB,
+            ControllingTcpSimultaneousOpen = scenario.TcpSimultaneousOpen && controlling.Supports("ice-tcp-so"),
+            ControlledTcpSimultaneousOpen = scenario.TcpSimultaneousOpen && controlled.Supports("ice-tcp-so"),
             ControlledTurn = Turn(serverB),
             // The adapter messages each driver exchanged, timed: icespec diagnose --signalling reads them.
             ControllingTranscript = Path.Combine(directory, "controlling.jsonl"),

@@ -91,6 +91,9 @@ public sealed record Scenario(
     /// </summary>
     public string TurnRelay { get; init; } = "udp";
 
+    /// <summary>With <see cref="TurnRelay"/> "tcp": the controlled agent gets the TURN server and its TCP allocation too (relayed TCP candidates on both sides).</summary>
+    public bool TurnRelayOnBothSides { get; init; }
+
     /// <summary>
     /// The drivers that declare <c>ice-tcp-so</c> also offer simultaneous-open TCP candidates and their server reflexive
     /// ones (<c>tcp-so: true</c>, RFC 6544 §4.5, §5.2); the others run with their own ICE-TCP candidates.

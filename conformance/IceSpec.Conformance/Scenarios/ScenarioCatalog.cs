@@ -142,6 +142,15 @@ public static class ScenarioCatalog
             Transports = "tcp",
             TurnRelay = "tcp",
         },
+        new("both-udp-blocked-turn-tcp-relay", "UDP blocked at both sites (only TCP to the TURN server passes); ICE-TCP only; both agents have a TCP allocation (RFC 6062)",
+            new LabTopology([new(NatType.PortRestricted, UdpBlocked: true), new(NatType.PortRestricted, UdpBlocked: true)]), SiteOne, SiteTwo, "tcp",
+            new(PairKind.Relay, "RFC 6544 §6.2, §7.1, RFC 6062 §4.3, §4.4, §5.2, §5.3",
+                "Neither site reaches anything but the TURN server, so only relayed TCP candidates can pair: one side's relayed active candidate asks the server to Connect to the other's relayed passive address (§4.3), the server's connection to its own relayed address arrives there as a ConnectionAttempt (§4.4), and each side's data connection, bound with ConnectionBind, carries the checks and data (relay to relay through one server)."))
+        {
+            Transports = "tcp",
+            TurnRelay = "tcp",
+            TurnRelayOnBothSides = true,
+        },
         // RFC 6544 §5.2, §7.2 through two Linux NATs: UDP blocked at both sites, no TURN, so no UDP pair and no relay. Each
         // NAT is endpoint-independent for TCP (snat persistent keeps the port) and drops unsolicited inbound SYNs before
         // conntrack confirms them (NatRules: no entry is left behind). The first side's SYN to the other's srflx S-O address

@@ -365,6 +365,7 @@ public sealed class IceSession : IAsyncDisposable
     {
         var key = (connection.Local, connection.Remote);
         _tcpConnections[key] = connection;
+        connection.Unframed = _options.SeededDefect == IceSeededDefect.UnframedTcpMessages;
         connection.Start(
             message => Post(() => _agent.HandleTcpMessage(Now, key.Local, key.Remote, message)),
             reason => Post(() =>

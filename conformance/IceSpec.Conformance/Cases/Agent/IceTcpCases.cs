@@ -39,6 +39,11 @@ internal static class IceTcpCases
         "simultaneous open) and the pair has one connection; §5.2: that port is the one whose NAT mapping is signalled as the " +
         "server reflexive S-O candidate.)";
 
+    private const string FramingText =
+        "(RFC 6544 §3, paraphrased: on an ICE-TCP connection every packet — STUN connectivity checks and their responses as " +
+        "well as media — is framed with RFC 4571, a 16-bit length before each packet; RFC 4571 §2: LENGTH is the number of " +
+        "octets of the packet that follows.)";
+
     /// <summary>How long the IUT has to connect out once it has the tester's candidates.</summary>
     private static readonly TimeSpan ConnectWindow = TimeSpan.FromSeconds(3);
 
@@ -69,6 +74,12 @@ internal static class IceTcpCases
             "active candidate whose port is a second listener of the tester. The IUT's active candidate may connect to the passive " +
             $"candidate only: within {ConnectWindow.TotalSeconds:0} s it must connect to the first listener and never to the second.",
             [], PairsActiveWithPassiveAsync) with { Requires = ["ice-tcp"], Timeout = TimeSpan.FromSeconds(30) },
+        AgentCase.Define(6544, "3", 1, RequirementLevel.Must, IceRole.Controlling, "Every message on an ICE-TCP connection is one RFC 4571 frame",
+            FramingText,
+            "The IUT is configured controlling with TCP candidates only; the tester describes one passive TCP candidate (a listener) " +
+            $"and answers every check. For {ConnectWindow.TotalSeconds:0} s after the IUT connects, everything it writes on the " +
+            "connection is cut by RFC 4571 lengths: each frame must hold exactly one whole STUN message, and at least one must be a check.",
+            ["Binding request as ice-check: required USERNAME"], FramesEveryMessageAsync) with { Requires = ["ice-tcp"], Timeout = TimeSpan.FromSeconds(30) },
         AgentCase.Define(6544, "7.2", 1, RequirementLevel.Must, IceRole.Controlling, "An S-O check connects from the S-O candidate's own port",
             SimultaneousOpenText,
             "The IUT is configured controlling with TCP candidates and S-O ones (tcp-so); the tester describes one S-O candidate (a " +
@@ -192,5 +203,24 @@ internal static class IceTcpCases
             return CaseVerdict.Fail($"the IUT connected to the tester's S-O candidate from {elsewhere.RemoteEndPoint}, not from its S-O candidate {own.FormatLine()}");
         if (check is null) return CaseVerdict.Fail($"the IUT connected from {port} but sent no check on the connection within {ConnectWindow.TotalSeconds:0} s");
         return CaseVerdict.Pass($"{connections.Count} connection(s) to the tester's S-O candidate, each from the IUT's S-O port {port}: {c.Evidence(check)}");
+    }
+
+    private static async Task<CaseVerdict> FramesEveryMessageAsync(AgentCaseContext c)
+    {
+        await c.GatherAsync("tcp");
+        var listener = c.Tester.ListenTcp();
+        await c.DescribeAsync([], lines: [TcpLine(listener.LocalEndPoint, IceTcpType.Passive, listener.LocalEndPoint.Port)]);
+        var first = await c.NextCheckAsync(d => d.Transport == "tcp", ConnectWindow);
+        await Task.Delay(ConnectWindow, c.Cancel);
+        var connected = c.Tester.TcpConnections.Any(t => t.Accepted && t.LocalEndPoint.Equals(listener.LocalEndPoint));
+        var frames = c.Tester.Inbound.Where(d => d.Transport == "tcp" && d.Local.Equals(listener.LocalEndPoint)).ToList();
+        if (!connected) return CaseVerdict.Fail($"the IUT opened no connection to the tester's passive candidate {listener.LocalEndPoint} within {ConnectWindow.TotalSeconds:0} s");
+        var notStun = frames.FirstOrDefault(d => d.Stun is null || StunMessage.TryParse(d.Bytes, out _) != StunParseStatus.Ok);
+        if (notStun is not null)
+            return CaseVerdict.Fail($"frame {notStun.Frame} of the connection is not one whole STUN message ({notStun.Bytes.Length} bytes: " +
+                $"{Convert.ToHexString(notStun.Bytes.AsSpan(0, Math.Min(16, notStun.Bytes.Length)))}…): the stream is not cut by RFC 4571 lengths");
+        return first is null
+            ? CaseVerdict.Fail($"no check arrived as an RFC 4571 frame within {ConnectWindow.TotalSeconds:0} s ({frames.Count} frame(s))")
+            : CaseVerdict.Pass($"{frames.Count} frame(s) on the connection, each one whole STUN message: {c.Evidence(frames, 3)}");
     }
 }

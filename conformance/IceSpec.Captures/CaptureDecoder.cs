@@ -296,6 +296,11 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
             var message = buffer[..length].ToArray();
             stream.Buffer.RemoveRange(0, total);
             Add(new CapturedMessage(frame, time, "tcp", source, destination, kind, message) { Ttl = _frameTtl });
+            // RFC 6062 §4.3, §4.4: after its ConnectionBind (request one way, success the other) a data connection carries the
+            // peer's stream as it is — for ICE-TCP, RFC 4571 frames (RFC 6544 §3): the next bytes are probed afresh.
+            if (kind == CapturedKind.Stun && StunMessage.TryParse(message, out var parsed) == StunParseStatus.Ok
+                && parsed.Method == TurnMethods.ConnectionBind && parsed.Class is StunClass.Request or StunClass.Success)
+                stream.Rfc4571 = null;
         }
     }
 

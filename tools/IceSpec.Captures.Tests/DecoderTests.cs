@@ -89,6 +89,22 @@ public class DecoderTests
     }
 
     [Fact]
+    public void Tcp_a_turn_data_connection_is_cut_as_rfc4571_frames_after_its_connection_bind()
+    {
+        // RFC 6062 §4.3: ConnectionBind (request and success) unframed, then the peer's ICE-TCP stream: RFC 4571 frames.
+        static byte[] Framed(byte[] packet) => [(byte)(packet.Length >> 8), (byte)packet.Length, .. packet];
+        byte[] connectionBind = Frames.Stun(0x000B, 1, (0x002A, [0, 0, 0, 7]));
+        byte[] bound = Frames.Stun(0x010B, 1);
+        var toServer = connectionBind.Concat(Framed(Binding(2))).ToArray();
+        var fromServer = bound.Concat(Framed(Binding(3))).ToArray();
+        var messages = Frames.Decode(
+            Frames.Tcp(Client, Server, 1, toServer),
+            Frames.Tcp(Server, Client, 1, fromServer));
+
+        Assert.Equal([connectionBind, Binding(2), bound, Binding(3)], messages.Select(m => m.Bytes));
+    }
+
+    [Fact]
     public void Tcp_a_stream_that_is_not_stun_is_given_up()
     {
         var http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();

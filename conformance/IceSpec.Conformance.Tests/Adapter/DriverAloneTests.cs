@@ -118,6 +118,25 @@ public sealed class DriverAloneTests(ITestOutputHelper output)
         await driver.WaitForEventAsync("closed", Step);
     }
 
+    /// <summary>The IceSpec driver reads `tcp-so` (ADAPTER.md): a value that is not a boolean, or S-O without TCP, is named.</summary>
+    [Theory]
+    [InlineData("\"yes\"", "tcp", "tcp-so must be true or false, got \"yes\"")]
+    [InlineData("true", "udp", "tcp-so needs tcp in transports")]
+    public async Task The_icespec_driver_names_a_bad_tcp_so_and_keeps_running(string value, string transports, string message)
+    {
+        await using var driver = await DriverProcess.StartAsync(DriverRegistry.Get("icespec"), new DriverStartOptions(), CancellationToken.None);
+        await driver.WaitForEventAsync("ready", Step);
+        await driver.SendAsync(new JsonObject
+        {
+            ["command"] = "configure", ["role"] = "controlled", ["addresses"] = new JsonArray("127.0.0.1"), ["transports"] = transports,
+            ["tcp-so"] = JsonNode.Parse(value),
+        });
+        var error = await driver.WaitForEventAsync("error", Step);
+        Assert.Contains(message, (string?)error["message"]);
+        await driver.SendAsync(new JsonObject { ["command"] = "close" });
+        await driver.WaitForEventAsync("closed", Step);
+    }
+
     private static async Task WaitForExitAsync(DriverProcess driver)
     {
         for (var i = 0; i < 100 && driver.ExitCode is null; i++) await Task.Delay(50);

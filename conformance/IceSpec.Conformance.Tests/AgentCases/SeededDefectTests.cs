@@ -75,6 +75,8 @@ public sealed class SeededDefectTests(SeededDefectRun run, ITestOutputHelper out
         { "NoChecksOnPassiveTcp", "rfc8445-7.3-10" },
         { "ActiveTcpPortNotNine", "rfc6544-4.5-1" },
         { "ActivePairsWithActive", "rfc6544-6.2-1" },
+        { "SimultaneousOpenFromAnyPort", "rfc6544-7.2-1" },
+        { "UnframedTcpMessages", "rfc6544-3-1" },
         { "ShortPassword", "rfc8839-5.4-1" },
         { "LongUfrag", "rfc8839-5.4-2" },
         { "LongFoundation", "rfc8839-5.1-1" },

@@ -31,6 +31,13 @@ public sealed record IcePairOptions(
 
     /// <summary>Both drivers offer their host candidates as mDNS names (configure <c>mdns: true</c>; capability <c>mdns</c>).</summary>
     public bool Mdns { get; init; }
+
+    /// <summary>
+    /// Which driver is configured with <c>tcp-so: true</c> (simultaneous-open TCP candidates and their server reflexive
+    /// ones, RFC 6544 §4.5, §5.2): the kit sets it for a driver that declares <c>ice-tcp-so</c>.
+    /// </summary>
+    public bool ControllingTcpSimultaneousOpen { get; init; }
+    public bool ControlledTcpSimultaneousOpen { get; init; }
     public TurnServerOptions? ControlledTurn { get; init; }
 
     /// <summary>Where each driver's adapter transcript goes (<see cref="DriverStartOptions.TranscriptPath"/>); none when null.</summary>

@@ -135,6 +135,7 @@ internal sealed partial class IcePairSession
         };
         if (o.Transports != "udp") command["transports"] = o.Transports;
         if (o.Mdns) command["mdns"] = true;
+        if (role == "controlling" ? o.ControllingTcpSimultaneousOpen : o.ControlledTcpSimultaneousOpen) command["tcp-so"] = true;
         if (o.StunServer is not null) command["stun"] = o.StunServer;
         if (o.Turn is { } t && (role == "controlling" || !t.ControllingOnly))
         {

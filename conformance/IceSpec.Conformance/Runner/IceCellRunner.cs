@@ -29,7 +29,7 @@ public static class IceCellRunner
         var (serverA, serverB) = (server.EndpointFor(a.Address.AddressFamily).ToString(), server.EndpointFor(b.Address.AddressFamily).ToString());
         TurnServerOptions? Turn(string endpoint) => scenario.TurnTransport is { } transport
             ? new TurnServerOptions(endpoint, server.Username, server.Password, transport, scenario.TurnRelay,
-                ControllingOnly: scenario.TurnRelay == "tcp")
+                ControllingOnly: scenario.TurnRelay == "tcp" && !scenario.TurnRelayOnBothSides)
             : null;
         var options = new IcePairOptions(
             Nomination: nomination,
@@ -53,6 +53,8 @@ public static class IceCellRunner
                 : null)
         {
             ControlledStunServer = serverB,
+            ControllingTcpSimultaneousOpen = scenario.TcpSimultaneousOpen && controlling.Supports("ice-tcp-so"),
+            ControlledTcpSimultaneousOpen = scenario.TcpSimultaneousOpen && controlled.Supports("ice-tcp-so"),
             ControlledTurn = Turn(serverB),
             Mdns = scenario.Mdns,
             // The adapter messages each driver exchanged, timed: icespec diagnose --signalling reads them.
@@ -191,7 +193,7 @@ public static class IceCellRunner
         var needs = new List<(DriverSpec Driver, string Capability)> { (controlling, nomination), (controlling, "stun"), (controlled, "stun") };
         if (scenario.TurnTransport is { } transport)
             needs.AddRange(scenario.TurnRelay == "tcp"
-                ? [(controlling, $"turn-{transport}"), (controlling, "turn-tcp-relay")]
+                ? [(controlling, $"turn-{transport}"), (controlling, "turn-tcp-relay"), .. scenario.TurnRelayOnBothSides ? [(controlled, $"turn-{transport}"), (controlled, "turn-tcp-relay")] : Array.Empty<(DriverSpec, string)>()]
                 : [(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
         if (scenario.Transports.Contains("tcp", StringComparison.Ordinal))
             needs.AddRange([(controlling, "ice-tcp"), (controlled, "ice-tcp")]);

@@ -97,6 +97,15 @@ public sealed record Scenario(
     /// </summary>
     public bool Mdns { get; init; }
 
+    /// <summary>With <see cref="TurnRelay"/> "tcp": the controlled agent gets the TURN server and its TCP allocation too (relayed TCP candidates on both sides).</summary>
+    public bool TurnRelayOnBothSides { get; init; }
+
+    /// <summary>
+    /// The drivers that declare <c>ice-tcp-so</c> also offer simultaneous-open TCP candidates and their server reflexive
+    /// ones (<c>tcp-so: true</c>, RFC 6544 §4.5, §5.2); the others run with their own ICE-TCP candidates.
+    /// </summary>
+    public bool TcpSimultaneousOpen { get; init; }
+
     public LabHost ControllingHost(NatLab lab) => lab.Sites[Controlling.Site - 1].Hosts[Controlling.Host - 1];
 
     public LabHost ControlledHost(NatLab lab) => lab.Sites[Controlled.Site - 1].Hosts[Controlled.Host - 1];

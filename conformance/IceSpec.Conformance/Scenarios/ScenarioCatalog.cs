@@ -142,6 +142,29 @@ public static class ScenarioCatalog
             Transports = "tcp",
             TurnRelay = "tcp",
         },
+        new("both-udp-blocked-turn-tcp-relay", "UDP blocked at both sites (only TCP to the TURN server passes); ICE-TCP only; both agents have a TCP allocation (RFC 6062)",
+            new LabTopology([new(NatType.PortRestricted, UdpBlocked: true), new(NatType.PortRestricted, UdpBlocked: true)]), SiteOne, SiteTwo, "tcp",
+            new(PairKind.Relay, "RFC 6544 §6.2, §7.1, RFC 6062 §4.3, §4.4, §5.2, §5.3",
+                "Neither site reaches anything but the TURN server, so only relayed TCP candidates can pair: one side's relayed active candidate asks the server to Connect to the other's relayed passive address (§4.3), the server's connection to its own relayed address arrives there as a ConnectionAttempt (§4.4), and each side's data connection, bound with ConnectionBind, carries the checks and data (relay to relay through one server)."))
+        {
+            Transports = "tcp",
+            TurnRelay = "tcp",
+            TurnRelayOnBothSides = true,
+        },
+        // RFC 6544 §5.2, §7.2 through two Linux NATs: UDP blocked at both sites, no TURN, so no UDP pair and no relay. Each
+        // NAT is endpoint-independent for TCP (snat persistent keeps the port) and drops unsolicited inbound SYNs before
+        // conntrack confirms them (NatRules: no entry is left behind). The first side's SYN to the other's srflx S-O address
+        // is dropped by the other NAT; the other side's own SYN leaves its NAT on the same port and arrives at the first NAT
+        // as the reply of the first SYN's entry (conntrack SYN_SENT → SYN_SENT2), and the two ends complete a TCP
+        // simultaneous open. The host passive and active candidates are private and unreachable across the NATs.
+        new("tcp-so-through-nats", "UDP blocked at both sites behind port-restricted NATs (TCP passes), no TURN: only server reflexive S-O TCP candidates connect",
+            new LabTopology([new(NatType.PortRestricted, UdpBlocked: true, TcpOpen: true), new(NatType.PortRestricted, UdpBlocked: true, TcpOpen: true)]), SiteOne, SiteTwo, null,
+            new(PairKind.Reflexive, "RFC 6544 §4.2, §5.2, §6.2, §7.2, RFC 4787 §4.1",
+                "Each agent learns its NAT's TCP mapping of its S-O port with a Binding over TCP (RFC 6544 §5.2) and signals it as a srflx S-O candidate (direction-pref 6, the highest reflexive one, §4.2); S-O pairs with S-O (§6.2). The NATs keep the port for every destination (endpoint-independent mapping), so each side's connect from its S-O port to the peer's srflx address leaves on the signalled mapping; the first SYN is dropped by the peer's filter, the peer's own SYN then arrives as the reply to it and the two SYNs make one connection (TCP simultaneous open, §7.2). Host candidates are private and UDP and TURN are absent: the srflx S-O pair is the only one that can work."))
+        {
+            Transports = "tcp",
+            TcpSimultaneousOpen = true,
+        },
         new("same-lan-mdns", "Both hosts on one LAN segment behind one NAT, host candidates offered as mDNS names",
             new LabTopology([new(NatType.PortRestricted, Hosts: 2, SharedLan: true)]), SiteOne, new HostSlot(1, 2), null,
             new(PairKind.Host, "draft-ietf-mmusic-mdns-ice-candidates §3.2, RFC 6762 §5, §6",

@@ -36,7 +36,7 @@ public sealed class IutDriver : IAsyncDisposable
     public DriverProcess Process => _process;
     public string Log => _process.StandardError;
 
-    public Task ConfigureAsync(string role, string nomination, IReadOnlyList<string> addresses, string transports, CancellationToken ct)
+    public Task ConfigureAsync(string role, string nomination, IReadOnlyList<string> addresses, string transports, CancellationToken ct, bool tcpSimultaneousOpen = false)
     {
         var command = new JsonObject
         {
@@ -44,6 +44,7 @@ public sealed class IutDriver : IAsyncDisposable
             ["addresses"] = new JsonArray([.. addresses.Select(a => (JsonNode?)a)]),
         };
         if (transports != "udp") command["transports"] = transports;
+        if (tcpSimultaneousOpen) command["tcp-so"] = true;
         return _process.SendAsync(command, ct);
     }
 

@@ -51,6 +51,14 @@ internal static class DriverConfiguration
             JsonValue v when v.TryGetValue<bool>(out var b) => b,
             _ => throw new CommandException("configure: mdns must be true or false"),
         };
+        // RFC 6544 §4.5, §5.2: S-O host candidates and, with a STUN server, their server reflexive ones.
+        var simultaneousOpen = command["tcp-so"] switch
+        {
+            null => false,
+            JsonValue value when value.TryGetValue<bool>(out var on) => on,
+            var other => throw new CommandException($"configure: tcp-so must be true or false, got {other.ToJsonString()}"),
+        };
+        if (simultaneousOpen && !transports.HasFlag(IceTransports.Tcp)) throw new CommandException("configure: tcp-so needs tcp in transports");
         var components = (int?)command["components"] ?? 1;
         if (components is < 1 or > 256) throw new CommandException("configure: components must be 1 to 256");
         var addresses = command["addresses"] is JsonArray list && list.Count > 0
@@ -80,6 +88,7 @@ internal static class DriverConfiguration
         {
             Role = role, Nomination = nomination, Policy = policy, Components = components, Addresses = addresses, StunServers = stun, TurnServers = turn,
             Transports = transports, OfferMdnsHostNames = mdns,
+            TcpSimultaneousOpen = simultaneousOpen,
             // Ta 20 ms unless configure says otherwise, announced (local-description's "pacing"): it takes effect only
             // against a peer that announces 20 ms too (IceAgentOptions.ProposedPacing, RFC 8445 §14.2).
             Pacing = command["pacing"] is { } ta ? TimeSpan.FromMilliseconds((int)ta) : IceAgentOptions.ProposedPacing,

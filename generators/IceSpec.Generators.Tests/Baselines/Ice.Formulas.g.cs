@@ -39,6 +39,8 @@ public static partial class IceFormulas
     public const long HostPassiveDirectionPreference = 4L;
     /// <summary>HostSimultaneousOpenDirectionPreference: RFC 6544 §4.2: 2 for S-O (host, UDP-tunneled and relayed TCP candidates)</summary>
     public const long HostSimultaneousOpenDirectionPreference = 2L;
+    /// <summary>ReflexiveSimultaneousOpenDirectionPreference: RFC 6544 §4.2: for NAT-assisted and server reflexive TCP candidates the RECOMMENDED direction-pref is 6 for S-O (S-O is the type most likely to get through a NAT)</summary>
+    public const long ReflexiveSimultaneousOpenDirectionPreference = 6L;
     /// <summary>MaxTcpOtherPreference: RFC 6544 §4.2: other-pref MUST be between 0 and 8191 (2^13 - 1)</summary>
     public const long MaxTcpOtherPreference = 8191L;
     /// <summary>MaxTcpFrameLength: RFC 4571 §2: LENGTH is a 16-bit unsigned count of the bytes of the frame that follows it</summary>

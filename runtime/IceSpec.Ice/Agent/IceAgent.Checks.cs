@@ -169,7 +169,7 @@ public sealed partial class IceAgent
         while (request.Transaction.TryPollTransmit(out var datagram))
         {
             if (request.Cancelled && _options.SeededDefect != IceSeededDefect.RetransmitCancelled) continue;
-            if (request.Kind == IceRequestKind.Gather) _transmits.Enqueue(new IceTransmit(request.Host!.Socket, request.Server!, datagram));
+            if (request.Kind == IceRequestKind.Gather) _transmits.Enqueue(GatherTransmit(request.Host!, request.Server!, datagram));
             else SendFrom(now, request.Pair!.Local, request.Pair.Remote.Address, datagram.Span);
         }
     }

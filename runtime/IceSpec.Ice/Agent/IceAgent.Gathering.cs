@@ -107,6 +107,7 @@ public sealed partial class IceAgent
             foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host && c.TcpType == IceTcpType.Passive).ToList())
                 foreach (var turn in _options.TurnServers.Where(s => s.TcpRelay && !_options.Lite && s.Server.AddressFamily == host.Socket.AddressFamily))
                     StartAllocation(now, host, turn);
+        StartTcpReflexiveGathering(now);
         _gathering.Fire(CandidateGatheringEvent.Start, now);
         foreach (var stream in _streams)
             foreach (var host in stream.LocalCandidates.Where(c => c.Type == IceCandidateType.Host))
@@ -125,15 +126,24 @@ public sealed partial class IceAgent
         builder.AddFingerprint();
         // RFC 8445 §14.3: RTO = MAX (500ms, Ta * (Num-Of-Cands)) while gathering.
         var rto = Max(TimeSpan.FromMilliseconds(IceFormulas.MinimumCheckRtoMilliseconds), _pacing * (_options.StunServers.Count + _options.TurnServers.Count));
-        var transaction = new StunClientTransaction(buffer.AsSpan(0, builder.Length), StunTransport.Unreliable, rto)
+        var overTcp = host.Transport == IceTransport.Tcp;
+        var transaction = new StunClientTransaction(buffer.AsSpan(0, builder.Length), overTcp ? StunTransport.Reliable : StunTransport.Unreliable, rto)
         {
             Settings = { Rc = _options.GatherRequestCount, Rm = _options.GatherFinalWaitFactor },
         };
+        // RFC 8489 §6.2.2: over TCP the request is sent once; it gives up when the same request over UDP would (3.5 s by default), not after Ti's 39.5 s.
+        if (overTcp) transaction.Settings.Ti = rto * ((1 << (_options.GatherRequestCount - 1)) - 1 + _options.GatherFinalWaitFactor);
         _requests[IcePendingRequest.Key(id)] = new IcePendingRequest(IceRequestKind.Gather, transaction) { Host = host, Server = server };
         _gathering.Fire(CandidateGatheringEvent.ServerRequest, now);
         transaction.Start(now);
-        while (transaction.TryPollTransmit(out var datagram)) _transmits.Enqueue(new IceTransmit(host.Socket, server, datagram));
+        while (transaction.TryPollTransmit(out var datagram)) _transmits.Enqueue(GatherTransmit(host, server, datagram));
     }
+
+    /// <summary>A gathering request from a UDP host candidate's socket, or over TCP from an S-O candidate's port (<see cref="IceTcpTransmitKind.ReflexiveBinding"/>).</summary>
+    private static IceTransmit GatherTransmit(IceLocalCandidate host, IPEndPoint server, ReadOnlyMemory<byte> request) =>
+        host.Transport == IceTransport.Udp
+            ? new IceTransmit(host.Socket, server, request)
+            : new IceTransmit(host.Socket, server, request, IceTcp: IceTcpTransmitKind.ReflexiveBinding);
 
     /// <summary>RFC 8445 §5.1.1.2: the XOR-MAPPED-ADDRESS of the STUN server's answer is a server-reflexive candidate.</summary>
     private void HandleGatherResponse(TimeSpan now, IcePendingRequest request, in StunMessage response)
@@ -149,7 +159,12 @@ public sealed partial class IceAgent
     {
         var stream = Stream(host.Stream);
         // RFC 8445 §5.1.3: a candidate with the same transport address and base as another is redundant.
-        if (stream.LocalCandidates.Exists(c => c.Address.Equals(mapped) && c.Base.Equals(host.Base))) return;
+        if (stream.LocalCandidates.Exists(c => c.Transport == host.Transport && c.Address.Equals(mapped) && c.Base.Equals(host.Base))) return;
+        if (host.Transport == IceTransport.Tcp)
+        {
+            AddTcpServerReflexive(now, stream, host, mapped, server);
+            return;
+        }
         var localPreference = (int)((host.Priority >> 8) & 0xFFFF);
         var srflx = NewLocal(stream, host.Component, IceCandidateType.ServerReflexive, IceFormulas.ServerReflexiveTypePreference, localPreference,
             mapped, host.Base, host.Socket, null, server.Address);

@@ -187,7 +187,8 @@ public sealed partial class IceAgent
             {
                 connection = new IceTcpConnection(local, destination, null);
                 _tcpConnections.Add(connection);
-                var kind = local.TcpType == IceTcpType.SimultaneousOpen ? IceTcpTransmitKind.SimultaneousOpen : IceTcpTransmitKind.Connect;
+                var kind = local.TcpType == IceTcpType.SimultaneousOpen && _options.SeededDefect != IceSeededDefect.SimultaneousOpenFromAnyPort
+                    ? IceTcpTransmitKind.SimultaneousOpen : IceTcpTransmitKind.Connect;
                 _transmits.Enqueue(new IceTransmit(local.Socket, destination, ReadOnlyMemory<byte>.Empty, IceTcp: kind));
             }
         }

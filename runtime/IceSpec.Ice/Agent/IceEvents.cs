@@ -31,6 +31,15 @@ public enum IceTcpTransmitKind : byte
     /// </summary>
     TurnDataConnection,
     /// <summary>
+    /// RFC 6544 §5.2: learn the NAT's TCP mapping of an S-O candidate's port. Open a TCP connection from exactly
+    /// <see cref="IceTransmit.Source"/> (the S-O candidate's address and port, bound with port reuse beside its listener)
+    /// to the STUN server <see cref="IceTransmit.Destination"/>, write <see cref="IceTransmit.Data"/>, a Binding request,
+    /// as it is (STUN over TCP, RFC 8489 §6.2.2: no RFC 4571 frame), hand the STUN message that comes back to
+    /// <see cref="IceAgent.HandlePacket"/> (socket <see cref="IceTransmit.Source"/>, source the server), then close the
+    /// connection. A connection that cannot be opened or closes before the answer: <see cref="IceAgent.HandleTcpGatherFailed"/>.
+    /// </summary>
+    ReflexiveBinding,
+    /// <summary>
     /// Write <see cref="IceTransmit.Data"/> as one RFC 4571 frame on the connection from <see cref="IceTransmit.Source"/>
     /// (the connection's own local address) to <see cref="IceTransmit.Destination"/>.
     /// </summary>

@@ -92,6 +92,10 @@ internal enum IceSeededDefect
     ActiveTcpPortNotNine,
     /// <summary>An active TCP candidate also pairs with the peer's active candidates and connects to them (breaks RFC 6544 §6.2; case rfc6544-6.2-1).</summary>
     ActivePairsWithActive,
+    /// <summary>An S-O candidate's check connects from any port, not the S-O candidate's own (breaks RFC 6544 §7.2; case rfc6544-7.2-1).</summary>
+    SimultaneousOpenFromAnyPort,
+    /// <summary>Messages on ICE-TCP connections are written without their RFC 4571 length (breaks RFC 6544 §3; case rfc6544-3-1).</summary>
+    UnframedTcpMessages,
     /// <summary>The password has 16 ice-chars (96 bits) (breaks RFC 8839 §5.4 / RFC 8445 §5.3; case rfc8839-5.4-1).</summary>
     ShortPassword,
     /// <summary>The ufrag has 40 characters (breaks RFC 8839 §5.4's 32-character limit; case rfc8839-5.4-2).</summary>

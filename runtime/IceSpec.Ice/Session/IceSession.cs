@@ -316,6 +316,20 @@ public sealed partial class IceSession : IAsyncDisposable
         }
     }
 
+    /// <summary>RFC 6544 §5.2: the Binding over TCP from an S-O port that learns its server reflexive candidate.</summary>
+    private async Task BindOverTcp(IPEndPoint source, IPEndPoint server, byte[] request)
+    {
+        try
+        {
+            var answer = await IceTcpReflexiveBinding.ExchangeAsync(source, server, request, _options.TcpConnectTimeout, _stop.Token);
+            Post(() => _agent.HandlePacket(Now, source, server, answer));
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            Post(() => _agent.HandleTcpGatherFailed(Now, source, server));
+        }
+    }
+
     /// <summary>RFC 6062 §4.3, §4.4: a relayed TCP candidate's data connection to the TURN server, opened with its ConnectionBind.</summary>
     private async Task ConnectToTurn(IPEndPoint host, IPEndPoint server, byte[] connectionBind)
     {
@@ -366,6 +380,7 @@ public sealed partial class IceSession : IAsyncDisposable
     {
         var key = (connection.Local, connection.Remote);
         _tcpConnections[key] = connection;
+        connection.Unframed = _options.SeededDefect == IceSeededDefect.UnframedTcpMessages;
         connection.Start(
             message => Post(() => _agent.HandleTcpMessage(Now, key.Local, key.Remote, message)),
             reason => Post(() =>
@@ -444,6 +459,12 @@ public sealed partial class IceSession : IAsyncDisposable
             {
                 var (source, destination, simultaneousOpen) = (transmit.Source, transmit.Destination, transmit.IceTcp == IceTcpTransmitKind.SimultaneousOpen);
                 _receivers.Add(Task.Run(() => ConnectTcp(source, destination, simultaneousOpen)));
+                continue;
+            }
+            if (transmit.IceTcp == IceTcpTransmitKind.ReflexiveBinding)
+            {
+                var (source, server, request) = (transmit.Source, transmit.Destination, transmit.Data.ToArray());
+                _receivers.Add(Task.Run(() => BindOverTcp(source, server, request)));
                 continue;
             }
             if (transmit.IceTcp == IceTcpTransmitKind.TurnDataConnection)

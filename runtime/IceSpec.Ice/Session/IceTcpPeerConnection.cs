@@ -35,6 +35,8 @@ internal sealed class IceTcpPeerConnection : IAsyncDisposable
 
     public IPEndPoint Local { get; }
     public IPEndPoint Remote { get; }
+    /// <summary>Seeded defect <see cref="IceSeededDefect.UnframedTcpMessages"/>: <see cref="Send"/> writes messages without their RFC 4571 length.</summary>
+    public bool Unframed { get; set; }
 
     public static IceTcpPeerConnection Accepted(Socket socket, int maxFrameLength) => new(socket, maxFrameLength);
 
@@ -107,7 +109,9 @@ internal sealed class IceTcpPeerConnection : IAsyncDisposable
     public void Send(ReadOnlyMemory<byte> message)
     {
         var buffer = _buffers.Rent(IceTcpFraming.HeaderLength + message.Length);
-        if (!_outbox.Writer.TryWrite((buffer, IceTcpFraming.Frame(message.Span, buffer)))) _buffers.Return(buffer);
+        var length = IceTcpFraming.Frame(message.Span, buffer);
+        if (Unframed) buffer.AsSpan(IceTcpFraming.HeaderLength, length -= IceTcpFraming.HeaderLength).CopyTo(buffer);
+        if (!_outbox.Writer.TryWrite((buffer, length))) _buffers.Return(buffer);
     }
 
     private async Task Pump(Action<byte[]> onMessage, Action<string> onClosed)

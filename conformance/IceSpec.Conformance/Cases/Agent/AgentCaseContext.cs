@@ -53,11 +53,14 @@ public sealed class AgentCaseContext
     /// <summary>The role attribute the tester's checks carry: the opposite of the IUT's (RFC 8445 §6.1.1).</summary>
     public TesterRole TesterRole => IutRole == IceRole.Controlling ? TesterRole.Controlled : TesterRole.Controlling;
 
-    /// <summary>Configures the IUT (role, nomination, the placement's address) and waits for its gathered description.</summary>
-    public async Task<IutDescription> GatherAsync(string transports = "udp")
+    /// <summary>
+    /// Configures the IUT (role, nomination, the placement's address; with <paramref name="tcpSimultaneousOpen"/> also
+    /// S-O TCP candidates, <c>tcp-so</c>) and waits for its gathered description.
+    /// </summary>
+    public async Task<IutDescription> GatherAsync(string transports = "udp", bool tcpSimultaneousOpen = false)
     {
         var role = IutRole == IceRole.Controlling ? "controlling" : "controlled";
-        await Iut.ConfigureAsync(role, Nomination, [Placement.IutAddress.ToString()], transports, Cancel);
+        await Iut.ConfigureAsync(role, Nomination, [Placement.IutAddress.ToString()], transports, Cancel, tcpSimultaneousOpen);
         Description = await Iut.GatherAsync(StepTimeout * 2, Cancel);
         Tester.SetIut(Description.Credentials);
         return Description;

@@ -33,6 +33,17 @@ internal static class IceTcpCases
         "(§6.2, the TCP candidates that pair) Local Candidate / Remote Candidate: tcp-so / tcp-so; tcp-active / tcp-passive; " +
         "tcp-passive / tcp-active";
 
+    private const string SimultaneousOpenText =
+        "(RFC 6544 §7.2, paraphrased: the connection of a check between two S-O candidates is opened from the local S-O " +
+        "candidate's own address and port to the remote one, both agents doing the same, so that their SYNs may cross (TCP " +
+        "simultaneous open) and the pair has one connection; §5.2: that port is the one whose NAT mapping is signalled as the " +
+        "server reflexive S-O candidate.)";
+
+    private const string FramingText =
+        "(RFC 6544 §3, paraphrased: on an ICE-TCP connection every packet — STUN connectivity checks and their responses as " +
+        "well as media — is framed with RFC 4571, a 16-bit length before each packet; RFC 4571 §2: LENGTH is the number of " +
+        "octets of the packet that follows.)";
+
     /// <summary>How long the IUT has to connect out once it has the tester's candidates.</summary>
     private static readonly TimeSpan ConnectWindow = TimeSpan.FromSeconds(3);
 
@@ -63,11 +74,24 @@ internal static class IceTcpCases
             "active candidate whose port is a second listener of the tester. The IUT's active candidate may connect to the passive " +
             $"candidate only: within {ConnectWindow.TotalSeconds:0} s it must connect to the first listener and never to the second.",
             [], PairsActiveWithPassiveAsync) with { Requires = ["ice-tcp"], Timeout = TimeSpan.FromSeconds(30) },
+        AgentCase.Define(6544, "3", 1, RequirementLevel.Must, IceRole.Controlling, "Every message on an ICE-TCP connection is one RFC 4571 frame",
+            FramingText,
+            "The IUT is configured controlling with TCP candidates only; the tester describes one passive TCP candidate (a listener) " +
+            $"and answers every check. For {ConnectWindow.TotalSeconds:0} s after the IUT connects, everything it writes on the " +
+            "connection is cut by RFC 4571 lengths: each frame must hold exactly one whole STUN message, and at least one must be a check.",
+            ["Binding request as ice-check: required USERNAME"], FramesEveryMessageAsync) with { Requires = ["ice-tcp"], Timeout = TimeSpan.FromSeconds(30) },
+        AgentCase.Define(6544, "7.2", 1, RequirementLevel.Must, IceRole.Controlling, "An S-O check connects from the S-O candidate's own port",
+            SimultaneousOpenText,
+            "The IUT is configured controlling with TCP candidates and S-O ones (tcp-so); the tester describes one S-O candidate (a " +
+            $"listener of the tester). Within {ConnectWindow.TotalSeconds:0} s the IUT must connect to it from exactly the address and " +
+            "port of the S-O candidate it signalled, and carry its check on that connection as an RFC 4571 frame; no connection to it " +
+            "may come from any other port.",
+            ["Binding request as ice-check: required USERNAME"], SimultaneousOpenFromOwnPortAsync) with { Requires = ["ice-tcp-so"], Timeout = TimeSpan.FromSeconds(30) },
     ];
 
-    /// <summary>RFC 6544 §4.2 local preference (2^13 × direction-pref + other-pref), with the recommended host direction-prefs.</summary>
+    /// <summary>RFC 6544 §4.2 local preference (2^13 × direction-pref + other-pref), with the recommended host direction-prefs (6, 4, 2).</summary>
     private static uint TcpHostPriority(IceTcpType type) => (uint)IceFormulas.CandidatePriority(IceFormulas.HostTypePreference,
-        (type == IceTcpType.Active ? 6 : 4) * 8192 + 8191, 1);
+        type switch { IceTcpType.Active => 6, IceTcpType.Passive => 4, _ => 2 } * 8192 + 8191, 1);
 
     private static string TcpLine(IPEndPoint at, IceTcpType type, int port) => IceCandidate.Create("1", 1, IceTransport.Tcp,
         TcpHostPriority(type), IceConnectionAddress.FromIP(at.Address), port, IceCandidateType.Host, tcpType: type).FormatLine();
@@ -159,5 +183,44 @@ internal static class IceTcpCases
             ? CaseVerdict.Pass($"the IUT connected to the passive candidate {passive.LocalEndPoint} only ({connections.Count} connection(s)); " +
                 $"checks: {c.Evidence(c.Tester.Inbound.Where(d => d.Transport == "tcp" && d.IsRequest), 2)}")
             : CaseVerdict.Fail($"the IUT opened no connection to the tester's passive candidate {passive.LocalEndPoint} within {ConnectWindow.TotalSeconds:0} s");
+    }
+
+    private static async Task<CaseVerdict> SimultaneousOpenFromOwnPortAsync(AgentCaseContext c)
+    {
+        var description = await c.GatherAsync("tcp", tcpSimultaneousOpen: true);
+        var own = description.Candidates.FirstOrDefault(d => d.Transport == IceTransport.Tcp && d.TcpType == IceTcpType.SimultaneousOpen
+            && d.Type == IceCandidateType.Host && d.Address.IPAddress is not null);
+        if (own is null) return CaseVerdict.Fail($"the IUT advertised no S-O host candidate with tcp-so: {string.Join(" | ", description.Lines)}");
+        var port = new IPEndPoint(own.Address.IPAddress!, own.Port);
+        var listener = c.Tester.ListenTcp();
+        await c.DescribeAsync([], lines: [TcpLine(listener.LocalEndPoint, IceTcpType.SimultaneousOpen, listener.LocalEndPoint.Port)]);
+        var check = await c.NextCheckAsync(d => d.Transport == "tcp", ConnectWindow);
+        var connections = c.Tester.TcpConnections.Where(t => t.Accepted && t.LocalEndPoint.Equals(listener.LocalEndPoint)).ToList();
+        if (connections.Count == 0)
+            return CaseVerdict.Fail($"the IUT opened no connection to the tester's S-O candidate {listener.LocalEndPoint} within {ConnectWindow.TotalSeconds:0} s");
+        var elsewhere = connections.FirstOrDefault(t => !t.RemoteEndPoint.Equals(port));
+        if (elsewhere is not null)
+            return CaseVerdict.Fail($"the IUT connected to the tester's S-O candidate from {elsewhere.RemoteEndPoint}, not from its S-O candidate {own.FormatLine()}");
+        if (check is null) return CaseVerdict.Fail($"the IUT connected from {port} but sent no check on the connection within {ConnectWindow.TotalSeconds:0} s");
+        return CaseVerdict.Pass($"{connections.Count} connection(s) to the tester's S-O candidate, each from the IUT's S-O port {port}: {c.Evidence(check)}");
+    }
+
+    private static async Task<CaseVerdict> FramesEveryMessageAsync(AgentCaseContext c)
+    {
+        await c.GatherAsync("tcp");
+        var listener = c.Tester.ListenTcp();
+        await c.DescribeAsync([], lines: [TcpLine(listener.LocalEndPoint, IceTcpType.Passive, listener.LocalEndPoint.Port)]);
+        var first = await c.NextCheckAsync(d => d.Transport == "tcp", ConnectWindow);
+        await Task.Delay(ConnectWindow, c.Cancel);
+        var connected = c.Tester.TcpConnections.Any(t => t.Accepted && t.LocalEndPoint.Equals(listener.LocalEndPoint));
+        var frames = c.Tester.Inbound.Where(d => d.Transport == "tcp" && d.Local.Equals(listener.LocalEndPoint)).ToList();
+        if (!connected) return CaseVerdict.Fail($"the IUT opened no connection to the tester's passive candidate {listener.LocalEndPoint} within {ConnectWindow.TotalSeconds:0} s");
+        var notStun = frames.FirstOrDefault(d => d.Stun is null || StunMessage.TryParse(d.Bytes, out _) != StunParseStatus.Ok);
+        if (notStun is not null)
+            return CaseVerdict.Fail($"frame {notStun.Frame} of the connection is not one whole STUN message ({notStun.Bytes.Length} bytes: " +
+                $"{Convert.ToHexString(notStun.Bytes.AsSpan(0, Math.Min(16, notStun.Bytes.Length)))}…): the stream is not cut by RFC 4571 lengths");
+        return first is null
+            ? CaseVerdict.Fail($"no check arrived as an RFC 4571 frame within {ConnectWindow.TotalSeconds:0} s ({frames.Count} frame(s))")
+            : CaseVerdict.Pass($"{frames.Count} frame(s) on the connection, each one whole STUN message: {c.Evidence(frames, 3)}");
     }
 }

@@ -157,7 +157,7 @@ public sealed class SessionEvidence
             }, error =>
             {
                 if (unreachables.Count < MaxMessagesPerCapture) unreachables.Add(new UnreachableSighting(input.Label, error, error.Time));
-            });
+            }, analyzer.AddMdns);
             if (cut) notes.Add($"{input.Label}: only the first {MaxMessagesPerCapture} messages are diagnosed");
             if (error is not null) notes.Add(error);
             perCapture.Add((input, sightings, data, unreachables, frames, error, analyzer.Finish(frames)));

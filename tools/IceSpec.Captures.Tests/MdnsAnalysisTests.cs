@@ -128,4 +128,20 @@ public sealed class MdnsAnalysisTests : IDisposable
         Assert.Equal(("mdns-name-unanswered", FindingSeverity.Cause), (finding.Kind, finding.Severity));
         Assert.True(Assert.Single(CaptureAnalyzer.AnalyzeFile(path, new CaptureCredentials()).Report.Mdns.Names).Answers[0].Goodbye);
     }
+
+    [Fact]
+    public void Analyze_json_and_html_carry_the_names_and_the_mdns_arrows()
+    {
+        var html = Path.Combine(_directory, "report.html");
+        var stdout = new StringWriter { NewLine = "\n" };
+        var code = CliApp.Run(["analyze", Path.Combine(Mdns, "aioice-mdns-unanswered.pcapng"), "--json", "--html", html], new StringReader(""), stdout, new StringWriter());
+        Assert.Equal(ExitCodes.Ok, code);
+        var mdns = System.Text.Json.JsonDocument.Parse(stdout.ToString()).RootElement.GetProperty("mdns");
+        var names = mdns.GetProperty("names").EnumerateArray().ToDictionary(n => n.GetProperty("name").GetString()!, n => n.GetProperty("answered").GetBoolean());
+        Assert.Equal(new Dictionary<string, bool> { ["342bc56f-f088-430a-b585-90f11e51fee3.local"] = true, ["44d1a337-164d-4f7a-a144-f7c2aaba2616.local"] = false }, names);
+        var page = File.ReadAllText(html);
+        Assert.Contains("<h2>mDNS names</h2>", page);
+        Assert.Contains("<li><b>44d1a337-164d-4f7a-a144-f7c2aaba2616.local</b>: never answered<ul><li>#8: query A from 10.77.0.2:5353</li>", page);
+        Assert.Contains(">mDNS query A 44d1a337-164d-4f7a-a144-f7c2aaba2616.local</text>", page);
+    }
 }

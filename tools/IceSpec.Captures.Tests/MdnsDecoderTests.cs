@@ -76,4 +76,19 @@ public class MdnsDecoderTests
             Frames.Udp(IPEndPoint.Parse("10.0.1.1:5353"), IPEndPoint.Parse("224.0.0.251:5353"), MdnsWire.Query(Name)));
         Assert.Single(datagrams);
     }
+
+    /// <summary>
+    /// The kit's cell captures (conformance/IceSpec.Conformance/Runner/PacketCapture.cs) run tcpdump with no filter on
+    /// every interface in Linux cooked v1 headers: the mDNS of a same-lan-mdns cell is in them, and read.
+    /// </summary>
+    [Fact]
+    public void An_mdns_datagram_in_a_linux_cooked_frame_as_the_kit_captures_it_is_read()
+    {
+        var ethernet = Frames.Udp(IPEndPoint.Parse("10.0.1.1:5353"), IPEndPoint.Parse("224.0.0.251:5353"), MdnsWire.Query(Name));
+        // LINKTYPE_LINUX_SLL: packet type (2: multicast), ARPHRD_ETHER, address length 6, address (8), protocol 0x0800.
+        byte[] cooked = [0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00, .. ethernet[14..]];
+        var mdns = new List<CapturedMdns>();
+        new CaptureDecoder(_ => { }) { MdnsMessages = mdns.Add }.AddFrame(1, DateTime.UnixEpoch, Framing.LinkLayer.LinuxSll, cooked);
+        Assert.Equal(Name, Assert.Single(Assert.Single(mdns).Message!.Questions).Name);
+    }
 }

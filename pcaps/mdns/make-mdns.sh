@@ -6,10 +6,12 @@
 #   unanswered: an nftables rule on the bridge drops every mDNS response (UDP port 5353, DNS QR bit set, RFC 1035
 #               §4.1.1): queries reach the other host, answers never do; each agent drops the peer's candidate
 #               (draft-ietf-mmusic-mdns-ice-candidates §3.2.1) and ICE fails without a single check.
+#   chromium:   two headless Chromium (Debian chromium, libwebrtc) on the same segment, one RTCPeerConnection each
+#               (chromium_page.html, signalled through chromium_signal.py), with Chromium's default mDNS host candidates.
 # Each capture is taken on the controlled agent's host (tcpdump on its interface), saved as pcapng with a comment, beside
 # the two agents' signalling (NAME.controlling.sdp, NAME.controlled.sdp: ufrag, password, a=candidate lines with the names).
-# Needs root (ip netns, nft, tcpdump), python3-aioice, editcap (tshark).
-# Usage: sudo pcaps/mdns/make-mdns.sh [OUTDIR] [resolved|unanswered|all]   (default: this folder, all)
+# Needs root (ip netns, nft, tcpdump), python3-aioice, chromium, editcap (tshark).
+# Usage: sudo pcaps/mdns/make-mdns.sh [OUTDIR] [resolved|unanswered|aioice|chromium|all]   (default: this folder, all; aioice: the first two)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(cd "${1:-$here}" && pwd)
@@ -88,11 +90,43 @@ session() { # NAME COMMENT EXPECTED(connected|failed)
   echo "wrote $out/$name.pcapng"
 }
 
+# Two headless Chromium, the offerer (controlling) in a, the answerer in b; the HTTP signalling on 10.77.0.1:8000 is left
+# out of the capture. Chromium picks its host address by the default route (none: no candidates), so one is added.
+chromium_session() { # NAME COMMENT
+  local name=$1 comment=$2 host
+  rm -rf "$tmp/signal"; mkdir -p "$tmp/signal"
+  for host in a b; do ip -n "$tag-$host" route add default dev eth0; done
+  ip netns exec "$a_ns" /usr/bin/python3 "$here/chromium_signal.py" 10.77.0.1 "$tmp/signal" >"$tmp/signal.log" 2>&1 &
+  pids+=($!)
+  ip netns exec "$b_ns" tcpdump -i eth0 -U --immediate-mode -s 0 -w "$tmp/$name.pcap" not tcp port 8000 >"$tmp/tcpdump.log" 2>&1 &
+  local tcpdump_pid=$!; pids+=("$tcpdump_pid")
+  for _ in $(seq 50); do grep -q 'listening on' "$tmp/tcpdump.log" && ss -N "$a_ns" -Hlnt 'sport = :8000' | grep -q . && break; sleep 0.1; done
+  for host in a b; do
+    local role; role=$([[ $host == a ]] && echo offer || echo answer)
+    ip netns exec "$tag-$host" chromium --headless=new --no-sandbox --disable-gpu --no-first-run --user-data-dir="$tmp/profile-$host" \
+      "http://10.77.0.1:8000/page.html?role=$role" >"$tmp/chromium-$host.log" 2>&1 &
+    pids+=($!)
+  done
+  for _ in $(seq 300); do [[ -f $tmp/signal/offer.result && -f $tmp/signal/answer.result ]] && break; sleep 0.1; done
+  sleep 0.5
+  kill "$tcpdump_pid" 2>/dev/null || true; wait "$tcpdump_pid" 2>/dev/null || true
+  echo "== $name: offer $(cat "$tmp/signal/offer.result" 2>/dev/null)"; echo "== $name: answer $(cat "$tmp/signal/answer.result" 2>/dev/null)"
+  grep -q '^connected' "$tmp/signal/offer.result" 2>/dev/null && grep -q '^connected' "$tmp/signal/answer.result" 2>/dev/null \
+    || { echo "make-mdns: $name: expected both pages connected" >&2; tail -5 "$tmp"/chromium-*.log >&2; exit 1; }
+  editcap -F pcapng --capture-comment "$comment" "$tmp/$name.pcap" "$out/$name.pcapng"
+  cp "$tmp/signal/offer.sdp" "$out/$name.controlling.sdp"
+  cp "$tmp/signal/answer.sdp" "$out/$name.controlled.sdp"
+  echo "wrote $out/$name.pcapng"
+}
+
 make_segment
-if [[ $which == all || $which == resolved ]]; then
+if [[ $which == all || $which == chromium ]]; then
+  chromium_session chromium-mdns-resolved "two headless $(chromium --version 2>/dev/null | head -1) on one bridge, default mDNS host candidates (pcaps/mdns/make-mdns.sh chromium); taken on the answerer's host 10.77.0.2"
+fi
+if [[ $which == all || $which == aioice || $which == resolved ]]; then
   session aioice-mdns-resolved "aioice 0.8.0 <-> aioice 0.8.0 on one bridge, both offering mDNS host candidates (pcaps/mdns/make-mdns.sh resolved); taken on the controlled host 10.77.0.2" connected
 fi
-if [[ $which == all || $which == unanswered ]]; then
+if [[ $which == all || $which == aioice || $which == unanswered ]]; then
   drop_mdns_responses
   session aioice-mdns-unanswered "aioice 0.8.0 <-> aioice 0.8.0 on one bridge that drops mDNS responses (pcaps/mdns/make-mdns.sh unanswered); taken on the controlled host 10.77.0.2" failed
 fi

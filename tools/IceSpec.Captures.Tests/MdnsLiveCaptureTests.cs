@@ -26,7 +26,7 @@ public sealed class MdnsLiveCaptureTests : IDisposable
     {
         var script = Path.Combine(Frames.Pcaps, "mdns", "make-mdns.sh");
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { script, _directory, "all" }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { script, _directory, "aioice" }) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -110,4 +110,20 @@ public class MdnsReaderTests
         Assert.False(MdnsMessage.TryRead(MdnsWire.Query(labels), out _, out var error));
         Assert.Contains("longer than 255", error);
     }
+
+    [Fact]
+    public void An_nsec_record_lists_the_types_its_bitmap_sets_and_a_cut_bitmap_is_refused()
+    {
+        // RFC 4034 §4.1.2: window 0, 4 bytes: bit 1 (A) of byte 0 and bit 28 (AAAA: byte 3, bit 4) set. Next domain name: a pointer to the name.
+        var nsec = MdnsWire.Concat(MdnsWire.Header(true, 0, 1, additional: 1), MdnsWire.A(MdnsWire.Name(Name), "10.0.1.2"),
+            MdnsWire.Record(MdnsWire.Pointer(12), MdnsMessage.TypeNsec, true, 120, [.. MdnsWire.Pointer(12), 0, 4, 0x40, 0, 0, 0x08]));
+        var record = Read(nsec).Records[1];
+        Assert.Equal(("NSEC", Name), (record.TypeName, record.Name));
+        Assert.Equal([MdnsMessage.TypeA, MdnsMessage.TypeAaaa], record.NsecTypes);
+
+        var cut = MdnsWire.Concat(MdnsWire.Header(true, 0, 1),
+            MdnsWire.Record(MdnsWire.Name(Name), MdnsMessage.TypeNsec, true, 120, [.. MdnsWire.Pointer(12), 0, 4, 0x40]));
+        Assert.False(MdnsMessage.TryRead(cut, out _, out var error));
+        Assert.Contains("NSEC type bitmap", error);
+    }
 }

@@ -25,7 +25,8 @@ public sealed class MdnsTsharkDifferentialTests : IDisposable
         ("dns.qry.type", m => m.Questions.Select(q => $"{q.Type}")),
         ("dns.qry.qu", m => m.Questions.Select(q => q.UnicastResponse ? "1" : "0")),
         ("dns.resp.name", m => m.Records.Select(r => r.Name)),
-        ("dns.resp.type", m => m.Records.Select(r => $"{r.Type}")),
+        // Wireshark files an NSEC record's bitmap types ("RR type in bit map") under dns.resp.type too, after the record's own.
+        ("dns.resp.type", m => m.Records.SelectMany(r => r.NsecTypes.Prepend(r.Type)).Select(t => $"{t}")),
         ("dns.resp.ttl", m => m.Records.Select(r => $"{r.Ttl}")),
         ("dns.resp.cache_flush", m => m.Records.Select(r => r.CacheFlush ? "1" : "0")),
         ("dns.a", m => m.Records.Where(r => r.Type == MdnsMessage.TypeA).Select(r => r.Address!.ToString())),

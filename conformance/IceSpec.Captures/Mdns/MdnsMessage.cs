@@ -23,6 +23,12 @@ public sealed record MdnsRecord(MdnsSection Section, string Name, ushort Type, b
 
     /// <summary>RFC 6762 §10.1: a record with TTL 0 announces that it is no longer valid.</summary>
     public bool IsGoodbye => Ttl == 0;
+
+    /// <summary>
+    /// An NSEC record's type bitmap (RFC 4034 §4.1.2; RFC 6762 §6.1: a responder asserts which types the name has, e.g.
+    /// A and no AAAA); empty for other records.
+    /// </summary>
+    public IReadOnlyList<ushort> NsecTypes { get; init; } = [];
 }
 
 /// <summary>
@@ -151,8 +157,33 @@ public sealed record MdnsMessage(ushort Id, bool IsResponse, byte Opcode, bool T
             if (at > offset + length) return Fail($"{name}: {TypeName(type)} target runs past RDLENGTH", out error);
             target = name2;
         }
+        IReadOnlyList<ushort> nsecTypes = [];
+        if (type == TypeNsec)
+        {
+            // RFC 4034 §4.1: Next Domain Name, then the Type Bit Maps: blocks of Window Block # (8) | Bitmap Length (8, 1-32) | Bitmap.
+            var at = offset;
+            if (!TryReadName(data, ref at, out _, out error)) return Fail($"{name}: NSEC next domain name: {error}", out error);
+            if (!TryReadTypeBitmap(data[at..(offset + length)], out nsecTypes))
+                return Fail($"{name}: NSEC type bitmap does not fill RDLENGTH (RFC 4034 §4.1.2)", out error);
+        }
         offset += length;
-        record = new MdnsRecord(section, name, type, (rclass & TopBit) != 0, ttl, address, target);
+        record = new MdnsRecord(section, name, type, (rclass & TopBit) != 0, ttl, address, target) { NsecTypes = nsecTypes };
+        return true;
+    }
+
+    /// <summary>The types an NSEC bitmap sets (RFC 4034 §4.1.2: window w, bit b of the bitmap = type w·256 + b); false when it is cut.</summary>
+    private static bool TryReadTypeBitmap(ReadOnlySpan<byte> bitmaps, out IReadOnlyList<ushort> types)
+    {
+        var list = new List<ushort>();
+        types = list;
+        while (!bitmaps.IsEmpty)
+        {
+            if (bitmaps.Length < 2 || bitmaps[1] is 0 or > 32 || bitmaps.Length < 2 + bitmaps[1]) return false;
+            for (var i = 0; i < bitmaps[1]; i++)
+                for (var bit = 0; bit < 8; bit++)
+                    if ((bitmaps[2 + i] & (0x80 >> bit)) != 0) list.Add((ushort)(bitmaps[0] * 256 + i * 8 + bit));
+            bitmaps = bitmaps[(2 + bitmaps[1])..];
+        }
         return true;
     }
 

@@ -32,7 +32,8 @@ public static class MdnsDecode
                              $"  TTL {r.Ttl}{(r.IsGoodbye ? " (goodbye, RFC 6762 §10.1)" : "")}" + (r.CacheFlush ? "  cache-flush" : ""));
     }
 
-    private static string Value(MdnsRecord r) => r.Address is { } a ? $"  {a}" : r.Target is { } t ? $"  {t}" : "";
+    private static string Value(MdnsRecord r) => r.Address is { } a ? $"  {a}" : r.Target is { } t ? $"  {t}"
+        : r.Type == MdnsMessage.TypeNsec ? $"  types {string.Join(" ", r.NsecTypes.Select(MdnsMessage.TypeName))}" : "";
 
     /// <summary>One JSON object: frame, time, transport, src, dst, kind "mdns", multicast, then the message (or error) and ok.</summary>
     public static string RenderJson(CapturedMdns m)
@@ -76,6 +77,12 @@ public static class MdnsDecode
                     json.WriteBoolean("goodbye", r.IsGoodbye);
                     if (r.Address is { } address) json.WriteString("address", address.ToString());
                     if (r.Target is { } target) json.WriteString("target", target);
+                    if (r.Type == MdnsMessage.TypeNsec)
+                    {
+                        json.WriteStartArray("nsecTypes");
+                        foreach (var t in r.NsecTypes) json.WriteStringValue(MdnsMessage.TypeName(t));
+                        json.WriteEndArray();
+                    }
                     json.WriteEndObject();
                 }
                 json.WriteEndArray();

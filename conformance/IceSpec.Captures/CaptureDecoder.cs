@@ -45,6 +45,13 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     /// </summary>
     public Action<CapturedUnreachable>? Unreachables { get; init; }
 
+    /// <summary>
+    /// Where UDP datagrams to or from port 5353 that are no STUN go, read as mDNS (RFC 6762; <see cref="Mdns.CapturedMdns"/>:
+    /// <c>icespec decode</c> prints them, <c>analyze</c> ties the names they resolve to ICE candidates); null: they go to
+    /// <see cref="OtherDatagrams"/> as before. One that holds no DNS message comes with its reason and a note.
+    /// </summary>
+    public Action<Mdns.CapturedMdns>? MdnsMessages { get; init; }
+
     // The TTL (hop limit) of the frame being decoded: given to the messages it completes.
     private byte _frameTtl;
 
@@ -165,8 +172,29 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
         }
         else if (ClassicStun.IsClassic(payload))
             Add(new CapturedMessage(frame, time, "udp", source, destination, CapturedKind.ClassicStun, payload.ToArray()) { Ttl = _frameTtl });
+        else if (MdnsMessages is { } mdns && Mdns.CapturedMdns.IsMdnsPort(source.Port, destination.Port))
+            AddMdns(frame, time, source, destination, payload, mdns);
         else OtherDatagrams?.Invoke(new CapturedDatagram(frame, time, source, destination, payload.Length, _frameTtl) { UnboundChannel = UnboundChannel(payload) });
     }
+
+    private void AddMdns(int frame, DateTime time, IPEndPoint source, IPEndPoint destination, ReadOnlySpan<byte> payload, Action<Mdns.CapturedMdns> mdns)
+    {
+        if (Mdns.MdnsMessage.TryRead(payload, out var message, out var error))
+        {
+            mdns(new Mdns.CapturedMdns(frame, time, source, destination, message, null, _frameTtl));
+            return;
+        }
+        MalformedMdns++;
+        if (_notes.Count < MaxNotes)
+        {
+            MalformedMdnsNoted++;
+            _notes.Add($"frame {frame}: UDP {source} → {destination}: malformed mDNS message: {error}");
+        }
+        mdns(new Mdns.CapturedMdns(frame, time, source, destination, null, error, _frameTtl));
+    }
+
+    /// <summary>Datagrams to or from port 5353 that held no well-formed DNS message (read when <see cref="MdnsMessages"/> is set).</summary>
+    public int MalformedMdns { get; private set; }
 
     /// <summary>The channel number of a payload shaped like ChannelData (RFC 8656 §12.4, RFC 5766's wider range included), else null.</summary>
     private static ushort? UnboundChannel(ReadOnlySpan<byte> payload)
@@ -241,11 +269,18 @@ public sealed class CaptureDecoder(Action<CapturedMessage>? sink = null)
     private void OutOfWindow(int frame, IPEndPoint source, IPEndPoint destination, uint sequence, uint next)
     {
         OutOfWindowSegments++;
-        if (OutOfWindowSegments <= MaxNotes)
-            _notes.Add($"frame {frame}: TCP {source} → {destination}: segment at sequence number {sequence} is " +
+        if (_notes.Count >= MaxNotes) return;
+        OutOfWindowNoted++;
+        _notes.Add($"frame {frame}: TCP {source} → {destination}: segment at sequence number {sequence} is " +
                 $"{unchecked(sequence - next)} bytes (mod 2^32) from the expected {next}, outside any receive window " +
                 "(RFC 9293 §3.10.7.4, RFC 7323 §2.3): ignored, a gap in the stream");
     }
+
+    /// <summary>How many of <see cref="Notes"/> are about segments outside any window (<see cref="OutOfWindowSegments"/> counts all).</summary>
+    public int OutOfWindowNoted { get; private set; }
+
+    /// <summary>How many of <see cref="Notes"/> are about malformed mDNS messages (<see cref="MalformedMdns"/> counts all).</summary>
+    public int MalformedMdnsNoted { get; private set; }
 
     private readonly List<string> _notes = [];
     private const int MaxNotes = 20;

@@ -27,20 +27,23 @@ public static class CaptureFile
     /// Throws <see cref="CaptureException"/> as <see cref="Read"/> does. What the decoder skipped (a TCP segment outside
     /// any window: <see cref="CaptureDecoder.Notes"/>) goes to <paramref name="note"/> once the file is read; UDP datagrams
     /// that are no STUN go to <paramref name="otherDatagrams"/>, ICMP errors about UDP datagrams to
-    /// <paramref name="unreachables"/>, when given.
+    /// <paramref name="unreachables"/>, mDNS datagrams (UDP port 5353) to <paramref name="mdns"/>, when given.
     /// </summary>
     public static (int Frames, string? Error) Stream(string path, Action<CapturedMessage> sink, Action<string>? note = null,
-        Action<CapturedDatagram>? otherDatagrams = null, Action<CapturedUnreachable>? unreachables = null)
+        Action<CapturedDatagram>? otherDatagrams = null, Action<CapturedUnreachable>? unreachables = null,
+        Action<Mdns.CapturedMdns>? mdns = null)
     {
         if (!OperatingSystem.IsLinux() || IntPtr.Size != 8)
             throw new CaptureException("reading captures is implemented for 64-bit Linux (libpcap's packet header layout there)");
         using var device = Open(path);
         var linkType = (int)device.LinkType;
-        var decoder = new CaptureDecoder(sink) { OtherDatagrams = otherDatagrams, Unreachables = unreachables };
+        var decoder = new CaptureDecoder(sink) { OtherDatagrams = otherDatagrams, Unreachables = unreachables, MdnsMessages = mdns };
         var (frames, error) = Decode(device, path, linkType, decoder);
         foreach (var text in decoder.Notes) note?.Invoke(text);
-        if (decoder.OutOfWindowSegments > decoder.Notes.Count)
-            note?.Invoke($"{decoder.OutOfWindowSegments - decoder.Notes.Count} more TCP segments outside any receive window ignored");
+        if (decoder.OutOfWindowSegments > decoder.OutOfWindowNoted)
+            note?.Invoke($"{decoder.OutOfWindowSegments - decoder.OutOfWindowNoted} more TCP segments outside any receive window ignored");
+        if (decoder.MalformedMdns > decoder.MalformedMdnsNoted)
+            note?.Invoke($"{decoder.MalformedMdns - decoder.MalformedMdnsNoted} more malformed mDNS messages");
         return (frames, error);
     }
 

@@ -12,7 +12,7 @@ namespace IceSpec.Fuzzing;
 
 /// <summary>
 /// Writes the seed corpora that come from the repository (README.md, "Seeds"): STUN messages and TCP streams of
-/// pcaps/, the first frames of each capture, the spec files, and scripted TURN exchanges. The RFC 5769 vectors and the
+/// pcaps/, the first frames of each capture (pcaps/, lab/, mdns/), the spec files, and scripted TURN exchanges. The RFC 5769 vectors and the
 /// SDP seeds are committed as they are (corpus/stun/rfc5769-*, corpus/sdp/).
 /// </summary>
 public static class SeedCorpus
@@ -22,7 +22,7 @@ public static class SeedCorpus
     public static void Write(string repository, string output)
     {
         var pcaps = Path.Combine(repository, "pcaps");
-        var captures = Directory.GetFiles(pcaps).Concat(Directory.GetFiles(Path.Combine(pcaps, "lab")))
+        var captures = Directory.GetFiles(pcaps).Concat(Directory.GetFiles(Path.Combine(pcaps, "lab"))).Concat(Directory.GetFiles(Path.Combine(pcaps, "mdns")))
             .Where(f => f.EndsWith(".pcap") || f.EndsWith(".pcapng")).Order(StringComparer.Ordinal).ToList();
         var stunSeen = new HashSet<string>();
         foreach (var capture in captures)

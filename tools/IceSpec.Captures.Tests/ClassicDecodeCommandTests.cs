@@ -71,7 +71,7 @@ public class ClassicDecodeCommandTests
         Assert.Equal(9, Json(Run("decode", Stund, "--json", "--method", "Binding").Out).Count);
         var (_, none, err) = Run("decode", Stund, "--method", "Allocate");
         Assert.Empty(none);
-        Assert.Contains("no STUN or ChannelData messages match the filters", err);
+        Assert.Contains("no STUN, ChannelData or mDNS messages match the filters", err);
     }
 
     [Fact]

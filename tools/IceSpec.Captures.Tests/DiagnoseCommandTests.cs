@@ -76,6 +76,6 @@ public class DiagnoseCommandTests
             File.Delete(html);
         }
         // A capture of no session (a lone Binding exchange) says so instead.
-        Assert.Contains("diagnosis: none (no ICE checks and no TURN allocation in the capture)", Run("analyze", Path.Combine(Frames.Pcaps, "coturn-stunclient.pcap")).Out);
+        Assert.Contains("diagnosis: none (no ICE checks, no TURN allocation and no mDNS names in the capture)", Run("analyze", Path.Combine(Frames.Pcaps, "coturn-stunclient.pcap")).Out);
     }
 }

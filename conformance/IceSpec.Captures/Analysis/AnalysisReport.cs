@@ -17,7 +17,11 @@ public sealed record AnalysisReport(
     int ViolationCount,
     IReadOnlyList<Violation> Violations,
     IReadOnlyList<TimelineEntry> Timeline,
-    bool TimelineTruncated);
+    bool TimelineTruncated)
+{
+    /// <summary>The mDNS names asked for and answered, tied to the candidates they resolve (<see cref="MdnsTracker"/>).</summary>
+    public MdnsSummary Mdns { get; init; } = MdnsSummary.None;
+}
 
 /// <summary>
 /// A rule a message or exchange breaks. <see cref="Name"/> is a stable identifier (e.g. <c>attribute-after-fingerprint</c>);
@@ -77,4 +81,7 @@ public static class AnalysisLimits
     public const int ListedTransactions = 1000;
     public const int TimelineEntries = 2000;
     public const int Violations = 1000;
+    /// <summary>mDNS names followed (each a fresh UUID per candidate, draft-ietf-mmusic-mdns-ice-candidates §3.1.1), and queries or answers kept per name.</summary>
+    public const int MdnsNames = 1000;
+    public const int MdnsEventsPerName = 100;
 }

@@ -9,7 +9,8 @@ namespace IceSpec.Captures.Analysis;
 /// bounded by <see cref="AnalysisLimits"/> and by the open transactions): each STUN message is parsed, its integrity
 /// checked with the key <see cref="MessageKeys"/> picks, validated with the generated validators (ICE checks with the
 /// "ice-check" profile), then handed to the <see cref="TransactionTracker"/>, the <see cref="IceTracker"/> and the
-/// <see cref="TurnTracker"/>.
+/// <see cref="TurnTracker"/>; mDNS datagrams (<see cref="AddMdns"/>) go to the <see cref="MdnsTracker"/>, which ties the
+/// names they resolve to the ICE candidates (and, given them, the signalled candidates) at the end.
 /// </summary>
 public sealed class CaptureAnalyzer
 {
@@ -17,6 +18,7 @@ public sealed class CaptureAnalyzer
     private readonly TransactionTracker _transactions = new();
     private readonly IceTracker _ice;
     private TurnTracker? _turn;
+    private MdnsTracker? _mdns;
     private readonly List<Violation> _violations = [];
     private readonly List<TimelineEntry> _timeline = [];
     private DateTime? _epoch;
@@ -34,13 +36,32 @@ public sealed class CaptureAnalyzer
         _transactions.TimedOut += _ice.OnTimeout;
     }
 
-    /// <summary>Analyses a whole file, streaming. Throws <see cref="CaptureException"/> when it cannot be read; a file that breaks off midway is analysed up to there. Skipped input goes to <paramref name="note"/> (see <see cref="CaptureFile.Stream"/>).</summary>
-    public static (AnalysisReport Report, string? Error) AnalyzeFile(string path, CaptureCredentials credentials, Action<string>? note = null)
+    /// <summary>Analyses a whole file, streaming. Throws <see cref="CaptureException"/> when it cannot be read; a file that breaks off midway is analysed up to there. Skipped input goes to <paramref name="note"/> (see <see cref="CaptureFile.Stream"/>);
+    /// <paramref name="signalled"/>: the agents' signalling, whose <c>.local</c> candidates are tied to the names resolved.</summary>
+    public static (AnalysisReport Report, string? Error) AnalyzeFile(string path, CaptureCredentials credentials, Action<string>? note = null,
+        IReadOnlyList<Diagnosis.SignalledAgent>? signalled = null)
     {
         var analyzer = new CaptureAnalyzer(credentials);
-        var (frames, error) = CaptureFile.Stream(path, analyzer.Add, note);
-        return (analyzer.Finish(frames), error);
+        var (frames, error) = CaptureFile.Stream(path, analyzer.Add, note, mdns: analyzer.AddMdns);
+        return (analyzer.Finish(frames, signalled ?? []), error);
     }
+
+    /// <summary>An mDNS datagram (RFC 6762): on the timeline, and to the <see cref="MdnsTracker"/>.</summary>
+    public void AddMdns(Mdns.CapturedMdns mdns)
+    {
+        _epoch ??= mdns.Time;
+        _mdns ??= new MdnsTracker(_epoch.Value);
+        _mdns.Add(mdns);
+        if (TimelineHasRoom()) AddToTimeline(mdns.Frame, mdns.Time, mdns.Source, mdns.Destination, MdnsLabel(mdns), "mdns");
+    }
+
+    /// <summary>"mDNS query A name", "mDNS response name = address", "mDNS malformed".</summary>
+    private static string MdnsLabel(Mdns.CapturedMdns mdns) => mdns.Message switch
+    {
+        null => "mDNS malformed",
+        { IsResponse: false } m => "mDNS query " + string.Join(", ", m.Questions.Select(q => $"{q.TypeName} {q.Name}{(q.UnicastResponse ? " (QU)" : "")}")),
+        var m => "mDNS response " + string.Join(", ", m.Answers.Select(r => r.Address is { } a ? $"{r.Name} = {a}{(r.IsGoodbye ? " (goodbye)" : "")}" : $"{r.Name} {r.TypeName}")),
+    };
 
     public void Add(CapturedMessage message)
     {
@@ -124,11 +145,11 @@ public sealed class CaptureAnalyzer
         return false;
     }
 
-    private void AddToTimeline(CapturedMessage message, string label, string cls)
-    {
-        _timeline.Add(new TimelineEntry(message.Frame, Math.Round((message.Time - _epoch!.Value).TotalMilliseconds, 3),
-            message.Source.ToString(), message.Destination.ToString(), label, cls, []));
-    }
+    private void AddToTimeline(CapturedMessage message, string label, string cls) =>
+        AddToTimeline(message.Frame, message.Time, message.Source, message.Destination, label, cls);
+
+    private void AddToTimeline(int frame, DateTime time, System.Net.IPEndPoint source, System.Net.IPEndPoint destination, string label, string cls) =>
+        _timeline.Add(new TimelineEntry(frame, Math.Round((time - _epoch!.Value).TotalMilliseconds, 3), source.ToString(), destination.ToString(), label, cls, []));
 
     private bool TimelineTruncated { get; set; }
 
@@ -138,7 +159,7 @@ public sealed class CaptureAnalyzer
         if (_violations.Count < AnalysisLimits.Violations) _violations.Add(violation);
     }
 
-    public AnalysisReport Finish(int frames)
+    public AnalysisReport Finish(int frames, IReadOnlyList<Diagnosis.SignalledAgent>? signalled = null)
     {
         var transactions = _transactions.Finish();
         var sessions = _ice.Finish();
@@ -148,6 +169,9 @@ public sealed class CaptureAnalyzer
         var integrity = new IntegritySummary(_integrity[(int)IntegrityCheck.Verified], _integrity[(int)IntegrityCheck.Failed],
             _integrity[(int)IntegrityCheck.NoKey], _integrity[(int)IntegrityCheck.Absent]);
         return new AnalysisReport(frames, _stun, _channelData, _classicStun, integrity, transactions, sessions, allocations,
-            _violationCount, [.. _violations.OrderBy(v => v.Frame)], timeline, TimelineTruncated);
+            _violationCount, [.. _violations.OrderBy(v => v.Frame)], timeline, TimelineTruncated)
+        {
+            Mdns = _mdns?.Finish(sessions, signalled ?? []) ?? MdnsSummary.None,
+        };
     }
 }

@@ -11,7 +11,7 @@ public static class Diagnoser
 {
     /// <summary>The rule families, each in its own file under Rules/.</summary>
     public static IReadOnlyList<IDiagnosisRule> Rules { get; } =
-        [new PairOutcomes(), new NatBehaviour(), new CredentialFindings(), new SignallingFindings(), new TurnFindings(), new UnreachableFindings(), new TimeFindings(), new LivenessFindings()];
+        [new PairOutcomes(), new NatBehaviour(), new CredentialFindings(), new SignallingFindings(), new MdnsFindings(), new TurnFindings(), new UnreachableFindings(), new TimeFindings(), new LivenessFindings()];
 
     public static DiagnosisReport Diagnose(IReadOnlyList<DiagnosisInput> captures, CaptureCredentials credentials) =>
         Diagnose(SessionEvidence.Read(captures, credentials));

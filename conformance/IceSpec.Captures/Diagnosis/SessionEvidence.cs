@@ -98,6 +98,14 @@ public sealed class SessionEvidence
         return _byFrame.GetValueOrDefault(frame);
     }
 
+    /// <summary>
+    /// The addresses the captures' mDNS answers gave <paramref name="name"/> (RFC 6762; a goodbye, TTL 0, gives none):
+    /// what a signalled <c>.local</c> candidate resolved to (draft-ietf-mmusic-mdns-ice-candidates §3.2.1).
+    /// </summary>
+    public IReadOnlyList<IPAddress> MdnsAddresses(string name) =>
+        [.. Captures.SelectMany(c => c.Analysis.Mdns.Names).Where(n => string.Equals(n.Name, name, StringComparison.OrdinalIgnoreCase))
+            .SelectMany(n => n.Answers).Where(a => !a.Goodbye).Select(a => IPAddress.Parse(a.Address)).Distinct()];
+
     /// <summary>Milliseconds from the diagnosis epoch (the first message seen).</summary>
     public double Ms(DateTime time) => Math.Round((time - Epoch).TotalMilliseconds, 3);
 
@@ -157,7 +165,7 @@ public sealed class SessionEvidence
             }, error =>
             {
                 if (unreachables.Count < MaxMessagesPerCapture) unreachables.Add(new UnreachableSighting(input.Label, error, error.Time));
-            });
+            }, analyzer.AddMdns);
             if (cut) notes.Add($"{input.Label}: only the first {MaxMessagesPerCapture} messages are diagnosed");
             if (error is not null) notes.Add(error);
             perCapture.Add((input, sightings, data, unreachables, frames, error, analyzer.Finish(frames)));

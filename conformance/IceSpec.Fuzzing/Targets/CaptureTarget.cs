@@ -8,7 +8,7 @@ namespace IceSpec.Fuzzing.Targets;
 
 /// <summary>
 /// The capture decoder fed a frame sequence (IP fragments, TCP reassembly, STUN/ChannelData/RFC 4571 stream framing,
-/// TURN relays) and every message it finds analysed (<see cref="CaptureAnalyzer"/>: transactions, ICE and TURN monitors).
+/// TURN relays, mDNS on UDP 5353) and every message it finds analysed (<see cref="CaptureAnalyzer"/>: transactions, ICE and TURN monitors).
 /// Input: one byte picking the link type, then frames, each a 16-bit big-endian length and that many bytes. Neither the
 /// decoder nor the analyser documents an exception: bad frames are counted or noted.
 /// </summary>
@@ -20,14 +20,14 @@ public sealed class CaptureTarget : FuzzTarget
 
     public override string Name => "capture";
 
-    public override string Description => "capture decoder (IP fragments, TCP reassembly, STUN/ChannelData/RFC 4571 framing) + analyser";
+    public override string Description => "capture decoder (IP fragments, TCP reassembly, STUN/ChannelData/RFC 4571 framing, mDNS) + analyser";
 
     public override void Run(ReadOnlySpan<byte> input)
     {
         var reader = new FuzzReader(input);
         var linkType = LinkTypes[reader.Byte() % LinkTypes.Length];
         var analyzer = new CaptureAnalyzer(new CaptureCredentials());
-        var decoder = new CaptureDecoder(analyzer.Add);
+        var decoder = new CaptureDecoder(analyzer.Add) { MdnsMessages = analyzer.AddMdns };
         var frame = 0;
         var time = DateTime.UnixEpoch.AddSeconds(1_700_000_000);
         while (!reader.IsEmpty)

@@ -48,6 +48,8 @@ public static class AnalysisText
             o.WriteLine($"  data: ChannelData {d.ChannelDataToServer} to server, {d.ChannelDataFromServer} from server; {d.SendIndications} Send, {d.DataIndications} Data indications; {d.Bytes} bytes");
         }
 
+        WriteMdns(o, r.Mdns);
+
         o.WriteLine();
         o.WriteLine(r.ViolationCount == 0 ? "violations: none"
             : $"violations: {r.ViolationCount}" + (r.ViolationCount > r.Violations.Count ? $" (the first {r.Violations.Count} listed)" : ""));
@@ -65,6 +67,38 @@ public static class AnalysisText
             o.WriteLine($"  {e.TimeMs,10:0.000} ms  frame {e.Frame,5}  {e.From,-22} → {e.To,-22} {e.Label}" +
                         (e.Violations.Count == 0 ? "" : "  !! " + string.Join(", ", e.Violations)));
         if (r.TimelineTruncated) o.WriteLine($"  … (the first {AnalysisLimits.TimelineEntries} messages only)");
+    }
+
+    /// <summary>The mDNS names: who asked, who answered with what and how fast, and the candidates each one resolves.</summary>
+    private static void WriteMdns(TextWriter o, MdnsSummary m)
+    {
+        if (m.Messages == 0) return;
+        o.WriteLine();
+        o.WriteLine($"mDNS: {m.Messages} messages{(m.Malformed > 0 ? $" ({m.Malformed} malformed)" : "")}, {m.Names.Count} names ({m.Names.Count(n => n.Answered)} answered)");
+        foreach (var n in m.Names)
+        {
+            o.WriteLine($"  {n.Name}: " + (n.Answered ? "resolved" : n.Queries.Count > 0 ? "never answered" : "withdrawn"));
+            foreach (var q in n.Queries)
+                o.WriteLine($"    frame {q.Frame,5}  query {q.Type} from {q.From} to {q.To}{(q.UnicastResponse ? " (QU)" : "")}");
+            foreach (var a in n.Answers)
+                o.WriteLine($"    frame {a.Frame,5}  answer {a.Type} {a.Address} from {a.From} to {a.To}, TTL {a.Ttl}{(a.Goodbye ? " (goodbye)" : "")}" +
+                            (a.QueryFrame is { } qf ? $", {a.DelayMs:0.###} ms after the query of frame {qf}" : ", no query seen"));
+            foreach (var c in n.Candidates) o.WriteLine("    " + Describe(n.Name, c));
+        }
+    }
+
+    /// <summary>"remote host candidate 10.0.1.2:41234 of AGENT = NAME, resolved by frame #7 in 2.1 ms; pair …: Succeeded".</summary>
+    public static string Describe(string name, MdnsCandidateReport c)
+    {
+        var resolved = c.ResolvedByFrame is { } frame ? $"resolved by frame #{frame}" + (c.DelayMs is { } ms ? $" in {ms:0.###} ms" : "") : "never resolved";
+        var pair = c.Pair is null ? "" : $"; pair {c.Pair}: {c.PairState}";
+        return c.Use switch
+        {
+            "signalled" => $"signalled candidate {c.Signalled}" + (c.Candidate is null ? $": {resolved}, dropped (draft-ietf-mmusic-mdns-ice-candidates §3.2.1)" : $" = {c.Candidate}, {resolved}") +
+                           (c.Candidate is not null && c.Pair is null ? "; no pair checked it" : pair),
+            "remote" => $"remote candidate {c.Candidate} of {c.Agent}'s pair = {name}, {resolved}{pair}",
+            _ => $"local candidate {c.Candidate} of {c.Agent} = {name} (its own name){pair}",
+        };
     }
 
     private static string Outcome(TransactionReport x) => x.Outcome switch

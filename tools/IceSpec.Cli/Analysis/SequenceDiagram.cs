@@ -8,7 +8,7 @@ namespace IceSpec.Cli.Analysis;
 
 /// <summary>
 /// The timeline as a sequence diagram: one lane per address (in order of first appearance), one arrow per message
-/// coloured by class (request, success, error, indication, ChannelData), messages that break a rule marked in red with
+/// coloured by class (request, success, error, indication, ChannelData, mDNS), messages that break a rule marked in red with
 /// the violation's name. <see cref="Svg"/> is the bare drawing; <see cref="Html"/> adds a legend and the violations with
 /// their RFC text.
 /// </summary>
@@ -30,6 +30,7 @@ public static class SequenceDiagram
         ("error", "#d1242f", "error response"),
         ("indication", "#8250df", "indication"),
         ("channeldata", "#6e7781", "ChannelData"),
+        ("mdns", "#bf8700", "mDNS (RFC 6762)"),
     ];
 
     public static string Svg(AnalysisReport report, string title)
@@ -104,6 +105,24 @@ public static class SequenceDiagram
         s.AppendLine($"<span style=\"color:{ViolationColour}\">⚠ violation</span><span style=\"color:{WarningColour}\">⚠ warning</span></p>");
         if (diagnosis is not null) s.AppendLine(DiagnosisHtml.Section(diagnosis));
         s.AppendLine(Svg(report, ""));
+        if (report.Mdns.Names.Count > 0)
+        {
+            // The names and the candidates they resolve (draft-ietf-mmusic-mdns-ice-candidates §3.2), as the text output says them.
+            s.AppendLine($"<h2>mDNS names</h2><p>{report.Mdns.Messages} mDNS messages{(report.Mdns.Malformed > 0 ? $" ({report.Mdns.Malformed} malformed)" : "")}.</p><ul>");
+            foreach (var n in report.Mdns.Names)
+            {
+                s.Append($"<li><b>{Escape(n.Name)}</b>: {(n.Answered ? "resolved" : n.Queries.Count > 0 ? "never answered" : "withdrawn")}<ul>");
+                foreach (var q in n.Queries) s.Append($"<li>#{q.Frame}: query {Escape(q.Type)} from {Escape(q.From)}{(q.UnicastResponse ? " (QU)" : "")}</li>");
+                foreach (var a in n.Answers)
+                {
+                    var delay = a.QueryFrame is { } qf ? string.Create(CultureInfo.InvariantCulture, $", {a.DelayMs:0.###} ms after #{qf}") : "";
+                    s.Append($"<li>#{a.Frame}: answer {Escape(a.Address)} from {Escape(a.From)}, TTL {a.Ttl}{(a.Goodbye ? " (goodbye)" : "")}{delay}</li>");
+                }
+                foreach (var c in n.Candidates) s.Append($"<li>{Escape(AnalysisText.Describe(n.Name, c))}</li>");
+                s.AppendLine("</ul></li>");
+            }
+            s.AppendLine("</ul>");
+        }
         if (report.Violations.Count > 0)
         {
             s.AppendLine("<h2>Violations</h2><ol>");

@@ -20,10 +20,15 @@ public static class AnalyzeCommand
         var timeline = new Option<bool>("--timeline") { Description = "Text output: add the message timeline." };
         var html = new Option<string?>("--html") { Description = "Write the timeline as a sequence diagram in an HTML page." };
         var svg = new Option<string?>("--svg") { Description = "Write the timeline as an SVG sequence diagram." };
+        var signalling = new Option<string[]>("--signalling")
+        {
+            Description = "What signalling gave the agents, [LABEL=]FILE (repeatable; as for diagnose): its .local candidates are tied to the mDNS names the capture resolves, and it goes to the diagnosis.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var keys = new CredentialOptions();
         var command = new Command("analyze", "Analyse a capture: transactions, ICE sessions and pairs, TURN allocations, violations with their RFC text, timeline.")
         {
-            file, json, timeline, html, svg,
+            file, json, timeline, html, svg, signalling,
         };
         foreach (var option in keys.All) command.Options.Add(option);
         command.SetAction(parse =>
@@ -32,9 +37,17 @@ public static class AnalyzeCommand
             var path = parse.GetValue(file)!;
             AnalysisReport report;
             string? readError;
+            DiagnosisReport? diagnosis;
+            List<SignallingInput> signallingInputs = [.. (parse.GetValue(signalling) ?? []).Select(DiagnoseCommand.Signalling)];
             try
             {
-                (report, readError) = CaptureAnalyzer.AnalyzeFile(path, credentials, n => console.Error.WriteLine("icespec: note: " + n));
+                var signalled = SignallingReader.Read(signallingInputs);
+                (report, readError) = CaptureAnalyzer.AnalyzeFile(path, credentials, n => console.Error.WriteLine("icespec: note: " + n), signalled);
+                diagnosis = Diagnose(path, report, credentials, signallingInputs);
+            }
+            catch (SignallingException e)
+            {
+                return console.UsageError(e.Message);
             }
             catch (MissingLibraryException e)
             {
@@ -44,7 +57,6 @@ public static class AnalyzeCommand
             {
                 return console.UsageError(e.Message);
             }
-            var diagnosis = Diagnose(path, report, credentials);
             if (parse.GetValue(json)) console.Out.WriteLine(AnalysisJson.Render(report, diagnosis));
             else
             {
@@ -80,14 +92,14 @@ public static class AnalyzeCommand
     /// allocation, of at most <see cref="SessionEvidence.MaxMessagesPerCapture"/> messages (a diagnosis keeps every
     /// message; analyze alone streams, which large captures need: bench/RESULTS.md). Null otherwise.
     /// </summary>
-    private static DiagnosisReport? Diagnose(string path, AnalysisReport report, CaptureCredentials credentials) =>
-        (report.IceSessions.Count > 0 || report.TurnAllocations.Count > 0)
+    private static DiagnosisReport? Diagnose(string path, AnalysisReport report, CaptureCredentials credentials, IReadOnlyList<SignallingInput> signalling) =>
+        (report.IceSessions.Count > 0 || report.TurnAllocations.Count > 0 || report.Mdns.Names.Count > 0)
         && report.StunMessages + report.ChannelDataMessages + report.ClassicStunMessages <= SessionEvidence.MaxMessagesPerCapture
-            ? Diagnoser.Diagnose([new DiagnosisInput(Path.GetFileName(path), path)], credentials)
+            ? Diagnoser.Diagnose([new DiagnosisInput(Path.GetFileName(path), path)], credentials, signalling)
             : null;
 
     private static string NotDiagnosed(AnalysisReport report) =>
-        report.IceSessions.Count == 0 && report.TurnAllocations.Count == 0
-            ? "diagnosis: none (no ICE checks and no TURN allocation in the capture)"
+        report.IceSessions.Count == 0 && report.TurnAllocations.Count == 0 && report.Mdns.Names.Count == 0
+            ? "diagnosis: none (no ICE checks, no TURN allocation and no mDNS names in the capture)"
             : $"diagnosis: not run on {report.StunMessages + report.ChannelDataMessages + report.ClassicStunMessages} messages (more than {SessionEvidence.MaxMessagesPerCapture}): run icespec diagnose on a capture of the session";
 }

@@ -56,7 +56,7 @@ public static class DiagnoseCommand
     }
 
     /// <summary>PATH or LABEL=PATH; the label defaults to the file name.</summary>
-    private static SignallingInput Signalling(string value)
+    internal static SignallingInput Signalling(string value)
     {
         var equals = value.IndexOf('=');
         return equals > 0 && !File.Exists(value) ? new SignallingInput(value[..equals], value[(equals + 1)..]) : new SignallingInput(Path.GetFileName(value), value);

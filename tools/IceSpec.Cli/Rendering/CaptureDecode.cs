@@ -4,6 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using IceSpec.Captures;
 using IceSpec.Captures.Credentials;
+using IceSpec.Captures.Mdns;
 using IceSpec.Cli.Decoding;
 
 namespace IceSpec.Cli.Rendering;
@@ -27,6 +28,15 @@ public sealed record CaptureFilter(IPAddress? Address, int? Port, string? Method
         return true;
     }
 
+    /// <summary>An mDNS datagram: --address and --port as for STUN; --method matches it as "mDNS"; --transaction never (DNS has no STUN transaction).</summary>
+    public bool Matches(CapturedMdns mdns)
+    {
+        if (Address is not null && !mdns.Source.Address.Equals(Address) && !mdns.Destination.Address.Equals(Address)) return false;
+        if (Port is { } port && mdns.Source.Port != port && mdns.Destination.Port != port) return false;
+        if (Method is not null && !string.Equals(Method, "mdns", StringComparison.OrdinalIgnoreCase)) return false;
+        return TransactionId is null;
+    }
+
     /// <summary>"Channel-Bind", "channel_bind" and "ChannelBind" are the same method.</summary>
     private static string Normalize(string name) => name.Replace("-", "").Replace("_", "").Replace(" ", "");
 
@@ -46,14 +56,14 @@ public sealed record CaptureFilter(IPAddress? Address, int? Port, string? Method
 /// <summary>
 /// <c>icespec decode FILE.pcap</c>: every STUN, classic STUN (RFC 3489) and ChannelData message of a capture, each printed
 /// as the hex decode prints it, prefixed by frame number, time, transport and source → destination (JSON: frame, time,
-/// transport, src, dst, kind — stun, classic-stun or channeldata — before the decode's own fields; ChannelData has channel
-/// and length instead).
+/// transport, src, dst, kind — stun, classic-stun, channeldata or mdns — before the decode's own fields; ChannelData has channel
+/// and length instead), and every mDNS datagram (UDP port 5353, RFC 6762) in its own form (see <see cref="MdnsDecode"/>).
 /// </summary>
 public static class CaptureDecode
 {
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>0 when every shown message parsed, validated, had no bad FINGERPRINT and no failed integrity check;
+    /// <summary>0 when every shown message parsed (an mDNS datagram: held a well-formed DNS message), validated, had no bad FINGERPRINT and no failed integrity check;
     /// 1 otherwise; 2 when the file could not be read (or broke off midway). <paramref name="credential"/> (--password…)
     /// applies to every message; otherwise each message's key is found in <paramref name="known"/> (see <see cref="MessageKeys"/>).</summary>
     public static int Run(CliConsole console, string path, CaptureFilter filter, string? profile, Credential? credential,
@@ -87,7 +97,18 @@ public static class CaptureDecode
                     else output.WriteLine($"ChannelData  channel 0x{message.Channel:X4}  length {message.DataLength}");
                 }
                 shown++;
-            }, n => console.Error.WriteLine("icespec: note: " + n));
+            }, n => console.Error.WriteLine("icespec: note: " + n), mdns: mdns =>
+            {
+                if (!filter.Matches(mdns)) return;
+                passed &= mdns.Message is not null;
+                if (json) output.WriteLine(MdnsDecode.RenderJson(mdns));
+                else
+                {
+                    if (shown > 0) output.WriteLine();
+                    MdnsDecode.WriteText(output, mdns);
+                }
+                shown++;
+            });
         }
         catch (MissingLibraryException e)
         {
@@ -98,7 +119,7 @@ public static class CaptureDecode
             return console.UsageError(e.Message);
         }
         if (shown == 0)
-            console.Error.WriteLine($"icespec: {path}: no STUN or ChannelData messages{(filter.IsEmpty ? "" : " match the filters")} ({frames} frames)");
+            console.Error.WriteLine($"icespec: {path}: no STUN, ChannelData or mDNS messages{(filter.IsEmpty ? "" : " match the filters")} ({frames} frames)");
         if (error is not null)
         {
             console.Error.WriteLine("icespec: " + error);

@@ -26,12 +26,14 @@ public sealed class SignallingFindings : IDiagnosisRule
         evidence.Signalling.LastOrDefault(a => a.View == SignalledView.Own && a.Ufrag == ufrag);
 
     /// <summary>
-    /// Whether <paramref name="agent"/>'s signalled candidates explain <paramref name="address"/>: a candidate there, one
-    /// based on it (a server-reflexive candidate's related address), or — over TCP — an active candidate on that IP (RFC 6544
-    /// §4.5: signalled with port 9; its connections come from any port).
+    /// Whether <paramref name="agent"/>'s signalled candidates explain <paramref name="address"/>: a candidate there, an
+    /// mDNS-named candidate (draft-ietf-mmusic-mdns-ice-candidates §3.2.1) on that port whose name the captures resolved to
+    /// that IP, one based on it (a server-reflexive candidate's related address), or — over TCP — an active candidate on
+    /// that IP (RFC 6544 §4.5: signalled with port 9; its connections come from any port).
     /// </summary>
-    private static bool Advertises(SignalledAgent agent, IPEndPoint address, string transport) =>
+    private static bool Advertises(SessionEvidence evidence, SignalledAgent agent, IPEndPoint address, string transport) =>
         agent.Candidates.Exists(c => address.Equals(c.Address)
+            || (c.Candidate.Address.IsMdnsName && c.Candidate.Port == address.Port && evidence.MdnsAddresses(c.Candidate.Address.Text).Contains(address.Address))
             || (c.Candidate.RelatedAddress?.IPAddress is { } related && c.Candidate.RelatedPort is { } port && address.Equals(new IPEndPoint(related, port)))
             || (transport == "tcp" && c.Candidate.Transport == Ice.Sdp.IceTransport.Tcp && c.Candidate.TcpType is Ice.Sdp.IceTcpType.Active or Ice.Sdp.IceTcpType.SimultaneousOpen
                 && address.Address.Equals(c.Candidate.Address.IPAddress)));
@@ -53,7 +55,7 @@ public sealed class SignallingFindings : IDiagnosisRule
                      .GroupBy(t => (Sender: t.SenderUfrag!, Source: t.Request.Source)))
         {
             var (sender, source) = group.Key;
-            if (Told(evidence, sender) is not { } told || Advertises(told, source, group.First().Request.Transport)) continue;
+            if (Told(evidence, sender) is not { } told || Advertises(evidence, told, source, group.First().Request.Transport)) continue;
             var first = group.First();
             var receiver = first.ReceiverUfrag!;
             var own = Own(evidence, sender);
@@ -68,7 +70,8 @@ public sealed class SignallingFindings : IDiagnosisRule
                 answered is not null ? $"{receiver} answered {evidence.Describe(answered.Ref)}" : $"{receiver} never answered these checks",
                 back is not null ? $"{receiver} checked back to {source} as peer-reflexive ({evidence.Describe(back.Request.Ref)})" : $"{receiver} never checked {source}",
             };
-            if (told.Candidates.Exists(c => c.Candidate.Address.IsMdnsName)) details.Add("some of its candidates are mDNS names: a host address hidden behind one shows up like this");
+            if (told.Candidates.Exists(c => c.Candidate.Address.IsMdnsName && evidence.MdnsAddresses(c.Candidate.Address.Text).Count == 0))
+                details.Add("some of its candidates are mDNS names the captures do not resolve: a host address hidden behind one shows up like this");
             var severity = gathered is not null ? (Succeeded(evidence) ? FindingSeverity.Defect : FindingSeverity.Cause) : FindingSeverity.Note;
             yield return new Finding("candidate-not-signalled", FindingCategory.Signalling, severity,
                 gathered is not null
@@ -85,7 +88,7 @@ public sealed class SignallingFindings : IDiagnosisRule
             var (sender, receiver, destination) = group.Key;
             var first = group.First();
             // Over TCP a check also travels back on the connection the peer opened, to its ephemeral port.
-            if (Told(evidence, receiver) is not { } told || Advertises(told, destination, first.Request.Transport)) continue;
+            if (Told(evidence, receiver) is not { } told || Advertises(evidence, told, destination, first.Request.Transport)) continue;
             // draft-ietf-mmusic-mdns-ice-candidates §3.2: a host candidate signalled as an mDNS name is checked at the
             // address the name resolved to; the name hides the address, not the port.
             if (told.Candidates.Exists(c => c.Candidate.Address.IsMdnsName && c.Candidate.Port == destination.Port)) continue;

@@ -135,6 +135,13 @@ public sealed record IcePairResult(
     public string? ControllingCredentials { get; init; }
 
     public string? ControlledCredentials { get; init; }
+
+    /// <summary>
+    /// Why no datagrams were sent (one driver sends only over a DTLS data channel, the other offers none), or null when
+    /// they were: such a call is judged on ICE alone.
+    /// </summary>
+    public string? DataNotExchanged { get; init; }
+
     /// <summary>The mid-call phase, when the options asked for one and the call connected.</summary>
     public IceMidCallResult? MidCall { get; init; }
 }

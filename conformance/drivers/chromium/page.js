@@ -65,7 +65,9 @@ function installAgent() {
       const pair = transport && stats.get(transport.selectedCandidatePairId);
       if (!pair) return;
       const local = stats.get(pair.localCandidateId), remote = stats.get(pair.remoteCandidateId);
-      const side = (c) => ({ address: c.address ?? c.ip, port: c.port, type: c.candidateType, protocol: c.protocol, tcpType: c.tcpType });
+      // A remote peer-reflexive candidate's address is never exposed (webrtc-pc §4.8.1.1; Chromium gives ""): the
+      // driver prints Chromium's own placeholder for it, as RTCIceTransport.getSelectedCandidatePair() does.
+      const side = (c) => ({ address: c.address || c.ip || "redacted-ip.invalid", port: c.port, type: c.candidateType, protocol: c.protocol, tcpType: c.tcpType });
       const selected = { local: side(local), remote: side(remote) };
       const key = JSON.stringify(selected);
       if (key === this.lastPair) return;

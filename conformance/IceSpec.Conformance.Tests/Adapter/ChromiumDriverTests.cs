@@ -52,6 +52,28 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         Assert.Equal(0, driver.ExitCode);
     }
 
+    /// <summary>
+    /// `mdns: true` (the browser's own default): host candidates are offered as `&lt;uuid-v4&gt;.local` names
+    /// (draft-ietf-mmusic-mdns-ice-candidates §3.1.1), never as the address; configured addresses let them through.
+    /// </summary>
+    [Fact]
+    public async Task With_mdns_the_host_candidates_are_offered_as_uuid_local_names()
+    {
+        var address = ChromiumHost.Address();
+        await using var driver = await StartAsync();
+        await driver.SendAsync(new JsonObject { ["command"] = "configure", ["role"] = "controlling", ["addresses"] = new JsonArray(address), ["mdns"] = true });
+        await driver.SendAsync(new JsonObject { ["command"] = "gather" });
+        var description = await driver.WaitForEventAsync("local-description", Step);
+        output.WriteLine(description.ToJsonString());
+
+        var lines = ((JsonArray)description["candidates"]!).Select(c => (string)c!).ToList();
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.Matches(MdnsHostCandidate(), line));
+        Assert.DoesNotContain(lines, line => line.Contains($" {address} ", StringComparison.Ordinal));
+        await driver.SendAsync(new JsonObject { ["command"] = "close" });
+        await driver.WaitForEventAsync("closed", Step);
+    }
+
     [Fact]
     public async Task Bad_commands_get_an_error_event_and_the_driver_keeps_running()
     {
@@ -224,6 +246,9 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
     {
         for (var i = 0; i < 200 && driver.ExitCode is null; i++) await Task.Delay(50);
     }
+
+    [GeneratedRegex(@"^a=candidate:\S+ 1 udp \d+ [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.local \d+ typ host( |$)")]
+    private static partial Regex MdnsHostCandidate();
 
     [GeneratedRegex("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$")]
     private static partial Regex Sha256Fingerprint();

@@ -15,7 +15,7 @@ const address = (host, port) => (host.includes(":") ? `[${host}]:${port}` : `${h
 class Driver {
   constructor() {
     Object.assign(this, { browser: null, page: null, mdns: false, config: null, local: null, candidates: [], held: [],
-      gatherWanted: false, remote: null, channelOpen: false, gathered: false });
+      gatherWanted: false, remote: null, gathered: false });
   }
 
   async open(mdns) {
@@ -45,7 +45,6 @@ class Driver {
       if (local.protocol === "tcp") Object.assign(pair, { localTcpType: local.tcpType, remoteTcpType: remote.tcpType });
       emit("selected-pair", pair);
     } else if (event === "page-channel-open") {
-      this.channelOpen = true;
       log("data channel open");
     } else emit(event, fields);
   }
@@ -141,8 +140,11 @@ class Driver {
     const data = typeof command.data === "string" ? command.data : "";
     if (data.length === 0) throw new CommandError("send: data (base64) is required");
     if (!this.remote?.dtls) throw new Unsupported("send", "a browser sends only over a data channel, and the peer gave no dtls");
-    for (const end = Date.now() + CHANNEL_WAIT_MS; !this.channelOpen && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
-    if (!(await this.call("send", data))) throw new CommandError("send: the data channel is not open");
+    // The channel opens after DTLS and SCTP (RFC 8831 §6): until then the page says it cannot send yet.
+    for (const end = Date.now() + CHANNEL_WAIT_MS; !(await this.call("send", data));) {
+      if (Date.now() > end) throw new CommandError(`send: the data channel did not open within ${CHANNEL_WAIT_MS} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   async close() {

@@ -131,9 +131,11 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
     {
         var driver = await StartAsync();
         var browsers = Browsers(driver.ProcessId);
+        var profile = Profile(browsers);
         Process.GetProcessById(driver.ProcessId).Kill(entireProcessTree: false);
         var left = await SurvivorsAsync(browsers);
         await driver.DisposeAsync();
+        Directory.Delete(profile, recursive: true);  // a killed driver cannot remove it
         Assert.True(left.Count == 0, $"left running after the driver was killed: {string.Join("; ", left.Select(CommandLine))}");
     }
 
@@ -149,6 +151,7 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         _ = driver.StandardError.ReadToEndAsync();
         Assert.Contains("\"event\":\"ready\"", await driver.StandardOutput.ReadLineAsync().WaitAsync(Step));
         var browsers = Browsers(driver.Id);
+        var profile = Profile(browsers);
         await driver.StandardInput.WriteLineAsync("this is not json");
         await driver.StandardInput.FlushAsync();
         var error = JsonNode.Parse((await driver.StandardOutput.ReadLineAsync().WaitAsync(Step))!)!;
@@ -161,6 +164,16 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         Assert.Equal(0, driver.ExitCode);
         var left = await SurvivorsAsync(browsers);
         Assert.True(left.Count == 0, $"left running after stdin closed: {string.Join("; ", left.Select(CommandLine))}");
+        Assert.False(Directory.Exists(profile), $"the browser's profile {profile} is still there");
+    }
+
+    /// <summary>The browser's profile directory, the driver's own <c>$TMPDIR/icespec-chromium-*</c>, from its command line.</summary>
+    private static string Profile(List<int> browsers)
+    {
+        var profile = browsers.Select(CommandLine).Select(c => ProfileArgument().Match(c)).First(m => m.Success).Groups[1].Value;
+        Assert.StartsWith(Path.Combine(Path.GetTempPath(), "icespec-chromium-"), profile);
+        Assert.True(Directory.Exists(profile), profile);
+        return profile;
     }
 
     private List<int> Browsers(int driver)
@@ -249,6 +262,9 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"^a=candidate:\S+ 1 udp \d+ [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.local \d+ typ host( |$)")]
     private static partial Regex MdnsHostCandidate();
+
+    [GeneratedRegex(@"--user-data-dir=(\S+)")]
+    private static partial Regex ProfileArgument();
 
     [GeneratedRegex("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$")]
     private static partial Regex Sha256Fingerprint();

@@ -4,7 +4,7 @@
 const readline = require("node:readline");
 const { CommandError, Unsupported, parseConfigure } = require("./configure");
 const { remoteSdp, readLocal, toAttribute } = require("./sdp");
-const { openBrowser } = require("./browser");
+const { openBrowser, removeProfile } = require("./browser");
 
 const KNOWN = ["configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "restart", "send", "close"];
 const CHANNEL_WAIT_MS = 5000;
@@ -14,12 +14,12 @@ const address = (host, port) => (host.includes(":") ? `[${host}]:${port}` : `${h
 
 class Driver {
   constructor() {
-    Object.assign(this, { browser: null, page: null, mdns: false, config: null, local: null, candidates: [], held: [],
+    Object.assign(this, { browser: null, page: null, profile: null, mdns: false, config: null, local: null, candidates: [], held: [],
       gatherWanted: false, remote: null, gathered: false });
   }
 
   async open(mdns) {
-    if (this.browser) await this.browser.close();
+    await this.close();
     Object.assign(this, await openBrowser({ mdns, emit: (e, f) => this.fromPage(e, f), log }), { mdns });
   }
 
@@ -150,7 +150,8 @@ class Driver {
   async close() {
     if (this.page) await this.call("close").catch(() => {});
     if (this.browser) await this.browser.close();
-    this.browser = null;
+    removeProfile(this.profile);
+    Object.assign(this, { browser: null, page: null, profile: null });
   }
 
   // returns true when the driver should exit
@@ -180,6 +181,7 @@ class Driver {
 
 async function main() {
   const driver = new Driver();
+  process.on("exit", () => removeProfile(driver.profile));
   const started = Date.now();
   await driver.open(false);
   const version = (await driver.browser.version()).replace(/^[^/]*\//, "");

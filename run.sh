@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: the conformance kit against every ICE implementation found on this machine
-# (IceSpec, libnice, aioice, werift, pion) in every scenario of the NAT lab (the mid-call fault and IPv6 scenarios with
+# (IceSpec, libnice, aioice, werift, pion, Chromium) in every scenario of the NAT lab (the mid-call fault and IPv6 scenarios with
 # --scenario all), the ICE agent cases (the tester against each
 # implementation, both nominations), plus the STUN/TURN server cases against coturn and IceSpec's server; prints the
 # matrices and writes conformance-report/ (report.html, report.json, junit.xml, report.md, a pcap and the logs of every

@@ -150,6 +150,13 @@ public sealed record IcePairResult(
     public IReadOnlyList<string> ControllingCandidates { get; init; } = [];
 
     public IReadOnlyList<string> ControlledCandidates { get; init; } = [];
+
+    /// <summary>
+    /// Why no datagrams were sent (one driver sends only over a DTLS data channel, the other offers none), or null when
+    /// they were: such a call is judged on ICE alone.
+    /// </summary>
+    public string? DataNotExchanged { get; init; }
+
     /// <summary>The mid-call phase, when the options asked for one and the call connected.</summary>
     public IceMidCallResult? MidCall { get; init; }
 }

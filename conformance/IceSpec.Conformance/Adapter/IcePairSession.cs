@@ -50,9 +50,24 @@ internal sealed partial class IcePairSession
         return new IcePairSession(a, b, options, connected - described);
     }
 
-    /// <summary>Sends the datagrams both ways and counts those received with the same bytes.</summary>
+    /// <summary>
+    /// Sends the datagrams both ways and counts those received with the same bytes. A driver whose description carried
+    /// <c>dtls</c> (a browser) sends only over a data channel, which only a peer that also gave one can open (ADAPTER.md
+    /// "Data"): between such a driver and one without, no data is sent and the result says why (the cell is judged on ICE).
+    /// </summary>
     public async Task<IcePairResult> ExchangeAsync(CancellationToken ct)
     {
+        if (DataNotExchanged(_a, _b) is { } why)
+        {
+            var (a, b) = (IcePairRun.LastSelectedPair(_a)!, IcePairRun.LastSelectedPair(_b)!);
+            return new IcePairResult(IcePairOutcome.Connected, $"connected in {_timeToConnected.TotalMilliseconds:0.0} ms; {_a.Name} {a}; {_b.Name} {b}; ICE only: {why}",
+                a, b, 0, 0, _timeToConnected, _a.StandardError, _b.StandardError)
+            {
+                ControllingStates = IcePairRun.States(_a), ControlledStates = IcePairRun.States(_b),
+                ControllingCredentials = IcePairRun.Credentials(_a), ControlledCredentials = IcePairRun.Credentials(_b),
+                DataNotExchanged = why,
+            };
+        }
         var fromA = Payloads(_a, _b);
         var fromB = Payloads(_b, _a);
         foreach (var (x, y) in fromA.Zip(fromB))
@@ -202,8 +217,21 @@ internal sealed partial class IcePairSession
             ["end-of-candidates"] = endOfCandidates,
         };
         if (e["pacing"] is { } pacing) command["pacing"] = pacing.DeepClone();
+        if (e["dtls"] is { } dtls) command["dtls"] = dtls.DeepClone();
         return command;
     }
+
+    /// <summary>Whether the driver's description carried <c>dtls</c>: it sends data only over a data channel (a browser).</summary>
+    private static bool DataChannelOnly(DriverProcess driver) =>
+        driver.Events.Any(e => (string?)e["event"] == "local-description" && e["dtls"] is JsonObject);
+
+    /// <summary>Why no data can flow between the two, or null: one sends only over a data channel and the other has none.</summary>
+    internal static string? DataNotExchanged(DriverProcess a, DriverProcess b) => (DataChannelOnly(a), DataChannelOnly(b)) switch
+    {
+        (true, false) => $"{a.Name} sends data only over a DTLS data channel, which {b.Name} does not offer (no dtls in its description)",
+        (false, true) => $"{b.Name} sends data only over a DTLS data channel, which {a.Name} does not offer (no dtls in its description)",
+        _ => null,
+    };
 
     /// <summary>The first <c>selected-pair</c> event; a <c>failed</c> state before it ends the session.</summary>
     private static async Task<JsonObject> WaitForSelectedPairAsync(DriverProcess driver, TimeSpan timeout, CancellationToken ct)

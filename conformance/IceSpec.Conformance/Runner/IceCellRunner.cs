@@ -158,9 +158,12 @@ public static class IceCellRunner
         var sent = DatagramsSent(scenario);
         var needed = scenario.Topology.LossPercent > 0 ? 1 : sent;
         var arrived = result.DatagramsControllingToControlled >= needed && result.DatagramsControlledToControlling >= needed;
-        yield return Make(IceCases.DataFlows, connected && arrived ? CaseOutcome.Passed : CaseOutcome.Failed,
-            $"{result.DatagramsControllingToControlled}/{sent} datagrams controlling→controlled, " +
-            $"{result.DatagramsControlledToControlling}/{sent} controlled→controlling (at least {needed} each way needed)");
+        // A browser and a peer without a data channel: no data can flow between them (ADAPTER.md "Data"), so the
+        // cell is judged on ICE alone, and says so (its detail carries "ICE only: …").
+        if (result.DataNotExchanged is null)
+            yield return Make(IceCases.DataFlows, connected && arrived ? CaseOutcome.Passed : CaseOutcome.Failed,
+                $"{result.DatagramsControllingToControlled}/{sent} datagrams controlling→controlled, " +
+                $"{result.DatagramsControlledToControlling}/{sent} controlled→controlling (at least {needed} each way needed)");
 
         if (scenario.MidCall is { } phase)
         {

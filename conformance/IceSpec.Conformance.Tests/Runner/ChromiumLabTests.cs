@@ -1,0 +1,45 @@
+using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Lab;
+using IceSpec.Conformance.Runner;
+using IceSpec.Conformance.Scenarios;
+
+namespace IceSpec.Conformance.Tests.Runner;
+
+/// <summary>
+/// The browser in the NAT lab, two cells for CI (the whole browser matrix runs with ./run.sh; conformance/README.md):
+/// two browsers without NAT, data both ways over their data channel; IceSpec and the browser behind two symmetric NATs,
+/// relayed through coturn, judged on ICE alone (no data channel between them).
+/// </summary>
+[Trait("Category", "lab")]
+[Collection("lab")]
+public sealed class ChromiumLabTests : IDisposable
+{
+    private readonly string _out = Directory.CreateTempSubdirectory("icespec-chromium-lab-").FullName;
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    [Fact]
+    public async Task Two_browsers_connect_through_the_lab_and_the_browser_relays_through_coturn_for_IceSpec()
+    {
+        var pairs = new Dictionary<string, IReadOnlyList<string>> { ["no-nat"] = ["chromium>chromium"], ["both-symmetric-turn"] = ["icespec>chromium"] };
+        var selection = new RunSelection(["chromium", "icespec"], ["no-nat", "both-symmetric-turn"], ["default"], [], false, KnownFailures.Load(), _out,
+            LabServerKind.Coturn, Pairs: pairs, AgentPlacement: AgentCaseRunner.None);
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        Assert.Empty(report.Errors);
+        Assert.Equal(2, report.Cells.Count);
+        Assert.All(report.Cells, cell => Assert.True(cell.Outcome is CaseOutcome.Passed or CaseOutcome.ExpectedFailure,
+            $"{cell.Scenario} {cell.Pair}: {cell.Detail}; {string.Join("; ", cell.Cases.Where(c => c.Outcome is not (CaseOutcome.Passed or CaseOutcome.ExpectedFailure)).Select(c => $"{c.Case.Id}: {c.Detail}"))}"));
+
+        var browsers = report.Cells.Single(c => c.Scenario == "no-nat");
+        Assert.Equal(PairKind.Host, browsers.Observed);
+        Assert.Contains(browsers.Cases, c => c.Case.Id == IceCases.DataFlows.Id && c.Outcome == CaseOutcome.Passed);
+
+        var relayed = report.Cells.Single(c => c.Scenario == "both-symmetric-turn");
+        Assert.Equal(PairKind.Relay, relayed.Observed);
+        Assert.DoesNotContain(relayed.Cases, c => c.Case.Id == IceCases.DataFlows.Id);
+        Assert.Contains("ICE only: chromium sends data only over a DTLS data channel, which icespec does not offer", relayed.Detail);
+        Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
+    }
+}

@@ -8,7 +8,8 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// <summary>
 /// The browser in the NAT lab, two cells for CI (the whole browser matrix runs with ./run.sh; conformance/README.md):
 /// two browsers without NAT, data both ways over their data channel; IceSpec and the browser behind two symmetric NATs,
-/// relayed through coturn, judged on ICE alone (no data channel between them).
+/// relayed through coturn, judged on ICE alone (no data channel between them); and the browser with its default mDNS
+/// host candidates against IceSpec's on one LAN (same-lan-mdns, issue 17).
 /// </summary>
 [Trait("Category", "lab")]
 [Collection("lab")]
@@ -40,6 +41,24 @@ public sealed class ChromiumLabTests : IDisposable
         Assert.Equal(PairKind.Relay, relayed.Observed);
         Assert.DoesNotContain(relayed.Cases, c => c.Case.Id == IceCases.DataFlows.Id);
         Assert.Contains("ICE only: chromium sends data only over a DTLS data channel, which icespec does not offer", relayed.Detail);
+        Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
+    }
+
+    [Fact]
+    public async Task The_browser_and_IceSpec_reach_each_other_through_their_mDNS_names_on_one_LAN()
+    {
+        var pairs = new Dictionary<string, IReadOnlyList<string>> { ["same-lan-mdns"] = ["chromium>icespec"] };
+        var selection = new RunSelection(["chromium", "icespec"], ["same-lan-mdns"], ["default"], [], false, KnownFailures.Load(), _out,
+            LabServerKind.Coturn, Pairs: pairs, AgentPlacement: AgentCaseRunner.None);
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        Assert.Empty(report.Errors);
+        var cell = Assert.Single(report.Cells);
+        // The predicted-pair case also fails a side that signals a host address instead of a .local name (MdnsScenario).
+        Assert.True(cell.Outcome is CaseOutcome.Passed or CaseOutcome.ExpectedFailure,
+            $"{cell.Detail}; {string.Join("; ", cell.Cases.Where(c => c.Outcome is not (CaseOutcome.Passed or CaseOutcome.ExpectedFailure)).Select(c => $"{c.Case.Id}: {c.Detail}"))}");
+        Assert.Equal(PairKind.Host, cell.Observed);
         Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
     }
 }

@@ -23,6 +23,18 @@ public sealed class PairClassificationTests
     }
 
     [Fact]
+    public void A_remote_address_the_browser_hides_matches_the_peers_local_end_of_the_same_port_only()
+    {
+        // same-lan-mdns chromium > icespec: the browser hides the address it resolved from IceSpec's mDNS name.
+        var controlling = new SelectedPair("10.1.1.2:36851", "redacted-ip.invalid:48078", "host", "host");
+        var controlled = new SelectedPair("10.2.1.2:48078", "10.1.1.2:36851", "host", "host");
+        var elsewhere = new SelectedPair("10.2.1.2:48079", "10.1.1.2:36851", "host", "host");
+
+        Assert.Equal(PairKind.Host, Scenario.Classify(controlling, controlled, ControllingHost, ControlledHost));
+        Assert.Equal(PairKind.Reflexive, Scenario.Classify(controlling, elsewhere, ControllingHost, ControlledHost));
+    }
+
+    [Fact]
     public void A_local_server_reflexive_address_is_reflexive_even_when_both_agents_agree_on_it()
     {
         // libnice behind a NAT reports its server-reflexive candidate as the local side; its peer sees that address.

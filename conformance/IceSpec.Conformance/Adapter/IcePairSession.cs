@@ -60,13 +60,8 @@ internal sealed partial class IcePairSession
         if (DataNotExchanged(_a, _b) is { } why)
         {
             var (a, b) = (IcePairRun.LastSelectedPair(_a)!, IcePairRun.LastSelectedPair(_b)!);
-            return new IcePairResult(IcePairOutcome.Connected, $"connected in {_timeToConnected.TotalMilliseconds:0.0} ms; {_a.Name} {a}; {_b.Name} {b}; ICE only: {why}",
-                a, b, 0, 0, _timeToConnected, _a.StandardError, _b.StandardError)
-            {
-                ControllingStates = IcePairRun.States(_a), ControlledStates = IcePairRun.States(_b),
-                ControllingCredentials = IcePairRun.Credentials(_a), ControlledCredentials = IcePairRun.Credentials(_b),
-                DataNotExchanged = why,
-            };
+            return Connected($"connected in {_timeToConnected.TotalMilliseconds:0.0} ms; {_a.Name} {a}; {_b.Name} {b}; ICE only: {why}", a, b, 0, 0)
+                with { DataNotExchanged = why };
         }
         var fromA = Payloads(_a, _b);
         var fromB = Payloads(_b, _a);
@@ -81,13 +76,17 @@ internal sealed partial class IcePairSession
         var pairB = IcePairRun.LastSelectedPair(_b)!;
         var detail = $"connected in {_timeToConnected.TotalMilliseconds:0.0} ms; {_a.Name} {pairA}; {_b.Name} {pairB}; " +
                      $"datagrams {_a.Name}->{_b.Name} {receivedByB}/{fromA.Count}, {_b.Name}->{_a.Name} {receivedByA}/{fromB.Count}";
-        return new IcePairResult(IcePairOutcome.Connected, detail, pairA, pairB, receivedByB, receivedByA, _timeToConnected,
-            _a.StandardError, _b.StandardError) {
+        return Connected(detail, pairA, pairB, receivedByB, receivedByA);
+    }
+
+    /// <summary>A connected call's result, with what both drivers reported on the way (states, credentials, signalled candidates).</summary>
+    private IcePairResult Connected(string detail, SelectedPair a, SelectedPair b, int receivedByB, int receivedByA) =>
+        new(IcePairOutcome.Connected, detail, a, b, receivedByB, receivedByA, _timeToConnected, _a.StandardError, _b.StandardError)
+        {
             ControllingStates = IcePairRun.States(_a), ControlledStates = IcePairRun.States(_b),
             ControllingCredentials = IcePairRun.Credentials(_a), ControlledCredentials = IcePairRun.Credentials(_b),
             ControllingCandidates = IcePairRun.SignalledCandidates(_a), ControlledCandidates = IcePairRun.SignalledCandidates(_b),
         };
-    }
 
     /// <summary>
     /// The mid-call phase: note how far each driver's events go, apply the fault, keep a datagram each way every second

@@ -10,6 +10,7 @@ const KNOWN = ["configure", "gather", "remote-description", "remote-candidate", 
 const CHANNEL_WAIT_MS = 5000;
 const emit = (event, fields = {}) => process.stdout.write(JSON.stringify({ event, ...fields }) + "\n");
 const log = (message) => process.stderr.write(`chromium-driver: ${message}\n`);
+const REDACTED = "redacted-ip.invalid";
 const address = (host, port) => (host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`);
 
 class Driver {
@@ -40,6 +41,10 @@ class Driver {
       this.describe();
     } else if (event === "page-selected") {
       const { local, remote } = fields;
+      // With mDNS on Chromium hides its own host address too (the page sees only the name): a host candidate stands for
+      // the one address it was configured with, if it was configured with one (the lab's hosts have one interface).
+      const configured = this.config.addresses;
+      if (local.address === REDACTED && local.type === "host" && configured.length === 1) local.address = configured[0];
       const pair = { local: address(local.address, local.port), remote: address(remote.address, remote.port),
         localType: local.type, remoteType: remote.type, transport: local.protocol };
       if (local.protocol === "tcp") Object.assign(pair, { localTcpType: local.tcpType, remoteTcpType: remote.tcpType });

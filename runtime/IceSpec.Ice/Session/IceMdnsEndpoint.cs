@@ -71,12 +71,12 @@ internal sealed class IceMdnsEndpoint : IAsyncDisposable
 
     private TimeSpan Now => _time.GetElapsedTime(_start);
 
-    /// <summary>Starts resolving <paramref name="name"/>; a refusal is reported through the callback at once.</summary>
+    /// <summary>Starts resolving <paramref name="name"/>; a cached name or a refusal is reported through the callback at once.</summary>
     public void Resolve(string name)
     {
         lock (_lock)
         {
-            if (!_resolver.Start(name, Now, out var refused)) _resolved(new MdnsResolution(name, null, refused));
+            if (_resolver.Start(name, Now) is { } known) _resolved(known);
         }
         Pump();
     }
@@ -144,7 +144,7 @@ internal sealed class IceMdnsEndpoint : IAsyncDisposable
                     if (reply.UnicastTo is { } to) TrySend(reply.Message.Encode(), to);
                     else Multicast(reply.Message);
                 }
-                foreach (var resolution in _resolver.Handle(message!)) _resolved(resolution);
+                foreach (var resolution in _resolver.Handle(message!, Now)) _resolved(resolution);
             }
             Pump();
         }

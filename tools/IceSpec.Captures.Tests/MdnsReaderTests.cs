@@ -126,4 +126,14 @@ public class MdnsReaderTests
         Assert.False(MdnsMessage.TryRead(cut, out _, out var error));
         Assert.Contains("NSEC type bitmap", error);
     }
+
+    [Fact]
+    public void An_nsec_next_domain_name_running_past_its_rdlength_is_refused_not_a_crash()
+    {
+        // RDLENGTH 1 holds only the first octet of a pointer; its second octet lies after the record (fuzz input
+        // regressions/capture/mdns-nsec-name-past-rdlength: an ArgumentOutOfRangeException before).
+        var message = MdnsWire.Concat(MdnsWire.Header(true, 0, 1), MdnsWire.Record(MdnsWire.Name(Name), MdnsMessage.TypeNsec, true, 120, [0xC0]), [12]);
+        Assert.False(MdnsMessage.TryRead(message, out _, out var error));
+        Assert.Contains("NSEC next domain name runs past RDLENGTH", error);
+    }
 }

@@ -72,7 +72,7 @@ public class ReplayTests
     [InlineData("aioice.pcapng AioC", "give --target HOST:PORT (a running target) or --impl NAME (one the tool starts)")]
     [InlineData("aioice.pcapng AioC --impl str0m --credentials aioice.credentials", "--impl: unknown implementation 'str0m'; known: coturn, icespec, libnice, aioice, werift, pion")]
     [InlineData("aioice.pcapng AioC --impl coturn --credentials aioice.credentials",
-        "--impl coturn is a STUN/TURN server, but the side's requests are ICE connectivity checks: use an ICE agent (icespec, libnice, aioice, werift, pion)")]
+        "--impl coturn is a STUN/TURN server, but the side's requests are ICE connectivity checks: use an ICE agent (icespec, libnice, aioice, werift, pion, chromium)")]
     [InlineData("coturn-uclient-udp.pcap 127.0.0.1:57735 --impl libnice --credentials coturn-uclient-udp.credentials",
         "--impl libnice is an ICE agent, but the side's requests are not ICE checks (no ICE-CONTROLLING/ICE-CONTROLLED): use a STUN/TURN server (coturn, icespec)")]
     [InlineData("aioice.pcapng AioC --impl libnice",

@@ -163,6 +163,7 @@ public sealed record MdnsMessage(ushort Id, bool IsResponse, byte Opcode, bool T
             // RFC 4034 §4.1: Next Domain Name, then the Type Bit Maps: blocks of Window Block # (8) | Bitmap Length (8, 1-32) | Bitmap.
             var at = offset;
             if (!TryReadName(data, ref at, out _, out error)) return Fail($"{name}: NSEC next domain name: {error}", out error);
+            if (at > offset + length) return Fail($"{name}: NSEC next domain name runs past RDLENGTH", out error);
             if (!TryReadTypeBitmap(data[at..(offset + length)], out nsecTypes))
                 return Fail($"{name}: NSEC type bitmap does not fill RDLENGTH (RFC 4034 §4.1.2)", out error);
         }

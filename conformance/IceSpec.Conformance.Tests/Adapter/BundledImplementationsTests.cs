@@ -21,7 +21,7 @@ public sealed class BundledImplementationsTests
         string[] full = ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"];
         var expected = new Dictionary<string, string[]>
         {
-            ["icespec"] = ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "turn-tcp-relay", "relay-policy", "ice-tcp", "restart", "mdns"],
+            ["icespec"] = ["regular", "aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "turn-tcp-relay", "relay-policy", "ice-tcp", "ice-tcp-so", "restart", "mdns"],
             ["libnice"] = [.. full, "ice-tcp", "restart"],
             ["aioice"] = ["aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"],
             ["werift"] = [.. full, "restart"],

@@ -146,6 +146,7 @@ public sealed class IceSessionTcpTests
 
         await IceSessionTests.Exchange(a, b);
         await a.ConnectAsync().WaitAsync(Limit);
+        await b.ConnectAsync().WaitAsync(Limit); // the controlled side selects its pair when the nomination arrives: sending before that fails
         await IceSessionTests.AssertDataFlows(a, b);
     }
 

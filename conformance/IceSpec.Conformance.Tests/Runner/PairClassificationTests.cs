@@ -35,6 +35,16 @@ public sealed class PairClassificationTests
     }
 
     [Fact]
+    public void A_hidden_peer_reflexive_remote_of_the_same_port_is_not_taken_for_the_peers_host_address()
+    {
+        // one-nat pion > chromium (run of 2026-12-07): the NAT kept pion's port; the browser learnt the mapping as prflx and hides it.
+        var controlling = new SelectedPair("10.1.1.2:60798", "10.2.1.2:44434", "host", "host");
+        var controlled = new SelectedPair("10.2.1.2:44434", "redacted-ip.invalid:60798", "host", "prflx");
+
+        Assert.Equal(PairKind.Reflexive, Scenario.Classify(controlling, controlled, ControllingHost, ControlledHost));
+    }
+
+    [Fact]
     public void A_local_server_reflexive_address_is_reflexive_even_when_both_agents_agree_on_it()
     {
         // libnice behind a NAT reports its server-reflexive candidate as the local side; its peer sees that address.

@@ -116,23 +116,28 @@ public sealed record Scenario(
     /// untranslated path — whatever the labels say: an agent that keeps a server-reflexive candidate equal to its host
     /// candidate, RFC 8445 §5.1.3, still talks host to host); otherwise Reflexive (a NAT translated — an agent may
     /// report its server-reflexive address as local, as libnice does — or the agents do not agree on one 5-tuple). A remote
-    /// address the browser hides (<see cref="HiddenAddress"/>) matches the peer's local end of the same port.
+    /// host address the browser hides (<see cref="HiddenAddress"/>) matches the peer's local end of the same port.
     /// </summary>
     public static PairKind Classify(SelectedPair controlling, SelectedPair controlled, IReadOnlyList<System.Net.IPAddress> controllingHost, IReadOnlyList<System.Net.IPAddress> controlledHost)
     {
         string[] types = [controlling.LocalType, controlling.RemoteType, controlled.LocalType, controlled.RemoteType];
         if (types.Contains("relay")) return PairKind.Relay;
         var untranslated = controllingHost.Contains(AddressOf(controlling.Local)) && controlledHost.Contains(AddressOf(controlled.Local));
-        return untranslated && Matches(controlling.Remote, controlled.Local) && Matches(controlled.Remote, controlling.Local) ? PairKind.Host : PairKind.Reflexive;
+        return untranslated && Matches(controlling, controlled.Local) && Matches(controlled, controlling.Local) ? PairKind.Host : PairKind.Reflexive;
     }
 
     /// <summary>What a browser prints for an address it hides: a remote peer-reflexive or mDNS-resolved one (webrtc-pc §4.8.1.1; conformance/drivers/chromium).</summary>
     public const string HiddenAddress = "redacted-ip.invalid";
 
-    /// <summary>A remote end as one agent reported it is the other's local end: the same, or hidden by the browser and of the same port.</summary>
-    private static bool Matches(string remote, string local) =>
-        remote == local || (remote.StartsWith(HiddenAddress + ":", StringComparison.Ordinal) && System.Net.IPEndPoint.TryParse(local, out var end)
-                            && remote[(HiddenAddress.Length + 1)..] == end.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    /// <summary>
+    /// The remote end <paramref name="reported"/> names is the other's local end: the same; or a host candidate the browser
+    /// hides (it resolved the peer's mDNS name) of the same port. A hidden peer-reflexive remote never matches: it may be a
+    /// NAT's mapping that kept the port (one-nat, pion → chromium), which only the browser saw.
+    /// </summary>
+    private static bool Matches(SelectedPair reported, string local) =>
+        reported.Remote == local || (reported.RemoteType == "host" && reported.Remote.StartsWith(HiddenAddress + ":", StringComparison.Ordinal)
+                                     && System.Net.IPEndPoint.TryParse(local, out var end)
+                                     && reported.Remote[(HiddenAddress.Length + 1)..] == end.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The address family of the controlling agent's selected pair (its remote address), or null when unreadable.</summary>
     public static System.Net.Sockets.AddressFamily? FamilyOf(SelectedPair controlling) =>

@@ -27,6 +27,19 @@ public sealed class MidCallJudgementTests
         Assert.Equal(CaseOutcome.Failed, MidCallFaults.Judge(Phase("nat-timeout-idle"), Seen(null, 12 * S, 5, 5), S).Outcome);
     }
 
+    [Fact]
+    public void A_call_without_a_data_path_is_judged_on_the_agents_states()
+    {
+        // A browser ↔ non-browser call (ADAPTER.md "Data"): no datagrams are sent, so none can arrive.
+        var iceOnly = Seen(null, null, 0, 0) with { DataNotExchanged = "chromium sends data only over a DTLS data channel" };
+        var survived = MidCallFaults.Judge(Phase("nat-timeout-idle"), iceOnly, S);
+        Assert.Equal(CaseOutcome.Passed, survived.Outcome);
+        Assert.Contains("ICE only", survived.Detail);
+        Assert.Equal(CaseOutcome.Failed, MidCallFaults.Judge(Phase("nat-timeout-idle"), iceOnly with { ControlledBrokeAfter = 12 * S }, S).Outcome);
+        Assert.Equal(CaseOutcome.Passed, MidCallFaults.Judge(Phase("nat-mapping-deleted"), iceOnly with { ControlledBrokeAfter = 25 * S }, S).Outcome);
+        Assert.Equal(CaseOutcome.Failed, MidCallFaults.Judge(Phase("nat-mapping-deleted"), iceOnly, S).Outcome);
+    }
+
     [Theory]
     [InlineData("nat-mapping-deleted")]
     [InlineData("turn-restart")]

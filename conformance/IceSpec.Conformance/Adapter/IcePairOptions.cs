@@ -77,6 +77,9 @@ public sealed record IceMidCallResult(TimeSpan? ControllingBrokeAfter, TimeSpan?
 {
     /// <summary>The ICE restart after the fault, when the options asked for one.</summary>
     public IceRestartResult? Restart { get; init; }
+
+    /// <summary>Why no datagrams were sent (<see cref="IcePairResult.DataNotExchanged"/>): the phase is judged on the agents' states alone.</summary>
+    public string? DataNotExchanged { get; init; }
 }
 
 /// <summary>

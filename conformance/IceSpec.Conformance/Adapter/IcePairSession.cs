@@ -95,6 +95,8 @@ internal sealed partial class IcePairSession
     public async Task<IceMidCallResult> MidCallAsync(IceMidCallOptions midCall, CancellationToken ct)
     {
         var (markA, markB) = (_a.Events.Count, _b.Events.Count);
+        // A browser ↔ non-browser call has no data path (ADAPTER.md "Data"): the phase is watched on ICE states alone.
+        var iceOnly = DataNotExchanged(_a, _b);
         var fault = DateTimeOffset.UtcNow;
         await midCall.Fault(ct);
         var end = fault + midCall.Observe;
@@ -102,7 +104,7 @@ internal sealed partial class IcePairSession
             driver.Events.Skip(mark).Any(e => (string?)e["event"] == "state" && (string?)e["state"] is "disconnected" or "failed");
         while (DateTimeOffset.UtcNow < end && !(midCall.StopWhenBroken && (Broken(_a, markA) || Broken(_b, markB))))
         {
-            if (!midCall.Idle)
+            if (!midCall.Idle && iceOnly is null)
             {
                 await Send(_a, Encoding.UTF8.GetBytes($"mid-call {_a.Name} {Guid.NewGuid():N}"), ct);
                 await Send(_b, Encoding.UTF8.GetBytes($"mid-call {_b.Name} {Guid.NewGuid():N}"), ct);
@@ -110,8 +112,9 @@ internal sealed partial class IcePairSession
             var left = end - DateTimeOffset.UtcNow;
             await Task.Delay(left < TimeSpan.FromSeconds(1) ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : TimeSpan.FromSeconds(1), ct);
         }
-        var finalA = Enumerable.Range(1, midCall.FinalDatagrams).Select(i => Encoding.UTF8.GetBytes($"final {_a.Name} #{i} {Guid.NewGuid():N}")).ToList();
-        var finalB = Enumerable.Range(1, midCall.FinalDatagrams).Select(i => Encoding.UTF8.GetBytes($"final {_b.Name} #{i} {Guid.NewGuid():N}")).ToList();
+        var finals = iceOnly is null ? midCall.FinalDatagrams : 0;
+        var finalA = Enumerable.Range(1, finals).Select(i => Encoding.UTF8.GetBytes($"final {_a.Name} #{i} {Guid.NewGuid():N}")).ToList();
+        var finalB = Enumerable.Range(1, finals).Select(i => Encoding.UTF8.GetBytes($"final {_b.Name} #{i} {Guid.NewGuid():N}")).ToList();
         foreach (var (x, y) in finalA.Zip(finalB))
         {
             await Send(_a, x, ct);
@@ -133,7 +136,7 @@ internal sealed partial class IcePairSession
             }
             return broke;
         }
-        var seen = new IceMidCallResult(Broke(_a, markA), Broke(_b, markB), toB, toA, midCall.FinalDatagrams, notes);
+        var seen = new IceMidCallResult(Broke(_a, markA), Broke(_b, markB), toB, toA, finals, notes) { DataNotExchanged = iceOnly };
         return midCall.Restart is { } restart ? seen with { Restart = await RestartAsync(restart, fault, (markA, markB), ct) } : seen;
     }
 

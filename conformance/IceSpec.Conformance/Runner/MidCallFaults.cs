@@ -38,8 +38,13 @@ public static class MidCallFaults
         var broke = Earliest(seen.ControllingBrokeAfter, seen.ControlledBrokeAfter);
         var notes = seen.Notes.Count == 0 ? "no state events after the fault" : string.Join("; ", seen.Notes);
         var data = $"final datagrams {seen.FinalToControlled}/{seen.FinalSent} to the controlled agent, {seen.FinalToControlling}/{seen.FinalSent} to the controlling agent";
+        if (seen.DataNotExchanged is { } why) data = $"ICE only ({why}): judged on the agents' states";
         return phase.Expect switch
         {
+            // ICE only: the call survived when neither agent reported disconnected or failed through the observation
+            // (consent freshness, RFC 7675 §5.1, is what would make them report it).
+            MidCallExpectation.DataFlows when seen.DataNotExchanged is not null && broke is null =>
+                Make(CaseOutcome.Passed, $"the call survived {phase.Fault} ({phase.Observe.TotalSeconds:0} s): {data}; {notes}"),
             MidCallExpectation.DataFlows when broke is null && seen.FinalToControlled > 0 && seen.FinalToControlling > 0 =>
                 Make(CaseOutcome.Passed, $"the call survived {phase.Fault} ({phase.Observe.TotalSeconds:0} s): {data}; {notes}"),
             MidCallExpectation.DataFlows =>

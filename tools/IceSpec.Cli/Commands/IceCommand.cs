@@ -54,7 +54,7 @@ public static class IceCommand
             Description = "Host candidates on udp (default), tcp (RFC 6544 active and passive) or udp,tcp.", DefaultValueFactory = _ => "udp",
         };
         var tcpOptions = new IceTcpOptions(
-            new Option<bool>("--tcp-so") { Description = "Also a simultaneous-open TCP candidate per address (RFC 6544 §4.5, §7.2; needs tcp in --transports)." },
+            new Option<bool>("--tcp-so") { Description = "Also a simultaneous-open TCP candidate per address and, with --stun, its server reflexive one learnt by a Binding over TCP from that port (RFC 6544 §4.5, §5.2, §7.2; needs tcp in --transports)." },
             new Option<bool>("--turn-tcp-relay")
             {
                 Description = "A TCP allocation (RFC 6062) instead of a UDP one: relayed TCP candidates, passive and active (RFC 6544; needs --turn, --turn-tcp and tcp in --transports).",

@@ -90,8 +90,10 @@ public sealed class SignallingFindings : IDiagnosisRule
             // Over TCP a check also travels back on the connection the peer opened, to its ephemeral port.
             if (Told(evidence, receiver) is not { } told || Advertises(evidence, told, destination, first.Request.Transport)) continue;
             // draft-ietf-mmusic-mdns-ice-candidates §3.2: a host candidate signalled as an mDNS name is checked at the
-            // address the name resolved to; the name hides the address, not the port.
-            if (told.Candidates.Exists(c => c.Candidate.Address.IsMdnsName && c.Candidate.Port == destination.Port)) continue;
+            // address the name resolved to; the name hides the address, not the port. Advertises matches names the
+            // captures resolved; one they never saw answered is given the benefit of the doubt at its port.
+            if (told.Candidates.Exists(c => c.Candidate.Address.IsMdnsName && c.Candidate.Port == destination.Port
+                                            && evidence.MdnsAddresses(c.Candidate.Address.Text).Count == 0)) continue;
             var learnt = checks.Any(t => t.SenderUfrag == receiver && t.Request.Time <= first.Request.Time
                 && t.Requests.Any(r => r.Source.Equals(destination)));
             if (learnt) continue;

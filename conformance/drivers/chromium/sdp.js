@@ -12,22 +12,24 @@ const placeholderFingerprint = () => "sha-256 " + crypto.randomBytes(32).toStrin
  * One application m-section (RFC 8841 §4: `m=application 9 UDP/DTLS/SCTP webrtc-datachannel`, port 9 = "not used"),
  * mid 0, bundled:
  *
- *   v=0 / o=- 1 1 IN IP4 0.0.0.0 / s=- / t=0 0 / [a=ice-lite] / a=group:BUNDLE 0
+ *   v=0 / o=- 1 VERSION IN IP4 0.0.0.0 / s=- / t=0 0 / [a=ice-lite] / a=group:BUNDLE 0
  *   m=application 9 UDP/DTLS/SCTP webrtc-datachannel / c=IN IP4 0.0.0.0
  *   a=mid:0 / a=ice-ufrag / a=ice-pwd / a=ice-options:trickle / a=fingerprint / a=setup / a=sctp-port:5000
  *
- * Candidates are not in it: the driver adds them with addIceCandidate, trickled or not.
+ * Candidates are not in it: the driver adds them with addIceCandidate, trickled or not. Each description after the first
+ * (an ICE restart) has the next VERSION (RFC 3264 §8: a modified offer increments it) and the same fingerprint: only
+ * ICE restarts, the DTLS association stays.
  */
-function remoteSdp({ ufrag, pwd, lite, dtls, setup }) {
+function remoteSdp({ ufrag, pwd, lite, fingerprint, setup, version }) {
   return [
-    "v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "t=0 0",
+    "v=0", `o=- 1 ${version} IN IP4 0.0.0.0`, "s=-", "t=0 0",
     ...(lite ? ["a=ice-lite"] : []),
     "a=group:BUNDLE 0",
     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0",
     "a=mid:0",
     `a=ice-ufrag:${ufrag}`, `a=ice-pwd:${pwd}`, "a=ice-options:trickle",
-    `a=fingerprint:${dtls?.fingerprint ?? placeholderFingerprint()}`,
-    `a=setup:${dtls?.setup ?? setup}`,
+    `a=fingerprint:${fingerprint}`,
+    `a=setup:${setup}`,
     "a=sctp-port:5000", "a=max-message-size:262144",
     "",
   ].join("\r\n");
@@ -44,4 +46,4 @@ function readLocal(sdp) {
 /** RFC 8839 §5.1 `a=candidate:` line -> the candidate-attribute the browser takes (`candidate:…`). */
 const toAttribute = (line) => line.trim().replace(/^a=/, "");
 
-module.exports = { remoteSdp, readLocal, toAttribute };
+module.exports = { remoteSdp, placeholderFingerprint, readLocal, toAttribute };

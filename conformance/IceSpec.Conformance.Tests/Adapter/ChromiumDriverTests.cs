@@ -103,11 +103,14 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         { "configure", [Configure("controlling", new JsonArray("127.0.0.1"))] },
         { "configure", [Configure("controlling", null, ("nomination", "aggressive"))] },
         { "configure", [Configure("controlled", null, ("transports", "udp,tcp"))] },
-        { "restart", [Configure("controlling", null), new JsonObject { ["command"] = "restart" }] },
+        { "restart", [Configure("controlled", null), new JsonObject { ["command"] = "restart" }] },
         { "send", [Configure("controlling", null), new JsonObject { ["command"] = "send", ["data"] = "aGk=" }] },
     };
 
-    /// <summary>Loopback, aggressive nomination, ICE-TCP, restart and raw datagrams: unsupported, exit 127 (ADAPTER.md).</summary>
+    /// <summary>
+    /// Loopback, aggressive nomination, ICE-TCP, a restart of the answering browser (it restarts on the offerer's new
+    /// credentials only) and raw datagrams: unsupported, exit 127 (ADAPTER.md).
+    /// </summary>
     [Theory]
     [MemberData(nameof(UnsupportedSteps))]
     public async Task A_step_the_browser_cannot_do_is_unsupported_with_exit_code_127(string step, JsonObject[] commands)

@@ -9,7 +9,8 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// The browser in the NAT lab, two cells for CI (the whole browser matrix runs with ./run.sh; conformance/README.md):
 /// two browsers without NAT, data both ways over their data channel; IceSpec and the browser behind two symmetric NATs,
 /// relayed through coturn, judged on ICE alone (no data channel between them); and the browser with its default mDNS
-/// host candidates against IceSpec's on one LAN (same-lan-mdns, issue 17).
+/// host candidates against IceSpec's on one LAN (same-lan-mdns, issue 17); and the restart agent cases with the browser
+/// as the controlling IUT.
 /// </summary>
 [Trait("Category", "lab")]
 [Collection("lab")]
@@ -59,6 +60,26 @@ public sealed class ChromiumLabTests : IDisposable
         Assert.True(cell.Outcome is CaseOutcome.Passed or CaseOutcome.ExpectedFailure,
             $"{cell.Detail}; {string.Join("; ", cell.Cases.Where(c => c.Outcome is not (CaseOutcome.Passed or CaseOutcome.ExpectedFailure)).Select(c => $"{c.Case.Id}: {c.Detail}"))}");
         Assert.Equal(PairKind.Host, cell.Observed);
+        Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
+    }
+
+    /// <summary>
+    /// The ICE restart agent cases with the browser as the controlling IUT in no-nat (RFC 8445 §9): its own restart changes
+    /// both the ufrag and the password (rfc8445-9-1); after the tester restarts (new credentials, a new socket) its checks
+    /// to the new candidate use the new ones (9-2), carry ICE-CONTROLLING (9-4), also for a trickled candidate (9-6).
+    /// </summary>
+    [Fact]
+    public async Task The_browser_as_the_controlling_IUT_passes_the_ICE_restart_agent_cases()
+    {
+        string[] restartCases = ["rfc8445-9-1", "rfc8445-9-2", "rfc8445-9-4", "rfc8445-9-6"];
+        var selection = new RunSelection(["chromium"], [], ["default"], restartCases, false, KnownFailures.Load(), _out,
+            ServerCaseTargets: [], AgentPlacement: "no-nat", AgentNominations: ["default"]);
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        Assert.Empty(report.Errors);
+        Assert.Equal(restartCases, report.AgentCases.Select(r => r.Case.Id).Order());
+        Assert.All(report.AgentCases, r => Assert.True(r.Outcome == CaseOutcome.Passed, $"{r.Case.Id}: {r.Detail}"));
         Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
     }
 }

@@ -12,9 +12,9 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// (<see cref="ChromiumHost"/>): IceSpec restarting the answering browser through the kit's restart (judged as the lab's
 /// rfc8445-9-10), and two browsers step by step with data over their data channel after it. The browser restarting
 /// against IceSpec is not judged here: IceSpec keeps its candidates across a restart, and libwebrtc, which checks its new
-/// candidates against the peer's old ones before the answer, then keeps the peer's old ufrag on that address (conformance/README.md,
-/// "The browser": failed in 3 of 5 runs); Runner/ChromiumLabTests runs the restart agent cases with the browser as the
-/// controlling IUT instead. In the collection of <see cref="ChromiumPairTests"/>, so the browsers run one pair at a time.
+/// candidates against the peer's previous ones before the answer, keeps the peer's previous ufrag on such an address
+/// (conformance/README.md, "The browser": failed in 4 of 6 runs); Runner/ChromiumLabTests runs the restart agent cases
+/// with the browser as the controlling IUT instead (the tester restarts on a new socket). In the collection of <see cref="ChromiumPairTests"/>, so the browsers run one pair at a time.
 /// </summary>
 [Trait("Category", "interop")]
 [Collection("browser pairs")]

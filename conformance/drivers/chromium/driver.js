@@ -118,11 +118,10 @@ class Driver {
     const restart = this.remote !== null;
     if (restart && this.remote.credentials === credentials) throw new CommandError("remote-description: already given (a restart brings new credentials)");
     if (restart && this.config.controlling && !this.restarted) await this.restart();
-    // A peer without DTLS is told to be the DTLS client (setup active, RFC 5763 §5) with a placeholder fingerprint that
-    // stays for the call: the browser then waits as the server and never fails a handshake that nobody starts.
-    const fingerprint = dtls?.fingerprint ?? this.remote?.fingerprint ?? placeholderFingerprint();
-    const version = (this.remote?.version ?? 0) + 1;
-    const sdp = remoteSdp({ ufrag: command.ufrag, pwd: command.pwd, lite: Boolean(command.lite), fingerprint, setup: dtls?.setup ?? "active", version });
+    // A peer without DTLS is told to be the DTLS client (setup active, RFC 5763 §5) with a placeholder fingerprint: the
+    // browser then waits as the server and never fails a handshake that nobody starts.
+    const fingerprint = dtls?.fingerprint ?? placeholderFingerprint();
+    const sdp = remoteSdp({ ufrag: command.ufrag, pwd: command.pwd, lite: Boolean(command.lite), fingerprint, setup: dtls?.setup ?? "active" });
     try {
       await this.call("setRemote", this.config.controlling ? "answer" : "offer", sdp);
     } catch (e) {
@@ -131,7 +130,7 @@ class Driver {
       if (!this.config.controlling && !restart) await this.call("configure", { iceServers: this.config.iceServers, relayOnly: this.config.relayOnly });
       throw new CommandError(`remote-description: the browser refused it: ${e.message.split("\n")[0]}`);
     }
-    this.remote = { credentials, dtls, fingerprint, version };
+    this.remote = { credentials, dtls };
     this.restarted = false;
     // The answerer restarts by answering the restarted offer: new credentials, new gathering.
     if (restart && !this.config.controlling) this.newGeneration();

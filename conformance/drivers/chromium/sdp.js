@@ -12,17 +12,15 @@ const placeholderFingerprint = () => "sha-256 " + crypto.randomBytes(32).toStrin
  * One application m-section (RFC 8841 §4: `m=application 9 UDP/DTLS/SCTP webrtc-datachannel`, port 9 = "not used"),
  * mid 0, bundled:
  *
- *   v=0 / o=- 1 VERSION IN IP4 0.0.0.0 / s=- / t=0 0 / [a=ice-lite] / a=group:BUNDLE 0
+ *   v=0 / o=- 1 1 IN IP4 0.0.0.0 / s=- / t=0 0 / [a=ice-lite] / a=group:BUNDLE 0
  *   m=application 9 UDP/DTLS/SCTP webrtc-datachannel / c=IN IP4 0.0.0.0
  *   a=mid:0 / a=ice-ufrag / a=ice-pwd / a=ice-options:trickle / a=fingerprint / a=setup / a=sctp-port:5000
  *
- * Candidates are not in it: the driver adds them with addIceCandidate, trickled or not. Each description after the first
- * (an ICE restart) has the next VERSION (RFC 3264 §8: a modified offer increments it) and the same fingerprint: only
- * ICE restarts, the DTLS association stays.
+ * Candidates are not in it: the driver adds them with addIceCandidate, trickled or not.
  */
-function remoteSdp({ ufrag, pwd, lite, fingerprint, setup, version }) {
+function remoteSdp({ ufrag, pwd, lite, fingerprint, setup }) {
   return [
-    "v=0", `o=- 1 ${version} IN IP4 0.0.0.0`, "s=-", "t=0 0",
+    "v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "t=0 0",
     ...(lite ? ["a=ice-lite"] : []),
     "a=group:BUNDLE 0",
     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0",

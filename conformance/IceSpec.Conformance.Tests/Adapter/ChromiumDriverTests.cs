@@ -15,7 +15,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 [Trait("Category", "interop")]
 public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(20);
+    internal static readonly TimeSpan Step = TimeSpan.FromSeconds(20);
 
     [Fact]
     public async Task Gathers_host_candidates_on_the_configured_address_and_describes_its_DTLS()
@@ -198,14 +198,14 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         return left;
     }
 
-    private static JsonObject Configure(string role, JsonArray? addresses, params (string Name, string Value)[] more)
+    internal static JsonObject Configure(string role, JsonArray? addresses, params (string Name, string Value)[] more)
     {
         var command = new JsonObject { ["command"] = "configure", ["role"] = role, ["addresses"] = addresses ?? new JsonArray(ChromiumHost.Address()) };
         foreach (var (name, value) in more) command[name] = value;
         return command;
     }
 
-    private static async Task<DriverProcess> StartAsync()
+    internal static async Task<DriverProcess> StartAsync()
     {
         var driver = await DriverProcess.StartAsync(DriverRegistry.Get("chromium"), new DriverStartOptions(), CancellationToken.None);
         await driver.WaitForEventAsync("ready", Step);

@@ -47,8 +47,10 @@ public sealed class ChromiumRestartTests(ITestOutputHelper output)
     public async Task Two_browsers_restart_ICE_and_their_data_channel_carries_datagrams_over_the_new_generation()
     {
         var address = ChromiumHost.Address();
-        await using var a = await StartAsync("controlling", address);
-        await using var b = await StartAsync("controlled", address);
+        await using var a = await ChromiumDriverTests.StartAsync();
+        await using var b = await ChromiumDriverTests.StartAsync();
+        await a.SendAsync(ChromiumDriverTests.Configure("controlling", new JsonArray(address)));
+        await b.SendAsync(ChromiumDriverTests.Configure("controlled", new JsonArray(address)));
         await a.SendAsync(new JsonObject { ["command"] = "gather" });
         var oldA = await a.WaitForEventAsync("local-description", Step);
         await b.SendAsync(RemoteDescription(oldA));
@@ -74,15 +76,7 @@ public sealed class ChromiumRestartTests(ITestOutputHelper output)
             string.Join("\n", a.Events.Skip(markA).Concat(b.Events.Skip(markB)).Select(e => e.ToJsonString())));
     }
 
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(20);
-
-    private static async Task<DriverProcess> StartAsync(string role, string address)
-    {
-        var driver = await DriverProcess.StartAsync(DriverRegistry.Get("chromium"), new DriverStartOptions(), CancellationToken.None);
-        await driver.WaitForEventAsync("ready", Step);
-        await driver.SendAsync(new JsonObject { ["command"] = "configure", ["role"] = role, ["addresses"] = new JsonArray(address) });
-        return driver;
-    }
+    private static readonly TimeSpan Step = ChromiumDriverTests.Step;
 
     /// <summary>The peer's <c>local-description</c> as this driver's <c>remote-description</c>, whole, DTLS included.</summary>
     private static JsonObject RemoteDescription(JsonObject description) => new()

@@ -38,10 +38,11 @@ public sealed class ChromiumRestartTests(ITestOutputHelper output)
 
     /// <summary>
     /// Two browsers through an ICE restart step by step, in the kit's order (ADAPTER.md "ICE restarts"), with data after it:
-    /// both print new credentials (RFC 8445 §9), the offerer selects a pair of the new generation (its local port is one of
-    /// its new candidates': Chromium gathers new sockets), and the datagrams sent then cross the data channel both ways (the
-    /// DTLS association outlives the restart). The answering browser moves to the new generation only once data arrives
-    /// on it, so its new pair is looked for after the data (libwebrtc's controlled side, conformance/README.md).
+    /// both print new credentials (RFC 8445 §9), the offerer selects a pair from one of its new candidates (Chromium gathers
+    /// new sockets), and the datagrams sent then cross the data channel both ways (the DTLS association outlives the
+    /// restart). The answering browser leaves its previous pair only once data arrives on a new one, so its next pair, one
+    /// towards the offerer's new candidates (from a new socket of its own or, libwebrtc pairing across generations for a
+    /// while, from its previous one), is looked for after the data (libwebrtc's controlled side, drivers/chromium/README.md).
     /// </summary>
     [Fact]
     public async Task Two_browsers_restart_ICE_and_their_data_channel_carries_datagrams_over_the_new_generation()
@@ -68,10 +69,10 @@ public sealed class ChromiumRestartTests(ITestOutputHelper output)
         await a.SendAsync(RemoteDescription(newB));
         AssertNewCredentials(oldA, newA);
         AssertNewCredentials(oldB, newB);
-        Assert.Contains(Port(await NextAsync(a, markA, "selected-pair")), Ports(newA));
+        Assert.Contains(Port(await NextAsync(a, markA, "selected-pair"), "local"), Ports(newA));
 
         await ExchangeAsync(a, b, "after the restart");
-        Assert.Contains(Port(await NextAsync(b, markB, "selected-pair")), Ports(newB));
+        Assert.Contains(Port(await NextAsync(b, markB, "selected-pair"), "remote"), Ports(newA));
         output.WriteLine($"offerer {oldA["ufrag"]} -> {newA["ufrag"]}, answerer {oldB["ufrag"]} -> {newB["ufrag"]}; events after the restart:\n" +
             string.Join("\n", a.Events.Skip(markA).Concat(b.Events.Skip(markB)).Select(e => e.ToJsonString())));
     }
@@ -112,7 +113,8 @@ public sealed class ChromiumRestartTests(ITestOutputHelper output)
         }
     }
 
-    private static int Port(JsonObject selected) => int.Parse(((string)selected["local"]!)[(((string)selected["local"]!).LastIndexOf(':') + 1)..]);
+    /// <summary>The port of a <c>selected-pair</c>'s <c>local</c> or <c>remote</c> end.</summary>
+    private static int Port(JsonObject selected, string end) => int.Parse(((string)selected[end]!)[(((string)selected[end]!).LastIndexOf(':') + 1)..]);
 
     /// <summary>The ports of a description's candidates (RFC 8839 §5.1: the sixth field).</summary>
     private static List<int> Ports(JsonObject description) =>

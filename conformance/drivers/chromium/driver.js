@@ -41,8 +41,6 @@ class Driver {
       this.describe();
     } else if (event === "page-selected") {
       const { local, remote } = fields;
-      // After a restart the kit waits for the new generation's pair (RFC 8445 §9): an older generation's is only logged.
-      if (local.ufrag !== undefined && local.ufrag !== this.local?.ufrag) return log(`selected a pair of an earlier generation (ufrag ${local.ufrag}): ${JSON.stringify(fields)}`);
       // With mDNS on Chromium hides its own host address too (the page sees only the name): a host candidate stands for
       // the one address it was configured with, if it was configured with one (the lab's hosts have one interface).
       const configured = this.config.addresses;

@@ -12,7 +12,7 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// each offering its host candidates as mDNS names (draft-ietf-mmusic-mdns-ice-candidates). Besides the kit's verdict,
 /// tshark (Debian tshark) reads the controlling host's capture: every name a side signalled was announced or answered
 /// with that side's host address (RFC 6762 §6, §8.3), on the LAN — a resolver that heard the announcement resolves from
-/// its cache (§10) without asking.
+/// its cache (§10) without asking. <c>same-lan-mdns-ipv6</c> does the same over IPv6 only: AAAA answers to ff02::fb.
 /// </summary>
 [Trait("Category", "lab")]
 [Collection("lab")]

@@ -8,7 +8,8 @@ const { installAgent } = require("./page");
 
 const EXECUTABLE = process.env.ICESPEC_CHROMIUM ?? "/usr/bin/chromium";
 const PROFILE_PREFIX = "icespec-chromium-";
-const ENUMERATING_ORIGIN = "http://icespec.invalid";
+// A secure context (W3C Secure Contexts §3.2: a loopback address is potentially trustworthy) that needs no name lookup.
+const ENUMERATING_ORIGIN = "http://127.0.0.1";
 
 /**
  * `pipe: true`: the DevTools protocol runs over the browser's fds 3 and 4, so the browser's life is tied to this
@@ -22,8 +23,8 @@ function launchArguments(mdns) {
     ...(mdns ? [] : ["--disable-features=WebRtcHideLocalIpsWithMdns"]),
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
     "--disable-default-apps", "--disable-domain-reliability", "--no-pings", "--disable-gpu", "--mute-audio",
-    // For allowInterfaceEnumeration: the page's origin counts as secure, and a microphone request is granted by a fake device.
-    `--unsafely-treat-insecure-origin-as-secure=${ENUMERATING_ORIGIN}`, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    // For allowInterfaceEnumeration: a microphone request is granted, by a fake device.
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
   ];
 }
 
@@ -48,9 +49,9 @@ async function openBrowser({ mdns, emit, log }) {
  * Without mDNS, Chromium gathers on its interfaces one by one only for a page granted the microphone or the camera;
  * otherwise it gathers on the "any" address of its default route alone, where its TCP candidate (0.0.0.0:9) is
  * dropped (libwebrtc's basic_port_allocator: "Discarding candidate because it doesn't match filter") and only UDP is
- * offered. So for ICE-TCP the page moves to an origin of its own (served by puppeteer's request interception: nothing
- * leaves the browser), counted as secure by a flag, and asks for the (fake) microphone, whose track it stops at once;
- * the agent of page.js is installed again there.
+ * offered. So for ICE-TCP the page moves to a secure origin (getUserMedia needs one; the page is served by puppeteer's
+ * request interception, so nothing is fetched) and asks for the (fake) microphone, whose track it stops at once; the
+ * agent of page.js is installed again there.
  */
 async function allowInterfaceEnumeration(page) {
   await page.setRequestInterception(true);

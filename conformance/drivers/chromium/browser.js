@@ -8,8 +8,8 @@ const { installAgent } = require("./page");
 
 const EXECUTABLE = process.env.ICESPEC_CHROMIUM ?? "/usr/bin/chromium";
 const PROFILE_PREFIX = "icespec-chromium-";
-// A secure context (W3C Secure Contexts §3.2: a loopback address is potentially trustworthy) that needs no name lookup.
-const ENUMERATING_ORIGIN = "http://127.0.0.1";
+// A secure context (W3C Secure Contexts §3.2: file: URLs are potentially trustworthy) that fetches nothing.
+const ENUMERATING_PAGE = "file:///dev/null";
 
 /**
  * `pipe: true`: the DevTools protocol runs over the browser's fds 3 and 4, so the browser's life is tied to this
@@ -49,14 +49,12 @@ async function openBrowser({ mdns, emit, log }) {
  * Without mDNS, Chromium gathers on its interfaces one by one only for a page granted the microphone or the camera;
  * otherwise it gathers on the "any" address of its default route alone, where its TCP candidate (0.0.0.0:9) is
  * dropped (libwebrtc's basic_port_allocator: "Discarding candidate because it doesn't match filter") and only UDP is
- * offered. So for ICE-TCP the page moves to a secure origin (getUserMedia needs one; the page is served by puppeteer's
- * request interception, so nothing is fetched) and asks for the (fake) microphone, whose track it stops at once; the
- * agent of page.js is installed again there.
+ * offered. So for ICE-TCP the page moves to a secure context that loads nothing from the network (getUserMedia needs
+ * one: about:blank is not) and asks for the (fake) microphone, whose track it stops at once; the agent of page.js is
+ * installed again there.
  */
 async function allowInterfaceEnumeration(page) {
-  await page.setRequestInterception(true);
-  page.on("request", (request) => request.respond({ status: 200, contentType: "text/html", body: "<!doctype html><title>icespec</title>" }));
-  await page.goto(`${ENUMERATING_ORIGIN}/`);
+  await page.goto(ENUMERATING_PAGE);
   await page.evaluate(installAgent);
   await page.evaluate(async () => (await navigator.mediaDevices.getUserMedia({ audio: true })).getTracks().forEach((t) => t.stop()));
 }

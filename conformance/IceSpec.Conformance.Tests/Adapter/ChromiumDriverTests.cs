@@ -102,12 +102,12 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
     {
         { "configure", [Configure("controlling", new JsonArray("127.0.0.1"))] },
         { "configure", [Configure("controlling", null, ("nomination", "aggressive"))] },
-        { "configure", [Configure("controlled", null, ("transports", "udp,tcp"))] },
+        { "configure", [WithTcpSimultaneousOpen(Configure("controlling", null, ("transports", "tcp")))] },
         { "restart", [Configure("controlling", null), new JsonObject { ["command"] = "restart" }] },
         { "send", [Configure("controlling", null), new JsonObject { ["command"] = "send", ["data"] = "aGk=" }] },
     };
 
-    /// <summary>Loopback, aggressive nomination, ICE-TCP, restart and raw datagrams: unsupported, exit 127 (ADAPTER.md).</summary>
+    /// <summary>Loopback, aggressive nomination, simultaneous-open TCP candidates, restart and raw datagrams: unsupported, exit 127 (ADAPTER.md).</summary>
     [Theory]
     [MemberData(nameof(UnsupportedSteps))]
     public async Task A_step_the_browser_cannot_do_is_unsupported_with_exit_code_127(string step, JsonObject[] commands)
@@ -200,6 +200,12 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         var command = new JsonObject { ["command"] = "configure", ["role"] = role, ["addresses"] = addresses ?? new JsonArray(ChromiumHost.Address()) };
         foreach (var (name, value) in more) command[name] = value;
         return command;
+    }
+
+    private static JsonObject WithTcpSimultaneousOpen(JsonObject configure)
+    {
+        configure["tcp-so"] = true;
+        return configure;
     }
 
     private static async Task<DriverProcess> StartAsync()

@@ -8,10 +8,14 @@
 #               (draft-ietf-mmusic-mdns-ice-candidates §3.2.1) and ICE fails without a single check.
 #   chromium:   two headless Chromium (Debian chromium, libwebrtc) on the same segment, one RTCPeerConnection each
 #               (chromium_page.html, signalled through chromium_signal.py), with Chromium's default mDNS host candidates.
+#   chromium-unanswered: the same two pages on two LANs joined by a router (no NAT, no STUN server): each signals its
+#               host candidate as a name, and each query for the other's name stays on the querier's link (RFC 6762 §3:
+#               224.0.0.251 is not routed) and is never answered; neither has a candidate left to check, ICE never connects.
 # Each capture is taken on the controlled agent's host (tcpdump on its interface), saved as pcapng with a comment, beside
 # the two agents' signalling (NAME.controlling.sdp, NAME.controlled.sdp: ufrag, password, a=candidate lines with the names).
 # Needs root (ip netns, nft, tcpdump), python3-aioice, chromium, editcap (tshark).
-# Usage: sudo pcaps/mdns/make-mdns.sh [OUTDIR] [resolved|unanswered|aioice|chromium|all]   (default: this folder, all; aioice: the first two)
+# Usage: sudo pcaps/mdns/make-mdns.sh [OUTDIR] [resolved|unanswered|aioice|chromium|chromium-unanswered|all]
+#        (default: this folder, all; aioice: the first two; chromium: both Chromium sessions)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(cd "${1:-$here}" && pwd)
@@ -19,12 +23,13 @@ which=${2:-all}
 tmp=$(mktemp -d)
 tag="mdnscap$$"   # namespace names unique to this run
 bridge_ns="$tag-br" a_ns="$tag-a" b_ns="$tag-b"
+router_ns="$tag-r" c_ns="$tag-c" d_ns="$tag-d"   # the routed pair of LANs (chromium-unanswered)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   sleep 0.3
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  for ns in "$a_ns" "$b_ns" "$bridge_ns"; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$a_ns" "$b_ns" "$bridge_ns" "$c_ns" "$d_ns" "$router_ns"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -50,6 +55,28 @@ make_segment() {
     ip -n "$ns" link set eth0 up
     # Multicast leaves through eth0 (there is no default route).
     ip -n "$ns" route add 224.0.0.0/4 dev eth0
+  done
+}
+
+# Two LANs joined by a router that forwards unicast only (no multicast routing): 10.78.1.2 (c, offerer) on 10.78.1.0/24,
+# 10.78.2.2 (d, answerer) on 10.78.2.0/24, each with its default route to the router (Chromium needs one to gather).
+make_routed() {
+  local ns
+  for ns in "$router_ns" "$c_ns" "$d_ns"; do
+    ip netns add "$ns"
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$ns" link set lo up
+  done
+  ip netns exec "$router_ns" sysctl -qw net.ipv4.ip_forward=1
+  local host lan
+  for host in c d; do
+    lan=$([[ $host == c ]] && echo 1 || echo 2)
+    ip -n "$router_ns" link add "lan$lan" type veth peer name eth0 netns "$tag-$host"
+    ip -n "$router_ns" addr add "10.78.$lan.1/24" dev "lan$lan"
+    ip -n "$router_ns" link set "lan$lan" up
+    ip -n "$tag-$host" addr add "10.78.$lan.2/24" dev eth0
+    ip -n "$tag-$host" link set eth0 up
+    ip -n "$tag-$host" route add default via "10.78.$lan.1"
   done
 }
 
@@ -90,29 +117,33 @@ session() { # NAME COMMENT EXPECTED(connected|failed)
   echo "wrote $out/$name.pcapng"
 }
 
-# Two headless Chromium, the offerer (controlling) in a, the answerer in b; the HTTP signalling on 10.77.0.1:8000 is left
-# out of the capture. Chromium picks its host address by the default route (none: no candidates), so one is added.
-chromium_session() { # NAME COMMENT
-  local name=$1 comment=$2 host
+# Two headless Chromium, the offerer (controlling) in OFFER_NS, the answerer in ANSWER_NS; the HTTP signalling on
+# SIGNAL_IP:8000 (in the offerer's namespace) is left out of the capture, taken on the answerer's eth0. EXPECTED: both
+# pages report "connected", or (unconnected) neither does.
+chromium_session() { # NAME COMMENT OFFER_NS ANSWER_NS SIGNAL_IP EXPECTED(connected|unconnected)
+  local name=$1 comment=$2 offer_ns=$3 answer_ns=$4 signal_ip=$5 expected=$6 ns
   rm -rf "$tmp/signal"; mkdir -p "$tmp/signal"
-  for host in a b; do ip -n "$tag-$host" route add default dev eth0; done
-  ip netns exec "$a_ns" /usr/bin/python3 "$here/chromium_signal.py" 10.77.0.1 "$tmp/signal" >"$tmp/signal.log" 2>&1 &
+  ip netns exec "$offer_ns" /usr/bin/python3 "$here/chromium_signal.py" "$signal_ip" "$tmp/signal" >"$tmp/signal.log" 2>&1 &
   pids+=($!)
-  ip netns exec "$b_ns" tcpdump -i eth0 -U --immediate-mode -s 0 -w "$tmp/$name.pcap" not tcp port 8000 >"$tmp/tcpdump.log" 2>&1 &
+  ip netns exec "$answer_ns" tcpdump -i eth0 -U --immediate-mode -s 0 -w "$tmp/$name.pcap" not tcp port 8000 >"$tmp/tcpdump.log" 2>&1 &
   local tcpdump_pid=$!; pids+=("$tcpdump_pid")
-  for _ in $(seq 50); do grep -q 'listening on' "$tmp/tcpdump.log" && ss -N "$a_ns" -Hlnt 'sport = :8000' | grep -q . && break; sleep 0.1; done
-  for host in a b; do
-    local role; role=$([[ $host == a ]] && echo offer || echo answer)
-    ip netns exec "$tag-$host" chromium --headless=new --no-sandbox --disable-gpu --no-first-run --user-data-dir="$tmp/profile-$host" \
-      "http://10.77.0.1:8000/page.html?role=$role" >"$tmp/chromium-$host.log" 2>&1 &
+  for _ in $(seq 50); do grep -q 'listening on' "$tmp/tcpdump.log" && ss -N "$offer_ns" -Hlnt 'sport = :8000' | grep -q . && break; sleep 0.1; done
+  for ns in "$offer_ns" "$answer_ns"; do
+    local role; role=$([[ $ns == "$offer_ns" ]] && echo offer || echo answer)
+    ip netns exec "$ns" chromium --headless=new --no-sandbox --disable-gpu --no-first-run --user-data-dir="$tmp/profile-$name-$role" \
+      "http://$signal_ip:8000/page.html?role=$role" >"$tmp/chromium-$role.log" 2>&1 &
     pids+=($!)
   done
   for _ in $(seq 300); do [[ -f $tmp/signal/offer.result && -f $tmp/signal/answer.result ]] && break; sleep 0.1; done
   sleep 0.5
   kill "$tcpdump_pid" 2>/dev/null || true; wait "$tcpdump_pid" 2>/dev/null || true
   echo "== $name: offer $(cat "$tmp/signal/offer.result" 2>/dev/null)"; echo "== $name: answer $(cat "$tmp/signal/answer.result" 2>/dev/null)"
-  grep -q '^connected' "$tmp/signal/offer.result" 2>/dev/null && grep -q '^connected' "$tmp/signal/answer.result" 2>/dev/null \
-    || { echo "make-mdns: $name: expected both pages connected" >&2; tail -5 "$tmp"/chromium-*.log >&2; exit 1; }
+  local role outcome
+  for role in offer answer; do
+    outcome=$(grep -q '^connected' "$tmp/signal/$role.result" 2>/dev/null && echo connected || echo unconnected)
+    [[ -f $tmp/signal/$role.result && $outcome == "$expected" ]] \
+      || { echo "make-mdns: $name: expected both pages $expected" >&2; tail -5 "$tmp"/chromium-*.log >&2; exit 1; }
+  done
   editcap -F pcapng --capture-comment "$comment" "$tmp/$name.pcap" "$out/$name.pcapng"
   cp "$tmp/signal/offer.sdp" "$out/$name.controlling.sdp"
   cp "$tmp/signal/answer.sdp" "$out/$name.controlled.sdp"
@@ -121,7 +152,15 @@ chromium_session() { # NAME COMMENT
 
 make_segment
 if [[ $which == all || $which == chromium ]]; then
-  chromium_session chromium-mdns-resolved "two headless $(chromium --version 2>/dev/null | head -1) on one bridge, default mDNS host candidates (pcaps/mdns/make-mdns.sh chromium); taken on the answerer's host 10.77.0.2"
+  # Chromium picks its host address by the default route (none on the bridge: no candidates), so one is added.
+  for host in a b; do ip -n "$tag-$host" route add default dev eth0; done
+  chromium_session chromium-mdns-resolved "two headless $(chromium --version 2>/dev/null | head -1) on one bridge, default mDNS host candidates (pcaps/mdns/make-mdns.sh chromium); taken on the answerer's host 10.77.0.2" \
+    "$a_ns" "$b_ns" 10.77.0.1 connected
+fi
+if [[ $which == all || $which == chromium || $which == chromium-unanswered ]]; then
+  make_routed
+  chromium_session chromium-mdns-unanswered "two headless $(chromium --version 2>/dev/null | head -1) on two LANs joined by a router (10.78.1.2 offerer, 10.78.2.2 answerer), default mDNS host candidates, no STUN (pcaps/mdns/make-mdns.sh chromium-unanswered); taken on the answerer's host 10.78.2.2" \
+    "$c_ns" "$d_ns" 10.78.1.2 unconnected
 fi
 if [[ $which == all || $which == aioice || $which == resolved ]]; then
   session aioice-mdns-resolved "aioice 0.8.0 <-> aioice 0.8.0 on one bridge, both offering mDNS host candidates (pcaps/mdns/make-mdns.sh resolved); taken on the controlled host 10.77.0.2" connected

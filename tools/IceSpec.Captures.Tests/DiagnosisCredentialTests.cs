@@ -158,6 +158,18 @@ public sealed class DiagnosisCredentialTests : IDisposable
     }
 
     [Fact]
+    public void A_log_with_a_remote_candidate_the_driver_dropped_is_read()
+    {
+        // conformance/ADAPTER.md: candidate-dropped (an mDNS name unanswered, draft-ietf-mmusic-mdns-ice-candidates
+        // §3.2.1 step 4) is an event of the contract; a same-lan-mdns-ipv6 cell's log carries it.
+        var diagnosis = Doctored("controlling.jsonl", l => Is(l, "remote-description")
+            ? [l, new JsonObject { ["event"] = "candidate-dropped", ["line"] = "a=candidate:1 1 udp 2130706431 1f0c6e36-4b5f-4b6f-9d77-3c9a2f1e8b10.local 40000 typ host",
+                ["reason"] = "no mDNS answer within 5 s", ["receivedAt"] = (string)l["sentAt"]! }]
+            : [l]);
+        Assert.Empty(diagnosis.Findings);
+    }
+
+    [Fact]
     public void The_wrong_password_finding_rests_on_the_signalled_password()
     {
         // Without the signalling, the password IceSpec was given is unknown: the failure is one no known password explains.

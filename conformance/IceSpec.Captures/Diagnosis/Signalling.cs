@@ -71,7 +71,7 @@ public static class SignallingReader
 {
     private static readonly HashSet<string> Commands = ["configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "restart", "send", "close"];
     private static readonly HashSet<string> Events = ["ready", "local-credentials", "candidate", "local-description", "state", "selected-pair", "received",
-        "relay-lost", "relay-reallocated", "error", "closed", "unsupported", "invalid-output"];
+        "relay-lost", "relay-reallocated", "candidate-dropped", "error", "closed", "unsupported", "invalid-output"];
 
     public static IReadOnlyList<SignalledAgent> Read(IEnumerable<SignallingInput> inputs) => [.. inputs.SelectMany(Read)];
 

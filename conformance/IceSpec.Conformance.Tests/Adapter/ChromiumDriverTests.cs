@@ -102,14 +102,14 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
     {
         { "configure", [Configure("controlling", new JsonArray("127.0.0.1"))] },
         { "configure", [Configure("controlling", null, ("nomination", "aggressive"))] },
-        { "configure", [Configure("controlled", null, ("transports", "udp,tcp"))] },
+        { "configure", [WithTcpSimultaneousOpen(Configure("controlling", null, ("transports", "tcp")))] },
         { "restart", [Configure("controlled", null), new JsonObject { ["command"] = "restart" }] },
         { "send", [Configure("controlling", null), new JsonObject { ["command"] = "send", ["data"] = "aGk=" }] },
     };
 
     /// <summary>
-    /// Loopback, aggressive nomination, ICE-TCP, a restart of the answering browser (it restarts on the offerer's new
-    /// credentials only) and raw datagrams: unsupported, exit 127 (ADAPTER.md).
+    /// Loopback, aggressive nomination, simultaneous-open TCP candidates, a restart of the answering browser (it restarts
+    /// on the offerer's new credentials only) and raw datagrams: unsupported, exit 127 (ADAPTER.md).
     /// </summary>
     [Theory]
     [MemberData(nameof(UnsupportedSteps))]
@@ -203,6 +203,12 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         var command = new JsonObject { ["command"] = "configure", ["role"] = role, ["addresses"] = addresses ?? new JsonArray(ChromiumHost.Address()) };
         foreach (var (name, value) in more) command[name] = value;
         return command;
+    }
+
+    private static JsonObject WithTcpSimultaneousOpen(JsonObject configure)
+    {
+        configure["tcp-so"] = true;
+        return configure;
     }
 
     internal static async Task<DriverProcess> StartAsync()

@@ -61,7 +61,7 @@ public sealed class CommandLineDriversTests
     public void Capabilities_are_checked_against_the_known_words()
     {
         var e = Assert.Throws<DriverDeclarationException>(() => Parse("--driver", "ext=d", "--capabilities", "stun,agressive"));
-        Assert.Equal("--driver ext: unknown capability 'agressive'; known: regular, aggressive, trickle, stun, turn-udp, turn-tcp, relay-policy, ice-tcp, ice-tcp-passive, ice-tcp-so, turn-tcp-relay, restart, mdns", e.Message);
+        Assert.Equal("--driver ext: unknown capability 'agressive'; known: regular, aggressive, trickle, stun, turn-udp, turn-tcp, relay-policy, ice-tcp, ice-tcp-passive, ice-tcp-active, ice-tcp-so, turn-tcp-relay, restart, mdns, answerer", e.Message);
     }
 
     [Fact]

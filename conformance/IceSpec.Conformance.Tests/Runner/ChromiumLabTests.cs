@@ -1,4 +1,6 @@
+using IceSpec.Conformance.Adapter;
 using IceSpec.Conformance.Cases;
+using IceSpec.Conformance.Cases.Agent;
 using IceSpec.Conformance.Lab;
 using IceSpec.Conformance.Runner;
 using IceSpec.Conformance.Scenarios;
@@ -9,8 +11,9 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// The browser in the NAT lab, two cells for CI (the whole browser matrix runs with ./run.sh; conformance/README.md):
 /// two browsers without NAT, data both ways over their data channel; IceSpec and the browser behind two symmetric NATs,
 /// relayed through coturn, judged on ICE alone (no data channel between them); and the browser with its default mDNS
-/// host candidates against IceSpec's on one LAN (same-lan-mdns, issue 17); and the restart agent cases with the browser
-/// as the controlling IUT.
+/// host candidates against IceSpec's on one LAN (same-lan-mdns, issue 17); agent cases with the browser controlled,
+/// which it can be only as an answerer (capability answerer: the tester describes itself first); and the restart agent
+/// cases with the browser as the controlling IUT.
 /// </summary>
 [Trait("Category", "lab")]
 [Collection("lab")]
@@ -60,6 +63,34 @@ public sealed class ChromiumLabTests : IDisposable
         Assert.True(cell.Outcome is CaseOutcome.Passed or CaseOutcome.ExpectedFailure,
             $"{cell.Detail}; {string.Join("; ", cell.Cases.Where(c => c.Outcome is not (CaseOutcome.Passed or CaseOutcome.ExpectedFailure)).Select(c => $"{c.Case.Id}: {c.Detail}"))}");
         Assert.Equal(PairKind.Host, cell.Observed);
+        Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
+    }
+
+    [Fact]
+    public async Task A_controlled_browser_runs_the_agent_cases_only_when_the_tester_describes_itself_first()
+    {
+        var chromium = DriverRegistry.Get("chromium");
+        var offersFirst = chromium with { Name = "chromium-not-answerer", Capabilities = [.. chromium.Capabilities.Where(c => c != DriverCapabilities.Answerer)] };
+        DriverRegistry.Register(offersFirst, ct => DriverRegistry.PrepareAsync(chromium, ct));
+        string[] cases = ["rfc8445-7.2.2-2", "rfc8445-6.1.1-1"];   // the browser controlled: its checks' USERNAME; facing a lite tester
+        var selection = new RunSelection([chromium.Name, offersFirst.Name], [], ["default"], cases, false, null, _out,
+            AgentPlacement: "no-nat", AgentNominations: ["default"]);
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        Assert.Empty(report.Errors);
+        Assert.Equal(4, report.AgentCases.Count);
+        Assert.All(report.AgentCases.Where(r => r.Implementation.StartsWith(chromium.Name + "/")), r =>
+        {
+            Assert.True(r.Outcome == CaseOutcome.Passed, $"{r.Case.Id}: {r.Detail}");
+            Assert.StartsWith(AgentCaseSuite.AnswererNote, r.Detail);
+        });
+        // Declared without answerer, the browser is waited for before the tester describes itself: it never answers.
+        Assert.All(report.AgentCases.Where(r => r.Implementation.StartsWith(offersFirst.Name + "/")), r =>
+        {
+            Assert.True(r.Outcome == CaseOutcome.Failed, $"{r.Case.Id}: {r.Outcome} {r.Detail}");
+            Assert.Contains("local-description", r.Detail);
+        });
         Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
     }
 

@@ -57,8 +57,10 @@ public sealed class CiSubsetTests : IDisposable
     /// timeout (20 s) without a pair; pcaps/diagnose keeps its captures. Of the IPv6 scenarios only dual-stack runs in CI
     /// (issue 15's budget: one IPv6 cell); ipv6-only and family-mismatch-turn run on demand (conformance/README.md);
     /// tcp-no-nat and udp-blocked-ice-tcp for the budget too (one ICE-TCP cell is enough in CI: udp-blocked-turn-tcp-relay).
+    /// same-lan-mdns-ipv6 and same-lan-mdns-dual-stack neither: MdnsLabTests runs the IPv6-only one (icespec and pion).
     /// </summary>
-    public static readonly HashSet<string> NotInCi = ["turn-restart", "lossy-20", "lossy-30", "both-symmetric-no-turn", "ipv6-only", "family-mismatch-turn", "tcp-no-nat", "udp-blocked-ice-tcp"];
+    public static readonly HashSet<string> NotInCi = ["turn-restart", "lossy-20", "lossy-30", "both-symmetric-no-turn", "ipv6-only", "family-mismatch-turn", "tcp-no-nat", "udp-blocked-ice-tcp",
+        "same-lan-mdns-ipv6", "same-lan-mdns-dual-stack"];
 
     private static IEnumerable<Scenario> CiScenarios => ScenarioCatalog.All.Where(s => !NotInCi.Contains(s.Name));
 

@@ -42,8 +42,8 @@ public sealed class ConformanceCommandTests : IDisposable
         Assert.All(marked, s => Assert.NotNull(s.MidCall));
         Assert.Contains("  both-symmetric-no-turn: Both sides behind symmetric NATs, no TURN server: ICE must fail\n    predicted to fail (each cell waits the cell timeout)", output);
         var ipv6 = ScenarioCatalog.All.Where(s => output.Contains($"  {s.Name}: {s.Title}\n    IPv6 lab: runs when named or with --scenario all")).ToList();
-        Assert.Equal(["dual-stack", "ipv6-only", "family-mismatch-turn"], ipv6.Select(s => s.Name));
-        Assert.Equal(ScenarioCatalog.All.Count - 7, ScenarioCatalog.Default.Count);
+        Assert.Equal(["dual-stack", "ipv6-only", "family-mismatch-turn", "same-lan-mdns-ipv6", "same-lan-mdns-dual-stack"], ipv6.Select(s => s.Name));
+        Assert.Equal(ScenarioCatalog.All.Count - 9, ScenarioCatalog.Default.Count);
     }
 
     [Theory]

@@ -4,12 +4,15 @@ namespace IceSpec.Conformance.Adapter;
 /// An ICE implementation under test, reached through a driver process speaking conformance/ADAPTER.md.
 /// Capabilities: "regular", "aggressive" (nomination when controlling), "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy",
 /// "ice-tcp" (host TCP candidates, RFC 6544: configure "transports" with tcp), "ice-tcp-passive" (the same with passive
-/// candidates only: it never connects out, so only a peer with active candidates reaches it; RFC 6544 §6.2), "restart" (ICE
+/// candidates only: it never connects out, so only a peer with active candidates reaches it; RFC 6544 §6.2), "ice-tcp-active"
+/// (active candidates only: it never accepts a connection, so it reaches only a peer with passive candidates), "restart" (ICE
 /// restarts, RFC 8445 §9: the restart command and a later remote-description with new credentials).
 /// </summary>
 public sealed record DriverSpec(string Name, string Description, IReadOnlyList<string> Capabilities)
 {
-    public bool Supports(string capability) => Capabilities.Contains(capability, StringComparer.Ordinal);
+    /// <summary>Whether the driver declares the capability; "ice-tcp" (active and passive) stands for "ice-tcp-active" and "ice-tcp-passive" too.</summary>
+    public bool Supports(string capability) => Capabilities.Contains(capability, StringComparer.Ordinal)
+        || (capability is "ice-tcp-active" or "ice-tcp-passive" && Capabilities.Contains("ice-tcp", StringComparer.Ordinal));
 
     /// <summary>Where it was declared: "bundled", an implementations file's path, "command line", or "registered in code".</summary>
     public string Origin { get; init; } = "registered in code";

@@ -21,7 +21,8 @@ public enum LabFamilies : byte
 /// <param name="Families">The hosts' address families; an IPv6-only site has no NAT (<see cref="NatType.None"/>).</param>
 /// <param name="SharedLan">
 /// The hosts share one L2 segment: a bridge <c>lan0</c> in the router (10.k.0.1/24) with every host's link as a port,
-/// so that link-local multicast (mDNS, 224.0.0.251) reaches the other hosts (RFC 6762 §3: it is not routed). IPv4 only.
+/// so that link-local multicast (mDNS, 224.0.0.251 and ff02::fb) reaches the other hosts (RFC 6762 §3: it is not
+/// routed); with IPv6 the bridge also has 2001:db8:k::1/64 and host k.j 2001:db8:k::(j+1) (<see cref="LabAddressPlan.SharedLanHost6"/>).
 /// Without it each host has a /24 of its own (<see cref="LabAddressPlan.HostAddress"/>) and only the router hears it.
 /// </param>
 public sealed record SiteSpec(NatType Nat, int Hosts = 1, bool UdpBlocked = false, bool TcpOpen = false, LabFamilies Families = LabFamilies.IPv4,
@@ -99,6 +100,12 @@ public static class LabAddressPlan
 
     /// <summary>Host k.j's global IPv6 address (/64).</summary>
     public static IPAddress HostAddress6(int site, int host) => IPAddress.Parse($"2001:db8:{site:x}:{host:x}::2");
+
+    /// <summary>The router's IPv6 address on a shared LAN (<see cref="SiteSpec.SharedLan"/>): 2001:db8:k::1/64 (prefix 2001:db8:k:0::, beside the per-host /64s).</summary>
+    public static IPAddress SharedLanGateway6(int site) => IPAddress.Parse($"2001:db8:{site:x}::1");
+
+    /// <summary>Host k.j's global IPv6 address on a shared LAN: 2001:db8:k::(j+1)/64.</summary>
+    public static IPAddress SharedLanHost6(int site, int host) => IPAddress.Parse($"2001:db8:{site:x}::{host + 1:x}");
 
     /// <summary>Prefixes a TURN server must allow as peers (ours refuses private and documentation ranges by default).</summary>
     public static readonly string[] PeerPrefixes = ["10.0.0.0/8", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"];

@@ -200,15 +200,18 @@ public sealed class NatLab : IAsyncDisposable
                 AddAddress6(host, "eth0", address6, 64);
                 LabShell.Ip("-n", host, "-6", "route", "add", "default", "via", LabAddressPlan.LanGateway6(number, j).ToString());
             }
-            hosts.Add(spec.Families switch
-            {
-                LabFamilies.IPv6 => new LabHost(host, address6!, number),
-                LabFamilies.DualStack => new LabHost(host, address, number) { Addresses = [address, address6!] },
-                _ => new LabHost(host, address, number),
-            });
+            hosts.Add(NewHost(host, number, spec.Families, address, address6));
         }
         return FinishSite(number, spec, router, wan, hosts);
     }
+
+    /// <summary>A host of <paramref name="families"/>: its IPv4 address, its IPv6 one, or both (IPv4 first).</summary>
+    private static LabHost NewHost(string netns, int site, LabFamilies families, IPAddress address, IPAddress? address6) => families switch
+    {
+        LabFamilies.IPv6 => new LabHost(netns, address6!, site),
+        LabFamilies.DualStack => new LabHost(netns, address, site) { Addresses = [address, address6!] },
+        _ => new LabHost(netns, address, site),
+    };
 
     private LabSite FinishSite(int number, SiteSpec spec, string router, IPAddress wan, List<LabHost> hosts)
     {
@@ -220,29 +223,40 @@ public sealed class NatLab : IAsyncDisposable
 
     /// <summary>
     /// <see cref="SiteSpec.SharedLan"/>: the bridge <c>lan0</c> (the router's LAN address) with one veth port <c>lanJ</c>
-    /// per host; each host's <c>eth0</c> (MULTICAST, as every veth) is on 10.k.0.0/24 with its default route to the router,
-    /// which also carries 224.0.0.0/4. Bridged frames skip the router's nftables (bridge-nf-call-iptables 0 where
-    /// br_netfilter is loaded): host-to-host traffic is a LAN's, never NATed or filtered.
+    /// per host; each host's <c>eth0</c> (MULTICAST, as every veth) is on 10.k.0.0/24 and/or 2001:db8:k::/64 with its
+    /// default routes to the router, which also carries 224.0.0.0/4. Bridged frames skip the router's nftables
+    /// (bridge-nf-call-iptables 0 where br_netfilter is loaded): host-to-host traffic is a LAN's, never NATed or filtered.
+    /// ff02::fb crosses it with the bridge's default multicast snooping: the hosts' MLD reports (sent when the mDNS
+    /// sockets join) tell it which ports listen.
     /// </summary>
     private List<LabHost> BuildSharedLan(int number, SiteSpec spec, string router)
     {
-        if (spec.HasIPv6) throw new ArgumentException("a shared LAN is IPv4 only");
         LabShell.Ip("-n", router, "link", "add", "lan0", "type", "bridge");
-        LabShell.Ip("-n", router, "addr", "add", $"{LabAddressPlan.SharedLanGateway(number)}/24", "dev", "lan0");
+        if (spec.HasIPv4) LabShell.Ip("-n", router, "addr", "add", $"{LabAddressPlan.SharedLanGateway(number)}/24", "dev", "lan0");
+        if (spec.HasIPv6) AddAddress6(router, "lan0", LabAddressPlan.SharedLanGateway6(number), 64);
         LabShell.Ip("-n", router, "link", "set", "lan0", "up");
         if (File.Exists("/proc/sys/net/bridge/bridge-nf-call-iptables")) LabShell.Sysctl(router, "net.bridge.bridge-nf-call-iptables", "0");
         var hosts = new List<LabHost>();
         for (var j = 1; j <= spec.Hosts; j++)
         {
             var host = AddNamespace($"h{number}{(char)('a' + j - 1)}");
-            var address = LabAddressPlan.SharedLanHost(number, j);
             LabShell.Ip("-n", router, "link", "add", $"lan{j}", "type", "veth", "peer", "name", "eth0", "netns", host);
             LabShell.Ip("-n", router, "link", "set", $"lan{j}", "master", "lan0");
             LabShell.Ip("-n", router, "link", "set", $"lan{j}", "up");
-            LabShell.Ip("-n", host, "addr", "add", $"{address}/24", "dev", "eth0");
             LabShell.Ip("-n", host, "link", "set", "eth0", "up");
-            LabShell.Ip("-n", host, "route", "add", "default", "via", LabAddressPlan.SharedLanGateway(number).ToString());
-            hosts.Add(new LabHost(host, address, number));
+            var address = LabAddressPlan.SharedLanHost(number, j);
+            var address6 = LabAddressPlan.SharedLanHost6(number, j);
+            if (spec.HasIPv4)
+            {
+                LabShell.Ip("-n", host, "addr", "add", $"{address}/24", "dev", "eth0");
+                LabShell.Ip("-n", host, "route", "add", "default", "via", LabAddressPlan.SharedLanGateway(number).ToString());
+            }
+            if (spec.HasIPv6)
+            {
+                AddAddress6(host, "eth0", address6, 64);
+                LabShell.Ip("-n", host, "-6", "route", "add", "default", "via", LabAddressPlan.SharedLanGateway6(number).ToString());
+            }
+            hosts.Add(NewHost(host, number, spec.Families, address, address6));
         }
         return hosts;
     }

@@ -198,12 +198,10 @@ public static class IceCellRunner
             needs.AddRange(scenario.TurnRelay == "tcp"
                 ? [(controlling, $"turn-{transport}"), (controlling, "turn-tcp-relay"), .. scenario.TurnRelayOnBothSides ? [(controlled, $"turn-{transport}"), (controlled, "turn-tcp-relay")] : Array.Empty<(DriverSpec, string)>()]
                 : [(controlling, $"turn-{transport}"), (controlled, $"turn-{transport}")]);
-        if (scenario.Transports.Contains("tcp", StringComparison.Ordinal))
-            needs.AddRange([(controlling, "ice-tcp"), (controlled, "ice-tcp")]);
         if (scenario.Mdns) needs.AddRange([(controlling, "mdns"), (controlled, "mdns")]);
         return needs.FirstOrDefault(n => !n.Driver.Supports(n.Capability)) is { Driver: { } driver } need
             ? $"{driver.Name} does not support {need.Capability}" + (need.Capability == nomination ? " nomination as the controlling agent" : "")
-            : null;
+            : scenario.Transports.Contains("tcp", StringComparison.Ordinal) ? IceTcpPairing.Missing(controlling, controlled) : null;
     }
 
     /// <summary>

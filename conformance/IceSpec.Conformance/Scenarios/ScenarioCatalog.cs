@@ -173,6 +173,23 @@ public static class ScenarioCatalog
             // draft-ietf-mmusic-mdns-ice-candidates §3.1.1: both drivers configured with mdns: true (capability mdns).
             Mdns = true,
         },
+        new("same-lan-mdns-ipv6", "Both hosts IPv6-only on one LAN segment, host candidates offered as mDNS names (AAAA over ff02::fb)",
+            new LabTopology([new(NatType.None, Hosts: 2, SharedLan: true, Families: LabFamilies.IPv6)]), SiteOne, new HostSlot(1, 2), null,
+            new(PairKind.Host, "draft-ietf-mmusic-mdns-ice-candidates §3.1.1, §3.2, RFC 6762 §5, §6, §20",
+                "Each agent signals its IPv6 host address as a UUID .local name; with no IPv4 on the LAN, the other can only resolve it by a multicast AAAA query to ff02::fb, which the LAN carries to the owner, which answers with its AAAA record: the IPv6 host pair works and has the highest priority. An agent whose mDNS speaks IPv4 only (or asks for A records only) cannot resolve the name, and its peer's checks teach it the address as peer-reflexive.",
+                AddressFamily.InterNetworkV6))
+        {
+            // Issue 17: the same-lan-mdns check over IPv6 only — no A record and no 224.0.0.251 can carry the name.
+            Mdns = true,
+        },
+        new("same-lan-mdns-dual-stack", "Both hosts dual-stack on one LAN segment behind one NAT, host candidates of both families offered as mDNS names",
+            new LabTopology([new(NatType.PortRestricted, Hosts: 2, SharedLan: true, Families: LabFamilies.DualStack)]), SiteOne, new HostSlot(1, 2), null,
+            new(PairKind.Host, "draft-ietf-mmusic-mdns-ice-candidates §3.1.1, §3.2, RFC 6762 §20, RFC 8421 §4",
+                "Each agent signals one name per host address (an A name for IPv4, an AAAA name for IPv6); both resolve on the LAN, over 224.0.0.251 or ff02::fb. RFC 8421 puts IPv6 first among the host pairs: the IPv6 host pair is checked first and nominated.",
+                AddressFamily.InterNetworkV6))
+        {
+            Mdns = true,
+        },
     ];
 
 

@@ -30,11 +30,14 @@ public static class ScenarioDiagram
         var slot = new HostSlot(site, host);
         var role = slot == scenario.Controlling ? "controlling" : slot == scenario.Controlled ? "controlled" : "idle";
         var spec = scenario.Topology.Sites[site - 1];
-        var address = spec.SharedLan ? LabAddressPlan.SharedLanHost(site, host).ToString() : spec.Families switch
+        var (address4, address6) = spec.SharedLan
+            ? (LabAddressPlan.SharedLanHost(site, host), LabAddressPlan.SharedLanHost6(site, host))
+            : (LabAddressPlan.HostAddress(site, host), LabAddressPlan.HostAddress6(site, host));
+        var address = spec.Families switch
         {
-            LabFamilies.IPv6 => LabAddressPlan.HostAddress6(site, host).ToString(),
-            LabFamilies.DualStack => $"{LabAddressPlan.HostAddress(site, host)} + {LabAddressPlan.HostAddress6(site, host)}",
-            _ => LabAddressPlan.HostAddress(site, host).ToString(),
+            LabFamilies.IPv6 => address6.ToString(),
+            LabFamilies.DualStack => $"{address4} + {address6}",
+            _ => address4.ToString(),
         };
         return $"{role,-11} {address}";
     }

@@ -48,12 +48,8 @@ public sealed class IutDriver : IAsyncDisposable
         return _process.SendAsync(command, ct);
     }
 
-    /// <summary>Gathers and waits for the complete local description (<c>local-description</c>).</summary>
-    public async Task<IutDescription> GatherAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        await _process.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
-        return await NextDescriptionAsync(timeout, ct);
-    }
+    /// <summary>Starts gathering; the complete local description follows through <see cref="NextDescriptionAsync"/>.</summary>
+    public Task SendGatherAsync(CancellationToken ct) => _process.SendAsync(new JsonObject { ["command"] = "gather" }, ct);
 
     /// <summary>
     /// Asks the IUT to restart ICE (RFC 8445 §9; conformance/ADAPTER.md <c>restart</c>); its new generation's description

@@ -8,6 +8,8 @@ const { installAgent } = require("./page");
 
 const EXECUTABLE = process.env.ICESPEC_CHROMIUM ?? "/usr/bin/chromium";
 const PROFILE_PREFIX = "icespec-chromium-";
+// A secure context (W3C Secure Contexts §3.2: file: URLs are potentially trustworthy) that fetches nothing.
+const ENUMERATING_PAGE = "file:///dev/null";
 
 /**
  * `pipe: true`: the DevTools protocol runs over the browser's fds 3 and 4, so the browser's life is tied to this
@@ -21,6 +23,8 @@ function launchArguments(mdns) {
     ...(mdns ? [] : ["--disable-features=WebRtcHideLocalIpsWithMdns"]),
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
     "--disable-default-apps", "--disable-domain-reliability", "--no-pings", "--disable-gpu", "--mute-audio",
+    // For allowInterfaceEnumeration: a microphone request is granted, by a fake device.
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
   ];
 }
 
@@ -39,6 +43,20 @@ async function openBrowser({ mdns, emit, log }) {
   await page.evaluate(installAgent);
   log(`${await browser.version()} started (${EXECUTABLE}, mDNS ${mdns ? "on" : "off"})`);
   return { browser, page, profile };
+}
+
+/**
+ * Without mDNS, Chromium gathers on its interfaces one by one only for a page granted the microphone or the camera;
+ * otherwise it gathers on the "any" address of its default route alone, where its TCP candidate (0.0.0.0:9) is
+ * dropped (libwebrtc's basic_port_allocator: "Discarding candidate because it doesn't match filter") and only UDP is
+ * offered. So for ICE-TCP the page moves to a secure context that loads nothing from the network (getUserMedia needs
+ * one: about:blank is not) and asks for the (fake) microphone, whose track it stops at once; the agent of page.js is
+ * installed again there.
+ */
+async function allowInterfaceEnumeration(page) {
+  await page.goto(ENUMERATING_PAGE);
+  await page.evaluate(installAgent);
+  await page.evaluate(async () => (await navigator.mediaDevices.getUserMedia({ audio: true })).getTracks().forEach((t) => t.stop()));
 }
 
 const removeProfile = (profile) => profile && fs.rmSync(profile, { recursive: true, force: true });
@@ -64,4 +82,4 @@ function sweepProfiles(log) {
   }
 }
 
-module.exports = { openBrowser, removeProfile };
+module.exports = { openBrowser, allowInterfaceEnumeration, removeProfile };

@@ -19,6 +19,18 @@ function hostPort(text, what) {
 
 const isLoopback = (a) => a === "::1" || a.startsWith("127.");
 
+// `transports` -> the candidate transports offered. Chromium's TCP candidates are active ones only (RFC 6544 §4.5: port 9):
+// its port allocator never listens ("not listening due to firewall restrictions"), so it has no passive candidates and
+// no simultaneous-open ones (§4.5, §5.2).
+function parseTransports(command) {
+  const transports = command.transports ?? "udp";
+  if (!["udp", "tcp", "udp,tcp"].includes(transports)) throw new CommandError('configure: transports must be "udp", "tcp" or "udp,tcp"');
+  const so = command["tcp-so"] ?? false;
+  if (typeof so !== "boolean") throw new CommandError("configure: tcp-so must be true or false");
+  if (so) throw new Unsupported("configure", "Chromium gathers active TCP candidates only: no simultaneous-open ones (RFC 6544 §4.5)");
+  return transports.split(",");
+}
+
 function parseConfigure(command) {
   const role = command.role;
   if (role !== "controlling" && role !== "controlled") throw new CommandError('configure: role must be "controlling" or "controlled"');
@@ -29,9 +41,7 @@ function parseConfigure(command) {
   const policy = command.policy ?? "all";
   if (policy !== "all" && policy !== "relay") throw new CommandError('configure: policy must be "all" or "relay"');
   if ((command.components ?? 1) !== 1) throw new Unsupported("configure", "a browser runs one component (rtcp-mux, bundle)");
-  const transports = command.transports ?? "udp";
-  if (!["udp", "tcp", "udp,tcp"].includes(transports)) throw new CommandError('configure: transports must be "udp", "tcp" or "udp,tcp"');
-  if (transports !== "udp") throw new Unsupported("configure", "ICE-TCP (RFC 6544) through this driver is not shown to work");
+  const transports = parseTransports(command);
   const addresses = command.addresses ?? [];
   if (!Array.isArray(addresses) || !addresses.every((a) => typeof a === "string")) throw new CommandError("configure: addresses must be an array of strings");
   // Chromium never gathers on loopback interfaces (its network list leaves them out; --allow-loopback-in-peer-connection
@@ -39,7 +49,7 @@ function parseConfigure(command) {
   if (addresses.length > 0 && addresses.every(isLoopback)) throw new Unsupported("configure", `Chromium does not gather on loopback (${addresses.join(", ")})`);
   const mdns = command.mdns ?? false;
   if (typeof mdns !== "boolean") throw new CommandError("configure: mdns must be true or false");
-  const config = { role, controlling: role === "controlling", nomination, addresses, relayOnly: policy === "relay", mdns, iceServers: [] };
+  const config = { role, controlling: role === "controlling", nomination, addresses, relayOnly: policy === "relay", mdns, transports, iceServers: [] };
   if (command.stun != null) config.iceServers.push({ urls: `stun:${hostPort(command.stun, "stun")}` });
   if (command.turn != null) {
     const turn = command.turn;

@@ -4,7 +4,7 @@
 const readline = require("node:readline");
 const { CommandError, Unsupported, parseConfigure } = require("./configure");
 const { remoteSdp, placeholderFingerprint, readLocal, toAttribute } = require("./sdp");
-const { openBrowser, removeProfile } = require("./browser");
+const { openBrowser, allowInterfaceEnumeration, removeProfile } = require("./browser");
 
 const KNOWN = ["configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "restart", "send", "close"];
 const CHANNEL_WAIT_MS = 5000;
@@ -55,11 +55,11 @@ class Driver {
   }
 
   // Chromium gathers on every interface: with configured addresses only host candidates on them are offered (an mDNS
-  // name stands for one of them); TCP candidates only with transports tcp (never: configure refuses it).
+  // name stands for one of them), and only those of the configured transports (RFC 8839 §5.1 line: field 3).
   offered(line) {
     const f = line.split(" ");
     const [transport, host, type] = [f[2].toLowerCase(), f[4], f[7]];
-    if (transport !== "udp") return false;
+    if (!this.config.transports.includes(transport)) return false;
     return type !== "host" || this.config.addresses.length === 0 || host.endsWith(".local") || this.config.addresses.includes(host);
   }
 
@@ -79,6 +79,7 @@ class Driver {
     if (this.config) throw new CommandError("configure: already configured");
     const config = parseConfigure(command);
     if (config.mdns !== this.mdns) await this.open(config.mdns);
+    if (config.transports.includes("tcp")) await allowInterfaceEnumeration(this.page);
     this.config = config;
     await this.call("configure", { iceServers: config.iceServers, relayOnly: config.relayOnly });
     log(`configured ${config.role}, servers ${JSON.stringify(config.iceServers.map((s) => s.urls))}, addresses ${config.addresses.join(",") || "all"}`);

@@ -118,7 +118,10 @@ public sealed record IceRemoteCandidateResolved(TimeSpan Time, Sdp.IceCandidate 
 /// </summary>
 public sealed record IceRemoteCandidateDropped(TimeSpan Time, Sdp.IceCandidate Candidate, string Reason) : IceEvent(Time);
 
-/// <summary>The session could not open its mDNS socket (224.0.0.251:5353): names are neither answered nor resolved.</summary>
+/// <summary>
+/// The session could not open an mDNS socket (224.0.0.251:5353 or [ff02::fb]:5353): names are neither answered nor
+/// resolved over that family — over none when the reason names both.
+/// </summary>
 public sealed record IceMdnsUnavailable(TimeSpan Time, string Reason) : IceEvent(Time);
 
 public sealed record IceDataReceived(TimeSpan Time, int Stream, int Component, ReadOnlyMemory<byte> Data) : IceEvent(Time);

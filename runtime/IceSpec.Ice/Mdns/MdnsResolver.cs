@@ -8,7 +8,7 @@ public sealed record MdnsResolution(string Name, IPAddress? Address, string? Fai
 
 /// <summary>
 /// The querying half of RFC 6762 for ICE candidate names (draft-ietf-mmusic-mdns-ice-candidates §3.2), sans-IO: the caller
-/// sends what <see cref="PollQuery"/> returns to 224.0.0.251:5353 on the interfaces ICE uses, hands every mDNS message it
+/// sends what <see cref="PollQuery"/> returns to 224.0.0.251:5353 and [ff02::fb]:5353 on the interfaces ICE uses, hands every mDNS message it
 /// receives to <see cref="Handle"/>, and calls <see cref="Expire"/> at <see cref="NextDeadline"/>.
 /// <list type="bullet">
 /// <item>Each name is asked for as A and AAAA in one message: a candidate name stands for one address of either family

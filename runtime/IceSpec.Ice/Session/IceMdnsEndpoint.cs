@@ -5,68 +5,57 @@ using IceSpec.Ice.Mdns;
 namespace IceSpec.Ice;
 
 /// <summary>
-/// The mDNS I/O of one <see cref="IceSession"/> (RFC 6762 on IPv4): a UDP socket on port 5353 (SO_REUSEADDR, beside any
-/// other responder of the host) that joined 224.0.0.251 on each IPv4 address ICE uses; queries and answers go out on each
-/// of those interfaces (IP_MULTICAST_IF) with IP TTL 255 (§11). It runs the sans-IO <see cref="MdnsResolver"/> and
-/// <see cref="MdnsResponder"/> under one lock, on its own timer; resolutions are handed to the session's callback.
+/// The mDNS I/O of one <see cref="IceSession"/> (RFC 6762): an <see cref="IceMdnsSocket"/> per address family ICE uses —
+/// 224.0.0.251 on its IPv4 interfaces, ff02::fb on its IPv6 ones (§20: mDNS runs over both). Queries, announcements and
+/// goodbyes go out on every socket; an answer goes back on the socket (the family) its query came in on. It runs the
+/// sans-IO <see cref="MdnsResolver"/> and <see cref="MdnsResponder"/> under one lock, on its own timer; resolutions are
+/// handed to the session's callback.
 /// </summary>
 internal sealed class IceMdnsEndpoint : IAsyncDisposable
 {
-    /// <summary>RFC 6762 §3: the IPv4 link-local multicast address of mDNS.</summary>
-    private static readonly IPEndPoint Group = new(IPAddress.Parse("224.0.0.251"), MdnsResponder.MdnsPort);
-    private const int MulticastTtl = 255;
     private readonly object _lock = new();
-    private readonly Socket _socket;
-    private readonly IReadOnlyList<IPAddress> _interfaces;
+    private readonly IReadOnlyList<IceMdnsSocket> _sockets;
     private readonly MdnsResolver _resolver;
     private readonly TimeProvider _time;
     private readonly long _start;
     private readonly ITimer _timer;
     private readonly Action<MdnsResolution> _resolved;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _receiving;
+    private readonly Task[] _receiving;
 
     private readonly MdnsResponder _responder = new();
 
-    private IceMdnsEndpoint(Socket socket, IReadOnlyList<IPAddress> interfaces, TimeSpan timeout, int maxPending, TimeProvider time, Action<MdnsResolution> resolved)
+    private IceMdnsEndpoint(IReadOnlyList<IceMdnsSocket> sockets, IReadOnlyList<string> unavailable, TimeSpan timeout, int maxPending, TimeProvider time, Action<MdnsResolution> resolved)
     {
-        (_socket, _interfaces, _time, _resolved) = (socket, interfaces, time, resolved);
+        (_sockets, Unavailable, _time, _resolved) = (sockets, unavailable, time, resolved);
         _resolver = new MdnsResolver(timeout, maxPending);
         _start = time.GetTimestamp();
         _timer = time.CreateTimer(_ => Pump(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _receiving = Task.Run(ReceiveLoop);
+        _receiving = [.. sockets.Select(socket => Task.Run(() => ReceiveLoop(socket)))];
     }
 
-    /// <summary>Opens the socket on the IPv4 addresses among <paramref name="addresses"/>; throws <see cref="SocketException"/> when it cannot.</summary>
+    /// <summary>Why a family ICE uses has no mDNS ("[ff02::fb]:5353: …"), when the other one opened.</summary>
+    public IReadOnlyList<string> Unavailable { get; }
+
+    /// <summary>
+    /// Opens a socket per family among <paramref name="addresses"/>; throws <see cref="SocketException"/> when none opens
+    /// (no address, or every family failed: the message names each).
+    /// </summary>
     public static IceMdnsEndpoint Open(IEnumerable<IPAddress> addresses, TimeSpan timeout, int maxPending, TimeProvider time, Action<MdnsResolution> resolved)
     {
-        var interfaces = addresses.Where(a => a.AddressFamily == AddressFamily.InterNetwork).Distinct().ToList();
-        if (interfaces.Count == 0) throw new SocketException((int)SocketError.AddressFamilyNotSupported);
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        try
+        var sockets = new List<IceMdnsSocket>();
+        var unavailable = new List<string>();
+        foreach (var family in (AddressFamily[])[AddressFamily.InterNetwork, AddressFamily.InterNetworkV6])
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.Bind(new IPEndPoint(IPAddress.Any, MdnsResponder.MdnsPort));
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastTimeToLive, MulticastTtl);
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
-            var joined = new List<IPAddress>();
-            foreach (var address in interfaces)
+            try
             {
-                try
-                {
-                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(Group.Address, address));
-                    joined.Add(address);
-                }
-                catch (SocketException) { } // an interface without multicast: mDNS does not reach that link
+                if (IceMdnsSocket.Open(family, addresses) is { } socket) sockets.Add(socket);
             }
-            if (joined.Count == 0) throw new SocketException((int)SocketError.NetworkUnreachable);
-            return new IceMdnsEndpoint(socket, joined, timeout, maxPending, time, resolved);
+            catch (SocketException e) { unavailable.Add($"{IceMdnsSocket.GroupText(family)}: {e.Message}"); }
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        if (sockets.Count == 0)
+            throw new SocketException((int)(unavailable.Count > 0 ? SocketError.NetworkUnreachable : SocketError.AddressFamilyNotSupported));
+        return new IceMdnsEndpoint(sockets, unavailable, timeout, maxPending, time, resolved);
     }
 
     private TimeSpan Now => _time.GetElapsedTime(_start);
@@ -111,50 +100,47 @@ internal sealed class IceMdnsEndpoint : IAsyncDisposable
     private void Multicast(MdnsMessage message)
     {
         var bytes = message.Encode();
-        foreach (var address in _interfaces)
-        {
-            try
-            {
-                _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, address.GetAddressBytes());
-                _socket.SendTo(bytes, Group);
-            }
-            catch (SocketException) { } // that link is down: the others still get it
-            catch (ObjectDisposedException) { return; }
-        }
+        foreach (var socket in _sockets) socket.Multicast(bytes);
     }
 
-    private async Task ReceiveLoop()
+    private async Task ReceiveLoop(IceMdnsSocket socket)
     {
         var buffer = new byte[MdnsMessage.MaxLength];
-        EndPoint any = new IPEndPoint(IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
-            SocketReceiveFromResult received;
-            try { received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token); }
+            (int Length, IPEndPoint Source, int Interface) received;
+            try { received = await socket.ReceiveAsync(buffer, _stop.Token); }
             catch (OperationCanceledException) { return; }
             catch (ObjectDisposedException) { return; }
             catch (SocketException) { continue; }
             // A malformed message is ignored (RFC 6762 §18: silently discarded): it never stops the loop.
-            if (!MdnsMessage.TryParse(buffer.AsSpan(0, received.ReceivedBytes), out var message, out _)) continue;
-            var source = (IPEndPoint)received.RemoteEndPoint;
+            if (!MdnsMessage.TryParse(buffer.AsSpan(0, received.Length), out var message, out _)) continue;
+            message = ScopeLinkLocal(message!, received.Interface);
             lock (_lock)
             {
-                if (_responder.Answer(message!, source) is { } reply)
+                if (_responder.Answer(message, received.Source) is { } reply)
                 {
-                    if (reply.UnicastTo is { } to) TrySend(reply.Message.Encode(), to);
-                    else Multicast(reply.Message);
+                    if (reply.UnicastTo is { } to) socket.SendTo(reply.Message.Encode(), to);
+                    else socket.Multicast(reply.Message.Encode());
                 }
-                foreach (var resolution in _resolver.Handle(message!, Now)) _resolved(resolution);
+                foreach (var resolution in _resolver.Handle(message, Now)) _resolved(resolution);
             }
             Pump();
         }
     }
 
-    private void TrySend(byte[] bytes, IPEndPoint to)
+    /// <summary>
+    /// A link-local IPv6 address in an answer (fe80::/10) means something only on the link it came in on (RFC 4007 §6):
+    /// it gets that interface's index as its scope, which is what a socket needs to reach it.
+    /// </summary>
+    private static MdnsMessage ScopeLinkLocal(MdnsMessage message, int interfaceIndex)
     {
-        try { _socket.SendTo(bytes, to); }
-        catch (SocketException) { }
-        catch (ObjectDisposedException) { }
+        if (interfaceIndex <= 0 || !message.Records.Any(r => r.Address is { IsIPv6LinkLocal: true, ScopeId: 0 })) return message;
+        return message with
+        {
+            Records = [.. message.Records.Select(r => r.Address is { IsIPv6LinkLocal: true, ScopeId: 0 } a
+                ? r with { Address = new IPAddress(a.GetAddressBytes(), interfaceIndex) } : r)],
+        };
     }
 
     /// <summary>Stops answering: a goodbye for every name (RFC 6762 §10.1), then the socket closes; pending lookups end silently.</summary>
@@ -167,8 +153,8 @@ internal sealed class IceMdnsEndpoint : IAsyncDisposable
             _stop.Cancel();
         }
         await _timer.DisposeAsync();
-        _socket.Dispose();
-        await _receiving.ContinueWith(_ => { });
+        foreach (var socket in _sockets) socket.Dispose();
+        await Task.WhenAll(_receiving).ContinueWith(_ => { });
         _stop.Dispose();
     }
 }

@@ -6,7 +6,8 @@ using IceSpec.Ice.Sdp;
 namespace IceSpec.Ice;
 
 // draft-ietf-mmusic-mdns-ice-candidates in the I/O layer: remote ".local" candidates resolved before the agent sees
-// them (§3.2), local host candidates offered under names (§3.1), through IceMdnsEndpoint (RFC 6762 on 224.0.0.251:5353).
+// them (§3.2), local host candidates offered under names (§3.1), through IceMdnsEndpoint (RFC 6762 on 224.0.0.251:5353
+// and [ff02::fb]:5353).
 public sealed partial class IceSession
 {
     /// <summary>Opened on the first mDNS need (offering names, or a remote name to resolve); null before, or when it failed.</summary>
@@ -84,25 +85,32 @@ public sealed partial class IceSession
         {
             _mdns = IceMdnsEndpoint.Open(_hostAddresses, _options.MdnsResolutionTimeout, _options.MaxPendingMdnsResolutions, _options.TimeProvider,
                 resolution => Post(() => Resolved(resolution)));
+            foreach (var family in _mdns.Unavailable) MdnsUnavailable($"{family} (on {string.Join(", ", _hostAddresses)})");
         }
         catch (SocketException e)
         {
             _mdnsFailed = true;
-            var unavailable = new IceMdnsUnavailable(Now, $"224.0.0.251:5353 on {string.Join(", ", _hostAddresses)}: {e.Message}");
-            IceSessionLog.Event(_log, unavailable);
-            Event?.Invoke(unavailable);
+            MdnsUnavailable($"224.0.0.251:5353 / [ff02::fb]:5353 on {string.Join(", ", _hostAddresses)}: {e.Message}");
         }
         return _mdns;
     }
 
+    private void MdnsUnavailable(string reason)
+    {
+        var unavailable = new IceMdnsUnavailable(Now, reason);
+        IceSessionLog.Event(_log, unavailable);
+        Event?.Invoke(unavailable);
+    }
+
     /// <summary>
-    /// draft §3.1.1 steps 3–5 for every IPv4 host address, before gathering: the names are made and registered with the
-    /// responder, and announced. §3.1.1: the names are offered "even if ... mDNS registration fails" (no socket).
+    /// draft §3.1.1 steps 3–5 for every host address, IPv4 (an A record) and IPv6 (AAAA), before gathering: the names are
+    /// made and registered with the responder, and announced on both families. §3.1.1: the names are offered "even if ...
+    /// mDNS registration fails" (no socket).
     /// </summary>
     private void OfferHostNames()
     {
         var mdns = Mdns();
-        foreach (var address in _hostAddresses.Where(a => a.AddressFamily == AddressFamily.InterNetwork))
+        foreach (var address in _hostAddresses)
             _hostNames[address] = mdns?.Register(address) ?? MdnsNames.New();
         mdns?.Announce();
     }

@@ -31,11 +31,11 @@ public sealed record IceSessionOptions : IceAgentOptions
 
     /// <summary>
     /// Offer host candidates under mDNS names instead of their addresses (draft-ietf-mmusic-mdns-ice-candidates §3.1.1): one
-    /// fresh "UUIDv4.local" name per IPv4 host address, answered on 224.0.0.251:5353 (RFC 6762 §6) on that address's
-    /// interface for as long as the session lives (across restarts, §3.1.1 step 5), with a goodbye when it ends; a
-    /// server-reflexive candidate then signals raddr 0.0.0.0 rport 9 (§3.1.2.2). IPv6 host addresses stay as they are
-    /// (the responder speaks IPv4 only; §3.1.2.3 lets RFC 4941 addresses go unconcealed). Off by default, as a library
-    /// whose users are not web pages (browsers turn it on for privacy).
+    /// fresh "UUIDv4.local" name per host address — an A record for an IPv4 one, AAAA for IPv6 — answered on
+    /// 224.0.0.251:5353 and [ff02::fb]:5353 (RFC 6762 §6, §20) on the interfaces of the session's addresses for as long as
+    /// the session lives (across restarts, §3.1.1 step 5), with a goodbye when it ends; a server-reflexive candidate then
+    /// signals raddr 0.0.0.0 or :: and rport 9 (§3.1.2.2). Off by default, as a library whose users are not web pages
+    /// (browsers turn it on for privacy).
     /// </summary>
     public bool OfferMdnsHostNames { get; init; }
 

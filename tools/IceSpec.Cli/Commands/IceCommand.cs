@@ -68,7 +68,7 @@ public static class IceCommand
         var mdns = new Option<bool>("--mdns")
         {
             Description = "Offer host candidates as mDNS names (<uuid>.local, draft-ietf-mmusic-mdns-ice-candidates §3.1) and answer queries for " +
-                          "them on 224.0.0.251:5353; the peer's .local candidates are resolved with or without it.",
+                          "them on 224.0.0.251:5353 and [ff02::fb]:5353; the peer's .local candidates are resolved with or without it.",
         };
         var json = new Option<bool>("--json") { Description = "Print every step as one JSON object per line on stdout (schema: docs/ice-json.md)." };
         var trickle = new Option<bool>("--trickle")

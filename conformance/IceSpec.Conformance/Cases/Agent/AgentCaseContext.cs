@@ -23,9 +23,10 @@ public sealed record AgentCasePlacement(string Name, IPAddress IutAddress, IPAdd
 /// </summary>
 public sealed class AgentCaseContext
 {
-    internal AgentCaseContext(AgentCase agentCase, IutDriver iut, TesterPeer tester, AgentCasePlacement placement, string nomination, CancellationToken cancel)
+    internal AgentCaseContext(AgentCase agentCase, IutDriver iut, TesterPeer tester, AgentCasePlacement placement, string nomination, CancellationToken cancel,
+        bool iutAnswers = false)
     {
-        (Case, Iut, Tester, Placement, Nomination, Cancel) = (agentCase, iut, tester, placement, nomination, cancel);
+        (Case, Iut, Tester, Placement, Nomination, Cancel, IutAnswers) = (agentCase, iut, tester, placement, nomination, cancel, iutAnswers);
     }
 
     public AgentCase Case { get; }
@@ -36,6 +37,20 @@ public sealed class AgentCaseContext
     public string Nomination { get; }
     public CancellationToken Cancel { get; }
     public IceRole IutRole => Case.IutRole;
+
+    /// <summary>
+    /// The IUT's driver declares <c>answerer</c> (conformance/ADAPTER.md): as the controlled agent it describes itself only
+    /// after the peer's description, as a browser answering an offer does (RFC 8829 §5.3).
+    /// </summary>
+    public bool IutAnswers { get; }
+
+    /// <summary>
+    /// The tester gave its credentials before the IUT described itself (a controlled IUT that <see cref="IutAnswers"/>):
+    /// its candidates then follow as trickled <c>remote-candidate</c>s (RFC 8838 §4.1), end-of-candidates as the command.
+    /// </summary>
+    public bool TesterDescribedFirst { get; private set; }
+
+    private bool _testerDescribedLite;
 
     /// <summary>How long the IUT may take to do what a step expects of it (send a check, answer, select a pair).</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -55,13 +70,21 @@ public sealed class AgentCaseContext
 
     /// <summary>
     /// Configures the IUT (role, nomination, the placement's address; with <paramref name="tcpSimultaneousOpen"/> also
-    /// S-O TCP candidates, <c>tcp-so</c>) and waits for its gathered description.
+    /// S-O TCP candidates, <c>tcp-so</c>) and waits for its gathered description. A controlled IUT that
+    /// <see cref="IutAnswers"/> first gets the tester's credentials (a description without candidates, not ended; lite
+    /// when the case will describe the tester as <paramref name="testerLite"/>, which makes the answerer controlling).
     /// </summary>
-    public async Task<IutDescription> GatherAsync(string transports = "udp", bool tcpSimultaneousOpen = false)
+    public async Task<IutDescription> GatherAsync(string transports = "udp", bool tcpSimultaneousOpen = false, bool testerLite = false)
     {
         var role = IutRole == IceRole.Controlling ? "controlling" : "controlled";
         await Iut.ConfigureAsync(role, Nomination, [Placement.IutAddress.ToString()], transports, Cancel, tcpSimultaneousOpen);
-        Description = await Iut.GatherAsync(StepTimeout * 2, Cancel);
+        await Iut.SendGatherAsync(Cancel);
+        if (IutAnswers && IutRole == IceRole.Controlled)
+        {
+            await Iut.SendRemoteDescriptionAsync(Tester.Credentials, [], endOfCandidates: false, testerLite, Cancel);
+            (TesterDescribedFirst, _testerDescribedLite) = (true, testerLite);
+        }
+        Description = await Iut.NextDescriptionAsync(StepTimeout * 2, Cancel);
         Tester.SetIut(Description.Credentials);
         return Description;
     }
@@ -77,10 +100,23 @@ public sealed class AgentCaseContext
             socket.LocalEndPoint.Port, IceCandidateType.Host).FormatLine();
     }
 
-    /// <summary>Gives the IUT the tester's credentials and candidates (one per advertised socket unless <paramref name="lines"/> say otherwise).</summary>
-    public Task DescribeAsync(IEnumerable<TesterSocket> advertised, bool endOfCandidates = true, bool lite = false, IEnumerable<string>? lines = null) =>
-        Iut.SendRemoteDescriptionAsync(Tester.Credentials, lines ?? advertised.Select((s, i) => CandidateLine(s, foundation: (i + 1).ToString())),
-            endOfCandidates, lite, Cancel);
+    /// <summary>
+    /// Gives the IUT the tester's credentials and candidates (one per advertised socket unless <paramref name="lines"/> say
+    /// otherwise); when the tester described itself first, the candidates and end-of-candidates only, trickled.
+    /// </summary>
+    public async Task DescribeAsync(IEnumerable<TesterSocket> advertised, bool endOfCandidates = true, bool lite = false, IEnumerable<string>? lines = null)
+    {
+        var candidates = (lines ?? advertised.Select((s, i) => CandidateLine(s, foundation: (i + 1).ToString()))).ToList();
+        if (!TesterDescribedFirst)
+        {
+            await Iut.SendRemoteDescriptionAsync(Tester.Credentials, candidates, endOfCandidates, lite, Cancel);
+            return;
+        }
+        if (lite != _testerDescribedLite)
+            throw new InvalidOperationException($"the tester described itself {(_testerDescribedLite ? "lite" : "full")} first; GatherAsync(testerLite: {lite}) says what it will be");
+        foreach (var line in candidates) await Iut.SendRemoteCandidateAsync(line, Cancel);
+        if (endOfCandidates) await Iut.SendEndOfCandidatesAsync(Cancel);
+    }
 
     /// <summary>A correct check of the tester's role; adjust with <c>with</c>.</summary>
     public TesterCheck Check(bool useCandidate = false) => new() { Role = TesterRole, UseCandidate = useCandidate };

@@ -110,6 +110,9 @@ public static class AgentCaseSuite
         return new CaseResult(agentCase.Info, label, placement.Name, outcome, detail, watch.Elapsed, relative(pcap), relative(log));
     }
 
+    /// <summary>How the detail of a case begins when the tester had to describe itself before an answering IUT.</summary>
+    public const string AnswererNote = "(answerer: the tester gave its credentials first, its candidates trickled.)";
+
     /// <summary>Unsupported before anything starts: a capability the driver lacks, or a rule for the other nomination mode.</summary>
     private static CaseVerdict? Applicable(AgentCase agentCase, DriverSpec driver, string nomination)
     {
@@ -131,8 +134,9 @@ public static class AgentCaseSuite
             using var capture = new TesterCapture(pcap);
             using var tester = new TesterPeer(capture, placement.TesterAddress, placement.TesterNamespace);
             iut = await IutDriver.StartAsync(driver, new DriverStartOptions(placement.IutNamespace, log), limit.Token);
-            var context = new AgentCaseContext(agentCase, iut, tester, placement, nomination, limit.Token);
+            var context = new AgentCaseContext(agentCase, iut, tester, placement, nomination, limit.Token, driver.Supports(DriverCapabilities.Answerer));
             var verdict = await agentCase.Run(context).WaitAsync(limit.Token);
+            if (context.TesterDescribedFirst) verdict = verdict with { Detail = $"{AnswererNote} {verdict.Detail}" };
             return tester.Faults.Count == 0 ? verdict
                 : CaseVerdict.Fail($"the case itself failed (its answering policy threw {tester.Faults[0].GetType().Name}): {tester.Faults[0]}");
         }

@@ -57,29 +57,29 @@ internal static class IceTcpCases
             "The IUT is configured controlling with TCP candidates only; the tester describes one passive TCP candidate (a listener). " +
             $"The IUT's active candidate connects and sends its checks as RFC 4571 frames; the tester leaves them unanswered for " +
             $"{Unanswered.TotalSeconds:0} s (a UDP agent would retransmit at 0.5 and 1.5 s), then answers. No transaction may be sent twice.",
-            ["Binding request as ice-check: required USERNAME"], NotRetransmittedAsync) with { Requires = ["ice-tcp"], Timeout = TimeSpan.FromSeconds(30) },
+            ["Binding request as ice-check: required USERNAME"], NotRetransmittedAsync) with { Requires = ["ice-tcp-active"], Timeout = TimeSpan.FromSeconds(30) },
         AgentCase.Define(8445, "7.3", 10, RequirementLevel.Must, IceRole.Controlled, "Over ICE-TCP: answers a check on a connection the tester opened to its passive candidate",
             AnswersText + " (RFC 6544 §7.2 carries these checks on the TCP connection they arrived on.)",
             "The IUT is configured controlled with TCP candidates only; the tester describes an active TCP candidate (port 9), opens a " +
             "connection to the IUT's passive candidate and sends a check as an RFC 4571 frame. The IUT must answer on that connection " +
             "with a success response signed with its password whose XOR-MAPPED-ADDRESS is the tester's end of the connection.",
-            ["Binding request as ice-check: required USERNAME"], AnswersOnAcceptedConnectionAsync),
+            ["Binding request as ice-check: required USERNAME"], AnswersOnAcceptedConnectionAsync) with { Requires = ["ice-tcp-passive"] },
         AgentCase.Define(6544, "4.5", 1, RequirementLevel.Must, IceRole.Controlling, "Active TCP candidates are signalled with port 9",
             ActivePortText,
             "The IUT is configured with TCP candidates only and gathers; every candidate of tcptype active in its description must have port 9.",
-            ["TcpActiveCandidatePort"], ActivePortAsync) with { Requires = ["ice-tcp"] },
+            ["TcpActiveCandidatePort"], ActivePortAsync) with { Requires = ["ice-tcp-active"] },
         AgentCase.Define(6544, "6.2", 1, RequirementLevel.Must, IceRole.Controlling, "An active candidate connects to passive candidates only",
             PairingText,
             "The IUT is configured controlling with TCP candidates only; the tester describes a passive candidate (a listener) and an " +
             "active candidate whose port is a second listener of the tester. The IUT's active candidate may connect to the passive " +
             $"candidate only: within {ConnectWindow.TotalSeconds:0} s it must connect to the first listener and never to the second.",
-            [], PairsActiveWithPassiveAsync) with { Requires = ["ice-tcp"], Timeout = TimeSpan.FromSeconds(30) },
+            [], PairsActiveWithPassiveAsync) with { Requires = ["ice-tcp-active"], Timeout = TimeSpan.FromSeconds(30) },
         AgentCase.Define(6544, "3", 1, RequirementLevel.Must, IceRole.Controlling, "Every message on an ICE-TCP connection is one RFC 4571 frame",
             FramingText,
             "The IUT is configured controlling with TCP candidates only; the tester describes one passive TCP candidate (a listener) " +
             $"and answers every check. For {ConnectWindow.TotalSeconds:0} s after the IUT connects, everything it writes on the " +
             "connection is cut by RFC 4571 lengths: each frame must hold exactly one whole STUN message, and at least one must be a check.",
-            ["Binding request as ice-check: required USERNAME"], FramesEveryMessageAsync) with { Requires = ["ice-tcp"], Timeout = TimeSpan.FromSeconds(30) },
+            ["Binding request as ice-check: required USERNAME"], FramesEveryMessageAsync) with { Requires = ["ice-tcp-active"], Timeout = TimeSpan.FromSeconds(30) },
         AgentCase.Define(6544, "7.2", 1, RequirementLevel.Must, IceRole.Controlling, "An S-O check connects from the S-O candidate's own port",
             SimultaneousOpenText,
             "The IUT is configured controlling with TCP candidates and S-O ones (tcp-so); the tester describes one S-O candidate (a " +

@@ -32,7 +32,7 @@ internal static class LiteCases
 
     private static async Task<(TesterSocket Socket, Adapter.SelectedPair? Pair, IReadOnlyList<TesterDatagram> Checks)> LiteSessionAsync(AgentCaseContext c)
     {
-        await c.GatherAsync();
+        await c.GatherAsync(testerLite: true);
         var socket = c.Tester.OpenSocket();
         await c.DescribeAsync([socket], lite: true);
         var pair = await c.Iut.WaitSelectedPairAsync(c.StepTimeout * 2, c.Cancel);

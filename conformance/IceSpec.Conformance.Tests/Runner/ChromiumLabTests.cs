@@ -13,7 +13,7 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// relayed through coturn, judged on ICE alone (no data channel between them); and the browser with its default mDNS
 /// host candidates against IceSpec's on one LAN (same-lan-mdns, issue 17); agent cases with the browser controlled,
 /// which it can be only as an answerer (capability answerer: the tester describes itself first); and the restart agent
-/// cases with the browser as the controlling IUT.
+/// cases with the browser in both roles.
 /// </summary>
 [Trait("Category", "lab")]
 [Collection("lab")]
@@ -95,14 +95,15 @@ public sealed class ChromiumLabTests : IDisposable
     }
 
     /// <summary>
-    /// The ICE restart agent cases with the browser as the controlling IUT in no-nat (RFC 8445 §9): its own restart changes
-    /// both the ufrag and the password (rfc8445-9-1); after the tester restarts (new credentials, a new socket) its checks
-    /// to the new candidate use the new ones (9-2), carry ICE-CONTROLLING (9-4), also for a trickled candidate (9-6).
+    /// The ICE restart agent cases with the browser as the IUT in no-nat (RFC 8445 §9): its own restart changes both the
+    /// ufrag and the password (rfc8445-9-1); after the tester restarts (new credentials, a new socket) its checks to the
+    /// new candidate use the new ones as controlling and as controlled (answering) agent (9-2, 9-3), keep its role (9-4,
+    /// 9-5), also for a candidate trickled after the restart (9-6).
     /// </summary>
     [Fact]
-    public async Task The_browser_as_the_controlling_IUT_passes_the_ICE_restart_agent_cases()
+    public async Task The_browser_passes_the_ICE_restart_agent_cases_in_both_roles()
     {
-        string[] restartCases = ["rfc8445-9-1", "rfc8445-9-2", "rfc8445-9-4", "rfc8445-9-6"];
+        string[] restartCases = ["rfc8445-9-1", "rfc8445-9-2", "rfc8445-9-3", "rfc8445-9-4", "rfc8445-9-5", "rfc8445-9-6"];
         var selection = new RunSelection(["chromium"], [], ["default"], restartCases, false, KnownFailures.Load(), _out,
             ServerCaseTargets: [], AgentPlacement: "no-nat", AgentNominations: ["default"]);
 

@@ -14,7 +14,8 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// against IceSpec is not judged here: IceSpec keeps its candidates across a restart, and libwebrtc, which checks its new
 /// candidates against the peer's previous ones before the answer, keeps the peer's previous ufrag on such an address
 /// (conformance/README.md, "The browser": failed in 4 of 6 runs); Runner/ChromiumLabTests runs the restart agent cases
-/// in both roles instead (the tester restarts on a new socket). In the collection of <see cref="ChromiumPairTests"/>, so the browsers run one pair at a time.
+/// in both roles instead (the tester restarts on a new socket). In the collection of <see cref="ChromiumPairTests"/>, so
+/// the browsers run one pair at a time.
 /// </summary>
 [Trait("Category", "interop")]
 [Collection("browser pairs")]

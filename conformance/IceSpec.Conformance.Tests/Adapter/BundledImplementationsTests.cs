@@ -26,7 +26,7 @@ public sealed class BundledImplementationsTests
             ["aioice"] = ["aggressive", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy"],
             ["werift"] = [.. full, "restart"],
             ["pion"] = ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-passive", "restart", "mdns"],
-            ["chromium"] = ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-active", "mdns", "answerer"],
+            ["chromium"] = ["regular", "trickle", "stun", "turn-udp", "turn-tcp", "relay-policy", "ice-tcp-active", "restart", "mdns", "answerer"],
         };
 
         Assert.Equal(BundledDriverNames.Declared, Bundled.Select(d => d.Name));

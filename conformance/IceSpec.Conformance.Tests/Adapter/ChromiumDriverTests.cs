@@ -15,7 +15,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 [Trait("Category", "interop")]
 public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(20);
+    internal static readonly TimeSpan Step = TimeSpan.FromSeconds(20);
 
     [Fact]
     public async Task Gathers_host_candidates_on_the_configured_address_and_describes_its_DTLS()
@@ -103,11 +103,14 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         { "configure", [Configure("controlling", new JsonArray("127.0.0.1"))] },
         { "configure", [Configure("controlling", null, ("nomination", "aggressive"))] },
         { "configure", [WithTcpSimultaneousOpen(Configure("controlling", null, ("transports", "tcp")))] },
-        { "restart", [Configure("controlling", null), new JsonObject { ["command"] = "restart" }] },
+        { "restart", [Configure("controlled", null), new JsonObject { ["command"] = "restart" }] },
         { "send", [Configure("controlling", null), new JsonObject { ["command"] = "send", ["data"] = "aGk=" }] },
     };
 
-    /// <summary>Loopback, aggressive nomination, simultaneous-open TCP candidates, restart and raw datagrams: unsupported, exit 127 (ADAPTER.md).</summary>
+    /// <summary>
+    /// Loopback, aggressive nomination, simultaneous-open TCP candidates, a restart of the answering browser (it restarts
+    /// on the offerer's new credentials only) and raw datagrams: unsupported, exit 127 (ADAPTER.md).
+    /// </summary>
     [Theory]
     [MemberData(nameof(UnsupportedSteps))]
     public async Task A_step_the_browser_cannot_do_is_unsupported_with_exit_code_127(string step, JsonObject[] commands)
@@ -195,7 +198,7 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         return left;
     }
 
-    private static JsonObject Configure(string role, JsonArray? addresses, params (string Name, string Value)[] more)
+    internal static JsonObject Configure(string role, JsonArray? addresses, params (string Name, string Value)[] more)
     {
         var command = new JsonObject { ["command"] = "configure", ["role"] = role, ["addresses"] = addresses ?? new JsonArray(ChromiumHost.Address()) };
         foreach (var (name, value) in more) command[name] = value;
@@ -208,7 +211,7 @@ public sealed partial class ChromiumDriverTests(ITestOutputHelper output)
         return configure;
     }
 
-    private static async Task<DriverProcess> StartAsync()
+    internal static async Task<DriverProcess> StartAsync()
     {
         var driver = await DriverProcess.StartAsync(DriverRegistry.Get("chromium"), new DriverStartOptions(), CancellationToken.None);
         await driver.WaitForEventAsync("ready", Step);

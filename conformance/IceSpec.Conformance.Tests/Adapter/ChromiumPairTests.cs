@@ -6,9 +6,10 @@ namespace IceSpec.Conformance.Tests.Adapter;
 /// <summary>
 /// The browser against IceSpec in both roles (ICE only: the browser sends data over a DTLS data channel, which IceSpec
 /// does not offer) and against itself (data both ways over the data channel), on this machine's address
-/// (<see cref="ChromiumHost"/>). One class, so the browsers run one pair at a time.
+/// (<see cref="ChromiumHost"/>). One collection with <see cref="ChromiumRestartTests"/>, so the browsers run one pair at a time.
 /// </summary>
 [Trait("Category", "interop")]
+[Collection("browser pairs")]
 public sealed class ChromiumPairTests(ITestOutputHelper output)
 {
     [Theory]

@@ -18,17 +18,25 @@ public sealed class DriverRestartTests(ITestOutputHelper output)
     /// <summary>On loopback the checks take milliseconds: a shorter bound than the lab's keeps the failing runs short.</summary>
     private static readonly TimeSpan LoopbackBound = TimeSpan.FromSeconds(5);
 
-    private static IcePairOptions RestartRightAway(TimeSpan bound) => new(Nomination: "regular",
+    /// <summary>A call that connects, sends one datagram each way and is restarted at once (no fault).</summary>
+    internal static IcePairOptions RestartRightAway(TimeSpan bound) => new(Nomination: "regular",
         MidCall: new IceMidCallOptions(_ => Task.CompletedTask, TimeSpan.Zero, Idle: true, FinalDatagrams: 1, Restart: new IceRestartOptions(TimeSpan.Zero, bound)));
 
-    private async Task<CaseResult> RunAsync(DriverSpec controlling, DriverSpec controlled, TimeSpan bound)
+    /// <summary>Runs the call of <paramref name="options"/> and judges its restart as the lab's case rfc8445-9-10.</summary>
+    internal static async Task<CaseResult> RunAndJudgeAsync(DriverSpec controlling, DriverSpec controlled, IcePairOptions options, ITestOutputHelper output)
     {
-        var result = await IcePairRun.RunAsync(controlling, controlled, RestartRightAway(bound), CancellationToken.None);
+        var result = await IcePairRun.RunAsync(controlling, controlled, options, CancellationToken.None);
         Assert.True(result.Outcome == IcePairOutcome.Connected, result.Detail);
         var judged = RestartAfterFault.Judge(RestartAfterFault.NotApplicable(controlling, controlled), result.MidCall?.Restart, TimeSpan.Zero);
         output.WriteLine($"{judged.Outcome}: {judged.Detail}");
+        if (judged.Outcome != CaseOutcome.Passed)  // the evidence: both generations' candidates and the drivers' logs
+            output.WriteLine($"controlling candidates:\n{string.Join("\n", result.ControllingCandidates)}\ncontrolled candidates:\n{string.Join("\n", result.ControlledCandidates)}\n" +
+                $"controlling log:\n{result.ControllingLog}\ncontrolled log:\n{result.ControlledLog}");
         return judged;
     }
+
+    private Task<CaseResult> RunAsync(DriverSpec controlling, DriverSpec controlled, TimeSpan bound) =>
+        RunAndJudgeAsync(controlling, controlled, RestartRightAway(bound), output);
 
     [Fact]
     public async Task IceSpec_restarts_and_the_call_comes_back()

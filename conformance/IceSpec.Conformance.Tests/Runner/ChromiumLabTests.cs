@@ -11,8 +11,9 @@ namespace IceSpec.Conformance.Tests.Runner;
 /// The browser in the NAT lab, two cells for CI (the whole browser matrix runs with ./run.sh; conformance/README.md):
 /// two browsers without NAT, data both ways over their data channel; IceSpec and the browser behind two symmetric NATs,
 /// relayed through coturn, judged on ICE alone (no data channel between them); and the browser with its default mDNS
-/// host candidates against IceSpec's on one LAN (same-lan-mdns, issue 17); and agent cases with the browser controlled,
-/// which it can be only as an answerer (capability answerer: the tester describes itself first).
+/// host candidates against IceSpec's on one LAN (same-lan-mdns, issue 17); agent cases with the browser controlled,
+/// which it can be only as an answerer (capability answerer: the tester describes itself first); and the restart agent
+/// cases with the browser in both roles.
 /// </summary>
 [Trait("Category", "lab")]
 [Collection("lab")]
@@ -90,6 +91,27 @@ public sealed class ChromiumLabTests : IDisposable
             Assert.True(r.Outcome == CaseOutcome.Failed, $"{r.Case.Id}: {r.Outcome} {r.Detail}");
             Assert.Contains("local-description", r.Detail);
         });
+        Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
+    }
+
+    /// <summary>
+    /// The ICE restart agent cases with the browser as the IUT in no-nat (RFC 8445 §9): its own restart changes both the
+    /// ufrag and the password (rfc8445-9-1); after the tester restarts (new credentials, a new socket) its checks to the
+    /// new candidate use the new ones as controlling and as controlled (answering) agent (9-2, 9-3), keep its role (9-4,
+    /// 9-5), also for a candidate trickled after the restart (9-6).
+    /// </summary>
+    [Fact]
+    public async Task The_browser_passes_the_ICE_restart_agent_cases_in_both_roles()
+    {
+        string[] restartCases = ["rfc8445-9-1", "rfc8445-9-2", "rfc8445-9-3", "rfc8445-9-4", "rfc8445-9-5", "rfc8445-9-6"];
+        var selection = new RunSelection(["chromium"], [], ["default"], restartCases, false, KnownFailures.Load(), _out,
+            ServerCaseTargets: [], AgentPlacement: "no-nat", AgentNominations: ["default"]);
+
+        var report = await MatrixRunner.RunAsync(selection, null, CancellationToken.None);
+
+        Assert.Empty(report.Errors);
+        Assert.Equal(restartCases, report.AgentCases.Select(r => r.Case.Id).Order());
+        Assert.All(report.AgentCases, r => Assert.True(r.Outcome == CaseOutcome.Passed, $"{r.Case.Id}: {r.Detail}"));
         Assert.DoesNotContain(LabSweep.ListLabNamespaces(), n => n.StartsWith($"{LabSweep.NamePrefix}{Environment.ProcessId}-"));
     }
 }

@@ -9,7 +9,8 @@ internal sealed partial class IcePairSession
     /// <summary>
     /// The ICE restart after the fault (<see cref="IceRestartOptions"/>, RFC 8445 §9): the controlling driver restarts, the
     /// controlled one restarts on its new credentials, each gets the other's new description; then the new selected pairs
-    /// and datagrams each way. A driver that answers <c>unsupported</c>, exits or stays silent is the result's problem.
+    /// and datagrams each way (none between a browser and a driver without a data channel: ADAPTER.md "Data"). A driver that
+    /// answers <c>unsupported</c>, exits or stays silent is the result's problem.
     /// </summary>
     private async Task<IceRestartResult> RestartAsync(IceRestartOptions restart, DateTimeOffset fault, (int A, int B) sinceFault, CancellationToken ct)
     {
@@ -20,6 +21,7 @@ internal sealed partial class IcePairSession
         DateTimeOffset? described = null;
         JsonObject? newA = null, newB = null, selectedA = null, selectedB = null;
         var (toB, toA) = (0, 0);
+        var datagrams = DataNotExchanged(_a, _b) is null ? restart.Datagrams : 0;
         string? problem = null;
         try
         {
@@ -52,8 +54,8 @@ internal sealed partial class IcePairSession
                     (selectedA, selectedB) = (a.Result, b.Result);
                     if (selectedA is not null && selectedB is not null)
                     {
-                        var fromA = Enumerable.Range(1, restart.Datagrams).Select(i => Encoding.UTF8.GetBytes($"restarted {_a.Name} #{i} {Guid.NewGuid():N}")).ToList();
-                        var fromB = Enumerable.Range(1, restart.Datagrams).Select(i => Encoding.UTF8.GetBytes($"restarted {_b.Name} #{i} {Guid.NewGuid():N}")).ToList();
+                        var fromA = Enumerable.Range(1, datagrams).Select(i => Encoding.UTF8.GetBytes($"restarted {_a.Name} #{i} {Guid.NewGuid():N}")).ToList();
+                        var fromB = Enumerable.Range(1, datagrams).Select(i => Encoding.UTF8.GetBytes($"restarted {_b.Name} #{i} {Guid.NewGuid():N}")).ToList();
                         foreach (var (x, y) in fromA.Zip(fromB))
                         {
                             await Send(_a, x, ct);
@@ -74,7 +76,7 @@ internal sealed partial class IcePairSession
             selected is null ? null : IcePairRun.PairOf(selected), selected is null || described is null ? null : ReceivedAt(selected) - described.Value,
             [.. driver.Events.Skip(from).Select(e => Evidence(e, restartedAt)).OfType<string>()]);
         return new IceRestartResult(Side(_a, mark.A, newA, reallocatedA, selectedA), Side(_b, mark.B, newB, reallocatedB, selectedB),
-            restart.Bound, toB, toA, restart.Datagrams, problem);
+            restart.Bound, toB, toA, datagrams, problem);
     }
 
     /// <summary>The first <paramref name="name"/> event from index <paramref name="from"/> on, or null when none came by the deadline (an exit or <c>unsupported</c> throws).</summary>

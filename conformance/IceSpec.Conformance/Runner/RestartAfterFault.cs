@@ -65,7 +65,7 @@ public static class RestartAfterFault
         return Make(CaseOutcome.Passed,
             $"the ICE restart brought the call back: new pairs {seen.Controlling.Name} {seen.Controlling.Selected} after {seen.Controlling.SelectedAfter?.TotalSeconds:0.0} s, " +
             $"{seen.Controlled.Name} {seen.Controlled.Selected} after {seen.Controlled.SelectedAfter?.TotalSeconds:0.0} s (bound {seen.Bound.TotalSeconds:0} s); " +
-            $"datagrams {seen.ToControlled}/{seen.Sent} and {seen.ToControlling}/{seen.Sent}. {evidence}");
+            (seen.Sent == 0 ? "no datagrams (ICE only: no data channel between them)" : $"datagrams {seen.ToControlled}/{seen.Sent} and {seen.ToControlling}/{seen.Sent}") + $". {evidence}");
     }
 
     /// <summary>A side's generations and relayed candidates, then its events from the restart on.</summary>

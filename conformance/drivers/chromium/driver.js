@@ -3,7 +3,7 @@
 "use strict";
 const readline = require("node:readline");
 const { CommandError, Unsupported, parseConfigure } = require("./configure");
-const { remoteSdp, readLocal, toAttribute } = require("./sdp");
+const { remoteSdp, placeholderFingerprint, readLocal, toAttribute } = require("./sdp");
 const { openBrowser, allowInterfaceEnumeration, removeProfile } = require("./browser");
 
 const KNOWN = ["configure", "gather", "remote-description", "remote-candidate", "end-of-candidates", "restart", "send", "close"];
@@ -16,7 +16,7 @@ const address = (host, port) => (host.includes(":") ? `[${host}]:${port}` : `${h
 class Driver {
   constructor() {
     Object.assign(this, { browser: null, page: null, profile: null, mdns: false, config: null, local: null, candidates: [], held: [],
-      gatherWanted: false, remote: null, gathered: false });
+      gatherWanted: false, remote: null, gathered: false, restarted: false });
   }
 
   async open(mdns) {
@@ -89,12 +89,21 @@ class Driver {
   async gather() {
     if (this.config.controlling) return this.announce(await this.call("offer"));
     this.gatherWanted = true;
-    if (this.remote) await this.answer();
+    if (this.remote && !this.local) this.announce(await this.call("answer"));
   }
 
-  async answer() {
-    if (this.local) return;
-    this.announce(await this.call("answer"));
+  // An ICE restart (RFC 8445 §9): a new generation, whose candidates are held until its local-credentials are out.
+  newGeneration() {
+    Object.assign(this, { local: null, candidates: [], held: [], gathered: false });
+  }
+
+  // The controlling browser restarts with a new offer (iceRestart); the peer's answer then comes as a remote-description.
+  async restart() {
+    if (!this.config.controlling) throw new Unsupported("restart", "the answering (controlled) browser restarts on the offerer's new credentials; restarting by itself would make it the offerer");
+    if (!this.local) throw new CommandError("restart: gather first");
+    this.newGeneration();
+    this.announce(await this.call("restartOffer"));
+    this.restarted = true;
   }
 
   async remoteDescription(command) {
@@ -104,23 +113,27 @@ class Driver {
     const dtls = command.dtls;
     if (dtls != null && (typeof dtls.fingerprint !== "string" || typeof dtls.setup !== "string")) throw new CommandError("remote-description: dtls needs fingerprint and setup strings");
     const credentials = `${command.ufrag}:${command.pwd}`;
-    if (this.remote) {
-      if (this.remote.credentials !== credentials) throw new Unsupported("remote-description", "ICE restart (new credentials) is not implemented in this driver");
-      throw new CommandError("remote-description: already given");
-    }
-    // A peer without DTLS is told to be the DTLS client (setup active, RFC 5763 §5): the browser then waits as the
-    // server and never fails a handshake that nobody starts.
-    const sdp = remoteSdp({ ufrag: command.ufrag, pwd: command.pwd, lite: Boolean(command.lite), dtls, setup: "active" });
+    // New credentials after the first description: the peer restarted (ADAPTER.md "ICE restarts", RFC 8445 §9).
+    const restart = this.remote !== null;
+    if (restart && this.remote.credentials === credentials) throw new CommandError("remote-description: already given (a restart brings new credentials)");
+    if (restart && this.config.controlling && !this.restarted) await this.restart();
+    // A peer without DTLS is told to be the DTLS client (setup active, RFC 5763 §5) with a placeholder fingerprint: the
+    // browser then waits as the server and never fails a handshake that nobody starts.
+    const fingerprint = dtls?.fingerprint ?? placeholderFingerprint();
+    const sdp = remoteSdp({ ufrag: command.ufrag, pwd: command.pwd, lite: Boolean(command.lite), fingerprint, setup: dtls?.setup ?? "active" });
     try {
       await this.call("setRemote", this.config.controlling ? "answer" : "offer", sdp);
     } catch (e) {
       // A refused description leaves libwebrtc's session in error for good: the answerer, which has nothing of its own
       // yet, starts over with a new RTCPeerConnection so that a corrected description can follow.
-      if (!this.config.controlling) await this.call("configure", { iceServers: this.config.iceServers, relayOnly: this.config.relayOnly });
+      if (!this.config.controlling && !restart) await this.call("configure", { iceServers: this.config.iceServers, relayOnly: this.config.relayOnly });
       throw new CommandError(`remote-description: the browser refused it: ${e.message.split("\n")[0]}`);
     }
     this.remote = { credentials, dtls };
-    if (!this.config.controlling && this.gatherWanted) await this.answer();
+    this.restarted = false;
+    // The answerer restarts by answering the restarted offer: new credentials, new gathering.
+    if (restart && !this.config.controlling) this.newGeneration();
+    if (!this.config.controlling && this.gatherWanted) this.announce(await this.call("answer"));
     await this.addRemote(lines);
     if (command["end-of-candidates"]) await this.endOfCandidates();
   }
@@ -179,7 +192,7 @@ class Driver {
       if (typeof command.line !== "string") throw new CommandError("remote-candidate: line is required");
       await this.addRemote([command.line]);
     } else if (name === "end-of-candidates") await this.endOfCandidates();
-    else if (name === "restart") throw new Unsupported("restart", "ICE restart is not implemented in this driver");
+    else if (name === "restart") await this.restart();
     else if (name === "send") await this.send(command);
     return false;
   }

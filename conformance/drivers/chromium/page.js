@@ -44,6 +44,13 @@ function installAgent() {
       return this.pc.localDescription.sdp;
     },
 
+    // An ICE restart (RFC 8445 §9, RFC 8829 §5.2.1 iceRestart): new ufrag and pwd, new gathering; the data channel and
+    // the DTLS association stay.
+    async restartOffer() {
+      await this.pc.setLocalDescription(await this.pc.createOffer({ iceRestart: true }));
+      return this.pc.localDescription.sdp;
+    },
+
     async setRemote(type, sdp) {
       await this.pc.setRemoteDescription({ type, sdp });
     },
@@ -67,7 +74,9 @@ function installAgent() {
       const local = stats.get(pair.localCandidateId), remote = stats.get(pair.remoteCandidateId);
       // A remote peer-reflexive candidate's address is never exposed (webrtc-pc §4.8.1.1; Chromium gives ""): the
       // driver prints Chromium's own placeholder for it, as RTCIceTransport.getSelectedCandidatePair() does.
-      const side = (c) => ({ address: c.address || c.ip || "redacted-ip.invalid", port: c.port, type: c.candidateType, protocol: c.protocol, tcpType: c.tcpType });
+      // usernameFragment names the pair's generation: a restart over the same path may select the same addresses again.
+      const side = (c) => ({ address: c.address || c.ip || "redacted-ip.invalid", port: c.port, type: c.candidateType, protocol: c.protocol,
+        tcpType: c.tcpType, ufrag: c.usernameFragment });
       const selected = { local: side(local), remote: side(remote) };
       const key = JSON.stringify(selected);
       if (key === this.lastPair) return;

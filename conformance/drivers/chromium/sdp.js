@@ -18,7 +18,7 @@ const placeholderFingerprint = () => "sha-256 " + crypto.randomBytes(32).toStrin
  *
  * Candidates are not in it: the driver adds them with addIceCandidate, trickled or not.
  */
-function remoteSdp({ ufrag, pwd, lite, dtls, setup }) {
+function remoteSdp({ ufrag, pwd, lite, fingerprint, setup }) {
   return [
     "v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "t=0 0",
     ...(lite ? ["a=ice-lite"] : []),
@@ -26,8 +26,8 @@ function remoteSdp({ ufrag, pwd, lite, dtls, setup }) {
     "m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "c=IN IP4 0.0.0.0",
     "a=mid:0",
     `a=ice-ufrag:${ufrag}`, `a=ice-pwd:${pwd}`, "a=ice-options:trickle",
-    `a=fingerprint:${dtls?.fingerprint ?? placeholderFingerprint()}`,
-    `a=setup:${dtls?.setup ?? setup}`,
+    `a=fingerprint:${fingerprint}`,
+    `a=setup:${setup}`,
     "a=sctp-port:5000", "a=max-message-size:262144",
     "",
   ].join("\r\n");
@@ -44,4 +44,4 @@ function readLocal(sdp) {
 /** RFC 8839 §5.1 `a=candidate:` line -> the candidate-attribute the browser takes (`candidate:…`). */
 const toAttribute = (line) => line.trim().replace(/^a=/, "");
 
-module.exports = { remoteSdp, readLocal, toAttribute };
+module.exports = { remoteSdp, placeholderFingerprint, readLocal, toAttribute };

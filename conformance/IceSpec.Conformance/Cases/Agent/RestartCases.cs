@@ -88,8 +88,9 @@ internal static class RestartCases
         var restarted = c.Tester.OpenSocket();
         var mark = c.Tester.LastFrame;
         var line = AgentCaseContext.CandidateLine(restarted, foundation: "2");
-        if (trickled) await c.Iut.SendRemoteDescriptionAsync(c.Tester.Credentials, [], endOfCandidates: false, lite: false, c.Cancel);
-        else await c.DescribeAsync([restarted], lines: [line]);
+        // The restart is a new remote-description whatever the first one was (DescribeAsync only trickles to an answerer
+        // that had the tester's credentials first: it would never see the new ones).
+        await c.Iut.SendRemoteDescriptionAsync(c.Tester.Credentials, trickled ? [] : [line], endOfCandidates: !trickled, lite: false, c.Cancel);
         var description = await c.Iut.NextDescriptionAsync(c.StepTimeout, c.Cancel);
         c.Tester.SetIut(description.Credentials);
         if (trickled)

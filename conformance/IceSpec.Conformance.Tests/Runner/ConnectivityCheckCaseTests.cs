@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using IceSpec.Conformance.Cases;
 using IceSpec.Conformance.Runner;
@@ -82,31 +81,6 @@ public sealed class ConnectivityCheckCaseTests : IDisposable
         return builder.Written.ToArray();
     }
 
-    /// <summary>A classic libpcap file (magic a1b2c3d4, version 2.4, Ethernet link type) of UDP datagrams between IPv4 endpoints.</summary>
-    private string Write(string name, params (IPEndPoint From, IPEndPoint To, byte[] Payload)[] datagrams)
-    {
-        var path = Path.Combine(_directory, name);
-        using var file = new BinaryWriter(File.Create(path));
-        file.Write(0xa1b2c3d4u); file.Write((ushort)2); file.Write((ushort)4); file.Write(0); file.Write(0u); file.Write(65535u); file.Write(1u);
-        foreach (var (from, to, payload) in datagrams)
-        {
-            var frame = new byte[14 + 20 + 8 + payload.Length];
-            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(12), 0x0800);
-            var ip = frame.AsSpan(14);
-            ip[0] = 0x45;
-            BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + 8 + payload.Length));
-            ip[8] = 64;
-            ip[9] = 17;
-            from.Address.GetAddressBytes().CopyTo(ip[12..]);
-            to.Address.GetAddressBytes().CopyTo(ip[16..]);
-            var udp = ip[20..];
-            BinaryPrimitives.WriteUInt16BigEndian(udp, (ushort)from.Port);
-            BinaryPrimitives.WriteUInt16BigEndian(udp[2..], (ushort)to.Port);
-            BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(8 + payload.Length));
-            payload.CopyTo(udp[8..]);
-            file.Write(1_700_000_000u); file.Write(0u); file.Write((uint)frame.Length); file.Write((uint)frame.Length);
-            file.Write(frame);
-        }
-        return path;
-    }
+    private string Write(string name, params (IPEndPoint From, IPEndPoint To, byte[] Payload)[] datagrams) =>
+        HandMadePcap.Write(Path.Combine(_directory, name), [.. datagrams.Select(d => new HandMadeDatagram(d.From, d.To, d.Payload))]);
 }

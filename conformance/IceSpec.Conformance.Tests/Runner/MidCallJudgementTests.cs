@@ -40,6 +40,19 @@ public sealed class MidCallJudgementTests
         Assert.Equal(CaseOutcome.Failed, MidCallFaults.Judge(Phase("nat-mapping-deleted"), iceOnly, S).Outcome);
     }
 
+    [Fact]
+    public void A_call_without_a_data_path_recovered_by_itself_when_both_agents_checks_are_answered_again()
+    {
+        var iceOnly = Seen(null, null, 0, 0) with { DataNotExchanged = "chromium sends data only over a DTLS data channel" };
+        var consent = "each agent's checks answered after the fault: controlling.pcap frame 9, controlled.pcap frame 12";
+        var recovered = MidCallFaults.Judge(Phase("nat-mapping-deleted"), iceOnly with { ConsentAfterFault = consent }, S);
+        Assert.Equal(CaseOutcome.Passed, recovered.Outcome);
+        Assert.Contains("recovered by itself", recovered.Detail);
+        Assert.Contains(consent, recovered.Detail);
+        // The wire's evidence does not excuse a loss reported too late.
+        Assert.Equal(CaseOutcome.Failed, MidCallFaults.Judge(Phase("nat-mapping-deleted"), iceOnly with { ConsentAfterFault = consent, ControllingBrokeAfter = 40 * S }, S).Outcome);
+    }
+
     [Theory]
     [InlineData("nat-mapping-deleted")]
     [InlineData("turn-restart")]

@@ -80,6 +80,18 @@ public sealed record IceMidCallResult(TimeSpan? ControllingBrokeAfter, TimeSpan?
 
     /// <summary>Why no datagrams were sent (<see cref="IcePairResult.DataNotExchanged"/>): the phase is judged on the agents' states alone.</summary>
     public string? DataNotExchanged { get; init; }
+
+    /// <summary>When the fault was applied, and when the observation ended (before the final datagrams and any restart).</summary>
+    public DateTimeOffset FaultAt { get; init; }
+
+    /// <inheritdoc cref="FaultAt"/>
+    public DateTimeOffset ObservedUntil { get; init; }
+
+    /// <summary>
+    /// A call without a data path: the wire's evidence, read from both agents' captures, that each agent's checks to the
+    /// other were answered after the fault (<see cref="Runner.MidCallConsent"/>), or null when one side's were not.
+    /// </summary>
+    public string? ConsentAfterFault { get; init; }
 }
 
 /// <summary>

@@ -112,6 +112,7 @@ internal sealed partial class IcePairSession
             var left = end - DateTimeOffset.UtcNow;
             await Task.Delay(left < TimeSpan.FromSeconds(1) ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : TimeSpan.FromSeconds(1), ct);
         }
+        var observedUntil = DateTimeOffset.UtcNow;
         var finals = iceOnly is null ? midCall.FinalDatagrams : 0;
         var finalA = Enumerable.Range(1, finals).Select(i => Encoding.UTF8.GetBytes($"final {_a.Name} #{i} {Guid.NewGuid():N}")).ToList();
         var finalB = Enumerable.Range(1, finals).Select(i => Encoding.UTF8.GetBytes($"final {_b.Name} #{i} {Guid.NewGuid():N}")).ToList();
@@ -136,7 +137,7 @@ internal sealed partial class IcePairSession
             }
             return broke;
         }
-        var seen = new IceMidCallResult(Broke(_a, markA), Broke(_b, markB), toB, toA, finals, notes) { DataNotExchanged = iceOnly };
+        var seen = new IceMidCallResult(Broke(_a, markA), Broke(_b, markB), toB, toA, finals, notes) { DataNotExchanged = iceOnly, FaultAt = fault, ObservedUntil = observedUntil };
         return midCall.Restart is { } restart ? seen with { Restart = await RestartAsync(restart, fault, (markA, markB), ct) } : seen;
     }
 

@@ -78,6 +78,9 @@ public static class IceCellRunner
             foreach (var capture in captures) await capture.DisposeAsync();
         }
         var duration = DateTime.UtcNow - started;
+        if (result.MidCall is { DataNotExchanged: not null } iceOnly)
+            result = result with { MidCall = iceOnly with { ConsentAfterFault = MidCallConsent.Evidence(Path.Combine(directory, "controlling.pcap"),
+                Path.Combine(directory, "controlled.pcap"), iceOnly.FaultAt, iceOnly.ObservedUntil, ServerEndpoints(server)) } };
         await File.WriteAllTextAsync(Path.Combine(directory, "controlling.log"), result.ControllingLog, CancellationToken.None);
         await File.WriteAllTextAsync(Path.Combine(directory, "controlled.log"), result.ControlledLog, CancellationToken.None);
         await File.WriteAllTextAsync(Path.Combine(directory, "credentials"), CredentialsFile(cellName, controlling, controlled, result, server), CancellationToken.None);
@@ -91,7 +94,7 @@ public static class IceCellRunner
         var judged = Judge(scenario, result, observed, family, RestartAfterFault.NotApplicable(controlling, controlled), duration);
         if (result.Outcome != IcePairOutcome.Unsupported)
         {
-            var (outcome, detail) = ConnectivityCheckCase.Judge(captures.Skip(1).Select(c => c.PcapPath), [server.Endpoint, .. server.Endpoint6 is { } six ? [six] : (System.Net.IPEndPoint[])[]]);
+            var (outcome, detail) = ConnectivityCheckCase.Judge(captures.Skip(1).Select(c => c.PcapPath), [.. ServerEndpoints(server)]);
             judged = judged.Append(new CaseResult(ConnectivityCheckCase.Info, "", "", outcome, detail, duration));
             var (monitored, monitorDetail) = MachineMonitorCase.Judge(captures.Skip(1).Select(c => c.PcapPath),
                 AllIceCredentials(result), $"{server.Username}:{server.Realm}:{server.Password}");
@@ -240,6 +243,9 @@ public static class IceCellRunner
         [result.ControllingCredentials, result.ControlledCredentials, result.MidCall?.Restart?.Controlling.NewCredentials, result.MidCall?.Restart?.Controlled.NewCredentials];
 
     private static int DatagramsSent(Scenario scenario) => scenario.Topology.LossPercent > 0 ? DatagramsUnderLoss : Datagrams;
+
+    /// <summary>The lab server's endpoints, IPv4 and (in a lab with IPv6) IPv6: Binding requests to them are no checks.</summary>
+    private static System.Net.IPEndPoint[] ServerEndpoints(LabServer server) => [server.Endpoint, .. server.Endpoint6 is { } six ? [six] : (System.Net.IPEndPoint[])[]];
 
     /// <summary>"public.pcap: 42 frames, 18 STUN" — read back with the capture reader, so an unreadable pcap shows here.</summary>
     private static string Summarise(string pcap)

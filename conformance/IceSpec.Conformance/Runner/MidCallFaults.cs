@@ -54,6 +54,9 @@ public static class MidCallFaults
             // The agents found a working path again (consent is fresh on it): nothing was lost to report.
             _ when broke is null && seen.FinalToControlled > 0 && seen.FinalToControlling > 0 =>
                 Make(CaseOutcome.Passed, $"the call recovered by itself after {phase.Fault}: {data}; {notes}"),
+            // The same without a data path: each agent's consent checks answered again after the fault (MidCallConsent).
+            _ when broke is null && seen.DataNotExchanged is not null && seen.ConsentAfterFault is { } consent =>
+                Make(CaseOutcome.Passed, $"the call recovered by itself after {phase.Fault}: {data}; {consent}; {notes}"),
             _ => Make(CaseOutcome.Failed,
                 $"predicted disconnected/failed within {ConsentDeadline.TotalSeconds:0} s of {phase.Fault}: " +
                 (broke is { } late ? $"reported after {late.TotalSeconds:0.0} s" : "neither agent reported it") + $"; {data}; {notes}"),

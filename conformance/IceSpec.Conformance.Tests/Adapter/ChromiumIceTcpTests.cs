@@ -13,7 +13,7 @@ namespace IceSpec.Conformance.Tests.Adapter;
 [Trait("Category", "interop")]
 public sealed class ChromiumIceTcpTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Step = ChromiumDriverTests.Step;
 
     [Fact]
     public void The_browser_declares_active_ice_tcp_only()
@@ -62,9 +62,8 @@ public sealed class ChromiumIceTcpTests(ITestOutputHelper output)
     public async Task Offers_active_tcp_candidates_at_port_9_and_udp_only_when_configured(string transports)
     {
         var address = ChromiumHost.Address();
-        await using var driver = await DriverProcess.StartAsync(DriverRegistry.Get("chromium"), new DriverStartOptions(), CancellationToken.None);
-        await driver.WaitForEventAsync("ready", Step);
-        await driver.SendAsync(new JsonObject { ["command"] = "configure", ["role"] = "controlling", ["addresses"] = new JsonArray(address), ["transports"] = transports });
+        await using var driver = await ChromiumDriverTests.StartAsync();
+        await driver.SendAsync(ChromiumDriverTests.Configure("controlling", new JsonArray(address), ("transports", transports)));
         await driver.SendAsync(new JsonObject { ["command"] = "gather" });
         var description = await driver.WaitForEventAsync("local-description", Step);
         output.WriteLine(description.ToJsonString());

@@ -56,6 +56,7 @@ make_segment() {
     # Multicast leaves through eth0 (there is no default route).
     ip -n "$ns" route add 224.0.0.0/4 dev eth0
   done
+  wait_links_up "$a_ns" "$b_ns"
 }
 
 # Two LANs joined by a router that forwards unicast only (no multicast routing): 10.78.1.2 (c, offerer) on 10.78.1.0/24,
@@ -77,6 +78,18 @@ make_routed() {
     ip -n "$tag-$host" addr add "10.78.$lan.2/24" dev eth0
     ip -n "$tag-$host" link set eth0 up
     ip -n "$tag-$host" route add default via "10.78.$lan.1"
+  done
+  wait_links_up "$c_ns" "$d_ns"
+}
+
+# Waits until eth0 in each namespace given is operationally up. The kernel's link watch reports a new veth's carrier up
+# to a second late, and a browser started before that finds no running interface: its mDNS responder does not start
+# ("mDNS responder manager failed to start") and it never completes gathering.
+wait_links_up() { # NS...
+  local ns
+  for ns in "$@"; do
+    for _ in $(seq 50); do ip -n "$ns" -br link show eth0 | grep -q ' UP ' && continue 2; sleep 0.1; done
+    echo "make-mdns: eth0 in $ns not up after 5 s: $(ip -n "$ns" -br link show eth0)" >&2; exit 1
   done
 }
 
@@ -142,7 +155,7 @@ chromium_session() { # NAME COMMENT OFFER_NS ANSWER_NS SIGNAL_IP EXPECTED(connec
   for role in offer answer; do
     outcome=$(grep -q '^connected' "$tmp/signal/$role.result" 2>/dev/null && echo connected || echo unconnected)
     [[ -f $tmp/signal/$role.result && $outcome == "$expected" ]] \
-      || { echo "make-mdns: $name: expected both pages $expected" >&2; tail -5 "$tmp"/chromium-*.log >&2; exit 1; }
+      || { echo "make-mdns: $name: expected both pages $expected" >&2; tail -n 5 "$tmp"/chromium-*.log "$tmp"/signal.log >&2; exit 1; }
   done
   editcap -F pcapng --capture-comment "$comment" "$tmp/$name.pcap" "$out/$name.pcapng"
   cp "$tmp/signal/offer.sdp" "$out/$name.controlling.sdp"

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -156,9 +157,13 @@ public sealed partial class TurnServerHost
         var peerStream = new NetworkStream(peer.Socket, ownsSocket: false);
         try
         {
-            if (unread.Length > 0) await peerStream.WriteAsync(unread, both.Token).ConfigureAwait(false);
-            var toPeer = client.CopyToAsync(peerStream, DataConnectionBufferSize, both.Token);
-            var toClient = peerStream.CopyToAsync(client, DataConnectionBufferSize, both.Token);
+            if (unread.Length > 0)
+            {
+                await peerStream.WriteAsync(unread, both.Token).ConfigureAwait(false);
+                _core.Metrics.RelayedOnDataConnection(toPeer: true, unread.Length);
+            }
+            var toPeer = CopyCounted(client, peerStream, toPeer: true, both.Token);
+            var toClient = CopyCounted(peerStream, client, toPeer: false, both.Token);
             await Task.WhenAny(toPeer, toClient).ConfigureAwait(false);
             both.Cancel();
             await Task.WhenAll(toPeer, toClient).ConfigureAwait(false);
@@ -178,6 +183,25 @@ public sealed partial class TurnServerHost
                 _core.HandlePeerConnectionClosed(now, peer.Id);
                 Flush();
             }
+        }
+    }
+
+    /// <summary>One direction of a data connection, every write counted in the relayed bytes (the server's meter).</summary>
+    private async Task CopyCounted(Stream from, Stream to, bool toPeer, CancellationToken token)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(DataConnectionBufferSize);
+        try
+        {
+            int read;
+            while ((read = await from.ReadAsync(buffer.AsMemory(0, DataConnectionBufferSize), token).ConfigureAwait(false)) > 0)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read), token).ConfigureAwait(false);
+                _core.Metrics.RelayedOnDataConnection(toPeer, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -5,9 +5,10 @@ namespace IceSpec.Turn.Server;
 
 /// <summary>
 /// The meter <c>IceSpec.Turn.Server</c> of one <see cref="TurnServer"/> (System.Diagnostics.Metrics; names and units after
-/// the OpenTelemetry conventions; listed in IceSpec.Turn.Server.Hosting/README.md, "Logs and metrics"). The core counts in plain fields (it is
-/// single-threaded: one writer) and every instrument is observable, read when a listener collects: the relay path costs
-/// an addition, and an exporter always sees the current totals, however long a counter stands still.
+/// the OpenTelemetry conventions; listed in IceSpec.Turn.Server.Hosting/README.md, "Logs and metrics"). The core counts in
+/// plain fields (it is single-threaded: one writer; the host's RFC 6062 copy loops, outside its lock, add atomically to
+/// fields of their own) and every instrument is observable, read when a listener collects: the relay path costs an
+/// addition, and an exporter always sees the current totals, however long a counter stands still.
 /// </summary>
 public sealed class TurnServerMetrics : IDisposable
 {
@@ -32,6 +33,8 @@ public sealed class TurnServerMetrics : IDisposable
     private long _bytesToPeers;
     private long _packetsToClients;
     private long _bytesToClients;
+    private long _streamBytesToPeers;
+    private long _streamBytesToClients;
     private long _nonceRenewals;
 
     /// <summary>A meter from <paramref name="factory"/> (a host's DI container), or one of its own (disposed with this).</summary>
@@ -52,10 +55,10 @@ public sealed class TurnServerMetrics : IDisposable
         Meter.CreateObservableUpDownCounter("icespec.turn.channels.active", () => Volatile.Read(ref _channelsActive), "{channel}",
             "Channel bindings now (RFC 8656 §12).");
         Meter.CreateObservableCounter("icespec.turn.relayed.packets",
-            () => ByDirection(Volatile.Read(ref _packetsToPeers), Volatile.Read(ref _packetsToClients)), "{packet}", "Packets relayed, by direction.");
-        Meter.CreateObservableCounter("icespec.turn.relayed.bytes",
-            () => ByDirection(Volatile.Read(ref _bytesToPeers), Volatile.Read(ref _bytesToClients)), "By",
-            "Application data bytes relayed (no TURN framing), by direction.");
+            () => ByDirection(Volatile.Read(ref _packetsToPeers), Volatile.Read(ref _packetsToClients)), "{packet}",
+            "UDP datagrams relayed, by direction.");
+        Meter.CreateObservableCounter("icespec.turn.relayed.bytes", () => ByDirection(BytesToPeers, BytesToClients), "By",
+            "Application data bytes relayed (no TURN framing; UDP datagrams and RFC 6062 TCP data connections), by direction.");
         Meter.CreateObservableCounter("icespec.turn.auth.failures", ObserveAuthFailures, "{request}",
             "Requests whose long-term credentials failed (401 after MESSAGE-INTEGRITY, RFC 8489 §9.2.4), by reason.");
         Meter.CreateObservableCounter("icespec.turn.nonce.renewals", () => Volatile.Read(ref _nonceRenewals), "{response}",
@@ -91,8 +94,12 @@ public sealed class TurnServerMetrics : IDisposable
 
     internal void ChannelsChanged(int delta) => _channelsActive += delta;
 
-    /// <summary>Application data bytes relayed so far, both directions (a fleet publishes the bit rate from it).</summary>
-    public long RelayedBytes => Volatile.Read(ref _bytesToPeers) + Volatile.Read(ref _bytesToClients);
+    /// <summary>Application data bytes relayed so far, both directions, UDP and TCP (a fleet publishes the bit rate from it).</summary>
+    public long RelayedBytes => BytesToPeers + BytesToClients;
+
+    private long BytesToPeers => Volatile.Read(ref _bytesToPeers) + Interlocked.Read(ref _streamBytesToPeers);
+
+    private long BytesToClients => Volatile.Read(ref _bytesToClients) + Interlocked.Read(ref _streamBytesToClients);
 
     /// <summary>A member of a fleet: <c>icespec.turn.fleet.draining</c> is 1 while it drains (Prometheus <c>icespec_turn_fleet_draining</c>).</summary>
     internal void ObserveFleet(ITurnFleet fleet) =>
@@ -110,6 +117,13 @@ public sealed class TurnServerMetrics : IDisposable
         _packetsToClients++;
         _bytesToClients += bytes;
     }
+
+    /// <summary>
+    /// Bytes copied on an RFC 6062 data connection (§5.4), <paramref name="toPeer"/> or to the client. Called from the
+    /// host's copy loops, outside the core's lock: counted in fields of their own, atomically.
+    /// </summary>
+    internal void RelayedOnDataConnection(bool toPeer, int bytes) =>
+        Interlocked.Add(ref toPeer ? ref _streamBytesToPeers : ref _streamBytesToClients, bytes);
 
     internal void AuthFailed(string reason)
     {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using IceSpec.Stun;
 using IceSpec.Stun.Transports;
+using IceSpec.Tests.Observability;
 using IceSpec.Turn.Client;
 using IceSpec.Turn.Server;
 using Xunit.Abstractions;
@@ -41,6 +42,9 @@ public sealed class TcpAllocationInteropTests(ITestOutputHelper output)
         Assert.Equal(payload, echoed);
         // RFC 6062 §5.2: the peer saw the connection come from the relayed transport address.
         Assert.Equal(allocation.RelayedAddress, Assert.Single(peer.Remotes));
+        // The server's meter counts the data connection's bytes, each way (icespec.turn.relayed.bytes).
+        await Settle(() => server.Host.Metrics.RelayedBytes >= 2 * payload.Length);
+        Assert.Equal(2 * payload.Length, server.Host.Metrics.RelayedBytes);
         output.WriteLine($"{transport}: CONNECTION-ID {connection.ConnectionId}, {payload.Length} bytes echoed through {allocation.RelayedAddress}");
     }
 
@@ -70,6 +74,13 @@ public sealed class TcpAllocationInteropTests(ITestOutputHelper output)
         var back = new byte[11];
         await peerStream.ReadExactlyAsync(back, timeout.Token);
         Assert.Equal("to the peer"u8.ToArray(), back);
+        // The early bytes, kept until the bind, count as relayed once they are (25 + 11; icespec.turn.relayed.bytes).
+        await Settle(() => server.Host.Metrics.RelayedBytes >= 36);
+        using (var recorder = new MeterRecorder(server.Host.Metrics.Meter))
+        {
+            Assert.Equal(25, recorder["icespec.turn.relayed.bytes{direction=peer-to-client}"]);
+            Assert.Equal(11, recorder["icespec.turn.relayed.bytes{direction=client-to-peer}"]);
+        }
 
         // RFC 6062 §5.5: the peer closes, so the client data connection is closed too.
         peer.Close();
@@ -155,6 +166,12 @@ public sealed class TcpAllocationInteropTests(ITestOutputHelper output)
     private static async Task WaitUntil(Func<bool> condition, CancellationToken token)
     {
         while (!condition()) await Task.Delay(20, token);
+    }
+
+    /// <summary>Waits up to 2 s for <paramref name="condition"/> (the server counts a write once it has returned); the assertion after says what fell short.</summary>
+    private static async Task Settle(Func<bool> condition)
+    {
+        for (var waited = 0; waited < 100 && !condition(); waited++) await Task.Delay(20);
     }
 
     /// <summary>A TCP peer on loopback that echoes what it reads and records who connected.</summary>

@@ -9,14 +9,7 @@ public class AnalyzeCommandTests
 {
     private static string Pcap(string name) => Path.Combine(Frames.Pcaps, name);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter { NewLine = "\n" };
-        var stderr = new StringWriter { NewLine = "\n" };
-        var code = CliApp.Run(args, new StringReader(""), stdout, stderr);
-        Assert.DoesNotContain("Exception", stdout.ToString() + stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliInProcess.Run(args);
 
     [Fact]
     public void Text_role_conflict_capture_shows_the_487_and_the_role_switch()

@@ -9,17 +9,9 @@ public class ClassicDecodeCommandTests
 {
     private static readonly string Stund = Path.Combine(Frames.Pcaps, "classic-stun-stund.pcapng");
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter { NewLine = "\n" };
-        var stderr = new StringWriter { NewLine = "\n" };
-        var code = CliApp.Run(args, new StringReader(""), stdout, stderr);
-        Assert.DoesNotContain("Exception", stdout.ToString() + stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliInProcess.Run(args);
 
-    private static List<JsonElement> Json(string output) =>
-        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+    private static List<JsonElement> Json(string output) => CliInProcess.JsonLines(output);
 
     private static string? Attribute(JsonElement message, string name) =>
         message.GetProperty("attributes").EnumerateArray().Where(a => a.GetProperty("name").GetString() == name)
@@ -71,7 +63,7 @@ public class ClassicDecodeCommandTests
         Assert.Equal(9, Json(Run("decode", Stund, "--json", "--method", "Binding").Out).Count);
         var (_, none, err) = Run("decode", Stund, "--method", "Allocate");
         Assert.Empty(none);
-        Assert.Contains("no STUN, ChannelData or mDNS messages match the filters", err);
+        Assert.Contains("no STUN, ChannelData, mDNS or ICMP messages match the filters", err);
     }
 
     [Fact]

@@ -98,7 +98,7 @@ public class DecodeCaptureCommandTests
         Assert.Equal(all.Count, Json(Run("decode", Udp, "--json", "--address", "127.0.0.1").Out).Count);
         var none = Run("decode", Udp, "--address", "192.0.2.7");
         Assert.Equal("", none.Out);
-        Assert.Contains("no STUN, ChannelData or mDNS messages match the filters", none.Err);
+        Assert.Contains("no STUN, ChannelData, mDNS or ICMP messages match the filters", none.Err);
     }
 
     [Fact]

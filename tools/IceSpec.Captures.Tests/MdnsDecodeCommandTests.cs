@@ -17,14 +17,7 @@ public sealed class MdnsDecodeCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter { NewLine = "\n" };
-        var stderr = new StringWriter { NewLine = "\n" };
-        var code = CliApp.Run(args, new StringReader(""), stdout, stderr);
-        Assert.DoesNotContain("Exception", stdout.ToString() + stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliInProcess.Run(args);
 
     [Fact]
     public void Text_shows_the_query_and_the_answer_that_resolved_the_controlling_agents_name()

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using IceSpec.Captures.Mdns;
 
@@ -104,36 +103,7 @@ public sealed class MdnsTsharkDifferentialTests : IDisposable
         return theirs.Count;
     }
 
-    private static Dictionary<int, (string[] Cells, bool Malformed)> Tshark(string path)
-    {
-        var start = new ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-n", "-r", path, "-Y", "mdns", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number", "-e", "_ws.malformed" })
-            start.ArgumentList.Add(arg);
-        foreach (var (field, _) in Fields)
-        {
-            start.ArgumentList.Add("-e");
-            start.ArgumentList.Add(field);
-        }
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            Assert.Fail($"tshark is needed for the differential test and could not be started ({e.Message}): apt-get install tshark (scripts/install-deps.sh does)");
-            throw;
-        }
-        var stderr = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"tshark failed ({process.ExitCode}): {stderr.Result}");
-        var frames = new Dictionary<int, (string[], bool)>();
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var cells = line.Split('\t');
-            frames[int.Parse(cells[0])] = (cells.Skip(2).ToArray(), cells[1].Length > 0);
-        }
-        return frames;
-    }
+    private static Dictionary<int, (string[] Cells, bool Malformed)> Tshark(string path) =>
+        TsharkFields.Read(path, "mdns", ["frame.number", "_ws.malformed", .. Fields.Select(f => f.Field)])
+            .ToDictionary(cells => int.Parse(cells[0]), cells => (cells.Skip(2).ToArray(), cells[1].Length > 0));
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using IceSpec.Stun;
 
 namespace IceSpec.Captures.Tests;
@@ -139,38 +138,9 @@ public class TsharkDifferentialTests
                     $"{name} frame {frame} {Fields[i].Field}: tshark '{expected[i]}', ours '{ours[frame][i]}'");
     }
 
-    private static Dictionary<int, string[]> RunTshark(string path)
-    {
-        var start = new ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-n", "-o", "udp.try_heuristic_first:TRUE", "-o", "tcp.try_heuristic_first:TRUE", "-r", path, "-Y", "stun || classicstun", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number" })
-            start.ArgumentList.Add(arg);
-        foreach (var (field, _) in Fields)
-        {
-            start.ArgumentList.Add("-e");
-            start.ArgumentList.Add(field);
-        }
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            Assert.Fail($"tshark is needed for the differential test and could not be started ({e.Message}): apt-get install tshark (scripts/install-deps.sh does)");
-            throw;
-        }
-        var stderr = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"tshark failed ({process.ExitCode}): {stderr.Result}");
-        var frames = new Dictionary<int, string[]>();
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var cells = line.Split('\t');
-            frames[int.Parse(cells[0])] = cells.Skip(1).ToArray();
-        }
-        return frames;
-    }
+    private static Dictionary<int, string[]> RunTshark(string path) =>
+        TsharkFields.Read(path, "stun || classicstun", ["frame.number", .. Fields.Select(f => f.Field)], "-o", "udp.try_heuristic_first:TRUE", "-o", "tcp.try_heuristic_first:TRUE")
+            .ToDictionary(cells => int.Parse(cells[0]), cells => cells.Skip(1).ToArray());
 
     private static IEnumerable<string> Header(CapturedMessage m, Func<byte[], string> read) =>
         m.Kind == CapturedKind.Stun ? [read(m.Bytes)] : [];

@@ -29,9 +29,9 @@ public static class DecodeCommand
         var saslPrep = new Option<bool>("--saslprep") { Description = "Prepare the password with SASLprep (RFC 5389) instead of OpaqueString (RFC 8489)." };
         var profile = new Option<string?>("--profile") { Description = "Validate with a usage profile's rules (ice-check: RFC 8445 connectivity checks)." };
         profile.AcceptOnlyFromAmong(Profiles);
-        var address = new Option<string?>("--address") { Description = "Captures: only messages from or to this IP address." };
-        var port = new Option<int?>("--port") { Description = "Captures: only messages from or to this port." };
-        var method = new Option<string?>("--method") { Description = "Captures: only messages of this method (Binding, Allocate, ChannelBind…, 0x003, or ChannelData)." };
+        var address = new Option<string?>("--address") { Description = "Captures: only messages from or to this IP address (an ICMP error: its sender or the datagram it quotes)." };
+        var port = new Option<int?>("--port") { Description = "Captures: only messages from or to this port (an ICMP error: the datagram it quotes)." };
+        var method = new Option<string?>("--method") { Description = "Captures: only messages of this method (Binding, Allocate, ChannelBind…, 0x003, ChannelData, mDNS, or ICMP: errors about UDP datagrams)." };
         var transaction = new Option<string?>("--transaction") { Description = "Captures: only messages with this transaction ID (24 hex digits; 32 for classic RFC 3489 STUN)." };
 
         var keys = new IceSpec.Cli.Analysis.CredentialOptions();

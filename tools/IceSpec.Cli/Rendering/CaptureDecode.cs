@@ -37,6 +37,18 @@ public sealed record CaptureFilter(IPAddress? Address, int? Port, string? Method
         return TransactionId is null;
     }
 
+    /// <summary>
+    /// An ICMP error about a UDP datagram: --address matches its reporter or the quoted datagram's addresses, --port the
+    /// quoted ports; --method matches it as "ICMP"; --transaction never.
+    /// </summary>
+    public bool Matches(CapturedUnreachable icmp)
+    {
+        if (Address is not null && !icmp.Reporter.Equals(Address) && !icmp.Source.Address.Equals(Address) && !icmp.Destination.Address.Equals(Address)) return false;
+        if (Port is { } port && icmp.Source.Port != port && icmp.Destination.Port != port) return false;
+        if (Method is not null && !string.Equals(Method, "icmp", StringComparison.OrdinalIgnoreCase)) return false;
+        return TransactionId is null;
+    }
+
     /// <summary>"Channel-Bind", "channel_bind" and "ChannelBind" are the same method.</summary>
     private static string Normalize(string name) => name.Replace("-", "").Replace("_", "").Replace(" ", "");
 
@@ -56,8 +68,11 @@ public sealed record CaptureFilter(IPAddress? Address, int? Port, string? Method
 /// <summary>
 /// <c>icespec decode FILE.pcap</c>: every STUN, classic STUN (RFC 3489) and ChannelData message of a capture, each printed
 /// as the hex decode prints it, prefixed by frame number, time, transport and source → destination (JSON: frame, time,
-/// transport, src, dst, kind — stun, classic-stun, channeldata or mdns — before the decode's own fields; ChannelData has channel
-/// and length instead), and every mDNS datagram (UDP port 5353, RFC 6762) in its own form (see <see cref="MdnsDecode"/>).
+/// transport, src, dst, kind — stun, classic-stun, channeldata, mdns or icmp — before the decode's own fields; ChannelData has channel
+/// and length instead), every mDNS datagram (UDP port 5353, RFC 6762) in its own form (see <see cref="MdnsDecode"/>), and
+/// every ICMP/ICMPv6 error about a UDP datagram (destination unreachable, packet too big: RFC 792, RFC 4443 §3.1–3.2) with
+/// its reporter and the datagram it quotes. An ICMP error is something the network said, not a decoding failure: it does
+/// not change the exit status.
 /// </summary>
 public static class CaptureDecode
 {
@@ -108,6 +123,16 @@ public static class CaptureDecode
                     MdnsDecode.WriteText(output, mdns);
                 }
                 shown++;
+            }, unreachables: icmp =>
+            {
+                if (!filter.Matches(icmp)) return;
+                if (json) output.WriteLine(RenderJson(icmp));
+                else
+                {
+                    if (shown > 0) output.WriteLine();
+                    output.WriteLine(Describe(icmp));
+                }
+                shown++;
             });
         }
         catch (MissingLibraryException e)
@@ -119,7 +144,7 @@ public static class CaptureDecode
             return console.UsageError(e.Message);
         }
         if (shown == 0)
-            console.Error.WriteLine($"icespec: {path}: no STUN, ChannelData or mDNS messages{(filter.IsEmpty ? "" : " match the filters")} ({frames} frames)");
+            console.Error.WriteLine($"icespec: {path}: no STUN, ChannelData, mDNS or ICMP messages{(filter.IsEmpty ? "" : " match the filters")} ({frames} frames)");
         if (error is not null)
         {
             console.Error.WriteLine("icespec: " + error);
@@ -146,6 +171,43 @@ public static class CaptureDecode
 
     private static string Prefix(CapturedMessage m) =>
         $"frame {m.Frame}  {Time(m.Time)}  {m.Transport.ToUpperInvariant()}  {m.Source} → {m.Destination}" + (m.Relay is { } relay ? $"  relayed, {relay}" : "");
+
+    /// <summary>One line: frame, time, the reporter and why, then the UDP datagram it quotes (as the quoted headers give it).</summary>
+    private static string Describe(CapturedUnreachable icmp) =>
+        $"frame {icmp.Frame}  {Time(icmp.Time)}  {icmp.Describe()}  about UDP {icmp.Source} → {icmp.Destination}" +
+        (icmp.Ttl > 0 ? $"  TTL {icmp.Ttl}" : "");
+
+    private static string RenderJson(CapturedUnreachable icmp)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, Options))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("frame", icmp.Frame);
+            json.WriteString("time", Time(icmp.Time));
+            json.WriteString("kind", "icmp");
+            json.WriteString("reporter", icmp.Reporter.ToString());
+            json.WriteString("reason", ReasonWord(icmp.Reason));
+            json.WriteStartObject("about");
+            json.WriteString("transport", "udp");
+            json.WriteString("src", icmp.Source.ToString());
+            json.WriteString("dst", icmp.Destination.ToString());
+            json.WriteEndObject();
+            if (icmp.Ttl > 0) json.WriteNumber("ttl", icmp.Ttl);
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string ReasonWord(UnreachableReason reason) => reason switch
+    {
+        UnreachableReason.Port => "port-unreachable",
+        UnreachableReason.Host => "host-unreachable",
+        UnreachableReason.Network => "network-unreachable",
+        UnreachableReason.Prohibited => "administratively-prohibited",
+        UnreachableReason.TooBig => "packet-too-big",
+        _ => "destination-unreachable",
+    };
 
     private static string RenderJson(CapturedMessage message, MessageReport? report)
     {

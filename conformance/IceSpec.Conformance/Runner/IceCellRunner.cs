@@ -40,7 +40,7 @@ public static class IceCellRunner
             StunServer: serverA,
             Turn: Turn(serverA),
             Trickle: selection.Trickle && controlling.Supports("trickle") && controlled.Supports("trickle"),
-            Timeout: selection.CellTimeout ?? TimeSpan.FromSeconds(20),
+            Timeout: ConnectTimeout(selection, scenario),
             Datagrams: DatagramsSent(scenario),
             Transports: scenario.Transports,
             MidCall: scenario.MidCall is { } phase
@@ -185,6 +185,10 @@ public static class IceCellRunner
                 : $"predicted {Describe(prediction.Kind, prediction.Family)} ({prediction.Section}: {prediction.Reason}); selected {Describe(observed.Value, family)}"
                   + (unconcealed.Length > 0 ? $"; mdns: true not honoured: {unconcealed}" : ""));
     }
+
+    /// <summary>How long a cell may take to connect: the run's --timeout, else the scenario's own, else 20 s.</summary>
+    public static TimeSpan ConnectTimeout(RunSelection selection, Scenario scenario) =>
+        selection.CellTimeout ?? scenario.ConnectTimeout ?? TimeSpan.FromSeconds(20);
 
     private static string Describe(PairKind kind, System.Net.Sockets.AddressFamily? family) => family switch
     {

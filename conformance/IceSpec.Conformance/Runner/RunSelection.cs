@@ -16,7 +16,7 @@ namespace IceSpec.Conformance.Runner;
 /// <param name="ExpectedFailures">Known failures: <c>CASE-ID TARGET REASON</c> lines, TARGET a server name (coturn, icespec) or an ICE cell <c>SCENARIO/CONTROLLING&gt;CONTROLLED</c> (globs allowed).</param>
 /// <param name="OutputDirectory">Where the reports, pcaps and logs go.</param>
 /// <param name="Server">The STUN/TURN server the ICE scenarios use.</param>
-/// <param name="CellTimeout">How long each ICE cell may take to connect; null = 20 s.</param>
+/// <param name="CellTimeout">How long each ICE cell may take to connect; null = the scenario's own (<see cref="Scenarios.Scenario.ConnectTimeout"/>), else 20 s.</param>
 /// <param name="Pairs">Only these ordered pairs (<c>controlling&gt;controlled</c>), per scenario name or <c>*</c> for all; null = every pair.</param>
 /// <param name="ServerCaseTargets">The servers the black-box server cases run against (none: no server cases).</param>
 /// <param name="AgentPlacement">Where the ICE agent cases run: <c>loopback</c>, a scenario's lab (IUT on its controlling host,

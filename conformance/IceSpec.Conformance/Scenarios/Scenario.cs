@@ -106,6 +106,9 @@ public sealed record Scenario(
     /// </summary>
     public bool TcpSimultaneousOpen { get; init; }
 
+    /// <summary>How long a cell may take to connect when the run names no --timeout; null: the kit's 20 s.</summary>
+    public TimeSpan? ConnectTimeout { get; init; }
+
     public LabHost ControllingHost(NatLab lab) => lab.Sites[Controlling.Site - 1].Hosts[Controlling.Host - 1];
 
     public LabHost ControlledHost(NatLab lab) => lab.Sites[Controlled.Site - 1].Hosts[Controlled.Host - 1];

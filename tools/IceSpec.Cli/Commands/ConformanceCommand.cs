@@ -27,7 +27,7 @@ public static class ConformanceCommand
         var server = new Option<string>("--server") { Description = "STUN/TURN server for the ICE scenarios: coturn or icespec.", DefaultValueFactory = _ => "coturn" };
         var serverCases = new Option<string>("--server-cases") { Description = "Servers the black-box STUN/TURN server cases run against: coturn,icespec (default) or none.", DefaultValueFactory = _ => "coturn,icespec" };
         var pair = new Option<string[]>("--pair") { Description = "Only these ordered pairs CONTROLLING>CONTROLLED (comma-separated); default: every pair of --impl.", AllowMultipleArgumentsPerToken = true };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds each ICE cell may take to connect.", DefaultValueFactory = _ => 20 };
+        var timeout = new Option<int?>("--timeout") { Description = "Seconds each ICE cell may take to connect; default: 20, or the scenario's own (lossy-20, lossy-30: 44.5, a whole unanswered STUN transaction and 5 s)." };
         var shard = new Option<string>("--shard") { Description = "Run only slice K of N (e.g. 2/4): each cell, agent case run and server case run belongs to one slice; join the slices' --out directories with 'conformance merge'.", DefaultValueFactory = _ => "1/1" };
         var trickle = new Option<bool>("--trickle") { Description = "ICE cells trickle candidates (RFC 8838) when both drivers can: credentials and each candidate are passed on as they come, and the time to connected runs from the credentials, gathering included. Default: whole descriptions once gathering is done." };
         var agentCases = new Option<string>("--agent-cases") { Description = "Where the ICE agent cases (the tester against each implementation) run: loopback (default), a scenario's lab, or none.", DefaultValueFactory = _ => AgentCaseRunner.Loopback };
@@ -55,7 +55,7 @@ public static class ConformanceCommand
 
     private sealed record RunArguments(
         IReadOnlyList<string> Impls, IReadOnlyList<string> Scenarios, IReadOnlyList<string> Cases, IReadOnlyList<string> Nominations,
-        bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, IReadOnlyList<string> Pairs, int TimeoutSeconds,
+        bool Strict, string? ExpectedFail, string Output, string Server, IReadOnlyList<string> ServerCases, IReadOnlyList<string> Pairs, int? TimeoutSeconds,
         string AgentCases, string Shard, bool Trickle);
 
     private static async Task<int> RunAsync(CliConsole console, RunArguments args, CancellationToken ct)
@@ -86,7 +86,7 @@ public static class ConformanceCommand
                 args.Cases, args.Strict,
                 args.ExpectedFail is null ? null : ExpectedFailures.Load(args.ExpectedFail),
                 Path.GetFullPath(args.Output), iceServer, [.. serverTargets.Select(k => k!.Value)],
-                CellTimeout: TimeSpan.FromSeconds(args.TimeoutSeconds),
+                CellTimeout: args.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 Pairs: args.Pairs.Count == 0 ? null : new Dictionary<string, IReadOnlyList<string>> { ["*"] = args.Pairs },
                 AgentPlacement: args.AgentCases,
                 AgentNominations: args.Nominations.Count > 0 ? args.Nominations : null) { Shard = slice, Trickle = args.Trickle };

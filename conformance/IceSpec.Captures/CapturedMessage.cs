@@ -101,14 +101,17 @@ public enum UnreachableReason
 public sealed record CapturedUnreachable(int Frame, DateTime Time, IPAddress Reporter, IPEndPoint Source, IPEndPoint Destination,
     UnreachableReason Reason, byte Ttl)
 {
-    /// <summary>"port unreachable", "host unreachable", … as a sentence fragment.</summary>
-    public string Describe() => Reason switch
+    /// <summary>"port unreachable", "host unreachable", "packet too big", …</summary>
+    public string ReasonText => Reason switch
     {
-        UnreachableReason.Port => "ICMP port unreachable",
-        UnreachableReason.Host => "ICMP host unreachable",
-        UnreachableReason.Network => "ICMP network unreachable",
-        UnreachableReason.Prohibited => "ICMP administratively prohibited",
-        UnreachableReason.TooBig => "ICMP packet too big",
-        _ => "ICMP destination unreachable",
-    } + $" from {Reporter}";
+        UnreachableReason.Port => "port unreachable",
+        UnreachableReason.Host => "host unreachable",
+        UnreachableReason.Network => "network unreachable",
+        UnreachableReason.Prohibited => "administratively prohibited",
+        UnreachableReason.TooBig => "packet too big",
+        _ => "destination unreachable",
+    };
+
+    /// <summary>"ICMP port unreachable from 10.0.0.1", … as a sentence fragment.</summary>
+    public string Describe() => $"ICMP {ReasonText} from {Reporter}";
 }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using IceSpec.Conformance.Lab;
 using IceSpec.Stun;
+using IceSpec.Stun.Client;
 
 namespace IceSpec.Conformance.Scenarios;
 
@@ -218,10 +219,7 @@ public static class ScenarioCatalog
     /// <summary>When a Binding request transaction over UDP that nobody answers times out, with the machine's default settings.</summary>
     private static TimeSpan UnansweredUdpTransaction()
     {
-        Span<byte> request = stackalloc byte[StunHeader.Length];
-        request[1] = 0x01; // Binding request, length 0
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(request[4..], StunHeader.MagicCookie);
-        var transaction = new StunClientTransaction(request, StunTransport.Unreliable);
+        var transaction = new StunBindingTransaction(StunTransport.Unreliable);
         var now = TimeSpan.Zero;
         transaction.Start(now);
         while (transaction.PollTimeout() is { } next)

@@ -16,8 +16,7 @@ public sealed record CaptureFilter(IPAddress? Address, int? Port, string? Method
 
     public bool Matches(CapturedMessage message, MessageReport? report)
     {
-        if (Address is not null && !message.Source.Address.Equals(Address) && !message.Destination.Address.Equals(Address)) return false;
-        if (Port is { } port && message.Source.Port != port && message.Destination.Port != port) return false;
+        if (!MatchesEnds(message.Source, message.Destination)) return false;
         if (Method is not null)
         {
             var name = report?.Header is { } h ? StatusWords.Method(h) : "ChannelData";
@@ -29,25 +28,22 @@ public sealed record CaptureFilter(IPAddress? Address, int? Port, string? Method
     }
 
     /// <summary>An mDNS datagram: --address and --port as for STUN; --method matches it as "mDNS"; --transaction never (DNS has no STUN transaction).</summary>
-    public bool Matches(CapturedMdns mdns)
-    {
-        if (Address is not null && !mdns.Source.Address.Equals(Address) && !mdns.Destination.Address.Equals(Address)) return false;
-        if (Port is { } port && mdns.Source.Port != port && mdns.Destination.Port != port) return false;
-        if (Method is not null && !string.Equals(Method, "mdns", StringComparison.OrdinalIgnoreCase)) return false;
-        return TransactionId is null;
-    }
+    public bool Matches(CapturedMdns mdns) => MatchesEnds(mdns.Source, mdns.Destination) && IsKind("mdns");
 
     /// <summary>
     /// An ICMP error about a UDP datagram: --address matches its reporter or the quoted datagram's addresses, --port the
     /// quoted ports; --method matches it as "ICMP"; --transaction never.
     /// </summary>
-    public bool Matches(CapturedUnreachable icmp)
-    {
-        if (Address is not null && !icmp.Reporter.Equals(Address) && !icmp.Source.Address.Equals(Address) && !icmp.Destination.Address.Equals(Address)) return false;
-        if (Port is { } port && icmp.Source.Port != port && icmp.Destination.Port != port) return false;
-        if (Method is not null && !string.Equals(Method, "icmp", StringComparison.OrdinalIgnoreCase)) return false;
-        return TransactionId is null;
-    }
+    public bool Matches(CapturedUnreachable icmp) => MatchesEnds(icmp.Source, icmp.Destination, icmp.Reporter) && IsKind("icmp");
+
+    /// <summary>--address and --port: each given one names either end (the address: or <paramref name="sender"/>, an ICMP error's).</summary>
+    private bool MatchesEnds(IPEndPoint source, IPEndPoint destination, IPAddress? sender = null) =>
+        (Address is null || source.Address.Equals(Address) || destination.Address.Equals(Address) || Address.Equals(sender)) &&
+        (Port is not { } port || source.Port == port || destination.Port == port);
+
+    /// <summary>A message that is not STUN: --method names its kind; --transaction never matches it (no STUN transaction).</summary>
+    private bool IsKind(string kind) =>
+        (Method is null || string.Equals(Method, kind, StringComparison.OrdinalIgnoreCase)) && TransactionId is null;
 
     /// <summary>"Channel-Bind", "channel_bind" and "ChannelBind" are the same method.</summary>
     private static string Normalize(string name) => name.Replace("-", "").Replace("_", "").Replace(" ", "");
@@ -187,7 +183,7 @@ public static class CaptureDecode
             json.WriteString("time", Time(icmp.Time));
             json.WriteString("kind", "icmp");
             json.WriteString("reporter", icmp.Reporter.ToString());
-            json.WriteString("reason", ReasonWord(icmp.Reason));
+            json.WriteString("reason", icmp.ReasonText.Replace(' ', '-'));
             json.WriteStartObject("about");
             json.WriteString("transport", "udp");
             json.WriteString("src", icmp.Source.ToString());
@@ -198,16 +194,6 @@ public static class CaptureDecode
         }
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
-
-    private static string ReasonWord(UnreachableReason reason) => reason switch
-    {
-        UnreachableReason.Port => "port-unreachable",
-        UnreachableReason.Host => "host-unreachable",
-        UnreachableReason.Network => "network-unreachable",
-        UnreachableReason.Prohibited => "administratively-prohibited",
-        UnreachableReason.TooBig => "packet-too-big",
-        _ => "destination-unreachable",
-    };
 
     private static string RenderJson(CapturedMessage message, MessageReport? report)
     {

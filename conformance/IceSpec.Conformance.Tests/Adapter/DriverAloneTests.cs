@@ -137,6 +137,33 @@ public sealed class DriverAloneTests(ITestOutputHelper output)
         await driver.WaitForEventAsync("closed", Step);
     }
 
+    /// <summary>
+    /// ADAPTER.md: <c>local-credentials</c> comes at <c>gather</c>, before any <c>candidate</c> — also when the agent found its
+    /// candidates while the kit was still between <c>configure</c> and <c>gather</c> (a trickling kit sends the credentials
+    /// first, RFC 8838 §4.1; diagnose --signalling refuses a candidate before them).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Drivers))]
+    public async Task Prints_its_credentials_before_any_candidate_even_when_gather_comes_late(string name)
+    {
+        await using var driver = await DriverProcess.StartAsync(DriverRegistry.Get(name), new DriverStartOptions(), CancellationToken.None);
+        await driver.WaitForEventAsync("ready", Step);
+
+        await driver.SendAsync(new JsonObject { ["command"] = "configure", ["role"] = "controlling", ["addresses"] = new JsonArray("127.0.0.1") });
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await driver.SendAsync(new JsonObject { ["command"] = "gather" });
+        await driver.WaitForEventAsync("local-description", Step);
+
+        var events = driver.Events.Select(e => (string?)e["event"]).ToList();
+        var credentials = events.IndexOf("local-credentials");
+        var firstCandidate = events.IndexOf("candidate");
+        if (credentials >= 0 && firstCandidate >= 0)
+            Assert.True(credentials < firstCandidate, $"{name}: {string.Join(", ", events)}");
+        await driver.SendAsync(new JsonObject { ["command"] = "close" });
+        await driver.WaitForEventAsync("closed", Step);
+        await WaitForExitAsync(driver);
+    }
+
     private static async Task WaitForExitAsync(DriverProcess driver)
     {
         for (var i = 0; i < 100 && driver.ExitCode is null; i++) await Task.Delay(50);

@@ -5,6 +5,7 @@ using IceSpec.Ice.Sdp;
 
 // IceSpec's agent behind the JSON-lines contract of conformance/ADAPTER.md.
 var output = new DriverOutput(Console.Out);
+var candidates = new CandidateEvents(output);
 output.Write(new JsonObject { ["event"] = "ready", ["name"] = "icespec", ["version"] = typeof(IceSession).Assembly.GetName().Version?.ToString() });
 IceSession? session = null;
 var localLines = new List<string>();   // the candidate lines of the last local-description, reprinted with new credentials after a restart
@@ -25,11 +26,11 @@ try
                 var options = DriverConfiguration.Parse(command);
                 pacing = (ulong)options.Pacing.TotalMilliseconds;
                 session = IceSession.Create(options);
-                Attach(session, output, localLines, pacing);
+                Attach(session, output, candidates, localLines, pacing);
                 continue;
             }
             if (session is null) throw new CommandException($"{name}: configure first");
-            Handle(session, name, command, output, localLines, pacing);
+            Handle(session, name, command, output, candidates, localLines, pacing);
         }
         catch (CommandException e) { output.Error(e.Message); }
         catch (System.Text.Json.JsonException e) { output.Error("not JSON: " + e.Message); }
@@ -48,12 +49,12 @@ output.Write(new JsonObject { ["event"] = "state", ["state"] = "closed" });
 output.Write(new JsonObject { ["event"] = "closed" });
 return 0;
 
-static void Handle(IceSession session, string name, JsonObject command, DriverOutput output, List<string> localLines, ulong pacing)
+static void Handle(IceSession session, string name, JsonObject command, DriverOutput output, CandidateEvents candidates, List<string> localLines, ulong pacing)
 {
     switch (name)
     {
         case "gather":
-            output.Write(new JsonObject { ["event"] = "local-credentials", ["ufrag"] = session.LocalCredentials.Ufrag, ["pwd"] = session.LocalCredentials.Password, ["pacing"] = pacing });
+            candidates.Release(new JsonObject { ["event"] = "local-credentials", ["ufrag"] = session.LocalCredentials.Ufrag, ["pwd"] = session.LocalCredentials.Password, ["pacing"] = pacing });
             _ = session.GetLocalDescriptionAsync().ContinueWith(t =>
             {
                 if (!t.IsCompletedSuccessfully) return;
@@ -113,11 +114,11 @@ static void WriteLocalDescription(DriverOutput output, IceCredentials credential
         });
 }
 
-static void Attach(IceSession session, DriverOutput output, List<string> localLines, ulong pacing)
+static void Attach(IceSession session, DriverOutput output, CandidateEvents candidates, List<string> localLines, ulong pacing)
 {
     session.LocalCandidate += candidate =>
     {
-        if (candidate is not null) output.Write(new JsonObject { ["event"] = "candidate", ["line"] = candidate.FormatLine() });
+        if (candidate is not null) candidates.Write(new JsonObject { ["event"] = "candidate", ["line"] = candidate.FormatLine() });
     };
     session.Event += iceEvent =>
     {

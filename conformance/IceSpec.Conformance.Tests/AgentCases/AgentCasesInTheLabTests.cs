@@ -11,6 +11,7 @@ namespace IceSpec.Conformance.Tests.AgentCases;
 /// to the IUT's candidates is inconclusive there, never failed; the lab's namespaces are gone afterwards.
 /// </summary>
 [Trait("Category", "lab")]
+[Collection("lab")]
 public sealed class AgentCasesInTheLabTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("icespec-agent-lab-").FullName;

@@ -11,7 +11,9 @@ namespace IceSpec.Generators.Tests.Repository;
 /// pion, werift, chromium, tshark/editcap, coturn's turnutils, a conformance driver) or <c>lab</c> (the <c>lab</c> collection, the NAT lab,
 /// network namespaces), so <c>dotnet test --filter Category=unit</c> runs the fast ones alone (README "Tests").
 /// A class whose source uses a peer-starting construct (<see cref="InteropMarkers"/>, <see cref="LabMarkers"/>) and is
-/// filed lower fails here. Source-level (Roslyn syntax) rather than reflection: one test sees every test project.
+/// filed lower fails here. A class that builds a NAT lab (<see cref="LabRunMarkers"/>) is also in the <c>lab</c>
+/// collection: labs run one at a time, and each such test checks that its process left no lab namespace behind, which a
+/// lab of another class running beside it would break. Source-level (Roslyn syntax) rather than reflection: one test sees every test project.
 /// </summary>
 [Trait("Category", "unit")]
 public sealed class TestCategoryTests
@@ -29,7 +31,12 @@ public sealed class TestCategoryTests
         @"\[\s*Collection\s*\(\s*""lab""\s*\)|\bNatLab\b|\bMatrixRunner\s*\.\s*RunAsync\b|""(unshare|netns)""",
         RegexOptions.CultureInvariant);
 
-    internal sealed record TestClass(string File, int Line, string Name, IReadOnlyList<string> Categories, string Required);
+    /// <summary>What builds a NAT lab (namespaces named after the process): only in the <c>lab</c> collection.</summary>
+    private static readonly Regex LabRunMarkers = new(@"\bNatLab\b|\bMatrixRunner\s*\.\s*RunAsync\b", RegexOptions.CultureInvariant);
+
+    private static readonly Regex LabCollection = new(@"\[\s*Collection\s*\(\s*""lab""\s*\)", RegexOptions.CultureInvariant);
+
+    internal sealed record TestClass(string File, int Line, string Name, IReadOnlyList<string> Categories, string Required, bool RunsALabOutsideItsCollection);
 
     internal static IEnumerable<TestClass> Scan(string file, string source)
     {
@@ -48,7 +55,8 @@ public sealed class TestCategoryTests
             var text = string.Join('\n', helpers.Where(h => Regex.IsMatch(code, $@"\b{h.Key}\b")).Select(h => h.Value).Prepend(code));
             var required = LabMarkers.IsMatch(text) ? "lab" : InteropMarkers.IsMatch(text) ? "interop" : "unit";
             var line = type.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
-            yield return new TestClass(file, line, type.Identifier.Text, categories, required);
+            var outside = LabRunMarkers.IsMatch(text) && !type.AttributeLists.Any(l => LabCollection.IsMatch(l.ToString()));
+            yield return new TestClass(file, line, type.Identifier.Text, categories, required, outside);
         }
     }
 
@@ -70,12 +78,14 @@ public sealed class TestCategoryTests
     private static string? Literal(AttributeArgumentSyntax argument) =>
         argument.Expression is LiteralExpressionSyntax { Token.Value: string value } ? value : null;
 
-    /// <summary>The category's problem, or null: exactly one known category, and none lower than what the class does.</summary>
+    /// <summary>The category's problem, or null: exactly one known category, none lower than what the class does, and a lab only in the lab collection.</summary>
     internal static string? Problem(TestClass c)
     {
         if (c.Categories.Count != 1) return $"{c.File}:{c.Line} {c.Name}: {c.Categories.Count} Category traits (one of unit, interop, lab; this one: {c.Required})";
         var category = c.Categories[0];
         if (!Categories.Contains(category)) return $"{c.File}:{c.Line} {c.Name}: unknown Category '{category}'";
+        if (c.RunsALabOutsideItsCollection)
+            return $"{c.File}:{c.Line} {c.Name}: builds a NAT lab outside [Collection(\"lab\")], so it runs beside the other labs";
         return Array.IndexOf(Categories, category) < Array.IndexOf(Categories, c.Required)
             ? $"{c.File}:{c.Line} {c.Name}: Category '{category}' but it starts peers of the {c.Required} kind"
             : null;
@@ -120,13 +130,22 @@ public sealed class TestCategoryTests
 
             [Trait("Category", "unit")]
             public sealed class ThroughAHelperTests { [Fact] public void Channel() => Uclient.Run(); }
+
+            [Trait("Category", "lab")]
+            public sealed class BesideTheLabTests { [Fact] public Task Run() => MatrixRunner.RunAsync(null!, null, default); }
+
+            [Collection("lab")]
+            [Trait("Category", "lab")]
+            public sealed class InTheLabTests { [Fact] public Task Run() => MatrixRunner.RunAsync(null!, null, default); }
             """;
         var problems = Scan("seeded.cs", Source).Select(Problem).ToList();
-        Assert.Equal(5, problems.Count);
+        Assert.Equal(7, problems.Count);
         Assert.Contains("DriverTests: Category 'unit' but it starts peers of the interop kind", problems[0]);
         Assert.Contains("CellTests: Category 'interop' but it starts peers of the lab kind", problems[1]);
         Assert.Contains("PlainTests: 0 Category traits", problems[2]);
         Assert.Null(problems[3]);
         Assert.Contains("ThroughAHelperTests: Category 'unit' but it starts peers of the interop kind", problems[4]);
+        Assert.Contains("BesideTheLabTests: builds a NAT lab outside [Collection(\"lab\")]", problems[5]);
+        Assert.Null(problems[6]);
     }
 }

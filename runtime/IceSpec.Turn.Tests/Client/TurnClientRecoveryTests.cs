@@ -196,9 +196,11 @@ public sealed class TurnClientRecoveryTests
         client.Refresh(TimeSpan.Zero);
         client.HandlePacket(TimeSpan.Zero, _server.Error(Transmit(client), 437, "Allocation Mismatch"));
         var allocates = new List<TimeSpan>();
+        var failures = new List<TurnReallocationFailed>();
         var now = TimeSpan.Zero;
         while (client.State != TurnClientState.Failed && client.PollTimeout() is { } due)
         {
+            failures.AddRange(Events(client).OfType<TurnReallocationFailed>());
             now = due;
             client.HandleTimeout(now);
             while (client.TryPollTransmit(out var sent))
@@ -210,6 +212,10 @@ public sealed class TurnClientRecoveryTests
             }
         }
         Assert.Equal(new[] { TimeSpan.Zero, 1 * S, 3 * S }, allocates); // at once, then after 1 s, then after 2 s more
+        failures.AddRange(Events(client).OfType<TurnReallocationFailed>());
+        // Each failed attempt is told, with when the next goes out; the last one says the client gave up.
+        Assert.Equal(new (int, TimeSpan?)[] { (1, 1 * S), (2, 3 * S), (3, null) }, failures.Select(f => (f.Attempt, f.NextAttempt)));
+        Assert.All(failures, f => Assert.Equal("Allocate failed: 500 Server Error", f.Reason));
         Assert.Equal(TurnClientState.Failed, client.State);
         Assert.False(client.Reallocating);
         Assert.Null(client.PollTimeout());
@@ -234,10 +240,14 @@ public sealed class TurnClientRecoveryTests
         client.HandleConnectionClosed(2 * S, "reset by peer");
         Events(client);
         client.HandleConnectionClosed(2 * S, "connection refused"); // the driver's reconnect for the first attempt failed
+        var first = Assert.Single(Events(client).OfType<TurnReallocationFailed>());
+        Assert.Equal((1, "connection refused", (TimeSpan?)(3 * S)), (first.Attempt, first.Reason, first.NextAttempt));
         Assert.Equal(3 * S, client.PollTimeout());
         client.HandleTimeout(3 * S);
         Assert.Equal(TurnMethods.Allocate, FakeTurnServer.Parse(Transmit(client)).Method);
         client.HandleConnectionClosed(3 * S, "reset again");
+        var last = Assert.Single(Events(client).OfType<TurnReallocationFailed>());
+        Assert.Equal((2, "reset again", (TimeSpan?)null), (last.Attempt, last.Reason, last.NextAttempt));
         Assert.Equal(TurnClientState.Failed, client.State);
         Assert.Null(client.PollTimeout());
     }

@@ -56,12 +56,19 @@ public sealed class TurnServerRestartTests(ITestOutputHelper output)
         using var timeout = new CancellationTokenSource(Patience);
         TurnAllocationLost? lost = null;
         TurnAllocated? reallocated = null;
-        while (reallocated is null)
+        try
         {
-            var next = await events.ReadAsync(timeout.Token);
-            output.WriteLine($"{restarted.Elapsed.TotalMilliseconds:0} ms: {next}");
-            if (next is TurnAllocationLost l) lost = l;
-            if (next is TurnAllocated { Reallocated: true } a) reallocated = a;
+            while (reallocated is null)
+            {
+                var next = await events.ReadAsync(timeout.Token);
+                output.WriteLine($"{restarted.Elapsed.TotalMilliseconds:0} ms: {next}");
+                if (next is TurnAllocationLost l) lost = l;
+                if (next is TurnAllocated { Reallocated: true } a) reallocated = a;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"no re-allocation within {Patience.TotalSeconds} s of the restart (lost: {lost?.ToString() ?? "not noticed"}); {server.Describe()}");
         }
         output.WriteLine($"{kind} over {transport}: {lost} ; re-allocated {reallocated.RelayedAddresses[0]} {restarted.Elapsed.TotalMilliseconds:0} ms after the restart");
 
@@ -183,6 +190,9 @@ public sealed class TurnServerRestartTests(ITestOutputHelper output)
         public TurnClientOptions Options(TransportProtocol transport) => _coturn is { } coturn
             ? coturn.Options(transport)
             : new TurnClientOptions { Server = _icespec!.Udp.ToString(), Transport = transport, Username = "alice", Password = "secret", Realm = "example.org" };
+
+        /// <summary>For a failure message: coturn's log tail, or our server's port.</summary>
+        public string Describe() => _coturn is { } coturn ? $"coturn's log:\n{coturn.LogTail()}" : $"our server on {_icespec!.Udp}";
 
         public async Task RestartAsync()
         {

@@ -19,6 +19,8 @@ public sealed class TurnAllocation : IAsyncDisposable
     private readonly TurnClientCore _core;
     /// <summary>The connection to the server; null between a closed TCP/TLS connection and its replacement (re-allocation).</summary>
     private MessageTransport? _transport;
+    /// <summary>The read pending on <see cref="_transport"/>; null while there is no connection.</summary>
+    private Task<int>? _receive;
     private readonly IPEndPoint _server;
     private IPEndPoint _localEndPoint;
     private readonly TurnClientOptions _options;
@@ -326,17 +328,16 @@ public sealed class TurnAllocation : IAsyncDisposable
     {
         var buffer = new byte[MessageTransport.MaxMessageLength];
         var stop = _stop.Token;
-        Task<int>? receive = null;
         try
         {
-            receive = _transport!.ReceiveAsync(buffer, stop).AsTask();
+            _receive = _transport!.ReceiveAsync(buffer, stop).AsTask();
             while (!stop.IsCancellationRequested)
             {
                 while (_commands.Reader.TryRead(out var next)) next(Now());
                 if (_transport is null && _core.State == TurnClientState.Failed)
                     throw new IOException($"the connection to the TURN server {_server} closed and re-allocating failed");
                 if (_transport is null && _core.PollTimeout() is { } reconnectAt && reconnectAt <= Now())
-                    receive = await ReconnectAsync(buffer, stop).ConfigureAwait(false);
+                    await ReconnectAsync(buffer, stop).ConfigureAwait(false);
                 _core.HandleTimeout(Now());
                 await PumpAsync(stop).ConfigureAwait(false);
 
@@ -346,9 +347,9 @@ public sealed class TurnAllocation : IAsyncDisposable
                 using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 var delay = Task.Delay(wait, _clock, interrupt.Token);
                 var posted = _commands.Reader.WaitToReadAsync(interrupt.Token).AsTask();
-                await Task.WhenAny(receive ?? Task.Delay(Timeout.Infinite, interrupt.Token), delay, posted).ConfigureAwait(false);
+                await Task.WhenAny(_receive ?? Task.Delay(Timeout.Infinite, interrupt.Token), delay, posted).ConfigureAwait(false);
                 interrupt.Cancel();
-                if (receive is null || !receive.IsCompleted) continue;
+                if (_receive is not { IsCompleted: true } receive) continue;
 
                 string? closed = null;
                 var length = 0;
@@ -363,17 +364,11 @@ public sealed class TurnAllocation : IAsyncDisposable
                 }
                 if (closed is not null)
                 {
-                    if (!_options.ReallocateOnLoss || _transport is not StreamMessageTransport) throw new IOException(closed);
-                    // RFC 8656 §3.1: the allocation ended with the connection; the core decides whether to allocate again.
-                    receive = null;
-                    await _transport.DisposeAsync().ConfigureAwait(false);
-                    _transport = null;
-                    _core.HandleConnectionClosed(Now(), closed);
-                    await PumpAsync(stop).ConfigureAwait(false);
+                    await ConnectionBrokeAsync(closed, stop).ConfigureAwait(false);
                     continue;
                 }
                 _core.HandlePacket(Now(), buffer.AsSpan(0, length));
-                receive = _transport!.ReceiveAsync(buffer, stop).AsTask();
+                _receive = _transport!.ReceiveAsync(buffer, stop).AsTask();
             }
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
@@ -406,28 +401,50 @@ public sealed class TurnAllocation : IAsyncDisposable
                     // Each command hands its own failure to its caller.
                 }
             }
-            if (receive is not null) _ = receive.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            ObserveReceive();
         }
     }
 
     /// <summary>
-    /// A new TCP/TLS connection for the re-allocation the core is about to send; when it cannot be opened the attempt
-    /// counts as failed (the core backs off or gives up). Returns the receive on the new connection, or null.
+    /// The TCP/TLS connection to the server broke: the server closed it, or a read or a write failed (a write can meet a
+    /// reset first: a server killed while the client was reconnecting). RFC 8656 §3.1: the allocation ended with it, and the
+    /// core decides whether to allocate again (or counts a failed re-allocation attempt). Without re-allocation the
+    /// allocation fails with <paramref name="reason"/>.
     /// </summary>
-    private async Task<Task<int>?> ReconnectAsync(byte[] buffer, CancellationToken stop)
+    private async ValueTask ConnectionBrokeAsync(string reason, CancellationToken stop, Exception? cause = null)
+    {
+        if (!_options.ReallocateOnLoss || _transport is not StreamMessageTransport) throw new IOException(reason, cause);
+        ObserveReceive();
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        _transport = null;
+        _core.HandleConnectionClosed(Now(), reason);
+        await PumpAsync(stop).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops the pending read, observing the failure it may still end with.</summary>
+    private void ObserveReceive()
+    {
+        if (_receive is not null) _ = _receive.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        _receive = null;
+    }
+
+    /// <summary>
+    /// A new TCP/TLS connection for the re-allocation the core is about to send; when it cannot be opened the attempt
+    /// counts as failed (the core backs off or gives up). Starts the read on the new connection.
+    /// </summary>
+    private async Task ReconnectAsync(byte[] buffer, CancellationToken stop)
     {
         if (!_core.Reallocating) throw new IOException($"the TURN server {_server} closed the connection and the allocation is not being replaced");
         try
         {
             _transport = await MessageTransport.ConnectAsync(_server, _options.Transport, _tls, stop, framing: StreamFraming.StunAndChannelData).ConfigureAwait(false);
             _localEndPoint = _transport.LocalEndPoint;
-            return _transport.ReceiveAsync(buffer, stop).AsTask();
+            _receive = _transport.ReceiveAsync(buffer, stop).AsTask();
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
         {
             _core.HandleConnectionClosed(Now(), $"could not reconnect to {_server}: {e.Message}");
             await PumpAsync(stop).ConfigureAwait(false);
-            return null;
         }
     }
 
@@ -444,7 +461,14 @@ public sealed class TurnAllocation : IAsyncDisposable
             while (_core.TryPollEvent(out var clientEvent)) Dispatch(clientEvent!);
             if (!_core.TryPollTransmit(out var message)) break;
             if (_transport is null) continue; // the connection closed: what was queued for it is lost with the allocation
-            await _transport.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _transport.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException && _transport is StreamMessageTransport)
+            {
+                await ConnectionBrokeAsync(e.Message, cancellationToken, e).ConfigureAwait(false);
+            }
         }
     }
 

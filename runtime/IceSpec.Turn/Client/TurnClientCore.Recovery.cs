@@ -52,7 +52,7 @@ public sealed partial class TurnClientCore
                     _reallocateAt = null;
                     _reallocationAttempts++;
                 }
-                ReallocationFailed(now);
+                ReallocationFailed(now, reason);
                 break;
             case TurnClientState.Allocating:
                 foreach (var request in _pending.ToArray())
@@ -110,16 +110,18 @@ public sealed partial class TurnClientCore
     }
 
     /// <summary>A re-allocation Allocate failed (error, time-out, connection closed): try again after the backoff, or give up.</summary>
-    private void ReallocationFailed(TimeSpan now)
+    private void ReallocationFailed(TimeSpan now, string reason)
     {
         if (_reallocationAttempts >= _options.ReallocateAttempts)
         {
             _reallocating = false;
             State = TurnClientState.Failed;
+            _events.Enqueue(new TurnReallocationFailed(now, _reallocationAttempts, reason, null));
             return;
         }
         State = TurnClientState.Allocating;
         _reallocateAt = now + _options.ReallocateBackoff * (1 << Math.Clamp(_reallocationAttempts - 1, 0, 16));
+        _events.Enqueue(new TurnReallocationFailed(now, _reallocationAttempts, reason, _reallocateAt));
     }
 
     private void StopReallocating()

@@ -565,8 +565,9 @@ public sealed partial class TurnClientCore
         switch (request.Kind)
         {
             case TurnRequestKind.Allocate when request.Reallocation && !credentialsRejected:
-                ReallocationFailed(now);
-                break;
+                Report();
+                ReallocationFailed(now, reason);
+                return;
             case TurnRequestKind.Allocate:
                 StopReallocating();
                 State = TurnClientState.Failed;
@@ -574,8 +575,7 @@ public sealed partial class TurnClientCore
             case TurnRequestKind.Refresh or TurnRequestKind.CreatePermission or TurnRequestKind.ChannelBind
                 when State == TurnClientState.Allocated && (code == TurnErrorCodes.AllocationMismatch || timedOut):
                 // RFC 8656 §19: 437 means the server has no allocation for this 5-tuple; RFC 8489 §6.2.1: no answer at all.
-                _events.Enqueue(new TurnRequestFailed(now, request.Id, request.Kind, code, reason, timedOut, credentialsRejected, realm ?? Realm, alternate,
-                    request.Automatic));
+                Report();
                 AllocationLost(now, timedOut ? TurnAllocationLossCause.NoResponse : TurnAllocationLossCause.AllocationMismatch, reason);
                 return;
             case TurnRequestKind.Close:
@@ -583,8 +583,10 @@ public sealed partial class TurnClientCore
                 _events.Enqueue(new TurnClosed(now, request.Id));
                 break;
         }
-        _events.Enqueue(new TurnRequestFailed(now, request.Id, request.Kind, code, reason, timedOut, credentialsRejected, realm ?? Realm, alternate,
-            request.Automatic));
+        Report();
+
+        void Report() => _events.Enqueue(new TurnRequestFailed(now, request.Id, request.Kind, code, reason, timedOut, credentialsRejected, realm ?? Realm,
+            alternate, request.Automatic));
     }
 
     private void HandleIndication(TimeSpan now, ReadOnlySpan<byte> packet)

@@ -63,6 +63,18 @@ public sealed record TurnAllocationLost(TimeSpan Time, TurnAllocationLossCause C
     public override string ToString() => $"allocation {string.Join(", ", LostRelayedAddresses)} lost: {Reason}{(Reallocating ? "; re-allocating" : "")}";
 }
 
+/// <summary>
+/// An attempt at re-allocating (after <see cref="TurnAllocationLost"/>) failed: an error or no answer to its Allocate, or
+/// a TCP/TLS connection to the server that could not be opened or broke. <paramref name="NextAttempt"/> is when the next
+/// one goes out (<see cref="TurnClientOptions.ReallocateBackoff"/>, doubled per attempt); null when this was the last
+/// (<see cref="TurnClientOptions.ReallocateAttempts"/>) and the client is <see cref="TurnClientState.Failed"/>.
+/// </summary>
+public sealed record TurnReallocationFailed(TimeSpan Time, int Attempt, string Reason, TimeSpan? NextAttempt) : TurnClientEvent(Time)
+{
+    public override string ToString() =>
+        $"re-allocation attempt {Attempt} failed: {Reason}; {(NextAttempt is { } next ? $"next at {next.TotalSeconds:0.###} s" : "giving up")}";
+}
+
 /// <summary>A Refresh succeeded (RFC 8656 §8.3); <paramref name="Automatic"/> when the refresh machine sent it.</summary>
 public sealed record TurnRefreshed(TimeSpan Time, long RequestId, TimeSpan Lifetime, bool Automatic) : TurnClientEvent(Time);
 

@@ -16,6 +16,7 @@ internal static partial class TurnClientLog
         {
             case TurnAllocated e: Allocated(logger, string.Join(",", e.RelayedAddresses), e.MappedAddress, (int)e.Lifetime.TotalSeconds, e.Reallocated); break;
             case TurnAllocationLost e: AllocationLost(logger, e.Cause, e.Reason, e.Reallocating); break;
+            case TurnReallocationFailed e: ReallocationFailed(logger, e.Attempt, e.Reason, e.NextAttempt is null); break;
             case TurnRefreshed e: Refreshed(logger, (int)e.Lifetime.TotalSeconds, e.Automatic); break;
             case TurnClosed: Closed(logger); break;
             case TurnPermissionCreated e: PermissionCreated(logger, e.Peers.Count, e.Peers[0], e.Automatic); break;
@@ -53,4 +54,7 @@ internal static partial class TurnClientLog
     [LoggerMessage(308, LogLevel.Warning, "kind={kind} code={code} reason={reason} timed_out={timed_out} credentials_rejected={credentials_rejected}",
         EventName = "client.request.failed")]
     private static partial void RequestFailed(ILogger logger, TurnRequestKind kind, int? code, string reason, bool timed_out, bool credentials_rejected);
+
+    [LoggerMessage(309, LogLevel.Warning, "attempt={attempt} reason={reason} gave_up={gave_up}", EventName = "client.reallocation.failed")]
+    private static partial void ReallocationFailed(ILogger logger, int attempt, string reason, bool gave_up);
 }

@@ -116,6 +116,7 @@ public sealed class TesterPeer : IDisposable
                 _connections.Add(connection);
                 Pulse();
             }
+            connection.StartReading();
         });
         lock (_gate) _listeners.Add(listener);
         return listener;
@@ -136,6 +137,7 @@ public sealed class TesterPeer : IDisposable
         }
         var connection = new TesterTcpConnection(socket, accepted: false, OnTcpMessage);
         lock (_gate) _connections.Add(connection);
+        connection.StartReading();
         return connection;
     }
 

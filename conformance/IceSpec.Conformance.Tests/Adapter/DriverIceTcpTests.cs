@@ -5,8 +5,9 @@ namespace IceSpec.Conformance.Tests.Adapter;
 
 /// <summary>
 /// ICE-TCP (RFC 6544) between IceSpec and libnice 0.1.21 on loopback with <c>transports: tcp</c>: host TCP candidates
-/// only, in both roles; each side's selected pair must be a TCP host pair whose local ends are one active and one passive
-/// candidate of the same connection, and the datagrams must cross it byte for byte both ways.
+/// only, in both roles; each side's selected pair must be a TCP pair whose local ends are one active and one passive host
+/// candidate of the same connection (libnice may name its active end peer-reflexive), and the datagrams must cross it
+/// byte for byte both ways.
 /// </summary>
 [Trait("Category", "interop")]
 public sealed class DriverIceTcpTests(ITestOutputHelper output)
@@ -26,7 +27,6 @@ public sealed class DriverIceTcpTests(ITestOutputHelper output)
         AssertConnected(result);
         var (a, b) = (result.ControllingPair!, result.ControlledPair!);
         Assert.Equal(("tcp", "tcp"), (a.Transport, b.Transport));
-        Assert.Equal(("host", "host"), (a.LocalType, b.LocalType));
         // The remote end of the passive side is the active side's connection, learned from its check: peer-reflexive
         // (RFC 6544 §7.2, RFC 8445 §7.3.1.3) unless the implementation matched it to the signalled active candidate.
         string[] remoteTypes = ["host", "prflx"];
@@ -39,6 +39,11 @@ public sealed class DriverIceTcpTests(ITestOutputHelper output)
         var active = passive == a ? b : a;
         Assert.Equal(passive.Local, active.Remote); // the connection goes to the passive candidate's listener…
         Assert.Equal(active.Local, passive.Remote); // …from the port it really left from (not the signalled 9)
+        // Local ends are host candidates, except that libnice may name its own active end peer-reflexive, by the port the
+        // connection left from (as in the fixed-role runs below; seen when libnice's connection won, in a loaded CI run).
+        Assert.Equal("host", passive.LocalType);
+        var activeImplementation = active == a ? controlling : controlled;
+        Assert.Contains(active.LocalType, activeImplementation == "libnice" ? ["host", "prflx"] : new[] { "host" });
     }
 
     /// <summary>

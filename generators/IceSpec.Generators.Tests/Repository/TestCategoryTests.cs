@@ -26,15 +26,17 @@ public sealed class TestCategoryTests
         @"|""(chromium|tshark|editcap|turnserver|turnutils_\w+)""|""--impl""\s*,\s*(""(libnice|aioice|pion|werift|coturn)""|agent)",
         RegexOptions.CultureInvariant);
 
-    /// <summary>What needs the NAT lab (root, network namespaces).</summary>
-    private static readonly Regex LabMarkers = new(
-        @"\[\s*Collection\s*\(\s*""lab""\s*\)|\bNatLab\b|\bMatrixRunner\s*\.\s*RunAsync\b|""(unshare|netns)""",
-        RegexOptions.CultureInvariant);
-
     /// <summary>What builds a NAT lab (namespaces named after the process): only in the <c>lab</c> collection.</summary>
-    private static readonly Regex LabRunMarkers = new(@"\bNatLab\b|\bMatrixRunner\s*\.\s*RunAsync\b", RegexOptions.CultureInvariant);
+    private const string LabRunPattern = @"\bNatLab\b|\bMatrixRunner\s*\.\s*RunAsync\b";
 
-    private static readonly Regex LabCollection = new(@"\[\s*Collection\s*\(\s*""lab""\s*\)", RegexOptions.CultureInvariant);
+    private const string LabCollectionPattern = @"\[\s*Collection\s*\(\s*""lab""\s*\)";
+
+    /// <summary>What needs the NAT lab (root, network namespaces).</summary>
+    private static readonly Regex LabMarkers = new($@"{LabCollectionPattern}|{LabRunPattern}|""(unshare|netns)""", RegexOptions.CultureInvariant);
+
+    private static readonly Regex LabRunMarkers = new(LabRunPattern, RegexOptions.CultureInvariant);
+
+    private static readonly Regex LabCollection = new(LabCollectionPattern, RegexOptions.CultureInvariant);
 
     internal sealed record TestClass(string File, int Line, string Name, IReadOnlyList<string> Categories, string Required, bool RunsALabOutsideItsCollection);
 
